@@ -1,0 +1,128 @@
+/**
+ * Typed events the engine emits while it runs. One stream feeds every front end: the CLI prints
+ * them (human or `--json`, one object per line — a public interface documented in README), the
+ * language server forwards them to the client's output panel, progress and preview.
+ *
+ * Payloads are exactly what is (or, in a dry run, would be) sent. Secrets never appear here.
+ */
+
+export type Api = 'dear' | 'starshipit';
+export type RunMode = 'import' | 'writeback' | 'sync' | 'retry';
+
+export interface OrderEvent {
+  type: 'order';
+  orderNumber: string;
+  source: { saleId: string; taskId?: string };
+  /** The exact Starshipit `order` object sent (or to be sent) in `POST /api/orders`. */
+  starshipit: Record<string, unknown>;
+  dryRun: boolean;
+  /** Non-fatal notes, e.g. delivery instructions cut to 100 characters. */
+  warnings?: string[];
+  /** Live runs: `created` or `alreadyPresent` (found by order_number after an unknown outcome). */
+  outcome?: 'created' | 'alreadyPresent';
+  starshipitOrderId?: number;
+}
+
+export interface SkipEvent {
+  type: 'skip';
+  orderNumber: string;
+  saleId?: string;
+  /** Stable machine code, e.g. `status-not-selected`, `already-imported`, `voided`. */
+  code: string;
+  reason: string;
+}
+
+export interface WritebackEvent {
+  type: 'writeback';
+  orderNumber: string;
+  taskId: string;
+  /** The exact Cin7 Core request body (`POST`/`PUT sale/fulfilment/ship`). */
+  dear: Record<string, unknown>;
+  dryRun: boolean;
+  outcome?: 'written' | 'alreadyDone';
+}
+
+export interface AttentionEvent {
+  type: 'attention';
+  orderNumber?: string;
+  saleId?: string;
+  taskId?: string;
+  code: string;
+  reason: string;
+  /** Whether `retry` may succeed without a change in data or settings. */
+  retryable: boolean;
+}
+
+export interface UpdateEvent {
+  type: 'update';
+  orderNumber: string;
+  changes: { field: string; before: unknown; after: unknown }[];
+  starshipit: Record<string, unknown>;
+  dryRun: boolean;
+}
+
+export interface WithdrawEvent {
+  type: 'withdraw';
+  orderNumber: string;
+  reason: string;
+  dryRun: boolean;
+}
+
+export interface ProgressEvent {
+  type: 'progress';
+  phase: 'list' | 'detail' | 'create' | 'poll' | 'writeback' | 'update';
+  done: number;
+  total?: number;
+  message?: string;
+}
+
+export interface ThrottleEvent {
+  type: 'throttle';
+  api: Api;
+  /** HTTP status that signalled the throttle (429, 503 or 400-wrapped). */
+  status: number;
+  waitMs: number;
+}
+
+export interface RetryEvent {
+  type: 'retry';
+  api: Api;
+  attempt: number;
+  waitMs: number;
+  reason: string;
+}
+
+/** The limiter is holding calls back to stay inside the quota (not an error). */
+export interface WaitEvent {
+  type: 'wait';
+  api: Api;
+  waitMs: number;
+}
+
+export interface LogEvent {
+  type: 'log';
+  level: 'debug' | 'info' | 'warn' | 'error';
+  message: string;
+}
+
+export interface SummaryEvent {
+  type: 'summary';
+  mode: RunMode;
+  dryRun: boolean;
+  created: number;
+  alreadyPresent: number;
+  skipped: number;
+  needsAttention: number;
+  writtenBack: number;
+  updated: number;
+  withdrawn: number;
+  calls: { dear: number; starshipit: number };
+  throttled: { dear: number; starshipit: number };
+  estimate: { dearCalls: number; seconds: number };
+  /** True when the run was cancelled; counts then say what was already done. */
+  cancelled?: boolean;
+}
+
+export type EngineEvent =
+  | OrderEvent | SkipEvent | WritebackEvent | AttentionEvent | UpdateEvent | WithdrawEvent
+  | ProgressEvent | ThrottleEvent | RetryEvent | WaitEvent | LogEvent | SummaryEvent;

@@ -1,0 +1,101 @@
+/**
+ * The validated shape of `dear-starshipit.yaml` — the contract between the config core (which
+ * produces it from YAML + JSON Schema + semantic rules) and the engine (which consumes it).
+ *
+ * Values that may be credential references (`${env:NAME}` / `${secret:NAME}`) are kept as written
+ * here; `resolveCredentials` in the engine turns them into a `ResolvedSettings` right before a run,
+ * so secrets never sit in a settings object that could be logged.
+ */
+
+/** Cin7 Core sale `Status` values (cin7-core-api.md §3). */
+export const SALE_STATUSES = [
+  'DRAFT', 'VOIDED', 'ESTIMATING', 'ESTIMATED', 'ORDERING', 'ORDERED', 'BACKORDERED', 'PICKING', 'PICKED',
+  'PACKING', 'PACKED', 'SHIPPING', 'INVOICING', 'INVOICED', 'CREDITED', 'COMPLETED',
+] as const;
+export type SaleStatus = (typeof SALE_STATUSES)[number];
+
+export interface RateLimit {
+  /** Calls allowed in one window. */
+  calls: number;
+  /** Window length in seconds; may be fractional so the engine can match a time-scaled sandbox. */
+  perSeconds: number;
+}
+
+export type MemoSource = 'none' | 'quote' | 'order' | 'invoice';
+export type ImportSource = 'sales' | 'fulfilments';
+export type WritebackWhen = 'labelPrinted' | 'dispatched';
+export type StarshipitPlan = 'developer' | 'production';
+/** What to do with an imported, still-unshipped order whose sale was voided/credited (issue 9). */
+export type OnCancelled = 'attention' | 'withdraw';
+
+export interface CourierMapping {
+  /** Starshipit carrier code, e.g. `AusPost` (starshipit-api.md §6). */
+  courier: string;
+  /** Carrier name as defined in Cin7 Core (`ref/carrier` Description). */
+  carrier: string;
+}
+
+export interface DearSettings {
+  dear: {
+    apiVersion: 1 | 2;
+    accountId: string;
+    apiKey: string;
+    baseUrl: string;
+    rateLimit: RateLimit;
+    /** saleList page size, 1..1000. */
+    pageSize: number;
+    /** Per-request timeout in seconds. */
+    timeoutSeconds: number;
+  };
+  starshipit: {
+    apiKey: string;
+    subscriptionKey: string;
+    baseUrl: string;
+    plan: StarshipitPlan;
+    /** Overrides the plan's rate when present. */
+    rateLimit?: RateLimit;
+    timeoutSeconds: number;
+  };
+  import: {
+    statuses: SaleStatus[];
+    source: ImportSource;
+    memo: MemoSource;
+    orderNote: boolean;
+    contactAsCompany: boolean;
+    /** Only sales updated on/after this ISO date are considered on the first run (cursor start). */
+    since?: string;
+    /** Keep unshipped Starshipit orders equal to a fresh import when the sale changes (issue 9). */
+    propagateChanges: boolean;
+    onCancelled: OnCancelled;
+  };
+  writeback: {
+    enabled: boolean;
+    when: WritebackWhen;
+    defaultCarrier: string;
+    autoPickPack: boolean;
+    courierMappings: CourierMapping[];
+  };
+  engine: {
+    /** State directory, relative to the settings file. */
+    stateDir: string;
+    /** Max concurrent HTTP requests per API (p-limit). */
+    concurrency: number;
+    /** Retries for transient failures before an item goes to "needs attention". */
+    maxRetries: number;
+  };
+}
+
+export const DEFAULT_DEAR_BASE_URL = 'https://inventory.dearsystems.com/ExternalApi/v2/';
+export const DEFAULT_DEAR_V1_BASE_URL = 'https://inventory.dearsystems.com/ExternalApi/';
+export const DEFAULT_STARSHIPIT_BASE_URL = 'https://api.starshipit.com';
+export const DEFAULT_CARRIER = 'DEFAULT Carrier';
+export const PLAN_RATES: Record<StarshipitPlan, RateLimit> = {
+  developer: { calls: 2, perSeconds: 1 },
+  production: { calls: 20, perSeconds: 1 },
+};
+
+/** Settings with every credential reference replaced by its value. Never log this object. */
+export type ResolvedSettings = DearSettings & { readonly __resolved: true };
+
+/** Matches `${env:NAME}` and `${secret:NAME}` (NAME: letters, digits, `_`, `-`, `.`). */
+export const CREDENTIAL_REF = /^\$\{(env|secret):([A-Za-z0-9_.-]+)\}$/;
