@@ -38,6 +38,17 @@ export namespace RunRequest {
     secrets: Record<string, string>;
     /** Restrict an import to these order numbers ("Import these now" from the preview). */
     onlyOrderNumbers?: string[];
+    /**
+     * The client's view of workspace trust. `false` makes the server refuse the run before any
+     * network call (Restricted Mode). Absent means "not told"; the last WorkspaceTrustNotification
+     * then decides.
+     */
+    trusted?: boolean;
+    /**
+     * Values of `${env:NAME}` references as the editor's extension host sees them. The server uses
+     * these first and falls back to its own process environment.
+     */
+    env?: Record<string, string>;
   }
   export interface Result { summary: SummaryEvent | null; error?: string }
   export const type = new RequestType<Params, Result, void>(method);
@@ -70,4 +81,74 @@ export namespace StatusRequest {
     lastRun?: { at: string; mode: RunMode; dryRun: boolean; summary: SummaryEvent };
   }
   export const type = new RequestType<Params, Result, void>(method);
+}
+
+/** client → server: the workspace trust state, sent at start and whenever it changes. */
+export namespace WorkspaceTrustNotification {
+  export const method = 'dear/workspaceTrust' as const;
+  export interface Params { trusted: boolean }
+  export const type = new NotificationType<Params>(method);
+}
+
+/** client → server: start the built-in sandbox inside the language server process (loopback only). */
+export namespace StartSandboxRequest {
+  export const method = 'dear/startSandbox' as const;
+  export interface Params {
+    /** Divide every API window and wait by this factor (1 = real time). */
+    timeScale?: number;
+    sales?: number;
+    seed?: number;
+    /** Persist the sandbox state to this JSON file so orders survive a restart. */
+    stateFile?: string;
+  }
+  export interface Result {
+    dearBaseUrl: string;
+    starshipitBaseUrl: string;
+    controlUrl: string;
+    /** The sandbox's own fake credentials (not user secrets). */
+    credentials: {
+      dearAccountId: string;
+      dearApiKey: string;
+      starshipitApiKey: string;
+      starshipitSubscriptionKey: string;
+    };
+    timeScale: number;
+    /** True when a sandbox was already running; the result then describes that one. */
+    alreadyRunning: boolean;
+  }
+  export const type = new RequestType<Params, Result, void>(method);
+}
+
+/** client → server: stop the sandbox started with StartSandboxRequest. */
+export namespace StopSandboxRequest {
+  export const method = 'dear/stopSandbox' as const;
+  export interface Result { stopped: boolean }
+  export const type = new RequestType<Record<string, never>, Result, void>(method);
+}
+
+/**
+ * client → server: in the running sandbox, "print a label" for imported orders that have none yet,
+ * so tracking writeback can be tried. Returns the order numbers labelled.
+ */
+export namespace SandboxPrintLabelsRequest {
+  export const method = 'dear/sandboxPrintLabels' as const;
+  export interface Params { max?: number; carrier?: string }
+  export interface Result { orderNumbers: string[] }
+  export const type = new RequestType<Params, Result, void>(method);
+}
+
+/** client → server: what the sync side of the server knows (for "Show Sync Status" and tests). */
+export namespace ServerInfoRequest {
+  export const method = 'dear/serverInfo' as const;
+  export interface Result {
+    /** Secret names the client reported (names only). */
+    secretNames: string[];
+    /** Last trust state the client reported (undefined: never told). */
+    trusted?: boolean;
+    activeRuns: string[];
+    sandbox?: { dearBaseUrl: string; starshipitBaseUrl: string };
+    /** Whether the engine module is present in this build. */
+    engineAvailable: boolean;
+  }
+  export const type = new RequestType<Record<string, never>, Result, void>(method);
 }
