@@ -1,37 +1,25 @@
 /**
- * Public surface of the config core (editor-agnostic). The engine CLI and the language server
- * depend on these exact names; internals live in sibling modules.
+ * Public surface of the config core (editor-agnostic: no `vscode`, no LSP connection). The engine
+ * CLI and the language server depend on these exact names; internals live in sibling modules.
  */
 import type { DearSettings } from '../../../protocol/settings';
+import { analyze, type AnalyzeOptions } from './analyze';
+import type { ConfigDiagnostic } from './types';
 
-export interface ConfigDiagnostic {
-  range: { start: { line: number; character: number }; end: { line: number; character: number } };
-  /** LSP numbering: 1 error, 2 warning, 3 information, 4 hint. */
-  severity: 1 | 2 | 3 | 4;
-  code: string;
-  message: string;
-  data?: unknown;
-}
+export type { ConfigDiagnostic, ConfigRange, ConfigPosition, QuickFix, DiagnosticData } from './types';
+export type { AnalyzeOptions, Analysis } from './analyze';
+export { analyze } from './analyze';
 
-export interface AnalyzeOptions {
-  /** Names the editor's SecretStorage holds; when absent, `${secret:NAME}` is not checked. */
-  knownSecretNames?: ReadonlySet<string>;
-  /** Cin7 Core carrier names (`ref/carrier`), when known; enables the unknown-carrier warning. */
-  carrierNames?: readonly string[];
-  fileName?: string;
-}
-
-/** Parses, validates and applies defaults. `settings` is set only when there is no error. */
+/** Parses, validates and applies defaults. `settings` is set only when there is no error-severity diagnostic. */
 export function analyzeSettings(
   text: string,
   options: AnalyzeOptions = {},
 ): { settings: DearSettings | undefined; diagnostics: ConfigDiagnostic[] } {
-  void text;
-  void options;
-  return { settings: undefined, diagnostics: [] };
+  const { settings, diagnostics } = analyze(text, options);
+  return { settings, diagnostics };
 }
 
-const SEVERITY_WORDS = { 1: 'error', 2: 'warning', 3: 'information', 4: 'hint' } as const;
+export const SEVERITY_WORDS = { 1: 'error', 2: 'warning', 3: 'information', 4: 'hint' } as const;
 
 /** `file:line:col severity code message`, 1-based line and column. */
 export function formatDiagnosticText(file: string, d: ConfigDiagnostic): string {

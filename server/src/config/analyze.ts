@@ -1,0 +1,49 @@
+/** The validation pipeline: parse → schema → semantic rules → settings with defaults. */
+import type { DearSettings } from '../../../protocol/settings';
+import { applyDefaults } from './defaults';
+import { parseSettings, type ParsedSettings } from './document';
+import { SEMANTIC_RULES } from './rules';
+import { validateAgainstSchema } from './schemaValidation';
+import { ERROR, type ConfigDiagnostic } from './types';
+
+export interface AnalyzeOptions {
+  /** Names the editor's SecretStorage holds. When absent (CLI, other LSP clients) `${secret:NAME}` is not checked. */
+  knownSecretNames?: ReadonlySet<string>;
+  /** Cin7 Core carrier names (`ref/carrier`), when known; enables the unknown-carrier warning. */
+  carrierNames?: readonly string[];
+  fileName?: string;
+  /** Environment used to check `${env:NAME}`; defaults to `process.env`. */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+export interface Analysis {
+  settings: DearSettings | undefined;
+  diagnostics: ConfigDiagnostic[];
+  parsed: ParsedSettings;
+}
+
+export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
+  const parsed = parseSettings(text);
+  const diagnostics = [...parsed.diagnostics];
+  // Schema and rules run on whatever the parser recovered; with a fatal parse (too large, alias
+  // bomb) there is nothing safe to look at.
+  if (parsed.doc && parsed.data !== undefined) {
+    diagnostics.push(...validateAgainstSchema(parsed));
+    const ctx = {
+      parsed,
+      data: parsed.data,
+      options: { knownSecretNames: options.knownSecretNames, carrierNames: options.carrierNames, env: options.env ?? process.env },
+    };
+    for (const rule of SEMANTIC_RULES) {
+      try {
+        diagnostics.push(...rule.check(ctx));
+      } catch (err) {
+        // A rule bug must not take the editor down; report it where the user can see it.
+        diagnostics.push({ range: parsed.pos.range(0, 0), severity: 2, code: 'internal-error', message: `Rule ${rule.codes[0]} failed: ${err instanceof Error ? err.message : String(err)}` });
+      }
+    }
+  }
+  diagnostics.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character || a.severity - b.severity);
+  const ok = !diagnostics.some((d) => d.severity === ERROR);
+  return { settings: ok ? applyDefaults(parsed.data) : undefined, diagnostics, parsed };
+}

@@ -1,0 +1,214 @@
+/**
+ * Parsing with `yaml` (keeping node ranges) under hard limits, plus navigation helpers that turn a
+ * settings path into the YAML node, key or pair it was written as.
+ */
+import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument } from 'yaml';
+import type { Document, Node, Pair, Scalar, YAMLMap } from 'yaml';
+import { PositionMapper } from './text';
+import { ERROR, WARNING, type ConfigDiagnostic, type ConfigRange, type Severity, type SettingsPath } from './types';
+
+/** Settings files are a few KB; anything past this is not a settings file and is not parsed. */
+export const MAX_DOCUMENT_LENGTH = 1024 * 1024;
+/** yaml's alias expansion cap: an alias bomb becomes a diagnostic, not gigabytes of memory. */
+export const MAX_ALIAS_COUNT = 100;
+
+export interface ParsedSettings {
+  text: string;
+  pos: PositionMapper;
+  /** Absent when the text was too large to parse. */
+  doc?: Document.Parsed;
+  /** Plain JS value of the document; undefined when conversion failed (alias bomb) or no document. */
+  data?: unknown;
+  diagnostics: ConfigDiagnostic[];
+}
+
+export function parseSettings(text: string): ParsedSettings {
+  const pos = new PositionMapper(text);
+  const diagnostics: ConfigDiagnostic[] = [];
+  if (text.length > MAX_DOCUMENT_LENGTH) {
+    diagnostics.push({
+      range: pos.range(0, pos.lineEnd(0)),
+      severity: ERROR,
+      code: 'file-too-large',
+      message: `The file is ${(text.length / 1024 / 1024).toFixed(1)} MB; a settings file must be under ${MAX_DOCUMENT_LENGTH / 1024 / 1024} MB, so it was not checked.`,
+    });
+    return { text, pos, diagnostics };
+  }
+  let doc: Document.Parsed;
+  try {
+    doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, keepSourceTokens: false });
+  } catch (err) {
+    diagnostics.push({ range: pos.range(0, pos.lineEnd(0)), severity: ERROR, code: 'yaml-syntax', message: `The YAML parser gave up: ${errorText(err)}` });
+    return { text, pos, diagnostics };
+  }
+  for (const e of doc.errors) diagnostics.push(yamlProblem(pos, e.code, e.message, e.pos, ERROR, doc));
+  for (const w of doc.warnings) diagnostics.push(yamlProblem(pos, w.code, w.message, w.pos, WARNING, doc));
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    const first = findFirstAlias(doc);
+    diagnostics.push({
+      range: first ? nodeRange(pos, first) : pos.range(0, pos.lineEnd(0)),
+      severity: ERROR,
+      code: err instanceof ReferenceError ? 'alias-limit' : 'yaml-syntax',
+      message:
+        err instanceof ReferenceError
+          ? `Aliases expand to too many nodes (limit ${MAX_ALIAS_COUNT}); a settings file needs no alias tricks, so it was not checked.`
+          : `The YAML could not be read: ${errorText(err)}`,
+    });
+    data = undefined;
+  }
+  return { text, pos, doc, data, diagnostics };
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message.split('\n')[0] : String(err);
+}
+
+function yamlProblem(
+  pos: PositionMapper, code: string, message: string, at: [number, number], severity: Severity, doc: Document.Parsed,
+): ConfigDiagnostic {
+  const text = message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+  if (code === 'DUPLICATE_KEY') {
+    const keyNode = keyNodeAt(doc, at[0]);
+    const key = keyNode ? String(keyNode.value) : pos.text.slice(at[0], at[1]);
+    const end = keyNode?.range ? keyNode.range[1] : Math.max(at[1], at[0] + 1);
+    return {
+      range: pos.range(at[0], end),
+      severity: ERROR,
+      code: 'duplicate-key',
+      message: `Duplicate key "${key}": only the first one would count. Remove or merge this one.`,
+    };
+  }
+  const start = at[0];
+  const end = Math.max(at[1], start);
+  const startPos = pos.positionAt(start);
+  const endLine = pos.positionAt(end).line;
+  // Keep syntax errors on one line: a missing bracket must not paint the rest of the file red.
+  const range = endLine === startPos.line && end > start ? pos.range(start, end) : pos.toLineEnd(start);
+  return { range, severity, code: 'yaml-syntax', message: `YAML: ${text}` };
+}
+
+function keyNodeAt(doc: Document.Parsed, offset: number): Scalar | undefined {
+  let found: Scalar | undefined;
+  visitPairs(doc.contents, (pair) => {
+    if (!found && isScalar(pair.key) && pair.key.range?.[0] === offset) found = pair.key;
+  });
+  return found;
+}
+
+function visitPairs(node: unknown, fn: (pair: Pair) => void, depth = 0): void {
+  if (depth > 200) return;
+  if (isMap(node)) {
+    for (const p of node.items) {
+      fn(p);
+      visitPairs(p.value, fn, depth + 1);
+    }
+  } else if (isSeq(node)) for (const i of node.items) visitPairs(i, fn, depth + 1);
+}
+
+function findFirstAlias(doc: Document.Parsed): Node | undefined {
+  let found: Node | undefined;
+  const walk = (n: unknown, depth: number) => {
+    if (found || depth > 200) return;
+    if (isAlias(n)) found = n;
+    else if (isMap(n)) n.items.forEach((p) => walk(p.value, depth + 1));
+    else if (isSeq(n)) n.items.forEach((i) => walk(i, depth + 1));
+  };
+  walk(doc.contents, 0);
+  return found;
+}
+
+/** Range of a node's value (without trailing comments/line breaks); collections are cut to their first line. */
+export function nodeRange(pos: PositionMapper, node: Node): ConfigRange {
+  const r = node.range;
+  if (!r) return pos.range(0, 0);
+  let end = r[1];
+  if (isMap(node) || isSeq(node)) {
+    const line = pos.positionAt(r[0]).line;
+    end = Math.min(end, pos.lineEnd(line));
+  }
+  while (end > r[0] && /\s/.test(pos.text[end - 1] ?? '')) end--;
+  return pos.range(r[0], end);
+}
+
+export function keyString(key: unknown): string | undefined {
+  if (isScalar(key)) return key.value === null ? '' : String(key.value);
+  if (typeof key === 'string') return key;
+  return undefined;
+}
+
+/** The map pair at `path` (its last segment must be a key). */
+export function pairAt(doc: Document.Parsed | undefined, path: SettingsPath): Pair<Scalar, Node | null> | undefined {
+  if (!doc || path.length === 0) return undefined;
+  const parent = nodeAt(doc, path.slice(0, -1));
+  const last = path[path.length - 1];
+  if (!isMap(parent) || typeof last !== 'string') return undefined;
+  return (parent as YAMLMap).items.find((p) => keyString(p.key) === last) as Pair<Scalar, Node | null> | undefined;
+}
+
+/** The node at `path`; aliases are followed one step so ranges stay on real text. */
+export function nodeAt(doc: Document.Parsed | undefined, path: SettingsPath): Node | undefined {
+  if (!doc) return undefined;
+  let node: unknown = doc.contents;
+  for (const seg of path) {
+    if (isAlias(node)) node = node.resolve(doc);
+    if (isMap(node)) {
+      const pair = node.items.find((p) => keyString(p.key) === String(seg));
+      node = pair?.value ?? undefined;
+    } else if (isSeq(node)) {
+      const i = typeof seg === 'number' ? seg : Number(seg);
+      node = Number.isInteger(i) ? node.items[i] : undefined;
+    } else return undefined;
+    if (node === undefined || node === null) return undefined;
+  }
+  return (node ?? undefined) as Node | undefined;
+}
+
+/** Where to report a problem with the value at `path`: the value, or the key when the value is empty. */
+export function valueRange(parsed: ParsedSettings, path: SettingsPath): ConfigRange {
+  const node = nodeAt(parsed.doc, path);
+  if (node?.range && node.range[1] > node.range[0]) return nodeRange(parsed.pos, node);
+  return keyRange(parsed, path);
+}
+
+/** The key of `path` (for sequence items, the item itself); falls back to the nearest existing ancestor. */
+export function keyRange(parsed: ParsedSettings, path: SettingsPath): ConfigRange {
+  for (let n = path.length; n > 0; n--) {
+    const sub = path.slice(0, n);
+    const pair = pairAt(parsed.doc, sub);
+    if (pair && isScalar(pair.key) && pair.key.range) return parsed.pos.range(pair.key.range[0], pair.key.range[1]);
+    if (typeof sub[sub.length - 1] === 'number') {
+      const node = nodeAt(parsed.doc, sub);
+      if (node?.range && node.range[1] > node.range[0]) return nodeRange(parsed.pos, node);
+    }
+  }
+  return documentStartRange(parsed);
+}
+
+/** The first line with content (used for root-level problems such as a missing `dear:` section). */
+export function documentStartRange(parsed: ParsedSettings): ConfigRange {
+  const pos = parsed.pos;
+  for (let line = 0; line < Math.min(pos.lineCount, 10_000); line++) {
+    const t = pos.lineText(line);
+    const m = /^(\s*)(\S.*?)\s*$/.exec(t);
+    if (m && !m[2].startsWith('#') && m[2] !== '---') {
+      const start = pos.lineStart(line) + m[1].length;
+      return pos.range(start, start + m[2].length);
+    }
+  }
+  return pos.range(0, 0);
+}
+
+export function isPlainScalar(node: Node | undefined): node is Scalar {
+  return isScalar(node) && (node.type === 'PLAIN' || node.type === undefined) && node.source !== undefined;
+}
+
+/** Source text of a scalar as written (without quotes), or undefined. */
+export function scalarSource(parsed: ParsedSettings, node: Node | undefined): string | undefined {
+  if (!isScalar(node) || !node.range) return undefined;
+  return parsed.text.slice(node.range[0], node.range[1]).trim();
+}
+
+export { isMap, isSeq, isScalar, isPair, isAlias };

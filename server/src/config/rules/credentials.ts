@@ -1,0 +1,71 @@
+/**
+ * Credential settings: plain-text secrets (warning + move to `${secret:…}`), malformed references,
+ * `${secret:NAME}` the editor does not hold, `${env:NAME}` that is not set.
+ */
+import { CREDENTIAL_REF } from '../../../../protocol/settings';
+import { valueRange } from '../document';
+import { resolve, SETTINGS_SCHEMA } from '../schema';
+import { ERROR, INFORMATION, WARNING, pathToString, type ConfigDiagnostic, type QuickFix } from '../types';
+import { replaceFix } from '../fixes';
+import { str, type RuleContext, type SettingsRule } from './types';
+
+export const SET_CREDENTIALS_COMMAND = 'dear.setCredentials';
+
+/** Every credential setting, from the schema (`x-credential`). */
+export const CREDENTIAL_PATHS: { path: [string, string]; secretName: string }[] = Object.entries(SETTINGS_SCHEMA.properties ?? {})
+  .flatMap(([section, s]) => Object.entries(resolve(s)?.properties ?? {}).map(([key, raw]) => ({ section, key, schema: resolve(raw)! })))
+  .filter((e) => e.schema['x-credential'])
+  .map((e) => ({ path: [e.section, e.key] as [string, string], secretName: e.schema['x-suggestedSecretName'] ?? `${e.section}_${e.key}`.toUpperCase() }));
+
+export const credentialRule: SettingsRule = {
+  codes: ['plain-text-secret', 'malformed-credential-ref', 'missing-secret', 'env-not-set'],
+  check(ctx: RuleContext): ConfigDiagnostic[] {
+    const out: ConfigDiagnostic[] = [];
+    for (const { path, secretName } of CREDENTIAL_PATHS) {
+      const value = str(ctx.data, path);
+      if (value === undefined || value === '') continue;
+      const range = valueRange(ctx.parsed, path);
+      const ref = CREDENTIAL_REF.exec(value);
+      if (!ref) {
+        if (/^\$\{/.test(value) || /^\$(env|secret):/i.test(value)) {
+          out.push({
+            range, severity: ERROR, code: 'malformed-credential-ref',
+            message: `"${pathToString(path)}" looks like a credential reference but is not one; write \${env:NAME} or \${secret:NAME} (NAME: letters, digits, _ . -).`,
+          });
+          continue;
+        }
+        const isAccountId = path[1] === 'accountId';
+        const fix: QuickFix = {
+          title: `Move to a secret: \${secret:${secretName}}`,
+          edits: [{ range, newText: `\${secret:${secretName}}` }],
+          command: { title: 'Store the secret', command: SET_CREDENTIALS_COMMAND, arguments: [secretName] },
+          isPreferred: true,
+        };
+        out.push({
+          range,
+          severity: isAccountId ? INFORMATION : WARNING,
+          code: 'plain-text-secret',
+          message: isAccountId
+            ? `"${pathToString(path)}" is written in plain text; consider \${secret:${secretName}} so the file can be shared.`
+            : `"${pathToString(path)}" holds a credential in plain text. Store it as a secret and write \${secret:${secretName}} (or \${env:NAME}).`,
+          data: { fixes: [fix] },
+        });
+        continue;
+      }
+      const [, kind, name] = ref;
+      if (kind === 'env' && ctx.options.env[name] === undefined) {
+        out.push({ range, severity: WARNING, code: 'env-not-set', message: `Environment variable ${name} (for "${pathToString(path)}") is not set for the language server.` });
+      }
+      if (kind === 'secret' && ctx.options.knownSecretNames && !ctx.options.knownSecretNames.has(name)) {
+        out.push({
+          range, severity: WARNING, code: 'missing-secret',
+          message: `Secret ${name} (for "${pathToString(path)}") is not stored yet. Run "Dear: Set Credentials" to store it.`,
+          data: { fixes: [{ title: `Store secret ${name}…`, edits: [], command: { title: `Store secret ${name}`, command: SET_CREDENTIALS_COMMAND, arguments: [name] }, isPreferred: true }] },
+        });
+      }
+    }
+    return out;
+  },
+};
+
+export { replaceFix };

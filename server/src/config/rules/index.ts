@@ -1,0 +1,14 @@
+/** Every semantic rule, in the order their diagnostics are reported. */
+import { baseUrlRule } from './baseUrl';
+import { courierMappingsRule, unknownCarrierRule } from './courierMappings';
+import { credentialRule } from './credentials';
+import { fulfilmentsNeedV2Rule, memoAndNoteRule, statusesRule } from './importRules';
+import { rateLimitRule } from './rateLimit';
+import type { SettingsRule } from './types';
+import { yaml11Rule } from './yaml11';
+
+export const SEMANTIC_RULES: readonly SettingsRule[] = [
+  yaml11Rule, credentialRule, baseUrlRule, rateLimitRule, statusesRule, fulfilmentsNeedV2Rule, memoAndNoteRule,
+  courierMappingsRule, unknownCarrierRule,
+];
+export type { SettingsRule, RuleContext, RuleOptions } from './types';

@@ -1,0 +1,45 @@
+/** The one-method interface every semantic rule implements (one small validator per concern). */
+import type { ParsedSettings } from '../document';
+import type { ConfigDiagnostic, SettingsPath } from '../types';
+
+export interface RuleOptions {
+  knownSecretNames?: ReadonlySet<string>;
+  carrierNames?: readonly string[];
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+export interface RuleContext {
+  parsed: ParsedSettings;
+  /** The document as plain data (may be partly invalid: rules check types themselves). */
+  data: unknown;
+  options: RuleOptions;
+}
+
+export interface SettingsRule {
+  /** Diagnostic codes this rule can produce (documented in the settings reference). */
+  readonly codes: readonly string[];
+  check(ctx: RuleContext): ConfigDiagnostic[];
+}
+
+export function get(data: unknown, path: SettingsPath): unknown {
+  let cur = data;
+  for (const seg of path) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string | number, unknown>)[seg];
+  }
+  return cur;
+}
+
+export function str(data: unknown, path: SettingsPath): string | undefined {
+  const v = get(data, path);
+  return typeof v === 'string' ? v : undefined;
+}
+
+export function isLoopbackUrl(url: string): boolean {
+  try {
+    const host = new URL(url).hostname.replace(/^\[|\]$/g, '').toLowerCase();
+    return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+  } catch {
+    return false;
+  }
+}

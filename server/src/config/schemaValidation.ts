@@ -1,0 +1,247 @@
+/**
+ * JSON Schema validation with ajv, and the translation of ajv errors into diagnostics on the exact
+ * YAML text: unknown keys on the key, missing keys on the parent key, wrong values on the value,
+ * one message per failed `anyOf` (for the branch the user meant).
+ */
+import Ajv from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import {
+  isPlainScalar, isScalar, keyRange, nodeAt, pairAt, scalarSource, valueRange, documentStartRange, type ParsedSettings,
+} from './document';
+import { EDITOR_KEYWORDS, SETTINGS_SCHEMA, resolve, schemaAt, schemasAt, typesOf, expandAnyOf, type JsonSchema } from './schema';
+import { didYouMean, quoteList } from './text';
+import { ERROR, pathToString, type ConfigDiagnostic, type QuickFix, type SettingsPath, type ConfigRange } from './types';
+import { insertKeyFix, quoteFix, replaceFix } from './fixes';
+
+let compiled: ValidateFunction | undefined;
+
+/** Compiled once per process: only the YAML is re-read per keystroke. */
+export function settingsValidator(): ValidateFunction {
+  if (!compiled) {
+    const ajv = new Ajv({ allErrors: true, strict: true, strictTypes: false, strictRequired: false, logger: false });
+    ajv.addVocabulary(EDITOR_KEYWORDS);
+    compiled = ajv.compile(SETTINGS_SCHEMA);
+  }
+  return compiled;
+}
+
+const YAML11_BOOLEANS = /^(y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$/;
+
+export function validateAgainstSchema(parsed: ParsedSettings): ConfigDiagnostic[] {
+  const validate = settingsValidator();
+  const data = parsed.data === undefined || parsed.data === null ? {} : parsed.data;
+  if (validate(data)) return [];
+  const errors = collapseAnyOf(validate.errors ?? []);
+  const out: ConfigDiagnostic[] = [];
+  const seen = new Set<string>();
+  for (const e of errors) {
+    const d = toDiagnostic(parsed, e, data);
+    if (!d) continue;
+    const key = `${d.code}|${d.range.start.line}:${d.range.start.character}|${d.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(d);
+  }
+  return out;
+}
+
+/** Synthetic keyword used when no anyOf branch even has the right type. */
+interface CollapsedError extends ErrorObject { branchTitles?: string[] }
+
+/**
+ * ajv reports every failing branch of an anyOf plus "must match a schema in anyOf". Keep only the
+ * branch whose type matches the value (fewest errors wins); if none does, one "expected X or Y".
+ */
+export function collapseAnyOf(errors: readonly ErrorObject[]): CollapsedError[] {
+  let remaining: CollapsedError[] = [...errors];
+  const anyOfs = errors.filter((e) => e.keyword === 'anyOf').sort((a, b) => b.schemaPath.length - a.schemaPath.length);
+  for (const a of anyOfs) {
+    const prefix = `${a.schemaPath}/`;
+    const branches = new Map<number, CollapsedError[]>();
+    for (const e of remaining) {
+      if (!e.schemaPath.startsWith(prefix)) continue;
+      const i = Number(e.schemaPath.slice(prefix.length).split('/')[0]);
+      if (!branches.has(i)) branches.set(i, []);
+      branches.get(i)!.push(e);
+    }
+    const branchSchemas = schemaByPointer(a.schemaPath) as JsonSchema[] | undefined;
+    const typeMatched = [...branches.entries()].filter(
+      ([i, errs]) => !errs.some((e) => e.keyword === 'type' && e.instancePath === a.instancePath && e.schemaPath === `${prefix}${i}/type`),
+    );
+    typeMatched.sort((x, y) => x[1].length - y[1].length);
+    remaining = remaining.filter((e) => e !== a && !e.schemaPath.startsWith(prefix));
+    if (typeMatched.length > 0) remaining.push(...typeMatched[0][1]);
+    else {
+      remaining.push({
+        ...a,
+        keyword: 'anyOfType',
+        branchTitles: (branchSchemas ?? []).map((b) => resolve(b)?.title ?? typesOf(resolve(b)!).join(' or ')),
+      });
+    }
+  }
+  return remaining;
+}
+
+function schemaByPointer(pointer: string): unknown {
+  let cur: unknown = SETTINGS_SCHEMA;
+  for (const raw of pointer.replace(/^#\/?/, '').split('/').filter(Boolean)) {
+    const seg = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[seg];
+  }
+  return cur;
+}
+
+/** RFC 6901 pointer → path; numeric segments become numbers where the data is an array. */
+export function instancePathToPath(instancePath: string, data: unknown): SettingsPath {
+  const path: SettingsPath = [];
+  let cur: unknown = data;
+  for (const raw of instancePath.split('/').slice(1)) {
+    const seg = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (Array.isArray(cur)) {
+      const i = Number(seg);
+      path.push(i);
+      cur = cur[i];
+    } else {
+      path.push(seg);
+      cur = cur && typeof cur === 'object' ? (cur as Record<string, unknown>)[seg] : undefined;
+    }
+  }
+  return path;
+}
+
+function valueAt(data: unknown, path: SettingsPath): unknown {
+  let cur = data;
+  for (const seg of path) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string | number, unknown>)[seg];
+  }
+  return cur;
+}
+
+function describeValue(v: unknown): string {
+  if (v === null || v === undefined) return 'an empty value';
+  if (typeof v === 'string') return `the text "${v.length > 40 ? v.slice(0, 40) + '…' : v}"`;
+  if (typeof v === 'number') return `the number ${v}`;
+  if (typeof v === 'boolean') return `the boolean ${v}`;
+  if (Array.isArray(v)) return 'a list';
+  return 'a mapping';
+}
+
+const TYPE_WORDS: Record<string, string> = {
+  string: 'text', integer: 'a whole number', number: 'a number', boolean: 'true or false', object: 'a mapping of settings',
+  array: 'a list', null: 'empty',
+};
+
+function expectedWords(types: string[]): string {
+  return types.map((t) => TYPE_WORDS[t] ?? t).join(' or ');
+}
+
+function label(path: SettingsPath): string {
+  return path.length ? `"${pathToString(path)}"` : 'The file';
+}
+
+function toDiagnostic(parsed: ParsedSettings, e: CollapsedError, data: unknown): ConfigDiagnostic | undefined {
+  const path = instancePathToPath(e.instancePath, data);
+  const value = valueAt(data, path);
+  const node = nodeAt(parsed.doc, path);
+  const d = (code: string, range: ConfigRange, message: string, fixes?: QuickFix[]): ConfigDiagnostic => ({
+    range, severity: ERROR, code, message, ...(fixes?.length ? { data: { fixes } } : {}),
+  });
+  switch (e.keyword) {
+    case 'required': {
+      const missing = String((e.params as { missingProperty: string }).missingProperty);
+      const range = path.length ? keyRange(parsed, path) : documentStartRange(parsed);
+      const fix = insertKeyFix(parsed, path, missing);
+      const what = path.length ? `setting "${pathToString([...path, missing])}"` : `section "${missing}"`;
+      return d('missing-key', range, `Missing required ${what}.`, fix ? [fix] : undefined);
+    }
+    case 'additionalProperties': {
+      const key = String((e.params as { additionalProperty: string }).additionalProperty);
+      const allowed = Object.keys(schemasAt(path)[0]?.properties ?? {});
+      const suggestions = didYouMean(key, allowed);
+      const range = keyRange(parsed, [...path, key]);
+      const where = path.length ? `in "${pathToString(path)}"` : 'at the top level';
+      const hint = suggestions.length ? ` Did you mean "${suggestions[0]}"?` : ` Allowed: ${quoteList(allowed, 12)}.`;
+      return d('unknown-key', range, `Unknown setting "${key}" ${where}.${hint}`,
+        suggestions.map((s, i) => replaceFix(`Change to "${s}"`, range, s, i === 0)));
+    }
+    case 'type': {
+      const expected = String((e.params as { type: string }).type).split(',');
+      return typeProblem(parsed, path, expected, value, node, d);
+    }
+    case 'anyOfType': {
+      if (value === null || value === undefined) return d('missing-value', keyRange(parsed, path), `${label(path)} has no value; expected ${e.branchTitles?.join(' or ')}.`);
+      return d('wrong-type', valueRange(parsed, path), `${label(path)} must be ${e.branchTitles?.join(' or ')}, not ${describeValue(value)}.`);
+    }
+    case 'enum': {
+      const allowed = (e.params as { allowedValues: unknown[] }).allowedValues;
+      const range = valueRange(parsed, path);
+      if (value === null || value === undefined) {
+        return d('missing-value', keyRange(parsed, path), `${label(path)} has no value; expected one of: ${quoteList(allowed)}.`);
+      }
+      const asText = String(value);
+      const candidates = allowed.map((a) => String(a));
+      const suggestions = didYouMean(asText, candidates);
+      const fixes = suggestions.map((s, i) => replaceFix(`Change to ${s}`, range, s, i === 0));
+      const hint = suggestions.length ? ` Did you mean ${suggestions[0]}?` : '';
+      return d('invalid-value', range, `${label(path)} must be one of: ${quoteList(allowed, 16)} (got ${describeValue(value)}).${hint}`, fixes);
+    }
+    case 'minimum': case 'maximum': case 'exclusiveMinimum': case 'exclusiveMaximum': {
+      const limit = (e.params as { limit: number; comparison: string });
+      return d('out-of-range', valueRange(parsed, path), `${label(path)} must be ${limit.comparison} ${limit.limit} (got ${String(value)}).`);
+    }
+    case 'minLength':
+      return d('missing-value', valueRange(parsed, path), `${label(path)} must not be empty.`);
+    case 'pattern': {
+      const s = schemaAt(path);
+      const wanted = s?.['x-patternMessage'] ?? `text matching ${(e.params as { pattern: string }).pattern}`;
+      return d('invalid-format', valueRange(parsed, path), `${label(path)} must be ${wanted} (got "${String(value)}").`);
+    }
+    case 'minItems':
+      return d('too-few-items', valueRange(parsed, path), `${label(path)} needs at least ${(e.params as { limit: number }).limit} entry.`);
+    case 'uniqueItems': {
+      const p = e.params as { i: number; j: number };
+      const dup = Math.max(p.i, p.j);
+      return d('duplicate-item', valueRange(parsed, [...path, dup]), `${label(path)} lists ${describeValue(valueAt(data, [...path, dup]))} twice.`);
+    }
+    default:
+      return d('schema', valueRange(parsed, path), `${label(path)} ${e.message ?? 'is not valid'}.`);
+  }
+}
+
+function typeProblem(
+  parsed: ParsedSettings, path: SettingsPath, expected: string[], value: unknown, node: ReturnType<typeof nodeAt>,
+  d: (code: string, range: ConfigRange, message: string, fixes?: QuickFix[]) => ConfigDiagnostic,
+): ConfigDiagnostic {
+  const range = valueRange(parsed, path);
+  if (value === null || value === undefined) {
+    if (expected.includes('object')) {
+      const s = schemasAt(path).flatMap(expandAnyOf).find((b) => b.properties);
+      const req = s?.required?.length ? `; it needs ${quoteList(s.required)}` : '';
+      return d('missing-value', keyRange(parsed, path), `${label(path)} is empty${req}.`);
+    }
+    return d('missing-value', keyRange(parsed, path), `${label(path)} has no value; expected ${expectedWords(expected)}.`);
+  }
+  const source = scalarSource(parsed, node);
+  if (expected.includes('string') && isPlainScalar(node) && source !== undefined && typeof value !== 'string') {
+    return d('unquoted-string', range,
+      `${label(path)} is read as ${describeValue(value)}, not the text "${source}". Quote it: "${source}".`,
+      [quoteFix(range, source)]);
+  }
+  if (expected.includes('boolean') && isPlainScalar(node) && typeof value === 'string' && source && YAML11_BOOLEANS.test(source)) {
+    const truthy = /^(y|yes|on)$/i.test(source);
+    return d('not-a-boolean', range,
+      `${label(path)}: "${source}" is text in YAML 1.2, not a boolean. Write ${truthy}.`,
+      [replaceFix(`Change to ${truthy}`, range, String(truthy), true)]);
+  }
+  if (isScalar(node) && typeof value === 'string' && (expected.includes('number') || expected.includes('integer')) && node.type !== 'PLAIN') {
+    const n = Number(value);
+    if (value.trim() !== '' && Number.isFinite(n)) {
+      return d('wrong-type', range, `${label(path)} must be ${expectedWords(expected)}, not the quoted text "${value}".`,
+        [replaceFix(`Change to ${n}`, range, String(n), true)]);
+    }
+  }
+  void pairAt;
+  return d('wrong-type', range, `${label(path)} must be ${expectedWords(expected)}, not ${describeValue(value)}.`);
+}

@@ -1,0 +1,113 @@
+/** Offsets ↔ LSP positions, ranges, and "did you mean" suggestions. Pure helpers, no YAML knowledge. */
+import type { ConfigRange, ConfigPosition } from './types';
+
+/** Maps UTF-16 offsets to 0-based line/character, clamped so every range lies inside the document. */
+export class PositionMapper {
+  private readonly lineStarts: number[];
+  constructor(readonly text: string) {
+    const starts = [0];
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 10) starts.push(i + 1);
+      else if (c === 13 && text.charCodeAt(i + 1) !== 10) starts.push(i + 1);
+    }
+    this.lineStarts = starts;
+  }
+
+  get lineCount(): number {
+    return this.lineStarts.length;
+  }
+
+  positionAt(offset: number): ConfigPosition {
+    const o = Math.max(0, Math.min(Math.floor(offset), this.text.length));
+    let lo = 0;
+    let hi = this.lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.lineStarts[mid] <= o) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo, character: o - this.lineStarts[lo] };
+  }
+
+  offsetAt(pos: ConfigPosition): number {
+    if (pos.line < 0) return 0;
+    if (pos.line >= this.lineStarts.length) return this.text.length;
+    const start = this.lineStarts[pos.line];
+    const end = this.lineEnd(pos.line);
+    return Math.min(start + Math.max(0, pos.character), end);
+  }
+
+  range(start: number, end: number): ConfigRange {
+    const s = Math.max(0, Math.min(start, this.text.length));
+    const e = Math.max(s, Math.min(end, this.text.length));
+    return { start: this.positionAt(s), end: this.positionAt(e) };
+  }
+
+  lineStart(line: number): number {
+    return this.lineStarts[Math.max(0, Math.min(line, this.lineStarts.length - 1))];
+  }
+
+  /** Offset of the end of `line`, before its line break. */
+  lineEnd(line: number): number {
+    const next = line + 1 < this.lineStarts.length ? this.lineStarts[line + 1] : this.text.length;
+    let e = next;
+    while (e > this.lineStarts[line] && (this.text.charCodeAt(e - 1) === 10 || this.text.charCodeAt(e - 1) === 13)) e--;
+    return e;
+  }
+
+  lineText(line: number): string {
+    return this.text.slice(this.lineStart(line), this.lineEnd(line));
+  }
+
+  /** A range from `offset` to the end of its line (syntax errors never span to EOF). */
+  toLineEnd(offset: number, minEnd = offset): ConfigRange {
+    const p = this.positionAt(offset);
+    const end = Math.max(this.lineEnd(p.line), Math.min(minEnd, this.lineEnd(p.line)));
+    return this.range(offset, end > offset ? end : offset);
+  }
+}
+
+/** Levenshtein distance, capped work for long strings (settings values are short). */
+export function editDistance(a: string, b: string): number {
+  if (a === b) return 0;
+  if (a.length > 64 || b.length > 64) return Math.max(a.length, b.length);
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = cur;
+  }
+  return prev[b.length];
+}
+
+/**
+ * Candidates close to `input`: exact case-insensitive matches first, then prefix matches, then
+ * small edit distances (≤ 1/3 of the length, at least 2). At most `max` results.
+ */
+export function didYouMean(input: string, candidates: readonly string[], max = 3): string[] {
+  const lower = input.toLowerCase().trim();
+  if (!lower) return [];
+  const scored: { c: string; score: number }[] = [];
+  for (const c of candidates) {
+    const cl = c.toLowerCase();
+    let score: number;
+    if (cl === lower) score = 0;
+    else if (lower.length >= 3 && (cl.startsWith(lower) || lower.startsWith(cl))) score = 1;
+    else {
+      const d = editDistance(lower, cl);
+      if (d > Math.max(2, Math.floor(Math.max(lower.length, cl.length) / 3))) continue;
+      score = 1 + d;
+    }
+    scored.push({ c, score });
+  }
+  scored.sort((x, y) => x.score - y.score || x.c.localeCompare(y.c));
+  return scored.slice(0, max).map((s) => s.c);
+}
+
+export function quoteList(values: readonly unknown[], max = 8): string {
+  const shown = values.slice(0, max).map((v) => (typeof v === 'string' ? v : JSON.stringify(v)));
+  return shown.join(', ') + (values.length > max ? `, … (${values.length - max} more)` : '');
+}
