@@ -1,6 +1,112 @@
-import type { SummaryEvent } from '../../../protocol/events';
+/** Sets a run up (checks, lock, journal, limiters, clients), runs the phases, and tears down. */
+import * as path from 'node:path';
+import type { EngineEvent, SummaryEvent } from '../../../protocol/events';
+import { PLAN_RATES } from '../../../protocol/settings';
 import type { RunOptions } from './index';
+import { resolveStateDir } from './index';
+import { ApiRunner } from './apiRunner';
+import { classifyDear, DearClient } from './dearClient';
+import { classifyStarshipit, StarshipitClient } from './starshipitClient';
+import { Journal } from './journal';
+import { StateLock } from './lock';
+import { SlidingLogLimiter, SpacingLimiter } from './limiter';
+import { checkBaseUrl, resolveCredentials } from './secrets';
+import { runImport } from './importer';
+import { runWriteback } from './writeback';
+import type { Counters, RunContext } from './context';
+import { isCancelled } from './sleep';
 
-export async function runEngineImpl(_o: RunOptions): Promise<SummaryEvent> {
-  throw new Error('engine: not implemented yet');
+/** Seconds a live run needs for `calls` Cin7 calls at `calls per window` (response-anchored). */
+export function estimateSeconds(calls: number, limit: { calls: number; perSeconds: number }, rttSeconds = 0.3): number {
+  if (calls <= 0) return 0;
+  const windows = Math.floor((calls - 1) / Math.max(1, limit.calls));
+  return Math.round((windows * (limit.perSeconds + rttSeconds) + Math.min(calls, limit.calls) * rttSeconds / 4) * 10) / 10;
+}
+
+export async function runEngineImpl(o: RunOptions): Promise<SummaryEvent> {
+  const s = o.settings;
+  checkBaseUrl(s.dear.baseUrl, 'dear.baseUrl');
+  checkBaseUrl(s.starshipit.baseUrl, 'starshipit.baseUrl');
+  const creds = resolveCredentials(s, o.secrets);
+  const stateDir = o.stateDir ? path.resolve(o.stateDir) : resolveStateDir(o.configPath, s);
+  const emit = (e: EngineEvent): void => {
+    try {
+      o.onEvent(e);
+    } catch {
+      // A failing front end must not break the run's bookkeeping.
+    }
+  };
+
+  const lock = StateLock.acquire(stateDir);
+  let journal: Journal | undefined;
+  const runners: ApiRunner[] = [];
+  try {
+    journal = Journal.open(stateDir);
+    if (journal.recoveredTornTail) emit({ type: 'log', level: 'warn', message: `journal ${journal.file}: a torn last record (interrupted write) was dropped; its side effect is reconciled on this run` });
+
+    let lastWaitEvent = 0;
+    const onWait = (api: 'dear' | 'starshipit') => (ms: number): void => {
+      const now = Date.now();
+      if (ms >= 20 && now - lastWaitEvent > 250) {
+        lastWaitEvent = now;
+        emit({ type: 'wait', api, waitMs: Math.round(ms) });
+      }
+    };
+    const dearWindowMs = s.dear.rateLimit.perSeconds * 1000;
+    const timeoutMs = s.dear.timeoutSeconds * 1000;
+    const dearLimiter = new SlidingLogLimiter({
+      calls: s.dear.rateLimit.calls, windowMs: dearWindowMs, maxCallMs: timeoutMs,
+      persistPath: path.join(stateDir, 'limiter-dear.json'), onWait: onWait('dear'),
+    });
+    const ssRate = s.starshipit.rateLimit ?? PLAN_RATES[s.starshipit.plan];
+    const ssLimiter = new SpacingLimiter({ calls: ssRate.calls, windowMs: ssRate.perSeconds * 1000, onWait: onWait('starshipit') });
+    const dearRunner = new ApiRunner({
+      api: 'dear', baseUrl: s.dear.baseUrl, limiter: dearLimiter, concurrency: s.engine.concurrency, maxRetries: s.engine.maxRetries,
+      timeoutMs, timeScale: s.dear.rateLimit.perSeconds / 60, classify: classifyDear, emit, signal: o.signal,
+      headers: { 'api-auth-accountid': creds.dearAccountId, 'api-auth-applicationkey': creds.dearApiKey },
+    });
+    const ssRunner = new ApiRunner({
+      api: 'starshipit', baseUrl: s.starshipit.baseUrl, limiter: ssLimiter, concurrency: s.engine.concurrency, maxRetries: s.engine.maxRetries,
+      timeoutMs: s.starshipit.timeoutSeconds * 1000, timeScale: ssRate.perSeconds / PLAN_RATES[s.starshipit.plan].perSeconds,
+      classify: classifyStarshipit, emit, signal: o.signal,
+      headers: { 'StarShipIT-Api-Key': creds.starshipitApiKey, 'Ocp-Apim-Subscription-Key': creds.starshipitSubscriptionKey },
+    });
+    runners.push(dearRunner, ssRunner);
+    const counters: Counters = { created: 0, alreadyPresent: 0, skipped: 0, needsAttention: 0, writtenBack: 0, detailsRead: 0, plannedDearWrites: 0 };
+    const ctx: RunContext = {
+      settings: s, mode: o.mode, dryRun: o.dryRun, journal, dear: new DearClient(dearRunner), starshipit: new StarshipitClient(ssRunner),
+      dearRunner, starshipitRunner: ssRunner, counters, signal: o.signal, emit,
+      onlyOrderNumbers: o.onlyOrderNumbers?.length ? new Set(o.onlyOrderNumbers) : undefined,
+    };
+
+    let cancelled = false;
+    try {
+      // Writebacks first: a label waiting for its tracking matters more than a new order.
+      if (o.mode === 'writeback' || o.mode === 'sync' || o.mode === 'retry') await runWriteback(ctx, { retryOnly: o.mode === 'retry' });
+      if (o.mode === 'import' || o.mode === 'sync' || o.mode === 'retry') await runImport(ctx, { retryOnly: o.mode === 'retry' });
+    } catch (err) {
+      if (!isCancelled(err) && !o.signal?.aborted) throw err;
+      cancelled = true;
+    }
+    const dearCalls = dearRunner.calls + counters.plannedDearWrites;
+    const summary: SummaryEvent = {
+      type: 'summary', mode: o.mode, dryRun: o.dryRun,
+      created: counters.created, alreadyPresent: counters.alreadyPresent, skipped: counters.skipped,
+      needsAttention: counters.needsAttention, writtenBack: counters.writtenBack, updated: 0, withdrawn: 0,
+      calls: { dear: dearRunner.calls, starshipit: ssRunner.calls },
+      throttled: { dear: dearRunner.throttled, starshipit: ssRunner.throttled },
+      estimate: { dearCalls, seconds: estimateSeconds(dearCalls, s.dear.rateLimit) },
+      ...(cancelled ? { cancelled: true } : {}),
+    };
+    if (!o.dryRun) {
+      journal.append({ t: 'run', at: new Date().toISOString(), mode: o.mode, dryRun: o.dryRun, summary });
+      journal.maybeCompact();
+    }
+    emit(summary);
+    return summary;
+  } finally {
+    journal?.close();
+    await Promise.all(runners.map((r) => r.close()));
+    lock.release();
+  }
 }

@@ -1,0 +1,193 @@
+/**
+ * Our retry layer, above the limiter and the concurrency cap. Each attempt: p-limit slot →
+ * rate-limiter slot → one HTTP attempt → classification:
+ *   ok         → parsed JSON
+ *   throttle   → pause every caller of this API (Retry-After, at least one window), retry
+ *   transient  → idempotent calls retry with capped full jitter; a write whose outcome is unknown
+ *                is handed back to the caller (`unknown-outcome`) to reconcile — never a blind resend
+ *   permanent  → `permanent` error for "needs attention" (validation: never retried blindly)
+ */
+import pLimit from 'p-limit';
+import type { Api, EngineEvent } from '../../../protocol/events';
+import type { Agent } from 'undici';
+import { createAgent, httpAttempt, NetworkError, type HttpResponse } from './http';
+import type { Limiter } from './limiter';
+import { sleep } from './sleep';
+
+export type Verdict =
+  | { kind: 'ok'; json: unknown }
+  | { kind: 'throttle'; retryAfterMs?: number; message: string }
+  | { kind: 'transient'; message: string }
+  | { kind: 'permanent'; message: string; json?: unknown };
+
+export type CallFailure = 'permanent' | 'exhausted' | 'unknown-outcome';
+
+export class ApiCallError extends Error {
+  constructor(
+    readonly api: Api,
+    readonly call: string,
+    readonly failure: CallFailure,
+    readonly detail: string,
+    readonly status?: number,
+    readonly json?: unknown,
+  ) {
+    super(`${api === 'dear' ? 'Cin7 Core' : 'Starshipit'} ${call}: ${detail}`);
+    this.name = 'ApiCallError';
+  }
+}
+
+export interface ApiRunnerOptions {
+  api: Api;
+  baseUrl: string;
+  headers: Record<string, string>;
+  limiter: Limiter;
+  concurrency: number;
+  maxRetries: number;
+  timeoutMs: number;
+  /** Time scale relative to the vendor's real window (1 = real API; 0.01 = sandbox at 100×). */
+  timeScale: number;
+  classify: (res: HttpResponse) => Verdict;
+  emit: (e: EngineEvent) => void;
+  signal?: AbortSignal;
+}
+
+export interface CallSpec {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** Relative to the base URL, e.g. `saleList` or `/api/orders`. */
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  /** Safe to resend after an unknown outcome (GETs, and writes that cannot apply twice). */
+  idempotent: boolean;
+  /** Treat these answers as data rather than errors (e.g. 404 on a lookup). */
+  accept?: (status: number, text: string) => boolean;
+}
+
+export class ApiRunner {
+  calls = 0;
+  throttled = 0;
+  private readonly cap: pLimit.Limit;
+  private readonly throttleRetries: number;
+  private readonly agent: Agent;
+
+  constructor(private readonly o: ApiRunnerOptions) {
+    this.cap = pLimit(Math.max(1, o.concurrency));
+    this.agent = createAgent(Math.max(1, o.concurrency), o.timeoutMs);
+    this.throttleRetries = Math.max(10, o.maxRetries * 3);
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close().catch(() => undefined);
+  }
+
+  get waitedMs(): number {
+    return this.o.limiter.waitedMs;
+  }
+
+  url(spec: CallSpec): string {
+    const base = this.o.baseUrl.endsWith('/') ? this.o.baseUrl : `${this.o.baseUrl}/`;
+    const u = new URL(spec.path.replace(/^\//, ''), base);
+    for (const [k, v] of Object.entries(spec.query ?? {})) if (v !== undefined) u.searchParams.set(k, String(v));
+    return u.toString();
+  }
+
+  private label(spec: CallSpec): string {
+    const u = new URL(this.url(spec));
+    return `${spec.method} ${u.pathname}${u.search}`;
+  }
+
+  /** Full jitter, capped (AWS "Exponential Backoff And Jitter"), scaled to the API's time scale. */
+  private backoff(attempt: number): number {
+    const base = Math.max(5, 500 * this.o.timeScale);
+    const cap = Math.max(50, 30_000 * this.o.timeScale);
+    return Math.random() * Math.min(cap, base * 2 ** attempt);
+  }
+
+  async call(spec: CallSpec): Promise<unknown> {
+    const label = this.label(spec);
+    let failures = 0;
+    let throttles = 0;
+    for (;;) {
+      const outcome = await this.cap(() => this.attempt(spec));
+      if (outcome.kind === 'ok') return outcome.json;
+      if (outcome.kind === 'throttle') {
+        this.throttled++;
+        throttles++;
+        const wait = outcome.waitMs;
+        this.o.emit({ type: 'throttle', api: this.o.api, status: outcome.status, waitMs: Math.round(wait) });
+        if (throttles > this.throttleRetries) {
+          throw new ApiCallError(this.o.api, label, 'exhausted', `still throttled after ${throttles} tries (${outcome.message})`, outcome.status);
+        }
+        continue; // the limiter is paused; the next acquire waits for it
+      }
+      if (outcome.kind === 'permanent') {
+        throw new ApiCallError(this.o.api, label, 'permanent', outcome.message, outcome.status, outcome.json);
+      }
+      // transient
+      if (outcome.maybeApplied && !spec.idempotent) {
+        throw new ApiCallError(this.o.api, label, 'unknown-outcome', outcome.message, outcome.status);
+      }
+      failures++;
+      if (failures > this.o.maxRetries) {
+        throw new ApiCallError(this.o.api, label, 'exhausted', `${outcome.message} (gave up after ${failures} attempts)`, outcome.status);
+      }
+      const wait = this.backoff(failures);
+      this.o.emit({ type: 'retry', api: this.o.api, attempt: failures, waitMs: Math.round(wait), reason: `${label}: ${outcome.message}` });
+      await sleep(wait, this.o.signal);
+    }
+  }
+
+  private async attempt(spec: CallSpec): Promise<
+    | { kind: 'ok'; json: unknown }
+    | { kind: 'throttle'; status: number; waitMs: number; message: string }
+    | { kind: 'transient'; status?: number; message: string; maybeApplied: boolean }
+    | { kind: 'permanent'; status: number; message: string; json?: unknown }
+  > {
+    const slot = await this.o.limiter.acquire(this.o.signal);
+    this.calls++;
+    let res: HttpResponse;
+    try {
+      res = await httpAttempt({
+        method: spec.method, url: this.url(spec), headers: this.o.headers, body: spec.body,
+        timeoutMs: this.o.timeoutMs, dispatcher: this.agent, signal: this.o.signal,
+      });
+      slot.responded();
+    } catch (err) {
+      slot.aborted();
+      if (err instanceof NetworkError) return { kind: 'transient', message: err.message, maybeApplied: err.sent };
+      throw err;
+    }
+    if (spec.accept?.(res.status, res.text)) {
+      return { kind: 'ok', json: parseJsonOrUndefined(res.text) };
+    }
+    const v = this.o.classify(res);
+    switch (v.kind) {
+      case 'ok':
+        return v;
+      case 'throttle': {
+        // Retry-After is in the vendor's real seconds; a time-scaled sandbox shrinks the window.
+        const wait = (v.retryAfterMs ?? 0) * this.o.timeScale;
+        this.o.limiter.pause(wait);
+        return { kind: 'throttle', status: res.status, waitMs: wait, message: v.message };
+      }
+      case 'transient':
+        return { kind: 'transient', status: res.status, message: v.message, maybeApplied: true };
+      case 'permanent':
+        return { kind: 'permanent', status: res.status, message: v.message, json: v.json };
+    }
+  }
+}
+
+export function parseJsonOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Short, single-line excerpt of a response body for error messages. */
+export function excerpt(text: string, max = 160): string {
+  const t = text.replace(/\s+/g, ' ').trim();
+  return t.length > max ? `${t.slice(0, max)}…` : t;
+}

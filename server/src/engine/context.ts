@@ -1,0 +1,56 @@
+/** Everything one run shares: settings, clients, journal, counters and the event sink. */
+import type { DearSettings } from '../../../protocol/settings';
+import type { AttentionEvent, EngineEvent, RunMode } from '../../../protocol/events';
+import type { DearClient } from './dearClient';
+import type { StarshipitClient } from './starshipitClient';
+import type { Journal, JournalRecord } from './journal';
+import type { ApiRunner } from './apiRunner';
+
+export interface Counters {
+  created: number;
+  alreadyPresent: number;
+  skipped: number;
+  needsAttention: number;
+  writtenBack: number;
+  detailsRead: number;
+  /** Cin7 write calls a live run would make that this dry run did not (estimate). */
+  plannedDearWrites: number;
+}
+
+export interface RunContext {
+  settings: DearSettings;
+  mode: RunMode;
+  dryRun: boolean;
+  journal: Journal;
+  dear: DearClient;
+  starshipit: StarshipitClient;
+  dearRunner: ApiRunner;
+  starshipitRunner: ApiRunner;
+  counters: Counters;
+  signal?: AbortSignal;
+  onlyOrderNumbers?: Set<string>;
+  emit: (e: EngineEvent) => void;
+}
+
+/** Journal a record unless this is a dry run (a dry run writes nothing anywhere). */
+export function record(ctx: RunContext, r: JournalRecord): void {
+  if (!ctx.dryRun) ctx.journal.append(r);
+}
+
+export function attention(ctx: RunContext, a: Omit<AttentionEvent, 'type'> & { kind: 'import' | 'writeback'; key: string }): void {
+  ctx.counters.needsAttention++;
+  ctx.emit({ type: 'attention', orderNumber: a.orderNumber, saleId: a.saleId, taskId: a.taskId, code: a.code, reason: a.reason, retryable: a.retryable });
+  record(ctx, { t: 'attention', key: a.key, kind: a.kind, orderNumber: a.orderNumber, saleId: a.saleId, taskId: a.taskId, code: a.code, reason: a.reason, retryable: a.retryable, at: new Date().toISOString() });
+}
+
+export function resolve(ctx: RunContext, key: string): void {
+  if (ctx.journal.state.attention.has(key)) record(ctx, { t: 'resolved', key });
+}
+
+export const importKey = (orderNumber: string): string => `import:${orderNumber}`;
+export const saleKey = (saleId: string): string => `import-sale:${saleId}`;
+export const writebackKey = (orderNumber: string): string => `writeback:${orderNumber}`;
+
+export function throwIfCancelled(ctx: RunContext): void {
+  if (ctx.signal?.aborted) throw ctx.signal.reason instanceof Error ? ctx.signal.reason : new Error('run cancelled');
+}

@@ -1,0 +1,72 @@
+/**
+ * One HTTP attempt over undici 7 (never its RetryAgent: retries live in `apiRunner.ts`, above the
+ * limiter, so each attempt takes a slot and is counted). Every attempt has a deadline and honours
+ * the run's AbortSignal. Credentials travel only in headers and never appear in errors.
+ */
+import { Agent, request } from 'undici';
+import { CancelledError } from './sleep';
+
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+}
+
+/** The request failed without a usable response. `sent` = the server may have received it. */
+export class NetworkError extends Error {
+  constructor(message: string, readonly sent: boolean, readonly timedOut: boolean) {
+    super(message);
+    this.name = 'NetworkError';
+  }
+}
+
+/** One connection pool per API per run, closed when the run ends (no lingering keep-alive sockets). */
+export function createAgent(connections: number, timeoutMs: number): Agent {
+  return new Agent({ connections, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, keepAliveTimeout: 4_000 });
+}
+
+export interface HttpRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  url: string;
+  headers: Record<string, string>;
+  body?: unknown;
+  timeoutMs: number;
+  dispatcher: Agent;
+  signal?: AbortSignal;
+}
+
+export async function httpAttempt(r: HttpRequest): Promise<HttpResponse> {
+  if (r.signal?.aborted) throw new CancelledError();
+  const timeout = AbortSignal.timeout(r.timeoutMs);
+  const signal = r.signal ? AbortSignal.any([r.signal, timeout]) : timeout;
+  try {
+    const res = await request(r.url, {
+      method: r.method,
+      headers: { accept: 'application/json', ...(r.body !== undefined ? { 'content-type': 'application/json' } : {}), ...r.headers },
+      body: r.body !== undefined ? JSON.stringify(r.body) : undefined,
+      signal,
+      dispatcher: r.dispatcher,
+    });
+    const text = await res.body.text();
+    return { status: res.statusCode, headers: res.headers, text };
+  } catch (err) {
+    if (r.signal?.aborted) throw new CancelledError();
+    const e = err as { code?: string; name?: string; message?: string };
+    const timedOut = timeout.aborted || e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT' || e.name === 'TimeoutError';
+    if (timedOut) throw new NetworkError(`no answer within ${r.timeoutMs / 1000} s`, true, true);
+    // Refused connections never reached the server; anything else (reset, closed socket) may have.
+    const refused = e.code === 'ECONNREFUSED' || (err as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED';
+    throw new NetworkError(`${e.code ?? e.name ?? 'network error'}: ${e.message ?? String(err)}`, !refused, false);
+  }
+}
+
+/** `Retry-After` as milliseconds: `60`, `60 Seconds`, `1.5`, or an HTTP date. */
+export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | undefined {
+  const v = Array.isArray(value) ? value[0] : value;
+  if (!v) return undefined;
+  const m = /^\s*(\d+(?:\.\d+)?)/.exec(v);
+  if (m) return Number(m[1]) * 1000;
+  const d = Date.parse(v);
+  if (!Number.isNaN(d)) return Math.max(0, d - now);
+  return undefined;
+}

@@ -1,0 +1,291 @@
+/**
+ * Import: Cin7 Core sales → Starshipit orders, exactly once.
+ *
+ * Listing (fewest Cin7 calls): `saleList` pages of `dear.pageSize` rows from the `UpdatedSince`
+ * cursor (minus an overlap). With one selected status the list is filtered by `Status`. With
+ * several, page 1 is read unfiltered: if the whole unfiltered list is at most (statuses + 1) pages
+ * it is cheaper to read it all and filter here; otherwise one filtered pass per status follows.
+ * The cursor's new value is the run's start time (a ceiling fixed before the first page), written
+ * only after every listed sale was created, skipped or parked.
+ *
+ * Each candidate sale costs one detail read. Sales mode skips already-imported sales by order
+ * number without reading them; fulfilments mode skips sales whose `Updated` stamp is unchanged.
+ *
+ * Exactly once: an `intent` record is fsynced before each POST /api/orders; a `created` record
+ * after it. An intent without `created` (crash, timeout, reset, 5xx after send) is reconciled by
+ * looking the order up by order_number before anything is re-sent.
+ */
+import type { Row } from './dearClient';
+import { ApiCallError } from './apiRunner';
+import { crashPoint } from './crash';
+import { mapSale, type MappedOrder } from './mapping';
+import { attention, importKey, record, resolve, saleKey, throwIfCancelled, type RunContext } from './context';
+import { sleep, isCancelled } from './sleep';
+
+const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
+/** Re-read sales updated this long before the cursor (clock skew, late commits on Cin7's side). */
+export const DEAR_CURSOR_OVERLAP_MS = 5 * 60_000;
+
+export interface ImportOptions {
+  /** `retry`: only the needs-attention sales, no listing. */
+  retryOnly: boolean;
+}
+
+export async function runImport(ctx: RunContext, opts: ImportOptions): Promise<void> {
+  const s = ctx.settings;
+  const ceiling = new Date().toISOString();
+  const handled = new Set<string>();
+  const statuses = new Set<string>(s.import.statuses);
+  let listedAll = false;
+
+  const handleRow = async (row: Row, filtered: boolean): Promise<void> => {
+    const saleId = str(row.SaleID);
+    const orderNumber = str(row.OrderNumber);
+    if (!saleId || handled.has(saleId)) return;
+    if (ctx.onlyOrderNumbers && !wanted(ctx.onlyOrderNumbers, orderNumber, s.import.source)) return;
+    handled.add(saleId);
+    if (!filtered && !statuses.has(str(row.Status))) {
+      skip(ctx, { orderNumber, saleId, code: 'status-not-selected', reason: `status ${str(row.Status) || '(none)'} is not in import.statuses` });
+      return;
+    }
+    if (s.import.source === 'sales') {
+      const o = ctx.journal.state.orders.get(orderNumber);
+      if (o?.state === 'created') {
+        skip(ctx, { orderNumber, saleId, code: 'already-imported', reason: `already imported${o.orderId ? ` as Starshipit order ${o.orderId}` : ''}` });
+        return;
+      }
+    } else if (ctx.journal.state.seen.get(saleId) === str(row.Updated) && str(row.Updated)) {
+      skip(ctx, { orderNumber, saleId, code: 'already-imported', reason: 'unchanged since its fulfilments were imported' });
+      return;
+    }
+    await processSale(ctx, saleId, row);
+  };
+
+  if (!opts.retryOnly) {
+    const cursor = ctx.journal.state.cursors.dear;
+    const updatedSince = cursor ? new Date(Date.parse(cursor) - DEAR_CURSOR_OVERLAP_MS).toISOString() : s.import.since;
+    const limit = Math.max(1, Math.min(1000, s.dear.pageSize));
+    const statusList = [...statuses];
+    let pages = 0;
+    const readPage = async (page: number, status?: string): Promise<{ total: number; rows: Row[] }> => {
+      throwIfCancelled(ctx);
+      const r = await ctx.dear.saleList({ page, limit, status, updatedSince: updatedSince ? dearDate(updatedSince) : undefined });
+      pages++;
+      ctx.emit({ type: 'progress', phase: 'list', done: pages, message: `saleList${status ? ` ${status}` : ''} page ${page}` });
+      return r;
+    };
+    const pass = async (status: string | undefined, first?: { total: number; rows: Row[] }): Promise<void> => {
+      let page = 1;
+      let cur = first ?? (await readPage(1, status));
+      for (;;) {
+        await Promise.all(cur.rows.map((r) => guard(ctx, () => handleRow(r, status !== undefined))));
+        if (cur.rows.length < limit || page * limit >= cur.total) break;
+        page++;
+        cur = await readPage(page, status);
+      }
+    };
+    try {
+      if (statusList.length === 1) {
+        await pass(statusList[0]);
+      } else {
+        const first = await readPage(1);
+        const unfilteredPages = Math.ceil(first.total / limit);
+        if (unfilteredPages <= statusList.length + 1) await pass(undefined, first);
+        else for (const st of statusList) await pass(st);
+      }
+      listedAll = true;
+    } catch (err) {
+      if (isCancelled(err)) throw err;
+      const reason = err instanceof Error ? err.message : String(err);
+      attention(ctx, { kind: 'import', key: 'import:list', code: 'list-failed', reason: `could not list sales: ${reason}`, retryable: true });
+    }
+  }
+
+  // Needs-attention sales (all in `retry`, the retryable ones otherwise) and intents whose
+  // outcome is still unknown from an earlier run.
+  const again = new Map<string, Row>();
+  for (const a of ctx.journal.state.attention.values()) {
+    if (a.kind !== 'import' || !a.saleId || handled.has(a.saleId)) continue;
+    if (!opts.retryOnly && !a.retryable) continue;
+    if (ctx.onlyOrderNumbers && a.orderNumber && !ctx.onlyOrderNumbers.has(a.orderNumber)) continue;
+    again.set(a.saleId, { SaleID: a.saleId, OrderNumber: baseOrderNumber(a.orderNumber ?? '', s.import.source) });
+  }
+  for (const o of ctx.journal.state.orders.values()) {
+    if (o.state !== 'intent' || handled.has(o.saleId)) continue;
+    again.set(o.saleId, { SaleID: o.saleId, OrderNumber: baseOrderNumber(o.orderNumber, s.import.source) });
+  }
+  if (opts.retryOnly && ctx.journal.state.attention.has('import:list')) resolve(ctx, 'import:list');
+  await Promise.all([...again.entries()].map(([saleId, row]) => guard(ctx, async () => {
+    handled.add(saleId);
+    await processSale(ctx, saleId, row);
+  })));
+
+  throwIfCancelled(ctx);
+  if (listedAll && !ctx.dryRun && !ctx.onlyOrderNumbers) {
+    resolve(ctx, 'import:list');
+    record(ctx, { t: 'cursor', name: 'dear', value: ceiling });
+    crashPoint('after-cursor');
+  }
+}
+
+function wanted(only: Set<string>, orderNumber: string, source: 'sales' | 'fulfilments'): boolean {
+  if (source === 'sales') return only.has(orderNumber);
+  for (const o of only) if (o.startsWith(`${orderNumber}-F`) || o === orderNumber) return true;
+  return false;
+}
+
+function baseOrderNumber(orderNumber: string, source: 'sales' | 'fulfilments'): string {
+  return source === 'fulfilments' ? orderNumber.replace(/-F\d+$/, '') : orderNumber;
+}
+
+/** Cin7 `UpdatedSince` in its documented form `yyyy-MM-ddTHH:mm:ss` (UTC). */
+function dearDate(iso: string): string {
+  const ms = Date.parse(iso);
+  return Number.isNaN(ms) ? iso : new Date(ms).toISOString().slice(0, 19);
+}
+
+/** One sale's failure never stops the run; cancellation does. */
+async function guard(ctx: RunContext, f: () => Promise<void>): Promise<void> {
+  try {
+    await f();
+  } catch (err) {
+    if (isCancelled(err) || ctx.signal?.aborted) throw err;
+    ctx.emit({ type: 'log', level: 'error', message: err instanceof Error ? err.message : String(err) });
+    ctx.counters.needsAttention++;
+  }
+}
+
+function skip(ctx: RunContext, k: { orderNumber: string; saleId?: string; code: string; reason: string }): void {
+  ctx.counters.skipped++;
+  ctx.emit({ type: 'skip', ...k });
+}
+
+async function processSale(ctx: RunContext, saleId: string, row: Row): Promise<void> {
+  const s = ctx.settings;
+  let sale: Row;
+  try {
+    sale = await ctx.dear.sale(saleId);
+  } catch (err) {
+    if (isCancelled(err)) throw err;
+    const e = err instanceof ApiCallError ? err : undefined;
+    attention(ctx, {
+      kind: 'import', key: saleKey(saleId), saleId, orderNumber: str(row.OrderNumber) || undefined,
+      code: e?.failure === 'permanent' ? 'sale-read-failed' : 'sale-read-unavailable',
+      reason: err instanceof Error ? err.message : String(err), retryable: e?.failure !== 'permanent',
+    });
+    return;
+  }
+  ctx.counters.detailsRead++;
+  ctx.emit({ type: 'progress', phase: 'detail', done: ctx.counters.detailsRead });
+  resolve(ctx, saleKey(saleId));
+  const status = str(sale.Status) || str(row.Status);
+  if (status && !s.import.statuses.includes(status as never)) {
+    // The list row was stale, or a parked sale moved on: nothing to import any more.
+    resolve(ctx, importKey(str(row.OrderNumber)));
+    skip(ctx, { orderNumber: str(row.OrderNumber), saleId, code: 'status-not-selected', reason: `status ${status} is not in import.statuses` });
+    return;
+  }
+  const mapped = mapSale(sale, row, s);
+  for (const k of mapped.skips) {
+    const existing = ctx.journal.state.orders.get(k.orderNumber);
+    skip(ctx, existing?.state === 'created' ? { ...k, code: 'already-imported', reason: 'already imported' } : k);
+  }
+  for (const p of mapped.problems) {
+    attention(ctx, { kind: 'import', key: importKey(p.orderNumber || saleId), orderNumber: p.orderNumber || undefined, saleId, taskId: p.taskId, code: p.code, reason: `sale ${p.orderNumber || saleId}: ${p.reason}`, retryable: false });
+  }
+  let allSettled = mapped.problems.length === 0;
+  for (const m of mapped.orders) {
+    if (ctx.onlyOrderNumbers && !ctx.onlyOrderNumbers.has(m.orderNumber) && !ctx.onlyOrderNumbers.has(str(row.OrderNumber))) continue;
+    const ok = await createOnce(ctx, m);
+    if (!ok) allSettled = false;
+  }
+  if (s.import.source === 'fulfilments' && allSettled && str(sale.LastModifiedOn ?? row.Updated)) {
+    const updated = str(row.Updated);
+    if (updated) record(ctx, { t: 'seen', saleId, updated });
+  }
+}
+
+/** Creates the Starshipit order for `m` exactly once. Returns false when it is parked. */
+async function createOnce(ctx: RunContext, m: MappedOrder): Promise<boolean> {
+  const existing = ctx.journal.state.orders.get(m.orderNumber);
+  if (existing?.state === 'created') {
+    skip(ctx, { orderNumber: m.orderNumber, saleId: m.saleId, code: 'already-imported', reason: `already imported${existing.orderId ? ` as Starshipit order ${existing.orderId}` : ''}` });
+    return true;
+  }
+  const orderEvent = (outcome?: 'created' | 'alreadyPresent', orderId?: number): void => {
+    ctx.emit({
+      type: 'order', orderNumber: m.orderNumber, source: { saleId: m.saleId, ...(m.taskId ? { taskId: m.taskId } : {}) },
+      starshipit: m.payload, dryRun: ctx.dryRun, ...(m.warnings.length ? { warnings: m.warnings } : {}),
+      ...(outcome ? { outcome } : {}), ...(orderId !== undefined ? { starshipitOrderId: orderId } : {}),
+    });
+  };
+  const markCreated = (outcome: 'created' | 'alreadyPresent', found: Row): void => {
+    const orderId = typeof found.order_id === 'number' ? found.order_id : undefined;
+    record(ctx, { t: 'created', orderNumber: m.orderNumber, saleId: m.saleId, taskId: m.taskId, orderId, outcome, boxes: m.boxes, packAuthorised: m.packAuthorised, at: new Date().toISOString() });
+    if (outcome === 'created') crashPoint('after-journal-created');
+    if (outcome === 'created') ctx.counters.created++;
+    else ctx.counters.alreadyPresent++;
+    resolve(ctx, importKey(m.orderNumber));
+    resolve(ctx, saleKey(m.saleId));
+    orderEvent(outcome, orderId);
+  };
+  const park = (code: string, reason: string, retryable: boolean): false => {
+    attention(ctx, { kind: 'import', key: importKey(m.orderNumber), orderNumber: m.orderNumber, saleId: m.saleId, taskId: m.taskId, code, reason: `${m.orderNumber}: ${reason}`, retryable });
+    return false;
+  };
+
+  try {
+    if (ctx.dryRun) {
+      if (existing?.state === 'intent') {
+        const found = await ctx.starshipit.findOrder(m.orderNumber);
+        if (found) {
+          skip(ctx, { orderNumber: m.orderNumber, saleId: m.saleId, code: 'already-in-starshipit', reason: 'an earlier run created it; the next live run records it without sending it again' });
+          return true;
+        }
+      }
+      ctx.counters.created++;
+      orderEvent();
+      return true;
+    }
+    if (existing?.state === 'intent') {
+      const found = await ctx.starshipit.findOrder(m.orderNumber);
+      if (found) {
+        markCreated('alreadyPresent', found);
+        return true;
+      }
+    }
+    crashPoint('before-journal-intent');
+    record(ctx, { t: 'intent', orderNumber: m.orderNumber, saleId: m.saleId, taskId: m.taskId, at: new Date().toISOString() });
+    crashPoint('after-journal-intent');
+    for (let attempt = 0; ; attempt++) {
+      throwIfCancelled(ctx);
+      try {
+        const created = await ctx.starshipit.createOrder(m.payload);
+        crashPoint('after-starshipit-create');
+        markCreated('created', created);
+        return true;
+      } catch (err) {
+        if (!(err instanceof ApiCallError)) throw err;
+        if (err.failure === 'permanent' && !/already exists|duplicate/i.test(err.detail)) {
+          // Refused for good (validation): void the intent, park with Starshipit's words.
+          record(ctx, { t: 'create-failed', orderNumber: m.orderNumber, at: new Date().toISOString() });
+          return park('starshipit-rejected', err.message, false);
+        }
+        if (err.failure === 'exhausted') return park('starshipit-unavailable', err.message, true);
+        // Unknown outcome (or "already exists"): look before re-sending.
+        const found = await ctx.starshipit.findOrder(m.orderNumber);
+        if (found) {
+          markCreated('alreadyPresent', found);
+          return true;
+        }
+        if (err.failure === 'permanent') return park('starshipit-rejected', err.message, false);
+        if (attempt >= ctx.settings.engine.maxRetries) return park('starshipit-unavailable', `${err.message} (outcome unknown; not found by order number; gave up after ${attempt + 1} attempts)`, true);
+        ctx.emit({ type: 'retry', api: 'starshipit', attempt: attempt + 1, waitMs: 0, reason: `${m.orderNumber}: ${err.message}; not found by order number, sending again` });
+        await sleep(0, ctx.signal);
+      }
+    }
+  } catch (err) {
+    if (isCancelled(err) || ctx.signal?.aborted) throw err;
+    return park('starshipit-unavailable', err instanceof Error ? err.message : String(err), true);
+  }
+}

@@ -1,0 +1,327 @@
+/**
+ * The durable state of one state directory: an append-only journal of JSON lines.
+ *
+ * Line format: `<json>\t<sha256 of json, first 12 hex>\n`. Every record is written with
+ * `fs.writeSync` and flushed with `fs.fsyncSync` *before* the side effect it protects. On open, a
+ * torn last record (killed mid-write: no newline, bad checksum or unparsable) is detected, reported
+ * and cut off; a bad record anywhere else means the file was damaged and the engine refuses to
+ * guess. When the file grows well beyond the live state it is compacted: the current state is
+ * written as fresh records to `journal.jsonl.tmp`, fsynced, renamed over the journal, and the
+ * directory is fsynced so the rename itself survives a power cut.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { createHash } from 'node:crypto';
+import type { RunMode, SummaryEvent } from '../../../protocol/events';
+import { EngineError } from './errors';
+
+export interface Tracking { number: string; url?: string }
+
+export type JournalRecord =
+  /** About to send POST /api/orders for this order number (outcome unknown until `created`). */
+  | { t: 'intent'; orderNumber: string; saleId: string; taskId?: string; at: string }
+  /** The Starshipit order exists (created by us, or found by order_number after an unknown outcome). */
+  | { t: 'created'; orderNumber: string; saleId: string; taskId?: string; orderId?: number; outcome: 'created' | 'alreadyPresent'; boxes?: string[]; packAuthorised?: boolean; at: string }
+  /** The create was refused for good; the intent is void. */
+  | { t: 'create-failed'; orderNumber: string; at: string }
+  /** Pack boxes learnt after import (writeback time). */
+  | { t: 'pack'; orderNumber: string; boxes: string[]; packAuthorised: boolean }
+  /** Outbox: a label/dispatch seen in Starshipit that must be written to Cin7 Core. */
+  | { t: 'wb-pending'; orderNumber: string; taskId?: string; saleId: string; carrierCode: string; tracking: Tracking[]; shipDate: string; at: string }
+  /** About to send the ship call (outcome unknown until `wb-done`). */
+  | { t: 'wb-sending'; orderNumber: string; method: 'POST' | 'PUT'; at: string }
+  | { t: 'wb-done'; orderNumber: string; outcome: 'written' | 'alreadyDone'; tracking: Tracking[]; at: string }
+  | { t: 'attention'; key: string; kind: 'import' | 'writeback'; orderNumber?: string; saleId?: string; taskId?: string; code: string; reason: string; retryable: boolean; at: string }
+  | { t: 'resolved'; key: string }
+  /** A sale fully processed in fulfilments mode at this `Updated` stamp. */
+  | { t: 'seen'; saleId: string; updated: string }
+  | { t: 'cursor'; name: 'dear' | 'starshipit'; value: string }
+  | { t: 'run'; at: string; mode: RunMode; dryRun: boolean; summary: SummaryEvent };
+
+export interface OrderState {
+  orderNumber: string;
+  saleId: string;
+  taskId?: string;
+  state: 'intent' | 'created';
+  orderId?: number;
+  boxes?: string[];
+  packAuthorised?: boolean;
+  at: string;
+}
+
+export interface WritebackState {
+  orderNumber: string;
+  saleId: string;
+  taskId?: string;
+  carrierCode: string;
+  tracking: Tracking[];
+  shipDate: string;
+  state: 'pending' | 'sending' | 'done';
+  method?: 'POST' | 'PUT';
+  /** Tracking last written successfully (to recognise reprints and re-seen labels). */
+  doneTracking?: Tracking[];
+}
+
+export interface AttentionState {
+  key: string;
+  kind: 'import' | 'writeback';
+  orderNumber?: string;
+  saleId?: string;
+  taskId?: string;
+  code: string;
+  reason: string;
+  retryable: boolean;
+  at: string;
+}
+
+export class JournalState {
+  orders = new Map<string, OrderState>();
+  writebacks = new Map<string, WritebackState>();
+  attention = new Map<string, AttentionState>();
+  seen = new Map<string, string>();
+  cursors: { dear?: string; starshipit?: string } = {};
+  lastRun?: { at: string; mode: RunMode; dryRun: boolean; summary: SummaryEvent };
+  firstCreatedAt?: string;
+
+  apply(r: JournalRecord): void {
+    switch (r.t) {
+      case 'intent':
+        if (this.orders.get(r.orderNumber)?.state !== 'created') {
+          this.orders.set(r.orderNumber, { orderNumber: r.orderNumber, saleId: r.saleId, taskId: r.taskId, state: 'intent', at: r.at });
+        }
+        break;
+      case 'created':
+        this.orders.set(r.orderNumber, { orderNumber: r.orderNumber, saleId: r.saleId, taskId: r.taskId, state: 'created', orderId: r.orderId, boxes: r.boxes, packAuthorised: r.packAuthorised, at: r.at });
+        if (!this.firstCreatedAt || r.at < this.firstCreatedAt) this.firstCreatedAt = r.at;
+        break;
+      case 'create-failed':
+        if (this.orders.get(r.orderNumber)?.state === 'intent') this.orders.delete(r.orderNumber);
+        break;
+      case 'pack': {
+        const o = this.orders.get(r.orderNumber);
+        if (o) {
+          o.boxes = r.boxes;
+          o.packAuthorised = r.packAuthorised;
+        }
+        break;
+      }
+      case 'wb-pending': {
+        const prev = this.writebacks.get(r.orderNumber);
+        this.writebacks.set(r.orderNumber, { orderNumber: r.orderNumber, saleId: r.saleId, taskId: r.taskId, carrierCode: r.carrierCode, tracking: r.tracking, shipDate: r.shipDate, state: 'pending', doneTracking: prev?.doneTracking });
+        break;
+      }
+      case 'wb-sending': {
+        const w = this.writebacks.get(r.orderNumber);
+        if (w) {
+          w.state = 'sending';
+          w.method = r.method;
+        }
+        break;
+      }
+      case 'wb-done': {
+        const w = this.writebacks.get(r.orderNumber);
+        if (w) {
+          w.state = 'done';
+          w.doneTracking = r.tracking;
+        }
+        break;
+      }
+      case 'attention':
+        this.attention.set(r.key, { key: r.key, kind: r.kind, orderNumber: r.orderNumber, saleId: r.saleId, taskId: r.taskId, code: r.code, reason: r.reason, retryable: r.retryable, at: r.at });
+        break;
+      case 'resolved':
+        this.attention.delete(r.key);
+        break;
+      case 'seen':
+        this.seen.set(r.saleId, r.updated);
+        break;
+      case 'cursor':
+        this.cursors[r.name] = r.value;
+        break;
+      case 'run':
+        this.lastRun = { at: r.at, mode: r.mode, dryRun: r.dryRun, summary: r.summary };
+        break;
+    }
+  }
+
+  /** The records that rebuild this state (compaction). */
+  toRecords(): JournalRecord[] {
+    const out: JournalRecord[] = [];
+    for (const o of this.orders.values()) {
+      if (o.state === 'intent') out.push({ t: 'intent', orderNumber: o.orderNumber, saleId: o.saleId, taskId: o.taskId, at: o.at });
+      else out.push({ t: 'created', orderNumber: o.orderNumber, saleId: o.saleId, taskId: o.taskId, orderId: o.orderId, outcome: 'created', boxes: o.boxes, packAuthorised: o.packAuthorised, at: o.at });
+    }
+    for (const w of this.writebacks.values()) {
+      const at = new Date().toISOString();
+      if (w.doneTracking) {
+        out.push({ t: 'wb-pending', orderNumber: w.orderNumber, saleId: w.saleId, taskId: w.taskId, carrierCode: w.carrierCode, tracking: w.doneTracking, shipDate: w.shipDate, at });
+        out.push({ t: 'wb-done', orderNumber: w.orderNumber, outcome: 'written', tracking: w.doneTracking, at });
+      }
+      if (w.state !== 'done' || !w.doneTracking) {
+        out.push({ t: 'wb-pending', orderNumber: w.orderNumber, saleId: w.saleId, taskId: w.taskId, carrierCode: w.carrierCode, tracking: w.tracking, shipDate: w.shipDate, at });
+        if (w.state === 'sending') out.push({ t: 'wb-sending', orderNumber: w.orderNumber, method: w.method ?? 'POST', at });
+      }
+    }
+    for (const a of this.attention.values()) out.push({ t: 'attention', ...a });
+    for (const [saleId, updated] of this.seen) out.push({ t: 'seen', saleId, updated });
+    if (this.cursors.dear) out.push({ t: 'cursor', name: 'dear', value: this.cursors.dear });
+    if (this.cursors.starshipit) out.push({ t: 'cursor', name: 'starshipit', value: this.cursors.starshipit });
+    if (this.lastRun) out.push({ t: 'run', ...this.lastRun });
+    return out;
+  }
+
+  liveSize(): number {
+    return this.orders.size + this.writebacks.size * 2 + this.attention.size + this.seen.size + 4;
+  }
+}
+
+function checksum(json: string): string {
+  return createHash('sha256').update(json).digest('hex').slice(0, 12);
+}
+
+export function encodeRecord(r: JournalRecord): string {
+  const json = JSON.stringify(r);
+  return `${json}\t${checksum(json)}\n`;
+}
+
+export interface LoadResult {
+  state: JournalState;
+  records: number;
+  /** Bytes of the valid prefix. */
+  validBytes: number;
+  tornTail: boolean;
+}
+
+/** Parses journal text; a bad last line is a torn write, a bad line before that is corruption. */
+export function parseJournal(buf: Buffer, file: string): LoadResult {
+  const state = new JournalState();
+  let offset = 0;
+  let records = 0;
+  let tornTail = false;
+  while (offset < buf.length) {
+    const nl = buf.indexOf(0x0a, offset);
+    const end = nl === -1 ? buf.length : nl;
+    const line = buf.subarray(offset, end).toString('utf8');
+    const rec = nl === -1 ? undefined : decodeLine(line);
+    if (!rec) {
+      if (nl === -1 || buf.indexOf(0x0a, nl + 1) === -1 && buf.subarray(nl + 1).length === 0) {
+        tornTail = true;
+        break;
+      }
+      const lineNo = buf.subarray(0, offset).toString('utf8').split('\n').length;
+      throw new EngineError(`journal ${file} is damaged at line ${lineNo} (bad checksum or JSON) and is followed by valid records; refusing to guess. Move the file away to start over (Starshipit orders already created are then found again by order number).`, 'journal-corrupt');
+    }
+    state.apply(rec);
+    records++;
+    offset = end + 1;
+  }
+  return { state, records, validBytes: Math.min(offset, buf.length), tornTail };
+}
+
+function decodeLine(line: string): JournalRecord | undefined {
+  const tab = line.lastIndexOf('\t');
+  if (tab < 0) return undefined;
+  const json = line.slice(0, tab);
+  if (checksum(json) !== line.slice(tab + 1)) return undefined;
+  try {
+    return JSON.parse(json) as JournalRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+export const JOURNAL_FILE = 'journal.jsonl';
+
+export class Journal {
+  private fd: number;
+  private lines: number;
+  readonly state: JournalState;
+  readonly recoveredTornTail: boolean;
+
+  private constructor(private readonly dir: string, loaded: LoadResult, fd: number) {
+    this.state = loaded.state;
+    this.lines = loaded.records;
+    this.recoveredTornTail = loaded.tornTail;
+    this.fd = fd;
+  }
+
+  get file(): string {
+    return path.join(this.dir, JOURNAL_FILE);
+  }
+
+  /** Opens (creating) the journal; cuts a torn last record off (the caller holds the lock). */
+  static open(dir: string): Journal {
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, JOURNAL_FILE);
+    const buf = fs.existsSync(file) ? fs.readFileSync(file) : Buffer.alloc(0);
+    const loaded = parseJournal(buf, file);
+    const fd = fs.openSync(file, 'a+');
+    if (loaded.tornTail) {
+      fs.ftruncateSync(fd, loaded.validBytes);
+      fs.fsyncSync(fd);
+    }
+    return new Journal(dir, loaded, fd);
+  }
+
+  /** Read-only load (status): never modifies the file, ignores a torn tail. */
+  static read(dir: string): JournalState {
+    const file = path.join(dir, JOURNAL_FILE);
+    if (!fs.existsSync(file)) return new JournalState();
+    return parseJournal(fs.readFileSync(file), file).state;
+  }
+
+  /** Durably appends one record (write + fsync), then applies it to the in-memory state. */
+  append(r: JournalRecord): void {
+    const line = Buffer.from(encodeRecord(r));
+    let off = 0;
+    while (off < line.length) off += fs.writeSync(this.fd, line, off);
+    fs.fsyncSync(this.fd);
+    this.state.apply(r);
+    this.lines++;
+  }
+
+  maybeCompact(): boolean {
+    if (this.lines < 2000 || this.lines < this.state.liveSize() * 3) return false;
+    this.compact();
+    return true;
+  }
+
+  compact(): void {
+    const file = this.file;
+    const tmp = `${file}.tmp`;
+    const recs = this.state.toRecords();
+    const fd = fs.openSync(tmp, 'w');
+    try {
+      fs.writeSync(fd, recs.map(encodeRecord).join(''));
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, file);
+    fsyncDir(this.dir);
+    fs.closeSync(this.fd);
+    this.fd = fs.openSync(file, 'a+');
+    this.lines = recs.length;
+  }
+
+  close(): void {
+    try {
+      fs.closeSync(this.fd);
+    } catch {
+      // already closed
+    }
+  }
+}
+
+export function fsyncDir(dir: string): void {
+  try {
+    const fd = fs.openSync(dir, 'r');
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    // Directory fsync is not supported on Windows; the rename is still atomic there.
+  }
+}

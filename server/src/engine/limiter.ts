@@ -1,0 +1,205 @@
+/**
+ * Client-side rate limiters.
+ *
+ * `SlidingLogLimiter` is the response-anchored sliding log of sync-engine-notes §2.5: a call holds
+ * one of N slots from the moment it is sent until its response arrives + the window W (+ε). Any
+ * server timestamp of call i (arrival or completion) is ≤ our response time, and any server
+ * timestamp of a later call j is ≥ our send time, so j sent after i's slot expired is ≥ W after i
+ * in the server's eyes — whatever the latency and whether the server counts on arrival or
+ * completion. A timed-out/aborted call may still reach the server, so its slot is held for
+ * abortAt + W + extra. The slot log is persisted to a small file on every change, so a crash-restart
+ * loop cannot burst another N calls into a window the server still counts.
+ *
+ * `SpacingLimiter` (Starshipit: 2 or 20 requests per second) spaces sends evenly; for a 1 s window
+ * response anchoring would cost ~30 % of throughput, and Starshipit is never the binding limit.
+ *
+ * Both pause every caller on a throttle answer (`pause(ms)`).
+ */
+import * as fs from 'node:fs';
+import { sleep } from './sleep';
+
+export interface Slot {
+  /** The response (any response, even an error) arrived now. */
+  responded(): void;
+  /** The call was aborted or timed out: it may still reach the server. */
+  aborted(): void;
+}
+
+export interface Limiter {
+  acquire(signal?: AbortSignal): Promise<Slot>;
+  /** Hold every caller back for `ms` and treat the window as full (server said "throttled"). */
+  pause(ms: number): void;
+  /** Total time callers spent waiting for the limiter (ms), for progress and estimates. */
+  readonly waitedMs: number;
+}
+
+export interface SlidingLogOptions {
+  calls: number;
+  windowMs: number;
+  /** Added to every release time for clock granularity. */
+  epsilonMs?: number;
+  /** Extra hold for calls whose outcome is unknown (timeout/abort). */
+  abortExtraMs?: number;
+  /** Worst case a call stays in flight; used when persisting in-flight slots. */
+  maxCallMs?: number;
+  persistPath?: string;
+  onWait?: (ms: number) => void;
+  now?: () => number;
+}
+
+export class SlidingLogLimiter implements Limiter {
+  private releases: number[] = [];
+  private inflight = new Map<number, number>();
+  private nextId = 1;
+  private pausedUntil = 0;
+  private wake: (() => void)[] = [];
+  waitedMs = 0;
+  private readonly now: () => number;
+  private readonly eps: number;
+  private readonly extra: number;
+  private readonly maxCall: number;
+
+  constructor(private readonly o: SlidingLogOptions) {
+    this.now = o.now ?? Date.now;
+    this.eps = o.epsilonMs ?? Math.max(5, Math.min(150, o.windowMs / 400));
+    this.extra = o.abortExtraMs ?? o.windowMs / 2;
+    this.maxCall = o.maxCallMs ?? 30_000;
+    if (o.persistPath) this.load(o.persistPath);
+  }
+
+  private load(file: string): void {
+    try {
+      const data = JSON.parse(fs.readFileSync(file, 'utf8')) as { releases?: unknown; pausedUntil?: unknown };
+      const now = this.now();
+      if (Array.isArray(data.releases)) {
+        this.releases = data.releases.filter((r): r is number => typeof r === 'number' && r > now)
+          .sort((a, b) => b - a).slice(0, this.o.calls);
+      }
+      if (typeof data.pausedUntil === 'number' && data.pausedUntil > now) this.pausedUntil = data.pausedUntil;
+    } catch {
+      // No log yet (first run) or unreadable: start empty. A torn file can only come from a
+      // crash during the rename-less first write, which means at most one call was in flight.
+    }
+  }
+
+  private persist(): void {
+    if (!this.o.persistPath) return;
+    const now = this.now();
+    // In-flight calls are written pessimistically: they may be answered as late as maxCall.
+    const pending = [...this.inflight.values()].map((sentAt) => sentAt + this.maxCall + this.o.windowMs + this.extra);
+    const body = JSON.stringify({ windowMs: this.o.windowMs, pausedUntil: this.pausedUntil, releases: [...this.releases.filter((r) => r > now), ...pending] });
+    const tmp = `${this.o.persistPath}.tmp`;
+    try {
+      fs.writeFileSync(tmp, body);
+      fs.renameSync(tmp, this.o.persistPath);
+    } catch {
+      // Losing the slot log only weakens the restart guarantee; never fail a run over it.
+    }
+  }
+
+  private active(now: number): number {
+    this.releases = this.releases.filter((r) => r > now);
+    return this.releases.length + this.inflight.size;
+  }
+
+  private notify(): void {
+    const w = this.wake;
+    this.wake = [];
+    for (const f of w) f();
+  }
+
+  async acquire(signal?: AbortSignal): Promise<Slot> {
+    for (;;) {
+      if (signal?.aborted) await sleep(0, signal);
+      const now = this.now();
+      let waitUntil = 0;
+      if (this.pausedUntil > now) waitUntil = this.pausedUntil;
+      else if (this.active(now) < this.o.calls) break;
+      else if (this.releases.length > 0) waitUntil = Math.min(...this.releases);
+      const waitMs = waitUntil > 0 ? waitUntil - now : undefined;
+      if (waitMs !== undefined) this.o.onWait?.(waitMs);
+      const started = this.now();
+      await new Promise<void>((resolve, reject) => {
+        let timer: NodeJS.Timeout | undefined;
+        const done = (): void => {
+          if (timer) clearTimeout(timer);
+          signal?.removeEventListener('abort', done);
+          resolve();
+        };
+        this.wake.push(done);
+        if (waitMs !== undefined) timer = setTimeout(done, waitMs);
+        signal?.addEventListener('abort', done, { once: true });
+        void reject;
+      });
+      this.waitedMs += this.now() - started;
+    }
+    const id = this.nextId++;
+    this.inflight.set(id, this.now());
+    this.persist();
+    let finished = false;
+    const finish = (release: number): void => {
+      if (finished) return;
+      finished = true;
+      this.inflight.delete(id);
+      this.releases.push(release);
+      this.persist();
+      this.notify();
+    };
+    return {
+      responded: () => finish(this.now() + this.o.windowMs + this.eps),
+      aborted: () => finish(this.now() + this.o.windowMs + this.eps + this.extra),
+    };
+  }
+
+  pause(ms: number): void {
+    const until = this.now() + Math.max(ms, this.o.windowMs) + this.eps;
+    if (until > this.pausedUntil) this.pausedUntil = until;
+    // Treat the window as full: every slot is busy until the pause ends.
+    while (this.releases.length + this.inflight.size < this.o.calls) this.releases.push(until);
+    this.releases = this.releases.map((r) => Math.max(r, until));
+    this.persist();
+    this.notify();
+  }
+}
+
+export interface SpacingOptions {
+  calls: number;
+  windowMs: number;
+  onWait?: (ms: number) => void;
+  now?: () => number;
+}
+
+export class SpacingLimiter implements Limiter {
+  private nextAt = 0;
+  private pausedUntil = 0;
+  waitedMs = 0;
+  private readonly interval: number;
+  private readonly now: () => number;
+
+  constructor(private readonly o: SpacingOptions) {
+    // 10 % headroom: the server's clock and ours tick differently.
+    this.interval = (o.windowMs / o.calls) * 1.1;
+    this.now = o.now ?? Date.now;
+  }
+
+  async acquire(signal?: AbortSignal): Promise<Slot> {
+    for (;;) {
+      const now = this.now();
+      const at = Math.max(this.nextAt, this.pausedUntil);
+      if (at <= now) {
+        this.nextAt = now + this.interval;
+        break;
+      }
+      this.o.onWait?.(at - now);
+      await sleep(at - now, signal);
+      this.waitedMs += at - now;
+    }
+    const noop = (): void => undefined;
+    return { responded: noop, aborted: noop };
+  }
+
+  pause(ms: number): void {
+    const until = this.now() + Math.max(ms, this.interval);
+    if (until > this.pausedUntil) this.pausedUntil = until;
+  }
+}

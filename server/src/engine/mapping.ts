@@ -1,0 +1,312 @@
+/**
+ * Cin7 Core sale (GET sale?ID=) → Starshipit order payload(s). Pure functions: no I/O.
+ *
+ * Order numbers: `sales` mode → the sale's OrderNumber; `fulfilments` mode →
+ * `{OrderNumber}-F{FulfillmentNumber}` for every fulfilment, simple sales included, so a number
+ * never changes when a simple sale becomes advanced. Starshipit allows at most 50 characters.
+ */
+import type { DearSettings } from '../../../protocol/settings';
+import type { Row } from './dearClient';
+
+export interface MappedOrder {
+  orderNumber: string;
+  saleId: string;
+  taskId?: string;
+  payload: Record<string, unknown>;
+  warnings: string[];
+  /** Box names of an authorised pack (writeback reuses them without another call). */
+  boxes?: string[];
+  packAuthorised: boolean;
+}
+
+export interface MapSkip { orderNumber: string; saleId: string; code: string; reason: string }
+export interface MapProblem { orderNumber: string; saleId: string; taskId?: string; code: string; reason: string }
+
+export interface MapResult { orders: MappedOrder[]; skips: MapSkip[]; problems: MapProblem[] }
+
+const str = (v: unknown): string => (typeof v === 'string' ? v.trim() : typeof v === 'number' ? String(v) : '');
+const obj = (v: unknown): Row => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Row) : {});
+const arr = (v: unknown): Row[] => (Array.isArray(v) ? (v.filter((x) => x && typeof x === 'object') as Row[]) : []);
+
+export function fulfilmentOrderNumber(orderNumber: string, fulfillmentNumber: unknown): string {
+  return `${orderNumber}-F${str(fulfillmentNumber) || '1'}`;
+}
+
+/** Product weight in kilograms from Cin7's WeightUnits (g, kg, lb, oz; unknown → as given). */
+export function weightKg(weight: unknown, units: unknown): number | undefined {
+  const w = typeof weight === 'number' ? weight : Number(weight);
+  if (!Number.isFinite(w) || w <= 0) return undefined;
+  const u = str(units).toLowerCase();
+  const factor = u === 'g' || u === 'grams' ? 0.001 : u === 'lb' || u === 'lbs' ? 0.45359237 : u === 'oz' ? 0.028349523125 : 1;
+  return Math.round(w * factor * 1e6) / 1e6;
+}
+
+let regionNames: Intl.DisplayNames | undefined;
+/** Starshipit wants a country *name*; a 2-letter code (CountryFormat=Code2) is translated. */
+export function countryName(country: string): string {
+  if (/^[A-Za-z]{2}$/.test(country)) {
+    try {
+      regionNames ??= new Intl.DisplayNames(['en'], { type: 'region' });
+      return regionNames.of(country.toUpperCase()) ?? country;
+    } catch {
+      return country;
+    }
+  }
+  return country;
+}
+
+/** Cin7 dates come without a zone (`2017-09-29T00:00:00`) and are UTC. */
+export function isoUtc(v: unknown): string | undefined {
+  const s = str(v);
+  if (!s) return undefined;
+  return /[zZ]|[+-]\d{2}:?\d{2}$/.test(s) ? s : `${s}Z`;
+}
+
+function cut(value: string, max: number, field: string, warnings: string[]): string {
+  if (value.length <= max) return value;
+  warnings.push(`${field} cut to ${max} characters (was ${value.length})`);
+  return value.slice(0, max);
+}
+
+function memoText(sale: Row, s: DearSettings): string {
+  const parts: string[] = [];
+  switch (s.import.memo) {
+    case 'quote': parts.push(str(obj(sale.Quote).Memo)); break;
+    case 'order': parts.push(str(obj(sale.Order).Memo)); break;
+    case 'invoice': parts.push(...arr(sale.Invoices).map((i) => str(i.Memo))); break;
+    case 'none': break;
+  }
+  if (s.import.orderNote) parts.push(str(sale.Note));
+  return parts.filter(Boolean).join(' ').replace(/\s+/g, ' ').trim();
+}
+
+interface LineSource { sku: string; name: string; quantity: number; productId: string }
+
+function itemsFrom(lines: LineSource[], orderLines: Row[], warnings: string[]): { items: Record<string, unknown>[]; problem?: string } {
+  const byProduct = new Map<string, Row>();
+  for (const l of orderLines) {
+    if (str(l.ProductID)) byProduct.set(str(l.ProductID), l);
+    if (str(l.SKU)) byProduct.set(`sku:${str(l.SKU)}`, l);
+  }
+  const items: Record<string, unknown>[] = [];
+  for (const l of lines) {
+    if (!Number.isFinite(l.quantity) || l.quantity <= 0 || l.quantity > 1e6) {
+      return { items, problem: `line ${l.sku || l.name || '?'} has an invalid quantity (${String(l.quantity)})` };
+    }
+    const src = byProduct.get(l.productId) ?? byProduct.get(`sku:${l.sku}`) ?? {};
+    const item: Record<string, unknown> = {
+      description: cut(l.name || l.sku, 250, `item ${l.sku} description`, warnings),
+      sku: cut(l.sku, 50, `item ${l.sku} sku`, warnings),
+      quantity: l.quantity,
+    };
+    const price = typeof src.Price === 'number' ? src.Price : Number(src.Price);
+    if (Number.isFinite(price)) item.value = price;
+    const w = weightKg(src.ProductWeight, src.WeightUnits);
+    if (w !== undefined) item.weight = w;
+    items.push(item);
+  }
+  return { items };
+}
+
+function orderLineSources(sale: Row): LineSource[] {
+  return arr(obj(sale.Order).Lines).map((l) => ({ sku: str(l.SKU), name: str(l.Name), quantity: Number(l.Quantity), productId: str(l.ProductID) }));
+}
+
+function stageLineSources(lines: Row[]): LineSource[] {
+  // Pick/pack lines may repeat a product (several boxes, batches): merge by product.
+  const merged = new Map<string, LineSource>();
+  for (const l of lines) {
+    const key = str(l.ProductID) || str(l.SKU);
+    const m = merged.get(key);
+    if (m) m.quantity += Number(l.Quantity);
+    else merged.set(key, { sku: str(l.SKU), name: str(l.Name), quantity: Number(l.Quantity), productId: str(l.ProductID) });
+  }
+  return [...merged.values()];
+}
+
+function packInfo(f: Row): { boxes?: string[]; packAuthorised: boolean } {
+  const pack = obj(f.Pack);
+  const authorised = str(pack.Status) === 'AUTHORISED';
+  const boxes = [...new Set(arr(pack.Lines).map((l) => str(l.Box)).filter(Boolean))];
+  return authorised ? { boxes: boxes.length ? boxes : ['Box 1'], packAuthorised: true } : { packAuthorised: false };
+}
+
+function basePayload(sale: Row, listRow: Row, s: DearSettings, orderNumber: string, warnings: string[]): { payload: Record<string, unknown>; problem?: { code: string; reason: string } } {
+  const addr = obj(sale.ShippingAddress);
+  const street = str(addr.Line1);
+  const country = str(addr.Country);
+  const name = str(sale.Customer) || str(addr.Contact) || str(sale.Contact);
+  if (!street) return { payload: {}, problem: { code: 'missing-street', reason: 'the shipping address has no street (ShippingAddress.Line1 is empty)' } };
+  if (!country) return { payload: {}, problem: { code: 'missing-country', reason: 'the shipping address has no country (ShippingAddress.Country is empty)' } };
+  if (!name) return { payload: {}, problem: { code: 'missing-name', reason: 'the sale has no Customer and the shipping address no Contact' } };
+  const destination: Record<string, unknown> = { name: cut(name, 100, 'destination.name', warnings) };
+  const company = s.import.contactAsCompany ? str(addr.Contact) : str(addr.Company);
+  if (company) destination.company = cut(company, 100, 'destination.company', warnings);
+  destination.street = cut(street, 100, 'destination.street', warnings);
+  const building = str(addr.Line2);
+  if (building) destination.building = cut(building, 100, 'destination.building', warnings);
+  const city = str(addr.City);
+  if (city) {
+    destination.suburb = cut(city, 100, 'destination.suburb', warnings);
+    destination.city = cut(city, 100, 'destination.city', warnings);
+  }
+  const state = str(addr.State);
+  if (state) destination.state = cut(state, 100, 'destination.state', warnings);
+  const post = str(addr.Postcode);
+  if (post) destination.post_code = cut(post, 10, 'destination.post_code', warnings);
+  destination.country = countryName(country);
+  const phone = str(sale.Phone);
+  if (phone) destination.phone = cut(phone, 100, 'destination.phone', warnings);
+  const email = str(sale.Email);
+  if (email) destination.email = cut(email, 100, 'destination.email', warnings);
+  const memo = memoText(sale, s);
+  if (memo) destination.delivery_instructions = cut(memo, 100, 'delivery_instructions', warnings);
+
+  const payload: Record<string, unknown> = { order_number: orderNumber };
+  const date = isoUtc(sale.SaleOrderDate) ?? isoUtc(listRow.OrderDate);
+  if (date) payload.order_date = date;
+  const ref = str(sale.CustomerReference) || str(listRow.CustomerReference);
+  if (ref) payload.reference = cut(ref, 50, 'reference', warnings);
+  const carrier = str(sale.Carrier) || str(listRow.Carrier);
+  if (carrier) payload.shipping_method = cut(carrier, 100, 'shipping_method', warnings);
+  const currency = str(sale.CustomerCurrency) || str(sale.BaseCurrency);
+  if (currency) payload.currency = currency;
+  payload.destination = destination;
+  return { payload };
+}
+
+/**
+ * Maps one sale. `listRow` is its saleList row (fallbacks for OrderNumber, Status, dates).
+ * Never throws on bad data: problems are returned for "needs attention".
+ */
+export function mapSale(sale: Row, listRow: Row, s: DearSettings): MapResult {
+  const out: MapResult = { orders: [], skips: [], problems: [] };
+  const saleId = str(sale.ID) || str(listRow.SaleID);
+  const orderNumber = str(listRow.OrderNumber) || str(obj(sale.Order).SaleOrderNumber);
+  if (!orderNumber) {
+    out.problems.push({ orderNumber: '', saleId, code: 'missing-order-number', reason: 'the sale has no OrderNumber' });
+    return out;
+  }
+  const status = str(sale.Status) || str(listRow.Status);
+  if (status === 'VOIDED') {
+    out.skips.push({ orderNumber, saleId, code: 'voided', reason: 'the sale is voided' });
+    return out;
+  }
+  if (str(sale.Type) === 'Service Sale' || sale.ServiceOnly === true) {
+    out.skips.push({ orderNumber, saleId, code: 'service-sale', reason: 'a service sale has nothing to ship' });
+    return out;
+  }
+  const fulfilments = arr(sale.Fulfilments);
+  const orderLines = arr(obj(sale.Order).Lines);
+
+  if (s.import.source === 'sales') {
+    if (str(sale.CombinedShippingStatus) === 'SHIPPED') {
+      out.skips.push({ orderNumber, saleId, code: 'already-shipped', reason: 'every fulfilment of the sale is already shipped in Cin7 Core' });
+      return out;
+    }
+    const warnings: string[] = [];
+    if (orderNumber.length > 50) {
+      out.problems.push({ orderNumber, saleId, code: 'order-number-too-long', reason: `order number "${orderNumber}" is longer than Starshipit's 50 characters` });
+      return out;
+    }
+    const { payload, problem } = basePayload(sale, listRow, s, orderNumber, warnings);
+    if (problem) {
+      out.problems.push({ orderNumber, saleId, ...problem });
+      return out;
+    }
+    const open = fulfilments.filter((f) => str(f.FulFilmentStatus) !== 'VOIDED' && str(obj(f.Ship).Status) !== 'AUTHORISED');
+    const target = open[0] ?? fulfilments[0];
+    if (open.length > 1) warnings.push(`the sale has ${open.length} open fulfilments; tracking is written back to fulfilment ${str(target?.FulfillmentNumber)} (use import.source: fulfilments to ship them separately)`);
+    const lines = orderLineSources(sale);
+    if (lines.length === 0) {
+      out.problems.push({ orderNumber, saleId, code: 'no-lines', reason: 'the sale order has no lines' });
+      return out;
+    }
+    const { items, problem: itemProblem } = itemsFrom(lines, orderLines, warnings);
+    if (itemProblem) {
+      out.problems.push({ orderNumber, saleId, code: 'invalid-line', reason: itemProblem });
+      return out;
+    }
+    payload.items = items;
+    out.orders.push({ orderNumber, saleId, taskId: target ? str(target.TaskID) || undefined : undefined, payload, warnings, ...(target ? packInfo(target) : { packAuthorised: false }) });
+    return out;
+  }
+
+  // fulfilments mode
+  if (fulfilments.length === 0) {
+    out.skips.push({ orderNumber, saleId, code: 'no-fulfilment', reason: 'the sale has no fulfilment yet (order not authorised)' });
+    return out;
+  }
+  for (const f of fulfilments) {
+    const number = fulfilmentOrderNumber(orderNumber, f.FulfillmentNumber);
+    const taskId = str(f.TaskID) || undefined;
+    if (str(f.FulFilmentStatus) === 'VOIDED') {
+      out.skips.push({ orderNumber: number, saleId, code: 'fulfilment-voided', reason: 'the fulfilment is voided' });
+      continue;
+    }
+    if (str(obj(f.Ship).Status) === 'AUTHORISED') {
+      out.skips.push({ orderNumber: number, saleId, code: 'already-shipped', reason: 'the fulfilment is already shipped in Cin7 Core' });
+      continue;
+    }
+    if (number.length > 50) {
+      out.problems.push({ orderNumber: number, saleId, taskId, code: 'order-number-too-long', reason: `order number "${number}" is longer than Starshipit's 50 characters` });
+      continue;
+    }
+    const warnings: string[] = [];
+    const { payload, problem } = basePayload(sale, listRow, s, number, warnings);
+    if (problem) {
+      out.problems.push({ orderNumber: number, saleId, taskId, ...problem });
+      continue;
+    }
+    const pack = arr(obj(f.Pack).Lines);
+    const pick = arr(obj(f.Pick).Lines);
+    const lines = pack.length ? stageLineSources(pack) : pick.length ? stageLineSources(pick) : orderLineSources(sale);
+    if (lines.length === 0) {
+      out.problems.push({ orderNumber: number, saleId, taskId, code: 'no-lines', reason: 'the fulfilment has no pick/pack lines and the order has no lines' });
+      continue;
+    }
+    const { items, problem: itemProblem } = itemsFrom(lines, orderLines, warnings);
+    if (itemProblem) {
+      out.problems.push({ orderNumber: number, saleId, taskId, code: 'invalid-line', reason: itemProblem });
+      continue;
+    }
+    payload.items = items;
+    out.orders.push({ orderNumber: number, saleId, taskId, payload, warnings, ...packInfo(f) });
+  }
+  return out;
+}
+
+/** The Cin7 ship body for a label (sync-engine: one line per box / parcel). */
+export function shipBody(a: {
+  taskId: string;
+  carrier: string;
+  boxes: string[];
+  tracking: { number: string; url?: string }[];
+  shipDate: string;
+  addTrackingNumbers?: boolean;
+}): Record<string, unknown> {
+  const boxes = a.boxes.length ? a.boxes : ['Box 1'];
+  const tracking = a.tracking.length ? a.tracking : [{ number: '' }];
+  const n = Math.max(boxes.length, tracking.length);
+  const lines = [];
+  for (let i = 0; i < n; i++) {
+    const t = tracking[Math.min(i, tracking.length - 1)];
+    lines.push({
+      ShipmentDate: a.shipDate,
+      Carrier: a.carrier,
+      Box: boxes[Math.min(i, boxes.length - 1)],
+      TrackingNumber: t.number,
+      TrackingURL: t.url ?? '',
+      IsShipped: true,
+    });
+  }
+  const body: Record<string, unknown> = { TaskID: a.taskId, Status: 'AUTHORISED', Lines: lines };
+  if (a.addTrackingNumbers) body.AddTrackingNumbers = true;
+  return body;
+}
+
+/** Cin7 carrier name for a Starshipit carrier code (writeback.courierMappings, else the default). */
+export function carrierFor(code: string, s: DearSettings): string {
+  const m = s.writeback.courierMappings.find((c) => c.courier.toLowerCase() === code.toLowerCase());
+  return m ? m.carrier : s.writeback.defaultCarrier;
+}

@@ -1,0 +1,81 @@
+/**
+ * Starshipit client (starshipit-api.md §2–§4, §8). Failures come in two layers: the Azure APIM
+ * gateway (`{statusCode, message}`, 401/403/429) and the application (`{success:false,
+ * errors:[{message,details}]}`, with HTTP 200 or 4xx). Both are handled.
+ */
+import type { HttpResponse } from './http';
+import { parseRetryAfter } from './http';
+import { ApiRunner, ApiCallError, excerpt, type Verdict } from './apiRunner';
+import type { Row } from './dearClient';
+
+export function classifyStarshipit(res: HttpResponse): Verdict {
+  const text = res.text;
+  if (res.status === 429 || res.status === 503) {
+    return { kind: 'throttle', retryAfterMs: parseRetryAfter(res.headers['retry-after']) ?? 1_000, message: `HTTP ${res.status} ${excerpt(text)}` };
+  }
+  if (res.status >= 500) return { kind: 'transient', message: `HTTP ${res.status} ${excerpt(appError(text) ?? text)}` };
+  if (res.status === 401 || res.status === 403) {
+    return { kind: 'permanent', message: `HTTP ${res.status} ${excerpt(appError(text) ?? text)} — check starshipit.apiKey and starshipit.subscriptionKey` };
+  }
+  if (text.trimStart().startsWith('<')) return { kind: res.status >= 400 ? 'permanent' : 'transient', message: `HTTP ${res.status} returned HTML instead of JSON (check starshipit.baseUrl): ${excerpt(text, 80)}` };
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { kind: 'transient', message: `HTTP ${res.status} returned invalid or truncated JSON (${text.length} bytes): ${excerpt(text, 80)}` };
+  }
+  const obj = json as Row | null;
+  const failed = res.status >= 400 || (obj && typeof obj === 'object' && (obj.success === false || obj.success === 0));
+  if (failed) return { kind: 'permanent', message: `HTTP ${res.status} ${appErrorOf(obj) ?? excerpt(text)}`, json };
+  return { kind: 'ok', json };
+}
+
+function appError(text: string): string | undefined {
+  try {
+    return appErrorOf(JSON.parse(text) as Row);
+  } catch {
+    return undefined;
+  }
+}
+
+function appErrorOf(obj: Row | null): string | undefined {
+  if (!obj || typeof obj !== 'object') return undefined;
+  const errs = obj.errors;
+  if (Array.isArray(errs) && errs.length) {
+    const e = errs[0] as Row | string;
+    if (typeof e === 'string') return e;
+    return [e.message, e.details].filter((x) => x !== undefined && x !== '').join(': ');
+  }
+  if (typeof obj.message === 'string') return obj.message;
+  return undefined;
+}
+
+export class StarshipitClient {
+  constructor(readonly runner: ApiRunner) {}
+
+  async createOrder(order: Record<string, unknown>): Promise<Row> {
+    const json = (await this.runner.call({ method: 'POST', path: '/api/orders', idempotent: false, body: { order } })) as Row;
+    const o = json?.order as Row | undefined;
+    if (!o || typeof o !== 'object') throw new ApiCallError('starshipit', 'POST /api/orders', 'unknown-outcome', 'answer has no order object');
+    return o;
+  }
+
+  /** The order with this order_number, or undefined when Starshipit has none (404 or success:false). */
+  async findOrder(orderNumber: string): Promise<Row | undefined> {
+    const json = (await this.runner.call({
+      method: 'GET', path: '/api/orders', idempotent: true, query: { order_number: orderNumber },
+      accept: (status, text) => status === 404 || (status === 200 && /"success"\s*:\s*(false|0)/.test(text) && !/"order"\s*:\s*\{/.test(text)),
+    })) as Row | undefined;
+    const o = json?.order;
+    return o && typeof o === 'object' ? (o as Row) : undefined;
+  }
+
+  async shipped(q: { since: string; page: number; limit: number }): Promise<{ orders: Row[]; totalPages: number }> {
+    const json = (await this.runner.call({
+      method: 'GET', path: '/api/orders/shipped', idempotent: true,
+      query: { since_last_updated: q.since, limit: q.limit, page: q.page },
+    })) as Row;
+    const orders = Array.isArray(json?.orders) ? (json.orders as Row[]) : [];
+    return { orders, totalPages: Number(json?.total_pages ?? 1) };
+  }
+}
