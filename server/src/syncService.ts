@@ -1,10 +1,195 @@
 /**
- * Wires the engine to the language server connection (dear/run, dear/status, …; see protocol/lsp.ts).
- * Owned by the extension work (issue 5); the server calls `registerSyncHandlers` once at start.
+ * Wires the sync engine (and the built-in sandbox) to the language-server connection: dear/run,
+ * dear/cancelRun, dear/runEvent, dear/status, dear/secretNames, dear/workspaceTrust, the sandbox
+ * messages and dear/serverInfo (protocol/lsp.ts). The server calls `registerSyncHandlers` once.
+ *
+ * Trust: a run is refused before any network call when the client says the workspace is untrusted
+ * (RunRequest.trusted === false or the last WorkspaceTrustNotification said so).
+ * Secrets: the client resolves `${secret:NAME}` per run; values live only for that run and are
+ * scrubbed from every error message sent back.
  */
+import * as path from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import type { Connection, TextDocuments } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
+import {
+  CancelRunNotification, RunEventNotification, RunRequest, SandboxPrintLabelsRequest, SecretNamesNotification,
+  ServerInfoRequest, StartSandboxRequest, StatusRequest, StopSandboxRequest, WorkspaceTrustNotification,
+} from '../../protocol/lsp';
+import type { DearSettings } from '../../protocol/settings';
+import type { SummaryEvent } from '../../protocol/events';
+import { analyzeSettings } from './config';
+import { readStatus, resolveStateDir, runEngine } from './engine';
+import type { Sandbox, SandboxOptions } from '../../sandbox/src/api';
 
-export function registerSyncHandlers(_connection: Connection, _documents: TextDocuments<TextDocument>): void {
-  // Filled in by the extension issue.
+// sandbox/src/index.ts (startSandbox) has not landed yet; switch to the static import when it does.
+async function startSandbox(_options: SandboxOptions): Promise<Sandbox> {
+  throw new Error('the sandbox is not part of this build yet');
+}
+
+// ---- state shared with the rest of the server --------------------------------------------------
+
+let secretNames: ReadonlySet<string> = new Set();
+const secretNameListeners = new Set<(names: ReadonlySet<string>) => void>();
+let clientTrust: boolean | undefined;
+
+/** Names SecretStorage holds, as last reported by the client (for `${secret:…}` diagnostics). */
+export function knownSecretNames(): ReadonlySet<string> { return secretNames; }
+
+/** Subscribe to secret-name changes (e.g. to re-validate open documents). Returns an unsubscribe. */
+export function onSecretNamesChanged(listener: (names: ReadonlySet<string>) => void): () => void {
+  secretNameListeners.add(listener);
+  return () => secretNameListeners.delete(listener);
+}
+
+/**
+ * Whether network features (carrier completion, runs) may run: false only when the client said the
+ * workspace is untrusted. Clients that never say (other editors) are treated as trusted.
+ */
+export function networkAllowed(): boolean { return clientTrust !== false; }
+
+// ---- pure helpers (exported for tests) ---------------------------------------------------------
+
+/** Replaces each secret value (≥ 4 chars) in `text` with `•••`. */
+export function scrub(text: string, values: Iterable<string>): string {
+  let out = text;
+  for (const v of [...values].filter((x) => x.length >= 4).sort((a, b) => b.length - a.length)) out = out.split(v).join('•••');
+  return out;
+}
+
+/** The refusal message for an untrusted run, or undefined when the run may go ahead. */
+export function trustRefusal(paramsTrusted: boolean | undefined, lastNotified: boolean | undefined): string | undefined {
+  if (paramsTrusted === false || lastNotified === false) {
+    return 'refused: the workspace is not trusted (Restricted Mode), so no request was sent to Cin7 Core or Starshipit. Trust the workspace to run syncs.';
+  }
+  return undefined;
+}
+
+/** Settings from text, or an error naming the first problems (1-based lines). */
+export function settingsOrError(text: string, fileName: string, names: ReadonlySet<string>): { settings?: DearSettings; error?: string } {
+  const { settings, diagnostics } = analyzeSettings(text, { knownSecretNames: names, fileName });
+  const errors = diagnostics.filter((d) => d.severity === 1);
+  if (settings && errors.length === 0) return { settings };
+  const shown = errors.slice(0, 3).map((d) => `line ${d.range.start.line + 1}: ${d.message}`).join('; ');
+  return { error: `${fileName} has ${errors.length || 'unresolved'} error(s)${shown ? `: ${shown}` : ''}${errors.length > 3 ? '; …' : ''}. Fix them (see the Problems panel) and run again.` };
+}
+
+// ---- the handlers ------------------------------------------------------------------------------
+
+export function registerSyncHandlers(connection: Connection, documents: TextDocuments<TextDocument>): void {
+  const runs = new Map<string, AbortController>();
+  let sandbox: Sandbox | undefined;
+  let sandboxTimeScale = 1;
+
+  async function textOf(uri: string): Promise<{ text: string; filePath: string }> {
+    const open = documents.get(uri);
+    let filePath: string;
+    try { filePath = fileURLToPath(uri); } catch { throw new Error(`${uri} is not a local file; runs need a folder on disk for their journal`); }
+    if (open) return { text: open.getText(), filePath };
+    try {
+      return { text: await readFile(filePath, 'utf8'), filePath };
+    } catch (err) {
+      throw new Error(`cannot read ${filePath}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  connection.onNotification(SecretNamesNotification.type, (p) => {
+    secretNames = new Set(Array.isArray(p?.names) ? p.names.filter((n): n is string => typeof n === 'string') : []);
+    for (const l of secretNameListeners) l(secretNames);
+  });
+
+  connection.onNotification(WorkspaceTrustNotification.type, (p) => {
+    clientTrust = p?.trusted === true;
+  });
+
+  connection.onRequest(RunRequest.type, async (p): Promise<RunRequest.Result> => {
+    const secretValues = Object.values(p.secrets ?? {});
+    const envValues = Object.values(p.env ?? {});
+    const refusal = trustRefusal(p.trusted, clientTrust);
+    if (refusal) return { summary: null, error: refusal };
+    if (runs.has(p.runId)) return { summary: null, error: `run ${p.runId} is already running` };
+    const controller = new AbortController();
+    runs.set(p.runId, controller);
+    try {
+      const { text, filePath } = await textOf(p.uri);
+      const parsed = settingsOrError(text, path.basename(filePath), new Set([...secretNames, ...Object.keys(p.secrets ?? {})]));
+      if (!parsed.settings) return { summary: null, error: parsed.error };
+      const summary: SummaryEvent = await runEngine({
+        settings: parsed.settings,
+        configPath: filePath,
+        mode: p.mode,
+        dryRun: p.dryRun === true,
+        onlyOrderNumbers: Array.isArray(p.onlyOrderNumbers) ? p.onlyOrderNumbers : undefined,
+        signal: controller.signal,
+        secrets: (kind, name) => (kind === 'secret' ? p.secrets?.[name] : p.env?.[name] ?? process.env[name]),
+        onEvent: (event) => void connection.sendNotification(RunEventNotification.type, { runId: p.runId, event }),
+      });
+      return { summary };
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      return { summary: null, error: scrub(message, [...secretValues, ...envValues]) };
+    } finally {
+      runs.delete(p.runId);
+    }
+  });
+
+  connection.onNotification(CancelRunNotification.type, (p) => {
+    runs.get(p?.runId)?.abort(new Error('cancelled by the user'));
+  });
+
+  connection.onRequest(StatusRequest.type, async (p): Promise<StatusRequest.Result> => {
+    const { text, filePath } = await textOf(p.uri);
+    const { settings } = analyzeSettings(text, { knownSecretNames: secretNames, fileName: path.basename(filePath) });
+    const stateDir = settings ? resolveStateDir(filePath, settings) : path.resolve(path.dirname(filePath), '.dear-starshipit');
+    return readStatus(stateDir);
+  });
+
+  connection.onRequest(StartSandboxRequest.type, async (p): Promise<StartSandboxRequest.Result> => {
+    const alreadyRunning = sandbox !== undefined;
+    if (!sandbox) {
+      sandboxTimeScale = typeof p.timeScale === 'number' && p.timeScale > 0 ? p.timeScale : 1;
+      sandbox = await startSandbox({ port: 0, seed: p.seed, sales: p.sales, timeScale: sandboxTimeScale, stateFile: p.stateFile });
+    }
+    return {
+      dearBaseUrl: sandbox.dearBaseUrl, starshipitBaseUrl: sandbox.starshipitBaseUrl, controlUrl: sandbox.controlUrl,
+      credentials: { ...sandbox.credentials }, timeScale: sandboxTimeScale, alreadyRunning,
+    };
+  });
+
+  connection.onRequest(StopSandboxRequest.type, async (): Promise<StopSandboxRequest.Result> => {
+    if (!sandbox) return { stopped: false };
+    const s = sandbox;
+    sandbox = undefined;
+    await s.close();
+    return { stopped: true };
+  });
+
+  connection.onRequest(SandboxPrintLabelsRequest.type, (p): SandboxPrintLabelsRequest.Result => {
+    if (!sandbox) throw new Error('no sandbox is running; start it with "Dear: Start Sandbox"');
+    const max = typeof p?.max === 'number' && p.max > 0 ? p.max : Infinity;
+    const printed: string[] = [];
+    for (const [orderNumber, orders] of sandbox.starshipitOrders()) {
+      if (printed.length >= max) break;
+      const status = String((orders[0] as { status?: unknown } | undefined)?.status ?? '');
+      if (status && !/^(unshipped|saved)$/i.test(status)) continue;
+      sandbox.printLabel({ orderNumber, carrier: typeof p?.carrier === 'string' && p.carrier ? p.carrier : 'AusPost' });
+      printed.push(orderNumber);
+    }
+    return { orderNumbers: printed };
+  });
+
+  connection.onRequest(ServerInfoRequest.type, (): ServerInfoRequest.Result => ({
+    secretNames: [...secretNames].sort(),
+    trusted: clientTrust,
+    activeRuns: [...runs.keys()],
+    sandbox: sandbox ? { dearBaseUrl: sandbox.dearBaseUrl, starshipitBaseUrl: sandbox.starshipitBaseUrl } : undefined,
+    engineAvailable: true,
+  }));
+
+  connection.onShutdown(async () => {
+    for (const c of runs.values()) c.abort(new Error('the language server is shutting down'));
+    if (sandbox) await sandbox.close().catch(() => undefined);
+    sandbox = undefined;
+  });
 }

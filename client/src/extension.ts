@@ -1,0 +1,104 @@
+/**
+ * Extension entry point: thin wiring only. The language server (dist/server.js, over IPC) does the
+ * work — validation, completion and the sync engine; this side owns UI: commands, the "Dear Sync"
+ * output channel, the status item, the order preview, SecretStorage and workspace trust.
+ */
+import * as vscode from 'vscode';
+import type { LanguageClient } from 'vscode-languageclient/node';
+import { ServerInfoRequest } from '../../protocol/lsp';
+import type { RenderReport } from '../../protocol/preview';
+import { registerCredentialCommands } from './commands/credentialCommands';
+import { registerRunCommands, previewActions } from './commands/runCommands';
+import { registerSandboxCommands } from './commands/sandboxCommands';
+import type { Services } from './commands/services';
+import { startLanguageClient } from './languageClient';
+import { SyncOutput } from './output/syncOutput';
+import { PreviewPanel } from './preview/previewPanel';
+import { RunController } from './runs/runController';
+import { SecretStore } from './secrets/secretStore';
+import { findSettingsFiles, trackSettingsFiles } from './settingsFile/locate';
+import { StatusItem } from './status/statusItem';
+import { restrictedModeRefusal } from './trust';
+
+/** What `activate` returns (for tests and other extensions). Never exposes secret values. */
+export interface DearExtensionApi {
+  client(): Promise<LanguageClient>;
+  secretNames(): string[];
+  outputText(): string;
+  previewReport(): RenderReport | undefined;
+  restrictedModeRefusal: typeof restrictedModeRefusal;
+}
+
+let clientPromise: Promise<LanguageClient> | undefined;
+
+export function activate(context: vscode.ExtensionContext): DearExtensionApi {
+  const output = new SyncOutput();
+  const secrets = new SecretStore(context);
+  const status = new StatusItem();
+  context.subscriptions.push(output, secrets, status);
+
+  clientPromise = startLanguageClient(context, secrets);
+  clientPromise.then(
+    (client) => context.subscriptions.push({ dispose: () => void client.stop() }),
+    (err: unknown) => output.error(`The Dear language server did not start: ${err instanceof Error ? err.message : String(err)}`),
+  );
+  const client = (): Promise<LanguageClient> => {
+    if (!clientPromise) return Promise.reject(new Error('the extension is not active'));
+    return clientPromise.catch((err: unknown) => {
+      throw new Error(`the Dear language server is not running (${err instanceof Error ? err.message : String(err)}); see the "Dear Language Server" output`);
+    });
+  };
+
+  let services: Services | undefined;
+  const preview = new PreviewPanel(context.extensionUri, previewActions(() => services as Services));
+  const runs = new RunController(client, secrets, output, status);
+  services = { context, client, secrets, output, status, runs, preview };
+  context.subscriptions.push(preview);
+
+  context.subscriptions.push(
+    ...registerRunCommands(services),
+    ...registerCredentialCommands(services),
+    ...registerSandboxCommands(services),
+    vscode.commands.registerCommand('dear.showOutput', () => { output.show(); return { ok: true }; }),
+    ...registerTestHooks(services),
+  );
+
+  trackSettingsFiles(context);
+  void findSettingsFiles().then((files) => { if (files.length) status.show(); });
+
+  return {
+    client,
+    secretNames: () => secrets.names(),
+    outputText: () => output.text(),
+    previewReport: () => preview.report,
+    restrictedModeRefusal,
+  };
+}
+
+/**
+ * Commands for the extension-host tests (hidden from the palette with `when: false`). They expose
+ * what the UI rendered or wrote — never a secret value.
+ */
+function registerTestHooks(s: Services): vscode.Disposable[] {
+  return [
+    vscode.commands.registerCommand('dear.test.previewState', async (opts?: { waitFor?: 'loading' | 'ready' | 'error'; minOrders?: number; timeoutMs?: number }) => {
+      if (!opts?.waitFor) return s.preview.report;
+      return s.preview.waitForReport(
+        (r) => r.status === opts.waitFor && (opts.minOrders === undefined || r.orderNumbers.length >= opts.minOrders),
+        opts.timeoutMs ?? 60_000);
+    }),
+    vscode.commands.registerCommand('dear.test.outputText', () => s.output.text()),
+    vscode.commands.registerCommand('dear.test.storeSecret', async (name: string, value: string) => { await s.secrets.store(name, value); return s.secrets.names(); }),
+    vscode.commands.registerCommand('dear.test.deleteSecret', async (name: string) => { await s.secrets.delete(name); return s.secrets.names(); }),
+    vscode.commands.registerCommand('dear.test.serverInfo', async () => (await s.client()).sendRequest(ServerInfoRequest.type, {})),
+    vscode.commands.registerCommand('dear.test.previewCurrentState', () => s.preview.current),
+  ];
+}
+
+export async function deactivate(): Promise<void> {
+  const c = clientPromise;
+  clientPromise = undefined;
+  if (c) {
+    try { await (await c).stop(); } catch { /* already stopped or never started */ }
+  }
+}

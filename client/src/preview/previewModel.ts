@@ -1,0 +1,168 @@
+/**
+ * Turns the engine's event stream of a dry run into the preview's state, and exports rows as
+ * CSV/JSON. Pure (no `vscode`), so unit tests cover it in plain Node.
+ */
+import type { EngineEvent, OrderEvent, SummaryEvent, WritebackEvent } from '../../../protocol/events';
+import type {
+  PreviewKind, PreviewOrderRow, PreviewState, PreviewSummary, PreviewWritebackRow,
+} from '../../../protocol/preview';
+
+export function emptyPreviewState(kind: PreviewKind, settingsUri: string, fileLabel: string, canImport: boolean): PreviewState {
+  return {
+    kind, status: 'loading', settingsUri, fileLabel, generatedAt: new Date().toISOString(), progress: '',
+    orders: [], skipped: [], writebacks: [], changes: [], attention: [], warnings: [], canImport,
+  };
+}
+
+type Obj = Record<string, unknown>;
+const obj = (v: unknown): Obj => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : {});
+const text = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : '');
+const joinNonEmpty = (parts: unknown[], sep: string): string => parts.map(text).map((s) => s.trim()).filter(Boolean).join(sep);
+
+/** One line for a Starshipit destination: `street, building, suburb, city, state post_code, country`. */
+export function formatAddress(destination: unknown): string {
+  const d = obj(destination);
+  const statePost = joinNonEmpty([d.state, d.post_code], ' ');
+  return joinNonEmpty([d.building, d.street, d.suburb, d.city, statePost, d.country], ', ');
+}
+
+/** `2 × SKU-1 Widget; 1 × Gadget` from Starshipit `items[]`. */
+export function formatItems(items: unknown): { text: string; count: number } {
+  if (!Array.isArray(items)) return { text: '', count: 0 };
+  const parts = items.map((raw) => {
+    const it = obj(raw);
+    const qty = text(it.quantity) || '1';
+    const label = joinNonEmpty([it.sku, it.description], ' ');
+    return `${qty} × ${label || '(no description)'}`;
+  });
+  return { text: parts.join('; '), count: items.length };
+}
+
+export function orderRow(e: OrderEvent): PreviewOrderRow {
+  const order = obj(e.starshipit);
+  const dest = obj(order.destination);
+  const items = formatItems(order.items);
+  return {
+    orderNumber: e.orderNumber,
+    receiver: text(dest.name),
+    company: text(dest.company),
+    address: formatAddress(dest),
+    items: items.text,
+    itemCount: items.count,
+    deliveryInstructions: text(dest.delivery_instructions) || text(order.delivery_instructions),
+    shippingMethod: text(order.shipping_method),
+    saleId: e.source.saleId,
+    taskId: e.source.taskId ?? '',
+    warnings: e.warnings ? [...e.warnings] : [],
+    payload: order,
+  };
+}
+
+/** Cin7 ship payload `{TaskID, Lines:[{Carrier, TrackingNumber, ShipmentDate, …}]}` → display row. */
+export function writebackRow(e: WritebackEvent): PreviewWritebackRow {
+  const body = obj(e.dear);
+  const lines = Array.isArray(body.Lines) ? body.Lines.map(obj) : [];
+  const unique = (values: string[]): string[] => [...new Set(values.filter(Boolean))];
+  return {
+    orderNumber: e.orderNumber,
+    taskId: e.taskId,
+    carrier: unique(lines.map((l) => text(l.Carrier))).join(', '),
+    trackingNumbers: unique(lines.map((l) => text(l.TrackingNumber))).join(', '),
+    shipDate: unique(lines.map((l) => text(l.ShipmentDate))).join(', '),
+    payload: body,
+  };
+}
+
+export function summaryOf(s: SummaryEvent): PreviewSummary {
+  return {
+    created: s.created + s.alreadyPresent,
+    skipped: s.skipped,
+    needsAttention: s.needsAttention,
+    writtenBack: s.writtenBack,
+    updated: s.updated,
+    withdrawn: s.withdrawn,
+    dearCalls: s.calls.dear,
+    estimatedDearCalls: s.estimate.dearCalls,
+    estimatedSeconds: s.estimate.seconds,
+    cancelled: s.cancelled === true,
+  };
+}
+
+const stringifyValue = (v: unknown): string => (v === undefined ? '(none)' : typeof v === 'string' ? v : JSON.stringify(v));
+
+/** Applies one engine event to the preview state in place (the host owns the only copy). */
+export function applyEvent(state: PreviewState, e: EngineEvent): void {
+  switch (e.type) {
+    case 'order': state.orders.push(orderRow(e)); break;
+    case 'skip': state.skipped.push({ orderNumber: e.orderNumber, saleId: e.saleId ?? '', code: e.code, reason: e.reason }); break;
+    case 'writeback': state.writebacks.push(writebackRow(e)); break;
+    case 'update':
+      state.changes.push({
+        action: 'update', orderNumber: e.orderNumber,
+        details: e.changes.map((c) => `${c.field}: ${stringifyValue(c.before)} → ${stringifyValue(c.after)}`),
+      });
+      break;
+    case 'withdraw': state.changes.push({ action: 'withdraw', orderNumber: e.orderNumber, details: [e.reason] }); break;
+    case 'attention':
+      state.attention.push({ orderNumber: e.orderNumber ?? '', saleId: e.saleId ?? '', code: e.code, reason: e.reason, retryable: e.retryable });
+      break;
+    case 'progress':
+      state.progress = `${e.phase} ${e.done}${e.total !== undefined ? `/${e.total}` : ''}${e.message ? ` — ${e.message}` : ''}`;
+      break;
+    case 'wait': state.progress = `waiting ${Math.ceil(e.waitMs / 1000)} s for the ${apiName(e.api)} rate limit`; break;
+    case 'throttle': state.progress = `${apiName(e.api)} throttled (HTTP ${e.status}); waiting ${Math.ceil(e.waitMs / 1000)} s`; break;
+    case 'log': if (e.level === 'warn' || e.level === 'error') state.warnings.push(e.message); break;
+    case 'summary': state.summary = summaryOf(e); break;
+    case 'retry': break;
+  }
+}
+
+export function apiName(api: 'dear' | 'starshipit'): string {
+  return api === 'dear' ? 'Cin7 Core' : 'Starshipit';
+}
+
+/** Rows in the order the webview listed them; unknown numbers are ignored (validated input). */
+export function pickOrders(state: PreviewState, orderNumbers: readonly string[]): PreviewOrderRow[] {
+  const byNumber = new Map(state.orders.map((o) => [o.orderNumber, o]));
+  const out: PreviewOrderRow[] = [];
+  for (const n of orderNumbers) {
+    const row = byNumber.get(n);
+    if (row) out.push(row);
+  }
+  return out;
+}
+
+const CSV_COLUMNS: readonly (keyof PreviewOrderRow & string)[] = [
+  'orderNumber', 'receiver', 'company', 'address', 'items', 'deliveryInstructions', 'shippingMethod', 'saleId', 'taskId', 'warnings',
+];
+
+/**
+ * RFC 4180 CSV (CRLF, quotes doubled). Cells that a spreadsheet would run as a formula
+ * (`=`, `+`, `-`, `@`, tab, CR at the start) get a leading `'` — order data comes from a third party.
+ */
+export function toCsv(rows: readonly PreviewOrderRow[]): string {
+  return csv(CSV_COLUMNS, rows);
+}
+
+const WRITEBACK_COLUMNS: readonly (keyof PreviewWritebackRow & string)[] = ['orderNumber', 'taskId', 'carrier', 'trackingNumbers', 'shipDate'];
+
+export function writebacksToCsv(rows: readonly PreviewWritebackRow[]): string {
+  return csv(WRITEBACK_COLUMNS, rows);
+}
+
+export function csvCell(v: unknown): string {
+  let s = Array.isArray(v) ? v.map(text).join(' | ') : text(v);
+  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+function csv<R extends object>(columns: readonly (keyof R & string)[], rows: readonly R[]): string {
+  const lines = [columns.join(',')];
+  for (const r of rows) lines.push(columns.map((c) => csvCell(r[c])).join(','));
+  return lines.join('\r\n') + '\r\n';
+}
+
+/** JSON export: the exact Starshipit payloads with their source, as the engine would send them. */
+export function toJson(rows: readonly PreviewOrderRow[]): string {
+  return JSON.stringify(rows.map((r) => ({ orderNumber: r.orderNumber, source: { saleId: r.saleId, taskId: r.taskId || undefined }, warnings: r.warnings, starshipit: r.payload })), null, 2) + '\n';
+}

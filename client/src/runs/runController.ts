@@ -1,0 +1,138 @@
+/**
+ * Runs the engine (inside the language server) on a settings file: resolves the `${secret:…}` and
+ * `${env:…}` references the file uses, sends RunRequest, routes RunEventNotifications to the output
+ * channel, the status item and the caller, and turns cancellation into CancelRunNotification.
+ * One run at a time per window (the engine also locks its state directory).
+ */
+import * as vscode from 'vscode';
+import { randomUUID } from 'node:crypto';
+import type { LanguageClient } from 'vscode-languageclient/node';
+import { CancelRunNotification, RunEventNotification, RunRequest } from '../../../protocol/lsp';
+import type { EngineEvent, RunMode, SummaryEvent } from '../../../protocol/events';
+import { findCredentialRefs, readApiVersion } from '../settingsFile/credentialRefs';
+import { displayPath, readSettingsText } from '../settingsFile/locate';
+import { redact } from '../output/format';
+import type { SyncOutput } from '../output/syncOutput';
+import type { SecretStore } from '../secrets/secretStore';
+import type { StatusItem } from '../status/statusItem';
+
+/** An error whose message is meant for the user as is, with optional follow-up commands. */
+export class UserFacingError extends Error {
+  constructor(message: string, readonly actions: { title: string; command: string; args?: unknown[] }[] = []) {
+    super(message);
+  }
+}
+
+export interface RunSpec {
+  uri: vscode.Uri;
+  mode: RunMode;
+  dryRun: boolean;
+  onlyOrderNumbers?: string[];
+  token?: vscode.CancellationToken;
+  onEvent?: (e: EngineEvent) => void;
+  /** Header note, e.g. "estimate before import". */
+  purpose?: string;
+}
+
+export interface RunOutcome {
+  summary: SummaryEvent | null;
+  /** Order numbers the run created (live) or would create (dry run), in event order. */
+  orderNumbers: string[];
+  writebacks: number;
+  cancelled: boolean;
+}
+
+export class RunController {
+  private readonly listeners = new Map<string, (e: EngineEvent) => void>();
+  private running: string | undefined;
+  private attached = false;
+
+  constructor(
+    private readonly client: () => Promise<LanguageClient>,
+    private readonly secrets: SecretStore,
+    private readonly output: SyncOutput,
+    private readonly status: StatusItem,
+  ) {}
+
+  get busy(): boolean { return this.running !== undefined; }
+
+  async execute(spec: RunSpec): Promise<RunOutcome> {
+    if (this.running) {
+      throw new UserFacingError(`Dear: a run is already in progress (${this.running}). Wait for it or cancel it first.`, [{ title: 'Show Output', command: 'dear.showOutput' }]);
+    }
+    const client = await this.client();
+    this.attach(client);
+    const file = displayPath(spec.uri);
+    const text = await readSettingsText(spec.uri);
+    const refs = findCredentialRefs(text);
+    const { values: secretValues, missing } = await this.secrets.resolve(refs.secrets);
+    if (missing.length) {
+      throw new UserFacingError(
+        `Dear: ${file} references ${missing.map((n) => `\${secret:${n}}`).join(', ')} but SecretStorage holds no value for ${missing.length === 1 ? 'it' : 'them'}. Store ${missing.length === 1 ? 'it' : 'them'} with "Dear: Set Credentials…".`,
+        [{ title: 'Set Credentials…', command: 'dear.setCredentials', args: [spec.uri.toString()] }],
+      );
+    }
+    const env: Record<string, string> = {};
+    for (const name of refs.env) {
+      const v = process.env[name];
+      if (v !== undefined) env[name] = v;
+    }
+    const scrub = [...Object.values(secretValues), ...Object.values(env)];
+    this.output.setSecretValues(scrub);
+
+    const runId = randomUUID();
+    this.running = `${spec.mode}${spec.dryRun ? ' dry run' : ''} of ${file}`;
+    const outcome: RunOutcome = { summary: null, orderNumbers: [], writebacks: 0, cancelled: false };
+    let sawSummary = false;
+    this.listeners.set(runId, (e) => {
+      if (e.type === 'order') outcome.orderNumbers.push(e.orderNumber);
+      if (e.type === 'writeback') outcome.writebacks++;
+      if (e.type === 'summary') sawSummary = true;
+      this.output.event(e);
+      this.status.event(e);
+      spec.onEvent?.(e);
+    });
+    const cancelSub = spec.token?.onCancellationRequested(() => {
+      outcome.cancelled = true;
+      this.output.warn('Cancel requested: the engine stops after the call in flight and records what was done.');
+      void client.sendNotification(CancelRunNotification.type, { runId });
+    });
+
+    if (spec.purpose) this.output.info(spec.purpose);
+    this.output.header({ at: new Date(), file, mode: spec.mode, dryRun: spec.dryRun, apiVersion: readApiVersion(text), onlyOrderNumbers: spec.onlyOrderNumbers?.length });
+    this.status.start(spec.mode, spec.dryRun);
+    try {
+      const result = await client.sendRequest(RunRequest.type, {
+        runId, uri: spec.uri.toString(), mode: spec.mode, dryRun: spec.dryRun, secrets: secretValues, env,
+        onlyOrderNumbers: spec.onlyOrderNumbers, trusted: vscode.workspace.isTrusted,
+      });
+      if (result.error) {
+        const message = redact(result.error, scrub);
+        this.output.error(`Run failed: ${message}`);
+        this.status.finish(null, message);
+        throw new UserFacingError(`Dear: ${message}`, [{ title: 'Show Output', command: 'dear.showOutput' }]);
+      }
+      outcome.summary = result.summary;
+      if (result.summary && !sawSummary) this.output.summary(result.summary);
+      if (result.summary?.cancelled) outcome.cancelled = true;
+      this.status.finish(result.summary);
+      return outcome;
+    } catch (err) {
+      if (err instanceof UserFacingError) throw err;
+      const message = redact(err instanceof Error ? err.message : String(err), scrub);
+      this.output.error(`Run failed: ${message}`);
+      this.status.finish(null, message);
+      throw new UserFacingError(`Dear: the run could not finish: ${message}`, [{ title: 'Show Output', command: 'dear.showOutput' }]);
+    } finally {
+      cancelSub?.dispose();
+      this.listeners.delete(runId);
+      this.running = undefined;
+    }
+  }
+
+  private attach(client: LanguageClient): void {
+    if (this.attached) return;
+    this.attached = true;
+    client.onNotification(RunEventNotification.type, (p) => this.listeners.get(p.runId)?.(p.event));
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * One status bar item: while a run is going, its progress and when the rate limiter is holding
+ * calls back; afterwards, the last run's result. Click → "Dear: Show Sync Status".
+ */
+import * as vscode from 'vscode';
+import type { EngineEvent, SummaryEvent } from '../../../protocol/events';
+import { apiName } from '../preview/previewModel';
+import { formatSummary, modeTitle } from '../output/format';
+import type { RunMode } from '../../../protocol/events';
+
+export class StatusItem implements vscode.Disposable {
+  private readonly item = vscode.window.createStatusBarItem('dear.status', vscode.StatusBarAlignment.Left, 10);
+  private mode: RunMode = 'import';
+  private dryRun = false;
+  private counts = { created: 0, skipped: 0, attention: 0, writtenBack: 0 };
+
+  constructor() {
+    this.item.name = 'Dear Sync';
+    this.item.command = 'dear.showStatus';
+    this.item.text = '$(package) Dear';
+    this.item.tooltip = 'Dear Starshipit: no run yet this session. Click for the sync status.';
+  }
+
+  /** Shown once the workspace has a settings file or a run happened. */
+  show(): void { this.item.show(); }
+
+  start(mode: RunMode, dryRun: boolean): void {
+    this.mode = mode;
+    this.dryRun = dryRun;
+    this.counts = { created: 0, skipped: 0, attention: 0, writtenBack: 0 };
+    this.item.backgroundColor = undefined;
+    this.item.text = `$(sync~spin) Dear: ${dryRun ? 'previewing' : mode}…`;
+    this.item.tooltip = `${modeTitle(mode, dryRun)} running`;
+    this.item.show();
+  }
+
+  event(e: EngineEvent): void {
+    switch (e.type) {
+      case 'order': this.counts.created++; break;
+      case 'skip': this.counts.skipped++; break;
+      case 'attention': this.counts.attention++; break;
+      case 'writeback': this.counts.writtenBack++; break;
+      case 'progress':
+        this.item.text = `$(sync~spin) Dear: ${e.phase} ${e.done}${e.total !== undefined ? `/${e.total}` : ''}`;
+        return;
+      case 'wait':
+      case 'throttle':
+        this.item.text = `$(watch) Dear: ${apiName(e.api)} limit, waiting ${Math.ceil(e.waitMs / 1000)} s`;
+        return;
+      default: return;
+    }
+    this.item.tooltip = `${modeTitle(this.mode, this.dryRun)}: ${this.counts.created} order(s), ${this.counts.skipped} skipped, ` +
+      `${this.counts.writtenBack} writeback(s), ${this.counts.attention} need attention`;
+  }
+
+  finish(summary: SummaryEvent | null, error?: string): void {
+    if (error || !summary) {
+      this.item.text = '$(error) Dear: run failed';
+      this.item.tooltip = `Last run failed: ${error ?? 'no summary'}`;
+      this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.errorBackground');
+      return;
+    }
+    const attention = summary.needsAttention;
+    const done = summary.mode === 'writeback' ? `${summary.writtenBack} written back` : `${summary.created + summary.alreadyPresent} ${summary.dryRun ? 'to create' : 'created'}`;
+    this.item.text = `${attention ? '$(warning)' : summary.cancelled ? '$(circle-slash)' : '$(check)'} Dear: ${done}${attention ? `, ${attention} need attention` : ''}`;
+    this.item.tooltip = `${modeTitle(summary.mode, summary.dryRun)} at ${new Date().toLocaleTimeString()}\n${formatSummary(summary)}`;
+    this.item.backgroundColor = attention ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+  }
+
+  dispose(): void { this.item.dispose(); }
+}

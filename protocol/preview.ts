@@ -1,0 +1,221 @@
+/**
+ * The one message protocol between the extension host and the order-preview webview
+ * (client/src/preview/previewPanel.ts ↔ client/src/webview/preview/main.ts).
+ *
+ * Both sides validate every message they receive with the guards below: a webview is a browser page
+ * and the host must not trust what it posts, and the webview must not render a malformed state.
+ * No `vscode` import here: the webview bundle and the Node unit tests load this file too.
+ */
+
+export type PreviewKind = 'import' | 'writeback' | 'sync';
+export type PreviewStatus = 'loading' | 'ready' | 'error';
+
+/** One Starshipit order as it would be created (dry run). Strings are display text. */
+export interface PreviewOrderRow {
+  orderNumber: string;
+  receiver: string;
+  company: string;
+  address: string;
+  /** e.g. `2 × SKU-1 Widget; 1 × SKU-2 Gadget`. */
+  items: string;
+  itemCount: number;
+  deliveryInstructions: string;
+  shippingMethod: string;
+  saleId: string;
+  taskId: string;
+  warnings: string[];
+  /** The exact `order` object the run would send (already free of secrets: engine contract). */
+  payload: Record<string, unknown>;
+}
+
+export interface PreviewSkipRow { orderNumber: string; saleId: string; code: string; reason: string }
+
+export interface PreviewWritebackRow {
+  orderNumber: string;
+  taskId: string;
+  carrier: string;
+  trackingNumbers: string;
+  shipDate: string;
+  payload: Record<string, unknown>;
+}
+
+/** `update` / `withdraw` events (keeping imported orders in step, issue 9). */
+export interface PreviewChangeRow {
+  action: 'update' | 'withdraw';
+  orderNumber: string;
+  /** `field: before → after` lines, or the withdraw reason. */
+  details: string[];
+}
+
+export interface PreviewAttentionRow { orderNumber: string; saleId: string; code: string; reason: string; retryable: boolean }
+
+export interface PreviewSummary {
+  created: number;
+  skipped: number;
+  needsAttention: number;
+  writtenBack: number;
+  updated: number;
+  withdrawn: number;
+  dearCalls: number;
+  estimatedDearCalls: number;
+  estimatedSeconds: number;
+  cancelled: boolean;
+}
+
+export interface PreviewState {
+  kind: PreviewKind;
+  status: PreviewStatus;
+  /** Set when status is `error`; already redacted by the host. */
+  error?: string;
+  /** Settings file URI (string) the preview was made from. */
+  settingsUri: string;
+  /** Short label for the header, e.g. `samples/dear-starshipit.yaml`. */
+  fileLabel: string;
+  generatedAt: string;
+  /** Progress while loading, e.g. `detail 12/40`. */
+  progress: string;
+  orders: PreviewOrderRow[];
+  skipped: PreviewSkipRow[];
+  writebacks: PreviewWritebackRow[];
+  changes: PreviewChangeRow[];
+  attention: PreviewAttentionRow[];
+  /** Run-level warnings (engine `log` warn/error events). */
+  warnings: string[];
+  summary?: PreviewSummary;
+  /** Whether "Import these now" may be offered (trusted workspace, import preview, orders present). */
+  canImport: boolean;
+}
+
+export type SortKey = 'orderNumber' | 'receiver' | 'company' | 'address' | 'items' | 'deliveryInstructions' | 'shippingMethod' | 'saleId';
+export const SORT_KEYS: readonly SortKey[] = ['orderNumber', 'receiver', 'company', 'address', 'items', 'deliveryInstructions', 'shippingMethod', 'saleId'];
+
+/** What the webview actually rendered; sent after every render (test hook `dear.test.previewState`). */
+export interface RenderReport {
+  status: PreviewStatus;
+  kind: PreviewKind;
+  error?: string;
+  /** Order numbers of the order rows in the DOM, in display order (after filter and sort). */
+  orderNumbers: string[];
+  totalOrders: number;
+  skipped: number;
+  writebacks: number;
+  changes: number;
+  attention: number;
+  filter: string;
+  sortKey: SortKey;
+  sortDescending: boolean;
+}
+
+// ---- messages ---------------------------------------------------------------------------------
+
+export type HostToWebview =
+  | { type: 'state'; state: PreviewState };
+
+export type WebviewToHost =
+  | { type: 'ready' }
+  | { type: 'rendered'; report: RenderReport }
+  | { type: 'importThese'; orderNumbers: string[] }
+  | { type: 'export'; format: 'csv' | 'json'; orderNumbers: string[] }
+  | { type: 'refresh' }
+  | { type: 'showOutput' };
+
+/** Largest list the host accepts from the webview (a preview never holds more orders). */
+export const MAX_ORDER_NUMBERS = 100_000;
+
+// ---- guards -----------------------------------------------------------------------------------
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isStr = (v: unknown): v is string => typeof v === 'string';
+const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
+const isStrArray = (v: unknown, max = Infinity): v is string[] =>
+  Array.isArray(v) && v.length <= max && v.every(isStr);
+const arrayOf = <T>(v: unknown, guard: (x: unknown) => x is T): v is T[] => Array.isArray(v) && v.every(guard);
+const optional = <T>(v: unknown, guard: (x: unknown) => x is T): boolean => v === undefined || guard(v);
+
+const KINDS: readonly string[] = ['import', 'writeback', 'sync'];
+const STATUSES: readonly string[] = ['loading', 'ready', 'error'];
+
+function hasStrings(o: Obj, keys: readonly string[]): boolean {
+  return keys.every((k) => isStr(o[k]));
+}
+
+export function isOrderRow(v: unknown): v is PreviewOrderRow {
+  return isObj(v)
+    && hasStrings(v, ['orderNumber', 'receiver', 'company', 'address', 'items', 'deliveryInstructions', 'shippingMethod', 'saleId', 'taskId'])
+    && isNum(v.itemCount) && isStrArray(v.warnings) && isObj(v.payload);
+}
+
+export function isSkipRow(v: unknown): v is PreviewSkipRow {
+  return isObj(v) && hasStrings(v, ['orderNumber', 'saleId', 'code', 'reason']);
+}
+
+export function isWritebackRow(v: unknown): v is PreviewWritebackRow {
+  return isObj(v) && hasStrings(v, ['orderNumber', 'taskId', 'carrier', 'trackingNumbers', 'shipDate']) && isObj(v.payload);
+}
+
+export function isChangeRow(v: unknown): v is PreviewChangeRow {
+  return isObj(v) && (v.action === 'update' || v.action === 'withdraw') && isStr(v.orderNumber) && isStrArray(v.details);
+}
+
+export function isAttentionRow(v: unknown): v is PreviewAttentionRow {
+  return isObj(v) && hasStrings(v, ['orderNumber', 'saleId', 'code', 'reason']) && isBool(v.retryable);
+}
+
+function isSummary(v: unknown): v is PreviewSummary {
+  return isObj(v)
+    && ['created', 'skipped', 'needsAttention', 'writtenBack', 'updated', 'withdrawn', 'dearCalls', 'estimatedDearCalls', 'estimatedSeconds']
+      .every((k) => isNum(v[k]))
+    && isBool(v.cancelled);
+}
+
+export function isPreviewState(v: unknown): v is PreviewState {
+  return isObj(v)
+    && isStr(v.kind) && KINDS.includes(v.kind)
+    && isStr(v.status) && STATUSES.includes(v.status)
+    && optional(v.error, isStr)
+    && hasStrings(v, ['settingsUri', 'fileLabel', 'generatedAt', 'progress'])
+    && arrayOf(v.orders, isOrderRow)
+    && arrayOf(v.skipped, isSkipRow)
+    && arrayOf(v.writebacks, isWritebackRow)
+    && arrayOf(v.changes, isChangeRow)
+    && arrayOf(v.attention, isAttentionRow)
+    && isStrArray(v.warnings)
+    && optional(v.summary, isSummary)
+    && isBool(v.canImport);
+}
+
+export function isRenderReport(v: unknown): v is RenderReport {
+  return isObj(v)
+    && isStr(v.status) && STATUSES.includes(v.status)
+    && isStr(v.kind) && KINDS.includes(v.kind)
+    && optional(v.error, isStr)
+    && isStrArray(v.orderNumbers, MAX_ORDER_NUMBERS)
+    && ['totalOrders', 'skipped', 'writebacks', 'changes', 'attention'].every((k) => isNum(v[k]))
+    && isStr(v.filter)
+    && isStr(v.sortKey) && (SORT_KEYS as readonly string[]).includes(v.sortKey)
+    && isBool(v.sortDescending);
+}
+
+export function isHostToWebview(v: unknown): v is HostToWebview {
+  return isObj(v) && v.type === 'state' && isPreviewState(v.state);
+}
+
+export function isWebviewToHost(v: unknown): v is WebviewToHost {
+  if (!isObj(v) || !isStr(v.type)) return false;
+  switch (v.type) {
+    case 'ready':
+    case 'refresh':
+    case 'showOutput':
+      return true;
+    case 'rendered':
+      return isRenderReport(v.report);
+    case 'importThese':
+      return isStrArray(v.orderNumbers, MAX_ORDER_NUMBERS) && v.orderNumbers.length > 0;
+    case 'export':
+      return (v.format === 'csv' || v.format === 'json') && isStrArray(v.orderNumbers, MAX_ORDER_NUMBERS);
+    default:
+      return false;
+  }
+}
