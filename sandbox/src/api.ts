@@ -36,6 +36,8 @@ export interface SandboxSwitches {
   starshipitNotFoundStatus: 404 | 200;
   /** Starshipit plan rate (requests per second). */
   starshipitRps: number;
+  /** Do refused (throttled) Cin7 calls occupy a slot of the 60 s window? Default false. */
+  dearThrottledCallsCount?: boolean;
 }
 
 export interface SandboxCredentials {
@@ -43,6 +45,10 @@ export interface SandboxCredentials {
   dearApiKey: string;
   starshipitApiKey: string;
   starshipitSubscriptionKey: string;
+  /** A second application key on the same Cin7 account (limits are per application key). */
+  dearApiKey2?: string;
+  /** A second subscription key that always gets the production rate (20 rps, time-scaled). */
+  starshipitSubscriptionKeyProduction?: string;
 }
 
 export interface CallLogEntry {
@@ -61,6 +67,8 @@ export interface CallLogEntry {
 
 export interface LabelRequest {
   orderNumber: string;
+  /** Pick one order when several share an order_number (duplicates); wins over orderNumber. */
+  orderId?: number;
   carrier: string;           // Starshipit carrier code, e.g. AusPost
   carrierName?: string;
   serviceCode?: string;
@@ -78,12 +86,16 @@ export interface Sandbox {
   /** Control endpoints (outside the real API paths), e.g. `http://127.0.0.1:41234/__sandbox/`. */
   controlUrl: string;
   credentials: SandboxCredentials;
-  /** Sales whose Status is in `statuses` and that have a valid address etc. (ground truth for tests). */
-  eligibleSales(statuses: string[]): { saleId: string; orderNumber: string; type: string }[];
-  /** Starshipit orders keyed by order_number → all orders with that number (length > 1 = duplicate). */
+  /**
+   * Starshipit orders keyed by order_number → all live (not deleted) orders with that number, as
+   * `GET /api/orders` returns them (length > 1 = duplicate).
+   */
   starshipitOrders(): Map<string, unknown[]>;
-  /** Cin7 shipments keyed by fulfilment TaskID. */
-  dearShipments(): Map<string, { status: string; lines: unknown[]; saleId: string; orderNumber: string }>;
+  /**
+   * Cin7 shipments keyed by fulfilment TaskID: every fulfilment of every sale (or only of changed
+   * sales with `changedOnly`, advisable at 100k sales). `writes` counts accepted ship POST/PUTs.
+   */
+  dearShipments(opts?: { changedOnly?: boolean }): Map<string, { status: string; lines: unknown[]; saleId: string; orderNumber: string; fulfillmentNumber: number; writes: number }>;
   callLog(): CallLogEntry[];
   clearCallLog(): void;
   printLabel(req: LabelRequest): { orderId: number; trackingNumbers: string[] };
@@ -92,4 +104,33 @@ export interface Sandbox {
   /** Mutate a sale (issue 9 tests): apply a partial patch to the sale detail and bump `Updated`. */
   updateSale(saleId: string, patch: (sale: Record<string, unknown>) => void): void;
   close(): Promise<void>;
+
+  // ---- extensions (all additive) ----
+  readonly seed: number;
+  readonly timeScale: number;
+  readonly salesCount: number;
+  /** Mark a printed order dispatched (status Shipped, manifested, manifest_number). */
+  dispatch(ref: { orderNumber?: string; orderId?: number }): { orderId: number; manifestNumber: number };
+  /** Mark a shipped order delivered. */
+  deliver(ref: { orderNumber?: string; orderId?: number }): void;
+  /** Current switch values (defaults merged with options and setSwitch calls). */
+  switches(): Required<SandboxSwitches>;
+  /** Full sale detail as `GET sale?ID=` returns it (no rate limit, not logged). */
+  sale(saleId: string): Record<string, unknown>;
+  /** Ground truth incl. invalid sales when asked; every entry says whether it is valid and why not. */
+  eligibleSales(statuses: string[], opts?: { includeInvalid?: boolean }): EligibleSale[];
+  /** Save the state file now (no-op without stateFile). */
+  saveState(): void;
+}
+
+export interface EligibleSale {
+  saleId: string;
+  orderNumber: string;
+  /** `Simple Sale` | `Advanced Sale`. */
+  type: string;
+  status: string;
+  /** False when the sandbox knows the engine must refuse it (e.g. no street, no country). */
+  valid: boolean;
+  problems: string[];
+  fulfilments: { taskId: string; number: number }[];
 }

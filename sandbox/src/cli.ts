@@ -1,5 +1,120 @@
-// Placeholder until the sandbox lands (issue 3).
-export async function sandboxCommand(_args: string[]): Promise<number> {
-  process.stderr.write('sandbox: not built yet\n');
-  return 2;
+/**
+ * `dear-starshipit sandbox [--port N] [--seed N] [--sales N] [--time-scale X] [--faults SPEC]
+ * [--state FILE] [--switch name=value …]` — runs both fake APIs until Ctrl+C / SIGTERM.
+ */
+import type { SandboxOptions } from './api';
+import { parseSwitch } from './config';
+import { parseFaultSpec } from './faults';
+import { startSandbox } from './index';
+
+const USAGE = `usage: dear-starshipit sandbox [--port N] [--seed N] [--sales N] [--time-scale X] [--faults SPEC] [--state FILE] [--switch name=value …]
+  --port N         Cin7 Core on N, Starshipit on N+1 (default 4780; 0 = random free ports)
+  --seed N         data seed (default 1)          --sales N       number of sales (default 60)
+  --time-scale X   divide every window and wait by X (default 1)
+  --faults SPEC    e.g. dear:saleList:500@0.1,starshipit:orders:reset@0.05
+  --state FILE     load state from FILE and save it there on change and on exit
+  --switch k=v     e.g. dearThrottleStatus=503, starshipitDuplicates=reject (repeatable)`;
+
+export function parseSandboxArgs(args: string[]): SandboxOptions & { help?: boolean } {
+  const opts: SandboxOptions & { help?: boolean } = { port: 4780, seed: 1, sales: 60, timeScale: 1 };
+  const switches: Record<string, unknown> = {};
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    const eq = a.indexOf('=');
+    const flag = a.startsWith('--') && eq > 0 && a !== '--switch' ? a.slice(0, eq) : a;
+    const inline = flag !== a ? a.slice(eq + 1) : undefined;
+    const value = (): string => {
+      const v = inline ?? args[++i];
+      if (v === undefined) throw new Error(`${flag} needs a value`);
+      return v;
+    };
+    const num = (min: number): number => {
+      const raw = value();
+      const n = Number(raw);
+      if (!Number.isFinite(n) || n < min) throw new Error(`${flag}: "${raw}" is not a number ≥ ${min}`);
+      return n;
+    };
+    switch (flag) {
+      case '-h':
+      case '--help':
+        opts.help = true;
+        break;
+      case '--port': opts.port = num(0); break;
+      case '--seed': opts.seed = num(0); break;
+      case '--sales': opts.sales = num(0); break;
+      case '--time-scale': {
+        const n = num(0);
+        if (n <= 0) throw new Error('--time-scale must be > 0');
+        opts.timeScale = n;
+        break;
+      }
+      case '--faults': {
+        const spec = value();
+        parseFaultSpec(spec); // fail fast with the rule that is wrong
+        opts.faults = spec;
+        break;
+      }
+      case '--state': opts.stateFile = value(); break;
+      case '--switch': {
+        const kv = value();
+        const at = kv.indexOf('=');
+        if (at <= 0) throw new Error(`--switch "${kv}": expected name=value`);
+        const [name, v] = parseSwitch(kv.slice(0, at), kv.slice(at + 1));
+        switches[name] = v;
+        break;
+      }
+      default:
+        throw new Error(`unknown option "${a}"`);
+    }
+  }
+  if (Object.keys(switches).length) opts.switches = switches;
+  return opts;
+}
+
+export async function sandboxCommand(args: string[]): Promise<number> {
+  let opts: ReturnType<typeof parseSandboxArgs>;
+  try {
+    opts = parseSandboxArgs(args);
+  } catch (err) {
+    process.stderr.write(`sandbox: ${err instanceof Error ? err.message : String(err)}\n${USAGE}\n`);
+    return 2;
+  }
+  if (opts.help) {
+    process.stdout.write(USAGE + '\n');
+    return 0;
+  }
+  let sb;
+  try {
+    sb = await startSandbox(opts);
+  } catch (err) {
+    process.stderr.write(`sandbox: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 2;
+  }
+  const c = sb.credentials;
+  process.stdout.write(
+    [
+      `Sandbox running (seed ${sb.seed}, ${sb.salesCount} sales, time scale ${sb.timeScale}${opts.stateFile ? `, state ${opts.stateFile}` : ''})`,
+      `  Cin7 Core   ${sb.dearBaseUrl}`,
+      `    api-auth-accountid:      ${c.dearAccountId}`,
+      `    api-auth-applicationkey: ${c.dearApiKey}  (second key on the same account: ${c.dearApiKey2})`,
+      `  Starshipit  ${sb.starshipitBaseUrl}`,
+      `    StarShipIT-Api-Key:        ${c.starshipitApiKey}`,
+      `    Ocp-Apim-Subscription-Key: ${c.starshipitSubscriptionKey}  (developer rate; production rate: ${c.starshipitSubscriptionKeyProduction})`,
+      `  Control     ${sb.controlUrl}  (info, state, calls, label, dispatch, switches, faults, sale)`,
+      '  These are sandbox-only credentials. Press Ctrl+C to stop.',
+      '',
+    ].join('\n'),
+  );
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await sb.close();
+  process.stdout.write(`Sandbox stopped${opts.stateFile ? `; state saved to ${opts.stateFile}` : ''}.\n`);
+  return 0;
 }

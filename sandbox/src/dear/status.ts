@@ -1,0 +1,87 @@
+/**
+ * Derived sale fields: the Combined* statuses, FulFilmentStatus, CombinedTrackingNumbers and the
+ * sandbox's own "problems" list (why the engine must refuse a sale). Recomputed after every change.
+ */
+import { dearDate, dearTimestamp } from '../time';
+import type { DearSale } from './types';
+
+function combine(stages: string[], words: { done: string; partial: string; doing: string; none: string }): string {
+  if (stages.length === 0) return 'NOT AVAILABLE';
+  const done = stages.filter((s) => s === 'AUTHORISED').length;
+  if (done === stages.length) return words.done;
+  if (done > 0 || stages.includes('PARTIALLY AUTHORISED')) return words.partial;
+  if (stages.includes('DRAFT')) return words.doing;
+  return words.none;
+}
+
+export function recompute(sale: DearSale): void {
+  const live = sale.Fulfilments.filter((f) => f.Pick.Status !== 'VOIDED');
+  for (const f of sale.Fulfilments) {
+    f.FulFilmentStatus = f.Pick.Status === 'VOIDED' ? 'VOIDED' : f.Ship.Status === 'AUTHORISED' ? 'FULFILLED' : 'NOT FULFILLED';
+  }
+  if (sale.Status === 'VOIDED') {
+    sale.CombinedPickingStatus = sale.CombinedPackingStatus = sale.CombinedShippingStatus = 'VOIDED';
+    sale.FulFilmentStatus = 'VOIDED';
+  } else {
+    sale.CombinedPickingStatus = combine(live.map((f) => f.Pick.Status), { done: 'PICKED', partial: 'PARTIALLY PICKED', doing: 'PICKING', none: 'NOT PICKED' });
+    sale.CombinedPackingStatus = combine(live.map((f) => f.Pack.Status), { done: 'PACKED', partial: 'PARTIALLY PACKED', doing: 'PACKING', none: 'NOT PACKED' });
+    sale.CombinedShippingStatus = combine(live.map((f) => f.Ship.Status), { done: 'SHIPPED', partial: 'PARTIALLY SHIPPED', doing: 'SHIPPING', none: 'NOT SHIPPED' });
+    const fulfilled = live.filter((f) => f.FulFilmentStatus === 'FULFILLED').length;
+    sale.FulFilmentStatus = live.length === 0 ? 'NOT AVAILABLE' : fulfilled === live.length ? 'FULFILLED' : fulfilled > 0 ? 'PARTIALLY FULFILLED' : 'NOT FULFILLED';
+  }
+  const tracking: string[] = [];
+  for (const f of live) for (const l of f.Ship.Lines) if (l.TrackingNumber && !tracking.includes(l.TrackingNumber)) tracking.push(l.TrackingNumber);
+  sale.CombinedTrackingNumbers = tracking.join(', ');
+  const problems: string[] = [];
+  const a = sale.ShippingAddress;
+  if (!a || !a.Line1 || !a.Line1.trim()) problems.push('ShippingAddress.Line1 (street) is empty');
+  if (!a || !a.Country || !a.Country.trim()) problems.push('ShippingAddress.Country is empty');
+  sale.__meta.problems = problems;
+}
+
+/** A `saleList` row (cin7-core-api.md §3) — no lines, no addresses, no Note. */
+export function saleRow(sale: DearSale): Record<string, unknown> {
+  const inv = sale.Invoices[0];
+  return {
+    SaleID: sale.ID,
+    OrderNumber: sale.__meta.orderNumber,
+    Status: sale.Status,
+    OrderDate: dearDate(sale.__meta.orderDateMs),
+    InvoiceDate: inv ? inv.InvoiceDate : null,
+    Customer: sale.Customer,
+    CustomerID: sale.CustomerID,
+    InvoiceNumber: sale.__meta.invoiceNumber ?? '',
+    CustomerReference: sale.CustomerReference,
+    InvoiceAmount: inv ? inv.Total : 0,
+    PaidAmount: inv ? inv.Paid : 0,
+    SaleInvoicesTotalAmount: inv ? inv.Total : 0,
+    InvoiceDueDate: inv ? inv.InvoiceDueDate : null,
+    ShipBy: sale.ShipBy,
+    BaseCurrency: sale.BaseCurrency,
+    CustomerCurrency: sale.CustomerCurrency,
+    CreditNoteNumber: '',
+    Updated: dearTimestamp(sale.__meta.updatedMs),
+    QuoteStatus: sale.Quote.Status,
+    OrderStatus: sale.Order.Status,
+    CombinedPickingStatus: sale.CombinedPickingStatus,
+    CombinedPackingStatus: sale.CombinedPackingStatus,
+    CombinedShippingStatus: sale.CombinedShippingStatus,
+    FulFilmentStatus: sale.FulFilmentStatus,
+    CombinedInvoiceStatus: sale.CombinedInvoiceStatus,
+    CombinedPaymentTotal: inv ? inv.Paid : 0,
+    CreditNoteStatus: 'NOT AVAILABLE',
+    CombinedPaymentStatus: sale.CombinedPaymentStatus,
+    CombinedTrackingNumbers: sale.CombinedTrackingNumbers,
+    Type: sale.Type,
+    SourceChannel: sale.SourceChannel,
+    ExternalID: sale.ExternalID,
+    OrderLocationID: null,
+    Carrier: sale.Carrier,
+  };
+}
+
+/** The wire form of a sale: everything except the sandbox's bookkeeping. */
+export function saleDetail(sale: DearSale): Record<string, unknown> {
+  const { __meta: _meta, ...rest } = sale;
+  return { ...rest, LastModifiedOn: dearTimestamp(sale.__meta.updatedMs) };
+}

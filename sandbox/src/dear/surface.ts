@@ -1,0 +1,315 @@
+/**
+ * Cin7 Core v2 over HTTP: auth (403 `Incorrect credentials!`), the per-application-key limiter,
+ * routing (404 unknown path, 405 wrong verb) and the endpoints of cin7-core-api.md §3–§6.
+ */
+import { CREDENTIALS, type FullSwitches } from '../config';
+import { SlidingWindow } from '../ratelimit';
+import { BadJsonError, queryParam, readJson, type Gate, type Reply, type RequestCtx, type Surface } from '../server';
+import { parseApiDate } from '../time';
+import { addFulfilment, findFulfilment, packWrite, pickWrite, shipView, shipWrite } from './fulfilment';
+import { saleDetail, saleRow } from './status';
+import { DearError, type DearStore } from './store';
+
+type Obj = Record<string, unknown>;
+
+export const LIMIT_TEXT = 'You have reached 60 calls per 60 seconds API limit.';
+
+/** Route → allowed verbs (lowercase path below /ExternalApi/v2/). */
+const ROUTES: Record<string, string[]> = {
+  salelist: ['GET'],
+  sale: ['GET'],
+  'sale/fulfilment': ['GET', 'POST'],
+  'sale/fulfilment/pick': ['GET', 'POST', 'PUT'],
+  'sale/fulfilment/pack': ['GET', 'POST', 'PUT'],
+  'sale/fulfilment/ship': ['GET', 'POST', 'PUT'],
+  'ref/carrier': ['GET', 'POST', 'PUT', 'DELETE'],
+  me: ['GET'],
+};
+/** Canonical spelling used in fault rules and messages. */
+const CANONICAL: Record<string, string> = { salelist: 'saleList', me: 'me' };
+
+const COUNTRY_CODES: Record<string, [string, string]> = {
+  Australia: ['AU', 'AUS'], 'New Zealand': ['NZ', 'NZL'], 'United States': ['US', 'USA'], 'United Kingdom': ['GB', 'GBR'], Germany: ['DE', 'DEU'], Japan: ['JP', 'JPN'],
+};
+
+export interface DearRuntime {
+  switches: FullSwitches;
+  timeScale: number;
+}
+
+export class DearSurface implements Surface {
+  readonly api = 'dear' as const;
+  readonly limiter: SlidingWindow;
+
+  constructor(
+    private readonly store: DearStore,
+    private readonly rt: DearRuntime,
+  ) {
+    this.limiter = new SlidingWindow(60, 60_000 / rt.timeScale);
+  }
+
+  errorBody(code: number, exception: string): Obj | Obj[] {
+    const e = { ErrorCode: code, Exception: exception };
+    return this.rt.switches.dearErrorShape === 'object' ? e : [e];
+  }
+
+  error(status: number, exception: string): Reply {
+    return { status, body: this.errorBody(status, exception) };
+  }
+
+  throttleReply(): Reply {
+    const status = this.rt.switches.dearThrottleStatus;
+    if (status === 429) {
+      // Header values are the real-world ones (60 s) even under --time-scale: see README "Rate limits".
+      return {
+        status,
+        body: this.errorBody(429, LIMIT_TEXT),
+        headers: { 'x-ratelimit-limit': '60', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '60', 'retry-after': '60 Seconds', 'x-sandbox-time-scale': String(this.rt.timeScale) },
+      };
+    }
+    // Legacy 503 and the 400-wrapped variant carry no Retry-After.
+    return { status, body: this.errorBody(status, LIMIT_TEXT), headers: { 'x-sandbox-time-scale': String(this.rt.timeScale) } };
+  }
+
+  faultReply(status: number): Reply {
+    return this.error(status, `An unexpected error occurred (sandbox fault ${status}).`);
+  }
+
+  private resolve(path: string): { route?: string; v1?: boolean; outside?: boolean } {
+    const p = path.toLowerCase().replace(/\/+$/, '');
+    if (!p.startsWith('/externalapi/')) return { outside: true };
+    if (!p.startsWith('/externalapi/v2/')) return { v1: true };
+    return { route: p.slice('/externalapi/v2/'.length) };
+  }
+
+  gate(ctx: RequestCtx): Gate {
+    const { route, v1, outside } = this.resolve(ctx.path);
+    const name = route ? CANONICAL[route] ?? route : ctx.path;
+    if (outside) return { route: name, reply: this.error(404, `No HTTP resource was found that matches the request URI '${ctx.path}'.`) };
+    const account = String(ctx.headers['api-auth-accountid'] ?? '').trim().toLowerCase();
+    const key = String(ctx.headers['api-auth-applicationkey'] ?? '').trim().toLowerCase();
+    const keyOk = key === CREDENTIALS.dearApiKey || key === CREDENTIALS.dearApiKey2;
+    if (account !== CREDENTIALS.dearAccountId || !keyOk) {
+      return { route: name, reply: { status: 403, body: 'Incorrect credentials!', contentType: 'text/plain; charset=utf-8' } };
+    }
+    const now = Date.now();
+    const taken = this.limiter.take(key, now, this.rt.switches.dearForeignTraffic);
+    if (!taken.ok) {
+      if (this.rt.switches.dearThrottledCallsCount) this.limiter.record(key, now);
+      return { route: name, key, throttled: true, reply: this.throttleReply() };
+    }
+    if (v1) {
+      return { route: name, key, reply: this.error(404, `The sandbox emulates Cin7 Core API v2 only: '${ctx.path}' is a v1 path. Use /ExternalApi/v2/ (e.g. /ExternalApi/v2/saleList).`) };
+    }
+    const verbs = route !== undefined ? ROUTES[route] : undefined;
+    if (!verbs) return { route: name, key, reply: this.error(404, `Endpoint '${ctx.path}' does not exist.`) };
+    if (!verbs.includes(ctx.method)) {
+      return { route: name, key, reply: { ...this.error(405, `The requested resource does not support http method '${ctx.method}'.`), headers: { allow: verbs.join(', ') } } };
+    }
+    return { route: name, key };
+  }
+
+  handle(ctx: RequestCtx, gate: Gate): Reply {
+    try {
+      return { status: 200, body: this.dispatch(ctx, gate.route.toLowerCase()) };
+    } catch (err) {
+      if (err instanceof DearError) return this.error(err.status, err.message);
+      if (err instanceof BadJsonError) return this.error(500, `Unable to parse the request body: ${err.message}`);
+      throw err;
+    }
+  }
+
+  private body(ctx: RequestCtx): Obj {
+    const v = readJson(ctx);
+    if (!v || typeof v !== 'object' || Array.isArray(v)) throw new DearError(400, 'Request body must be a JSON object.');
+    return v as Obj;
+  }
+
+  private dispatch(ctx: RequestCtx, route: string): unknown {
+    const q = ctx.query;
+    switch (route) {
+      case 'salelist':
+        return this.saleList(q);
+      case 'sale':
+        return this.sale(q);
+      case 'me':
+        return { Company: 'Sandbox Trading Ltd', Currency: 'AUD', TimeZone: 'UTC', DefaultWeightUnits: 'kg', DefaultDimensionsUnits: 'cm' };
+      case 'sale/fulfilment': {
+        if (ctx.method === 'GET') {
+          const sale = this.store.get(this.saleIndex(queryParam(q, 'SaleID')));
+          return { SaleID: sale.ID, Fulfilments: sale.Fulfilments };
+        }
+        const b = this.body(ctx);
+        return this.store.mutate(this.saleIndex(typeof b.SaleID === 'string' ? b.SaleID : undefined), (sale) => addFulfilment(this.store, sale));
+      }
+      case 'sale/fulfilment/pick':
+      case 'sale/fulfilment/pack':
+      case 'sale/fulfilment/ship':
+        return this.stage(ctx, route.slice('sale/fulfilment/'.length) as 'pick' | 'pack' | 'ship');
+      case 'ref/carrier':
+        return this.carrier(ctx);
+      default:
+        throw new DearError(404, `Endpoint '${ctx.path}' does not exist.`);
+    }
+  }
+
+  private saleIndex(id: string | undefined): number {
+    if (!id) throw new DearError(400, 'SaleID is required.');
+    const index = this.store.indexOfSaleId(id);
+    if (index === undefined) throw new DearError(400, `Sale with ID ${id} not found.`);
+    return index;
+  }
+
+  private taskIndex(id: unknown): number {
+    if (typeof id !== 'string' || !id) throw new DearError(400, 'TaskID is required.');
+    const index = this.store.indexOfTaskId(id);
+    if (index === undefined) throw new DearError(400, `Sale fulfilment with TaskID ${id} not found.`);
+    return index;
+  }
+
+  private stage(ctx: RequestCtx, stage: 'pick' | 'pack' | 'ship'): unknown {
+    if (ctx.method === 'GET') {
+      const id = queryParam(ctx.query, 'TaskID');
+      const f = findFulfilment(this.store.get(this.taskIndex(id)), id ?? '');
+      if (stage === 'ship') return shipView(f);
+      const s = stage === 'pick' ? f.Pick : f.Pack;
+      return { TaskID: f.TaskID, Status: s.Status, Lines: s.Lines };
+    }
+    const b = this.body(ctx);
+    const method = ctx.method as 'POST' | 'PUT';
+    const index = this.taskIndex(b.TaskID);
+    return this.store.mutate(index, (sale) => {
+      if (stage === 'pick') return pickWrite(this.store, sale, b, method);
+      if (stage === 'pack') return packWrite(this.store, sale, b, method);
+      return shipWrite(this.store, sale, b, method, { unknownCarrier: this.rt.switches.dearUnknownCarrier });
+    });
+  }
+
+  private sale(q: URLSearchParams): unknown {
+    const id = queryParam(q, 'ID');
+    if (!id) throw new DearError(400, 'ID is required.');
+    const index = this.store.indexOfSaleId(id);
+    if (index === undefined) throw new DearError(400, `Sale with ID ${id} not found.`);
+    const detail = saleDetail(this.store.get(index));
+    const format = (queryParam(q, 'CountryFormat') ?? 'Regular').toLowerCase();
+    if (format === 'code2' || format === 'code') {
+      for (const key of ['ShippingAddress', 'BillingAddress']) {
+        const a = detail[key] as Obj;
+        const codes = typeof a.Country === 'string' ? COUNTRY_CODES[a.Country] : undefined;
+        if (codes) detail[key] = { ...a, Country: format === 'code2' ? codes[0] : codes[1] };
+      }
+    }
+    return detail;
+  }
+
+  private paging(q: URLSearchParams): { page: number; limit: number } {
+    const pageRaw = queryParam(q, 'Page');
+    const limitRaw = queryParam(q, 'Limit');
+    const page = pageRaw === undefined || pageRaw === '' ? 1 : Math.floor(Number(pageRaw));
+    const limit = limitRaw === undefined || limitRaw === '' ? 100 : Math.floor(Number(limitRaw));
+    if (!Number.isFinite(page) || page < 1) throw new DearError(400, `Page must be a positive integer (got '${pageRaw}').`);
+    if (!Number.isFinite(limit)) throw new DearError(400, `Limit must be an integer 1..1000 (got '${limitRaw}').`);
+    // Out-of-range limits are clamped to 1..1000 (documented min/max).
+    return { page, limit: Math.min(1000, Math.max(1, limit)) };
+  }
+
+  private date(q: URLSearchParams, name: string): number | undefined {
+    const v = queryParam(q, name);
+    if (v === undefined || v === '') return undefined;
+    const ms = parseApiDate(v);
+    if (Number.isNaN(ms)) throw new DearError(400, `${name}: '${v}' is not a valid date (ISO 8601, e.g. 2024-01-31T00:00:00Z).`);
+    return ms;
+  }
+
+  saleList(q: URLSearchParams): unknown {
+    const { page, limit } = this.paging(q);
+    const status = queryParam(q, 'Status')?.trim().toUpperCase() || undefined;
+    const updatedSince = this.date(q, 'UpdatedSince');
+    const updatedUntil = this.date(q, 'UpdatedUntil');
+    const createdSince = this.date(q, 'CreatedSince');
+    // Filters that need the generated sale (slow path). Names are the *parameter* names.
+    const rowFilters: [string, string][] = [
+      ['QuoteStatus', 'QuoteStatus'], ['OrderStatus', 'OrderStatus'], ['CombinedPickStatus', 'CombinedPickingStatus'],
+      ['CombinedPackStatus', 'CombinedPackingStatus'], ['CombinedShippingStatus', 'CombinedShippingStatus'],
+      ['CombinedInvoiceStatus', 'CombinedInvoiceStatus'], ['CreditNoteStatus', 'CreditNoteStatus'],
+    ];
+    const exact: [string, string][] = [];
+    for (const [param, field] of rowFilters) {
+      const v = queryParam(q, param);
+      if (v) exact.push([field, v.trim().toUpperCase()]);
+    }
+    const externalId = queryParam(q, 'ExternalID') || undefined;
+    const search = queryParam(q, 'Search')?.trim().toLowerCase() || undefined;
+    const readyRaw = queryParam(q, 'ReadyForShipping')?.toLowerCase();
+    const ready = readyRaw === 'true' ? true : readyRaw === 'false' ? false : undefined;
+    const shipBy = this.date(q, 'ShipBy');
+    const slow = exact.length > 0 || externalId !== undefined || search !== undefined || ready !== undefined || shipBy !== undefined;
+
+    const s = this.store;
+    const from = (page - 1) * limit;
+    const rows: unknown[] = [];
+    let total = 0;
+    for (let i = 0; i < s.count; i++) {
+      if (status && s.statusOf(i) !== status) continue;
+      const upd = s.updatedOf(i);
+      if (updatedSince !== undefined && upd < updatedSince) continue; // inclusive: never miss a same-ms change
+      if (updatedUntil !== undefined && upd > updatedUntil) continue;
+      if (createdSince !== undefined && s.createdOf(i) < createdSince) continue;
+      let row: Obj | undefined;
+      if (slow) {
+        const sale = s.get(i);
+        row = saleRow(sale);
+        if (exact.some(([f, v]) => String(row?.[f] ?? '').toUpperCase() !== v)) continue;
+        if (externalId !== undefined && sale.ExternalID !== externalId) continue;
+        if (search && ![row.OrderNumber, row.Status, row.Customer, row.InvoiceNumber, row.CustomerReference, row.CreditNoteNumber].some((x) => typeof x === 'string' && x.toLowerCase().includes(search))) continue;
+        if (ready !== undefined) {
+          const isReady = sale.Fulfilments.some((f) => f.Pack.Status === 'AUTHORISED' && f.Ship.Status !== 'AUTHORISED');
+          if (isReady !== ready) continue;
+        }
+        if (shipBy !== undefined) {
+          const sb = sale.ShipBy ? parseApiDate(sale.ShipBy) : NaN;
+          if (!(sb <= shipBy) || sale.CombinedShippingStatus === 'SHIPPED') continue;
+        }
+      }
+      if (total >= from && rows.length < limit) rows.push(row ?? saleRow(s.get(i)));
+      total++;
+    }
+    return { Total: total, Page: page, SaleList: rows };
+  }
+
+  private carrier(ctx: RequestCtx): unknown {
+    const s = this.store;
+    const envelope = (list: typeof s.carriers, page = 1) => ({ Total: list.length, Page: page, CarrierList: list });
+    if (ctx.method === 'GET') {
+      const { page, limit } = this.paging(ctx.query);
+      const id = queryParam(ctx.query, 'CarrierID')?.toLowerCase();
+      const desc = queryParam(ctx.query, 'Description')?.toLowerCase();
+      const all = s.carriers.filter((c) => (!id || c.CarrierID === id) && (!desc || c.Description.toLowerCase().startsWith(desc)));
+      return { Total: all.length, Page: page, CarrierList: all.slice((page - 1) * limit, page * limit) };
+    }
+    if (ctx.method === 'DELETE') {
+      const id = queryParam(ctx.query, 'ID')?.toLowerCase();
+      const i = s.carriers.findIndex((c) => c.CarrierID === id);
+      if (!id || i < 0) throw new DearError(400, `Carrier with ID ${id ?? '(missing)'} not found.`);
+      s.carriers = s.carriers.filter((_, j) => j !== i);
+      return { Success: true };
+    }
+    const b = this.body(ctx);
+    const description = typeof b.Description === 'string' ? b.Description.trim() : '';
+    if (!description) throw new DearError(400, 'Description is required.');
+    if (description.length > 256) throw new DearError(400, 'Description must be at most 256 characters.');
+    const clash = s.carriers.find((c) => c.Description.toLowerCase() === description.toLowerCase());
+    if (ctx.method === 'POST') {
+      if (clash) throw new DearError(400, `Carrier '${description}' already exists.`);
+      const c = { CarrierID: s.newCarrierId(), Description: description };
+      s.carriers = [...s.carriers, c];
+      return envelope([c]);
+    }
+    const id = typeof b.CarrierID === 'string' ? b.CarrierID.toLowerCase() : '';
+    const c = s.carriers.find((x) => x.CarrierID === id);
+    if (!c) throw new DearError(400, `Carrier with ID ${id || '(missing)'} not found.`);
+    if (clash && clash !== c) throw new DearError(400, `Carrier '${description}' already exists.`);
+    c.Description = description;
+    return envelope([c]);
+  }
+}

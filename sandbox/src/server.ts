@@ -1,0 +1,241 @@
+/**
+ * The HTTP pipeline shared by both vendor surfaces: read the request, log it, gate it (auth, rate
+ * limit), roll the fault dice, run the handler and send (or deliberately mangle) the reply.
+ * Handlers are synchronous over in-memory state, so "apply then drop" is exact.
+ */
+import * as http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { CallLogEntry } from './api';
+import type { FaultDecision } from './faults';
+
+export interface Reply {
+  status: number;
+  /** JSON value, or a string sent as-is with `contentType`. */
+  body?: unknown;
+  contentType?: string;
+  headers?: Record<string, string>;
+}
+
+export interface RequestCtx {
+  method: string;
+  /** Raw pathname (not decoded further). */
+  path: string;
+  query: URLSearchParams;
+  headers: http.IncomingHttpHeaders;
+  bodyText: string;
+}
+
+export class BadJsonError extends Error {}
+
+/** Parse the request body; throws BadJsonError with the parser's message. Empty body → undefined. */
+export function readJson(ctx: RequestCtx): unknown {
+  if (!ctx.bodyText.trim()) return undefined;
+  try {
+    return JSON.parse(ctx.bodyText) as unknown;
+  } catch (err) {
+    throw new BadJsonError(err instanceof Error ? err.message : String(err));
+  }
+}
+
+/** Case-insensitive query lookup (Cin7 binds parameter names ASP.NET-style). */
+export function queryParam(q: URLSearchParams, name: string): string | undefined {
+  const lower = name.toLowerCase();
+  for (const [k, v] of q) if (k.toLowerCase() === lower) return v;
+  return undefined;
+}
+
+export interface Gate {
+  /** Name used by fault rules and the call log, e.g. `saleList`. */
+  route: string;
+  key?: string;
+  /** Refuse before the handler runs (auth, throttle, unknown path). */
+  reply?: Reply;
+  /** When refused by the limiter: tag for the log. */
+  throttled?: boolean;
+}
+
+export interface Surface {
+  api: 'dear' | 'starshipit';
+  gate(ctx: RequestCtx): Gate;
+  handle(ctx: RequestCtx, gate: Gate): Reply;
+  /** What a throttle-storm fault answers. */
+  throttleReply(): Reply;
+  /** What an injected NNN fault answers. */
+  faultReply(status: number): Reply;
+}
+
+export interface ControlSurface {
+  handle(ctx: RequestCtx): Reply | undefined;
+}
+
+export interface PipelineHooks {
+  log(entry: CallLogEntry): void;
+  decideFault(api: 'dear' | 'starshipit', method: string, route: string): FaultDecision;
+  /** Called after any handler that may have changed state ran. */
+  afterWrite(): void;
+  control?: ControlSurface;
+}
+
+function encode(reply: Reply): { body: Buffer; type: string } {
+  if (reply.body === undefined) return { body: Buffer.alloc(0), type: reply.contentType ?? 'application/json; charset=utf-8' };
+  if (typeof reply.body === 'string' && reply.contentType) return { body: Buffer.from(reply.body, 'utf8'), type: reply.contentType };
+  return { body: Buffer.from(JSON.stringify(reply.body), 'utf8'), type: 'application/json; charset=utf-8' };
+}
+
+const HTML_PAGE =
+  '<!DOCTYPE html><html><head><title>Sign in</title></head><body><h1>Something went wrong</h1>' +
+  '<p>The page you requested is not available. (sandbox fault: html)</p></body></html>';
+
+export class ApiServer {
+  private server: http.Server;
+  private sockets = new Set<Socket>();
+  private timers = new Set<NodeJS.Timeout>();
+  private closed = false;
+  port = 0;
+
+  constructor(
+    private readonly surface: Surface,
+    private readonly hooks: PipelineHooks,
+  ) {
+    this.server = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        void this.serve(req, res, Buffer.concat(chunks).toString('utf8')).catch((err: unknown) => {
+          if (!res.headersSent && !res.destroyed) {
+            res.writeHead(500, { 'content-type': 'text/plain' });
+            res.end(`sandbox internal error: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+          }
+        });
+      });
+      req.on('error', () => undefined);
+    });
+    this.server.keepAliveTimeout = 5000;
+    this.server.on('connection', (s: Socket) => {
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    });
+  }
+
+  listen(port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error) => reject(new Error(`sandbox: cannot listen on 127.0.0.1:${port} for ${this.surface.api}: ${err.message}`));
+      this.server.once('error', onError);
+      this.server.listen(port, '127.0.0.1', () => {
+        this.server.off('error', onError);
+        this.port = (this.server.address() as AddressInfo).port;
+        resolve(this.port);
+      });
+    });
+  }
+
+  private wait(ms: number): Promise<void> {
+    if (ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        this.timers.delete(t);
+        resolve();
+      }, ms);
+      this.timers.add(t);
+    });
+  }
+
+  private async serve(req: http.IncomingMessage, res: http.ServerResponse, bodyText: string): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const ctx: RequestCtx = { method: (req.method ?? 'GET').toUpperCase(), path: url.pathname, query: url.searchParams, headers: req.headers, bodyText };
+    const at = Date.now();
+    const entry: CallLogEntry = { at, api: this.surface.api, method: ctx.method, route: url.pathname, query: url.search.replace(/^\?/, ''), status: 0 };
+
+    if (this.hooks.control && /^\/__sandbox(\/|$)/i.test(url.pathname)) {
+      entry.api = 'control';
+      const reply = this.hooks.control.handle(ctx) ?? { status: 404, body: { error: `no control endpoint ${ctx.method} ${url.pathname}` } };
+      entry.status = reply.status;
+      this.hooks.log(entry);
+      this.send(res, reply);
+      return;
+    }
+
+    const gate = this.surface.gate(ctx);
+    if (gate.key) entry.key = gate.key;
+    if (gate.reply) {
+      entry.status = gate.reply.status;
+      if (gate.throttled) entry.fault = 'rate-limit';
+      this.hooks.log(entry);
+      this.send(res, gate.reply);
+      return;
+    }
+
+    const fault = this.hooks.decideFault(this.surface.api, ctx.method, gate.route);
+    if (fault.label) entry.fault = fault.label;
+    if (fault.delayMs > 0) await this.wait(fault.delayMs);
+    if (this.closed) return;
+
+    switch (fault.kind) {
+      case 'reset':
+        this.hooks.log(entry);
+        req.socket.destroy();
+        return;
+      case 'status': {
+        const reply = this.surface.faultReply(fault.status ?? 500);
+        entry.status = reply.status;
+        this.hooks.log(entry);
+        this.send(res, reply);
+        return;
+      }
+      case 'throttle': {
+        const reply = this.surface.throttleReply();
+        entry.status = reply.status;
+        this.hooks.log(entry);
+        this.send(res, reply);
+        return;
+      }
+      case 'html':
+        entry.status = 200;
+        this.hooks.log(entry);
+        this.send(res, { status: 200, body: HTML_PAGE, contentType: 'text/html; charset=utf-8' });
+        return;
+      default:
+        break;
+    }
+
+    const reply = this.surface.handle(ctx, gate);
+    entry.status = reply.status;
+    this.hooks.log(entry);
+    if (ctx.method !== 'GET') this.hooks.afterWrite();
+
+    if (fault.kind === 'commit-reset') {
+      req.socket.destroy();
+      return;
+    }
+    if (fault.kind === 'slow') {
+      await this.wait(fault.slowMs ?? 35_000);
+      if (this.closed || res.destroyed) return;
+    }
+    if (fault.kind === 'truncate') {
+      const { body, type } = encode(reply);
+      // Chunked, cut in half, ended normally: the client sees a "complete" response it cannot parse.
+      res.writeHead(reply.status, { ...reply.headers, 'content-type': type });
+      res.end(body.subarray(0, Math.floor(body.length / 2)));
+      return;
+    }
+    this.send(res, reply);
+  }
+
+  private send(res: http.ServerResponse, reply: Reply): void {
+    if (res.destroyed) return;
+    const { body, type } = encode(reply);
+    res.writeHead(reply.status, { ...reply.headers, 'content-type': type, 'content-length': String(body.length) });
+    res.end(body);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      for (const s of this.sockets) s.destroy();
+      this.server.closeAllConnections();
+    });
+  }
+}
