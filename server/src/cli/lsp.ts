@@ -1,5 +1,23 @@
-// Placeholder until the language server lands (issue 2).
-export async function lspCommand(_args: string[]): Promise<number> {
-  process.stderr.write('lsp: not built yet\n');
-  return 2;
+/**
+ * `dear-starshipit lsp --stdio` — the language server over stdin/stdout for any LSP client
+ * (Neovim, Helix, Emacs…). Same server code as the VS Code extension uses over IPC.
+ */
+import { createConnection, ProposedFeatures, StreamMessageReader, StreamMessageWriter } from 'vscode-languageserver/node';
+import { startLanguageServer } from '../languageServer';
+
+export async function lspCommand(args: string[]): Promise<number> {
+  if (!args.includes('--stdio') || args.some((a) => a !== '--stdio')) {
+    process.stderr.write('usage: dear-starshipit lsp --stdio\n');
+    return 2;
+  }
+  // stdout carries JSON-RPC only: anything printed by accident goes to stderr instead.
+  const toStderr = (...parts: unknown[]) => process.stderr.write(`${parts.map(String).join(' ')}\n`);
+  console.log = toStderr;
+  console.info = toStderr;
+  console.debug = toStderr;
+  const connection = createConnection(ProposedFeatures.all, new StreamMessageReader(process.stdin), new StreamMessageWriter(process.stdout));
+  startLanguageServer(connection);
+  // The client closing our stdin means it is gone: exit instead of lingering.
+  process.stdin.on('end', () => process.exit(0));
+  return 0;
 }

@@ -25,3 +25,11 @@ export const SEVERITY_WORDS = { 1: 'error', 2: 'warning', 3: 'information', 4: '
 export function formatDiagnosticText(file: string, d: ConfigDiagnostic): string {
   return `${file}:${d.range.start.line + 1}:${d.range.start.character + 1} ${SEVERITY_WORDS[d.severity]} ${d.code} ${d.message}`;
 }
+
+export { getCompletions, type CompletionOptions } from './completion';
+export { getHover } from './hover';
+export { getDocumentSymbols } from './symbols';
+export { getCodeActions, toLspDiagnostic } from './codeActions';
+export { getCodeLenses, LENS_COMMANDS } from './codeLens';
+export { CarrierCatalog } from './carrierCatalog';
+export { parseSettings, MAX_DOCUMENT_LENGTH } from './document';

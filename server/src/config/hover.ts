@@ -1,0 +1,42 @@
+/** Hover: the setting's markdown docs, its default, and for an enum value that value's description. */
+import { MarkupKind, type Hover, type Position } from 'vscode-languageserver-types';
+import { CREDENTIAL_REF, DEFAULT_DEAR_BASE_URL } from '../../../protocol/settings';
+import { hitAt } from './astWalk';
+import { nodeRange, type ParsedSettings } from './document';
+import { describe, expandAnyOf, schemasAt } from './schema';
+import { pathToString } from './types';
+import { isScalar } from 'yaml';
+
+export function getHover(parsed: ParsedSettings, position: Position): Hover | null {
+  if (!parsed.doc) return null;
+  const hit = hitAt(parsed.doc.contents, parsed.pos.offsetAt(position));
+  if (!hit) return null;
+  const path = hit.onKey ? hit.path : hit.path;
+  const schemas = schemasAt(path);
+  const s = schemas[0];
+  if (!s) return null;
+  const named = path.filter((p) => typeof p === 'string');
+  const parts = [`**${pathToString(named)}**`, describe(s)];
+  if (!hit.onKey && isScalar(hit.node)) {
+    const value = hit.node.value;
+    for (const b of expandAnyOf(s)) {
+      const i = b.enum?.indexOf(value) ?? -1;
+      const doc = i >= 0 ? (b.markdownEnumDescriptions ?? s.markdownEnumDescriptions)?.[i] : undefined;
+      if (doc) parts.push(`\`${String(value)}\`: ${doc}`);
+      const known = b['x-knownValues']?.find(([code]) => code === value);
+      if (known) parts.push(`\`${known[0]}\`: ${known[1]}`);
+    }
+    const ref = typeof value === 'string' ? CREDENTIAL_REF.exec(value) : null;
+    if (ref) {
+      parts.push(ref[1] === 'secret'
+        ? `Read from VS Code SecretStorage as \`${ref[2]}\` (the CLI reads \`DEAR_STARSHIPIT_SECRET_${ref[2]}\`). The value is never shown.`
+        : `Read from the environment variable \`${ref[2]}\`. The value is never shown.`);
+    }
+  }
+  const def = s['x-defaultText'] ? `${s['x-defaultText']} (\`${DEFAULT_DEAR_BASE_URL}\` for v2)` : s.default !== undefined ? `\`${JSON.stringify(s.default)}\`` : undefined;
+  if (def) parts.push(`Default: ${def}`);
+  return {
+    contents: { kind: MarkupKind.Markdown, value: parts.filter(Boolean).join('\n\n') },
+    range: nodeRange(parsed.pos, hit.node),
+  };
+}

@@ -1,0 +1,204 @@
+/**
+ * LSP wiring only: documents, debounced validation, handlers that call the config core, the
+ * secret-names notification and the background carrier-list refresh. Used by both entry points
+ * (IPC from VS Code: server.ts; stdio for any LSP client: `dear-starshipit lsp --stdio`).
+ *
+ * Secrets: the server never sees SecretStorage. A client that holds secrets (the VS Code extension)
+ * sends `dear/secretNames`; from then on a `${secret:NAME}` it does not hold is flagged. Clients
+ * that never send it (Neovim, Helix…) get no missing-secret warnings; for them secrets resolve from
+ * `DEAR_STARSHIPIT_SECRET_<NAME>` in the server's environment (as in the CLI).
+ */
+import {
+  CodeActionKind, TextDocumentSyncKind, TextDocuments, type Connection, type InitializeResult,
+} from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { CREDENTIAL_REF, DEFAULT_DEAR_BASE_URL, DEFAULT_DEAR_V1_BASE_URL } from '../../protocol/settings';
+import { ResolveSecretsRequest, SecretNamesNotification } from '../../protocol/lsp';
+import {
+  analyze, CarrierCatalog, getCodeActions, getCodeLenses, getCompletions, getDocumentSymbols, getHover,
+  MAX_DOCUMENT_LENGTH, toLspDiagnostic, type Analysis,
+} from './config';
+import { Cin7CarrierSource, isAllowedEndpoint, type CarrierSource } from './config/carrierSource';
+import { registerSyncHandlers } from './syncService';
+
+export const VALIDATION_DELAY_MS = 175;
+export const SECRET_ENV_PREFIX = 'DEAR_STARSHIPIT_SECRET_';
+
+export interface LanguageServerOptions {
+  carrierSource?: CarrierSource;
+  env?: NodeJS.ProcessEnv;
+}
+
+interface CachedAnalysis { version: number; epoch: number; analysis: Analysis }
+
+export function startLanguageServer(connection: Connection, options: LanguageServerOptions = {}): TextDocuments<TextDocument> {
+  const env = options.env ?? process.env;
+  const documents = new TextDocuments(TextDocument);
+  const carriers = new CarrierCatalog();
+  const carrierSource = options.carrierSource ?? new Cin7CarrierSource();
+  const cache = new Map<string, CachedAnalysis>();
+  const timers = new Map<string, NodeJS.Timeout>();
+  /** Names from the client's SecretStorage; undefined until the client says it manages secrets. */
+  let clientSecretNames: Set<string> | undefined;
+  /** Bumped when anything outside the text that affects diagnostics changes (secrets, carriers). */
+  let epoch = 0;
+
+  const envSecretNames = () =>
+    Object.keys(env).filter((k) => k.startsWith(SECRET_ENV_PREFIX) && env[k] !== undefined).map((k) => k.slice(SECRET_ENV_PREFIX.length));
+
+  const knownSecretNames = (): ReadonlySet<string> | undefined =>
+    clientSecretNames ? new Set([...clientSecretNames, ...envSecretNames()]) : undefined;
+
+  /** Which carrier list applies to this document (by its Cin7 endpoint and account). */
+  const carrierKey = (data: unknown): { key: string; baseUrl: string; accountId: string; apiKey: string } | undefined => {
+    const dear = (data && typeof data === 'object' ? (data as Record<string, unknown>).dear : undefined) as Record<string, unknown> | undefined;
+    if (!dear || typeof dear.accountId !== 'string' || typeof dear.apiKey !== 'string') return undefined;
+    const baseUrl = typeof dear.baseUrl === 'string' ? dear.baseUrl : dear.apiVersion === 1 ? DEFAULT_DEAR_V1_BASE_URL : DEFAULT_DEAR_BASE_URL;
+    return { key: CarrierCatalog.key(baseUrl, dear.accountId), baseUrl, accountId: dear.accountId, apiKey: dear.apiKey };
+  };
+
+  const analysisFor = (doc: TextDocument): Analysis => {
+    const hit = cache.get(doc.uri);
+    if (hit && hit.version === doc.version && hit.epoch === epoch) return hit.analysis;
+    const text = doc.getText();
+    // First pass finds the account; the carrier list (if cached) feeds the unknown-carrier rule.
+    let analysis = analyze(text, { knownSecretNames: knownSecretNames(), env });
+    const ck = carrierKey(analysis.parsed.data);
+    const names = ck ? carriers.names(ck.key) : undefined;
+    if (names) analysis = analyze(text, { knownSecretNames: knownSecretNames(), env, carrierNames: names });
+    cache.set(doc.uri, { version: doc.version, epoch, analysis });
+    return analysis;
+  };
+
+  const validate = (doc: TextDocument) => {
+    timers.delete(doc.uri);
+    try {
+      const analysis = analysisFor(doc);
+      void connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics: analysis.diagnostics.map(toLspDiagnostic) });
+      const mappings = (analysis.parsed.data as { writeback?: { courierMappings?: unknown } } | undefined)?.writeback?.courierMappings;
+      if (Array.isArray(mappings) && mappings.length > 0) refreshCarriers(analysis);
+    } catch (err) {
+      connection.console.error(`validation of ${doc.uri} failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    }
+  };
+
+  const schedule = (doc: TextDocument, delay = VALIDATION_DELAY_MS) => {
+    const t = timers.get(doc.uri);
+    if (t) clearTimeout(t);
+    timers.set(doc.uri, setTimeout(() => {
+      const current = documents.get(doc.uri);
+      if (current) validate(current);
+    }, delay));
+  };
+
+  const revalidateAll = () => {
+    epoch++;
+    for (const d of documents.all()) schedule(d, 0);
+  };
+
+  /** Resolves a credential setting for the carrier fetch; undefined when it cannot be resolved. */
+  const resolveCredential = async (value: string): Promise<string | undefined> => {
+    const ref = CREDENTIAL_REF.exec(value);
+    if (!ref) return value;
+    const [, kind, name] = ref;
+    if (kind === 'env') return env[name];
+    const fromEnv = env[`${SECRET_ENV_PREFIX}${name}`];
+    if (fromEnv !== undefined) return fromEnv;
+    if (!clientSecretNames?.has(name)) return undefined;
+    const result = await connection.sendRequest(ResolveSecretsRequest.type, { names: [name], purpose: 'Cin7 Core carrier names for completion (ref/carrier)' });
+    return result.values[name];
+  };
+
+  const refreshCarriers = (analysis: Analysis) => {
+    const ck = carrierKey(analysis.parsed.data);
+    if (!ck || !isAllowedEndpoint(ck.baseUrl) || !carriers.needsRefresh(ck.key) || !carriers.begin(ck.key)) return;
+    void (async () => {
+      try {
+        const [accountId, apiKey] = await Promise.all([resolveCredential(ck.accountId), resolveCredential(ck.apiKey)]);
+        if (!accountId || !apiKey) {
+          carriers.fail(ck.key);
+          return;
+        }
+        const names = await carrierSource.fetchCarrierNames(ck.baseUrl, accountId, apiKey);
+        carriers.succeed(ck.key, names);
+        connection.console.info(`Loaded ${names.length} carrier names from ${new URL(ck.baseUrl).origin}`);
+        revalidateAll();
+      } catch (err) {
+        carriers.fail(ck.key);
+        connection.console.warn(`Could not load Cin7 Core carriers from ${safeOrigin(ck.baseUrl)}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    })();
+  };
+
+  connection.onInitialize((): InitializeResult => ({
+    capabilities: {
+      textDocumentSync: TextDocumentSyncKind.Incremental,
+      completionProvider: { triggerCharacters: [':', ' ', '-', '[', ','], resolveProvider: false },
+      hoverProvider: true,
+      documentSymbolProvider: true,
+      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+      codeLensProvider: { resolveProvider: false },
+    },
+    serverInfo: { name: 'dear-starshipit', version: '0.1.0' },
+  }));
+
+  connection.onNotification(SecretNamesNotification.type, (params) => {
+    clientSecretNames = new Set(params.names);
+    revalidateAll();
+  });
+
+  documents.onDidOpen((e) => schedule(e.document, 0));
+  documents.onDidChangeContent((e) => schedule(e.document));
+  documents.onDidClose((e) => {
+    const t = timers.get(e.document.uri);
+    if (t) clearTimeout(t);
+    timers.delete(e.document.uri);
+    cache.delete(e.document.uri);
+    void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
+  });
+
+  connection.onCompletion((params) => {
+    const doc = documents.get(params.textDocument.uri);
+    if (!doc || doc.getText().length > MAX_DOCUMENT_LENGTH) return [];
+    const text = doc.getText();
+    const analysis = analysisFor(doc);
+    const ck = carrierKey(analysis.parsed.data);
+    const line = text.split(/\r?\n/)[params.position.line] ?? '';
+    if (/\b(carrier|defaultCarrier)\s*:/.test(line)) refreshCarriers(analysis);
+    return getCompletions(text, params.position, {
+      carrierNames: ck ? carriers.names(ck.key) : undefined,
+      knownSecretNames: knownSecretNames(),
+    });
+  });
+
+  connection.onHover((params) => {
+    const doc = documents.get(params.textDocument.uri);
+    return doc ? getHover(analysisFor(doc).parsed, params.position) : null;
+  });
+
+  connection.onDocumentSymbol((params) => {
+    const doc = documents.get(params.textDocument.uri);
+    return doc ? getDocumentSymbols(analysisFor(doc).parsed) : [];
+  });
+
+  connection.onCodeAction((params) => {
+    const doc = documents.get(params.textDocument.uri);
+    if (!doc) return [];
+    return getCodeActions(doc.uri, analysisFor(doc).diagnostics, params.range, params.context.diagnostics);
+  });
+
+  connection.onCodeLens((params) => (documents.get(params.textDocument.uri) ? getCodeLenses(params.textDocument.uri) : []));
+
+  registerSyncHandlers(connection, documents);
+  documents.listen(connection);
+  connection.listen();
+  return documents;
+}
+
+function safeOrigin(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return 'an invalid URL';
+  }
+}
