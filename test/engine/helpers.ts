@@ -39,3 +39,32 @@ export async function tinyServer(handler: http.RequestListener): Promise<TinySer
     }),
   };
 }
+
+import type { Sandbox } from '../../sandbox/src/api';
+import type { EngineEvent, SummaryEvent } from '../../protocol/events';
+import { runEngine, type RunOptions } from '../../server/src/engine/index';
+
+export const TIME_SCALE = 100;
+
+/** Settings pointed at a sandbox running `TIME_SCALE` times faster than the real APIs. */
+export function sandboxSettings(sb: Sandbox, over: Parameters<typeof baseSettings>[0] = {}): DearSettings {
+  const s = baseSettings(over);
+  s.dear.baseUrl = sb.dearBaseUrl;
+  s.starshipit.baseUrl = sb.starshipitBaseUrl;
+  s.dear.rateLimit = { calls: 60, perSeconds: 60 / TIME_SCALE };
+  s.starshipit.plan = 'developer';
+  s.starshipit.rateLimit = { calls: 2, perSeconds: 1 / TIME_SCALE };
+  return s;
+}
+
+export function sandboxSecrets(sb: Sandbox): RunOptions['secrets'] {
+  const c = sb.credentials;
+  const m: Record<string, string> = { DEAR_ACCOUNT: c.dearAccountId, DEAR_KEY: c.dearApiKey, SS_KEY: c.starshipitApiKey, SS_SUB: c.starshipitSubscriptionKey };
+  return (_kind, name) => m[name];
+}
+
+export async function run(sb: Sandbox, settings: DearSettings, stateDir: string, mode: RunOptions['mode'], dryRun = false, extra: Partial<RunOptions> = {}): Promise<{ summary: SummaryEvent; events: EngineEvent[] }> {
+  const events: EngineEvent[] = [];
+  const summary = await runEngine({ settings, configPath: path.join(stateDir, 'dear-starshipit.yaml'), stateDir, mode, dryRun, secrets: sandboxSecrets(sb), onEvent: (e) => events.push(e), ...extra });
+  return { summary, events };
+}

@@ -114,11 +114,14 @@ describe('engine: mapping', () => {
     assert.equal(carrierFor('auspost', s), 'Australia Post');
     assert.equal(carrierFor('DHL', s), 'DEFAULT Carrier');
     const body = shipBody({ taskId: 't', carrier: 'Australia Post', boxes: ['Box 1'], tracking: [{ number: 'A1', url: 'u1' }, { number: 'A2' }], shipDate: '2026-03-02T00:00:00' });
+    // More parcels than boxes: the last box carries the remaining tracking numbers.
     assert.deepEqual(body, {
       TaskID: 't', Status: 'AUTHORISED', Lines: [
-        { ShipmentDate: '2026-03-02T00:00:00', Carrier: 'Australia Post', Box: 'Box 1', TrackingNumber: 'A1', TrackingURL: 'u1', IsShipped: true },
-        { ShipmentDate: '2026-03-02T00:00:00', Carrier: 'Australia Post', Box: 'Box 1', TrackingNumber: 'A2', TrackingURL: '', IsShipped: true },
+        { ShipmentDate: '2026-03-02T00:00:00', Carrier: 'Australia Post', Box: 'Box 1', TrackingNumber: 'A1, A2', TrackingURL: 'u1', IsShipped: true },
       ],
     });
+    // More boxes than parcels: the last parcel's line lists the remaining boxes.
+    const b2 = shipBody({ taskId: 't', carrier: 'C', boxes: ['Box 1', 'Box 2', 'Box 3'], tracking: [{ number: 'A1' }, { number: 'A2' }], shipDate: 'd' });
+    assert.deepEqual((b2.Lines as Record<string, unknown>[]).map((l) => [l.Box, l.TrackingNumber]), [['Box 1', 'A1'], ['Box 2, Box 3', 'A2']]);
   });
 });

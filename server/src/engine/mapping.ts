@@ -276,33 +276,64 @@ export function mapSale(sale: Row, listRow: Row, s: DearSettings): MapResult {
   return out;
 }
 
-/** The Cin7 ship body for a label (sync-engine: one line per box / parcel). */
+/**
+ * The Cin7 ship body for a label: one line per packed box, each with its parcel's tracking number.
+ * Cin7 refuses a box on two lines, so when there are more parcels than boxes the last box carries
+ * the remaining tracking numbers (comma-separated), and when there are more boxes than parcels the
+ * last parcel's line lists the remaining boxes (`Box: "Box 2, Box 3"`).
+ */
 export function shipBody(a: {
   taskId: string;
   carrier: string;
   boxes: string[];
   tracking: { number: string; url?: string }[];
   shipDate: string;
-  addTrackingNumbers?: boolean;
 }): Record<string, unknown> {
   const boxes = a.boxes.length ? a.boxes : ['Box 1'];
   const tracking = a.tracking.length ? a.tracking : [{ number: '' }];
-  const n = Math.max(boxes.length, tracking.length);
+  const n = Math.min(boxes.length, tracking.length);
   const lines = [];
   for (let i = 0; i < n; i++) {
-    const t = tracking[Math.min(i, tracking.length - 1)];
+    const last = i === n - 1;
+    const ts = last ? tracking.slice(i) : [tracking[i]];
     lines.push({
       ShipmentDate: a.shipDate,
       Carrier: a.carrier,
-      Box: boxes[Math.min(i, boxes.length - 1)],
-      TrackingNumber: t.number,
-      TrackingURL: t.url ?? '',
+      Box: (last ? boxes.slice(i) : [boxes[i]]).join(', '),
+      TrackingNumber: ts.map((t) => t.number).join(', '),
+      TrackingURL: ts[0].url ?? '',
       IsShipped: true,
     });
   }
-  const body: Record<string, unknown> = { TaskID: a.taskId, Status: 'AUTHORISED', Lines: lines };
-  if (a.addTrackingNumbers) body.AddTrackingNumbers = true;
-  return body;
+  return { TaskID: a.taskId, Status: 'AUTHORISED', Lines: lines };
+}
+
+/**
+ * `PUT sale/fulfilment/ship` with `AddTrackingNumbers: true` for an already authorised shipment:
+ * the stored lines (by ID) get our carrier and tracking numbers.
+ */
+export function addTrackingBody(a: { taskId: string; carrier: string; shipLines: Record<string, unknown>[]; tracking: { number: string; url?: string }[] }): Record<string, unknown> {
+  const stored = a.shipLines.length ? a.shipLines : [{}];
+  const n = Math.min(stored.length, Math.max(1, a.tracking.length));
+  const lines = [];
+  for (let i = 0; i < n; i++) {
+    const last = i === n - 1;
+    const ts = last ? a.tracking.slice(i) : [a.tracking[i]];
+    const l = stored[i];
+    lines.push({
+      ...(typeof l.ID === 'string' ? { ID: l.ID } : {}),
+      ...(typeof l.Boxes === 'string' ? { Box: l.Boxes } : {}),
+      Carrier: a.carrier,
+      TrackingNumber: ts.map((t) => t.number).join(', '),
+      TrackingURL: ts[0]?.url ?? '',
+    });
+  }
+  return { TaskID: a.taskId, Status: 'AUTHORISED', AddTrackingNumbers: true, Lines: lines };
+}
+
+/** Tracking numbers stored on ship lines (a line may hold several, comma-separated). */
+export function storedTracking(shipLines: Record<string, unknown>[]): Set<string> {
+  return new Set(shipLines.flatMap((l) => String(l.TrackingNumber ?? '').split(',').map((t) => t.trim()).filter(Boolean)));
 }
 
 /** Cin7 carrier name for a Starshipit carrier code (writeback.courierMappings, else the default). */

@@ -14,7 +14,7 @@
 import type { Row } from './dearClient';
 import { ApiCallError } from './apiRunner';
 import { crashPoint } from './crash';
-import { carrierFor, shipBody } from './mapping';
+import { addTrackingBody, carrierFor, shipBody, storedTracking } from './mapping';
 import type { Tracking, WritebackState } from './journal';
 import { attention, record, resolve, throwIfCancelled, writebackKey, type RunContext } from './context';
 import { isCancelled } from './sleep';
@@ -144,7 +144,7 @@ async function deliver(ctx: RunContext, w: WritebackState): Promise<void> {
     }
   }
   const body = shipBody({ taskId, carrier, boxes, tracking: w.tracking, shipDate: w.shipDate });
-  await sendShip(ctx, w, body, 'POST', carrier, boxes);
+  await sendShip(ctx, w, body, 'POST', carrier);
 }
 
 async function pickAndPack(ctx: RunContext, w: WritebackState, taskId: string, f: Row): Promise<string[] | undefined> {
@@ -188,11 +188,11 @@ function emitWriteback(ctx: RunContext, w: WritebackState, body: Record<string, 
 /** Decides from the stored ship stage. True when nothing more is to be sent. */
 async function settleFromShip(ctx: RunContext, w: WritebackState, ship: Row, carrier: string, boxes: string[] | undefined): Promise<boolean> {
   const lines = arr(ship.Lines);
-  const stored = new Set(lines.map((l) => str(l.TrackingNumber)).filter(Boolean));
   const authorised = str(ship.Status) === 'AUTHORISED' || str(ship.Status) === 'PARTIALLY AUTHORISED';
   if (!authorised) return false;
-  const shipBoxes = boxes ?? [...new Set(lines.map((l) => str(l.Boxes ?? l.Box)).filter(Boolean))];
+  const stored = storedTracking(lines);
   if (w.tracking.every((t) => stored.has(t.number))) {
+    const shipBoxes = boxes ?? [...new Set(lines.map((l) => str(l.Boxes)).filter(Boolean))];
     const body = shipBody({ taskId: w.taskId ?? '', carrier, boxes: shipBoxes, tracking: w.tracking, shipDate: w.shipDate });
     if (!ctx.dryRun) {
       record(ctx, { t: 'wb-done', orderNumber: w.orderNumber, outcome: 'alreadyDone', tracking: w.tracking, at: new Date().toISOString() });
@@ -203,13 +203,13 @@ async function settleFromShip(ctx: RunContext, w: WritebackState, ship: Row, car
     emitWriteback(ctx, w, body, 'alreadyDone');
     return true;
   }
-  // Authorised with other tracking (reprint, or someone shipped by hand): add ours.
-  const body = shipBody({ taskId: w.taskId ?? '', carrier, boxes: shipBoxes, tracking: w.tracking, shipDate: w.shipDate, addTrackingNumbers: true });
-  await sendShip(ctx, w, body, 'PUT', carrier, shipBoxes);
+  // Authorised with other tracking (a reprint, or shipped by hand): add ours to the stored lines.
+  const body = addTrackingBody({ taskId: w.taskId ?? '', carrier, shipLines: lines, tracking: w.tracking });
+  await sendShip(ctx, w, body, 'PUT', carrier);
   return true;
 }
 
-async function sendShip(ctx: RunContext, w: WritebackState, body: Record<string, unknown>, method: 'POST' | 'PUT', carrier: string, boxes: string[]): Promise<void> {
+async function sendShip(ctx: RunContext, w: WritebackState, body: Record<string, unknown>, method: 'POST' | 'PUT', carrier: string): Promise<void> {
   if (ctx.dryRun) {
     ctx.counters.plannedDearWrites++;
     emitWriteback(ctx, w, body);
@@ -235,7 +235,7 @@ async function sendShip(ctx: RunContext, w: WritebackState, body: Record<string,
       // Unknown outcome or already shipped: read what Cin7 Core holds before sending anything.
       const ship = await ctx.dear.ship(w.taskId ?? '');
       const lines = arr(ship.Lines);
-      const stored = new Set(lines.map((l) => str(l.TrackingNumber)).filter(Boolean));
+      const stored = storedTracking(lines);
       const authorised = str(ship.Status) === 'AUTHORISED' || str(ship.Status) === 'PARTIALLY AUTHORISED';
       if (authorised && w.tracking.every((t) => stored.has(t.number))) {
         record(ctx, { t: 'wb-done', orderNumber: w.orderNumber, outcome: method === 'PUT' || !authorisedAlready ? 'written' : 'alreadyDone', tracking: w.tracking, at: new Date().toISOString() });
@@ -245,9 +245,9 @@ async function sendShip(ctx: RunContext, w: WritebackState, body: Record<string,
         if (authorisedAlready && method === 'POST') ctx.counters.writtenBack++;
         return;
       }
-      if (authorised && method === 'POST') {
+      if (authorised) {
         method = 'PUT';
-        body = shipBody({ taskId: w.taskId ?? '', carrier, boxes, tracking: w.tracking, shipDate: w.shipDate, addTrackingNumbers: true });
+        body = addTrackingBody({ taskId: w.taskId ?? '', carrier, shipLines: lines, tracking: w.tracking });
       }
     }
   }

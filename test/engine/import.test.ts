@@ -1,0 +1,132 @@
+/** Import against the sandbox over real HTTP (time-scaled), checked from the sandbox's own state. */
+import * as assert from 'node:assert/strict';
+import { startSandbox } from '../../sandbox/src/index';
+import type { Sandbox } from '../../sandbox/src/api';
+import type { OrderEvent, SkipEvent, AttentionEvent } from '../../protocol/events';
+import { readStatus } from '../../server/src/engine/index';
+import { run, sandboxSettings, tempDir, TIME_SCALE } from './helpers';
+
+const STATUSES = ['ORDERED', 'PICKED', 'PACKED'] as const;
+
+describe('engine: import (sandbox)', function () {
+  let sb: Sandbox;
+  beforeEach(async () => {
+    sb = await startSandbox({ sales: 80, timeScale: TIME_SCALE, seed: 11 });
+  });
+  afterEach(async () => {
+    await sb.close();
+  });
+
+  it('dry-run writes nothing, shows exact payloads and skip reasons; the live run sends exactly those; a second run creates nothing', async () => {
+    const dir = tempDir();
+    const s = sandboxSettings(sb, { import: { statuses: [...STATUSES], memo: 'order', orderNote: true } });
+    const dry = await run(sb, s, dir, 'import', true);
+    const log = sb.callLog().filter((e) => e.api !== 'control');
+    assert.ok(log.length > 0);
+    assert.deepEqual([...new Set(log.map((e) => e.method))], ['GET'], 'a dry run only reads');
+    assert.equal(sb.starshipitOrders().size, 0);
+    // Ground truth from the sandbox; sales already shipped in full are skipped (nothing to ship).
+    const shippedAlready = (id: string): boolean => (sb.sale(id) as { CombinedShippingStatus: string }).CombinedShippingStatus === 'SHIPPED';
+    const eligible = sb.eligibleSales([...STATUSES]).filter((e) => !shippedAlready(e.saleId));
+    const invalid = sb.eligibleSales([...STATUSES], { includeInvalid: true }).filter((e) => !e.valid);
+    const planned = dry.events.filter((e): e is OrderEvent => e.type === 'order');
+    assert.deepEqual(planned.map((o) => o.orderNumber).sort(), eligible.map((e) => e.orderNumber).sort());
+    assert.ok(planned.every((o) => o.dryRun && o.outcome === undefined));
+    assert.equal(dry.summary.created, eligible.length);
+    assert.equal(dry.summary.needsAttention, invalid.length);
+    const attention = dry.events.filter((e): e is AttentionEvent => e.type === 'attention');
+    assert.deepEqual(attention.map((a) => a.orderNumber).sort(), invalid.map((e) => e.orderNumber).sort());
+    assert.ok(attention.every((a) => /missing-(street|country)/.test(a.code) && a.retryable === false));
+    const skips = dry.events.filter((e): e is SkipEvent => e.type === 'skip');
+    assert.ok(skips.length > 0 && skips.every((k) => k.code === 'status-not-selected' || k.code === 'already-shipped'));
+    const shippedSkips = skips.filter((k) => k.code === 'already-shipped');
+    assert.equal(shippedSkips.length, sb.eligibleSales([...STATUSES]).length - eligible.length);
+    assert.equal(planned.length + skips.length + attention.length, sb.salesCount, 'every sale is accounted for');
+    // Fewest calls: one list page + one detail read per candidate.
+    assert.equal(dry.summary.calls.dear, 1 + eligible.length + invalid.length + shippedSkips.length);
+    assert.equal(dry.summary.calls.starshipit, 0);
+    assert.equal(dry.summary.estimate.dearCalls, dry.summary.calls.dear);
+
+    sb.clearCallLog();
+    const live = await run(sb, s, dir, 'import');
+    assert.equal(live.summary.created, eligible.length);
+    const orders = sb.starshipitOrders();
+    assert.equal(orders.size, eligible.length);
+    for (const [, list] of orders) assert.equal(list.length, 1, 'no duplicates');
+    // What was sent is what the preview showed.
+    const sent = sb.callLog().filter((e) => e.api === 'starshipit' && e.method === 'POST');
+    assert.equal(sent.length, eligible.length);
+    const liveOrders = live.events.filter((e): e is OrderEvent => e.type === 'order');
+    for (const p of planned) {
+      const l = liveOrders.find((o) => o.orderNumber === p.orderNumber)!;
+      assert.deepEqual(l.starshipit, p.starshipit);
+      assert.equal(l.outcome, 'created');
+      const stored = orders.get(p.orderNumber)![0] as Record<string, unknown>;
+      assert.equal((stored.destination as Record<string, unknown>).street, (p.starshipit.destination as Record<string, unknown>).street);
+      assert.equal(stored.order_id, l.starshipitOrderId);
+    }
+
+    sb.clearCallLog();
+    const again = await run(sb, s, dir, 'import');
+    assert.equal(again.summary.created, 0);
+    assert.equal(sb.callLog().filter((e) => e.method !== 'GET').length, 0, 'the second run writes nothing');
+    assert.equal(sb.starshipitOrders().size, eligible.length);
+    const st = await readStatus(dir);
+    assert.equal(st.imported, eligible.length);
+    assert.equal(st.needsAttention.length, invalid.length);
+  });
+
+  it('maps every import setting into the Starshipit order', async () => {
+    const sale = sb.eligibleSales(['ORDERED', 'PICKED', 'PACKED']).find((e) => e.type === 'Simple Sale' && (sb.sale(e.saleId) as { CombinedShippingStatus: string }).CombinedShippingStatus !== 'SHIPPED')!;
+    sb.updateSale(sale.saleId, (x) => {
+      (x.ShippingAddress as Record<string, unknown>).Contact = 'Dock 4';
+      (x.ShippingAddress as Record<string, unknown>).Company = 'Acme Pty';
+      (x.Order as Record<string, unknown>).Memo = 'Order memo';
+      x.Note = 'N'.repeat(120);
+      x.Carrier = 'Express Post';
+      x.CustomerReference = 'PO-1234';
+    });
+    const dir = tempDir();
+    const s = sandboxSettings(sb, { import: { statuses: [...STATUSES], memo: 'order', orderNote: true, contactAsCompany: true } });
+    const r = await run(sb, s, dir, 'import', false, { onlyOrderNumbers: [sale.orderNumber] });
+    assert.equal(r.summary.created, 1);
+    const o = sb.starshipitOrders().get(sale.orderNumber)![0] as Record<string, Record<string, unknown>>;
+    const d = o.destination;
+    assert.equal(d.company, 'Dock 4');
+    assert.equal(String(d.delivery_instructions).length, 100);
+    assert.ok(String(d.delivery_instructions).startsWith('Order memo N'));
+    assert.equal(o.shipping_method, 'Express Post');
+    assert.equal(o.reference, 'PO-1234');
+    const ev = r.events.find((e): e is OrderEvent => e.type === 'order')!;
+    assert.match((ev.warnings ?? []).join(), /delivery_instructions cut to 100/);
+    const detail = sb.sale(sale.saleId) as Record<string, unknown>;
+    const lines = (detail.Order as { Lines: { SKU: string; Quantity: number; Price: number }[] }).Lines;
+    const items = o.items as unknown as { sku: string; quantity: number; value: number; weight?: number }[];
+    assert.deepEqual(items.map((i) => [i.sku, i.quantity, i.value]), lines.map((l) => [l.SKU, l.Quantity, l.Price]));
+    assert.equal(sb.starshipitOrders().size, 1, 'onlyOrderNumbers restricts the run');
+  });
+
+  it('fulfilments source: one order per open fulfilment, numbered {OrderNumber}-F{n}, exactly once', async () => {
+    const dir = tempDir();
+    const s = sandboxSettings(sb, { import: { statuses: [...STATUSES], source: 'fulfilments' } });
+    const first = await run(sb, s, dir, 'import');
+    const orders = sb.starshipitOrders();
+    assert.ok(first.summary.created > 0);
+    assert.equal(orders.size, first.summary.created);
+    for (const [number, list] of orders) {
+      assert.match(number, /^SO-\d+-F\d+$/);
+      assert.equal(list.length, 1);
+    }
+    const eligible = sb.eligibleSales([...STATUSES]);
+    const expected = new Set<string>();
+    for (const e of eligible) {
+      const detail = sb.sale(e.saleId) as { Fulfilments: { FulfillmentNumber: number; FulFilmentStatus: string; Ship: { Status: string } }[] };
+      for (const f of detail.Fulfilments) if (f.FulFilmentStatus !== 'VOIDED' && f.Ship.Status !== 'AUTHORISED') expected.add(`${e.orderNumber}-F${f.FulfillmentNumber}`);
+    }
+    assert.deepEqual([...orders.keys()].sort(), [...expected].sort());
+    sb.clearCallLog();
+    const second = await run(sb, s, dir, 'import');
+    assert.equal(second.summary.created, 0);
+    assert.equal(sb.callLog().filter((e) => e.api === 'dear' && e.route.toLowerCase().endsWith('/sale')).length, 0, 'unchanged sales are not read again');
+  });
+});
