@@ -141,8 +141,8 @@ export namespace SandboxPrintLabelsRequest {
 export namespace ServerInfoRequest {
   export const method = 'dear/serverInfo' as const;
   export interface Result {
-    /** Secret names the client reported (names only). */
-    secretNames: string[];
+    /** Secret names the client reported (names only), when the server wires them to the sync side. */
+    secretNames?: string[];
     /** Last trust state the client reported (undefined: never told). */
     trusted?: boolean;
     activeRuns: string[];

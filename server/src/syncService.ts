@@ -1,7 +1,8 @@
 /**
  * Wires the sync engine (and the built-in sandbox) to the language-server connection: dear/run,
- * dear/cancelRun, dear/runEvent, dear/status, dear/secretNames, dear/workspaceTrust, the sandbox
- * messages and dear/serverInfo (protocol/lsp.ts). The server calls `registerSyncHandlers` once.
+ * dear/cancelRun, dear/runEvent, dear/status, dear/workspaceTrust, the sandbox messages and
+ * dear/serverInfo (protocol/lsp.ts). The server calls `registerSyncHandlers` once.
+ * (dear/secretNames belongs to the language server, which uses the names for diagnostics.)
  *
  * Trust: a run is refused before any network call when the client says the workspace is untrusted
  * (RunRequest.trusted === false or the last WorkspaceTrustNotification said so).
@@ -14,34 +15,17 @@ import { fileURLToPath } from 'node:url';
 import type { Connection, TextDocuments } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import {
-  CancelRunNotification, RunEventNotification, RunRequest, SandboxPrintLabelsRequest, SecretNamesNotification,
-  ServerInfoRequest, StartSandboxRequest, StatusRequest, StopSandboxRequest, WorkspaceTrustNotification,
+  CancelRunNotification, RunEventNotification, RunRequest, SandboxPrintLabelsRequest, ServerInfoRequest, StartSandboxRequest, StatusRequest, StopSandboxRequest, WorkspaceTrustNotification,
 } from '../../protocol/lsp';
 import type { DearSettings } from '../../protocol/settings';
 import type { SummaryEvent } from '../../protocol/events';
 import { analyzeSettings } from './config';
 import { readStatus, resolveStateDir, runEngine } from './engine';
-import type { Sandbox, SandboxOptions } from '../../sandbox/src/api';
-
-// sandbox/src/index.ts (startSandbox) has not landed yet; switch to the static import when it does.
-async function startSandbox(_options: SandboxOptions): Promise<Sandbox> {
-  throw new Error('the sandbox is not part of this build yet');
-}
+import { startSandbox, type Sandbox } from '../../sandbox/src/index';
 
 // ---- state shared with the rest of the server --------------------------------------------------
 
-let secretNames: ReadonlySet<string> = new Set();
-const secretNameListeners = new Set<(names: ReadonlySet<string>) => void>();
 let clientTrust: boolean | undefined;
-
-/** Names SecretStorage holds, as last reported by the client (for `${secret:…}` diagnostics). */
-export function knownSecretNames(): ReadonlySet<string> { return secretNames; }
-
-/** Subscribe to secret-name changes (e.g. to re-validate open documents). Returns an unsubscribe. */
-export function onSecretNamesChanged(listener: (names: ReadonlySet<string>) => void): () => void {
-  secretNameListeners.add(listener);
-  return () => secretNameListeners.delete(listener);
-}
 
 /**
  * Whether network features (carrier completion, runs) may run: false only when the client said the
@@ -77,7 +61,15 @@ export function settingsOrError(text: string, fileName: string, names: ReadonlyS
 
 // ---- the handlers ------------------------------------------------------------------------------
 
-export function registerSyncHandlers(connection: Connection, documents: TextDocuments<TextDocument>): void {
+export interface SyncHandlerOptions {
+  /**
+   * The secret names the server learned from SecretNamesNotification (the language server owns
+   * that handler; a second registration would replace it). Only used for dear/serverInfo.
+   */
+  knownSecretNames?: () => ReadonlySet<string> | undefined;
+}
+
+export function registerSyncHandlers(connection: Connection, documents: TextDocuments<TextDocument>, options: SyncHandlerOptions = {}): void {
   const runs = new Map<string, AbortController>();
   let sandbox: Sandbox | undefined;
   let sandboxTimeScale = 1;
@@ -94,11 +86,6 @@ export function registerSyncHandlers(connection: Connection, documents: TextDocu
     }
   }
 
-  connection.onNotification(SecretNamesNotification.type, (p) => {
-    secretNames = new Set(Array.isArray(p?.names) ? p.names.filter((n): n is string => typeof n === 'string') : []);
-    for (const l of secretNameListeners) l(secretNames);
-  });
-
   connection.onNotification(WorkspaceTrustNotification.type, (p) => {
     clientTrust = p?.trusted === true;
   });
@@ -113,7 +100,8 @@ export function registerSyncHandlers(connection: Connection, documents: TextDocu
     runs.set(p.runId, controller);
     try {
       const { text, filePath } = await textOf(p.uri);
-      const parsed = settingsOrError(text, path.basename(filePath), new Set([...secretNames, ...Object.keys(p.secrets ?? {})]));
+      // The client resolved every `${secret:…}` the file references, so those names are the known ones.
+      const parsed = settingsOrError(text, path.basename(filePath), new Set(Object.keys(p.secrets ?? {})));
       if (!parsed.settings) return { summary: null, error: parsed.error };
       const summary: SummaryEvent = await runEngine({
         settings: parsed.settings,
@@ -140,7 +128,7 @@ export function registerSyncHandlers(connection: Connection, documents: TextDocu
 
   connection.onRequest(StatusRequest.type, async (p): Promise<StatusRequest.Result> => {
     const { text, filePath } = await textOf(p.uri);
-    const { settings } = analyzeSettings(text, { knownSecretNames: secretNames, fileName: path.basename(filePath) });
+    const { settings } = analyzeSettings(text, { fileName: path.basename(filePath) });
     const stateDir = settings ? resolveStateDir(filePath, settings) : path.resolve(path.dirname(filePath), '.dear-starshipit');
     return readStatus(stateDir);
   });
@@ -180,7 +168,7 @@ export function registerSyncHandlers(connection: Connection, documents: TextDocu
   });
 
   connection.onRequest(ServerInfoRequest.type, (): ServerInfoRequest.Result => ({
-    secretNames: [...secretNames].sort(),
+    secretNames: options.knownSecretNames ? [...(options.knownSecretNames() ?? [])].sort() : undefined,
     trusted: clientTrust,
     activeRuns: [...runs.keys()],
     sandbox: sandbox ? { dearBaseUrl: sandbox.dearBaseUrl, starshipitBaseUrl: sandbox.starshipitBaseUrl } : undefined,

@@ -13,9 +13,13 @@ import { pathToFileURL } from 'node:url';
 import { createConnection, TextDocuments } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-languageserver-protocol/node';
-import { RunRequest, SecretNamesNotification, ServerInfoRequest, WorkspaceTrustNotification } from '../../protocol/lsp';
+import {
+  RunEventNotification, RunRequest, SandboxPrintLabelsRequest, SecretNamesNotification, ServerInfoRequest, StartSandboxRequest,
+  StatusRequest, StopSandboxRequest, WorkspaceTrustNotification,
+} from '../../protocol/lsp';
+import type { EngineEvent } from '../../protocol/events';
 import { registerSyncHandlers } from '../../server/src/syncService';
-import { sandboxSettingsTemplate } from '../../client/src/settingsFile/templates';
+import { SANDBOX_SECRET_NAMES, sandboxSettingsTemplate } from '../../client/src/settingsFile/templates';
 
 describe('syncService over JSON-RPC', () => {
   let client: MessageConnection;
@@ -38,7 +42,9 @@ describe('syncService over JSON-RPC', () => {
     const toClient = new PassThrough();
     const server = createConnection(new StreamMessageReader(toServer), new StreamMessageWriter(toClient));
     const documents = new TextDocuments(TextDocument);
-    registerSyncHandlers(server, documents);
+    let names: ReadonlySet<string> | undefined;
+    server.onNotification(SecretNamesNotification.type, (p) => { names = new Set(p.names); });
+    registerSyncHandlers(server, documents, { knownSecretNames: () => names });
     documents.listen(server);
     server.listen();
     client = createMessageConnection(new StreamMessageReader(toClient), new StreamMessageWriter(toServer));
@@ -57,7 +63,7 @@ describe('syncService over JSON-RPC', () => {
     SANDBOX_STARSHIPIT_API_KEY: 'distinctive-ss-key-456', SANDBOX_STARSHIPIT_SUBSCRIPTION_KEY: 'distinctive-sub-789',
   };
 
-  it('reports the secret names the client sent (names only)', async () => {
+  it('reports the secret names the language server learned, without taking over its handler', async () => {
     await client.sendNotification(SecretNamesNotification.type, { names: ['B_NAME', 'A_NAME'] });
     const info = await client.sendRequest(ServerInfoRequest.type, {});
     assert.deepEqual(info.secretNames, ['A_NAME', 'B_NAME']);
@@ -91,5 +97,95 @@ describe('syncService over JSON-RPC', () => {
     assert.equal(result.summary, null);
     assert.match(result.error ?? '', /bad\.dear-starshipit\.yaml has \d+ error\(s\): line \d+/);
     assert.equal(hits, before);
+  });
+});
+
+describe('syncService runs the engine against the sandbox over JSON-RPC', function () {
+  this.timeout(120_000);
+  let client: MessageConnection;
+  let disposeServer: () => void;
+  let dir: string;
+  let settingsUri: string;
+  let sandbox: StartSandboxRequest.Result;
+  const events: { runId: string; event: EngineEvent }[] = [];
+  let creds: Record<string, string>;
+
+  before(async () => {
+    const toServer = new PassThrough();
+    const toClient = new PassThrough();
+    const server = createConnection(new StreamMessageReader(toServer), new StreamMessageWriter(toClient));
+    const documents = new TextDocuments(TextDocument);
+    registerSyncHandlers(server, documents);
+    documents.listen(server);
+    server.listen();
+    client = createMessageConnection(new StreamMessageReader(toClient), new StreamMessageWriter(toServer));
+    client.onNotification(RunEventNotification.type, (p) => { events.push(p); });
+    client.listen();
+    disposeServer = () => { server.dispose(); toServer.end(); toClient.end(); };
+
+    sandbox = await client.sendRequest(StartSandboxRequest.type, { timeScale: 100, sales: 12, seed: 7 });
+    assert.equal(sandbox.alreadyRunning, false);
+    assert.match(sandbox.dearBaseUrl, /^http:\/\/127\.0\.0\.1:\d+\//);
+    dir = mkdtempSync(join(tmpdir(), 'dear-sync-sb-'));
+    const file = join(dir, 'sandbox.dear-starshipit.yaml');
+    writeFileSync(file, sandboxSettingsTemplate({ dearBaseUrl: sandbox.dearBaseUrl, starshipitBaseUrl: sandbox.starshipitBaseUrl, timeScale: sandbox.timeScale }));
+    settingsUri = pathToFileURL(file).toString();
+    creds = {
+      [SANDBOX_SECRET_NAMES.dearAccountId]: sandbox.credentials.dearAccountId,
+      [SANDBOX_SECRET_NAMES.dearApiKey]: sandbox.credentials.dearApiKey,
+      [SANDBOX_SECRET_NAMES.starshipitApiKey]: sandbox.credentials.starshipitApiKey,
+      [SANDBOX_SECRET_NAMES.starshipitSubscriptionKey]: sandbox.credentials.starshipitSubscriptionKey,
+    };
+  });
+
+  after(async () => {
+    const stopped = await client.sendRequest(StopSandboxRequest.type, {});
+    assert.equal(stopped.stopped, true);
+    client.dispose();
+    disposeServer();
+  });
+
+  const eventsOf = (runId: string): EngineEvent[] => events.filter((e) => e.runId === runId).map((e) => e.event);
+
+  it('a second StartSandboxRequest reports the running sandbox', async () => {
+    const again = await client.sendRequest(StartSandboxRequest.type, { timeScale: 100, sales: 12, seed: 7 });
+    assert.equal(again.alreadyRunning, true);
+    assert.equal(again.dearBaseUrl, sandbox.dearBaseUrl);
+  });
+
+  it('dry run streams order events and a summary, and creates nothing', async () => {
+    const result = await client.sendRequest(RunRequest.type, { runId: 'dry', uri: settingsUri, mode: 'import', dryRun: true, secrets: creds, trusted: true });
+    assert.equal(result.error, undefined, result.error);
+    assert.ok(result.summary);
+    const orders = eventsOf('dry').filter((e) => e.type === 'order');
+    assert.ok(orders.length > 0, 'the sandbox has eligible sales');
+    assert.equal(result.summary.created + result.summary.alreadyPresent, orders.length);
+    assert.equal(eventsOf('dry').at(-1)?.type, 'summary');
+    const status = await client.sendRequest(StatusRequest.type, { uri: settingsUri });
+    assert.equal(status.imported, 0);
+  });
+
+  it('live import of exactly the previewed subset, then labels and writeback', async () => {
+    const dryOrders = eventsOf('dry').filter((e): e is Extract<EngineEvent, { type: 'order' }> => e.type === 'order').map((e) => e.orderNumber);
+    const subset = dryOrders.slice(0, 2);
+    const result = await client.sendRequest(RunRequest.type, { runId: 'live', uri: settingsUri, mode: 'import', dryRun: false, secrets: creds, trusted: true, onlyOrderNumbers: subset });
+    assert.equal(result.error, undefined, result.error);
+    const created = eventsOf('live').filter((e): e is Extract<EngineEvent, { type: 'order' }> => e.type === 'order').map((e) => e.orderNumber);
+    assert.deepEqual([...created].sort(), [...subset].sort());
+    const status = await client.sendRequest(StatusRequest.type, { uri: settingsUri });
+    assert.equal(status.imported, subset.length);
+
+    const printed = await client.sendRequest(SandboxPrintLabelsRequest.type, {});
+    assert.deepEqual([...printed.orderNumbers].sort(), [...subset].sort());
+    const wb = await client.sendRequest(RunRequest.type, { runId: 'wb', uri: settingsUri, mode: 'writeback', dryRun: false, secrets: creds, trusted: true });
+    assert.equal(wb.error, undefined, wb.error);
+    assert.equal(wb.summary?.writtenBack, subset.length);
+  });
+
+  it('scrubs secret values from a failed run\'s error', async () => {
+    const wrong = { ...creds, [SANDBOX_SECRET_NAMES.dearApiKey]: 'wrong-key-that-is-distinctive' };
+    const result = await client.sendRequest(RunRequest.type, { runId: 'bad', uri: settingsUri, mode: 'import', dryRun: true, secrets: wrong, trusted: true });
+    const text = JSON.stringify(result) + JSON.stringify(eventsOf('bad'));
+    for (const v of Object.values(wrong)) assert.ok(!text.includes(v), `secret value leaked: ${v.slice(0, 4)}…`);
   });
 });

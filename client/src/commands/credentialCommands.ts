@@ -20,7 +20,22 @@ async function settingsFileQuietly(arg: unknown): Promise<vscode.Uri | undefined
 }
 
 export function registerCredentialCommands(s: Services): vscode.Disposable[] {
+  /** The quick fixes of the language server pass one secret NAME: ask for just that value. */
+  async function setOneSecret(name: string): Promise<CommandResult> {
+    const label = STANDARD_SECRETS.find((d) => d.name === name)?.label ?? name;
+    const replacing = s.secrets.names().includes(name);
+    const value = await vscode.window.showInputBox({
+      title: `Dear: ${label}`, prompt: `Value for \${secret:${name}} (stored in VS Code SecretStorage${replacing ? ', replaces the stored value' : ''})`,
+      password: true, ignoreFocusOut: true, validateInput: (v) => (v.trim() ? undefined : 'Enter a value, or press Escape to cancel'),
+    });
+    if (!value?.trim()) return { ok: false, refused: 'declined' };
+    await s.secrets.store(name, value.trim());
+    void vscode.window.showInformationMessage(`Dear: stored ${name} in SecretStorage.`);
+    return { ok: true, stored: [name] };
+  }
+
   async function setCredentials(arg: unknown): Promise<CommandResult> {
+    if (typeof arg === 'string' && SECRET_NAME.test(arg) && !/[\\/]/.test(arg) && !isSettingsFileName(arg)) return setOneSecret(arg);
     const uri = await settingsFileQuietly(arg);
     const text = uri ? await readSettingsText(uri) : '';
     const referenced = findCredentialRefs(text).secrets;
