@@ -81,6 +81,15 @@ function yamlProblem(
       message: `Duplicate key "${key}": only the first one would count. Remove or merge this one.`,
     };
   }
+  if (code === 'TAB_AS_INDENT') {
+    const line = pos.positionAt(at[0]).line;
+    const lead = /^[ \t]*/.exec(pos.lineText(line))![0];
+    const range = pos.range(pos.lineStart(line), pos.lineStart(line) + lead.length);
+    return {
+      range, severity: ERROR, code: 'yaml-tab', message: 'YAML indentation must use spaces; this line is indented with a tab.',
+      data: { fixes: [{ title: 'Indent with spaces', edits: [{ range, newText: lead.replace(/\t/g, '  ') }], isPreferred: true }] },
+    };
+  }
   const start = at[0];
   const end = Math.max(at[1], start);
   const startPos = pos.positionAt(start);

@@ -10,7 +10,7 @@ import {
 } from './document';
 import { EDITOR_KEYWORDS, SETTINGS_SCHEMA, resolve, schemaAt, schemasAt, typesOf, expandAnyOf, type JsonSchema } from './schema';
 import { didYouMean, quoteList } from './text';
-import { ERROR, pathToString, type ConfigDiagnostic, type QuickFix, type SettingsPath, type ConfigRange } from './types';
+import { ERROR, WARNING, pathToString, type ConfigDiagnostic, type QuickFix, type SettingsPath, type ConfigRange } from './types';
 import { insertKeyFix, quoteFix, replaceFix } from './fixes';
 
 let compiled: ValidateFunction | undefined;
@@ -158,6 +158,11 @@ function toDiagnostic(parsed: ParsedSettings, e: CollapsedError, data: unknown):
     }
     case 'additionalProperties': {
       const key = String((e.params as { additionalProperty: string }).additionalProperty);
+      if (/^\s/.test(key)) {
+        const range = keyRange(parsed, [...path, key]);
+        return d('yaml-tab', range, 'YAML indentation must use spaces; this line is indented with a tab.',
+          [replaceFix('Indent with spaces', range, key.replace(/^\s+/, (ws) => ws.replace(/\t/g, '  ')), true)]);
+      }
       const allowed = Object.keys(schemasAt(path)[0]?.properties ?? {});
       const suggestions = didYouMean(key, allowed);
       const range = keyRange(parsed, [...path, key]);
@@ -218,8 +223,10 @@ function typeProblem(
   if (value === null || value === undefined) {
     if (expected.includes('object')) {
       const s = schemasAt(path).flatMap(expandAnyOf).find((b) => b.properties);
-      const req = s?.required?.length ? `; it needs ${quoteList(s.required)}` : '';
-      return d('missing-value', keyRange(parsed, path), `${label(path)} is empty${req}.`);
+      if (!s?.required?.length) {
+        return { ...d('empty-section', keyRange(parsed, path), `${label(path)} is empty, so every setting in it keeps its default. Add settings below it or remove it.`), severity: WARNING };
+      }
+      return d('missing-value', keyRange(parsed, path), `${label(path)} is empty; it needs ${quoteList(s.required)}.`);
     }
     return d('missing-value', keyRange(parsed, path), `${label(path)} has no value; expected ${expectedWords(expected)}.`);
   }
