@@ -85,7 +85,7 @@ export interface Sandbox {
   starshipitBaseUrl: string;
   /** Control endpoints (outside the real API paths), e.g. `http://127.0.0.1:41234/__sandbox/`. */
   controlUrl: string;
-  credentials: SandboxCredentials;
+  credentials: Required<SandboxCredentials>;
   /**
    * Starshipit orders keyed by order_number → all live (not deleted) orders with that number, as
    * `GET /api/orders` returns them (length > 1 = duplicate).
