@@ -36,7 +36,7 @@ export function parseSettings(text: string): ParsedSettings {
   }
   let doc: Document.Parsed;
   try {
-    doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, keepSourceTokens: false });
+    doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, keepSourceTokens: false, logLevel: 'error' });
   } catch (err) {
     diagnostics.push({ range: pos.range(0, pos.lineEnd(0)), severity: ERROR, code: 'yaml-syntax', message: `The YAML parser gave up: ${errorText(err)}` });
     return { text, pos, diagnostics };
