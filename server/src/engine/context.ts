@@ -37,10 +37,10 @@ export function record(ctx: RunContext, r: JournalRecord): void {
   if (!ctx.dryRun) ctx.journal.append(r);
 }
 
-export function attention(ctx: RunContext, a: Omit<AttentionEvent, 'type'> & { kind: 'import' | 'writeback'; key: string }): void {
+export function attention(ctx: RunContext, a: Omit<AttentionEvent, 'type'> & { kind: 'import' | 'writeback'; key: string; saleUpdated?: string }): void {
   ctx.counters.needsAttention++;
   ctx.emit({ type: 'attention', orderNumber: a.orderNumber, saleId: a.saleId, taskId: a.taskId, code: a.code, reason: a.reason, retryable: a.retryable });
-  record(ctx, { t: 'attention', key: a.key, kind: a.kind, orderNumber: a.orderNumber, saleId: a.saleId, taskId: a.taskId, code: a.code, reason: a.reason, retryable: a.retryable, at: new Date().toISOString() });
+  record(ctx, { t: 'attention', key: a.key, kind: a.kind, orderNumber: a.orderNumber, saleId: a.saleId, taskId: a.taskId, code: a.code, reason: a.reason, retryable: a.retryable, at: new Date().toISOString(), ...(a.saleUpdated ? { saleUpdated: a.saleUpdated } : {}) });
 }
 
 export function resolve(ctx: RunContext, key: string): void {

@@ -58,6 +58,15 @@ export async function runImport(ctx: RunContext, opts: ImportOptions): Promise<v
       skip(ctx, { orderNumber, saleId, code: 'already-imported', reason: 'unchanged since its fulfilments were imported' });
       return;
     }
+    const updated = str(row.Updated);
+    if (updated) {
+      for (const a of ctx.journal.state.attention.values()) {
+        if (a.kind === 'import' && a.saleId === saleId && !a.retryable && a.saleUpdated === updated && !opts.retryOnly) {
+          skip(ctx, { orderNumber: a.orderNumber ?? orderNumber, saleId, code: 'needs-attention', reason: `unchanged since it was parked (${a.code}); fix the sale in Cin7 Core or run "retry"` });
+          return;
+        }
+      }
+    }
     await processSale(ctx, saleId, row);
   };
 
@@ -191,12 +200,12 @@ async function processSale(ctx: RunContext, saleId: string, row: Row): Promise<v
     skip(ctx, existing?.state === 'created' ? { ...k, code: 'already-imported', reason: 'already imported' } : k);
   }
   for (const p of mapped.problems) {
-    attention(ctx, { kind: 'import', key: importKey(p.orderNumber || saleId), orderNumber: p.orderNumber || undefined, saleId, taskId: p.taskId, code: p.code, reason: `sale ${p.orderNumber || saleId}: ${p.reason}`, retryable: false });
+    attention(ctx, { kind: 'import', key: importKey(p.orderNumber || saleId), orderNumber: p.orderNumber || undefined, saleId, taskId: p.taskId, code: p.code, reason: `sale ${p.orderNumber || saleId}: ${p.reason}`, retryable: false, saleUpdated: str(row.Updated) || undefined });
   }
   let allSettled = mapped.problems.length === 0;
   for (const m of mapped.orders) {
     if (ctx.onlyOrderNumbers && !ctx.onlyOrderNumbers.has(m.orderNumber) && !ctx.onlyOrderNumbers.has(str(row.OrderNumber))) continue;
-    const ok = await createOnce(ctx, m);
+    const ok = await createOnce(ctx, m, str(row.Updated) || undefined);
     if (!ok) allSettled = false;
   }
   if (s.import.source === 'fulfilments' && allSettled && str(sale.LastModifiedOn ?? row.Updated)) {
@@ -206,7 +215,7 @@ async function processSale(ctx: RunContext, saleId: string, row: Row): Promise<v
 }
 
 /** Creates the Starshipit order for `m` exactly once. Returns false when it is parked. */
-async function createOnce(ctx: RunContext, m: MappedOrder): Promise<boolean> {
+async function createOnce(ctx: RunContext, m: MappedOrder, saleUpdated: string | undefined): Promise<boolean> {
   const existing = ctx.journal.state.orders.get(m.orderNumber);
   if (existing?.state === 'created') {
     skip(ctx, { orderNumber: m.orderNumber, saleId: m.saleId, code: 'already-imported', reason: `already imported${existing.orderId ? ` as Starshipit order ${existing.orderId}` : ''}` });
@@ -230,7 +239,7 @@ async function createOnce(ctx: RunContext, m: MappedOrder): Promise<boolean> {
     orderEvent(outcome, orderId);
   };
   const park = (code: string, reason: string, retryable: boolean): false => {
-    attention(ctx, { kind: 'import', key: importKey(m.orderNumber), orderNumber: m.orderNumber, saleId: m.saleId, taskId: m.taskId, code, reason: `${m.orderNumber}: ${reason}`, retryable });
+    attention(ctx, { kind: 'import', key: importKey(m.orderNumber), orderNumber: m.orderNumber, saleId: m.saleId, taskId: m.taskId, code, reason: `${m.orderNumber}: ${reason}`, retryable, saleUpdated });
     return false;
   };
 

@@ -31,7 +31,7 @@ export type JournalRecord =
   /** About to send the ship call (outcome unknown until `wb-done`). */
   | { t: 'wb-sending'; orderNumber: string; method: 'POST' | 'PUT'; at: string }
   | { t: 'wb-done'; orderNumber: string; outcome: 'written' | 'alreadyDone'; tracking: Tracking[]; at: string }
-  | { t: 'attention'; key: string; kind: 'import' | 'writeback'; orderNumber?: string; saleId?: string; taskId?: string; code: string; reason: string; retryable: boolean; at: string }
+  | { t: 'attention'; key: string; kind: 'import' | 'writeback'; orderNumber?: string; saleId?: string; taskId?: string; code: string; reason: string; retryable: boolean; at: string; saleUpdated?: string }
   | { t: 'resolved'; key: string }
   /** A sale fully processed in fulfilments mode at this `Updated` stamp. */
   | { t: 'seen'; saleId: string; updated: string }
@@ -72,6 +72,8 @@ export interface AttentionState {
   reason: string;
   retryable: boolean;
   at: string;
+  /** The sale's `Updated` stamp when it was parked: unchanged data is not sent again. */
+  saleUpdated?: string;
 }
 
 export class JournalState {
@@ -127,7 +129,7 @@ export class JournalState {
         break;
       }
       case 'attention':
-        this.attention.set(r.key, { key: r.key, kind: r.kind, orderNumber: r.orderNumber, saleId: r.saleId, taskId: r.taskId, code: r.code, reason: r.reason, retryable: r.retryable, at: r.at });
+        this.attention.set(r.key, { key: r.key, kind: r.kind, orderNumber: r.orderNumber, saleId: r.saleId, taskId: r.taskId, code: r.code, reason: r.reason, retryable: r.retryable, at: r.at, saleUpdated: r.saleUpdated });
         break;
       case 'resolved':
         this.attention.delete(r.key);
