@@ -1,0 +1,37 @@
+/**
+ * Runs the extension-host suites in a desktop VS Code downloaded by @vscode/test-electron — for
+ * developers whose machine can reach update.code.visualstudio.com (CI cannot; it runs the same
+ * suites inside code-server: `npm run test:e2e`).
+ *
+ *   npm run -s build && npx tsc -p tsconfig.json && node out/test/extension/runElectron.js [--untrusted] [--version 1.100.3]
+ *
+ * Without --untrusted the window is trusted (workspace trust disabled) and runs every suite except
+ * restricted.test.js; with it, trust stays on and the temp folder opens in Restricted Mode, which
+ * runs restricted.test.js only (see index.ts).
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { runTests } from '@vscode/test-electron';
+
+async function main(): Promise<number> {
+  const args = process.argv.slice(2);
+  const untrusted = args.includes('--untrusted');
+  const vi = args.indexOf('--version');
+  const version = vi >= 0 ? args[vi + 1] : '1.100.3';
+  const extensionDevelopmentPath = resolve(__dirname, '..', '..', '..');
+  const extensionTestsPath = resolve(__dirname, 'index.js');
+  const workspace = mkdtempSync(join(tmpdir(), 'dear-ext-electron-'));
+  writeFileSync(join(workspace, 'README.txt'), 'workspace for the dear extension-host suites\n');
+  const launchArgs = [workspace, '--disable-extensions', '--skip-welcome', '--skip-release-notes'];
+  if (!untrusted) launchArgs.push('--disable-workspace-trust');
+  try {
+    await runTests({ version, extensionDevelopmentPath, extensionTestsPath, launchArgs });
+    return 0;
+  } catch (err) {
+    console.error(`extension-host suites failed: ${err instanceof Error ? err.message : String(err)}`);
+    return 1;
+  }
+}
+
+void main().then((code) => { process.exitCode = code; });
