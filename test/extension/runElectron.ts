@@ -12,7 +12,21 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { runTests } from '@vscode/test-electron';
+import { spawn } from 'node:child_process';
+import { downloadAndUnzipVSCode, runTests } from '@vscode/test-electron';
+
+/** runTests() always passes --disable-workspace-trust, so the Restricted Mode run launches VS Code itself. */
+async function runUntrusted(version: string, extensionDevelopmentPath: string, extensionTestsPath: string, workspace: string): Promise<number> {
+  const exe = await downloadAndUnzipVSCode(version);
+  const profile = mkdtempSync(join(tmpdir(), 'dear-ext-electron-profile-'));
+  const args = [workspace, '--no-sandbox', '--disable-gpu-sandbox', '--disable-updates', '--skip-welcome', '--skip-release-notes',
+    '--disable-extensions', `--user-data-dir=${join(profile, 'user')}`, `--extensions-dir=${join(profile, 'ext')}`,
+    `--extensionDevelopmentPath=${extensionDevelopmentPath}`, `--extensionTestsPath=${extensionTestsPath}`];
+  return new Promise((resolveCode) => {
+    const child = spawn(exe, args, { stdio: 'inherit' });
+    child.on('exit', (code) => resolveCode(code ?? 1));
+  });
+}
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
@@ -23,9 +37,9 @@ async function main(): Promise<number> {
   const extensionTestsPath = resolve(__dirname, 'index.js');
   const workspace = mkdtempSync(join(tmpdir(), 'dear-ext-electron-'));
   writeFileSync(join(workspace, 'README.txt'), 'workspace for the dear extension-host suites\n');
-  const launchArgs = [workspace, '--disable-extensions', '--skip-welcome', '--skip-release-notes'];
-  if (!untrusted) launchArgs.push('--disable-workspace-trust');
+  const launchArgs = [workspace, '--disable-extensions'];
   try {
+    if (untrusted) return await runUntrusted(version, extensionDevelopmentPath, extensionTestsPath, workspace);
     await runTests({ version, extensionDevelopmentPath, extensionTestsPath, launchArgs });
     return 0;
   } catch (err) {
