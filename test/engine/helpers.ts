@@ -68,3 +68,67 @@ export async function run(sb: Sandbox, settings: DearSettings, stateDir: string,
   const summary = await runEngine({ settings, configPath: path.join(stateDir, 'dear-starshipit.yaml'), stateDir, mode, dryRun, secrets: sandboxSecrets(sb), onEvent: (e) => events.push(e), ...extra });
   return { summary, events };
 }
+
+import { spawn } from 'node:child_process';
+
+export const CLI = path.resolve(__dirname, '../../../dist/cli.js');
+
+/** A settings file for the CLI pointed at the sandbox (time-scaled rates), in `dir`. */
+export function writeConfig(sb: Sandbox, dir: string, extra = ''): string {
+  const file = path.join(dir, 'dear-starshipit.yaml');
+  fs.writeFileSync(file, `dear:
+  apiVersion: 2
+  accountId: \${secret:DEAR_ACCOUNT_ID}
+  apiKey: \${secret:DEAR_API_KEY}
+  baseUrl: ${sb.dearBaseUrl}
+  rateLimit:
+    calls: 60
+    perSeconds: ${60 / TIME_SCALE}
+  pageSize: 1000
+  timeoutSeconds: 5
+starshipit:
+  apiKey: \${secret:STARSHIPIT_API_KEY}
+  subscriptionKey: \${secret:STARSHIPIT_SUBSCRIPTION_KEY}
+  baseUrl: ${sb.starshipitBaseUrl}
+  plan: developer
+  rateLimit:
+    calls: 2
+    perSeconds: ${1 / TIME_SCALE}
+  timeoutSeconds: 5
+import:
+  statuses: [ORDERED, PICKED, PACKED]
+${extra}`);
+  return file;
+}
+
+export function cliEnv(sb: Sandbox, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const c = sb.credentials;
+  return {
+    ...process.env,
+    DEAR_STARSHIPIT_SECRET_DEAR_ACCOUNT_ID: c.dearAccountId,
+    DEAR_STARSHIPIT_SECRET_DEAR_API_KEY: c.dearApiKey,
+    DEAR_STARSHIPIT_SECRET_STARSHIPIT_API_KEY: c.starshipitApiKey,
+    DEAR_STARSHIPIT_SECRET_STARSHIPIT_SUBSCRIPTION_KEY: c.starshipitSubscriptionKey,
+    ...extra,
+  };
+}
+
+export interface CliResult { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
+
+/** Runs the CLI as a child process without blocking this process (the sandbox lives here). */
+export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; onStdout?: (chunk: string, child: import('node:child_process').ChildProcess) => void } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: opts.env ?? process.env, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+      opts.onStdout?.(stdout, child);
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+    });
+    child.on('error', reject);
+    child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}

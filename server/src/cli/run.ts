@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import type { EngineEvent, RunMode, SummaryEvent } from '../../../protocol/events';
 import type { DearSettings } from '../../../protocol/settings';
 import { analyzeSettings, formatDiagnosticText } from '../config/index';
-import { ConfigurationError, EngineError, readStatus, resolveStateDir, runEngine, type SecretLookup } from '../engine/index';
+import { ConfigurationError, EngineError, lockStateDir, readStatus, resolveStateDir, runEngine, type SecretLookup } from '../engine/index';
 
 interface Flags {
   config: string;
@@ -109,13 +109,23 @@ export async function runCommand(mode: string, args: string[]): Promise<number> 
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const printer = new Printer(flags.json, m);
+  let watchLock: { release(): void } | undefined;
   try {
+    if (flags.watch) {
+      // A watcher owns its state directory between runs too.
+      try {
+        watchLock = lockStateDir(flags.state ? path.resolve(flags.state) : resolveStateDir(flags.config, settings));
+      } catch (err) {
+        process.stderr.write(`dear-starshipit ${mode}: ${(err as Error).message}\n`);
+        return 1;
+      }
+    }
     for (;;) {
       let summary: SummaryEvent;
       try {
         summary = await runEngine({
           settings, configPath: flags.config, stateDir: flags.state, mode: m, dryRun: flags.dryRun, secrets: cliSecrets,
-          onEvent: (e) => printer.event(e), signal: controller.signal,
+          onEvent: (e) => printer.event(e), signal: controller.signal, lockHeld: watchLock !== undefined,
         });
       } catch (err) {
         printer.clear();
@@ -137,6 +147,7 @@ export async function runCommand(mode: string, args: string[]): Promise<number> 
       if (controller.signal.aborted) return code;
     }
   } finally {
+    watchLock?.release();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }

@@ -10,6 +10,7 @@ import type { EngineEvent, RunMode, SummaryEvent } from '../../../protocol/event
 import type { StatusRequest } from '../../../protocol/lsp';
 import { runEngineImpl } from './runner';
 import { readStatusImpl } from './status';
+import { StateLock } from './lock';
 
 /** Resolves `${env:NAME}` / `${secret:NAME}` references; `undefined` when the value is unknown. */
 export interface SecretLookup { (kind: 'env' | 'secret', name: string): string | undefined }
@@ -27,6 +28,13 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Restrict an import to these Starshipit order numbers ("Import these now" from the preview). */
   onlyOrderNumbers?: string[];
+  /** The caller already holds the state directory's lock (`lockStateDir`, e.g. `sync --watch`). */
+  lockHeld?: boolean;
+}
+
+/** Takes the one-engine-per-state-directory lock for longer than one run; throws LockedError. */
+export function lockStateDir(stateDir: string): { release(): void } {
+  return StateLock.acquire(stateDir);
 }
 
 /** Runs one import / writeback / sync / retry pass. Resolves with the summary (also emitted last). */

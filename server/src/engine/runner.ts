@@ -37,7 +37,7 @@ export async function runEngineImpl(o: RunOptions): Promise<SummaryEvent> {
     }
   };
 
-  const lock = StateLock.acquire(stateDir);
+  const lock = o.lockHeld ? undefined : StateLock.acquire(stateDir);
   let journal: Journal | undefined;
   const runners: ApiRunner[] = [];
   try {
@@ -107,6 +107,6 @@ export async function runEngineImpl(o: RunOptions): Promise<SummaryEvent> {
   } finally {
     journal?.close();
     await Promise.all(runners.map((r) => r.close()));
-    lock.release();
+    lock?.release();
   }
 }

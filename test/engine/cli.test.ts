@@ -1,0 +1,134 @@
+/** The CLI as a child process against the in-process sandbox: --json stream, exit codes, refusals. */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { startSandbox } from '../../sandbox/src/index';
+import type { Sandbox } from '../../sandbox/src/api';
+import type { EngineEvent, SummaryEvent } from '../../protocol/events';
+import { cliEnv, runCli, tempDir, TIME_SCALE, writeConfig } from './helpers';
+
+function events(stdout: string): EngineEvent[] {
+  return stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as EngineEvent);
+}
+
+describe('engine: CLI (child process)', () => {
+  let sb: Sandbox;
+  beforeEach(async () => {
+    // ≤ 20 sales: the seed has no invalid sale, so a full run exits 0.
+    sb = await startSandbox({ sales: 20, timeScale: TIME_SCALE, seed: 31 });
+  });
+  afterEach(async () => {
+    await sb.close();
+  });
+
+  it('--json: one event per line, summary last; dry-run then live; status; exit 0', async () => {
+    const dir = tempDir();
+    const config = writeConfig(sb, dir);
+    const dry = await runCli(['import', '--config', config, '--dry-run', '--json'], { env: cliEnv(sb) });
+    assert.equal(dry.code, 0, dry.stderr);
+    const evs = events(dry.stdout);
+    const summary = evs[evs.length - 1] as SummaryEvent;
+    assert.equal(summary.type, 'summary');
+    assert.equal(summary.dryRun, true);
+    assert.equal(evs.filter((e) => e.type === 'summary').length, 1);
+    const orders = evs.filter((e) => e.type === 'order');
+    assert.ok(orders.length > 0 && orders.every((o) => o.type === 'order' && o.source.saleId && typeof o.starshipit.order_number === 'string'));
+    for (const k of ['created', 'alreadyPresent', 'skipped', 'needsAttention', 'writtenBack', 'calls', 'throttled', 'estimate']) assert.ok(k in summary, k);
+    assert.equal(sb.starshipitOrders().size, 0);
+
+    const live = await runCli(['sync', '--config', config, '--json'], { env: cliEnv(sb) });
+    assert.equal(live.code, 0, live.stderr);
+    const ls = events(live.stdout).pop() as SummaryEvent;
+    assert.equal(ls.created, orders.length);
+    assert.equal(sb.starshipitOrders().size, orders.length);
+    assert.ok(fs.existsSync(path.join(dir, '.dear-starshipit', 'journal.jsonl')), 'state beside the config by default');
+
+    const st = await runCli(['status', '--config', config, '--json'], { env: cliEnv(sb) });
+    assert.equal(st.code, 0);
+    const status = JSON.parse(st.stdout) as { imported: number; pendingWritebacks: number };
+    assert.equal(status.imported, orders.length);
+
+    // Human output names what happened.
+    const human = await runCli(['import', '--config', config], { env: cliEnv(sb) });
+    assert.equal(human.code, 0);
+    assert.match(human.stdout, /import: 0 created/);
+    // Secrets never reach the output or the state files.
+    const secret = sb.credentials.dearApiKey;
+    for (const text of [dry.stdout, dry.stderr, live.stdout, live.stderr, human.stdout, fs.readFileSync(path.join(dir, '.dear-starshipit', 'journal.jsonl'), 'utf8')]) {
+      assert.equal(text.includes(secret), false);
+    }
+  });
+
+  it('refuses a config with errors (exit 2, validate-style diagnostics) before any request', async () => {
+    const dir = tempDir();
+    const config = writeConfig(sb, dir);
+    fs.writeFileSync(config, fs.readFileSync(config, 'utf8').replace('statuses: [ORDERED, PICKED, PACKED]', 'statuses: [ORDERED, SHIPPED]'));
+    const r = await runCli(['import', '--config', config], { env: cliEnv(sb) });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, new RegExp(`${config.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:\\d+:\\d+ error`));
+    assert.equal(sb.callLog().length, 0);
+    const missing = await runCli(['import', '--config', path.join(dir, 'nope.yaml')]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /cannot read settings file/);
+    const usage = await runCli(['import', '--bogus']);
+    assert.equal(usage.code, 2);
+    assert.match(usage.stderr, /unknown option "--bogus"/);
+  });
+
+  it('refuses plain http to a non-loopback host and a missing secret (exit 2, no request)', async () => {
+    const dir = tempDir();
+    const config = writeConfig(sb, dir);
+    fs.writeFileSync(config, fs.readFileSync(config, 'utf8').replace(sb.starshipitBaseUrl, 'http://api.example.com'));
+    const r = await runCli(['import', '--config', config], { env: cliEnv(sb) });
+    assert.equal(r.code, 2);
+    // The config core refuses it as a diagnostic; the engine checks again before any request.
+    assert.match(r.stderr, /insecure-base-url|starshipit\.baseUrl: "http:\/\/api\.example\.com" is refused/);
+    const ok = writeConfig(sb, dir);
+    const env = cliEnv(sb);
+    delete env.DEAR_STARSHIPIT_SECRET_DEAR_API_KEY;
+    const m = await runCli(['import', '--config', ok], { env });
+    assert.equal(m.code, 2);
+    assert.match(m.stderr, /dear\.apiKey: \$\{secret:DEAR_API_KEY\} has no value/);
+    assert.equal(sb.callLog().length, 0);
+  });
+
+  it('a second engine on the same state directory refuses; --watch stops cleanly on SIGINT', async () => {
+    const dir = tempDir();
+    const config = writeConfig(sb, dir);
+    let signalled = false;
+    let second: Promise<{ code: number | null; stderr: string }> | undefined;
+    const watch = runCli(['sync', '--watch', '--interval', '60', '--config', config, '--json'], {
+      env: cliEnv(sb),
+      onStdout: (out, child) => {
+        if (!signalled && out.includes('"type":"summary"')) {
+          signalled = true;
+          // The watcher holds the lock between runs too: a second engine must refuse.
+          second = runCli(['import', '--config', config], { env: cliEnv(sb) }).then((r) => {
+            child.kill('SIGINT');
+            return r;
+          });
+        }
+      },
+    });
+    const w = await watch;
+    assert.ok(second);
+    const s = await second;
+    assert.equal(s.code, 1);
+    assert.match(s.stderr, /in use by another dear-starshipit run \(pid \d+/);
+    assert.equal(w.signal, null);
+    assert.equal(w.code, 0, w.stderr);
+    assert.equal(fs.existsSync(path.join(dir, '.dear-starshipit', 'lock')), false, 'the lock is released');
+  });
+
+  it('exits 1 when something needs attention', async () => {
+    await sb.close();
+    sb = await startSandbox({ sales: 120, timeScale: TIME_SCALE, seed: 31 });
+    assert.ok(sb.eligibleSales(['ORDERED', 'PICKED', 'PACKED'], { includeInvalid: true }).some((e) => !e.valid), 'the seed has an invalid sale');
+    const dir = tempDir();
+    const r = await runCli(['import', '--config', writeConfig(sb, dir), '--json'], { env: cliEnv(sb) });
+    assert.equal(r.code, 1);
+    const s = events(r.stdout).pop() as SummaryEvent;
+    assert.ok(s.needsAttention > 0);
+    assert.ok(events(r.stdout).some((e) => e.type === 'attention' && e.code === 'missing-street'));
+  });
+});
