@@ -19,7 +19,7 @@ import {
   MAX_DOCUMENT_LENGTH, toLspDiagnostic, type Analysis,
 } from './config';
 import { Cin7CarrierSource, isAllowedEndpoint, type CarrierSource } from './config/carrierSource';
-import { registerSyncHandlers } from './syncService';
+import { networkAllowed, registerSyncHandlers } from './syncService';
 
 export const VALIDATION_DELAY_MS = 175;
 export const SECRET_ENV_PREFIX = 'DEAR_STARSHIPIT_SECRET_';
@@ -111,7 +111,8 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
 
   const refreshCarriers = (analysis: Analysis) => {
     const ck = carrierKey(analysis.parsed.data);
-    if (!ck || !isAllowedEndpoint(ck.baseUrl) || !carriers.needsRefresh(ck.key) || !carriers.begin(ck.key)) return;
+    // Untrusted workspace (the client said so): the file's endpoint may be hostile; send nothing.
+    if (!ck || !networkAllowed() || !isAllowedEndpoint(ck.baseUrl) || !carriers.needsRefresh(ck.key) || !carriers.begin(ck.key)) return;
     void (async () => {
       try {
         const [accountId, apiKey] = await Promise.all([resolveCredential(ck.accountId), resolveCredential(ck.apiKey)]);
