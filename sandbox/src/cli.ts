@@ -91,6 +91,8 @@ export async function sandboxCommand(args: string[]): Promise<number> {
     return 2;
   }
   const c = sb.credentials;
+  // A closed stdout (e.g. piped into `head`) must not kill a running sandbox.
+  process.stdout.on('error', () => undefined);
   process.stdout.write(
     [
       `Sandbox running (seed ${sb.seed}, ${sb.salesCount} sales, time scale ${sb.timeScale}${opts.stateFile ? `, state ${opts.stateFile}` : ''})`,
