@@ -66,6 +66,9 @@ export interface CallSpec {
 export class ApiRunner {
   calls = 0;
   throttled = 0;
+  /** Sum of response times (ms) of answered attempts, for the wall-time estimate. */
+  latencyMs = 0;
+  answered = 0;
   private readonly cap: pLimit.Limit;
   private readonly throttleRetries: number;
   private readonly agent: Agent;
@@ -146,12 +149,15 @@ export class ApiRunner {
     const slot = await this.o.limiter.acquire(this.o.signal);
     this.calls++;
     let res: HttpResponse;
+    const sentAt = Date.now();
     try {
       res = await httpAttempt({
         method: spec.method, url: this.url(spec), headers: this.o.headers, body: spec.body,
         timeoutMs: this.o.timeoutMs, dispatcher: this.agent, signal: this.o.signal,
       });
       slot.responded();
+      this.latencyMs += Date.now() - sentAt;
+      this.answered++;
     } catch (err) {
       slot.aborted();
       if (err instanceof NetworkError) return { kind: 'transient', message: err.message, maybeApplied: err.sent };

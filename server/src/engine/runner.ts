@@ -16,11 +16,16 @@ import { runWriteback } from './writeback';
 import type { Counters, RunContext } from './context';
 import { isCancelled } from './sleep';
 
-/** Seconds a live run needs for `calls` Cin7 calls at `calls per window` (response-anchored). */
-export function estimateSeconds(calls: number, limit: { calls: number; perSeconds: number }, rttSeconds = 0.3): number {
+/**
+ * Seconds a live run needs for `calls` Cin7 calls: each full window of `limit.calls` calls costs
+ * the window plus one round trip (a slot is held from send until response + window), and the calls
+ * themselves take `rtt` each, `concurrency` at a time.
+ */
+export function estimateSeconds(calls: number, limit: { calls: number; perSeconds: number }, rttSeconds: number, concurrency: number): number {
   if (calls <= 0) return 0;
   const windows = Math.floor((calls - 1) / Math.max(1, limit.calls));
-  return Math.round((windows * (limit.perSeconds + rttSeconds) + Math.min(calls, limit.calls) * rttSeconds / 4) * 10) / 10;
+  const seconds = windows * (limit.perSeconds + rttSeconds) + (Math.min(calls, limit.calls) * rttSeconds) / Math.max(1, concurrency);
+  return Math.round(seconds * 100) / 100;
 }
 
 export async function runEngineImpl(o: RunOptions): Promise<SummaryEvent> {
@@ -95,7 +100,8 @@ export async function runEngineImpl(o: RunOptions): Promise<SummaryEvent> {
       needsAttention: counters.needsAttention, writtenBack: counters.writtenBack, updated: 0, withdrawn: 0,
       calls: { dear: dearRunner.calls, starshipit: ssRunner.calls },
       throttled: { dear: dearRunner.throttled, starshipit: ssRunner.throttled },
-      estimate: { dearCalls, seconds: estimateSeconds(dearCalls, s.dear.rateLimit) },
+      // Round trips measured in this run (0.3 s when nothing was answered yet).
+      estimate: { dearCalls, seconds: estimateSeconds(dearCalls, s.dear.rateLimit, dearRunner.answered ? dearRunner.latencyMs / dearRunner.answered / 1000 : 0.3, s.engine.concurrency) },
       ...(cancelled ? { cancelled: true } : {}),
     };
     if (!o.dryRun) {
