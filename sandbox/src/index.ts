@@ -71,13 +71,28 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     if (!stateFile) return;
     const state: StateFile = { version: 1, seed, sales, savedAt: new Date().toISOString(), switches, faults: faults.spec(), dear: dear.snapshot(), starshipit: orders.snapshot() };
     const tmp = `${stateFile}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(state));
-    renameSync(tmp, stateFile); // atomic: a crash never leaves half a file
+    try {
+      writeFileSync(tmp, JSON.stringify(state));
+      renameSync(tmp, stateFile); // atomic: a crash never leaves half a file
+    } catch (err) {
+      throw new Error(`sandbox: cannot write state file ${stateFile}: ${err instanceof Error ? err.message : String(err)}`);
+    }
   };
+  let saveFailed = false;
   const changed = () => {
     if (!stateFile || saveTimer) return;
-    saveTimer = setTimeout(saveNow, 25);
+    saveTimer = setTimeout(() => {
+      try {
+        saveNow();
+        saveFailed = false;
+      } catch (err) {
+        // Keep serving; say it once per failure streak. close() reports it again by rejecting.
+        if (!saveFailed) process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+        saveFailed = true;
+      }
+    }, 25);
   };
+  saveNow(); // fail fast on an unwritable --state path
 
   const hooksBase = {
     log: (e: CallLogEntry) => {

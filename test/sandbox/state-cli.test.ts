@@ -67,6 +67,7 @@ describe('sandbox: state file and CLI', function () {
       await b.close();
     }
     await assert.rejects(startSandbox({ seed: 5, sales: 30, stateFile: file }), /was written for --seed 4 --sales 30/);
+    await assert.rejects(startSandbox({ stateFile: join(dir, 'missing-dir', 'state.json') }), /cannot write state file .*missing-dir/);
   });
 
   it('CLI: prints URLs and credentials, serves both APIs, exits 0 on SIGTERM and saves state', async () => {
