@@ -138,4 +138,27 @@ describe('engine: writeback (sandbox)', () => {
     const w = second.events.find((e): e is WritebackEvent => e.type === 'writeback')!;
     assert.equal(w.dear.AddTrackingNumbers, true);
   });
+
+  it('fulfilments source: each fulfilment order writes back to its own TaskID', async () => {
+    const s = sandboxSettings(sb, { import: { statuses: STATUSES, source: 'fulfilments' } });
+    await run(sb, s, dir, 'import');
+    const targets: { orderNumber: string; taskId: string }[] = [];
+    for (const e of sb.eligibleSales(STATUSES)) {
+      const fs = (sb.sale(e.saleId) as { Fulfilments: (Fulfilment & { FulfillmentNumber: number })[] }).Fulfilments;
+      for (const f of fs) {
+        const n = `${e.orderNumber}-F${f.FulfillmentNumber}`;
+        if (f.Pack.Status === 'AUTHORISED' && f.Ship.Status !== 'AUTHORISED' && sb.starshipitOrders().has(n)) targets.push({ orderNumber: n, taskId: f.TaskID });
+      }
+      if (targets.length >= 2) break;
+    }
+    assert.equal(targets.length, 2);
+    for (const t of targets) sb.printLabel({ orderNumber: t.orderNumber, carrier: 'AusPost' });
+    const r = await run(sb, s, dir, 'writeback');
+    assert.equal(r.summary.writtenBack, 2);
+    const ships = sb.dearShipments({ changedOnly: true });
+    for (const t of targets) {
+      assert.equal(ships.get(t.taskId)!.status, 'AUTHORISED');
+      assert.equal(ships.get(t.taskId)!.writes, 1);
+    }
+  });
 });

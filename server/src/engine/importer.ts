@@ -19,6 +19,7 @@ import type { Row } from './dearClient';
 import { ApiCallError } from './apiRunner';
 import { crashPoint } from './crash';
 import { mapSale, type MappedOrder } from './mapping';
+import { payloadHash } from './journal';
 import { attention, importKey, record, resolve, saleKey, throwIfCancelled, type RunContext } from './context';
 import { sleep, isCancelled } from './sleep';
 
@@ -230,10 +231,11 @@ async function createOnce(ctx: RunContext, m: MappedOrder, saleUpdated: string |
   };
   const markCreated = (outcome: 'created' | 'alreadyPresent', found: Row): void => {
     const orderId = typeof found.order_id === 'number' ? found.order_id : undefined;
-    record(ctx, { t: 'created', orderNumber: m.orderNumber, saleId: m.saleId, taskId: m.taskId, orderId, outcome, boxes: m.boxes, packAuthorised: m.packAuthorised, at: new Date().toISOString() });
+    record(ctx, { t: 'created', orderNumber: m.orderNumber, saleId: m.saleId, taskId: m.taskId, orderId, outcome, boxes: m.boxes, packAuthorised: m.packAuthorised, at: new Date().toISOString(), payloadHash: payloadHash(m.payload), ...(saleUpdated ? { saleUpdated } : {}) });
     if (outcome === 'created') crashPoint('after-journal-created');
     if (outcome === 'created') ctx.counters.created++;
     else ctx.counters.alreadyPresent++;
+    ctx.emit({ type: 'progress', phase: 'create', done: ctx.counters.created + ctx.counters.alreadyPresent });
     resolve(ctx, importKey(m.orderNumber));
     resolve(ctx, saleKey(m.saleId));
     orderEvent(outcome, orderId);

@@ -21,7 +21,7 @@ export type JournalRecord =
   /** About to send POST /api/orders for this order number (outcome unknown until `created`). */
   | { t: 'intent'; orderNumber: string; saleId: string; taskId?: string; at: string }
   /** The Starshipit order exists (created by us, or found by order_number after an unknown outcome). */
-  | { t: 'created'; orderNumber: string; saleId: string; taskId?: string; orderId?: number; outcome: 'created' | 'alreadyPresent'; boxes?: string[]; packAuthorised?: boolean; at: string }
+  | { t: 'created'; orderNumber: string; saleId: string; taskId?: string; orderId?: number; outcome: 'created' | 'alreadyPresent'; boxes?: string[]; packAuthorised?: boolean; at: string; payloadHash?: string; saleUpdated?: string }
   /** The create was refused for good; the intent is void. */
   | { t: 'create-failed'; orderNumber: string; at: string }
   /** Pack boxes learnt after import (writeback time). */
@@ -47,6 +47,10 @@ export interface OrderState {
   boxes?: string[];
   packAuthorised?: boolean;
   at: string;
+  /** sha-256 (16 hex) of the canonical JSON of the payload last sent (keeping orders in step). */
+  payloadHash?: string;
+  /** The sale's `Updated` stamp when it was imported. */
+  saleUpdated?: string;
 }
 
 export interface WritebackState {
@@ -93,7 +97,7 @@ export class JournalState {
         }
         break;
       case 'created':
-        this.orders.set(r.orderNumber, { orderNumber: r.orderNumber, saleId: r.saleId, taskId: r.taskId, state: 'created', orderId: r.orderId, boxes: r.boxes, packAuthorised: r.packAuthorised, at: r.at });
+        this.orders.set(r.orderNumber, { orderNumber: r.orderNumber, saleId: r.saleId, taskId: r.taskId, state: 'created', orderId: r.orderId, boxes: r.boxes, packAuthorised: r.packAuthorised, at: r.at, payloadHash: r.payloadHash, saleUpdated: r.saleUpdated });
         if (!this.firstCreatedAt || r.at < this.firstCreatedAt) this.firstCreatedAt = r.at;
         break;
       case 'create-failed':
@@ -151,7 +155,7 @@ export class JournalState {
     const out: JournalRecord[] = [];
     for (const o of this.orders.values()) {
       if (o.state === 'intent') out.push({ t: 'intent', orderNumber: o.orderNumber, saleId: o.saleId, taskId: o.taskId, at: o.at });
-      else out.push({ t: 'created', orderNumber: o.orderNumber, saleId: o.saleId, taskId: o.taskId, orderId: o.orderId, outcome: 'created', boxes: o.boxes, packAuthorised: o.packAuthorised, at: o.at });
+      else out.push({ t: 'created', orderNumber: o.orderNumber, saleId: o.saleId, taskId: o.taskId, orderId: o.orderId, outcome: 'created', boxes: o.boxes, packAuthorised: o.packAuthorised, at: o.at, payloadHash: o.payloadHash, saleUpdated: o.saleUpdated });
     }
     for (const w of this.writebacks.values()) {
       const at = new Date().toISOString();
@@ -175,6 +179,16 @@ export class JournalState {
   liveSize(): number {
     return this.orders.size + this.writebacks.size * 2 + this.attention.size + this.seen.size + 4;
   }
+}
+
+/** Stable hash of a payload: keys sorted at every level. */
+export function payloadHash(payload: unknown): string {
+  const canon = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(canon);
+    if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, canon((v as Record<string, unknown>)[k])]));
+    return v;
+  };
+  return createHash('sha256').update(JSON.stringify(canon(payload))).digest('hex').slice(0, 16);
 }
 
 function checksum(json: string): string {

@@ -11,6 +11,7 @@ import { Journal } from './journal';
 import { StateLock } from './lock';
 import { SlidingLogLimiter, SpacingLimiter } from './limiter';
 import { checkBaseUrl, resolveCredentials } from './secrets';
+import { ConfigurationError } from './errors';
 import { runImport } from './importer';
 import { runWriteback } from './writeback';
 import type { Counters, RunContext } from './context';
@@ -30,6 +31,9 @@ export function estimateSeconds(calls: number, limit: { calls: number; perSecond
 
 export async function runEngineImpl(o: RunOptions): Promise<SummaryEvent> {
   const s = o.settings;
+  if (s.dear.apiVersion !== 2) {
+    throw new ConfigurationError('dear.apiVersion: the engine speaks Cin7 Core API v2 only (v1 has no fulfilment endpoints and Cin7 asks integrators to migrate); set apiVersion: 2 and a …/ExternalApi/v2/ base URL');
+  }
   checkBaseUrl(s.dear.baseUrl, 'dear.baseUrl');
   checkBaseUrl(s.starshipit.baseUrl, 'starshipit.baseUrl');
   const creds = resolveCredentials(s, o.secrets);
