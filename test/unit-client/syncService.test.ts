@@ -14,12 +14,13 @@ import { createConnection, TextDocuments } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-languageserver-protocol/node';
 import {
-  RunEventNotification, RunRequest, SandboxPrintLabelsRequest, SecretNamesNotification, ServerInfoRequest, StartSandboxRequest,
+  CancelRunNotification, RunEventNotification, RunRequest, SandboxPrintLabelsRequest, SecretNamesNotification, ServerInfoRequest, StartSandboxRequest,
   StatusRequest, StopSandboxRequest, WorkspaceTrustNotification,
 } from '../../protocol/lsp';
 import type { EngineEvent } from '../../protocol/events';
 import { registerSyncHandlers } from '../../server/src/syncService';
 import { SANDBOX_SECRET_NAMES, sandboxSettingsTemplate } from '../../client/src/settingsFile/templates';
+import { startSandbox } from '../../sandbox/src/index';
 
 describe('syncService over JSON-RPC', () => {
   let client: MessageConnection;
@@ -108,6 +109,7 @@ describe('syncService runs the engine against the sandbox over JSON-RPC', functi
   let settingsUri: string;
   let sandbox: StartSandboxRequest.Result;
   const events: { runId: string; event: EngineEvent }[] = [];
+  const eventListeners = new Set<(p: { runId: string; event: EngineEvent }) => void>();
   let creds: Record<string, string>;
 
   before(async () => {
@@ -119,7 +121,7 @@ describe('syncService runs the engine against the sandbox over JSON-RPC', functi
     documents.listen(server);
     server.listen();
     client = createMessageConnection(new StreamMessageReader(toClient), new StreamMessageWriter(toServer));
-    client.onNotification(RunEventNotification.type, (p) => { events.push(p); });
+    client.onNotification(RunEventNotification.type, (p) => { events.push(p); for (const l of eventListeners) l(p); });
     client.listen();
     disposeServer = () => { server.dispose(); toServer.end(); toClient.end(); };
 
@@ -180,6 +182,39 @@ describe('syncService runs the engine against the sandbox over JSON-RPC', functi
     const wb = await client.sendRequest(RunRequest.type, { runId: 'wb', uri: settingsUri, mode: 'writeback', dryRun: false, secrets: creds, trusted: true });
     assert.equal(wb.error, undefined, wb.error);
     assert.equal(wb.summary?.writtenBack, subset.length);
+  });
+
+  it('CancelRunNotification stops a run while the limiter holds it; the summary says cancelled', async () => {
+    // Its own sandbox with a backlog, and a limit of 2 Cin7 calls per 600 s: the run would take
+    // half an hour without the cancel.
+    const own = await startSandbox({ seed: 21, sales: 40, timeScale: 100 });
+    try {
+      const slowFile = join(mkdtempSync(join(tmpdir(), 'dear-sync-cancel-')), 'slow.dear-starshipit.yaml');
+      writeFileSync(slowFile, sandboxSettingsTemplate({ dearBaseUrl: own.dearBaseUrl, starshipitBaseUrl: own.starshipitBaseUrl, timeScale: 100 })
+        .replace(/perSeconds: 0\.6\b/, 'perSeconds: 600').replace('calls: 60', 'calls: 2'));
+      assert.ok(own.eligibleSales(['ORDERED', 'PICKED', 'PACKED']).length >= 2, 'enough eligible sales to need a third call');
+      const ownCreds = {
+        [SANDBOX_SECRET_NAMES.dearAccountId]: own.credentials.dearAccountId, [SANDBOX_SECRET_NAMES.dearApiKey]: own.credentials.dearApiKey,
+        [SANDBOX_SECRET_NAMES.starshipitApiKey]: own.credentials.starshipitApiKey, [SANDBOX_SECRET_NAMES.starshipitSubscriptionKey]: own.credentials.starshipitSubscriptionKey,
+      };
+      let check: ((p: { runId: string; event: EngineEvent }) => void) | undefined;
+      const waiting = new Promise<void>((resolve) => {
+        check = (p) => { if (p.runId === 'cancel' && p.event.type === 'wait') resolve(); };
+        eventListeners.add(check);
+      });
+      const running = client.sendRequest(RunRequest.type, { runId: 'cancel', uri: pathToFileURL(slowFile).toString(), mode: 'import', dryRun: true, secrets: ownCreds, trusted: true });
+      // Cancel once the limiter holds the run back; if the run ended first, the assertions below fail.
+      await Promise.race([waiting, running]);
+      if (check) eventListeners.delete(check);
+      await client.sendNotification(CancelRunNotification.type, { runId: 'cancel' });
+      const result = await running;
+      assert.equal(result.error, undefined, result.error);
+      assert.equal(result.summary?.cancelled, true, 'the run stopped because of the cancel');
+      assert.equal(eventsOf('cancel').at(-1)?.type, 'summary');
+      assert.ok((result.summary?.calls.dear ?? 0) <= 2, 'no call was made after the limiter hold');
+    } finally {
+      await own.close();
+    }
   });
 
   it('scrubs secret values from a failed run\'s error', async () => {
