@@ -60,12 +60,15 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
   const analysisFor = (doc: TextDocument): Analysis => {
     const hit = cache.get(doc.uri);
     if (hit && hit.version === doc.version && hit.epoch === epoch) return hit.analysis;
-    const text = doc.getText();
-    // First pass finds the account; the carrier list (if cached) feeds the unknown-carrier rule.
-    let analysis = analyze(text, { knownSecretNames: knownSecretNames(), env });
-    const ck = carrierKey(analysis.parsed.data);
-    const names = ck ? carriers.names(ck.key) : undefined;
-    if (names) analysis = analyze(text, { knownSecretNames: knownSecretNames(), env, carrierNames: names });
+    // The carrier list (if cached) for this file's endpoint/account feeds the unknown-carrier rule.
+    const analysis = analyze(doc.getText(), {
+      knownSecretNames: knownSecretNames(),
+      env,
+      carrierNamesFor: (data) => {
+        const ck = carrierKey(data);
+        return ck ? carriers.names(ck.key) : undefined;
+      },
+    });
     cache.set(doc.uri, { version: doc.version, epoch, analysis });
     return analysis;
   };
@@ -131,25 +134,30 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
     })();
   };
 
-  connection.onInitialize((): InitializeResult => ({
-    capabilities: {
-      textDocumentSync: TextDocumentSyncKind.Incremental,
-      completionProvider: { triggerCharacters: [':', ' ', '-', '[', ','], resolveProvider: false },
-      hoverProvider: true,
-      documentSymbolProvider: true,
-      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
-      codeLensProvider: { resolveProvider: false },
-    },
-    serverInfo: { name: 'dear-starshipit', version: '0.1.0' },
-  }));
+  connection.onInitialize((params): InitializeResult => {
+    // A client may also declare its secret names up front (same meaning as dear/secretNames).
+    const declared = (params.initializationOptions as { secretNames?: unknown } | undefined)?.secretNames;
+    if (Array.isArray(declared)) clientSecretNames = new Set(declared.filter((n): n is string => typeof n === 'string'));
+    return {
+      capabilities: {
+        textDocumentSync: TextDocumentSyncKind.Incremental,
+        completionProvider: { triggerCharacters: [':', ' ', '-', '[', ','], resolveProvider: false },
+        hoverProvider: true,
+        documentSymbolProvider: true,
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+        codeLensProvider: { resolveProvider: false },
+      },
+      serverInfo: { name: 'dear-starshipit', version: '0.1.0' },
+    };
+  });
 
   connection.onNotification(SecretNamesNotification.type, (params) => {
     clientSecretNames = new Set(params.names);
     revalidateAll();
   });
 
-  documents.onDidOpen((e) => schedule(e.document, 0));
-  documents.onDidChangeContent((e) => schedule(e.document));
+  // Fires on open too: validate a newly opened document at once, edits after the debounce.
+  documents.onDidChangeContent((e) => schedule(e.document, cache.has(e.document.uri) ? VALIDATION_DELAY_MS : 0));
   documents.onDidClose((e) => {
     const t = timers.get(e.document.uri);
     if (t) clearTimeout(t);

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
-  CodeActionRequest, CodeLensRequest, CompletionRequest, DidChangeTextDocumentNotification, DocumentSymbolRequest,
+  CodeActionRequest, CodeLensRequest, CompletionRequest, DidChangeTextDocumentNotification, DidCloseTextDocumentNotification, DocumentSymbolRequest,
   HoverRequest, type CompletionItem, type CompletionList, type DocumentSymbol, type MarkupContent,
 } from 'vscode-languageserver-protocol/node';
 import { ResolveSecretsRequest, SecretNamesNotification } from '../../protocol/lsp';
@@ -187,6 +187,32 @@ writeback:
       await client.diagnostics(uri, (x) => x.diagnostics.some((d) => d.code === 'unknown-carrier'));
       assert.deepEqual(asked.sort(), ['DEAR_ACCOUNT_ID', 'DEAR_API_KEY']);
       assert.equal(requests.length, 1);
+    } finally {
+      await client.stop();
+    }
+  });
+
+  it('a client can declare its secret names in initializationOptions', async () => {
+    const client = await LspClient.start({}, { secretNames: ['DEAR_ACCOUNT_ID'] });
+    try {
+      const uri = 'file:///ws/init-secrets/dear-starshipit.yaml';
+      await client.open(uri, settingsText(baseUrl));
+      const p = await client.diagnostics(uri);
+      assert.deepEqual(p.diagnostics.filter((d) => d.code === 'missing-secret').map((d) => d.range.start.line), [2, 5, 6]);
+    } finally {
+      await client.stop();
+    }
+  });
+
+  it('didClose clears the document\'s diagnostics', async () => {
+    const client = await LspClient.start();
+    try {
+      const uri = 'file:///ws/close/dear-starshipit.yaml';
+      await client.open(uri, 'dear: 1\n');
+      assert.ok((await client.diagnostics(uri)).diagnostics.length > 0);
+      const since = client.publishedCount;
+      await client.conn.sendNotification(DidCloseTextDocumentNotification.type, { textDocument: { uri } });
+      assert.deepEqual((await client.diagnostics(uri, () => true, since)).diagnostics, []);
     } finally {
       await client.stop();
     }

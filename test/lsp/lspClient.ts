@@ -32,14 +32,14 @@ export class LspClient {
     child.stderr.on('data', (b: Buffer) => { this.stderr += b.toString(); });
   }
 
-  static async start(env: NodeJS.ProcessEnv = {}): Promise<LspClient> {
+  static async start(env: NodeJS.ProcessEnv = {}, initializationOptions?: unknown): Promise<LspClient> {
     if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first`);
     const child = spawn(process.execPath, [CLI, 'lsp', '--stdio'], { env: { PATH: process.env.PATH, ...env }, stdio: 'pipe' });
     const conn = createProtocolConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
     const client = new LspClient(child, conn);
     conn.listen();
     client.initializeResult = await conn.sendRequest(InitializeRequest.type, {
-      processId: process.pid, rootUri: null, capabilities: {}, workspaceFolders: null,
+      processId: process.pid, rootUri: null, capabilities: {}, workspaceFolders: null, initializationOptions,
     });
     await conn.sendNotification(InitializedNotification.type, {});
     return client;

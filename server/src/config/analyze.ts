@@ -14,6 +14,11 @@ export interface AnalyzeOptions {
   fileName?: string;
   /** Environment used to check `${env:NAME}`; defaults to `process.env`. */
   env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Looks up carrier names once the document is parsed (the list depends on the file's own
+   * endpoint and account); used instead of `carrierNames` when given.
+   */
+  carrierNamesFor?: (data: unknown) => readonly string[] | undefined;
 }
 
 export interface Analysis {
@@ -32,7 +37,11 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
     const ctx = {
       parsed,
       data: parsed.data,
-      options: { knownSecretNames: options.knownSecretNames, carrierNames: options.carrierNames, env: options.env ?? process.env },
+      options: {
+        knownSecretNames: options.knownSecretNames,
+        carrierNames: options.carrierNamesFor ? options.carrierNamesFor(parsed.data) : options.carrierNames,
+        env: options.env ?? process.env,
+      },
     };
     for (const rule of SEMANTIC_RULES) {
       try {
