@@ -92,6 +92,8 @@ function registerTestHooks(s: Services): vscode.Disposable[] {
     vscode.commands.registerCommand('dear.test.deleteSecret', async (name: string) => { await s.secrets.delete(name); return s.secrets.names(); }),
     vscode.commands.registerCommand('dear.test.serverInfo', async () => (await s.client()).sendRequest(ServerInfoRequest.type, {})),
     vscode.commands.registerCommand('dear.test.previewCurrentState', () => s.preview.current),
+    // Feeds one message through the host's webview-message path (validation included).
+    vscode.commands.registerCommand('dear.test.previewMessage', (raw: unknown) => s.preview.handleMessage(raw)),
   ];
 }
 

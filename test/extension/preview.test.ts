@@ -70,6 +70,20 @@ describe('preview, runs and output against the sandbox', function () {
     assert.match(api.restrictedModeRefusal(false, 'Import Now') ?? '', /disabled in Restricted Mode/);
   });
 
+  it('"Import these now" imports exactly the previewed subset; a malformed message is refused', async () => {
+    const state = await vscode.commands.executeCommand<{ orders: { orderNumber: string }[] }>('dear.test.previewCurrentState');
+    const subset = state.orders.slice(0, 2).map((o) => o.orderNumber);
+    assert.equal(subset.length, 2);
+    const rejected = await vscode.commands.executeCommand<boolean>('dear.test.previewMessage', { type: 'importThese', orderNumbers: subset.join(',') });
+    assert.equal(rejected, false);
+    assert.equal(sandbox.starshipitOrders().size, 0, 'nothing imported for a malformed message');
+    assert.match(await vscode.commands.executeCommand<string>('dear.test.outputText'), /Ignored a malformed message from the preview webview/);
+
+    const accepted = await vscode.commands.executeCommand<boolean>('dear.test.previewMessage', { type: 'importThese', orderNumbers: subset });
+    assert.equal(accepted, true);
+    assert.deepEqual([...sandbox.starshipitOrders().keys()].sort(), [...subset].sort());
+  });
+
   it('Import Now creates each eligible order exactly once; a second import creates none', async () => {
     const expected = sandbox.eligibleSales(STATUSES).map((s) => s.orderNumber).sort();
     const first = await vscode.commands.executeCommand<{ ok: boolean; orderNumbers: string[] }>('dear.importNow', settings.toString());

@@ -109,7 +109,7 @@ export class PreviewPanel implements vscode.Disposable {
       styleUri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'client', 'media', 'preview.css')).toString(),
     });
     const subs = [
-      webview.onDidReceiveMessage((m: unknown) => void this.receive(m)),
+      webview.onDidReceiveMessage((m: unknown) => void this.handleMessage(m)),
       panel.onDidDispose(() => {
         if (this.panel === panel) { this.panel = undefined; this.lastReport = undefined; }
         for (const s of subs) s.dispose();
@@ -128,20 +128,25 @@ export class PreviewPanel implements vscode.Disposable {
     void this.panel.webview.postMessage(message);
   }
 
-  private async receive(raw: unknown): Promise<void> {
+  /**
+   * Validates and acts on one message from the webview. Public so the `dear.test.previewMessage`
+   * hook can drive the same path; returns false for a rejected message.
+   */
+  async handleMessage(raw: unknown): Promise<boolean> {
     if (!isWebviewToHost(raw)) {
       this.actions.warn(`Ignored a malformed message from the preview webview (type ${typeof raw === 'object' && raw !== null && 'type' in raw ? String((raw as { type: unknown }).type).slice(0, 40) : typeof raw}).`);
-      return;
+      return false;
     }
     const m: WebviewToHost = raw;
     switch (m.type) {
-      case 'ready': this.post(true); return;
-      case 'rendered': this.lastReport = m.report; this.reports.fire(m.report); return;
-      case 'showOutput': this.actions.showOutput(); return;
-      case 'refresh': if (this.state) await this.actions.refresh(this.state); return;
-      case 'export': if (this.state) await this.actions.exportRows(this.state, m.format, m.orderNumbers); return;
-      case 'importThese': if (this.state) await this.actions.importThese(this.state, m.orderNumbers); return;
+      case 'ready': this.post(true); break;
+      case 'rendered': this.lastReport = m.report; this.reports.fire(m.report); break;
+      case 'showOutput': this.actions.showOutput(); break;
+      case 'refresh': if (this.state) await this.actions.refresh(this.state); break;
+      case 'export': if (this.state) await this.actions.exportRows(this.state, m.format, m.orderNumbers); break;
+      case 'importThese': if (this.state) await this.actions.importThese(this.state, m.orderNumbers); break;
     }
+    return true;
   }
 
   private title(state: PreviewState): string {
