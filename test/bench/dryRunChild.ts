@@ -1,0 +1,61 @@
+/**
+ * Child process of the 100k dry-run benchmark: runs one engine dry-run import against a sandbox
+ * in another process and reports its own peak RSS (getrusage maxRSS). Events are counted, never
+ * kept, as a front end that streams them would. Input: env DEAR_BENCH_DRYRUN (JSON).
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { runEngine } from '../../server/src/engine/index';
+import { benchSettings, credentialsLookup } from './settings';
+import type { SandboxCredentials } from '../../sandbox/src/api';
+
+export interface DryRunInput {
+  dearBaseUrl: string;
+  starshipitBaseUrl: string;
+  timeScale: number;
+  statuses: string[];
+  credentials: SandboxCredentials;
+}
+
+export interface DryRunOutput {
+  wallMs: number;
+  maxRssBytes: number;
+  orders: number;
+  skips: number;
+  attention: number;
+  dearCalls: number;
+  starshipitCalls: number;
+  throttled: number;
+}
+
+async function main(): Promise<void> {
+  const input = JSON.parse(process.env.DEAR_BENCH_DRYRUN ?? '') as DryRunInput;
+  const settings = benchSettings(input.dearBaseUrl, input.starshipitBaseUrl, { statuses: input.statuses, timeScale: input.timeScale });
+  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dear-bench-dry-'));
+  let orders = 0;
+  let skips = 0;
+  let attention = 0;
+  const t0 = performance.now();
+  const summary = await runEngine({
+    settings, configPath: path.join(stateDir, 'dear-starshipit.yaml'), stateDir, mode: 'import', dryRun: true,
+    secrets: credentialsLookup(input.credentials),
+    onEvent: (e) => {
+      if (e.type === 'order') orders++;
+      else if (e.type === 'skip') skips++;
+      else if (e.type === 'attention') attention++;
+    },
+  });
+  const out: DryRunOutput = {
+    wallMs: performance.now() - t0,
+    maxRssBytes: process.resourceUsage().maxRSS * 1024,
+    orders, skips, attention,
+    dearCalls: summary.calls.dear, starshipitCalls: summary.calls.starshipit, throttled: summary.throttled.dear,
+  };
+  process.stdout.write(`${JSON.stringify(out)}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`dry-run child: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.exitCode = 1;
+});

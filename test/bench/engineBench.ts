@@ -1,0 +1,227 @@
+/**
+ * Engine scenarios 1–4 of issue 7: our engine and the naive baseline, each against its own fresh
+ * in-process sandbox (same seed, same data, real HTTP on loopback), counted from the sandbox's
+ * call log.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { SummaryEvent } from '../../protocol/events';
+import type { DearSettings } from '../../protocol/settings';
+import type { Sandbox } from '../../sandbox/src/api';
+import { startSandbox } from '../../sandbox/src/index';
+import { runEngine, type RunOptions } from '../../server/src/engine/index';
+import { NaiveClient } from './naiveClient';
+import { quotaFigures, type QuotaFigures } from './quota';
+import { benchSettings, credentialsLookup } from './settings';
+
+export const TIME_SCALE = 100;
+export const DEAR_QUOTA = 60;
+export const DEAR_WINDOW_MS = 60_000 / TIME_SCALE;
+/** Selected statuses: every not-yet-shipped stage (≈ 58 % of the generated sales, see below). */
+export const IMPORT_STATUSES = ['ORDERED', 'BACKORDERED', 'PICKING', 'PICKED', 'PACKING', 'PACKED', 'SHIPPING'];
+/** Writeback needs packs authorised at import: PACKED and SHIPPING sales have them. */
+export const WRITEBACK_STATUSES = ['PACKED', 'SHIPPING'];
+const SEED = 7;
+
+export interface RunFigures {
+  client: 'ours' | 'naive';
+  wallMs: number;
+  dear: QuotaFigures;
+  starshipit: QuotaFigures;
+  /** Orders (import) or ship writes (writeback) that the sandbox holds afterwards. */
+  done: number;
+  expected: number;
+  lost: number;
+  duplicates: number;
+  needsAttention: number;
+  summary?: SummaryEvent;
+  errors: string[];
+}
+
+export interface ImportScenario {
+  sales: number;
+  selectedShare: number;
+  importableShare: number;
+  advancedShare: number;
+  foreignShare: number;
+  /** Cin7 slots per window left for us (60 minus the foreign share). */
+  quota: number;
+  ours: RunFigures;
+  naive: RunFigures;
+}
+
+export interface WritebackScenario {
+  labels: number;
+  ours: RunFigures;
+  naive: RunFigures;
+}
+
+function tempDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'dear-bench-'));
+}
+
+/** Give every selected sale a complete address: the goal measures call efficiency, not refusals. */
+function repairInvalidSales(sb: Sandbox, statuses: string[]): number {
+  const invalid = sb.eligibleSales(statuses, { includeInvalid: true }).filter((s) => !s.valid);
+  for (const s of invalid) {
+    sb.updateSale(s.saleId, (sale) => {
+      const a = (sale.ShippingAddress ?? {}) as Record<string, unknown>;
+      sale.ShippingAddress = { ...a, Line1: a.Line1 || '1 Bench Street', City: a.City || 'Sydney', Postcode: a.Postcode || '2000', Country: a.Country || 'Australia' };
+    });
+  }
+  return invalid.length;
+}
+
+/** Order numbers a correct import must create exactly once (selected, valid, not already shipped). */
+function importable(sb: Sandbox, statuses: string[]): Set<string> {
+  const out = new Set<string>();
+  for (const s of sb.eligibleSales(statuses)) {
+    if (sb.sale(s.saleId).CombinedShippingStatus !== 'SHIPPED') out.add(s.orderNumber);
+  }
+  return out;
+}
+
+async function withSandbox<T>(sales: number, fn: (sb: Sandbox) => Promise<T>): Promise<T> {
+  const sb = await startSandbox({ seed: SEED, sales, timeScale: TIME_SCALE });
+  try {
+    return await fn(sb);
+  } finally {
+    await sb.close();
+  }
+}
+
+async function engineRun(sb: Sandbox, settings: DearSettings, stateDir: string, mode: RunOptions['mode']): Promise<{ summary: SummaryEvent; wallMs: number; attention: string[] }> {
+  const attention: string[] = [];
+  const t0 = performance.now();
+  const summary = await runEngine({
+    settings, configPath: path.join(stateDir, 'dear-starshipit.yaml'), stateDir, mode, dryRun: false,
+    secrets: credentialsLookup(sb.credentials),
+    onEvent: (e) => {
+      if (e.type === 'attention' && attention.length < 5) attention.push(`${e.code}: ${e.reason}`);
+    },
+  });
+  return { summary, wallMs: performance.now() - t0, attention };
+}
+
+function orderCheck(sb: Sandbox, expected: Set<string>): { done: number; lost: number; duplicates: number } {
+  const orders = sb.starshipitOrders();
+  let lost = 0;
+  for (const n of expected) if (!orders.has(n)) lost++;
+  let duplicates = 0;
+  for (const list of orders.values()) if (list.length > 1) duplicates += list.length - 1;
+  return { done: orders.size, lost, duplicates };
+}
+
+async function importRun(client: 'ours' | 'naive', sales: number, foreign: number): Promise<{ figures: RunFigures; meta: Omit<ImportScenario, 'ours' | 'naive'> }> {
+  return withSandbox(sales, async (sb) => {
+    repairInvalidSales(sb, IMPORT_STATUSES);
+    const expected = importable(sb, IMPORT_STATUSES);
+    const selected = sb.eligibleSales(IMPORT_STATUSES);
+    const advanced = selected.filter((s) => s.type === 'Advanced Sale').length;
+    const quota = DEAR_QUOTA - Math.round(foreign * DEAR_QUOTA);
+    const meta = { sales, selectedShare: selected.length / sales, importableShare: expected.size / sales, advancedShare: advanced / Math.max(1, selected.length), foreignShare: foreign, quota };
+    const settings = benchSettings(sb.dearBaseUrl, sb.starshipitBaseUrl, { statuses: IMPORT_STATUSES, timeScale: TIME_SCALE });
+    if (foreign > 0) sb.setSwitch('dearForeignTraffic', foreign);
+    sb.clearCallLog();
+    let wallMs: number;
+    let summary: SummaryEvent | undefined;
+    let errors: string[];
+    let needsAttention: number;
+    if (client === 'ours') {
+      const r = await engineRun(sb, settings, tempDir(), 'import');
+      ({ wallMs, summary } = r);
+      errors = r.attention;
+      needsAttention = r.summary.needsAttention;
+    } else {
+      const naive = new NaiveClient(settings, sb.credentials, TIME_SCALE);
+      const t0 = performance.now();
+      await naive.importAll();
+      wallMs = performance.now() - t0;
+      errors = naive.stats.errors.slice(0, 5);
+      needsAttention = naive.stats.errors.length;
+    }
+    const log = sb.callLog();
+    const check = orderCheck(sb, expected);
+    return {
+      meta,
+      figures: {
+        client, wallMs, summary, errors, needsAttention,
+        dear: quotaFigures(log, 'dear', quota, DEAR_WINDOW_MS),
+        starshipit: quotaFigures(log, 'starshipit', 2, 1000 / TIME_SCALE),
+        done: check.done, expected: expected.size, lost: check.lost, duplicates: check.duplicates,
+      },
+    };
+  });
+}
+
+export async function importScenario(sales: number, foreign: number): Promise<ImportScenario> {
+  const ours = await importRun('ours', sales, foreign);
+  const naive = await importRun('naive', sales, foreign);
+  return { ...ours.meta, ours: ours.figures, naive: naive.figures };
+}
+
+/**
+ * Writeback of `labels` printed labels whose packs were authorised at import. Setup (not
+ * measured): import the PACKED/SHIPPING sales with the same client, print the labels in the
+ * sandbox. Measured: one writeback run, counted from the call log cleared just before it.
+ */
+async function writebackRun(client: 'ours' | 'naive', labels: number): Promise<RunFigures> {
+  // PACKED + SHIPPING are ≈ 15 % of generated sales; 8,500 sales give comfortably more than 1,000.
+  return withSandbox(Math.ceil(labels * 8.5), async (sb) => {
+    repairInvalidSales(sb, WRITEBACK_STATUSES);
+    const settings = benchSettings(sb.dearBaseUrl, sb.starshipitBaseUrl, { statuses: WRITEBACK_STATUSES, timeScale: TIME_SCALE });
+    const stateDir = tempDir();
+    const naive = new NaiveClient(settings, sb.credentials, TIME_SCALE);
+    const setupStart = new Date(Date.now() - 60_000).toISOString();
+    if (client === 'ours') await engineRun(sb, settings, stateDir, 'import');
+    else await naive.importAll();
+    const orderNumbers = [...sb.starshipitOrders().keys()].sort().slice(0, labels);
+    if (orderNumbers.length < labels) throw new Error(`writeback setup: only ${orderNumbers.length} orders imported, ${labels} labels wanted`);
+    const printed = new Map<string, string[]>();
+    for (const orderNumber of orderNumbers) printed.set(orderNumber, sb.printLabel({ orderNumber, carrier: 'AusPost' }).trackingNumbers);
+    sb.clearCallLog();
+
+    let wallMs: number;
+    let summary: SummaryEvent | undefined;
+    let errors: string[];
+    let needsAttention: number;
+    if (client === 'ours') {
+      const r = await engineRun(sb, settings, stateDir, 'writeback');
+      ({ wallMs, summary } = r);
+      errors = r.attention;
+      needsAttention = r.summary.needsAttention;
+    } else {
+      naive.stats.errors.length = 0;
+      const t0 = performance.now();
+      await naive.writebackAll(setupStart);
+      wallMs = performance.now() - t0;
+      errors = naive.stats.errors.slice(0, 5);
+      needsAttention = naive.stats.errors.length;
+    }
+    const log = sb.callLog();
+    // Ground truth: every printed label's tracking numbers on an authorised Cin7 shipment, written once.
+    const shipments = [...sb.dearShipments({ changedOnly: true }).values()];
+    let done = 0;
+    let duplicates = 0;
+    for (const [orderNumber, tracking] of printed) {
+      const ship = shipments.find((s) => s.orderNumber === orderNumber && s.writes > 0);
+      if (!ship) continue;
+      const text = JSON.stringify(ship.lines);
+      if (ship.status === 'AUTHORISED' && tracking.every((t) => text.includes(t))) done++;
+      if (ship.writes > 1) duplicates += ship.writes - 1;
+    }
+    return {
+      client, wallMs, summary, errors, needsAttention,
+      dear: quotaFigures(log, 'dear', DEAR_QUOTA, DEAR_WINDOW_MS),
+      starshipit: quotaFigures(log, 'starshipit', 2, 1000 / TIME_SCALE),
+      done, expected: labels, lost: labels - done, duplicates,
+    };
+  });
+}
+
+export async function writebackScenario(labels: number): Promise<WritebackScenario> {
+  const ours = await writebackRun('ours', labels);
+  const naive = await writebackRun('naive', labels);
+  return { labels, ours, naive };
+}
