@@ -71,6 +71,12 @@ const defaultSettings: Record<string, unknown> = {
   'extensions.autoUpdate': false,
   'extensions.ignoreRecommendations': true,
   'git.enabled': false,
+  // Edits stay in the editor until a test saves them (code-server would otherwise save after a delay).
+  'files.autoSave': 'off',
+  // Typed text lands exactly as typed (no auto-inserted closing quotes/brackets).
+  'editor.autoClosingQuotes': 'never',
+  'editor.autoClosingBrackets': 'never',
+  'editor.autoSurround': 'never',
   'chat.commandCenter.enabled': false,
   'workbench.colorTheme': 'Default Dark Modern',
   // Restricted Mode test: open untrusted without the modal trust prompt in front of everything.
