@@ -34,7 +34,7 @@ class LiveCounts {
     const parts = [];
     if (mode !== 'writeback') parts.push(`${this.created} created`);
     if (mode !== 'import') parts.push(`${this.writtenBack} written back`);
-    parts.push(`${this.skipped} skipped`, `${this.attention} need attention`);
+    parts.push(`${this.skipped} skipped`, `${this.attention} needing attention`);
     return `${parts.join(' · ')}${this.phase ? ` — ${this.phase}` : ''}`;
   }
 }

@@ -50,7 +50,7 @@ export class StatusItem implements vscode.Disposable {
       default: return;
     }
     this.item.tooltip = `${modeTitle(this.mode, this.dryRun)}: ${this.counts.created} order(s), ${this.counts.skipped} skipped, ` +
-      `${this.counts.writtenBack} writeback(s), ${this.counts.attention} need attention`;
+      `${this.counts.writtenBack} writeback(s), ${this.counts.attention} needing attention`;
   }
 
   finish(summary: SummaryEvent | null, error?: string): void {
@@ -62,7 +62,7 @@ export class StatusItem implements vscode.Disposable {
     }
     const attention = summary.needsAttention;
     const done = summary.mode === 'writeback' ? `${summary.writtenBack} written back` : `${summary.created + summary.alreadyPresent} ${summary.dryRun ? 'to create' : 'created'}`;
-    this.item.text = `${attention ? '$(warning)' : summary.cancelled ? '$(circle-slash)' : '$(check)'} Dear: ${done}${attention ? `, ${attention} need attention` : ''}`;
+    this.item.text = `${attention ? '$(warning)' : summary.cancelled ? '$(circle-slash)' : '$(check)'} Dear: ${done}${attention ? `, ${attention} needing attention` : ''}`;
     this.item.tooltip = `${modeTitle(summary.mode, summary.dryRun)} at ${new Date().toLocaleTimeString()}\n${formatSummary(summary)}`;
     this.item.backgroundColor = attention ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
   }

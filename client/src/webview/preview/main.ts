@@ -53,11 +53,11 @@ function button(label: string, onClick: () => void, attrs: Record<string, string
   return b;
 }
 
-function table(headers: string[], rows: (string | Node)[][], attrs: Record<string, string> = {}): HTMLTableElement {
+function table(headers: string[], rows: (string | Node)[][], attrs: Record<string, string> = {}): HTMLElement {
   const head = el('tr', {}, ...headers.map((h) => el('th', { scope: 'col' }, h)));
   const body = el('tbody');
   for (const r of rows) body.append(el('tr', {}, ...r.map((c) => el('td', {}, c))));
-  return el('table', attrs, el('thead', {}, head), body);
+  return el('div', { class: 'table-wrap' }, el('table', attrs, el('thead', {}, head), body));
 }
 
 function section(title: string, count: number, content: Node, id: string): HTMLElement {
@@ -131,7 +131,7 @@ function header(state: PreviewState): HTMLElement {
   const meta = `${state.fileLabel} · dry run · ${new Date(state.generatedAt).toLocaleString()}`;
   const s = state.summary;
   const summary = s
-    ? `${s.created} order(s) to create, ${s.writtenBack} writeback(s), ${s.skipped} skipped, ${s.needsAttention} need attention${s.updated ? `, ${s.updated} update(s)` : ''}${s.withdrawn ? `, ${s.withdrawn} withdrawal(s)` : ''}. ` +
+    ? `${s.created} order(s) to create, ${s.writtenBack} writeback(s), ${s.skipped} skipped, ${s.needsAttention} needing attention${s.updated ? `, ${s.updated} update(s)` : ''}${s.withdrawn ? `, ${s.withdrawn} withdrawal(s)` : ''}. ` +
       `A live run needs about ${s.estimatedDearCalls} Cin7 Core call(s), ~${Math.ceil(s.estimatedSeconds)} s.${s.cancelled ? ' (The dry run was cancelled; the lists are partial.)' : ''}`
     : '';
   return el('header', {},
@@ -212,7 +212,8 @@ function ordersTable(orders: PreviewOrderRow[], state: PreviewState): Node {
       body.append(el('tr', { class: 'warning-row' }, el('td', { colspan: String(COLUMNS.length) }, `⚠ ${row.warnings.join(' · ')}`)));
     }
   }
-  return el('table', { id: 'ordersTable' }, el('thead', {}, headRow), body);
+  // Wide tables scroll sideways inside their own box instead of squeezing every column.
+  return el('div', { class: 'table-wrap' }, el('table', { id: 'ordersTable', class: 'wide' }, el('thead', {}, headRow), body));
 }
 
 function writebacksTable(state: PreviewState): Node {
