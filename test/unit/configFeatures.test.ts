@@ -115,6 +115,11 @@ describe('config core: language features', () => {
       assert.ok(value(h).includes('`dispatched`: Only once the order is dispatched'), value(h));
     });
 
+    it('names list-entry settings with [] in the title', () => {
+      const h = getHover(parsed, { line: 11, character: 9 });
+      assert.ok(value(h).startsWith('**writeback.courierMappings[].courier**'), value(h));
+    });
+
     it('names the carrier behind a courier code', () => {
       const h = getHover(parsed, { line: 11, character: 18 });
       assert.ok(value(h).includes('`Fastways`: Aramex'), value(h));

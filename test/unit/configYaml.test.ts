@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import * as fc from 'fast-check';
 import { analyze } from '../../server/src/config';
 import { MAX_DOCUMENT_LENGTH } from '../../server/src/config/document';
 import { VALID, applyFix, assertRangesInside, diagnose, fixesOf, verifyDiagnostic } from './configHelpers';
@@ -72,6 +73,15 @@ describe('config core: YAML syntax and hostile input', () => {
   it('CRLF line endings give the same positions', () => {
     const text = VALID.replace('dear:\n', 'dear:\n  pageSize: 5000\n').replace(/\n/g, '\r\n');
     verifyDiagnostic(diagnose(text), { code: 'out-of-range', range: [1, 12, 1, 16], severity: ERROR });
+  });
+
+  it('property: any YAML-ish text gives diagnostics inside the document, never an exception', () => {
+    const token = fc.constantFrom('dear:', 'import:', 'statuses:', 'writeback:', 'courierMappings:', '  ', '- ', ': ', '[', ']', '{', '}',
+      '"', "'", '&a ', '*a', '#', '\n', '\r\n', '\t', 'x', 'yes', '0123', '${secret:A}', '? ', '|', '>', ',', '---', '\u00e9', '\ud83d\ude00');
+    fc.assert(fc.property(fc.array(token, { maxLength: 60 }), (tokens) => {
+      const text = tokens.join('');
+      assertRangesInside(text, analyze(text, { env: {} }).diagnostics);
+    }), { numRuns: 300, seed: 42 });
   });
 
   it('random garbage never throws and keeps ranges inside the document', () => {

@@ -9,7 +9,7 @@ import {
 import { DEFAULT_CARRIER, DEFAULT_DEAR_BASE_URL, DEFAULT_DEAR_V1_BASE_URL, DEFAULT_STARSHIPIT_BASE_URL } from '../../../protocol/settings';
 import { containerPath, lineInfo, siblingKeys } from './lineContext';
 import { describe, expandAnyOf, schemasAt, KNOWN_COURIERS, type JsonSchema } from './schema';
-import { pathToString, type SettingsPath } from './types';
+import { settingName, type SettingsPath } from './types';
 import { asYamlScalar } from './fixes';
 
 export interface CompletionOptions {
@@ -129,7 +129,7 @@ function keyItems(path: SettingsPath, present: Set<string>, position: Position, 
       items.push({
         label: key,
         kind: child.properties ? CompletionItemKind.Module : CompletionItemKind.Property,
-        detail: `${pathToString([...path, key].filter((p) => typeof p === 'string'))}${required.has(key) ? ' (required)' : ''}`,
+        detail: `${settingName([...path, key])}${required.has(key) ? ' (required)' : ''}`,
         documentation: { kind: MarkupKind.Markdown, value: describe(child) },
         insertTextFormat: InsertTextFormat.Snippet,
         textEdit: { range: { start: { line: position.line, character: startChar }, end: position }, newText: keySnippet(key, child) },

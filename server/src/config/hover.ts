@@ -4,19 +4,18 @@ import { CREDENTIAL_REF, DEFAULT_DEAR_BASE_URL } from '../../../protocol/setting
 import { hitAt } from './astWalk';
 import { nodeRange, type ParsedSettings } from './document';
 import { describe, expandAnyOf, schemasAt } from './schema';
-import { pathToString } from './types';
+import { settingName } from './types';
 import { isScalar } from 'yaml';
 
 export function getHover(parsed: ParsedSettings, position: Position): Hover | null {
   if (!parsed.doc) return null;
   const hit = hitAt(parsed.doc.contents, parsed.pos.offsetAt(position));
   if (!hit) return null;
-  const path = hit.onKey ? hit.path : hit.path;
+  const path = hit.path;
   const schemas = schemasAt(path);
   const s = schemas[0];
   if (!s) return null;
-  const named = path.filter((p) => typeof p === 'string');
-  const parts = [`**${pathToString(named)}**`, describe(s)];
+  const parts = [`**${settingName(path)}**`, describe(s)];
   if (!hit.onKey && isScalar(hit.node)) {
     const value = hit.node.value;
     for (const b of expandAnyOf(s)) {

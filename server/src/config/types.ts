@@ -40,3 +40,8 @@ export type SettingsPath = (string | number)[];
 export function pathToString(path: readonly (string | number)[]): string {
   return path.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
 }
+
+/** Name of a setting as the reference writes it: list indexes become `[]` (`writeback.courierMappings[].courier`). */
+export function settingName(path: readonly (string | number)[]): string {
+  return path.map((s, i) => (typeof s === 'number' ? '[]' : i === 0 ? s : `.${s}`)).join('');
+}
