@@ -95,4 +95,28 @@ describe('engine: SIGKILL at every instrumented point, then exactly once', funct
       });
     }
   }
+
+  it('a label printed on an order whose create outcome was unknown is still written back', async () => {
+    const box = (sb = await startSandbox({ sales: 20, timeScale: TIME_SCALE, seed: 19 }));
+    const expected = expectedOrders(box);
+    const dir = tempDir();
+    const config = writeConfig(box, dir, 'writeback:\n  autoPickPack: true\n');
+    // Killed right after Starshipit answered the first create: the journal only has the intent.
+    const crashed = await runCli(['import', '--config', config, '--json'], { env: cliEnv(box, { DEAR_STARSHIPIT_CRASH_AT: 'after-starshipit-create:1' }) });
+    assert.equal(crashed.signal, 'SIGKILL');
+    const [orderNumber] = [...box.starshipitOrders().keys()];
+    const sale = box.eligibleSales(STATUSES).find((e) => e.orderNumber === orderNumber)!;
+    const f = (box.sale(sale.saleId) as { Fulfilments: { TaskID: string }[] }).Fulfilments[0];
+    box.printLabel({ orderNumber, carrier: 'AusPost' });
+    // Writeback alone (no import to reconcile first) must not let the cursor pass this label.
+    const wb = await runCli(['writeback', '--config', config, '--json'], { env: cliEnv(box) });
+    const ship = box.dearShipments({ changedOnly: true }).get(f.TaskID);
+    assert.equal(wb.code, 0, wb.stderr);
+    assert.equal(ship?.status, 'AUTHORISED');
+    assert.equal(ship?.writes, 1);
+    assert.match(wb.stdout, /"alreadyPresent":1/, 'the intent was settled from the shipped list');
+    const again = await runCli(['sync', '--config', config, '--json'], { env: cliEnv(box) });
+    assert.ok(again.code === 0 || again.code === 1, again.stderr);
+    assertOrdersExactlyOnce(box, expected);
+  });
 });

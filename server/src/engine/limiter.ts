@@ -119,7 +119,7 @@ export class SlidingLogLimiter implements Limiter {
       const waitMs = waitUntil > 0 ? waitUntil - now : undefined;
       if (waitMs !== undefined) this.o.onWait?.(waitMs);
       const started = this.now();
-      await new Promise<void>((resolve, reject) => {
+      await new Promise<void>((resolve) => {
         let timer: NodeJS.Timeout | undefined;
         const done = (): void => {
           if (timer) clearTimeout(timer);
@@ -129,7 +129,6 @@ export class SlidingLogLimiter implements Limiter {
         this.wake.push(done);
         if (waitMs !== undefined) timer = setTimeout(done, waitMs);
         signal?.addEventListener('abort', done, { once: true });
-        void reject;
       });
       this.waitedMs += this.now() - started;
     }

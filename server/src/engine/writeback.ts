@@ -62,11 +62,14 @@ export async function runWriteback(ctx: RunContext, opts: { retryOnly: boolean }
 
 async function poll(ctx: RunContext, dryOutbox: Map<string, WritebackState>): Promise<void> {
   const st = ctx.journal.state;
-  let anyCreated = false;
-  for (const o of st.orders.values()) if (o.state === 'created') { anyCreated = true; break; }
-  if (!anyCreated) return; // nothing imported yet: nothing of ours can have a label
+  // Nothing imported (or attempted) yet: nothing of ours can have a label.
+  if (st.orders.size === 0) return;
   const pollStart = new Date().toISOString();
-  const cursor = st.cursors.starshipit ?? st.firstCreatedAt ?? pollStart;
+  let cursor = st.cursors.starshipit;
+  if (!cursor) {
+    cursor = pollStart;
+    for (const o of st.orders.values()) if (o.at < cursor) cursor = o.at;
+  }
   const since = new Date(Date.parse(cursor) - STARSHIPIT_CURSOR_OVERLAP_MS).toISOString();
   let page = 1;
   for (;;) {
@@ -91,7 +94,13 @@ function sameTracking(a: Tracking[] | undefined, b: Tracking[]): boolean {
 function consider(ctx: RunContext, o: Row, dryOutbox: Map<string, WritebackState>): void {
   const orderNumber = str(o.order_number);
   const ours = ctx.journal.state.orders.get(orderNumber);
-  if (!ours || ours.state !== 'created') return; // not imported by this engine
+  if (!ours) return; // not imported by this engine
+  if (ours.state === 'intent' && !ctx.dryRun) {
+    // Our create's outcome was unknown, and here is the order with a label: it exists. Record it
+    // now, or the cursor would move past this label before the import reconciles the intent.
+    record(ctx, { t: 'created', orderNumber, saleId: ours.saleId, taskId: ours.taskId, orderId: typeof o.order_id === 'number' ? o.order_id : undefined, outcome: 'alreadyPresent', at: new Date().toISOString() });
+    ctx.counters.alreadyPresent++;
+  }
   const status = str(o.status).toLowerCase();
   const wanted = ctx.settings.writeback.when === 'dispatched' ? DISPATCHED : LABELLED;
   if (!wanted.has(status)) return;
