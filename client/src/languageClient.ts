@@ -23,7 +23,9 @@ export async function startLanguageClient(context: vscode.ExtensionContext, secr
     },
     outputChannel: vscode.window.createOutputChannel('Dear Language Server', { log: true }),
     revealOutputChannelOn: RevealOutputChannelOn.Never,
-    initializationOptions: { trusted: vscode.workspace.isTrusted },
+    // Known before the first document is validated: trust (network features off in Restricted Mode)
+    // and the stored secret names (no "not stored" warnings flashing at start).
+    initializationOptions: { trusted: vscode.workspace.isTrusted, secretNames: secrets.names() },
   };
   const client = new LanguageClient('dear', 'Dear Starshipit language server', serverOptions, clientOptions);
 

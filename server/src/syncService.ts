@@ -28,6 +28,16 @@ import { startSandbox, type Sandbox } from '../../sandbox/src/index';
 let clientTrust: boolean | undefined;
 
 /**
+ * Reads the trust state the VS Code client sends in `initializationOptions.trusted`, so network
+ * features are off in Restricted Mode from the very first document (before WorkspaceTrustNotification
+ * arrives). Call from the server's onInitialize handler.
+ */
+export function applyInitializationOptions(initializationOptions: unknown): void {
+  const trusted = (initializationOptions as { trusted?: unknown } | null | undefined)?.trusted;
+  if (typeof trusted === 'boolean') clientTrust = trusted;
+}
+
+/**
  * Whether network features (carrier completion, runs) may run: false only when the client said the
  * workspace is untrusted. Clients that never say (other editors) are treated as trusted.
  */

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { contentSecurityPolicy, newNonce, previewHtml } from '../../client/src/preview/previewHtml';
 import { NETWORK_COMMANDS, restrictedModeRefusal } from '../../client/src/trust';
-import { scrub, trustRefusal } from '../../server/src/syncService';
+import { applyInitializationOptions, networkAllowed, scrub, trustRefusal } from '../../server/src/syncService';
 
 describe('Restricted Mode guards', () => {
   it('client guard: refuses untrusted with a clear reason, allows trusted', () => {
@@ -41,5 +41,16 @@ describe('preview HTML shell', () => {
     assert.equal(scripts.length, 1);
     assert.ok(scripts[0].includes(`nonce="${a}"`));
     assert.ok(!/<style/.test(html));
+  });
+});
+
+describe('server trust from initializationOptions', () => {
+  it('an untrusted client is known before any notification', () => {
+    applyInitializationOptions({ trusted: false });
+    assert.equal(networkAllowed(), false);
+    applyInitializationOptions({ other: 1 });
+    assert.equal(networkAllowed(), false, 'options without the flag change nothing');
+    applyInitializationOptions({ trusted: true });
+    assert.equal(networkAllowed(), true);
   });
 });
