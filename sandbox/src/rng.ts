@@ -64,6 +64,24 @@ export function rngFor(seed: number, ...parts: number[]): Rng {
  * from the seed, so ids differ between seeds.
  */
 export function encodeGuid(seed: number, kind: string, index: number, sub = 0): string {
+  // Products, locations and customers repeat on every generated sale: memoise those (bounded).
+  if (MEMO_KINDS.has(kind)) {
+    const key = `${seed}|${kind}|${index}|${sub}`;
+    let v = memo.get(key);
+    if (v === undefined) {
+      if (memo.size > 50_000) memo.clear();
+      v = rawGuid(seed, kind, index, sub);
+      memo.set(key, v);
+    }
+    return v;
+  }
+  return rawGuid(seed, kind, index, sub);
+}
+
+const memo = new Map<string, string>();
+const MEMO_KINDS = new Set(['b0d1', '10ca', 'c057']);
+
+function rawGuid(seed: number, kind: string, index: number, sub: number): string {
   const h = hash32(seed, index, sub, parseInt(kind, 16));
   const h2 = hash32(h, 7);
   const a = h.toString(16).padStart(8, '0');

@@ -6,8 +6,16 @@
 
 /** Cin7 date-only form: `2017-09-29T00:00:00` (no zone). */
 export function dearDate(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10) + 'T00:00:00';
+  const day = Math.floor(ms / 86_400_000);
+  let v = dayCache.get(day);
+  if (v === undefined) {
+    if (dayCache.size > 10_000) dayCache.clear();
+    v = new Date(day * 86_400_000).toISOString().slice(0, 10) + 'T00:00:00';
+    dayCache.set(day, v);
+  }
+  return v;
 }
+const dayCache = new Map<number, string>();
 
 /** Cin7 timestamp form: `2017-09-29T03:03:13.913Z`, trailing zeros of the fraction trimmed (`.75Z`, or none). */
 export function dearTimestamp(ms: number): string {
