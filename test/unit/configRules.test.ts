@@ -165,6 +165,18 @@ describe('config core: semantic rules', () => {
     assert.deepEqual(diagnose(withLines('dear', 'baseUrl: http://127.0.0.1:4780/ExternalApi/v2/', 'rateLimit: {calls: 600, perSeconds: 6}')), []);
   });
 
+  it('# dear-starshipit-disable-next-line hides warnings (all, or listed codes) but never errors', () => {
+    const text = VALID
+      .replace('  apiKey: ${secret:DEAR_API_KEY}', '  # dear-starshipit-disable-next-line plain-text-secret\n  apiKey: k1')
+      .replace('  apiKey: ${secret:STARSHIPIT_API_KEY}', '  # dear-starshipit-disable-next-line unusual-status\n  apiKey: k2')
+      .replace('  subscriptionKey: ${secret:STARSHIPIT_SUBSCRIPTION_KEY}', '  # dear-starshipit-disable-next-line\n  subscriptionKey: 0123');
+    const diags = diagnose(text);
+    verifyOnly(diags, [
+      { code: 'plain-text-secret', range: [6, 10, 6, 12], severity: WARNING },
+      { code: 'unquoted-string', range: [8, 19, 8, 23], severity: ERROR },
+    ]);
+  });
+
   it('a fractional perSeconds is accepted', () => {
     const { settings, diagnostics } = analyzeSettings(withLines('starshipit', 'rateLimit: {calls: 2, perSeconds: 0.05}', 'baseUrl: http://127.0.0.1:4781'), { env: {} } as never);
     assert.deepEqual(diagnostics, []);

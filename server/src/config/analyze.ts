@@ -52,7 +52,31 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
       }
     }
   }
-  diagnostics.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character || a.severity - b.severity);
-  const ok = !diagnostics.some((d) => d.severity === ERROR);
-  return { settings: ok ? applyDefaults(parsed.data) : undefined, diagnostics, parsed };
+  const kept = applySuppressions(parsed, diagnostics);
+  kept.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character || a.severity - b.severity);
+  const ok = !kept.some((d) => d.severity === ERROR);
+  return { settings: ok ? applyDefaults(parsed.data) : undefined, diagnostics: kept, parsed };
+}
+
+export const DISABLE_COMMENT = 'dear-starshipit-disable-next-line';
+
+/**
+ * `# dear-starshipit-disable-next-line [code, …]` hides warnings, information and hints on the next
+ * line (all of them, or only the listed codes). Errors are never hidden: they keep a file from running.
+ */
+function applySuppressions(parsed: ParsedSettings, diagnostics: ConfigDiagnostic[]): ConfigDiagnostic[] {
+  if (!parsed.text.includes(DISABLE_COMMENT)) return diagnostics;
+  const rules = new Map<number, Set<string> | 'all'>();
+  const re = new RegExp(`^\\s*#\\s*${DISABLE_COMMENT}\\b(.*)$`);
+  for (let line = 0; line < parsed.pos.lineCount - 1; line++) {
+    const m = re.exec(parsed.pos.lineText(line));
+    if (!m) continue;
+    const codes = m[1].split(/[\s,]+/).filter(Boolean);
+    rules.set(line + 1, codes.length ? new Set(codes) : 'all');
+  }
+  return diagnostics.filter((d) => {
+    if (d.severity === ERROR) return true;
+    const rule = rules.get(d.range.start.line);
+    return !(rule === 'all' || rule?.has(d.code));
+  });
 }
