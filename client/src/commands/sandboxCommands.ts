@@ -40,12 +40,15 @@ export function registerSandboxCommands(s: Services): vscode.Disposable[] {
     const opts: SandboxCommandOptions = typeof arg === 'object' && arg !== null && !(arg instanceof vscode.Uri) ? (arg as SandboxCommandOptions) : {};
     const cfg = vscode.workspace.getConfiguration('dear.sandbox');
     const timeScale = cfg.get<number>('timeScale', 10);
+    const sales = cfg.get<number>('sales', 40);
+    const seed = cfg.get<number>('seed', 1);
+    // One state file per data set: the sandbox refuses a file written for another seed/size.
     const stateFile = cfg.get<boolean>('persist', true)
-      ? vscode.Uri.joinPath(s.context.globalStorageUri, 'sandbox-state.json').fsPath
+      ? vscode.Uri.joinPath(s.context.globalStorageUri, `sandbox-state-seed${seed}-sales${sales}.json`).fsPath
       : undefined;
     if (stateFile) await vscode.workspace.fs.createDirectory(s.context.globalStorageUri);
     const client = await s.client();
-    const sb = await client.sendRequest(StartSandboxRequest.type, { timeScale, sales: cfg.get<number>('sales', 40), seed: cfg.get<number>('seed', 1), stateFile });
+    const sb = await client.sendRequest(StartSandboxRequest.type, { timeScale, sales, seed, stateFile });
     await vscode.commands.executeCommand('setContext', 'dear.sandboxRunning', true);
     await s.secrets.store(SANDBOX_SECRET_NAMES.dearAccountId, sb.credentials.dearAccountId);
     await s.secrets.store(SANDBOX_SECRET_NAMES.dearApiKey, sb.credentials.dearApiKey);
