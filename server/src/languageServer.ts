@@ -141,7 +141,7 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
     return {
       capabilities: {
         textDocumentSync: TextDocumentSyncKind.Incremental,
-        completionProvider: { triggerCharacters: [':', ' ', '-', '[', ','], resolveProvider: false },
+        completionProvider: { triggerCharacters: [':', ' ', '[', ','], resolveProvider: false },
         hoverProvider: true,
         documentSymbolProvider: true,
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
@@ -173,6 +173,8 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
     const analysis = analysisFor(doc);
     const ck = carrierKey(analysis.parsed.data);
     const line = text.split(/\r?\n/)[params.position.line] ?? '';
+    // A space typed while indenting is not a request for suggestions.
+    if (params.context?.triggerCharacter === ' ' && /^\s*$/.test(line.slice(0, params.position.character))) return [];
     if (/\b(carrier|defaultCarrier)\s*:/.test(line)) refreshCarriers(analysis);
     return getCompletions(text, params.position, {
       carrierNames: ck ? carriers.names(ck.key) : undefined,

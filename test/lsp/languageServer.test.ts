@@ -61,6 +61,11 @@ describe('language server over stdio (dear-starshipit lsp --stdio)', function ()
     const completion = items(await client.conn.sendRequest(CompletionRequest.type, { textDocument: { uri }, position: { line: 1, character: 10 } }));
     assert.deepEqual(completion.map((i) => i.label), ['sales', 'fulfilments']);
 
+    const indenting = await client.conn.sendRequest(CompletionRequest.type, {
+      textDocument: { uri }, position: { line: 1, character: 2 }, context: { triggerKind: 2, triggerCharacter: ' ' },
+    });
+    assert.deepEqual(items(indenting), [], 'typing indentation does not pop up suggestions');
+
     const hover = await client.conn.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line: 1, character: 3 } });
     assert.ok((hover?.contents as MarkupContent).value.includes('**import.source**'));
 

@@ -69,6 +69,11 @@ describe('config core: schema validation', () => {
     assert.equal(analyzeSettings(text).settings, undefined, 'no settings while an error exists');
   });
 
+  it('says which section an unknown key belongs to', () => {
+    verifyOnly(diagnose(VALID.replace('starshipit:\n', 'starshipit:\n  pageSize: 5\n')),
+      [{ code: 'unknown-key', range: [4, 2, 4, 10], severity: ERROR, message: '"pageSize" is a setting of "dear".' }]);
+  });
+
   it('flags a missing key on the parent key and the fix inserts it', () => {
     const text = VALID.replace('  apiKey: ${secret:DEAR_API_KEY}\n', '');
     const diags = diagnose(text);

@@ -167,7 +167,10 @@ function toDiagnostic(parsed: ParsedSettings, e: CollapsedError, data: unknown):
       const suggestions = didYouMean(key, allowed);
       const range = keyRange(parsed, [...path, key]);
       const where = path.length ? `in "${pathToString(path)}"` : 'at the top level';
-      const hint = suggestions.length ? ` Did you mean "${suggestions[0]}"?` : ` Allowed: ${quoteList(allowed, 12)}.`;
+      const elsewhere = Object.entries(SETTINGS_SCHEMA.properties ?? {})
+        .find(([section, sec]) => section !== path[0] && resolve(sec)?.properties?.[key] !== undefined)?.[0];
+      const hint = suggestions.length ? ` Did you mean "${suggestions[0]}"?`
+        : elsewhere ? ` "${key}" is a setting of "${elsewhere}".` : ` Allowed: ${quoteList(allowed, 12)}.`;
       return d('unknown-key', range, `Unknown setting "${key}" ${where}.${hint}`,
         suggestions.map((s, i) => replaceFix(`Change to "${s}"`, range, s, i === 0)));
     }
