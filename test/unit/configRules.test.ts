@@ -49,8 +49,10 @@ describe('config core: semantic rules', () => {
     });
 
     it('mapping to the default carrier is information (it changes nothing), counted when repeated', () => {
-      const diags = diagnose(mappings(['AusPost', 'DEFAULT Carrier'], ['TNT', 'DEFAULT Carrier']));
-      verifyDiagnostic(diags, { code: 'mapping-to-default-carrier', range: [11, 15, 11, 30], severity: INFORMATION });
+      const text = mappings(['AusPost', 'DEFAULT Carrier'], ['TNT', 'DEFAULT Carrier']);
+      const diags = diagnose(text);
+      const d = verifyDiagnostic(diags, { code: 'mapping-to-default-carrier', range: [11, 15, 11, 30], severity: INFORMATION });
+      assert.equal(applyFix(text, fixesOf(d)[0]), mappings(['TNT', 'DEFAULT Carrier']));
       verifyDiagnostic(diags, { code: 'mapping-to-default-carrier', range: [13, 15, 13, 30], severity: INFORMATION, message: '2 mappings' });
     });
 
