@@ -43,6 +43,23 @@ describe('engine: journal and lock', () => {
     c.close();
   });
 
+  it('group-commits concurrent durable appends in file order', async () => {
+    const dir = tempDir();
+    const j = Journal.open(dir);
+    await Promise.all(Array.from({ length: 50 }, (_, i) => j.appendDurable({ t: 'intent', orderNumber: `SO-${i}`, saleId: `s${i}`, at })));
+    await j.appendDurable({ t: 'created', orderNumber: 'SO-7', saleId: 's7', outcome: 'created', at });
+    await j.drain();
+    j.close();
+    const k = Journal.open(dir);
+    assert.equal(k.state.orders.size, 50);
+    assert.equal(k.state.orders.get('SO-7')?.state, 'created');
+    assert.equal(k.state.orders.get('SO-49')?.state, 'intent');
+    const lines = fs.readFileSync(path.join(dir, JOURNAL_FILE), 'utf8').trim().split('\n');
+    assert.match(lines[0], /"SO-0"/);
+    assert.match(lines[49], /"SO-49"/);
+    k.close();
+  });
+
   it('detects a torn last record, drops it and keeps appending after it', () => {
     const dir = tempDir();
     const j = Journal.open(dir);

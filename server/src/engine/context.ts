@@ -5,6 +5,7 @@ import type { DearClient } from './dearClient';
 import type { StarshipitClient } from './starshipitClient';
 import type { Journal, JournalRecord } from './journal';
 import type { ApiRunner } from './apiRunner';
+import { CancelledError } from './sleep';
 
 export interface Counters {
   created: number;
@@ -32,19 +33,19 @@ export interface RunContext {
   emit: (e: EngineEvent) => void;
 }
 
-/** Journal a record unless this is a dry run (a dry run writes nothing anywhere). */
-export function record(ctx: RunContext, r: JournalRecord): void {
-  if (!ctx.dryRun) ctx.journal.append(r);
+/** Journal a record durably unless this is a dry run (a dry run writes nothing anywhere). */
+export async function record(ctx: RunContext, r: JournalRecord): Promise<void> {
+  if (!ctx.dryRun) await ctx.journal.appendDurable(r);
 }
 
-export function attention(ctx: RunContext, a: Omit<AttentionEvent, 'type'> & { kind: 'import' | 'writeback'; key: string; saleUpdated?: string }): void {
+export async function attention(ctx: RunContext, a: Omit<AttentionEvent, 'type'> & { kind: 'import' | 'writeback'; key: string; saleUpdated?: string }): Promise<void> {
   ctx.counters.needsAttention++;
   ctx.emit({ type: 'attention', orderNumber: a.orderNumber, saleId: a.saleId, taskId: a.taskId, code: a.code, reason: a.reason, retryable: a.retryable });
-  record(ctx, { t: 'attention', key: a.key, kind: a.kind, orderNumber: a.orderNumber, saleId: a.saleId, taskId: a.taskId, code: a.code, reason: a.reason, retryable: a.retryable, at: new Date().toISOString(), ...(a.saleUpdated ? { saleUpdated: a.saleUpdated } : {}) });
+  await record(ctx, { t: 'attention', key: a.key, kind: a.kind, orderNumber: a.orderNumber, saleId: a.saleId, taskId: a.taskId, code: a.code, reason: a.reason, retryable: a.retryable, at: new Date().toISOString(), ...(a.saleUpdated ? { saleUpdated: a.saleUpdated } : {}) });
 }
 
-export function resolve(ctx: RunContext, key: string): void {
-  if (ctx.journal.state.attention.has(key)) record(ctx, { t: 'resolved', key });
+export async function resolve(ctx: RunContext, key: string): Promise<void> {
+  if (ctx.journal.state.attention.has(key)) await record(ctx, { t: 'resolved', key });
 }
 
 export const importKey = (orderNumber: string): string => `import:${orderNumber}`;
@@ -52,5 +53,5 @@ export const saleKey = (saleId: string): string => `import-sale:${saleId}`;
 export const writebackKey = (orderNumber: string): string => `writeback:${orderNumber}`;
 
 export function throwIfCancelled(ctx: RunContext): void {
-  if (ctx.signal?.aborted) throw ctx.signal.reason instanceof Error ? ctx.signal.reason : new Error('run cancelled');
+  if (ctx.signal?.aborted) throw new CancelledError();
 }

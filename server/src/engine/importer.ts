@@ -88,7 +88,7 @@ export async function runImport(ctx: RunContext, opts: ImportOptions): Promise<v
       let page = 1;
       let cur = first ?? (await readPage(1, status));
       for (;;) {
-        await Promise.all(cur.rows.map((r) => guard(ctx, () => handleRow(r, status !== undefined))));
+        await settleAll(cur.rows.map((r) => guard(ctx, () => handleRow(r, status !== undefined))));
         if (cur.rows.length < limit || page * limit >= cur.total) break;
         page++;
         cur = await readPage(page, status);
@@ -107,7 +107,7 @@ export async function runImport(ctx: RunContext, opts: ImportOptions): Promise<v
     } catch (err) {
       if (isCancelled(err)) throw err;
       const reason = err instanceof Error ? err.message : String(err);
-      attention(ctx, { kind: 'import', key: 'import:list', code: 'list-failed', reason: `could not list sales: ${reason}`, retryable: true });
+      await attention(ctx, { kind: 'import', key: 'import:list', code: 'list-failed', reason: `could not list sales: ${reason}`, retryable: true });
     }
   }
 
@@ -124,16 +124,16 @@ export async function runImport(ctx: RunContext, opts: ImportOptions): Promise<v
     if (o.state !== 'intent' || handled.has(o.saleId)) continue;
     again.set(o.saleId, { SaleID: o.saleId, OrderNumber: baseOrderNumber(o.orderNumber, s.import.source) });
   }
-  if (opts.retryOnly && ctx.journal.state.attention.has('import:list')) resolve(ctx, 'import:list');
-  await Promise.all([...again.entries()].map(([saleId, row]) => guard(ctx, async () => {
+  if (opts.retryOnly && ctx.journal.state.attention.has('import:list')) await resolve(ctx, 'import:list');
+  await settleAll([...again.entries()].map(([saleId, row]) => guard(ctx, async () => {
     handled.add(saleId);
     await processSale(ctx, saleId, row);
   })));
 
   throwIfCancelled(ctx);
   if (listedAll && !ctx.dryRun && !ctx.onlyOrderNumbers) {
-    resolve(ctx, 'import:list');
-    record(ctx, { t: 'cursor', name: 'dear', value: ceiling });
+    await resolve(ctx, 'import:list');
+    await record(ctx, { t: 'cursor', name: 'dear', value: ceiling });
     crashPoint('after-cursor');
   }
 }
@@ -152,6 +152,16 @@ function baseOrderNumber(orderNumber: string, source: 'sales' | 'fulfilments'): 
 function dearDate(iso: string): string {
   const ms = Date.parse(iso);
   return Number.isNaN(ms) ? iso : new Date(ms).toISOString().slice(0, 19);
+}
+
+/**
+ * Waits for every flow to finish before passing on the first failure (cancellation), so no flow
+ * is still writing to the journal when the run tears down.
+ */
+async function settleAll(flows: Promise<void>[]): Promise<void> {
+  const results = await Promise.allSettled(flows);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 /** One sale's failure never stops the run; cancellation does. */
@@ -178,7 +188,7 @@ async function processSale(ctx: RunContext, saleId: string, row: Row): Promise<v
   } catch (err) {
     if (isCancelled(err)) throw err;
     const e = err instanceof ApiCallError ? err : undefined;
-    attention(ctx, {
+    await attention(ctx, {
       kind: 'import', key: saleKey(saleId), saleId, orderNumber: str(row.OrderNumber) || undefined,
       code: e?.failure === 'permanent' ? 'sale-read-failed' : 'sale-read-unavailable',
       reason: err instanceof Error ? err.message : String(err), retryable: e?.failure !== 'permanent',
@@ -187,11 +197,11 @@ async function processSale(ctx: RunContext, saleId: string, row: Row): Promise<v
   }
   ctx.counters.detailsRead++;
   ctx.emit({ type: 'progress', phase: 'detail', done: ctx.counters.detailsRead });
-  resolve(ctx, saleKey(saleId));
+  await resolve(ctx, saleKey(saleId));
   const status = str(sale.Status) || str(row.Status);
   if (status && !s.import.statuses.includes(status as never)) {
     // The list row was stale, or a parked sale moved on: nothing to import any more.
-    resolve(ctx, importKey(str(row.OrderNumber)));
+    await resolve(ctx, importKey(str(row.OrderNumber)));
     skip(ctx, { orderNumber: str(row.OrderNumber), saleId, code: 'status-not-selected', reason: `status ${status} is not in import.statuses` });
     return;
   }
@@ -201,7 +211,7 @@ async function processSale(ctx: RunContext, saleId: string, row: Row): Promise<v
     skip(ctx, existing?.state === 'created' ? { ...k, code: 'already-imported', reason: 'already imported' } : k);
   }
   for (const p of mapped.problems) {
-    attention(ctx, { kind: 'import', key: importKey(p.orderNumber || saleId), orderNumber: p.orderNumber || undefined, saleId, taskId: p.taskId, code: p.code, reason: `sale ${p.orderNumber || saleId}: ${p.reason}`, retryable: false, saleUpdated: str(row.Updated) || undefined });
+    await attention(ctx, { kind: 'import', key: importKey(p.orderNumber || saleId), orderNumber: p.orderNumber || undefined, saleId, taskId: p.taskId, code: p.code, reason: `sale ${p.orderNumber || saleId}: ${p.reason}`, retryable: false, saleUpdated: str(row.Updated) || undefined });
   }
   let allSettled = mapped.problems.length === 0;
   for (const m of mapped.orders) {
@@ -211,7 +221,7 @@ async function processSale(ctx: RunContext, saleId: string, row: Row): Promise<v
   }
   if (s.import.source === 'fulfilments' && allSettled && str(sale.LastModifiedOn ?? row.Updated)) {
     const updated = str(row.Updated);
-    if (updated) record(ctx, { t: 'seen', saleId, updated });
+    if (updated) await record(ctx, { t: 'seen', saleId, updated });
   }
 }
 
@@ -229,19 +239,19 @@ async function createOnce(ctx: RunContext, m: MappedOrder, saleUpdated: string |
       ...(outcome ? { outcome } : {}), ...(orderId !== undefined ? { starshipitOrderId: orderId } : {}),
     });
   };
-  const markCreated = (outcome: 'created' | 'alreadyPresent', found: Row): void => {
+  const markCreated = async (outcome: 'created' | 'alreadyPresent', found: Row): Promise<void> => {
     const orderId = typeof found.order_id === 'number' ? found.order_id : undefined;
-    record(ctx, { t: 'created', orderNumber: m.orderNumber, saleId: m.saleId, taskId: m.taskId, orderId, outcome, boxes: m.boxes, packAuthorised: m.packAuthorised, at: new Date().toISOString(), payloadHash: payloadHash(m.payload), ...(saleUpdated ? { saleUpdated } : {}) });
+    await record(ctx, { t: 'created', orderNumber: m.orderNumber, saleId: m.saleId, taskId: m.taskId, orderId, outcome, boxes: m.boxes, packAuthorised: m.packAuthorised, at: new Date().toISOString(), payloadHash: payloadHash(m.payload), ...(saleUpdated ? { saleUpdated } : {}) });
     if (outcome === 'created') crashPoint('after-journal-created');
     if (outcome === 'created') ctx.counters.created++;
     else ctx.counters.alreadyPresent++;
     ctx.emit({ type: 'progress', phase: 'create', done: ctx.counters.created + ctx.counters.alreadyPresent });
-    resolve(ctx, importKey(m.orderNumber));
-    resolve(ctx, saleKey(m.saleId));
+    await resolve(ctx, importKey(m.orderNumber));
+    await resolve(ctx, saleKey(m.saleId));
     orderEvent(outcome, orderId);
   };
-  const park = (code: string, reason: string, retryable: boolean): false => {
-    attention(ctx, { kind: 'import', key: importKey(m.orderNumber), orderNumber: m.orderNumber, saleId: m.saleId, taskId: m.taskId, code, reason: `${m.orderNumber}: ${reason}`, retryable, saleUpdated });
+  const park = async (code: string, reason: string, retryable: boolean): Promise<false> => {
+    await attention(ctx, { kind: 'import', key: importKey(m.orderNumber), orderNumber: m.orderNumber, saleId: m.saleId, taskId: m.taskId, code, reason: `${m.orderNumber}: ${reason}`, retryable, saleUpdated });
     return false;
   };
 
@@ -261,42 +271,42 @@ async function createOnce(ctx: RunContext, m: MappedOrder, saleUpdated: string |
     if (existing?.state === 'intent') {
       const found = await ctx.starshipit.findOrder(m.orderNumber);
       if (found) {
-        markCreated('alreadyPresent', found);
+        await markCreated('alreadyPresent', found);
         return true;
       }
     }
     crashPoint('before-journal-intent');
-    record(ctx, { t: 'intent', orderNumber: m.orderNumber, saleId: m.saleId, taskId: m.taskId, at: new Date().toISOString() });
+    await record(ctx, { t: 'intent', orderNumber: m.orderNumber, saleId: m.saleId, taskId: m.taskId, at: new Date().toISOString() });
     crashPoint('after-journal-intent');
     for (let attempt = 0; ; attempt++) {
       throwIfCancelled(ctx);
       try {
         const created = await ctx.starshipit.createOrder(m.payload);
         crashPoint('after-starshipit-create');
-        markCreated('created', created);
+        await markCreated('created', created);
         return true;
       } catch (err) {
         if (!(err instanceof ApiCallError)) throw err;
         if (err.failure === 'permanent' && !/already exists|duplicate/i.test(err.detail)) {
           // Refused for good (validation): void the intent, park with Starshipit's words.
-          record(ctx, { t: 'create-failed', orderNumber: m.orderNumber, at: new Date().toISOString() });
-          return park('starshipit-rejected', err.message, false);
+          await record(ctx, { t: 'create-failed', orderNumber: m.orderNumber, at: new Date().toISOString() });
+          return await park('starshipit-rejected', err.message, false);
         }
-        if (err.failure === 'exhausted') return park('starshipit-unavailable', err.message, true);
+        if (err.failure === 'exhausted') return await park('starshipit-unavailable', err.message, true);
         // Unknown outcome (or "already exists"): look before re-sending.
         const found = await ctx.starshipit.findOrder(m.orderNumber);
         if (found) {
-          markCreated('alreadyPresent', found);
+          await markCreated('alreadyPresent', found);
           return true;
         }
-        if (err.failure === 'permanent') return park('starshipit-rejected', err.message, false);
-        if (attempt >= ctx.settings.engine.maxRetries) return park('starshipit-unavailable', `${err.message} (outcome unknown; not found by order number; gave up after ${attempt + 1} attempts)`, true);
+        if (err.failure === 'permanent') return await park('starshipit-rejected', err.message, false);
+        if (attempt >= ctx.settings.engine.maxRetries) return await park('starshipit-unavailable', `${err.message} (outcome unknown; not found by order number; gave up after ${attempt + 1} attempts)`, true);
         ctx.emit({ type: 'retry', api: 'starshipit', attempt: attempt + 1, waitMs: 0, reason: `${m.orderNumber}: ${err.message}; not found by order number, sending again` });
         await sleep(0, ctx.signal);
       }
     }
   } catch (err) {
     if (isCancelled(err) || ctx.signal?.aborted) throw err;
-    return park('starshipit-unavailable', err instanceof Error ? err.message : String(err), true);
+    return await park('starshipit-unavailable', err instanceof Error ? err.message : String(err), true);
   }
 }

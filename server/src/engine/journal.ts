@@ -286,14 +286,60 @@ export class Journal {
     return parseJournal(fs.readFileSync(file), file).state;
   }
 
-  /** Durably appends one record (write + fsync), then applies it to the in-memory state. */
+  /** Durably appends one record (write + fsync) and applies it to the in-memory state. */
   append(r: JournalRecord): void {
+    this.write(r);
+    fs.fsyncSync(this.fd);
+  }
+
+  /**
+   * Appends one record and resolves once it is on disk. The fsync runs off the event loop and is
+   * shared (group commit): every record written before an fsync starts is covered by it, so
+   * concurrent orders do not each pay a full disk flush, and HTTP keeps flowing meanwhile.
+   * Callers await this before the side effect the record protects.
+   */
+  appendDurable(r: JournalRecord): Promise<void> {
+    this.write(r);
+    return new Promise((resolve, reject) => {
+      this.waiters.push({ resolve, reject });
+      this.kick();
+    });
+  }
+
+  private waiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
+  private syncing = false;
+
+  private kick(): void {
+    if (this.syncing || this.waiters.length === 0) return;
+    const batch = this.waiters;
+    this.waiters = [];
+    this.syncing = true;
+    fs.fsync(this.fd, (err) => {
+      this.syncing = false;
+      for (const w of batch) {
+        if (err) w.reject(new Error(`journal ${this.file}: fsync failed: ${err.message}`));
+        else w.resolve();
+      }
+      this.kick();
+    });
+  }
+
+  /** write(2) of the whole line; the in-memory state follows the file order exactly. */
+  private write(r: JournalRecord): void {
     const line = Buffer.from(encodeRecord(r));
     let off = 0;
     while (off < line.length) off += fs.writeSync(this.fd, line, off);
-    fs.fsyncSync(this.fd);
     this.state.apply(r);
     this.lines++;
+  }
+
+  /** Waits for every pending fsync (before compaction or close). */
+  async drain(): Promise<void> {
+    if (!this.syncing && this.waiters.length === 0) return;
+    await new Promise<void>((resolve, reject) => {
+      this.waiters.push({ resolve, reject });
+      this.kick();
+    });
   }
 
   maybeCompact(): boolean {

@@ -109,6 +109,7 @@ export async function runEngineImpl(o: RunOptions): Promise<SummaryEvent> {
       ...(cancelled ? { cancelled: true } : {}),
     };
     if (!o.dryRun) {
+      await journal.drain();
       journal.append({ t: 'run', at: new Date().toISOString(), mode: o.mode, dryRun: o.dryRun, summary });
       journal.maybeCompact();
     }

@@ -50,7 +50,7 @@ export async function runWriteback(ctx: RunContext, opts: { retryOnly: boolean }
     } catch (err) {
       if (isCancelled(err) || ctx.signal?.aborted) throw err;
       const e = err instanceof ApiCallError ? err : undefined;
-      attention(ctx, {
+      await attention(ctx, {
         kind: 'writeback', key: writebackKey(w.orderNumber), orderNumber: w.orderNumber, saleId: w.saleId, taskId: w.taskId,
         code: e?.failure === 'permanent' ? 'dear-rejected' : 'dear-unavailable',
         reason: `${w.orderNumber}: ${err instanceof Error ? err.message : String(err)}`, retryable: e?.failure !== 'permanent',
@@ -76,11 +76,11 @@ async function poll(ctx: RunContext, dryOutbox: Map<string, WritebackState>): Pr
     throwIfCancelled(ctx);
     const r = await ctx.starshipit.shipped({ since, page, limit: PAGE });
     ctx.emit({ type: 'progress', phase: 'poll', done: page, total: r.totalPages });
-    for (const o of r.orders) consider(ctx, o, dryOutbox);
+    for (const o of r.orders) await consider(ctx, o, dryOutbox);
     if (page >= r.totalPages || r.orders.length < PAGE) break;
     page++;
   }
-  record(ctx, { t: 'cursor', name: 'starshipit', value: pollStart });
+  await record(ctx, { t: 'cursor', name: 'starshipit', value: pollStart });
   if (!ctx.dryRun) crashPoint('after-cursor');
 }
 
@@ -91,14 +91,14 @@ function sameTracking(a: Tracking[] | undefined, b: Tracking[]): boolean {
   return x.every((v, i) => v === y[i]);
 }
 
-function consider(ctx: RunContext, o: Row, dryOutbox: Map<string, WritebackState>): void {
+async function consider(ctx: RunContext, o: Row, dryOutbox: Map<string, WritebackState>): Promise<void> {
   const orderNumber = str(o.order_number);
   const ours = ctx.journal.state.orders.get(orderNumber);
   if (!ours) return; // not imported by this engine
   if (ours.state === 'intent' && !ctx.dryRun) {
     // Our create's outcome was unknown, and here is the order with a label: it exists. Record it
     // now, or the cursor would move past this label before the import reconciles the intent.
-    record(ctx, { t: 'created', orderNumber, saleId: ours.saleId, taskId: ours.taskId, orderId: typeof o.order_id === 'number' ? o.order_id : undefined, outcome: 'alreadyPresent', at: new Date().toISOString() });
+    await record(ctx, { t: 'created', orderNumber, saleId: ours.saleId, taskId: ours.taskId, orderId: typeof o.order_id === 'number' ? o.order_id : undefined, outcome: 'alreadyPresent', at: new Date().toISOString() });
     ctx.counters.alreadyPresent++;
   }
   const status = str(o.status).toLowerCase();
@@ -113,7 +113,7 @@ function consider(ctx: RunContext, o: Row, dryOutbox: Map<string, WritebackState
   const shipDate = `${(labelDate || new Date().toISOString()).slice(0, 10)}T00:00:00`;
   const w: WritebackState = { orderNumber, saleId: ours.saleId, taskId: ours.taskId, carrierCode: str(o.carrier), tracking, shipDate, state: 'pending', doneTracking: prev?.doneTracking };
   if (ctx.dryRun) dryOutbox.set(orderNumber, w);
-  else record(ctx, { t: 'wb-pending', orderNumber, saleId: ours.saleId, taskId: ours.taskId, carrierCode: w.carrierCode, tracking, shipDate, at: new Date().toISOString() });
+  else await record(ctx, { t: 'wb-pending', orderNumber, saleId: ours.saleId, taskId: ours.taskId, carrierCode: w.carrierCode, tracking, shipDate, at: new Date().toISOString() });
 }
 
 async function deliver(ctx: RunContext, w: WritebackState): Promise<void> {
@@ -121,7 +121,7 @@ async function deliver(ctx: RunContext, w: WritebackState): Promise<void> {
   const key = writebackKey(w.orderNumber);
   const taskId = w.taskId;
   if (!taskId) {
-    attention(ctx, { kind: 'writeback', key, orderNumber: w.orderNumber, saleId: w.saleId, code: 'no-fulfilment', reason: `${w.orderNumber}: the sale had no fulfilment TaskID at import; write the tracking in Cin7 Core by hand`, retryable: false });
+    await attention(ctx, { kind: 'writeback', key, orderNumber: w.orderNumber, saleId: w.saleId, code: 'no-fulfilment', reason: `${w.orderNumber}: the sale had no fulfilment TaskID at import; write the tracking in Cin7 Core by hand`, retryable: false });
     return;
   }
   const carrier = carrierFor(w.carrierCode, s);
@@ -143,9 +143,9 @@ async function deliver(ctx: RunContext, w: WritebackState): Promise<void> {
     if (str(pack.Status) === 'AUTHORISED') {
       boxes = [...new Set(arr(pack.Lines).map((l) => str(l.Box)).filter(Boolean))];
       if (!boxes.length) boxes = ['Box 1'];
-      record(ctx, { t: 'pack', orderNumber: w.orderNumber, boxes, packAuthorised: true });
+      await record(ctx, { t: 'pack', orderNumber: w.orderNumber, boxes, packAuthorised: true });
     } else if (!s.writeback.autoPickPack) {
-      attention(ctx, { kind: 'writeback', key, orderNumber: w.orderNumber, saleId: w.saleId, taskId, code: 'pack-not-authorised', reason: `${w.orderNumber}: the fulfilment's pack is ${str(pack.Status) || 'NOT AVAILABLE'} in Cin7 Core, so it cannot be shipped; authorise pick and pack, or set writeback.autoPickPack: true`, retryable: true });
+      await attention(ctx, { kind: 'writeback', key, orderNumber: w.orderNumber, saleId: w.saleId, taskId, code: 'pack-not-authorised', reason: `${w.orderNumber}: the fulfilment's pack is ${str(pack.Status) || 'NOT AVAILABLE'} in Cin7 Core, so it cannot be shipped; authorise pick and pack, or set writeback.autoPickPack: true`, retryable: true });
       return;
     } else {
       boxes = await pickAndPack(ctx, w, taskId, f);
@@ -185,7 +185,7 @@ async function pickAndPack(ctx: RunContext, w: WritebackState, taskId: string, f
   } catch (err) {
     if (!(err instanceof ApiCallError && /Status is AUTHORISED/i.test(err.detail))) throw err;
   }
-  record(ctx, { t: 'pack', orderNumber: w.orderNumber, boxes, packAuthorised: true });
+  await record(ctx, { t: 'pack', orderNumber: w.orderNumber, boxes, packAuthorised: true });
   return boxes;
 }
 
@@ -204,10 +204,10 @@ async function settleFromShip(ctx: RunContext, w: WritebackState, ship: Row, car
     const shipBoxes = boxes ?? [...new Set(lines.map((l) => str(l.Boxes)).filter(Boolean))];
     const body = shipBody({ taskId: w.taskId ?? '', carrier, boxes: shipBoxes, tracking: w.tracking, shipDate: w.shipDate });
     if (!ctx.dryRun) {
-      record(ctx, { t: 'wb-done', orderNumber: w.orderNumber, outcome: 'alreadyDone', tracking: w.tracking, at: new Date().toISOString() });
+      await record(ctx, { t: 'wb-done', orderNumber: w.orderNumber, outcome: 'alreadyDone', tracking: w.tracking, at: new Date().toISOString() });
       crashPoint('after-journal-writeback');
     }
-    resolve(ctx, writebackKey(w.orderNumber));
+    await resolve(ctx, writebackKey(w.orderNumber));
     ctx.counters.writtenBack++;
     emitWriteback(ctx, w, body, 'alreadyDone');
     return true;
@@ -226,14 +226,14 @@ async function sendShip(ctx: RunContext, w: WritebackState, body: Record<string,
   }
   for (let attempt = 0; ; attempt++) {
     throwIfCancelled(ctx);
-    record(ctx, { t: 'wb-sending', orderNumber: w.orderNumber, method, at: new Date().toISOString() });
+    await record(ctx, { t: 'wb-sending', orderNumber: w.orderNumber, method, at: new Date().toISOString() });
     crashPoint('before-dear-ship');
     try {
       await ctx.dear.postShip(body, method);
       crashPoint('after-dear-ship');
-      record(ctx, { t: 'wb-done', orderNumber: w.orderNumber, outcome: 'written', tracking: w.tracking, at: new Date().toISOString() });
+      await record(ctx, { t: 'wb-done', orderNumber: w.orderNumber, outcome: 'written', tracking: w.tracking, at: new Date().toISOString() });
       crashPoint('after-journal-writeback');
-      resolve(ctx, writebackKey(w.orderNumber));
+      await resolve(ctx, writebackKey(w.orderNumber));
       emitWriteback(ctx, w, body, 'written');
       return;
     } catch (err) {
@@ -247,9 +247,9 @@ async function sendShip(ctx: RunContext, w: WritebackState, body: Record<string,
       const stored = storedTracking(lines);
       const authorised = str(ship.Status) === 'AUTHORISED' || str(ship.Status) === 'PARTIALLY AUTHORISED';
       if (authorised && w.tracking.every((t) => stored.has(t.number))) {
-        record(ctx, { t: 'wb-done', orderNumber: w.orderNumber, outcome: method === 'PUT' || !authorisedAlready ? 'written' : 'alreadyDone', tracking: w.tracking, at: new Date().toISOString() });
+        await record(ctx, { t: 'wb-done', orderNumber: w.orderNumber, outcome: method === 'PUT' || !authorisedAlready ? 'written' : 'alreadyDone', tracking: w.tracking, at: new Date().toISOString() });
         crashPoint('after-journal-writeback');
-        resolve(ctx, writebackKey(w.orderNumber));
+        await resolve(ctx, writebackKey(w.orderNumber));
         emitWriteback(ctx, w, body, authorisedAlready && method === 'POST' ? 'alreadyDone' : 'written');
         if (authorisedAlready && method === 'POST') ctx.counters.writtenBack++;
         return;
