@@ -1,19 +1,17 @@
 /**
  * Engine scenarios 1–4 of issue 7: our engine and the naive baseline, each against its own fresh
- * in-process sandbox (same seed, same data, real HTTP on loopback), counted from the sandbox's
- * call log.
+ * sandbox (same seed, same data, real HTTP on loopback) started in this process with
+ * `startSandbox`, counted from the sandbox's call log. Each client runs in a child process so it
+ * does not share an event loop with the server it is measured against.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { SummaryEvent } from '../../protocol/events';
-import type { DearSettings } from '../../protocol/settings';
 import type { Sandbox } from '../../sandbox/src/api';
 import { startSandbox } from '../../sandbox/src/index';
-import { runEngine, type RunOptions } from '../../server/src/engine/index';
-import { NaiveClient } from './naiveClient';
+import type { ClientInput, ClientOutput } from './clientChild';
+import { start, waitForLine } from './proc';
 import { quotaFigures, type QuotaFigures } from './quota';
-import { benchSettings, credentialsLookup } from './settings';
 
 export const TIME_SCALE = 100;
 export const DEAR_QUOTA = 60;
@@ -35,7 +33,6 @@ export interface RunFigures {
   lost: number;
   duplicates: number;
   needsAttention: number;
-  summary?: SummaryEvent;
   errors: string[];
 }
 
@@ -91,17 +88,13 @@ async function withSandbox<T>(sales: number, fn: (sb: Sandbox) => Promise<T>): P
   }
 }
 
-async function engineRun(sb: Sandbox, settings: DearSettings, stateDir: string, mode: RunOptions['mode']): Promise<{ summary: SummaryEvent; wallMs: number; attention: string[] }> {
-  const attention: string[] = [];
-  const t0 = performance.now();
-  const summary = await runEngine({
-    settings, configPath: path.join(stateDir, 'dear-starshipit.yaml'), stateDir, mode, dryRun: false,
-    secrets: credentialsLookup(sb.credentials),
-    onEvent: (e) => {
-      if (e.type === 'attention' && attention.length < 5) attention.push(`${e.code}: ${e.reason}`);
-    },
-  });
-  return { summary, wallMs: performance.now() - t0, attention };
+/** Runs one client action in a child process (see clientChild.ts) against the sandbox in this process. */
+async function runClient(sb: Sandbox, input: Omit<ClientInput, 'dearBaseUrl' | 'starshipitBaseUrl' | 'timeScale' | 'credentials'>): Promise<ClientOutput> {
+  const full: ClientInput = { ...input, dearBaseUrl: sb.dearBaseUrl, starshipitBaseUrl: sb.starshipitBaseUrl, timeScale: TIME_SCALE, credentials: sb.credentials };
+  const child = start(process.execPath, [path.join(__dirname, 'clientChild.js')], { env: { ...process.env, DEAR_BENCH_CLIENT: JSON.stringify(full) } });
+  const line = await waitForLine(child, /^\{.*\}$/m, 10 * 60_000);
+  await new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', () => resolve())));
+  return JSON.parse(line[0]) as ClientOutput;
 }
 
 function orderCheck(sb: Sandbox, expected: Set<string>): { done: number; lost: number; duplicates: number } {
@@ -121,32 +114,15 @@ async function importRun(client: 'ours' | 'naive', sales: number, foreign: numbe
     const advanced = selected.filter((s) => s.type === 'Advanced Sale').length;
     const quota = DEAR_QUOTA - Math.round(foreign * DEAR_QUOTA);
     const meta = { sales, selectedShare: selected.length / sales, importableShare: expected.size / sales, advancedShare: advanced / Math.max(1, selected.length), foreignShare: foreign, quota };
-    const settings = benchSettings(sb.dearBaseUrl, sb.starshipitBaseUrl, { statuses: IMPORT_STATUSES, timeScale: TIME_SCALE });
     if (foreign > 0) sb.setSwitch('dearForeignTraffic', foreign);
     sb.clearCallLog();
-    let wallMs: number;
-    let summary: SummaryEvent | undefined;
-    let errors: string[];
-    let needsAttention: number;
-    if (client === 'ours') {
-      const r = await engineRun(sb, settings, tempDir(), 'import');
-      ({ wallMs, summary } = r);
-      errors = r.attention;
-      needsAttention = r.summary.needsAttention;
-    } else {
-      const naive = new NaiveClient(settings, sb.credentials, TIME_SCALE);
-      const t0 = performance.now();
-      await naive.importAll();
-      wallMs = performance.now() - t0;
-      errors = naive.stats.errors.slice(0, 5);
-      needsAttention = naive.stats.errors.length;
-    }
+    const r = await runClient(sb, { client, action: 'import', statuses: IMPORT_STATUSES, stateDir: tempDir() });
     const log = sb.callLog();
     const check = orderCheck(sb, expected);
     return {
       meta,
       figures: {
-        client, wallMs, summary, errors, needsAttention,
+        client, wallMs: r.wallMs, errors: r.errors, needsAttention: r.needsAttention,
         dear: quotaFigures(log, 'dear', quota, DEAR_WINDOW_MS),
         starshipit: quotaFigures(log, 'starshipit', 2, 1000 / TIME_SCALE),
         done: check.done, expected: expected.size, lost: check.lost, duplicates: check.duplicates,
@@ -170,35 +146,15 @@ async function writebackRun(client: 'ours' | 'naive', labels: number): Promise<R
   // PACKED + SHIPPING are ≈ 15 % of generated sales; 8,500 sales give comfortably more than 1,000.
   return withSandbox(Math.ceil(labels * 8.5), async (sb) => {
     repairInvalidSales(sb, WRITEBACK_STATUSES);
-    const settings = benchSettings(sb.dearBaseUrl, sb.starshipitBaseUrl, { statuses: WRITEBACK_STATUSES, timeScale: TIME_SCALE });
     const stateDir = tempDir();
-    const naive = new NaiveClient(settings, sb.credentials, TIME_SCALE);
     const setupStart = new Date(Date.now() - 60_000).toISOString();
-    if (client === 'ours') await engineRun(sb, settings, stateDir, 'import');
-    else await naive.importAll();
+    await runClient(sb, { client, action: 'import', statuses: WRITEBACK_STATUSES, stateDir });
     const orderNumbers = [...sb.starshipitOrders().keys()].sort().slice(0, labels);
     if (orderNumbers.length < labels) throw new Error(`writeback setup: only ${orderNumbers.length} orders imported, ${labels} labels wanted`);
     const printed = new Map<string, string[]>();
     for (const orderNumber of orderNumbers) printed.set(orderNumber, sb.printLabel({ orderNumber, carrier: 'AusPost' }).trackingNumbers);
     sb.clearCallLog();
-
-    let wallMs: number;
-    let summary: SummaryEvent | undefined;
-    let errors: string[];
-    let needsAttention: number;
-    if (client === 'ours') {
-      const r = await engineRun(sb, settings, stateDir, 'writeback');
-      ({ wallMs, summary } = r);
-      errors = r.attention;
-      needsAttention = r.summary.needsAttention;
-    } else {
-      naive.stats.errors.length = 0;
-      const t0 = performance.now();
-      await naive.writebackAll(setupStart);
-      wallMs = performance.now() - t0;
-      errors = naive.stats.errors.slice(0, 5);
-      needsAttention = naive.stats.errors.length;
-    }
+    const r = await runClient(sb, { client, action: 'writeback', statuses: WRITEBACK_STATUSES, stateDir, since: setupStart });
     const log = sb.callLog();
     // Ground truth: every printed label's tracking numbers on an authorised Cin7 shipment, written once.
     const shipments = [...sb.dearShipments({ changedOnly: true }).values()];
@@ -212,7 +168,7 @@ async function writebackRun(client: 'ours' | 'naive', labels: number): Promise<R
       if (ship.writes > 1) duplicates += ship.writes - 1;
     }
     return {
-      client, wallMs, summary, errors, needsAttention,
+      client, wallMs: r.wallMs, errors: r.errors, needsAttention: r.needsAttention,
       dear: quotaFigures(log, 'dear', DEAR_QUOTA, DEAR_WINDOW_MS),
       starshipit: quotaFigures(log, 'starshipit', 2, 1000 / TIME_SCALE),
       done, expected: labels, lost: labels - done, duplicates,
