@@ -109,19 +109,22 @@ export function registerRunCommands(s: Services): vscode.Disposable[] {
     if (estimate.cancelled || !estimate.summary) return { go: false };
     const sum = estimate.summary;
     const orders = estimate.orderNumbers.length;
-    const work = mode === 'import' ? orders : mode === 'writeback' ? estimate.writebacks : orders + estimate.writebacks + sum.updated + sum.withdrawn;
+    const changes = sum.updated + sum.withdrawn;
+    const work = mode === 'writeback' ? estimate.writebacks : orders + changes + (mode === 'import' ? 0 : estimate.writebacks);
     if (work === 0 && mode !== 'retry') {
       void vscode.window.showInformationMessage(`Dear: nothing to do — ${formatSummary(sum)}`, 'Show Output').then((c) => { if (c) s.output.show(); });
       return { go: false };
     }
-    const what = mode === 'import' ? `Create ${orders} order(s) in Starshipit`
+    const changeText = changes ? ` and change ${changes} imported order(s) (${sum.updated} update(s), ${sum.withdrawn} withdrawal(s))` : '';
+    const what = mode === 'import' ? `Create ${orders} order(s) in Starshipit${changeText}`
       : mode === 'writeback' ? `Write tracking for ${estimate.writebacks} order(s) back to Cin7 Core`
-        : `Create ${orders} order(s) in Starshipit and write back ${estimate.writebacks} tracking number set(s)`;
+        : `Create ${orders} order(s) in Starshipit${changeText} and write back ${estimate.writebacks} tracking number set(s)`;
     const detail = `From ${displayPath(uri)}. ${sum.skipped} skipped, ${sum.needsAttention} need attention.\n` +
       `Estimate: about ${sum.estimate.dearCalls} Cin7 Core call(s), ~${formatDuration(sum.estimate.seconds)} at the configured rate limit.` +
-      (mode === 'import' ? '\nOnly the orders in this estimate are imported.' : '');
+      (mode === 'import' && changes === 0 ? '\nOnly the orders in this estimate are imported.' : '');
     const choice = await vscode.window.showWarningMessage(`${what}?`, { modal: true, detail }, button);
-    return { go: choice === button, orderNumbers: mode === 'import' ? estimate.orderNumbers : undefined };
+    // Restrict the live import to the confirmed orders, unless it must also carry changes to imported ones.
+    return { go: choice === button, orderNumbers: mode === 'import' && changes === 0 ? estimate.orderNumbers : undefined };
   }
 
   async function liveCommand(mode: RunMode, title: string, button: string, arg: unknown): Promise<CommandResult> {
