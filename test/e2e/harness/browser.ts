@@ -3,9 +3,10 @@
  * is checked: anything not on loopback is recorded as a violation (the tests fail on it), and
  * Chromium's resolver maps every other host name to "not found" so nothing can leave the machine.
  */
-import { chromium, type Browser, type BrowserContext, type ConsoleMessage, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type ConsoleMessage, type Page, type Request } from 'playwright-core';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
+import { format } from 'node:util';
 import { track } from './cleanup';
 import { chromiumPath, resultsDir } from './paths';
 
@@ -29,9 +30,11 @@ export interface BrowserSession {
   context: BrowserContext;
   page: Page;
   /** Requests that tried to leave loopback (should stay empty). */
-  offLoopback: string[];
+  offLoopback(): string[];
   /** Console lines seen so far (also written to test-results/e2e/<label>/console.log). */
   consoleLines: string[];
+  /** Resolves when every console message received so far is in `consoleLines`. */
+  consoleSettled(): Promise<void>;
   dir: string;
   screenshot(name: string, extraPaths?: string[]): Promise<string>;
   close(result?: { failed: boolean }): Promise<void>;
@@ -40,11 +43,29 @@ export interface BrowserSession {
 const allowedHosts = new Set(['127.0.0.1', 'localhost']);
 
 /**
- * The text of a console message without the workbench logger's styling: it logs
- * `console.log('%cERR', 'color: #f33', message)`, which Chromium flattens to "ERR color: #f33 message".
+ * The text of a console message, formatted from its arguments as Node's console would. The
+ * workbench forwards extension-host logs as `console.log('%cINFO', 'color: #33f', fmt, ...args)`:
+ * the styled level prefix and its CSS are dropped and the rest (e.g. mocha's
+ * `'%d passing (%s)', 12, '7s'`) is formatted on its own. Falls back to Playwright's flat text.
  */
-function consoleText(msg: ConsoleMessage): string {
-  return msg.text().replace(/%c/g, '').trim().replace(/^(ERR|WARN|INFO|DEBUG|TRACE)\s+color:\s*#[0-9a-f]+;?\s*/i, '').trim();
+async function consoleText(msg: ConsoleMessage): Promise<string> {
+  try {
+    const args = await Promise.all(msg.args().map((a) => a.jsonValue() as Promise<unknown>));
+    if (args.length) return formatArgs(args).replace(/\s+$/, '');
+  } catch { /* an argument that cannot be serialised */ }
+  return msg.text().replace(/%c/g, '').trim();
+}
+
+function formatArgs(args: unknown[]): string {
+  const first = args[0];
+  if (typeof first === 'string' && first.includes('%c') && !/%[sdifoOj]/.test(first)) {
+    const styles = (first.match(/%c/g) ?? []).length;
+    const prefix = first.replace(/%c/g, '').trim();
+    const rest = args.slice(1 + styles);
+    const body = rest.length ? format(...rest) : '';
+    return /^(ERR|WARN|INFO|DEBUG|TRACE)$/i.test(prefix) ? body : `${prefix} ${body}`;
+  }
+  return format(...args);
 }
 
 /** Workbench chatter that says nothing about the code under test (kept in console.log, not echoed). */
@@ -67,32 +88,41 @@ export async function openBrowser(opts: BrowserSessionOptions): Promise<BrowserS
   const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1400, height: 900 } });
   if (opts.trace) await context.tracing.start({ screenshots: true, snapshots: true, title: opts.label });
 
-  const offLoopback: string[] = [];
+  // Webviews load their resources from https://*.vscode-resource.vscode-cdn.net/…, a virtual host
+  // that VS Code's service worker answers from the server; such requests never reach a network.
+  // Anything else off loopback, or a virtual-host request the service worker did not answer, is a
+  // violation (and Chromium's resolver rules above refuse every other host name anyway).
+  const suspicious = new Map<Request, string>();
   context.on('request', (req) => {
     const url = req.url();
     let u: URL;
     try { u = new URL(url); } catch { return; }
     if (!/^(https?|wss?):$/.test(u.protocol)) return; // data:, blob:, vscode-webview:, about:
-    if (!allowedHosts.has(u.hostname)) offLoopback.push(url);
+    if (!allowedHosts.has(u.hostname)) suspicious.set(req, url);
   });
+  context.on('response', (res) => {
+    if (res.fromServiceWorker() && suspicious.has(res.request())) suspicious.delete(res.request());
+  });
+  const offLoopback = (): string[] => [...suspicious.values()];
 
   const page = await context.newPage();
   const consoleLines: string[] = [];
   const consoleLog: WriteStream = createWriteStream(join(dir, 'console.log'));
   const forward = opts.forwardConsole ?? 'errors';
+  // Console messages are formatted from their arguments (mocha logs `'%d passing (%s)', 12, '7s'`),
+  // one after another so lines keep their order.
+  let pending: Promise<void> = Promise.resolve();
   page.on('console', (msg) => {
-    const text = consoleText(msg);
-    const line = `[${msg.type()}] ${text}`;
-    consoleLines.push(line);
-    consoleLog.write(line + '\n');
-    if (isWorkbenchNoise(text)) return;
-    if (forward === 'all' || (forward === 'errors' && msg.type() === 'error')) {
-      process.stdout.write(`    [browser] ${text.replace(/\n/g, '\n    [browser] ')}\n`);
-    }
-  });
-  // Failed loads are written to the console log with their URL (the console message lacks it).
-  context.on('response', (res) => {
-    if (res.status() >= 400) consoleLog.write(`[http ${res.status()}] ${res.url()}\n`);
+    pending = pending.then(async () => {
+      const text = await consoleText(msg);
+      const line = `[${msg.type()}] ${text}`;
+      consoleLines.push(line);
+      consoleLog.write(line + '\n');
+      if (isWorkbenchNoise(text)) return;
+      if (forward === 'all' || (forward === 'errors' && msg.type() === 'error')) {
+        process.stdout.write(`    [browser] ${text.replace(/\n/g, '\n    [browser] ')}\n`);
+      }
+    });
   });
   page.on('pageerror', (err) => {
     const line = `[pageerror] ${err.message}`;
@@ -103,6 +133,7 @@ export async function openBrowser(opts: BrowserSessionOptions): Promise<BrowserS
   let closed = false;
   return {
     browser, context, page, offLoopback, consoleLines, dir,
+    consoleSettled: () => pending,
     async screenshot(name: string, extraPaths: string[] = []): Promise<string> {
       const path = join(dir, `${name}.png`);
       const buf = await page.screenshot({ path });

@@ -65,7 +65,8 @@ export async function runExtensionHostSuite(opts: ExtensionHostSuiteOptions): Pr
     try {
       const exitCode = await Promise.race([exited, timedOut, crashed]);
       failed = exitCode !== 0;
-      return { exitCode, console: [...session.consoleLines], durationMs: Date.now() - started, offLoopback: [...session.offLoopback] };
+      await session.consoleSettled();
+      return { exitCode, console: [...session.consoleLines], durationMs: Date.now() - started, offLoopback: session.offLoopback() };
     } finally {
       clearTimeout(timer);
     }

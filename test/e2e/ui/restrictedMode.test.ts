@@ -68,5 +68,6 @@ describe('UI: Restricted Mode (untrusted workspace)', function () {
     const calls = sandbox.callLog().filter((c) => c.api !== 'control');
     assert.deepEqual(calls, [], 'no call reached Cin7 Core or Starshipit');
     assert.equal(sandbox.starshipitOrders().size, 0);
+    assert.deepEqual(session.offLoopback(), [], 'the workbench only talked to 127.0.0.1');
   });
 });

@@ -93,6 +93,7 @@ describe('UI: settings file, preview, import and writeback in code-server', func
     assert.equal(sandbox.starshipitOrders().size, 0, 'a preview creates nothing in Starshipit');
     assert.ok(!sandbox.callLog().some((c) => c.api === 'starshipit' && c.method === 'POST'), 'a preview sends no POST to Starshipit');
     await session.screenshot('preview', [join(readmeShotsDir, 'preview.png')]);
+    assert.deepEqual(session.offLoopback(), [], 'the workbench and the webview only talked to 127.0.0.1');
   });
 
   it('"Dear: Import Now" (confirmed) creates each eligible order exactly once and the output shows the summary', async () => {
@@ -149,5 +150,6 @@ describe('UI: settings file, preview, import and writeback in code-server', func
     await wb.waitForOutput(/written back 2\b/);
     assert.ok(plain(await wb.outputText()).includes(labelled[0].trackingNumbers[0]), 'the output names the tracking number written back');
     await session.screenshot('output-writeback');
+    assert.deepEqual(session.offLoopback(), [], 'the workbench only talked to 127.0.0.1');
   });
 });
