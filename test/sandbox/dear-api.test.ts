@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { startSandbox } from '../../sandbox/src/index';
 import type { Sandbox } from '../../sandbox/src/api';
 import { SALE_STATUSES } from '../../protocol/settings';
-import { dear } from './helpers';
+import { dear, dearHeaders } from './helpers';
 
 describe('sandbox: Cin7 Core surface', function () {
   let sb: Sandbox;
@@ -149,6 +149,30 @@ describe('sandbox: Cin7 Core surface', function () {
       assert.equal(sb.eligibleSales([...SALE_STATUSES]).length, 120 - invalid.length);
       const detail = sb.sale(invalid[0].saleId) as { ShippingAddress: { Line1: string | null; Country: string | null } };
       assert.ok(!detail.ShippingAddress.Line1 || !detail.ShippingAddress.Country);
+    });
+  });
+
+  describe('more edges', () => {
+    it('unknown TaskID → 400 not found; POST sale → 405; CountryFormat=Code2; CreatedSince filters', async () => {
+      const t = await dear(sb, 'sale/fulfilment/ship?TaskID=cde5fb4a-0000-4000-8000-000000000000');
+      assert.equal(t.status, 400);
+      assert.match(t.json[0].Exception, /TaskID .* not found/);
+      const w = await dear(sb, 'sale/fulfilment/pick', { body: { TaskID: 'nope', AutoPickMode: 'AUTOPICK' } });
+      assert.equal(w.status, 400);
+      assert.equal((await dear(sb, 'sale', { body: { Customer: 'x' } })).status, 405);
+      const au = sb.eligibleSales(['ORDERED', 'COMPLETED', 'INVOICED']).find((x) => (sb.sale(x.saleId) as { ShippingAddress: { Country: string } }).ShippingAddress.Country === 'Australia');
+      assert.ok(au);
+      assert.equal((await dear(sb, `sale?ID=${au.saleId}&CountryFormat=Code2`)).json.ShippingAddress.Country, 'AU');
+      const all = (await dear(sb, 'saleList?Limit=1000')).json.SaleList as { SaleID: string }[];
+      const created = all.map((r) => Date.parse((sb.sale(r.SaleID) as { SaleOrderDate: string }).SaleOrderDate + 'Z')).sort((a, b) => a - b);
+      const pivot = new Date(created[60] + 86_400_000).toISOString();
+      const since = (await dear(sb, `saleList?CreatedSince=${pivot}&Limit=1000`)).json;
+      assert.ok(since.Total > 0 && since.Total < 120);
+      const bad = await dear(sb, 'sale/fulfilment/pick', { method: 'PUT', body: '{not json' as unknown });
+      assert.equal(bad.status, 400, 'a JSON string body is not an object');
+      const raw = await fetch(sb.dearBaseUrl + 'sale/fulfilment/pick', { method: 'POST', headers: dearHeaders(sb), body: '{not json' });
+      assert.equal(raw.status, 500);
+      assert.match((await raw.json())[0].Exception, /Unable to parse the request body/);
     });
   });
 
