@@ -36,7 +36,7 @@ describe('dear-starshipit validate', function () {
     const lines = r.stdout.trim().split('\n');
     assert.deepEqual(lines, [
       `${p}:4:13 error out-of-range "dear.pageSize" must be >= 1 (got 0).`,
-      `${p}:11:3 information memo-and-order-note Delivery instructions will hold the quote memo first, then the sale note, joined by " | ". Starshipit keeps 100 characters: longer text is cut and the run reports a warning.`,
+      `${p}:11:3 information memo-and-order-note Delivery instructions will hold the quote memo first, then the sale note, separated by a space. Starshipit keeps 100 characters: longer text is cut and the run reports a warning.`,
     ]);
   });
 

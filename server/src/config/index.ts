@@ -33,3 +33,4 @@ export { getCodeActions, toLspDiagnostic } from './codeActions';
 export { getCodeLenses, LENS_COMMANDS } from './codeLens';
 export { CarrierCatalog } from './carrierCatalog';
 export { parseSettings, MAX_DOCUMENT_LENGTH } from './document';
+export { MEMO_NOTE_SEPARATOR, DELIVERY_INSTRUCTIONS_MAX } from './rules/importRules';

@@ -41,7 +41,7 @@ export const DIAGNOSTIC_CODES: Record<string, { severity: string; meaning: strin
   'unknown-status': { severity: 'error', meaning: 'A part of the `"A;B"` statuses string is not a Cin7 Core sale status.', fix: 'did-you-mean' },
   'unusual-status': { severity: 'warning', meaning: 'Importing DRAFT, VOIDED, CREDITED or COMPLETED sales.' },
   'fulfilments-need-v2': { severity: 'error', meaning: '`import.source: fulfilments` with `dear.apiVersion: 1`.', fix: 'set apiVersion 2, or import sales' },
-  'memo-and-order-note': { severity: 'information', meaning: 'Both a memo and the order note go into delivery instructions: memo first, then note, joined by ` | `, cut to 100 characters with a warning at run time.' },
+  'memo-and-order-note': { severity: 'information', meaning: 'Both a memo and the order note go into delivery instructions: memo first, then note, separated by a space, cut to 100 characters with a warning at run time.' },
   'duplicate-courier-mapping': { severity: 'error (warning when identical)', meaning: 'The same Starshipit courier mapped twice.', fix: 'remove the entry' },
   'unknown-courier': { severity: 'warning', meaning: 'A courier that is not a known Starshipit carrier code.', fix: 'did-you-mean' },
   'mapping-to-default-carrier': { severity: 'information', meaning: 'A mapping to the default carrier changes nothing (counted when several do it).', fix: 'remove the entry' },

@@ -102,7 +102,8 @@ export const fulfilmentsNeedV2Rule: SettingsRule = {
   },
 };
 
-export const MEMO_NOTE_SEPARATOR = ' | ';
+/** How the engine joins memo and note (server/src/engine/mapping.ts collapses whitespace to one space). */
+export const MEMO_NOTE_SEPARATOR = ' ';
 export const DELIVERY_INSTRUCTIONS_MAX = 100;
 
 export const memoAndNoteRule: SettingsRule = {
@@ -112,7 +113,7 @@ export const memoAndNoteRule: SettingsRule = {
     if (!memo || memo === 'none' || get(ctx.data, ['import', 'orderNote']) !== true) return [];
     return [{
       range: keyRange(ctx.parsed, ['import', 'orderNote']), severity: INFORMATION, code: 'memo-and-order-note',
-      message: `Delivery instructions will hold the ${memo} memo first, then the sale note, joined by "${MEMO_NOTE_SEPARATOR}". Starshipit keeps ${DELIVERY_INSTRUCTIONS_MAX} characters: longer text is cut and the run reports a warning.`,
+      message: `Delivery instructions will hold the ${memo} memo first, then the sale note, separated by a space. Starshipit keeps ${DELIVERY_INSTRUCTIONS_MAX} characters: longer text is cut and the run reports a warning.`,
     }];
   },
 };
