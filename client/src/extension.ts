@@ -38,10 +38,8 @@ export function activate(context: vscode.ExtensionContext): DearExtensionApi {
   context.subscriptions.push(output, secrets, status);
 
   clientPromise = startLanguageClient(context, secrets);
-  clientPromise.then(
-    (client) => context.subscriptions.push({ dispose: () => void client.stop() }),
-    (err: unknown) => output.error(`The Dear language server did not start: ${err instanceof Error ? err.message : String(err)}`),
-  );
+  // The client is stopped in deactivate(); here only a failed start is reported.
+  clientPromise.catch((err: unknown) => output.error(`The Dear language server did not start: ${err instanceof Error ? err.message : String(err)}`));
   const client = (): Promise<LanguageClient> => {
     if (!clientPromise) return Promise.reject(new Error('the extension is not active'));
     return clientPromise.catch((err: unknown) => {
