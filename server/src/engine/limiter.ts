@@ -82,7 +82,22 @@ export class SlidingLogLimiter implements Limiter {
     }
   }
 
+  private persistScheduled = false;
+
+  /**
+   * Releases are saved coalesced (one write per event-loop turn): losing one only makes the next
+   * start more careful, since in-flight calls are saved pessimistically. Sends are saved at once.
+   */
   private persist(): void {
+    if (!this.o.persistPath || this.persistScheduled) return;
+    this.persistScheduled = true;
+    setImmediate(() => {
+      this.persistScheduled = false;
+      this.persistNow();
+    });
+  }
+
+  private persistNow(): void {
     if (!this.o.persistPath) return;
     const now = this.now();
     // In-flight calls are written pessimistically: they may be answered as late as maxCall.
@@ -134,7 +149,7 @@ export class SlidingLogLimiter implements Limiter {
     }
     const id = this.nextId++;
     this.inflight.set(id, this.now());
-    this.persist();
+    this.persistNow(); // before the call is sent: a crash right after cannot forget it
     let finished = false;
     const finish = (release: number): void => {
       if (finished) return;
