@@ -4,7 +4,10 @@
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
+import { requireCodeServer } from '../e2e/harness/codeServer';
+import { runExtensionHostSuite } from '../e2e/harness/extensionHost';
 
 export interface ExtensionFigures {
   vsixBytes?: number;
@@ -49,4 +52,30 @@ export function extensionScenario(root: string): ExtensionFigures {
   }
   const files = /\((\d+) files,/.exec(r.stdout)?.[1];
   return { vsixBytes: fs.statSync(vsix).size, vsixFiles: files ? Number(files) : undefined, packageMs, bundles };
+}
+
+export interface ActivationFigures {
+  wasActive: boolean;
+  activateMs: number;
+  firstDiagnosticsMs: number;
+  /** code-server + browser start and the whole suite, for context. */
+  harnessMs: number;
+}
+
+/**
+ * Activation inside code-server's real extension host, through the e2e harness (needs
+ * test/e2e/prepare.sh to have installed code-server; Chromium drives the web workbench).
+ */
+export async function activationScenario(root: string): Promise<ActivationFigures> {
+  requireCodeServer();
+  const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'dear-bench-activation-'));
+  fs.writeFileSync(path.join(workspace, 'README.txt'), 'workspace for the activation benchmark\n');
+  const res = await runExtensionHostSuite({
+    label: 'bench-activation', extensionDevelopmentPath: root, extensionTestsPath: path.join(root, 'out/test/bench/activation/suite.js'),
+    workspace, timeoutMs: 240_000, echo: false,
+  });
+  const line = res.console.map((l) => /DEAR_BENCH_ACTIVATION (\{.*\})/.exec(l)).find(Boolean);
+  if (res.exitCode !== 0 || !line) throw new Error(`activation suite failed (exit ${res.exitCode}): ${res.console.slice(-5).join(' | ')}`);
+  const f = JSON.parse(line[1]) as Omit<ActivationFigures, 'harnessMs'>;
+  return { ...f, harnessMs: res.durationMs };
 }
