@@ -19,7 +19,7 @@ import {
   MAX_DOCUMENT_LENGTH, toLspDiagnostic, type Analysis,
 } from './config';
 import { Cin7CarrierSource, isAllowedEndpoint, type CarrierSource } from './config/carrierSource';
-import { networkAllowed, registerSyncHandlers } from './syncService';
+import { applyInitializationOptions, networkAllowed, registerSyncHandlers } from './syncService';
 
 export const VALIDATION_DELAY_MS = 175;
 export const SECRET_ENV_PREFIX = 'DEAR_STARSHIPIT_SECRET_';
@@ -40,6 +40,7 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
   const timers = new Map<string, NodeJS.Timeout>();
   /** Names from the client's SecretStorage; undefined until the client says it manages secrets. */
   let clientSecretNames: Set<string> | undefined;
+  let untrustedNoticeSent = false;
   /** Bumped when anything outside the text that affects diagnostics changes (secrets, carriers). */
   let epoch = 0;
 
@@ -114,8 +115,14 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
 
   const refreshCarriers = (analysis: Analysis) => {
     const ck = carrierKey(analysis.parsed.data);
+    if (!ck || !isAllowedEndpoint(ck.baseUrl) || !carriers.needsRefresh(ck.key)) return;
     // Untrusted workspace (the client said so): the file's endpoint may be hostile; send nothing.
-    if (!ck || !networkAllowed() || !isAllowedEndpoint(ck.baseUrl) || !carriers.needsRefresh(ck.key) || !carriers.begin(ck.key)) return;
+    if (!networkAllowed()) {
+      if (!untrustedNoticeSent) connection.console.info('Cin7 Core carrier names are not fetched: the workspace is not trusted.');
+      untrustedNoticeSent = true;
+      return;
+    }
+    if (!carriers.begin(ck.key)) return;
     void (async () => {
       try {
         const [accountId, apiKey] = await Promise.all([resolveCredential(ck.accountId), resolveCredential(ck.apiKey)]);
@@ -138,6 +145,8 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
     // A client may also declare its secret names up front (same meaning as dear/secretNames).
     const declared = (params.initializationOptions as { secretNames?: unknown } | undefined)?.secretNames;
     if (Array.isArray(declared)) clientSecretNames = new Set(declared.filter((n): n is string => typeof n === 'string'));
+    // Workspace trust from the client (`trusted: false` = Restricted Mode: no carrier fetch, no runs).
+    applyInitializationOptions(params.initializationOptions);
     return {
       capabilities: {
         textDocumentSync: TextDocumentSyncKind.Incremental,

@@ -223,6 +223,22 @@ writeback:
     }
   });
 
+  it('fetches nothing in an untrusted workspace (initializationOptions.trusted: false)', async () => {
+    requests.length = 0;
+    const client = await LspClient.start({ DEAR_STARSHIPIT_SECRET_DEAR_ACCOUNT_ID: 'acc-1', DEAR_STARSHIPIT_SECRET_DEAR_API_KEY: 'key-1' }, { trusted: false });
+    try {
+      const uri = 'file:///ws/untrusted/dear-starshipit.yaml';
+      await client.open(uri, settingsText(baseUrl));
+      await client.diagnostics(uri);
+      await client.log((m) => m.includes('not trusted'));
+      const completion = items(await client.conn.sendRequest(CompletionRequest.type, { textDocument: { uri }, position: { line: 12, character: 15 } }));
+      assert.deepEqual(completion, []);
+      assert.equal(requests.length, 0);
+    } finally {
+      await client.stop();
+    }
+  });
+
   it('never sends credentials to a plain-http remote endpoint', async () => {
     requests.length = 0;
     const client = await LspClient.start({ DEAR_STARSHIPIT_SECRET_DEAR_ACCOUNT_ID: 'acc-1', DEAR_STARSHIPIT_SECRET_DEAR_API_KEY: 'key-1' });

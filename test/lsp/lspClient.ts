@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import {
   createProtocolConnection, StreamMessageReader, StreamMessageWriter, InitializeRequest, InitializedNotification,
-  PublishDiagnosticsNotification, DidOpenTextDocumentNotification, ShutdownRequest, ExitNotification,
+  PublishDiagnosticsNotification, DidOpenTextDocumentNotification, ShutdownRequest, ExitNotification, LogMessageNotification,
   type ProtocolConnection, type PublishDiagnosticsParams, type InitializeResult,
 } from 'vscode-languageserver-protocol/node';
 
@@ -17,6 +17,8 @@ export class LspClient {
   private readonly published: PublishDiagnosticsParams[] = [];
   private readonly waiters: { match: (p: PublishDiagnosticsParams) => boolean; resolve: (p: PublishDiagnosticsParams) => void }[] = [];
   stderr = '';
+  readonly logs: string[] = [];
+  private readonly logWaiters: { match: (m: string) => boolean; resolve: (m: string) => void }[] = [];
   initializeResult?: InitializeResult;
 
   private constructor(readonly child: ChildProcessWithoutNullStreams, readonly conn: ProtocolConnection) {
@@ -26,6 +28,15 @@ export class LspClient {
         if (w.match(p)) {
           this.waiters.splice(this.waiters.indexOf(w), 1);
           w.resolve(p);
+        }
+      }
+    });
+    conn.onNotification(LogMessageNotification.type, (p) => {
+      this.logs.push(p.message);
+      for (const w of [...this.logWaiters]) {
+        if (w.match(p.message)) {
+          this.logWaiters.splice(this.logWaiters.indexOf(w), 1);
+          w.resolve(p.message);
         }
       }
     });
@@ -50,6 +61,13 @@ export class LspClient {
     const done = this.published.slice(since).find((p) => p.uri === uri && match(p));
     if (done) return Promise.resolve(done);
     return new Promise((resolve) => this.waiters.push({ match: (p) => p.uri === uri && match(p), resolve }));
+  }
+
+  /** Resolves with the first window/logMessage (already received or future) that matches. */
+  log(match: (m: string) => boolean): Promise<string> {
+    const done = this.logs.find(match);
+    if (done) return Promise.resolve(done);
+    return new Promise((resolve) => this.logWaiters.push({ match, resolve }));
   }
 
   /** Number of publishDiagnostics received so far (to wait only for newer ones). */
