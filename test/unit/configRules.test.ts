@@ -150,6 +150,12 @@ describe('config core: semantic rules', () => {
       assert.equal(applyFix(text, fixesOf(d)[0]), VALID.replace('[ORDERED]', 'Ordering;PICKED'));
     });
 
+    it('commas instead of semicolons: an error whose fix writes a list', () => {
+      const text = VALID.replace('[ORDERED]', 'Ordered, Picked');
+      const d = verifyDiagnostic(diagnose(text), { code: 'unknown-status', range: [7, 12, 7, 27], severity: ERROR, message: 'uses ";"' });
+      assert.equal(applyFix(text, fixesOf(d)[0]), VALID.replace('[ORDERED]', '[ORDERED, PICKED]'));
+    });
+
     it('statuses that never ship are a warning', () => {
       verifyOnly(diagnose(VALID.replace('[ORDERED]', '[ORDERED, COMPLETED]')),
         [{ code: 'unusual-status', range: [7, 22, 7, 31], severity: WARNING, message: 'already shipped' }]);

@@ -56,6 +56,16 @@ export const statusesRule: SettingsRule = {
           if (!good.includes(upper)) good.push(upper);
           continue;
         }
+        const commaParts = upper.split(',').map((x) => x.trim()).filter(Boolean);
+        if (commaParts.length > 1 && commaParts.every((x) => known.includes(x))) {
+          // "Ordering, Picked": right statuses, wrong separator.
+          out.push({
+            range: partRange, severity: ERROR, code: 'unknown-status',
+            message: `"${part.text}" separates statuses with commas; the string form uses ";" (or write a list).`,
+            data: { fixes: [replaceFix(`Convert to a list: [${commaParts.join(', ')}]`, range, `[${[...new Set([...good, ...commaParts])].join(', ')}]`, true)] },
+          });
+          continue;
+        }
         const suggestions = didYouMean(upper, known);
         out.push({
           range: partRange, severity: ERROR, code: 'unknown-status',
