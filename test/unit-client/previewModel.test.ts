@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import {
-  applyEvent, csvCell, emptyPreviewState, formatAddress, formatItems, pickOrders, toCsv, toJson, writebackRow, writebacksToCsv,
+  applyEvent, csvCell, emptyPreviewState, restoredPreviewState, formatAddress, formatItems, pickOrders, toCsv, toJson, writebackRow, writebacksToCsv,
 } from '../../client/src/preview/previewModel';
 import type { OrderEvent } from '../../protocol/events';
 
@@ -106,5 +106,17 @@ describe('preview model', () => {
     assert.equal(parsed.length, 1);
     assert.deepEqual(parsed[0].source, { saleId: 'sale-SO-2', taskId: 'task-2' });
     assert.equal(parsed[0].starshipit.order_number, 'SO-2');
+  });
+
+  it('restores a saved preview after reload; an interrupted dry run becomes an error; junk is dropped', () => {
+    const s = emptyPreviewState('import', 'file:///a.yaml', 'a.yaml', true);
+    applyEvent(s, order('SO-1', 'Ann'));
+    assert.equal(restoredPreviewState({ preview: s })?.status, 'error');
+    assert.match(restoredPreviewState({ preview: s })?.error ?? '', /interrupted by a window reload/);
+    s.status = 'ready';
+    assert.deepEqual(restoredPreviewState({ preview: s, filter: 'x' }), s);
+    assert.equal(restoredPreviewState({ preview: { ...s, orders: 'x' } }), undefined);
+    assert.equal(restoredPreviewState(undefined), undefined);
+    assert.equal(restoredPreviewState('state'), undefined);
   });
 });

@@ -3,6 +3,7 @@
  * CSV/JSON. Pure (no `vscode`), so unit tests cover it in plain Node.
  */
 import type { EngineEvent, OrderEvent, SummaryEvent, WritebackEvent } from '../../../protocol/events';
+import { isPreviewState } from '../../../protocol/preview';
 import type {
   PreviewKind, PreviewOrderRow, PreviewState, PreviewSummary, PreviewWritebackRow,
 } from '../../../protocol/preview';
@@ -165,4 +166,16 @@ function csv<R extends object>(columns: readonly (keyof R & string)[], rows: rea
 /** JSON export: the exact Starshipit payloads with their source, as the engine would send them. */
 export function toJson(rows: readonly PreviewOrderRow[]): string {
   return JSON.stringify(rows.map((r) => ({ orderNumber: r.orderNumber, source: { saleId: r.saleId, taskId: r.taskId || undefined }, warnings: r.warnings, starshipit: r.payload })), null, 2) + '\n';
+}
+
+/**
+ * The state to show after a window reload, from what the webview saved with setState. Invalid data
+ * gives undefined (the panel then waits for a new preview); a dry run that was still loading cannot
+ * resume, so it becomes an error that asks for a refresh.
+ */
+export function restoredPreviewState(saved: unknown): PreviewState | undefined {
+  const preview = typeof saved === 'object' && saved !== null ? (saved as { preview?: unknown }).preview : undefined;
+  if (!isPreviewState(preview)) return undefined;
+  if (preview.status !== 'loading') return preview;
+  return { ...preview, status: 'error', error: 'The preview was interrupted by a window reload. Refresh it to run the dry run again.' };
 }

@@ -4,10 +4,9 @@
  * Every message from the webview is validated (protocol/preview.ts) before it is acted on.
  */
 import * as vscode from 'vscode';
-import {
-  isPreviewState, isWebviewToHost, type HostToWebview, type PreviewState, type RenderReport, type WebviewToHost,
-} from '../../../protocol/preview';
+import { isWebviewToHost, type HostToWebview, type PreviewState, type RenderReport, type WebviewToHost } from '../../../protocol/preview';
 import { newNonce, previewHtml } from './previewHtml';
+import { restoredPreviewState } from './previewModel';
 
 export const PREVIEW_VIEW_TYPE = 'dear.preview';
 
@@ -18,9 +17,6 @@ export interface PreviewActions {
   showOutput(): void;
   warn(message: string): void;
 }
-
-/** What the webview persists with setState (and gets back after a reload). */
-interface PersistedWebviewState { preview?: unknown }
 
 export class PreviewPanel implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
@@ -33,14 +29,7 @@ export class PreviewPanel implements vscode.Disposable {
   constructor(private readonly extensionUri: vscode.Uri, private readonly actions: PreviewActions) {
     this.disposables.push(vscode.window.registerWebviewPanelSerializer(PREVIEW_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel, saved: unknown) => {
-        const preview = (saved as PersistedWebviewState | undefined)?.preview;
-        let state: PreviewState | undefined;
-        if (isPreviewState(preview)) {
-          state = preview.status === 'loading'
-            ? { ...preview, status: 'error', error: 'The preview was interrupted by a window reload. Refresh it to run the dry run again.' }
-            : preview;
-        }
-        this.adopt(panel, state);
+        this.adopt(panel, restoredPreviewState(saved));
       },
     }));
   }
