@@ -11,6 +11,7 @@
  * 5xx) or a "Status is AUTHORISED" answer, the ship stage is read: AUTHORISED with our tracking =
  * done; AUTHORISED with other tracking = `PUT … AddTrackingNumbers: true`; not authorised = send.
  */
+import pLimit from 'p-limit';
 import type { Row } from './dearClient';
 import { ApiCallError } from './apiRunner';
 import { crashPoint } from './crash';
@@ -39,12 +40,15 @@ export async function runWriteback(ctx: RunContext, opts: { retryOnly: boolean }
   const outbox = new Map<string, WritebackState>();
   for (const w of ctx.journal.state.writebacks.values()) if (w.state !== 'done') outbox.set(w.orderNumber, w);
   for (const w of dryOutbox.values()) outbox.set(w.orderNumber, w);
+  // Deliveries run side by side (each Cin7 call still goes through the limiter and the
+  // concurrency cap); every flow finishes before the run ends.
   let done = 0;
-  for (const w of outbox.values()) {
+  const cap = pLimit(Math.max(1, s.engine.concurrency) * 2);
+  const results = await Promise.allSettled([...outbox.values()].map((w) => cap(async () => {
     throwIfCancelled(ctx);
     const parked = ctx.journal.state.attention.get(writebackKey(w.orderNumber));
-    if (parked && !parked.retryable && !opts.retryOnly) continue; // needs a change first; `retry` re-runs it
-    if (ctx.onlyOrderNumbers && !ctx.onlyOrderNumbers.has(w.orderNumber)) continue;
+    if (parked && !parked.retryable && !opts.retryOnly) return; // needs a change first; `retry` re-runs it
+    if (ctx.onlyOrderNumbers && !ctx.onlyOrderNumbers.has(w.orderNumber)) return;
     try {
       await deliver(ctx, w);
     } catch (err) {
@@ -57,7 +61,9 @@ export async function runWriteback(ctx: RunContext, opts: { retryOnly: boolean }
       });
     }
     ctx.emit({ type: 'progress', phase: 'writeback', done: ++done, total: outbox.size });
-  }
+  })));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 async function poll(ctx: RunContext, dryOutbox: Map<string, WritebackState>): Promise<void> {
