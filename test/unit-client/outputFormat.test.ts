@@ -33,6 +33,7 @@ describe('output line formatting', () => {
       [{ type: 'throttle', api: 'dear', status: 429, waitMs: 60_000 }, 'warn', /Cin7 Core throttled the run \(HTTP 429\); every call pauses 60 s/],
       [{ type: 'retry', api: 'starshipit', attempt: 2, waitMs: 1500, reason: 'ECONNRESET' }, 'warn', /Starshipit call failed \(ECONNRESET\); retry 2 in 1\.5 s/],
       [{ type: 'wait', api: 'dear', waitMs: 250 }, 'debug', /Cin7 Core rate limit: waiting 250 ms/],
+      [{ type: 'wait', api: 'starshipit', waitMs: 12_000 }, 'info', /Starshipit rate limit: waiting 12 s for a free slot/],
       [{ type: 'log', level: 'error', message: 'boom' }, 'error', /^boom$/],
     ];
     for (const [event, level, re] of cases) {

@@ -42,7 +42,7 @@ function payloadHint(order: Record<string, unknown>): string {
   return `${name ? `for ${name}, ` : ''}${items} item${items === 1 ? '' : 's'}`;
 }
 
-/** One event → one line; progress and limiter waits are `debug` lines (the progress UI shows them). */
+/** One event → one line; progress and short limiter waits are `debug` lines (the progress UI shows them). */
 export function formatEvent(e: EngineEvent): OutputLine {
   switch (e.type) {
     case 'order': {
@@ -73,7 +73,8 @@ export function formatEvent(e: EngineEvent): OutputLine {
     case 'retry':
       return { level: 'warn', text: `${API[e.api]} call failed (${e.reason}); retry ${e.attempt} in ${seconds(e.waitMs)}` };
     case 'wait':
-      return { level: 'debug', text: `${API[e.api]} rate limit: waiting ${seconds(e.waitMs)} for a free slot` };
+      // Long holds are worth a line at the default level; the many short ones only at debug.
+      return { level: e.waitMs >= 1000 ? 'info' : 'debug', text: `${API[e.api]} rate limit: waiting ${seconds(e.waitMs)} for a free slot` };
     case 'log':
       return { level: e.level, text: e.message };
     case 'summary':

@@ -7,6 +7,7 @@ import {
   isHostToWebview, isPreviewState, SORT_KEYS,
   type PreviewOrderRow, type PreviewState, type RenderReport, type SortKey, type WebviewToHost,
 } from '../../../../protocol/preview';
+import { filterAndSort } from './view';
 
 interface VsCodeApi {
   postMessage(message: WebviewToHost): void;
@@ -66,18 +67,8 @@ function section(title: string, count: number, content: Node, id: string): HTMLE
 
 // ---- filtering and sorting -----------------------------------------------------------------
 
-function matches(row: PreviewOrderRow, needle: string): boolean {
-  if (!needle) return true;
-  const hay = [row.orderNumber, row.receiver, row.company, row.address, row.items, row.deliveryInstructions, row.shippingMethod, row.saleId, row.taskId, ...row.warnings]
-    .join('\u0000').toLowerCase();
-  return needle.toLowerCase().split(/\s+/).filter(Boolean).every((w) => hay.includes(w));
-}
-
 function visibleOrders(state: PreviewState): PreviewOrderRow[] {
-  const rows = state.orders.filter((r) => matches(r, view.filter));
-  const key = view.sortKey;
-  const dir = view.sortDescending ? -1 : 1;
-  return rows.sort((a, b) => dir * String(a[key]).localeCompare(String(b[key]), undefined, { numeric: true, sensitivity: 'base' }));
+  return filterAndSort(state.orders, view.filter, view.sortKey, view.sortDescending);
 }
 
 // ---- rendering ------------------------------------------------------------------------------
