@@ -16,7 +16,9 @@ CODE_SERVER_VERSION=4.100.3
 # The @vscode/ripgrep version code-server 4.100.3 depends on, and the rg release its postinstall asks for.
 RIPGREP_PKG_VERSION=1.15.11
 RIPGREP_RELEASE=v13.0.0-10
-APT_PACKAGES=(libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev pkg-config ripgrep chromium)
+# fonts-wqy-microhei (1.6 MB): CJK glyphs, so screenshots show the sandbox's Japanese/Chinese names
+# instead of empty boxes.
+APT_PACKAGES=(libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev pkg-config ripgrep chromium fonts-wqy-microhei)
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 CACHE="$ROOT/.cache/code-server"

@@ -290,6 +290,33 @@ export class Workbench {
     return (await widget.locator('.monaco-list-row .monaco-icon-label .label-name').allTextContents()).map((t) => plain(t).trim());
   }
 
+  // ---- Layout ----------------------------------------------------------------------------------
+
+  /** Activate the editor tab whose label starts with `tabLabel`, maximize its group, close the panel. */
+  async maximizeEditorGroupOf(tabLabel: string): Promise<void> {
+    const tab = this.page.locator('.tabs-container .tab', { hasText: tabLabel }).first();
+    await tab.click();
+    await this.page.locator('.tabs-container .tab.active', { hasText: tabLabel }).first().waitFor({ state: 'visible' });
+    if (await this.page.locator('.part.panel').isVisible()) await this.runCommand('View: Toggle Panel Visibility');
+    await this.page.locator('.part.panel').waitFor({ state: 'hidden' });
+    await this.runCommand('View: Toggle Maximize Editor Group');
+    const groups = this.page.locator('.part.editor .editor-group-container');
+    await waitFor(async () => {
+      const visible = await groups.evaluateAll((els) => els.filter((e) => (e as HTMLElement).offsetWidth > 0).length);
+      return visible === 1 ? true : undefined;
+    }, { timeoutMs: this.defaultTimeoutMs, what: 'one visible editor group' });
+  }
+
+  /** Undo maximizeEditorGroupOf (the panel comes back with the next command that shows it). */
+  async restoreEditorGroups(): Promise<void> {
+    await this.runCommand('View: Toggle Maximize Editor Group');
+    const groups = this.page.locator('.part.editor .editor-group-container');
+    await waitFor(async () => {
+      const visible = await groups.evaluateAll((els) => els.filter((e) => (e as HTMLElement).offsetWidth > 0).length);
+      return visible > 1 ? true : undefined;
+    }, { timeoutMs: this.defaultTimeoutMs, what: 'the editor groups to be restored' });
+  }
+
   // ---- Webviews ------------------------------------------------------------------------------
 
   /**

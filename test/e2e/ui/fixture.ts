@@ -113,7 +113,14 @@ export function packageExtension(): { vsix?: string; error?: string } {
 
 export function prepareExtension(label: string): ExtensionMode {
   const p = packageExtension();
-  if (!p.vsix) return { kind: 'dev', reason: p.error ?? 'no VSIX' };
+  if (!p.vsix) {
+    // The VSIX is what users install, so a packaging failure fails the UI tests unless a developer
+    // explicitly asks to test the working tree instead.
+    if (process.env.DEAR_E2E_ALLOW_DEV_EXTENSION !== '1') {
+      throw new Error(`${p.error ?? 'no VSIX'} (set DEAR_E2E_ALLOW_DEV_EXTENSION=1 to run the UI tests on the repository as a development extension)`);
+    }
+    return { kind: 'dev', reason: p.error ?? 'no VSIX' };
+  }
   const extensionsDir = mkdtempSync(join(tmpdir(), `dear-e2e-ext-${label}-`));
   installExtension(p.vsix, extensionsDir);
   return { kind: 'vsix', vsix: p.vsix, extensionsDir };
@@ -133,7 +140,9 @@ export async function openEditor(opts: {
   label: string; workspace: TestWorkspace; workspaceTrust?: boolean; settings?: Record<string, unknown>;
 }): Promise<EditorSession> {
   const mode = prepareExtension(opts.label);
-  if (mode.kind === 'dev') process.stdout.write(`    (extension loaded from the repository as a development extension: ${mode.reason})\n`);
+  process.stdout.write(mode.kind === 'dev'
+    ? `    (extension loaded from the repository as a development extension: ${mode.reason})\n`
+    : `    (extension installed from ${mode.vsix.slice(repoRoot.length + 1)} with code-server --install-extension)\n`);
   const server = await startCodeServer({
     label: opts.label, env: opts.workspace.env, workspaceTrust: opts.workspaceTrust,
     extensionsDir: mode.kind === 'vsix' ? mode.extensionsDir : undefined,

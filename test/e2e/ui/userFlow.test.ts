@@ -68,7 +68,7 @@ describe('UI: settings file, preview, import and writeback in code-server', func
     const original = ws.text.split('\n')[statusesLine - 1].trim();
     assert.match(original, /^statuses: \[.*\]$/, 'the sample writes statuses as a flow list');
     await wb.goToLine(statusesLine);
-    await wb.replaceCurrentLine(`${original.slice(0, -1)}, INV]`);
+    await wb.replaceCurrentLine(original.replace(/\s*\]$/, ', INV]'));
     await session.page.keyboard.press('ArrowLeft'); // cursor after "INV", before "]"
     const labels = await wb.triggerCompletion();
     await session.screenshot('completion', [join(readmeShotsDir, 'completion.png')]);
@@ -92,7 +92,11 @@ describe('UI: settings file, preview, import and writeback in code-server', func
     assert.deepEqual(shown, eligible, 'the preview rows are the eligible sales');
     assert.equal(sandbox.starshipitOrders().size, 0, 'a preview creates nothing in Starshipit');
     assert.ok(!sandbox.callLog().some((c) => c.api === 'starshipit' && c.method === 'POST'), 'a preview sends no POST to Starshipit');
-    await session.screenshot('preview', [join(readmeShotsDir, 'preview.png')]);
+    await session.screenshot('preview');
+    // README picture: the preview's editor group maximized, the panel closed.
+    await wb.maximizeEditorGroupOf('Dear: Order preview');
+    await session.screenshot('preview-maximized', [join(readmeShotsDir, 'preview.png')]);
+    await wb.restoreEditorGroups();
     assert.deepEqual(session.offLoopback(), [], 'the workbench and the webview only talked to 127.0.0.1');
   });
 
@@ -113,6 +117,7 @@ describe('UI: settings file, preview, import and writeback in code-server', func
     const out = await wb.waitForOutput(new RegExp(`Summary: created ${eligible.length}\\b`));
     assert.match(out, /order \S+: created \(Starshipit order \d+\)/, 'the output lists the created orders');
     for (const v of Object.values(ws.env)) assert.ok(!out.includes(v), 'no credential appears in the output panel');
+    await wb.dismissNotifications();
     await session.screenshot('output', [join(readmeShotsDir, 'output.png')]);
   });
 
