@@ -1,0 +1,193 @@
+/**
+ * Crash soak: `dear-starshipit sync --json` as a child process, SIGKILLed at random moments —
+ * either at a random instrumented point/occurrence (DEAR_STARSHIPIT_CRASH_AT) or a random delay
+ * after a random number of its own --json events — with labels printed between runs, restarted
+ * until a run finishes. Ground truth comes from the sandbox: no duplicate order, no missing sale,
+ * no label lost or written twice. Also: two engines on one state directory, torn journal tails.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { startSandbox } from '../../sandbox/src/index';
+import type { Sandbox } from '../../sandbox/src/api';
+import type { SummaryEvent } from '../../protocol/events';
+import { CRASH_POINTS } from '../../server/src/engine/crash';
+import { encodeRecord } from '../../server/src/engine/journal';
+import { cliEnv, tempDir } from '../engine/helpers';
+import { exactlyOnceCounts, expectedOrderNumbers, figure, printSomeLabels, Rng, runChild, size, suiteSeed, writeSettings, type ChildRun } from './helpers';
+
+const TIME_SCALE = 100;
+
+/** Runs sync until one run ends by itself (exit 0/1); returns that run. */
+async function runToCompletion(args: string[], env: NodeJS.ProcessEnv): Promise<ChildRun> {
+  for (let i = 0; i < 5; i++) {
+    const r = await runChild(args, env);
+    if (r.signal === null) return r;
+  }
+  throw new Error('sync never finished on its own');
+}
+
+describe('reliability soak: SIGKILL at random moments, then exactly once', function () {
+  this.timeout(size(240_000, 3_600_000));
+  const seed = suiteSeed();
+  const kills = size(30, 200);
+  const roundKills = 10;
+  const salesPerRound = size(50, 120);
+  let sb: Sandbox | undefined;
+  afterEach(async () => {
+    await sb?.close();
+    sb = undefined;
+  });
+
+  it(`sync killed ${kills} times (seed printed below) keeps every guarantee`, async () => {
+    const rng = new Rng(seed);
+    console.log(`      crash soak seed ${seed} (replay with DEAR_SEED=${seed}), ${kills} kills, ${salesPerRound} sales per round`);
+    const totals = { kills: 0, crashPointKills: 0, timerKills: 0, runsFinished: 0, rounds: 0, orders: 0, labels: 0, duplicateOrders: 0, missingSales: 0, labelsNotWrittenBack: 0, writtenBackTwice: 0, tornTailsRecovered: 0 };
+    while (totals.kills < kills) {
+      totals.rounds++;
+      const box = (sb = await startSandbox({ sales: salesPerRound, timeScale: TIME_SCALE, seed: rng.int(1, 1e9) }));
+      const expected = expectedOrderNumbers(box); // before any writeback changes sale statuses
+      const invalid = box.eligibleSales(['ORDERED', 'PICKED', 'PACKED'], { includeInvalid: true }).filter((e) => !e.valid).map((e) => e.orderNumber);
+      const dir = tempDir('dear-rel-crash-');
+      const config = writeSettings(box, dir, TIME_SCALE);
+      const args = ['sync', '--json', '--config', config, '--state', path.join(dir, 'state')];
+      let inRound = 0;
+      let lastEvents = 40; // events printed by the last run that finished: kills aim inside a run's length
+      while (inRound < roundKills && totals.kills < kills) {
+        printSomeLabels(box, rng, rng.int(1, 5)); // keeps writeback work flowing between kills
+        const useCrashPoint = rng.next() < 0.5;
+        const r = useCrashPoint
+          ? await runChild(args, cliEnv(box, { DEAR_STARSHIPIT_CRASH_AT: `${rng.pick(CRASH_POINTS)}:${rng.int(1, 4)}` }))
+          : await runChild(args, cliEnv(box), { killAfterEvents: rng.int(1, Math.max(3, lastEvents)), killDelayMs: rng.int(0, 25) });
+        totals.tornTailsRecovered += r.events.filter((e) => e.type === 'log' && /torn last record/.test(e.message)).length;
+        if (r.signal === 'SIGKILL') {
+          totals.kills++;
+          inRound++;
+          if (useCrashPoint) totals.crashPointKills++;
+          else totals.timerKills++;
+        } else {
+          assert.ok(r.code === 0 || r.code === 1, `a run that was not killed ends with 0 or 1, got ${r.code}: ${r.stderr}`);
+          assert.equal(r.events.at(-1)?.type, 'summary', 'a finished run prints its summary last');
+          totals.runsFinished++;
+          lastEvents = r.events.length;
+        }
+      }
+      // Runs go on until one finishes by itself; then every unlabelled order gets its label and runs
+      // go on again, and a last run must find nothing left to do.
+      await runToCompletion(args, cliEnv(box)); // imports whatever the kills left
+      printSomeLabels(box, rng, Number.MAX_SAFE_INTEGER);
+      const first = await runToCompletion(args, cliEnv(box));
+      const last = await runToCompletion(args, cliEnv(box));
+      totals.runsFinished += 3;
+      const summary = last.events.at(-1) as SummaryEvent;
+      assert.equal(summary.type, 'summary', last.stderr);
+      assert.equal(summary.created, 0, 'nothing left to create after a finished run');
+      assert.equal(summary.writtenBack, 0, `nothing left to write back after a finished run (first finishing run: ${first.stdout.slice(-400)})`);
+      const c = exactlyOnceCounts(box, expected);
+      totals.orders += c.orders;
+      totals.labels += c.labels;
+      totals.duplicateOrders += c.duplicateOrders;
+      totals.missingSales += c.missingSales;
+      totals.labelsNotWrittenBack += c.labelsNotWrittenBack;
+      totals.writtenBackTwice += c.writtenBackTwice + c.trackingOnTwoShipments;
+      assert.deepEqual(c, { ...c, duplicateOrders: 0, missingSales: 0, unexpectedOrders: 0, labelsNotWrittenBack: 0, writtenBackTwice: 0, trackingOnTwoShipments: 0 }, `round ${totals.rounds} (seed ${seed})`);
+      assert.equal(c.labels, c.orders, 'every order got a label and all were checked');
+      // Sales the engine must refuse are listed under "needs attention", not lost.
+      const status = await runChild(['status', '--json', '--config', config, '--state', path.join(dir, 'state')], cliEnv(box));
+      const att = (JSON.parse(status.stdout) as { needsAttention: { orderNumber?: string }[] }).needsAttention.map((a) => a.orderNumber);
+      for (const n of invalid) assert.ok(att.includes(n), `invalid sale ${n} is listed under needs attention`);
+      await box.close();
+      sb = undefined;
+    }
+    figure('crash-soak', { seed, ...totals });
+    assert.ok(totals.crashPointKills > 0 && totals.timerKills > 0, 'both kill strategies were used');
+  });
+});
+
+describe('reliability soak: one engine per state directory, torn journal tails', function () {
+  this.timeout(size(120_000, 600_000));
+  let sb: Sandbox;
+  before(async () => {
+    sb = await startSandbox({ sales: 40, timeScale: TIME_SCALE, seed: 77 });
+  });
+  after(async () => {
+    await sb.close();
+  });
+
+  it('a second engine started while the first holds the state directory refuses with a clear message', async () => {
+    const dir = tempDir('dear-rel-lock-');
+    const config = writeSettings(sb, dir, TIME_SCALE);
+    const state = path.join(dir, 'state');
+    let second: Promise<ChildRun> | undefined;
+    // The first engine is paused inside its run (the sandbox answers slowly), the second starts then.
+    sb.setFaults('dear:saleList:latency=1500*1');
+    const first = runChild(['sync', '--json', '--config', config, '--state', state], cliEnv(sb), {});
+    const lockFile = path.join(state, 'lock');
+    // Wait on the lock file appearing (a real signal), not on time.
+    await new Promise<void>((resolve) => {
+      const check = (): void => {
+        if (fs.existsSync(lockFile) && fs.readFileSync(lockFile, 'utf8').includes('pid')) resolve();
+        else setImmediate(check);
+      };
+      check();
+    });
+    second = runChild(['import', '--json', '--config', config, '--state', state], cliEnv(sb));
+    const s = await second;
+    const f = await first;
+    sb.setFaults('');
+    assert.equal(s.code, 1, s.stderr);
+    assert.match(s.stderr, /in use by another dear-starshipit run \(pid \d+/);
+    assert.equal(s.events.length, 0, 'the refused engine printed no event and made no call');
+    assert.ok(f.code === 0 || f.code === 1, f.stderr);
+    assert.equal(fs.existsSync(lockFile), false, 'the lock is released');
+  });
+
+  /** Tears applied after a kill right after the third create answered (journal ends with its intent). */
+  const tears: [string, (file: string, lastOrder: { orderNumber: string; saleId: string }) => void][] = [
+    // Killed while writing the `created` record of an order Starshipit already has.
+    ['created record cut mid-write', (file, o) => {
+      const rec = encodeRecord({ t: 'created', orderNumber: o.orderNumber, saleId: o.saleId, outcome: 'created', at: new Date().toISOString() });
+      fs.appendFileSync(file, rec.slice(0, Math.floor(rec.length / 2)));
+    }],
+    ['record complete but its newline missing', (file, o) => {
+      const rec = encodeRecord({ t: 'created', orderNumber: o.orderNumber, saleId: o.saleId, outcome: 'created', at: new Date().toISOString() });
+      fs.appendFileSync(file, rec.slice(0, -1));
+    }],
+    ['garbage line appended', (file) => fs.appendFileSync(file, 'not json at all\t0000\n')],
+    ['binary bytes appended', (file) => fs.appendFileSync(file, Buffer.from([0, 0, 0xff, 0xfe, 0x0a]))],
+    ['zero-filled tail (no newline)', (file) => fs.appendFileSync(file, Buffer.alloc(64))],
+  ];
+  for (const [name, tear] of tears) {
+    it(`a torn last journal record (${name}) is detected, reported and recovered on start`, async () => {
+      const box = await startSandbox({ sales: 30, timeScale: TIME_SCALE, seed: 78 });
+      try {
+        const expected = expectedOrderNumbers(box);
+        const dir = tempDir('dear-rel-torn-');
+        const config = writeSettings(box, dir, TIME_SCALE);
+        const state = path.join(dir, 'state');
+        const args = ['sync', '--json', '--config', config, '--state', state];
+        // Killed right after the third create answered: the journal ends with that order's intent.
+        const killed = await runChild(args, cliEnv(box, { DEAR_STARSHIPIT_CRASH_AT: 'after-starshipit-create:3' }));
+        assert.equal(killed.signal, 'SIGKILL');
+        const file = path.join(state, 'journal.jsonl');
+        const lines = fs.readFileSync(file, 'utf8').trim().split('\n');
+        const records = lines.map((l) => JSON.parse(l.split('\t')[0]) as { t: string; orderNumber: string; saleId: string });
+        const last = records.filter((r) => r.t === 'intent').at(-1)!;
+        assert.ok(last, 'the kill left an order with only its intent');
+        tear(file, last);
+        const again = await runChild(args, cliEnv(box));
+        assert.ok(again.code === 0 || again.code === 1, again.stderr);
+        assert.ok(again.events.some((e) => e.type === 'log' && /torn last record/.test(e.message)), `the recovery is reported: ${again.stdout.slice(0, 600)}`);
+        const c = exactlyOnceCounts(box, expected);
+        assert.equal(c.duplicateOrders, 0);
+        assert.equal(c.missingSales, 0);
+        // The journal is whole again: a third run reports no tear and creates nothing.
+        const third = await runChild(args, cliEnv(box));
+        assert.ok(!third.events.some((e) => e.type === 'log' && /torn/.test(e.message)));
+        assert.equal((third.events.at(-1) as SummaryEvent).created, 0);
+      } finally {
+        await box.close();
+      }
+    });
+  }
+});

@@ -1,0 +1,211 @@
+/**
+ * Shared pieces of the reliability suites: CI vs soak sizes, a seeded RNG (the seed is printed so a
+ * failure can be replayed with DEAR_SEED=<n>), the CLI as a killable child process, and the
+ * ground-truth checks read from the sandbox's own state (never from the engine's own report).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { Sandbox } from '../../sandbox/src/api';
+import type { EngineEvent } from '../../protocol/events';
+import { CLI } from '../engine/helpers';
+
+/** `DEAR_SOAK=1` (npm run test:soak) runs every suite at its larger size. */
+export const SOAK = process.env.DEAR_SOAK === '1';
+
+export function size(ci: number, soak: number): number {
+  return SOAK ? soak : ci;
+}
+
+/** The seed of this process's random choices: DEAR_SEED to replay, else fresh each run. */
+export function suiteSeed(): number {
+  const fromEnv = Number(process.env.DEAR_SEED);
+  return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : (Date.now() ^ (process.pid << 8)) >>> 0;
+}
+
+/** mulberry32: small, fast, good enough to pick kill moments; same seed → same choices. */
+export class Rng {
+  private s: number;
+  constructor(readonly seed: number) {
+    this.s = seed >>> 0;
+  }
+  next(): number {
+    this.s = (this.s + 0x6d2b79f5) >>> 0;
+    let t = this.s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+  /** Integer in [lo, hi]. */
+  int(lo: number, hi: number): number {
+    return lo + Math.floor(this.next() * (hi - lo + 1));
+  }
+  pick<T>(xs: readonly T[]): T {
+    return xs[Math.floor(this.next() * xs.length)];
+  }
+}
+
+/** Figures a suite prints (and the soak copies into .readme-drafts/reliability.md). */
+export function figure(suite: string, values: Record<string, number | string>): void {
+  const line = `[reliability] ${suite}: ${Object.entries(values).map(([k, v]) => `${k}=${v}`).join(' ')}`;
+  console.log(`      ${line}`);
+  const out = process.env.DEAR_RELIABILITY_FIGURES;
+  if (out) fs.appendFileSync(out, `${line}\n`);
+}
+
+export interface ChildRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  events: EngineEvent[];
+  /** True when this harness killed the child (timer kill), false when it exited by itself. */
+  killedByTimer: boolean;
+}
+
+/**
+ * Runs the CLI; `killAfterEvents` (with `killDelayMs`) SIGKILLs it once that many --json events
+ * were printed — the signal is the child's own progress, the extra delay is the random part.
+ */
+export function runChild(args: string[], env: NodeJS.ProcessEnv, opts: { killAfterEvents?: number; killDelayMs?: number } = {}): Promise<ChildRun> {
+  return new Promise((resolve, reject) => {
+    const child: ChildProcess = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let seen = 0;
+    let armed = false;
+    let killedByTimer = false;
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+      seen += (d.match(/\n/g) ?? []).length;
+      if (opts.killAfterEvents !== undefined && !armed && seen >= opts.killAfterEvents) {
+        armed = true;
+        setTimeout(() => {
+          if (child.exitCode === null && child.signalCode === null) {
+            killedByTimer = true;
+            child.kill('SIGKILL');
+          }
+        }, opts.killDelayMs ?? 0);
+      }
+    });
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+    });
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      const events: EngineEvent[] = [];
+      for (const line of stdout.split('\n')) {
+        if (!line.trim()) continue;
+        try {
+          events.push(JSON.parse(line) as EngineEvent);
+        } catch {
+          // a line cut by SIGKILL: only the last one can be partial
+        }
+      }
+      resolve({ code, signal, stdout, stderr, events, killedByTimer });
+    });
+  });
+}
+
+export const STATUSES = ['ORDERED', 'PICKED', 'PACKED'];
+
+/** Eligible valid sales not already shipped, from the sandbox — compute before any writeback. */
+export function expectedOrderNumbers(sb: Sandbox): string[] {
+  return sb.eligibleSales(STATUSES)
+    .filter((e) => (sb.sale(e.saleId) as { CombinedShippingStatus: string }).CombinedShippingStatus !== 'SHIPPED')
+    .map((e) => e.orderNumber).sort();
+}
+
+interface SsOrder { order_id: number; status?: string; packages?: { tracking_number?: string }[] }
+
+/** Tracking numbers of every printed label, by order number (one live order per number expected). */
+export function printedLabels(sb: Sandbox): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const [n, list] of sb.starshipitOrders()) {
+    for (const o of list as SsOrder[]) {
+      const tn = (o.packages ?? []).map((p) => p.tracking_number).filter((t): t is string => !!t);
+      if (tn.length > 0) out.set(n, [...(out.get(n) ?? []), ...tn]);
+    }
+  }
+  return out;
+}
+
+/** Prints labels on up to `max` imported, unlabelled orders (random subset); returns their numbers. */
+export function printSomeLabels(sb: Sandbox, rng: Rng, max: number): string[] {
+  const done: string[] = [];
+  const candidates = [...sb.starshipitOrders()].filter(([, list]) => (list as SsOrder[]).every((o) => !o.status || /unshipped/i.test(o.status)));
+  while (done.length < max && candidates.length > 0) {
+    const [n, list] = candidates.splice(rng.int(0, candidates.length - 1), 1)[0];
+    const parcels = rng.int(1, 3);
+    sb.printLabel({ orderNumber: n, orderId: (list as SsOrder[])[0].order_id, carrier: rng.pick(['AusPost', 'DHL', 'StarTrack', 'Aramex']), trackingNumbers: Array.from({ length: parcels }, (_, i) => `RT${rng.seed.toString(36)}${n.replace(/\W/g, '')}P${i}${rng.int(0, 1e6)}`) });
+    done.push(n);
+  }
+  return done;
+}
+
+export interface ExactlyOnceCounts {
+  expected: number;
+  orders: number;
+  duplicateOrders: number;
+  missingSales: number;
+  unexpectedOrders: number;
+  labels: number;
+  labelsNotWrittenBack: number;
+  writtenBackTwice: number;
+  trackingOnTwoShipments: number;
+}
+
+/**
+ * Ground truth from the sandbox: one Starshipit order per expected sale; every printed label's
+ * tracking numbers on exactly one Cin7 shipment of that sale, accepted by one ship write.
+ */
+export function exactlyOnceCounts(sb: Sandbox, expected: string[]): ExactlyOnceCounts {
+  const orders = sb.starshipitOrders();
+  let duplicateOrders = 0;
+  for (const list of orders.values()) if (list.length > 1) duplicateOrders += list.length - 1;
+  const want = new Set(expected);
+  const missingSales = expected.filter((n) => !orders.has(n)).length;
+  const unexpectedOrders = [...orders.keys()].filter((n) => !want.has(n)).length;
+  const labels = printedLabels(sb);
+  const ships = [...sb.dearShipments({ changedOnly: true }).values()];
+  let labelsNotWrittenBack = 0;
+  let writtenBackTwice = 0;
+  let trackingOnTwoShipments = 0;
+  for (const [n, tracking] of labels) {
+    const holding = ships.filter((s) => s.orderNumber === n && tracking.some((t) => JSON.stringify(s.lines).includes(t)));
+    const complete = holding.filter((s) => tracking.every((t) => JSON.stringify(s.lines).includes(t)));
+    if (complete.length === 0 || holding.some((s) => s.status !== 'AUTHORISED')) labelsNotWrittenBack++;
+    if (holding.length > 1) trackingOnTwoShipments++;
+    if (holding.some((s) => s.writes > 1)) writtenBackTwice++;
+  }
+  return { expected: expected.length, orders: orders.size, duplicateOrders, missingSales, unexpectedOrders, labels: labels.size, labelsNotWrittenBack, writtenBackTwice, trackingOnTwoShipments };
+}
+
+export function writeSettings(sb: Sandbox, dir: string, timeScale: number, extra = ''): string {
+  const file = path.join(dir, 'dear-starshipit.yaml');
+  fs.writeFileSync(file, `dear:
+  apiVersion: 2
+  accountId: \${secret:DEAR_ACCOUNT_ID}
+  apiKey: \${secret:DEAR_API_KEY}
+  baseUrl: ${sb.dearBaseUrl}
+  rateLimit:
+    calls: 60
+    perSeconds: ${60 / timeScale}
+  pageSize: 1000
+  timeoutSeconds: 5
+starshipit:
+  apiKey: \${secret:STARSHIPIT_API_KEY}
+  subscriptionKey: \${secret:STARSHIPIT_SUBSCRIPTION_KEY}
+  baseUrl: ${sb.starshipitBaseUrl}
+  plan: developer
+  rateLimit:
+    calls: 2
+    perSeconds: ${1 / timeScale}
+  timeoutSeconds: 5
+import:
+  statuses: [ORDERED, PICKED, PACKED]
+writeback:
+  autoPickPack: true
+${extra}`);
+  return file;
+}
