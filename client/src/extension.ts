@@ -58,8 +58,9 @@ export function activate(context: vscode.ExtensionContext): DearExtensionApi {
     ...registerCredentialCommands(services),
     ...registerSandboxCommands(services),
     vscode.commands.registerCommand('dear.showOutput', () => { output.show(); return { ok: true }; }),
-    ...registerTestHooks(services),
   );
+  // Test hooks exist only for extension tests and development hosts, never in an installed extension.
+  if (context.extensionMode !== vscode.ExtensionMode.Production) context.subscriptions.push(...registerTestHooks(services));
 
   trackSettingsFiles(context);
   void findSettingsFiles().then((files) => { if (files.length) status.show(); });
@@ -74,8 +75,9 @@ export function activate(context: vscode.ExtensionContext): DearExtensionApi {
 }
 
 /**
- * Commands for the extension-host tests (hidden from the palette with `when: false`). They expose
- * what the UI rendered or wrote — never a secret value.
+ * Commands for the extension-host tests (registered only outside Production mode and not
+ * contributed, so users never see them). They expose what the UI rendered or wrote — never a
+ * secret value.
  */
 function registerTestHooks(s: Services): vscode.Disposable[] {
   return [
