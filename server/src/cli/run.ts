@@ -98,7 +98,11 @@ export async function runCommand(mode: string, args: string[]): Promise<number> 
   if (!settings) return 2;
   if (m === 'status') return statusCommand(flags, settings);
 
+  // `… | head` closes stdout early: stop quietly instead of dying on EPIPE mid-run.
   const controller = new AbortController();
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') controller.abort();
+  });
   let stops = 0;
   const onSignal = (): void => {
     stops++;
