@@ -28,6 +28,9 @@ const view: ViewState = {
   sortDescending: restored?.sortDescending === true,
 };
 
+/** Rows put in the DOM at most (the rest are counted, exported and importable). */
+const MAX_RENDERED_ROWS = 2000;
+
 const COLUMNS: { key: SortKey; label: string }[] = [
   { key: 'orderNumber', label: 'Order number' },
   { key: 'receiver', label: 'Receiver' },
@@ -191,7 +194,9 @@ function ordersTable(orders: PreviewOrderRow[], state: PreviewState): Node {
     return th;
   }));
   const body = el('tbody');
-  for (const row of orders) {
+  // A very large preview stays responsive: render the first rows, say so, and let the filter narrow it.
+  const shown = orders.slice(0, MAX_RENDERED_ROWS);
+  for (const row of shown) {
     const source = row.taskId ? `${row.saleId} / ${row.taskId}` : row.saleId;
     const tr = el('tr', { class: 'order', 'data-order-number': row.orderNumber },
       el('td', {}, el('details', {}, el('summary', {}, row.orderNumber), el('pre', {}, JSON.stringify(row.payload, null, 2)))),
@@ -204,7 +209,10 @@ function ordersTable(orders: PreviewOrderRow[], state: PreviewState): Node {
     }
   }
   // Wide tables scroll sideways inside their own box instead of squeezing every column.
-  return el('div', { class: 'table-wrap' }, el('table', { id: 'ordersTable', class: 'wide' }, el('thead', {}, headRow), body));
+  const tableBox = el('div', { class: 'table-wrap' }, el('table', { id: 'ordersTable', class: 'wide' }, el('thead', {}, headRow), body));
+  if (orders.length <= shown.length) return tableBox;
+  return el('div', {}, tableBox, el('p', { class: 'muted', id: 'truncated' },
+    `Showing the first ${shown.length} of ${orders.length} orders; filter to narrow the list. Export and "Import these now" use all ${orders.length}.`));
 }
 
 function writebacksTable(state: PreviewState): Node {
