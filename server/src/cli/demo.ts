@@ -16,13 +16,23 @@ import { runEngine } from '../engine/index';
 
 const TIME_SCALE = 100;
 
-function sampleSettings(): DearSettings {
+/** The shipped sample; if it cannot be used (a bug elsewhere), the tour still runs on defaults. */
+function sampleSettings(): { settings: DearSettings; source: string } {
   const candidates = [path.resolve(__dirname, '../samples/dear-starshipit.yaml'), path.resolve(__dirname, '../../../samples/dear-starshipit.yaml'), path.resolve('samples/dear-starshipit.yaml')];
   const file = candidates.find((f) => fs.existsSync(f));
-  if (!file) throw new Error('samples/dear-starshipit.yaml not found');
-  const { settings, diagnostics } = analyzeSettings(fs.readFileSync(file, 'utf8'), { fileName: file });
-  if (!settings) throw new Error(`samples/dear-starshipit.yaml has errors: ${diagnostics.filter((d) => d.severity === 1).map((d) => d.message).join('; ')}`);
-  return settings;
+  if (file) {
+    const { settings, diagnostics } = analyzeSettings(fs.readFileSync(file, 'utf8'), { fileName: file });
+    if (settings) return { settings, source: 'samples/dear-starshipit.yaml' };
+    process.stderr.write(`demo: samples/dear-starshipit.yaml has errors (${diagnostics.filter((d) => d.severity === 1).map((d) => d.message).join('; ')}); using built-in settings\n`);
+  }
+  const settings: DearSettings = {
+    dear: { apiVersion: 2, accountId: '${secret:DEAR_ACCOUNT_ID}', apiKey: '${secret:DEAR_API_KEY}', baseUrl: 'http://127.0.0.1:4780/ExternalApi/v2/', rateLimit: { calls: 60, perSeconds: 60 }, pageSize: 1000, timeoutSeconds: 30 },
+    starshipit: { apiKey: '${secret:STARSHIPIT_API_KEY}', subscriptionKey: '${secret:STARSHIPIT_SUBSCRIPTION_KEY}', baseUrl: 'http://127.0.0.1:4781', plan: 'developer', rateLimit: { calls: 2, perSeconds: 1 }, timeoutSeconds: 30 },
+    import: { statuses: ['ORDERED', 'PICKED', 'PACKED'], source: 'sales', memo: 'order', orderNote: true, contactAsCompany: false, propagateChanges: true, onCancelled: 'attention' },
+    writeback: { enabled: true, when: 'labelPrinted', defaultCarrier: 'DEFAULT Carrier', autoPickPack: true, courierMappings: [{ courier: 'AusPost', carrier: 'Australia Post' }, { courier: 'StarTrack', carrier: 'StarTrack' }] },
+    engine: { stateDir: '.dear-starshipit', concurrency: 2, maxRetries: 5 },
+  };
+  return { settings, source: 'built-in settings' };
 }
 
 const out = (s = ''): void => {
@@ -45,7 +55,7 @@ export async function demoCommand(_args: string[]): Promise<number> {
   let sb: Sandbox | undefined;
   try {
     sb = await startSandbox({ sales: 60, seed: 1, timeScale: TIME_SCALE });
-    const settings = sampleSettings();
+    const { settings, source } = sampleSettings();
     // The sample points at the sandbox's fixed ports; the demo's sandbox uses free ports and runs
     // 100× faster, so the limits shrink to match (60 calls per 0.6 s is still "60 per 60 s").
     settings.dear.baseUrl = sb.dearBaseUrl;
@@ -60,7 +70,7 @@ export async function demoCommand(_args: string[]): Promise<number> {
     out(`dear-starshipit demo — sandbox with ${sb.salesCount} sales, ${TIME_SCALE}× faster than the real APIs`);
     out(`  Cin7 Core  ${sb.dearBaseUrl}`);
     out(`  Starshipit ${sb.starshipitBaseUrl}`);
-    out(`  settings   samples/dear-starshipit.yaml (statuses ${settings.import.statuses.join(', ')}; memo ${settings.import.memo}; autoPickPack ${String(settings.writeback.autoPickPack)})`);
+    out(`  settings   ${source} (statuses ${settings.import.statuses.join(', ')}; memo ${settings.import.memo}; autoPickPack ${String(settings.writeback.autoPickPack)})`);
     out(`  state      ${stateDir}`);
 
     const go = async (mode: 'import' | 'writeback' | 'sync', dryRun: boolean): Promise<{ summary: SummaryEvent; events: EngineEvent[] }> => {
