@@ -121,6 +121,19 @@ describe('preview, runs and output against the sandbox', function () {
     assert.ok(status.status.imported >= 1);
   });
 
+  it('Sync Now and Retry Needs-Attention Items run their modes and leave every order single', async () => {
+    const sync = await vscode.commands.executeCommand<{ ok: boolean; summary: { mode: string; dryRun: boolean } }>('dear.syncNow', settings.toString());
+    assert.equal(sync.ok, true, JSON.stringify(sync));
+    assert.deepEqual([sync.summary.mode, sync.summary.dryRun], ['sync', false]);
+    const retry = await vscode.commands.executeCommand<{ ok: boolean; summary: { mode: string } }>('dear.retryAttention', settings.toString());
+    assert.equal(retry.ok, true, JSON.stringify(retry));
+    assert.equal(retry.summary.mode, 'retry');
+    for (const [n, list] of sandbox.starshipitOrders()) assert.equal(list.length, 1, `order ${n} exists once`);
+    const out = await vscode.commands.executeCommand<string>('dear.test.outputText');
+    assert.match(out, /Sync \(import \+ writeback\)/);
+    assert.match(out, /Retry needs-attention items/);
+  });
+
   it('no secret value appears in the output channel', async () => {
     assertNoSecrets(await vscode.commands.executeCommand<string>('dear.test.outputText'), 'the Dear Sync output');
     assertNoSecrets(readFileSync(settings.fsPath, 'utf8'), 'the settings file');
