@@ -92,6 +92,19 @@ function registerTestHooks(s: Services): vscode.Disposable[] {
     vscode.commands.registerCommand('dear.test.deleteSecret', async (name: string) => { await s.secrets.delete(name); return s.secrets.names(); }),
     vscode.commands.registerCommand('dear.test.serverInfo', async () => (await s.client()).sendRequest(ServerInfoRequest.type, {})),
     vscode.commands.registerCommand('dear.test.previewCurrentState', () => s.preview.current),
+    // Runs through the real RunController and cancels like the progress notification's Cancel button,
+    // on the first event of the given type (e.g. 'wait': the rate limiter is holding the run).
+    vscode.commands.registerCommand('dear.test.runAndCancel', async (opts: { uri: string; mode: 'import' | 'writeback' | 'sync'; dryRun: boolean; cancelOn: string }) => {
+      const source = new vscode.CancellationTokenSource();
+      try {
+        return await s.runs.execute({
+          uri: vscode.Uri.parse(opts.uri, true), mode: opts.mode, dryRun: opts.dryRun, token: source.token,
+          onEvent: (e) => { if (e.type === opts.cancelOn) source.cancel(); },
+        });
+      } finally {
+        source.dispose();
+      }
+    }),
     // Feeds one message through the host's webview-message path (validation included).
     vscode.commands.registerCommand('dear.test.previewMessage', (raw: unknown) => s.preview.handleMessage(raw)),
   ];
