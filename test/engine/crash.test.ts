@@ -119,4 +119,23 @@ describe('engine: SIGKILL at every instrumented point, then exactly once', funct
     assert.ok(again.code === 0 || again.code === 1, again.stderr);
     assertOrdersExactlyOnce(box, expected);
   });
+
+  it('an unknown-outcome create of a sale voided meanwhile is settled, never re-sent', async () => {
+    const box = (sb = await startSandbox({ sales: 20, timeScale: TIME_SCALE, seed: 19 }));
+    const dir = tempDir();
+    const config = writeConfig(box, dir);
+    const crashed = await runCli(['import', '--config', config, '--json'], { env: cliEnv(box, { DEAR_STARSHIPIT_CRASH_AT: 'after-starshipit-create:1' }) });
+    assert.equal(crashed.signal, 'SIGKILL');
+    const [orderNumber] = [...box.starshipitOrders().keys()];
+    const sale = box.eligibleSales(STATUSES).find((e) => e.orderNumber === orderNumber)!;
+    box.updateSale(sale.saleId, (x) => {
+      x.Status = 'VOIDED';
+    });
+    const again = await runCli(['import', '--config', config, '--json'], { env: cliEnv(box) });
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(box.starshipitOrders().get(orderNumber)!.length, 1);
+    const status = await runCli(['status', '--config', config, '--json'], { env: cliEnv(box) });
+    const st = JSON.parse(status.stdout) as { imported: number };
+    assert.equal(st.imported, box.starshipitOrders().size, 'the voided sale\'s order is recorded as existing');
+  });
 });

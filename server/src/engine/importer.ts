@@ -38,6 +38,9 @@ export async function runImport(ctx: RunContext, opts: ImportOptions): Promise<v
   const handled = new Set<string>();
   const statuses = new Set<string>(s.import.statuses);
   let listedAll = false;
+  // Sales with a create whose outcome is still unknown (earlier crash or lost answer).
+  const intentSales = new Set<string>();
+  for (const o of ctx.journal.state.orders.values()) if (o.state === 'intent') intentSales.add(o.saleId);
 
   const handleRow = async (row: Row, filtered: boolean): Promise<void> => {
     const saleId = str(row.SaleID);
@@ -46,6 +49,7 @@ export async function runImport(ctx: RunContext, opts: ImportOptions): Promise<v
     if (ctx.onlyOrderNumbers && !wanted(ctx.onlyOrderNumbers, orderNumber, s.import.source)) return;
     handled.add(saleId);
     if (!filtered && !statuses.has(str(row.Status))) {
+      if (intentSales.has(saleId)) await settleIntents(ctx, saleId, new Set());
       skip(ctx, { orderNumber, saleId, code: 'status-not-selected', reason: `status ${str(row.Status) || '(none)'} is not in import.statuses` });
       return;
     }
@@ -105,7 +109,7 @@ export async function runImport(ctx: RunContext, opts: ImportOptions): Promise<v
       }
       listedAll = true;
     } catch (err) {
-      if (isCancelled(err)) throw err;
+      if (isCancelled(err) || ctx.signal?.aborted) throw err;
       const reason = err instanceof Error ? err.message : String(err);
       await attention(ctx, { kind: 'import', key: 'import:list', code: 'list-failed', reason: `could not list sales: ${reason}`, retryable: true });
     }
@@ -186,7 +190,7 @@ async function processSale(ctx: RunContext, saleId: string, row: Row): Promise<v
   try {
     sale = await ctx.dear.sale(saleId);
   } catch (err) {
-    if (isCancelled(err)) throw err;
+    if (isCancelled(err) || ctx.signal?.aborted) throw err;
     const e = err instanceof ApiCallError ? err : undefined;
     await attention(ctx, {
       kind: 'import', key: saleKey(saleId), saleId, orderNumber: str(row.OrderNumber) || undefined,
@@ -201,7 +205,8 @@ async function processSale(ctx: RunContext, saleId: string, row: Row): Promise<v
   const status = str(sale.Status) || str(row.Status);
   if (status && !s.import.statuses.includes(status as never)) {
     // The list row was stale, or a parked sale moved on: nothing to import any more.
-    await resolve(ctx, importKey(str(row.OrderNumber)));
+    for (const a of [...ctx.journal.state.attention.values()]) if (a.kind === 'import' && a.saleId === saleId) await resolve(ctx, a.key);
+    await settleIntents(ctx, saleId, new Set());
     skip(ctx, { orderNumber: str(row.OrderNumber), saleId, code: 'status-not-selected', reason: `status ${status} is not in import.statuses` });
     return;
   }
@@ -214,14 +219,42 @@ async function processSale(ctx: RunContext, saleId: string, row: Row): Promise<v
     await attention(ctx, { kind: 'import', key: importKey(p.orderNumber || saleId), orderNumber: p.orderNumber || undefined, saleId, taskId: p.taskId, code: p.code, reason: `sale ${p.orderNumber || saleId}: ${p.reason}`, retryable: false, saleUpdated: str(row.Updated) || undefined });
   }
   let allSettled = mapped.problems.length === 0;
+  const attempted = new Set<string>();
   for (const m of mapped.orders) {
     if (ctx.onlyOrderNumbers && !ctx.onlyOrderNumbers.has(m.orderNumber) && !ctx.onlyOrderNumbers.has(str(row.OrderNumber))) continue;
+    attempted.add(m.orderNumber);
     const ok = await createOnce(ctx, m, str(row.Updated) || undefined);
     if (!ok) allSettled = false;
   }
+  await settleIntents(ctx, saleId, attempted);
   if (s.import.source === 'fulfilments' && allSettled && str(sale.LastModifiedOn ?? row.Updated)) {
     const updated = str(row.Updated);
     if (updated) await record(ctx, { t: 'seen', saleId, updated });
+  }
+}
+
+/**
+ * Intents of this sale that this run will not send again (the sale was voided, shipped, or left
+ * `import.statuses` after a create whose outcome was unknown): look each up once — found means it
+ * was created; not found means it never will be, so the intent is closed.
+ */
+async function settleIntents(ctx: RunContext, saleId: string, attempted: Set<string>): Promise<void> {
+  if (ctx.dryRun) return;
+  const open = [...ctx.journal.state.orders.values()].filter((o) => o.saleId === saleId && o.state === 'intent' && !attempted.has(o.orderNumber));
+  for (const o of open) {
+    try {
+      const found = await ctx.starshipit.findOrder(o.orderNumber);
+      if (found) {
+        await record(ctx, { t: 'created', orderNumber: o.orderNumber, saleId, taskId: o.taskId, orderId: typeof found.order_id === 'number' ? found.order_id : undefined, outcome: 'alreadyPresent', at: new Date().toISOString() });
+        ctx.counters.alreadyPresent++;
+      } else {
+        await record(ctx, { t: 'create-failed', orderNumber: o.orderNumber, at: new Date().toISOString() });
+      }
+    } catch (err) {
+      if (isCancelled(err) || ctx.signal?.aborted) throw err;
+      // Still unknown: the intent stays and is looked at again on the next run.
+      ctx.emit({ type: 'log', level: 'warn', message: `${o.orderNumber}: could not check an earlier create: ${err instanceof Error ? err.message : String(err)}` });
+    }
   }
 }
 
