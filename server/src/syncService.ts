@@ -45,10 +45,22 @@ export function networkAllowed(): boolean { return clientTrust !== false; }
 
 // ---- pure helpers (exported for tests) ---------------------------------------------------------
 
-/** Replaces each secret value (≥ 4 chars) in `text` with `•••`. */
+/** Replaces each secret value (≥ 4 chars; raw, URL-encoded or JSON-escaped) in `text` with `•••`. */
 export function scrub(text: string, values: Iterable<string>): string {
+  return scrubForms(text, values);
+}
+
+/** Each value as written, URL-encoded and JSON-escaped (the forms an error message may quote). */
+function scrubForms(text: string, values: Iterable<string>): string {
+  const forms = new Set<string>();
+  for (const v of values) {
+    if (v.length < 4) continue;
+    forms.add(v);
+    forms.add(encodeURIComponent(v));
+    forms.add(JSON.stringify(v).slice(1, -1));
+  }
   let out = text;
-  for (const v of [...values].filter((x) => x.length >= 4).sort((a, b) => b.length - a.length)) out = out.split(v).join('•••');
+  for (const f of [...forms].sort((a, b) => b.length - a.length)) out = out.split(f).join('•••');
   return out;
 }
 

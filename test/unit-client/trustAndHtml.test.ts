@@ -23,6 +23,7 @@ describe('Restricted Mode guards', () => {
 
   it('server scrubs secret values from error text', () => {
     assert.equal(scrub('403 for key S3cr3t-value', ['S3cr3t-value']), '403 for key •••');
+    assert.equal(scrub('url ?k=K%2B%2F%3Dx', ['K+/=x']), 'url ?k=•••');
   });
 });
 

@@ -115,10 +115,16 @@ export function passes(level: LineLevel, threshold: LineLevel): boolean {
   return ORDER[level] >= ORDER[threshold];
 }
 
-/** Replaces every occurrence of each secret value (≥ 4 chars) with `•••`. */
+/** Replaces every occurrence of each secret value (≥ 4 chars; raw, URL-encoded or JSON-escaped) with `•••`. */
 export function redact(textIn: string, secretValues: Iterable<string>): string {
+  const forms = new Set<string>();
+  for (const v of secretValues) {
+    if (v.length < 4) continue;
+    forms.add(v);
+    forms.add(encodeURIComponent(v));
+    forms.add(JSON.stringify(v).slice(1, -1));
+  }
   let out = textIn;
-  const values = [...secretValues].filter((v) => v.length >= 4).sort((a, b) => b.length - a.length);
-  for (const v of values) out = out.split(v).join('•••');
+  for (const f of [...forms].sort((a, b) => b.length - a.length)) out = out.split(f).join('•••');
   return out;
 }
