@@ -161,4 +161,19 @@ describe('engine: writeback (sandbox)', () => {
       assert.equal(ships.get(t.taskId)!.writes, 1);
     }
   });
+
+  it('autoPickPack replaces a DRAFT pack (PACKING sale) and ships it', async () => {
+    const s = sandboxSettings(sb, { import: { statuses: ['PACKING'] }, writeback: { autoPickPack: true } });
+    await run(sb, s, dir, 'import');
+    const target = sb.eligibleSales(['PACKING']).map((e) => ({ e, f: (sb.sale(e.saleId) as { Fulfilments: Fulfilment[] }).Fulfilments[0] }))
+      .find(({ e, f }) => e.type === 'Simple Sale' && f.Pack.Status === 'DRAFT' && sb.starshipitOrders().has(e.orderNumber));
+    assert.ok(target, 'the sandbox has a PACKING sale with a DRAFT pack');
+    sb.printLabel({ orderNumber: target.e.orderNumber, carrier: 'AusPost' });
+    const r = await run(sb, s, dir, 'writeback');
+    assert.equal(r.summary.needsAttention, 0, JSON.stringify(r.events.filter((e) => e.type === 'attention')));
+    assert.equal(r.summary.writtenBack, 1);
+    const f = (sb.sale(target.e.saleId) as { Fulfilments: Fulfilment[] }).Fulfilments[0];
+    assert.equal(f.Pack.Status, 'AUTHORISED');
+    assert.equal(f.Ship.Status, 'AUTHORISED');
+  });
 });

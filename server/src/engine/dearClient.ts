@@ -95,8 +95,9 @@ export class DearClient {
     return (await this.runner.call({ method: 'POST', path: 'sale/fulfilment/pick', idempotent: true, body: { TaskID: taskId, AutoPickMode: 'AUTOPICK' } })) as Row;
   }
 
-  async postPack(body: Record<string, unknown>): Promise<Row> {
-    return (await this.runner.call({ method: 'POST', path: 'sale/fulfilment/pack', idempotent: true, body })) as Row;
+  /** POST adds lines to a new pack; PUT replaces a DRAFT pack's lines. Re-sending either cannot pack twice. */
+  async writePack(body: Record<string, unknown>, method: 'POST' | 'PUT'): Promise<Row> {
+    return (await this.runner.call({ method, path: 'sale/fulfilment/pack', idempotent: true, body })) as Row;
   }
 
   async postShip(body: Record<string, unknown>, method: 'POST' | 'PUT'): Promise<Row> {

@@ -187,7 +187,8 @@ async function pickAndPack(ctx: RunContext, w: WritebackState, taskId: string, f
   const boxes = ['Box 1'];
   const lines = pickLines.map((l) => ({ ProductID: l.ProductID, SKU: l.SKU, Name: l.Name, Location: l.Location, LocationID: l.LocationID, Quantity: l.Quantity, BatchSN: l.BatchSN ?? null, ExpiryDate: l.ExpiryDate ?? null, NonInventory: l.NonInventory ?? false, Box: boxes[0] }));
   try {
-    await ctx.dear.postPack({ TaskID: taskId, Status: 'AUTHORISED', Lines: lines });
+    // A DRAFT pack already has lines: replace them (PUT) rather than add to them (POST).
+    await ctx.dear.writePack({ TaskID: taskId, Status: 'AUTHORISED', Lines: lines }, str(((f.Pack ?? {}) as Row).Status) === 'DRAFT' ? 'PUT' : 'POST');
   } catch (err) {
     if (!(err instanceof ApiCallError && /Status is AUTHORISED/i.test(err.detail))) throw err;
   }
