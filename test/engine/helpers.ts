@@ -8,8 +8,8 @@ import type { DearSettings } from '../../protocol/settings';
 
 export function baseSettings(over: Partial<{ [K in keyof DearSettings]: Partial<DearSettings[K]> }> = {}): DearSettings {
   const s: DearSettings = {
-    dear: { apiVersion: 2, accountId: '${secret:DEAR_ACCOUNT}', apiKey: '${secret:DEAR_KEY}', baseUrl: 'http://127.0.0.1:1/ExternalApi/v2/', rateLimit: { calls: 60, perSeconds: 0.6 }, pageSize: 100, timeoutSeconds: 5 },
-    starshipit: { apiKey: '${secret:SS_KEY}', subscriptionKey: '${secret:SS_SUB}', baseUrl: 'http://127.0.0.1:1', plan: 'production', rateLimit: { calls: 20, perSeconds: 0.05 }, timeoutSeconds: 5 },
+    dear: { apiVersion: 2, accountId: '${secret:DEAR_ACCOUNT}', apiKey: '${secret:DEAR_KEY}', baseUrl: 'http://127.0.0.1:1/ExternalApi/v2/', rateLimit: { calls: 60, perSeconds: 0.6 }, pageSize: 100, timeoutSeconds: 30 },
+    starshipit: { apiKey: '${secret:SS_KEY}', subscriptionKey: '${secret:SS_SUB}', baseUrl: 'http://127.0.0.1:1', plan: 'production', rateLimit: { calls: 20, perSeconds: 0.05 }, timeoutSeconds: 30 },
     import: { statuses: ['ORDERED'], source: 'sales', memo: 'none', orderNote: false, contactAsCompany: false, propagateChanges: false, onCancelled: 'attention' },
     writeback: { enabled: true, when: 'labelPrinted', defaultCarrier: 'DEFAULT Carrier', autoPickPack: false, courierMappings: [] },
     engine: { stateDir: '.dear-starshipit', concurrency: 4, maxRetries: 5 },
@@ -85,7 +85,7 @@ export function writeConfig(sb: Sandbox, dir: string, extra = ''): string {
     calls: 60
     perSeconds: ${60 / TIME_SCALE}
   pageSize: 1000
-  timeoutSeconds: 5
+  timeoutSeconds: 30
 starshipit:
   apiKey: \${secret:STARSHIPIT_API_KEY}
   subscriptionKey: \${secret:STARSHIPIT_SUBSCRIPTION_KEY}
@@ -94,7 +94,7 @@ starshipit:
   rateLimit:
     calls: 2
     perSeconds: ${1 / TIME_SCALE}
-  timeoutSeconds: 5
+  timeoutSeconds: 30
 import:
   statuses: [ORDERED, PICKED, PACKED]
 ${extra}`);
