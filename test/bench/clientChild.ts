@@ -13,7 +13,10 @@ import { benchSettings, credentialsLookup } from './settings';
 
 export interface ClientInput {
   client: 'ours' | 'naive';
-  action: 'import' | 'writeback';
+  /** `probe`: no client logic — GET sale as fast as 2 connections allow, for `probeMs` (capacity check). */
+  action: 'import' | 'writeback' | 'probe';
+  probeSaleIds?: string[];
+  probeMs?: number;
   dearBaseUrl: string;
   starshipitBaseUrl: string;
   statuses: string[];
@@ -30,13 +33,17 @@ export interface ClientOutput {
   needsAttention: number;
   /** First few needs-attention reasons / errors. */
   errors: string[];
+  /** `probe` only. */
+  callsPerSecond?: number;
 }
 
 async function main(): Promise<void> {
   const input = JSON.parse(process.env.DEAR_BENCH_CLIENT ?? '') as ClientInput;
   const settings = benchSettings(input.dearBaseUrl, input.starshipitBaseUrl, { statuses: input.statuses, timeScale: input.timeScale });
   let out: ClientOutput;
-  if (input.client === 'ours') {
+  if (input.action === 'probe') {
+    out = await probe(input);
+  } else if (input.client === 'ours') {
     const errors: string[] = [];
     const t0 = performance.now();
     const summary = await runEngine({
@@ -63,6 +70,24 @@ async function main(): Promise<void> {
     out = { wallMs, needsAttention: naive.stats.errors.length, errors: naive.stats.errors.slice(0, 5) };
   }
   process.stdout.write(`${JSON.stringify(out)}\n`);
+}
+
+/** Requests per second the sandbox + loopback + this process can carry right now, unthrottled. */
+async function probe(input: ClientInput): Promise<ClientOutput> {
+  const ids = input.probeSaleIds ?? [];
+  const headers = { 'api-auth-accountid': input.credentials.dearAccountId, 'api-auth-applicationkey': input.credentials.dearApiKey };
+  const until = performance.now() + (input.probeMs ?? 2000);
+  let calls = 0;
+  const t0 = performance.now();
+  await Promise.all([0, 1].map(async (lane) => {
+    for (let i = lane; performance.now() < until; i += 2) {
+      const res = await fetch(`${input.dearBaseUrl}sale?ID=${ids[i % ids.length]}`, { headers });
+      await res.text();
+      calls++;
+    }
+  }));
+  const wallMs = performance.now() - t0;
+  return { wallMs, needsAttention: 0, errors: [], callsPerSecond: calls / (wallMs / 1000) };
 }
 
 main().catch((err: unknown) => {

@@ -176,6 +176,26 @@ async function writebackRun(client: 'ours' | 'naive', labels: number): Promise<R
   });
 }
 
+/**
+ * How many unthrottled `GET sale` per second this machine carries right now (2 connections, client
+ * in a child process, sandbox here with a time scale so large its limiter never binds). The engine
+ * scenarios need 100 Cin7 calls/s plus Starshipit traffic at time scale 100: when this figure is not
+ * well above that, the quota figures measure the machine, not the client.
+ */
+export async function loopbackCapacity(): Promise<number> {
+  const sb = await startSandbox({ seed: SEED, sales: 200, timeScale: 1_000_000 });
+  try {
+    const ids = sb.eligibleSales(IMPORT_STATUSES).map((s) => s.saleId).slice(0, 50);
+    const child = start(process.execPath, [path.join(__dirname, 'clientChild.js')], {
+      env: { ...process.env, DEAR_BENCH_CLIENT: JSON.stringify({ client: 'naive', action: 'probe', probeSaleIds: ids, probeMs: 2000, statuses: IMPORT_STATUSES, stateDir: tempDir(), dearBaseUrl: sb.dearBaseUrl, starshipitBaseUrl: sb.starshipitBaseUrl, timeScale: 1_000_000, credentials: sb.credentials } satisfies ClientInput) },
+    });
+    const line = await waitForLine(child, /^\{.*\}$/m, 60_000);
+    return (JSON.parse(line[0]) as ClientOutput).callsPerSecond ?? NaN;
+  } finally {
+    await sb.close();
+  }
+}
+
 export async function writebackScenario(labels: number): Promise<WritebackScenario> {
   const ours = await writebackRun('ours', labels);
   const naive = await writebackRun('naive', labels);
