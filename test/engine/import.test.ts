@@ -129,4 +129,32 @@ describe('engine: import (sandbox)', function () {
     assert.equal(second.summary.created, 0);
     assert.equal(sb.callLog().filter((e) => e.api === 'dear' && e.route.toLowerCase().endsWith('/sale')).length, 0, 'unchanged sales are not read again');
   });
+
+  it('pages through saleList with the cheaper strategy: per-status passes on a big list, one unfiltered pass when small', async () => {
+    const dir = tempDir();
+    const s = sandboxSettings(sb, { import: { statuses: [...STATUSES] }, dear: { pageSize: 7 } });
+    const r = await run(sb, s, dir, 'import');
+    const lists = sb.callLog().filter((e) => e.api === 'dear' && /salelist$/i.test(e.route));
+    const byStatus = new Map<string, number>();
+    for (const st of STATUSES) byStatus.set(st, sb.eligibleSales([st], { includeInvalid: true }).length);
+    // Page 1 unfiltered shows 80 sales = 12 pages > 3 statuses + 1: one filtered pass per status instead.
+    const expectedLists = 1 + [...byStatus.values()].reduce((n, c) => n + Math.max(1, Math.ceil(c / 7)), 0);
+    assert.equal(lists.length, expectedLists);
+    assert.ok(lists.slice(1).every((e) => /status=/i.test(e.query)));
+    const shipped = (id: string): boolean => (sb.sale(id) as { CombinedShippingStatus: string }).CombinedShippingStatus === 'SHIPPED';
+    const expected = sb.eligibleSales([...STATUSES]).filter((e) => !shipped(e.saleId)).map((e) => e.orderNumber).sort();
+    assert.deepEqual([...sb.starshipitOrders().keys()].sort(), expected);
+    assert.equal(r.summary.created, expected.length);
+    // Incremental: the next run lists only recently updated sales, unfiltered when that is cheaper.
+    const sale = sb.eligibleSales(['DRAFT'])[0];
+    sb.updateSale(sale.saleId, (x) => {
+      x.Note = 'touched';
+    });
+    sb.clearCallLog();
+    const again = await run(sb, s, dir, 'import');
+    const lists2 = sb.callLog().filter((e) => e.api === 'dear' && /salelist$/i.test(e.route));
+    assert.ok(lists2.length <= 2, `incremental listing is cheap (${lists2.length} calls)`);
+    assert.ok(lists2.every((e) => /updatedsince=/i.test(e.query)));
+    assert.equal(again.summary.created, 0);
+  });
 });

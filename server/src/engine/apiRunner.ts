@@ -172,8 +172,7 @@ export class ApiRunner {
         return v;
       case 'throttle': {
         // Retry-After is in the vendor's real seconds; a time-scaled sandbox shrinks the window.
-        const wait = (v.retryAfterMs ?? 0) * this.o.timeScale;
-        this.o.limiter.pause(wait);
+        const wait = this.o.limiter.pause((v.retryAfterMs ?? 0) * this.o.timeScale);
         return { kind: 'throttle', status: res.status, waitMs: wait, message: v.message };
       }
       case 'transient':

@@ -92,10 +92,15 @@ export async function runImport(ctx: RunContext, opts: ImportOptions): Promise<v
       let page = 1;
       let cur = first ?? (await readPage(1, status));
       for (;;) {
+        const more = cur.rows.length >= limit && page * limit < cur.total;
+        // The next page is read while this one's sales are processed (no stall at page ends);
+        // only the keys of one or two pages are held at a time.
+        const next = more ? readPage(page + 1, status) : undefined;
+        next?.catch(() => undefined); // awaited below; avoid an unhandled rejection meanwhile
         await settleAll(cur.rows.map((r) => guard(ctx, () => handleRow(r, status !== undefined))));
-        if (cur.rows.length < limit || page * limit >= cur.total) break;
+        if (!next) break;
         page++;
-        cur = await readPage(page, status);
+        cur = await next;
       }
     };
     try {

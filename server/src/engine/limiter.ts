@@ -27,8 +27,8 @@ export interface Slot {
 
 export interface Limiter {
   acquire(signal?: AbortSignal): Promise<Slot>;
-  /** Hold every caller back for `ms` and treat the window as full (server said "throttled"). */
-  pause(ms: number): void;
+  /** Hold every caller back for `ms` and treat the window as full (server said "throttled"). Returns the effective pause. */
+  pause(ms: number): number;
   /** Total time callers spent waiting for the limiter (ms), for progress and estimates. */
   readonly waitedMs: number;
 }
@@ -165,14 +165,16 @@ export class SlidingLogLimiter implements Limiter {
     };
   }
 
-  pause(ms: number): void {
-    const until = this.now() + Math.max(ms, this.o.windowMs) + this.eps;
+  pause(ms: number): number {
+    const now = this.now();
+    const until = now + Math.max(ms, this.o.windowMs) + this.eps;
     if (until > this.pausedUntil) this.pausedUntil = until;
     // Treat the window as full: every slot is busy until the pause ends.
     while (this.releases.length + this.inflight.size < this.o.calls) this.releases.push(until);
     this.releases = this.releases.map((r) => Math.max(r, until));
-    this.persist();
+    this.persistNow();
     this.notify();
+    return until - now;
   }
 }
 
@@ -213,8 +215,10 @@ export class SpacingLimiter implements Limiter {
     return { responded: noop, aborted: noop };
   }
 
-  pause(ms: number): void {
-    const until = this.now() + Math.max(ms, this.interval);
+  pause(ms: number): number {
+    const now = this.now();
+    const until = now + Math.max(ms, this.interval);
     if (until > this.pausedUntil) this.pausedUntil = until;
+    return until - now;
   }
 }
