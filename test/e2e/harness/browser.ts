@@ -151,7 +151,7 @@ export async function openBrowser(opts: BrowserSessionOptions): Promise<BrowserS
           if (result?.failed) {
             const path = join(dir, 'trace.zip');
             await context.tracing.stop({ path });
-            process.stdout.write(`    trace kept: ${path} (npx playwright show-trace ${path})\n`);
+            process.stdout.write(`    trace kept: ${path} (view: npx playwright-core show-trace ${path})\n`);
           } else {
             await context.tracing.stop();
           }
