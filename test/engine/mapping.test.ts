@@ -73,6 +73,21 @@ describe('engine: mapping', () => {
     assert.match(r.orders[0].warnings.join(), /delivery_instructions cut to 100 characters \(was 140\)/);
   });
 
+  it('survives hostile data: control characters, wrong types, huge quantities', () => {
+    const r = mapSale(sale({ Customer: 'Bad\u0000Name\u0007', Phone: 12345, Email: { x: 1 }, ShippingAddress: { Line1: 'A\nB\tC', City: 'X', Country: 'NZ' } }), row, baseSettings());
+    const d = r.orders[0].payload.destination as Record<string, unknown>;
+    assert.equal(d.name, 'Bad Name');
+    assert.equal(d.street, 'A B C');
+    assert.equal(d.phone, '12345');
+    assert.equal(d.email, undefined);
+    assert.equal(d.country, 'New Zealand');
+    assert.equal(mapSale(sale({ ShippingAddress: 'nope' }), row, baseSettings()).problems[0].code, 'missing-street');
+    assert.equal(mapSale(sale({ Order: { Lines: 'nope' } }), row, baseSettings()).problems[0].code, 'no-lines');
+    assert.equal(mapSale(sale({ Order: { Lines: [{ SKU: 'A', Name: 'A', Quantity: 1e9, Price: 1 }] } }), row, baseSettings()).problems[0].code, 'invalid-line');
+    const many = Array.from({ length: 5000 }, (_, i) => ({ ProductID: `p${i}`, SKU: `S${i}`, Name: `N${i}`, Quantity: 1, Price: 1 }));
+    assert.equal((mapSale(sale({ Order: { Lines: many } }), row, baseSettings()).orders[0].payload.items as unknown[]).length, 5000);
+  });
+
   it('parks invalid data with a reason instead of failing', () => {
     const r = mapSale(sale({ ShippingAddress: { Line1: '', City: 'Sydney', Country: 'Australia' } }), row, baseSettings());
     assert.equal(r.orders.length, 0);

@@ -24,7 +24,8 @@ export interface MapProblem { orderNumber: string; saleId: string; taskId?: stri
 
 export interface MapResult { orders: MappedOrder[]; skips: MapSkip[]; problems: MapProblem[] }
 
-const str = (v: unknown): string => (typeof v === 'string' ? v.trim() : typeof v === 'number' ? String(v) : '');
+/** Text as Starshipit should see it: control characters become spaces, ends trimmed. */
+const str = (v: unknown): string => (typeof v === 'string' ? v.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim() : typeof v === 'number' && Number.isFinite(v) ? String(v) : '');
 const obj = (v: unknown): Row => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Row) : {});
 const arr = (v: unknown): Row[] => (Array.isArray(v) ? (v.filter((x) => x && typeof x === 'object') as Row[]) : []);
 
