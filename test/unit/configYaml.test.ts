@@ -39,6 +39,20 @@ describe('config core: YAML syntax and hostile input', () => {
     assert.ok(d.message.includes('not checked'));
   });
 
+  it('a file with too many lines is refused', () => {
+    const result = analyze('#\n'.repeat(20_001), { env: {} });
+    assert.deepEqual(result.diagnostics.map((d) => [d.code, d.message]), [['file-too-large', 'The file has 20,002 lines; a settings file must have at most 20,000, so it was not checked.']]);
+  });
+
+  it('many keys: duplicates found in one pass, problems capped at 1,000 plus a summary', () => {
+    const text = 'a: 1\n'.repeat(5000);
+    const result = analyze(text, { env: {} });
+    assert.equal(result.diagnostics.length, 1001);
+    assert.ok(result.diagnostics.filter((d) => d.code === 'duplicate-key').length > 900);
+    verifyDiagnostic(result.diagnostics, { code: 'duplicate-key', range: [1, 0, 1, 1], severity: ERROR });
+    verifyDiagnostic(result.diagnostics, { code: 'too-many-problems', range: [0, 0, 0, 4], severity: 2 });
+  });
+
   it('a 10 MB document is refused with a diagnostic on the first line', () => {
     const line = '# ' + 'x'.repeat(98) + '\n';
     const text = line.repeat(10 * 1024 * 1024 / line.length + 1);
@@ -59,7 +73,7 @@ describe('config core: YAML syntax and hostile input', () => {
 
   it('deeply nested block mappings do not crash', () => {
     let text = '';
-    for (let i = 0; i < 1000; i++) text += `${' '.repeat(i)}k${i}:\n`;
+    for (let i = 0; i < 600; i++) text += `${' '.repeat(i)}k${i}:\n`;
     const result = analyze(text, { env: {} });
     assert.ok(result.diagnostics.some((d) => d.code === 'unknown-key'));
     assertRangesInside(text, result.diagnostics);

@@ -6,6 +6,9 @@ import { SEMANTIC_RULES } from './rules';
 import { validateAgainstSchema } from './schemaValidation';
 import { ERROR, type ConfigDiagnostic } from './types';
 
+/** Editors slow down with thousands of squiggles; past this, one summary diagnostic says how many. */
+export const MAX_DIAGNOSTICS = 1000;
+
 export interface AnalyzeOptions {
   /** Names the editor's SecretStorage holds. When absent (CLI, other LSP clients) `${secret:NAME}` is not checked. */
   knownSecretNames?: ReadonlySet<string>;
@@ -52,9 +55,16 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
       }
     }
   }
-  const kept = applySuppressions(parsed, diagnostics);
+  let kept = applySuppressions(parsed, diagnostics);
   kept.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character || a.severity - b.severity);
   const ok = !kept.some((d) => d.severity === ERROR);
+  if (kept.length > MAX_DIAGNOSTICS) {
+    kept = kept.slice(0, MAX_DIAGNOSTICS);
+    kept.push({
+      range: parsed.pos.range(0, parsed.pos.lineEnd(0)), severity: 2, code: 'too-many-problems',
+      message: `More than ${MAX_DIAGNOSTICS} problems; only the first ${MAX_DIAGNOSTICS} are shown.`,
+    });
+  }
   return { settings: ok ? applyDefaults(parsed.data) : undefined, diagnostics: kept, parsed };
 }
 

@@ -7,8 +7,12 @@ import type { Document, Node, Pair, Scalar, YAMLMap } from 'yaml';
 import { PositionMapper } from './text';
 import { ERROR, WARNING, type ConfigDiagnostic, type ConfigRange, type Severity, type SettingsPath } from './types';
 
-/** Settings files are a few KB; anything past this is not a settings file and is not parsed. */
-export const MAX_DOCUMENT_LENGTH = 1024 * 1024;
+/**
+ * Settings files are a few KB (a 1,000-line file is ~30 KB); anything past these limits is not a
+ * settings file and is not parsed, so hostile input costs at most a fraction of a second.
+ */
+export const MAX_DOCUMENT_LENGTH = 256 * 1024;
+export const MAX_LINES = 20_000;
 /** yaml's alias expansion cap: an alias bomb becomes a diagnostic, not gigabytes of memory. */
 export const MAX_ALIAS_COUNT = 100;
 
@@ -30,19 +34,30 @@ export function parseSettings(text: string): ParsedSettings {
       range: pos.range(0, pos.lineEnd(0)),
       severity: ERROR,
       code: 'file-too-large',
-      message: `The file is ${(text.length / 1024 / 1024).toFixed(1)} MB; a settings file must be under ${MAX_DOCUMENT_LENGTH / 1024 / 1024} MB, so it was not checked.`,
+      message: `The file is ${formatSize(text.length)}; a settings file must be under ${formatSize(MAX_DOCUMENT_LENGTH)}, so it was not checked.`,
+    });
+    return { text, pos, diagnostics };
+  }
+  if (pos.lineCount > MAX_LINES) {
+    diagnostics.push({
+      range: pos.range(0, pos.lineEnd(0)),
+      severity: ERROR,
+      code: 'file-too-large',
+      message: `The file has ${pos.lineCount.toLocaleString('en')} lines; a settings file must have at most ${MAX_LINES.toLocaleString('en')}, so it was not checked.`,
     });
     return { text, pos, diagnostics };
   }
   let doc: Document.Parsed;
   try {
-    doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, keepSourceTokens: false, logLevel: 'error' });
+    // uniqueKeys: yaml's own check is quadratic in the number of keys; duplicates are found below in one pass.
+    doc = parseDocument(text, { prettyErrors: false, uniqueKeys: false, keepSourceTokens: false, logLevel: 'error' });
   } catch (err) {
     diagnostics.push({ range: pos.range(0, pos.lineEnd(0)), severity: ERROR, code: 'yaml-syntax', message: `The YAML parser gave up: ${errorText(err)}` });
     return { text, pos, diagnostics };
   }
   for (const e of doc.errors) diagnostics.push(yamlProblem(pos, e.code, e.message, e.pos, ERROR, doc));
   for (const w of doc.warnings) diagnostics.push(yamlProblem(pos, w.code, w.message, w.pos, WARNING, doc));
+  diagnostics.push(...duplicateKeys(pos, doc));
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
@@ -60,6 +75,41 @@ export function parseSettings(text: string): ParsedSettings {
     data = undefined;
   }
   return { text, pos, doc, data, diagnostics };
+}
+
+function formatSize(n: number): string {
+  return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : `${Math.ceil(n / 1024)} KB`;
+}
+
+/** Duplicate keys (the later one is flagged), in one pass over every mapping. */
+function duplicateKeys(pos: PositionMapper, doc: Document.Parsed): ConfigDiagnostic[] {
+  const out: ConfigDiagnostic[] = [];
+  const stack: { node: unknown; depth: number }[] = [{ node: doc.contents, depth: 0 }];
+  while (stack.length && out.length < 100) {
+    const { node, depth } = stack.pop()!;
+    if (depth > 200) continue;
+    if (isMap(node)) {
+      const seen = new Set<string>();
+      for (const p of node.items) {
+        const k = isScalar(p.key) ? keyString(p.key) : undefined;
+        if (k !== undefined && isScalar(p.key) && p.key.range) {
+          if (seen.has(k)) {
+            out.push({
+              range: pos.range(p.key.range[0], p.key.range[1]),
+              severity: ERROR,
+              code: 'duplicate-key',
+              message: `Duplicate key "${k}": only one of them can count. Remove or merge this one.`,
+            });
+          }
+          seen.add(k);
+        }
+        stack.push({ node: p.value, depth: depth + 1 });
+      }
+    } else if (isSeq(node)) {
+      for (const i of node.items) stack.push({ node: i, depth: depth + 1 });
+    }
+  }
+  return out;
 }
 
 function errorText(err: unknown): string {
@@ -148,13 +198,29 @@ export function keyString(key: unknown): string | undefined {
   return undefined;
 }
 
+const pairIndex = new WeakMap<YAMLMap, Map<string, Pair>>();
+
+/** The first pair with key `key` in `map` (indexed once per map: lookups stay O(1) on big files). */
+export function findPair(map: YAMLMap, key: string): Pair | undefined {
+  let index = pairIndex.get(map);
+  if (!index) {
+    index = new Map();
+    for (const p of map.items) {
+      const k = keyString(p.key);
+      if (k !== undefined && !index.has(k)) index.set(k, p);
+    }
+    pairIndex.set(map, index);
+  }
+  return index.get(key);
+}
+
 /** The map pair at `path` (its last segment must be a key). */
 export function pairAt(doc: Document.Parsed | undefined, path: SettingsPath): Pair<Scalar, Node | null> | undefined {
   if (!doc || path.length === 0) return undefined;
   const parent = nodeAt(doc, path.slice(0, -1));
   const last = path[path.length - 1];
   if (!isMap(parent) || typeof last !== 'string') return undefined;
-  return (parent as YAMLMap).items.find((p) => keyString(p.key) === last) as Pair<Scalar, Node | null> | undefined;
+  return findPair(parent as YAMLMap, last) as Pair<Scalar, Node | null> | undefined;
 }
 
 /** The node at `path`; aliases are followed one step so ranges stay on real text. */
@@ -164,8 +230,7 @@ export function nodeAt(doc: Document.Parsed | undefined, path: SettingsPath): No
   for (const seg of path) {
     if (isAlias(node)) node = node.resolve(doc);
     if (isMap(node)) {
-      const pair = node.items.find((p) => keyString(p.key) === String(seg));
-      node = pair?.value ?? undefined;
+      node = findPair(node as YAMLMap, String(seg))?.value ?? undefined;
     } else if (isSeq(node)) {
       const i = typeof seg === 'number' ? seg : Number(seg);
       node = Number.isInteger(i) ? node.items[i] : undefined;

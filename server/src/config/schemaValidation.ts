@@ -14,6 +14,8 @@ import { ERROR, WARNING, pathToString, type ConfigDiagnostic, type QuickFix, typ
 import { insertKeyFix, quoteFix, replaceFix } from './fixes';
 
 let compiled: ValidateFunction | undefined;
+/** More schema problems than this are not worth computing (the analysis caps what it reports anyway). */
+const MAX_SCHEMA_PROBLEMS = 1001;
 
 /** Compiled once per process: only the YAML is re-read per keystroke. */
 export function settingsValidator(): ValidateFunction {
@@ -35,6 +37,7 @@ export function validateAgainstSchema(parsed: ParsedSettings): ConfigDiagnostic[
   const out: ConfigDiagnostic[] = [];
   const seen = new Set<string>();
   for (const e of errors) {
+    if (out.length >= MAX_SCHEMA_PROBLEMS) break;
     const d = toDiagnostic(parsed, e, data);
     if (!d) continue;
     const key = `${d.code}|${d.range.start.line}:${d.range.start.character}|${d.message}`;
