@@ -44,7 +44,7 @@ describe('engine: import (sandbox)', function () {
     assert.equal(planned.length + skips.length + attention.length, sb.salesCount, 'every sale is accounted for');
     // Fewest calls: one list page + one detail read per candidate.
     assert.equal(dry.summary.calls.dear, 1 + eligible.length + invalid.length + shippedSkips.length);
-    assert.equal(dry.summary.calls.starshipit, 0);
+    assert.equal(dry.summary.calls.starshipit, 2, 'first import: one page each of unshipped and shipped orders, to avoid duplicates');
     assert.equal(dry.summary.estimate.dearCalls, dry.summary.calls.dear);
 
     sb.clearCallLog();
@@ -156,5 +156,25 @@ describe('engine: import (sandbox)', function () {
     assert.ok(lists2.length <= 2, `incremental listing is cheap (${lists2.length} calls)`);
     assert.ok(lists2.every((e) => /updatedsince=/i.test(e.query)));
     assert.equal(again.summary.created, 0);
+  });
+
+  it('a lost state directory (or a switch from another integration) does not duplicate orders', async () => {
+    const s = sandboxSettings(sb, { import: { statuses: [...STATUSES] } });
+    const first = await run(sb, s, tempDir(), 'import');
+    assert.ok(first.summary.created > 0);
+    const before = sb.starshipitOrders().size;
+    sb.clearCallLog();
+    const fresh = tempDir();
+    const dry = await run(sb, s, fresh, 'import', true);
+    assert.equal(dry.summary.created, 0);
+    assert.equal(dry.events.filter((e) => e.type === 'skip' && e.code === 'already-in-starshipit').length, before);
+    const live = await run(sb, s, fresh, 'import');
+    assert.equal(live.summary.created, 0);
+    assert.equal(live.summary.alreadyPresent, before);
+    assert.equal(sb.starshipitOrders().size, before);
+    assert.equal(sb.callLog().filter((e) => e.api === 'starshipit' && e.method === 'POST').length, 0);
+    assert.ok(sb.callLog().filter((e) => e.api === 'starshipit').length <= 4, 'a few list calls, not one lookup per order');
+    const st = await readStatus(fresh);
+    assert.equal(st.imported, before, 'the found orders are recorded, so writebacks work');
   });
 });

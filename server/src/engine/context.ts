@@ -30,6 +30,14 @@ export interface RunContext {
   counters: Counters;
   signal?: AbortSignal;
   onlyOrderNumbers?: Set<string>;
+  /**
+   * No import has completed on this state directory yet: every order is looked up by order
+   * number before it is created (a lost state directory, or a switch from Starshipit's own Cin7
+   * integration, must not duplicate orders).
+   */
+  firstImport: boolean;
+  /** First import: order numbers Starshipit already holds (→ order_id), read in a few list calls. */
+  existingOrders?: Map<string, number | undefined>;
   emit: (e: EngineEvent) => void;
 }
 

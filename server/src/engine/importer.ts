@@ -75,6 +75,8 @@ export async function runImport(ctx: RunContext, opts: ImportOptions): Promise<v
     await processSale(ctx, saleId, row);
   };
 
+  if (ctx.firstImport && !opts.retryOnly) ctx.existingOrders = await readExistingOrders(ctx);
+
   if (!opts.retryOnly) {
     const cursor = ctx.journal.state.cursors.dear;
     const updatedSince = cursor ? new Date(Date.parse(cursor) - DEAR_CURSOR_OVERLAP_MS).toISOString() : s.import.since;
@@ -144,6 +146,34 @@ export async function runImport(ctx: RunContext, opts: ImportOptions): Promise<v
     await resolve(ctx, 'import:list');
     await record(ctx, { t: 'cursor', name: 'dear', value: ceiling });
     crashPoint('after-cursor');
+  }
+}
+
+/**
+ * First import on this state directory: the order numbers Starshipit already holds, so a lost
+ * state directory or a switch from Starshipit's own Cin7 integration cannot duplicate orders.
+ * 250 orders per call (unshipped and shipped lists) instead of one lookup per sale; if listing
+ * fails, each order is looked up by number before it is created instead.
+ */
+async function readExistingOrders(ctx: RunContext): Promise<Map<string, number | undefined> | undefined> {
+  const known = new Map<string, number | undefined>();
+  try {
+    for (const kind of ['unshipped', 'shipped'] as const) {
+      for (let page = 1; ; page++) {
+        throwIfCancelled(ctx);
+        const r = await ctx.starshipit.list(kind, { since: '2000-01-01T00:00:00Z', page, limit: 250 });
+        for (const o of r.orders) {
+          const n = str(o.order_number);
+          if (n) known.set(n, typeof o.order_id === 'number' ? o.order_id : undefined);
+        }
+        if (page >= r.totalPages || r.orders.length < 250) break;
+      }
+    }
+    return known;
+  } catch (err) {
+    if (isCancelled(err) || ctx.signal?.aborted) throw err;
+    ctx.emit({ type: 'log', level: 'warn', message: `could not list existing Starshipit orders (${err instanceof Error ? err.message : String(err)}); each order is looked up before it is created instead` });
+    return undefined;
   }
 }
 
@@ -294,11 +324,17 @@ async function createOnce(ctx: RunContext, m: MappedOrder, saleUpdated: string |
   };
 
   try {
+    const preexisting = !existing && ctx.firstImport && ctx.existingOrders?.has(m.orderNumber);
+    const lookFirst = existing?.state === 'intent' || (!existing && ctx.firstImport && !ctx.existingOrders);
     if (ctx.dryRun) {
-      if (existing?.state === 'intent') {
+      if (preexisting) {
+        skip(ctx, { orderNumber: m.orderNumber, saleId: m.saleId, code: 'already-in-starshipit', reason: 'Starshipit already has an order with this number; the live run records it without creating another' });
+        return true;
+      }
+      if (lookFirst) {
         const found = await ctx.starshipit.findOrder(m.orderNumber);
         if (found) {
-          skip(ctx, { orderNumber: m.orderNumber, saleId: m.saleId, code: 'already-in-starshipit', reason: 'an earlier run created it; the next live run records it without sending it again' });
+          skip(ctx, { orderNumber: m.orderNumber, saleId: m.saleId, code: 'already-in-starshipit', reason: 'Starshipit already has an order with this number; the live run records it without creating another' });
           return true;
         }
       }
@@ -306,7 +342,11 @@ async function createOnce(ctx: RunContext, m: MappedOrder, saleUpdated: string |
       orderEvent();
       return true;
     }
-    if (existing?.state === 'intent') {
+    if (preexisting) {
+      await markCreated('alreadyPresent', { order_id: ctx.existingOrders?.get(m.orderNumber) });
+      return true;
+    }
+    if (lookFirst) {
       const found = await ctx.starshipit.findOrder(m.orderNumber);
       if (found) {
         await markCreated('alreadyPresent', found);

@@ -86,6 +86,7 @@ export async function runEngineImpl(o: RunOptions): Promise<SummaryEvent> {
       settings: s, mode: o.mode, dryRun: o.dryRun, journal, dear: new DearClient(dearRunner), starshipit: new StarshipitClient(ssRunner),
       dearRunner, starshipitRunner: ssRunner, counters, signal: o.signal, emit,
       onlyOrderNumbers: o.onlyOrderNumbers?.length ? new Set(o.onlyOrderNumbers) : undefined,
+      firstImport: !journal.state.cursors.dear,
     };
 
     let cancelled = false;

@@ -71,8 +71,13 @@ export class StarshipitClient {
   }
 
   async shipped(q: { since: string; page: number; limit: number }): Promise<{ orders: Row[]; totalPages: number }> {
+    return this.list('shipped', q);
+  }
+
+  /** `GET /api/orders/unshipped|shipped?since_last_updated=&limit=&page=` (limit ≤ 250). */
+  async list(kind: 'unshipped' | 'shipped', q: { since: string; page: number; limit: number }): Promise<{ orders: Row[]; totalPages: number }> {
     const json = (await this.runner.call({
-      method: 'GET', path: '/api/orders/shipped', idempotent: true,
+      method: 'GET', path: `/api/orders/${kind}`, idempotent: true,
       query: { since_last_updated: q.since, limit: q.limit, page: q.page },
     })) as Row;
     const orders = Array.isArray(json?.orders) ? (json.orders as Row[]) : [];
