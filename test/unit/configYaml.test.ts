@@ -63,12 +63,18 @@ describe('config core: YAML syntax and hostile input', () => {
     verifyDiagnostic(result.diagnostics, { code: 'file-too-large', range: [0, 0, 0, 100], severity: ERROR });
   });
 
-  it('deeply nested flow collections do not crash', () => {
+  it('deeply nested flow collections are refused before parsing', () => {
     const text = `dear: ${'['.repeat(20000)}${']'.repeat(20000)}\n`;
     const result = analyze(text, { env: {} });
     assert.equal(result.settings, undefined);
-    assert.ok(result.diagnostics.some((d) => d.severity === ERROR));
-    assertRangesInside(text, result.diagnostics);
+    verifyDiagnostic(result.diagnostics, { code: 'too-deep', range: [0, 70, 0, 40006], severity: ERROR });
+    assert.equal(result.diagnostics.length, 1);
+  });
+
+  it('brackets inside quotes or comments do not count as nesting', () => {
+    const deepText = '['.repeat(100);
+    const text = VALID.replace('dear:\n', `dear: # ${deepText}\n`).replace('[ORDERED]', '[ORDERED]\n  memo: none') + `writeback:\n  defaultCarrier: "${deepText}"\n`;
+    assert.deepEqual(diagnose(text).map((d) => d.code), []);
   });
 
   it('deeply nested block mappings do not crash', () => {

@@ -47,6 +47,16 @@ export function parseSettings(text: string): ParsedSettings {
     });
     return { text, pos, diagnostics };
   }
+  const tooDeep = flowDepthExceeded(text, MAX_FLOW_DEPTH);
+  if (tooDeep !== undefined) {
+    diagnostics.push({
+      range: pos.toLineEnd(tooDeep),
+      severity: ERROR,
+      code: 'too-deep',
+      message: `Brackets nest more than ${MAX_FLOW_DEPTH} levels deep here; a settings file never needs that, so it was not checked.`,
+    });
+    return { text, pos, diagnostics };
+  }
   let doc: Document.Parsed;
   try {
     // uniqueKeys: yaml's own check is quadratic in the number of keys; duplicates are found below in one pass.
@@ -75,6 +85,37 @@ export function parseSettings(text: string): ParsedSettings {
     data = undefined;
   }
   return { text, pos, doc, data, diagnostics };
+}
+
+/** Settings nest 3–4 levels; deeper `[`/`{` nesting is hostile (and slow for the parser). */
+export const MAX_FLOW_DEPTH = 64;
+
+/** Offset where `[`/`{` nesting first exceeds `max` (outside quotes and comments), or undefined. */
+export function flowDepthExceeded(text: string, max: number): number | undefined {
+  let depth = 0;
+  let quote: string | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quote) {
+      if (c === quote) quote = undefined;
+      else if (c === '\\' && quote === '"') i++;
+      else if (c === '\n' && depth === 0) quote = undefined;
+      continue;
+    }
+    if (c === '#' && (i === 0 || /\s/.test(text[i - 1]))) {
+      const nl = text.indexOf('\n', i);
+      if (nl < 0) break;
+      i = nl;
+    } else if (c === '"' || (c === "'" && (i === 0 || /[\s[{,:]/.test(text[i - 1])))) quote = c;
+    else if (c === '[' || c === '{') {
+      if (++depth > max) return i;
+    } else if ((c === ']' || c === '}') && depth > 0) depth--;
+    else if (c === '\n' && depth > 0 && i + 1 < text.length && /\S/.test(text[i + 1]) && !/[\]}]/.test(text[i + 1])) {
+      // A line starting at column 0 ends any (broken) flow collection for YAML's purposes.
+      depth = 0;
+    }
+  }
+  return undefined;
 }
 
 function formatSize(n: number): string {

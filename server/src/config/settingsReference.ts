@@ -16,6 +16,7 @@ export const DIAGNOSTIC_CODES: Record<string, { severity: string; meaning: strin
   'duplicate-key': { severity: 'error', meaning: 'The same key twice in one mapping (flagged on the second).' },
   'alias-limit': { severity: 'error', meaning: 'Aliases expand to more than 100 nodes (an "alias bomb"); the file is not checked further.' },
   'file-too-large': { severity: 'error', meaning: 'The file is over 256 KB or 20,000 lines; it is not parsed.' },
+  'too-deep': { severity: 'error', meaning: 'Brackets nest more than 64 levels; the file is not parsed.' },
   'too-many-problems': { severity: 'warning', meaning: 'More than 1,000 problems: only the first 1,000 are reported.' },
   'unknown-key': { severity: 'error', meaning: 'A key the schema does not define (flagged on the key).', fix: 'did-you-mean rename' },
   'missing-key': { severity: 'error', meaning: 'A required key is missing (flagged on the parent key).', fix: 'insert the key with a placeholder' },
