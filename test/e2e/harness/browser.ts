@@ -4,7 +4,7 @@
  * Chromium's resolver maps every other host name to "not found" so nothing can leave the machine.
  */
 import { chromium, type Browser, type BrowserContext, type ConsoleMessage, type Page, type Request } from 'playwright-core';
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, writeFileSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { format } from 'node:util';
 import { track } from './cleanup';
@@ -112,8 +112,11 @@ export async function openBrowser(opts: BrowserSessionOptions): Promise<BrowserS
   // Console messages are formatted from their arguments (mocha logs `'%d passing (%s)', 12, '7s'`),
   // one after another so lines keep their order.
   let pending: Promise<void> = Promise.resolve();
+  const enqueue = (job: () => void | Promise<void>): void => {
+    pending = pending.then(job).catch(() => undefined); // one bad message must not stop the log
+  };
   page.on('console', (msg) => {
-    pending = pending.then(async () => {
+    enqueue(async () => {
       const text = await consoleText(msg);
       const line = `[${msg.type()}] ${text}`;
       consoleLines.push(line);
@@ -125,9 +128,11 @@ export async function openBrowser(opts: BrowserSessionOptions): Promise<BrowserS
     });
   });
   page.on('pageerror', (err) => {
-    const line = `[pageerror] ${err.message}`;
-    consoleLines.push(line);
-    consoleLog.write(line + '\n');
+    enqueue(() => {
+      const line = `[pageerror] ${err.message}`;
+      consoleLines.push(line);
+      consoleLog.write(line + '\n');
+    });
   });
 
   let closed = false;
@@ -139,7 +144,7 @@ export async function openBrowser(opts: BrowserSessionOptions): Promise<BrowserS
       const buf = await page.screenshot({ path });
       for (const p of extraPaths) {
         mkdirSync(join(p, '..'), { recursive: true });
-        await import('node:fs/promises').then((fs) => fs.writeFile(p, buf));
+        writeFileSync(p, buf);
       }
       return path;
     },
@@ -157,9 +162,11 @@ export async function openBrowser(opts: BrowserSessionOptions): Promise<BrowserS
           }
         }
       } finally {
-        consoleLog.end();
         await browser.close().catch(() => undefined);
         untrack();
+        // Console lines still being formatted are written before the log file closes.
+        await pending;
+        await new Promise<void>((resolve) => consoleLog.end(resolve));
       }
     },
   };
