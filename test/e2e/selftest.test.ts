@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { codeServerBin, fixturesDir } from './harness/paths';
 import { harnessEnv, httpStatus, startCodeServer } from './harness/codeServer';
 import { runExtensionHostSuite } from './harness/extensionHost';
+import { liveCount } from './harness/cleanup';
 
 const ext = join(fixturesDir, 'selftest-ext');
 const workspace = join(fixturesDir, 'selftest-workspace');
@@ -47,5 +48,18 @@ describe('e2e harness self-test', function () {
     });
     assert.equal(res.exitCode, 1);
     assert.ok(res.console.some((l) => l.includes('deliberate failure')), `the assertion message is visible:\n${res.console.slice(-20).join('\n')}`);
+  });
+
+  it('gives up on a suite that never finishes with a clear message, and stops code-server and Chromium', async () => {
+    const before = liveCount();
+    await assert.rejects(runExtensionHostSuite({
+      label: 'selftest-hang', extensionDevelopmentPath: ext, extensionTestsPath: join(ext, 'suite', 'hang.js'),
+      workspace, timeoutMs: 20_000, echo: false,
+    }), (err: Error) => {
+      assert.match(err.message, /did not finish within 20 s \(no codeAutomationExit call\)/);
+      assert.match(err.message, /selftest: hanging on purpose/, 'the message shows the last console lines');
+      return true;
+    });
+    assert.equal(liveCount(), before, 'no code-server or browser is left running');
   });
 });
