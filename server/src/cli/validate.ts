@@ -7,9 +7,13 @@
  * `${secret:NAME}` is not checked here (the CLI resolves it from DEAR_STARSHIPIT_SECRET_<NAME> at run
  * time); `${env:NAME}` that is unset in this shell is a warning.
  */
-import { readFile, stat } from 'node:fs/promises';
-import { analyzeSettings, formatDiagnosticText, SEVERITY_WORDS } from '../config';
-import { MAX_DOCUMENT_LENGTH } from '../config/document';
+import { open, readFile, stat } from 'node:fs/promises';
+import { analyzeSettings, formatDiagnosticText, SEVERITY_WORDS, type ConfigDiagnostic } from '../config';
+import { tooLargeDiagnostic } from '../config/document';
+import { PositionMapper } from '../config/text';
+
+/** Files above this are not read whole (the diagnostic only needs the first line and the size). */
+const HUGE_FILE_BYTES = 64 * 1024 * 1024;
 
 const USAGE = 'usage: dear-starshipit validate FILE [--json]';
 
@@ -26,18 +30,24 @@ export async function validateCommand(args: string[]): Promise<number> {
     return 2;
   }
   const file = rest[0];
-  let text: string;
+  let diagnostics: ConfigDiagnostic[];
   try {
     const info = await stat(file);
     if (!info.isFile()) throw new Error('not a regular file');
-    // Read at most a little past the cap: a huge file still gets its "too large" diagnostic.
-    text = info.size > MAX_DOCUMENT_LENGTH * 4 ? ' '.repeat(MAX_DOCUMENT_LENGTH + 1) : await readFile(file, 'utf8');
+    if (info.size > HUGE_FILE_BYTES) {
+      // Not worth reading: the first line is enough for the same "too large" diagnostic the editor shows.
+      const handle = await open(file, 'r');
+      const head = Buffer.alloc(64 * 1024);
+      const { bytesRead } = await handle.read(head, 0, head.length, 0).finally(() => handle.close());
+      diagnostics = [tooLargeDiagnostic(new PositionMapper(head.subarray(0, bytesRead).toString('utf8')), info.size)];
+    } else {
+      diagnostics = analyzeSettings(await readFile(file, 'utf8'), { fileName: file }).diagnostics;
+    }
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     process.stderr.write(`validate: cannot read ${file}: ${code ?? (err instanceof Error ? err.message : String(err))}\n`);
     return 2;
   }
-  const { diagnostics } = analyzeSettings(text, { fileName: file });
   if (json) {
     const rows = diagnostics.map((d) => ({
       line: d.range.start.line,

@@ -30,12 +30,7 @@ export function parseSettings(text: string): ParsedSettings {
   const pos = new PositionMapper(text);
   const diagnostics: ConfigDiagnostic[] = [];
   if (text.length > MAX_DOCUMENT_LENGTH) {
-    diagnostics.push({
-      range: pos.range(0, pos.lineEnd(0)),
-      severity: ERROR,
-      code: 'file-too-large',
-      message: `The file is ${formatSize(text.length)}; a settings file must be under ${formatSize(MAX_DOCUMENT_LENGTH)}, so it was not checked.`,
-    });
+    diagnostics.push(tooLargeDiagnostic(pos, text.length));
     return { text, pos, diagnostics };
   }
   if (pos.lineCount > MAX_LINES) {
@@ -116,6 +111,16 @@ export function flowDepthExceeded(text: string, max: number): number | undefined
     }
   }
   return undefined;
+}
+
+/** The `file-too-large` diagnostic for a document of `length` characters (`pos` needs only its first line). */
+export function tooLargeDiagnostic(pos: PositionMapper, length: number): ConfigDiagnostic {
+  return {
+    range: pos.range(0, pos.lineEnd(0)),
+    severity: ERROR,
+    code: 'file-too-large',
+    message: `The file is ${formatSize(length)}; a settings file must be under ${formatSize(MAX_DOCUMENT_LENGTH)}, so it was not checked.`,
+  };
 }
 
 function formatSize(n: number): string {
