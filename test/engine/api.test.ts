@@ -6,7 +6,7 @@ import { startSandbox } from '../../sandbox/src/index';
 import type { Sandbox } from '../../sandbox/src/api';
 import { ConfigurationError, readStatus, resolveStateDir, runEngine } from '../../server/src/engine/index';
 import { estimateSeconds } from '../../server/src/engine/runner';
-import { baseSettings, run, sandboxSecrets, sandboxSettings, tempDir, TIME_SCALE } from './helpers';
+import { baseSettings, run, sandboxSecrets, sandboxSettings, tempDir, TIME_SCALE, tinyServer } from './helpers';
 
 describe('engine: public API', () => {
   let sb: Sandbox;
@@ -59,5 +59,28 @@ describe('engine: public API', () => {
     assert.equal(estimateSeconds(0, { calls: 60, perSeconds: 60 }, 0.5, 2), 0);
     assert.equal(estimateSeconds(120, { calls: 60, perSeconds: 60 }, 0.5, 2), 75.5);
     assert.equal(estimateSeconds(30, { calls: 60, perSeconds: 60 }, 0.4, 4), 3);
+  });
+
+  it('never copies a credential that an API echoes in its error body into events or the journal', async () => {
+    const key = 'SECRET-ECHO-KEY-0123456789+/=';
+    const server = await tinyServer((req, res) => {
+      // An API that quotes the key it refused, raw and base64-encoded.
+      const k = String(req.headers['api-auth-applicationkey'] ?? req.headers['starshipit-api-key'] ?? '');
+      res.writeHead(403, { 'content-type': 'text/plain' });
+      res.end(`Incorrect credentials! (key ${k}, ${Buffer.from(k).toString('base64')}, ${encodeURIComponent(k)})`);
+    });
+    try {
+      const dir = tempDir();
+      const s = baseSettings();
+      s.dear.baseUrl = `${server.url}ExternalApi/v2/`;
+      s.starshipit.baseUrl = server.url.replace(/\/$/, '');
+      const events: unknown[] = [];
+      await runEngine({ settings: s, configPath: path.join(dir, 'x.yaml'), stateDir: dir, mode: 'sync', dryRun: false, secrets: (_k, n) => (n === 'DEAR_KEY' || n === 'SS_KEY' ? key : 'other-credential-value'), onEvent: (e) => events.push(e) });
+      const text = JSON.stringify(events) + fs.readFileSync(path.join(dir, 'journal.jsonl'), 'utf8');
+      assert.match(text, /Incorrect credentials! \(key •••, •••, •••\)/, 'the vendor message is kept, the key is not');
+      for (const form of [key, Buffer.from(key).toString('base64'), encodeURIComponent(key)]) assert.equal(text.includes(form), false, form);
+    } finally {
+      await server.close();
+    }
   });
 });

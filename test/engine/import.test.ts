@@ -54,8 +54,10 @@ describe('engine: import (sandbox)', function () {
     assert.equal(orders.size, eligible.length);
     for (const [, list] of orders) assert.equal(list.length, 1, 'no duplicates');
     // What was sent is what the preview showed.
-    const sent = sb.callLog().filter((e) => e.api === 'starshipit' && e.method === 'POST');
+    const posts = sb.callLog().filter((e) => e.api === 'starshipit' && e.method === 'POST');
+    const sent = posts.filter((e) => e.status < 300);
     assert.equal(sent.length, eligible.length);
+    assert.ok(posts.every((e) => e.status < 300 || e.status === 429), 'any other POST was a throttled attempt, retried');
     const liveOrders = live.events.filter((e): e is OrderEvent => e.type === 'order');
     for (const p of planned) {
       const l = liveOrders.find((o) => o.orderNumber === p.orderNumber)!;

@@ -139,7 +139,8 @@ export async function runCommand(mode: string, args: string[]): Promise<number> 
         if (err instanceof EngineError) return 1;
         return 1;
       }
-      const code = summary.cancelled ? 1 : summary.needsAttention > 0 ? 1 : 0;
+      // A single run stopped early did not do everything (1); stopping a watcher is its normal end.
+      const code = summary.needsAttention > 0 || (summary.cancelled && !flags.watch) ? 1 : 0;
       if (!flags.watch || controller.signal.aborted) return code;
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, flags.intervalSeconds * 1000);

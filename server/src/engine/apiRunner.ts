@@ -49,6 +49,8 @@ export interface ApiRunnerOptions {
   classify: (res: HttpResponse) => Verdict;
   emit: (e: EngineEvent) => void;
   signal?: AbortSignal;
+  /** Removes credential values from vendor text before it reaches any message. */
+  scrub?: (text: string) => string;
 }
 
 export interface CallSpec {
@@ -160,13 +162,14 @@ export class ApiRunner {
       this.answered++;
     } catch (err) {
       slot.aborted();
-      if (err instanceof NetworkError) return { kind: 'transient', message: err.message, maybeApplied: err.sent };
+      if (err instanceof NetworkError) return { kind: 'transient', message: this.o.scrub ? this.o.scrub(err.message) : err.message, maybeApplied: err.sent };
       throw err;
     }
     if (spec.accept?.(res.status, res.text)) {
       return { kind: 'ok', json: parseJsonOrUndefined(res.text) };
     }
-    const v = this.o.classify(res);
+    const classified = this.o.classify(res);
+    const v = classified.kind === 'ok' || !this.o.scrub ? classified : { ...classified, message: this.o.scrub(classified.message) };
     switch (v.kind) {
       case 'ok':
         return v;

@@ -81,7 +81,7 @@ function memoText(sale: Row, s: DearSettings): string {
   return parts.filter(Boolean).join(' ').replace(/\s+/g, ' ').trim();
 }
 
-interface LineSource { sku: string; name: string; quantity: number; productId: string }
+interface LineSource { sku: string; name: string; quantity: number; productId: string; /** What Cin7 sent, for messages. */ raw: unknown }
 
 function itemsFrom(lines: LineSource[], orderLines: Row[], warnings: string[]): { items: Record<string, unknown>[]; problem?: string } {
   const byProduct = new Map<string, Row>();
@@ -90,14 +90,16 @@ function itemsFrom(lines: LineSource[], orderLines: Row[], warnings: string[]): 
     if (str(l.SKU)) byProduct.set(`sku:${str(l.SKU)}`, l);
   }
   const items: Record<string, unknown>[] = [];
-  for (const l of lines) {
+  for (const [index, l] of lines.entries()) {
+    // Warnings name the item briefly: a hostile 10,000-character SKU must not be quoted in full.
+    const label = `item ${index + 1}${l.sku ? ` (${l.sku.length > 24 ? `${l.sku.slice(0, 24)}…` : l.sku})` : ''}`;
     if (!Number.isFinite(l.quantity) || l.quantity <= 0 || l.quantity > 1e6) {
-      return { items, problem: `line ${l.sku || l.name || '?'} has an invalid quantity (${String(l.quantity)})` };
+      return { items, problem: `${label} has an invalid quantity: ${describeValue(l.raw)} (a positive number up to 1,000,000 is expected)` };
     }
     const src = byProduct.get(l.productId) ?? byProduct.get(`sku:${l.sku}`) ?? {};
     const item: Record<string, unknown> = {
-      description: cut(l.name || l.sku, 250, `item ${l.sku} description`, warnings),
-      sku: cut(l.sku, 50, `item ${l.sku} sku`, warnings),
+      description: cut(l.name || l.sku, 250, `${label} description`, warnings),
+      sku: cut(l.sku, 50, `${label} sku`, warnings),
       quantity: l.quantity,
     };
     const price = typeof src.Price === 'number' ? src.Price : Number(src.Price);
@@ -109,8 +111,25 @@ function itemsFrom(lines: LineSource[], orderLines: Row[], warnings: string[]): 
   return { items };
 }
 
+/** A value as a short, readable phrase for an error message (never "[object Object]"). */
+function describeValue(v: unknown): string {
+  if (v === undefined) return 'missing';
+  if (v === null) return 'null';
+  if (typeof v === 'string') return `"${v.length > 40 ? `${v.slice(0, 40)}…` : v}" (text)`;
+  if (typeof v === 'number') return String(v);
+  const j = JSON.stringify(v) ?? typeof v;
+  return j.length > 40 ? `${j.slice(0, 40)}…` : j;
+}
+
+/** Cin7 quantities are numbers; numeric text ("2") is accepted, anything else is not. */
+function quantityOf(v: unknown): number {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(v)) return Number(v);
+  return NaN;
+}
+
 function orderLineSources(sale: Row): LineSource[] {
-  return arr(obj(sale.Order).Lines).map((l) => ({ sku: str(l.SKU), name: str(l.Name), quantity: Number(l.Quantity), productId: str(l.ProductID) }));
+  return arr(obj(sale.Order).Lines).map((l) => ({ sku: str(l.SKU), name: str(l.Name), quantity: quantityOf(l.Quantity), productId: str(l.ProductID), raw: l.Quantity }));
 }
 
 function stageLineSources(lines: Row[]): LineSource[] {
@@ -119,8 +138,10 @@ function stageLineSources(lines: Row[]): LineSource[] {
   for (const l of lines) {
     const key = str(l.ProductID) || str(l.SKU);
     const m = merged.get(key);
-    if (m) m.quantity += Number(l.Quantity);
-    else merged.set(key, { sku: str(l.SKU), name: str(l.Name), quantity: Number(l.Quantity), productId: str(l.ProductID) });
+    if (m) {
+      m.quantity += quantityOf(l.Quantity);
+      m.raw = l.Quantity;
+    } else merged.set(key, { sku: str(l.SKU), name: str(l.Name), quantity: quantityOf(l.Quantity), productId: str(l.ProductID), raw: l.Quantity });
   }
   return [...merged.values()];
 }

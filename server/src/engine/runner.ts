@@ -10,7 +10,7 @@ import { classifyStarshipit, StarshipitClient } from './starshipitClient';
 import { Journal } from './journal';
 import { StateLock } from './lock';
 import { SlidingLogLimiter, SpacingLimiter } from './limiter';
-import { checkBaseUrl, resolveCredentials } from './secrets';
+import { checkBaseUrl, resolveCredentials, secretScrubber } from './secrets';
 import { ConfigurationError } from './errors';
 import { runImport } from './importer';
 import { runWriteback } from './writeback';
@@ -38,7 +38,12 @@ export async function runEngineImpl(o: RunOptions): Promise<SummaryEvent> {
   checkBaseUrl(s.starshipit.baseUrl, 'starshipit.baseUrl');
   const creds = resolveCredentials(s, o.secrets);
   const stateDir = o.stateDir ? path.resolve(o.stateDir) : resolveStateDir(o.configPath, s);
+  const scrub = secretScrubber(creds);
   const emit = (e: EngineEvent): void => {
+    // Free text can quote vendor answers: scrub it (payloads are built from sale data only).
+    if (e.type === 'attention' || e.type === 'skip' || e.type === 'withdraw') e = { ...e, reason: scrub(e.reason) };
+    else if (e.type === 'log') e = { ...e, message: scrub(e.message) };
+    else if (e.type === 'retry') e = { ...e, reason: scrub(e.reason) };
     try {
       o.onEvent(e);
     } catch {
@@ -71,13 +76,13 @@ export async function runEngineImpl(o: RunOptions): Promise<SummaryEvent> {
     const ssLimiter = new SpacingLimiter({ calls: ssRate.calls, windowMs: ssRate.perSeconds * 1000, onWait: onWait('starshipit') });
     const dearRunner = new ApiRunner({
       api: 'dear', baseUrl: s.dear.baseUrl, limiter: dearLimiter, concurrency: s.engine.concurrency, maxRetries: s.engine.maxRetries,
-      timeoutMs, timeScale: s.dear.rateLimit.perSeconds / 60, classify: classifyDear, emit, signal: o.signal,
+      timeoutMs, timeScale: s.dear.rateLimit.perSeconds / 60, classify: classifyDear, emit, signal: o.signal, scrub,
       headers: { 'api-auth-accountid': creds.dearAccountId, 'api-auth-applicationkey': creds.dearApiKey },
     });
     const ssRunner = new ApiRunner({
       api: 'starshipit', baseUrl: s.starshipit.baseUrl, limiter: ssLimiter, concurrency: s.engine.concurrency, maxRetries: s.engine.maxRetries,
       timeoutMs: s.starshipit.timeoutSeconds * 1000, timeScale: ssRate.perSeconds / PLAN_RATES[s.starshipit.plan].perSeconds,
-      classify: classifyStarshipit, emit, signal: o.signal,
+      classify: classifyStarshipit, emit, signal: o.signal, scrub,
       headers: { 'StarShipIT-Api-Key': creds.starshipitApiKey, 'Ocp-Apim-Subscription-Key': creds.starshipitSubscriptionKey },
     });
     runners.push(dearRunner, ssRunner);

@@ -48,3 +48,26 @@ export function checkBaseUrl(url: string, setting: string): void {
   if (u.protocol === 'http:' && LOOPBACK.test(u.hostname)) return;
   throw new ConfigurationError(`${setting}: "${u.origin}" is refused — API keys are only sent over https (plain http is allowed for loopback addresses only)`);
 }
+
+/**
+ * A function that replaces every credential value (and its URL-encoded and base64 forms) in a
+ * text with `•••`. Vendor error bodies are quoted in messages; an API that echoes the key it
+ * refused must not put the key into events, output or the journal.
+ */
+export function secretScrubber(creds: Credentials): (text: string) => string {
+  const forms = new Set<string>();
+  for (const v of Object.values(creds)) {
+    if (typeof v !== 'string' || v.length < 4) continue;
+    forms.add(v);
+    forms.add(encodeURIComponent(v));
+    const b64 = Buffer.from(v, 'utf8').toString('base64');
+    forms.add(b64);
+    forms.add(b64.replace(/=+$/, ''));
+  }
+  const list = [...forms].filter((f) => f.length >= 4).sort((a, b) => b.length - a.length);
+  return (text: string): string => {
+    let out = text;
+    for (const f of list) if (out.includes(f)) out = out.split(f).join('•••');
+    return out;
+  };
+}
