@@ -94,7 +94,7 @@ export async function runCommand(mode: string, args: string[]): Promise<number> 
     process.stderr.write(`dear-starshipit ${mode}: ${(err as Error).message}\n${USAGE}`);
     return 2;
   }
-  const settings = loadSettings(flags.config);
+  let settings = loadSettings(flags.config);
   if (!settings) return 2;
   if (m === 'status') return statusCommand(flags, settings);
 
@@ -150,6 +150,10 @@ export async function runCommand(mode: string, args: string[]): Promise<number> 
         }, { once: true });
       });
       if (controller.signal.aborted) return code;
+      // Pick up edits made while watching; a broken file keeps the last good settings.
+      const next = loadSettings(flags.config);
+      if (next) settings = next;
+      else process.stderr.write(`dear-starshipit ${mode}: ${flags.config} has errors; the watcher keeps using the previous settings\n`);
     }
   } finally {
     watchLock?.release();
