@@ -162,6 +162,7 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
 
   connection.onNotification(SecretNamesNotification.type, (params) => {
     clientSecretNames = new Set(params.names);
+    carriers.forgetFailures();
     revalidateAll();
   });
 

@@ -37,6 +37,11 @@ describe('carrier catalog cache', () => {
     assert.equal(c.needsRefresh(key), false);
     now = 2500;
     assert.equal(c.needsRefresh(key), true);
+    c.begin(key);
+    c.fail(key);
+    assert.equal(c.needsRefresh(key), false);
+    c.forgetFailures();
+    assert.equal(c.needsRefresh(key), true, 'a new secret allows an immediate retry');
   });
 
   it('keys by endpoint (case-insensitive) and account', () => {

@@ -55,6 +55,11 @@ export class CarrierCatalog {
     this.entries.set(key, { names: [...new Set(names)].sort((a, b) => a.localeCompare(b)), fetchedAt: this.now(), inFlight: false });
   }
 
+  /** Allows an immediate retry everywhere (e.g. the user just stored the missing secret). */
+  forgetFailures(): void {
+    for (const e of this.entries.values()) e.failedAt = undefined;
+  }
+
   fail(key: string): void {
     const e = this.entries.get(key) ?? { inFlight: false };
     this.entries.set(key, { ...e, inFlight: false, failedAt: this.now() });
