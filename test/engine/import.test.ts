@@ -179,4 +179,18 @@ describe('engine: import (sandbox)', function () {
     const st = await readStatus(fresh);
     assert.equal(st.imported, before, 'the found orders are recorded, so writebacks work');
   });
+
+  it('import.since limits the first run to sales updated since then', async () => {
+    const rows = sb.eligibleSales([...STATUSES]).map((e) => ({ e, updated: Date.parse(String((sb.sale(e.saleId) as { LastModifiedOn: string }).LastModifiedOn)) }));
+    const sorted = rows.map((r) => r.updated).sort((a, b) => a - b);
+    const cut = sorted[Math.floor(sorted.length / 2)];
+    const since = new Date(cut).toISOString();
+    const s = sandboxSettings(sb, { import: { statuses: [...STATUSES], since } });
+    const dry = await run(sb, s, tempDir(), 'import', true);
+    const planned = new Set(dry.events.filter((e) => e.type === 'order').map((e) => (e as OrderEvent).orderNumber));
+    assert.ok(planned.size > 0);
+    for (const r of rows) if (r.updated < cut) assert.equal(planned.has(r.e.orderNumber), false, `${r.e.orderNumber} was updated before import.since`);
+    const list = sb.callLog().find((e) => e.api === 'dear' && /salelist$/i.test(e.route))!;
+    assert.match(decodeURIComponent(list.query), new RegExp(`UpdatedSince=${since.slice(0, 19)}`));
+  });
 });

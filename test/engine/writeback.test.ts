@@ -176,4 +176,19 @@ describe('engine: writeback (sandbox)', () => {
     assert.equal(f.Pack.Status, 'AUTHORISED');
     assert.equal(f.Ship.Status, 'AUTHORISED');
   });
+
+  it('honours writeback.enabled: false and a custom writeback.defaultCarrier', async () => {
+    const off = sandboxSettings(sb, { import: { statuses: STATUSES }, writeback: { enabled: false } });
+    await run(sb, off, dir, 'import');
+    const [a] = pick(sb, true, 1);
+    sb.printLabel({ orderNumber: a.orderNumber, carrier: 'CouriersPlease' });
+    sb.clearCallLog();
+    const none = await run(sb, off, dir, 'sync');
+    assert.equal(none.summary.writtenBack, 0);
+    assert.equal(sb.callLog().filter((e) => e.api === 'starshipit' && /shipped/.test(e.route)).length, 0, 'no poll at all');
+    const on = sandboxSettings(sb, { import: { statuses: STATUSES }, writeback: { defaultCarrier: 'Our Courier' } });
+    const r = await run(sb, on, dir, 'writeback');
+    assert.equal(r.summary.writtenBack, 1);
+    assert.ok((sb.dearShipments({ changedOnly: true }).get(a.taskId)!.lines as ShipLine[]).every((l) => l.Carrier === 'Our Courier'));
+  });
 });
