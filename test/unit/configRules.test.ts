@@ -84,9 +84,14 @@ describe('config core: semantic rules', () => {
       verifyOnly(diagnose(VALID.replace('${secret:DEAR_ACCOUNT_ID}', 'acc-1')), [{ code: 'plain-text-secret', range: [1, 13, 1, 18], severity: INFORMATION }]);
     });
 
-    it('a malformed reference is an error', () => {
-      verifyOnly(diagnose(VALID.replace('${secret:DEAR_API_KEY}', '${secrets:DEAR_API_KEY}')),
-        [{ code: 'malformed-credential-ref', range: [2, 10, 2, 33], severity: ERROR }]);
+    it('a malformed reference is an error; a near miss is fixed', () => {
+      const text = VALID.replace('${secret:DEAR_API_KEY}', '${secrets:DEAR_API_KEY}');
+      const [d] = diagnose(text);
+      verifyOnly([d], [{ code: 'malformed-credential-ref', range: [2, 10, 2, 33], severity: ERROR }]);
+      assert.equal(applyFix(text, fixesOf(d)[0]), VALID);
+      const env = VALID.replace('${secret:DEAR_API_KEY}', '${ENV:K}');
+      assert.equal(fixesOf(diagnose(env)[0])[0].edits[0].newText, '${env:K}');
+      assert.deepEqual(fixesOf(diagnose(VALID.replace('${secret:DEAR_API_KEY}', '${vault:K}'))[0]), []);
     });
 
     it('${secret:NAME} the editor does not hold: warning whose fix is the set-credentials command', () => {
@@ -125,9 +130,14 @@ describe('config core: semantic rules', () => {
       assert.deepEqual(diagnose(applyFix(text, fixesOf(d)[0])), []);
     });
 
-    it('a v2 URL with apiVersion 1 is a warning', () => {
-      verifyOnly(diagnose(withLines('dear', 'apiVersion: 1', 'baseUrl: https://inventory.dearsystems.com/ExternalApi/v2/')),
-        [{ code: 'base-url-version-mismatch', range: [2, 11, 2, 60], severity: WARNING }]);
+    it('a v2 URL with apiVersion 1 is a warning with a fix to the v1 URL (and the reverse)', () => {
+      const text = withLines('dear', 'apiVersion: 1', 'baseUrl: https://inventory.dearsystems.com/ExternalApi/v2/');
+      const d = verifyDiagnostic(diagnose(text), { code: 'base-url-version-mismatch', range: [2, 11, 2, 60], severity: WARNING });
+      assert.equal(diagnose(text).length, 1);
+      assert.deepEqual(diagnose(applyFix(text, fixesOf(d)[0])), []);
+      const v2 = withLines('dear', 'baseUrl: https://inventory.dearsystems.com/ExternalApi/');
+      const [d2] = diagnose(v2);
+      assert.equal(fixesOf(d2)[0].edits[0].newText, 'https://inventory.dearsystems.com/ExternalApi/v2/');
     });
 
     it('a malformed URL is a format error', () => {

@@ -30,9 +30,11 @@ export const baseUrlRule: SettingsRule = {
         const version = get(ctx.data, ['dear', 'apiVersion']) ?? 2;
         const saysV2 = /\/v2\/?$/i.test(url);
         if (!isLoopbackUrl(url) && ((version === 1 && saysV2) || (version === 2 && /\/externalapi\/?$/i.test(url)))) {
+          const fixed = saysV2 ? url.replace(/v2\/?$/i, '') : `${url.endsWith('/') ? url : `${url}/`}v2/`;
           out.push({
             range, severity: WARNING, code: 'base-url-version-mismatch',
             message: `"dear.baseUrl" looks like an API version ${saysV2 ? 2 : 1} endpoint, but "dear.apiVersion" is ${String(version)}.`,
+            data: { fixes: [replaceFix(`Use the version ${String(version)} URL`, range, fixed, true)] },
           });
         }
       }

@@ -28,9 +28,13 @@ export const credentialRule: SettingsRule = {
       const ref = CREDENTIAL_REF.exec(value);
       if (!ref) {
         if (/^\$\{/.test(value) || /^\$(env|secret):/i.test(value)) {
+          // Near misses such as ${secrets:X}, ${ENV:X} or ${ secret : X } have one obvious reading.
+          const near = /^\$\{\s*(secrets?|env|environment)\s*:\s*([A-Za-z0-9_.-]+)\s*\}$/i.exec(value);
+          const canonical = near ? `\${${/^env/i.test(near[1]) ? 'env' : 'secret'}:${near[2]}}` : undefined;
           out.push({
             range, severity: ERROR, code: 'malformed-credential-ref',
             message: `"${pathToString(path)}" looks like a credential reference but is not one; write \${env:NAME} or \${secret:NAME} (NAME: letters, digits, _ . -).`,
+            ...(canonical ? { data: { fixes: [replaceFix(`Change to ${canonical}`, range, canonical, true)] } } : {}),
           });
           continue;
         }
