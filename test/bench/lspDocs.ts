@@ -3,11 +3,13 @@
  *
  * Valid documents of 50 / 1,000 / 10,000 lines: the settings header plus every known Starshipit
  * courier mapped once (63 entries). Our server flags duplicate and unknown courier codes, so a
- * valid file cannot have thousands of mappings; the remaining lines are `#` comment lines between
- * the entries (a heavily annotated file). Both servers parse and walk the whole text on each edit.
+ * valid file cannot have thousands of mappings; the remaining lines are short `#` comment lines
+ * between the entries (a heavily annotated file; short so 10,000 lines stay under our server's
+ * 256 KB document cap). Both servers parse and walk the whole text on each edit.
  *
  * Broken documents: the 50-line document with one (or two) schema violations each.
  */
+import { MAX_DOCUMENT_LENGTH } from '../../server/src/config/document';
 import { KNOWN_COURIERS } from '../../server/src/config/schema';
 
 export interface EditSite {
@@ -77,7 +79,8 @@ export function validDocument(lines: number): BenchDocument {
   const editSites: EditSite[] = [];
   for (let i = 0; i < entries; i++) {
     const comments = Math.floor((commentLines * (i + 1)) / entries) - Math.floor((commentLines * i) / entries);
-    for (let c = 0; c < comments; c++) out.push(`    # note ${i + 1}.${c + 1}: carrier agreement reviewed, rates valid until the end of the quarter`);
+    // Short comments: a 10,000-line file must stay under the server's document size cap.
+    for (let c = 0; c < comments; c++) out.push(`    # rate ${i + 1}.${c + 1} ok`);
     const [code, name] = mappings[i];
     out.push(`    - courier: ${code}`);
     const carrier = `${name} (mapped)`;
@@ -85,7 +88,9 @@ export function validDocument(lines: number): BenchDocument {
     editSites.push({ line: out.length, start: prefix.length, end: prefix.length + carrier.length, value: carrier });
     out.push(`${prefix}${carrier}`);
   }
-  return { name: `valid-${lines}`, lines: out.length, text: `${out.join('\n')}\n`, editSites, completionAt: { line: sourceLine, character: '  source: '.length } };
+  const text = `${out.join('\n')}\n`;
+  if (text.length >= MAX_DOCUMENT_LENGTH) throw new Error(`bench document of ${lines} lines is ${text.length} bytes, over the language server's ${MAX_DOCUMENT_LENGTH}-byte cap`);
+  return { name: `valid-${lines}`, lines: out.length, text, editSites, completionAt: { line: sourceLine, character: '  source: '.length } };
 }
 
 export interface BrokenDocument {
