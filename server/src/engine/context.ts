@@ -16,6 +16,9 @@ export interface Counters {
   detailsRead: number;
   /** Cin7 write calls a live run would make that this dry run did not (estimate). */
   plannedDearWrites: number;
+  /** Keeping imported orders in step (issue 9): orders updated / withdrawn (dry run: would be). */
+  updated?: number;
+  withdrawn?: number;
 }
 
 export interface RunContext {

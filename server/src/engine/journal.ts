@@ -14,6 +14,8 @@ import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import type { RunMode, SummaryEvent } from '../../../protocol/events';
 import { EngineError } from './errors';
+// Keeping imported orders in step (issue 9): its records and state live in keepInStepState.ts.
+import { KeepInStepState, type KeepInStepRecord } from './keepInStepState';
 
 export interface Tracking { number: string; url?: string }
 
@@ -21,7 +23,7 @@ export type JournalRecord =
   /** About to send POST /api/orders for this order number (outcome unknown until `created`). */
   | { t: 'intent'; orderNumber: string; saleId: string; taskId?: string; at: string }
   /** The Starshipit order exists (created by us, or found by order_number after an unknown outcome). */
-  | { t: 'created'; orderNumber: string; saleId: string; taskId?: string; orderId?: number; outcome: 'created' | 'alreadyPresent'; boxes?: string[]; packAuthorised?: boolean; at: string; payloadHash?: string; saleUpdated?: string }
+  | { t: 'created'; orderNumber: string; saleId: string; taskId?: string; orderId?: number; outcome: 'created' | 'alreadyPresent'; boxes?: string[]; packAuthorised?: boolean; at: string; payloadHash?: string; saleUpdated?: string; payload?: Record<string, unknown> }
   /** The create was refused for good; the intent is void. */
   | { t: 'create-failed'; orderNumber: string; at: string }
   /** Pack boxes learnt after import (writeback time). */
@@ -36,7 +38,9 @@ export type JournalRecord =
   /** A sale fully processed in fulfilments mode at this `Updated` stamp. */
   | { t: 'seen'; saleId: string; updated: string }
   | { t: 'cursor'; name: 'dear' | 'starshipit'; value: string }
-  | { t: 'run'; at: string; mode: RunMode; dryRun: boolean; summary: SummaryEvent };
+  | { t: 'run'; at: string; mode: RunMode; dryRun: boolean; summary: SummaryEvent }
+  /** update-intent, updated, keep-stamp, withdraw-intent, withdrawn (issue 9, keepInStepState.ts). */
+  | KeepInStepRecord;
 
 export interface OrderState {
   orderNumber: string;
@@ -88,8 +92,15 @@ export class JournalState {
   cursors: { dear?: string; starshipit?: string } = {};
   lastRun?: { at: string; mode: RunMode; dryRun: boolean; summary: SummaryEvent };
   firstCreatedAt?: string;
+  /** Keeping imported orders in step (issue 9): last payload sent, stamps, pending updates/withdrawals. */
+  readonly keep = new KeepInStepState();
 
   apply(r: JournalRecord): void {
+    this.applyOwn(r);
+    this.keep.apply(this, r); // issue 9 hook: sees every record (created carries the payload sent)
+  }
+
+  private applyOwn(r: JournalRecord): void {
     switch (r.t) {
       case 'intent':
         if (this.orders.get(r.orderNumber)?.state !== 'created') {
@@ -173,6 +184,7 @@ export class JournalState {
     if (this.cursors.dear) out.push({ t: 'cursor', name: 'dear', value: this.cursors.dear });
     if (this.cursors.starshipit) out.push({ t: 'cursor', name: 'starshipit', value: this.cursors.starshipit });
     if (this.lastRun) out.push({ t: 'run', ...this.lastRun });
+    out.push(...this.keep.toRecords(this)); // issue 9 hook
     return out;
   }
 

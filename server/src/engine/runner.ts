@@ -53,6 +53,7 @@ export async function runEngineImpl(o: RunOptions): Promise<SummaryEvent> {
 
   const lock = o.lockHeld ? undefined : StateLock.acquire(stateDir);
   let journal: Journal | undefined;
+  let dearLimiter: SlidingLogLimiter | undefined;
   const runners: ApiRunner[] = [];
   try {
     journal = Journal.open(stateDir);
@@ -68,7 +69,7 @@ export async function runEngineImpl(o: RunOptions): Promise<SummaryEvent> {
     };
     const dearWindowMs = s.dear.rateLimit.perSeconds * 1000;
     const timeoutMs = s.dear.timeoutSeconds * 1000;
-    const dearLimiter = new SlidingLogLimiter({
+    dearLimiter = new SlidingLogLimiter({
       calls: s.dear.rateLimit.calls, windowMs: dearWindowMs, maxCallMs: timeoutMs,
       persistPath: path.join(stateDir, 'limiter-dear.json'), onWait: onWait('dear'),
     });
@@ -107,7 +108,7 @@ export async function runEngineImpl(o: RunOptions): Promise<SummaryEvent> {
     const summary: SummaryEvent = {
       type: 'summary', mode: o.mode, dryRun: o.dryRun,
       created: counters.created, alreadyPresent: counters.alreadyPresent, skipped: counters.skipped,
-      needsAttention: counters.needsAttention, writtenBack: counters.writtenBack, updated: 0, withdrawn: 0,
+      needsAttention: counters.needsAttention, writtenBack: counters.writtenBack, updated: counters.updated ?? 0, withdrawn: counters.withdrawn ?? 0, // issue 9 (keepInStep.ts)
       calls: { dear: dearRunner.calls, starshipit: ssRunner.calls },
       throttled: { dear: dearRunner.throttled, starshipit: ssRunner.throttled },
       // Round trips measured in this run (0.3 s when nothing was answered yet).
@@ -123,6 +124,7 @@ export async function runEngineImpl(o: RunOptions): Promise<SummaryEvent> {
     return summary;
   } finally {
     journal?.close();
+    dearLimiter?.close();
     await Promise.all(runners.map((r) => r.close()));
     lock?.release();
   }

@@ -1,0 +1,99 @@
+/**
+ * Durable state for keeping imported orders in step with Cin7 Core (issue 9): the journal records
+ * it adds, and the in-memory state they rebuild. Kept out of journal.ts so the journal stays the
+ * engine's; journal.ts only forwards every record here (`KeepInStepState.apply`) and appends
+ * `toRecords()` on compaction.
+ *
+ * Exactly once: `update-intent` is fsynced before `PUT /api/orders`, `updated` after it. An intent
+ * without `updated` means the outcome is unknown: the next run re-reads the Starshipit order and
+ * sends only what it does not hold yet (see keepInStep.ts). `withdraw-intent` carries the
+ * Starshipit order_id, so a recovered withdrawal can only ever touch that order — never one
+ * re-imported later under the same order number.
+ */
+import type { JournalRecord, JournalState } from './journal';
+
+export type Payload = Record<string, unknown>;
+
+export type KeepInStepRecord =
+  /** About to send `PUT /api/orders` for this order (outcome unknown until `updated`). */
+  | { t: 'update-intent'; orderNumber: string; orderId?: number; payloadHash: string; at: string }
+  /** Starshipit holds `payload` (as far as our mapping goes) — after a PUT, or when nothing needed sending. */
+  | { t: 'updated'; orderNumber: string; payloadHash: string; payload: Payload; saleUpdated?: string; at: string }
+  /** The sale was compared at this `Updated` stamp and nothing is to be sent (no change, reported, or parked). */
+  | { t: 'keep-stamp'; orderNumber: string; saleUpdated: string }
+  /** About to withdraw (DELETE) this Starshipit order. */
+  | { t: 'withdraw-intent'; orderNumber: string; orderId?: number; at: string }
+  /** The order is gone from Starshipit (deleted by us, or already gone). The journal forgets the order. */
+  | { t: 'withdrawn'; orderNumber: string; orderId?: number; outcome: 'deleted' | 'archived' | 'gone'; at: string };
+
+export interface KeptOrder {
+  /** The payload Starshipit was last given (create or update); undefined for orders imported before this was kept. */
+  payload?: Payload;
+  payloadHash?: string;
+  /** The sale's `Updated` stamp when it was last compared. */
+  stamp?: string;
+  pending?: { kind: 'update'; payloadHash: string; orderId?: number } | { kind: 'withdraw'; orderId?: number };
+}
+
+export class KeepInStepState {
+  readonly orders = new Map<string, KeptOrder>();
+  /** order number → Starshipit order_id withdrawn (never withdrawn twice). */
+  readonly withdrawn = new Map<string, number | undefined>();
+
+  private entry(orderNumber: string): KeptOrder {
+    let k = this.orders.get(orderNumber);
+    if (!k) this.orders.set(orderNumber, (k = {}));
+    return k;
+  }
+
+  /** Called by JournalState.apply for every record (after the journal's own handling). */
+  apply(state: JournalState, rec: JournalRecord): void {
+    switch (rec.t) {
+      case 'created':
+        // A (re-)import starts a fresh history: any pending withdrawal was for an older order.
+        this.orders.set(rec.orderNumber, { payload: rec.payload, payloadHash: rec.payloadHash, stamp: rec.saleUpdated });
+        this.withdrawn.delete(rec.orderNumber);
+        break;
+      case 'update-intent':
+        this.entry(rec.orderNumber).pending = { kind: 'update', payloadHash: rec.payloadHash, orderId: rec.orderId };
+        break;
+      case 'updated': {
+        const k = this.entry(rec.orderNumber);
+        k.payload = rec.payload;
+        k.payloadHash = rec.payloadHash;
+        if (rec.saleUpdated) k.stamp = rec.saleUpdated;
+        if (k.pending?.kind === 'update') k.pending = undefined;
+        break;
+      }
+      case 'keep-stamp':
+        this.entry(rec.orderNumber).stamp = rec.saleUpdated;
+        break;
+      case 'withdraw-intent':
+        this.entry(rec.orderNumber).pending = { kind: 'withdraw', orderId: rec.orderId };
+        break;
+      case 'withdrawn':
+        this.orders.delete(rec.orderNumber);
+        this.withdrawn.set(rec.orderNumber, rec.orderId);
+        // The Starshipit order is gone: nothing to write back or keep in step any more.
+        if (state.orders.get(rec.orderNumber)?.state === 'created') state.orders.delete(rec.orderNumber);
+        break;
+      default:
+        break;
+    }
+  }
+
+  /** Records that rebuild this state after the journal's own (compaction). */
+  toRecords(state: JournalState): KeepInStepRecord[] {
+    const out: KeepInStepRecord[] = [];
+    const at = new Date().toISOString();
+    for (const [orderNumber, orderId] of this.withdrawn) out.push({ t: 'withdrawn', orderNumber, orderId, outcome: 'gone', at });
+    for (const [orderNumber, k] of this.orders) {
+      if (!state.orders.has(orderNumber)) continue;
+      if (k.payload && k.payloadHash) out.push({ t: 'updated', orderNumber, payload: k.payload, payloadHash: k.payloadHash, ...(k.stamp ? { saleUpdated: k.stamp } : {}), at });
+      else if (k.stamp) out.push({ t: 'keep-stamp', orderNumber, saleUpdated: k.stamp });
+      if (k.pending?.kind === 'update') out.push({ t: 'update-intent', orderNumber, orderId: k.pending.orderId, payloadHash: k.pending.payloadHash, at });
+      if (k.pending?.kind === 'withdraw') out.push({ t: 'withdraw-intent', orderNumber, orderId: k.pending.orderId, at });
+    }
+    return out;
+  }
+}
