@@ -4,7 +4,7 @@
 // Run through `npm run test:e2e` (build + compile-tests first).
 import Mocha from 'mocha';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,9 +26,6 @@ if (process.env.DEAR_E2E_SKIP_PREPARE !== '1') {
   }
 }
 const prepareSeconds = (Date.now() - t0) / 1000;
-
-// Fresh artefacts each run (screenshots, traces, logs); test-results/readme/ is overwritten in place.
-rmSync(join(repo, 'test-results', 'e2e'), { recursive: true, force: true });
 
 const root = join(repo, 'out/test/e2e');
 if (!existsSync(root)) {

@@ -4,7 +4,7 @@
  * Chromium's resolver maps every other host name to "not found" so nothing can leave the machine.
  */
 import { chromium, type Browser, type BrowserContext, type ConsoleMessage, type Page, type Request } from 'playwright-core';
-import { createWriteStream, mkdirSync, writeFileSync, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, readdirSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { format } from 'node:util';
 import { track } from './cleanup';
@@ -78,6 +78,8 @@ function isWorkbenchNoise(text: string): boolean {
 export async function openBrowser(opts: BrowserSessionOptions): Promise<BrowserSession> {
   const dir = join(resultsDir, opts.label);
   mkdirSync(dir, { recursive: true });
+  // No stale pictures or traces from an earlier run of the same test (logs are rewritten anyway).
+  for (const f of readdirSync(dir)) if (f.endsWith('.png') || f === 'trace.zip') rmSync(join(dir, f), { force: true });
   const browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: chromiumArgs });
   const untrack = track({
     name: `chromium ${opts.label}`,

@@ -54,6 +54,8 @@ describe('UI: settings file, preview, import and writeback in code-server', func
     const err = problems.find((p) => /pageSize/.test(p.message));
     assert.ok(err);
     assert.equal(err.line, pageSizeLine, `the error is reported on the pageSize line: ${JSON.stringify(problems)}`);
+    const valueColumn = ws.text.split('\n')[pageSizeLine - 1].indexOf('pageSize:') + 'pageSize: '.length + 1;
+    assert.equal(err.column, valueColumn, 'the error starts at the value');
     assert.match(err.message, /1000/);
     await session.screenshot('problems-error');
 
