@@ -22,6 +22,8 @@ import { mapSale, type MappedOrder } from './mapping';
 import { payloadHash } from './journal';
 import { attention, importKey, record, resolve, saleKey, throwIfCancelled, type RunContext } from './context';
 import { sleep, isCancelled } from './sleep';
+// Keeping imported orders in step with Cin7 Core (issue 9): hooks marked "keep-in-step hook".
+import { keepInStep, keepInStepExtraStatuses, keepInStepRow } from './keepInStep';
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
 /** Re-read sales updated this long before the cursor (clock skew, late commits on Cin7's side). */
@@ -48,6 +50,14 @@ export async function runImport(ctx: RunContext, opts: ImportOptions): Promise<v
     if (!saleId || handled.has(saleId)) return;
     if (ctx.onlyOrderNumbers && !wanted(ctx.onlyOrderNumbers, orderNumber, s.import.source)) return;
     handled.add(saleId);
+    // keep-in-step hook: re-read a sale with imported orders only when its Updated stamp moved;
+    // a voided/credited sale with nothing to do is skipped without a detail read.
+    const keep = keepInStepRow(ctx, row);
+    if (keep === 'read') return processSale(ctx, saleId, row);
+    if (keep === 'cancelled') {
+      skip(ctx, { orderNumber, saleId, code: 'status-not-selected', reason: `status ${str(row.Status)} is not in import.statuses` });
+      return;
+    }
     if (!filtered && !statuses.has(str(row.Status))) {
       if (intentSales.has(saleId)) await settleIntents(ctx, saleId, new Set());
       skip(ctx, { orderNumber, saleId, code: 'status-not-selected', reason: `status ${str(row.Status) || '(none)'} is not in import.statuses` });
@@ -106,6 +116,7 @@ export async function runImport(ctx: RunContext, opts: ImportOptions): Promise<v
       }
     };
     try {
+      let filteredPasses = statusList.length === 1;
       if (statusList.length === 1) {
         await pass(statusList[0]);
       } else {
@@ -113,7 +124,10 @@ export async function runImport(ctx: RunContext, opts: ImportOptions): Promise<v
         const unfilteredPages = Math.ceil(first.total / limit);
         if (unfilteredPages <= statusList.length + 1) await pass(undefined, first);
         else for (const st of statusList) await pass(st);
+        filteredPasses ||= unfilteredPages > statusList.length + 1;
       }
+      // keep-in-step hook: filtered passes never list voided/credited sales; list those too.
+      if (filteredPasses) for (const st of keepInStepExtraStatuses(ctx, statusList)) await pass(st);
       listedAll = true;
     } catch (err) {
       if (isCancelled(err) || ctx.signal?.aborted) throw err;
@@ -237,6 +251,9 @@ async function processSale(ctx: RunContext, saleId: string, row: Row): Promise<v
   ctx.counters.detailsRead++;
   ctx.emit({ type: 'progress', phase: 'detail', done: ctx.counters.detailsRead });
   await resolve(ctx, saleKey(saleId));
+  // keep-in-step hook: orders already imported from this sale are compared/updated/withdrawn there.
+  const kept = await keepInStep(ctx, sale, row);
+  if (kept.saleDone) return;
   const status = str(sale.Status) || str(row.Status);
   if (status && !s.import.statuses.includes(status as never)) {
     // The list row was stale, or a parked sale moved on: nothing to import any more.
@@ -246,6 +263,10 @@ async function processSale(ctx: RunContext, saleId: string, row: Row): Promise<v
     return;
   }
   const mapped = mapSale(sale, row, s);
+  if (kept.handled.size) { // keep-in-step hook: already dealt with, not reported twice
+    mapped.orders = mapped.orders.filter((m) => !kept.handled.has(m.orderNumber));
+    mapped.skips = mapped.skips.filter((k) => !kept.handled.has(k.orderNumber));
+  }
   for (const k of mapped.skips) {
     const existing = ctx.journal.state.orders.get(k.orderNumber);
     skip(ctx, existing?.state === 'created' ? { ...k, code: 'already-imported', reason: 'already imported' } : k);
@@ -309,7 +330,7 @@ async function createOnce(ctx: RunContext, m: MappedOrder, saleUpdated: string |
   };
   const markCreated = async (outcome: 'created' | 'alreadyPresent', found: Row): Promise<void> => {
     const orderId = typeof found.order_id === 'number' ? found.order_id : undefined;
-    await record(ctx, { t: 'created', orderNumber: m.orderNumber, saleId: m.saleId, taskId: m.taskId, orderId, outcome, boxes: m.boxes, packAuthorised: m.packAuthorised, at: new Date().toISOString(), payloadHash: payloadHash(m.payload), ...(saleUpdated ? { saleUpdated } : {}) });
+    await record(ctx, { t: 'created', orderNumber: m.orderNumber, saleId: m.saleId, taskId: m.taskId, orderId, outcome, boxes: m.boxes, packAuthorised: m.packAuthorised, at: new Date().toISOString(), payloadHash: payloadHash(m.payload), ...(saleUpdated ? { saleUpdated } : {}), payload: m.payload /* keep-in-step: last payload sent */ });
     if (outcome === 'created') crashPoint('after-journal-created');
     if (outcome === 'created') ctx.counters.created++;
     else ctx.counters.alreadyPresent++;

@@ -65,9 +65,13 @@ export class KeepInStepState {
         if (k.pending?.kind === 'update') k.pending = undefined;
         break;
       }
-      case 'keep-stamp':
-        this.entry(rec.orderNumber).stamp = rec.saleUpdated;
+      case 'keep-stamp': {
+        // Settled at this stamp without a PUT (unchanged, reported, parked, or refused): no update pending.
+        const k = this.entry(rec.orderNumber);
+        if (rec.saleUpdated) k.stamp = rec.saleUpdated;
+        if (k.pending?.kind === 'update') k.pending = undefined;
         break;
+      }
       case 'withdraw-intent':
         this.entry(rec.orderNumber).pending = { kind: 'withdraw', orderId: rec.orderId };
         break;

@@ -1,0 +1,287 @@
+/**
+ * Keeping imported orders in step with Cin7 Core (issue 9).
+ *
+ * The importer calls two hooks:
+ *  - `keepInStepRow` for every listed sale row: a sale with orders imported by this state
+ *    directory is re-read (one detail call) only when its `Updated` stamp moved since it was
+ *    imported or last compared; a voided/credited row with nothing to do is skipped unread.
+ *  - `keepInStep` after a sale's detail was read: each imported order is mapped afresh and
+ *    compared with the payload Starshipit was last given. A difference is sent as a partial
+ *    `PUT /api/orders` (items by `item_id`, removed items with `delete: true`) while the order is
+ *    still unshipped; a printed/shipped order is never touched and goes to "needs attention" with
+ *    what changed. A voided/credited sale (or voided fulfilment) is withdrawn (DELETE) or reported,
+ *    per `import.onCancelled`.
+ *
+ * Exactly once: `update-intent` is fsynced before the PUT and `updated` after; the PUT body is
+ * always rebuilt against the live order (read first, to confirm it is unshipped), so after a lost
+ * answer nothing is applied twice — an item added by the lost PUT is found by SKU, not added again.
+ * A withdrawal is journaled with the order_id it targets, so it can never hit a re-imported order.
+ */
+import type { Row } from './dearClient';
+import type { OrderState } from './journal';
+import { payloadHash } from './journal';
+import { mapSale } from './mapping';
+import { ApiCallError } from './apiRunner';
+import { crashPoint } from './crash';
+import { attention, record, resolve, type RunContext } from './context';
+import { isCancelled } from './sleep';
+import type { Payload } from './keepInStepState';
+import { changeSummary, describeChanges, diffPayload, liveAsPayload, putBody, type FieldChange } from './keepInStepDiff';
+
+/** Sale statuses that withdraw (or report) an imported order. Merely leaving `import.statuses` does not. */
+export const CANCELLED_STATUSES: readonly string[] = ['VOIDED', 'CREDITED'];
+
+const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
+export const keepKey = (orderNumber: string): string => `keep:${orderNumber}`;
+
+/** saleId → order numbers imported from it, built once per run (no scan of the journal per row). */
+const indexes = new WeakMap<RunContext, Map<string, string[]>>();
+
+function ordersOfSale(ctx: RunContext, saleId: string): OrderState[] {
+  let idx = indexes.get(ctx);
+  if (!idx) {
+    idx = new Map();
+    for (const o of ctx.journal.state.orders.values()) {
+      if (o.state !== 'created') continue;
+      const list = idx.get(o.saleId);
+      if (list) list.push(o.orderNumber);
+      else idx.set(o.saleId, [o.orderNumber]);
+    }
+    indexes.set(ctx, idx);
+  }
+  const out: OrderState[] = [];
+  for (const n of idx.get(saleId) ?? []) {
+    const o = ctx.journal.state.orders.get(n);
+    // A label already seen (writeback outbox) means the order has left "unshipped" for good.
+    if (o?.state === 'created' && !ctx.journal.state.writebacks.has(n)) out.push(o);
+  }
+  return out;
+}
+
+function stampOf(ctx: RunContext, o: OrderState): string | undefined {
+  return ctx.journal.state.keep.orders.get(o.orderNumber)?.stamp ?? o.saleUpdated;
+}
+
+/**
+ * Row hook: `read` = re-read this sale (its imported orders may have changed); `cancelled` =
+ * a voided/credited sale with nothing (more) to do, skipped (status not selected) without a detail
+ * read; undefined = the importer's usual path.
+ */
+export function keepInStepRow(ctx: RunContext, row: Row): 'read' | 'cancelled' | undefined {
+  const saleId = str(row.SaleID);
+  const updated = str(row.Updated);
+  const cancelled = CANCELLED_STATUSES.includes(str(row.Status)) && !(ctx.settings.import.statuses as readonly string[]).includes(str(row.Status));
+  const orders = ordersOfSale(ctx, saleId);
+  if (orders.length === 0 || !updated) return cancelled ? 'cancelled' : undefined;
+  const fulfilmentsSeen = ctx.settings.import.source === 'fulfilments' && ctx.journal.state.seen.get(saleId) === updated;
+  const moved = !fulfilmentsSeen && orders.some((o) => stampOf(ctx, o) !== updated);
+  if (moved) return 'read';
+  return cancelled ? 'cancelled' : undefined;
+}
+
+/**
+ * The Cin7 statuses worth an extra filtered listing pass: with a single selected status the list
+ * is filtered by it, so voided/credited sales would never be seen. Only when something was imported.
+ */
+export function keepInStepExtraStatuses(ctx: RunContext, listed: readonly string[]): string[] {
+  // First import: nothing was imported before this run (a sale voided meanwhile is caught next run).
+  if (ctx.firstImport || ctx.journal.state.orders.size === 0) return [];
+  return CANCELLED_STATUSES.filter((s) => !listed.includes(s));
+}
+
+export interface KeepResult {
+  /** Order numbers this hook dealt with (the importer does not report them again). */
+  handled: Set<string>;
+  /** Nothing left for the importer (voided/credited, or left `import.statuses`, with imported orders). */
+  saleDone: boolean;
+}
+
+/** Detail hook: compare, update, withdraw or report every order imported from this sale. */
+export async function keepInStep(ctx: RunContext, sale: Row, row: Row): Promise<KeepResult> {
+  const saleId = str(sale.ID) || str(row.SaleID);
+  const handled = new Set<string>();
+  const orders = ordersOfSale(ctx, saleId);
+  if (orders.length === 0) return { handled, saleDone: false };
+  const stamp = str(row.Updated) || str(sale.LastModifiedOn) || undefined;
+  const status = str(sale.Status) || str(row.Status);
+  const byNumber = new Map(orders.map((o) => [o.orderNumber, o]));
+  if (CANCELLED_STATUSES.includes(status)) {
+    for (const o of orders) {
+      handled.add(o.orderNumber);
+      await cancelOrder(ctx, o, `the sale was ${status.toLowerCase()} in Cin7 Core after import`, stamp);
+    }
+    return { handled, saleDone: true };
+  }
+  const mapped = mapSale(sale, row, ctx.settings);
+  for (const k of mapped.skips) {
+    const o = byNumber.get(k.orderNumber);
+    if (!o || k.code !== 'fulfilment-voided') continue;
+    handled.add(o.orderNumber);
+    await cancelOrder(ctx, o, 'the fulfilment was voided in Cin7 Core after import', stamp);
+  }
+  for (const m of mapped.orders) {
+    const o = byNumber.get(m.orderNumber);
+    if (!o) continue;
+    handled.add(o.orderNumber);
+    await compareAndUpdate(ctx, o, m.payload, stamp);
+  }
+  const selected = (ctx.settings.import.statuses as readonly string[]).includes(status);
+  if (!selected) {
+    // Left import.statuses without being voided: never withdrawn; its orders were compared above.
+    for (const o of orders) if (!handled.has(o.orderNumber)) await stampOnly(ctx, o, stamp);
+  }
+  return { handled, saleDone: !selected };
+}
+
+async function stampOnly(ctx: RunContext, o: OrderState, stamp: string | undefined): Promise<void> {
+  if (stamp && stampOf(ctx, o) !== stamp) await record(ctx, { t: 'keep-stamp', orderNumber: o.orderNumber, saleUpdated: stamp });
+}
+
+const isUnshipped = (live: Row): boolean => (str(live.status) === 'Unshipped' || str(live.status) === 'Saved') && live.archived !== true;
+
+/** The live Starshipit order (by order_id when known), or undefined when Starshipit has none. */
+async function readLive(ctx: RunContext, o: OrderState, orderId: number | undefined): Promise<Row | undefined> {
+  if (orderId === undefined) return ctx.starshipit.findOrder(o.orderNumber);
+  const json = (await ctx.starshipit.runner.call({
+    method: 'GET', path: '/api/orders', idempotent: true, query: { order_id: orderId },
+    accept: (status, text) => status === 404 || (status === 200 && /"success"\s*:\s*(false|0)/.test(text) && !/"order"\s*:\s*\{/.test(text)),
+  })) as Row | undefined;
+  const order = json?.order;
+  return order && typeof order === 'object' ? (order as Row) : undefined;
+}
+
+async function park(ctx: RunContext, o: OrderState, code: string, reason: string, retryable: boolean, stamp: string | undefined): Promise<void> {
+  await attention(ctx, { kind: 'import', key: keepKey(o.orderNumber), orderNumber: o.orderNumber, saleId: o.saleId, taskId: o.taskId, code, reason: `${o.orderNumber}: ${reason}`, retryable, ...(retryable ? {} : { saleUpdated: stamp }) });
+  // Parked for good at this stamp: not read again until the sale changes (or `retry`).
+  if (!retryable) await stampOnly(ctx, o, stamp);
+}
+
+const errText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+async function compareAndUpdate(ctx: RunContext, o: OrderState, fresh: Payload, stamp: string | undefined): Promise<void> {
+  const kept = ctx.journal.state.keep.orders.get(o.orderNumber);
+  const hash = payloadHash(fresh);
+  const pending = kept?.pending?.kind === 'update';
+  if (!pending && kept?.payloadHash === hash) return stampOnly(ctx, o, stamp);
+  let live: Row | undefined;
+  try {
+    let before = kept?.payload;
+    if (!before) {
+      // Imported before the engine kept what it sent: compare with what Starshipit holds.
+      live = await readLive(ctx, o, o.orderId);
+      if (!live) return park(ctx, o, 'starshipit-order-missing', 'the sale changed in Cin7 Core but its Starshipit order no longer exists; nothing was sent', false, stamp);
+      before = liveAsPayload(live, fresh);
+    }
+    const changes = diffPayload(before, fresh);
+    if (changes.length === 0 && !pending) {
+      await record(ctx, { t: 'updated', orderNumber: o.orderNumber, payloadHash: hash, payload: fresh, ...(stamp ? { saleUpdated: stamp } : {}), at: new Date().toISOString() });
+      return;
+    }
+    if (!ctx.settings.import.propagateChanges) {
+      ctx.emit({ type: 'log', level: 'info', message: `${o.orderNumber}: changed in Cin7 Core after import, not sent to Starshipit (import.propagateChanges: false): ${describeChanges(changes)}` });
+      return stampOnly(ctx, o, stamp);
+    }
+    live ??= await readLive(ctx, o, o.orderId);
+    if (!live) return park(ctx, o, 'starshipit-order-missing', `${changeSummary(changes)} changed in Cin7 Core but the Starshipit order no longer exists; nothing was sent (${describeChanges(changes)})`, false, stamp);
+    if (!isUnshipped(live)) return parkPrinted(ctx, o, changes, live, stamp);
+    const orderId = typeof live.order_id === 'number' ? live.order_id : o.orderId;
+    if (orderId === undefined) return park(ctx, o, 'starshipit-order-missing', 'the Starshipit order has no order_id; nothing was sent', false, stamp);
+    const body = putBody(orderId, changes, fresh, live);
+    const event = (): void => {
+      ctx.counters.updated = (ctx.counters.updated ?? 0) + 1;
+      ctx.emit({ type: 'update', orderNumber: o.orderNumber, changes, starshipit: body ?? { order_id: orderId }, dryRun: ctx.dryRun });
+      ctx.emit({ type: 'progress', phase: 'update', done: ctx.counters.updated });
+    };
+    if (ctx.dryRun) return event();
+    const done = async (): Promise<void> => {
+      await record(ctx, { t: 'updated', orderNumber: o.orderNumber, payloadHash: hash, payload: fresh, ...(stamp ? { saleUpdated: stamp } : {}), at: new Date().toISOString() });
+      await resolve(ctx, keepKey(o.orderNumber));
+    };
+    if (!body) {
+      // Starshipit already holds every change (a PUT whose answer was lost): journal, do not resend.
+      await done();
+      if (pending) event();
+      return;
+    }
+    await record(ctx, { t: 'update-intent', orderNumber: o.orderNumber, orderId, payloadHash: hash, at: new Date().toISOString() });
+    crashPoint('before-starshipit-update');
+    try {
+      await ctx.starshipit.runner.call({ method: 'PUT', path: '/api/orders', idempotent: false, body: { order: body } });
+    } catch (err) {
+      if (!(err instanceof ApiCallError) || err.failure !== 'permanent') throw err;
+      // Refused: printed meanwhile, or a validation error. Nothing was applied.
+      const again = await readLive(ctx, o, orderId).catch(() => undefined);
+      await record(ctx, { t: 'keep-stamp', orderNumber: o.orderNumber, saleUpdated: stamp ?? stampOf(ctx, o) ?? '' });
+      if (again && !isUnshipped(again)) return parkPrinted(ctx, o, changes, again, stamp);
+      return park(ctx, o, 'starshipit-rejected', `Starshipit refused the update (${describeChanges(changes)}): ${err.message}`, false, stamp);
+    }
+    crashPoint('after-starshipit-update');
+    await done();
+    event();
+  } catch (err) {
+    if (isCancelled(err) || ctx.signal?.aborted) throw err;
+    // Outcome unknown or Starshipit unavailable: the intent (if any) stays; the next run re-reads
+    // the live order and sends only what it lacks.
+    return park(ctx, o, 'starshipit-unavailable', `could not update the Starshipit order: ${errText(err)}`, true, stamp);
+  }
+}
+
+function parkPrinted(ctx: RunContext, o: OrderState, changes: FieldChange[], live: Row, stamp: string | undefined): Promise<void> {
+  return park(ctx, o, 'changed-after-print', `${changeSummary(changes)} changed in Cin7 Core after the label was printed (Starshipit status ${str(live.status) || 'unknown'}${live.archived === true ? ', archived' : ''}); the Starshipit order was not changed — ${describeChanges(changes)}`, false, stamp);
+}
+
+async function cancelOrder(ctx: RunContext, o: OrderState, reason: string, stamp: string | undefined): Promise<void> {
+  const keep = ctx.journal.state.keep;
+  if (keep.withdrawn.has(o.orderNumber)) return;
+  if (ctx.settings.import.onCancelled !== 'withdraw') {
+    return park(ctx, o, 'cancelled-after-import', `${reason}; its Starshipit order was left as it is (import.onCancelled: attention) — delete it in Starshipit, or set import.onCancelled: withdraw`, false, stamp);
+  }
+  const pending = keep.orders.get(o.orderNumber)?.pending;
+  const orderId = pending?.kind === 'withdraw' && pending.orderId !== undefined ? pending.orderId : o.orderId;
+  const withdrawn = async (outcome: 'deleted' | 'archived' | 'gone', count: boolean): Promise<void> => {
+    if (!ctx.dryRun) {
+      await record(ctx, { t: 'withdrawn', orderNumber: o.orderNumber, orderId, outcome, at: new Date().toISOString() });
+      await resolve(ctx, keepKey(o.orderNumber));
+    }
+    if (count) {
+      ctx.counters.withdrawn = (ctx.counters.withdrawn ?? 0) + 1;
+      ctx.emit({ type: 'withdraw', orderNumber: o.orderNumber, reason: `${reason}${outcome === 'archived' ? ' (archived: Starshipit refused the deletion)' : ''}`, dryRun: ctx.dryRun });
+    }
+  };
+  try {
+    const live = await readLive(ctx, o, orderId);
+    if (!live) {
+      // Already gone: deleted by an earlier run whose answer was lost (count it now), or by hand.
+      if (ctx.dryRun) return;
+      return withdrawn('gone', pending?.kind === 'withdraw');
+    }
+    if (!isUnshipped(live)) {
+      return park(ctx, o, 'cancelled-after-print', `${reason}, but the label was already printed (Starshipit status ${str(live.status) || 'unknown'}); the Starshipit order was left as it is`, false, stamp);
+    }
+    if (ctx.dryRun) return withdrawn('deleted', true);
+    const id = typeof live.order_id === 'number' ? live.order_id : orderId;
+    await record(ctx, { t: 'withdraw-intent', orderNumber: o.orderNumber, orderId: id, at: new Date().toISOString() });
+    crashPoint('before-starshipit-update');
+    try {
+      await ctx.starshipit.runner.call({ method: 'DELETE', path: '/api/orders/delete', idempotent: false, query: { order_id: id } });
+    } catch (err) {
+      if (!(err instanceof ApiCallError) || err.failure !== 'permanent') throw err;
+      const again = await readLive(ctx, o, id).catch(() => undefined);
+      if (!again) return withdrawn('gone', true);
+      if (!isUnshipped(again)) return park(ctx, o, 'cancelled-after-print', `${reason}, but the label was printed meanwhile (Starshipit status ${str(again.status)}); the Starshipit order was left as it is`, false, stamp);
+      try {
+        await ctx.starshipit.runner.call({ method: 'POST', path: '/api/orders/archive', idempotent: true, query: { order_id: id } });
+        crashPoint('after-starshipit-update');
+        return withdrawn('archived', true);
+      } catch (err2) {
+        if (isCancelled(err2) || ctx.signal?.aborted) throw err2;
+        return park(ctx, o, 'starshipit-rejected', `${reason}; Starshipit refused to delete (${err.message}) and to archive (${errText(err2)}) the order`, false, stamp);
+      }
+    }
+    crashPoint('after-starshipit-update');
+    await withdrawn('deleted', true);
+  } catch (err) {
+    if (isCancelled(err) || ctx.signal?.aborted) throw err;
+    return park(ctx, o, 'starshipit-unavailable', `${reason}; could not withdraw the Starshipit order: ${errText(err)}`, true, stamp);
+  }
+}
