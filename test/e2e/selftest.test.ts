@@ -10,6 +10,7 @@ import { codeServerBin, fixturesDir } from './harness/paths';
 import { harnessEnv, httpStatus, startCodeServer } from './harness/codeServer';
 import { runExtensionHostSuite } from './harness/extensionHost';
 import { liveCount } from './harness/cleanup';
+import { openBrowser } from './harness/browser';
 
 const ext = join(fixturesDir, 'selftest-ext');
 const workspace = join(fixturesDir, 'selftest-workspace');
@@ -61,5 +62,21 @@ describe('e2e harness self-test', function () {
       return true;
     });
     assert.equal(liveCount(), before, 'no code-server or browser is left running');
+  });
+
+  it('flags and blocks a request that would leave loopback', async () => {
+    // A reserved .invalid name: Chromium's resolver rules answer "not found" without asking any DNS
+    // server, so this proves the guard without sending a packet anywhere.
+    const session = await openBrowser({ label: 'selftest-guard', forwardConsole: 'none' });
+    try {
+      const url = 'http://dear-e2e-guard.invalid/probe';
+      const outcome = await session.page.evaluate(async (u) => {
+        try { await fetch(u); return 'reached'; } catch { return 'blocked'; }
+      }, url);
+      assert.equal(outcome, 'blocked');
+      assert.deepEqual(session.offLoopback(), [url]);
+    } finally {
+      await session.close();
+    }
   });
 });
