@@ -1,0 +1,280 @@
+/**
+ * Keeping imported orders in step with Cin7 Core (issue 9), against the sandbox over real HTTP
+ * (time-scaled), checked from the sandbox's own state and call log.
+ */
+import * as assert from 'node:assert/strict';
+import { startSandbox } from '../../sandbox/src/index';
+import type { Sandbox } from '../../sandbox/src/api';
+import type { AttentionEvent, EngineEvent, UpdateEvent, WithdrawEvent } from '../../protocol/events';
+import type { DearSettings } from '../../protocol/settings';
+import { run, sandboxSettings, tempDir, TIME_SCALE } from './helpers';
+
+type Obj = Record<string, unknown>;
+type Line = { SKU: string; Name: string; Quantity: number; ProductID: string; [k: string]: unknown };
+
+const updates = (ev: EngineEvent[]): UpdateEvent[] => ev.filter((e): e is UpdateEvent => e.type === 'update');
+const withdrawals = (ev: EngineEvent[]): WithdrawEvent[] => ev.filter((e): e is WithdrawEvent => e.type === 'withdraw');
+const attentions = (ev: EngineEvent[]): AttentionEvent[] => ev.filter((e): e is AttentionEvent => e.type === 'attention');
+
+function ssOrder(sb: Sandbox, orderNumber: string): Obj {
+  const list = sb.starshipitOrders().get(orderNumber);
+  assert.ok(list && list.length === 1, `${orderNumber}: expected exactly one Starshipit order, found ${list?.length ?? 0}`);
+  return list[0] as Obj;
+}
+const dest = (o: Obj): Obj => o.destination as Obj;
+const items = (o: Obj): Obj[] => o.items as Obj[];
+
+/** Simple, valid, unshipped ORDERED sales (sales mode imports them as one order each). */
+function candidates(sb: Sandbox): { saleId: string; orderNumber: string }[] {
+  return sb.eligibleSales(['ORDERED'])
+    .filter((e) => e.valid && e.type === 'Simple Sale' && (sb.sale(e.saleId) as { CombinedShippingStatus: string }).CombinedShippingStatus !== 'SHIPPED');
+}
+
+function writes(sb: Sandbox): { method: string; route: string; query: string }[] {
+  return sb.callLog().filter((e) => e.api === 'starshipit' && e.method !== 'GET');
+}
+function detailReads(sb: Sandbox): number {
+  return sb.callLog().filter((e) => e.api === 'dear' && e.method === 'GET' && /\/sale$/i.test(e.route)).length;
+}
+
+describe('engine: keeping imported orders in step (sandbox)', function () {
+  let sb: Sandbox;
+  beforeEach(async () => {
+    sb = await startSandbox({ sales: 150, timeScale: TIME_SCALE, seed: 23 });
+  });
+  afterEach(async () => {
+    await sb.close();
+  });
+
+  const settings = (over: Partial<DearSettings['import']> = {}): DearSettings =>
+    sandboxSettings(sb, { import: { statuses: ['ORDERED'], memo: 'order', orderNote: false, contactAsCompany: true, propagateChanges: true, onCancelled: 'attention', ...over } });
+
+  it('each changed field propagates as one partial PUT per order; unchanged sales cost nothing; a second run sends nothing', async () => {
+    const s = settings();
+    const dir = tempDir();
+    await run(sb, s, dir, 'import');
+    const c = candidates(sb);
+    const multi = c.find((e) => ((sb.sale(e.saleId).Order as Obj).Lines as Line[]).length >= 2);
+    assert.ok(multi, 'the seed has a sale with two lines');
+    const pool = c.filter((e) => e !== multi);
+    assert.ok(pool.length >= 8, `enough candidate sales (${pool.length})`);
+    const [street, city, contact, phone, qty, added, memo, carrier] = pool;
+    for (const e of [...pool.slice(0, 8), multi]) ssOrder(sb, e.orderNumber); // imported once
+    const removedSku = ((sb.sale(multi.saleId).Order as Obj).Lines as Line[]).at(-1)!.SKU;
+    const qtySku = ((sb.sale(qty.saleId).Order as Obj).Lines as Line[])[0].SKU;
+    const qtyBefore = ((sb.sale(qty.saleId).Order as Obj).Lines as Line[])[0].Quantity;
+    const itemIdBefore = items(ssOrder(sb, qty.orderNumber)).find((i) => i.sku === qtySku)?.item_id;
+
+    sb.updateSale(street.saleId, (x) => { (x.ShippingAddress as Obj).Line1 = '99 Changed Street'; });
+    sb.updateSale(city.saleId, (x) => { Object.assign(x.ShippingAddress as Obj, { City: 'Newtown', Postcode: '2042' }); });
+    sb.updateSale(contact.saleId, (x) => { (x.ShippingAddress as Obj).Contact = 'Jo Receiving'; });
+    sb.updateSale(phone.saleId, (x) => { Object.assign(x, { Phone: '0400 111 222', Email: 'new@example.com' }); });
+    sb.updateSale(qty.saleId, (x) => { ((x.Order as Obj).Lines as Line[])[0].Quantity = qtyBefore + 2; });
+    sb.updateSale(added.saleId, (x) => {
+      const lines = (x.Order as Obj).Lines as Line[];
+      lines.push({ ...lines[0], SKU: 'ADDED-SKU-1', Name: 'Added gadget', Quantity: 3, ProductID: '00000000-0000-4000-8000-00000000adde' });
+    });
+    sb.updateSale(multi.saleId, (x) => { ((x.Order as Obj).Lines as Line[]).pop(); });
+    sb.updateSale(memo.saleId, (x) => { (x.Order as Obj).Memo = 'Leave at the back door'; });
+    sb.updateSale(carrier.saleId, (x) => { x.Carrier = 'Express Overnight'; });
+    sb.clearCallLog();
+
+    const r = await run(sb, s, dir, 'import');
+    const ups = updates(r.events);
+    const byNumber = new Map(ups.map((u) => [u.orderNumber, u]));
+    const fields = (n: string): string[] => (byNumber.get(n)?.changes ?? []).map((ch) => ch.field).sort();
+    assert.deepEqual(fields(street.orderNumber), ['destination.street']);
+    assert.deepEqual(fields(city.orderNumber), ['destination.city', 'destination.post_code', 'destination.suburb']);
+    assert.deepEqual(fields(contact.orderNumber), ['destination.company']);
+    assert.deepEqual(fields(phone.orderNumber), ['destination.email', 'destination.phone']);
+    assert.deepEqual(fields(qty.orderNumber), [`items[${qtySku}].quantity`]);
+    assert.deepEqual(fields(added.orderNumber), ['items[ADDED-SKU-1]']);
+    assert.deepEqual(fields(multi.orderNumber), [`items[${removedSku}]`]);
+    assert.deepEqual(fields(memo.orderNumber), ['destination.delivery_instructions']);
+    assert.deepEqual(fields(carrier.orderNumber), ['shipping_method']);
+    assert.equal(r.summary.updated, 9);
+    assert.equal(ups.length, 9);
+    assert.ok(ups.every((u) => !u.dryRun && typeof u.starshipit.order_id === 'number'));
+    const streetChange = byNumber.get(street.orderNumber)!.changes[0];
+    assert.equal(streetChange.after, '99 Changed Street');
+    assert.notEqual(streetChange.before, '99 Changed Street');
+
+    // Starshipit now holds what a fresh import would create.
+    assert.equal(dest(ssOrder(sb, street.orderNumber)).street, '99 Changed Street');
+    assert.equal(dest(ssOrder(sb, city.orderNumber)).city, 'Newtown');
+    assert.equal(dest(ssOrder(sb, city.orderNumber)).post_code, '2042');
+    assert.equal(dest(ssOrder(sb, contact.orderNumber)).company, 'Jo Receiving');
+    assert.equal(dest(ssOrder(sb, phone.orderNumber)).phone, '0400 111 222');
+    assert.equal(dest(ssOrder(sb, phone.orderNumber)).email, 'new@example.com');
+    const qtyItem = items(ssOrder(sb, qty.orderNumber)).find((i) => i.sku === qtySku)!;
+    assert.equal(qtyItem.quantity, qtyBefore + 2);
+    assert.equal(qtyItem.item_id, itemIdBefore, 'the line was updated in place (matched by item_id), not re-added');
+    assert.equal(items(ssOrder(sb, added.orderNumber)).filter((i) => i.sku === 'ADDED-SKU-1').length, 1);
+    assert.equal(items(ssOrder(sb, added.orderNumber)).find((i) => i.sku === 'ADDED-SKU-1')!.quantity, 3);
+    assert.ok(!items(ssOrder(sb, multi.orderNumber)).some((i) => i.sku === removedSku), 'removed line deleted');
+    const removal = byNumber.get(multi.orderNumber)!.starshipit.items as Obj[];
+    assert.deepEqual(Object.keys(removal[0]).sort(), ['delete', 'item_id']);
+    assert.match(String(dest(ssOrder(sb, memo.orderNumber)).delivery_instructions), /Leave at the back door/);
+    assert.equal(ssOrder(sb, carrier.orderNumber).shipping_method, 'Express Overnight');
+
+    // Cost: one PUT per changed order, no create, one Cin7 detail read per changed sale.
+    const w = writes(sb);
+    assert.equal(w.filter((e) => e.method === 'PUT').length, 9);
+    assert.equal(w.length, 9, `only PUTs: ${w.map((e) => `${e.method} ${e.route}`).join(', ')}`);
+    assert.equal(detailReads(sb), 9);
+
+    // A second run with no changes sends nothing and reads no sale.
+    sb.clearCallLog();
+    const again = await run(sb, s, dir, 'import');
+    assert.equal(writes(sb).length, 0);
+    assert.equal(detailReads(sb), 0);
+    assert.equal(again.summary.updated, 0);
+    assert.equal(again.summary.created, 0);
+  });
+
+  it('dry-run lists each update with its field-by-field diff and sends nothing; the live run then sends exactly that', async () => {
+    const s = settings();
+    const dir = tempDir();
+    await run(sb, s, dir, 'import');
+    const [a] = candidates(sb);
+    const before = dest(ssOrder(sb, a.orderNumber)).street;
+    sb.updateSale(a.saleId, (x) => { (x.ShippingAddress as Obj).Line1 = '1 Dry Run Road'; });
+    sb.clearCallLog();
+    const dry = await run(sb, s, dir, 'import', true);
+    assert.deepEqual([...new Set(sb.callLog().filter((e) => e.api !== 'control').map((e) => e.method))], ['GET'], 'a dry run only reads');
+    const [u] = updates(dry.events);
+    assert.equal(u.orderNumber, a.orderNumber);
+    assert.equal(u.dryRun, true);
+    assert.deepEqual(u.changes, [{ field: 'destination.street', before, after: '1 Dry Run Road' }]);
+    assert.equal(dry.summary.updated, 1);
+    assert.equal(dest(ssOrder(sb, a.orderNumber)).street, before);
+    const live = await run(sb, s, dir, 'import');
+    const [lu] = updates(live.events);
+    assert.deepEqual(lu.changes, u.changes);
+    assert.deepEqual(lu.starshipit, u.starshipit);
+    assert.equal(dest(ssOrder(sb, a.orderNumber)).street, '1 Dry Run Road');
+  });
+
+  it('a printed order is never touched and is reported with what changed', async () => {
+    const s = settings();
+    const dir = tempDir();
+    await run(sb, s, dir, 'import');
+    const [a] = candidates(sb);
+    sb.printLabel({ orderNumber: a.orderNumber, carrier: 'AusPost' });
+    const before = structuredClone(ssOrder(sb, a.orderNumber));
+    sb.updateSale(a.saleId, (x) => { (x.ShippingAddress as Obj).Line1 = '5 Too Late Lane'; });
+    sb.clearCallLog();
+    const r = await run(sb, s, dir, 'import');
+    assert.equal(writes(sb).length, 0);
+    assert.deepEqual(ssOrder(sb, a.orderNumber), before);
+    const [att] = attentions(r.events);
+    assert.equal(att.code, 'changed-after-print');
+    assert.equal(att.orderNumber, a.orderNumber);
+    assert.match(att.reason, /address changed in Cin7 Core after the label was printed/);
+    assert.match(att.reason, /5 Too Late Lane/);
+    assert.equal(r.summary.updated, 0);
+    // Not re-read or re-reported while the sale stays as it is.
+    sb.clearCallLog();
+    const again = await run(sb, s, dir, 'import');
+    assert.equal(detailReads(sb), 0);
+    assert.equal(attentions(again.events).length, 0);
+  });
+
+  it('a voided sale is reported by default (import.onCancelled: attention) and its order left alone', async () => {
+    const s = settings();
+    const dir = tempDir();
+    await run(sb, s, dir, 'import');
+    const [a] = candidates(sb);
+    sb.updateSale(a.saleId, (x) => { x.Status = 'VOIDED'; });
+    sb.clearCallLog();
+    const r = await run(sb, s, dir, 'import');
+    assert.equal(writes(sb).length, 0);
+    ssOrder(sb, a.orderNumber);
+    const att = attentions(r.events).find((e) => e.orderNumber === a.orderNumber);
+    assert.equal(att?.code, 'cancelled-after-import');
+    assert.match(att!.reason, /voided/);
+    assert.equal(r.summary.withdrawn, 0);
+    sb.clearCallLog();
+    const again = await run(sb, s, dir, 'import');
+    assert.equal(detailReads(sb), 0);
+    assert.equal(attentions(again.events).length, 0);
+  });
+
+  it('with import.onCancelled: withdraw a voided or credited sale deletes its unshipped order once; a printed one is reported', async () => {
+    const s = settings({ onCancelled: 'withdraw' });
+    const dir = tempDir();
+    await run(sb, s, dir, 'import');
+    const [a, b, p] = candidates(sb);
+    sb.printLabel({ orderNumber: p.orderNumber, carrier: 'AusPost' });
+    sb.updateSale(a.saleId, (x) => { x.Status = 'VOIDED'; });
+    sb.updateSale(b.saleId, (x) => { x.Status = 'CREDITED'; });
+    sb.updateSale(p.saleId, (x) => { x.Status = 'VOIDED'; });
+    sb.clearCallLog();
+    const dry = await run(sb, s, dir, 'import', true);
+    assert.equal(writes(sb).length, 0);
+    assert.deepEqual(withdrawals(dry.events).map((w) => w.orderNumber).sort(), [a.orderNumber, b.orderNumber].sort());
+    const r = await run(sb, s, dir, 'import');
+    assert.deepEqual(withdrawals(r.events).map((w) => w.orderNumber).sort(), [a.orderNumber, b.orderNumber].sort());
+    assert.equal(r.summary.withdrawn, 2);
+    assert.ok(!sb.starshipitOrders().has(a.orderNumber));
+    assert.ok(!sb.starshipitOrders().has(b.orderNumber));
+    ssOrder(sb, p.orderNumber);
+    const att = attentions(r.events).find((e) => e.orderNumber === p.orderNumber);
+    assert.equal(att?.code, 'cancelled-after-print');
+    assert.equal(writes(sb).filter((e) => e.method === 'DELETE').length, 2);
+    sb.clearCallLog();
+    const again = await run(sb, s, dir, 'import');
+    assert.equal(writes(sb).length, 0, 'a withdrawal is not repeated');
+    assert.equal(again.summary.withdrawn, 0);
+    assert.equal(again.summary.created, 0, 'a withdrawn order is not re-created');
+  });
+
+  it('import.propagateChanges: false reports a change (info) and sends nothing', async () => {
+    const s = settings({ propagateChanges: false });
+    const dir = tempDir();
+    await run(sb, s, dir, 'import');
+    const [a] = candidates(sb);
+    sb.updateSale(a.saleId, (x) => { (x.ShippingAddress as Obj).Line1 = '7 Unsent Street'; });
+    sb.clearCallLog();
+    const r = await run(sb, s, dir, 'import');
+    assert.equal(writes(sb).length, 0);
+    assert.equal(r.summary.updated, 0);
+    assert.ok(r.events.some((e) => e.type === 'log' && e.level === 'info' && e.message.includes(a.orderNumber) && e.message.includes('7 Unsent Street') && e.message.includes('propagateChanges')));
+    assert.notEqual(dest(ssOrder(sb, a.orderNumber)).street, '7 Unsent Street');
+  });
+
+  it('fulfilments mode: a fulfilment added after import becomes a new order; a voided fulfilment is withdrawn', async () => {
+    const s = settings({ source: 'fulfilments', statuses: ['ORDERED', 'PICKED', 'PACKED'], onCancelled: 'withdraw' });
+    const dir = tempDir();
+    await run(sb, s, dir, 'import');
+    const [a] = candidates(sb);
+    const first = `${a.orderNumber}-F1`;
+    ssOrder(sb, first);
+    const firstBefore = structuredClone(ssOrder(sb, first));
+    sb.updateSale(a.saleId, (x) => {
+      const fs = x.Fulfilments as Obj[];
+      const line = ((x.Order as Obj).Lines as Line[])[0];
+      const stage = (status: string, lines: Obj[]): Obj => ({ Status: status, Lines: lines });
+      fs.push({
+        ...structuredClone(fs[0]), TaskID: '00000000-0000-4000-8000-0000000f0002', FulfillmentNumber: 2, LinkedInvoiceNumber: null,
+        Pick: stage('AUTHORISED', [{ ProductID: line.ProductID, SKU: line.SKU, Name: line.Name, Location: 'Main', LocationID: 'loc', Quantity: 1, BatchSN: null, ExpiryDate: null, NonInventory: false }]),
+        Pack: stage('NOT AVAILABLE', []),
+        Ship: { ...(structuredClone(fs[0].Ship) as Obj), Status: 'NOT AVAILABLE', Lines: [] },
+      });
+    });
+    sb.clearCallLog();
+    const r = await run(sb, s, dir, 'import');
+    const second = `${a.orderNumber}-F2`;
+    assert.ok(r.events.some((e) => e.type === 'order' && e.orderNumber === second && e.outcome === 'created'));
+    assert.equal(items(ssOrder(sb, second)).length, 1);
+    assert.deepEqual(ssOrder(sb, first), firstBefore, 'the first fulfilment order is unchanged');
+    assert.equal(writes(sb).filter((e) => e.method === 'PUT').length, 0);
+
+    sb.updateSale(a.saleId, (x) => { ((x.Fulfilments as Obj[])[1].Pick as Obj).Status = 'VOIDED'; });
+    const v = await run(sb, s, dir, 'import');
+    assert.deepEqual(withdrawals(v.events).map((w) => w.orderNumber), [second]);
+    assert.match(withdrawals(v.events)[0].reason, /fulfilment was voided/);
+    assert.ok(!sb.starshipitOrders().has(second));
+    ssOrder(sb, first);
+  });
+});
