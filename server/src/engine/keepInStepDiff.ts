@@ -9,7 +9,10 @@
  */
 import type { Payload } from './keepInStepState';
 
+/** `before`/`after` are `null` for an absent value (so both survive JSON). */
 export interface FieldChange { field: string; before: unknown; after: unknown }
+
+const orNull = (v: unknown): unknown => (v === undefined ? null : v);
 
 const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
 const empty = (v: unknown): boolean => v === undefined || v === null || v === '';
@@ -52,23 +55,23 @@ const ITEM_FIELDS = ['sku', 'description', 'quantity', 'value', 'weight'];
 export function diffPayload(before: Payload, after: Payload): FieldChange[] {
   const out: FieldChange[] = [];
   const top = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((k) => k !== 'destination' && k !== 'items' && k !== 'packages' && k !== 'order_number');
-  for (const k of top) if (!same(before[k], after[k], k)) out.push({ field: k, before: before[k], after: after[k] });
+  for (const k of top) if (!same(before[k], after[k], k)) out.push({ field: k, before: orNull(before[k]), after: orNull(after[k]) });
   const bd = isObj(before.destination) ? before.destination : {};
   const ad = isObj(after.destination) ? after.destination : {};
   for (const k of [...new Set([...Object.keys(bd), ...Object.keys(ad)])]) {
-    if (!same(bd[k], ad[k])) out.push({ field: `destination.${k}`, before: bd[k], after: ad[k] });
+    if (!same(bd[k], ad[k])) out.push({ field: `destination.${k}`, before: orNull(bd[k]), after: orNull(ad[k]) });
   }
   const bi = keyedItems(before.items);
   const ai = keyedItems(after.items);
   for (const [key, b] of bi) {
     const a = ai.get(key);
     if (!a) {
-      out.push({ field: `items[${key}]`, before: b, after: undefined });
+      out.push({ field: `items[${key}]`, before: b, after: null });
       continue;
     }
-    for (const f of ITEM_FIELDS) if (!same(b[f], a[f])) out.push({ field: `items[${key}].${f}`, before: b[f], after: a[f] });
+    for (const f of ITEM_FIELDS) if (!same(b[f], a[f])) out.push({ field: `items[${key}].${f}`, before: orNull(b[f]), after: orNull(a[f]) });
   }
-  for (const [key, a] of ai) if (!bi.has(key)) out.push({ field: `items[${key}]`, before: undefined, after: a });
+  for (const [key, a] of ai) if (!bi.has(key)) out.push({ field: `items[${key}]`, before: null, after: a });
   return out;
 }
 
@@ -168,6 +171,6 @@ export function changeSummary(changes: FieldChange[]): string {
 }
 
 export function describeChanges(changes: FieldChange[]): string {
-  const v = (x: unknown): string => (x === undefined ? '(none)' : isObj(x) ? `${String(x.sku ?? '')} × ${String(x.quantity ?? '')}` : JSON.stringify(x));
+  const v = (x: unknown): string => (x === undefined || x === null ? '(none)' : isObj(x) ? `${String(x.sku ?? '')} × ${String(x.quantity ?? '')}` : JSON.stringify(x));
   return changes.map((c) => `${c.field}: ${v(c.before)} → ${v(c.after)}`).join('; ');
 }
