@@ -55,6 +55,7 @@ export async function runImport(ctx: RunContext, opts: ImportOptions): Promise<v
     const keep = keepInStepRow(ctx, row);
     if (keep === 'read') return processSale(ctx, saleId, row);
     if (keep === 'cancelled') {
+      if (intentSales.has(saleId)) await settleIntents(ctx, saleId, new Set()); // an earlier create with an unknown outcome
       skip(ctx, { orderNumber, saleId, code: 'status-not-selected', reason: `status ${str(row.Status)} is not in import.statuses` });
       return;
     }
