@@ -74,7 +74,7 @@ const callsPer = (f: RunFigures, n: number) => ratio(f.dear.calls, n);
 const routeText = (f: RunFigures) => Object.entries(f.dear.byRoute).map(([k, v]) => `${v} ${k}`).join(', ');
 const useText = (f: RunFigures) => `${fmt.pct(f.dear.use)} (${fmt.n(f.dear.overheadPerWindowMs, 0)} ms/window)`;
 const throttleText = (f: RunFigures) => `${f.dear.throttled} Cin7 / ${f.starshipit.throttled} Starshipit`;
-const outcomeText = (f: RunFigures, unit: string) => `${f.done - (f.done > f.expected ? f.done - f.expected : 0)}/${f.expected} ${unit}, ${f.lost} lost, ${f.duplicates} dup`;
+const outcomeText = (f: RunFigures, unit: string) => `${Math.min(f.done, f.expected)}/${f.expected} ${unit}, ${f.lost} lost, ${f.duplicates} dup${f.done > f.expected ? `, ${f.done - f.expected} unexpected` : ''}`;
 
 function importRows(r: Report, s: ImportScenario, label: string): void {
   const sec = label;
