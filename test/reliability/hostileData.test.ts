@@ -81,7 +81,6 @@ describe('reliability soak: hostile Cin7 Core sale data', function () {
     console.log(`      hostile-data seed ${seed} (replay with DEAR_SEED=${seed}), ${rounds} round(s)`);
     const rng = new Rng(seed);
     const totals = { hostile: 0, imported: 0, attention: 0, skipped: 0, others: 0 };
-    const knownBugs = { nanQuantity: 0, longWarning: 0 };
     const outcomes: string[] = [];
     for (let round = 0; round < rounds; round++) {
       const box = (sb = await startSandbox({ sales: 160, timeScale: 100, seed: rng.int(1, 1e6) }));
@@ -113,9 +112,7 @@ describe('reliability soak: hostile Cin7 Core sale data', function () {
         if (order) {
           totals.imported++;
           for (const w of order.warnings ?? []) {
-            // BUG-R7 (reported): the cut-SKU warning quotes the whole uncut SKU. Counted until fixed; to re-enable, drop the first branch.
-            if (w.length > 500 && /^item S+ (sku|description) cut to/.test(w) && v.patch === '10,000-character SKU and name') knownBugs.longWarning++;
-            else if (w.length > 500) problems.push(`${v.patch} (${orderNumber}): a ${w.length}-character warning: ${w.slice(0, 120)}…`);
+            if (w.length > 500) problems.push(`${v.patch} (${orderNumber}): a ${w.length}-character warning: ${w.slice(0, 120)}…`);
           }
           const bad = badStrings(order.starshipit);
           if (bad.length) problems.push(`${v.patch} (${orderNumber}): imported with ${bad.slice(0, 3).join(', ')}`);
@@ -125,10 +122,7 @@ describe('reliability soak: hostile Cin7 Core sale data', function () {
         } else if (att) {
           totals.attention++;
           if (!att.reason.includes(orderNumber) && !att.reason.includes(v.saleId)) problems.push(`${v.patch} (${orderNumber}): the reason does not name the sale: ${att.reason.slice(0, 200)}`);
-          // BUG-R6 (reported): a quantity that is not a number is reported as "(NaN)" rather than the value Cin7 sent. Counted until fixed;
-          // to re-enable, drop this `if` and its `else`.
-          if (/has an invalid quantity \(NaN\)$/.test(att.reason) && v.patch === 'quantity a string') knownBugs.nanQuantity++;
-          else if (/\[object Object\]|\bundefined\b|\bNaN\b/.test(att.reason)) problems.push(`${v.patch} (${orderNumber}): unreadable reason: ${att.reason.slice(0, 200)}`);
+          if (/\[object Object\]|\bundefined\b|\bNaN\b/.test(att.reason)) problems.push(`${v.patch} (${orderNumber}): unreadable reason: ${att.reason.slice(0, 200)}`);
           if (att.reason.length > 2_000) problems.push(`${v.patch} (${orderNumber}): a ${att.reason.length}-character reason (hostile text copied in full?)`);
         } else if (skip) {
           totals.skipped++;
@@ -157,6 +151,6 @@ describe('reliability soak: hostile Cin7 Core sale data', function () {
       sb = undefined;
     }
     if (process.env.DEAR_SOAK === '1' || process.env.DEAR_VERBOSE) for (const o of new Set(outcomes)) console.log(`        ${o}`);
-    figure('hostile-data', { seed, rounds, ...totals, knownBugR6: knownBugs.nanQuantity, knownBugR7: knownBugs.longWarning });
+    figure('hostile-data', { seed, rounds, ...totals });
   });
 });

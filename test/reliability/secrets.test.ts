@@ -19,11 +19,6 @@ import { figure, printSomeLabels, Rng, runChild, writeSettings } from './helpers
 import { authProxy, distinctiveSecret, findLeaks, networkGuard, readTree, type AuthProxy } from './secretsHarness';
 
 const TIME_SCALE = 100;
-/**
- * An API that quotes the refused key in its error body. Off until BUG-R1 (engine copies vendor error
- * text verbatim into events and the journal) is fixed — see .readme-drafts/reliability.md.
- */
-const ECHO_REFUSED_KEYS = false;
 const COURIERS = '  courierMappings:\n    - courier: AusPost\n      carrier: Australia Post\n';
 
 /** Settings whose Cin7 account id comes from `${env:…}` and every key from `${secret:…}`. */
@@ -47,9 +42,9 @@ describe('reliability soak: secrets never leak, non-loopback http and untrusted 
   before(async () => {
     sb = await startSandbox({ sales: 30, timeScale: TIME_SCALE, seed: 91 });
     const c = sb.credentials;
-    // Wrong keys are passed through to the sandbox, which refuses them without quoting them.
-    dearProxy = await authProxy(sb.dearBaseUrl, new Map([[secrets.account, c.dearAccountId], [secrets.dearKey, c.dearApiKey]]), ECHO_REFUSED_KEYS ? new Set([wrong.dearKey]) : new Set());
-    ssProxy = await authProxy(sb.starshipitBaseUrl, new Map([[secrets.ssKey, c.starshipitApiKey], [secrets.ssSub, c.starshipitSubscriptionKey]]), ECHO_REFUSED_KEYS ? new Set([wrong.ssSub]) : new Set());
+    // Wrong keys get a refusal that quotes them back (the harshest vendor behaviour for error messages).
+    dearProxy = await authProxy(sb.dearBaseUrl, new Map([[secrets.account, c.dearAccountId], [secrets.dearKey, c.dearApiKey]]), new Set([wrong.dearKey]));
+    ssProxy = await authProxy(sb.starshipitBaseUrl, new Map([[secrets.ssKey, c.starshipitApiKey], [secrets.ssSub, c.starshipitSubscriptionKey]]), new Set([wrong.ssSub]));
   });
   after(async () => {
     await dearProxy.close();
@@ -104,6 +99,7 @@ describe('reliability soak: secrets never leak, non-loopback http and untrusted 
     // Keys the API refuses — and a refusal that quotes the key back.
     const refusedDear = await cli(withState('import', '--json'), env({ DEAR_STARSHIPIT_SECRET_DEAR_API_KEY: wrong.dearKey }));
     assert.notEqual(refusedDear.code, 0, 'a refused key is an error');
+    assert.match(refusedDear.stdout, /Incorrect credentials!/, 'the refusal (which quoted the key) reached the output — scrubbed');
     const refusedSs = await cli(withState('sync'), env({ DEAR_STARSHIPIT_SECRET_STARSHIPIT_SUBSCRIPTION_KEY: wrong.ssSub }));
     assert.notEqual(refusedSs.code, 0, 'a refused subscription key is an error');
     await cli(withState('status', '--json'));

@@ -27,21 +27,22 @@ interface Scenario {
   expectEvent?: EngineEvent['type'];
 }
 
+// Each probabilistic scenario starts with a `*1` rule of its kind, so every round meets the fault at least once.
 const SCENARIOS: Scenario[] = [
-  { name: 'create applied, connection dropped before the answer', faults: 'starshipit:orders:commit-reset^POST@0.5' },
-  { name: 'ship/pick/pack applied, connection dropped before the answer', faults: 'dear:sale/fulfilment/ship:commit-reset^POST@0.5, dear:sale/fulfilment/pack:commit-reset^POST@0.3, dear:sale/fulfilment/pick:commit-reset^POST@0.3' },
+  { name: 'create applied, connection dropped before the answer', faults: 'starshipit:orders:commit-reset^POST*1, starshipit:orders:commit-reset^POST@0.5' },
+  { name: 'ship/pick/pack applied, connection dropped before the answer', faults: 'dear:sale/fulfilment/ship:commit-reset^POST*1, dear:sale/fulfilment/ship:commit-reset^POST@0.5, dear:sale/fulfilment/pack:commit-reset^POST@0.3, dear:sale/fulfilment/pick:commit-reset^POST@0.3' },
   { name: 'answers slower than the timeout (create and ship applied late)', faults: 'starshipit:orders:slow=2200^POST*2, dear:sale/fulfilment/ship:slow=2200^POST*2', timeoutSeconds: 1 },
-  { name: 'connection resets on every route', faults: 'dear:*:reset@0.15, starshipit:*:reset@0.15' },
-  { name: '5xx bursts', faults: 'dear:*:500@0.35*8, dear:*:502@0.2*4, starshipit:*:500@0.35*6, starshipit:*:504@0.2*3' },
-  { name: '429 storm on both APIs (Retry-After: 60 Seconds)', faults: 'dear:*:throttle@0.3*6, starshipit:*:throttle@0.5*10', expectEvent: 'throttle' },
-  { name: 'legacy 503 throttle', faults: 'dear:*:throttle@0.3*5', switches: { dearThrottleStatus: 503 }, expectEvent: 'throttle' },
-  { name: '400-wrapped limit message', faults: 'dear:*:throttle@0.3*5', switches: { dearThrottleStatus: 400 }, expectEvent: 'throttle' },
-  { name: 'HTML page with 200', faults: 'dear:*:html@0.15, starshipit:*:html@0.2' },
-  { name: 'truncated JSON (applied)', faults: 'dear:*:truncate@0.2, starshipit:*:truncate@0.25' },
+  { name: 'connection resets on every route', faults: 'starshipit:*:reset*1, dear:*:reset@0.15, starshipit:*:reset@0.15' },
+  { name: '5xx bursts', faults: 'starshipit:*:500*1, dear:*:500@0.35*8, dear:*:502@0.2*4, starshipit:*:500@0.35*6, starshipit:*:504@0.2*3' },
+  { name: '429 storm on both APIs (Retry-After: 60 Seconds)', faults: 'dear:*:throttle*1, dear:*:throttle@0.3*6, starshipit:*:throttle@0.5*10', expectEvent: 'throttle' },
+  { name: 'legacy 503 throttle', faults: 'dear:*:throttle*1, dear:*:throttle@0.3*5', switches: { dearThrottleStatus: 503 }, expectEvent: 'throttle' },
+  { name: '400-wrapped limit message', faults: 'dear:*:throttle*1, dear:*:throttle@0.3*5', switches: { dearThrottleStatus: 400 }, expectEvent: 'throttle' },
+  { name: 'HTML page with 200', faults: 'starshipit:*:html*1, dear:*:html@0.15, starshipit:*:html@0.2' },
+  { name: 'truncated JSON (applied)', faults: 'starshipit:*:truncate*1, dear:*:truncate@0.2, starshipit:*:truncate@0.25' },
   { name: 'Cin7 rejection, error model as array', faults: 'dear:sale/fulfilment/ship:400^POST*2', switches: { dearErrorShape: 'array' }, expectEvent: 'attention' },
   { name: 'Cin7 rejection, error model as object', faults: 'dear:sale/fulfilment/ship:400^POST*2, dear:sale:500@0.2', switches: { dearErrorShape: 'object' }, expectEvent: 'attention' },
   { name: 'Starshipit success:false with HTTP 200', faults: '', switches: { starshipitValidationStatus: 200, starshipitNotFoundStatus: 200 }, badSale: true, expectEvent: 'attention' },
-  { name: 'duplicate-order rejection on, creates dropped after commit', faults: 'starshipit:orders:commit-reset^POST@0.5, starshipit:orders:truncate^POST@0.3', switches: { starshipitDuplicates: 'reject', starshipitNotFoundStatus: 200 } },
+  { name: 'duplicate-order rejection on, creates dropped after commit', faults: 'starshipit:orders:commit-reset^POST*1, starshipit:orders:commit-reset^POST@0.5, starshipit:orders:truncate^POST@0.3', switches: { starshipitDuplicates: 'reject', starshipitNotFoundStatus: 200 } },
 ];
 
 describe('reliability soak: faults on the wire end exactly once', function () {
