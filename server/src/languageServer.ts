@@ -166,13 +166,25 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
     revalidateAll();
   });
 
-  // Fires on open too: validate a newly opened document at once, edits after the debounce.
-  documents.onDidChangeContent((e) => schedule(e.document, cache.has(e.document.uri) ? VALIDATION_DELAY_MS : 0));
+  // Fires on open too. Adaptive debounce: the first change after a pause (or a newly opened
+  // document) is validated at once, so feedback after the user stops typing is immediate; changes
+  // that follow within VALIDATION_DELAY_MS of the previous one are a burst of typing and wait for
+  // the burst to end (trailing debounce), so we never validate every keystroke.
+  const lastChangeAt = new Map<string, number>();
+  documents.onDidChangeContent((e) => {
+    const uri = e.document.uri;
+    const now = Date.now();
+    const previous = lastChangeAt.get(uri);
+    lastChangeAt.set(uri, now);
+    const inBurst = cache.has(uri) && previous !== undefined && now - previous < VALIDATION_DELAY_MS;
+    schedule(e.document, inBurst ? VALIDATION_DELAY_MS : 0);
+  });
   documents.onDidClose((e) => {
     const t = timers.get(e.document.uri);
     if (t) clearTimeout(t);
     timers.delete(e.document.uri);
     cache.delete(e.document.uri);
+    lastChangeAt.delete(e.document.uri);
     void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
   });
 
