@@ -229,6 +229,20 @@ describe('engine: keeping imported orders in step (sandbox)', function () {
     assert.equal(again.summary.created, 0, 'a withdrawn order is not re-created');
   });
 
+  it('a sale that merely left import.statuses is never withdrawn', async () => {
+    const s = settings({ statuses: ['ORDERED', 'PICKED'], onCancelled: 'withdraw' });
+    const dir = tempDir();
+    await run(sb, s, dir, 'import');
+    const [a] = candidates(sb);
+    sb.updateSale(a.saleId, (x) => { x.Status = 'INVOICED'; });
+    sb.clearCallLog();
+    const r = await run(sb, s, dir, 'import');
+    assert.equal(detailReads(sb), 1, 'the changed sale was read once');
+    assert.equal(writes(sb).length, 0);
+    assert.equal(withdrawals(r.events).length, 0);
+    ssOrder(sb, a.orderNumber);
+  });
+
   it('import.propagateChanges: false reports a change (info) and sends nothing', async () => {
     const s = settings({ propagateChanges: false });
     const dir = tempDir();

@@ -100,6 +100,10 @@ export interface KeepResult {
 export async function keepInStep(ctx: RunContext, sale: Row, row: Row): Promise<KeepResult> {
   const saleId = str(sale.ID) || str(row.SaleID);
   const handled = new Set<string>();
+  // Orders whose label was written back are shipped for good: an old "changed after print" note is settled.
+  for (const n of indexes.get(ctx)?.get(saleId) ?? []) {
+    if (ctx.journal.state.writebacks.get(n)?.state === 'done') await resolve(ctx, keepKey(n));
+  }
   const orders = ordersOfSale(ctx, saleId);
   if (orders.length === 0) return { handled, saleDone: false };
   const stamp = str(row.Updated) || str(sale.LastModifiedOn) || undefined;
