@@ -198,6 +198,10 @@ describe('engine: keeping imported orders in step (sandbox)', function () {
     const again = await run(sb, s, dir, 'import');
     assert.equal(detailReads(sb), 0);
     assert.equal(attentions(again.events).length, 0);
+    // Switching to withdraw later: `retry` withdraws what was reported.
+    const retried = await run(sb, settings({ onCancelled: 'withdraw' }), dir, 'retry');
+    assert.deepEqual(withdrawals(retried.events).map((w) => w.orderNumber), [a.orderNumber]);
+    assert.ok(!sb.starshipitOrders().has(a.orderNumber));
   });
 
   it('with import.onCancelled: withdraw a voided or credited sale deletes its unshipped order once; a printed one is reported', async () => {
