@@ -122,6 +122,10 @@ describe('engine: keeping imported orders in step (sandbox)', function () {
     assert.equal(w.filter((e) => e.method === 'PUT').length, 9);
     assert.equal(w.length, 9, `only PUTs: ${w.map((e) => `${e.method} ${e.route}`).join(', ')}`);
     assert.equal(detailReads(sb), 9);
+    const dearCalls = sb.callLog().filter((e) => e.api === 'dear');
+    const lists = dearCalls.filter((e) => /salelist$/i.test(e.route)).length;
+    assert.equal(dearCalls.length, lists + 9, 'Cin7 calls: the listing plus one detail read per changed sale, nothing else');
+    assert.ok(lists <= 3, `listing: the ORDERED pass plus one VOIDED and one CREDITED pass (${lists})`);
 
     // A second run with no changes sends nothing and reads no sale.
     sb.clearCallLog();
