@@ -52,6 +52,7 @@ describe('reliability soak: SIGKILL at random moments, then exactly once', funct
   it(`sync killed ${kills} times (seed printed below) keeps every guarantee`, async () => {
     const rng = new Rng(seed);
     console.log(`      crash soak seed ${seed} (replay with DEAR_SEED=${seed}), ${kills} kills, ${salesPerRound} sales per round`);
+    const commands: Record<string, number> = {};
     const totals = { kills: 0, crashPointKills: 0, timerKills: 0, runsWithWireFaults: 0, runsFinished: 0, rounds: 0, orders: 0, labels: 0, duplicateOrders: 0, missingSales: 0, labelsNotWrittenBack: 0, writtenBackTwice: 0, tornTailsRecovered: 0 };
     while (totals.kills < kills) {
       totals.rounds++;
@@ -77,9 +78,13 @@ describe('reliability soak: SIGKILL at random moments, then exactly once', funct
         const points = CRASH_POINTS.filter((p) => importLeft > 0 || !IMPORT_ONLY_POINTS.has(p));
         const point = rng.pick(points);
         const nth = rng.int(1, Math.max(1, Math.min(4, IMPORT_ONLY_POINTS.has(point) ? importLeft : labelled)));
+        // Mostly `sync`; sometimes the single-direction commands or `retry`, which share the journal.
+        const command = rng.pick(['sync', 'sync', 'sync', 'sync', 'import', 'writeback', 'retry']);
+        commands[command] = (commands[command] ?? 0) + 1;
+        const runArgs = [command, ...args.slice(1)];
         const r = useCrashPoint
-          ? await runChild(args, cliEnv(box, { DEAR_STARSHIPIT_CRASH_AT: `${point}:${nth}` }))
-          : await runChild(args, cliEnv(box), { killAfterEvents: rng.int(1, Math.max(3, lastEvents)), killDelayMs: rng.int(0, 25) });
+          ? await runChild(runArgs, cliEnv(box, { DEAR_STARSHIPIT_CRASH_AT: `${point}:${nth}` }))
+          : await runChild(runArgs, cliEnv(box), { killAfterEvents: rng.int(1, Math.max(3, lastEvents)), killDelayMs: rng.int(0, 25) });
         totals.tornTailsRecovered += r.events.filter((e) => e.type === 'log' && /torn last record/.test(e.message)).length;
         if (r.signal === 'SIGKILL') {
           totals.kills++;
@@ -124,7 +129,7 @@ describe('reliability soak: SIGKILL at random moments, then exactly once', funct
       await box.close();
       sb = undefined;
     }
-    figure('crash-soak', { seed, ...totals });
+    figure('crash-soak', { seed, ...totals, commands: Object.entries(commands).map(([k, v]) => `${k}:${v}`).join(',') });
     assert.ok(totals.crashPointKills > 0 && totals.timerKills > 0, 'both kill strategies were used');
   });
 });
