@@ -152,6 +152,16 @@ describe('reliability soak: secrets never leak, non-loopback http and untrusted 
     assert.equal(fs.existsSync(guardLog) ? fs.readFileSync(guardLog, 'utf8') : '', '', 'no socket outside loopback');
   });
 
+  it('control: the network guard records and blocks a non-loopback connect (so its silence means something)', async () => {
+    const log = path.join(tempDir('dear-rel-guard-control-'), 'attempts.log');
+    const r = await runChild(['--version'], { PATH: process.env.PATH, NODE_OPTIONS: networkGuard(log) });
+    assert.equal(r.code, 0, 'the guard loads into the CLI');
+    const { spawnSync } = await import('node:child_process');
+    const probe = spawnSync(process.execPath, ['-e', "try { require('net').connect(80, '10.255.255.1') } catch (e) { console.log(e.message) }"], { env: { PATH: process.env.PATH, NODE_OPTIONS: networkGuard(log) }, encoding: 'utf8' });
+    assert.match(probe.stdout, /network guard: connect to 10\.255\.255\.1 blocked/);
+    assert.equal(fs.readFileSync(log, 'utf8'), 'connect 10.255.255.1\n');
+  });
+
   for (const url of ['http://10.255.255.1/ExternalApi/v2/', 'http://10.255.255.1:80/', 'http://[::ffff:10.255.255.1]/', 'http://127.0.0.1.nip.io/', 'http://localhost.example/']) {
     for (const which of ['dear', 'starshipit'] as const) {
       it(`${which}.baseUrl ${url} is refused before any socket is opened (exit 2, message)`, async () => {
