@@ -88,6 +88,27 @@ describe('engine: keeping orders in step survives SIGKILL (CLI child)', function
     assertEndState(box, plan);
   });
 
+  it('an update whose answer was lost, then undone in Cin7 Core, is undone in Starshipit too', async () => {
+    const box = (sb = await startSandbox({ sales: 40, timeScale: TIME_SCALE, seed: 19 }));
+    const dir = tempDir();
+    const config = writeConfig(box, dir, EXTRA);
+    const first = await runCli(['import', '--config', config, '--json'], { env: cliEnv(box) });
+    assert.ok(first.code === 0 || first.code === 1, first.stderr);
+    const imported = box.starshipitOrders();
+    const s1 = box.eligibleSales(STATUSES).find((e) => e.valid && e.type === 'Simple Sale' && imported.has(e.orderNumber))!;
+    const original = (only(box, s1.orderNumber).destination as Obj).street;
+    box.updateSale(s1.saleId, (x) => { (x.ShippingAddress as Obj).Line1 = '1 Lost Answer Road'; });
+    const crashed = await runCli(['import', '--config', config, '--json'], { env: cliEnv(box, { DEAR_STARSHIPIT_CRASH_AT: 'after-starshipit-update:1' }) });
+    assert.equal(crashed.signal, 'SIGKILL', crashed.stderr);
+    assert.equal((only(box, s1.orderNumber).destination as Obj).street, '1 Lost Answer Road', 'the PUT was applied before the kill');
+    box.updateSale(s1.saleId, (x) => { (x.ShippingAddress as Obj).Line1 = original; });
+    const again = await runCli(['import', '--config', config, '--json'], { env: cliEnv(box) });
+    assert.equal(again.code, 0, again.stderr + again.stdout);
+    assert.equal((only(box, s1.orderNumber).destination as Obj).street, original);
+    const up = events(again.stdout).find((e): e is UpdateEvent => e.type === 'update');
+    assert.deepEqual(up?.changes, [{ field: 'destination.street', before: '1 Lost Answer Road', after: original }]);
+  });
+
   for (const point of KEEP_IN_STEP_CRASH_POINTS) {
     for (const nth of [1, 3]) {
       it(`killed at ${point}:${nth}, the next run reaches the same end state with each change sent once`, async () => {

@@ -176,7 +176,14 @@ async function compareAndUpdate(ctx: RunContext, o: OrderState, fresh: Payload, 
       if (!live) return park(ctx, o, 'starshipit-order-missing', 'the sale changed in Cin7 Core but its Starshipit order no longer exists; nothing was sent', false, stamp);
       before = liveAsPayload(live, fresh);
     }
-    const changes = diffPayload(before, fresh);
+    let changes = diffPayload(before, fresh);
+    // An update whose outcome is unknown may have applied its payload: the fields it touched are
+    // compared too (the PUT below is still built against the live order).
+    const intended = kept?.pending?.kind === 'update' ? kept.pending.payload : undefined;
+    if (intended) {
+      const seen = new Set(changes.map((c) => c.field));
+      changes = [...changes, ...diffPayload(intended, fresh).filter((c) => !seen.has(c.field))];
+    }
     if (changes.length === 0 && !pending) {
       await record(ctx, { t: 'updated', orderNumber: o.orderNumber, payloadHash: hash, payload: fresh, ...(stamp ? { saleUpdated: stamp } : {}), at: new Date().toISOString() });
       return;
@@ -207,7 +214,7 @@ async function compareAndUpdate(ctx: RunContext, o: OrderState, fresh: Payload, 
       if (pending) event();
       return;
     }
-    await record(ctx, { t: 'update-intent', orderNumber: o.orderNumber, orderId, payloadHash: hash, at: new Date().toISOString() });
+    await record(ctx, { t: 'update-intent', orderNumber: o.orderNumber, orderId, payloadHash: hash, payload: fresh, at: new Date().toISOString() });
     crashPoint('before-starshipit-update');
     try {
       await ctx.starshipit.runner.call({ method: 'PUT', path: '/api/orders', idempotent: false, body: { order: body } });

@@ -16,7 +16,7 @@ export type Payload = Record<string, unknown>;
 
 export type KeepInStepRecord =
   /** About to send `PUT /api/orders` for this order (outcome unknown until `updated`). */
-  | { t: 'update-intent'; orderNumber: string; orderId?: number; payloadHash: string; at: string }
+  | { t: 'update-intent'; orderNumber: string; orderId?: number; payloadHash: string; payload?: Payload; at: string }
   /** Starshipit holds `payload` (as far as our mapping goes) — after a PUT, or when nothing needed sending. */
   | { t: 'updated'; orderNumber: string; payloadHash: string; payload: Payload; saleUpdated?: string; at: string }
   /** The sale was compared at this `Updated` stamp and nothing is to be sent (no change, reported, or parked). */
@@ -32,7 +32,7 @@ export interface KeptOrder {
   payloadHash?: string;
   /** The sale's `Updated` stamp when it was last compared. */
   stamp?: string;
-  pending?: { kind: 'update'; payloadHash: string; orderId?: number } | { kind: 'withdraw'; orderId?: number };
+  pending?: { kind: 'update'; payloadHash: string; orderId?: number; payload?: Payload } | { kind: 'withdraw'; orderId?: number };
 }
 
 export class KeepInStepState {
@@ -55,7 +55,7 @@ export class KeepInStepState {
         this.withdrawn.delete(rec.orderNumber);
         break;
       case 'update-intent':
-        this.entry(rec.orderNumber).pending = { kind: 'update', payloadHash: rec.payloadHash, orderId: rec.orderId };
+        this.entry(rec.orderNumber).pending = { kind: 'update', payloadHash: rec.payloadHash, orderId: rec.orderId, ...(rec.payload ? { payload: rec.payload } : {}) };
         break;
       case 'updated': {
         const k = this.entry(rec.orderNumber);
@@ -95,7 +95,7 @@ export class KeepInStepState {
       if (!state.orders.has(orderNumber)) continue;
       if (k.payload && k.payloadHash) out.push({ t: 'updated', orderNumber, payload: k.payload, payloadHash: k.payloadHash, ...(k.stamp ? { saleUpdated: k.stamp } : {}), at });
       else if (k.stamp) out.push({ t: 'keep-stamp', orderNumber, saleUpdated: k.stamp });
-      if (k.pending?.kind === 'update') out.push({ t: 'update-intent', orderNumber, orderId: k.pending.orderId, payloadHash: k.pending.payloadHash, at });
+      if (k.pending?.kind === 'update') out.push({ t: 'update-intent', orderNumber, orderId: k.pending.orderId, payloadHash: k.pending.payloadHash, payload: k.pending.payload, at });
       if (k.pending?.kind === 'withdraw') out.push({ t: 'withdraw-intent', orderNumber, orderId: k.pending.orderId, at });
     }
     return out;
