@@ -7,6 +7,7 @@ import { startSandbox } from '../../sandbox/src/index';
 import type { Sandbox } from '../../sandbox/src/api';
 import type { AttentionEvent, EngineEvent, UpdateEvent, WithdrawEvent } from '../../protocol/events';
 import type { DearSettings } from '../../protocol/settings';
+import { readStatus } from '../../server/src/engine/index';
 import { run, sandboxSettings, tempDir, TIME_SCALE } from './helpers';
 
 type Obj = Record<string, unknown>;
@@ -182,6 +183,15 @@ describe('engine: keeping imported orders in step (sandbox)', function () {
     const again = await run(sb, s, dir, 'import');
     assert.equal(detailReads(sb), 0);
     assert.equal(attentions(again.events).length, 0);
+    const noted = async (): Promise<boolean> => (await readStatus(dir)).needsAttention.some((n) => n.code === 'changed-after-print');
+    assert.ok(await noted(), 'the note is listed by status');
+    // Once the label was written back, `retry` settles the note.
+    const wb = settings();
+    wb.writeback.autoPickPack = true;
+    await run(sb, wb, dir, 'sync');
+    assert.ok(await noted(), 'a sync alone keeps the note listed');
+    await run(sb, wb, dir, 'retry');
+    assert.equal(await noted(), false);
   });
 
   it('a voided sale is reported by default (import.onCancelled: attention) and its order left alone', async () => {

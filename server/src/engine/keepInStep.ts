@@ -100,11 +100,12 @@ export interface KeepResult {
 export async function keepInStep(ctx: RunContext, sale: Row, row: Row): Promise<KeepResult> {
   const saleId = str(sale.ID) || str(row.SaleID);
   const handled = new Set<string>();
-  // Orders whose label was written back are shipped for good: an old "changed after print" note is settled.
+  const orders = ordersOfSale(ctx, saleId); // (builds the run's saleId index)
+  // Orders whose label was written back are shipped for good: an old "changed after print" note is
+  // settled when the sale is read again (`retry` reads every parked sale).
   for (const n of indexes.get(ctx)?.get(saleId) ?? []) {
     if (ctx.journal.state.writebacks.get(n)?.state === 'done') await resolve(ctx, keepKey(n));
   }
-  const orders = ordersOfSale(ctx, saleId);
   if (orders.length === 0) return { handled, saleDone: false };
   const stamp = str(row.Updated) || str(sale.LastModifiedOn) || undefined;
   const status = str(sale.Status) || str(row.Status);
