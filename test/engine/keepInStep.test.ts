@@ -302,6 +302,15 @@ describe('engine: keeping imported orders in step (sandbox)', function () {
     assert.deepEqual(ssOrder(sb, first), firstBefore, 'the first fulfilment order is unchanged');
     assert.equal(writes(sb).filter((e) => e.method === 'PUT').length, 0);
 
+    // An address change reaches every fulfilment order of the sale, one PUT each.
+    sb.updateSale(a.saleId, (x) => { (x.ShippingAddress as Obj).Line1 = '3 Fulfilment Way'; });
+    sb.clearCallLog();
+    const moved = await run(sb, s, dir, 'import');
+    assert.deepEqual(updates(moved.events).map((u) => u.orderNumber).sort(), [first, second].sort());
+    assert.equal(dest(ssOrder(sb, first)).street, '3 Fulfilment Way');
+    assert.equal(dest(ssOrder(sb, second)).street, '3 Fulfilment Way');
+    assert.equal(writes(sb).length, 2);
+
     sb.updateSale(a.saleId, (x) => { ((x.Fulfilments as Obj[])[1].Pick as Obj).Status = 'VOIDED'; });
     const v = await run(sb, s, dir, 'import');
     assert.deepEqual(withdrawals(v.events).map((w) => w.orderNumber), [second]);
