@@ -8,7 +8,7 @@ import type { Sandbox } from '../../sandbox/src/api';
 import type { AttentionEvent, EngineEvent, UpdateEvent, WithdrawEvent } from '../../protocol/events';
 import type { DearSettings } from '../../protocol/settings';
 import { readStatus } from '../../server/src/engine/index';
-import { run, sandboxSettings, tempDir, TIME_SCALE } from './helpers';
+import { run, sandboxSettings, tempDir, tinyServer, TIME_SCALE } from './helpers';
 
 type Obj = Record<string, unknown>;
 type Line = { SKU: string; Name: string; Quantity: number; ProductID: string; [k: string]: unknown };
@@ -192,6 +192,49 @@ describe('engine: keeping imported orders in step (sandbox)', function () {
     assert.ok(await noted(), 'a sync alone keeps the note listed');
     await run(sb, wb, dir, 'retry');
     assert.equal(await noted(), false);
+  });
+
+  it('a label printed between the check and the PUT: Starshipit refuses, nothing changes, the order is reported', async () => {
+    // A loopback proxy in front of the sandbox prints the label just before forwarding the PUT.
+    const proxy = await tinyServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks);
+        if (req.method === 'PUT') {
+          const id = (JSON.parse(body.toString('utf8')) as { order: { order_id: number } }).order.order_id;
+          sb.printLabel({ orderNumber: '', orderId: id, carrier: 'AusPost' });
+        }
+        const headers: Record<string, string> = {};
+        for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && k !== 'host' && k !== 'content-length' && k !== 'connection') headers[k] = v;
+        void fetch(new URL(req.url ?? '/', sb.starshipitBaseUrl), { method: req.method, headers, body: body.length ? body : undefined })
+          .then(async (r) => {
+            res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'application/json' });
+            res.end(Buffer.from(await r.arrayBuffer()));
+          })
+          .catch((err: unknown) => {
+            res.writeHead(502);
+            res.end(String(err));
+          });
+      });
+    });
+    try {
+      const s = settings();
+      const dir = tempDir();
+      await run(sb, s, dir, 'import');
+      const [a] = candidates(sb);
+      sb.updateSale(a.saleId, (x) => { (x.ShippingAddress as Obj).Line1 = '8 Race Street'; });
+      s.starshipit.baseUrl = proxy.url.replace(/\/$/, '');
+      const r = await run(sb, s, dir, 'import');
+      assert.equal(updates(r.events).length, 0);
+      assert.notEqual(dest(ssOrder(sb, a.orderNumber)).street, '8 Race Street');
+      assert.equal(ssOrder(sb, a.orderNumber).status, 'Printed');
+      const att = attentions(r.events).find((e) => e.orderNumber === a.orderNumber);
+      assert.equal(att?.code, 'changed-after-print');
+      assert.match(att!.reason, /8 Race Street/);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('a voided sale is reported by default (import.onCancelled: attention) and its order left alone', async () => {
