@@ -96,7 +96,7 @@ export function getCompletions(text: string, position: Position, options: Comple
   }
 
   // Value position: "  key: val|" or "  - key: val|" or inside a flow list "statuses: [ORDERED, P|"
-  const valueMatch = /^(\s*)(-\s+)?([A-Za-z_][\w]*)\s*:\s+(.*)$/.exec(before) ?? /^(\s*)(-\s+)?([A-Za-z_][\w]*)\s*:()$/.exec(before);
+  const valueMatch = /^(\s*)(-\s+)?([A-Za-z_][\w]*)\s*:\s+([^]*)$/.exec(before) ?? /^(\s*)(-\s+)?([A-Za-z_][\w]*)\s*:()$/.exec(before);
   if (valueMatch) {
     const col = valueMatch[1].length + (valueMatch[2]?.length ?? 0);
     const info = { ...current, dash: !!valueMatch[2], dashCol: valueMatch[1].length, keyCol: col };

@@ -16,11 +16,13 @@ export interface LineInfo {
   value?: string;
 }
 
-const KEY = /^("([^"]*)"|'([^']*)'|[^\s#'"{}[\],:&*!|>%@`-][^#:]*?|-[^\s#:][^#:]*?)\s*:(?:\s+|$)(.*)$/;
+// `[^]*` rather than `.*`: `.` does not match U+2028/U+2029 or a lone \r, which LSP does not treat
+// as line breaks, so they can sit inside a line (found by the hostile-config property test).
+const KEY = /^("([^"]*)"|'([^']*)'|[^\s#'"{}[\],:&*!|>%@`-][^#:]*?|-[^\s#:][^#:]*?)\s*:(?:\s+|$)([^]*)$/;
 
 export function lineInfo(text: string): LineInfo {
   if (/^\s*(#.*)?$/.test(text)) return { blank: true, indent: 0, dash: false, dashCol: 0, keyCol: 0 };
-  const m = /^(\s*)(-(?:\s+|$))?(.*)$/.exec(text)!;
+  const m = /^(\s*)(-(?:\s+|$))?([^]*)$/.exec(text)!;
   const indent = m[1].length;
   const dash = m[2] !== undefined;
   const keyCol = indent + (m[2]?.length ?? 0);

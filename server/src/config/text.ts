@@ -27,7 +27,8 @@ export class PositionMapper {
       if (this.lineStarts[mid] <= o) lo = mid;
       else hi = mid - 1;
     }
-    return { line: lo, character: o - this.lineStarts[lo] };
+    // An offset on a line break (e.g. the \n of a \r\n) belongs to the end of its line, never past it.
+    return { line: lo, character: Math.min(o, this.lineEnd(lo)) - this.lineStarts[lo] };
   }
 
   offsetAt(pos: ConfigPosition): number {
