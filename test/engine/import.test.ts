@@ -42,8 +42,8 @@ describe('engine: import (sandbox)', function () {
     const shippedSkips = skips.filter((k) => k.code === 'already-shipped');
     assert.equal(shippedSkips.length, sb.eligibleSales([...STATUSES]).length - eligible.length);
     assert.equal(planned.length + skips.length + attention.length, sb.salesCount, 'every sale is accounted for');
-    // Fewest calls: one list page + one detail read per candidate.
-    assert.equal(dry.summary.calls.dear, 1 + eligible.length + invalid.length + shippedSkips.length);
+    // Fewest calls: one list page + one detail read per candidate (shipped sales are skipped from their row).
+    assert.equal(dry.summary.calls.dear, 1 + eligible.length + invalid.length);
     assert.equal(dry.summary.calls.starshipit, 2, 'first import: one page each of unshipped and shipped orders, to avoid duplicates');
     assert.equal(dry.summary.estimate.dearCalls, dry.summary.calls.dear);
 
@@ -178,6 +178,46 @@ describe('engine: import (sandbox)', function () {
     assert.ok(sb.callLog().filter((e) => e.api === 'starshipit').length <= 4, 'a few list calls, not one lookup per order');
     const st = await readStatus(fresh);
     assert.equal(st.imported, before, 'the found orders are recorded, so writebacks work');
+  });
+
+  it('sales mode: a sale whose list row says shipped is skipped without a detail read; once imported, a hand-shipped sale is read once, then left alone', async () => {
+    const STAT = ['ORDERED', 'PICKED', 'PACKED'];
+    const shipped = (id: string): boolean => (sb.sale(id) as { CombinedShippingStatus: string }).CombinedShippingStatus === 'SHIPPED';
+    const shipAll = (id: string): void => sb.updateSale(id, (x) => {
+      for (const f of x.Fulfilments as { Ship: { Status: string } }[]) f.Ship.Status = 'AUTHORISED';
+    });
+    // An advanced sale still ORDERED whose fulfilments are all shipped (from the seed, or made so).
+    let adv = sb.eligibleSales(STAT).find((e) => e.type === 'Advanced Sale' && e.status === 'ORDERED' && shipped(e.saleId));
+    if (!adv) {
+      adv = sb.eligibleSales(STAT).find((e) => e.type === 'Advanced Sale' && e.status === 'ORDERED' && e.fulfilments.length > 0)!;
+      shipAll(adv.saleId);
+    }
+    assert.ok(adv && shipped(adv.saleId), 'the sandbox holds a shipped advanced sale in ORDERED');
+    const other = sb.eligibleSales(STAT).find((e) => e.type === 'Simple Sale' && !shipped(e.saleId))!;
+    const detailReads = (id: string): number => sb.callLog().filter((e) => e.api === 'dear' && /\/sale$/i.test(e.route) && decodeURIComponent(e.query).includes(id)).length;
+    const dir = tempDir();
+    const s = sandboxSettings(sb, { import: { statuses: [...STATUSES] } });
+    sb.clearCallLog();
+    const first = await run(sb, s, dir, 'import');
+    const skipOf = (r: typeof first, n: string): SkipEvent | undefined => r.events.find((e): e is SkipEvent => e.type === 'skip' && e.orderNumber === n);
+    assert.equal(skipOf(first, adv.orderNumber)?.code, 'already-shipped');
+    assert.equal(detailReads(adv.saleId), 0, 'no sale?ID= read for a row already shipped in full');
+    assert.equal(detailReads(other.saleId), 1, 'other candidates are still read');
+    assert.equal(sb.starshipitOrders().has(adv.orderNumber), false);
+    assert.equal(sb.starshipitOrders().get(other.orderNumber)?.length, 1);
+
+    // An imported sale shipped by hand in Cin7 Core: keep-in-step reads it once (its stamp moved),
+    // sends nothing, and does not read it again while it stays unchanged.
+    shipAll(other.saleId);
+    sb.clearCallLog();
+    const second = await run(sb, s, dir, 'import');
+    assert.equal(detailReads(other.saleId), 1);
+    assert.equal(skipOf(second, other.orderNumber)?.code, 'already-imported');
+    assert.equal(sb.callLog().filter((e) => e.api === 'starshipit' && e.method !== 'GET').length, 0, 'nothing sent to Starshipit');
+    sb.clearCallLog();
+    await run(sb, s, dir, 'import');
+    assert.equal(detailReads(other.saleId), 0, 'unchanged since it was compared: not read again');
+    assert.equal(sb.starshipitOrders().get(other.orderNumber)?.length, 1);
   });
 
   it('import.since limits the first run to sales updated since then', async () => {

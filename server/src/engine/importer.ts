@@ -9,7 +9,8 @@
  * only after every listed sale was created, skipped or parked.
  *
  * Each candidate sale costs one detail read. Sales mode skips already-imported sales by order
- * number without reading them; fulfilments mode skips sales whose `Updated` stamp is unchanged.
+ * number, and not-imported sales whose row says `CombinedShippingStatus: SHIPPED`, without reading
+ * them; fulfilments mode skips sales whose `Updated` stamp is unchanged.
  *
  * Exactly once: an `intent` record is fsynced before each POST /api/orders; a `created` record
  * after it. An intent without `created` (crash, timeout, reset, 5xx after send) is reconciled by
@@ -82,6 +83,15 @@ export async function runImport(ctx: RunContext, opts: ImportOptions): Promise<v
           return;
         }
       }
+    }
+    // Sales mode: a sale the list row already shows as shipped in full, with nothing imported from
+    // it by us (an imported one took the keep-in-step path above), has nothing to import: skipped
+    // without its detail read, exactly as the mapping would after reading it.
+    if (s.import.source === 'sales' && str(row.CombinedShippingStatus) === 'SHIPPED' && str(row.Status) !== 'VOIDED') {
+      if (intentSales.has(saleId)) await settleIntents(ctx, saleId, new Set()); // an earlier create with an unknown outcome
+      await resolve(ctx, saleKey(saleId)); // an earlier failed detail read no longer matters
+      skip(ctx, { orderNumber, saleId, code: 'already-shipped', reason: 'every fulfilment of the sale is already shipped in Cin7 Core' });
+      return;
     }
     await processSale(ctx, saleId, row);
   };

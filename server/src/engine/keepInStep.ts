@@ -120,6 +120,12 @@ export async function keepInStep(ctx: RunContext, sale: Row, row: Row): Promise<
   const mapped = mapSale(sale, row, ctx.settings);
   for (const k of mapped.skips) {
     const o = byNumber.get(k.orderNumber);
+    // Shipped in Cin7 Core (by hand, not by our writeback): nothing to send; compared at this
+    // stamp, so the sale is not read again on every run until it changes.
+    if (o && k.code === 'already-shipped') {
+      await stampOnly(ctx, o, stamp); // (not `handled`: the importer still reports it as imported)
+      continue;
+    }
     if (!o || k.code !== 'fulfilment-voided') continue;
     handled.add(o.orderNumber);
     await cancelOrder(ctx, o, 'the fulfilment was voided in Cin7 Core after import', stamp);
