@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Regenerates the settings reference block (between the settings-reference markers) from the
-// schema, in .readme-drafts/settings.md and, once the lead has merged it, in README.md.
+// schema in README.md (a unit test fails when README and schema disagree).
 // Run with `npm run -s docs:settings` (compiles first: the renderer is TypeScript in the config core).
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -9,8 +9,8 @@ const require = createRequire(import.meta.url);
 const ref = require('../out/server/src/config/settingsReference.js');
 const block = ref.renderSettingsReference();
 
-for (const file of ['.readme-drafts/settings.md', 'README.md']) {
-  if (!existsSync(file)) continue;
+for (const file of ['README.md']) {
+  if (!existsSync(file)) throw new Error(`${file} is missing`);
   const text = readFileSync(file, 'utf8');
   const current = ref.extractReference(text);
   if (current === undefined) {
