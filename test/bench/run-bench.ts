@@ -4,7 +4,7 @@
  * same run so machine noise cancels out in the ratios. Goals are reported as met / not met; the
  * run never fails on a time (exit 1 only when nothing could be measured at all).
  *
- *   node out/test/bench/run-bench.js [--only engine,dryrun,lsp,extension] [--edits N]
+ *   node out/test/bench/run-bench.js [--only engine,keep,dryrun,lsp,extension] [--edits N]
  */
 import { execSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -14,6 +14,7 @@ import { VALIDATION_DELAY_MS } from '../../server/src/languageServer';
 import { dryRunScenario } from './dryRunBench';
 import { DEAR_QUOTA, DEAR_WINDOW_MS, importScenario, IMPORT_STATUSES, loopbackCapacity, TIME_SCALE, writebackScenario, type ImportScenario, type RunFigures, type WritebackScenario } from './engineBench';
 import { activationScenario, extensionScenario, RED_HAT_YAML_VSIX } from './extensionBench';
+import { keepInStepScenario } from './keepInStepBench';
 import { agreementScenario, editScenario, type EditFigures } from './lspBench';
 import { fmt, Report, verdict } from './report';
 
@@ -33,11 +34,11 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { only: new Set(['engine', 'dryrun', 'lsp', 'extension']), edits: 200 };
+  const o: Options = { only: new Set(['engine', 'keep', 'dryrun', 'lsp', 'extension']), edits: 200 };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--only') o.only = new Set(argv[++i].split(','));
     else if (argv[i] === '--edits') o.edits = Math.max(1, Number(argv[++i]));
-    else throw new Error(`unknown option ${argv[i]} (use --only engine,dryrun,lsp,extension and --edits N)`);
+    else throw new Error(`unknown option ${argv[i]} (use --only engine,keep,dryrun,lsp,extension and --edits N)`);
   }
   return o;
 }
@@ -163,6 +164,20 @@ async function main(): Promise<number> {
     if (foreign) {
       r.figures.foreign = foreign;
       importRows(r, foreign, '3 Foreign 20 %');
+    }
+  }
+
+  if (opts.only.has('keep')) {
+    const k = await measure(r, '4b Keep in step', 'keep in step: import, change 20 sales, re-import', () => keepInStepScenario(300, 20));
+    if (k) {
+      r.figures.keepInStep = k;
+      const sec = '4b Keep in step';
+      const a = k.afterChange;
+      const z = k.noChange;
+      r.add({ section: sec, metric: `Workload: ${k.imported} imported orders, ${k.changed} sales changed in Cin7 Core (new city)`, ours: `${k.ordersUpdatedInSandbox}/${k.changed} orders updated in Starshipit`, limit: 'all, once' });
+      r.add({ section: sec, metric: 'Cin7 detail reads per changed sale', ours: (a.dearDetailReads / Math.max(1, k.changed)).toFixed(2), other: `${a.dearListCalls} list + ${a.dearOther} other Cin7 calls`, limit: '1.0', verdict: verdict(a.dearDetailReads === k.changed) });
+      r.add({ section: sec, metric: 'Starshipit calls per changed sale (state check + PUT)', ours: ((a.starshipitReads + a.starshipitUpdates) / Math.max(1, k.changed)).toFixed(2), other: `${a.starshipitUpdates} PUT`, limit: `${k.changed} PUT` , verdict: verdict(a.starshipitUpdates === k.changed) });
+      r.add({ section: sec, metric: 'Next run with no change: Cin7 detail reads / Starshipit PUTs', ours: `${z.dearDetailReads} / ${z.starshipitUpdates}`, other: `${z.dearListCalls} list + ${z.dearOther} other Cin7 calls`, limit: '0 / 0', verdict: verdict(z.dearDetailReads === 0 && z.starshipitUpdates === 0) });
     }
   }
 
