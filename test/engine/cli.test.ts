@@ -120,6 +120,20 @@ describe('engine: CLI (child process)', () => {
     assert.equal(fs.existsSync(path.join(dir, '.dear-starshipit', 'lock')), false, 'the lock is released');
   });
 
+  it('refuses (exit 1, "in use") a state directory whose lock file another starter is still writing (BUG-R8)', async () => {
+    const dir = tempDir();
+    const config = writeConfig(sb, dir);
+    const stateDir = path.join(dir, '.dear-starshipit');
+    fs.mkdirSync(stateDir, { recursive: true });
+    fs.closeSync(fs.openSync(path.join(stateDir, 'lock'), 'wx')); // created, not yet written
+    sb.clearCallLog();
+    const r = await runCli(['import', '--config', config], { env: cliEnv(sb) });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /in use by another dear-starshipit run/);
+    assert.equal(sb.callLog().filter((e) => e.api !== 'control').length, 0, 'no call was made');
+    assert.equal(fs.statSync(path.join(stateDir, 'lock')).size, 0, 'the lock file was left to its writer');
+  });
+
   it('exits 1 when something needs attention', async () => {
     await sb.close();
     sb = await startSandbox({ sales: 120, timeScale: TIME_SCALE, seed: 31 });

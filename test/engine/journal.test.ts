@@ -106,4 +106,22 @@ describe('engine: journal and lock', () => {
     third.release();
     assert.equal(fs.existsSync(path.join(dir, LOCK_FILE)), false);
   });
+
+  it('a lock file still being written (empty, just created) means "in use", never a torn stale lock (BUG-R8)', () => {
+    const dir = tempDir();
+    const lock = path.join(dir, LOCK_FILE);
+    // Another starter between its exclusive create and its write: the file exists, empty, mtime now.
+    fs.closeSync(fs.openSync(lock, 'wx'));
+    assert.throws(() => StateLock.acquire(dir), (err: unknown) => err instanceof LockedError && /in use by another dear-starshipit run/.test(err.message));
+    assert.equal(fs.statSync(lock).size, 0, 'the other starter\'s lock file is left alone');
+    assert.deepEqual(fs.readdirSync(dir), [LOCK_FILE], 'no temp file is left behind');
+    // Only an unreadable lock that has been so for a while is torn (its writer died) and taken over.
+    const old = new Date(Date.now() - 60_000);
+    fs.utimesSync(lock, old, old);
+    const taken = StateLock.acquire(dir);
+    assert.equal(JSON.parse(fs.readFileSync(lock, 'utf8')).pid, process.pid);
+    assert.deepEqual(fs.readdirSync(dir), [LOCK_FILE]);
+    taken.release();
+    assert.deepEqual(fs.readdirSync(dir), []);
+  });
 });
