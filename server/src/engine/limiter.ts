@@ -14,6 +14,13 @@
  * response anchoring would cost ~30 % of throughput, and Starshipit is never the binding limit.
  *
  * Both pause every caller on a throttle answer (`pause(ms)`).
+ *
+ * Adaptive budget (sliding log): a throttle means someone else spends part of the key's quota, so
+ * refilling to all N slots after the pause would be throttled again nearly every window. After a
+ * throttle the effective budget drops to what the server accepted from us in the window before it
+ * (our answered calls in the last W, minus the throttled ones, minus a small margin; at least 1),
+ * and rises by one slot per window that ends without a throttle, back up to N. The §2.5 proof is
+ * unaffected: the budget only ever lowers the number of slots.
  */
 import * as fs from 'node:fs';
 import { sleep } from './sleep';
@@ -45,6 +52,10 @@ export interface SlidingLogOptions {
   persistPath?: string;
   onWait?: (ms: number) => void;
   now?: () => number;
+  /** Slots kept free below what the server accepted before a throttle (default 3 % of calls, at least 1). */
+  throttleMargin?: number;
+  /** Slots regained per window that ends without a throttle (default 1). */
+  recoverStep?: number;
 }
 
 export class SlidingLogLimiter implements Limiter {
@@ -58,24 +69,52 @@ export class SlidingLogLimiter implements Limiter {
   private readonly eps: number;
   private readonly extra: number;
   private readonly maxCall: number;
+  /** Effective slots (≤ calls): lowered after a throttle, raised per clean window. */
+  private budgetNow: number;
+  /** Start of the current clean window (the budget rises when it has lasted W without a throttle). */
+  private budgetSince = 0;
+  /** Our answer times in the last W, and the throttle answers among them. */
+  private answers: number[] = [];
+  private throttles: number[] = [];
 
   constructor(private readonly o: SlidingLogOptions) {
     this.now = o.now ?? Date.now;
     this.eps = o.epsilonMs ?? Math.max(5, Math.min(150, o.windowMs / 400));
     this.extra = o.abortExtraMs ?? o.windowMs / 2;
     this.maxCall = o.maxCallMs ?? 30_000;
+    this.budgetNow = o.calls;
     if (o.persistPath) this.load(o.persistPath);
+  }
+
+  /** The number of slots calls may use now (for progress and tests). */
+  get budget(): number {
+    this.recover(this.now());
+    return this.budgetNow;
+  }
+
+  /** Every full window since `budgetSince` that ended without a throttle gives back `recoverStep` slots. */
+  private recover(now: number): void {
+    if (this.budgetNow >= this.o.calls || now < this.pausedUntil) return;
+    const windows = Math.floor((now - this.budgetSince) / this.o.windowMs);
+    if (windows <= 0) return;
+    this.budgetNow = Math.min(this.o.calls, this.budgetNow + windows * (this.o.recoverStep ?? 1));
+    this.budgetSince += windows * this.o.windowMs;
   }
 
   private load(file: string): void {
     try {
-      const data = JSON.parse(fs.readFileSync(file, 'utf8')) as { releases?: unknown; pausedUntil?: unknown };
+      const data = JSON.parse(fs.readFileSync(file, 'utf8')) as { releases?: unknown; pausedUntil?: unknown; budget?: unknown; budgetSince?: unknown };
       const now = this.now();
       if (Array.isArray(data.releases)) {
         this.releases = data.releases.filter((r): r is number => typeof r === 'number' && r > now)
           .sort((a, b) => b - a).slice(0, this.o.calls);
       }
       if (typeof data.pausedUntil === 'number' && data.pausedUntil > now) this.pausedUntil = data.pausedUntil;
+      // A budget lowered by throttles survives a restart (it keeps recovering by elapsed windows).
+      if (typeof data.budget === 'number' && typeof data.budgetSince === 'number' && data.budget >= 1 && data.budget < this.o.calls) {
+        this.budgetNow = Math.floor(data.budget);
+        this.budgetSince = Math.min(data.budgetSince, Math.max(now, this.pausedUntil));
+      }
     } catch {
       // No log yet (first run) or unreadable: start empty. A torn file can only come from a
       // crash during the rename-less first write, which means at most one call was in flight.
@@ -111,7 +150,8 @@ export class SlidingLogLimiter implements Limiter {
     const now = this.now();
     // In-flight calls are written pessimistically: they may be answered as late as maxCall.
     const pending = [...this.inflight.values()].map((sentAt) => sentAt + this.maxCall + this.o.windowMs + this.extra);
-    const body = JSON.stringify({ windowMs: this.o.windowMs, pausedUntil: this.pausedUntil, releases: [...this.releases.filter((r) => r > now), ...pending].map(Math.ceil) });
+    const budget = this.budgetNow < this.o.calls ? { budget: this.budgetNow, budgetSince: Math.floor(this.budgetSince) } : {};
+    const body = JSON.stringify({ windowMs: this.o.windowMs, pausedUntil: this.pausedUntil, ...budget, releases: [...this.releases.filter((r) => r > now), ...pending].map(Math.ceil) });
     const size = 128 + this.o.calls * 16 * 2;
     try {
       if (this.fd === undefined) {
@@ -159,8 +199,9 @@ export class SlidingLogLimiter implements Limiter {
       if (signal?.aborted) await sleep(0, signal);
       const now = this.now();
       let waitUntil = 0;
+      this.recover(now);
       if (this.pausedUntil > now) waitUntil = this.pausedUntil;
-      else if (this.active(now) < this.o.calls) break;
+      else if (this.active(now) < this.budgetNow) break;
       else if (this.releases.length > 0) waitUntil = Math.min(...this.releases);
       const waitMs = waitUntil > 0 ? waitUntil - now : undefined;
       if (waitMs !== undefined) this.o.onWait?.(waitMs);
@@ -191,15 +232,33 @@ export class SlidingLogLimiter implements Limiter {
       this.notify();
     };
     return {
-      responded: () => finish(this.now() + this.o.windowMs + this.eps),
+      responded: () => {
+        const at = this.now();
+        this.answers.push(at);
+        while (this.answers.length > 0 && this.answers[0] <= at - this.o.windowMs) this.answers.shift(); // only the last W matters
+        finish(this.now() + this.o.windowMs + this.eps);
+      },
       aborted: () => finish(this.now() + this.o.windowMs + this.eps + this.extra),
     };
   }
 
   pause(ms: number): number {
     const now = this.now();
+    const since = now - this.o.windowMs;
+    this.answers = this.answers.filter((t) => t > since);
+    this.throttles = this.throttles.filter((t) => t > since);
+    this.throttles.push(now); // this throttle's answer is already among `answers` (responded first)
+    if (now >= this.pausedUntil) {
+      // First throttle of an episode (later ones from the same burst answer during the pause):
+      // the server accepted about this many of ours in the window before it.
+      const accepted = this.answers.length - this.throttles.length;
+      const margin = this.o.throttleMargin ?? Math.max(1, Math.round(this.o.calls * 0.03));
+      this.recover(now);
+      this.budgetNow = Math.max(1, Math.min(this.budgetNow, accepted - margin));
+    }
     const until = now + Math.max(ms, this.o.windowMs) + this.eps;
     if (until > this.pausedUntil) this.pausedUntil = until;
+    this.budgetSince = this.pausedUntil; // clean windows are counted from the end of the pause
     // Treat the window as full: every slot is busy until the pause ends.
     while (this.releases.length + this.inflight.size < this.o.calls) this.releases.push(until);
     this.releases = this.releases.map((r) => Math.max(r, until));
