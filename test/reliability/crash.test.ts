@@ -198,7 +198,7 @@ describe('reliability soak: one engine per state directory, torn journal tails',
         const args = ['sync', '--json', '--config', config, '--state', state];
         // Killed right after the third create answered: the journal ends with that order's intent.
         const killed = await runChild(args, cliEnv(box, { DEAR_STARSHIPIT_CRASH_AT: 'after-starshipit-create:3' }));
-        assert.equal(killed.signal, 'SIGKILL');
+        assert.equal(killed.signal, 'SIGKILL', `the run reached after-starshipit-create:3 (exit ${killed.code}): ${killed.stderr.slice(0, 500)} ${killed.stdout.slice(-500)}`);
         const file = path.join(state, 'journal.jsonl');
         const lines = fs.readFileSync(file, 'utf8').trim().split('\n');
         const records = lines.map((l) => JSON.parse(l.split('\t')[0]) as { t: string; orderNumber: string; saleId: string });

@@ -5,7 +5,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { spawn, type ChildProcess } from 'node:child_process';
+import * as os from 'node:os';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import type { Sandbox } from '../../sandbox/src/api';
 import type { EngineEvent } from '../../protocol/events';
 import { CLI } from '../engine/helpers';
@@ -53,6 +54,24 @@ export function figure(suite: string, values: Record<string, number | string>): 
   if (out) fs.appendFileSync(out, `${line}\n`);
 }
 
+let snapshot: string | undefined;
+
+/**
+ * The CLI bundle these suites run: a private copy of dist/cli.js taken once (and checked to start),
+ * so another job rebuilding dist/ while a suite runs cannot hand a child a half-written file.
+ * The bundle is self-contained (no require of node_modules), so the copy is the same program.
+ */
+export function cliPath(): string {
+  if (snapshot) return snapshot;
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const copy = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'dear-rel-cli-')), 'cli.js');
+    fs.copyFileSync(CLI, copy);
+    const check = spawnSync(process.execPath, [copy, '--version'], { encoding: 'utf8' });
+    if (check.status === 0 && /dear-starshipit/.test(check.stdout)) return (snapshot = copy);
+  }
+  throw new Error(`${CLI} does not start (run "npm run build")`);
+}
+
 export interface ChildRun {
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -69,7 +88,7 @@ export interface ChildRun {
  */
 export function runChild(args: string[], env: NodeJS.ProcessEnv, opts: { killAfterEvents?: number; killDelayMs?: number } = {}): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
-    const child: ChildProcess = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child: ChildProcess = spawn(process.execPath, [cliPath(), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let seen = 0;

@@ -180,7 +180,14 @@ describe('reliability soak: hostile settings files over real LSP stdio, and vali
   const internalErrors: string[] = [];
   let exited: Promise<never>;
   before(async () => {
-    client = await LspClient.start();
+    // A server that never answers initialize is a failure with a message, not a silent suite timeout.
+    let guard: NodeJS.Timeout | undefined;
+    client = await Promise.race([
+      LspClient.start(),
+      new Promise<never>((_, reject) => {
+        guard = setTimeout(() => reject(new Error('the language server did not answer initialize within 60 s')), 60_000);
+      }),
+    ]).finally(() => clearTimeout(guard));
     client.conn.onNotification(LogMessageNotification.type, (p) => {
       if (p.type === MessageType.Error) internalErrors.push(p.message);
     });
@@ -188,7 +195,7 @@ describe('reliability soak: hostile settings files over real LSP stdio, and vali
     exited.catch(() => undefined);
   });
   after(async () => {
-    if (client.child.exitCode === null) assert.equal(await client.stop(), 0);
+    if (client && client.child.exitCode === null) assert.equal(await client.stop(), 0);
   });
 
   /** Opens one document, waits for its diagnostics (or a crash), checks them, asks for more, closes it. */
