@@ -172,6 +172,24 @@ describe('reliability soak: one engine per state directory, torn journal tails',
     assert.equal(fs.existsSync(lockFile), false, 'the lock is released');
   });
 
+  it('a lock file still being written by a live starter (empty) is respected, not taken as stale', async () => {
+    const dir = tempDir('dear-rel-lock-empty-');
+    const config = writeSettings(sb, dir, TIME_SCALE);
+    const state = path.join(dir, 'state');
+    fs.mkdirSync(state);
+    const calls = sb.callLog().length;
+    // This process plays a starter between its exclusive create and its write.
+    const fd = fs.openSync(path.join(state, 'lock'), 'wx');
+    try {
+      const r = await runChild(['import', '--json', '--config', config, '--state', state], cliEnv(sb));
+      assert.equal(r.code, 1, `refused, not run: ${r.stderr}`);
+      assert.match(r.stderr, /in use/);
+      assert.equal(sb.callLog().length, calls, 'no call was made');
+    } finally {
+      fs.closeSync(fd);
+    }
+  });
+
   /** Tears applied after a kill right after the third create answered (journal ends with its intent). */
   const tears: [string, (file: string, lastOrder: { orderNumber: string; saleId: string }) => void][] = [
     // Killed while writing the `created` record of an order Starshipit already has.
