@@ -157,7 +157,7 @@ describe('reliability soak: one engine per state directory, torn journal tails',
     await new Promise<void>((resolve) => {
       const check = (): void => {
         if (fs.existsSync(lockFile) && fs.readFileSync(lockFile, 'utf8').includes('pid')) resolve();
-        else setImmediate(check);
+        else setTimeout(check, 2); // polls the file (the signal), not a fixed wait
       };
       check();
     });
