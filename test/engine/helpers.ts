@@ -74,7 +74,9 @@ import { spawn } from 'node:child_process';
 export const CLI = path.resolve(__dirname, '../../../dist/cli.js');
 
 /** A settings file for the CLI pointed at the sandbox (time-scaled rates), in `dir`. */
-export function writeConfig(sb: Sandbox, dir: string, extra = ''): string {
+export function writeConfig(sb: Pick<Sandbox, 'dearBaseUrl' | 'starshipitBaseUrl'>, dir: string, extra = '', opts: { timeScale?: number; timeoutSeconds?: number } = {}): string {
+  const timeScale = opts.timeScale ?? TIME_SCALE;
+  const timeout = opts.timeoutSeconds ?? 30;
   const file = path.join(dir, 'dear-starshipit.yaml');
   fs.writeFileSync(file, `dear:
   apiVersion: 2
@@ -83,9 +85,9 @@ export function writeConfig(sb: Sandbox, dir: string, extra = ''): string {
   baseUrl: ${sb.dearBaseUrl}
   rateLimit:
     calls: 60
-    perSeconds: ${60 / TIME_SCALE}
+    perSeconds: ${60 / timeScale}
   pageSize: 1000
-  timeoutSeconds: 30
+  timeoutSeconds: ${timeout}
 starshipit:
   apiKey: \${secret:STARSHIPIT_API_KEY}
   subscriptionKey: \${secret:STARSHIPIT_SUBSCRIPTION_KEY}
@@ -93,8 +95,8 @@ starshipit:
   plan: developer
   rateLimit:
     calls: 2
-    perSeconds: ${1 / TIME_SCALE}
-  timeoutSeconds: 30
+    perSeconds: ${1 / timeScale}
+  timeoutSeconds: ${timeout}
 import:
   statuses: [ORDERED, PICKED, PACKED]
 ${extra}`);

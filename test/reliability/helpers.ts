@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import type { Sandbox } from '../../sandbox/src/api';
 import type { EngineEvent } from '../../protocol/events';
-import { CLI } from '../engine/helpers';
+import { CLI, writeConfig } from '../engine/helpers';
 
 /** `DEAR_SOAK=1` (npm run test:soak) runs every suite at its larger size. */
 export const SOAK = process.env.DEAR_SOAK === '1';
@@ -200,31 +200,7 @@ export function exactlyOnceCounts(sb: Sandbox, expected: string[]): ExactlyOnceC
   return { expected: expected.length, orders: orders.size, duplicateOrders, missingSales, unexpectedOrders, labels: labels.size, labelsNotWrittenBack, writtenBackTwice, trackingOnTwoShipments };
 }
 
-export function writeSettings(sb: Sandbox, dir: string, timeScale: number, extra = ''): string {
-  const file = path.join(dir, 'dear-starshipit.yaml');
-  fs.writeFileSync(file, `dear:
-  apiVersion: 2
-  accountId: \${secret:DEAR_ACCOUNT_ID}
-  apiKey: \${secret:DEAR_API_KEY}
-  baseUrl: ${sb.dearBaseUrl}
-  rateLimit:
-    calls: 60
-    perSeconds: ${60 / timeScale}
-  pageSize: 1000
-  timeoutSeconds: 5
-starshipit:
-  apiKey: \${secret:STARSHIPIT_API_KEY}
-  subscriptionKey: \${secret:STARSHIPIT_SUBSCRIPTION_KEY}
-  baseUrl: ${sb.starshipitBaseUrl}
-  plan: developer
-  rateLimit:
-    calls: 2
-    perSeconds: ${1 / timeScale}
-  timeoutSeconds: 5
-import:
-  statuses: [ORDERED, PICKED, PACKED]
-writeback:
-  autoPickPack: true
-${extra}`);
-  return file;
+/** The engine suites' settings file with short timeouts and autoPickPack (faults must not stall a run). */
+export function writeSettings(sb: Pick<Sandbox, 'dearBaseUrl' | 'starshipitBaseUrl'>, dir: string, timeScale: number, extra = ''): string {
+  return writeConfig(sb, dir, `writeback:\n  autoPickPack: true\n${extra}`, { timeScale, timeoutSeconds: 5 });
 }

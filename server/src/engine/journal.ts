@@ -12,7 +12,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
-import type { RunMode, SummaryEvent } from '../../../protocol/events';
+import type { AttentionEvent, RunMode, SummaryEvent } from '../../../protocol/events';
 import { EngineError } from './errors';
 // Keeping imported orders in step (issue 9): its records and state live in keepInStepState.ts.
 import { KeepInStepState, type KeepInStepRecord } from './keepInStepState';
@@ -70,15 +70,10 @@ export interface WritebackState {
   doneTracking?: Tracking[];
 }
 
-export interface AttentionState {
+/** A needs-attention item as journaled: the event the user saw, plus what the engine needs to retry it. */
+export interface AttentionState extends Omit<AttentionEvent, 'type'> {
   key: string;
   kind: 'import' | 'writeback';
-  orderNumber?: string;
-  saleId?: string;
-  taskId?: string;
-  code: string;
-  reason: string;
-  retryable: boolean;
   at: string;
   /** The sale's `Updated` stamp when it was parked: unchanged data is not sent again. */
   saleUpdated?: string;
