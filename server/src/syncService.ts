@@ -17,6 +17,7 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import {
   CancelRunNotification, RunEventNotification, RunRequest, SandboxPrintLabelsRequest, ServerInfoRequest, StartSandboxRequest, StatusRequest, StopSandboxRequest, WorkspaceTrustNotification,
 } from '../../protocol/lsp';
+import { redactSecrets } from '../../protocol/redact';
 import type { DearSettings } from '../../protocol/settings';
 import type { SummaryEvent } from '../../protocol/events';
 import { analyzeSettings } from './config';
@@ -47,22 +48,9 @@ export function networkAllowed(): boolean { return clientTrust !== false; }
 
 /** Replaces each secret value (≥ 4 chars; raw, URL-encoded or JSON-escaped) in `text` with `•••`. */
 export function scrub(text: string, values: Iterable<string>): string {
-  return scrubForms(text, values);
+  return redactSecrets(text, values);
 }
 
-/** Each value as written, URL-encoded and JSON-escaped (the forms an error message may quote). */
-function scrubForms(text: string, values: Iterable<string>): string {
-  const forms = new Set<string>();
-  for (const v of values) {
-    if (v.length < 4) continue;
-    forms.add(v);
-    forms.add(encodeURIComponent(v));
-    forms.add(JSON.stringify(v).slice(1, -1));
-  }
-  let out = text;
-  for (const f of [...forms].sort((a, b) => b.length - a.length)) out = out.split(f).join('•••');
-  return out;
-}
 
 /** The refusal message for an untrusted run, or undefined when the run may go ahead. */
 export function trustRefusal(paramsTrusted: boolean | undefined, lastNotified: boolean | undefined): string | undefined {

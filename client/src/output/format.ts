@@ -3,6 +3,7 @@
  * one summary. Pure (no `vscode`) so it is unit-tested in Node. Engine events never carry secrets
  * (engine contract); `redact` is a second line of defence for free text such as error messages.
  */
+import { redactSecrets } from '../../../protocol/redact';
 import type { EngineEvent, RunMode, SummaryEvent } from '../../../protocol/events';
 
 export type LineLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
@@ -115,16 +116,7 @@ export function passes(level: LineLevel, threshold: LineLevel): boolean {
   return ORDER[level] >= ORDER[threshold];
 }
 
-/** Replaces every occurrence of each secret value (≥ 4 chars; raw, URL-encoded or JSON-escaped) with `•••`. */
+/** Replaces every secret value in `textIn` with `•••` (the shared rule of protocol/redact.ts). */
 export function redact(textIn: string, secretValues: Iterable<string>): string {
-  const forms = new Set<string>();
-  for (const v of secretValues) {
-    if (v.length < 4) continue;
-    forms.add(v);
-    forms.add(encodeURIComponent(v));
-    forms.add(JSON.stringify(v).slice(1, -1));
-  }
-  let out = textIn;
-  for (const f of [...forms].sort((a, b) => b.length - a.length)) out = out.split(f).join('•••');
-  return out;
+  return redactSecrets(textIn, secretValues);
 }

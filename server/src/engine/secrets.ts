@@ -1,4 +1,5 @@
 /** Credential references and endpoint checks, done before any request is made. */
+import { redactor } from '../../../protocol/redact';
 import { CREDENTIAL_REF, type DearSettings } from '../../../protocol/settings';
 import { ConfigurationError } from './errors';
 import type { SecretLookup } from './index';
@@ -55,19 +56,5 @@ export function checkBaseUrl(url: string, setting: string): void {
  * refused must not put the key into events, output or the journal.
  */
 export function secretScrubber(creds: Credentials): (text: string) => string {
-  const forms = new Set<string>();
-  for (const v of Object.values(creds)) {
-    if (typeof v !== 'string' || v.length < 4) continue;
-    forms.add(v);
-    forms.add(encodeURIComponent(v));
-    const b64 = Buffer.from(v, 'utf8').toString('base64');
-    forms.add(b64);
-    forms.add(b64.replace(/=+$/, ''));
-  }
-  const list = [...forms].filter((f) => f.length >= 4).sort((a, b) => b.length - a.length);
-  return (text: string): string => {
-    let out = text;
-    for (const f of list) if (out.includes(f)) out = out.split(f).join('•••');
-    return out;
-  };
+  return redactor(Object.values(creds).filter((v): v is string => typeof v === 'string'));
 }
