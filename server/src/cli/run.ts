@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import type { EngineEvent, RunMode, SummaryEvent } from '../../../protocol/events';
 import type { DearSettings } from '../../../protocol/settings';
 import { analyzeSettings, formatDiagnosticText } from '../config/index';
-import { ConfigurationError, EngineError, lockStateDir, readStatus, resolveStateDir, runEngine, type SecretLookup } from '../engine/index';
+import { ConfigurationError, lockStateDir, readStatus, resolveStateDir, runEngine, type SecretLookup } from '../engine/index';
 
 interface Flags {
   config: string;
@@ -81,6 +81,11 @@ export function loadSettings(file: string): DearSettings | undefined {
   return settings;
 }
 
+/** `--state DIR` when given, else `engine.stateDir` beside the settings file (as the engine resolves it). */
+function stateDirFor(flags: Flags, settings: DearSettings): string {
+  return flags.state ? path.resolve(flags.state) : resolveStateDir(flags.config, settings);
+}
+
 export async function runCommand(mode: string, args: string[]): Promise<number> {
   const m = mode as RunMode | 'status';
   let flags: Flags;
@@ -118,7 +123,7 @@ export async function runCommand(mode: string, args: string[]): Promise<number> 
     if (flags.watch) {
       // A watcher owns its state directory between runs too.
       try {
-        watchLock = lockStateDir(flags.state ? path.resolve(flags.state) : resolveStateDir(flags.config, settings));
+        watchLock = lockStateDir(stateDirFor(flags, settings));
       } catch (err) {
         process.stderr.write(`dear-starshipit ${mode}: ${(err as Error).message}\n`);
         return 1;
@@ -135,9 +140,7 @@ export async function runCommand(mode: string, args: string[]): Promise<number> 
         printer.clear();
         const msg = err instanceof Error ? err.message : String(err);
         process.stderr.write(`dear-starshipit ${mode}: ${msg}\n`);
-        if (err instanceof ConfigurationError) return 2;
-        if (err instanceof EngineError) return 1;
-        return 1;
+        return err instanceof ConfigurationError ? 2 : 1;
       }
       // A single run stopped early did not do everything (1); stopping a watcher is its normal end.
       const code = summary.needsAttention > 0 || (summary.cancelled && !flags.watch) ? 1 : 0;
@@ -163,7 +166,7 @@ export async function runCommand(mode: string, args: string[]): Promise<number> 
 }
 
 async function statusCommand(flags: Flags, settings: DearSettings): Promise<number> {
-  const dir = flags.state ? path.resolve(flags.state) : resolveStateDir(flags.config, settings);
+  const dir = stateDirFor(flags, settings);
   const st = await readStatus(dir);
   if (flags.json) {
     process.stdout.write(JSON.stringify({ type: 'status', ...st }) + '\n');

@@ -201,10 +201,16 @@ function emitWriteback(ctx: RunContext, w: WritebackState, body: Record<string, 
   if (outcome !== 'alreadyDone') ctx.counters.writtenBack++;
 }
 
+/** A ship stage that Cin7 Core treats as shipped (wholly or in part). */
+function isShipAuthorised(ship: Row): boolean {
+  const status = str(ship.Status);
+  return status === 'AUTHORISED' || status === 'PARTIALLY AUTHORISED';
+}
+
 /** Decides from the stored ship stage. True when nothing more is to be sent. */
 async function settleFromShip(ctx: RunContext, w: WritebackState, ship: Row, carrier: string, boxes: string[] | undefined): Promise<boolean> {
   const lines = arr(ship.Lines);
-  const authorised = str(ship.Status) === 'AUTHORISED' || str(ship.Status) === 'PARTIALLY AUTHORISED';
+  const authorised = isShipAuthorised(ship);
   if (!authorised) return false;
   const stored = storedTracking(lines);
   if (w.tracking.every((t) => stored.has(t.number))) {
@@ -252,7 +258,7 @@ async function sendShip(ctx: RunContext, w: WritebackState, body: Record<string,
       const ship = await ctx.dear.ship(w.taskId ?? '');
       const lines = arr(ship.Lines);
       const stored = storedTracking(lines);
-      const authorised = str(ship.Status) === 'AUTHORISED' || str(ship.Status) === 'PARTIALLY AUTHORISED';
+      const authorised = isShipAuthorised(ship);
       if (authorised && w.tracking.every((t) => stored.has(t.number))) {
         await record(ctx, { t: 'wb-done', orderNumber: w.orderNumber, outcome: method === 'PUT' || !authorisedAlready ? 'written' : 'alreadyDone', tracking: w.tracking, at: new Date().toISOString() });
         crashPoint('after-journal-writeback');
