@@ -62,6 +62,7 @@ export async function resolve(ctx: RunContext, key: string): Promise<void> {
 export const importKey = (orderNumber: string): string => `import:${orderNumber}`;
 export const saleKey = (saleId: string): string => `import-sale:${saleId}`;
 export const writebackKey = (orderNumber: string): string => `writeback:${orderNumber}`;
+export const keepKey = (orderNumber: string): string => `keep:${orderNumber}`;
 
 export function throwIfCancelled(ctx: RunContext): void {
   if (ctx.signal?.aborted) throw new CancelledError();

@@ -216,7 +216,7 @@ export interface LoadResult {
 }
 
 /** Parses journal text; a bad last line is a torn write, a bad line before that is corruption. */
-export function parseJournal(buf: Buffer, file: string): LoadResult {
+function parseJournal(buf: Buffer, file: string): LoadResult {
   const state = new JournalState();
   let offset = 0;
   let records = 0;

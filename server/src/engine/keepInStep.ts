@@ -23,16 +23,15 @@ import { payloadHash } from './journal';
 import { mapSale } from './mapping';
 import { ApiCallError } from './apiRunner';
 import { crashPoint } from './crash';
-import { attention, record, resolve, type RunContext } from './context';
+import { attention, keepKey, record, resolve, type RunContext } from './context';
 import { isCancelled } from './sleep';
 import type { Payload } from './keepInStepState';
 import { changeSummary, describeChanges, diffPayload, liveAsPayload, putBody, type FieldChange } from './keepInStepDiff';
 
 /** Sale statuses that withdraw (or report) an imported order. Merely leaving `import.statuses` does not. */
-export const CANCELLED_STATUSES: readonly string[] = ['VOIDED', 'CREDITED'];
+const CANCELLED_STATUSES: readonly string[] = ['VOIDED', 'CREDITED'];
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
-export const keepKey = (orderNumber: string): string => `keep:${orderNumber}`;
 
 /** saleId → order numbers imported from it, built once per run (no scan of the journal per row). */
 const indexes = new WeakMap<RunContext, Map<string, string[]>>();

@@ -18,7 +18,7 @@ const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 
 const empty = (v: unknown): boolean => v === undefined || v === null || v === '';
 
 /** Equal as our mapping means it: empty ≡ absent, numbers by value, dates by instant. */
-export function same(a: unknown, b: unknown, field = ''): boolean {
+function same(a: unknown, b: unknown, field = ''): boolean {
   if (empty(a) && empty(b)) return true;
   if (field.endsWith('order_date') && typeof a === 'string' && typeof b === 'string') {
     const x = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(a) ? a : `${a}Z`);
@@ -36,7 +36,7 @@ export function same(a: unknown, b: unknown, field = ''): boolean {
 }
 
 /** Item identity: SKU (else description), with `#n` for the n-th repeat. */
-export function keyedItems(items: unknown): Map<string, Record<string, unknown>> {
+function keyedItems(items: unknown): Map<string, Record<string, unknown>> {
   const out = new Map<string, Record<string, unknown>>();
   const seen = new Map<string, number>();
   for (const it of Array.isArray(items) ? items : []) {

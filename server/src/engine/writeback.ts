@@ -22,7 +22,7 @@ import { isCancelled } from './sleep';
 
 const str = (v: unknown): string => (typeof v === 'string' ? v.trim() : typeof v === 'number' ? String(v) : '');
 const arr = (v: unknown): Row[] => (Array.isArray(v) ? (v.filter((x) => x && typeof x === 'object') as Row[]) : []);
-export const STARSHIPIT_CURSOR_OVERLAP_MS = 10 * 60_000;
+const STARSHIPIT_CURSOR_OVERLAP_MS = 10 * 60_000;
 const PAGE = 250;
 
 const LABELLED = new Set(['printed', 'shipped', 'delivered', 'dispatched']);
