@@ -148,20 +148,15 @@ export class ApiServer {
 
     if (this.hooks.control && /^\/__sandbox(\/|$)/i.test(url.pathname)) {
       entry.api = 'control';
-      const reply = this.hooks.control.handle(ctx) ?? { status: 404, body: { error: `no control endpoint ${ctx.method} ${url.pathname}` } };
-      entry.status = reply.status;
-      this.hooks.log(entry);
-      this.send(res, reply);
+      this.answer(res, entry, this.hooks.control.handle(ctx) ?? { status: 404, body: { error: `no control endpoint ${ctx.method} ${url.pathname}` } });
       return;
     }
 
     const gate = this.surface.gate(ctx);
     if (gate.key) entry.key = gate.key;
     if (gate.reply) {
-      entry.status = gate.reply.status;
       if (gate.throttled) entry.fault = 'rate-limit';
-      this.hooks.log(entry);
-      this.send(res, gate.reply);
+      this.answer(res, entry, gate.reply);
       return;
     }
 
@@ -175,24 +170,14 @@ export class ApiServer {
         this.hooks.log(entry);
         req.socket.destroy();
         return;
-      case 'status': {
-        const reply = this.surface.faultReply(fault.status ?? 500);
-        entry.status = reply.status;
-        this.hooks.log(entry);
-        this.send(res, reply);
+      case 'status':
+        this.answer(res, entry, this.surface.faultReply(fault.status ?? 500));
         return;
-      }
-      case 'throttle': {
-        const reply = this.surface.throttleReply();
-        entry.status = reply.status;
-        this.hooks.log(entry);
-        this.send(res, reply);
+      case 'throttle':
+        this.answer(res, entry, this.surface.throttleReply());
         return;
-      }
       case 'html':
-        entry.status = 200;
-        this.hooks.log(entry);
-        this.send(res, { status: 200, body: HTML_PAGE, contentType: 'text/html; charset=utf-8' });
+        this.answer(res, entry, { status: 200, body: HTML_PAGE, contentType: 'text/html; charset=utf-8' });
         return;
       default:
         break;
@@ -218,6 +203,13 @@ export class ApiServer {
       res.end(body.subarray(0, Math.floor(body.length / 2)));
       return;
     }
+    this.send(res, reply);
+  }
+
+  /** Log the call with the reply's status, then send the reply. */
+  private answer(res: http.ServerResponse, entry: CallLogEntry, reply: Reply): void {
+    entry.status = reply.status;
+    this.hooks.log(entry);
     this.send(res, reply);
   }
 

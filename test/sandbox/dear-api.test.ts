@@ -4,6 +4,9 @@ import type { Sandbox } from '../../sandbox/src/api';
 import { SALE_STATUSES } from '../../protocol/settings';
 import { dear, dearHeaders } from './helpers';
 
+/** Obviously fake: a wrong application key must be refused like a missing one. */
+const WRONG_KEY = 'not-a-valid-application-key';
+
 describe('sandbox: Cin7 Core surface', function () {
   let sb: Sandbox;
   before(async () => {
@@ -13,7 +16,7 @@ describe('sandbox: Cin7 Core surface', function () {
 
   describe('auth and routing', () => {
     it('answers 403 text/plain "Incorrect credentials!" for missing or wrong headers', async () => {
-      const variants: Record<string, string>[] = [{}, { 'api-auth-accountid': sb.credentials.dearAccountId }, { 'api-auth-accountid': sb.credentials.dearAccountId, 'api-auth-applicationkey': '00000000-0000-4000-8000-000000000000' }];
+      const variants: Record<string, string>[] = [{}, { 'api-auth-accountid': sb.credentials.dearAccountId }, { 'api-auth-accountid': sb.credentials.dearAccountId, 'api-auth-applicationkey': WRONG_KEY }];
       for (const headers of variants) {
         const r = await dear(sb, 'saleList', { headers });
         assert.equal(r.status, 403);

@@ -21,7 +21,7 @@ const STATUS_WEIGHTS: Record<string, number> = {
 const WEIGHT_TOTAL = Object.values(STATUS_WEIGHTS).reduce((a, b) => a + b, 0);
 
 /** Seeded sales are dated before this fixed instant, so the same seed gives the same dates on any day. */
-export const SEED_EPOCH_MS = Date.UTC(2026, 5, 1, 0, 0, 0);
+const SEED_EPOCH_MS = Date.UTC(2026, 5, 1, 0, 0, 0);
 const DAY = 86_400_000;
 
 export interface SaleCore {
@@ -73,7 +73,7 @@ interface Product {
   dimUnits: 'cm' | 'mm' | 'in';
 }
 
-export const PRODUCTS: Product[] = [
+const PRODUCTS: Product[] = [
   { sku: 'TSHIRT-BLK-M', name: 'T-shirt black M', price: 29.9, weight: 180, units: 'g', dims: [30, 25, 2], dimUnits: 'cm' },
   { sku: 'MUG-CER-01', name: 'Ceramic mug ☕', price: 18, weight: 0.42, units: 'kg', dims: [12, 9, 10], dimUnits: 'cm' },
   { sku: 'BOOK-HB-001', name: 'Hardback notebook', price: 24.5, weight: 1.1, units: 'lb', dims: [8.5, 6, 1], dimUnits: 'in' },
@@ -127,7 +127,7 @@ function levelFor(status: string, r: Rng): number {
   }
 }
 
-export function saleId(seed: number, index: number): string {
+function saleId(seed: number, index: number): string {
   return encodeGuid(seed, GUID_KIND.sale, index);
 }
 export function taskId(seed: number, index: number, fulfillmentNumber: number): string {
@@ -138,7 +138,7 @@ export function locationId(seed: number): string {
   return encodeGuid(seed, GUID_KIND.location, 0);
 }
 
-export function address(place: Place | undefined, extra: { Company?: string | null; Contact?: string | null; withShip: boolean }): DearAddress {
+function address(place: Place | undefined, extra: { Company?: string | null; Contact?: string | null; withShip: boolean }): DearAddress {
   const a: DearAddress = {
     DisplayAddressLine1: place ? [place.line1, place.line2].filter(Boolean).join(', ') : '',
     DisplayAddressLine2: place ? [place.city, place.state, place.postcode, place.country].filter(Boolean).join(' ') : '',
@@ -169,7 +169,7 @@ function stageLine(seed: number, line: DearOrderLine, qty: number, box?: string)
   return l;
 }
 
-export function trackingNumberFor(seed: number, index: number, n: number): string {
+function trackingNumberFor(seed: number, index: number, n: number): string {
   const r = rngFor(seed, index, 77, n);
   return `33${r.hex(4).toUpperCase()}${String(r.int(1e8)).padStart(8, '0')}`;
 }

@@ -153,8 +153,8 @@ export class DearSurface implements Surface {
     }
   }
 
-  private saleIndex(id: string | undefined): number {
-    if (!id) throw new DearError(400, 'SaleID is required.');
+  private saleIndex(id: string | undefined, param = 'SaleID'): number {
+    if (!id) throw new DearError(400, `${param} is required.`);
     const index = this.store.indexOfSaleId(id);
     if (index === undefined) throw new DearError(400, `Sale with ID ${id} not found.`);
     return index;
@@ -186,11 +186,7 @@ export class DearSurface implements Surface {
   }
 
   private sale(q: URLSearchParams): unknown {
-    const id = queryParam(q, 'ID');
-    if (!id) throw new DearError(400, 'ID is required.');
-    const index = this.store.indexOfSaleId(id);
-    if (index === undefined) throw new DearError(400, `Sale with ID ${id} not found.`);
-    const detail = saleDetail(this.store.get(index));
+    const detail = saleDetail(this.store.get(this.saleIndex(queryParam(q, 'ID'), 'ID')));
     const format = (queryParam(q, 'CountryFormat') ?? 'Regular').toLowerCase();
     if (format === 'code2' || format === 'code') {
       for (const key of ['ShippingAddress', 'BillingAddress']) {
