@@ -139,6 +139,8 @@ export class OrderStore {
   nextManifest = 5001;
   deleted = 0;
   private lastStamp = 0;
+  /** order_id → order: writes and label prints look orders up by id, which must not scan 100 000 orders. */
+  private idIndex = new Map<number, StoredOrder>();
 
   constructor(private readonly seed: number) {}
 
@@ -149,8 +151,7 @@ export class OrderStore {
   }
 
   byId(id: unknown): StoredOrder | undefined {
-    const n = Number(id);
-    return this.orders.find((o) => o.order.order_id === n);
+    return this.idIndex.get(Number(id));
   }
 
   byNumber(num: string): StoredOrder[] {
@@ -215,6 +216,7 @@ export class OrderStore {
     order.manifested = false;
     const stored: StoredOrder = { order, createdMs: now, lastUpdatedMs: now };
     this.orders.push(stored);
+    this.idIndex.set(id, stored);
     return stored;
   }
 
@@ -282,6 +284,7 @@ export class OrderStore {
       throw new OrderError('validation', [{ message: 'Order cannot be deleted', details: `Order ${String(stored.order.order_number)} is ${String(stored.order.status)}; only unshipped orders can be deleted` }]);
     }
     this.orders = this.orders.filter((o) => o !== stored);
+    this.idIndex.delete(Number(stored.order.order_id));
     this.deleted++;
   }
 
@@ -372,6 +375,7 @@ export class OrderStore {
 
   restore(s: OrdersSnapshot): void {
     Object.assign(this, s);
+    this.idIndex = new Map(this.orders.map((o) => [Number(o.order.order_id), o]));
     for (const o of this.orders) this.lastStamp = Math.max(this.lastStamp, o.lastUpdatedMs);
   }
 }
