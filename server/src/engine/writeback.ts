@@ -198,7 +198,17 @@ async function pickAndPack(ctx: RunContext, w: WritebackState, taskId: string, f
 
 function emitWriteback(ctx: RunContext, w: WritebackState, body: Record<string, unknown>, outcome?: 'written' | 'alreadyDone'): void {
   ctx.emit({ type: 'writeback', orderNumber: w.orderNumber, taskId: w.taskId ?? '', dear: body, dryRun: ctx.dryRun, ...(outcome ? { outcome } : {}) });
-  if (outcome !== 'alreadyDone') ctx.counters.writtenBack++;
+  ctx.counters.writtenBack++;
+}
+
+/** Cin7 Core holds our tracking: journal it as done (a live run), clear any parked entry, report it. */
+async function finishWriteback(ctx: RunContext, w: WritebackState, body: Record<string, unknown>, outcome: 'written' | 'alreadyDone'): Promise<void> {
+  if (!ctx.dryRun) {
+    await record(ctx, { t: 'wb-done', orderNumber: w.orderNumber, outcome, tracking: w.tracking, at: new Date().toISOString() });
+    crashPoint('after-journal-writeback');
+  }
+  await resolve(ctx, writebackKey(w.orderNumber));
+  emitWriteback(ctx, w, body, outcome);
 }
 
 /** A ship stage that Cin7 Core treats as shipped (wholly or in part). */
@@ -216,13 +226,7 @@ async function settleFromShip(ctx: RunContext, w: WritebackState, ship: Row, car
   if (w.tracking.every((t) => stored.has(t.number))) {
     const shipBoxes = boxes ?? [...new Set(lines.map((l) => str(l.Boxes)).filter(Boolean))];
     const body = shipBody({ taskId: w.taskId ?? '', carrier, boxes: shipBoxes, tracking: w.tracking, shipDate: w.shipDate });
-    if (!ctx.dryRun) {
-      await record(ctx, { t: 'wb-done', orderNumber: w.orderNumber, outcome: 'alreadyDone', tracking: w.tracking, at: new Date().toISOString() });
-      crashPoint('after-journal-writeback');
-    }
-    await resolve(ctx, writebackKey(w.orderNumber));
-    ctx.counters.writtenBack++;
-    emitWriteback(ctx, w, body, 'alreadyDone');
+    await finishWriteback(ctx, w, body, 'alreadyDone');
     return true;
   }
   // Authorised with other tracking (a reprint, or shipped by hand): add ours to the stored lines.
@@ -244,10 +248,7 @@ async function sendShip(ctx: RunContext, w: WritebackState, body: Record<string,
     try {
       await ctx.dear.postShip(body, method);
       crashPoint('after-dear-ship');
-      await record(ctx, { t: 'wb-done', orderNumber: w.orderNumber, outcome: 'written', tracking: w.tracking, at: new Date().toISOString() });
-      crashPoint('after-journal-writeback');
-      await resolve(ctx, writebackKey(w.orderNumber));
-      emitWriteback(ctx, w, body, 'written');
+      await finishWriteback(ctx, w, body, 'written');
       return;
     } catch (err) {
       if (!(err instanceof ApiCallError)) throw err;
@@ -260,11 +261,7 @@ async function sendShip(ctx: RunContext, w: WritebackState, body: Record<string,
       const stored = storedTracking(lines);
       const authorised = isShipAuthorised(ship);
       if (authorised && w.tracking.every((t) => stored.has(t.number))) {
-        await record(ctx, { t: 'wb-done', orderNumber: w.orderNumber, outcome: method === 'PUT' || !authorisedAlready ? 'written' : 'alreadyDone', tracking: w.tracking, at: new Date().toISOString() });
-        crashPoint('after-journal-writeback');
-        await resolve(ctx, writebackKey(w.orderNumber));
-        emitWriteback(ctx, w, body, authorisedAlready && method === 'POST' ? 'alreadyDone' : 'written');
-        if (authorisedAlready && method === 'POST') ctx.counters.writtenBack++;
+        await finishWriteback(ctx, w, body, authorisedAlready && method === 'POST' ? 'alreadyDone' : 'written');
         return;
       }
       if (authorised) {
