@@ -37,10 +37,6 @@ export class SlidingWindow {
   record(key: string, now: number): void {
     this.prune(key, now).push(now);
   }
-
-  used(key: string, now: number): number {
-    return this.prune(key, now).length;
-  }
 }
 
 export class TokenBucket {

@@ -81,10 +81,6 @@ export class DearStore {
     return this.overlay.get(index) ?? generateSale(this.seed, index);
   }
 
-  isChanged(index: number): boolean {
-    return this.overlay.has(index);
-  }
-
   changedIndexes(): number[] {
     return [...this.overlay.keys()].sort((a, b) => a - b);
   }
