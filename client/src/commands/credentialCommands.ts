@@ -4,17 +4,14 @@
  */
 import * as vscode from 'vscode';
 import { findCredentialRefs, planSecretReferenceEdits, settingPathsOfSecrets, STANDARD_SECRETS } from '../settingsFile/credentialRefs';
-import { displayPath, findSettingsFiles, isSettingsFileName, readSettingsText, uriFromArg } from '../settingsFile/locate';
-import { LANGUAGE_ID } from '../languageClient';
+import { displayPath, findSettingsFiles, isSettingsFileName, readSettingsText, settingsFileInFocus } from '../settingsFile/locate';
 import { SECRET_NAME } from '../secrets/secretStore';
 import { reportError, type CommandResult, type Services } from './services';
 
 /** The settings file to read references from: argument, active editor, or the only one. Never prompts. */
 async function settingsFileQuietly(arg: unknown): Promise<vscode.Uri | undefined> {
-  const explicit = uriFromArg(arg);
-  if (explicit) return explicit;
-  const doc = vscode.window.activeTextEditor?.document;
-  if (doc && (doc.languageId === LANGUAGE_ID || isSettingsFileName(doc.uri.path))) return doc.uri;
+  const inFocus = settingsFileInFocus(arg);
+  if (inFocus) return inFocus;
   const found = await findSettingsFiles();
   return found.length === 1 ? found[0] : undefined;
 }

@@ -26,12 +26,19 @@ export async function findSettingsFiles(): Promise<vscode.Uri[]> {
   return vscode.workspace.findFiles(SETTINGS_GLOB, EXCLUDE, 50);
 }
 
-/** Resolves the settings file for a command, asking the user only when several are possible. */
-export async function resolveSettingsFile(arg: unknown): Promise<vscode.Uri | undefined> {
+/** The settings file a command was pointed at: the URI argument, else the active settings editor. No search. */
+export function settingsFileInFocus(arg: unknown): vscode.Uri | undefined {
   const explicit = uriFromArg(arg);
   if (explicit) return explicit;
   const active = vscode.window.activeTextEditor?.document;
   if (active && (active.languageId === LANGUAGE_ID || isSettingsFileName(active.uri.path))) return active.uri;
+  return undefined;
+}
+
+/** Resolves the settings file for a command, asking the user only when several are possible. */
+export async function resolveSettingsFile(arg: unknown): Promise<vscode.Uri | undefined> {
+  const inFocus = settingsFileInFocus(arg);
+  if (inFocus) return inFocus;
   const found = await findSettingsFiles();
   if (found.length === 1) return found[0];
   if (found.length > 1) {
