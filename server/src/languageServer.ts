@@ -190,11 +190,13 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
 
   connection.onCompletion((params) => {
     const doc = documents.get(params.textDocument.uri);
-    if (!doc || doc.getText().length > MAX_DOCUMENT_LENGTH) return [];
-    const text = doc.getText();
+    const text = doc?.getText();
+    if (!doc || text === undefined || text.length > MAX_DOCUMENT_LENGTH) return [];
     const analysis = analysisFor(doc);
     const ck = carrierKey(analysis.parsed.data);
-    const line = text.split(/\r?\n/)[params.position.line] ?? '';
+    // Only the cursor's line (TextDocument keeps line offsets, so no re-split of the whole text per request).
+    const { line: lineNo } = params.position;
+    const line = doc.getText({ start: { line: lineNo, character: 0 }, end: { line: lineNo, character: Number.MAX_SAFE_INTEGER } });
     // A space typed while indenting is not a request for suggestions.
     if (params.context?.triggerCharacter === ' ' && /^\s*$/.test(line.slice(0, params.position.character))) return [];
     if (/\b(carrier|defaultCarrier)\s*:/.test(line)) refreshCarriers(analysis);
