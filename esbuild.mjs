@@ -24,15 +24,34 @@ const node = {
 };
 
 const configs = [
-  { ...node, entryPoints: { client: 'client/src/extension.ts' }, outdir: 'dist', external: ['vscode'] },
+  {
+    ...node,
+    entryPoints: { client: 'client/src/extension.ts' },
+    outdir: 'dist',
+    external: ['vscode'],
+  },
   { ...node, entryPoints: { server: 'server/src/server.ts' }, outdir: 'dist' },
-  { ...node, entryPoints: { cli: 'server/src/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
+  {
+    ...node,
+    entryPoints: { cli: 'server/src/cli/main.ts' },
+    outdir: 'dist',
+    banner: { js: '#!/usr/bin/env node' },
+  },
 ];
 const webviews = ['client/src/webview/preview/main.ts'];
 for (const entry of webviews) {
   if (existsSync(entry)) {
-    configs.push({ bundle: true, format: 'iife', platform: 'browser', target: 'es2022', sourcemap: !production,
-      minify: production, logLevel: 'warning', entryPoints: { preview: entry }, outdir: 'dist/webview' });
+    configs.push({
+      bundle: true,
+      format: 'iife',
+      platform: 'browser',
+      target: 'es2022',
+      sourcemap: !production,
+      minify: production,
+      logLevel: 'warning',
+      entryPoints: { preview: entry },
+      outdir: 'dist/webview',
+    });
   }
 }
 // Entry points that do not exist yet are skipped so the build stays green while parts land.

@@ -124,5 +124,15 @@ export interface SummaryEvent {
 }
 
 export type EngineEvent =
-  | OrderEvent | SkipEvent | WritebackEvent | AttentionEvent | UpdateEvent | WithdrawEvent
-  | ProgressEvent | ThrottleEvent | RetryEvent | WaitEvent | LogEvent | SummaryEvent;
+  | OrderEvent
+  | SkipEvent
+  | WritebackEvent
+  | AttentionEvent
+  | UpdateEvent
+  | WithdrawEvent
+  | ProgressEvent
+  | ThrottleEvent
+  | RetryEvent
+  | WaitEvent
+  | LogEvent
+  | SummaryEvent;

@@ -10,7 +10,9 @@ import type { EngineEvent, RunMode, SummaryEvent } from './events';
 /** client → server: which `${secret:NAME}` names SecretStorage currently holds (names only, never values). */
 export namespace SecretNamesNotification {
   export const method = 'dear/secretNames' as const;
-  export interface Params { names: string[] }
+  export interface Params {
+    names: string[];
+  }
   export const type = new NotificationType<Params>(method);
 }
 
@@ -21,8 +23,13 @@ export namespace SecretNamesNotification {
  */
 export namespace ResolveSecretsRequest {
   export const method = 'dear/resolveSecrets' as const;
-  export interface Params { names: string[]; purpose: string }
-  export interface Result { values: Record<string, string> }
+  export interface Params {
+    names: string[];
+    purpose: string;
+  }
+  export interface Result {
+    values: Record<string, string>;
+  }
   export const type = new RequestType<Params, Result, void>(method);
 }
 
@@ -50,34 +57,50 @@ export namespace RunRequest {
      */
     env?: Record<string, string>;
   }
-  export interface Result { summary: SummaryEvent | null; error?: string }
+  export interface Result {
+    summary: SummaryEvent | null;
+    error?: string;
+  }
   export const type = new RequestType<Params, Result, void>(method);
 }
 
 /** client → server: cancel a run started with RunRequest. */
 export namespace CancelRunNotification {
   export const method = 'dear/cancelRun' as const;
-  export interface Params { runId: string }
+  export interface Params {
+    runId: string;
+  }
   export const type = new NotificationType<Params>(method);
 }
 
 /** server → client: one engine event of a run (for the output panel, progress and preview). */
 export namespace RunEventNotification {
   export const method = 'dear/runEvent' as const;
-  export interface Params { runId: string; event: EngineEvent }
+  export interface Params {
+    runId: string;
+    event: EngineEvent;
+  }
   export const type = new NotificationType<Params>(method);
 }
 
 /** client → server: journal summary for "Dear: Show Sync Status". */
 export namespace StatusRequest {
   export const method = 'dear/status' as const;
-  export interface Params { uri: string }
+  export interface Params {
+    uri: string;
+  }
   export interface Result {
     stateDir: string;
     imported: number;
     pendingWritebacks: number;
     writtenBack: number;
-    needsAttention: { orderNumber?: string; saleId?: string; code: string; reason: string; retryable: boolean }[];
+    needsAttention: {
+      orderNumber?: string;
+      saleId?: string;
+      code: string;
+      reason: string;
+      retryable: boolean;
+    }[];
     lastRun?: { at: string; mode: RunMode; dryRun: boolean; summary: SummaryEvent };
   }
   export const type = new RequestType<Params, Result, void>(method);
@@ -86,7 +109,9 @@ export namespace StatusRequest {
 /** client → server: the workspace trust state, sent at start and whenever it changes. */
 export namespace WorkspaceTrustNotification {
   export const method = 'dear/workspaceTrust' as const;
-  export interface Params { trusted: boolean }
+  export interface Params {
+    trusted: boolean;
+  }
   export const type = new NotificationType<Params>(method);
 }
 
@@ -122,7 +147,9 @@ export namespace StartSandboxRequest {
 /** client → server: stop the sandbox started with StartSandboxRequest. */
 export namespace StopSandboxRequest {
   export const method = 'dear/stopSandbox' as const;
-  export interface Result { stopped: boolean }
+  export interface Result {
+    stopped: boolean;
+  }
   export const type = new RequestType<Record<string, never>, Result, void>(method);
 }
 
@@ -132,8 +159,13 @@ export namespace StopSandboxRequest {
  */
 export namespace SandboxPrintLabelsRequest {
   export const method = 'dear/sandboxPrintLabels' as const;
-  export interface Params { max?: number; carrier?: string }
-  export interface Result { orderNumbers: string[] }
+  export interface Params {
+    max?: number;
+    carrier?: string;
+  }
+  export interface Result {
+    orderNumbers: string[];
+  }
   export const type = new RequestType<Params, Result, void>(method);
 }
 

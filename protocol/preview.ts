@@ -28,7 +28,12 @@ export interface PreviewOrderRow {
   payload: Record<string, unknown>;
 }
 
-export interface PreviewSkipRow { orderNumber: string; saleId: string; code: string; reason: string }
+export interface PreviewSkipRow {
+  orderNumber: string;
+  saleId: string;
+  code: string;
+  reason: string;
+}
 
 export interface PreviewWritebackRow {
   orderNumber: string;
@@ -47,7 +52,13 @@ export interface PreviewChangeRow {
   details: string[];
 }
 
-export interface PreviewAttentionRow { orderNumber: string; saleId: string; code: string; reason: string; retryable: boolean }
+export interface PreviewAttentionRow {
+  orderNumber: string;
+  saleId: string;
+  code: string;
+  reason: string;
+  retryable: boolean;
+}
 
 export interface PreviewSummary {
   created: number;
@@ -86,8 +97,25 @@ export interface PreviewState {
   canImport: boolean;
 }
 
-export type SortKey = 'orderNumber' | 'receiver' | 'company' | 'address' | 'items' | 'deliveryInstructions' | 'shippingMethod' | 'saleId';
-export const SORT_KEYS: readonly SortKey[] = ['orderNumber', 'receiver', 'company', 'address', 'items', 'deliveryInstructions', 'shippingMethod', 'saleId'];
+export type SortKey =
+  | 'orderNumber'
+  | 'receiver'
+  | 'company'
+  | 'address'
+  | 'items'
+  | 'deliveryInstructions'
+  | 'shippingMethod'
+  | 'saleId';
+export const SORT_KEYS: readonly SortKey[] = [
+  'orderNumber',
+  'receiver',
+  'company',
+  'address',
+  'items',
+  'deliveryInstructions',
+  'shippingMethod',
+  'saleId',
+];
 
 /** What the webview actually rendered; sent after every render (test hook `dear.test.previewState`). */
 export interface RenderReport {
@@ -108,8 +136,7 @@ export interface RenderReport {
 
 // ---- messages ---------------------------------------------------------------------------------
 
-export type HostToWebview =
-  | { type: 'state'; state: PreviewState };
+export type HostToWebview = { type: 'state'; state: PreviewState };
 
 export type WebviewToHost =
   | { type: 'ready' }
@@ -131,8 +158,10 @@ const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFin
 const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
 const isStrArray = (v: unknown, max = Infinity): v is string[] =>
   Array.isArray(v) && v.length <= max && v.every(isStr);
-const arrayOf = <T>(v: unknown, guard: (x: unknown) => x is T): v is T[] => Array.isArray(v) && v.every(guard);
-const optional = <T>(v: unknown, guard: (x: unknown) => x is T): boolean => v === undefined || guard(v);
+const arrayOf = <T>(v: unknown, guard: (x: unknown) => x is T): v is T[] =>
+  Array.isArray(v) && v.every(guard);
+const optional = <T>(v: unknown, guard: (x: unknown) => x is T): boolean =>
+  v === undefined || guard(v);
 
 const KINDS: readonly string[] = ['import', 'writeback', 'sync'];
 const STATUSES: readonly string[] = ['loading', 'ready', 'error'];
@@ -142,9 +171,23 @@ function hasStrings(o: Obj, keys: readonly string[]): boolean {
 }
 
 export function isOrderRow(v: unknown): v is PreviewOrderRow {
-  return isObj(v)
-    && hasStrings(v, ['orderNumber', 'receiver', 'company', 'address', 'items', 'deliveryInstructions', 'shippingMethod', 'saleId', 'taskId'])
-    && isNum(v.itemCount) && isStrArray(v.warnings) && isObj(v.payload);
+  return (
+    isObj(v) &&
+    hasStrings(v, [
+      'orderNumber',
+      'receiver',
+      'company',
+      'address',
+      'items',
+      'deliveryInstructions',
+      'shippingMethod',
+      'saleId',
+      'taskId',
+    ]) &&
+    isNum(v.itemCount) &&
+    isStrArray(v.warnings) &&
+    isObj(v.payload)
+  );
 }
 
 export function isSkipRow(v: unknown): v is PreviewSkipRow {
@@ -152,50 +195,81 @@ export function isSkipRow(v: unknown): v is PreviewSkipRow {
 }
 
 export function isWritebackRow(v: unknown): v is PreviewWritebackRow {
-  return isObj(v) && hasStrings(v, ['orderNumber', 'taskId', 'carrier', 'trackingNumbers', 'shipDate']) && isObj(v.payload);
+  return (
+    isObj(v) &&
+    hasStrings(v, ['orderNumber', 'taskId', 'carrier', 'trackingNumbers', 'shipDate']) &&
+    isObj(v.payload)
+  );
 }
 
 export function isChangeRow(v: unknown): v is PreviewChangeRow {
-  return isObj(v) && (v.action === 'update' || v.action === 'withdraw') && isStr(v.orderNumber) && isStrArray(v.details);
+  return (
+    isObj(v) &&
+    (v.action === 'update' || v.action === 'withdraw') &&
+    isStr(v.orderNumber) &&
+    isStrArray(v.details)
+  );
 }
 
 export function isAttentionRow(v: unknown): v is PreviewAttentionRow {
-  return isObj(v) && hasStrings(v, ['orderNumber', 'saleId', 'code', 'reason']) && isBool(v.retryable);
+  return (
+    isObj(v) && hasStrings(v, ['orderNumber', 'saleId', 'code', 'reason']) && isBool(v.retryable)
+  );
 }
 
 function isSummary(v: unknown): v is PreviewSummary {
-  return isObj(v)
-    && ['created', 'skipped', 'needsAttention', 'writtenBack', 'updated', 'withdrawn', 'dearCalls', 'estimatedDearCalls', 'estimatedSeconds']
-      .every((k) => isNum(v[k]))
-    && isBool(v.cancelled);
+  return (
+    isObj(v) &&
+    [
+      'created',
+      'skipped',
+      'needsAttention',
+      'writtenBack',
+      'updated',
+      'withdrawn',
+      'dearCalls',
+      'estimatedDearCalls',
+      'estimatedSeconds',
+    ].every((k) => isNum(v[k])) &&
+    isBool(v.cancelled)
+  );
 }
 
 export function isPreviewState(v: unknown): v is PreviewState {
-  return isObj(v)
-    && isStr(v.kind) && KINDS.includes(v.kind)
-    && isStr(v.status) && STATUSES.includes(v.status)
-    && optional(v.error, isStr)
-    && hasStrings(v, ['settingsUri', 'fileLabel', 'generatedAt', 'progress'])
-    && arrayOf(v.orders, isOrderRow)
-    && arrayOf(v.skipped, isSkipRow)
-    && arrayOf(v.writebacks, isWritebackRow)
-    && arrayOf(v.changes, isChangeRow)
-    && arrayOf(v.attention, isAttentionRow)
-    && isStrArray(v.warnings)
-    && optional(v.summary, isSummary)
-    && isBool(v.canImport);
+  return (
+    isObj(v) &&
+    isStr(v.kind) &&
+    KINDS.includes(v.kind) &&
+    isStr(v.status) &&
+    STATUSES.includes(v.status) &&
+    optional(v.error, isStr) &&
+    hasStrings(v, ['settingsUri', 'fileLabel', 'generatedAt', 'progress']) &&
+    arrayOf(v.orders, isOrderRow) &&
+    arrayOf(v.skipped, isSkipRow) &&
+    arrayOf(v.writebacks, isWritebackRow) &&
+    arrayOf(v.changes, isChangeRow) &&
+    arrayOf(v.attention, isAttentionRow) &&
+    isStrArray(v.warnings) &&
+    optional(v.summary, isSummary) &&
+    isBool(v.canImport)
+  );
 }
 
 export function isRenderReport(v: unknown): v is RenderReport {
-  return isObj(v)
-    && isStr(v.status) && STATUSES.includes(v.status)
-    && isStr(v.kind) && KINDS.includes(v.kind)
-    && optional(v.error, isStr)
-    && isStrArray(v.orderNumbers, MAX_ORDER_NUMBERS)
-    && ['totalOrders', 'skipped', 'writebacks', 'changes', 'attention'].every((k) => isNum(v[k]))
-    && isStr(v.filter)
-    && isStr(v.sortKey) && (SORT_KEYS as readonly string[]).includes(v.sortKey)
-    && isBool(v.sortDescending);
+  return (
+    isObj(v) &&
+    isStr(v.status) &&
+    STATUSES.includes(v.status) &&
+    isStr(v.kind) &&
+    KINDS.includes(v.kind) &&
+    optional(v.error, isStr) &&
+    isStrArray(v.orderNumbers, MAX_ORDER_NUMBERS) &&
+    ['totalOrders', 'skipped', 'writebacks', 'changes', 'attention'].every((k) => isNum(v[k])) &&
+    isStr(v.filter) &&
+    isStr(v.sortKey) &&
+    (SORT_KEYS as readonly string[]).includes(v.sortKey) &&
+    isBool(v.sortDescending)
+  );
 }
 
 export function isHostToWebview(v: unknown): v is HostToWebview {
@@ -214,7 +288,9 @@ export function isWebviewToHost(v: unknown): v is WebviewToHost {
     case 'importThese':
       return isStrArray(v.orderNumbers, MAX_ORDER_NUMBERS) && v.orderNumbers.length > 0;
     case 'export':
-      return (v.format === 'csv' || v.format === 'json') && isStrArray(v.orderNumbers, MAX_ORDER_NUMBERS);
+      return (
+        (v.format === 'csv' || v.format === 'json') && isStrArray(v.orderNumbers, MAX_ORDER_NUMBERS)
+      );
     default:
       return false;
   }

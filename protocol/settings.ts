@@ -9,8 +9,22 @@
 
 /** Cin7 Core sale `Status` values (cin7-core-api.md §3). */
 export const SALE_STATUSES = [
-  'DRAFT', 'VOIDED', 'ESTIMATING', 'ESTIMATED', 'ORDERING', 'ORDERED', 'BACKORDERED', 'PICKING', 'PICKED',
-  'PACKING', 'PACKED', 'SHIPPING', 'INVOICING', 'INVOICED', 'CREDITED', 'COMPLETED',
+  'DRAFT',
+  'VOIDED',
+  'ESTIMATING',
+  'ESTIMATED',
+  'ORDERING',
+  'ORDERED',
+  'BACKORDERED',
+  'PICKING',
+  'PICKED',
+  'PACKING',
+  'PACKED',
+  'SHIPPING',
+  'INVOICING',
+  'INVOICED',
+  'CREDITED',
+  'COMPLETED',
 ] as const;
 export type SaleStatus = (typeof SALE_STATUSES)[number];
 

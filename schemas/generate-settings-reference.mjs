@@ -21,6 +21,9 @@ for (const file of ['README.md']) {
     console.log(`${file}: up to date`);
     continue;
   }
-  writeFileSync(file, text.replace(current, () => block));
+  writeFileSync(
+    file,
+    text.replace(current, () => block),
+  );
   console.log(`${file}: updated`);
 }

@@ -26,11 +26,17 @@ if (!existsSync(root)) {
   console.error(`${root} is missing: run "npm run compile-tests" first`);
   process.exit(2);
 }
-const mocha = new Mocha({ timeout: 60_000, reporter: process.env.MOCHA_REPORTER ?? 'spec', forbidOnly: true });
+const mocha = new Mocha({
+  timeout: 60_000,
+  reporter: process.env.MOCHA_REPORTER ?? 'spec',
+  forbidOnly: true,
+});
 if (grep) mocha.grep(grep);
 for (const f of collect(root).sort()) mocha.addFile(f);
 const runner = mocha.run((failures) => {
   const { passes = 0, failures: failed = 0, pending = 0 } = runner.stats ?? {};
-  console.log(`\nmocha: ${passes} passed, ${failed} failed${pending ? `, ${pending} skipped` : ''}`);
+  console.log(
+    `\nmocha: ${passes} passed, ${failed} failed${pending ? `, ${pending} skipped` : ''}`,
+  );
   process.exitCode = failures > 0 || passes === 0 ? 1 : 0;
 });

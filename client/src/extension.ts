@@ -39,16 +39,25 @@ export function activate(context: vscode.ExtensionContext): DearExtensionApi {
 
   clientPromise = startLanguageClient(context, secrets);
   // The client is stopped in deactivate(); here only a failed start is reported.
-  clientPromise.catch((err: unknown) => output.error(`The Dear language server did not start: ${err instanceof Error ? err.message : String(err)}`));
+  clientPromise.catch((err: unknown) =>
+    output.error(
+      `The Dear language server did not start: ${err instanceof Error ? err.message : String(err)}`,
+    ),
+  );
   const client = (): Promise<LanguageClient> => {
     if (!clientPromise) return Promise.reject(new Error('the extension is not active'));
     return clientPromise.catch((err: unknown) => {
-      throw new Error(`the Dear language server is not running (${err instanceof Error ? err.message : String(err)}); see the "Dear Language Server" output`);
+      throw new Error(
+        `the Dear language server is not running (${err instanceof Error ? err.message : String(err)}); see the "Dear Language Server" output`,
+      );
     });
   };
 
   let services: Services | undefined;
-  const preview = new PreviewPanel(context.extensionUri, previewActions(() => services as Services));
+  const preview = new PreviewPanel(
+    context.extensionUri,
+    previewActions(() => services as Services),
+  );
   const runs = new RunController(client, secrets, output, status);
   services = { context, client, secrets, output, status, runs, preview };
   context.subscriptions.push(preview);
@@ -57,13 +66,19 @@ export function activate(context: vscode.ExtensionContext): DearExtensionApi {
     ...registerRunCommands(services),
     ...registerCredentialCommands(services),
     ...registerSandboxCommands(services),
-    vscode.commands.registerCommand('dear.showOutput', () => { output.show(); return { ok: true }; }),
+    vscode.commands.registerCommand('dear.showOutput', () => {
+      output.show();
+      return { ok: true };
+    }),
   );
   // Test hooks exist only for extension tests and development hosts, never in an installed extension.
-  if (context.extensionMode !== vscode.ExtensionMode.Production) context.subscriptions.push(...registerTestHooks(services));
+  if (context.extensionMode !== vscode.ExtensionMode.Production)
+    context.subscriptions.push(...registerTestHooks(services));
 
   trackSettingsFiles(context);
-  void findSettingsFiles().then((files) => { if (files.length) status.show(); });
+  void findSettingsFiles().then((files) => {
+    if (files.length) status.show();
+  });
 
   return {
     client,
@@ -81,32 +96,68 @@ export function activate(context: vscode.ExtensionContext): DearExtensionApi {
  */
 function registerTestHooks(s: Services): vscode.Disposable[] {
   return [
-    vscode.commands.registerCommand('dear.test.previewState', async (opts?: { waitFor?: 'loading' | 'ready' | 'error'; minOrders?: number; timeoutMs?: number }) => {
-      if (!opts?.waitFor) return s.preview.report;
-      return s.preview.waitForReport(
-        (r) => r.status === opts.waitFor && (opts.minOrders === undefined || r.orderNumbers.length >= opts.minOrders),
-        opts.timeoutMs ?? 60_000);
-    }),
+    vscode.commands.registerCommand(
+      'dear.test.previewState',
+      async (opts?: {
+        waitFor?: 'loading' | 'ready' | 'error';
+        minOrders?: number;
+        timeoutMs?: number;
+      }) => {
+        if (!opts?.waitFor) return s.preview.report;
+        return s.preview.waitForReport(
+          (r) =>
+            r.status === opts.waitFor &&
+            (opts.minOrders === undefined || r.orderNumbers.length >= opts.minOrders),
+          opts.timeoutMs ?? 60_000,
+        );
+      },
+    ),
     vscode.commands.registerCommand('dear.test.outputText', () => s.output.text()),
-    vscode.commands.registerCommand('dear.test.storeSecret', async (name: string, value: string) => { await s.secrets.store(name, value); return s.secrets.names(); }),
-    vscode.commands.registerCommand('dear.test.deleteSecret', async (name: string) => { await s.secrets.delete(name); return s.secrets.names(); }),
-    vscode.commands.registerCommand('dear.test.serverInfo', async () => (await s.client()).sendRequest(ServerInfoRequest.type, {})),
+    vscode.commands.registerCommand(
+      'dear.test.storeSecret',
+      async (name: string, value: string) => {
+        await s.secrets.store(name, value);
+        return s.secrets.names();
+      },
+    ),
+    vscode.commands.registerCommand('dear.test.deleteSecret', async (name: string) => {
+      await s.secrets.delete(name);
+      return s.secrets.names();
+    }),
+    vscode.commands.registerCommand('dear.test.serverInfo', async () =>
+      (await s.client()).sendRequest(ServerInfoRequest.type, {}),
+    ),
     vscode.commands.registerCommand('dear.test.previewCurrentState', () => s.preview.current),
     // Runs through the real RunController and cancels like the progress notification's Cancel button,
     // on the first event of the given type (e.g. 'wait': the rate limiter is holding the run).
-    vscode.commands.registerCommand('dear.test.runAndCancel', async (opts: { uri: string; mode: 'import' | 'writeback' | 'sync'; dryRun: boolean; cancelOn: string }) => {
-      const source = new vscode.CancellationTokenSource();
-      try {
-        return await s.runs.execute({
-          uri: vscode.Uri.parse(opts.uri, true), mode: opts.mode, dryRun: opts.dryRun, token: source.token,
-          onEvent: (e) => { if (e.type === opts.cancelOn) source.cancel(); },
-        });
-      } finally {
-        source.dispose();
-      }
-    }),
+    vscode.commands.registerCommand(
+      'dear.test.runAndCancel',
+      async (opts: {
+        uri: string;
+        mode: 'import' | 'writeback' | 'sync';
+        dryRun: boolean;
+        cancelOn: string;
+      }) => {
+        const source = new vscode.CancellationTokenSource();
+        try {
+          return await s.runs.execute({
+            uri: vscode.Uri.parse(opts.uri, true),
+            mode: opts.mode,
+            dryRun: opts.dryRun,
+            token: source.token,
+            onEvent: (e) => {
+              if (e.type === opts.cancelOn) source.cancel();
+            },
+          });
+        } finally {
+          source.dispose();
+        }
+      },
+    ),
     // Feeds one message through the host's webview-message path (validation included).
-    vscode.commands.registerCommand('dear.test.previewMessage', (raw: unknown) => s.preview.handleMessage(raw)),
+    vscode.commands.registerCommand('dear.test.previewMessage', (raw: unknown) =>
+      s.preview.handleMessage(raw),
+    ),
   ];
 }
 
@@ -114,6 +165,10 @@ export async function deactivate(): Promise<void> {
   const c = clientPromise;
   clientPromise = undefined;
   if (c) {
-    try { await (await c).stop(); } catch { /* already stopped or never started */ }
+    try {
+      await (await c).stop();
+    } catch {
+      /* already stopped or never started */
+    }
   }
 }

@@ -4,22 +4,41 @@
  * ResolveSecretsRequest (carrier completion), which is answered only in a trusted workspace.
  */
 import * as vscode from 'vscode';
-import { LanguageClient, RevealOutputChannelOn, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-import { ResolveSecretsRequest, SecretNamesNotification, WorkspaceTrustNotification } from '../../protocol/lsp';
+import {
+  LanguageClient,
+  RevealOutputChannelOn,
+  TransportKind,
+  type LanguageClientOptions,
+  type ServerOptions,
+} from 'vscode-languageclient/node';
+import {
+  ResolveSecretsRequest,
+  SecretNamesNotification,
+  WorkspaceTrustNotification,
+} from '../../protocol/lsp';
 import type { SecretStore } from './secrets/secretStore';
 
 export const LANGUAGE_ID = 'dear-starshipit';
 
-export async function startLanguageClient(context: vscode.ExtensionContext, secrets: SecretStore): Promise<LanguageClient> {
+export async function startLanguageClient(
+  context: vscode.ExtensionContext,
+  secrets: SecretStore,
+): Promise<LanguageClient> {
   const serverModule = context.asAbsolutePath('dist/server.js');
   const serverOptions: ServerOptions = {
     run: { module: serverModule, transport: TransportKind.ipc },
-    debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6009'] } },
+    debug: {
+      module: serverModule,
+      transport: TransportKind.ipc,
+      options: { execArgv: ['--nolazy', '--inspect=6009'] },
+    },
   };
   const clientOptions: LanguageClientOptions = {
     documentSelector: [{ language: LANGUAGE_ID }],
     synchronize: {
-      fileEvents: vscode.workspace.createFileSystemWatcher('**/{dear-starshipit.yaml,*.dear-starshipit.yaml}'),
+      fileEvents: vscode.workspace.createFileSystemWatcher(
+        '**/{dear-starshipit.yaml,*.dear-starshipit.yaml}',
+      ),
     },
     outputChannel: vscode.window.createOutputChannel('Dear Language Server', { log: true }),
     revealOutputChannelOn: RevealOutputChannelOn.Never,
@@ -27,7 +46,12 @@ export async function startLanguageClient(context: vscode.ExtensionContext, secr
     // and the stored secret names (no "not stored" warnings flashing at start).
     initializationOptions: { trusted: vscode.workspace.isTrusted, secretNames: secrets.names() },
   };
-  const client = new LanguageClient('dear', 'Dear Starshipit language server', serverOptions, clientOptions);
+  const client = new LanguageClient(
+    'dear',
+    'Dear Starshipit language server',
+    serverOptions,
+    clientOptions,
+  );
 
   client.onRequest(ResolveSecretsRequest.type, async (params) => {
     // Carrier completion calls Cin7 Core: never hand out credentials in Restricted Mode.
@@ -37,8 +61,12 @@ export async function startLanguageClient(context: vscode.ExtensionContext, secr
   });
 
   await client.start();
-  const sendNames = (names: string[]): Promise<void> => client.sendNotification(SecretNamesNotification.type, { names });
-  const sendTrust = (): Promise<void> => client.sendNotification(WorkspaceTrustNotification.type, { trusted: vscode.workspace.isTrusted });
+  const sendNames = (names: string[]): Promise<void> =>
+    client.sendNotification(SecretNamesNotification.type, { names });
+  const sendTrust = (): Promise<void> =>
+    client.sendNotification(WorkspaceTrustNotification.type, {
+      trusted: vscode.workspace.isTrusted,
+    });
   await sendTrust();
   await sendNames(secrets.names());
   context.subscriptions.push(

@@ -69,7 +69,7 @@ export interface LabelRequest {
   orderNumber: string;
   /** Pick one order when several share an order_number (duplicates); wins over orderNumber. */
   orderId?: number;
-  carrier: string;           // Starshipit carrier code, e.g. AusPost
+  carrier: string; // Starshipit carrier code, e.g. AusPost
   carrierName?: string;
   serviceCode?: string;
   /** One tracking number per package; default one generated. */
@@ -95,7 +95,17 @@ export interface Sandbox {
    * Cin7 shipments keyed by fulfilment TaskID: every fulfilment of every sale (or only of changed
    * sales with `changedOnly`, advisable at 100k sales). `writes` counts accepted ship POST/PUTs.
    */
-  dearShipments(opts?: { changedOnly?: boolean }): Map<string, { status: string; lines: unknown[]; saleId: string; orderNumber: string; fulfillmentNumber: number; writes: number }>;
+  dearShipments(opts?: { changedOnly?: boolean }): Map<
+    string,
+    {
+      status: string;
+      lines: unknown[];
+      saleId: string;
+      orderNumber: string;
+      fulfillmentNumber: number;
+      writes: number;
+    }
+  >;
   callLog(): CallLogEntry[];
   clearCallLog(): void;
   printLabel(req: LabelRequest): { orderId: number; trackingNumbers: string[] };
@@ -110,7 +120,10 @@ export interface Sandbox {
   readonly timeScale: number;
   readonly salesCount: number;
   /** Mark a printed order dispatched (status Shipped, manifested, manifest_number). */
-  dispatch(ref: { orderNumber?: string; orderId?: number }): { orderId: number; manifestNumber: number };
+  dispatch(ref: { orderNumber?: string; orderId?: number }): {
+    orderId: number;
+    manifestNumber: number;
+  };
   /** Mark a shipped order delivered. */
   deliver(ref: { orderNumber?: string; orderId?: number }): void;
   /** Current switch values (defaults merged with options and setSwitch calls). */

@@ -16,7 +16,12 @@ const USAGE = `usage: dear-starshipit sandbox [--port N] [--seed N] [--sales N] 
   --switch k=v     e.g. dearThrottleStatus=503, starshipitDuplicates=reject (repeatable)`;
 
 export function parseSandboxArgs(args: string[]): SandboxOptions & { help?: boolean } {
-  const opts: SandboxOptions & { help?: boolean } = { port: 4780, seed: 1, sales: 60, timeScale: 1 };
+  const opts: SandboxOptions & { help?: boolean } = {
+    port: 4780,
+    seed: 1,
+    sales: 60,
+    timeScale: 1,
+  };
   const switches: Record<string, unknown> = {};
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
@@ -31,7 +36,8 @@ export function parseSandboxArgs(args: string[]): SandboxOptions & { help?: bool
     const num = (min: number): number => {
       const raw = value();
       const n = Number(raw);
-      if (!Number.isFinite(n) || n < min) throw new Error(`${flag}: "${raw}" is not a number ≥ ${min}`);
+      if (!Number.isFinite(n) || n < min)
+        throw new Error(`${flag}: "${raw}" is not a number ≥ ${min}`);
       return n;
     };
     switch (flag) {
@@ -39,9 +45,15 @@ export function parseSandboxArgs(args: string[]): SandboxOptions & { help?: bool
       case '--help':
         opts.help = true;
         break;
-      case '--port': opts.port = num(0); break;
-      case '--seed': opts.seed = num(0); break;
-      case '--sales': opts.sales = num(0); break;
+      case '--port':
+        opts.port = num(0);
+        break;
+      case '--seed':
+        opts.seed = num(0);
+        break;
+      case '--sales':
+        opts.sales = num(0);
+        break;
       case '--time-scale': {
         const n = num(0);
         if (n <= 0) throw new Error('--time-scale must be > 0');
@@ -54,7 +66,9 @@ export function parseSandboxArgs(args: string[]): SandboxOptions & { help?: bool
         opts.faults = spec;
         break;
       }
-      case '--state': opts.stateFile = value(); break;
+      case '--state':
+        opts.stateFile = value();
+        break;
       case '--switch': {
         const kv = value();
         const at = kv.indexOf('=');
@@ -76,7 +90,9 @@ export async function sandboxCommand(args: string[]): Promise<number> {
   try {
     opts = parseSandboxArgs(args);
   } catch (err) {
-    process.stderr.write(`sandbox: ${err instanceof Error ? err.message : String(err)}\n${USAGE}\n`);
+    process.stderr.write(
+      `sandbox: ${err instanceof Error ? err.message : String(err)}\n${USAGE}\n`,
+    );
     return 2;
   }
   if (opts.help) {
@@ -117,6 +133,8 @@ export async function sandboxCommand(args: string[]): Promise<number> {
     process.on('SIGTERM', stop);
   });
   await sb.close();
-  process.stdout.write(`Sandbox stopped${opts.stateFile ? `; state saved to ${opts.stateFile}` : ''}.\n`);
+  process.stdout.write(
+    `Sandbox stopped${opts.stateFile ? `; state saved to ${opts.stateFile}` : ''}.\n`,
+  );
   return 0;
 }

@@ -26,10 +26,14 @@ export const DEFAULT_SWITCHES: FullSwitches = {
 };
 
 /** Parse and check one switch value given as text (CLI `--switch name=value`, control endpoint). */
-export function parseSwitch(name: string, value: unknown): [keyof FullSwitches, FullSwitches[keyof FullSwitches]] {
+export function parseSwitch(
+  name: string,
+  value: unknown,
+): [keyof FullSwitches, FullSwitches[keyof FullSwitches]] {
   const v = typeof value === 'string' ? value.trim() : value;
   const num = (x: unknown) => (typeof x === 'number' ? x : Number(x));
-  const bad = (allowed: string) => new Error(`switch ${name}: "${String(value)}" is not one of ${allowed}`);
+  const bad = (allowed: string) =>
+    new Error(`switch ${name}: "${String(value)}" is not one of ${allowed}`);
   switch (name) {
     case 'dearThrottleStatus': {
       const n = num(v);
@@ -72,6 +76,8 @@ export function parseSwitch(name: string, value: unknown): [keyof FullSwitches, 
       return [name, n];
     }
     default:
-      throw new Error(`unknown switch "${name}" (known: ${Object.keys(DEFAULT_SWITCHES).join(', ')})`);
+      throw new Error(
+        `unknown switch "${name}" (known: ${Object.keys(DEFAULT_SWITCHES).join(', ')})`,
+      );
   }
 }

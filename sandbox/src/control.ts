@@ -13,7 +13,15 @@ export function mergePatch(target: Obj, patch: Obj): void {
   for (const [k, v] of Object.entries(patch)) {
     if (k === '__meta') continue;
     if (v === null) delete target[k];
-    else if (v && typeof v === 'object' && !Array.isArray(v) && target[k] && typeof target[k] === 'object' && !Array.isArray(target[k])) mergePatch(target[k] as Obj, v as Obj);
+    else if (
+      v &&
+      typeof v === 'object' &&
+      !Array.isArray(v) &&
+      target[k] &&
+      typeof target[k] === 'object' &&
+      !Array.isArray(target[k])
+    )
+      mergePatch(target[k] as Obj, v as Obj);
     else target[k] = v;
   }
 }
@@ -26,9 +34,13 @@ export class ControlApi {
   ) {}
 
   handle(ctx: RequestCtx): Reply | undefined {
-    const route = ctx.path.toLowerCase().replace(/^\/__sandbox\/?/, '').replace(/\/+$/, '');
+    const route = ctx.path
+      .toLowerCase()
+      .replace(/^\/__sandbox\/?/, '')
+      .replace(/\/+$/, '');
     try {
-      const body = ctx.method === 'GET' || ctx.method === 'DELETE' ? {} : ((readJson(ctx) ?? {}) as Obj);
+      const body =
+        ctx.method === 'GET' || ctx.method === 'DELETE' ? {} : ((readJson(ctx) ?? {}) as Obj);
       const result = this.route(`${ctx.method} ${route}`, ctx, body);
       return result === undefined ? undefined : { status: 200, body: result };
     } catch (err) {
@@ -48,13 +60,22 @@ export class ControlApi {
       case 'GET ':
       case 'GET info':
         return {
-          dearBaseUrl: sb.dearBaseUrl, starshipitBaseUrl: sb.starshipitBaseUrl, controlUrl: sb.controlUrl, credentials: sb.credentials,
-          seed: sb.seed, sales: sb.salesCount, timeScale: sb.timeScale, switches: sb.switches(), faults: this.faultSpec(),
+          dearBaseUrl: sb.dearBaseUrl,
+          starshipitBaseUrl: sb.starshipitBaseUrl,
+          controlUrl: sb.controlUrl,
+          credentials: sb.credentials,
+          seed: sb.seed,
+          sales: sb.salesCount,
+          timeScale: sb.timeScale,
+          switches: sb.switches(),
+          faults: this.faultSpec(),
         };
       case 'GET state':
         return {
           starshipitOrders: Object.fromEntries(sb.starshipitOrders()),
-          dearShipments: Object.fromEntries(sb.dearShipments({ changedOnly: ctx.query.get('all') !== 'true' })),
+          dearShipments: Object.fromEntries(
+            sb.dearShipments({ changedOnly: ctx.query.get('all') !== 'true' }),
+          ),
           switches: sb.switches(),
           faults: this.faultSpec(),
         };
@@ -69,13 +90,18 @@ export class ControlApi {
         sb.clearCallLog();
         return { success: true };
       case 'POST label': {
-        if (typeof body.carrier !== 'string') throw new Error('carrier (Starshipit carrier code, e.g. AusPost) is required');
+        if (typeof body.carrier !== 'string')
+          throw new Error('carrier (Starshipit carrier code, e.g. AusPost) is required');
         const ref = this.ref(body);
         return sb.printLabel({
-          orderNumber: ref.orderNumber ?? '', orderId: ref.orderId, carrier: body.carrier,
+          orderNumber: ref.orderNumber ?? '',
+          orderId: ref.orderId,
+          carrier: body.carrier,
           carrierName: typeof body.carrierName === 'string' ? body.carrierName : undefined,
           serviceCode: typeof body.serviceCode === 'string' ? body.serviceCode : undefined,
-          trackingNumbers: Array.isArray(body.trackingNumbers) ? body.trackingNumbers.map(String) : undefined,
+          trackingNumbers: Array.isArray(body.trackingNumbers)
+            ? body.trackingNumbers.map(String)
+            : undefined,
           dispatch: body.dispatch === true,
         });
       }
@@ -96,7 +122,8 @@ export class ControlApi {
         return { spec: this.faultSpec() };
       case 'POST sale': {
         if (typeof body.saleId !== 'string') throw new Error('saleId is required');
-        if (!body.patch || typeof body.patch !== 'object') throw new Error('patch (a JSON merge patch of the sale detail) is required');
+        if (!body.patch || typeof body.patch !== 'object')
+          throw new Error('patch (a JSON merge patch of the sale detail) is required');
         sb.updateSale(body.saleId, (sale) => mergePatch(sale, body.patch as Obj));
         return sb.sale(body.saleId);
       }
@@ -107,7 +134,11 @@ export class ControlApi {
       }
       case 'GET eligible': {
         const statuses = (ctx.query.get('statuses') ?? '').split(/[,;]/).filter(Boolean);
-        return { sales: sb.eligibleSales(statuses, { includeInvalid: ctx.query.get('includeInvalid') === 'true' }) };
+        return {
+          sales: sb.eligibleSales(statuses, {
+            includeInvalid: ctx.query.get('includeInvalid') === 'true',
+          }),
+        };
       }
       case 'POST save':
         sb.saveState();

@@ -24,7 +24,8 @@
  */
 import { Rng, hash32 } from './rng';
 
-export type FaultKind = 'latency' | 'slow' | 'status' | 'throttle' | 'reset' | 'commit-reset' | 'html' | 'truncate';
+export type FaultKind =
+  'latency' | 'slow' | 'status' | 'throttle' | 'reset' | 'commit-reset' | 'html' | 'truncate';
 
 export interface FaultRule {
   api: 'dear' | 'starshipit' | '*';
@@ -58,23 +59,50 @@ export function parseFaultSpec(spec: string): FaultRule[] {
     const text = raw.replace(/\s+/g, '');
     if (!text) continue;
     const parts = text.split(':');
-    if (parts.length !== 3) throw new FaultSpecError(`fault rule "${text}": expected API:ROUTE:KIND (e.g. dear:saleList:500@0.1)`);
+    if (parts.length !== 3)
+      throw new FaultSpecError(
+        `fault rule "${text}": expected API:ROUTE:KIND (e.g. dear:saleList:500@0.1)`,
+      );
     const [apiRaw, routeRaw, rest] = parts;
     const api = apiRaw.toLowerCase();
-    if (api !== 'dear' && api !== 'starshipit' && api !== '*') throw new FaultSpecError(`fault rule "${text}": API must be dear, starshipit or *`);
-    const m = /^([a-z-]+|\d{3})(?:=([0-9.]+)(?:~([0-9.]+))?)?((?:[@*>^][A-Za-z0-9.]+)*)$/i.exec(rest);
+    if (api !== 'dear' && api !== 'starshipit' && api !== '*')
+      throw new FaultSpecError(`fault rule "${text}": API must be dear, starshipit or *`);
+    const m = /^([a-z-]+|\d{3})(?:=([0-9.]+)(?:~([0-9.]+))?)?((?:[@*>^][A-Za-z0-9.]+)*)$/i.exec(
+      rest,
+    );
     if (!m) throw new FaultSpecError(`fault rule "${text}": cannot read KIND "${rest}"`);
     const [, kindRaw, arg, jitter, mods] = m;
-    const rule: FaultRule = { api, route: routeRaw.toLowerCase().replace(/^\/+/, ''), kind: 'status', prob: 1, skip: 0, text };
+    const rule: FaultRule = {
+      api,
+      route: routeRaw.toLowerCase().replace(/^\/+/, ''),
+      kind: 'status',
+      prob: 1,
+      skip: 0,
+      text,
+    };
     if (/^\d{3}$/.test(kindRaw)) {
       rule.kind = 'status';
       rule.status = Number(kindRaw);
     } else {
       const k = kindRaw.toLowerCase();
-      const known: FaultKind[] = ['latency', 'slow', 'throttle', 'reset', 'commit-reset', 'html', 'truncate'];
-      const alias: Record<string, FaultKind> = { 'drop-after-write': 'commit-reset', 'apply-then-reset': 'commit-reset' };
+      const known: FaultKind[] = [
+        'latency',
+        'slow',
+        'throttle',
+        'reset',
+        'commit-reset',
+        'html',
+        'truncate',
+      ];
+      const alias: Record<string, FaultKind> = {
+        'drop-after-write': 'commit-reset',
+        'apply-then-reset': 'commit-reset',
+      };
       const kind = alias[k] ?? (known as string[]).find((x) => x === k);
-      if (!kind) throw new FaultSpecError(`fault rule "${text}": unknown kind "${kindRaw}" (latency, slow, NNN, throttle, reset, commit-reset, html, truncate)`);
+      if (!kind)
+        throw new FaultSpecError(
+          `fault rule "${text}": unknown kind "${kindRaw}" (latency, slow, NNN, throttle, reset, commit-reset, html, truncate)`,
+        );
       rule.kind = kind as FaultKind;
       if (kind === 'latency') {
         if (arg === undefined) throw new FaultSpecError(`fault rule "${text}": latency needs =MS`);
@@ -88,11 +116,13 @@ export function parseFaultSpec(spec: string): FaultRule[] {
       const v = mod.slice(1);
       if (mod[0] === '@') {
         rule.prob = Number(v);
-        if (!(rule.prob >= 0 && rule.prob <= 1)) throw new FaultSpecError(`fault rule "${text}": probability must be 0..1`);
+        if (!(rule.prob >= 0 && rule.prob <= 1))
+          throw new FaultSpecError(`fault rule "${text}": probability must be 0..1`);
       } else if (mod[0] === '*') rule.count = Number(v);
       else if (mod[0] === '>') rule.skip = Number(v);
       else rule.method = v.toUpperCase();
-      if (mod[0] !== '^' && !Number.isFinite(Number(v))) throw new FaultSpecError(`fault rule "${text}": "${mod}" is not a number`);
+      if (mod[0] !== '^' && !Number.isFinite(Number(v)))
+        throw new FaultSpecError(`fault rule "${text}": "${mod}" is not a number`);
     }
     rules.push(rule);
   }
@@ -112,7 +142,10 @@ export class FaultInjector {
   private seen: number[] = [];
   private injected: number[] = [];
 
-  constructor(private readonly seed: number, spec = '') {
+  constructor(
+    private readonly seed: number,
+    spec = '',
+  ) {
     this.set(spec);
   }
 
@@ -154,7 +187,13 @@ export class FaultInjector {
       decision.kind = rule.kind;
       if (rule.kind === 'status') decision.status = rule.status;
       if (rule.kind === 'slow') decision.slowMs = rule.ms;
-      labels.push(rule.kind === 'status' ? String(rule.status) : rule.kind === 'slow' ? `slow=${rule.ms}` : rule.kind);
+      labels.push(
+        rule.kind === 'status'
+          ? String(rule.status)
+          : rule.kind === 'slow'
+            ? `slow=${rule.ms}`
+            : rule.kind,
+      );
     });
     if (labels.length) decision.label = labels.join(',');
     return decision;

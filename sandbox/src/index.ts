@@ -4,7 +4,14 @@
  * behaviour, switches and the fault grammar.
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import type { CallLogEntry, EligibleSale, LabelRequest, Sandbox, SandboxOptions, SandboxSwitches } from './api';
+import type {
+  CallLogEntry,
+  EligibleSale,
+  LabelRequest,
+  Sandbox,
+  SandboxOptions,
+  SandboxSwitches,
+} from './api';
 import { CREDENTIALS, DEFAULT_SWITCHES, parseSwitch, type FullSwitches } from './config';
 import { ControlApi } from './control';
 import { saleDetail } from './dear/status';
@@ -15,7 +22,14 @@ import { ApiServer } from './server';
 import { clean, OrderStore, type OrdersSnapshot } from './starshipit/orders';
 import { StarshipitSurface } from './starshipit/surface';
 
-export type { Sandbox, SandboxOptions, SandboxSwitches, CallLogEntry, LabelRequest, EligibleSale } from './api';
+export type {
+  Sandbox,
+  SandboxOptions,
+  SandboxSwitches,
+  CallLogEntry,
+  LabelRequest,
+  EligibleSale,
+} from './api';
 export { CREDENTIALS, DEFAULT_SWITCHES } from './config';
 export { parseFaultSpec } from './faults';
 
@@ -36,7 +50,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const seed = Math.floor(options.seed ?? 1) >>> 0;
   const sales = Math.max(0, Math.floor(options.sales ?? 60));
   const timeScale = options.timeScale ?? 1;
-  if (!(timeScale > 0)) throw new Error(`sandbox: timeScale must be > 0 (got ${String(options.timeScale)})`);
+  if (!(timeScale > 0))
+    throw new Error(`sandbox: timeScale must be > 0 (got ${String(options.timeScale)})`);
   const switches: FullSwitches = { ...DEFAULT_SWITCHES };
   for (const [k, v] of Object.entries(options.switches ?? {})) {
     const [name, value] = parseSwitch(k, v);
@@ -53,10 +68,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     try {
       state = JSON.parse(readFileSync(stateFile, 'utf8')) as StateFile;
     } catch (err) {
-      throw new Error(`sandbox: state file ${stateFile} is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
+      throw new Error(
+        `sandbox: state file ${stateFile} is not valid JSON: ${err instanceof Error ? err.message : String(err)}`,
+      );
     }
     if (state.seed !== seed || state.sales !== sales) {
-      throw new Error(`sandbox: state file ${stateFile} was written for --seed ${state.seed} --sales ${state.sales}, not --seed ${seed} --sales ${sales}; use the same values or another file`);
+      throw new Error(
+        `sandbox: state file ${stateFile} was written for --seed ${state.seed} --sales ${state.sales}, not --seed ${seed} --sales ${sales}; use the same values or another file`,
+      );
     }
     dear.restore(state.dear);
     orders.restore(state.starshipit);
@@ -69,13 +88,24 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     if (saveTimer) clearTimeout(saveTimer);
     saveTimer = undefined;
     if (!stateFile) return;
-    const state: StateFile = { version: 1, seed, sales, savedAt: new Date().toISOString(), switches, faults: faults.spec(), dear: dear.snapshot(), starshipit: orders.snapshot() };
+    const state: StateFile = {
+      version: 1,
+      seed,
+      sales,
+      savedAt: new Date().toISOString(),
+      switches,
+      faults: faults.spec(),
+      dear: dear.snapshot(),
+      starshipit: orders.snapshot(),
+    };
     const tmp = `${stateFile}.${process.pid}.tmp`;
     try {
       writeFileSync(tmp, JSON.stringify(state));
       renameSync(tmp, stateFile); // atomic: a crash never leaves half a file
     } catch (err) {
-      throw new Error(`sandbox: cannot write state file ${stateFile}: ${err instanceof Error ? err.message : String(err)}`);
+      throw new Error(
+        `sandbox: cannot write state file ${stateFile}: ${err instanceof Error ? err.message : String(err)}`,
+      );
     }
   };
   let saveFailed = false;
@@ -87,7 +117,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         saveFailed = false;
       } catch (err) {
         // Keep serving; say it once per failure streak. close() reports it again by rejecting.
-        if (!saveFailed) process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+        if (!saveFailed)
+          process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
         saveFailed = true;
       }
     }, 25);
@@ -99,7 +130,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       log.push(e);
       if (log.length > MAX_LOG) log.splice(0, log.length - MAX_LOG);
     },
-    decideFault: (api: 'dear' | 'starshipit', method: string, route: string) => faults.decide(api, method, route),
+    decideFault: (api: 'dear' | 'starshipit', method: string, route: string) =>
+      faults.decide(api, method, route),
     afterWrite: changed,
   };
   const dearSurface = new DearSurface(dear, { switches, timeScale });
@@ -107,7 +139,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   const findSale = (saleId: string) => {
     const index = dear.indexOfSaleId(saleId);
-    if (index === undefined) throw new Error(`sandbox: no sale with ID ${saleId} (seed ${seed}, ${sales} sales)`);
+    if (index === undefined)
+      throw new Error(`sandbox: no sale with ID ${saleId} (seed ${seed}, ${sales} sales)`);
     return index;
   };
 
@@ -127,8 +160,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         if (!opts.includeInvalid && dear.hasProblem(i)) continue;
         const s = dear.get(i);
         out.push({
-          saleId: s.ID, orderNumber: s.__meta.orderNumber, type: s.Type, status: s.Status, valid: s.__meta.problems.length === 0, problems: [...s.__meta.problems],
-          fulfilments: s.Fulfilments.map((f) => ({ taskId: f.TaskID, number: f.FulfillmentNumber })),
+          saleId: s.ID,
+          orderNumber: s.__meta.orderNumber,
+          type: s.Type,
+          status: s.Status,
+          valid: s.__meta.problems.length === 0,
+          problems: [...s.__meta.problems],
+          fulfilments: s.Fulfilments.map((f) => ({
+            taskId: f.TaskID,
+            number: f.FulfillmentNumber,
+          })),
         });
       }
       return out;
@@ -142,12 +183,31 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       return m;
     },
     dearShipments(opts: { changedOnly?: boolean } = {}) {
-      const m = new Map<string, { status: string; lines: unknown[]; saleId: string; orderNumber: string; fulfillmentNumber: number; writes: number }>();
-      const indexes = opts.changedOnly ? dear.changedIndexes() : Array.from({ length: dear.count }, (_, i) => i);
+      const m = new Map<
+        string,
+        {
+          status: string;
+          lines: unknown[];
+          saleId: string;
+          orderNumber: string;
+          fulfillmentNumber: number;
+          writes: number;
+        }
+      >();
+      const indexes = opts.changedOnly
+        ? dear.changedIndexes()
+        : Array.from({ length: dear.count }, (_, i) => i);
       for (const i of indexes) {
         const s = dear.get(i);
         for (const f of s.Fulfilments) {
-          m.set(f.TaskID, { status: f.Ship.Status, lines: structuredClone(f.Ship.Lines), saleId: s.ID, orderNumber: s.__meta.orderNumber, fulfillmentNumber: f.FulfillmentNumber, writes: dear.shipWrites.get(f.TaskID) ?? 0 });
+          m.set(f.TaskID, {
+            status: f.Ship.Status,
+            lines: structuredClone(f.Ship.Lines),
+            saleId: s.ID,
+            orderNumber: s.__meta.orderNumber,
+            fulfillmentNumber: f.FulfillmentNumber,
+            writes: dear.shipWrites.get(f.TaskID) ?? 0,
+          });
         }
       }
       return m;
@@ -159,12 +219,20 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     printLabel(req: LabelRequest) {
       const stored = orders.printLabel(req);
       changed();
-      return { orderId: Number(stored.order.order_id), trackingNumbers: (stored.order.packages as { tracking_number: string }[]).map((p) => p.tracking_number) };
+      return {
+        orderId: Number(stored.order.order_id),
+        trackingNumbers: (stored.order.packages as { tracking_number: string }[]).map(
+          (p) => p.tracking_number,
+        ),
+      };
     },
     dispatch(ref) {
       const stored = orders.dispatch(ref);
       changed();
-      return { orderId: Number(stored.order.order_id), manifestNumber: Number(stored.order.manifest_number) };
+      return {
+        orderId: Number(stored.order.order_id),
+        manifestNumber: Number(stored.order.manifest_number),
+      };
     },
     deliver(ref) {
       orders.deliver(ref);
@@ -192,7 +260,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     },
   };
 
-  const control = new ControlApi(sandbox, () => faults.spec(), () => ({ dear: dear.snapshot(), starshipit: orders.snapshot() }));
+  const control = new ControlApi(
+    sandbox,
+    () => faults.spec(),
+    () => ({ dear: dear.snapshot(), starshipit: orders.snapshot() }),
+  );
   const dearServer = new ApiServer(dearSurface, { ...hooksBase, control });
   const ssServer = new ApiServer(ssSurface, { ...hooksBase, control });
   const requested = options.port ?? 0;

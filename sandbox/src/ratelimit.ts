@@ -23,13 +23,16 @@ export class SlidingWindow {
    */
   take(key: string, now: number, foreignShare = 0): { ok: true } | { ok: false; waitMs: number } {
     const entries = this.prune(key, now);
-    const foreign = Math.min(this.limit, Math.round(Math.max(0, Math.min(1, foreignShare)) * this.limit));
+    const foreign = Math.min(
+      this.limit,
+      Math.round(Math.max(0, Math.min(1, foreignShare)) * this.limit),
+    );
     const capacity = this.limit - foreign;
     if (entries.length < capacity) {
       entries.push(now);
       return { ok: true };
     }
-    const oldest = entries.length > 0 ? entries[entries.length - capacity] ?? entries[0] : now;
+    const oldest = entries.length > 0 ? (entries[entries.length - capacity] ?? entries[0]) : now;
     return { ok: false, waitMs: Math.max(1, oldest + this.windowMs - now) };
   }
 
@@ -42,7 +45,10 @@ export class SlidingWindow {
 export class TokenBucket {
   private buckets = new Map<string, { tokens: number; at: number }>();
   /** `rate` tokens per `perMs`; burst capacity = max(1, rate). */
-  constructor(private readonly rateFor: (key: string) => number, private readonly perMs: number) {}
+  constructor(
+    private readonly rateFor: (key: string) => number,
+    private readonly perMs: number,
+  ) {}
 
   take(key: string, now: number): { ok: true } | { ok: false; waitMs: number } {
     const rate = Math.max(0.001, this.rateFor(key));

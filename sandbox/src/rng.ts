@@ -90,12 +90,21 @@ function rawGuid(seed: number, kind: string, index: number, sub: number): string
 }
 
 /** Inverse of encodeGuid; returns undefined unless the GUID is exactly one this seed would produce. */
-export function decodeGuid(seed: number, kind: string, guid: string): { index: number; sub: number } | undefined {
-  const m = /^[0-9a-f]{8}-([0-9a-f]{4})-4[0-9a-f]{3}-a[0-9a-f]{3}-([0-9a-f]{8})([0-9a-f]{4})$/i.exec(guid.trim());
+export function decodeGuid(
+  seed: number,
+  kind: string,
+  guid: string,
+): { index: number; sub: number } | undefined {
+  const m =
+    /^[0-9a-f]{8}-([0-9a-f]{4})-4[0-9a-f]{3}-a[0-9a-f]{3}-([0-9a-f]{8})([0-9a-f]{4})$/i.exec(
+      guid.trim(),
+    );
   if (!m || m[1].toLowerCase() !== kind) return undefined;
   const index = parseInt(m[2], 16);
   const sub = parseInt(m[3], 16);
-  return encodeGuid(seed, kind, index, sub) === guid.trim().toLowerCase() ? { index, sub } : undefined;
+  return encodeGuid(seed, kind, index, sub) === guid.trim().toLowerCase()
+    ? { index, sub }
+    : undefined;
 }
 
 export const GUID_KIND = {

@@ -77,9 +77,14 @@ export interface PipelineHooks {
 }
 
 function encode(reply: Reply): { body: Buffer; type: string } {
-  if (reply.body === undefined) return { body: Buffer.alloc(0), type: reply.contentType ?? 'application/json; charset=utf-8' };
-  if (typeof reply.body === 'string' && reply.contentType) return { body: Buffer.from(reply.body, 'utf8'), type: reply.contentType };
-  return { body: Buffer.from(JSON.stringify(reply.body), 'utf8'), type: 'application/json; charset=utf-8' };
+  if (reply.body === undefined)
+    return { body: Buffer.alloc(0), type: reply.contentType ?? 'application/json; charset=utf-8' };
+  if (typeof reply.body === 'string' && reply.contentType)
+    return { body: Buffer.from(reply.body, 'utf8'), type: reply.contentType };
+  return {
+    body: Buffer.from(JSON.stringify(reply.body), 'utf8'),
+    type: 'application/json; charset=utf-8',
+  };
 }
 
 const HTML_PAGE =
@@ -104,7 +109,9 @@ export class ApiServer {
         void this.serve(req, res, Buffer.concat(chunks).toString('utf8')).catch((err: unknown) => {
           if (!res.headersSent && !res.destroyed) {
             res.writeHead(500, { 'content-type': 'text/plain' });
-            res.end(`sandbox internal error: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+            res.end(
+              `sandbox internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+            );
           }
         });
       });
@@ -119,7 +126,12 @@ export class ApiServer {
 
   listen(port: number): Promise<number> {
     return new Promise((resolve, reject) => {
-      const onError = (err: Error) => reject(new Error(`sandbox: cannot listen on 127.0.0.1:${port} for ${this.surface.api}: ${err.message}`));
+      const onError = (err: Error) =>
+        reject(
+          new Error(
+            `sandbox: cannot listen on 127.0.0.1:${port} for ${this.surface.api}: ${err.message}`,
+          ),
+        );
       this.server.once('error', onError);
       this.server.listen(port, '127.0.0.1', () => {
         this.server.off('error', onError);
@@ -140,15 +152,39 @@ export class ApiServer {
     });
   }
 
-  private async serve(req: http.IncomingMessage, res: http.ServerResponse, bodyText: string): Promise<void> {
+  private async serve(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    bodyText: string,
+  ): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const ctx: RequestCtx = { method: (req.method ?? 'GET').toUpperCase(), path: url.pathname, query: url.searchParams, headers: req.headers, bodyText };
+    const ctx: RequestCtx = {
+      method: (req.method ?? 'GET').toUpperCase(),
+      path: url.pathname,
+      query: url.searchParams,
+      headers: req.headers,
+      bodyText,
+    };
     const at = Date.now();
-    const entry: CallLogEntry = { at, api: this.surface.api, method: ctx.method, route: url.pathname, query: url.search.replace(/^\?/, ''), status: 0 };
+    const entry: CallLogEntry = {
+      at,
+      api: this.surface.api,
+      method: ctx.method,
+      route: url.pathname,
+      query: url.search.replace(/^\?/, ''),
+      status: 0,
+    };
 
     if (this.hooks.control && /^\/__sandbox(\/|$)/i.test(url.pathname)) {
       entry.api = 'control';
-      this.answer(res, entry, this.hooks.control.handle(ctx) ?? { status: 404, body: { error: `no control endpoint ${ctx.method} ${url.pathname}` } });
+      this.answer(
+        res,
+        entry,
+        this.hooks.control.handle(ctx) ?? {
+          status: 404,
+          body: { error: `no control endpoint ${ctx.method} ${url.pathname}` },
+        },
+      );
       return;
     }
 
@@ -177,7 +213,11 @@ export class ApiServer {
         this.answer(res, entry, this.surface.throttleReply());
         return;
       case 'html':
-        this.answer(res, entry, { status: 200, body: HTML_PAGE, contentType: 'text/html; charset=utf-8' });
+        this.answer(res, entry, {
+          status: 200,
+          body: HTML_PAGE,
+          contentType: 'text/html; charset=utf-8',
+        });
         return;
       default:
         break;
@@ -216,7 +256,11 @@ export class ApiServer {
   private send(res: http.ServerResponse, reply: Reply): void {
     if (res.destroyed) return;
     const { body, type } = encode(reply);
-    res.writeHead(reply.status, { ...reply.headers, 'content-type': type, 'content-length': String(body.length) });
+    res.writeHead(reply.status, {
+      ...reply.headers,
+      'content-type': type,
+      'content-length': String(body.length),
+    });
     res.end(body);
   }
 

@@ -29,7 +29,10 @@ export function dearTimestamp(ms: number): string {
 export function starshipitDate(ms: number, opts: { z?: boolean; fraction?: boolean } = {}): string {
   const iso = new Date(ms).toISOString();
   const head = iso.slice(0, 19);
-  const fraction = opts.fraction === false ? '' : '.' + iso.slice(20, 23) + String(Math.abs(Math.floor(ms * 7919)) % 10000).padStart(4, '0');
+  const fraction =
+    opts.fraction === false
+      ? ''
+      : '.' + iso.slice(20, 23) + String(Math.abs(Math.floor(ms * 7919)) % 10000).padStart(4, '0');
   return head + fraction + (opts.z ? 'Z' : '');
 }
 
@@ -38,7 +41,10 @@ export function starshipitDate(ms: number, opts: { z?: boolean; fraction?: boole
  * `+10:00` offsets). A value without a zone is UTC, as both vendors document. Returns NaN when invalid.
  */
 export function parseApiDate(value: string): number {
-  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i.exec(value.trim());
+  const m =
+    /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i.exec(
+      value.trim(),
+    );
   if (!m) return NaN;
   const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '0', zone] = m;
   let ms = Date.UTC(+y, +mo - 1, +d, +h, +mi, +s, Math.floor(Number('0.' + frac) * 1000));

@@ -9,14 +9,30 @@
  * `DEAR_STARSHIPIT_SECRET_<NAME>` in the server's environment (as in the CLI).
  */
 import {
-  CodeActionKind, TextDocumentSyncKind, TextDocuments, type Connection, type InitializeResult,
+  CodeActionKind,
+  TextDocumentSyncKind,
+  TextDocuments,
+  type Connection,
+  type InitializeResult,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { CREDENTIAL_REF, DEFAULT_DEAR_BASE_URL, DEFAULT_DEAR_V1_BASE_URL } from '../../protocol/settings';
+import {
+  CREDENTIAL_REF,
+  DEFAULT_DEAR_BASE_URL,
+  DEFAULT_DEAR_V1_BASE_URL,
+} from '../../protocol/settings';
 import { ResolveSecretsRequest, SecretNamesNotification } from '../../protocol/lsp';
 import {
-  analyze, CarrierCatalog, getCodeActions, getCodeLenses, getCompletions, getDocumentSymbols, getHover,
-  MAX_DOCUMENT_LENGTH, toLspDiagnostic, type Analysis,
+  analyze,
+  CarrierCatalog,
+  getCodeActions,
+  getCodeLenses,
+  getCompletions,
+  getDocumentSymbols,
+  getHover,
+  MAX_DOCUMENT_LENGTH,
+  toLspDiagnostic,
+  type Analysis,
 } from './config';
 import { Cin7CarrierSource, isAllowedEndpoint, type CarrierSource } from './config/carrierSource';
 import { applyInitializationOptions, networkAllowed, registerSyncHandlers } from './syncService';
@@ -29,9 +45,16 @@ export interface LanguageServerOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-interface CachedAnalysis { version: number; epoch: number; analysis: Analysis }
+interface CachedAnalysis {
+  version: number;
+  epoch: number;
+  analysis: Analysis;
+}
 
-export function startLanguageServer(connection: Connection, options: LanguageServerOptions = {}): TextDocuments<TextDocument> {
+export function startLanguageServer(
+  connection: Connection,
+  options: LanguageServerOptions = {},
+): TextDocuments<TextDocument> {
   const env = options.env ?? process.env;
   const documents = new TextDocuments(TextDocument);
   const carriers = new CarrierCatalog();
@@ -45,17 +68,34 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
   let epoch = 0;
 
   const envSecretNames = () =>
-    Object.keys(env).filter((k) => k.startsWith(SECRET_ENV_PREFIX) && env[k] !== undefined).map((k) => k.slice(SECRET_ENV_PREFIX.length));
+    Object.keys(env)
+      .filter((k) => k.startsWith(SECRET_ENV_PREFIX) && env[k] !== undefined)
+      .map((k) => k.slice(SECRET_ENV_PREFIX.length));
 
   const knownSecretNames = (): ReadonlySet<string> | undefined =>
     clientSecretNames ? new Set([...clientSecretNames, ...envSecretNames()]) : undefined;
 
   /** Which carrier list applies to this document (by its Cin7 endpoint and account). */
-  const carrierKey = (data: unknown): { key: string; baseUrl: string; accountId: string; apiKey: string } | undefined => {
-    const dear = (data && typeof data === 'object' ? (data as Record<string, unknown>).dear : undefined) as Record<string, unknown> | undefined;
-    if (!dear || typeof dear.accountId !== 'string' || typeof dear.apiKey !== 'string') return undefined;
-    const baseUrl = typeof dear.baseUrl === 'string' ? dear.baseUrl : dear.apiVersion === 1 ? DEFAULT_DEAR_V1_BASE_URL : DEFAULT_DEAR_BASE_URL;
-    return { key: CarrierCatalog.key(baseUrl, dear.accountId), baseUrl, accountId: dear.accountId, apiKey: dear.apiKey };
+  const carrierKey = (
+    data: unknown,
+  ): { key: string; baseUrl: string; accountId: string; apiKey: string } | undefined => {
+    const dear = (
+      data && typeof data === 'object' ? (data as Record<string, unknown>).dear : undefined
+    ) as Record<string, unknown> | undefined;
+    if (!dear || typeof dear.accountId !== 'string' || typeof dear.apiKey !== 'string')
+      return undefined;
+    const baseUrl =
+      typeof dear.baseUrl === 'string'
+        ? dear.baseUrl
+        : dear.apiVersion === 1
+          ? DEFAULT_DEAR_V1_BASE_URL
+          : DEFAULT_DEAR_BASE_URL;
+    return {
+      key: CarrierCatalog.key(baseUrl, dear.accountId),
+      baseUrl,
+      accountId: dear.accountId,
+      apiKey: dear.apiKey,
+    };
   };
 
   const analysisFor = (doc: TextDocument): Analysis => {
@@ -78,21 +118,32 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
     timers.delete(doc.uri);
     try {
       const analysis = analysisFor(doc);
-      void connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics: analysis.diagnostics.map(toLspDiagnostic) });
-      const mappings = (analysis.parsed.data as { writeback?: { courierMappings?: unknown } } | undefined)?.writeback?.courierMappings;
+      void connection.sendDiagnostics({
+        uri: doc.uri,
+        version: doc.version,
+        diagnostics: analysis.diagnostics.map(toLspDiagnostic),
+      });
+      const mappings = (
+        analysis.parsed.data as { writeback?: { courierMappings?: unknown } } | undefined
+      )?.writeback?.courierMappings;
       if (Array.isArray(mappings) && mappings.length > 0) refreshCarriers(analysis);
     } catch (err) {
-      connection.console.error(`validation of ${doc.uri} failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+      connection.console.error(
+        `validation of ${doc.uri} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+      );
     }
   };
 
   const schedule = (doc: TextDocument, delay = VALIDATION_DELAY_MS) => {
     const t = timers.get(doc.uri);
     if (t) clearTimeout(t);
-    timers.set(doc.uri, setTimeout(() => {
-      const current = documents.get(doc.uri);
-      if (current) validate(current);
-    }, delay));
+    timers.set(
+      doc.uri,
+      setTimeout(() => {
+        const current = documents.get(doc.uri);
+        if (current) validate(current);
+      }, delay),
+    );
   };
 
   const revalidateAll = () => {
@@ -109,7 +160,10 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
     const fromEnv = env[`${SECRET_ENV_PREFIX}${name}`];
     if (fromEnv !== undefined) return fromEnv;
     if (!clientSecretNames?.has(name)) return undefined;
-    const result = await connection.sendRequest(ResolveSecretsRequest.type, { names: [name], purpose: 'Cin7 Core carrier names for completion (ref/carrier)' });
+    const result = await connection.sendRequest(ResolveSecretsRequest.type, {
+      names: [name],
+      purpose: 'Cin7 Core carrier names for completion (ref/carrier)',
+    });
     return result.values[name];
   };
 
@@ -118,33 +172,45 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
     if (!ck || !isAllowedEndpoint(ck.baseUrl) || !carriers.needsRefresh(ck.key)) return;
     // Untrusted workspace (the client said so): the file's endpoint may be hostile; send nothing.
     if (!networkAllowed()) {
-      if (!untrustedNoticeSent) connection.console.info('Cin7 Core carrier names are not fetched: the workspace is not trusted.');
+      if (!untrustedNoticeSent)
+        connection.console.info(
+          'Cin7 Core carrier names are not fetched: the workspace is not trusted.',
+        );
       untrustedNoticeSent = true;
       return;
     }
     if (!carriers.begin(ck.key)) return;
     void (async () => {
       try {
-        const [accountId, apiKey] = await Promise.all([resolveCredential(ck.accountId), resolveCredential(ck.apiKey)]);
+        const [accountId, apiKey] = await Promise.all([
+          resolveCredential(ck.accountId),
+          resolveCredential(ck.apiKey),
+        ]);
         if (!accountId || !apiKey) {
           carriers.fail(ck.key);
           return;
         }
         const names = await carrierSource.fetchCarrierNames(ck.baseUrl, accountId, apiKey);
         carriers.succeed(ck.key, names);
-        connection.console.info(`Loaded ${names.length} carrier names from ${new URL(ck.baseUrl).origin}`);
+        connection.console.info(
+          `Loaded ${names.length} carrier names from ${new URL(ck.baseUrl).origin}`,
+        );
         revalidateAll();
       } catch (err) {
         carriers.fail(ck.key);
-        connection.console.warn(`Could not load Cin7 Core carriers from ${safeOrigin(ck.baseUrl)}: ${err instanceof Error ? err.message : String(err)}`);
+        connection.console.warn(
+          `Could not load Cin7 Core carriers from ${safeOrigin(ck.baseUrl)}: ${err instanceof Error ? err.message : String(err)}`,
+        );
       }
     })();
   };
 
   connection.onInitialize((params): InitializeResult => {
     // A client may also declare its secret names up front (same meaning as dear/secretNames).
-    const declared = (params.initializationOptions as { secretNames?: unknown } | undefined)?.secretNames;
-    if (Array.isArray(declared)) clientSecretNames = new Set(declared.filter((n): n is string => typeof n === 'string'));
+    const declared = (params.initializationOptions as { secretNames?: unknown } | undefined)
+      ?.secretNames;
+    if (Array.isArray(declared))
+      clientSecretNames = new Set(declared.filter((n): n is string => typeof n === 'string'));
     // Workspace trust from the client (`trusted: false` = Restricted Mode: no carrier fetch, no runs).
     applyInitializationOptions(params.initializationOptions);
     return {
@@ -176,7 +242,8 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
     const now = Date.now();
     const previous = lastChangeAt.get(uri);
     lastChangeAt.set(uri, now);
-    const inBurst = cache.has(uri) && previous !== undefined && now - previous < VALIDATION_DELAY_MS;
+    const inBurst =
+      cache.has(uri) && previous !== undefined && now - previous < VALIDATION_DELAY_MS;
     schedule(e.document, inBurst ? VALIDATION_DELAY_MS : 0);
   });
   documents.onDidClose((e) => {
@@ -196,9 +263,16 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
     const ck = carrierKey(analysis.parsed.data);
     // Only the cursor's line (TextDocument keeps line offsets, so no re-split of the whole text per request).
     const { line: lineNo } = params.position;
-    const line = doc.getText({ start: { line: lineNo, character: 0 }, end: { line: lineNo, character: Number.MAX_SAFE_INTEGER } });
+    const line = doc.getText({
+      start: { line: lineNo, character: 0 },
+      end: { line: lineNo, character: Number.MAX_SAFE_INTEGER },
+    });
     // A space typed while indenting is not a request for suggestions.
-    if (params.context?.triggerCharacter === ' ' && /^\s*$/.test(line.slice(0, params.position.character))) return [];
+    if (
+      params.context?.triggerCharacter === ' ' &&
+      /^\s*$/.test(line.slice(0, params.position.character))
+    )
+      return [];
     if (/\b(carrier|defaultCarrier)\s*:/.test(line)) refreshCarriers(analysis);
     return getCompletions(text, params.position, {
       carrierNames: ck ? carriers.names(ck.key) : undefined,
@@ -219,10 +293,17 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
   connection.onCodeAction((params) => {
     const doc = documents.get(params.textDocument.uri);
     if (!doc) return [];
-    return getCodeActions(doc.uri, analysisFor(doc).diagnostics, params.range, params.context.diagnostics);
+    return getCodeActions(
+      doc.uri,
+      analysisFor(doc).diagnostics,
+      params.range,
+      params.context.diagnostics,
+    );
   });
 
-  connection.onCodeLens((params) => (documents.get(params.textDocument.uri) ? getCodeLenses(params.textDocument.uri) : []));
+  connection.onCodeLens((params) =>
+    documents.get(params.textDocument.uri) ? getCodeLenses(params.textDocument.uri) : [],
+  );
 
   registerSyncHandlers(connection, documents);
   documents.listen(connection);

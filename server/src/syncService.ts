@@ -15,7 +15,15 @@ import { fileURLToPath } from 'node:url';
 import type { Connection, TextDocuments } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import {
-  CancelRunNotification, RunEventNotification, RunRequest, SandboxPrintLabelsRequest, ServerInfoRequest, StartSandboxRequest, StatusRequest, StopSandboxRequest, WorkspaceTrustNotification,
+  CancelRunNotification,
+  RunEventNotification,
+  RunRequest,
+  SandboxPrintLabelsRequest,
+  ServerInfoRequest,
+  StartSandboxRequest,
+  StatusRequest,
+  StopSandboxRequest,
+  WorkspaceTrustNotification,
 } from '../../protocol/lsp';
 import { redactSecrets } from '../../protocol/redact';
 import type { DearSettings } from '../../protocol/settings';
@@ -42,7 +50,9 @@ export function applyInitializationOptions(initializationOptions: unknown): void
  * Whether network features (carrier completion, runs) may run: false only when the client said the
  * workspace is untrusted. Clients that never say (other editors) are treated as trusted.
  */
-export function networkAllowed(): boolean { return clientTrust !== false; }
+export function networkAllowed(): boolean {
+  return clientTrust !== false;
+}
 
 // ---- pure helpers (exported for tests) ---------------------------------------------------------
 
@@ -51,9 +61,11 @@ export function scrub(text: string, values: Iterable<string>): string {
   return redactSecrets(text, values);
 }
 
-
 /** The refusal message for an untrusted run, or undefined when the run may go ahead. */
-export function trustRefusal(paramsTrusted: boolean | undefined, lastNotified: boolean | undefined): string | undefined {
+export function trustRefusal(
+  paramsTrusted: boolean | undefined,
+  lastNotified: boolean | undefined,
+): string | undefined {
   if (paramsTrusted === false || lastNotified === false) {
     return 'refused: the workspace is not trusted (Restricted Mode), so no request was sent to Cin7 Core or Starshipit. Trust the workspace to run syncs.';
   }
@@ -61,12 +73,21 @@ export function trustRefusal(paramsTrusted: boolean | undefined, lastNotified: b
 }
 
 /** Settings from text, or an error naming the first problems (1-based lines). */
-export function settingsOrError(text: string, fileName: string, names: ReadonlySet<string>): { settings?: DearSettings; error?: string } {
+export function settingsOrError(
+  text: string,
+  fileName: string,
+  names: ReadonlySet<string>,
+): { settings?: DearSettings; error?: string } {
   const { settings, diagnostics } = analyzeSettings(text, { knownSecretNames: names, fileName });
   const errors = diagnostics.filter((d) => d.severity === 1);
   if (settings && errors.length === 0) return { settings };
-  const shown = errors.slice(0, 3).map((d) => `line ${d.range.start.line + 1}: ${d.message}`).join('; ');
-  return { error: `${fileName} has ${errors.length || 'unresolved'} error(s)${shown ? `: ${shown}` : ''}${errors.length > 3 ? '; …' : ''}. Fix them (see the Problems panel) and run again.` };
+  const shown = errors
+    .slice(0, 3)
+    .map((d) => `line ${d.range.start.line + 1}: ${d.message}`)
+    .join('; ');
+  return {
+    error: `${fileName} has ${errors.length || 'unresolved'} error(s)${shown ? `: ${shown}` : ''}${errors.length > 3 ? '; …' : ''}. Fix them (see the Problems panel) and run again.`,
+  };
 }
 
 // ---- the handlers ------------------------------------------------------------------------------
@@ -79,7 +100,11 @@ export interface SyncHandlerOptions {
   knownSecretNames?: () => ReadonlySet<string> | undefined;
 }
 
-export function registerSyncHandlers(connection: Connection, documents: TextDocuments<TextDocument>, options: SyncHandlerOptions = {}): void {
+export function registerSyncHandlers(
+  connection: Connection,
+  documents: TextDocuments<TextDocument>,
+  options: SyncHandlerOptions = {},
+): void {
   const runs = new Map<string, AbortController>();
   let sandbox: Sandbox | undefined;
   let sandboxTimeScale = 1;
@@ -87,12 +112,18 @@ export function registerSyncHandlers(connection: Connection, documents: TextDocu
   async function textOf(uri: string): Promise<{ text: string; filePath: string }> {
     const open = documents.get(uri);
     let filePath: string;
-    try { filePath = fileURLToPath(uri); } catch { throw new Error(`${uri} is not a local file; runs need a folder on disk for their journal`); }
+    try {
+      filePath = fileURLToPath(uri);
+    } catch {
+      throw new Error(`${uri} is not a local file; runs need a folder on disk for their journal`);
+    }
     if (open) return { text: open.getText(), filePath };
     try {
       return { text: await readFile(filePath, 'utf8'), filePath };
     } catch (err) {
-      throw new Error(`cannot read ${filePath}: ${err instanceof Error ? err.message : String(err)}`);
+      throw new Error(
+        `cannot read ${filePath}: ${err instanceof Error ? err.message : String(err)}`,
+      );
     }
   }
 
@@ -111,7 +142,11 @@ export function registerSyncHandlers(connection: Connection, documents: TextDocu
     try {
       const { text, filePath } = await textOf(p.uri);
       // The client resolved every `${secret:…}` the file references, so those names are the known ones.
-      const parsed = settingsOrError(text, path.basename(filePath), new Set(Object.keys(p.secrets ?? {})));
+      const parsed = settingsOrError(
+        text,
+        path.basename(filePath),
+        new Set(Object.keys(p.secrets ?? {})),
+      );
       if (!parsed.settings) return { summary: null, error: parsed.error };
       const summary: SummaryEvent = await runEngine({
         settings: parsed.settings,
@@ -120,8 +155,10 @@ export function registerSyncHandlers(connection: Connection, documents: TextDocu
         dryRun: p.dryRun === true,
         onlyOrderNumbers: Array.isArray(p.onlyOrderNumbers) ? p.onlyOrderNumbers : undefined,
         signal: controller.signal,
-        secrets: (kind, name) => (kind === 'secret' ? p.secrets?.[name] : p.env?.[name] ?? process.env[name]),
-        onEvent: (event) => void connection.sendNotification(RunEventNotification.type, { runId: p.runId, event }),
+        secrets: (kind, name) =>
+          kind === 'secret' ? p.secrets?.[name] : (p.env?.[name] ?? process.env[name]),
+        onEvent: (event) =>
+          void connection.sendNotification(RunEventNotification.type, { runId: p.runId, event }),
       });
       return { summary };
     } catch (err) {
@@ -139,7 +176,9 @@ export function registerSyncHandlers(connection: Connection, documents: TextDocu
   connection.onRequest(StatusRequest.type, async (p): Promise<StatusRequest.Result> => {
     const { text, filePath } = await textOf(p.uri);
     const { settings } = analyzeSettings(text, { fileName: path.basename(filePath) });
-    const stateDir = settings ? resolveStateDir(filePath, settings) : path.resolve(path.dirname(filePath), '.dear-starshipit');
+    const stateDir = settings
+      ? resolveStateDir(filePath, settings)
+      : path.resolve(path.dirname(filePath), '.dear-starshipit');
     return readStatus(stateDir);
   });
 
@@ -147,11 +186,21 @@ export function registerSyncHandlers(connection: Connection, documents: TextDocu
     const alreadyRunning = sandbox !== undefined;
     if (!sandbox) {
       sandboxTimeScale = typeof p.timeScale === 'number' && p.timeScale > 0 ? p.timeScale : 1;
-      sandbox = await startSandbox({ port: 0, seed: p.seed, sales: p.sales, timeScale: sandboxTimeScale, stateFile: p.stateFile });
+      sandbox = await startSandbox({
+        port: 0,
+        seed: p.seed,
+        sales: p.sales,
+        timeScale: sandboxTimeScale,
+        stateFile: p.stateFile,
+      });
     }
     return {
-      dearBaseUrl: sandbox.dearBaseUrl, starshipitBaseUrl: sandbox.starshipitBaseUrl, controlUrl: sandbox.controlUrl,
-      credentials: { ...sandbox.credentials }, timeScale: sandboxTimeScale, alreadyRunning,
+      dearBaseUrl: sandbox.dearBaseUrl,
+      starshipitBaseUrl: sandbox.starshipitBaseUrl,
+      controlUrl: sandbox.controlUrl,
+      credentials: { ...sandbox.credentials },
+      timeScale: sandboxTimeScale,
+      alreadyRunning,
     };
   });
 
@@ -171,17 +220,24 @@ export function registerSyncHandlers(connection: Connection, documents: TextDocu
       if (printed.length >= max) break;
       const status = String((orders[0] as { status?: unknown } | undefined)?.status ?? '');
       if (status && !/^(unshipped|saved)$/i.test(status)) continue;
-      sandbox.printLabel({ orderNumber, carrier: typeof p?.carrier === 'string' && p.carrier ? p.carrier : 'AusPost' });
+      sandbox.printLabel({
+        orderNumber,
+        carrier: typeof p?.carrier === 'string' && p.carrier ? p.carrier : 'AusPost',
+      });
       printed.push(orderNumber);
     }
     return { orderNumbers: printed };
   });
 
   connection.onRequest(ServerInfoRequest.type, (): ServerInfoRequest.Result => ({
-    secretNames: options.knownSecretNames ? [...(options.knownSecretNames() ?? [])].sort() : undefined,
+    secretNames: options.knownSecretNames
+      ? [...(options.knownSecretNames() ?? [])].sort()
+      : undefined,
     trusted: clientTrust,
     activeRuns: [...runs.keys()],
-    sandbox: sandbox ? { dearBaseUrl: sandbox.dearBaseUrl, starshipitBaseUrl: sandbox.starshipitBaseUrl } : undefined,
+    sandbox: sandbox
+      ? { dearBaseUrl: sandbox.dearBaseUrl, starshipitBaseUrl: sandbox.starshipitBaseUrl }
+      : undefined,
     engineAvailable: true,
   }));
 

@@ -21,7 +21,10 @@ export interface ClientInput {
   starshipitBaseUrl: string;
   statuses: string[];
   timeScale: number;
-  credentials: Pick<SandboxCredentials, 'dearAccountId' | 'dearApiKey' | 'starshipitApiKey' | 'starshipitSubscriptionKey'>;
+  credentials: Pick<
+    SandboxCredentials,
+    'dearAccountId' | 'dearApiKey' | 'starshipitApiKey' | 'starshipitSubscriptionKey'
+  >;
   /** Ours: the engine's state directory. Naive: where it keeps order_number → SaleID between runs. */
   stateDir: string;
   /** Naive writeback: poll labels updated since this instant. */
@@ -39,7 +42,10 @@ export interface ClientOutput {
 
 async function main(): Promise<void> {
   const input = JSON.parse(process.env.DEAR_BENCH_CLIENT ?? '') as ClientInput;
-  const settings = benchSettings(input.dearBaseUrl, input.starshipitBaseUrl, { statuses: input.statuses, timeScale: input.timeScale });
+  const settings = benchSettings(input.dearBaseUrl, input.starshipitBaseUrl, {
+    statuses: input.statuses,
+    timeScale: input.timeScale,
+  });
   let out: ClientOutput;
   if (input.action === 'probe') {
     out = await probe(input);
@@ -47,7 +53,11 @@ async function main(): Promise<void> {
     const errors: string[] = [];
     const t0 = performance.now();
     const summary = await runEngine({
-      settings, configPath: path.join(input.stateDir, 'dear-starshipit.yaml'), stateDir: input.stateDir, mode: input.action, dryRun: false,
+      settings,
+      configPath: path.join(input.stateDir, 'dear-starshipit.yaml'),
+      stateDir: input.stateDir,
+      mode: input.action,
+      dryRun: false,
       secrets: credentialsLookup(input.credentials),
       onEvent: (e) => {
         if (e.type === 'attention' && errors.length < 5) errors.push(`${e.code}: ${e.reason}`);
@@ -67,7 +77,11 @@ async function main(): Promise<void> {
     }
     const wallMs = performance.now() - t0;
     if (input.action === 'import') fs.writeFileSync(mapFile, JSON.stringify([...naive.imported]));
-    out = { wallMs, needsAttention: naive.stats.errors.length, errors: naive.stats.errors.slice(0, 5) };
+    out = {
+      wallMs,
+      needsAttention: naive.stats.errors.length,
+      errors: naive.stats.errors.slice(0, 5),
+    };
   }
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }
@@ -75,22 +89,29 @@ async function main(): Promise<void> {
 /** Requests per second the sandbox + loopback + this process can carry right now, unthrottled. */
 async function probe(input: ClientInput): Promise<ClientOutput> {
   const ids = input.probeSaleIds ?? [];
-  const headers = { 'api-auth-accountid': input.credentials.dearAccountId, 'api-auth-applicationkey': input.credentials.dearApiKey };
+  const headers = {
+    'api-auth-accountid': input.credentials.dearAccountId,
+    'api-auth-applicationkey': input.credentials.dearApiKey,
+  };
   const until = performance.now() + (input.probeMs ?? 2000);
   let calls = 0;
   const t0 = performance.now();
-  await Promise.all([0, 1].map(async (lane) => {
-    for (let i = lane; performance.now() < until; i += 2) {
-      const res = await fetch(`${input.dearBaseUrl}sale?ID=${ids[i % ids.length]}`, { headers });
-      await res.text();
-      calls++;
-    }
-  }));
+  await Promise.all(
+    [0, 1].map(async (lane) => {
+      for (let i = lane; performance.now() < until; i += 2) {
+        const res = await fetch(`${input.dearBaseUrl}sale?ID=${ids[i % ids.length]}`, { headers });
+        await res.text();
+        calls++;
+      }
+    }),
+  );
   const wallMs = performance.now() - t0;
   return { wallMs, needsAttention: 0, errors: [], callsPerSecond: calls / (wallMs / 1000) };
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`bench client: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.stderr.write(
+    `bench client: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
   process.exitCode = 1;
 });

@@ -18,19 +18,61 @@ export interface DryRunFigures extends DryRunOutput {
   realLimitMinutes: number;
 }
 
-export async function dryRunScenario(root: string, sales: number, timeScale: number, statuses: string[]): Promise<DryRunFigures> {
-  const sandbox = start(process.execPath, [path.join(root, 'dist/cli.js'), 'sandbox', '--sales', String(sales), '--port', '0', '--time-scale', String(timeScale), '--seed', '11'], { cwd: root });
+export async function dryRunScenario(
+  root: string,
+  sales: number,
+  timeScale: number,
+  statuses: string[],
+): Promise<DryRunFigures> {
+  const sandbox = start(
+    process.execPath,
+    [
+      path.join(root, 'dist/cli.js'),
+      'sandbox',
+      '--sales',
+      String(sales),
+      '--port',
+      '0',
+      '--time-scale',
+      String(timeScale),
+      '--seed',
+      '11',
+    ],
+    { cwd: root },
+  );
   const sandboxMem = new RssSampler(sandbox.pid, 500);
   try {
-    const urls = await waitForLine(sandbox, /Cin7 Core\s+(http:\/\/127\.0\.0\.1:\d+\/ExternalApi\/v2\/)[\s\S]*?Starshipit\s+(http:\/\/127\.0\.0\.1:\d+)/, 120_000);
-    const input: DryRunInput = { dearBaseUrl: urls[1], starshipitBaseUrl: urls[2], timeScale, statuses, credentials: CREDENTIALS };
-    const child = start(process.execPath, [path.join(root, 'out/test/bench/dryRunChild.js')], { cwd: root, env: { ...process.env, DEAR_BENCH_DRYRUN: JSON.stringify(input) } });
+    const urls = await waitForLine(
+      sandbox,
+      /Cin7 Core\s+(http:\/\/127\.0\.0\.1:\d+\/ExternalApi\/v2\/)[\s\S]*?Starshipit\s+(http:\/\/127\.0\.0\.1:\d+)/,
+      120_000,
+    );
+    const input: DryRunInput = {
+      dearBaseUrl: urls[1],
+      starshipitBaseUrl: urls[2],
+      timeScale,
+      statuses,
+      credentials: CREDENTIALS,
+    };
+    const child = start(process.execPath, [path.join(root, 'out/test/bench/dryRunChild.js')], {
+      cwd: root,
+      env: { ...process.env, DEAR_BENCH_DRYRUN: JSON.stringify(input) },
+    });
     const sampler = new RssSampler(child.pid, 50);
     const line = await waitForLine(child, /^\{.*\}$/m, 15 * 60_000);
     const sampled = sampler.stop();
-    await new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', () => resolve())));
+    await new Promise<void>((resolve) =>
+      child.exitCode !== null ? resolve() : child.once('exit', () => resolve()),
+    );
     const out = JSON.parse(line[0]) as DryRunOutput;
-    return { ...out, sales, timeScale, sampledPeakRssBytes: sampled, sandboxPeakRssBytes: sandboxMem.stop(), realLimitMinutes: out.dearCalls / 60 };
+    return {
+      ...out,
+      sales,
+      timeScale,
+      sampledPeakRssBytes: sampled,
+      sandboxPeakRssBytes: sandboxMem.stop(),
+      realLimitMinutes: out.dearCalls / 60,
+    };
   } finally {
     await stop(sandbox);
   }

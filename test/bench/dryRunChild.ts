@@ -31,14 +31,21 @@ export interface DryRunOutput {
 
 async function main(): Promise<void> {
   const input = JSON.parse(process.env.DEAR_BENCH_DRYRUN ?? '') as DryRunInput;
-  const settings = benchSettings(input.dearBaseUrl, input.starshipitBaseUrl, { statuses: input.statuses, timeScale: input.timeScale });
+  const settings = benchSettings(input.dearBaseUrl, input.starshipitBaseUrl, {
+    statuses: input.statuses,
+    timeScale: input.timeScale,
+  });
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dear-bench-dry-'));
   let orders = 0;
   let skips = 0;
   let attention = 0;
   const t0 = performance.now();
   const summary = await runEngine({
-    settings, configPath: path.join(stateDir, 'dear-starshipit.yaml'), stateDir, mode: 'import', dryRun: true,
+    settings,
+    configPath: path.join(stateDir, 'dear-starshipit.yaml'),
+    stateDir,
+    mode: 'import',
+    dryRun: true,
     secrets: credentialsLookup(input.credentials),
     onEvent: (e) => {
       if (e.type === 'order') orders++;
@@ -49,13 +56,19 @@ async function main(): Promise<void> {
   const out: DryRunOutput = {
     wallMs: performance.now() - t0,
     maxRssBytes: process.resourceUsage().maxRSS * 1024,
-    orders, skips, attention,
-    dearCalls: summary.calls.dear, starshipitCalls: summary.calls.starshipit, throttled: summary.throttled.dear,
+    orders,
+    skips,
+    attention,
+    dearCalls: summary.calls.dear,
+    starshipitCalls: summary.calls.starshipit,
+    throttled: summary.throttled.dear,
   };
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`dry-run child: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.stderr.write(
+    `dry-run child: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
   process.exitCode = 1;
 });

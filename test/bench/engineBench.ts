@@ -17,7 +17,15 @@ export const TIME_SCALE = 100;
 export const DEAR_QUOTA = 60;
 export const DEAR_WINDOW_MS = 60_000 / TIME_SCALE;
 /** Selected statuses: every not-yet-shipped stage (≈ 58 % of the generated sales, see below). */
-export const IMPORT_STATUSES = ['ORDERED', 'BACKORDERED', 'PICKING', 'PICKED', 'PACKING', 'PACKED', 'SHIPPING'];
+export const IMPORT_STATUSES = [
+  'ORDERED',
+  'BACKORDERED',
+  'PICKING',
+  'PICKED',
+  'PACKING',
+  'PACKED',
+  'SHIPPING',
+];
 /** Writeback needs packs authorised at import: PACKED and SHIPPING sales have them. */
 export const WRITEBACK_STATUSES = ['PACKED', 'SHIPPING'];
 const SEED = 7;
@@ -64,7 +72,13 @@ function repairInvalidSales(sb: Sandbox, statuses: string[]): number {
   for (const s of invalid) {
     sb.updateSale(s.saleId, (sale) => {
       const a = (sale.ShippingAddress ?? {}) as Record<string, unknown>;
-      sale.ShippingAddress = { ...a, Line1: a.Line1 || '1 Bench Street', City: a.City || 'Sydney', Postcode: a.Postcode || '2000', Country: a.Country || 'Australia' };
+      sale.ShippingAddress = {
+        ...a,
+        Line1: a.Line1 || '1 Bench Street',
+        City: a.City || 'Sydney',
+        Postcode: a.Postcode || '2000',
+        Country: a.Country || 'Australia',
+      };
     });
   }
   return invalid.length;
@@ -89,15 +103,31 @@ async function withSandbox<T>(sales: number, fn: (sb: Sandbox) => Promise<T>): P
 }
 
 /** Runs one client action in a child process (see clientChild.ts) against the sandbox in this process. */
-async function runClient(sb: Sandbox, input: Omit<ClientInput, 'dearBaseUrl' | 'starshipitBaseUrl' | 'timeScale' | 'credentials'>): Promise<ClientOutput> {
-  const full: ClientInput = { ...input, dearBaseUrl: sb.dearBaseUrl, starshipitBaseUrl: sb.starshipitBaseUrl, timeScale: TIME_SCALE, credentials: sb.credentials };
-  const child = start(process.execPath, [path.join(__dirname, 'clientChild.js')], { env: { ...process.env, DEAR_BENCH_CLIENT: JSON.stringify(full) } });
+async function runClient(
+  sb: Sandbox,
+  input: Omit<ClientInput, 'dearBaseUrl' | 'starshipitBaseUrl' | 'timeScale' | 'credentials'>,
+): Promise<ClientOutput> {
+  const full: ClientInput = {
+    ...input,
+    dearBaseUrl: sb.dearBaseUrl,
+    starshipitBaseUrl: sb.starshipitBaseUrl,
+    timeScale: TIME_SCALE,
+    credentials: sb.credentials,
+  };
+  const child = start(process.execPath, [path.join(__dirname, 'clientChild.js')], {
+    env: { ...process.env, DEAR_BENCH_CLIENT: JSON.stringify(full) },
+  });
   const line = await waitForLine(child, /^\{.*\}$/m, 10 * 60_000);
-  await new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', () => resolve())));
+  await new Promise<void>((resolve) =>
+    child.exitCode !== null ? resolve() : child.once('exit', () => resolve()),
+  );
   return JSON.parse(line[0]) as ClientOutput;
 }
 
-function orderCheck(sb: Sandbox, expected: Set<string>): { done: number; lost: number; duplicates: number } {
+function orderCheck(
+  sb: Sandbox,
+  expected: Set<string>,
+): { done: number; lost: number; duplicates: number } {
   const orders = sb.starshipitOrders();
   let lost = 0;
   for (const n of expected) if (!orders.has(n)) lost++;
@@ -106,26 +136,48 @@ function orderCheck(sb: Sandbox, expected: Set<string>): { done: number; lost: n
   return { done: orders.size, lost, duplicates };
 }
 
-async function importRun(client: 'ours' | 'naive', sales: number, foreign: number): Promise<{ figures: RunFigures; meta: Omit<ImportScenario, 'ours' | 'naive'> }> {
+async function importRun(
+  client: 'ours' | 'naive',
+  sales: number,
+  foreign: number,
+): Promise<{ figures: RunFigures; meta: Omit<ImportScenario, 'ours' | 'naive'> }> {
   return withSandbox(sales, async (sb) => {
     repairInvalidSales(sb, IMPORT_STATUSES);
     const expected = importable(sb, IMPORT_STATUSES);
     const selected = sb.eligibleSales(IMPORT_STATUSES);
     const advanced = selected.filter((s) => s.type === 'Advanced Sale').length;
     const quota = DEAR_QUOTA - Math.round(foreign * DEAR_QUOTA);
-    const meta = { sales, selectedShare: selected.length / sales, importableShare: expected.size / sales, advancedShare: advanced / Math.max(1, selected.length), foreignShare: foreign, quota };
+    const meta = {
+      sales,
+      selectedShare: selected.length / sales,
+      importableShare: expected.size / sales,
+      advancedShare: advanced / Math.max(1, selected.length),
+      foreignShare: foreign,
+      quota,
+    };
     if (foreign > 0) sb.setSwitch('dearForeignTraffic', foreign);
     sb.clearCallLog();
-    const r = await runClient(sb, { client, action: 'import', statuses: IMPORT_STATUSES, stateDir: tempDir() });
+    const r = await runClient(sb, {
+      client,
+      action: 'import',
+      statuses: IMPORT_STATUSES,
+      stateDir: tempDir(),
+    });
     const log = sb.callLog();
     const check = orderCheck(sb, expected);
     return {
       meta,
       figures: {
-        client, wallMs: r.wallMs, errors: r.errors, needsAttention: r.needsAttention,
+        client,
+        wallMs: r.wallMs,
+        errors: r.errors,
+        needsAttention: r.needsAttention,
         dear: quotaFigures(log, 'dear', quota, DEAR_WINDOW_MS),
         starshipit: quotaFigures(log, 'starshipit', 2, 1000 / TIME_SCALE),
-        done: check.done, expected: expected.size, lost: check.lost, duplicates: check.duplicates,
+        done: check.done,
+        expected: expected.size,
+        lost: check.lost,
+        duplicates: check.duplicates,
       },
     };
   });
@@ -150,11 +202,21 @@ async function writebackRun(client: 'ours' | 'naive', labels: number): Promise<R
     const setupStart = new Date(Date.now() - 60_000).toISOString();
     await runClient(sb, { client, action: 'import', statuses: WRITEBACK_STATUSES, stateDir });
     const orderNumbers = [...sb.starshipitOrders().keys()].sort().slice(0, labels);
-    if (orderNumbers.length < labels) throw new Error(`writeback setup: only ${orderNumbers.length} orders imported, ${labels} labels wanted`);
+    if (orderNumbers.length < labels)
+      throw new Error(
+        `writeback setup: only ${orderNumbers.length} orders imported, ${labels} labels wanted`,
+      );
     const printed = new Map<string, string[]>();
-    for (const orderNumber of orderNumbers) printed.set(orderNumber, sb.printLabel({ orderNumber, carrier: 'AusPost' }).trackingNumbers);
+    for (const orderNumber of orderNumbers)
+      printed.set(orderNumber, sb.printLabel({ orderNumber, carrier: 'AusPost' }).trackingNumbers);
     sb.clearCallLog();
-    const r = await runClient(sb, { client, action: 'writeback', statuses: WRITEBACK_STATUSES, stateDir, since: setupStart });
+    const r = await runClient(sb, {
+      client,
+      action: 'writeback',
+      statuses: WRITEBACK_STATUSES,
+      stateDir,
+      since: setupStart,
+    });
     const log = sb.callLog();
     // Ground truth: every printed label's tracking numbers on an authorised Cin7 shipment, written once.
     const shipments = [...sb.dearShipments({ changedOnly: true }).values()];
@@ -168,10 +230,16 @@ async function writebackRun(client: 'ours' | 'naive', labels: number): Promise<R
       if (ship.writes > 1) duplicates += ship.writes - 1;
     }
     return {
-      client, wallMs: r.wallMs, errors: r.errors, needsAttention: r.needsAttention,
+      client,
+      wallMs: r.wallMs,
+      errors: r.errors,
+      needsAttention: r.needsAttention,
       dear: quotaFigures(log, 'dear', DEAR_QUOTA, DEAR_WINDOW_MS),
       starshipit: quotaFigures(log, 'starshipit', 2, 1000 / TIME_SCALE),
-      done, expected: labels, lost: labels - done, duplicates,
+      done,
+      expected: labels,
+      lost: labels - done,
+      duplicates,
     };
   });
 }
@@ -185,9 +253,26 @@ async function writebackRun(client: 'ours' | 'naive', labels: number): Promise<R
 export async function loopbackCapacity(): Promise<number> {
   const sb = await startSandbox({ seed: SEED, sales: 200, timeScale: 1_000_000 });
   try {
-    const ids = sb.eligibleSales(IMPORT_STATUSES).map((s) => s.saleId).slice(0, 50);
+    const ids = sb
+      .eligibleSales(IMPORT_STATUSES)
+      .map((s) => s.saleId)
+      .slice(0, 50);
     const child = start(process.execPath, [path.join(__dirname, 'clientChild.js')], {
-      env: { ...process.env, DEAR_BENCH_CLIENT: JSON.stringify({ client: 'naive', action: 'probe', probeSaleIds: ids, probeMs: 2000, statuses: IMPORT_STATUSES, stateDir: tempDir(), dearBaseUrl: sb.dearBaseUrl, starshipitBaseUrl: sb.starshipitBaseUrl, timeScale: 1_000_000, credentials: sb.credentials } satisfies ClientInput) },
+      env: {
+        ...process.env,
+        DEAR_BENCH_CLIENT: JSON.stringify({
+          client: 'naive',
+          action: 'probe',
+          probeSaleIds: ids,
+          probeMs: 2000,
+          statuses: IMPORT_STATUSES,
+          stateDir: tempDir(),
+          dearBaseUrl: sb.dearBaseUrl,
+          starshipitBaseUrl: sb.starshipitBaseUrl,
+          timeScale: 1_000_000,
+          credentials: sb.credentials,
+        } satisfies ClientInput),
+      },
     });
     const line = await waitForLine(child, /^\{.*\}$/m, 60_000);
     return (JSON.parse(line[0]) as ClientOutput).callsPerSecond ?? NaN;

@@ -26,12 +26,18 @@ export interface ExtensionFigures {
 export const RED_HAT_YAML_VSIX = {
   bytes: 9 * 1024 * 1024,
   text: '≈ 9 MB',
-  source: 'redhat-developer/vscode-yaml issue #521 (2021-05-26, before its webpack bundling; PR #591 reported 169 KB for a webpack build)',
+  source:
+    'redhat-developer/vscode-yaml issue #521 (2021-05-26, before its webpack bundling; PR #591 reported 169 KB for a webpack build)',
 };
 
 function listBundles(root: string): { file: string; bytes: number }[] {
   const out: { file: string; bytes: number }[] = [];
-  for (const rel of ['dist/client.js', 'dist/server.js', 'dist/cli.js', 'dist/webview/preview.js']) {
+  for (const rel of [
+    'dist/client.js',
+    'dist/server.js',
+    'dist/cli.js',
+    'dist/webview/preview.js',
+  ]) {
     const file = path.join(root, rel);
     if (fs.existsSync(file)) out.push({ file: rel, bytes: fs.statSync(file).size });
   }
@@ -43,15 +49,29 @@ export function extensionScenario(root: string): ExtensionFigures {
   const vsix = path.join(root, 'dist-vsix/dear-starshipit.vsix');
   const before = fs.existsSync(vsix) ? fs.statSync(vsix).mtimeMs : 0;
   // No stdin: vsce must not stop at a question; a prompt counts as a packaging failure.
-  const r = spawnSync('npm', ['run', '-s', 'package'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 240_000 });
+  const r = spawnSync('npm', ['run', '-s', 'package'], {
+    cwd: root,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 240_000,
+  });
   const packageMs = performance.now() - t0;
   const bundles = listBundles(root);
   if (r.status !== 0 || !fs.existsSync(vsix) || fs.statSync(vsix).mtimeMs === before) {
-    const why = (r.stderr || r.stdout || r.error?.message || `exit ${String(r.status)}`).trim().split('\n').slice(-3).join(' ');
+    const why = (r.stderr || r.stdout || r.error?.message || `exit ${String(r.status)}`)
+      .trim()
+      .split('\n')
+      .slice(-3)
+      .join(' ');
     return { packageError: `npm run package failed: ${why}`, packageMs, bundles };
   }
   const files = /\((\d+) files,/.exec(r.stdout)?.[1];
-  return { vsixBytes: fs.statSync(vsix).size, vsixFiles: files ? Number(files) : undefined, packageMs, bundles };
+  return {
+    vsixBytes: fs.statSync(vsix).size,
+    vsixFiles: files ? Number(files) : undefined,
+    packageMs,
+    bundles,
+  };
 }
 
 export interface ActivationFigures {
@@ -71,11 +91,18 @@ export async function activationScenario(root: string): Promise<ActivationFigure
   const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'dear-bench-activation-'));
   fs.writeFileSync(path.join(workspace, 'README.txt'), 'workspace for the activation benchmark\n');
   const res = await runExtensionHostSuite({
-    label: 'bench-activation', extensionDevelopmentPath: root, extensionTestsPath: path.join(root, 'out/test/bench/activation/suite.js'),
-    workspace, timeoutMs: 240_000, echo: false,
+    label: 'bench-activation',
+    extensionDevelopmentPath: root,
+    extensionTestsPath: path.join(root, 'out/test/bench/activation/suite.js'),
+    workspace,
+    timeoutMs: 240_000,
+    echo: false,
   });
   const line = res.console.map((l) => /DEAR_BENCH_ACTIVATION (\{.*\})/.exec(l)).find(Boolean);
-  if (res.exitCode !== 0 || !line) throw new Error(`activation suite failed (exit ${res.exitCode}): ${res.console.slice(-5).join(' | ')}`);
+  if (res.exitCode !== 0 || !line)
+    throw new Error(
+      `activation suite failed (exit ${res.exitCode}): ${res.console.slice(-5).join(' | ')}`,
+    );
   const f = JSON.parse(line[1]) as Omit<ActivationFigures, 'harnessMs'>;
   return { ...f, harnessMs: res.durationMs };
 }

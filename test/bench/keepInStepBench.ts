@@ -16,8 +16,20 @@ import { start, waitForLine } from './proc';
 export interface KeepInStepFigures {
   imported: number;
   changed: number;
-  afterChange: { dearDetailReads: number; dearListCalls: number; dearOther: number; starshipitReads: number; starshipitUpdates: number };
-  noChange: { dearDetailReads: number; dearListCalls: number; dearOther: number; starshipitReads: number; starshipitUpdates: number };
+  afterChange: {
+    dearDetailReads: number;
+    dearListCalls: number;
+    dearOther: number;
+    starshipitReads: number;
+    starshipitUpdates: number;
+  };
+  noChange: {
+    dearDetailReads: number;
+    dearListCalls: number;
+    dearOther: number;
+    starshipitReads: number;
+    starshipitUpdates: number;
+  };
   ordersUpdatedInSandbox: number;
 }
 
@@ -27,47 +39,83 @@ function count(log: CallLogEntry[]): KeepInStepFigures['afterChange'] {
   const detail = dear.filter((c) => /\/sale$/i.test(c.route)).length;
   const list = dear.filter((c) => /\/salelist$/i.test(c.route)).length;
   return {
-    dearDetailReads: detail, dearListCalls: list, dearOther: dear.length - detail - list,
+    dearDetailReads: detail,
+    dearListCalls: list,
+    dearOther: dear.length - detail - list,
     starshipitReads: ship.filter((c) => c.method === 'GET').length,
     starshipitUpdates: ship.filter((c) => c.method === 'PUT').length,
   };
 }
 
 async function runImport(input: ClientInput): Promise<ClientOutput> {
-  const child = start(process.execPath, [path.join(__dirname, 'clientChild.js')], { env: { ...process.env, DEAR_BENCH_CLIENT: JSON.stringify(input) } });
+  const child = start(process.execPath, [path.join(__dirname, 'clientChild.js')], {
+    env: { ...process.env, DEAR_BENCH_CLIENT: JSON.stringify(input) },
+  });
   const line = await waitForLine(child, /^\{.*\}$/m, 10 * 60_000);
-  await new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', () => resolve())));
+  await new Promise<void>((resolve) =>
+    child.exitCode !== null ? resolve() : child.once('exit', () => resolve()),
+  );
   return JSON.parse(line[0]) as ClientOutput;
 }
 
-export async function keepInStepScenario(sales: number, changed: number): Promise<KeepInStepFigures> {
+export async function keepInStepScenario(
+  sales: number,
+  changed: number,
+): Promise<KeepInStepFigures> {
   const sb = await startSandbox({ seed: 11, sales, timeScale: TIME_SCALE });
   try {
     const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dear-bench-keep-'));
     const input: ClientInput = {
-      client: 'ours', action: 'import', statuses: IMPORT_STATUSES, stateDir, timeScale: TIME_SCALE,
-      dearBaseUrl: sb.dearBaseUrl, starshipitBaseUrl: sb.starshipitBaseUrl, credentials: sb.credentials,
+      client: 'ours',
+      action: 'import',
+      statuses: IMPORT_STATUSES,
+      stateDir,
+      timeScale: TIME_SCALE,
+      dearBaseUrl: sb.dearBaseUrl,
+      starshipitBaseUrl: sb.starshipitBaseUrl,
+      credentials: sb.credentials,
     };
     await runImport(input);
     const orders = sb.starshipitOrders();
-    const targets = sb.eligibleSales(IMPORT_STATUSES).filter((s) => orders.has(s.orderNumber)).slice(0, changed);
-    if (targets.length < changed) throw new Error(`keep-in-step setup: only ${targets.length} imported sales, ${changed} wanted`);
+    const targets = sb
+      .eligibleSales(IMPORT_STATUSES)
+      .filter((s) => orders.has(s.orderNumber))
+      .slice(0, changed);
+    if (targets.length < changed)
+      throw new Error(
+        `keep-in-step setup: only ${targets.length} imported sales, ${changed} wanted`,
+      );
     for (const t of targets) {
       sb.updateSale(t.saleId, (sale) => {
-        sale.ShippingAddress = { ...((sale.ShippingAddress ?? {}) as Record<string, unknown>), City: 'Bench Changed City' };
+        sale.ShippingAddress = {
+          ...((sale.ShippingAddress ?? {}) as Record<string, unknown>),
+          City: 'Bench Changed City',
+        };
       });
     }
     sb.clearCallLog();
     await runImport(input);
     const afterChange = count(sb.callLog());
     const ordersUpdatedInSandbox = targets.filter((t) => {
-      const list = (sb.starshipitOrders().get(t.orderNumber) ?? []) as { destination?: { city?: string; suburb?: string } }[];
-      return list.length === 1 && (list[0].destination?.city === 'Bench Changed City' || list[0].destination?.suburb === 'Bench Changed City');
+      const list = (sb.starshipitOrders().get(t.orderNumber) ?? []) as {
+        destination?: { city?: string; suburb?: string };
+      }[];
+      return (
+        list.length === 1 &&
+        (list[0].destination?.city === 'Bench Changed City' ||
+          list[0].destination?.suburb === 'Bench Changed City')
+      );
     }).length;
     sb.clearCallLog();
     await runImport(input);
     const noChange = count(sb.callLog());
-    return { imported: orders.size, changed: targets.length, afterChange, noChange, ordersUpdatedInSandbox };
+    return {
+      imported: orders.size,
+      changed: targets.length,
+      afterChange,
+      noChange,
+      ordersUpdatedInSandbox,
+    };
   } finally {
     await sb.close();
   }

@@ -55,21 +55,40 @@ const WARMUP_EDITS = 10;
 const COMPLETIONS = 60;
 
 export function serverSpecs(root: string): { ours: LspServerSpec; theirs: LspServerSpec } {
-  const schemaUri = pathToFileURL(path.join(root, 'schemas/dear-starshipit.schema.json')).toString();
+  const schemaUri = pathToFileURL(
+    path.join(root, 'schemas/dear-starshipit.schema.json'),
+  ).toString();
   // Never let yaml-language-server reach the network: no schema store, and a dead loopback proxy.
   const deadProxy = 'http://127.0.0.1:9';
   return {
-    ours: { label: 'dear-starshipit lsp', command: process.execPath, args: [path.join(root, 'dist/cli.js'), 'lsp', '--stdio'], languageId: 'dear-starshipit' },
+    ours: {
+      label: 'dear-starshipit lsp',
+      command: process.execPath,
+      args: [path.join(root, 'dist/cli.js'), 'lsp', '--stdio'],
+      languageId: 'dear-starshipit',
+    },
     theirs: {
       label: 'yaml-language-server',
       command: process.execPath,
-      args: [path.join(root, 'node_modules/yaml-language-server/bin/yaml-language-server'), '--stdio'],
+      args: [
+        path.join(root, 'node_modules/yaml-language-server/bin/yaml-language-server'),
+        '--stdio',
+      ],
       languageId: 'yaml',
-      env: { HTTP_PROXY: deadProxy, HTTPS_PROXY: deadProxy, http_proxy: deadProxy, https_proxy: deadProxy },
+      env: {
+        HTTP_PROXY: deadProxy,
+        HTTPS_PROXY: deadProxy,
+        http_proxy: deadProxy,
+        https_proxy: deadProxy,
+      },
       configuration: {
         yaml: {
-          validate: true, completion: true, hover: true, format: { enable: false },
-          schemaStore: { enable: false }, schemas: { [schemaUri]: ['*.dear-starshipit.yaml'] },
+          validate: true,
+          completion: true,
+          hover: true,
+          format: { enable: false },
+          schemaStore: { enable: false },
+          schemas: { [schemaUri]: ['*.dear-starshipit.yaml'] },
         },
         http: { proxy: deadProxy, proxyStrictSSL: false },
         '[yaml]': {},
@@ -79,7 +98,13 @@ export function serverSpecs(root: string): { ours: LspServerSpec; theirs: LspSer
   };
 }
 
-async function editRun(spec: LspServerSpec, root: string, dir: string, doc: BenchDocument, edits: number): Promise<EditFigures> {
+async function editRun(
+  spec: LspServerSpec,
+  root: string,
+  dir: string,
+  doc: BenchDocument,
+  edits: number,
+): Promise<EditFigures> {
   const file = path.join(dir, `${doc.name}.dear-starshipit.yaml`);
   fs.writeFileSync(file, doc.text);
   const uri = pathToFileURL(file).toString();
@@ -95,8 +120,15 @@ async function editRun(spec: LspServerSpec, root: string, dir: string, doc: Benc
     for (let i = 0; i < WARMUP_EDITS + edits; i++) {
       // Spread the edits over the whole document; alternate two valid carrier names.
       const site = current[i % current.length];
-      const next = site.value.endsWith(' (mapped)') ? site.value.replace(/ \(mapped\)$/, ' (edited)') : site.value.replace(/ \(edited\)$/, ' (mapped)');
-      const r = await client.edit(uri, ++version, { line: site.line, start: site.start, end: site.end }, next);
+      const next = site.value.endsWith(' (mapped)')
+        ? site.value.replace(/ \(mapped\)$/, ' (edited)')
+        : site.value.replace(/ \(edited\)$/, ' (mapped)');
+      const r = await client.edit(
+        uri,
+        ++version,
+        { line: site.line, start: site.start, end: site.end },
+        next,
+      );
       site.end = site.start + next.length;
       site.value = next;
       if (i >= WARMUP_EDITS) {
@@ -113,9 +145,17 @@ async function editRun(spec: LspServerSpec, root: string, dir: string, doc: Benc
     }
     await client.close(uri);
     return {
-      lines: doc.lines, edits: times.length, p50: percentile(times, 50), p95: percentile(times, 95), mean: times.reduce((a, b) => a + b, 0) / times.length,
-      completionP50: percentile(completionTimes, 50), completionP95: percentile(completionTimes, 95), completionItems: items,
-      openErrors: errors.length, openDiagnostics: errors.slice(0, 3).map((d) => `${d.range.start.line + 1}: ${d.message}`), editsWithDiagnostics: withDiagnostics,
+      lines: doc.lines,
+      edits: times.length,
+      p50: percentile(times, 50),
+      p95: percentile(times, 95),
+      mean: times.reduce((a, b) => a + b, 0) / times.length,
+      completionP50: percentile(completionTimes, 50),
+      completionP95: percentile(completionTimes, 95),
+      completionItems: items,
+      openErrors: errors.length,
+      openDiagnostics: errors.slice(0, 3).map((d) => `${d.range.start.line + 1}: ${d.message}`),
+      editsWithDiagnostics: withDiagnostics,
       peakRssBytes: await client.dispose(),
     };
   } finally {
@@ -125,16 +165,33 @@ async function editRun(spec: LspServerSpec, root: string, dir: string, doc: Benc
 
 function lineSet(ds: Diagnostic[]): Map<number, string> {
   const m = new Map<number, string>();
-  for (const d of ds) if (!m.has(d.range.start.line)) m.set(d.range.start.line, (typeof d.message === 'string' ? d.message : d.message.value).replace(/\s+/g, ' ').slice(0, 140));
+  for (const d of ds)
+    if (!m.has(d.range.start.line))
+      m.set(
+        d.range.start.line,
+        (typeof d.message === 'string' ? d.message : d.message.value)
+          .replace(/\s+/g, ' ')
+          .slice(0, 140),
+      );
   return m;
 }
 
 /** A diagnostic of one side matches the other when either starts on a line the other covers. */
 function covers(ds: Diagnostic[], line: number): boolean {
-  return ds.some((d) => d.range.start.line === line || (d.range.start.line <= line && line <= d.range.end.line && d.range.end.line - d.range.start.line <= 3));
+  return ds.some(
+    (d) =>
+      d.range.start.line === line ||
+      (d.range.start.line <= line &&
+        line <= d.range.end.line &&
+        d.range.end.line - d.range.start.line <= 3),
+  );
 }
 
-async function diagnosticsOf(spec: LspServerSpec, root: string, dir: string): Promise<Map<string, Diagnostic[]>> {
+async function diagnosticsOf(
+  spec: LspServerSpec,
+  root: string,
+  dir: string,
+): Promise<Map<string, Diagnostic[]>> {
   const out = new Map<string, Diagnostic[]>();
   const client = new LspClient(spec, root);
   try {
@@ -145,7 +202,10 @@ async function diagnosticsOf(spec: LspServerSpec, root: string, dir: string): Pr
       const uri = pathToFileURL(file).toString();
       const ds = await client.open(uri, b.text);
       // Schema errors only: errors and warnings (yaml-language-server turns its warnings into errors).
-      out.set(b.name, ds.filter((d) => d.severity === 1 || d.severity === 2));
+      out.set(
+        b.name,
+        ds.filter((d) => d.severity === 1 || d.severity === 2),
+      );
       await client.close(uri);
     }
   } finally {
@@ -159,7 +219,13 @@ export async function agreementScenario(root: string): Promise<AgreementFigures>
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dear-bench-ls-'));
   const a = await diagnosticsOf(ours, root, dir);
   const b = await diagnosticsOf(theirs, root, dir);
-  const fig: AgreementFigures = { documents: 0, agreed: 0, oursOnly: 0, theirsOnly: 0, mismatches: [] };
+  const fig: AgreementFigures = {
+    documents: 0,
+    agreed: 0,
+    oursOnly: 0,
+    theirsOnly: 0,
+    mismatches: [],
+  };
   for (const doc of brokenDocuments()) {
     fig.documents++;
     const o = a.get(doc.name) ?? [];
@@ -168,22 +234,41 @@ export async function agreementScenario(root: string): Promise<AgreementFigures>
       if (covers(o, line)) fig.agreed++;
       else {
         fig.theirsOnly++;
-        fig.mismatches.push({ doc: doc.name, what: doc.what, side: 'theirs-only', line: line + 1, message });
+        fig.mismatches.push({
+          doc: doc.name,
+          what: doc.what,
+          side: 'theirs-only',
+          line: line + 1,
+          message,
+        });
       }
     }
     for (const [line, message] of lineSet(o)) {
       if (!covers(t, line)) {
         fig.oursOnly++;
-        fig.mismatches.push({ doc: doc.name, what: doc.what, side: 'ours-only', line: line + 1, message });
+        fig.mismatches.push({
+          doc: doc.name,
+          what: doc.what,
+          side: 'ours-only',
+          line: line + 1,
+          message,
+        });
       }
     }
   }
   return fig;
 }
 
-export async function editScenario(root: string, lines: number, edits: number): Promise<{ ours: EditFigures; theirs: EditFigures }> {
+export async function editScenario(
+  root: string,
+  lines: number,
+  edits: number,
+): Promise<{ ours: EditFigures; theirs: EditFigures }> {
   const { ours, theirs } = serverSpecs(root);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dear-bench-ls-'));
   const doc = validDocument(lines);
-  return { ours: await editRun(ours, root, dir, doc, edits), theirs: await editRun(theirs, root, dir, doc, edits) };
+  return {
+    ours: await editRun(ours, root, dir, doc, edits),
+    theirs: await editRun(theirs, root, dir, doc, edits),
+  };
 }

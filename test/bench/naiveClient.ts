@@ -35,10 +35,19 @@ export interface NaiveStats {
 }
 
 const LIMIT_TEXT = /calls per .*API limit/i;
-const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
+const str = (v: unknown): string =>
+  typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '';
 
 export class NaiveClient {
-  readonly stats: NaiveStats = { dearCalls: 0, dearThrottles: 0, starshipitCalls: 0, starshipitThrottles: 0, created: 0, writtenBack: 0, errors: [] };
+  readonly stats: NaiveStats = {
+    dearCalls: 0,
+    dearThrottles: 0,
+    starshipitCalls: 0,
+    starshipitThrottles: 0,
+    created: 0,
+    writtenBack: 0,
+    errors: [],
+  };
   /** order_number → SaleID of what this client imported (it needs that much to write back). */
   readonly imported = new Map<string, string>();
   private readonly dearCap = pLimit(4);
@@ -57,7 +66,11 @@ export class NaiveClient {
         this.stats.dearCalls++;
         const res = await fetch(new URL(path, this.settings.dear.baseUrl), {
           method,
-          headers: { 'api-auth-accountid': this.creds.dearAccountId, 'api-auth-applicationkey': this.creds.dearApiKey, 'content-type': 'application/json' },
+          headers: {
+            'api-auth-accountid': this.creds.dearAccountId,
+            'api-auth-applicationkey': this.creds.dearApiKey,
+            'content-type': 'application/json',
+          },
           body: body === undefined ? undefined : JSON.stringify(body),
         });
         const text = await res.text();
@@ -66,7 +79,8 @@ export class NaiveClient {
           await sleep(60_000 / this.timeScale);
           continue;
         }
-        if (!res.ok) throw new Error(`Cin7 ${method} ${path}: HTTP ${res.status} ${text.slice(0, 200)}`);
+        if (!res.ok)
+          throw new Error(`Cin7 ${method} ${path}: HTTP ${res.status} ${text.slice(0, 200)}`);
         return JSON.parse(text) as Row;
       }
     });
@@ -78,16 +92,21 @@ export class NaiveClient {
         this.stats.starshipitCalls++;
         const res = await fetch(new URL(path, this.settings.starshipit.baseUrl), {
           method,
-          headers: { 'StarShipIT-Api-Key': this.creds.starshipitApiKey, 'Ocp-Apim-Subscription-Key': this.creds.starshipitSubscriptionKey, 'content-type': 'application/json' },
+          headers: {
+            'StarShipIT-Api-Key': this.creds.starshipitApiKey,
+            'Ocp-Apim-Subscription-Key': this.creds.starshipitSubscriptionKey,
+            'content-type': 'application/json',
+          },
           body: body === undefined ? undefined : JSON.stringify(body),
         });
         const text = await res.text();
         if (res.status === 429) {
           this.stats.starshipitThrottles++;
-          await sleep((Number(res.headers.get('retry-after')) || 1) * 1000 / this.timeScale);
+          await sleep(((Number(res.headers.get('retry-after')) || 1) * 1000) / this.timeScale);
           continue;
         }
-        if (!res.ok) throw new Error(`Starshipit ${method} ${path}: HTTP ${res.status} ${text.slice(0, 200)}`);
+        if (!res.ok)
+          throw new Error(`Starshipit ${method} ${path}: HTTP ${res.status} ${text.slice(0, 200)}`);
         return JSON.parse(text) as Row;
       }
     });
@@ -102,50 +121,69 @@ export class NaiveClient {
       rows.push(...list.filter((x) => statuses.has(str(x.Status))));
       if (list.length < 100) break;
     }
-    await Promise.all(rows.map(async (row) => {
-      try {
-        const sale = await this.dear('GET', `sale?ID=${encodeURIComponent(str(row.SaleID))}`);
-        const mapped = mapSale(sale, row, this.settings);
-        for (const m of mapped.orders) {
-          await this.starshipit('POST', '/api/orders', { order: m.payload });
-          this.imported.set(m.orderNumber, m.saleId);
-          this.stats.created++;
+    await Promise.all(
+      rows.map(async (row) => {
+        try {
+          const sale = await this.dear('GET', `sale?ID=${encodeURIComponent(str(row.SaleID))}`);
+          const mapped = mapSale(sale, row, this.settings);
+          for (const m of mapped.orders) {
+            await this.starshipit('POST', '/api/orders', { order: m.payload });
+            this.imported.set(m.orderNumber, m.saleId);
+            this.stats.created++;
+          }
+        } catch (err) {
+          this.stats.errors.push(err instanceof Error ? err.message : String(err));
         }
-      } catch (err) {
-        this.stats.errors.push(err instanceof Error ? err.message : String(err));
-      }
-    }));
+      }),
+    );
   }
 
   async writebackAll(sinceIso: string): Promise<void> {
     const labelled: Row[] = [];
     for (let page = 1; ; page++) {
-      const r = await this.starshipit('GET', `/api/orders/shipped?since_last_updated=${encodeURIComponent(sinceIso)}&limit=250&page=${page}`);
+      const r = await this.starshipit(
+        'GET',
+        `/api/orders/shipped?since_last_updated=${encodeURIComponent(sinceIso)}&limit=250&page=${page}`,
+      );
       const orders = Array.isArray(r.orders) ? (r.orders as Row[]) : [];
       labelled.push(...orders);
       if (page >= Number(r.total_pages ?? 1) || orders.length < 250) break;
     }
-    await Promise.all(labelled.map(async (o) => {
-      const orderNumber = str(o.order_number);
-      const saleId = this.imported.get(orderNumber);
-      const packages = Array.isArray(o.packages) ? (o.packages as Row[]) : [];
-      const tracking = packages.map((p) => ({ number: str(p.tracking_number) })).filter((t) => t.number);
-      if (!saleId || tracking.length === 0) return;
-      try {
-        // No TaskID cache: read the sale to find the open fulfilment and its boxes.
-        const sale = await this.dear('GET', `sale?ID=${encodeURIComponent(saleId)}`);
-        const fulfilments = Array.isArray(sale.Fulfilments) ? (sale.Fulfilments as Row[]) : [];
-        const f = fulfilments.find((x) => str((x.Ship as Row | undefined)?.Status) !== 'AUTHORISED');
-        if (!f) return;
-        const packLines = Array.isArray((f.Pack as Row | undefined)?.Lines) ? ((f.Pack as Row).Lines as Row[]) : [];
-        const boxes = [...new Set(packLines.map((l) => str(l.Box)).filter(Boolean))];
-        const body = shipBody({ taskId: str(f.TaskID), carrier: carrierFor(str(o.carrier), this.settings), boxes: boxes.length ? boxes : ['Box 1'], tracking, shipDate: `${new Date().toISOString().slice(0, 10)}T00:00:00` });
-        await this.dear('POST', 'sale/fulfilment/ship', body);
-        this.stats.writtenBack++;
-      } catch (err) {
-        this.stats.errors.push(err instanceof Error ? err.message : String(err));
-      }
-    }));
+    await Promise.all(
+      labelled.map(async (o) => {
+        const orderNumber = str(o.order_number);
+        const saleId = this.imported.get(orderNumber);
+        const packages = Array.isArray(o.packages) ? (o.packages as Row[]) : [];
+        const tracking = packages
+          .map((p) => ({ number: str(p.tracking_number) }))
+          .filter((t) => t.number);
+        if (!saleId || tracking.length === 0) return;
+        try {
+          // No TaskID cache: read the sale to find the open fulfilment and its boxes.
+          const sale = await this.dear('GET', `sale?ID=${encodeURIComponent(saleId)}`);
+          const fulfilments = Array.isArray(sale.Fulfilments) ? (sale.Fulfilments as Row[]) : [];
+          const f = fulfilments.find(
+            (x) => str((x.Ship as Row | undefined)?.Status) !== 'AUTHORISED',
+          );
+          if (!f) return;
+          const packLines = Array.isArray((f.Pack as Row | undefined)?.Lines)
+            ? ((f.Pack as Row).Lines as Row[])
+            : [];
+          const boxes = [...new Set(packLines.map((l) => str(l.Box)).filter(Boolean))];
+          const body = shipBody({
+            taskId: str(f.TaskID),
+            carrier: carrierFor(str(o.carrier), this.settings),
+            boxes: boxes.length ? boxes : ['Box 1'],
+            tracking,
+            shipDate: `${new Date().toISOString().slice(0, 10)}T00:00:00`,
+          });
+          await this.dear('POST', 'sale/fulfilment/ship', body);
+          this.stats.writtenBack++;
+        } catch (err) {
+          this.stats.errors.push(err instanceof Error ? err.message : String(err));
+        }
+      }),
+    );
   }
 }
 

@@ -7,7 +7,8 @@ export function procMemory(pid: number | undefined): { rss: number; hwm: number 
   if (pid === undefined) return { rss: NaN, hwm: NaN };
   try {
     const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
+    const kb = (name: string) =>
+      Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
     return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
   } catch {
     return { rss: NaN, hwm: NaN };
@@ -18,13 +19,20 @@ export function procMemory(pid: number | undefined): { rss: number; hwm: number 
 export class RssSampler {
   private max = 0;
   private timer: NodeJS.Timeout;
-  constructor(private readonly pid: number | undefined, everyMs = 50) {
+  constructor(
+    private readonly pid: number | undefined,
+    everyMs = 50,
+  ) {
     this.timer = setInterval(() => this.sample(), everyMs);
     this.timer.unref();
   }
   sample(): void {
     const m = procMemory(this.pid);
-    this.max = Math.max(this.max, Number.isFinite(m.rss) ? m.rss : 0, Number.isFinite(m.hwm) ? m.hwm : 0);
+    this.max = Math.max(
+      this.max,
+      Number.isFinite(m.rss) ? m.rss : 0,
+      Number.isFinite(m.hwm) ? m.hwm : 0,
+    );
   }
   peak(): number {
     this.sample();
@@ -42,11 +50,21 @@ export function start(cmd: string, args: string[], opts: SpawnOptions = {}): Chi
 }
 
 /** Resolves with the first stdout line matching `re` (rejects on exit or timeout). */
-export function waitForLine(child: ChildProcess, re: RegExp, timeoutMs: number): Promise<RegExpExecArray> {
+export function waitForLine(
+  child: ChildProcess,
+  re: RegExp,
+  timeoutMs: number,
+): Promise<RegExpExecArray> {
   return new Promise((resolve, reject) => {
     let buf = '';
     let err = '';
-    const timer = setTimeout(() => done(new Error(`no line matching ${re} within ${timeoutMs} ms; stderr: ${err.slice(-500)}`)), timeoutMs);
+    const timer = setTimeout(
+      () =>
+        done(
+          new Error(`no line matching ${re} within ${timeoutMs} ms; stderr: ${err.slice(-500)}`),
+        ),
+      timeoutMs,
+    );
     const onData = (chunk: Buffer) => {
       buf += chunk.toString('utf8');
       const m = re.exec(buf);
@@ -55,7 +73,8 @@ export function waitForLine(child: ChildProcess, re: RegExp, timeoutMs: number):
     const onErr = (chunk: Buffer) => {
       err += chunk.toString('utf8');
     };
-    const onExit = (code: number | null) => done(new Error(`process exited (${code}) before printing ${re}; stderr: ${err.slice(-500)}`));
+    const onExit = (code: number | null) =>
+      done(new Error(`process exited (${code}) before printing ${re}; stderr: ${err.slice(-500)}`));
     const done = (e?: Error, m?: RegExpExecArray) => {
       clearTimeout(timer);
       child.stdout?.off('data', onData);

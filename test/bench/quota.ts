@@ -36,7 +36,12 @@ export function isThrottle(e: CallLogEntry): boolean {
   return e.fault === 'rate-limit' || e.fault === 'throttle';
 }
 
-export function quotaFigures(log: CallLogEntry[], api: 'dear' | 'starshipit', quota: number, windowMs: number): QuotaFigures {
+export function quotaFigures(
+  log: CallLogEntry[],
+  api: 'dear' | 'starshipit',
+  quota: number,
+  windowMs: number,
+): QuotaFigures {
   const calls = log.filter((e) => e.api === api);
   const all = calls.filter((e) => !isThrottle(e));
   const throttled = calls.length - all.length;
@@ -47,7 +52,8 @@ export function quotaFigures(log: CallLogEntry[], api: 'dear' | 'starshipit', qu
   const firstAt = accepted.length ? Math.min(...accepted.map((e) => e.at)) : NaN;
   const lastAt = accepted.length ? Math.max(...accepted.map((e) => e.at)) : NaN;
   const spanMs = lastAt - firstAt;
-  const idealSpanMs = accepted.length > quota ? Math.floor((accepted.length - 1) / quota) * windowMs : NaN;
+  const idealSpanMs =
+    accepted.length > quota ? Math.floor((accepted.length - 1) / quota) * windowMs : NaN;
   const windows = Math.floor((accepted.length - 1) / quota);
   const overheadPerWindowMs = windows > 0 ? (spanMs - idealSpanMs) / windows : NaN;
   const use = accepted.length > quota && spanMs > 0 ? Math.min(1, idealSpanMs / spanMs) : NaN;
@@ -56,5 +62,18 @@ export function quotaFigures(log: CallLogEntry[], api: 'dear' | 'starshipit', qu
     const key = `${e.method} ${e.route.replace(/^\/ExternalApi\/v2\//i, '')}`;
     byRoute[key] = (byRoute[key] ?? 0) + 1;
   }
-  return { calls: calls.length, accepted: all.length, backlogged: accepted.length, throttled, firstAt, lastAt, spanMs, idealSpanMs, overheadPerWindowMs, use, theoreticalMs: (calls.length / quota) * windowMs, byRoute };
+  return {
+    calls: calls.length,
+    accepted: all.length,
+    backlogged: accepted.length,
+    throttled,
+    firstAt,
+    lastAt,
+    spanMs,
+    idealSpanMs,
+    overheadPerWindowMs,
+    use,
+    theoreticalMs: (calls.length / quota) * windowMs,
+    byRoute,
+  };
 }

@@ -34,11 +34,31 @@ export class Report {
 
   /** Plain-text table for the terminal (fixed-width columns, long notes wrapped below). */
   text(): string {
-    const head: Row = { section: 'Section', metric: 'Metric', ours: 'Ours', other: 'Compared with', limit: 'Limit / goal', verdict: '' };
-    const cols = (r: Row) => [r.section, r.metric, r.ours, r.other ?? '', r.limit ?? '', r.verdict ? r.verdict.toUpperCase() : ''];
+    const head: Row = {
+      section: 'Section',
+      metric: 'Metric',
+      ours: 'Ours',
+      other: 'Compared with',
+      limit: 'Limit / goal',
+      verdict: '',
+    };
+    const cols = (r: Row) => [
+      r.section,
+      r.metric,
+      r.ours,
+      r.other ?? '',
+      r.limit ?? '',
+      r.verdict ? r.verdict.toUpperCase() : '',
+    ];
     const all = [head, ...this.rows].map(cols);
-    const widths = all[0].map((_, i) => Math.min(i === 1 ? 52 : 40, Math.max(...all.map((c) => c[i].length))));
-    const fmt = (c: string[]) => c.map((v, i) => v.padEnd(widths[i])).join(' │ ').trimEnd();
+    const widths = all[0].map((_, i) =>
+      Math.min(i === 1 ? 52 : 40, Math.max(...all.map((c) => c[i].length))),
+    );
+    const fmt = (c: string[]) =>
+      c
+        .map((v, i) => v.padEnd(widths[i]))
+        .join(' │ ')
+        .trimEnd();
     const lines = [fmt(all[0]), widths.map((w) => '─'.repeat(w)).join('─┼─')];
     for (const r of this.rows) {
       lines.push(fmt(cols(r)));
@@ -50,10 +70,15 @@ export class Report {
   /** Markdown table (for README's Performance section). */
   markdown(): string {
     const esc = (s: string) => s.replace(/\|/g, '\\|');
-    const lines = ['| Section | Metric | Ours | Compared with | Limit / goal | Goal |', '| --- | --- | --- | --- | --- | --- |'];
+    const lines = [
+      '| Section | Metric | Ours | Compared with | Limit / goal | Goal |',
+      '| --- | --- | --- | --- | --- | --- |',
+    ];
     for (const r of this.rows) {
       const metric = r.note ? `${r.metric} — ${r.note}` : r.metric;
-      lines.push(`| ${[r.section, metric, r.ours, r.other ?? '', r.limit ?? '', r.verdict ?? ''].map(esc).join(' | ')} |`);
+      lines.push(
+        `| ${[r.section, metric, r.ours, r.other ?? '', r.limit ?? '', r.verdict ?? ''].map(esc).join(' | ')} |`,
+      );
     }
     return lines.join('\n');
   }
@@ -61,7 +86,9 @@ export class Report {
 
 export const fmt = {
   n(v: number, digits = 0): string {
-    return Number.isFinite(v) ? v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : 'n/a';
+    return Number.isFinite(v)
+      ? v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
+      : 'n/a';
   },
   pct(v: number, digits = 1): string {
     return Number.isFinite(v) ? `${(v * 100).toFixed(digits)} %` : 'n/a';

@@ -12,7 +12,18 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { VALIDATION_DELAY_MS } from '../../server/src/languageServer';
 import { dryRunScenario } from './dryRunBench';
-import { DEAR_QUOTA, DEAR_WINDOW_MS, importScenario, IMPORT_STATUSES, loopbackCapacity, TIME_SCALE, writebackScenario, type ImportScenario, type RunFigures, type WritebackScenario } from './engineBench';
+import {
+  DEAR_QUOTA,
+  DEAR_WINDOW_MS,
+  importScenario,
+  IMPORT_STATUSES,
+  loopbackCapacity,
+  TIME_SCALE,
+  writebackScenario,
+  type ImportScenario,
+  type RunFigures,
+  type WritebackScenario,
+} from './engineBench';
 import { activationScenario, extensionScenario, RED_HAT_YAML_VSIX } from './extensionBench';
 import { keepInStepScenario } from './keepInStepBench';
 import { agreementScenario, editScenario, type EditFigures } from './lspBench';
@@ -34,11 +45,17 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { only: new Set(['engine', 'keep', 'dryrun', 'lsp', 'extension']), edits: 200 };
+  const o: Options = {
+    only: new Set(['engine', 'keep', 'dryrun', 'lsp', 'extension']),
+    edits: 200,
+  };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--only') o.only = new Set(argv[++i].split(','));
     else if (argv[i] === '--edits') o.edits = Math.max(1, Number(argv[++i]));
-    else throw new Error(`unknown option ${argv[i]} (use --only engine,keep,dryrun,lsp,extension and --edits N)`);
+    else
+      throw new Error(
+        `unknown option ${argv[i]} (use --only engine,keep,dryrun,lsp,extension and --edits N)`,
+      );
   }
   return o;
 }
@@ -46,7 +63,11 @@ function parseArgs(argv: string[]): Options {
 export function machine(): Record<string, string> {
   const cpu = (() => {
     try {
-      return /^model name\s*:\s*(.+)$/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? os.cpus()[0]?.model ?? 'unknown';
+      return (
+        /^model name\s*:\s*(.+)$/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ??
+        os.cpus()[0]?.model ??
+        'unknown'
+      );
     } catch {
       return os.cpus()[0]?.model ?? 'unknown';
     }
@@ -58,12 +79,26 @@ export function machine(): Record<string, string> {
       return `${fmt.mb(os.totalmem())} total`;
     }
   })();
-  return { date: new Date().toISOString(), nproc: String(os.availableParallelism()), cpu, node: process.version, platform: `${os.type()} ${os.release()}`, free, loadAverageAtStart: os.loadavg().map((v) => v.toFixed(2)).join(' ') };
+  return {
+    date: new Date().toISOString(),
+    nproc: String(os.availableParallelism()),
+    cpu,
+    node: process.version,
+    platform: `${os.type()} ${os.release()}`,
+    free,
+    loadAverageAtStart: os
+      .loadavg()
+      .map((v) => v.toFixed(2))
+      .join(' '),
+  };
 }
 
 function yamlLsDelayMs(): number {
   try {
-    const src = fs.readFileSync(path.join(ROOT, 'node_modules/yaml-language-server/out/server/src/yamlSettings.js'), 'utf8');
+    const src = fs.readFileSync(
+      path.join(ROOT, 'node_modules/yaml-language-server/out/server/src/yamlSettings.js'),
+      'utf8',
+    );
     return Number(/validationDelayMs\s*=\s*(\d+)/.exec(src)?.[1] ?? NaN);
   } catch {
     return NaN;
@@ -72,25 +107,83 @@ function yamlLsDelayMs(): number {
 
 const ratio = (a: number, b: number, digits = 3) => (b > 0 ? fmt.n(a / b, digits) : 'n/a');
 const callsPer = (f: RunFigures, n: number) => ratio(f.dear.calls, n);
-const routeText = (f: RunFigures) => Object.entries(f.dear.byRoute).map(([k, v]) => `${v} ${k}`).join(', ');
-const useText = (f: RunFigures) => `${fmt.pct(f.dear.use)} (${fmt.n(f.dear.overheadPerWindowMs, 0)} ms/window)`;
-const throttleText = (f: RunFigures) => `${f.dear.throttled} Cin7 / ${f.starshipit.throttled} Starshipit`;
-const outcomeText = (f: RunFigures, unit: string) => `${Math.min(f.done, f.expected)}/${f.expected} ${unit}, ${f.lost} lost, ${f.duplicates} dup${f.done > f.expected ? `, ${f.done - f.expected} unexpected` : ''}`;
+const routeText = (f: RunFigures) =>
+  Object.entries(f.dear.byRoute)
+    .map(([k, v]) => `${v} ${k}`)
+    .join(', ');
+const useText = (f: RunFigures) =>
+  `${fmt.pct(f.dear.use)} (${fmt.n(f.dear.overheadPerWindowMs, 0)} ms/window)`;
+const throttleText = (f: RunFigures) =>
+  `${f.dear.throttled} Cin7 / ${f.starshipit.throttled} Starshipit`;
+const outcomeText = (f: RunFigures, unit: string) =>
+  `${Math.min(f.done, f.expected)}/${f.expected} ${unit}, ${f.lost} lost, ${f.duplicates} dup${f.done > f.expected ? `, ${f.done - f.expected} unexpected` : ''}`;
 
 function importRows(r: Report, s: ImportScenario, label: string): void {
   const sec = label;
   const o = s.ours;
   const n = s.naive;
   const imported = o.done;
-  r.add({ section: sec, metric: `Workload: ${s.sales} sales, ${fmt.pct(s.selectedShare, 0)} selected, ${fmt.pct(s.importableShare, 0)} importable, ${fmt.pct(s.advancedShare, 0)} of selected Advanced`, ours: `${o.expected} orders expected`, other: 'naive baseline', limit: s.foreignShare ? `quota ${s.quota}/window (${fmt.pct(s.foreignShare, 0)} foreign)` : `quota ${s.quota}/window` });
-  r.add({ section: sec, metric: 'Cin7 calls per imported order', ours: callsPer(o, imported), other: callsPer(n, n.done), limit: '≤ 1.01', verdict: s.foreignShare ? '' : verdict(o.dear.calls / Math.max(1, imported) <= 1.01), note: `ours: ${routeText(o)}; naive: ${routeText(n)}` });
-  r.add({ section: sec, metric: 'Starshipit calls per order', ours: ratio(o.starshipit.calls, imported), other: ratio(n.starshipit.calls, n.done), limit: '1.0' });
-  r.add({ section: sec, metric: 'Wall time (theoretical minimum = calls ÷ quota × window)', ours: fmt.s(o.wallMs), other: fmt.s(n.wallMs), limit: `${fmt.s(o.dear.theoreticalMs)} for our ${o.dear.calls} calls` });
-  r.add({ section: sec, metric: s.foreignShare ? 'Share of the remaining quota used while backlogged' : 'Quota used while backlogged', ours: useText(o), other: useText(n), limit: '≥ 97 %', verdict: s.foreignShare ? '' : verdict(o.dear.use >= 0.97) });
-  r.add({ section: sec, metric: 'Throttles received', ours: throttleText(o), other: throttleText(n), limit: s.foreignShare ? 'caused by foreign traffic' : '0', verdict: s.foreignShare ? '' : verdict(o.dear.throttled === 0 && o.starshipit.throttled === 0) });
   r.add({
-    section: sec, metric: s.foreignShare ? 'Nothing lost: every eligible sale imported exactly once (throttles recovered from)' : 'Orders in Starshipit', ours: outcomeText(o, 'imported'), other: outcomeText(n, 'imported'), limit: 'all, once',
-    verdict: s.foreignShare ? verdict(o.lost === 0 && o.duplicates === 0 && o.needsAttention === 0) : '',
+    section: sec,
+    metric: `Workload: ${s.sales} sales, ${fmt.pct(s.selectedShare, 0)} selected, ${fmt.pct(s.importableShare, 0)} importable, ${fmt.pct(s.advancedShare, 0)} of selected Advanced`,
+    ours: `${o.expected} orders expected`,
+    other: 'naive baseline',
+    limit: s.foreignShare
+      ? `quota ${s.quota}/window (${fmt.pct(s.foreignShare, 0)} foreign)`
+      : `quota ${s.quota}/window`,
+  });
+  r.add({
+    section: sec,
+    metric: 'Cin7 calls per imported order',
+    ours: callsPer(o, imported),
+    other: callsPer(n, n.done),
+    limit: '≤ 1.01',
+    verdict: s.foreignShare ? '' : verdict(o.dear.calls / Math.max(1, imported) <= 1.01),
+    note: `ours: ${routeText(o)}; naive: ${routeText(n)}`,
+  });
+  r.add({
+    section: sec,
+    metric: 'Starshipit calls per order',
+    ours: ratio(o.starshipit.calls, imported),
+    other: ratio(n.starshipit.calls, n.done),
+    limit: '1.0',
+  });
+  r.add({
+    section: sec,
+    metric: 'Wall time (theoretical minimum = calls ÷ quota × window)',
+    ours: fmt.s(o.wallMs),
+    other: fmt.s(n.wallMs),
+    limit: `${fmt.s(o.dear.theoreticalMs)} for our ${o.dear.calls} calls`,
+  });
+  r.add({
+    section: sec,
+    metric: s.foreignShare
+      ? 'Share of the remaining quota used while backlogged'
+      : 'Quota used while backlogged',
+    ours: useText(o),
+    other: useText(n),
+    limit: '≥ 97 %',
+    verdict: s.foreignShare ? '' : verdict(o.dear.use >= 0.97),
+  });
+  r.add({
+    section: sec,
+    metric: 'Throttles received',
+    ours: throttleText(o),
+    other: throttleText(n),
+    limit: s.foreignShare ? 'caused by foreign traffic' : '0',
+    verdict: s.foreignShare ? '' : verdict(o.dear.throttled === 0 && o.starshipit.throttled === 0),
+  });
+  r.add({
+    section: sec,
+    metric: s.foreignShare
+      ? 'Nothing lost: every eligible sale imported exactly once (throttles recovered from)'
+      : 'Orders in Starshipit',
+    ours: outcomeText(o, 'imported'),
+    other: outcomeText(n, 'imported'),
+    limit: 'all, once',
+    verdict: s.foreignShare
+      ? verdict(o.lost === 0 && o.duplicates === 0 && o.needsAttention === 0)
+      : '',
     note: o.errors.length ? `ours needs attention: ${o.errors.join(' | ')}` : undefined,
   });
 }
@@ -99,29 +192,130 @@ function writebackRows(r: Report, w: WritebackScenario): void {
   const sec = '2 Writeback';
   const o = w.ours;
   const n = w.naive;
-  r.add({ section: sec, metric: `Workload: ${w.labels} printed labels, packs authorised at import`, ours: `${o.expected} writebacks`, other: 'naive baseline', limit: `quota ${DEAR_QUOTA}/window` });
-  r.add({ section: sec, metric: 'Cin7 calls per writeback', ours: ratio(o.dear.calls, Math.max(1, o.done)), other: ratio(n.dear.calls, Math.max(1, n.done)), limit: '1.0', verdict: verdict(o.dear.calls === o.done && o.done > 0), note: `ours: ${routeText(o)}; naive: ${routeText(n)}` });
-  r.add({ section: sec, metric: 'Wall time (theoretical minimum = calls ÷ quota × window)', ours: fmt.s(o.wallMs), other: fmt.s(n.wallMs), limit: `${fmt.s(o.dear.theoreticalMs)} for our ${o.dear.calls} calls` });
-  r.add({ section: sec, metric: 'Quota used while backlogged', ours: useText(o), other: useText(n), limit: '≥ 97 %', verdict: verdict(o.dear.use >= 0.97) });
-  r.add({ section: sec, metric: 'Throttles received', ours: throttleText(o), other: throttleText(n), limit: '0', verdict: verdict(o.dear.throttled === 0 && o.starshipit.throttled === 0) });
-  r.add({ section: sec, metric: 'Tracking on Cin7 shipments', ours: outcomeText(o, 'written'), other: outcomeText(n, 'written'), limit: 'all, once', note: o.errors.length ? `ours needs attention: ${o.errors.join(' | ')}` : undefined });
+  r.add({
+    section: sec,
+    metric: `Workload: ${w.labels} printed labels, packs authorised at import`,
+    ours: `${o.expected} writebacks`,
+    other: 'naive baseline',
+    limit: `quota ${DEAR_QUOTA}/window`,
+  });
+  r.add({
+    section: sec,
+    metric: 'Cin7 calls per writeback',
+    ours: ratio(o.dear.calls, Math.max(1, o.done)),
+    other: ratio(n.dear.calls, Math.max(1, n.done)),
+    limit: '1.0',
+    verdict: verdict(o.dear.calls === o.done && o.done > 0),
+    note: `ours: ${routeText(o)}; naive: ${routeText(n)}`,
+  });
+  r.add({
+    section: sec,
+    metric: 'Wall time (theoretical minimum = calls ÷ quota × window)',
+    ours: fmt.s(o.wallMs),
+    other: fmt.s(n.wallMs),
+    limit: `${fmt.s(o.dear.theoreticalMs)} for our ${o.dear.calls} calls`,
+  });
+  r.add({
+    section: sec,
+    metric: 'Quota used while backlogged',
+    ours: useText(o),
+    other: useText(n),
+    limit: '≥ 97 %',
+    verdict: verdict(o.dear.use >= 0.97),
+  });
+  r.add({
+    section: sec,
+    metric: 'Throttles received',
+    ours: throttleText(o),
+    other: throttleText(n),
+    limit: '0',
+    verdict: verdict(o.dear.throttled === 0 && o.starshipit.throttled === 0),
+  });
+  r.add({
+    section: sec,
+    metric: 'Tracking on Cin7 shipments',
+    ours: outcomeText(o, 'written'),
+    other: outcomeText(n, 'written'),
+    limit: 'all, once',
+    note: o.errors.length ? `ours needs attention: ${o.errors.join(' | ')}` : undefined,
+  });
 }
 
-function lsRows(r: Report, size: { ours: EditFigures; theirs: EditFigures }, delays: { ours: number; theirs: number }): void {
+function lsRows(
+  r: Report,
+  size: { ours: EditFigures; theirs: EditFigures },
+  delays: { ours: number; theirs: number },
+): void {
   const o = size.ours;
   const t = size.theirs;
   const sec = `6 LS ${fmt.n(o.lines)} lines`;
   const goalSize = o.lines >= 900 && o.lines <= 1100;
-  r.add({ section: sec, metric: 'Document accepted (errors/warnings on open)', ours: String(o.openErrors), other: String(t.openErrors), limit: '0', note: [...o.openDiagnostics.map((d) => `ours ${d}`), ...t.openDiagnostics.map((d) => `theirs ${d}`)].join(' | ') || undefined });
-  r.add({ section: sec, metric: `didChange → publishDiagnostics p50 (${o.edits} edits)`, ours: fmt.ms(o.p50), other: fmt.ms(t.p50), limit: `ratio ${ratio(o.p50, t.p50, 2)}` });
-  r.add({ section: sec, metric: `didChange → publishDiagnostics p95 (${o.edits} edits)`, ours: fmt.ms(o.p95), other: fmt.ms(t.p95), limit: goalSize ? `≤ 0.5× theirs (ratio ${ratio(o.p95, t.p95, 2)})` : `ratio ${ratio(o.p95, t.p95, 2)}`, verdict: goalSize ? verdict(o.p95 <= 0.5 * t.p95) : '' });
-  r.add({ section: sec, metric: `  of which beyond each server's fixed validation delay (p50; ${delays.ours} / ${delays.theirs} ms, derived)`, ours: fmt.ms(o.p50 - delays.ours), other: fmt.ms(t.p50 - delays.theirs), limit: `ratio ${ratio(o.p50 - delays.ours, t.p50 - delays.theirs, 2)}` });
-  r.add({ section: sec, metric: 'Completion latency p50 / p95 (enum value)', ours: `${fmt.ms(o.completionP50)} / ${fmt.ms(o.completionP95)}`, other: `${fmt.ms(t.completionP50)} / ${fmt.ms(t.completionP95)}`, limit: `${o.completionItems} / ${t.completionItems} items` });
-  r.add({ section: sec, metric: 'Peak memory (server process RSS)', ours: fmt.mb(o.peakRssBytes), other: fmt.mb(t.peakRssBytes), limit: `ratio ${ratio(o.peakRssBytes, t.peakRssBytes, 2)}` });
-  if (o.editsWithDiagnostics || t.editsWithDiagnostics) r.add({ section: sec, metric: 'Edits that produced diagnostics (document stays valid)', ours: String(o.editsWithDiagnostics), other: String(t.editsWithDiagnostics), limit: '0' });
+  r.add({
+    section: sec,
+    metric: 'Document accepted (errors/warnings on open)',
+    ours: String(o.openErrors),
+    other: String(t.openErrors),
+    limit: '0',
+    note:
+      [
+        ...o.openDiagnostics.map((d) => `ours ${d}`),
+        ...t.openDiagnostics.map((d) => `theirs ${d}`),
+      ].join(' | ') || undefined,
+  });
+  r.add({
+    section: sec,
+    metric: `didChange → publishDiagnostics p50 (${o.edits} edits)`,
+    ours: fmt.ms(o.p50),
+    other: fmt.ms(t.p50),
+    limit: `ratio ${ratio(o.p50, t.p50, 2)}`,
+  });
+  r.add({
+    section: sec,
+    metric: `didChange → publishDiagnostics p95 (${o.edits} edits)`,
+    ours: fmt.ms(o.p95),
+    other: fmt.ms(t.p95),
+    limit: goalSize
+      ? `≤ 0.5× theirs (ratio ${ratio(o.p95, t.p95, 2)})`
+      : `ratio ${ratio(o.p95, t.p95, 2)}`,
+    verdict: goalSize ? verdict(o.p95 <= 0.5 * t.p95) : '',
+  });
+  r.add({
+    section: sec,
+    metric: `  of which beyond each server's fixed validation delay (p50; ${delays.ours} / ${delays.theirs} ms, derived)`,
+    ours: fmt.ms(o.p50 - delays.ours),
+    other: fmt.ms(t.p50 - delays.theirs),
+    limit: `ratio ${ratio(o.p50 - delays.ours, t.p50 - delays.theirs, 2)}`,
+  });
+  r.add({
+    section: sec,
+    metric: 'Completion latency p50 / p95 (enum value)',
+    ours: `${fmt.ms(o.completionP50)} / ${fmt.ms(o.completionP95)}`,
+    other: `${fmt.ms(t.completionP50)} / ${fmt.ms(t.completionP95)}`,
+    limit: `${o.completionItems} / ${t.completionItems} items`,
+  });
+  r.add({
+    section: sec,
+    metric: 'Peak memory (server process RSS)',
+    ours: fmt.mb(o.peakRssBytes),
+    other: fmt.mb(t.peakRssBytes),
+    limit: `ratio ${ratio(o.peakRssBytes, t.peakRssBytes, 2)}`,
+  });
+  if (o.editsWithDiagnostics || t.editsWithDiagnostics)
+    r.add({
+      section: sec,
+      metric: 'Edits that produced diagnostics (document stays valid)',
+      ours: String(o.editsWithDiagnostics),
+      other: String(t.editsWithDiagnostics),
+      limit: '0',
+    });
 }
 
-async function measure<T>(r: Report, section: string, what: string, fn: () => Promise<T> | T): Promise<T | undefined> {
+async function measure<T>(
+  r: Report,
+  section: string,
+  what: string,
+  fn: () => Promise<T> | T,
+): Promise<T | undefined> {
   const t0 = Date.now();
   process.stderr.write(`bench: ${what}…\n`);
   try {
@@ -130,7 +324,9 @@ async function measure<T>(r: Report, section: string, what: string, fn: () => Pr
     return v;
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`bench: ${what} failed: ${err instanceof Error ? err.stack ?? msg : msg}\n`);
+    process.stderr.write(
+      `bench: ${what} failed: ${err instanceof Error ? (err.stack ?? msg) : msg}\n`,
+    );
     r.notMeasured(section, what, `failed: ${msg.split('\n')[0]}`);
     return undefined;
   }
@@ -142,25 +338,56 @@ async function main(): Promise<number> {
   const r = new Report();
   const m = machine();
   r.figures.machine = m;
-  r.figures.settings = { timeScale: TIME_SCALE, dearQuota: DEAR_QUOTA, dearWindowMs: DEAR_WINDOW_MS, importStatuses: IMPORT_STATUSES, sales: SALES, labels: LABELS, foreign: FOREIGN };
+  r.figures.settings = {
+    timeScale: TIME_SCALE,
+    dearQuota: DEAR_QUOTA,
+    dearWindowMs: DEAR_WINDOW_MS,
+    importStatuses: IMPORT_STATUSES,
+    sales: SALES,
+    labels: LABELS,
+    foreign: FOREIGN,
+  };
 
   if (opts.only.has('engine')) {
-    const capacity = await measure(r, '0 Machine', 'loopback capacity probe', () => loopbackCapacity());
+    const capacity = await measure(r, '0 Machine', 'loopback capacity probe', () =>
+      loopbackCapacity(),
+    );
     if (capacity !== undefined) {
       r.figures.loopbackCallsPerSecond = capacity;
-      r.add({ section: '0 Machine', metric: 'Unthrottled GET sale per second on loopback right now (2 connections)', ours: fmt.n(capacity, 0), limit: `time scale ${TIME_SCALE} needs ${fmt.n((DEAR_QUOTA / DEAR_WINDOW_MS) * 1000, 0)}/s`, note: capacity < 3 * (DEAR_QUOTA / DEAR_WINDOW_MS) * 1000 ? 'less than 3× the scaled quota: quota-use figures below are bounded by this machine (busy or slow), not only by the clients' : undefined });
+      r.add({
+        section: '0 Machine',
+        metric: 'Unthrottled GET sale per second on loopback right now (2 connections)',
+        ours: fmt.n(capacity, 0),
+        limit: `time scale ${TIME_SCALE} needs ${fmt.n((DEAR_QUOTA / DEAR_WINDOW_MS) * 1000, 0)}/s`,
+        note:
+          capacity < 3 * (DEAR_QUOTA / DEAR_WINDOW_MS) * 1000
+            ? 'less than 3× the scaled quota: quota-use figures below are bounded by this machine (busy or slow), not only by the clients'
+            : undefined,
+      });
     }
-    const imp = await measure(r, '1 Import', `import of ${SALES} sales (ours, then naive)`, () => importScenario(SALES, 0));
+    const imp = await measure(r, '1 Import', `import of ${SALES} sales (ours, then naive)`, () =>
+      importScenario(SALES, 0),
+    );
     if (imp) {
       r.figures.import = imp;
       importRows(r, imp, '1 Import');
     }
-    const wb = await measure(r, '2 Writeback', `writeback of ${LABELS} labels (ours, then naive)`, () => writebackScenario(LABELS));
+    const wb = await measure(
+      r,
+      '2 Writeback',
+      `writeback of ${LABELS} labels (ours, then naive)`,
+      () => writebackScenario(LABELS),
+    );
     if (wb) {
       r.figures.writeback = wb;
       writebackRows(r, wb);
     }
-    const foreign = await measure(r, '3 Foreign 20 %', `import with ${FOREIGN * 100} % foreign traffic (ours, then naive)`, () => importScenario(SALES, FOREIGN));
+    const foreign = await measure(
+      r,
+      '3 Foreign 20 %',
+      `import with ${FOREIGN * 100} % foreign traffic (ours, then naive)`,
+      () => importScenario(SALES, FOREIGN),
+    );
     if (foreign) {
       r.figures.foreign = foreign;
       importRows(r, foreign, '3 Foreign 20 %');
@@ -168,27 +395,78 @@ async function main(): Promise<number> {
   }
 
   if (opts.only.has('keep')) {
-    const k = await measure(r, '4b Keep in step', 'keep in step: import, change 20 sales, re-import', () => keepInStepScenario(300, 20));
+    const k = await measure(
+      r,
+      '4b Keep in step',
+      'keep in step: import, change 20 sales, re-import',
+      () => keepInStepScenario(300, 20),
+    );
     if (k) {
       r.figures.keepInStep = k;
       const sec = '4b Keep in step';
       const a = k.afterChange;
       const z = k.noChange;
-      r.add({ section: sec, metric: `Workload: ${k.imported} imported orders, ${k.changed} sales changed in Cin7 Core (new city)`, ours: `${k.ordersUpdatedInSandbox}/${k.changed} orders updated in Starshipit`, limit: 'all, once' });
-      r.add({ section: sec, metric: 'Cin7 detail reads per changed sale', ours: (a.dearDetailReads / Math.max(1, k.changed)).toFixed(2), other: `${a.dearListCalls} list + ${a.dearOther} other Cin7 calls`, limit: '1.0', verdict: verdict(a.dearDetailReads === k.changed) });
-      r.add({ section: sec, metric: 'Starshipit calls per changed sale (state check + PUT)', ours: ((a.starshipitReads + a.starshipitUpdates) / Math.max(1, k.changed)).toFixed(2), other: `${a.starshipitUpdates} PUT`, limit: `${k.changed} PUT` , verdict: verdict(a.starshipitUpdates === k.changed) });
-      r.add({ section: sec, metric: 'Next run with no change: Cin7 detail reads / Starshipit PUTs', ours: `${z.dearDetailReads} / ${z.starshipitUpdates}`, other: `${z.dearListCalls} list + ${z.dearOther} other Cin7 calls`, limit: '0 / 0', verdict: verdict(z.dearDetailReads === 0 && z.starshipitUpdates === 0) });
+      r.add({
+        section: sec,
+        metric: `Workload: ${k.imported} imported orders, ${k.changed} sales changed in Cin7 Core (new city)`,
+        ours: `${k.ordersUpdatedInSandbox}/${k.changed} orders updated in Starshipit`,
+        limit: 'all, once',
+      });
+      r.add({
+        section: sec,
+        metric: 'Cin7 detail reads per changed sale',
+        ours: (a.dearDetailReads / Math.max(1, k.changed)).toFixed(2),
+        other: `${a.dearListCalls} list + ${a.dearOther} other Cin7 calls`,
+        limit: '1.0',
+        verdict: verdict(a.dearDetailReads === k.changed),
+      });
+      r.add({
+        section: sec,
+        metric: 'Starshipit calls per changed sale (state check + PUT)',
+        ours: ((a.starshipitReads + a.starshipitUpdates) / Math.max(1, k.changed)).toFixed(2),
+        other: `${a.starshipitUpdates} PUT`,
+        limit: `${k.changed} PUT`,
+        verdict: verdict(a.starshipitUpdates === k.changed),
+      });
+      r.add({
+        section: sec,
+        metric: 'Next run with no change: Cin7 detail reads / Starshipit PUTs',
+        ours: `${z.dearDetailReads} / ${z.starshipitUpdates}`,
+        other: `${z.dearListCalls} list + ${z.dearOther} other Cin7 calls`,
+        limit: '0 / 0',
+        verdict: verdict(z.dearDetailReads === 0 && z.starshipitUpdates === 0),
+      });
     }
   }
 
   if (opts.only.has('dryrun')) {
-    const d = await measure(r, '5 Dry run', `dry run of ${DRY_RUN_SALES} sales`, () => dryRunScenario(ROOT, DRY_RUN_SALES, DRY_RUN_TIME_SCALE, DRY_RUN_STATUSES));
+    const d = await measure(r, '5 Dry run', `dry run of ${DRY_RUN_SALES} sales`, () =>
+      dryRunScenario(ROOT, DRY_RUN_SALES, DRY_RUN_TIME_SCALE, DRY_RUN_STATUSES),
+    );
     if (d) {
       r.figures.dryRun = d;
       const sec = '5 Dry run';
-      r.add({ section: sec, metric: `Dry-run import of ${fmt.n(d.sales)} sales (statuses ${DRY_RUN_STATUSES.join(', ')}; sandbox in its own process)`, ours: `${fmt.n(d.orders)} orders previewed`, limit: `${fmt.n(d.dearCalls)} Cin7 calls` });
-      r.add({ section: sec, metric: 'Peak RSS of the engine process (getrusage; /proc sampled)', ours: `${fmt.mb(d.maxRssBytes)} (${fmt.mb(d.sampledPeakRssBytes)})`, other: `sandbox process: ${fmt.mb(d.sandboxPeakRssBytes)}`, limit: '< 200 MB', verdict: verdict(Math.max(d.maxRssBytes, d.sampledPeakRssBytes) < 200 * 1024 * 1024) });
-      r.add({ section: sec, metric: `Wall time at time scale ${d.timeScale}`, ours: fmt.s(d.wallMs), other: `${fmt.n(d.dearCalls / (d.wallMs / 1000), 0)} Cin7 calls/s`, limit: `${fmt.n(d.realLimitMinutes, 0)} min at the real 60 calls/min` });
+      r.add({
+        section: sec,
+        metric: `Dry-run import of ${fmt.n(d.sales)} sales (statuses ${DRY_RUN_STATUSES.join(', ')}; sandbox in its own process)`,
+        ours: `${fmt.n(d.orders)} orders previewed`,
+        limit: `${fmt.n(d.dearCalls)} Cin7 calls`,
+      });
+      r.add({
+        section: sec,
+        metric: 'Peak RSS of the engine process (getrusage; /proc sampled)',
+        ours: `${fmt.mb(d.maxRssBytes)} (${fmt.mb(d.sampledPeakRssBytes)})`,
+        other: `sandbox process: ${fmt.mb(d.sandboxPeakRssBytes)}`,
+        limit: '< 200 MB',
+        verdict: verdict(Math.max(d.maxRssBytes, d.sampledPeakRssBytes) < 200 * 1024 * 1024),
+      });
+      r.add({
+        section: sec,
+        metric: `Wall time at time scale ${d.timeScale}`,
+        ours: fmt.s(d.wallMs),
+        other: `${fmt.n(d.dearCalls / (d.wallMs / 1000), 0)} Cin7 calls/s`,
+        limit: `${fmt.n(d.realLimitMinutes, 0)} min at the real 60 calls/min`,
+      });
     }
   }
 
@@ -196,39 +474,83 @@ async function main(): Promise<number> {
     const delays = { ours: VALIDATION_DELAY_MS, theirs: yamlLsDelayMs() };
     const sizes: { ours: EditFigures; theirs: EditFigures }[] = [];
     for (const lines of LS_SIZES) {
-      const s = await measure(r, `6 LS ${fmt.n(lines)} lines`, `language servers on ${lines} lines`, () => editScenario(ROOT, lines, opts.edits));
+      const s = await measure(
+        r,
+        `6 LS ${fmt.n(lines)} lines`,
+        `language servers on ${lines} lines`,
+        () => editScenario(ROOT, lines, opts.edits),
+      );
       if (s) {
         sizes.push(s);
         lsRows(r, s, delays);
       }
     }
-    const a = await measure(r, '6 LS schema errors', 'schema errors on broken documents', () => agreementScenario(ROOT));
+    const a = await measure(r, '6 LS schema errors', 'schema errors on broken documents', () =>
+      agreementScenario(ROOT),
+    );
     r.figures.languageServer = { delays, sizes, agreement: a };
     if (a) {
-      r.add({ section: '6 LS schema errors', metric: `${a.documents} broken documents: lines flagged by both / ours only / theirs only`, ours: `${a.agreed} / ${a.oursOnly} / ${a.theirsOnly}`, limit: 'theirs only = 0', verdict: verdict(a.theirsOnly === 0), note: a.mismatches.length ? `mismatches printed below the table` : undefined });
+      r.add({
+        section: '6 LS schema errors',
+        metric: `${a.documents} broken documents: lines flagged by both / ours only / theirs only`,
+        ours: `${a.agreed} / ${a.oursOnly} / ${a.theirsOnly}`,
+        limit: 'theirs only = 0',
+        verdict: verdict(a.theirsOnly === 0),
+        note: a.mismatches.length ? `mismatches printed below the table` : undefined,
+      });
     }
   }
 
   if (opts.only.has('extension')) {
     // Last: `npm run package` rebuilds dist/ in production mode.
-    const e = await measure(r, '7 Extension', 'VSIX and bundle sizes', () => extensionScenario(ROOT));
+    const e = await measure(r, '7 Extension', 'VSIX and bundle sizes', () =>
+      extensionScenario(ROOT),
+    );
     if (e) {
       r.figures.extension = { ...e, redHatYaml: RED_HAT_YAML_VSIX };
-      if (e.vsixBytes !== undefined) r.add({ section: '7 Extension', metric: `VSIX size (npm run package, ${e.vsixFiles ?? '?'} files)`, ours: fmt.kb(e.vsixBytes), other: `Red Hat YAML ${RED_HAT_YAML_VSIX.text}`, note: `Red Hat figure not measured here — source: ${RED_HAT_YAML_VSIX.source}` });
+      if (e.vsixBytes !== undefined)
+        r.add({
+          section: '7 Extension',
+          metric: `VSIX size (npm run package, ${e.vsixFiles ?? '?'} files)`,
+          ours: fmt.kb(e.vsixBytes),
+          other: `Red Hat YAML ${RED_HAT_YAML_VSIX.text}`,
+          note: `Red Hat figure not measured here — source: ${RED_HAT_YAML_VSIX.source}`,
+        });
       else r.notMeasured('7 Extension', 'VSIX size', e.packageError ?? 'package failed');
-      for (const b of e.bundles) r.add({ section: '7 Extension', metric: `Bundle ${b.file} (production, minified)`, ours: fmt.kb(b.bytes) });
+      for (const b of e.bundles)
+        r.add({
+          section: '7 Extension',
+          metric: `Bundle ${b.file} (production, minified)`,
+          ours: fmt.kb(b.bytes),
+        });
     }
-    const act = await measure(r, '7 Extension', 'activation inside code-server', () => activationScenario(ROOT));
+    const act = await measure(r, '7 Extension', 'activation inside code-server', () =>
+      activationScenario(ROOT),
+    );
     if (act) {
       r.figures.activation = act;
-      r.add({ section: '7 Extension', metric: 'Activation inside code-server (activate() of a not-yet-active extension)', ours: fmt.ms(act.activateMs), note: act.wasActive ? 'the extension was already active when the suite started' : undefined });
-      r.add({ section: '7 Extension', metric: 'Open dear-starshipit.yaml → first diagnostics (LS start + first validation)', ours: fmt.ms(act.firstDiagnosticsMs), other: '', limit: `harness total ${fmt.s(act.harnessMs)}` });
+      r.add({
+        section: '7 Extension',
+        metric: 'Activation inside code-server (activate() of a not-yet-active extension)',
+        ours: fmt.ms(act.activateMs),
+        note: act.wasActive ? 'the extension was already active when the suite started' : undefined,
+      });
+      r.add({
+        section: '7 Extension',
+        metric: 'Open dear-starshipit.yaml → first diagnostics (LS start + first validation)',
+        ours: fmt.ms(act.firstDiagnosticsMs),
+        other: '',
+        limit: `harness total ${fmt.s(act.harnessMs)}`,
+      });
     }
   }
 
   r.figures.totalSeconds = (Date.now() - started) / 1000;
   // Other work on the machine shows up as noise in every timing: record how busy it was.
-  m.loadAverageAtEnd = os.loadavg().map((v) => v.toFixed(2)).join(' ');
+  m.loadAverageAtEnd = os
+    .loadavg()
+    .map((v) => v.toFixed(2))
+    .join(' ');
   const table = r.text();
   const lines = [
     '',
@@ -237,17 +559,36 @@ async function main(): Promise<number> {
     '',
     table,
   ];
-  const mism = (r.figures.languageServer as { agreement?: { mismatches: { doc: string; what: string; side: string; line: number; message: string }[] } } | undefined)?.agreement?.mismatches ?? [];
+  const mism =
+    (
+      r.figures.languageServer as
+        | {
+            agreement?: {
+              mismatches: {
+                doc: string;
+                what: string;
+                side: string;
+                line: number;
+                message: string;
+              }[];
+            };
+          }
+        | undefined
+    )?.agreement?.mismatches ?? [];
   if (mism.length) {
     lines.push('', 'Schema-error mismatches (document, side, line, message):');
-    for (const x of mism) lines.push(`  ${x.doc} (${x.what}) ${x.side} line ${x.line}: ${x.message}`);
+    for (const x of mism)
+      lines.push(`  ${x.doc} (${x.what}) ${x.side} line ${x.line}: ${x.message}`);
   }
   lines.push('', `Total ${fmt.n(r.figures.totalSeconds as number, 0)} s.`);
   process.stdout.write(`${lines.join('\n')}\n`);
 
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const file = path.join(ROOT, `bench-results-${stamp}.json`);
-  fs.writeFileSync(file, `${JSON.stringify({ ...r.figures, rows: r.rows, markdown: r.markdown() }, null, 2)}\n`);
+  fs.writeFileSync(
+    file,
+    `${JSON.stringify({ ...r.figures, rows: r.rows, markdown: r.markdown() }, null, 2)}\n`,
+  );
   process.stdout.write(`Figures written to ${path.relative(ROOT, file)}\n`);
   return r.rows.length > 0 ? 0 : 1;
 }
@@ -257,7 +598,9 @@ main().then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    process.stderr.write(`bench: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    process.stderr.write(
+      `bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
     process.exitCode = 1;
   },
 );

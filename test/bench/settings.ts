@@ -14,12 +14,17 @@ export interface BenchSettingsOptions {
   courierMappings?: { courier: string; carrier: string }[];
 }
 
-export function settingsYaml(dearBaseUrl: string, starshipitBaseUrl: string, o: BenchSettingsOptions): string {
+export function settingsYaml(
+  dearBaseUrl: string,
+  starshipitBaseUrl: string,
+  o: BenchSettingsOptions,
+): string {
   // Cin7 Core: 60 calls per 60 s; Starshipit developer plan: 2 per second — both shrunk by the time scale.
   const dearWindow = 60 / o.timeScale;
   const ssWindow = 1 / o.timeScale;
   const mappings = (o.courierMappings ?? [{ courier: 'AusPost', carrier: 'Australia Post' }])
-    .map((m) => `    - courier: ${m.courier}\n      carrier: ${m.carrier}`).join('\n');
+    .map((m) => `    - courier: ${m.courier}\n      carrier: ${m.carrier}`)
+    .join('\n');
   return [
     'dear:',
     '  accountId: ${secret:DEAR_ACCOUNT_ID}',
@@ -47,18 +52,34 @@ export function settingsYaml(dearBaseUrl: string, starshipitBaseUrl: string, o: 
   ].join('\n');
 }
 
-export function benchSettings(dearBaseUrl: string, starshipitBaseUrl: string, o: BenchSettingsOptions): DearSettings {
+export function benchSettings(
+  dearBaseUrl: string,
+  starshipitBaseUrl: string,
+  o: BenchSettingsOptions,
+): DearSettings {
   const yaml = settingsYaml(dearBaseUrl, starshipitBaseUrl, o);
-  const names = ['DEAR_ACCOUNT_ID', 'DEAR_API_KEY', 'STARSHIPIT_API_KEY', 'STARSHIPIT_SUBSCRIPTION_KEY'];
+  const names = [
+    'DEAR_ACCOUNT_ID',
+    'DEAR_API_KEY',
+    'STARSHIPIT_API_KEY',
+    'STARSHIPIT_SUBSCRIPTION_KEY',
+  ];
   const { settings, diagnostics } = analyzeSettings(yaml, { knownSecretNames: new Set(names) });
   if (!settings) {
-    throw new Error(`bench settings rejected by the config core:\n${diagnostics.map((d) => formatDiagnosticText('bench.yaml', d)).join('\n')}`);
+    throw new Error(
+      `bench settings rejected by the config core:\n${diagnostics.map((d) => formatDiagnosticText('bench.yaml', d)).join('\n')}`,
+    );
   }
   return settings;
 }
 
 /** Sandbox credentials under the secret names used in `settingsYaml`. */
-export function credentialsLookup(c: Pick<SandboxCredentials, 'dearAccountId' | 'dearApiKey' | 'starshipitApiKey' | 'starshipitSubscriptionKey'>): SecretLookup {
+export function credentialsLookup(
+  c: Pick<
+    SandboxCredentials,
+    'dearAccountId' | 'dearApiKey' | 'starshipitApiKey' | 'starshipitSubscriptionKey'
+  >,
+): SecretLookup {
   const m: Record<string, string> = {
     DEAR_ACCOUNT_ID: c.dearAccountId,
     DEAR_API_KEY: c.dearApiKey,

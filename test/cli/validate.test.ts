@@ -7,14 +7,19 @@ import * as path from 'node:path';
 const CLI = path.resolve('dist/cli.js');
 
 function run(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const r = spawnSync(process.execPath, [CLI, 'validate', ...args], { encoding: 'utf8', env: { PATH: process.env.PATH, ...env } });
+  const r = spawnSync(process.execPath, [CLI, 'validate', ...args], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, ...env },
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 describe('dear-starshipit validate', function () {
   this.timeout(30_000);
   let dir: string;
-  before(() => { dir = mkdtempSync(path.join(tmpdir(), 'dear-validate-')); });
+  before(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'dear-validate-'));
+  });
   after(() => rmSync(dir, { recursive: true, force: true }));
   const file = (name: string, text: string) => {
     const p = path.join(dir, name);
@@ -26,11 +31,17 @@ describe('dear-starshipit validate', function () {
     const r = run(['samples/dear-starshipit.yaml']);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout.trim().split('\n').length, 1);
-    assert.match(r.stdout, /^samples\/dear-starshipit\.yaml:29:3 information memo-and-order-note Delivery instructions/);
+    assert.match(
+      r.stdout,
+      /^samples\/dear-starshipit\.yaml:29:3 information memo-and-order-note Delivery instructions/,
+    );
   });
 
   it('prints file:line:col severity code message (1-based) and exits 1 on errors', () => {
-    const p = file('bad.yaml', 'dear:\n  accountId: ${secret:A}\n  apiKey: ${secret:B}\n  pageSize: 0\nstarshipit:\n  apiKey: ${secret:C}\n  subscriptionKey: ${secret:D}\nimport:\n  statuses: [ORDERED]\n  memo: quote\n  orderNote: true\n');
+    const p = file(
+      'bad.yaml',
+      'dear:\n  accountId: ${secret:A}\n  apiKey: ${secret:B}\n  pageSize: 0\nstarshipit:\n  apiKey: ${secret:C}\n  subscriptionKey: ${secret:D}\nimport:\n  statuses: [ORDERED]\n  memo: quote\n  orderNote: true\n',
+    );
     const r = run([p]);
     assert.equal(r.code, 1);
     const lines = r.stdout.trim().split('\n');
@@ -41,24 +52,36 @@ describe('dear-starshipit validate', function () {
   });
 
   it('--json prints one array of 0-based LSP-style rows', () => {
-    const p = file('json.yaml', 'dear:\n  accountId: ${secret:A}\n  apiKey: plain-key-value\nstarshipit:\n  apiKey: ${secret:C}\n  subscriptionKey: ${env:SUB_KEY}\nimport:\n  statuses: [ORDERED]\n');
+    const p = file(
+      'json.yaml',
+      'dear:\n  accountId: ${secret:A}\n  apiKey: plain-key-value\nstarshipit:\n  apiKey: ${secret:C}\n  subscriptionKey: ${env:SUB_KEY}\nimport:\n  statuses: [ORDERED]\n',
+    );
     const r = run(['--json', p]);
     assert.equal(r.code, 0, 'warnings alone do not fail');
     const rows = JSON.parse(r.stdout) as Record<string, unknown>[];
-    assert.deepEqual(rows.map((x) => [x.line, x.character, x.endLine, x.endCharacter, x.severity, x.code]), [
-      [2, 10, 2, 25, 'warning', 'plain-text-secret'],
-      [5, 19, 5, 33, 'warning', 'env-not-set'],
-    ]);
+    assert.deepEqual(
+      rows.map((x) => [x.line, x.character, x.endLine, x.endCharacter, x.severity, x.code]),
+      [
+        [2, 10, 2, 25, 'warning', 'plain-text-secret'],
+        [5, 19, 5, 33, 'warning', 'env-not-set'],
+      ],
+    );
     assert.ok(!r.stdout.includes('plain-key-value'), 'the secret is not echoed');
     const withEnv = run(['--json', p], { SUB_KEY: 'x' });
     assert.equal((JSON.parse(withEnv.stdout) as unknown[]).length, 1);
   });
 
   it('--json lists hints too, and hints do not fail the run', () => {
-    const p = file('clean.yaml', 'dear:\n  accountId: ${secret:A}\n  apiKey: ${secret:B}\nstarshipit:\n  apiKey: ${secret:C}\n  subscriptionKey: ${secret:D}\nimport:\n  statuses: Ordered\n');
+    const p = file(
+      'clean.yaml',
+      'dear:\n  accountId: ${secret:A}\n  apiKey: ${secret:B}\nstarshipit:\n  apiKey: ${secret:C}\n  subscriptionKey: ${secret:D}\nimport:\n  statuses: Ordered\n',
+    );
     const r = run([p, '--json']);
     assert.equal(r.code, 0);
-    assert.deepEqual((JSON.parse(r.stdout) as { code: string }[]).map((x) => x.code), ['statuses-string']);
+    assert.deepEqual(
+      (JSON.parse(r.stdout) as { code: string }[]).map((x) => x.code),
+      ['statuses-string'],
+    );
   });
 
   it('exits 1 with a YAML syntax error', () => {

@@ -19,7 +19,10 @@ describe('extension-host suites in code-server', function () {
 
   before(() => {
     assert.ok(existsSync(suite), `${suite} is missing (npm run compile-tests)`);
-    assert.ok(existsSync(join(repoRoot, 'dist', 'client.js')), 'dist/client.js is missing (npm run build)');
+    assert.ok(
+      existsSync(join(repoRoot, 'dist', 'client.js')),
+      'dist/client.js is missing (npm run build)',
+    );
     workspace = mkdtempSync(join(tmpdir(), 'dear-e2e-exthost-'));
     writeFileSync(join(workspace, 'README.txt'), 'workspace for the dear extension-host suites\n');
   });
@@ -29,13 +32,23 @@ describe('extension-host suites in code-server', function () {
     it(`pass in a ${trusted ? 'trusted' : 'Restricted Mode (untrusted)'} window`, async () => {
       const res = await runExtensionHostSuite({
         label: trusted ? 'exthost-trusted' : 'exthost-restricted',
-        extensionDevelopmentPath: repoRoot, extensionTestsPath: suite, workspace,
-        workspaceTrust: !trusted, timeoutMs: 540_000,
+        extensionDevelopmentPath: repoRoot,
+        extensionTestsPath: suite,
+        workspace,
+        workspaceTrust: !trusted,
+        timeoutMs: 540_000,
       });
       const passing = res.console.map((l) => /(\d+) passing/.exec(l)).find(Boolean);
-      assert.equal(res.exitCode, 0, `the extension-host suites failed (exit ${res.exitCode}); see the output above and test-results/e2e/`);
+      assert.equal(
+        res.exitCode,
+        0,
+        `the extension-host suites failed (exit ${res.exitCode}); see the output above and test-results/e2e/`,
+      );
       assert.ok(passing && Number(passing[1]) > 0, 'mocha inside VS Code reported passing tests');
-      assert.ok(res.console.some((l) => l.includes(trusted ? 'trusted window' : 'Restricted Mode window')), 'index.js saw the intended trust state');
+      assert.ok(
+        res.console.some((l) => l.includes(trusted ? 'trusted window' : 'Restricted Mode window')),
+        'index.js saw the intended trust state',
+      );
       assert.deepEqual(res.offLoopback, [], 'the workbench only talked to 127.0.0.1');
     });
   }

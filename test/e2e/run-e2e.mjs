@@ -18,7 +18,9 @@ const grep = grepIndex >= 0 ? args[grepIndex + 1] : process.env.DEAR_E2E_GREP;
 
 const t0 = Date.now();
 if (process.env.DEAR_E2E_SKIP_PREPARE !== '1') {
-  const prep = spawnSync('bash', [join(repo, 'test/e2e/prepare.sh')], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const prep = spawnSync('bash', [join(repo, 'test/e2e/prepare.sh')], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   if (prep.status !== 0) {
     console.error(`e2e: prepare.sh failed (exit ${prep.status ?? prep.signal})`);
     console.log('\ne2e: 0 passed, 1 failed');
@@ -42,14 +44,20 @@ function collect(dir, files = []) {
   return files;
 }
 // The harness self-test first: if it fails, the rest cannot be trusted either.
-const files = collect(root).sort((a, b) => Number(!a.includes('selftest')) - Number(!b.includes('selftest')) || a.localeCompare(b));
+const files = collect(root).sort(
+  (a, b) => Number(!a.includes('selftest')) - Number(!b.includes('selftest')) || a.localeCompare(b),
+);
 
 const { closeAll } = require(join(root, 'harness/cleanup.js'));
 const mocha = new Mocha({
   timeout: 300_000,
   reporter: process.env.MOCHA_REPORTER ?? 'spec',
   forbidOnly: true,
-  rootHooks: { afterAll: async () => { await closeAll(); } },
+  rootHooks: {
+    afterAll: async () => {
+      await closeAll();
+    },
+  },
 });
 if (grep) mocha.grep(grep);
 for (const f of files) mocha.addFile(f);
@@ -58,7 +66,9 @@ const t1 = Date.now();
 const runner = mocha.run(async (failures) => {
   await closeAll();
   const { passes = 0, failures: failed = 0 } = runner.stats ?? {};
-  console.log(`\ne2e timing: prepare ${prepareSeconds.toFixed(1)} s, suites ${((Date.now() - t1) / 1000).toFixed(1)} s`);
+  console.log(
+    `\ne2e timing: prepare ${prepareSeconds.toFixed(1)} s, suites ${((Date.now() - t1) / 1000).toFixed(1)} s`,
+  );
   console.log(`e2e: ${passes} passed, ${failed} failed`);
   process.exitCode = failures > 0 || passes === 0 ? 1 : 0;
 });

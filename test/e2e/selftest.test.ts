@@ -34,33 +34,58 @@ describe('e2e harness self-test', function () {
 
   it('runs a passing extension-host suite inside code-server and gets exit code 0', async () => {
     const res = await runExtensionHostSuite({
-      label: 'selftest-pass', extensionDevelopmentPath: ext, extensionTestsPath: join(ext, 'suite', 'pass.js'),
-      workspace, env: { DEAR_E2E_SELFTEST_ENV: 'passed-through' }, timeoutMs: 120_000,
+      label: 'selftest-pass',
+      extensionDevelopmentPath: ext,
+      extensionTestsPath: join(ext, 'suite', 'pass.js'),
+      workspace,
+      env: { DEAR_E2E_SELFTEST_ENV: 'passed-through' },
+      timeoutMs: 120_000,
     });
     assert.equal(res.exitCode, 0, `suite failed:\n${res.console.slice(-40).join('\n')}`);
-    assert.ok(res.console.some((l) => l.includes('selftest: all assertions passed')), 'the suite output reached the page console');
+    assert.ok(
+      res.console.some((l) => l.includes('selftest: all assertions passed')),
+      'the suite output reached the page console',
+    );
     assert.deepEqual(res.offLoopback, [], 'the workbench only talked to 127.0.0.1');
   });
 
   it('reports a failing extension-host suite as exit code 1 with its message', async () => {
     const res = await runExtensionHostSuite({
-      label: 'selftest-fail', extensionDevelopmentPath: ext, extensionTestsPath: join(ext, 'suite', 'fail.js'),
-      workspace, timeoutMs: 120_000, echo: false,
+      label: 'selftest-fail',
+      extensionDevelopmentPath: ext,
+      extensionTestsPath: join(ext, 'suite', 'fail.js'),
+      workspace,
+      timeoutMs: 120_000,
+      echo: false,
     });
     assert.equal(res.exitCode, 1);
-    assert.ok(res.console.some((l) => l.includes('deliberate failure')), `the assertion message is visible:\n${res.console.slice(-20).join('\n')}`);
+    assert.ok(
+      res.console.some((l) => l.includes('deliberate failure')),
+      `the assertion message is visible:\n${res.console.slice(-20).join('\n')}`,
+    );
   });
 
   it('gives up on a suite that never finishes with a clear message, and stops code-server and Chromium', async () => {
     const before = liveCount();
-    await assert.rejects(runExtensionHostSuite({
-      label: 'selftest-hang', extensionDevelopmentPath: ext, extensionTestsPath: join(ext, 'suite', 'hang.js'),
-      workspace, timeoutMs: 20_000, echo: false,
-    }), (err: Error) => {
-      assert.match(err.message, /did not finish within 20 s \(no codeAutomationExit call\)/);
-      assert.match(err.message, /selftest: hanging on purpose/, 'the message shows the last console lines');
-      return true;
-    });
+    await assert.rejects(
+      runExtensionHostSuite({
+        label: 'selftest-hang',
+        extensionDevelopmentPath: ext,
+        extensionTestsPath: join(ext, 'suite', 'hang.js'),
+        workspace,
+        timeoutMs: 20_000,
+        echo: false,
+      }),
+      (err: Error) => {
+        assert.match(err.message, /did not finish within 20 s \(no codeAutomationExit call\)/);
+        assert.match(
+          err.message,
+          /selftest: hanging on purpose/,
+          'the message shows the last console lines',
+        );
+        return true;
+      },
+    );
     assert.equal(liveCount(), before, 'no code-server or browser is left running');
   });
 
@@ -71,7 +96,12 @@ describe('e2e harness self-test', function () {
     try {
       const url = 'http://dear-e2e-guard.invalid/probe';
       const outcome = await session.page.evaluate(async (u) => {
-        try { await fetch(u); return 'reached'; } catch { return 'blocked'; }
+        try {
+          await fetch(u);
+          return 'reached';
+        } catch {
+          return 'blocked';
+        }
       }, url);
       assert.equal(outcome, 'blocked');
       assert.deepEqual(session.offLoopback(), [url]);

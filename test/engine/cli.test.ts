@@ -8,7 +8,10 @@ import type { EngineEvent, SummaryEvent } from '../../protocol/events';
 import { cliEnv, runCli, tempDir, TIME_SCALE, writeConfig } from './helpers';
 
 function events(stdout: string): EngineEvent[] {
-  return stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as EngineEvent);
+  return stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as EngineEvent);
 }
 
 describe('engine: CLI (child process)', () => {
@@ -24,7 +27,9 @@ describe('engine: CLI (child process)', () => {
   it('--json: one event per line, summary last; dry-run then live; status; exit 0', async () => {
     const dir = tempDir();
     const config = writeConfig(sb, dir);
-    const dry = await runCli(['import', '--config', config, '--dry-run', '--json'], { env: cliEnv(sb) });
+    const dry = await runCli(['import', '--config', config, '--dry-run', '--json'], {
+      env: cliEnv(sb),
+    });
     assert.equal(dry.code, 0, dry.stderr);
     const evs = events(dry.stdout);
     const summary = evs[evs.length - 1] as SummaryEvent;
@@ -32,8 +37,24 @@ describe('engine: CLI (child process)', () => {
     assert.equal(summary.dryRun, true);
     assert.equal(evs.filter((e) => e.type === 'summary').length, 1);
     const orders = evs.filter((e) => e.type === 'order');
-    assert.ok(orders.length > 0 && orders.every((o) => o.type === 'order' && o.source.saleId && typeof o.starshipit.order_number === 'string'));
-    for (const k of ['created', 'alreadyPresent', 'skipped', 'needsAttention', 'writtenBack', 'calls', 'throttled', 'estimate']) assert.ok(k in summary, k);
+    assert.ok(
+      orders.length > 0 &&
+        orders.every(
+          (o) =>
+            o.type === 'order' && o.source.saleId && typeof o.starshipit.order_number === 'string',
+        ),
+    );
+    for (const k of [
+      'created',
+      'alreadyPresent',
+      'skipped',
+      'needsAttention',
+      'writtenBack',
+      'calls',
+      'throttled',
+      'estimate',
+    ])
+      assert.ok(k in summary, k);
     assert.equal(sb.starshipitOrders().size, 0);
 
     const live = await runCli(['sync', '--config', config, '--json'], { env: cliEnv(sb) });
@@ -41,7 +62,10 @@ describe('engine: CLI (child process)', () => {
     const ls = events(live.stdout).pop() as SummaryEvent;
     assert.equal(ls.created, orders.length);
     assert.equal(sb.starshipitOrders().size, orders.length);
-    assert.ok(fs.existsSync(path.join(dir, '.dear-starshipit', 'journal.jsonl')), 'state beside the config by default');
+    assert.ok(
+      fs.existsSync(path.join(dir, '.dear-starshipit', 'journal.jsonl')),
+      'state beside the config by default',
+    );
 
     const st = await runCli(['status', '--config', config, '--json'], { env: cliEnv(sb) });
     assert.equal(st.code, 0);
@@ -54,7 +78,14 @@ describe('engine: CLI (child process)', () => {
     assert.match(human.stdout, /import: 0 created/);
     // Secrets never reach the output or the state files.
     const secret = sb.credentials.dearApiKey;
-    for (const text of [dry.stdout, dry.stderr, live.stdout, live.stderr, human.stdout, fs.readFileSync(path.join(dir, '.dear-starshipit', 'journal.jsonl'), 'utf8')]) {
+    for (const text of [
+      dry.stdout,
+      dry.stderr,
+      live.stdout,
+      live.stderr,
+      human.stdout,
+      fs.readFileSync(path.join(dir, '.dear-starshipit', 'journal.jsonl'), 'utf8'),
+    ]) {
       assert.equal(text.includes(secret), false);
     }
   });
@@ -62,10 +93,18 @@ describe('engine: CLI (child process)', () => {
   it('refuses a config with errors (exit 2, validate-style diagnostics) before any request', async () => {
     const dir = tempDir();
     const config = writeConfig(sb, dir);
-    fs.writeFileSync(config, fs.readFileSync(config, 'utf8').replace('statuses: [ORDERED, PICKED, PACKED]', 'statuses: [ORDERED, SHIPPED]'));
+    fs.writeFileSync(
+      config,
+      fs
+        .readFileSync(config, 'utf8')
+        .replace('statuses: [ORDERED, PICKED, PACKED]', 'statuses: [ORDERED, SHIPPED]'),
+    );
     const r = await runCli(['import', '--config', config], { env: cliEnv(sb) });
     assert.equal(r.code, 2);
-    assert.match(r.stderr, new RegExp(`${config.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:\\d+:\\d+ error`));
+    assert.match(
+      r.stderr,
+      new RegExp(`${config.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:\\d+:\\d+ error`),
+    );
     assert.equal(sb.callLog().length, 0);
     const missing = await runCli(['import', '--config', path.join(dir, 'nope.yaml')]);
     assert.equal(missing.code, 2);
@@ -78,11 +117,17 @@ describe('engine: CLI (child process)', () => {
   it('refuses plain http to a non-loopback host and a missing secret (exit 2, no request)', async () => {
     const dir = tempDir();
     const config = writeConfig(sb, dir);
-    fs.writeFileSync(config, fs.readFileSync(config, 'utf8').replace(sb.starshipitBaseUrl, 'http://api.example.com'));
+    fs.writeFileSync(
+      config,
+      fs.readFileSync(config, 'utf8').replace(sb.starshipitBaseUrl, 'http://api.example.com'),
+    );
     const r = await runCli(['import', '--config', config], { env: cliEnv(sb) });
     assert.equal(r.code, 2);
     // The config core refuses it as a diagnostic; the engine checks again before any request.
-    assert.match(r.stderr, /insecure-base-url|starshipit\.baseUrl: "http:\/\/api\.example\.com" is refused/);
+    assert.match(
+      r.stderr,
+      /insecure-base-url|starshipit\.baseUrl: "http:\/\/api\.example\.com" is refused/,
+    );
     const ok = writeConfig(sb, dir);
     const env = cliEnv(sb);
     delete env.DEAR_STARSHIPIT_SECRET_DEAR_API_KEY;
@@ -117,7 +162,11 @@ describe('engine: CLI (child process)', () => {
     assert.match(s.stderr, /in use by another dear-starshipit run \(pid \d+/);
     assert.equal(w.signal, null);
     assert.equal(w.code, 0, w.stderr);
-    assert.equal(fs.existsSync(path.join(dir, '.dear-starshipit', 'lock')), false, 'the lock is released');
+    assert.equal(
+      fs.existsSync(path.join(dir, '.dear-starshipit', 'lock')),
+      false,
+      'the lock is released',
+    );
   });
 
   it('refuses (exit 1, "in use") a state directory whose lock file another starter is still writing (BUG-R8)', async () => {
@@ -131,15 +180,26 @@ describe('engine: CLI (child process)', () => {
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /in use by another dear-starshipit run/);
     assert.equal(sb.callLog().filter((e) => e.api !== 'control').length, 0, 'no call was made');
-    assert.equal(fs.statSync(path.join(stateDir, 'lock')).size, 0, 'the lock file was left to its writer');
+    assert.equal(
+      fs.statSync(path.join(stateDir, 'lock')).size,
+      0,
+      'the lock file was left to its writer',
+    );
   });
 
   it('exits 1 when something needs attention', async () => {
     await sb.close();
     sb = await startSandbox({ sales: 120, timeScale: TIME_SCALE, seed: 31 });
-    assert.ok(sb.eligibleSales(['ORDERED', 'PICKED', 'PACKED'], { includeInvalid: true }).some((e) => !e.valid), 'the seed has an invalid sale');
+    assert.ok(
+      sb
+        .eligibleSales(['ORDERED', 'PICKED', 'PACKED'], { includeInvalid: true })
+        .some((e) => !e.valid),
+      'the seed has an invalid sale',
+    );
     const dir = tempDir();
-    const r = await runCli(['import', '--config', writeConfig(sb, dir), '--json'], { env: cliEnv(sb) });
+    const r = await runCli(['import', '--config', writeConfig(sb, dir), '--json'], {
+      env: cliEnv(sb),
+    });
     assert.equal(r.code, 1);
     const s = events(r.stdout).pop() as SummaryEvent;
     assert.ok(s.needsAttention > 0);

@@ -12,9 +12,15 @@ import { cliEnv, runCli, tempDir, TIME_SCALE, writeConfig } from './helpers';
 const STATUSES = ['ORDERED', 'PICKED', 'PACKED'];
 
 function expectedOrders(sb: Sandbox): string[] {
-  return sb.eligibleSales(STATUSES)
-    .filter((e) => (sb.sale(e.saleId) as { CombinedShippingStatus: string }).CombinedShippingStatus !== 'SHIPPED')
-    .map((e) => e.orderNumber).sort();
+  return sb
+    .eligibleSales(STATUSES)
+    .filter(
+      (e) =>
+        (sb.sale(e.saleId) as { CombinedShippingStatus: string }).CombinedShippingStatus !==
+        'SHIPPED',
+    )
+    .map((e) => e.orderNumber)
+    .sort();
 }
 
 function assertOrdersExactlyOnce(sb: Sandbox, expected: string[]): void {
@@ -29,9 +35,17 @@ function printLabels(sb: Sandbox): Map<string, string> {
   const orders = sb.starshipitOrders();
   for (const e of sb.eligibleSales(STATUSES)) {
     if (!orders.has(e.orderNumber) || e.type !== 'Simple Sale') continue;
-    const f = (sb.sale(e.saleId) as { Fulfilments: { TaskID: string; Pack: { Status: string }; Ship: { Status: string } }[] }).Fulfilments[0];
+    const f = (
+      sb.sale(e.saleId) as {
+        Fulfilments: { TaskID: string; Pack: { Status: string }; Ship: { Status: string } }[];
+      }
+    ).Fulfilments[0];
     if (f.Pack.Status !== 'AUTHORISED' || f.Ship.Status === 'AUTHORISED') continue;
-    sb.printLabel({ orderNumber: e.orderNumber, carrier: out.size % 2 ? 'AusPost' : 'DHL', trackingNumbers: out.size === 0 ? ['X1', 'X2'] : undefined });
+    sb.printLabel({
+      orderNumber: e.orderNumber,
+      carrier: out.size % 2 ? 'AusPost' : 'DHL',
+      trackingNumbers: out.size === 0 ? ['X1', 'X2'] : undefined,
+    });
     out.set(e.orderNumber, f.TaskID);
   }
   return out;
@@ -44,10 +58,24 @@ describe('engine: SIGKILL at every instrumented point, then exactly once', funct
     sb = undefined;
   });
 
-  const importPoints = ['before-journal-intent', 'after-journal-intent', 'after-starshipit-create', 'after-journal-created', 'after-cursor'];
-  const writebackPoints = ['before-dear-ship', 'after-dear-ship', 'after-journal-writeback', 'after-cursor'];
+  const importPoints = [
+    'before-journal-intent',
+    'after-journal-intent',
+    'after-starshipit-create',
+    'after-journal-created',
+    'after-cursor',
+  ];
+  const writebackPoints = [
+    'before-dear-ship',
+    'after-dear-ship',
+    'after-journal-writeback',
+    'after-cursor',
+  ];
   it('covers every crash point the engine declares', () => {
-    assert.deepEqual([...new Set([...importPoints, ...writebackPoints])].sort(), [...CRASH_POINTS].sort());
+    assert.deepEqual(
+      [...new Set([...importPoints, ...writebackPoints])].sort(),
+      [...CRASH_POINTS].sort(),
+    );
   });
 
   for (const point of importPoints) {
@@ -58,13 +86,35 @@ describe('engine: SIGKILL at every instrumented point, then exactly once', funct
         const expected = expectedOrders(box); // before any shipment changes the sales
         const dir = tempDir();
         const config = writeConfig(box, dir);
-        const crashed = await runCli(['sync', '--config', config, '--json'], { env: cliEnv(box, { DEAR_STARSHIPIT_CRASH_AT: `${point}:${nth}` }) });
-        assert.equal(crashed.signal, 'SIGKILL', `the run reached ${point}:${nth} (${crashed.stderr})`);
+        const crashed = await runCli(['sync', '--config', config, '--json'], {
+          env: cliEnv(box, { DEAR_STARSHIPIT_CRASH_AT: `${point}:${nth}` }),
+        });
+        assert.equal(
+          crashed.signal,
+          'SIGKILL',
+          `the run reached ${point}:${nth} (${crashed.stderr})`,
+        );
         const again = await runCli(['sync', '--config', config, '--json'], { env: cliEnv(box) });
-        assert.equal(again.code, 0, again.stderr + again.stdout.split('\n').filter((l) => /attention|"log"/.test(l)).join('\n'));
+        assert.equal(
+          again.code,
+          0,
+          again.stderr +
+            again.stdout
+              .split('\n')
+              .filter((l) => /attention|"log"/.test(l))
+              .join('\n'),
+        );
         assertOrdersExactlyOnce(box, expected);
         const third = await runCli(['sync', '--config', config, '--json'], { env: cliEnv(box) });
-        assert.equal(third.code, 0, third.stderr + third.stdout.split('\n').filter((l) => /attention|"log"/.test(l)).join('\n'));
+        assert.equal(
+          third.code,
+          0,
+          third.stderr +
+            third.stdout
+              .split('\n')
+              .filter((l) => /attention|"log"/.test(l))
+              .join('\n'),
+        );
         assert.match(third.stdout.trim().split('\n').pop()!, /"created":0,"alreadyPresent":0/);
       });
     }
@@ -77,12 +127,20 @@ describe('engine: SIGKILL at every instrumented point, then exactly once', funct
         const expected = expectedOrders(box); // before any shipment changes the sales
         const dir = tempDir();
         const config = writeConfig(box, dir);
-        const imported = await runCli(['import', '--config', config, '--json'], { env: cliEnv(box) });
+        const imported = await runCli(['import', '--config', config, '--json'], {
+          env: cliEnv(box),
+        });
         assert.equal(imported.code, 0, imported.stderr);
         const labels = printLabels(box);
         assert.ok(labels.size >= 2, 'at least two labels to write back');
-        const crashed = await runCli(['sync', '--config', config, '--json'], { env: cliEnv(box, { DEAR_STARSHIPIT_CRASH_AT: `${point}:${nth}` }) });
-        assert.equal(crashed.signal, 'SIGKILL', `the run reached ${point}:${nth} (${crashed.stderr})`);
+        const crashed = await runCli(['sync', '--config', config, '--json'], {
+          env: cliEnv(box, { DEAR_STARSHIPIT_CRASH_AT: `${point}:${nth}` }),
+        });
+        assert.equal(
+          crashed.signal,
+          'SIGKILL',
+          `the run reached ${point}:${nth} (${crashed.stderr})`,
+        );
         const again = await runCli(['sync', '--config', config, '--json'], { env: cliEnv(box) });
         assert.equal(again.code, 0, again.stderr);
         const ships = box.dearShipments({ changedOnly: true });
@@ -102,7 +160,9 @@ describe('engine: SIGKILL at every instrumented point, then exactly once', funct
     const dir = tempDir();
     const config = writeConfig(box, dir, 'writeback:\n  autoPickPack: true\n');
     // Killed right after Starshipit answered the first create: the journal only has the intent.
-    const crashed = await runCli(['import', '--config', config, '--json'], { env: cliEnv(box, { DEAR_STARSHIPIT_CRASH_AT: 'after-starshipit-create:1' }) });
+    const crashed = await runCli(['import', '--config', config, '--json'], {
+      env: cliEnv(box, { DEAR_STARSHIPIT_CRASH_AT: 'after-starshipit-create:1' }),
+    });
     assert.equal(crashed.signal, 'SIGKILL');
     const [orderNumber] = [...box.starshipitOrders().keys()];
     const sale = box.eligibleSales(STATUSES).find((e) => e.orderNumber === orderNumber)!;
@@ -124,7 +184,9 @@ describe('engine: SIGKILL at every instrumented point, then exactly once', funct
     const box = (sb = await startSandbox({ sales: 20, timeScale: TIME_SCALE, seed: 19 }));
     const dir = tempDir();
     const config = writeConfig(box, dir);
-    const crashed = await runCli(['import', '--config', config, '--json'], { env: cliEnv(box, { DEAR_STARSHIPIT_CRASH_AT: 'after-starshipit-create:1' }) });
+    const crashed = await runCli(['import', '--config', config, '--json'], {
+      env: cliEnv(box, { DEAR_STARSHIPIT_CRASH_AT: 'after-starshipit-create:1' }),
+    });
     assert.equal(crashed.signal, 'SIGKILL');
     const [orderNumber] = [...box.starshipitOrders().keys()];
     const sale = box.eligibleSales(STATUSES).find((e) => e.orderNumber === orderNumber)!;
@@ -136,6 +198,10 @@ describe('engine: SIGKILL at every instrumented point, then exactly once', funct
     assert.equal(box.starshipitOrders().get(orderNumber)!.length, 1);
     const status = await runCli(['status', '--config', config, '--json'], { env: cliEnv(box) });
     const st = JSON.parse(status.stdout) as { imported: number };
-    assert.equal(st.imported, box.starshipitOrders().size, 'the voided sale\'s order is recorded as existing');
+    assert.equal(
+      st.imported,
+      box.starshipitOrders().size,
+      "the voided sale's order is recorded as existing",
+    );
   });
 });

@@ -12,19 +12,31 @@ import { run, sandboxSettings, tempDir, TIME_SCALE } from './helpers';
 const STATUSES: ('ORDERED' | 'PICKED' | 'PACKED')[] = ['ORDERED', 'PICKED', 'PACKED'];
 
 function expectedOrders(sb: Sandbox): string[] {
-  return sb.eligibleSales(STATUSES)
-    .filter((e) => (sb.sale(e.saleId) as { CombinedShippingStatus: string }).CombinedShippingStatus !== 'SHIPPED')
-    .map((e) => e.orderNumber).sort();
+  return sb
+    .eligibleSales(STATUSES)
+    .filter(
+      (e) =>
+        (sb.sale(e.saleId) as { CombinedShippingStatus: string }).CombinedShippingStatus !==
+        'SHIPPED',
+    )
+    .map((e) => e.orderNumber)
+    .sort();
 }
 
 function assertExactlyOnce(sb: Sandbox): void {
   const orders = sb.starshipitOrders();
-  for (const [number, list] of orders) assert.equal(list.length, 1, `order ${number} exists ${list.length} times`);
+  for (const [number, list] of orders)
+    assert.equal(list.length, 1, `order ${number} exists ${list.length} times`);
   assert.deepEqual([...orders.keys()].sort(), expectedOrders(sb));
 }
 
 /** Runs until nothing retryable is left (faults may exhaust retries on one run). */
-async function runUntilSettled(sb: Sandbox, s: DearSettings, dir: string, mode: 'import' | 'sync' | 'writeback'): Promise<SummaryEvent[]> {
+async function runUntilSettled(
+  sb: Sandbox,
+  s: DearSettings,
+  dir: string,
+  mode: 'import' | 'sync' | 'writeback',
+): Promise<SummaryEvent[]> {
   const all: SummaryEvent[] = [];
   for (let i = 0; i < 4; i++) {
     const { summary, events } = await run(sb, s, dir, mode);
@@ -42,19 +54,36 @@ describe('engine: throttles and faults (sandbox)', () => {
 
   for (const status of [429, 503, 400] as const) {
     it(`Cin7 throttle as HTTP ${status} (half the quota spent by another app): pauses everyone, ends exactly once`, async () => {
-      sb = await startSandbox({ sales: 90, timeScale: TIME_SCALE, seed: 21, switches: { dearThrottleStatus: status, dearForeignTraffic: 0.6 } });
+      sb = await startSandbox({
+        sales: 90,
+        timeScale: TIME_SCALE,
+        seed: 21,
+        switches: { dearThrottleStatus: status, dearForeignTraffic: 0.6 },
+      });
       const dir = tempDir();
       const s = sandboxSettings(sb, { import: { statuses: STATUSES } });
       const summaries = await runUntilSettled(sb, s, dir, 'import');
-      assert.ok(summaries[0].throttled.dear > 0, 'the sandbox throttled us (another app shares the key)');
+      assert.ok(
+        summaries[0].throttled.dear > 0,
+        'the sandbox throttled us (another app shares the key)',
+      );
       assertExactlyOnce(sb);
       const throttled = sb.callLog().filter((e) => e.api === 'dear' && e.status === status);
-      assert.equal(throttled.length, summaries.reduce((n, x) => n + x.throttled.dear, 0), 'every throttle answer was recognised as one');
+      assert.equal(
+        throttled.length,
+        summaries.reduce((n, x) => n + x.throttled.dear, 0),
+        'every throttle answer was recognised as one',
+      );
     });
   }
 
   it('our own traffic alone never causes a Cin7 throttle, and a Starshipit 429 is honoured', async () => {
-    sb = await startSandbox({ sales: 150, timeScale: TIME_SCALE, seed: 22, faults: 'starshipit:orders:throttle^POST*2' });
+    sb = await startSandbox({
+      sales: 150,
+      timeScale: TIME_SCALE,
+      seed: 22,
+      faults: 'starshipit:orders:throttle^POST*2',
+    });
     const dir = tempDir();
     const s = sandboxSettings(sb, { import: { statuses: STATUSES }, engine: { concurrency: 6 } });
     const { summary } = await run(sb, s, dir, 'import');
@@ -62,7 +91,10 @@ describe('engine: throttles and faults (sandbox)', () => {
     assert.equal(summary.throttled.dear, 0);
     assert.equal(sb.callLog().filter((e) => e.api === 'dear' && e.status === 429).length, 0);
     assert.ok(summary.throttled.starshipit >= 2, 'both injected 429s were seen and retried');
-    assert.equal(summary.throttled.starshipit, sb.callLog().filter((e) => e.api === 'starshipit' && e.status === 429).length);
+    assert.equal(
+      summary.throttled.starshipit,
+      sb.callLog().filter((e) => e.api === 'starshipit' && e.status === 429).length,
+    );
     assertExactlyOnce(sb);
   });
 
@@ -70,8 +102,14 @@ describe('engine: throttles and faults (sandbox)', () => {
     ['starshipit:orders:commit-reset^POST@0.3', {}],
     ['starshipit:orders:truncate^POST@0.3', { starshipitNotFoundStatus: 200 }],
     ['starshipit:orders:html^POST@0.3, starshipit:orders:502^POST@0.2', {}],
-    ['starshipit:orders:commit-reset^POST@0.3', { starshipitDuplicates: 'reject', starshipitNotFoundStatus: 200 }],
-    ['dear:sale:500@0.2, dear:saleList:html*1, dear:sale:truncate@0.1, dear:*:reset@0.05', { dearErrorShape: 'object' }],
+    [
+      'starshipit:orders:commit-reset^POST@0.3',
+      { starshipitDuplicates: 'reject', starshipitNotFoundStatus: 200 },
+    ],
+    [
+      'dear:sale:500@0.2, dear:saleList:html*1, dear:sale:truncate@0.1, dear:*:reset@0.05',
+      { dearErrorShape: 'object' },
+    ],
   ];
   for (const [faults, switches] of createFaults) {
     it(`import exactly once under faults: ${faults} ${JSON.stringify(switches)}`, async () => {
@@ -79,7 +117,10 @@ describe('engine: throttles and faults (sandbox)', () => {
       const dir = tempDir();
       const s = sandboxSettings(sb, { import: { statuses: STATUSES } });
       const summaries = await runUntilSettled(sb, s, dir, 'import');
-      assert.ok(sb.callLog().some((e) => e.fault), 'faults were injected');
+      assert.ok(
+        sb.callLog().some((e) => e.fault),
+        'faults were injected',
+      );
       assertExactlyOnce(sb);
       const created = summaries.reduce((n, x) => n + x.created + x.alreadyPresent, 0);
       assert.equal(created, expectedOrders(sb).length);
@@ -87,7 +128,12 @@ describe('engine: throttles and faults (sandbox)', () => {
   }
 
   it('a create slower than the timeout is looked up, not re-sent', async () => {
-    sb = await startSandbox({ sales: 30, timeScale: TIME_SCALE, seed: 24, faults: 'starshipit:orders:slow=2500^POST*1' });
+    sb = await startSandbox({
+      sales: 30,
+      timeScale: TIME_SCALE,
+      seed: 24,
+      faults: 'starshipit:orders:slow=2500^POST*1',
+    });
     const dir = tempDir();
     const s = sandboxSettings(sb, { import: { statuses: STATUSES } });
     s.starshipit.timeoutSeconds = 1;
@@ -97,7 +143,12 @@ describe('engine: throttles and faults (sandbox)', () => {
   });
 
   it('Starshipit validation failures (HTTP 200, success:false) park the order with its message; the run goes on', async () => {
-    sb = await startSandbox({ sales: 30, timeScale: TIME_SCALE, seed: 25, switches: { starshipitValidationStatus: 200 } });
+    sb = await startSandbox({
+      sales: 30,
+      timeScale: TIME_SCALE,
+      seed: 25,
+      switches: { starshipitValidationStatus: 200 },
+    });
     const [target, other] = expectedOrders(sb);
     const sale = (n: string) => sb.eligibleSales(STATUSES).find((e) => e.orderNumber === n)!;
     sb.updateSale(sale(target).saleId, (x) => {
@@ -115,7 +166,9 @@ describe('engine: throttles and faults (sandbox)', () => {
     assert.equal(att.retryable, false);
     assert.match(att.reason, new RegExp(`${target}.*order_date 'not a dateZ' is not a valid date`));
     const ev = events.find((e) => e.type === 'order' && e.orderNumber === other);
-    assert.ok(ev && ev.type === 'order' && (ev.warnings ?? []).some((w) => /street cut to 100/.test(w)));
+    assert.ok(
+      ev && ev.type === 'order' && (ev.warnings ?? []).some((w) => /street cut to 100/.test(w)),
+    );
     assert.equal(sb.starshipitOrders().has(target), false);
     assert.equal(summary.created, expectedOrders(sb).length - 1);
     // Not retried blindly: the next run leaves it parked without sending it again.
@@ -131,13 +184,24 @@ describe('engine: throttles and faults (sandbox)', () => {
     await run(sb, s, dir, 'import');
     const labelled: string[] = [];
     for (const e of sb.eligibleSales(STATUSES)) {
-      const f = (sb.sale(e.saleId) as { Fulfilments: { Pack: { Status: string }; Ship: { Status: string } }[] }).Fulfilments;
-      if (e.type !== 'Simple Sale' || f[0].Pack.Status !== 'AUTHORISED' || f[0].Ship.Status === 'AUTHORISED') continue;
+      const f = (
+        sb.sale(e.saleId) as {
+          Fulfilments: { Pack: { Status: string }; Ship: { Status: string } }[];
+        }
+      ).Fulfilments;
+      if (
+        e.type !== 'Simple Sale' ||
+        f[0].Pack.Status !== 'AUTHORISED' ||
+        f[0].Ship.Status === 'AUTHORISED'
+      )
+        continue;
       sb.printLabel({ orderNumber: e.orderNumber, carrier: 'AusPost' });
       labelled.push(e.orderNumber);
     }
     assert.ok(labelled.length >= 4);
-    sb.setFaults('dear:sale/fulfilment/ship:commit-reset^POST*1, dear:sale/fulfilment/ship:truncate^POST*1>1, dear:sale/fulfilment/ship:500^POST*1>2, starshipit:orders/shipped:500*1');
+    sb.setFaults(
+      'dear:sale/fulfilment/ship:commit-reset^POST*1, dear:sale/fulfilment/ship:truncate^POST*1>1, dear:sale/fulfilment/ship:500^POST*1>2, starshipit:orders/shipped:500*1',
+    );
     const summaries = await runUntilSettled(sb, s, dir, 'writeback');
     const written = summaries.reduce((n, x) => n + x.writtenBack, 0);
     assert.equal(written, labelled.length);

@@ -6,12 +6,43 @@ import * as path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { DearSettings } from '../../protocol/settings';
 
-export function baseSettings(over: Partial<{ [K in keyof DearSettings]: Partial<DearSettings[K]> }> = {}): DearSettings {
+export function baseSettings(
+  over: Partial<{ [K in keyof DearSettings]: Partial<DearSettings[K]> }> = {},
+): DearSettings {
   const s: DearSettings = {
-    dear: { apiVersion: 2, accountId: '${secret:DEAR_ACCOUNT}', apiKey: '${secret:DEAR_KEY}', baseUrl: 'http://127.0.0.1:1/ExternalApi/v2/', rateLimit: { calls: 60, perSeconds: 0.6 }, pageSize: 100, timeoutSeconds: 30 },
-    starshipit: { apiKey: '${secret:SS_KEY}', subscriptionKey: '${secret:SS_SUB}', baseUrl: 'http://127.0.0.1:1', plan: 'production', rateLimit: { calls: 20, perSeconds: 0.05 }, timeoutSeconds: 30 },
-    import: { statuses: ['ORDERED'], source: 'sales', memo: 'none', orderNote: false, contactAsCompany: false, propagateChanges: false, onCancelled: 'attention' },
-    writeback: { enabled: true, when: 'labelPrinted', defaultCarrier: 'DEFAULT Carrier', autoPickPack: false, courierMappings: [] },
+    dear: {
+      apiVersion: 2,
+      accountId: '${secret:DEAR_ACCOUNT}',
+      apiKey: '${secret:DEAR_KEY}',
+      baseUrl: 'http://127.0.0.1:1/ExternalApi/v2/',
+      rateLimit: { calls: 60, perSeconds: 0.6 },
+      pageSize: 100,
+      timeoutSeconds: 30,
+    },
+    starshipit: {
+      apiKey: '${secret:SS_KEY}',
+      subscriptionKey: '${secret:SS_SUB}',
+      baseUrl: 'http://127.0.0.1:1',
+      plan: 'production',
+      rateLimit: { calls: 20, perSeconds: 0.05 },
+      timeoutSeconds: 30,
+    },
+    import: {
+      statuses: ['ORDERED'],
+      source: 'sales',
+      memo: 'none',
+      orderNote: false,
+      contactAsCompany: false,
+      propagateChanges: false,
+      onCancelled: 'attention',
+    },
+    writeback: {
+      enabled: true,
+      when: 'labelPrinted',
+      defaultCarrier: 'DEFAULT Carrier',
+      autoPickPack: false,
+      courierMappings: [],
+    },
     engine: { stateDir: '.dear-starshipit', concurrency: 4, maxRetries: 5 },
   };
   for (const k of Object.keys(over) as (keyof DearSettings)[]) Object.assign(s[k], over[k]);
@@ -33,10 +64,11 @@ export async function tinyServer(handler: http.RequestListener): Promise<TinySer
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/`,
-    close: () => new Promise<void>((r) => {
-      server.closeAllConnections();
-      server.close(() => r());
-    }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }
 
@@ -47,7 +79,10 @@ import { runEngine, type RunOptions } from '../../server/src/engine/index';
 export const TIME_SCALE = 100;
 
 /** Settings pointed at a sandbox running `TIME_SCALE` times faster than the real APIs. */
-export function sandboxSettings(sb: Sandbox, over: Parameters<typeof baseSettings>[0] = {}): DearSettings {
+export function sandboxSettings(
+  sb: Sandbox,
+  over: Parameters<typeof baseSettings>[0] = {},
+): DearSettings {
   const s = baseSettings(over);
   s.dear.baseUrl = sb.dearBaseUrl;
   s.starshipit.baseUrl = sb.starshipitBaseUrl;
@@ -59,13 +94,34 @@ export function sandboxSettings(sb: Sandbox, over: Parameters<typeof baseSetting
 
 export function sandboxSecrets(sb: Sandbox): RunOptions['secrets'] {
   const c = sb.credentials;
-  const m: Record<string, string> = { DEAR_ACCOUNT: c.dearAccountId, DEAR_KEY: c.dearApiKey, SS_KEY: c.starshipitApiKey, SS_SUB: c.starshipitSubscriptionKey };
+  const m: Record<string, string> = {
+    DEAR_ACCOUNT: c.dearAccountId,
+    DEAR_KEY: c.dearApiKey,
+    SS_KEY: c.starshipitApiKey,
+    SS_SUB: c.starshipitSubscriptionKey,
+  };
   return (_kind, name) => m[name];
 }
 
-export async function run(sb: Sandbox, settings: DearSettings, stateDir: string, mode: RunOptions['mode'], dryRun = false, extra: Partial<RunOptions> = {}): Promise<{ summary: SummaryEvent; events: EngineEvent[] }> {
+export async function run(
+  sb: Sandbox,
+  settings: DearSettings,
+  stateDir: string,
+  mode: RunOptions['mode'],
+  dryRun = false,
+  extra: Partial<RunOptions> = {},
+): Promise<{ summary: SummaryEvent; events: EngineEvent[] }> {
   const events: EngineEvent[] = [];
-  const summary = await runEngine({ settings, configPath: path.join(stateDir, 'dear-starshipit.yaml'), stateDir, mode, dryRun, secrets: sandboxSecrets(sb), onEvent: (e) => events.push(e), ...extra });
+  const summary = await runEngine({
+    settings,
+    configPath: path.join(stateDir, 'dear-starshipit.yaml'),
+    stateDir,
+    mode,
+    dryRun,
+    secrets: sandboxSecrets(sb),
+    onEvent: (e) => events.push(e),
+    ...extra,
+  });
   return { summary, events };
 }
 
@@ -74,11 +130,18 @@ import { spawn } from 'node:child_process';
 export const CLI = path.resolve(__dirname, '../../../dist/cli.js');
 
 /** A settings file for the CLI pointed at the sandbox (time-scaled rates), in `dir`. */
-export function writeConfig(sb: Pick<Sandbox, 'dearBaseUrl' | 'starshipitBaseUrl'>, dir: string, extra = '', opts: { timeScale?: number; timeoutSeconds?: number } = {}): string {
+export function writeConfig(
+  sb: Pick<Sandbox, 'dearBaseUrl' | 'starshipitBaseUrl'>,
+  dir: string,
+  extra = '',
+  opts: { timeScale?: number; timeoutSeconds?: number } = {},
+): string {
   const timeScale = opts.timeScale ?? TIME_SCALE;
   const timeout = opts.timeoutSeconds ?? 30;
   const file = path.join(dir, 'dear-starshipit.yaml');
-  fs.writeFileSync(file, `dear:
+  fs.writeFileSync(
+    file,
+    `dear:
   apiVersion: 2
   accountId: \${secret:DEAR_ACCOUNT_ID}
   apiKey: \${secret:DEAR_API_KEY}
@@ -99,7 +162,8 @@ starshipit:
   timeoutSeconds: ${timeout}
 import:
   statuses: [ORDERED, PICKED, PACKED]
-${extra}`);
+${extra}`,
+  );
   return file;
 }
 
@@ -115,12 +179,28 @@ export function cliEnv(sb: Sandbox, extra: Record<string, string> = {}): NodeJS.
   };
 }
 
-export interface CliResult { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
 
 /** Runs the CLI as a child process without blocking this process (the sandbox lives here). */
-export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; onStdout?: (chunk: string, child: import('node:child_process').ChildProcess) => void } = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  opts: {
+    env?: NodeJS.ProcessEnv;
+    cwd?: string;
+    onStdout?: (chunk: string, child: import('node:child_process').ChildProcess) => void;
+  } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: opts.env ?? process.env, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: opts.env ?? process.env,
+      cwd: opts.cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => {

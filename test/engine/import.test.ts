@@ -19,32 +19,56 @@ describe('engine: import (sandbox)', function () {
 
   it('dry-run writes nothing, shows exact payloads and skip reasons; the live run sends exactly those; a second run creates nothing', async () => {
     const dir = tempDir();
-    const s = sandboxSettings(sb, { import: { statuses: [...STATUSES], memo: 'order', orderNote: true } });
+    const s = sandboxSettings(sb, {
+      import: { statuses: [...STATUSES], memo: 'order', orderNote: true },
+    });
     const dry = await run(sb, s, dir, 'import', true);
     const log = sb.callLog().filter((e) => e.api !== 'control');
     assert.ok(log.length > 0);
     assert.deepEqual([...new Set(log.map((e) => e.method))], ['GET'], 'a dry run only reads');
     assert.equal(sb.starshipitOrders().size, 0);
     // Ground truth from the sandbox; sales already shipped in full are skipped (nothing to ship).
-    const shippedAlready = (id: string): boolean => (sb.sale(id) as { CombinedShippingStatus: string }).CombinedShippingStatus === 'SHIPPED';
+    const shippedAlready = (id: string): boolean =>
+      (sb.sale(id) as { CombinedShippingStatus: string }).CombinedShippingStatus === 'SHIPPED';
     const eligible = sb.eligibleSales([...STATUSES]).filter((e) => !shippedAlready(e.saleId));
-    const invalid = sb.eligibleSales([...STATUSES], { includeInvalid: true }).filter((e) => !e.valid);
+    const invalid = sb
+      .eligibleSales([...STATUSES], { includeInvalid: true })
+      .filter((e) => !e.valid);
     const planned = dry.events.filter((e): e is OrderEvent => e.type === 'order');
-    assert.deepEqual(planned.map((o) => o.orderNumber).sort(), eligible.map((e) => e.orderNumber).sort());
+    assert.deepEqual(
+      planned.map((o) => o.orderNumber).sort(),
+      eligible.map((e) => e.orderNumber).sort(),
+    );
     assert.ok(planned.every((o) => o.dryRun && o.outcome === undefined));
     assert.equal(dry.summary.created, eligible.length);
     assert.equal(dry.summary.needsAttention, invalid.length);
     const attention = dry.events.filter((e): e is AttentionEvent => e.type === 'attention');
-    assert.deepEqual(attention.map((a) => a.orderNumber).sort(), invalid.map((e) => e.orderNumber).sort());
-    assert.ok(attention.every((a) => /missing-(street|country)/.test(a.code) && a.retryable === false));
+    assert.deepEqual(
+      attention.map((a) => a.orderNumber).sort(),
+      invalid.map((e) => e.orderNumber).sort(),
+    );
+    assert.ok(
+      attention.every((a) => /missing-(street|country)/.test(a.code) && a.retryable === false),
+    );
     const skips = dry.events.filter((e): e is SkipEvent => e.type === 'skip');
-    assert.ok(skips.length > 0 && skips.every((k) => k.code === 'status-not-selected' || k.code === 'already-shipped'));
+    assert.ok(
+      skips.length > 0 &&
+        skips.every((k) => k.code === 'status-not-selected' || k.code === 'already-shipped'),
+    );
     const shippedSkips = skips.filter((k) => k.code === 'already-shipped');
     assert.equal(shippedSkips.length, sb.eligibleSales([...STATUSES]).length - eligible.length);
-    assert.equal(planned.length + skips.length + attention.length, sb.salesCount, 'every sale is accounted for');
+    assert.equal(
+      planned.length + skips.length + attention.length,
+      sb.salesCount,
+      'every sale is accounted for',
+    );
     // Fewest calls: one list page + one detail read per candidate (shipped sales are skipped from their row).
     assert.equal(dry.summary.calls.dear, 1 + eligible.length + invalid.length);
-    assert.equal(dry.summary.calls.starshipit, 2, 'first import: one page each of unshipped and shipped orders, to avoid duplicates');
+    assert.equal(
+      dry.summary.calls.starshipit,
+      2,
+      'first import: one page each of unshipped and shipped orders, to avoid duplicates',
+    );
     assert.equal(dry.summary.estimate.dearCalls, dry.summary.calls.dear);
 
     sb.clearCallLog();
@@ -57,21 +81,31 @@ describe('engine: import (sandbox)', function () {
     const posts = sb.callLog().filter((e) => e.api === 'starshipit' && e.method === 'POST');
     const sent = posts.filter((e) => e.status < 300);
     assert.equal(sent.length, eligible.length);
-    assert.ok(posts.every((e) => e.status < 300 || e.status === 429), 'any other POST was a throttled attempt, retried');
+    assert.ok(
+      posts.every((e) => e.status < 300 || e.status === 429),
+      'any other POST was a throttled attempt, retried',
+    );
     const liveOrders = live.events.filter((e): e is OrderEvent => e.type === 'order');
     for (const p of planned) {
       const l = liveOrders.find((o) => o.orderNumber === p.orderNumber)!;
       assert.deepEqual(l.starshipit, p.starshipit);
       assert.equal(l.outcome, 'created');
       const stored = orders.get(p.orderNumber)![0] as Record<string, unknown>;
-      assert.equal((stored.destination as Record<string, unknown>).street, (p.starshipit.destination as Record<string, unknown>).street);
+      assert.equal(
+        (stored.destination as Record<string, unknown>).street,
+        (p.starshipit.destination as Record<string, unknown>).street,
+      );
       assert.equal(stored.order_id, l.starshipitOrderId);
     }
 
     sb.clearCallLog();
     const again = await run(sb, s, dir, 'import');
     assert.equal(again.summary.created, 0);
-    assert.equal(sb.callLog().filter((e) => e.method !== 'GET').length, 0, 'the second run writes nothing');
+    assert.equal(
+      sb.callLog().filter((e) => e.method !== 'GET').length,
+      0,
+      'the second run writes nothing',
+    );
     assert.equal(sb.starshipitOrders().size, eligible.length);
     const st = await readStatus(dir);
     assert.equal(st.imported, eligible.length);
@@ -79,7 +113,14 @@ describe('engine: import (sandbox)', function () {
   });
 
   it('maps every import setting into the Starshipit order', async () => {
-    const sale = sb.eligibleSales(['ORDERED', 'PICKED', 'PACKED']).find((e) => e.type === 'Simple Sale' && (sb.sale(e.saleId) as { CombinedShippingStatus: string }).CombinedShippingStatus !== 'SHIPPED')!;
+    const sale = sb
+      .eligibleSales(['ORDERED', 'PICKED', 'PACKED'])
+      .find(
+        (e) =>
+          e.type === 'Simple Sale' &&
+          (sb.sale(e.saleId) as { CombinedShippingStatus: string }).CombinedShippingStatus !==
+            'SHIPPED',
+      )!;
     sb.updateSale(sale.saleId, (x) => {
       (x.ShippingAddress as Record<string, unknown>).Contact = 'Dock 4';
       (x.ShippingAddress as Record<string, unknown>).Company = 'Acme Pty';
@@ -89,10 +130,15 @@ describe('engine: import (sandbox)', function () {
       x.CustomerReference = 'PO-1234';
     });
     const dir = tempDir();
-    const s = sandboxSettings(sb, { import: { statuses: [...STATUSES], memo: 'order', orderNote: true, contactAsCompany: true } });
+    const s = sandboxSettings(sb, {
+      import: { statuses: [...STATUSES], memo: 'order', orderNote: true, contactAsCompany: true },
+    });
     const r = await run(sb, s, dir, 'import', false, { onlyOrderNumbers: [sale.orderNumber] });
     assert.equal(r.summary.created, 1);
-    const o = sb.starshipitOrders().get(sale.orderNumber)![0] as Record<string, Record<string, unknown>>;
+    const o = sb.starshipitOrders().get(sale.orderNumber)![0] as Record<
+      string,
+      Record<string, unknown>
+    >;
     const d = o.destination;
     assert.equal(d.company, 'Dock 4');
     assert.equal(String(d.delivery_instructions).length, 100);
@@ -102,9 +148,18 @@ describe('engine: import (sandbox)', function () {
     const ev = r.events.find((e): e is OrderEvent => e.type === 'order')!;
     assert.match((ev.warnings ?? []).join(), /delivery_instructions cut to 100/);
     const detail = sb.sale(sale.saleId) as Record<string, unknown>;
-    const lines = (detail.Order as { Lines: { SKU: string; Quantity: number; Price: number }[] }).Lines;
-    const items = o.items as unknown as { sku: string; quantity: number; value: number; weight?: number }[];
-    assert.deepEqual(items.map((i) => [i.sku, i.quantity, i.value]), lines.map((l) => [l.SKU, l.Quantity, l.Price]));
+    const lines = (detail.Order as { Lines: { SKU: string; Quantity: number; Price: number }[] })
+      .Lines;
+    const items = o.items as unknown as {
+      sku: string;
+      quantity: number;
+      value: number;
+      weight?: number;
+    }[];
+    assert.deepEqual(
+      items.map((i) => [i.sku, i.quantity, i.value]),
+      lines.map((l) => [l.SKU, l.Quantity, l.Price]),
+    );
     assert.equal(sb.starshipitOrders().size, 1, 'onlyOrderNumbers restricts the run');
   });
 
@@ -122,14 +177,27 @@ describe('engine: import (sandbox)', function () {
     const eligible = sb.eligibleSales([...STATUSES]);
     const expected = new Set<string>();
     for (const e of eligible) {
-      const detail = sb.sale(e.saleId) as { Fulfilments: { FulfillmentNumber: number; FulFilmentStatus: string; Ship: { Status: string } }[] };
-      for (const f of detail.Fulfilments) if (f.FulFilmentStatus !== 'VOIDED' && f.Ship.Status !== 'AUTHORISED') expected.add(`${e.orderNumber}-F${f.FulfillmentNumber}`);
+      const detail = sb.sale(e.saleId) as {
+        Fulfilments: {
+          FulfillmentNumber: number;
+          FulFilmentStatus: string;
+          Ship: { Status: string };
+        }[];
+      };
+      for (const f of detail.Fulfilments)
+        if (f.FulFilmentStatus !== 'VOIDED' && f.Ship.Status !== 'AUTHORISED')
+          expected.add(`${e.orderNumber}-F${f.FulfillmentNumber}`);
     }
     assert.deepEqual([...orders.keys()].sort(), [...expected].sort());
     sb.clearCallLog();
     const second = await run(sb, s, dir, 'import');
     assert.equal(second.summary.created, 0);
-    assert.equal(sb.callLog().filter((e) => e.api === 'dear' && e.route.toLowerCase().endsWith('/sale')).length, 0, 'unchanged sales are not read again');
+    assert.equal(
+      sb.callLog().filter((e) => e.api === 'dear' && e.route.toLowerCase().endsWith('/sale'))
+        .length,
+      0,
+      'unchanged sales are not read again',
+    );
   });
 
   it('pages through saleList with the cheaper strategy: per-status passes on a big list, one unfiltered pass when small', async () => {
@@ -138,13 +206,20 @@ describe('engine: import (sandbox)', function () {
     const r = await run(sb, s, dir, 'import');
     const lists = sb.callLog().filter((e) => e.api === 'dear' && /salelist$/i.test(e.route));
     const byStatus = new Map<string, number>();
-    for (const st of STATUSES) byStatus.set(st, sb.eligibleSales([st], { includeInvalid: true }).length);
+    for (const st of STATUSES)
+      byStatus.set(st, sb.eligibleSales([st], { includeInvalid: true }).length);
     // Page 1 unfiltered shows 80 sales = 12 pages > 3 statuses + 1: one filtered pass per status instead.
-    const expectedLists = 1 + [...byStatus.values()].reduce((n, c) => n + Math.max(1, Math.ceil(c / 7)), 0);
+    const expectedLists =
+      1 + [...byStatus.values()].reduce((n, c) => n + Math.max(1, Math.ceil(c / 7)), 0);
     assert.equal(lists.length, expectedLists);
     assert.ok(lists.slice(1).every((e) => /status=/i.test(e.query)));
-    const shipped = (id: string): boolean => (sb.sale(id) as { CombinedShippingStatus: string }).CombinedShippingStatus === 'SHIPPED';
-    const expected = sb.eligibleSales([...STATUSES]).filter((e) => !shipped(e.saleId)).map((e) => e.orderNumber).sort();
+    const shipped = (id: string): boolean =>
+      (sb.sale(id) as { CombinedShippingStatus: string }).CombinedShippingStatus === 'SHIPPED';
+    const expected = sb
+      .eligibleSales([...STATUSES])
+      .filter((e) => !shipped(e.saleId))
+      .map((e) => e.orderNumber)
+      .sort();
     assert.deepEqual([...sb.starshipitOrders().keys()].sort(), expected);
     assert.equal(r.summary.created, expected.length);
     // Incremental: the next run lists only recently updated sales, unfiltered when that is cheaper.
@@ -169,37 +244,66 @@ describe('engine: import (sandbox)', function () {
     const fresh = tempDir();
     const dry = await run(sb, s, fresh, 'import', true);
     assert.equal(dry.summary.created, 0);
-    assert.equal(dry.events.filter((e) => e.type === 'skip' && e.code === 'already-in-starshipit').length, before);
+    assert.equal(
+      dry.events.filter((e) => e.type === 'skip' && e.code === 'already-in-starshipit').length,
+      before,
+    );
     const live = await run(sb, s, fresh, 'import');
     assert.equal(live.summary.created, 0);
     assert.equal(live.summary.alreadyPresent, before);
     assert.equal(sb.starshipitOrders().size, before);
-    assert.equal(sb.callLog().filter((e) => e.api === 'starshipit' && e.method === 'POST').length, 0);
-    assert.ok(sb.callLog().filter((e) => e.api === 'starshipit').length <= 4, 'a few list calls, not one lookup per order');
+    assert.equal(
+      sb.callLog().filter((e) => e.api === 'starshipit' && e.method === 'POST').length,
+      0,
+    );
+    assert.ok(
+      sb.callLog().filter((e) => e.api === 'starshipit').length <= 4,
+      'a few list calls, not one lookup per order',
+    );
     const st = await readStatus(fresh);
     assert.equal(st.imported, before, 'the found orders are recorded, so writebacks work');
   });
 
   it('sales mode: a sale whose list row says shipped is skipped without a detail read; once imported, a hand-shipped sale is read once, then left alone', async () => {
     const STAT = ['ORDERED', 'PICKED', 'PACKED'];
-    const shipped = (id: string): boolean => (sb.sale(id) as { CombinedShippingStatus: string }).CombinedShippingStatus === 'SHIPPED';
-    const shipAll = (id: string): void => sb.updateSale(id, (x) => {
-      for (const f of x.Fulfilments as { Ship: { Status: string } }[]) f.Ship.Status = 'AUTHORISED';
-    });
+    const shipped = (id: string): boolean =>
+      (sb.sale(id) as { CombinedShippingStatus: string }).CombinedShippingStatus === 'SHIPPED';
+    const shipAll = (id: string): void =>
+      sb.updateSale(id, (x) => {
+        for (const f of x.Fulfilments as { Ship: { Status: string } }[])
+          f.Ship.Status = 'AUTHORISED';
+      });
     // An advanced sale still ORDERED whose fulfilments are all shipped (from the seed, or made so).
-    let adv = sb.eligibleSales(STAT).find((e) => e.type === 'Advanced Sale' && e.status === 'ORDERED' && shipped(e.saleId));
+    let adv = sb
+      .eligibleSales(STAT)
+      .find((e) => e.type === 'Advanced Sale' && e.status === 'ORDERED' && shipped(e.saleId));
     if (!adv) {
-      adv = sb.eligibleSales(STAT).find((e) => e.type === 'Advanced Sale' && e.status === 'ORDERED' && e.fulfilments.length > 0)!;
+      adv = sb
+        .eligibleSales(STAT)
+        .find(
+          (e) => e.type === 'Advanced Sale' && e.status === 'ORDERED' && e.fulfilments.length > 0,
+        )!;
       shipAll(adv.saleId);
     }
     assert.ok(adv && shipped(adv.saleId), 'the sandbox holds a shipped advanced sale in ORDERED');
-    const other = sb.eligibleSales(STAT).find((e) => e.type === 'Simple Sale' && !shipped(e.saleId))!;
-    const detailReads = (id: string): number => sb.callLog().filter((e) => e.api === 'dear' && /\/sale$/i.test(e.route) && decodeURIComponent(e.query).includes(id)).length;
+    const other = sb
+      .eligibleSales(STAT)
+      .find((e) => e.type === 'Simple Sale' && !shipped(e.saleId))!;
+    const detailReads = (id: string): number =>
+      sb
+        .callLog()
+        .filter(
+          (e) =>
+            e.api === 'dear' &&
+            /\/sale$/i.test(e.route) &&
+            decodeURIComponent(e.query).includes(id),
+        ).length;
     const dir = tempDir();
     const s = sandboxSettings(sb, { import: { statuses: [...STATUSES] } });
     sb.clearCallLog();
     const first = await run(sb, s, dir, 'import');
-    const skipOf = (r: typeof first, n: string): SkipEvent | undefined => r.events.find((e): e is SkipEvent => e.type === 'skip' && e.orderNumber === n);
+    const skipOf = (r: typeof first, n: string): SkipEvent | undefined =>
+      r.events.find((e): e is SkipEvent => e.type === 'skip' && e.orderNumber === n);
     assert.equal(skipOf(first, adv.orderNumber)?.code, 'already-shipped');
     assert.equal(detailReads(adv.saleId), 0, 'no sale?ID= read for a row already shipped in full');
     assert.equal(detailReads(other.saleId), 1, 'other candidates are still read');
@@ -213,7 +317,11 @@ describe('engine: import (sandbox)', function () {
     const second = await run(sb, s, dir, 'import');
     assert.equal(detailReads(other.saleId), 1);
     assert.equal(skipOf(second, other.orderNumber)?.code, 'already-imported');
-    assert.equal(sb.callLog().filter((e) => e.api === 'starshipit' && e.method !== 'GET').length, 0, 'nothing sent to Starshipit');
+    assert.equal(
+      sb.callLog().filter((e) => e.api === 'starshipit' && e.method !== 'GET').length,
+      0,
+      'nothing sent to Starshipit',
+    );
     sb.clearCallLog();
     await run(sb, s, dir, 'import');
     assert.equal(detailReads(other.saleId), 0, 'unchanged since it was compared: not read again');
@@ -221,15 +329,26 @@ describe('engine: import (sandbox)', function () {
   });
 
   it('import.since limits the first run to sales updated since then', async () => {
-    const rows = sb.eligibleSales([...STATUSES]).map((e) => ({ e, updated: Date.parse(String((sb.sale(e.saleId) as { LastModifiedOn: string }).LastModifiedOn)) }));
+    const rows = sb.eligibleSales([...STATUSES]).map((e) => ({
+      e,
+      updated: Date.parse(String((sb.sale(e.saleId) as { LastModifiedOn: string }).LastModifiedOn)),
+    }));
     const sorted = rows.map((r) => r.updated).sort((a, b) => a - b);
     const cut = sorted[Math.floor(sorted.length / 2)];
     const since = new Date(cut).toISOString();
     const s = sandboxSettings(sb, { import: { statuses: [...STATUSES], since } });
     const dry = await run(sb, s, tempDir(), 'import', true);
-    const planned = new Set(dry.events.filter((e) => e.type === 'order').map((e) => (e as OrderEvent).orderNumber));
+    const planned = new Set(
+      dry.events.filter((e) => e.type === 'order').map((e) => (e as OrderEvent).orderNumber),
+    );
     assert.ok(planned.size > 0);
-    for (const r of rows) if (r.updated < cut) assert.equal(planned.has(r.e.orderNumber), false, `${r.e.orderNumber} was updated before import.since`);
+    for (const r of rows)
+      if (r.updated < cut)
+        assert.equal(
+          planned.has(r.e.orderNumber),
+          false,
+          `${r.e.orderNumber} was updated before import.since`,
+        );
     const list = sb.callLog().find((e) => e.api === 'dear' && /salelist$/i.test(e.route))!;
     assert.match(decodeURIComponent(list.query), new RegExp(`UpdatedSince=${since.slice(0, 19)}`));
   });

@@ -15,11 +15,39 @@ describe('engine: journal and lock', () => {
     const dir = tempDir();
     const j = Journal.open(dir);
     j.append({ t: 'intent', orderNumber: 'SO-1', saleId: 's1', at });
-    j.append({ t: 'created', orderNumber: 'SO-1', saleId: 's1', taskId: 't1', orderId: 7, outcome: 'created', boxes: ['Box 1'], packAuthorised: true, at });
+    j.append({
+      t: 'created',
+      orderNumber: 'SO-1',
+      saleId: 's1',
+      taskId: 't1',
+      orderId: 7,
+      outcome: 'created',
+      boxes: ['Box 1'],
+      packAuthorised: true,
+      at,
+    });
     j.append({ t: 'intent', orderNumber: 'SO-2', saleId: 's2', at });
-    j.append({ t: 'wb-pending', orderNumber: 'SO-1', saleId: 's1', taskId: 't1', carrierCode: 'AusPost', tracking: [{ number: 'T1' }], shipDate: at, at });
+    j.append({
+      t: 'wb-pending',
+      orderNumber: 'SO-1',
+      saleId: 's1',
+      taskId: 't1',
+      carrierCode: 'AusPost',
+      tracking: [{ number: 'T1' }],
+      shipDate: at,
+      at,
+    });
     j.append({ t: 'wb-sending', orderNumber: 'SO-1', method: 'POST', at });
-    j.append({ t: 'attention', key: 'import:SO-3', kind: 'import', orderNumber: 'SO-3', code: 'missing-street', reason: 'x', retryable: false, at });
+    j.append({
+      t: 'attention',
+      key: 'import:SO-3',
+      kind: 'import',
+      orderNumber: 'SO-3',
+      code: 'missing-street',
+      reason: 'x',
+      retryable: false,
+      at,
+    });
     j.append({ t: 'cursor', name: 'dear', value: at });
     j.close();
     const k = Journal.open(dir);
@@ -46,8 +74,18 @@ describe('engine: journal and lock', () => {
   it('group-commits concurrent durable appends in file order', async () => {
     const dir = tempDir();
     const j = Journal.open(dir);
-    await Promise.all(Array.from({ length: 50 }, (_, i) => j.appendDurable({ t: 'intent', orderNumber: `SO-${i}`, saleId: `s${i}`, at })));
-    await j.appendDurable({ t: 'created', orderNumber: 'SO-7', saleId: 's7', outcome: 'created', at });
+    await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        j.appendDurable({ t: 'intent', orderNumber: `SO-${i}`, saleId: `s${i}`, at }),
+      ),
+    );
+    await j.appendDurable({
+      t: 'created',
+      orderNumber: 'SO-7',
+      saleId: 's7',
+      outcome: 'created',
+      at,
+    });
     await j.drain();
     j.close();
     const k = Journal.open(dir);
@@ -66,7 +104,13 @@ describe('engine: journal and lock', () => {
     j.append({ t: 'created', orderNumber: 'SO-1', saleId: 's1', outcome: 'created', at });
     j.close();
     const file = path.join(dir, JOURNAL_FILE);
-    const torn = encodeRecord({ t: 'created', orderNumber: 'SO-2', saleId: 's2', outcome: 'created', at });
+    const torn = encodeRecord({
+      t: 'created',
+      orderNumber: 'SO-2',
+      saleId: 's2',
+      outcome: 'created',
+      at,
+    });
     fs.appendFileSync(file, torn.slice(0, torn.length - 9)); // killed mid-write
     const k = Journal.open(dir);
     assert.equal(k.recoveredTornTail, true);
@@ -87,20 +131,33 @@ describe('engine: journal and lock', () => {
     const a = encodeRecord({ t: 'cursor', name: 'dear', value: at });
     const b = encodeRecord({ t: 'cursor', name: 'starshipit', value: at });
     fs.writeFileSync(file, a + b.replace('starshipit', 'starshipiT') + a);
-    assert.throws(() => Journal.open(dir), (err: unknown) => err instanceof EngineError && /line 2/.test(err.message));
+    assert.throws(
+      () => Journal.open(dir),
+      (err: unknown) => err instanceof EngineError && /line 2/.test(err.message),
+    );
   });
 
   it('lets only one engine use a state directory; a stale lock is taken over', () => {
     const dir = tempDir();
     const first = StateLock.acquire(dir);
-    assert.throws(() => StateLock.acquire(dir), (err: unknown) => err instanceof LockedError && /in use by another dear-starshipit run \(pid \d+/.test(err.message));
+    assert.throws(
+      () => StateLock.acquire(dir),
+      (err: unknown) =>
+        err instanceof LockedError &&
+        /in use by another dear-starshipit run \(pid \d+/.test(err.message),
+    );
     first.release();
     const second = StateLock.acquire(dir);
     second.release();
     // A lock left by a process that no longer runs (SIGKILLed run).
-    const dead = spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' });
+    const dead = spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], {
+      encoding: 'utf8',
+    });
     const pid = Number(dead.stdout.trim());
-    fs.writeFileSync(path.join(dir, LOCK_FILE), JSON.stringify({ pid, startedAt: at, host: os.hostname(), token: 'x' }));
+    fs.writeFileSync(
+      path.join(dir, LOCK_FILE),
+      JSON.stringify({ pid, startedAt: at, host: os.hostname(), token: 'x' }),
+    );
     const third = StateLock.acquire(dir);
     assert.equal(JSON.parse(fs.readFileSync(path.join(dir, LOCK_FILE), 'utf8')).pid, process.pid);
     third.release();
@@ -112,8 +169,12 @@ describe('engine: journal and lock', () => {
     const lock = path.join(dir, LOCK_FILE);
     // Another starter between its exclusive create and its write: the file exists, empty, mtime now.
     fs.closeSync(fs.openSync(lock, 'wx'));
-    assert.throws(() => StateLock.acquire(dir), (err: unknown) => err instanceof LockedError && /in use by another dear-starshipit run/.test(err.message));
-    assert.equal(fs.statSync(lock).size, 0, 'the other starter\'s lock file is left alone');
+    assert.throws(
+      () => StateLock.acquire(dir),
+      (err: unknown) =>
+        err instanceof LockedError && /in use by another dear-starshipit run/.test(err.message),
+    );
+    assert.equal(fs.statSync(lock).size, 0, "the other starter's lock file is left alone");
     assert.deepEqual(fs.readdirSync(dir), [LOCK_FILE], 'no temp file is left behind');
     // Only an unreadable lock that has been so for a while is torn (its writer died) and taken over.
     const old = new Date(Date.now() - 60_000);

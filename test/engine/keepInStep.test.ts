@@ -5,21 +5,38 @@
 import * as assert from 'node:assert/strict';
 import { startSandbox } from '../../sandbox/src/index';
 import type { Sandbox } from '../../sandbox/src/api';
-import type { AttentionEvent, EngineEvent, UpdateEvent, WithdrawEvent } from '../../protocol/events';
+import type {
+  AttentionEvent,
+  EngineEvent,
+  UpdateEvent,
+  WithdrawEvent,
+} from '../../protocol/events';
 import type { DearSettings } from '../../protocol/settings';
 import { readStatus } from '../../server/src/engine/index';
 import { run, sandboxSettings, tempDir, tinyServer, TIME_SCALE } from './helpers';
 
 type Obj = Record<string, unknown>;
-type Line = { SKU: string; Name: string; Quantity: number; ProductID: string; [k: string]: unknown };
+type Line = {
+  SKU: string;
+  Name: string;
+  Quantity: number;
+  ProductID: string;
+  [k: string]: unknown;
+};
 
-const updates = (ev: EngineEvent[]): UpdateEvent[] => ev.filter((e): e is UpdateEvent => e.type === 'update');
-const withdrawals = (ev: EngineEvent[]): WithdrawEvent[] => ev.filter((e): e is WithdrawEvent => e.type === 'withdraw');
-const attentions = (ev: EngineEvent[]): AttentionEvent[] => ev.filter((e): e is AttentionEvent => e.type === 'attention');
+const updates = (ev: EngineEvent[]): UpdateEvent[] =>
+  ev.filter((e): e is UpdateEvent => e.type === 'update');
+const withdrawals = (ev: EngineEvent[]): WithdrawEvent[] =>
+  ev.filter((e): e is WithdrawEvent => e.type === 'withdraw');
+const attentions = (ev: EngineEvent[]): AttentionEvent[] =>
+  ev.filter((e): e is AttentionEvent => e.type === 'attention');
 
 function ssOrder(sb: Sandbox, orderNumber: string): Obj {
   const list = sb.starshipitOrders().get(orderNumber);
-  assert.ok(list && list.length === 1, `${orderNumber}: expected exactly one Starshipit order, found ${list?.length ?? 0}`);
+  assert.ok(
+    list && list.length === 1,
+    `${orderNumber}: expected exactly one Starshipit order, found ${list?.length ?? 0}`,
+  );
   return list[0] as Obj;
 }
 const dest = (o: Obj): Obj => o.destination as Obj;
@@ -27,15 +44,24 @@ const items = (o: Obj): Obj[] => o.items as Obj[];
 
 /** Simple, valid, unshipped ORDERED sales (sales mode imports them as one order each). */
 function candidates(sb: Sandbox): { saleId: string; orderNumber: string }[] {
-  return sb.eligibleSales(['ORDERED'])
-    .filter((e) => e.valid && e.type === 'Simple Sale' && (sb.sale(e.saleId) as { CombinedShippingStatus: string }).CombinedShippingStatus !== 'SHIPPED');
+  return sb
+    .eligibleSales(['ORDERED'])
+    .filter(
+      (e) =>
+        e.valid &&
+        e.type === 'Simple Sale' &&
+        (sb.sale(e.saleId) as { CombinedShippingStatus: string }).CombinedShippingStatus !==
+          'SHIPPED',
+    );
 }
 
 function writes(sb: Sandbox): { method: string; route: string; query: string }[] {
   return sb.callLog().filter((e) => e.api === 'starshipit' && e.method !== 'GET');
 }
 function detailReads(sb: Sandbox): number {
-  return sb.callLog().filter((e) => e.api === 'dear' && e.method === 'GET' && /\/sale$/i.test(e.route)).length;
+  return sb
+    .callLog()
+    .filter((e) => e.api === 'dear' && e.method === 'GET' && /\/sale$/i.test(e.route)).length;
 }
 
 describe('engine: keeping imported orders in step (sandbox)', function () {
@@ -48,7 +74,17 @@ describe('engine: keeping imported orders in step (sandbox)', function () {
   });
 
   const settings = (over: Partial<DearSettings['import']> = {}): DearSettings =>
-    sandboxSettings(sb, { import: { statuses: ['ORDERED'], memo: 'order', orderNote: false, contactAsCompany: true, propagateChanges: true, onCancelled: 'attention', ...over } });
+    sandboxSettings(sb, {
+      import: {
+        statuses: ['ORDERED'],
+        memo: 'order',
+        orderNote: false,
+        contactAsCompany: true,
+        propagateChanges: true,
+        onCancelled: 'attention',
+        ...over,
+      },
+    });
 
   it('each changed field propagates as one partial PUT per order; unchanged sales cost nothing; a second run sends nothing', async () => {
     const s = settings();
@@ -66,26 +102,53 @@ describe('engine: keeping imported orders in step (sandbox)', function () {
     const qtyBefore = ((sb.sale(qty.saleId).Order as Obj).Lines as Line[])[0].Quantity;
     const itemIdBefore = items(ssOrder(sb, qty.orderNumber)).find((i) => i.sku === qtySku)?.item_id;
 
-    sb.updateSale(street.saleId, (x) => { (x.ShippingAddress as Obj).Line1 = '99 Changed Street'; });
-    sb.updateSale(city.saleId, (x) => { Object.assign(x.ShippingAddress as Obj, { City: 'Newtown', Postcode: '2042' }); });
-    sb.updateSale(contact.saleId, (x) => { (x.ShippingAddress as Obj).Contact = 'Jo Receiving'; });
-    sb.updateSale(phone.saleId, (x) => { Object.assign(x, { Phone: '0400 111 222', Email: 'new@example.com' }); });
-    sb.updateSale(qty.saleId, (x) => { ((x.Order as Obj).Lines as Line[])[0].Quantity = qtyBefore + 2; });
+    sb.updateSale(street.saleId, (x) => {
+      (x.ShippingAddress as Obj).Line1 = '99 Changed Street';
+    });
+    sb.updateSale(city.saleId, (x) => {
+      Object.assign(x.ShippingAddress as Obj, { City: 'Newtown', Postcode: '2042' });
+    });
+    sb.updateSale(contact.saleId, (x) => {
+      (x.ShippingAddress as Obj).Contact = 'Jo Receiving';
+    });
+    sb.updateSale(phone.saleId, (x) => {
+      Object.assign(x, { Phone: '0400 111 222', Email: 'new@example.com' });
+    });
+    sb.updateSale(qty.saleId, (x) => {
+      ((x.Order as Obj).Lines as Line[])[0].Quantity = qtyBefore + 2;
+    });
     sb.updateSale(added.saleId, (x) => {
       const lines = (x.Order as Obj).Lines as Line[];
-      lines.push({ ...lines[0], SKU: 'ADDED-SKU-1', Name: 'Added gadget', Quantity: 3, ProductID: '00000000-0000-4000-8000-00000000adde' });
+      lines.push({
+        ...lines[0],
+        SKU: 'ADDED-SKU-1',
+        Name: 'Added gadget',
+        Quantity: 3,
+        ProductID: '00000000-0000-4000-8000-00000000adde',
+      });
     });
-    sb.updateSale(multi.saleId, (x) => { ((x.Order as Obj).Lines as Line[]).pop(); });
-    sb.updateSale(memo.saleId, (x) => { (x.Order as Obj).Memo = 'Leave at the back door'; });
-    sb.updateSale(carrier.saleId, (x) => { x.Carrier = 'Express Overnight'; });
+    sb.updateSale(multi.saleId, (x) => {
+      ((x.Order as Obj).Lines as Line[]).pop();
+    });
+    sb.updateSale(memo.saleId, (x) => {
+      (x.Order as Obj).Memo = 'Leave at the back door';
+    });
+    sb.updateSale(carrier.saleId, (x) => {
+      x.Carrier = 'Express Overnight';
+    });
     sb.clearCallLog();
 
     const r = await run(sb, s, dir, 'import');
     const ups = updates(r.events);
     const byNumber = new Map(ups.map((u) => [u.orderNumber, u]));
-    const fields = (n: string): string[] => (byNumber.get(n)?.changes ?? []).map((ch) => ch.field).sort();
+    const fields = (n: string): string[] =>
+      (byNumber.get(n)?.changes ?? []).map((ch) => ch.field).sort();
     assert.deepEqual(fields(street.orderNumber), ['destination.street']);
-    assert.deepEqual(fields(city.orderNumber), ['destination.city', 'destination.post_code', 'destination.suburb']);
+    assert.deepEqual(fields(city.orderNumber), [
+      'destination.city',
+      'destination.post_code',
+      'destination.suburb',
+    ]);
     assert.deepEqual(fields(contact.orderNumber), ['destination.company']);
     assert.deepEqual(fields(phone.orderNumber), ['destination.email', 'destination.phone']);
     assert.deepEqual(fields(qty.orderNumber), [`items[${qtySku}].quantity`]);
@@ -109,13 +172,29 @@ describe('engine: keeping imported orders in step (sandbox)', function () {
     assert.equal(dest(ssOrder(sb, phone.orderNumber)).email, 'new@example.com');
     const qtyItem = items(ssOrder(sb, qty.orderNumber)).find((i) => i.sku === qtySku)!;
     assert.equal(qtyItem.quantity, qtyBefore + 2);
-    assert.equal(qtyItem.item_id, itemIdBefore, 'the line was updated in place (matched by item_id), not re-added');
-    assert.equal(items(ssOrder(sb, added.orderNumber)).filter((i) => i.sku === 'ADDED-SKU-1').length, 1);
-    assert.equal(items(ssOrder(sb, added.orderNumber)).find((i) => i.sku === 'ADDED-SKU-1')!.quantity, 3);
-    assert.ok(!items(ssOrder(sb, multi.orderNumber)).some((i) => i.sku === removedSku), 'removed line deleted');
+    assert.equal(
+      qtyItem.item_id,
+      itemIdBefore,
+      'the line was updated in place (matched by item_id), not re-added',
+    );
+    assert.equal(
+      items(ssOrder(sb, added.orderNumber)).filter((i) => i.sku === 'ADDED-SKU-1').length,
+      1,
+    );
+    assert.equal(
+      items(ssOrder(sb, added.orderNumber)).find((i) => i.sku === 'ADDED-SKU-1')!.quantity,
+      3,
+    );
+    assert.ok(
+      !items(ssOrder(sb, multi.orderNumber)).some((i) => i.sku === removedSku),
+      'removed line deleted',
+    );
     const removal = byNumber.get(multi.orderNumber)!.starshipit.items as Obj[];
     assert.deepEqual(Object.keys(removal[0]).sort(), ['delete', 'item_id']);
-    assert.match(String(dest(ssOrder(sb, memo.orderNumber)).delivery_instructions), /Leave at the back door/);
+    assert.match(
+      String(dest(ssOrder(sb, memo.orderNumber)).delivery_instructions),
+      /Leave at the back door/,
+    );
     assert.equal(ssOrder(sb, carrier.orderNumber).shipping_method, 'Express Overnight');
 
     // Cost: one PUT per changed order, no create, one Cin7 detail read per changed sale.
@@ -125,8 +204,15 @@ describe('engine: keeping imported orders in step (sandbox)', function () {
     assert.equal(detailReads(sb), 9);
     const dearCalls = sb.callLog().filter((e) => e.api === 'dear');
     const lists = dearCalls.filter((e) => /salelist$/i.test(e.route)).length;
-    assert.equal(dearCalls.length, lists + 9, 'Cin7 calls: the listing plus one detail read per changed sale, nothing else');
-    assert.ok(lists <= 3, `listing: the ORDERED pass plus one VOIDED and one CREDITED pass (${lists})`);
+    assert.equal(
+      dearCalls.length,
+      lists + 9,
+      'Cin7 calls: the listing plus one detail read per changed sale, nothing else',
+    );
+    assert.ok(
+      lists <= 3,
+      `listing: the ORDERED pass plus one VOIDED and one CREDITED pass (${lists})`,
+    );
 
     // A second run with no changes sends nothing and reads no sale.
     sb.clearCallLog();
@@ -143,10 +229,23 @@ describe('engine: keeping imported orders in step (sandbox)', function () {
     await run(sb, s, dir, 'import');
     const [a] = candidates(sb);
     const before = dest(ssOrder(sb, a.orderNumber)).street;
-    sb.updateSale(a.saleId, (x) => { (x.ShippingAddress as Obj).Line1 = '1 Dry Run Road'; });
+    sb.updateSale(a.saleId, (x) => {
+      (x.ShippingAddress as Obj).Line1 = '1 Dry Run Road';
+    });
     sb.clearCallLog();
     const dry = await run(sb, s, dir, 'import', true);
-    assert.deepEqual([...new Set(sb.callLog().filter((e) => e.api !== 'control').map((e) => e.method))], ['GET'], 'a dry run only reads');
+    assert.deepEqual(
+      [
+        ...new Set(
+          sb
+            .callLog()
+            .filter((e) => e.api !== 'control')
+            .map((e) => e.method),
+        ),
+      ],
+      ['GET'],
+      'a dry run only reads',
+    );
     const [u] = updates(dry.events);
     assert.equal(u.orderNumber, a.orderNumber);
     assert.equal(u.dryRun, true);
@@ -167,7 +266,9 @@ describe('engine: keeping imported orders in step (sandbox)', function () {
     const [a] = candidates(sb);
     sb.printLabel({ orderNumber: a.orderNumber, carrier: 'AusPost' });
     const before = structuredClone(ssOrder(sb, a.orderNumber));
-    sb.updateSale(a.saleId, (x) => { (x.ShippingAddress as Obj).Line1 = '5 Too Late Lane'; });
+    sb.updateSale(a.saleId, (x) => {
+      (x.ShippingAddress as Obj).Line1 = '5 Too Late Lane';
+    });
     sb.clearCallLog();
     const r = await run(sb, s, dir, 'import');
     assert.equal(writes(sb).length, 0);
@@ -183,7 +284,8 @@ describe('engine: keeping imported orders in step (sandbox)', function () {
     const again = await run(sb, s, dir, 'import');
     assert.equal(detailReads(sb), 0);
     assert.equal(attentions(again.events).length, 0);
-    const noted = async (): Promise<boolean> => (await readStatus(dir)).needsAttention.some((n) => n.code === 'changed-after-print');
+    const noted = async (): Promise<boolean> =>
+      (await readStatus(dir)).needsAttention.some((n) => n.code === 'changed-after-print');
     assert.ok(await noted(), 'the note is listed by status');
     // Once the label was written back, `retry` settles the note.
     const wb = settings();
@@ -202,14 +304,23 @@ describe('engine: keeping imported orders in step (sandbox)', function () {
       req.on('end', () => {
         const body = Buffer.concat(chunks);
         if (req.method === 'PUT') {
-          const id = (JSON.parse(body.toString('utf8')) as { order: { order_id: number } }).order.order_id;
+          const id = (JSON.parse(body.toString('utf8')) as { order: { order_id: number } }).order
+            .order_id;
           sb.printLabel({ orderNumber: '', orderId: id, carrier: 'AusPost' });
         }
         const headers: Record<string, string> = {};
-        for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && k !== 'host' && k !== 'content-length' && k !== 'connection') headers[k] = v;
-        void fetch(new URL(req.url ?? '/', sb.starshipitBaseUrl), { method: req.method, headers, body: body.length ? body : undefined })
+        for (const [k, v] of Object.entries(req.headers))
+          if (typeof v === 'string' && k !== 'host' && k !== 'content-length' && k !== 'connection')
+            headers[k] = v;
+        void fetch(new URL(req.url ?? '/', sb.starshipitBaseUrl), {
+          method: req.method,
+          headers,
+          body: body.length ? body : undefined,
+        })
           .then(async (r) => {
-            res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'application/json' });
+            res.writeHead(r.status, {
+              'content-type': r.headers.get('content-type') ?? 'application/json',
+            });
             res.end(Buffer.from(await r.arrayBuffer()));
           })
           .catch((err: unknown) => {
@@ -223,7 +334,9 @@ describe('engine: keeping imported orders in step (sandbox)', function () {
       const dir = tempDir();
       await run(sb, s, dir, 'import');
       const [a] = candidates(sb);
-      sb.updateSale(a.saleId, (x) => { (x.ShippingAddress as Obj).Line1 = '8 Race Street'; });
+      sb.updateSale(a.saleId, (x) => {
+        (x.ShippingAddress as Obj).Line1 = '8 Race Street';
+      });
       s.starshipit.baseUrl = proxy.url.replace(/\/$/, '');
       const r = await run(sb, s, dir, 'import');
       assert.equal(updates(r.events).length, 0);
@@ -242,7 +355,9 @@ describe('engine: keeping imported orders in step (sandbox)', function () {
     const dir = tempDir();
     await run(sb, s, dir, 'import');
     const [a] = candidates(sb);
-    sb.updateSale(a.saleId, (x) => { x.Status = 'VOIDED'; });
+    sb.updateSale(a.saleId, (x) => {
+      x.Status = 'VOIDED';
+    });
     sb.clearCallLog();
     const r = await run(sb, s, dir, 'import');
     assert.equal(writes(sb).length, 0);
@@ -257,7 +372,10 @@ describe('engine: keeping imported orders in step (sandbox)', function () {
     assert.equal(attentions(again.events).length, 0);
     // Switching to withdraw later: `retry` withdraws what was reported.
     const retried = await run(sb, settings({ onCancelled: 'withdraw' }), dir, 'retry');
-    assert.deepEqual(withdrawals(retried.events).map((w) => w.orderNumber), [a.orderNumber]);
+    assert.deepEqual(
+      withdrawals(retried.events).map((w) => w.orderNumber),
+      [a.orderNumber],
+    );
     assert.ok(!sb.starshipitOrders().has(a.orderNumber));
   });
 
@@ -267,15 +385,31 @@ describe('engine: keeping imported orders in step (sandbox)', function () {
     await run(sb, s, dir, 'import');
     const [a, b, p] = candidates(sb);
     sb.printLabel({ orderNumber: p.orderNumber, carrier: 'AusPost' });
-    sb.updateSale(a.saleId, (x) => { x.Status = 'VOIDED'; });
-    sb.updateSale(b.saleId, (x) => { x.Status = 'CREDITED'; });
-    sb.updateSale(p.saleId, (x) => { x.Status = 'VOIDED'; });
+    sb.updateSale(a.saleId, (x) => {
+      x.Status = 'VOIDED';
+    });
+    sb.updateSale(b.saleId, (x) => {
+      x.Status = 'CREDITED';
+    });
+    sb.updateSale(p.saleId, (x) => {
+      x.Status = 'VOIDED';
+    });
     sb.clearCallLog();
     const dry = await run(sb, s, dir, 'import', true);
     assert.equal(writes(sb).length, 0);
-    assert.deepEqual(withdrawals(dry.events).map((w) => w.orderNumber).sort(), [a.orderNumber, b.orderNumber].sort());
+    assert.deepEqual(
+      withdrawals(dry.events)
+        .map((w) => w.orderNumber)
+        .sort(),
+      [a.orderNumber, b.orderNumber].sort(),
+    );
     const r = await run(sb, s, dir, 'import');
-    assert.deepEqual(withdrawals(r.events).map((w) => w.orderNumber).sort(), [a.orderNumber, b.orderNumber].sort());
+    assert.deepEqual(
+      withdrawals(r.events)
+        .map((w) => w.orderNumber)
+        .sort(),
+      [a.orderNumber, b.orderNumber].sort(),
+    );
     assert.equal(r.summary.withdrawn, 2);
     assert.ok(!sb.starshipitOrders().has(a.orderNumber));
     assert.ok(!sb.starshipitOrders().has(b.orderNumber));
@@ -295,7 +429,9 @@ describe('engine: keeping imported orders in step (sandbox)', function () {
     const dir = tempDir();
     await run(sb, s, dir, 'import');
     const [a] = candidates(sb);
-    sb.updateSale(a.saleId, (x) => { x.Status = 'INVOICED'; });
+    sb.updateSale(a.saleId, (x) => {
+      x.Status = 'INVOICED';
+    });
     sb.clearCallLog();
     const r = await run(sb, s, dir, 'import');
     assert.equal(detailReads(sb), 1, 'the changed sale was read once');
@@ -309,17 +445,32 @@ describe('engine: keeping imported orders in step (sandbox)', function () {
     const dir = tempDir();
     await run(sb, s, dir, 'import');
     const [a] = candidates(sb);
-    sb.updateSale(a.saleId, (x) => { (x.ShippingAddress as Obj).Line1 = '7 Unsent Street'; });
+    sb.updateSale(a.saleId, (x) => {
+      (x.ShippingAddress as Obj).Line1 = '7 Unsent Street';
+    });
     sb.clearCallLog();
     const r = await run(sb, s, dir, 'import');
     assert.equal(writes(sb).length, 0);
     assert.equal(r.summary.updated, 0);
-    assert.ok(r.events.some((e) => e.type === 'log' && e.level === 'info' && e.message.includes(a.orderNumber) && e.message.includes('7 Unsent Street') && e.message.includes('propagateChanges')));
+    assert.ok(
+      r.events.some(
+        (e) =>
+          e.type === 'log' &&
+          e.level === 'info' &&
+          e.message.includes(a.orderNumber) &&
+          e.message.includes('7 Unsent Street') &&
+          e.message.includes('propagateChanges'),
+      ),
+    );
     assert.notEqual(dest(ssOrder(sb, a.orderNumber)).street, '7 Unsent Street');
   });
 
   it('fulfilments mode: a fulfilment added after import becomes a new order; a voided fulfilment is withdrawn', async () => {
-    const s = settings({ source: 'fulfilments', statuses: ['ORDERED', 'PICKED', 'PACKED'], onCancelled: 'withdraw' });
+    const s = settings({
+      source: 'fulfilments',
+      statuses: ['ORDERED', 'PICKED', 'PACKED'],
+      onCancelled: 'withdraw',
+    });
     const dir = tempDir();
     await run(sb, s, dir, 'import');
     const [a] = candidates(sb);
@@ -331,8 +482,23 @@ describe('engine: keeping imported orders in step (sandbox)', function () {
       const line = ((x.Order as Obj).Lines as Line[])[0];
       const stage = (status: string, lines: Obj[]): Obj => ({ Status: status, Lines: lines });
       fs.push({
-        ...structuredClone(fs[0]), TaskID: '00000000-0000-4000-8000-0000000f0002', FulfillmentNumber: 2, LinkedInvoiceNumber: null,
-        Pick: stage('AUTHORISED', [{ ProductID: line.ProductID, SKU: line.SKU, Name: line.Name, Location: 'Main', LocationID: 'loc', Quantity: 1, BatchSN: null, ExpiryDate: null, NonInventory: false }]),
+        ...structuredClone(fs[0]),
+        TaskID: '00000000-0000-4000-8000-0000000f0002',
+        FulfillmentNumber: 2,
+        LinkedInvoiceNumber: null,
+        Pick: stage('AUTHORISED', [
+          {
+            ProductID: line.ProductID,
+            SKU: line.SKU,
+            Name: line.Name,
+            Location: 'Main',
+            LocationID: 'loc',
+            Quantity: 1,
+            BatchSN: null,
+            ExpiryDate: null,
+            NonInventory: false,
+          },
+        ]),
         Pack: stage('NOT AVAILABLE', []),
         Ship: { ...(structuredClone(fs[0].Ship) as Obj), Status: 'NOT AVAILABLE', Lines: [] },
       });
@@ -340,23 +506,39 @@ describe('engine: keeping imported orders in step (sandbox)', function () {
     sb.clearCallLog();
     const r = await run(sb, s, dir, 'import');
     const second = `${a.orderNumber}-F2`;
-    assert.ok(r.events.some((e) => e.type === 'order' && e.orderNumber === second && e.outcome === 'created'));
+    assert.ok(
+      r.events.some(
+        (e) => e.type === 'order' && e.orderNumber === second && e.outcome === 'created',
+      ),
+    );
     assert.equal(items(ssOrder(sb, second)).length, 1);
     assert.deepEqual(ssOrder(sb, first), firstBefore, 'the first fulfilment order is unchanged');
     assert.equal(writes(sb).filter((e) => e.method === 'PUT').length, 0);
 
     // An address change reaches every fulfilment order of the sale, one PUT each.
-    sb.updateSale(a.saleId, (x) => { (x.ShippingAddress as Obj).Line1 = '3 Fulfilment Way'; });
+    sb.updateSale(a.saleId, (x) => {
+      (x.ShippingAddress as Obj).Line1 = '3 Fulfilment Way';
+    });
     sb.clearCallLog();
     const moved = await run(sb, s, dir, 'import');
-    assert.deepEqual(updates(moved.events).map((u) => u.orderNumber).sort(), [first, second].sort());
+    assert.deepEqual(
+      updates(moved.events)
+        .map((u) => u.orderNumber)
+        .sort(),
+      [first, second].sort(),
+    );
     assert.equal(dest(ssOrder(sb, first)).street, '3 Fulfilment Way');
     assert.equal(dest(ssOrder(sb, second)).street, '3 Fulfilment Way');
     assert.equal(writes(sb).length, 2);
 
-    sb.updateSale(a.saleId, (x) => { ((x.Fulfilments as Obj[])[1].Pick as Obj).Status = 'VOIDED'; });
+    sb.updateSale(a.saleId, (x) => {
+      ((x.Fulfilments as Obj[])[1].Pick as Obj).Status = 'VOIDED';
+    });
     const v = await run(sb, s, dir, 'import');
-    assert.deepEqual(withdrawals(v.events).map((w) => w.orderNumber), [second]);
+    assert.deepEqual(
+      withdrawals(v.events).map((w) => w.orderNumber),
+      [second],
+    );
     assert.match(withdrawals(v.events)[0].reason, /fulfilment was voided/);
     assert.ok(!sb.starshipitOrders().has(second));
     ssOrder(sb, first);

@@ -18,41 +18,71 @@ const EXTRA = '  propagateChanges: true\n  onCancelled: withdraw\n';
 
 function only(sb: Sandbox, orderNumber: string): Obj {
   const list = sb.starshipitOrders().get(orderNumber);
-  assert.ok(list && list.length === 1, `${orderNumber}: expected one Starshipit order, found ${list?.length ?? 0}`);
+  assert.ok(
+    list && list.length === 1,
+    `${orderNumber}: expected one Starshipit order, found ${list?.length ?? 0}`,
+  );
   return list[0] as Obj;
 }
 
 function events(stdout: string): EngineEvent[] {
-  return stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as EngineEvent);
+  return stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as EngineEvent);
 }
 
-interface Plan { street: string[]; added: string; voided: string }
+interface Plan {
+  street: string[];
+  added: string;
+  voided: string;
+}
 
 /** Imports, then changes two addresses, adds a line to a third sale and voids a fourth. */
 async function importAndChange(sb: Sandbox, config: string): Promise<Plan> {
   const first = await runCli(['import', '--config', config, '--json'], { env: cliEnv(sb) });
   assert.ok(first.code === 0 || first.code === 1, first.stderr);
   const imported = sb.starshipitOrders();
-  const c = sb.eligibleSales(STATUSES).filter((e) => e.valid && e.type === 'Simple Sale' && imported.has(e.orderNumber));
+  const c = sb
+    .eligibleSales(STATUSES)
+    .filter((e) => e.valid && e.type === 'Simple Sale' && imported.has(e.orderNumber));
   assert.ok(c.length >= 4, `enough imported sales (${c.length})`);
   const [s1, s2, s3, s4] = c;
-  for (const s of [s1, s2]) sb.updateSale(s.saleId, (x) => { (x.ShippingAddress as Obj).Line1 = `1 Crash Street ${s.orderNumber}`; });
+  for (const s of [s1, s2])
+    sb.updateSale(s.saleId, (x) => {
+      (x.ShippingAddress as Obj).Line1 = `1 Crash Street ${s.orderNumber}`;
+    });
   sb.updateSale(s3.saleId, (x) => {
     const lines = (x.Order as Obj).Lines as Line[];
-    lines.push({ ...lines[0], SKU: 'CRASH-ADDED', Name: 'Added after import', Quantity: 2, ProductID: '00000000-0000-4000-8000-0000000c4a5e' });
+    lines.push({
+      ...lines[0],
+      SKU: 'CRASH-ADDED',
+      Name: 'Added after import',
+      Quantity: 2,
+      ProductID: '00000000-0000-4000-8000-0000000c4a5e',
+    });
   });
-  sb.updateSale(s4.saleId, (x) => { x.Status = 'VOIDED'; });
+  sb.updateSale(s4.saleId, (x) => {
+    x.Status = 'VOIDED';
+  });
   sb.clearCallLog();
-  return { street: [s1.orderNumber, s2.orderNumber], added: s3.orderNumber, voided: s4.orderNumber };
+  return {
+    street: [s1.orderNumber, s2.orderNumber],
+    added: s3.orderNumber,
+    voided: s4.orderNumber,
+  };
 }
 
 function assertEndState(sb: Sandbox, plan: Plan): void {
-  for (const n of plan.street) assert.equal((only(sb, n).destination as Obj).street, `1 Crash Street ${n}`);
+  for (const n of plan.street)
+    assert.equal((only(sb, n).destination as Obj).street, `1 Crash Street ${n}`);
   const added = (only(sb, plan.added).items as Obj[]).filter((i) => i.sku === 'CRASH-ADDED');
   assert.equal(added.length, 1, 'the added line is in Starshipit exactly once');
   assert.equal(added[0].quantity, 2);
-  assert.ok(!sb.starshipitOrders().has(plan.voided), 'the voided sale\'s order was withdrawn');
-  for (const [n, list] of sb.starshipitOrders()) assert.equal(list.length, 1, `${n} exists ${list.length} times`);
+  assert.ok(!sb.starshipitOrders().has(plan.voided), "the voided sale's order was withdrawn");
+  for (const [n, list] of sb.starshipitOrders())
+    assert.equal(list.length, 1, `${n} exists ${list.length} times`);
 }
 
 describe('engine: keeping orders in step survives SIGKILL (CLI child)', function () {
@@ -74,13 +104,22 @@ describe('engine: keeping orders in step survives SIGKILL (CLI child)', function
     assert.deepEqual(ups.map((u) => u.orderNumber).sort(), [...plan.street, plan.added].sort());
     for (const u of ups) {
       assert.equal(u.dryRun, false);
-      assert.ok(u.changes.length >= 1 && u.changes.every((c) => typeof c.field === 'string' && 'before' in c));
+      assert.ok(
+        u.changes.length >= 1 &&
+          u.changes.every((c) => typeof c.field === 'string' && 'before' in c),
+      );
       assert.equal(typeof u.starshipit.order_id, 'number');
     }
     const street = ups.find((u) => u.orderNumber === plan.street[0])!;
-    assert.deepEqual(street.starshipit, { order_id: (only(box, plan.street[0]).order_id as number), destination: { street: `1 Crash Street ${plan.street[0]}` } });
+    assert.deepEqual(street.starshipit, {
+      order_id: only(box, plan.street[0]).order_id as number,
+      destination: { street: `1 Crash Street ${plan.street[0]}` },
+    });
     const wd = ev.filter((e): e is WithdrawEvent => e.type === 'withdraw');
-    assert.deepEqual(wd.map((w) => w.orderNumber), [plan.voided]);
+    assert.deepEqual(
+      wd.map((w) => w.orderNumber),
+      [plan.voided],
+    );
     const summary = ev.at(-1) as SummaryEvent;
     assert.equal(summary.type, 'summary');
     assert.equal(summary.updated, 3);
@@ -95,18 +134,32 @@ describe('engine: keeping orders in step survives SIGKILL (CLI child)', function
     const first = await runCli(['import', '--config', config, '--json'], { env: cliEnv(box) });
     assert.ok(first.code === 0 || first.code === 1, first.stderr);
     const imported = box.starshipitOrders();
-    const s1 = box.eligibleSales(STATUSES).find((e) => e.valid && e.type === 'Simple Sale' && imported.has(e.orderNumber))!;
+    const s1 = box
+      .eligibleSales(STATUSES)
+      .find((e) => e.valid && e.type === 'Simple Sale' && imported.has(e.orderNumber))!;
     const original = (only(box, s1.orderNumber).destination as Obj).street;
-    box.updateSale(s1.saleId, (x) => { (x.ShippingAddress as Obj).Line1 = '1 Lost Answer Road'; });
-    const crashed = await runCli(['import', '--config', config, '--json'], { env: cliEnv(box, { DEAR_STARSHIPIT_CRASH_AT: 'after-starshipit-update:1' }) });
+    box.updateSale(s1.saleId, (x) => {
+      (x.ShippingAddress as Obj).Line1 = '1 Lost Answer Road';
+    });
+    const crashed = await runCli(['import', '--config', config, '--json'], {
+      env: cliEnv(box, { DEAR_STARSHIPIT_CRASH_AT: 'after-starshipit-update:1' }),
+    });
     assert.equal(crashed.signal, 'SIGKILL', crashed.stderr);
-    assert.equal((only(box, s1.orderNumber).destination as Obj).street, '1 Lost Answer Road', 'the PUT was applied before the kill');
-    box.updateSale(s1.saleId, (x) => { (x.ShippingAddress as Obj).Line1 = original; });
+    assert.equal(
+      (only(box, s1.orderNumber).destination as Obj).street,
+      '1 Lost Answer Road',
+      'the PUT was applied before the kill',
+    );
+    box.updateSale(s1.saleId, (x) => {
+      (x.ShippingAddress as Obj).Line1 = original;
+    });
     const again = await runCli(['import', '--config', config, '--json'], { env: cliEnv(box) });
     assert.equal(again.code, 0, again.stderr + again.stdout);
     assert.equal((only(box, s1.orderNumber).destination as Obj).street, original);
     const up = events(again.stdout).find((e): e is UpdateEvent => e.type === 'update');
-    assert.deepEqual(up?.changes, [{ field: 'destination.street', before: '1 Lost Answer Road', after: original }]);
+    assert.deepEqual(up?.changes, [
+      { field: 'destination.street', before: '1 Lost Answer Road', after: original },
+    ]);
   });
 
   for (const point of KEEP_IN_STEP_CRASH_POINTS) {
@@ -116,19 +169,37 @@ describe('engine: keeping orders in step survives SIGKILL (CLI child)', function
         const dir = tempDir();
         const config = writeConfig(box, dir, EXTRA);
         const plan = await importAndChange(box, config);
-        const crashed = await runCli(['import', '--config', config, '--json'], { env: cliEnv(box, { DEAR_STARSHIPIT_CRASH_AT: `${point}:${nth}` }) });
-        assert.equal(crashed.signal, 'SIGKILL', `the run reached ${point}:${nth} (${crashed.stderr})`);
+        const crashed = await runCli(['import', '--config', config, '--json'], {
+          env: cliEnv(box, { DEAR_STARSHIPIT_CRASH_AT: `${point}:${nth}` }),
+        });
+        assert.equal(
+          crashed.signal,
+          'SIGKILL',
+          `the run reached ${point}:${nth} (${crashed.stderr})`,
+        );
         const again = await runCli(['import', '--config', config, '--json'], { env: cliEnv(box) });
         assert.equal(again.code, 0, again.stderr + again.stdout);
         assertEndState(box, plan);
         const writes = box.callLog().filter((e) => e.api === 'starshipit' && e.method !== 'GET');
-        assert.equal(writes.filter((e) => e.method === 'PUT').length, 3, 'one PUT per changed order across both runs');
-        assert.equal(writes.filter((e) => e.method === 'DELETE').length, 1, 'one DELETE across both runs');
+        assert.equal(
+          writes.filter((e) => e.method === 'PUT').length,
+          3,
+          'one PUT per changed order across both runs',
+        );
+        assert.equal(
+          writes.filter((e) => e.method === 'DELETE').length,
+          1,
+          'one DELETE across both runs',
+        );
         assert.equal(writes.filter((e) => e.method === 'POST').length, 0, 'no order created');
         box.clearCallLog();
         const third = await runCli(['import', '--config', config, '--json'], { env: cliEnv(box) });
         assert.equal(third.code, 0, third.stderr);
-        assert.equal(box.callLog().filter((e) => e.api === 'starshipit' && e.method !== 'GET').length, 0, 'nothing left to send');
+        assert.equal(
+          box.callLog().filter((e) => e.api === 'starshipit' && e.method !== 'GET').length,
+          0,
+          'nothing left to send',
+        );
         const summary = events(third.stdout).at(-1) as SummaryEvent;
         assert.equal(summary.updated + summary.withdrawn + summary.created, 0);
       });

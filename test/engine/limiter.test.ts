@@ -8,10 +8,23 @@ import { classifyStarshipit } from '../../server/src/engine/starshipitClient';
 import { parseRetryAfter } from '../../server/src/engine/http';
 import { tempDir, tinyServer } from './helpers';
 
-function dearRunner(url: string, limiter: SlidingLogLimiter, events: EngineEvent[], concurrency = 4): ApiRunner {
+function dearRunner(
+  url: string,
+  limiter: SlidingLogLimiter,
+  events: EngineEvent[],
+  concurrency = 4,
+): ApiRunner {
   return new ApiRunner({
-    api: 'dear', baseUrl: url, headers: {}, limiter, concurrency, maxRetries: 3, timeoutMs: 5000, timeScale: 0.005,
-    classify: classifyDear, emit: (e) => events.push(e),
+    api: 'dear',
+    baseUrl: url,
+    headers: {},
+    limiter,
+    concurrency,
+    maxRetries: 3,
+    timeoutMs: 5000,
+    timeScale: 0.005,
+    classify: classifyDear,
+    emit: (e) => events.push(e),
   });
 }
 
@@ -30,7 +43,9 @@ describe('engine: rate limiter (real HTTP)', () => {
       if (inWindow >= N || completedInWindow >= N) {
         throttledByServer++;
         res.writeHead(429, { 'Retry-After': '1 Seconds', 'content-type': 'application/json' });
-        res.end('[{"ErrorCode":429,"Exception":"You have reached 60 calls per 60 seconds API limit."}]');
+        res.end(
+          '[{"ErrorCode":429,"Exception":"You have reached 60 calls per 60 seconds API limit."}]',
+        );
         return;
       }
       // Latency varies between 0 and 40 ms: a send-anchored log would fail here.
@@ -44,7 +59,11 @@ describe('engine: rate limiter (real HTTP)', () => {
     const limiter = new SlidingLogLimiter({ calls: N, windowMs: W, epsilonMs: 5 });
     const runner = dearRunner(server.url, limiter, events);
     try {
-      const results = await Promise.all(Array.from({ length: N * 4 }, () => runner.call({ method: 'GET', path: 'x', idempotent: true })));
+      const results = await Promise.all(
+        Array.from({ length: N * 4 }, () =>
+          runner.call({ method: 'GET', path: 'x', idempotent: true }),
+        ),
+      );
       assert.equal(results.length, N * 4);
       assert.equal(throttledByServer, 0, 'our own traffic must never be throttled');
       assert.equal(runner.calls, N * 4);
@@ -56,16 +75,31 @@ describe('engine: rate limiter (real HTTP)', () => {
   });
 
   for (const variant of [
-    { status: 429, body: '[{"ErrorCode":429,"Exception":"You have reached 60 calls per 60 seconds API limit."}]', retryAfter: '60 Seconds' },
-    { status: 503, body: '{"ErrorCode":503,"Exception":"You reached 60 calls per minute API limit"}', retryAfter: undefined },
-    { status: 400, body: '[{"ErrorCode":400,"Exception":"You have reached 60 calls per 60 seconds API limit."}]', retryAfter: undefined },
+    {
+      status: 429,
+      body: '[{"ErrorCode":429,"Exception":"You have reached 60 calls per 60 seconds API limit."}]',
+      retryAfter: '60 Seconds',
+    },
+    {
+      status: 503,
+      body: '{"ErrorCode":503,"Exception":"You reached 60 calls per minute API limit"}',
+      retryAfter: undefined,
+    },
+    {
+      status: 400,
+      body: '[{"ErrorCode":400,"Exception":"You have reached 60 calls per 60 seconds API limit."}]',
+      retryAfter: undefined,
+    },
   ]) {
     it(`treats HTTP ${variant.status} "${variant.body.slice(0, 30)}…" as a throttle: pauses, then retries`, async () => {
       let n = 0;
       const server = await tinyServer((_req, res) => {
         n++;
         if (n === 1) {
-          res.writeHead(variant.status, { 'content-type': 'application/json', ...(variant.retryAfter ? { 'Retry-After': variant.retryAfter } : {}) });
+          res.writeHead(variant.status, {
+            'content-type': 'application/json',
+            ...(variant.retryAfter ? { 'Retry-After': variant.retryAfter } : {}),
+          });
           res.end(variant.body);
         } else {
           res.writeHead(200, { 'content-type': 'application/json' });
@@ -100,7 +134,8 @@ describe('engine: rate limiter (real HTTP)', () => {
   });
 
   it('classifies every odd answer with a clear error', () => {
-    const r = (status: number, text: string, headers = {}): ReturnType<typeof classifyDear> => classifyDear({ status, text, headers });
+    const r = (status: number, text: string, headers = {}): ReturnType<typeof classifyDear> =>
+      classifyDear({ status, text, headers });
     assert.equal(r(200, '<html><body>Login</body></html>').kind, 'transient');
     assert.match((r(200, '<html>') as { message: string }).message, /HTML instead of JSON/);
     assert.equal(r(200, '{"SaleList":[{"Sa').kind, 'transient');
@@ -113,10 +148,21 @@ describe('engine: rate limiter (real HTTP)', () => {
     assert.match((objErr as { message: string }).message, /Required attribute X/);
     assert.equal(r(403, 'Incorrect credentials!').kind, 'permanent');
     assert.equal(r(502, 'bad gateway').kind, 'transient');
-    const ss = classifyStarshipit({ status: 200, headers: {}, text: '{"success":false,"errors":[{"message":"Validation","details":"street is required"}]}' });
+    const ss = classifyStarshipit({
+      status: 200,
+      headers: {},
+      text: '{"success":false,"errors":[{"message":"Validation","details":"street is required"}]}',
+    });
     assert.equal(ss.kind, 'permanent');
     assert.match((ss as { message: string }).message, /street is required/);
-    assert.equal(classifyStarshipit({ status: 429, headers: { 'retry-after': '1' }, text: '{"statusCode":429}' }).kind, 'throttle');
+    assert.equal(
+      classifyStarshipit({
+        status: 429,
+        headers: { 'retry-after': '1' },
+        text: '{"statusCode":429}',
+      }).kind,
+      'throttle',
+    );
   });
 
   it('hands a write with an unknown outcome back instead of resending it', async () => {
@@ -126,12 +172,25 @@ describe('engine: rate limiter (real HTTP)', () => {
       req.socket.destroy(); // the request arrived; the answer is lost
     });
     const events: EngineEvent[] = [];
-    const runner = dearRunner(server.url, new SlidingLogLimiter({ calls: 60, windowMs: 300 }), events);
+    const runner = dearRunner(
+      server.url,
+      new SlidingLogLimiter({ calls: 60, windowMs: 300 }),
+      events,
+    );
     try {
-      await assert.rejects(runner.call({ method: 'POST', path: 'sale/fulfilment/ship', body: {}, idempotent: false }), (err: unknown) => err instanceof ApiCallError && err.failure === 'unknown-outcome');
+      await assert.rejects(
+        runner.call({ method: 'POST', path: 'sale/fulfilment/ship', body: {}, idempotent: false }),
+        (err: unknown) => err instanceof ApiCallError && err.failure === 'unknown-outcome',
+      );
       assert.equal(n, 1, 'sent exactly once');
       // An idempotent read is retried with jitter and finally gives up with a clear message.
-      await assert.rejects(runner.call({ method: 'GET', path: 'saleList', idempotent: true }), (err: unknown) => err instanceof ApiCallError && err.failure === 'exhausted' && /gave up after 4 attempts/.test(err.message));
+      await assert.rejects(
+        runner.call({ method: 'GET', path: 'saleList', idempotent: true }),
+        (err: unknown) =>
+          err instanceof ApiCallError &&
+          err.failure === 'exhausted' &&
+          /gave up after 4 attempts/.test(err.message),
+      );
       assert.equal(events.filter((e) => e.type === 'retry').length, 3);
     } finally {
       await runner.close();
@@ -146,7 +205,11 @@ describe('engine: rate limiter (real HTTP)', () => {
     for (let i = 0; i < 3; i++) (await a.acquire()).responded();
     const b = new SlidingLogLimiter({ calls: 3, windowMs: 60_000, persistPath: file });
     await assert.rejects(b.acquire(AbortSignal.timeout(150)));
-    const fresh = new SlidingLogLimiter({ calls: 3, windowMs: 60_000, persistPath: path.join(dir, 'other.json') });
+    const fresh = new SlidingLogLimiter({
+      calls: 3,
+      windowMs: 60_000,
+      persistPath: path.join(dir, 'other.json'),
+    });
     (await fresh.acquire(AbortSignal.timeout(150))).responded();
   });
 

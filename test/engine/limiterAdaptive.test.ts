@@ -25,7 +25,13 @@ describe('engine: adaptive Cin7 budget under foreign traffic', function () {
     const W = 60_000;
     const dir = tempDir();
     const file = path.join(dir, 'limiter-dear.json');
-    const l = new SlidingLogLimiter({ calls: 60, windowMs: W, epsilonMs: 1, now: () => now, persistPath: file });
+    const l = new SlidingLogLimiter({
+      calls: 60,
+      windowMs: W,
+      epsilonMs: 1,
+      now: () => now,
+      persistPath: file,
+    });
     // 48 calls answered in this window, then the 49th is throttled.
     for (let i = 0; i < 49; i++) {
       const slot = await l.acquire();
@@ -44,22 +50,45 @@ describe('engine: adaptive Cin7 budget under foreign traffic', function () {
     l.close();
     const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as { budget: number };
     assert.equal(saved.budget, 47, 'the lowered budget is persisted');
-    const restarted = new SlidingLogLimiter({ calls: 60, windowMs: W, epsilonMs: 1, now: () => now, persistPath: file });
+    const restarted = new SlidingLogLimiter({
+      calls: 60,
+      windowMs: W,
+      epsilonMs: 1,
+      now: () => now,
+      persistPath: file,
+    });
     assert.equal(restarted.budget, 47, 'a restart keeps the lowered budget');
     now += 3 * W;
     assert.equal(restarted.budget, 50, 'and keeps recovering by clean windows');
     now += 100 * W;
     assert.equal(restarted.budget, 60, 'never above the configured calls');
     restarted.close();
-    assert.equal((JSON.parse(fs.readFileSync(file, 'utf8')) as { budget?: number }).budget, undefined);
+    assert.equal(
+      (JSON.parse(fs.readFileSync(file, 'utf8')) as { budget?: number }).budget,
+      undefined,
+    );
   });
 
   it('an import of a few hundred calls with 20 % of the quota spent by another app is throttled at most 3 times, and loses nothing', async () => {
-    sb = await startSandbox({ sales: 800, timeScale: TIME_SCALE, seed: 23, switches: { dearForeignTraffic: 0.2 } });
+    sb = await startSandbox({
+      sales: 800,
+      timeScale: TIME_SCALE,
+      seed: 23,
+      switches: { dearForeignTraffic: 0.2 },
+    });
     const box = sb;
-    const shipped = (id: string): boolean => (box.sale(id) as { CombinedShippingStatus: string }).CombinedShippingStatus === 'SHIPPED';
-    const expected = box.eligibleSales(STATUSES).filter((e) => !shipped(e.saleId)).map((e) => e.orderNumber).sort();
-    const invalid = box.eligibleSales(STATUSES, { includeInvalid: true }).filter((e) => !e.valid && !shipped(e.saleId)).map((e) => e.orderNumber).sort();
+    const shipped = (id: string): boolean =>
+      (box.sale(id) as { CombinedShippingStatus: string }).CombinedShippingStatus === 'SHIPPED';
+    const expected = box
+      .eligibleSales(STATUSES)
+      .filter((e) => !shipped(e.saleId))
+      .map((e) => e.orderNumber)
+      .sort();
+    const invalid = box
+      .eligibleSales(STATUSES, { includeInvalid: true })
+      .filter((e) => !e.valid && !shipped(e.saleId))
+      .map((e) => e.orderNumber)
+      .sort();
     const dir = tempDir();
     const s = sandboxSettings(box, { import: { statuses: STATUSES as never } });
     const r = await run(box, s, dir, 'import');
@@ -69,7 +98,9 @@ describe('engine: adaptive Cin7 budget under foreign traffic', function () {
     // refused too: throttles less than one window after an episode's first belong to that episode.
     const windowMs = s.dear.rateLimit.perSeconds * 1000;
     const episodes: number[] = [];
-    for (const at of throttles) if (episodes.length === 0 || at - episodes[episodes.length - 1] >= windowMs) episodes.push(at);
+    for (const at of throttles)
+      if (episodes.length === 0 || at - episodes[episodes.length - 1] >= windowMs)
+        episodes.push(at);
     assert.ok(dearCalls.length >= 250, `a few hundred Cin7 calls (${dearCalls.length})`);
     assert.equal(r.summary.throttled.dear, throttles.length);
     assert.ok(episodes.length >= 1, 'the foreign share does throttle us at first');
@@ -82,7 +113,14 @@ describe('engine: adaptive Cin7 budget under foreign traffic', function () {
     assert.deepEqual([...orders.keys()].sort(), expected);
     for (const [n, list] of orders) assert.equal(list.length, 1, `${n} created once`);
     assert.equal(r.summary.created, expected.length);
-    const parked = r.events.filter((e): e is AttentionEvent => e.type === 'attention').map((a) => a.orderNumber).sort();
-    assert.deepEqual(parked, invalid, 'only invalid sales need attention (none was given up on under throttling)');
+    const parked = r.events
+      .filter((e): e is AttentionEvent => e.type === 'attention')
+      .map((a) => a.orderNumber)
+      .sort();
+    assert.deepEqual(
+      parked,
+      invalid,
+      'only invalid sales need attention (none was given up on under throttling)',
+    );
   });
 });

@@ -7,20 +7,34 @@ import { readStatus } from '../../server/src/engine/index';
 import { run, sandboxSettings, tempDir, TIME_SCALE } from './helpers';
 
 const STATUSES: ('ORDERED' | 'PICKED' | 'PACKED')[] = ['ORDERED', 'PICKED', 'PACKED'];
-type Fulfilment = { TaskID: string; Pack: { Status: string; Lines: { Box?: string }[] }; Ship: { Status: string }; FulFilmentStatus: string };
+type Fulfilment = {
+  TaskID: string;
+  Pack: { Status: string; Lines: { Box?: string }[] };
+  Ship: { Status: string };
+  FulFilmentStatus: string;
+};
 type ShipLine = { Carrier: string; TrackingNumber: string; TrackingURL: string; Boxes: string };
 
 /** Imported simple sales whose single fulfilment has its pack authorised or not. */
-function pick(sb: Sandbox, packed: boolean, n: number): { orderNumber: string; saleId: string; taskId: string }[] {
+function pick(
+  sb: Sandbox,
+  packed: boolean,
+  n: number,
+): { orderNumber: string; saleId: string; taskId: string }[] {
   const out = [];
   for (const e of sb.eligibleSales(STATUSES)) {
     if (e.type !== 'Simple Sale') continue;
     const f = (sb.sale(e.saleId) as { Fulfilments: Fulfilment[] }).Fulfilments[0];
-    if (!f || f.Ship.Status === 'AUTHORISED' || (f.Pack.Status === 'AUTHORISED') !== packed) continue;
+    if (!f || f.Ship.Status === 'AUTHORISED' || (f.Pack.Status === 'AUTHORISED') !== packed)
+      continue;
     out.push({ orderNumber: e.orderNumber, saleId: e.saleId, taskId: f.TaskID });
     if (out.length === n) break;
   }
-  assert.equal(out.length, n, `the sandbox has ${n} ${packed ? 'packed' : 'unpacked'} simple sales`);
+  assert.equal(
+    out.length,
+    n,
+    `the sandbox has ${n} ${packed ? 'packed' : 'unpacked'} simple sales`,
+  );
   return out;
 }
 
@@ -36,26 +50,44 @@ describe('engine: writeback (sandbox)', () => {
   });
 
   it('writes carrier (mapped or default) and every parcel tracking once, with one Cin7 call per packed order', async () => {
-    const s = sandboxSettings(sb, { import: { statuses: STATUSES }, writeback: { courierMappings: [{ courier: 'AusPost', carrier: 'Australia Post' }] } });
+    const s = sandboxSettings(sb, {
+      import: { statuses: STATUSES },
+      writeback: { courierMappings: [{ courier: 'AusPost', carrier: 'Australia Post' }] },
+    });
     await run(sb, s, dir, 'import');
     const [a, b, c] = pick(sb, true, 3);
     sb.printLabel({ orderNumber: a.orderNumber, carrier: 'AusPost' });
     sb.printLabel({ orderNumber: b.orderNumber, carrier: 'DHL' });
-    const multi = sb.printLabel({ orderNumber: c.orderNumber, carrier: 'AusPost', trackingNumbers: ['MP1', 'MP2', 'MP3'] });
+    const multi = sb.printLabel({
+      orderNumber: c.orderNumber,
+      carrier: 'AusPost',
+      trackingNumbers: ['MP1', 'MP2', 'MP3'],
+    });
     assert.equal(multi.trackingNumbers.length, 3);
 
     sb.clearCallLog();
     const dry = await run(sb, s, dir, 'writeback', true);
-    assert.deepEqual([...new Set(sb.callLog().map((e) => e.method))], ['GET'], 'a dry run only reads');
+    assert.deepEqual(
+      [...new Set(sb.callLog().map((e) => e.method))],
+      ['GET'],
+      'a dry run only reads',
+    );
     const planned = dry.events.filter((e): e is WritebackEvent => e.type === 'writeback');
-    assert.deepEqual(planned.map((w) => w.orderNumber).sort(), [a, b, c].map((x) => x.orderNumber).sort());
+    assert.deepEqual(
+      planned.map((w) => w.orderNumber).sort(),
+      [a, b, c].map((x) => x.orderNumber).sort(),
+    );
     assert.equal(dry.summary.estimate.dearCalls, 3);
 
     sb.clearCallLog();
     const live = await run(sb, s, dir, 'writeback');
     assert.equal(live.summary.writtenBack, 3);
     assert.equal(live.summary.needsAttention, 0);
-    assert.equal(live.summary.calls.dear, 3, 'pack boxes kept from import: one Cin7 call per writeback');
+    assert.equal(
+      live.summary.calls.dear,
+      3,
+      'pack boxes kept from import: one Cin7 call per writeback',
+    );
     const ships = sb.dearShipments({ changedOnly: true });
     const lines = (x: { taskId: string }): ShipLine[] => ships.get(x.taskId)!.lines as ShipLine[];
     assert.equal(ships.get(a.taskId)!.status, 'AUTHORISED');
@@ -63,16 +95,27 @@ describe('engine: writeback (sandbox)', () => {
     assert.ok(lines(b).every((l) => l.Carrier === 'DEFAULT Carrier'));
     const stored = lines(c).flatMap((l) => l.TrackingNumber.split(',').map((t) => t.trim()));
     assert.deepEqual(stored.sort(), ['MP1', 'MP2', 'MP3']);
-    assert.ok(lines(a).every((l) => /^https?:\/\//.test(l.TrackingURL)), 'tracking URL written');
+    assert.ok(
+      lines(a).every((l) => /^https?:\/\//.test(l.TrackingURL)),
+      'tracking URL written',
+    );
     for (const w of live.events.filter((e): e is WritebackEvent => e.type === 'writeback')) {
-      assert.deepEqual(w.dear, planned.find((p) => p.orderNumber === w.orderNumber)!.dear, 'sent what the preview showed');
+      assert.deepEqual(
+        w.dear,
+        planned.find((p) => p.orderNumber === w.orderNumber)!.dear,
+        'sent what the preview showed',
+      );
     }
     for (const x of [a, b, c]) assert.equal(ships.get(x.taskId)!.writes, 1);
 
     sb.clearCallLog();
     const again = await run(sb, s, dir, 'writeback');
     assert.equal(again.summary.writtenBack, 0);
-    assert.equal(sb.callLog().filter((e) => e.api === 'dear').length, 0, 'nothing to do: no Cin7 call at all');
+    assert.equal(
+      sb.callLog().filter((e) => e.api === 'dear').length,
+      0,
+      'nothing to do: no Cin7 call at all',
+    );
     const st = await readStatus(dir);
     assert.equal(st.writtenBack, 3);
     assert.equal(st.pendingWritebacks, 0);
@@ -90,24 +133,40 @@ describe('engine: writeback (sandbox)', () => {
     assert.equal(att[0].orderNumber, u.orderNumber);
     assert.equal(first.summary.needsAttention, 1);
     assert.equal(sb.dearShipments({ changedOnly: true }).get(u.taskId)?.writes ?? 0, 0);
-    assert.equal((await readStatus(dir)).pendingWritebacks, 1, 'the label is kept in the outbox, not lost');
+    assert.equal(
+      (await readStatus(dir)).pendingWritebacks,
+      1,
+      'the label is kept in the outbox, not lost',
+    );
 
-    const auto = sandboxSettings(sb, { import: { statuses: STATUSES }, writeback: { autoPickPack: true } });
+    const auto = sandboxSettings(sb, {
+      import: { statuses: STATUSES },
+      writeback: { autoPickPack: true },
+    });
     const second = await run(sb, auto, dir, 'retry');
     assert.equal(second.summary.writtenBack, 1);
     // `retry` re-runs every parked item: the invalid sales stay parked, the label is done.
     const parked = second.events.filter((e): e is AttentionEvent => e.type === 'attention');
-    assert.ok(parked.every((e) => /^missing-/.test(e.code)), JSON.stringify(parked));
+    assert.ok(
+      parked.every((e) => /^missing-/.test(e.code)),
+      JSON.stringify(parked),
+    );
     const f = (sb.sale(u.saleId) as { Fulfilments: Fulfilment[] }).Fulfilments[0];
     assert.equal(f.Pack.Status, 'AUTHORISED');
     assert.equal(f.Ship.Status, 'AUTHORISED');
     const st = await readStatus(dir);
-    assert.deepEqual(st.needsAttention.filter((a) => !/^missing-/.test(a.code)), []);
+    assert.deepEqual(
+      st.needsAttention.filter((a) => !/^missing-/.test(a.code)),
+      [],
+    );
     assert.equal(st.writtenBack, 1);
   });
 
   it('when: dispatched waits for the manifest', async () => {
-    const s = sandboxSettings(sb, { import: { statuses: STATUSES }, writeback: { when: 'dispatched' } });
+    const s = sandboxSettings(sb, {
+      import: { statuses: STATUSES },
+      writeback: { when: 'dispatched' },
+    });
     await run(sb, s, dir, 'import');
     const [a] = pick(sb, true, 1);
     sb.printLabel({ orderNumber: a.orderNumber, carrier: 'AusPost' });
@@ -134,7 +193,10 @@ describe('engine: writeback (sandbox)', () => {
     assert.equal(put.length, 1, 'one PUT with AddTrackingNumbers, no POST');
     assert.equal(sb.callLog().filter((e) => e.api === 'dear' && e.method === 'POST').length, 0);
     const ship = sb.dearShipments({ changedOnly: true }).get(a.taskId)!;
-    assert.deepEqual((ship.lines as ShipLine[]).map((l) => l.TrackingNumber), ['SECOND1']);
+    assert.deepEqual(
+      (ship.lines as ShipLine[]).map((l) => l.TrackingNumber),
+      ['SECOND1'],
+    );
     const w = second.events.find((e): e is WritebackEvent => e.type === 'writeback')!;
     assert.equal(w.dear.AddTrackingNumbers, true);
   });
@@ -144,10 +206,17 @@ describe('engine: writeback (sandbox)', () => {
     await run(sb, s, dir, 'import');
     const targets: { orderNumber: string; taskId: string }[] = [];
     for (const e of sb.eligibleSales(STATUSES)) {
-      const fs = (sb.sale(e.saleId) as { Fulfilments: (Fulfilment & { FulfillmentNumber: number })[] }).Fulfilments;
+      const fs = (
+        sb.sale(e.saleId) as { Fulfilments: (Fulfilment & { FulfillmentNumber: number })[] }
+      ).Fulfilments;
       for (const f of fs) {
         const n = `${e.orderNumber}-F${f.FulfillmentNumber}`;
-        if (f.Pack.Status === 'AUTHORISED' && f.Ship.Status !== 'AUTHORISED' && sb.starshipitOrders().has(n)) targets.push({ orderNumber: n, taskId: f.TaskID });
+        if (
+          f.Pack.Status === 'AUTHORISED' &&
+          f.Ship.Status !== 'AUTHORISED' &&
+          sb.starshipitOrders().has(n)
+        )
+          targets.push({ orderNumber: n, taskId: f.TaskID });
       }
       if (targets.length >= 2) break;
     }
@@ -163,14 +232,28 @@ describe('engine: writeback (sandbox)', () => {
   });
 
   it('autoPickPack replaces a DRAFT pack (PACKING sale) and ships it', async () => {
-    const s = sandboxSettings(sb, { import: { statuses: ['PACKING'] }, writeback: { autoPickPack: true } });
+    const s = sandboxSettings(sb, {
+      import: { statuses: ['PACKING'] },
+      writeback: { autoPickPack: true },
+    });
     await run(sb, s, dir, 'import');
-    const target = sb.eligibleSales(['PACKING']).map((e) => ({ e, f: (sb.sale(e.saleId) as { Fulfilments: Fulfilment[] }).Fulfilments[0] }))
-      .find(({ e, f }) => e.type === 'Simple Sale' && f.Pack.Status === 'DRAFT' && sb.starshipitOrders().has(e.orderNumber));
+    const target = sb
+      .eligibleSales(['PACKING'])
+      .map((e) => ({ e, f: (sb.sale(e.saleId) as { Fulfilments: Fulfilment[] }).Fulfilments[0] }))
+      .find(
+        ({ e, f }) =>
+          e.type === 'Simple Sale' &&
+          f.Pack.Status === 'DRAFT' &&
+          sb.starshipitOrders().has(e.orderNumber),
+      );
     assert.ok(target, 'the sandbox has a PACKING sale with a DRAFT pack');
     sb.printLabel({ orderNumber: target.e.orderNumber, carrier: 'AusPost' });
     const r = await run(sb, s, dir, 'writeback');
-    assert.equal(r.summary.needsAttention, 0, JSON.stringify(r.events.filter((e) => e.type === 'attention')));
+    assert.equal(
+      r.summary.needsAttention,
+      0,
+      JSON.stringify(r.events.filter((e) => e.type === 'attention')),
+    );
     assert.equal(r.summary.writtenBack, 1);
     const f = (sb.sale(target.e.saleId) as { Fulfilments: Fulfilment[] }).Fulfilments[0];
     assert.equal(f.Pack.Status, 'AUTHORISED');
@@ -178,17 +261,31 @@ describe('engine: writeback (sandbox)', () => {
   });
 
   it('honours writeback.enabled: false and a custom writeback.defaultCarrier', async () => {
-    const off = sandboxSettings(sb, { import: { statuses: STATUSES }, writeback: { enabled: false } });
+    const off = sandboxSettings(sb, {
+      import: { statuses: STATUSES },
+      writeback: { enabled: false },
+    });
     await run(sb, off, dir, 'import');
     const [a] = pick(sb, true, 1);
     sb.printLabel({ orderNumber: a.orderNumber, carrier: 'CouriersPlease' });
     sb.clearCallLog();
     const none = await run(sb, off, dir, 'sync');
     assert.equal(none.summary.writtenBack, 0);
-    assert.equal(sb.callLog().filter((e) => e.api === 'starshipit' && /shipped/.test(e.route)).length, 0, 'no poll at all');
-    const on = sandboxSettings(sb, { import: { statuses: STATUSES }, writeback: { defaultCarrier: 'Our Courier' } });
+    assert.equal(
+      sb.callLog().filter((e) => e.api === 'starshipit' && /shipped/.test(e.route)).length,
+      0,
+      'no poll at all',
+    );
+    const on = sandboxSettings(sb, {
+      import: { statuses: STATUSES },
+      writeback: { defaultCarrier: 'Our Courier' },
+    });
     const r = await run(sb, on, dir, 'writeback');
     assert.equal(r.summary.writtenBack, 1);
-    assert.ok((sb.dearShipments({ changedOnly: true }).get(a.taskId)!.lines as ShipLine[]).every((l) => l.Carrier === 'Our Courier'));
+    assert.ok(
+      (sb.dearShipments({ changedOnly: true }).get(a.taskId)!.lines as ShipLine[]).every(
+        (l) => l.Carrier === 'Our Courier',
+      ),
+    );
   });
 });

@@ -16,11 +16,25 @@ describe('activation', () => {
   });
 
   it('registers every contributed command, including the ids the e2e harness uses', async () => {
-    const pkg = vscode.extensions.getExtension(EXTENSION_ID)?.packageJSON as { contributes: { commands: { command: string; category?: string }[] } };
+    const pkg = vscode.extensions.getExtension(EXTENSION_ID)?.packageJSON as {
+      contributes: { commands: { command: string; category?: string }[] };
+    };
     const contributed = pkg.contributes.commands.map((c) => c.command);
-    const required = ['dear.importNow', 'dear.previewImport', 'dear.writebackNow', 'dear.previewWriteback', 'dear.syncNow', 'dear.setCredentials',
-      'dear.clearCredentials', 'dear.startSandbox', 'dear.stopSandbox', 'dear.createSettingsFile', 'dear.showOutput', 'dear.showStatus',
-      'dear.retryAttention'];
+    const required = [
+      'dear.importNow',
+      'dear.previewImport',
+      'dear.writebackNow',
+      'dear.previewWriteback',
+      'dear.syncNow',
+      'dear.setCredentials',
+      'dear.clearCredentials',
+      'dear.startSandbox',
+      'dear.stopSandbox',
+      'dear.createSettingsFile',
+      'dear.showOutput',
+      'dear.showStatus',
+      'dear.retryAttention',
+    ];
     for (const id of required) assert.ok(contributed.includes(id), `${id} is contributed`);
     const registered = new Set(await vscode.commands.getCommands(true));
     const missing = contributed.filter((id) => !registered.has(id));
@@ -36,6 +50,9 @@ describe('activation', () => {
   it('Show Output reveals the one "Dear Sync" channel', async () => {
     const result = await vscode.commands.executeCommand<{ ok: boolean }>('dear.showOutput');
     assert.equal(result.ok, true);
-    assert.equal(typeof (await vscode.commands.executeCommand<string>('dear.test.outputText')), 'string');
+    assert.equal(
+      typeof (await vscode.commands.executeCommand<string>('dear.test.outputText')),
+      'string',
+    );
   });
 });

@@ -9,7 +9,9 @@ import * as vscode from 'vscode';
 import { activateExtension, tempDir, waitForDiagnostics } from './helpers';
 
 describe('diagnostics and secrets', () => {
-  before(async () => { await activateExtension(); });
+  before(async () => {
+    await activateExtension();
+  });
 
   it('shows an error for a bad value on the right line', async () => {
     const file = join(tempDir('bad'), 'dear-starshipit.yaml');
@@ -18,8 +20,13 @@ describe('diagnostics and secrets', () => {
     const doc = await vscode.workspace.openTextDocument(uri);
     assert.equal(doc.languageId, 'dear-starshipit');
     await vscode.window.showTextDocument(doc);
-    const diags = await waitForDiagnostics(uri, (d) => d.some((x) => x.severity === vscode.DiagnosticSeverity.Error && x.range.start.line === 1));
-    assert.ok(diags.some((d) => /apiVersion|1|2/.test(d.message)), diags.map((d) => d.message).join('\n'));
+    const diags = await waitForDiagnostics(uri, (d) =>
+      d.some((x) => x.severity === vscode.DiagnosticSeverity.Error && x.range.start.line === 1),
+    );
+    assert.ok(
+      diags.some((d) => /apiVersion|1|2/.test(d.message)),
+      diags.map((d) => d.message).join('\n'),
+    );
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
 
@@ -30,10 +37,15 @@ describe('diagnostics and secrets', () => {
     writeFileSync(file, `dear:\n  apiVersion: 2\n  accountId: "\${secret:${name}}"\n`);
     const uri = vscode.Uri.file(file);
     await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
-    const mentions = (d: readonly vscode.Diagnostic[]): boolean => d.some((x) => x.message.includes(name) && /not stored/i.test(x.message));
+    const mentions = (d: readonly vscode.Diagnostic[]): boolean =>
+      d.some((x) => x.message.includes(name) && /not stored/i.test(x.message));
     await waitForDiagnostics(uri, mentions);
 
-    const names = await vscode.commands.executeCommand<string[]>('dear.test.storeSecret', name, value);
+    const names = await vscode.commands.executeCommand<string[]>(
+      'dear.test.storeSecret',
+      name,
+      value,
+    );
     assert.ok(names.includes(name));
     await waitForDiagnostics(uri, (d) => !mentions(d));
 

@@ -5,7 +5,10 @@ import { join, resolve } from 'node:path';
 import * as vscode from 'vscode';
 import type { Sandbox, SandboxOptions } from '../../sandbox/src/api';
 import type { DearExtensionApi } from '../../client/src/extension';
-import { SANDBOX_SECRET_NAMES, sandboxSettingsTemplate } from '../../client/src/settingsFile/templates';
+import {
+  SANDBOX_SECRET_NAMES,
+  sandboxSettingsTemplate,
+} from '../../client/src/settingsFile/templates';
 
 export const EXTENSION_ID = 'dear-starshipit.dear-starshipit';
 /** Repository root (this file runs from out/test/extension). */
@@ -25,7 +28,9 @@ export async function activateExtension(): Promise<DearExtensionApi> {
  */
 export async function startTestSandbox(opts: SandboxOptions): Promise<Sandbox> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const mod = require(join(repoRoot, 'out', 'sandbox', 'src', 'index.js')) as { startSandbox(o: SandboxOptions): Promise<Sandbox> };
+  const mod = require(join(repoRoot, 'out', 'sandbox', 'src', 'index.js')) as {
+    startSandbox(o: SandboxOptions): Promise<Sandbox>;
+  };
   return mod.startSandbox(opts);
 }
 
@@ -34,9 +39,20 @@ export function tempDir(label: string): string {
 }
 
 /** A sandbox settings file (credentials as `${secret:SANDBOX_*}`) in a fresh folder. */
-export function writeSandboxSettings(sandbox: Sandbox, timeScale: number, label: string): vscode.Uri {
+export function writeSandboxSettings(
+  sandbox: Sandbox,
+  timeScale: number,
+  label: string,
+): vscode.Uri {
   const file = join(tempDir(label), 'sandbox.dear-starshipit.yaml');
-  writeFileSync(file, sandboxSettingsTemplate({ dearBaseUrl: sandbox.dearBaseUrl, starshipitBaseUrl: sandbox.starshipitBaseUrl, timeScale }));
+  writeFileSync(
+    file,
+    sandboxSettingsTemplate({
+      dearBaseUrl: sandbox.dearBaseUrl,
+      starshipitBaseUrl: sandbox.starshipitBaseUrl,
+      timeScale,
+    }),
+  );
   return vscode.Uri.file(file);
 }
 
@@ -44,21 +60,32 @@ export function writeSandboxSettings(sandbox: Sandbox, timeScale: number, label:
 export async function storeSandboxSecrets(sandbox: Sandbox): Promise<string[]> {
   const c = sandbox.credentials;
   const pairs: [string, string][] = [
-    [SANDBOX_SECRET_NAMES.dearAccountId, c.dearAccountId], [SANDBOX_SECRET_NAMES.dearApiKey, c.dearApiKey],
-    [SANDBOX_SECRET_NAMES.starshipitApiKey, c.starshipitApiKey], [SANDBOX_SECRET_NAMES.starshipitSubscriptionKey, c.starshipitSubscriptionKey],
+    [SANDBOX_SECRET_NAMES.dearAccountId, c.dearAccountId],
+    [SANDBOX_SECRET_NAMES.dearApiKey, c.dearApiKey],
+    [SANDBOX_SECRET_NAMES.starshipitApiKey, c.starshipitApiKey],
+    [SANDBOX_SECRET_NAMES.starshipitSubscriptionKey, c.starshipitSubscriptionKey],
   ];
-  for (const [name, value] of pairs) await vscode.commands.executeCommand('dear.test.storeSecret', name, value);
+  for (const [name, value] of pairs)
+    await vscode.commands.executeCommand('dear.test.storeSecret', name, value);
   return pairs.map(([, v]) => v);
 }
 
 /** Resolves once `predicate` holds for the diagnostics of `uri` (checked now and on every change). */
-export function waitForDiagnostics(uri: vscode.Uri, predicate: (d: readonly vscode.Diagnostic[]) => boolean, timeoutMs = 30_000): Promise<readonly vscode.Diagnostic[]> {
+export function waitForDiagnostics(
+  uri: vscode.Uri,
+  predicate: (d: readonly vscode.Diagnostic[]) => boolean,
+  timeoutMs = 30_000,
+): Promise<readonly vscode.Diagnostic[]> {
   const now = vscode.languages.getDiagnostics(uri);
   if (predicate(now)) return Promise.resolve(now);
   return new Promise((resolvePromise, reject) => {
     const timer = setTimeout(() => {
       sub.dispose();
-      reject(new Error(`diagnostics of ${uri.fsPath} did not reach the expected state in ${timeoutMs} ms; now: ${JSON.stringify(vscode.languages.getDiagnostics(uri).map((d) => `${d.range.start.line + 1}: ${d.message}`))}`));
+      reject(
+        new Error(
+          `diagnostics of ${uri.fsPath} did not reach the expected state in ${timeoutMs} ms; now: ${JSON.stringify(vscode.languages.getDiagnostics(uri).map((d) => `${d.range.start.line + 1}: ${d.message}`))}`,
+        ),
+      );
     }, timeoutMs);
     const sub = vscode.languages.onDidChangeDiagnostics((e) => {
       if (!e.uris.some((u) => u.toString() === uri.toString())) return;
@@ -72,7 +99,9 @@ export function waitForDiagnostics(uri: vscode.Uri, predicate: (d: readonly vsco
 }
 
 export async function setConfirmLiveRuns(value: boolean): Promise<void> {
-  await vscode.workspace.getConfiguration('dear').update('confirmLiveRuns', value, vscode.ConfigurationTarget.Global);
+  await vscode.workspace
+    .getConfiguration('dear')
+    .update('confirmLiveRuns', value, vscode.ConfigurationTarget.Global);
 }
 // Note for suites: send LSP requests by method string (`RequestType.method`). The extension's
 // bundled copy of vscode-jsonrpc does not recognise RequestType objects made by this compiled

@@ -11,14 +11,23 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 
 export function run(): Promise<void> {
-  const mocha = new Mocha({ ui: 'bdd', timeout: 120_000, color: false, forbidOnly: true, reporter: 'spec' });
+  const mocha = new Mocha({
+    ui: 'bdd',
+    timeout: 120_000,
+    color: false,
+    forbidOnly: true,
+    reporter: 'spec',
+  });
   const trusted = vscode.workspace.isTrusted;
   const files = readdirSync(__dirname)
     .filter((f) => f.endsWith('.test.js'))
     .filter((f) => (f === 'restricted.test.js') !== trusted)
     .sort();
-  if (files.length === 0) return Promise.reject(new Error(`no extension-host suites found in ${__dirname}`));
-  console.log(`dear extension-host suites (${trusted ? 'trusted' : 'Restricted Mode'} window): ${files.join(', ')}`);
+  if (files.length === 0)
+    return Promise.reject(new Error(`no extension-host suites found in ${__dirname}`));
+  console.log(
+    `dear extension-host suites (${trusted ? 'trusted' : 'Restricted Mode'} window): ${files.join(', ')}`,
+  );
   for (const f of files) mocha.addFile(join(__dirname, f));
   return new Promise((resolve, reject) => {
     mocha.run((failures) => {

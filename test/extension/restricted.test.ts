@@ -7,7 +7,12 @@ import * as vscode from 'vscode';
 import type { Sandbox } from '../../sandbox/src/api';
 import { RunRequest, ServerInfoRequest } from '../../protocol/lsp';
 import { NETWORK_COMMANDS } from '../../client/src/trust';
-import { activateExtension, startTestSandbox, storeSandboxSecrets, writeSandboxSettings } from './helpers';
+import {
+  activateExtension,
+  startTestSandbox,
+  storeSandboxSecrets,
+  writeSandboxSettings,
+} from './helpers';
 
 describe('Restricted Mode (untrusted workspace)', function () {
   this.timeout(120_000);
@@ -22,11 +27,16 @@ describe('Restricted Mode (untrusted workspace)', function () {
     await storeSandboxSecrets(sandbox);
     sandbox.clearCallLog();
   });
-  after(async () => { await sandbox?.close(); });
+  after(async () => {
+    await sandbox?.close();
+  });
 
   it('every network command refuses with "untrusted"', async () => {
     for (const id of NETWORK_COMMANDS) {
-      const result = await vscode.commands.executeCommand<{ ok: boolean; refused?: string }>(id, settings.toString());
+      const result = await vscode.commands.executeCommand<{ ok: boolean; refused?: string }>(
+        id,
+        settings.toString(),
+      );
       assert.deepEqual(result, { ok: false, refused: 'untrusted' }, id);
     }
   });
@@ -34,12 +44,27 @@ describe('Restricted Mode (untrusted workspace)', function () {
   it('the server knows the workspace is untrusted and refuses a direct run', async () => {
     const api = await activateExtension();
     const client = await api.client();
-    assert.equal((await client.sendRequest<ServerInfoRequest.Result>(ServerInfoRequest.method, {})).trusted, false);
-    const result = await client.sendRequest<RunRequest.Result>(RunRequest.method, { runId: 'direct', uri: settings.toString(), mode: 'import', dryRun: true, secrets: {} });
+    assert.equal(
+      (await client.sendRequest<ServerInfoRequest.Result>(ServerInfoRequest.method, {})).trusted,
+      false,
+    );
+    const result = await client.sendRequest<RunRequest.Result>(RunRequest.method, {
+      runId: 'direct',
+      uri: settings.toString(),
+      mode: 'import',
+      dryRun: true,
+      secrets: {},
+    });
     assert.match(result.error ?? '', /not trusted/);
   });
 
   it('no call reached the sandbox APIs', () => {
-    assert.deepEqual(sandbox.callLog().filter((c) => c.api !== 'control').map((c) => `${c.method} ${c.route}`), []);
+    assert.deepEqual(
+      sandbox
+        .callLog()
+        .filter((c) => c.api !== 'control')
+        .map((c) => `${c.method} ${c.route}`),
+      [],
+    );
   });
 });

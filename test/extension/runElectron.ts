@@ -16,12 +16,27 @@ import { spawn } from 'node:child_process';
 import { downloadAndUnzipVSCode, runTests } from '@vscode/test-electron';
 
 /** runTests() always passes --disable-workspace-trust, so the Restricted Mode run launches VS Code itself. */
-async function runUntrusted(version: string, extensionDevelopmentPath: string, extensionTestsPath: string, workspace: string): Promise<number> {
+async function runUntrusted(
+  version: string,
+  extensionDevelopmentPath: string,
+  extensionTestsPath: string,
+  workspace: string,
+): Promise<number> {
   const exe = await downloadAndUnzipVSCode(version);
   const profile = mkdtempSync(join(tmpdir(), 'dear-ext-electron-profile-'));
-  const args = [workspace, '--no-sandbox', '--disable-gpu-sandbox', '--disable-updates', '--skip-welcome', '--skip-release-notes',
-    '--disable-extensions', `--user-data-dir=${join(profile, 'user')}`, `--extensions-dir=${join(profile, 'ext')}`,
-    `--extensionDevelopmentPath=${extensionDevelopmentPath}`, `--extensionTestsPath=${extensionTestsPath}`];
+  const args = [
+    workspace,
+    '--no-sandbox',
+    '--disable-gpu-sandbox',
+    '--disable-updates',
+    '--skip-welcome',
+    '--skip-release-notes',
+    '--disable-extensions',
+    `--user-data-dir=${join(profile, 'user')}`,
+    `--extensions-dir=${join(profile, 'ext')}`,
+    `--extensionDevelopmentPath=${extensionDevelopmentPath}`,
+    `--extensionTestsPath=${extensionTestsPath}`,
+  ];
   return new Promise((resolveCode) => {
     const child = spawn(exe, args, { stdio: 'inherit' });
     child.on('exit', (code) => resolveCode(code ?? 1));
@@ -39,13 +54,18 @@ async function main(): Promise<number> {
   writeFileSync(join(workspace, 'README.txt'), 'workspace for the dear extension-host suites\n');
   const launchArgs = [workspace, '--disable-extensions'];
   try {
-    if (untrusted) return await runUntrusted(version, extensionDevelopmentPath, extensionTestsPath, workspace);
+    if (untrusted)
+      return await runUntrusted(version, extensionDevelopmentPath, extensionTestsPath, workspace);
     await runTests({ version, extensionDevelopmentPath, extensionTestsPath, launchArgs });
     return 0;
   } catch (err) {
-    console.error(`extension-host suites failed: ${err instanceof Error ? err.message : String(err)}`);
+    console.error(
+      `extension-host suites failed: ${err instanceof Error ? err.message : String(err)}`,
+    );
     return 1;
   }
 }
 
-void main().then((code) => { process.exitCode = code; });
+void main().then((code) => {
+  process.exitCode = code;
+});

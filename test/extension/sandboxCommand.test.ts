@@ -9,27 +9,46 @@ import { activateExtension, tempDir } from './helpers';
 
 describe('Start Sandbox / Stop Sandbox commands', function () {
   this.timeout(180_000);
-  before(async () => { await activateExtension(); });
-  after(async () => { await vscode.commands.executeCommand('dear.stopSandbox'); });
+  before(async () => {
+    await activateExtension();
+  });
+  after(async () => {
+    await vscode.commands.executeCommand('dear.stopSandbox');
+  });
 
   it('starts, stores its credentials, writes a settings file that previews, and stops', async () => {
     const file = vscode.Uri.file(join(tempDir('sbcmd'), 'sandbox.dear-starshipit.yaml'));
-    const started = await vscode.commands.executeCommand<{ ok: boolean; dearBaseUrl: string; starshipitBaseUrl: string; settingsFile: string }>(
-      'dear.startSandbox', { settingsFile: file.toString(), noPrompt: true });
+    const started = await vscode.commands.executeCommand<{
+      ok: boolean;
+      dearBaseUrl: string;
+      starshipitBaseUrl: string;
+      settingsFile: string;
+    }>('dear.startSandbox', { settingsFile: file.toString(), noPrompt: true });
     assert.equal(started.ok, true, JSON.stringify(started));
     assert.match(started.dearBaseUrl, /^http:\/\/127\.0\.0\.1:\d+\//);
     const text = readFileSync(file.fsPath, 'utf8');
     assert.ok(text.includes(started.dearBaseUrl) && text.includes(started.starshipitBaseUrl));
-    assert.ok(!/[0-9a-f]{8}-[0-9a-f]{4}-/.test(text.replace(/baseUrl:.*$/gm, '')), 'no credential value in the file');
+    assert.ok(
+      !/[0-9a-f]{8}-[0-9a-f]{4}-/.test(text.replace(/baseUrl:.*$/gm, '')),
+      'no credential value in the file',
+    );
     const api = await activateExtension();
-    for (const name of Object.values(SANDBOX_SECRET_NAMES)) assert.ok(api.secretNames().includes(name), `${name} stored`);
+    for (const name of Object.values(SANDBOX_SECRET_NAMES))
+      assert.ok(api.secretNames().includes(name), `${name} stored`);
 
-    const preview = await vscode.commands.executeCommand<{ ok: boolean; orderNumbers: string[] }>('dear.previewImport', file.toString());
+    const preview = await vscode.commands.executeCommand<{ ok: boolean; orderNumbers: string[] }>(
+      'dear.previewImport',
+      file.toString(),
+    );
     assert.equal(preview.ok, true, JSON.stringify(preview));
-    const report = await vscode.commands.executeCommand<RenderReport>('dear.test.previewState', { waitFor: 'ready' });
+    const report = await vscode.commands.executeCommand<RenderReport>('dear.test.previewState', {
+      waitFor: 'ready',
+    });
     assert.deepEqual([...report.orderNumbers].sort(), [...preview.orderNumbers].sort());
 
-    const stopped = await vscode.commands.executeCommand<{ ok: boolean; stopped: boolean }>('dear.stopSandbox');
+    const stopped = await vscode.commands.executeCommand<{ ok: boolean; stopped: boolean }>(
+      'dear.stopSandbox',
+    );
     assert.equal(stopped.stopped, true);
   });
 });

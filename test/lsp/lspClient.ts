@@ -6,22 +6,39 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import {
-  createProtocolConnection, StreamMessageReader, StreamMessageWriter, InitializeRequest, InitializedNotification,
-  PublishDiagnosticsNotification, DidOpenTextDocumentNotification, ShutdownRequest, ExitNotification, LogMessageNotification,
-  type ProtocolConnection, type PublishDiagnosticsParams, type InitializeResult,
+  createProtocolConnection,
+  StreamMessageReader,
+  StreamMessageWriter,
+  InitializeRequest,
+  InitializedNotification,
+  PublishDiagnosticsNotification,
+  DidOpenTextDocumentNotification,
+  ShutdownRequest,
+  ExitNotification,
+  LogMessageNotification,
+  type ProtocolConnection,
+  type PublishDiagnosticsParams,
+  type InitializeResult,
 } from 'vscode-languageserver-protocol/node';
 
 export const CLI = path.resolve('dist/cli.js');
 
 export class LspClient {
   private readonly published: PublishDiagnosticsParams[] = [];
-  private readonly waiters: { match: (p: PublishDiagnosticsParams) => boolean; resolve: (p: PublishDiagnosticsParams) => void }[] = [];
+  private readonly waiters: {
+    match: (p: PublishDiagnosticsParams) => boolean;
+    resolve: (p: PublishDiagnosticsParams) => void;
+  }[] = [];
   stderr = '';
   readonly logs: string[] = [];
-  private readonly logWaiters: { match: (m: string) => boolean; resolve: (m: string) => void }[] = [];
+  private readonly logWaiters: { match: (m: string) => boolean; resolve: (m: string) => void }[] =
+    [];
   initializeResult?: InitializeResult;
 
-  private constructor(readonly child: ChildProcessWithoutNullStreams, readonly conn: ProtocolConnection) {
+  private constructor(
+    readonly child: ChildProcessWithoutNullStreams,
+    readonly conn: ProtocolConnection,
+  ) {
     conn.onNotification(PublishDiagnosticsNotification.type, (p) => {
       this.published.push(p);
       for (const w of [...this.waiters]) {
@@ -40,27 +57,48 @@ export class LspClient {
         }
       }
     });
-    child.stderr.on('data', (b: Buffer) => { this.stderr += b.toString(); });
+    child.stderr.on('data', (b: Buffer) => {
+      this.stderr += b.toString();
+    });
   }
 
-  static async start(env: NodeJS.ProcessEnv = {}, initializationOptions?: unknown): Promise<LspClient> {
+  static async start(
+    env: NodeJS.ProcessEnv = {},
+    initializationOptions?: unknown,
+  ): Promise<LspClient> {
     if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first`);
-    const child = spawn(process.execPath, [CLI, 'lsp', '--stdio'], { env: { PATH: process.env.PATH, ...env }, stdio: 'pipe' });
-    const conn = createProtocolConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
+    const child = spawn(process.execPath, [CLI, 'lsp', '--stdio'], {
+      env: { PATH: process.env.PATH, ...env },
+      stdio: 'pipe',
+    });
+    const conn = createProtocolConnection(
+      new StreamMessageReader(child.stdout),
+      new StreamMessageWriter(child.stdin),
+    );
     const client = new LspClient(child, conn);
     conn.listen();
     client.initializeResult = await conn.sendRequest(InitializeRequest.type, {
-      processId: process.pid, rootUri: null, capabilities: {}, workspaceFolders: null, initializationOptions,
+      processId: process.pid,
+      rootUri: null,
+      capabilities: {},
+      workspaceFolders: null,
+      initializationOptions,
     });
     await conn.sendNotification(InitializedNotification.type, {});
     return client;
   }
 
   /** Resolves with the first publishDiagnostics for `uri` (already received or future) that matches. */
-  diagnostics(uri: string, match: (p: PublishDiagnosticsParams) => boolean = () => true, since = 0): Promise<PublishDiagnosticsParams> {
+  diagnostics(
+    uri: string,
+    match: (p: PublishDiagnosticsParams) => boolean = () => true,
+    since = 0,
+  ): Promise<PublishDiagnosticsParams> {
     const done = this.published.slice(since).find((p) => p.uri === uri && match(p));
     if (done) return Promise.resolve(done);
-    return new Promise((resolve) => this.waiters.push({ match: (p) => p.uri === uri && match(p), resolve }));
+    return new Promise((resolve) =>
+      this.waiters.push({ match: (p) => p.uri === uri && match(p), resolve }),
+    );
   }
 
   /** Resolves with the first window/logMessage (already received or future) that matches. */
@@ -76,11 +114,15 @@ export class LspClient {
   }
 
   async open(uri: string, text: string, version = 1): Promise<void> {
-    await this.conn.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: 'dear-starshipit', version, text } });
+    await this.conn.sendNotification(DidOpenTextDocumentNotification.type, {
+      textDocument: { uri, languageId: 'dear-starshipit', version, text },
+    });
   }
 
   async stop(): Promise<number | null> {
-    const exited = new Promise<number | null>((resolve) => this.child.once('exit', (code) => resolve(code)));
+    const exited = new Promise<number | null>((resolve) =>
+      this.child.once('exit', (code) => resolve(code)),
+    );
     if (this.child.exitCode === null) {
       await this.conn.sendRequest(ShutdownRequest.type);
       await this.conn.sendNotification(ExitNotification.type);

@@ -14,7 +14,11 @@ describe('dear-starshipit lsp (usage)', function () {
   });
 
   it('exits when the client closes stdin', () => {
-    const r = spawnSync(process.execPath, [CLI, 'lsp', '--stdio'], { encoding: 'utf8', input: '', timeout: 20_000 });
+    const r = spawnSync(process.execPath, [CLI, 'lsp', '--stdio'], {
+      encoding: 'utf8',
+      input: '',
+      timeout: 20_000,
+    });
     assert.equal(r.status, 0);
     assert.equal(r.stdout, '', 'nothing but JSON-RPC on stdout');
   });

@@ -14,7 +14,18 @@ import type { SummaryEvent } from '../../protocol/events';
 import { CRASH_POINTS } from '../../server/src/engine/crash';
 import { encodeRecord } from '../../server/src/engine/journal';
 import { cliEnv, tempDir } from '../engine/helpers';
-import { exactlyOnceCounts, expectedOrderNumbers, figure, printSomeLabels, Rng, runChild, size, suiteSeed, writeSettings, type ChildRun } from './helpers';
+import {
+  exactlyOnceCounts,
+  expectedOrderNumbers,
+  figure,
+  printSomeLabels,
+  Rng,
+  runChild,
+  size,
+  suiteSeed,
+  writeSettings,
+  type ChildRun,
+} from './helpers';
 
 const TIME_SCALE = 100;
 /** Transient faults (retried automatically on the next run) mixed into some of the killed runs. */
@@ -26,7 +37,12 @@ const CHAOS = [
   'dear:*:throttle@0.2*3, starshipit:*:throttle@0.3*4',
 ];
 /** Crash points only an import reaches (the others are reached by writebacks, `after-cursor` by both). */
-const IMPORT_ONLY_POINTS = new Set<string>(['before-journal-intent', 'after-journal-intent', 'after-starshipit-create', 'after-journal-created']);
+const IMPORT_ONLY_POINTS = new Set<string>([
+  'before-journal-intent',
+  'after-journal-intent',
+  'after-starshipit-create',
+  'after-journal-created',
+]);
 
 /** Runs sync until one run ends by itself (exit 0/1); returns that run. */
 async function runToCompletion(args: string[], env: NodeJS.ProcessEnv): Promise<ChildRun> {
@@ -51,16 +67,42 @@ describe('reliability soak: SIGKILL at random moments, then exactly once', funct
 
   it(`sync killed ${kills} times (seed printed below) keeps every guarantee`, async () => {
     const rng = new Rng(seed);
-    console.log(`      crash soak seed ${seed} (replay with DEAR_SEED=${seed}), ${kills} kills, ${salesPerRound} sales per round`);
+    console.log(
+      `      crash soak seed ${seed} (replay with DEAR_SEED=${seed}), ${kills} kills, ${salesPerRound} sales per round`,
+    );
     const commands: Record<string, number> = {};
-    const totals = { kills: 0, crashPointKills: 0, timerKills: 0, runsWithWireFaults: 0, runsFinished: 0, rounds: 0, orders: 0, labels: 0, duplicateOrders: 0, missingSales: 0, labelsNotWrittenBack: 0, writtenBackTwice: 0, tornTailsRecovered: 0 };
+    const totals = {
+      kills: 0,
+      crashPointKills: 0,
+      timerKills: 0,
+      runsWithWireFaults: 0,
+      runsFinished: 0,
+      rounds: 0,
+      orders: 0,
+      labels: 0,
+      duplicateOrders: 0,
+      missingSales: 0,
+      labelsNotWrittenBack: 0,
+      writtenBackTwice: 0,
+      tornTailsRecovered: 0,
+    };
     while (totals.kills < kills) {
       totals.rounds++;
-      const box = (sb = await startSandbox({ sales: salesPerRound, timeScale: TIME_SCALE, seed: rng.int(1, 1e9) }));
+      const box = (sb = await startSandbox({
+        sales: salesPerRound,
+        timeScale: TIME_SCALE,
+        seed: rng.int(1, 1e9),
+      }));
       const expected = expectedOrderNumbers(box); // before any writeback changes sale statuses
       // Sales the engine must refuse (an already-shipped one is skipped before it is checked).
-      const invalid = box.eligibleSales(['ORDERED', 'PICKED', 'PACKED'], { includeInvalid: true })
-        .filter((e) => !e.valid && (box.sale(e.saleId) as { CombinedShippingStatus: string }).CombinedShippingStatus !== 'SHIPPED');
+      const invalid = box
+        .eligibleSales(['ORDERED', 'PICKED', 'PACKED'], { includeInvalid: true })
+        .filter(
+          (e) =>
+            !e.valid &&
+            (box.sale(e.saleId) as { CombinedShippingStatus: string }).CombinedShippingStatus !==
+              'SHIPPED',
+        );
       const dir = tempDir('dear-rel-crash-');
       const config = writeSettings(box, dir, TIME_SCALE);
       const args = ['sync', '--json', '--config', config, '--state', path.join(dir, 'state')];
@@ -77,22 +119,33 @@ describe('reliability soak: SIGKILL at random moments, then exactly once', funct
         const importLeft = expected.length - box.starshipitOrders().size;
         const points = CRASH_POINTS.filter((p) => importLeft > 0 || !IMPORT_ONLY_POINTS.has(p));
         const point = rng.pick(points);
-        const nth = rng.int(1, Math.max(1, Math.min(4, IMPORT_ONLY_POINTS.has(point) ? importLeft : labelled)));
+        const nth = rng.int(
+          1,
+          Math.max(1, Math.min(4, IMPORT_ONLY_POINTS.has(point) ? importLeft : labelled)),
+        );
         // Mostly `sync`; sometimes the single-direction commands or `retry`, which share the journal.
         const command = rng.pick(['sync', 'sync', 'sync', 'sync', 'import', 'writeback', 'retry']);
         commands[command] = (commands[command] ?? 0) + 1;
         const runArgs = [command, ...args.slice(1)];
         const r = useCrashPoint
           ? await runChild(runArgs, cliEnv(box, { DEAR_STARSHIPIT_CRASH_AT: `${point}:${nth}` }))
-          : await runChild(runArgs, cliEnv(box), { killAfterEvents: rng.int(1, Math.max(3, lastEvents)), killDelayMs: rng.int(0, 25) });
-        totals.tornTailsRecovered += r.events.filter((e) => e.type === 'log' && /torn last record/.test(e.message)).length;
+          : await runChild(runArgs, cliEnv(box), {
+              killAfterEvents: rng.int(1, Math.max(3, lastEvents)),
+              killDelayMs: rng.int(0, 25),
+            });
+        totals.tornTailsRecovered += r.events.filter(
+          (e) => e.type === 'log' && /torn last record/.test(e.message),
+        ).length;
         if (r.signal === 'SIGKILL') {
           totals.kills++;
           inRound++;
           if (useCrashPoint) totals.crashPointKills++;
           else totals.timerKills++;
         } else {
-          assert.ok(r.code === 0 || r.code === 1, `a run that was not killed ends with 0 or 1, got ${r.code}: ${r.stderr}`);
+          assert.ok(
+            r.code === 0 || r.code === 1,
+            `a run that was not killed ends with 0 or 1, got ${r.code}: ${r.stderr}`,
+          );
           assert.equal(r.events.at(-1)?.type, 'summary', 'a finished run prints its summary last');
           totals.runsFinished++;
           lastEvents = r.events.length;
@@ -109,7 +162,11 @@ describe('reliability soak: SIGKILL at random moments, then exactly once', funct
       const summary = last.events.at(-1) as SummaryEvent;
       assert.equal(summary.type, 'summary', last.stderr);
       assert.equal(summary.created, 0, 'nothing left to create after a finished run');
-      assert.equal(summary.writtenBack, 0, `nothing left to write back after a finished run (first finishing run: ${first.stdout.slice(-400)})`);
+      assert.equal(
+        summary.writtenBack,
+        0,
+        `nothing left to write back after a finished run (first finishing run: ${first.stdout.slice(-400)})`,
+      );
       const c = exactlyOnceCounts(box, expected);
       totals.orders += c.orders;
       totals.labels += c.labels;
@@ -117,20 +174,53 @@ describe('reliability soak: SIGKILL at random moments, then exactly once', funct
       totals.missingSales += c.missingSales;
       totals.labelsNotWrittenBack += c.labelsNotWrittenBack;
       totals.writtenBackTwice += c.writtenBackTwice + c.trackingOnTwoShipments;
-      assert.deepEqual(c, { ...c, duplicateOrders: 0, missingSales: 0, unexpectedOrders: 0, labelsNotWrittenBack: 0, writtenBackTwice: 0, trackingOnTwoShipments: 0 }, `round ${totals.rounds} (seed ${seed})`);
+      assert.deepEqual(
+        c,
+        {
+          ...c,
+          duplicateOrders: 0,
+          missingSales: 0,
+          unexpectedOrders: 0,
+          labelsNotWrittenBack: 0,
+          writtenBackTwice: 0,
+          trackingOnTwoShipments: 0,
+        },
+        `round ${totals.rounds} (seed ${seed})`,
+      );
       assert.equal(c.labels, c.orders, 'every order got a label and all were checked');
       // Sales the engine must refuse are listed under "needs attention", not lost.
-      const status = await runChild(['status', '--json', '--config', config, '--state', path.join(dir, 'state')], cliEnv(box));
-      const att = (JSON.parse(status.stdout) as { needsAttention: { orderNumber?: string }[] }).needsAttention.map((a) => a.orderNumber);
+      const status = await runChild(
+        ['status', '--json', '--config', config, '--state', path.join(dir, 'state')],
+        cliEnv(box),
+      );
+      const att = (
+        JSON.parse(status.stdout) as { needsAttention: { orderNumber?: string }[] }
+      ).needsAttention.map((a) => a.orderNumber);
       for (const e of invalid) {
-        const sale = box.sale(e.saleId) as { Status: string; Type: string; CombinedShippingStatus: string };
-        assert.ok(att.includes(e.orderNumber), `invalid sale ${e.orderNumber} (${sale.Type}, ${sale.Status}, ${sale.CombinedShippingStatus}, ${e.problems.join('; ')}) is listed under needs attention: ${status.stdout.slice(0, 1500)}`);
+        const sale = box.sale(e.saleId) as {
+          Status: string;
+          Type: string;
+          CombinedShippingStatus: string;
+        };
+        assert.ok(
+          att.includes(e.orderNumber),
+          `invalid sale ${e.orderNumber} (${sale.Type}, ${sale.Status}, ${sale.CombinedShippingStatus}, ${e.problems.join('; ')}) is listed under needs attention: ${status.stdout.slice(0, 1500)}`,
+        );
       }
       await box.close();
       sb = undefined;
     }
-    figure('crash-soak', { seed, ...totals, commands: Object.entries(commands).map(([k, v]) => `${k}:${v}`).join(',') });
-    assert.ok(totals.crashPointKills > 0 && totals.timerKills > 0, 'both kill strategies were used');
+    figure('crash-soak', {
+      seed,
+      ...totals,
+      commands: Object.entries(commands)
+        .map(([k, v]) => `${k}:${v}`)
+        .join(','),
+    });
+    assert.ok(
+      totals.crashPointKills > 0 && totals.timerKills > 0,
+      'both kill strategies were used',
+    );
   });
 });
 
@@ -151,7 +241,11 @@ describe('reliability soak: one engine per state directory, torn journal tails',
     let second: Promise<ChildRun> | undefined;
     // The first engine is paused inside its run (the sandbox answers slowly), the second starts then.
     sb.setFaults('dear:saleList:latency=1500*1');
-    const first = runChild(['sync', '--json', '--config', config, '--state', state], cliEnv(sb), {});
+    const first = runChild(
+      ['sync', '--json', '--config', config, '--state', state],
+      cliEnv(sb),
+      {},
+    );
     const lockFile = path.join(state, 'lock');
     // Wait on the lock file appearing (a real signal), not on time.
     await new Promise<void>((resolve) => {
@@ -181,7 +275,10 @@ describe('reliability soak: one engine per state directory, torn journal tails',
     // This process plays a starter between its exclusive create and its write.
     const fd = fs.openSync(path.join(state, 'lock'), 'wx');
     try {
-      const r = await runChild(['import', '--json', '--config', config, '--state', state], cliEnv(sb));
+      const r = await runChild(
+        ['import', '--json', '--config', config, '--state', state],
+        cliEnv(sb),
+      );
       assert.equal(r.code, 1, `refused, not run: ${r.stderr}`);
       assert.match(r.stderr, /in use/);
       assert.equal(sb.callLog().length, calls, 'no call was made');
@@ -191,18 +288,42 @@ describe('reliability soak: one engine per state directory, torn journal tails',
   });
 
   /** Tears applied after a kill right after the third create answered (journal ends with its intent). */
-  const tears: [string, (file: string, lastOrder: { orderNumber: string; saleId: string }) => void][] = [
+  const tears: [
+    string,
+    (file: string, lastOrder: { orderNumber: string; saleId: string }) => void,
+  ][] = [
     // Killed while writing the `created` record of an order Starshipit already has.
-    ['created record cut mid-write', (file, o) => {
-      const rec = encodeRecord({ t: 'created', orderNumber: o.orderNumber, saleId: o.saleId, outcome: 'created', at: new Date().toISOString() });
-      fs.appendFileSync(file, rec.slice(0, Math.floor(rec.length / 2)));
-    }],
-    ['record complete but its newline missing', (file, o) => {
-      const rec = encodeRecord({ t: 'created', orderNumber: o.orderNumber, saleId: o.saleId, outcome: 'created', at: new Date().toISOString() });
-      fs.appendFileSync(file, rec.slice(0, -1));
-    }],
+    [
+      'created record cut mid-write',
+      (file, o) => {
+        const rec = encodeRecord({
+          t: 'created',
+          orderNumber: o.orderNumber,
+          saleId: o.saleId,
+          outcome: 'created',
+          at: new Date().toISOString(),
+        });
+        fs.appendFileSync(file, rec.slice(0, Math.floor(rec.length / 2)));
+      },
+    ],
+    [
+      'record complete but its newline missing',
+      (file, o) => {
+        const rec = encodeRecord({
+          t: 'created',
+          orderNumber: o.orderNumber,
+          saleId: o.saleId,
+          outcome: 'created',
+          at: new Date().toISOString(),
+        });
+        fs.appendFileSync(file, rec.slice(0, -1));
+      },
+    ],
     ['garbage line appended', (file) => fs.appendFileSync(file, 'not json at all\t0000\n')],
-    ['binary bytes appended', (file) => fs.appendFileSync(file, Buffer.from([0, 0, 0xff, 0xfe, 0x0a]))],
+    [
+      'binary bytes appended',
+      (file) => fs.appendFileSync(file, Buffer.from([0, 0, 0xff, 0xfe, 0x0a])),
+    ],
     ['zero-filled tail (no newline)', (file) => fs.appendFileSync(file, Buffer.alloc(64))],
   ];
   for (const [name, tear] of tears) {
@@ -215,17 +336,29 @@ describe('reliability soak: one engine per state directory, torn journal tails',
         const state = path.join(dir, 'state');
         const args = ['sync', '--json', '--config', config, '--state', state];
         // Killed right after the third create answered: the journal ends with that order's intent.
-        const killed = await runChild(args, cliEnv(box, { DEAR_STARSHIPIT_CRASH_AT: 'after-starshipit-create:3' }));
-        assert.equal(killed.signal, 'SIGKILL', `the run reached after-starshipit-create:3 (exit ${killed.code}): ${killed.stderr.slice(0, 500)} ${killed.stdout.slice(-500)}`);
+        const killed = await runChild(
+          args,
+          cliEnv(box, { DEAR_STARSHIPIT_CRASH_AT: 'after-starshipit-create:3' }),
+        );
+        assert.equal(
+          killed.signal,
+          'SIGKILL',
+          `the run reached after-starshipit-create:3 (exit ${killed.code}): ${killed.stderr.slice(0, 500)} ${killed.stdout.slice(-500)}`,
+        );
         const file = path.join(state, 'journal.jsonl');
         const lines = fs.readFileSync(file, 'utf8').trim().split('\n');
-        const records = lines.map((l) => JSON.parse(l.split('\t')[0]) as { t: string; orderNumber: string; saleId: string });
+        const records = lines.map(
+          (l) => JSON.parse(l.split('\t')[0]) as { t: string; orderNumber: string; saleId: string },
+        );
         const last = records.filter((r) => r.t === 'intent').at(-1)!;
         assert.ok(last, 'the kill left an order with only its intent');
         tear(file, last);
         const again = await runChild(args, cliEnv(box));
         assert.ok(again.code === 0 || again.code === 1, again.stderr);
-        assert.ok(again.events.some((e) => e.type === 'log' && /torn last record/.test(e.message)), `the recovery is reported: ${again.stdout.slice(0, 600)}`);
+        assert.ok(
+          again.events.some((e) => e.type === 'log' && /torn last record/.test(e.message)),
+          `the recovery is reported: ${again.stdout.slice(0, 600)}`,
+        );
         const c = exactlyOnceCounts(box, expected);
         assert.equal(c.duplicateOrders, 0);
         assert.equal(c.missingSales, 0);

@@ -21,7 +21,9 @@ export function size(ci: number, soak: number): number {
 /** The seed of this process's random choices: DEAR_SEED to replay, else fresh each run. */
 export function suiteSeed(): number {
   const fromEnv = Number(process.env.DEAR_SEED);
-  return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : (Date.now() ^ (process.pid << 8)) >>> 0;
+  return Number.isInteger(fromEnv) && fromEnv > 0
+    ? fromEnv
+    : (Date.now() ^ (process.pid << 8)) >>> 0;
 }
 
 /** mulberry32: small, fast, good enough to pick kill moments; same seed → same choices. */
@@ -48,7 +50,9 @@ export class Rng {
 
 /** Figures a suite prints (and the soak copies into .readme-drafts/reliability.md). */
 export function figure(suite: string, values: Record<string, number | string>): void {
-  const line = `[reliability] ${suite}: ${Object.entries(values).map(([k, v]) => `${k}=${v}`).join(' ')}`;
+  const line = `[reliability] ${suite}: ${Object.entries(values)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ')}`;
   console.log(`      ${line}`);
   const out = process.env.DEAR_RELIABILITY_FIGURES;
   if (out) fs.appendFileSync(out, `${line}\n`);
@@ -86,9 +90,16 @@ export interface ChildRun {
  * Runs the CLI; `killAfterEvents` (with `killDelayMs`) SIGKILLs it once that many --json events
  * were printed — the signal is the child's own progress, the extra delay is the random part.
  */
-export function runChild(args: string[], env: NodeJS.ProcessEnv, opts: { killAfterEvents?: number; killDelayMs?: number } = {}): Promise<ChildRun> {
+export function runChild(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  opts: { killAfterEvents?: number; killDelayMs?: number } = {},
+): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
-    const child: ChildProcess = spawn(process.execPath, [cliPath(), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child: ChildProcess = spawn(process.execPath, [cliPath(), ...args], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     let seen = 0;
@@ -130,12 +141,22 @@ export const STATUSES = ['ORDERED', 'PICKED', 'PACKED'];
 
 /** Eligible valid sales not already shipped, from the sandbox — compute before any writeback. */
 export function expectedOrderNumbers(sb: Sandbox): string[] {
-  return sb.eligibleSales(STATUSES)
-    .filter((e) => (sb.sale(e.saleId) as { CombinedShippingStatus: string }).CombinedShippingStatus !== 'SHIPPED')
-    .map((e) => e.orderNumber).sort();
+  return sb
+    .eligibleSales(STATUSES)
+    .filter(
+      (e) =>
+        (sb.sale(e.saleId) as { CombinedShippingStatus: string }).CombinedShippingStatus !==
+        'SHIPPED',
+    )
+    .map((e) => e.orderNumber)
+    .sort();
 }
 
-interface SsOrder { order_id: number; status?: string; packages?: { tracking_number?: string }[] }
+interface SsOrder {
+  order_id: number;
+  status?: string;
+  packages?: { tracking_number?: string }[];
+}
 
 /** Tracking numbers of every printed label, by order number (one live order per number expected). */
 export function printedLabels(sb: Sandbox): Map<string, string[]> {
@@ -152,11 +173,21 @@ export function printedLabels(sb: Sandbox): Map<string, string[]> {
 /** Prints labels on up to `max` imported, unlabelled orders (random subset); returns their numbers. */
 export function printSomeLabels(sb: Sandbox, rng: Rng, max: number): string[] {
   const done: string[] = [];
-  const candidates = [...sb.starshipitOrders()].filter(([, list]) => (list as SsOrder[]).every((o) => !o.status || /unshipped/i.test(o.status)));
+  const candidates = [...sb.starshipitOrders()].filter(([, list]) =>
+    (list as SsOrder[]).every((o) => !o.status || /unshipped/i.test(o.status)),
+  );
   while (done.length < max && candidates.length > 0) {
     const [n, list] = candidates.splice(rng.int(0, candidates.length - 1), 1)[0];
     const parcels = rng.int(1, 3);
-    sb.printLabel({ orderNumber: n, orderId: (list as SsOrder[])[0].order_id, carrier: rng.pick(['AusPost', 'DHL', 'StarTrack', 'Aramex']), trackingNumbers: Array.from({ length: parcels }, (_, i) => `RT${rng.seed.toString(36)}${n.replace(/\W/g, '')}P${i}${rng.int(0, 1e6)}`) });
+    sb.printLabel({
+      orderNumber: n,
+      orderId: (list as SsOrder[])[0].order_id,
+      carrier: rng.pick(['AusPost', 'DHL', 'StarTrack', 'Aramex']),
+      trackingNumbers: Array.from(
+        { length: parcels },
+        (_, i) => `RT${rng.seed.toString(36)}${n.replace(/\W/g, '')}P${i}${rng.int(0, 1e6)}`,
+      ),
+    });
     done.push(n);
   }
   return done;
@@ -191,16 +222,39 @@ export function exactlyOnceCounts(sb: Sandbox, expected: string[]): ExactlyOnceC
   let writtenBackTwice = 0;
   let trackingOnTwoShipments = 0;
   for (const [n, tracking] of labels) {
-    const holding = ships.filter((s) => s.orderNumber === n && tracking.some((t) => JSON.stringify(s.lines).includes(t)));
-    const complete = holding.filter((s) => tracking.every((t) => JSON.stringify(s.lines).includes(t)));
-    if (complete.length === 0 || holding.some((s) => s.status !== 'AUTHORISED')) labelsNotWrittenBack++;
+    const holding = ships.filter(
+      (s) => s.orderNumber === n && tracking.some((t) => JSON.stringify(s.lines).includes(t)),
+    );
+    const complete = holding.filter((s) =>
+      tracking.every((t) => JSON.stringify(s.lines).includes(t)),
+    );
+    if (complete.length === 0 || holding.some((s) => s.status !== 'AUTHORISED'))
+      labelsNotWrittenBack++;
     if (holding.length > 1) trackingOnTwoShipments++;
     if (holding.some((s) => s.writes > 1)) writtenBackTwice++;
   }
-  return { expected: expected.length, orders: orders.size, duplicateOrders, missingSales, unexpectedOrders, labels: labels.size, labelsNotWrittenBack, writtenBackTwice, trackingOnTwoShipments };
+  return {
+    expected: expected.length,
+    orders: orders.size,
+    duplicateOrders,
+    missingSales,
+    unexpectedOrders,
+    labels: labels.size,
+    labelsNotWrittenBack,
+    writtenBackTwice,
+    trackingOnTwoShipments,
+  };
 }
 
 /** The engine suites' settings file with short timeouts and autoPickPack (faults must not stall a run). */
-export function writeSettings(sb: Pick<Sandbox, 'dearBaseUrl' | 'starshipitBaseUrl'>, dir: string, timeScale: number, extra = ''): string {
-  return writeConfig(sb, dir, `writeback:\n  autoPickPack: true\n${extra}`, { timeScale, timeoutSeconds: 5 });
+export function writeSettings(
+  sb: Pick<Sandbox, 'dearBaseUrl' | 'starshipitBaseUrl'>,
+  dir: string,
+  timeScale: number,
+  extra = '',
+): string {
+  return writeConfig(sb, dir, `writeback:\n  autoPickPack: true\n${extra}`, {
+    timeScale,
+    timeoutSeconds: 5,
+  });
 }

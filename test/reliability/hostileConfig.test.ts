@@ -11,7 +11,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import {
-  CompletionRequest, DidCloseTextDocumentNotification, DocumentSymbolRequest, HoverRequest, LogMessageNotification, MessageType,
+  CompletionRequest,
+  DidCloseTextDocumentNotification,
+  DocumentSymbolRequest,
+  HoverRequest,
+  LogMessageNotification,
+  MessageType,
   type Diagnostic,
 } from 'vscode-languageserver-protocol/node';
 import { tempDir } from '../engine/helpers';
@@ -28,14 +33,74 @@ function lspLines(text: string): string[] {
 
 function rangeInside(d: Diagnostic, lines: string[]): boolean {
   const { start, end } = d.range;
-  const ok = (p: { line: number; character: number }) => Number.isInteger(p.line) && Number.isInteger(p.character) && p.line >= 0 && p.line < lines.length && p.character >= 0 && p.character <= lines[p.line].length;
-  return ok(start) && ok(end) && (start.line < end.line || (start.line === end.line && start.character <= end.character));
+  const ok = (p: { line: number; character: number }) =>
+    Number.isInteger(p.line) &&
+    Number.isInteger(p.character) &&
+    p.line >= 0 &&
+    p.line < lines.length &&
+    p.character >= 0 &&
+    p.character <= lines[p.line].length;
+  return (
+    ok(start) &&
+    ok(end) &&
+    (start.line < end.line || (start.line === end.line && start.character <= end.character))
+  );
 }
 
 // ---- the corpus ----------------------------------------------------------------------------------
 
-const TOKENS = [': ', ':', '- ', '-', '\n', '\n  ', '\t', '  ', '#', '&a ', '*a', '<<: *a', '{', '}', '[', ']', ',', '"', "'", '|', '>', '!!str ', '!tag ', '? ', '---\n', '...\n', '%YAML 1.2\n',
-  '${secret:', '${env:X}', '${secret:A}', 'null', '~', 'true', 'yes', '0x1F', '1e999', '-0', '.nan', '2026-13-45', '\u0000', '\u0007', '\u001b[31m', '\ufeff', '\u2028', '\u200b', 'é', '🚚', 'ü'.normalize('NFD'), '\r', '\r\n'];
+const TOKENS = [
+  ': ',
+  ':',
+  '- ',
+  '-',
+  '\n',
+  '\n  ',
+  '\t',
+  '  ',
+  '#',
+  '&a ',
+  '*a',
+  '<<: *a',
+  '{',
+  '}',
+  '[',
+  ']',
+  ',',
+  '"',
+  "'",
+  '|',
+  '>',
+  '!!str ',
+  '!tag ',
+  '? ',
+  '---\n',
+  '...\n',
+  '%YAML 1.2\n',
+  '${secret:',
+  '${env:X}',
+  '${secret:A}',
+  'null',
+  '~',
+  'true',
+  'yes',
+  '0x1F',
+  '1e999',
+  '-0',
+  '.nan',
+  '2026-13-45',
+  '\u0000',
+  '\u0007',
+  '\u001b[31m',
+  '\ufeff',
+  '\u2028',
+  '\u200b',
+  'é',
+  '🚚',
+  'ü'.normalize('NFD'),
+  '\r',
+  '\r\n',
+];
 
 type Mutation =
   | { k: 'delete'; at: number; len: number }
@@ -46,12 +111,37 @@ type Mutation =
   | { k: 'value'; line: number; s: string };
 
 const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.record({ k: fc.constant('delete' as const), at: fc.nat(), len: fc.integer({ min: 1, max: 60 }) }),
-  fc.record({ k: fc.constant('insert' as const), at: fc.nat(), s: fc.oneof(fc.constantFrom(...TOKENS), fc.string({ unit: 'binary', maxLength: 12 }), fc.string({ maxLength: 12 })) }),
+  fc.record({
+    k: fc.constant('delete' as const),
+    at: fc.nat(),
+    len: fc.integer({ min: 1, max: 60 }),
+  }),
+  fc.record({
+    k: fc.constant('insert' as const),
+    at: fc.nat(),
+    s: fc.oneof(
+      fc.constantFrom(...TOKENS),
+      fc.string({ unit: 'binary', maxLength: 12 }),
+      fc.string({ maxLength: 12 }),
+    ),
+  }),
   fc.record({ k: fc.constant('dupLine' as const), line: fc.nat() }),
   fc.record({ k: fc.constant('swapLines' as const), a: fc.nat(), b: fc.nat() }),
-  fc.record({ k: fc.constant('indent' as const), line: fc.nat(), by: fc.constantFrom(' ', '  ', '\t', '-', '') }),
-  fc.record({ k: fc.constant('value' as const), line: fc.nat(), s: fc.oneof(fc.constantFrom(...TOKENS), fc.string({ unit: 'binary', maxLength: 20 }), fc.integer().map(String), fc.double().map(String)) }),
+  fc.record({
+    k: fc.constant('indent' as const),
+    line: fc.nat(),
+    by: fc.constantFrom(' ', '  ', '\t', '-', ''),
+  }),
+  fc.record({
+    k: fc.constant('value' as const),
+    line: fc.nat(),
+    s: fc.oneof(
+      fc.constantFrom(...TOKENS),
+      fc.string({ unit: 'binary', maxLength: 20 }),
+      fc.integer().map(String),
+      fc.double().map(String),
+    ),
+  }),
 );
 
 function mutate(text: string, ms: Mutation[]): string {
@@ -81,7 +171,8 @@ function mutate(text: string, ms: Mutation[]): string {
         break;
       }
       case 'indent':
-        lines[L(m.line)] = m.by === '' ? lines[L(m.line)].replace(/^\s{1,2}/, '') : m.by + lines[L(m.line)];
+        lines[L(m.line)] =
+          m.by === '' ? lines[L(m.line)].replace(/^\s{1,2}/, '') : m.by + lines[L(m.line)];
         t = lines.join('\n');
         break;
       case 'value': {
@@ -101,8 +192,22 @@ const utf8 = (t: string) => Buffer.from(t, 'utf8').toString('utf8');
 
 function handMade(rng: Rng): [string, string][] {
   const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
-  for (let i = 1; i < 12; i++) bomb.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10).fill(`*${String.fromCharCode(96 + i)}`).join(', ')}]`);
-  const mergeBomb = ['base: &b {k: v}', ...Array.from({ length: 60 }, (_, i) => `m${i}: &m${i}\n  <<: [${Array(20).fill(i === 0 ? '*b' : `*m${i - 1}`).join(', ')}]`)];
+  for (let i = 1; i < 12; i++)
+    bomb.push(
+      `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10)
+        .fill(`*${String.fromCharCode(96 + i)}`)
+        .join(', ')}]`,
+    );
+  const mergeBomb = [
+    'base: &b {k: v}',
+    ...Array.from(
+      { length: 60 },
+      (_, i) =>
+        `m${i}: &m${i}\n  <<: [${Array(20)
+          .fill(i === 0 ? '*b' : `*m${i - 1}`)
+          .join(', ')}]`,
+    ),
+  ];
   const randomBytes = Buffer.alloc(4096);
   for (let i = 0; i < randomBytes.length; i++) randomBytes[i] = rng.int(0, 255);
   const lines = SAMPLE.split('\n');
@@ -112,36 +217,90 @@ function handMade(rng: Rng): [string, string][] {
     ['only ---', '---'],
     ['alias bomb (billion laughs)', bomb.join('\n')],
     ['merge-key bomb', mergeBomb.join('\n')],
-    ['alias bomb inside the settings', SAMPLE.replace('import:\n', `import:\n  x: &x [${Array(50).fill('1').join(',')}]\n  y: &y [${Array(50).fill('*x').join(',')}]\n  z: [${Array(50).fill('*y').join(',')}]\n`)],
+    [
+      'alias bomb inside the settings',
+      SAMPLE.replace(
+        'import:\n',
+        `import:\n  x: &x [${Array(50).fill('1').join(',')}]\n  y: &y [${Array(50).fill('*x').join(',')}]\n  z: [${Array(50).fill('*y').join(',')}]\n`,
+      ),
+    ],
     ['deep flow nesting 20k', `dear: ${'['.repeat(20_000)}${']'.repeat(20_000)}\n`],
     ['deep flow nesting unclosed', `dear: ${'{a: ['.repeat(5_000)}\n`],
-    ['deep block nesting 3k', Array.from({ length: 3_000 }, (_, i) => `${' '.repeat(i)}k${i}:`).join('\n')],
-    ['deep block sequence nesting', Array.from({ length: 2_000 }, (_, i) => `${'  '.repeat(i)}- `).join('\n') + 'x'],
-    ['10 MB file', `dear:\n  apiKey: ${'x'.repeat(64)}\n${'  # padding padding padding padding padding padding padding padding padding padding\n'.repeat(125_000)}`],
+    [
+      'deep block nesting 3k',
+      Array.from({ length: 3_000 }, (_, i) => `${' '.repeat(i)}k${i}:`).join('\n'),
+    ],
+    [
+      'deep block sequence nesting',
+      Array.from({ length: 2_000 }, (_, i) => `${'  '.repeat(i)}- `).join('\n') + 'x',
+    ],
+    [
+      '10 MB file',
+      `dear:\n  apiKey: ${'x'.repeat(64)}\n${'  # padding padding padding padding padding padding padding padding padding padding\n'.repeat(125_000)}`,
+    ],
     ['just over 1 MB', `dear:\n${'#'.repeat(1024 * 1024)}\n`],
     ['500 KB single line', `dear: {apiKey: "${'k'.repeat(500_000)}"}`],
     ['binary bytes (latin1)', randomBytes.toString('latin1')],
     ['binary bytes (utf8 replacement)', randomBytes.toString('utf8')],
-    ['NUL bytes in values', SAMPLE.replace(/calls: 60/, 'calls: 6\u00000').replace('source: sales', 'source: sa\u0000les')],
+    [
+      'NUL bytes in values',
+      SAMPLE.replace(/calls: 60/, 'calls: 6\u00000').replace(
+        'source: sales',
+        'source: sa\u0000les',
+      ),
+    ],
     ['tabs for indentation', SAMPLE.replace(/\n {2}/g, '\n\t')],
     ['tabs mixed', SAMPLE.replace(/\n {4}/g, '\n\t  ')],
-    ['duplicate keys', SAMPLE + '\ndear:\n  apiVersion: 1\nimport:\n  statuses: [ORDERED]\n  statuses: [PICKED]\n'],
+    [
+      'duplicate keys',
+      SAMPLE + '\ndear:\n  apiVersion: 1\nimport:\n  statuses: [ORDERED]\n  statuses: [PICKED]\n',
+    ],
     ['several documents', `${SAMPLE}\n---\n${SAMPLE}\n---\nfoo: bar\n`],
     ['a document end marker mid-file', SAMPLE.replace('starshipit:', '...\nstarshipit:')],
     ['BOM and CRLF', `\ufeff${SAMPLE.replace(/\n/g, '\r\n')}`],
     ['CR-only line ends', SAMPLE.replace(/\n/g, '\r')],
     ['unicode line separators', SAMPLE.replace(/\n/g, '\u2028')],
-    ['astral and combining characters', SAMPLE.replace('DEFAULT Carrier', '🚚📦 Ca\u0301rrier 𝕏'.repeat(5))],
-    ['control characters', SAMPLE.replace('statuses: [ORDERED, PICKED, PACKED]', 'statuses: [ORD\u0007ERED, \u001b[31mPICKED\u001b[0m]')],
+    [
+      'astral and combining characters',
+      SAMPLE.replace('DEFAULT Carrier', '🚚📦 Ca\u0301rrier 𝕏'.repeat(5)),
+    ],
+    [
+      'control characters',
+      SAMPLE.replace(
+        'statuses: [ORDERED, PICKED, PACKED]',
+        'statuses: [ORD\u0007ERED, \u001b[31mPICKED\u001b[0m]',
+      ),
+    ],
     ['every line indented one more', lines.map((l) => ` ${l}`).join('\n')],
     ['tags everywhere', SAMPLE.replace(/: (\S)/g, ': !!binary $1')],
-    ['huge numbers', SAMPLE.replace(/calls: \d+/g, 'calls: 1e400').replace(/perSeconds: \d+/g, 'perSeconds: -0x7FFFFFFFFFFFFFFFFFFF')],
+    [
+      'huge numbers',
+      SAMPLE.replace(/calls: \d+/g, 'calls: 1e400').replace(
+        /perSeconds: \d+/g,
+        'perSeconds: -0x7FFFFFFFFFFFFFFFFFFF',
+      ),
+    ],
     ['a scalar instead of the map', '"just a string"'],
     ['a sequence instead of the map', '- dear\n- starshipit\n'],
     ['keys that are maps', '? {a: b}\n: c\n? [x]\n: y\n'],
-    ['anchors on keys and __proto__', '&k dear: {__proto__: {polluted: true}, constructor: {prototype: 1}}\n*k : 2\n'],
-    ['secret references broken', SAMPLE.replace('${secret:DEAR_API_KEY}', '${secret:').replace('${secret:STARSHIPIT_API_KEY}', '${env:}${secret:A}${secret:B}')],
-    ['courier mappings of every wrong type', SAMPLE.replace(/courierMappings:[\s\S]*?\nengine:/, 'courierMappings: [1, "x", [], {courier: [a]}, {carrier: {x: 1}}, null]\nengine:')],
+    [
+      'anchors on keys and __proto__',
+      '&k dear: {__proto__: {polluted: true}, constructor: {prototype: 1}}\n*k : 2\n',
+    ],
+    [
+      'secret references broken',
+      SAMPLE.replace('${secret:DEAR_API_KEY}', '${secret:').replace(
+        '${secret:STARSHIPIT_API_KEY}',
+        '${env:}${secret:A}${secret:B}',
+      ),
+    ],
+    [
+      'courier mappings of every wrong type',
+      SAMPLE.replace(
+        /courierMappings:[\s\S]*?\nengine:/,
+        'courierMappings: [1, "x", [], {courier: [a]}, {carrier: {x: 1}}, null]\nengine:',
+      ),
+    ],
   ];
 }
 
@@ -163,13 +322,24 @@ describe('reliability soak: hostile settings files over real LSP stdio, and vali
     client = await Promise.race([
       LspClient.start(),
       new Promise<never>((_, reject) => {
-        guard = setTimeout(() => reject(new Error('the language server did not answer initialize within 60 s')), 60_000);
+        guard = setTimeout(
+          () => reject(new Error('the language server did not answer initialize within 60 s')),
+          60_000,
+        );
       }),
     ]).finally(() => clearTimeout(guard));
     client.conn.onNotification(LogMessageNotification.type, (p) => {
       if (p.type === MessageType.Error) internalErrors.push(p.message);
     });
-    exited = new Promise<never>((_, reject) => client.child.once('exit', (code, signal) => reject(new Error(`the language server exited (${code ?? signal}) — stderr: ${client.stderr.slice(-2000)}`))));
+    exited = new Promise<never>((_, reject) =>
+      client.child.once('exit', (code, signal) =>
+        reject(
+          new Error(
+            `the language server exited (${code ?? signal}) — stderr: ${client.stderr.slice(-2000)}`,
+          ),
+        ),
+      ),
+    );
     exited.catch(() => undefined);
   });
   after(async () => {
@@ -178,7 +348,10 @@ describe('reliability soak: hostile settings files over real LSP stdio, and vali
 
   /** Opens one document, waits for its diagnostics (or a crash), checks them, asks for more, closes it. */
   let docNo = 0;
-  async function check(name: string, text: string): Promise<{ ms: number; diagnostics: Diagnostic[] }> {
+  async function check(
+    name: string,
+    text: string,
+  ): Promise<{ ms: number; diagnostics: Diagnostic[] }> {
     const uri = `file:///ws/hostile/${++docNo}/dear-starshipit.yaml`;
     const since = client.publishedCount;
     const errorsBefore = internalErrors.length;
@@ -186,27 +359,54 @@ describe('reliability soak: hostile settings files over real LSP stdio, and vali
     await client.open(uri, text);
     let watchdog: NodeJS.Timeout | undefined;
     const hang = new Promise<never>((_, reject) => {
-      watchdog = setTimeout(() => reject(new Error(`no diagnostics for "${name}" after 60 s: the server hangs`)), 60_000);
+      watchdog = setTimeout(
+        () => reject(new Error(`no diagnostics for "${name}" after 60 s: the server hangs`)),
+        60_000,
+      );
     });
     try {
       const p = await Promise.race([client.diagnostics(uri, () => true, since), exited, hang]);
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
       const lines = lspLines(text);
-      for (const d of p.diagnostics) assert.ok(rangeInside(d, lines), `"${name}": range ${JSON.stringify(d.range)} of ${d.code} is outside the document (${lines.length} lines)`);
+      for (const d of p.diagnostics)
+        assert.ok(
+          rangeInside(d, lines),
+          `"${name}": range ${JSON.stringify(d.range)} of ${d.code} is outside the document (${lines.length} lines)`,
+        );
       // It keeps answering: requests on this very document, at its start and at its end.
       const last = { line: lines.length - 1, character: lines[lines.length - 1].length };
       const ask = async (what: string, req: Promise<unknown>) => {
         try {
           await Promise.race([req, exited, hang]);
         } catch (err) {
-          throw new Error(`"${name}": ${what} failed: ${err instanceof Error ? err.message : String(err)}\ntext: ${JSON.stringify(text.length > 4000 ? `${text.slice(0, 2000)}…` : text)}`);
+          throw new Error(
+            `"${name}": ${what} failed: ${err instanceof Error ? err.message : String(err)}\ntext: ${JSON.stringify(text.length > 4000 ? `${text.slice(0, 2000)}…` : text)}`,
+          );
         }
       };
-      await ask('documentSymbol', client.conn.sendRequest(DocumentSymbolRequest.type, { textDocument: { uri } }));
-      await ask('hover at 0:0', client.conn.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line: 0, character: 0 } }));
-      await ask(`completion at ${last.line}:${last.character}`, client.conn.sendRequest(CompletionRequest.type, { textDocument: { uri }, position: last }));
-      assert.deepEqual(internalErrors.slice(errorsBefore), [], `"${name}": the server logged an internal error`);
-      await client.conn.sendNotification(DidCloseTextDocumentNotification.type, { textDocument: { uri } });
+      await ask(
+        'documentSymbol',
+        client.conn.sendRequest(DocumentSymbolRequest.type, { textDocument: { uri } }),
+      );
+      await ask(
+        'hover at 0:0',
+        client.conn.sendRequest(HoverRequest.type, {
+          textDocument: { uri },
+          position: { line: 0, character: 0 },
+        }),
+      );
+      await ask(
+        `completion at ${last.line}:${last.character}`,
+        client.conn.sendRequest(CompletionRequest.type, { textDocument: { uri }, position: last }),
+      );
+      assert.deepEqual(
+        internalErrors.slice(errorsBefore),
+        [],
+        `"${name}": the server logged an internal error`,
+      );
+      await client.conn.sendNotification(DidCloseTextDocumentNotification.type, {
+        textDocument: { uri },
+      });
       return { ms, diagnostics: p.diagnostics };
     } finally {
       clearTimeout(watchdog);
@@ -215,20 +415,49 @@ describe('reliability soak: hostile settings files over real LSP stdio, and vali
 
   const dir = tempDir('dear-rel-hostile-');
   /** `validate --json` on the same text gives the same rows as the server published. */
-  async function compareWithValidate(name: string, text: string, diagnostics: Diagnostic[]): Promise<void> {
+  async function compareWithValidate(
+    name: string,
+    text: string,
+    diagnostics: Diagnostic[],
+  ): Promise<void> {
     const file = path.join(dir, `${docNo}.dear-starshipit.yaml`);
     fs.writeFileSync(file, text);
     const r = await runChild(['validate', '--json', file], { PATH: process.env.PATH });
-    assert.ok(r.code === 0 || r.code === 1, `validate on "${name}" exits 0/1, got ${r.code}: ${r.stderr.slice(0, 500)}`);
+    assert.ok(
+      r.code === 0 || r.code === 1,
+      `validate on "${name}" exits 0/1, got ${r.code}: ${r.stderr.slice(0, 500)}`,
+    );
     let parsed: unknown;
     try {
       parsed = JSON.parse(r.stdout);
     } catch (err) {
-      throw new Error(`validate --json on "${name}" printed no valid JSON (exit ${r.code}, ${r.stdout.length} bytes, ends ${JSON.stringify(r.stdout.slice(-80))}, stderr ${JSON.stringify(r.stderr.slice(0, 300))}): ${String(err)}`);
+      throw new Error(
+        `validate --json on "${name}" printed no valid JSON (exit ${r.code}, ${r.stdout.length} bytes, ends ${JSON.stringify(r.stdout.slice(-80))}, stderr ${JSON.stringify(r.stderr.slice(0, 300))}): ${String(err)}`,
+      );
     }
-    const rows = parsed as { line: number; character: number; endLine: number; endCharacter: number; severity: string; code: string; message: string }[];
-    const fromServer = diagnostics.map((d) => ({ line: d.range.start.line, character: d.range.start.character, endLine: d.range.end.line, endCharacter: d.range.end.character, severity: SEVERITY[d.severity ?? 1], code: String(d.code), message: String(d.message) }));
-    assert.deepEqual(rows, fromServer, `validate --json and the language server disagree on "${name}"`);
+    const rows = parsed as {
+      line: number;
+      character: number;
+      endLine: number;
+      endCharacter: number;
+      severity: string;
+      code: string;
+      message: string;
+    }[];
+    const fromServer = diagnostics.map((d) => ({
+      line: d.range.start.line,
+      character: d.range.start.character,
+      endLine: d.range.end.line,
+      endCharacter: d.range.end.character,
+      severity: SEVERITY[d.severity ?? 1],
+      code: String(d.code),
+      message: String(d.message),
+    }));
+    assert.deepEqual(
+      rows,
+      fromServer,
+      `validate --json and the language server disagree on "${name}"`,
+    );
   }
 
   const times: number[] = [];
@@ -252,7 +481,10 @@ describe('reliability soak: hostile settings files over real LSP stdio, and vali
 
   it(`${mutations} fast-check mutations of the sample (seed printed): answered, ranges inside, server alive; every ${compareEvery}th through validate`, async () => {
     console.log(`      hostile-config seed ${seed} (replay with DEAR_SEED=${seed})`);
-    const corpus = fc.sample(fc.array(mutationArb, { minLength: 1, maxLength: 8 }), { numRuns: mutations, seed });
+    const corpus = fc.sample(fc.array(mutationArb, { minLength: 1, maxLength: 8 }), {
+      numRuns: mutations,
+      seed,
+    });
     let compared = 0;
     let withErrors = 0;
     for (let i = 0; i < corpus.length; i++) {
@@ -270,8 +502,15 @@ describe('reliability soak: hostile settings files over real LSP stdio, and vali
     assert.ok(withErrors > mutations / 4, `${withErrors} of ${mutations} mutations gave an error`);
     const sorted = [...times].sort((a, b) => a - b);
     figure('hostile-config', {
-      seed, documents: times.length, mutations, withErrors, comparedWithValidate: compared,
-      p50ms: sorted[Math.floor(sorted.length / 2)].toFixed(1), p99ms: sorted[Math.floor(sorted.length * 0.99)].toFixed(1), maxMs: slowest.ms.toFixed(1), slowest: JSON.stringify(slowest.name.slice(0, 60)),
+      seed,
+      documents: times.length,
+      mutations,
+      withErrors,
+      comparedWithValidate: compared,
+      p50ms: sorted[Math.floor(sorted.length / 2)].toFixed(1),
+      p99ms: sorted[Math.floor(sorted.length * 0.99)].toFixed(1),
+      maxMs: slowest.ms.toFixed(1),
+      slowest: JSON.stringify(slowest.name.slice(0, 60)),
     });
     assert.equal(client.child.exitCode, null, 'the server is still running');
   });

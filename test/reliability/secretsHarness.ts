@@ -19,12 +19,22 @@ export function distinctiveSecret(label: string): string {
 /** Every form of `secret` worth searching for: raw, its random core, URL-encoded, JSON-escaped, base64 at each alignment, hex. */
 export function leakForms(secret: string): string[] {
   const core = secret.split('-')[2];
-  const forms = new Set([secret, core, encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1), Buffer.from(secret).toString('hex')]);
+  const forms = new Set([
+    secret,
+    core,
+    encodeURIComponent(secret),
+    JSON.stringify(secret).slice(1, -1),
+    Buffer.from(secret).toString('hex'),
+  ]);
   for (const pad of ['', 'x', 'xx']) {
     const b64 = Buffer.from(pad + secret).toString('base64');
     // Drop the characters that depend on the neighbouring bytes; what is left is fixed for any context.
     forms.add(b64.slice(pad.length ? 4 : 0, b64.length - 4));
-    forms.add(Buffer.from(pad + secret).toString('base64url').slice(pad.length ? 4 : 0, b64.length - 4));
+    forms.add(
+      Buffer.from(pad + secret)
+        .toString('base64url')
+        .slice(pad.length ? 4 : 0, b64.length - 4),
+    );
   }
   return [...forms].filter((f) => f.length >= 8);
 }
@@ -32,7 +42,8 @@ export function leakForms(secret: string): string[] {
 /** Names of the forms of any secret found in `text` (empty when clean). */
 export function findLeaks(text: string, secrets: string[]): string[] {
   const hits: string[] = [];
-  for (const s of secrets) for (const f of leakForms(s)) if (text.includes(f)) hits.push(`${s.split('-').pop()} as ${f}`);
+  for (const s of secrets)
+    for (const f of leakForms(s)) if (text.includes(f)) hits.push(`${s.split('-').pop()} as ${f}`);
   return hits;
 }
 
@@ -64,7 +75,11 @@ export interface AuthProxy {
  * by the sandbox's credential before forwarding. A header value in `echoOn` gets a 403 whose body
  * echoes it back — an API that quotes the key it refused, the harshest case for error messages.
  */
-export async function authProxy(target: string, map: Map<string, string>, echoOn: Set<string> = new Set()): Promise<AuthProxy> {
+export async function authProxy(
+  target: string,
+  map: Map<string, string>,
+  echoOn: Set<string> = new Set(),
+): Promise<AuthProxy> {
   const t = new URL(target);
   const seen = new Set<string>();
   const server = http.createServer((req, res) => {
@@ -81,14 +96,19 @@ export async function authProxy(target: string, map: Map<string, string>, echoOn
     }
     if (echo) {
       req.resume();
-      res.writeHead(403, { 'content-type': 'text/plain; charset=utf-8' }).end(`Incorrect credentials! (${echo})`);
+      res
+        .writeHead(403, { 'content-type': 'text/plain; charset=utf-8' })
+        .end(`Incorrect credentials! (${echo})`);
       return;
     }
     headers.host = t.host;
-    const up = http.request({ host: t.hostname, port: t.port, method: req.method, path: req.url, headers }, (r) => {
-      res.writeHead(r.statusCode ?? 502, r.headers);
-      r.pipe(res);
-    });
+    const up = http.request(
+      { host: t.hostname, port: t.port, method: req.method, path: req.url, headers },
+      (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      },
+    );
     up.on('error', () => res.destroy());
     req.pipe(up);
   });
@@ -99,10 +119,11 @@ export async function authProxy(target: string, map: Map<string, string>, echoOn
   return {
     url: url.toString(),
     seen,
-    close: () => new Promise<void>((r) => {
-      server.closeAllConnections();
-      server.close(() => r());
-    }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }
 
@@ -112,7 +133,9 @@ export async function authProxy(target: string, map: Map<string, string>, echoOn
  */
 export function networkGuard(logFile: string): string {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'dear-guard-')), 'guard.js');
-  fs.writeFileSync(file, `
+  fs.writeFileSync(
+    file,
+    `
 const fs = require('fs');
 const net = require('net');
 const dns = require('dns');
@@ -134,6 +157,7 @@ dns.lookup = function (host, ...rest) {
   if (!loopback(host)) fs.appendFileSync(log, 'lookup ' + host + '\\n');
   return lookup.call(this, host, ...rest);
 };
-`);
+`,
+  );
   return `--require ${file}`;
 }

@@ -20,10 +20,15 @@ describe('sandbox: fault injection', function () {
   afterEach(() => sb.close());
 
   it('parses the grammar and explains a bad rule', () => {
-    const rules = parseFaultSpec('dear:saleList:500@0.1, starshipit:orders:commit-reset^POST*1>2, *:*:latency=20~10');
+    const rules = parseFaultSpec(
+      'dear:saleList:500@0.1, starshipit:orders:commit-reset^POST*1>2, *:*:latency=20~10',
+    );
     assert.equal(rules.length, 3);
     assert.deepEqual([rules[0].kind, rules[0].status, rules[0].prob], ['status', 500, 0.1]);
-    assert.deepEqual([rules[1].kind, rules[1].method, rules[1].count, rules[1].skip], ['commit-reset', 'POST', 1, 2]);
+    assert.deepEqual(
+      [rules[1].kind, rules[1].method, rules[1].count, rules[1].skip],
+      ['commit-reset', 'POST', 1, 2],
+    );
     assert.deepEqual([rules[2].kind, rules[2].ms, rules[2].jitter], ['latency', 20, 10]);
     assert.throws(() => parseFaultSpec('dear:saleList'), /expected API:ROUTE:KIND/);
     assert.throws(() => parseFaultSpec('dear:saleList:explode'), /unknown kind "explode"/);
@@ -36,7 +41,10 @@ describe('sandbox: fault injection', function () {
     for (let i = 0; i < 5; i++) statuses.push((await dear(sb, 'saleList?Limit=1')).status);
     assert.deepEqual(statuses, [200, 503, 503, 200, 200]);
     const log = sb.callLog().filter((c) => c.api === 'dear');
-    assert.deepEqual(log.map((c) => c.fault ?? ''), ['', '503', '503', '', '']);
+    assert.deepEqual(
+      log.map((c) => c.fault ?? ''),
+      ['', '503', '503', '', ''],
+    );
     sb.setFaults('starshipit:orders:500^POST');
     const r = await ss(sb, '/api/orders', { body: { order: validOrder('SO-F1') } });
     assert.equal(r.status, 500);
@@ -57,15 +65,27 @@ describe('sandbox: fault injection', function () {
     assert.equal(sb.starshipitOrders().has('SO-R1'), false);
     sb.setFaults('starshipit:orders:commit-reset^POST*1');
     await rejects(ss(sb, '/api/orders', { body: { order: validOrder('SO-R2') } }));
-    assert.equal(sb.starshipitOrders().get('SO-R2')?.length, 1, 'applied although the client saw no answer');
-    const entry = sb.callLog().filter((c) => c.api === 'starshipit').pop();
+    assert.equal(
+      sb.starshipitOrders().get('SO-R2')?.length,
+      1,
+      'applied although the client saw no answer',
+    );
+    const entry = sb
+      .callLog()
+      .filter((c) => c.api === 'starshipit')
+      .pop();
     assert.equal(entry?.fault, 'commit-reset');
     assert.equal(entry?.status, 200);
   });
 
   it('slow applies the write and answers after the client has given up', async () => {
     sb.setFaults('starshipit:orders:slow=5000^POST*1');
-    const err = await rejects(ss(sb, '/api/orders', { body: { order: validOrder('SO-S1') }, signal: AbortSignal.timeout(150) }));
+    const err = await rejects(
+      ss(sb, '/api/orders', {
+        body: { order: validOrder('SO-S1') },
+        signal: AbortSignal.timeout(150),
+      }),
+    );
     assert.match(String(err.name), /TimeoutError|AbortError/);
     assert.equal(sb.starshipitOrders().get('SO-S1')?.length, 1);
   });

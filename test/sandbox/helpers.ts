@@ -21,10 +21,18 @@ async function call<T>(url: string, init: RequestInit): Promise<Res<T>> {
 }
 
 export function dearHeaders(sb: Sandbox, key = sb.credentials.dearApiKey): Record<string, string> {
-  return { 'api-auth-accountid': sb.credentials.dearAccountId, 'api-auth-applicationkey': key, 'content-type': 'application/json' };
+  return {
+    'api-auth-accountid': sb.credentials.dearAccountId,
+    'api-auth-applicationkey': key,
+    'content-type': 'application/json',
+  };
 }
 
-export function dear<T = any>(sb: Sandbox, path: string, opts: { method?: string; body?: unknown; key?: string; headers?: Record<string, string> } = {}): Promise<Res<T>> {
+export function dear<T = any>(
+  sb: Sandbox,
+  path: string,
+  opts: { method?: string; body?: unknown; key?: string; headers?: Record<string, string> } = {},
+): Promise<Res<T>> {
   return call<T>(sb.dearBaseUrl + path, {
     method: opts.method ?? (opts.body === undefined ? 'GET' : 'POST'),
     headers: opts.headers ?? dearHeaders(sb, opts.key),
@@ -32,11 +40,27 @@ export function dear<T = any>(sb: Sandbox, path: string, opts: { method?: string
   });
 }
 
-export function ssHeaders(sb: Sandbox, sub = sb.credentials.starshipitSubscriptionKey): Record<string, string> {
-  return { 'StarShipIT-Api-Key': sb.credentials.starshipitApiKey, 'Ocp-Apim-Subscription-Key': sub, 'content-type': 'application/json' };
+export function ssHeaders(
+  sb: Sandbox,
+  sub = sb.credentials.starshipitSubscriptionKey,
+): Record<string, string> {
+  return {
+    'StarShipIT-Api-Key': sb.credentials.starshipitApiKey,
+    'Ocp-Apim-Subscription-Key': sub,
+    'content-type': 'application/json',
+  };
 }
 
-export function ss<T = any>(sb: Sandbox, path: string, opts: { method?: string; body?: unknown; headers?: Record<string, string>; signal?: AbortSignal } = {}): Promise<Res<T>> {
+export function ss<T = any>(
+  sb: Sandbox,
+  path: string,
+  opts: {
+    method?: string;
+    body?: unknown;
+    headers?: Record<string, string>;
+    signal?: AbortSignal;
+  } = {},
+): Promise<Res<T>> {
   return call<T>(sb.starshipitBaseUrl + path, {
     method: opts.method ?? (opts.body === undefined ? 'GET' : 'POST'),
     headers: opts.headers ?? ssHeaders(sb, sb.credentials.starshipitSubscriptionKeyProduction),
@@ -45,7 +69,12 @@ export function ss<T = any>(sb: Sandbox, path: string, opts: { method?: string; 
   });
 }
 
-export function control<T = any>(sb: Sandbox, path: string, body?: unknown, method?: string): Promise<Res<T>> {
+export function control<T = any>(
+  sb: Sandbox,
+  path: string,
+  body?: unknown,
+  method?: string,
+): Promise<Res<T>> {
   return call<T>(sb.controlUrl + path, {
     method: method ?? (body === undefined ? 'GET' : 'POST'),
     headers: { 'content-type': 'application/json' },
@@ -53,18 +82,32 @@ export function control<T = any>(sb: Sandbox, path: string, body?: unknown, meth
   });
 }
 
-export function validOrder(orderNumber: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function validOrder(
+  orderNumber: string,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     order_number: orderNumber,
     reference: 'Sandbox test',
-    destination: { name: 'Zoë Müller', street: '20 George Street', suburb: 'Sydney', state: 'NSW', post_code: '2000', country: 'Australia' },
+    destination: {
+      name: 'Zoë Müller',
+      street: '20 George Street',
+      suburb: 'Sydney',
+      state: 'NSW',
+      post_code: '2000',
+      country: 'Australia',
+    },
     items: [{ description: 'Mug', sku: 'MUG-CER-01', quantity: 2, weight: 0.42, value: 18 }],
     ...extra,
   };
 }
 
 /** Wait until `fn` resolves truthy, polling on real responses (no fixed sleeps in assertions). */
-export async function until<T>(fn: () => Promise<T | undefined | false>, what: string, tries = 2000): Promise<T> {
+export async function until<T>(
+  fn: () => Promise<T | undefined | false>,
+  what: string,
+  tries = 2000,
+): Promise<T> {
   for (let i = 0; i < tries; i++) {
     const v = await fn();
     if (v) return v;

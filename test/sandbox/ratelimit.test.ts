@@ -8,7 +8,9 @@ const LIMIT_TEXT = 'You have reached 60 calls per 60 seconds API limit.';
 
 /** Fire `n` calls at once (all arrive well inside the window) and return their statuses in order. */
 async function burst(sb: Sandbox, n: number, key?: string): Promise<number[]> {
-  const res = await Promise.all(Array.from({ length: n }, () => dear(sb, 'ref/carrier?Limit=1', { key })));
+  const res = await Promise.all(
+    Array.from({ length: n }, () => dear(sb, 'ref/carrier?Limit=1', { key })),
+  );
   return res.map((r) => r.status);
 }
 
@@ -36,14 +38,21 @@ describe('sandbox: rate limits', function () {
     assert.equal(ok.status, 200);
     assert.equal(ok.headers.get('x-ratelimit-limit'), null, '200s carry no rate-limit headers');
     const log = sb.callLog().filter((c) => c.api === 'dear');
-    assert.equal(log.filter((c) => c.status === 429 && c.fault === 'rate-limit').length, 1, 'throttled calls are logged');
+    assert.equal(
+      log.filter((c) => c.status === 429 && c.fault === 'rate-limit').length,
+      1,
+      'throttled calls are logged',
+    );
     assert.equal(log.filter((c) => c.key === sb.credentials.dearApiKey).length, 61);
   });
 
   it('counts per application key: the second key still gets 200', async () => {
     await burst(sb, 60);
     assert.equal((await dear(sb, 'saleList?Limit=1')).status, 429);
-    assert.equal((await dear(sb, 'saleList?Limit=1', { key: sb.credentials.dearApiKey2 })).status, 200);
+    assert.equal(
+      (await dear(sb, 'saleList?Limit=1', { key: sb.credentials.dearApiKey2 })).status,
+      200,
+    );
   });
 
   it('switches to the legacy 503 and the 400-wrapped variant (no Retry-After), and the object error shape', async () => {
@@ -71,10 +80,16 @@ describe('sandbox: rate limits', function () {
     const fast = await startSandbox({ seed: 5, sales: 5, timeScale: 200 });
     try {
       // Burst until the 300 ms window overflows (one burst normally suffices; a slow machine may need more).
-      await until(async () => {
-        const res = await Promise.all(Array.from({ length: 70 }, () => dear(fast, 'ref/carrier?Limit=1')));
-        return res.some((r) => r.status === 429);
-      }, 'a burst to overflow the window', 20);
+      await until(
+        async () => {
+          const res = await Promise.all(
+            Array.from({ length: 70 }, () => dear(fast, 'ref/carrier?Limit=1')),
+          );
+          return res.some((r) => r.status === 429);
+        },
+        'a burst to overflow the window',
+        20,
+      );
       // Wait on the server's own answer: poll until it lets a call through again (300 ms window).
       const ok = await until(async () => {
         const r = await dear(fast, 'saleList?Limit=1');
@@ -115,7 +130,9 @@ describe('sandbox: rate limits', function () {
     const slow = await startSandbox({ seed: 5, sales: 5, timeScale: 0.01 });
     try {
       const dev = ssHeaders(slow);
-      const res = await Promise.all(Array.from({ length: 4 }, () => ss(slow, '/api/orders/unshipped', { headers: dev })));
+      const res = await Promise.all(
+        Array.from({ length: 4 }, () => ss(slow, '/api/orders/unshipped', { headers: dev })),
+      );
       const statuses = res.map((r) => r.status).sort();
       assert.deepEqual(statuses, [200, 200, 429, 429], 'developer plan: 2 per second');
       const t = res.find((r) => r.status === 429);
@@ -123,7 +140,9 @@ describe('sandbox: rate limits', function () {
       assert.match(t.headers.get('retry-after') ?? '', /^\d+$/);
       assert.equal(t.json.statusCode, 429);
       assert.match(t.json.message, /^Rate limit is exceeded\. Try again in \d+ seconds\.$/);
-      const prod = await ss(slow, '/api/orders/unshipped', { headers: ssHeaders(slow, slow.credentials.starshipitSubscriptionKeyProduction) });
+      const prod = await ss(slow, '/api/orders/unshipped', {
+        headers: ssHeaders(slow, slow.credentials.starshipitSubscriptionKeyProduction),
+      });
       assert.equal(prod.status, 200);
     } finally {
       await slow.close();

@@ -18,21 +18,35 @@ describe('sandbox: Starshipit surface', function () {
   afterEach(() => sb.close());
 
   it('401 APIM JSON for a missing or invalid subscription key, 403 for a bad api key', async () => {
-    const missing = await ss(sb, '/api/orders/unshipped', { headers: { 'StarShipIT-Api-Key': sb.credentials.starshipitApiKey } });
+    const missing = await ss(sb, '/api/orders/unshipped', {
+      headers: { 'StarShipIT-Api-Key': sb.credentials.starshipitApiKey },
+    });
     assert.equal(missing.status, 401);
     assert.equal(missing.json.statusCode, 401);
     assert.match(missing.json.message, /missing subscription key/);
-    const invalid = await ss(sb, '/api/orders/unshipped', { headers: { 'StarShipIT-Api-Key': sb.credentials.starshipitApiKey, 'Ocp-Apim-Subscription-Key': 'nope' } });
+    const invalid = await ss(sb, '/api/orders/unshipped', {
+      headers: {
+        'StarShipIT-Api-Key': sb.credentials.starshipitApiKey,
+        'Ocp-Apim-Subscription-Key': 'nope',
+      },
+    });
     assert.equal(invalid.status, 401);
     assert.match(invalid.json.message, /invalid subscription key/);
-    const badKey = await ss(sb, '/api/orders/unshipped', { headers: { 'StarShipIT-Api-Key': 'nope', 'Ocp-Apim-Subscription-Key': sb.credentials.starshipitSubscriptionKeyProduction } });
+    const badKey = await ss(sb, '/api/orders/unshipped', {
+      headers: {
+        'StarShipIT-Api-Key': 'nope',
+        'Ocp-Apim-Subscription-Key': sb.credentials.starshipitSubscriptionKeyProduction,
+      },
+    });
     assert.equal(badKey.status, 403);
     assert.equal(badKey.json.statusCode, 403);
     assert.equal((await ss(sb, '/api/nothing')).status, 404);
   });
 
   it('creates an order: assigns ids, default package, Unshipped/Manual/Outgoing, never null', async () => {
-    const r = await ss(sb, '/api/orders', { body: { order: validOrder('SO-00001', { order_date: '2026-11-20T01:02:03Z' }) } });
+    const r = await ss(sb, '/api/orders', {
+      body: { order: validOrder('SO-00001', { order_date: '2026-11-20T01:02:03Z' }) },
+    });
     assert.equal(r.status, 200);
     assert.equal(r.json.success, true);
     const o = r.json.order;
@@ -57,9 +71,18 @@ describe('sandbox: Starshipit surface', function () {
     const cases: [Record<string, unknown>, RegExp][] = [
       [validOrder(''), /order_number is required/],
       [validOrder('X'.repeat(51)), /order_number must be at most 50/],
-      [validOrder('SO-V1', { destination: { name: 'A', country: 'Australia' } }), /destination\.street is required/],
-      [validOrder('SO-V2', { destination: { name: 'A', street: 'B' } }), /destination\.country is required/],
-      [validOrder('SO-V3', { destination: { street: 'B', country: 'Australia' } }), /destination\.name is required/],
+      [
+        validOrder('SO-V1', { destination: { name: 'A', country: 'Australia' } }),
+        /destination\.street is required/,
+      ],
+      [
+        validOrder('SO-V2', { destination: { name: 'A', street: 'B' } }),
+        /destination\.country is required/,
+      ],
+      [
+        validOrder('SO-V3', { destination: { street: 'B', country: 'Australia' } }),
+        /destination\.name is required/,
+      ],
       [validOrder('SO-V4', { reference: 'R'.repeat(51) }), /reference must be at most 50/],
       [{ order_number: 'SO-V5' }, /destination is required/],
     ];
@@ -78,8 +101,14 @@ describe('sandbox: Starshipit surface', function () {
   });
 
   it('duplicate order_number: allowed by default, rejected by switch', async () => {
-    assert.equal((await ss(sb, '/api/orders', { body: { order: validOrder('SO-DUP') } })).status, 200);
-    assert.equal((await ss(sb, '/api/orders', { body: { order: validOrder('SO-DUP') } })).status, 200);
+    assert.equal(
+      (await ss(sb, '/api/orders', { body: { order: validOrder('SO-DUP') } })).status,
+      200,
+    );
+    assert.equal(
+      (await ss(sb, '/api/orders', { body: { order: validOrder('SO-DUP') } })).status,
+      200,
+    );
     assert.equal(sb.starshipitOrders().get('SO-DUP')?.length, 2);
     sb.setSwitch('starshipitDuplicates', 'reject');
     const r = await ss(sb, '/api/orders', { body: { order: validOrder('SO-DUP') } });
@@ -99,29 +128,76 @@ describe('sandbox: Starshipit surface', function () {
   });
 
   it('imports up to 50 orders per call and reports the invalid ones by order_number', async () => {
-    const tooMany = await ss(sb, '/api/orders/import', { body: { orders: Array.from({ length: 51 }, (_, i) => validOrder(`SO-B${i}`)) } });
+    const tooMany = await ss(sb, '/api/orders/import', {
+      body: { orders: Array.from({ length: 51 }, (_, i) => validOrder(`SO-B${i}`)) },
+    });
     assert.equal(tooMany.status, 400);
     assert.equal(sb.starshipitOrders().size, 0);
-    const r = await ss(sb, '/api/orders/import', { body: { orders: [validOrder('SO-I1'), validOrder('SO-I2', { destination: { name: 'A' } }), validOrder('SO-I3')] } });
+    const r = await ss(sb, '/api/orders/import', {
+      body: {
+        orders: [
+          validOrder('SO-I1'),
+          validOrder('SO-I2', { destination: { name: 'A' } }),
+          validOrder('SO-I3'),
+        ],
+      },
+    });
     assert.equal(r.status, 200);
     assert.equal(r.json.success, false);
-    assert.deepEqual(r.json.orders.map((o: { order_number: string }) => o.order_number), ['SO-I1', 'SO-I3']);
+    assert.deepEqual(
+      r.json.orders.map((o: { order_number: string }) => o.order_number),
+      ['SO-I1', 'SO-I3'],
+    );
     assert.match(r.json.errors[0].details, /SO-I2/);
   });
 
   it('PUT merges partially, deletes items by item_id, and allows only status once printed', async () => {
-    const created = (await ss(sb, '/api/orders', { body: { order: validOrder('SO-P1', { items: [{ sku: 'A', quantity: 1 }, { sku: 'B', quantity: 2 }] }) } })).json.order;
-    const put = await ss(sb, '/api/orders', { method: 'PUT', body: { order: { order_id: created.order_id, reference: 'changed', destination: { city: 'Sydney' }, items: [{ item_id: created.items[0].item_id, delete: true }] } } });
+    const created = (
+      await ss(sb, '/api/orders', {
+        body: {
+          order: validOrder('SO-P1', {
+            items: [
+              { sku: 'A', quantity: 1 },
+              { sku: 'B', quantity: 2 },
+            ],
+          }),
+        },
+      })
+    ).json.order;
+    const put = await ss(sb, '/api/orders', {
+      method: 'PUT',
+      body: {
+        order: {
+          order_id: created.order_id,
+          reference: 'changed',
+          destination: { city: 'Sydney' },
+          items: [{ item_id: created.items[0].item_id, delete: true }],
+        },
+      },
+    });
     assert.equal(put.status, 200, put.text);
     assert.equal(put.json.order.reference, 'changed');
-    assert.equal(put.json.order.destination.street, '20 George Street', 'partial merge keeps other fields');
+    assert.equal(
+      put.json.order.destination.street,
+      '20 George Street',
+      'partial merge keeps other fields',
+    );
     assert.equal(put.json.order.destination.city, 'Sydney');
-    assert.deepEqual(put.json.order.items.map((i: { sku: string }) => i.sku), ['B']);
+    assert.deepEqual(
+      put.json.order.items.map((i: { sku: string }) => i.sku),
+      ['B'],
+    );
     sb.printLabel({ orderNumber: 'SO-P1', carrier: 'AusPost' });
-    const refused = await ss(sb, '/api/orders', { method: 'PUT', body: { order: { order_id: created.order_id, reference: 'late' } } });
+    const refused = await ss(sb, '/api/orders', {
+      method: 'PUT',
+      body: { order: { order_id: created.order_id, reference: 'late' } },
+    });
     assert.equal(refused.status, 400);
     assert.match(refused.json.errors[0].details, /only status/);
-    const status = await ss(sb, '/api/orders', { method: 'PUT', body: { order: { order_id: created.order_id, status: 'Shipped' } } });
+    const status = await ss(sb, '/api/orders', {
+      method: 'PUT',
+      body: { order: { order_id: created.order_id, status: 'Shipped' } },
+    });
     assert.equal(status.status, 200);
     assert.equal(status.json.order.status, 'Shipped');
   });
@@ -129,44 +205,81 @@ describe('sandbox: Starshipit surface', function () {
   it('deletes unshipped orders only; archives printed ones', async () => {
     const a = (await ss(sb, '/api/orders', { body: { order: validOrder('SO-D1') } })).json.order;
     const b = (await ss(sb, '/api/orders', { body: { order: validOrder('SO-D2') } })).json.order;
-    assert.equal((await ss(sb, `/api/orders/archive?order_id=${a.order_id}`, { method: 'POST' })).status, 400);
-    assert.equal((await ss(sb, `/api/orders/delete?order_id=${a.order_id}`, { method: 'DELETE' })).json.success, true);
+    assert.equal(
+      (await ss(sb, `/api/orders/archive?order_id=${a.order_id}`, { method: 'POST' })).status,
+      400,
+    );
+    assert.equal(
+      (await ss(sb, `/api/orders/delete?order_id=${a.order_id}`, { method: 'DELETE' })).json
+        .success,
+      true,
+    );
     assert.equal(sb.starshipitOrders().has('SO-D1'), false);
     sb.printLabel({ orderNumber: 'SO-D2', carrier: 'AusPost' });
-    assert.equal((await ss(sb, `/api/orders/delete?order_id=${b.order_id}`, { method: 'DELETE' })).status, 400);
+    assert.equal(
+      (await ss(sb, `/api/orders/delete?order_id=${b.order_id}`, { method: 'DELETE' })).status,
+      400,
+    );
     const arch = await ss(sb, `/api/orders/archive?order_id=${b.order_id}`, { method: 'POST' });
     assert.equal(arch.json.order.archived, true);
-    assert.equal((await ss(sb, '/api/orders/shipped')).json.orders.length, 0, 'archived orders leave the lists');
+    assert.equal(
+      (await ss(sb, '/api/orders/shipped')).json.orders.length,
+      0,
+      'archived orders leave the lists',
+    );
   });
 
   it('printLabel → /api/orders/shipped with tracking on packages; dispatch → Shipped + manifest; /api/track', async () => {
     const since = new Date().toISOString();
-    for (let i = 1; i <= 5; i++) await ss(sb, '/api/orders', { body: { order: validOrder(`SO-L${i}`) } });
+    for (let i = 1; i <= 5; i++)
+      await ss(sb, '/api/orders', { body: { order: validOrder(`SO-L${i}`) } });
     assert.equal((await ss(sb, '/api/orders/shipped')).json.orders.length, 0);
     assert.equal((await ss(sb, '/api/orders/unshipped')).json.orders.length, 5);
-    const label = sb.printLabel({ orderNumber: 'SO-L2', carrier: 'AusPost', trackingNumbers: ['TRK-A', 'TRK-B'] });
+    const label = sb.printLabel({
+      orderNumber: 'SO-L2',
+      carrier: 'AusPost',
+      trackingNumbers: ['TRK-A', 'TRK-B'],
+    });
     assert.deepEqual(label.trackingNumbers, ['TRK-A', 'TRK-B']);
-    const viaControl = await control(sb, 'label', { orderNumber: 'SO-L4', carrier: 'CouriersPlease', dispatch: true });
+    const viaControl = await control(sb, 'label', {
+      orderNumber: 'SO-L4',
+      carrier: 'CouriersPlease',
+      dispatch: true,
+    });
     assert.equal(viaControl.status, 200);
     assert.equal(viaControl.json.trackingNumbers.length, 1);
 
-    const shipped = (await ss(sb, `/api/orders/shipped?since_last_updated=${encodeURIComponent(since)}`)).json;
+    const shipped = (
+      await ss(sb, `/api/orders/shipped?since_last_updated=${encodeURIComponent(since)}`)
+    ).json;
     assert.equal(shipped.success, true);
-    assert.deepEqual(shipped.orders.map((o: { order_number: string }) => o.order_number), ['SO-L2', 'SO-L4']);
+    assert.deepEqual(
+      shipped.orders.map((o: { order_number: string }) => o.order_number),
+      ['SO-L2', 'SO-L4'],
+    );
     const l2 = shipped.orders[0];
     assert.equal(l2.status, 'Printed');
     assert.equal(l2.carrier, 'AusPost');
     assert.equal(l2.carrier_name, 'Australia Post');
     assert.ok(l2.carrier_service_code);
-    assert.deepEqual(l2.packages.map((p: { tracking_number: string }) => p.tracking_number), ['TRK-A', 'TRK-B']);
-    for (const p of l2.packages) assert.ok(p.tracking_url && p.carrier_service_name && p.label_created_date);
+    assert.deepEqual(
+      l2.packages.map((p: { tracking_number: string }) => p.tracking_number),
+      ['TRK-A', 'TRK-B'],
+    );
+    for (const p of l2.packages)
+      assert.ok(p.tracking_url && p.carrier_service_name && p.label_created_date);
     const l4 = shipped.orders[1];
     assert.equal(l4.status, 'Shipped');
     assert.equal(l4.manifested, true);
     assert.ok(l4.manifest_number > 0);
     assert.equal((await ss(sb, '/api/orders/unshipped')).json.orders.length, 3);
 
-    const later = (await ss(sb, `/api/orders/shipped?since_last_updated=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`)).json;
+    const later = (
+      await ss(
+        sb,
+        `/api/orders/shipped?since_last_updated=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`,
+      )
+    ).json;
     assert.equal(later.orders.length, 0);
     const paged = (await ss(sb, '/api/orders/shipped?limit=1&page=2')).json;
     assert.equal(paged.total_pages, 2);
@@ -179,6 +292,9 @@ describe('sandbox: Starshipit surface', function () {
     assert.equal(track.results.order_number, 'SO-L2');
     assert.equal(track.results.tracking_status, 'Printed');
     sb.dispatch({ orderNumber: 'SO-L2' });
-    assert.equal((await ss(sb, '/api/track?order_number=SO-L2')).json.results.tracking_status, 'Dispatched');
+    assert.equal(
+      (await ss(sb, '/api/track?order_number=SO-L2')).json.results.tracking_status,
+      'Dispatched',
+    );
   });
 });

@@ -1,15 +1,40 @@
 import * as assert from 'node:assert/strict';
-import { formatDuration, formatEvent, formatHeader, formatSummary, passes, redact } from '../../client/src/output/format';
+import {
+  formatDuration,
+  formatEvent,
+  formatHeader,
+  formatSummary,
+  passes,
+  redact,
+} from '../../client/src/output/format';
 import type { SummaryEvent } from '../../protocol/events';
 
 const summary: SummaryEvent = {
-  type: 'summary', mode: 'import', dryRun: false, created: 3, alreadyPresent: 1, skipped: 2, needsAttention: 1, writtenBack: 0,
-  updated: 0, withdrawn: 0, calls: { dear: 7, starshipit: 5 }, throttled: { dear: 0, starshipit: 1 }, estimate: { dearCalls: 7, seconds: 7 },
+  type: 'summary',
+  mode: 'import',
+  dryRun: false,
+  created: 3,
+  alreadyPresent: 1,
+  skipped: 2,
+  needsAttention: 1,
+  writtenBack: 0,
+  updated: 0,
+  withdrawn: 0,
+  calls: { dear: 7, starshipit: 5 },
+  throttled: { dear: 0, starshipit: 1 },
+  estimate: { dearCalls: 7, seconds: 7 },
 };
 
 describe('output line formatting', () => {
   it('writes a header with time, file, mode and API version', () => {
-    const lines = formatHeader({ at: new Date('2026-11-26T10:00:00Z'), file: 'samples/dear-starshipit.yaml', mode: 'import', dryRun: true, apiVersion: 2, onlyOrderNumbers: 3 });
+    const lines = formatHeader({
+      at: new Date('2026-11-26T10:00:00Z'),
+      file: 'samples/dear-starshipit.yaml',
+      mode: 'import',
+      dryRun: true,
+      apiVersion: 2,
+      onlyOrderNumbers: 3,
+    });
     const text = lines.join('\n');
     assert.match(text, /Import — dry run \(nothing is written\)/);
     assert.match(text, /started {2}2026-11-26T10:00:00\.000Z/);
@@ -18,22 +43,115 @@ describe('output line formatting', () => {
   });
 
   it('gives every event type a readable line at a sensible level', () => {
-    const cases: [Parameters<typeof formatEvent>[0], 'debug' | 'info' | 'warn' | 'error', RegExp][] = [
-      [{ type: 'order', orderNumber: 'SO-1', source: { saleId: 's1', taskId: 't1' }, dryRun: false, outcome: 'created', starshipitOrderId: 42, starshipit: { destination: { name: 'Ann' }, items: [{}, {}] } },
-        'info', /^order SO-1: created \(Starshipit order 42\), for Ann, 2 items \[sale s1, fulfilment t1\]$/],
-      [{ type: 'order', orderNumber: 'SO-2', source: { saleId: 's2' }, dryRun: false, outcome: 'alreadyPresent', starshipit: {} }, 'info', /already in Starshipit \(not created again\)/],
-      [{ type: 'order', orderNumber: 'SO-3', source: { saleId: 's3' }, dryRun: true, warnings: ['cut to 100'], starshipit: { items: [{}] } }, 'warn', /would create, 1 item .*warning: cut to 100/],
-      [{ type: 'skip', orderNumber: 'SO-4', code: 'voided', reason: 'the sale is voided' }, 'info', /^order SO-4: skipped — the sale is voided \(voided\)$/],
-      [{ type: 'writeback', orderNumber: 'SO-5', taskId: 't5', dryRun: false, outcome: 'written', dear: { Lines: [{ Carrier: 'Australia Post', TrackingNumber: 'AP1' }, { Carrier: 'Australia Post', TrackingNumber: 'AP2' }] } },
-        'info', /^order SO-5: wrote back Australia Post AP1, AP2 \[fulfilment t5\]$/],
-      [{ type: 'attention', orderNumber: 'SO-6', saleId: 's6', code: 'missing-street', reason: 'no street', retryable: false }, 'warn', /^needs attention — order SO-6 \(sale s6\): no street \(missing-street\)$/],
-      [{ type: 'update', orderNumber: 'SO-7', dryRun: true, starshipit: {}, changes: [{ field: 'destination.street', before: 'a', after: 'b' }] }, 'info', /would update — destination\.street: a → b/],
-      [{ type: 'withdraw', orderNumber: 'SO-8', dryRun: false, reason: 'voided' }, 'info', /withdrawn — voided/],
+    const cases: [
+      Parameters<typeof formatEvent>[0],
+      'debug' | 'info' | 'warn' | 'error',
+      RegExp,
+    ][] = [
+      [
+        {
+          type: 'order',
+          orderNumber: 'SO-1',
+          source: { saleId: 's1', taskId: 't1' },
+          dryRun: false,
+          outcome: 'created',
+          starshipitOrderId: 42,
+          starshipit: { destination: { name: 'Ann' }, items: [{}, {}] },
+        },
+        'info',
+        /^order SO-1: created \(Starshipit order 42\), for Ann, 2 items \[sale s1, fulfilment t1\]$/,
+      ],
+      [
+        {
+          type: 'order',
+          orderNumber: 'SO-2',
+          source: { saleId: 's2' },
+          dryRun: false,
+          outcome: 'alreadyPresent',
+          starshipit: {},
+        },
+        'info',
+        /already in Starshipit \(not created again\)/,
+      ],
+      [
+        {
+          type: 'order',
+          orderNumber: 'SO-3',
+          source: { saleId: 's3' },
+          dryRun: true,
+          warnings: ['cut to 100'],
+          starshipit: { items: [{}] },
+        },
+        'warn',
+        /would create, 1 item .*warning: cut to 100/,
+      ],
+      [
+        { type: 'skip', orderNumber: 'SO-4', code: 'voided', reason: 'the sale is voided' },
+        'info',
+        /^order SO-4: skipped — the sale is voided \(voided\)$/,
+      ],
+      [
+        {
+          type: 'writeback',
+          orderNumber: 'SO-5',
+          taskId: 't5',
+          dryRun: false,
+          outcome: 'written',
+          dear: {
+            Lines: [
+              { Carrier: 'Australia Post', TrackingNumber: 'AP1' },
+              { Carrier: 'Australia Post', TrackingNumber: 'AP2' },
+            ],
+          },
+        },
+        'info',
+        /^order SO-5: wrote back Australia Post AP1, AP2 \[fulfilment t5\]$/,
+      ],
+      [
+        {
+          type: 'attention',
+          orderNumber: 'SO-6',
+          saleId: 's6',
+          code: 'missing-street',
+          reason: 'no street',
+          retryable: false,
+        },
+        'warn',
+        /^needs attention — order SO-6 \(sale s6\): no street \(missing-street\)$/,
+      ],
+      [
+        {
+          type: 'update',
+          orderNumber: 'SO-7',
+          dryRun: true,
+          starshipit: {},
+          changes: [{ field: 'destination.street', before: 'a', after: 'b' }],
+        },
+        'info',
+        /would update — destination\.street: a → b/,
+      ],
+      [
+        { type: 'withdraw', orderNumber: 'SO-8', dryRun: false, reason: 'voided' },
+        'info',
+        /withdrawn — voided/,
+      ],
       [{ type: 'progress', phase: 'detail', done: 2, total: 9 }, 'debug', /progress: detail 2\/9/],
-      [{ type: 'throttle', api: 'dear', status: 429, waitMs: 60_000 }, 'warn', /Cin7 Core throttled the run \(HTTP 429\); every call pauses 60 s/],
-      [{ type: 'retry', api: 'starshipit', attempt: 2, waitMs: 1500, reason: 'ECONNRESET' }, 'warn', /Starshipit call failed \(ECONNRESET\); retry 2 in 1\.5 s/],
+      [
+        { type: 'throttle', api: 'dear', status: 429, waitMs: 60_000 },
+        'warn',
+        /Cin7 Core throttled the run \(HTTP 429\); every call pauses 60 s/,
+      ],
+      [
+        { type: 'retry', api: 'starshipit', attempt: 2, waitMs: 1500, reason: 'ECONNRESET' },
+        'warn',
+        /Starshipit call failed \(ECONNRESET\); retry 2 in 1\.5 s/,
+      ],
       [{ type: 'wait', api: 'dear', waitMs: 250 }, 'debug', /Cin7 Core rate limit: waiting 250 ms/],
-      [{ type: 'wait', api: 'starshipit', waitMs: 12_000 }, 'info', /Starshipit rate limit: waiting 12 s for a free slot/],
+      [
+        { type: 'wait', api: 'starshipit', waitMs: 12_000 },
+        'info',
+        /Starshipit rate limit: waiting 12 s for a free slot/,
+      ],
       [{ type: 'log', level: 'error', message: 'boom' }, 'error', /^boom$/],
     ];
     for (const [event, level, re] of cases) {
@@ -44,10 +162,25 @@ describe('output line formatting', () => {
   });
 
   it('summarises live and dry runs, including cancellation', () => {
-    assert.equal(formatSummary(summary), 'Summary: created 3, already present 1, skipped 2, needs attention 1 (calls: Cin7 Core 7, Starshipit 5; throttled: Cin7 Core 0, Starshipit 1)');
-    const dry = formatSummary({ ...summary, dryRun: true, mode: 'sync', writtenBack: 2, estimate: { dearCalls: 90, seconds: 95 } });
-    assert.match(dry, /would create 3.*would write back 2.*a live run needs about 90 Cin7 Core calls, ~1 min 35 s/);
-    assert.match(formatSummary({ ...summary, cancelled: true }), /^CANCELLED — done before the stop: created 3/);
+    assert.equal(
+      formatSummary(summary),
+      'Summary: created 3, already present 1, skipped 2, needs attention 1 (calls: Cin7 Core 7, Starshipit 5; throttled: Cin7 Core 0, Starshipit 1)',
+    );
+    const dry = formatSummary({
+      ...summary,
+      dryRun: true,
+      mode: 'sync',
+      writtenBack: 2,
+      estimate: { dearCalls: 90, seconds: 95 },
+    });
+    assert.match(
+      dry,
+      /would create 3.*would write back 2.*a live run needs about 90 Cin7 Core calls, ~1 min 35 s/,
+    );
+    assert.match(
+      formatSummary({ ...summary, cancelled: true }),
+      /^CANCELLED — done before the stop: created 3/,
+    );
   });
 
   it('filters by level and formats durations', () => {
@@ -59,8 +192,14 @@ describe('output line formatting', () => {
   });
 
   it('redacts secret values, longest first, and leaves short values alone', () => {
-    assert.equal(redact('key abcd1234 and abcd1234xyz', ['abcd1234', 'abcd1234xyz']), 'key ••• and •••');
+    assert.equal(
+      redact('key abcd1234 and abcd1234xyz', ['abcd1234', 'abcd1234xyz']),
+      'key ••• and •••',
+    );
     assert.equal(redact('id 42', ['42']), 'id 42');
-    assert.equal(redact('GET /x?key=a%2Bb%2F%3D1 and "a+b\\"q"', ['a+b/=1', 'a+b"q']), 'GET /x?key=••• and "•••"');
+    assert.equal(
+      redact('GET /x?key=a%2Bb%2F%3D1 and "a+b\\"q"', ['a+b/=1', 'a+b"q']),
+      'GET /x?key=••• and "•••"',
+    );
   });
 });

@@ -1,23 +1,56 @@
 import * as assert from 'node:assert/strict';
 import {
-  isHostToWebview, isPreviewState, isRenderReport, isWebviewToHost, MAX_ORDER_NUMBERS, type PreviewState, type RenderReport,
+  isHostToWebview,
+  isPreviewState,
+  isRenderReport,
+  isWebviewToHost,
+  MAX_ORDER_NUMBERS,
+  type PreviewState,
+  type RenderReport,
 } from '../../protocol/preview';
 import { applyEvent, emptyPreviewState } from '../../client/src/preview/previewModel';
 
 function sampleState(): PreviewState {
-  const s = emptyPreviewState('import', 'file:///w/dear-starshipit.yaml', 'dear-starshipit.yaml', true);
+  const s = emptyPreviewState(
+    'import',
+    'file:///w/dear-starshipit.yaml',
+    'dear-starshipit.yaml',
+    true,
+  );
   applyEvent(s, {
-    type: 'order', orderNumber: 'SO-1', source: { saleId: 'sale-1' }, dryRun: true,
-    starshipit: { order_number: 'SO-1', destination: { name: 'Ann', street: '1 Main St', country: 'Australia' }, items: [{ sku: 'A', quantity: 2 }] },
+    type: 'order',
+    orderNumber: 'SO-1',
+    source: { saleId: 'sale-1' },
+    dryRun: true,
+    starshipit: {
+      order_number: 'SO-1',
+      destination: { name: 'Ann', street: '1 Main St', country: 'Australia' },
+      items: [{ sku: 'A', quantity: 2 }],
+    },
   });
-  applyEvent(s, { type: 'skip', orderNumber: 'SO-2', saleId: 'sale-2', code: 'voided', reason: 'the sale is voided' });
+  applyEvent(s, {
+    type: 'skip',
+    orderNumber: 'SO-2',
+    saleId: 'sale-2',
+    code: 'voided',
+    reason: 'the sale is voided',
+  });
   s.status = 'ready';
   return s;
 }
 
 const report: RenderReport = {
-  status: 'ready', kind: 'import', orderNumbers: ['SO-1'], totalOrders: 1, skipped: 1, writebacks: 0, changes: 0, attention: 0,
-  filter: '', sortKey: 'orderNumber', sortDescending: false,
+  status: 'ready',
+  kind: 'import',
+  orderNumbers: ['SO-1'],
+  totalOrders: 1,
+  skipped: 1,
+  writebacks: 0,
+  changes: 0,
+  attention: 0,
+  filter: '',
+  sortKey: 'orderNumber',
+  sortDescending: false,
 };
 
 describe('preview protocol guards', () => {
@@ -40,22 +73,31 @@ describe('preview protocol guards', () => {
 
   it('accepts each well-formed webview message', () => {
     for (const m of [
-      { type: 'ready' }, { type: 'refresh' }, { type: 'showOutput' },
+      { type: 'ready' },
+      { type: 'refresh' },
+      { type: 'showOutput' },
       { type: 'rendered', report },
       { type: 'importThese', orderNumbers: ['SO-1'] },
       { type: 'export', format: 'csv', orderNumbers: [] },
       { type: 'export', format: 'json', orderNumbers: ['SO-1'] },
-    ]) assert.ok(isWebviewToHost(m), JSON.stringify(m));
+    ])
+      assert.ok(isWebviewToHost(m), JSON.stringify(m));
   });
 
   it('rejects malformed webview messages', () => {
     for (const m of [
-      undefined, 'ready', { type: 'unknown' }, { type: 'importThese', orderNumbers: [] },
-      { type: 'importThese', orderNumbers: [1, 2] }, { type: 'importThese' },
-      { type: 'export', format: 'xml', orderNumbers: [] }, { type: 'rendered', report: { ...report, sortKey: 'secret' } },
+      undefined,
+      'ready',
+      { type: 'unknown' },
+      { type: 'importThese', orderNumbers: [] },
+      { type: 'importThese', orderNumbers: [1, 2] },
+      { type: 'importThese' },
+      { type: 'export', format: 'xml', orderNumbers: [] },
+      { type: 'rendered', report: { ...report, sortKey: 'secret' } },
       { type: 'rendered', report: { ...report, orderNumbers: 'SO-1' } },
       { type: 'importThese', orderNumbers: new Array(MAX_ORDER_NUMBERS + 1).fill('x') },
-    ]) assert.equal(isWebviewToHost(m), false, JSON.stringify(m)?.slice(0, 80));
+    ])
+      assert.equal(isWebviewToHost(m), false, JSON.stringify(m)?.slice(0, 80));
     assert.equal(isRenderReport({ ...report, totalOrders: Number.NaN }), false);
   });
 });

@@ -2,9 +2,25 @@ import * as assert from 'node:assert/strict';
 import { filterAndSort, matchesFilter } from '../../client/src/webview/preview/view';
 import type { PreviewOrderRow } from '../../protocol/preview';
 
-const row = (orderNumber: string, receiver: string, address: string, extra: Partial<PreviewOrderRow> = {}): PreviewOrderRow => ({
-  orderNumber, receiver, company: '', address, items: '1 × SKU-A Widget', itemCount: 1, deliveryInstructions: '', shippingMethod: 'Express',
-  saleId: `sale-${orderNumber}`, taskId: '', warnings: [], payload: {}, ...extra,
+const row = (
+  orderNumber: string,
+  receiver: string,
+  address: string,
+  extra: Partial<PreviewOrderRow> = {},
+): PreviewOrderRow => ({
+  orderNumber,
+  receiver,
+  company: '',
+  address,
+  items: '1 × SKU-A Widget',
+  itemCount: 1,
+  deliveryInstructions: '',
+  shippingMethod: 'Express',
+  saleId: `sale-${orderNumber}`,
+  taskId: '',
+  warnings: [],
+  payload: {},
+  ...extra,
 });
 
 describe('preview filter and sort (webview)', () => {
@@ -22,10 +38,26 @@ describe('preview filter and sort (webview)', () => {
   });
 
   it('sorts naturally in both directions and keeps ties stable', () => {
-    assert.deepEqual(filterAndSort(rows, '', 'orderNumber', false).map((r) => r.orderNumber), ['SO-1', 'SO-2', 'SO-10']);
-    assert.deepEqual(filterAndSort(rows, '', 'orderNumber', true).map((r) => r.orderNumber), ['SO-10', 'SO-2', 'SO-1']);
-    assert.deepEqual(filterAndSort(rows, '', 'address', false).map((r) => r.orderNumber), ['SO-2', 'SO-10', 'SO-1']);
-    assert.deepEqual(filterAndSort(rows, 'sydney', 'receiver', false).map((r) => r.orderNumber), ['SO-1', 'SO-10']);
-    assert.deepEqual(rows.map((r) => r.orderNumber), ['SO-10', 'SO-2', 'SO-1'], 'the input is not mutated');
+    assert.deepEqual(
+      filterAndSort(rows, '', 'orderNumber', false).map((r) => r.orderNumber),
+      ['SO-1', 'SO-2', 'SO-10'],
+    );
+    assert.deepEqual(
+      filterAndSort(rows, '', 'orderNumber', true).map((r) => r.orderNumber),
+      ['SO-10', 'SO-2', 'SO-1'],
+    );
+    assert.deepEqual(
+      filterAndSort(rows, '', 'address', false).map((r) => r.orderNumber),
+      ['SO-2', 'SO-10', 'SO-1'],
+    );
+    assert.deepEqual(
+      filterAndSort(rows, 'sydney', 'receiver', false).map((r) => r.orderNumber),
+      ['SO-1', 'SO-10'],
+    );
+    assert.deepEqual(
+      rows.map((r) => r.orderNumber),
+      ['SO-10', 'SO-2', 'SO-1'],
+      'the input is not mutated',
+    );
   });
 });

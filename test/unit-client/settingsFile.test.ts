@@ -1,8 +1,17 @@
 import * as assert from 'node:assert/strict';
 import {
-  applyTextEdits, findCredentialRefs, planSecretReferenceEdits, readApiVersion, settingPathsOfSecrets,
+  applyTextEdits,
+  findCredentialRefs,
+  planSecretReferenceEdits,
+  readApiVersion,
+  settingPathsOfSecrets,
 } from '../../client/src/settingsFile/credentialRefs';
-import { newSettingsTemplate, retargetSandboxSettings, sandboxRateLimits, sandboxSettingsTemplate } from '../../client/src/settingsFile/templates';
+import {
+  newSettingsTemplate,
+  retargetSandboxSettings,
+  sandboxRateLimits,
+  sandboxSettingsTemplate,
+} from '../../client/src/settingsFile/templates';
 import { analyzeSettings } from '../../server/src/config';
 
 describe('settings file helpers', () => {
@@ -12,11 +21,18 @@ describe('settings file helpers', () => {
       'dear:',
       '  accountId: "${secret:A}"  # ${secret:ALSO_COMMENTED}',
       '  apiKey: ${env:KEY_1}',
-      "starshipit: { apiKey: '${secret:B}', subscriptionKey: \"${secret:A}\" }",
+      'starshipit: { apiKey: \'${secret:B}\', subscriptionKey: "${secret:A}" }',
       'note: "a # b ${secret:C}"',
     ].join('\n');
     assert.deepEqual(findCredentialRefs(text), { secrets: ['A', 'B', 'C'], env: ['KEY_1'] });
-    assert.deepEqual([...settingPathsOfSecrets(text)], [['A', 'dear.accountId'], ['B', 'starshipit.apiKey'], ['C', 'note']]);
+    assert.deepEqual(
+      [...settingPathsOfSecrets(text)],
+      [
+        ['A', 'dear.accountId'],
+        ['B', 'starshipit.apiKey'],
+        ['C', 'note'],
+      ],
+    );
   });
 
   it('reads the API version (default 2)', () => {
@@ -26,21 +42,32 @@ describe('settings file helpers', () => {
   });
 
   it('replaces a plain value, inserts a missing key and appends a missing section', () => {
-    const text = 'dear:\n  apiVersion: 2\n  apiKey: plain-text-key\nimport:\n  statuses: [ORDERED]\n';
+    const text =
+      'dear:\n  apiVersion: 2\n  apiKey: plain-text-key\nimport:\n  statuses: [ORDERED]\n';
     const edits = planSecretReferenceEdits(text, [
       { path: ['dear', 'apiKey'], name: 'DEAR_API_KEY' },
       { path: ['dear', 'accountId'], name: 'DEAR_ACCOUNT_ID' },
       { path: ['starshipit', 'apiKey'], name: 'STARSHIPIT_API_KEY' },
     ]);
-    assert.equal(applyTextEdits(text, edits),
+    assert.equal(
+      applyTextEdits(text, edits),
       'dear:\n  accountId: "${secret:DEAR_ACCOUNT_ID}"\n  apiVersion: 2\n  apiKey: "${secret:DEAR_API_KEY}"\nimport:\n  statuses: [ORDERED]\n' +
-      'starshipit:\n  apiKey: "${secret:STARSHIPIT_API_KEY}"\n');
+        'starshipit:\n  apiKey: "${secret:STARSHIPIT_API_KEY}"\n',
+    );
     assert.ok(!applyTextEdits(text, edits).includes('plain-text-key'));
   });
 
   it('makes no edit when the reference is already there, and refuses a broken file', () => {
-    assert.deepEqual(planSecretReferenceEdits('dear:\n  apiKey: "${secret:K}"\n', [{ path: ['dear', 'apiKey'], name: 'K' }]), []);
-    assert.throws(() => planSecretReferenceEdits('dear: [\n', [{ path: ['dear', 'apiKey'], name: 'K' }]), /YAML errors/);
+    assert.deepEqual(
+      planSecretReferenceEdits('dear:\n  apiKey: "${secret:K}"\n', [
+        { path: ['dear', 'apiKey'], name: 'K' },
+      ]),
+      [],
+    );
+    assert.throws(
+      () => planSecretReferenceEdits('dear: [\n', [{ path: ['dear', 'apiKey'], name: 'K' }]),
+      /YAML errors/,
+    );
   });
 
   it('scales sandbox rate limits with the time scale', () => {
@@ -49,8 +76,17 @@ describe('settings file helpers', () => {
   });
 
   it('retargets only the two base URLs of a sandbox settings file', () => {
-    const before = sandboxSettingsTemplate({ dearBaseUrl: 'http://127.0.0.1:1000/ExternalApi/v2/', starshipitBaseUrl: 'http://127.0.0.1:1001', timeScale: 10 }) + '# baseUrl: keep me\n';
-    const after = retargetSandboxSettings(before, { dearBaseUrl: 'http://127.0.0.1:2000/ExternalApi/v2/', starshipitBaseUrl: 'http://127.0.0.1:2001', timeScale: 10 });
+    const before =
+      sandboxSettingsTemplate({
+        dearBaseUrl: 'http://127.0.0.1:1000/ExternalApi/v2/',
+        starshipitBaseUrl: 'http://127.0.0.1:1001',
+        timeScale: 10,
+      }) + '# baseUrl: keep me\n';
+    const after = retargetSandboxSettings(before, {
+      dearBaseUrl: 'http://127.0.0.1:2000/ExternalApi/v2/',
+      starshipitBaseUrl: 'http://127.0.0.1:2001',
+      timeScale: 10,
+    });
     assert.match(after, /^ {2}baseUrl: http:\/\/127\.0\.0\.1:2000\/ExternalApi\/v2\/$/m);
     assert.match(after, /^ {2}baseUrl: http:\/\/127\.0\.0\.1:2001$/m);
     assert.ok(!after.includes(':1000') && !after.includes(':1001'));
@@ -58,12 +94,33 @@ describe('settings file helpers', () => {
   });
 
   it('writes templates the config core accepts without errors, with credentials only as references', () => {
-    const names = new Set(['DEAR_ACCOUNT_ID', 'DEAR_API_KEY', 'STARSHIPIT_API_KEY', 'STARSHIPIT_SUBSCRIPTION_KEY',
-      'SANDBOX_DEAR_ACCOUNT_ID', 'SANDBOX_DEAR_API_KEY', 'SANDBOX_STARSHIPIT_API_KEY', 'SANDBOX_STARSHIPIT_SUBSCRIPTION_KEY']);
-    for (const text of [newSettingsTemplate(), sandboxSettingsTemplate({ dearBaseUrl: 'http://127.0.0.1:4780/ExternalApi/v2/', starshipitBaseUrl: 'http://127.0.0.1:4781', timeScale: 10 })]) {
-      const { settings, diagnostics } = analyzeSettings(text, { knownSecretNames: names, fileName: 'dear-starshipit.yaml' });
+    const names = new Set([
+      'DEAR_ACCOUNT_ID',
+      'DEAR_API_KEY',
+      'STARSHIPIT_API_KEY',
+      'STARSHIPIT_SUBSCRIPTION_KEY',
+      'SANDBOX_DEAR_ACCOUNT_ID',
+      'SANDBOX_DEAR_API_KEY',
+      'SANDBOX_STARSHIPIT_API_KEY',
+      'SANDBOX_STARSHIPIT_SUBSCRIPTION_KEY',
+    ]);
+    for (const text of [
+      newSettingsTemplate(),
+      sandboxSettingsTemplate({
+        dearBaseUrl: 'http://127.0.0.1:4780/ExternalApi/v2/',
+        starshipitBaseUrl: 'http://127.0.0.1:4781',
+        timeScale: 10,
+      }),
+    ]) {
+      const { settings, diagnostics } = analyzeSettings(text, {
+        knownSecretNames: names,
+        fileName: 'dear-starshipit.yaml',
+      });
       const errors = diagnostics.filter((d) => d.severity === 1);
-      assert.deepEqual(errors.map((d) => `${d.range.start.line + 1}: ${d.message}`), []);
+      assert.deepEqual(
+        errors.map((d) => `${d.range.start.line + 1}: ${d.message}`),
+        [],
+      );
       assert.ok(settings);
       assert.match(settings.dear.apiKey, /^\$\{secret:[A-Z_]+\}$/);
     }

@@ -1,7 +1,12 @@
 import * as assert from 'node:assert/strict';
 import { contentSecurityPolicy, newNonce, previewHtml } from '../../client/src/preview/previewHtml';
 import { NETWORK_COMMANDS, restrictedModeRefusal } from '../../client/src/trust';
-import { applyInitializationOptions, networkAllowed, scrub, trustRefusal } from '../../server/src/syncService';
+import {
+  applyInitializationOptions,
+  networkAllowed,
+  scrub,
+  trustRefusal,
+} from '../../server/src/syncService';
 
 describe('Restricted Mode guards', () => {
   it('client guard: refuses untrusted with a clear reason, allows trusted', () => {
@@ -10,7 +15,10 @@ describe('Restricted Mode guards', () => {
     assert.ok(msg);
     assert.match(msg, /"Import Now" is disabled in Restricted Mode/);
     assert.match(msg, /Trust the workspace/);
-    assert.ok(NETWORK_COMMANDS.includes('dear.importNow') && NETWORK_COMMANDS.includes('dear.previewImport'));
+    assert.ok(
+      NETWORK_COMMANDS.includes('dear.importNow') &&
+        NETWORK_COMMANDS.includes('dear.previewImport'),
+    );
   });
 
   it('server guard: refuses when the run or the last notification says untrusted', () => {
@@ -37,7 +45,12 @@ describe('preview HTML shell', () => {
     assert.ok(csp.includes(`script-src 'nonce-${a}'`));
     assert.ok(csp.startsWith("default-src 'none'"));
     assert.ok(!csp.includes('unsafe-inline') && !csp.includes('unsafe-eval'));
-    const html = previewHtml({ cspSource: 'vscode-webview://x', scriptUri: 'https://file+.vscode-resource/p.js', styleUri: 'https://file+.vscode-resource/p.css', nonce: a });
+    const html = previewHtml({
+      cspSource: 'vscode-webview://x',
+      scriptUri: 'https://file+.vscode-resource/p.js',
+      styleUri: 'https://file+.vscode-resource/p.css',
+      nonce: a,
+    });
     const scripts = html.match(/<script[^>]*>/g) ?? [];
     assert.equal(scripts.length, 1);
     assert.ok(scripts[0].includes(`nonce="${a}"`));

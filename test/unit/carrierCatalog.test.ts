@@ -4,7 +4,8 @@ import { isAllowedEndpoint } from '../../server/src/config/carrierSource';
 
 describe('carrier catalog cache', () => {
   let now = 0;
-  const catalog = () => new CarrierCatalog({ ttlMs: 1000, retryAfterFailureMs: 500, now: () => now });
+  const catalog = () =>
+    new CarrierCatalog({ ttlMs: 1000, retryAfterFailureMs: 500, now: () => now });
   const key = CarrierCatalog.key('https://x/ExternalApi/v2/', 'acc');
 
   it('needs a fetch when empty, not while one runs, and serves stale names until refreshed', () => {

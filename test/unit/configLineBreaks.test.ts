@@ -22,7 +22,10 @@ describe('config core: unusual line breaks', () => {
     for (const d of diagnostics) {
       for (const p of [d.range.start, d.range.end]) {
         assert.ok(p.line < lines.length, `line ${p.line} exists`);
-        assert.ok(p.character <= lines[p.line].length, `${d.code} at ${p.line}:${p.character} fits a line of ${lines[p.line].length}`);
+        assert.ok(
+          p.character <= lines[p.line].length,
+          `${d.code} at ${p.line}:${p.character} fits a line of ${lines[p.line].length}`,
+        );
       }
     }
   });

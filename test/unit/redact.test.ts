@@ -7,7 +7,8 @@ describe('redaction (protocol/redact.ts, used by engine, server and client)', ()
     const b64 = Buffer.from(secret).toString('base64');
     const text = `raw ${secret} url ${encodeURIComponent(secret)} b64 ${b64} b64u ${b64.replace(/=+$/, '')} json ${JSON.stringify('a"' + secret).slice(1, -1)}`;
     const out = redactSecrets(text, [secret]);
-    for (const form of secretForms([secret])) assert.ok(!out.includes(form), `form ${form} left in ${out}`);
+    for (const form of secretForms([secret]))
+      assert.ok(!out.includes(form), `form ${form} left in ${out}`);
     assert.equal(out.split(REDACTED).length - 1, 5);
   });
   it('leaves short values and unrelated text alone', () => {

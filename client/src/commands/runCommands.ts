@@ -8,27 +8,50 @@ import type { EngineEvent, RunMode } from '../../../protocol/events';
 import { StatusRequest } from '../../../protocol/lsp';
 import type { PreviewKind, PreviewState } from '../../../protocol/preview';
 import { formatDuration, formatSummary, modeTitle } from '../output/format';
-import { applyEvent, emptyPreviewState, pickOrders, toCsv, toJson, writebacksToCsv } from '../preview/previewModel';
+import {
+  applyEvent,
+  emptyPreviewState,
+  pickOrders,
+  toCsv,
+  toJson,
+  writebacksToCsv,
+} from '../preview/previewModel';
 import type { PreviewActions } from '../preview/previewPanel';
 import type { RunOutcome } from '../runs/runController';
 import { displayPath, resolveSettingsFile } from '../settingsFile/locate';
-import { confirmLiveRuns, refuseIfUntrusted, reportError, type CommandResult, type Services } from './services';
+import {
+  confirmLiveRuns,
+  refuseIfUntrusted,
+  reportError,
+  type CommandResult,
+  type Services,
+} from './services';
 
 const TITLES = {
-  importNow: 'Import Now', previewImport: 'Preview Mapped Orders', writebackNow: 'Write Back Tracking Now',
-  previewWriteback: 'Preview Tracking Writeback', syncNow: 'Sync Now', retryAttention: 'Retry Needs-Attention Items',
+  importNow: 'Import Now',
+  previewImport: 'Preview Mapped Orders',
+  writebackNow: 'Write Back Tracking Now',
+  previewWriteback: 'Preview Tracking Writeback',
+  syncNow: 'Sync Now',
+  retryAttention: 'Retry Needs-Attention Items',
 } as const;
 
 /** Counts shown in the progress notification of a live run. */
 class LiveCounts {
-  created = 0; skipped = 0; attention = 0; writtenBack = 0; phase = '';
+  created = 0;
+  skipped = 0;
+  attention = 0;
+  writtenBack = 0;
+  phase = '';
   add(e: EngineEvent): void {
     if (e.type === 'order') this.created++;
     else if (e.type === 'skip') this.skipped++;
     else if (e.type === 'attention') this.attention++;
     else if (e.type === 'writeback') this.writtenBack++;
-    else if (e.type === 'progress') this.phase = `${e.phase} ${e.done}${e.total !== undefined ? `/${e.total}` : ''}`;
-    else if (e.type === 'wait' || e.type === 'throttle') this.phase = `waiting ${Math.ceil(e.waitMs / 1000)} s for the ${e.api === 'dear' ? 'Cin7 Core' : 'Starshipit'} limit`;
+    else if (e.type === 'progress')
+      this.phase = `${e.phase} ${e.done}${e.total !== undefined ? `/${e.total}` : ''}`;
+    else if (e.type === 'wait' || e.type === 'throttle')
+      this.phase = `waiting ${Math.ceil(e.waitMs / 1000)} s for the ${e.api === 'dear' ? 'Cin7 Core' : 'Starshipit'} limit`;
   }
   text(mode: RunMode): string {
     const parts = [];
@@ -42,7 +65,11 @@ class LiveCounts {
 export function registerRunCommands(s: Services): vscode.Disposable[] {
   const reg = (id: string, fn: (arg?: unknown) => Promise<CommandResult>): vscode.Disposable =>
     vscode.commands.registerCommand(id, async (arg?: unknown) => {
-      try { return await fn(arg); } catch (err) { return reportError(err, s.output); }
+      try {
+        return await fn(arg);
+      } catch (err) {
+        return reportError(err, s.output);
+      }
     });
 
   /** Dry run into the preview panel. */
@@ -51,24 +78,43 @@ export function registerRunCommands(s: Services): vscode.Disposable[] {
     if (refused) return refused;
     const uri = await resolveSettingsFile(arg);
     if (!uri) return { ok: false, refused: 'noSettingsFile' };
-    const state = emptyPreviewState(kind, uri.toString(), displayPath(uri), vscode.workspace.isTrusted);
+    const state = emptyPreviewState(
+      kind,
+      uri.toString(),
+      displayPath(uri),
+      vscode.workspace.isTrusted,
+    );
     s.preview.open(state);
     const mode: RunMode = kind === 'writeback' ? 'writeback' : kind === 'sync' ? 'sync' : 'import';
     try {
       const outcome = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Dear: ${title}`, cancellable: true },
-        (progress, token) => s.runs.execute({
-          uri, mode, dryRun: true, token,
-          onEvent: (e) => {
-            applyEvent(state, e);
-            s.preview.changed();
-            if (e.type === 'progress' || e.type === 'wait') progress.report({ message: state.progress });
-          },
-        }),
+        {
+          location: vscode.ProgressLocation.Notification,
+          title: `Dear: ${title}`,
+          cancellable: true,
+        },
+        (progress, token) =>
+          s.runs.execute({
+            uri,
+            mode,
+            dryRun: true,
+            token,
+            onEvent: (e) => {
+              applyEvent(state, e);
+              s.preview.changed();
+              if (e.type === 'progress' || e.type === 'wait')
+                progress.report({ message: state.progress });
+            },
+          }),
       );
       state.status = 'ready';
       s.preview.changed(true);
-      return { ok: true, orderNumbers: outcome.orderNumbers, writebacks: outcome.writebacks, summary: outcome.summary };
+      return {
+        ok: true,
+        orderNumbers: outcome.orderNumbers,
+        writebacks: outcome.writebacks,
+        summary: outcome.summary,
+      };
     } catch (err) {
       state.status = 'error';
       state.error = err instanceof Error ? err.message : String(err);
@@ -77,60 +123,130 @@ export function registerRunCommands(s: Services): vscode.Disposable[] {
     }
   }
 
-  async function live(mode: RunMode, uri: vscode.Uri, onlyOrderNumbers?: string[]): Promise<CommandResult> {
+  async function live(
+    mode: RunMode,
+    uri: vscode.Uri,
+    onlyOrderNumbers?: string[],
+  ): Promise<CommandResult> {
     const counts = new LiveCounts();
     const outcome: RunOutcome = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Dear: ${modeTitle(mode, false)}`, cancellable: true },
-      (progress, token) => s.runs.execute({
-        uri, mode, dryRun: false, token, onlyOrderNumbers,
-        onEvent: (e) => {
-          counts.add(e);
-          if (e.type !== 'log' && e.type !== 'summary') progress.report({ message: counts.text(mode) });
-        },
-      }),
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: `Dear: ${modeTitle(mode, false)}`,
+        cancellable: true,
+      },
+      (progress, token) =>
+        s.runs.execute({
+          uri,
+          mode,
+          dryRun: false,
+          token,
+          onlyOrderNumbers,
+          onEvent: (e) => {
+            counts.add(e);
+            if (e.type !== 'log' && e.type !== 'summary')
+              progress.report({ message: counts.text(mode) });
+          },
+        }),
     );
     const summary = outcome.summary;
     const text = summary ? formatSummary(summary) : 'The run ended without a summary.';
-    const show = summary && summary.needsAttention > 0 ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
+    const show =
+      summary && summary.needsAttention > 0
+        ? vscode.window.showWarningMessage
+        : vscode.window.showInformationMessage;
     void show(`Dear: ${text}`, 'Show Output', 'Show Status').then((choice) => {
       if (choice === 'Show Output') s.output.show();
-      if (choice === 'Show Status') void vscode.commands.executeCommand('dear.showStatus', uri.toString());
+      if (choice === 'Show Status')
+        void vscode.commands.executeCommand('dear.showStatus', uri.toString());
     });
-    return { ok: true, summary, orderNumbers: outcome.orderNumbers, writebacks: outcome.writebacks, cancelled: outcome.cancelled };
+    return {
+      ok: true,
+      summary,
+      orderNumbers: outcome.orderNumbers,
+      writebacks: outcome.writebacks,
+      cancelled: outcome.cancelled,
+    };
   }
 
   /** Dry run first, then a modal with the estimate; `undefined` = go ahead (with the previewed set). */
-  async function estimateAndConfirm(mode: RunMode, uri: vscode.Uri, button: string): Promise<{ go: boolean; orderNumbers?: string[] }> {
+  async function estimateAndConfirm(
+    mode: RunMode,
+    uri: vscode.Uri,
+    button: string,
+  ): Promise<{ go: boolean; orderNumbers?: string[] }> {
     if (!confirmLiveRuns()) return { go: true };
     const estimate = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Dear: estimating (dry run, nothing is written)…`, cancellable: true },
-      (_progress, token) => s.runs.execute({ uri, mode, dryRun: true, token, purpose: `Estimate before a live run (${mode}); nothing is written.` }),
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: `Dear: estimating (dry run, nothing is written)…`,
+        cancellable: true,
+      },
+      (_progress, token) =>
+        s.runs.execute({
+          uri,
+          mode,
+          dryRun: true,
+          token,
+          purpose: `Estimate before a live run (${mode}); nothing is written.`,
+        }),
     );
     if (estimate.cancelled || !estimate.summary) return { go: false };
     const sum = estimate.summary;
     const orders = estimate.orderNumbers.length;
     const changes = sum.updated + sum.withdrawn;
-    const work = mode === 'writeback' ? estimate.writebacks : orders + changes + (mode === 'import' ? 0 : estimate.writebacks);
+    const work =
+      mode === 'writeback'
+        ? estimate.writebacks
+        : orders + changes + (mode === 'import' ? 0 : estimate.writebacks);
     if (work === 0 && mode !== 'retry') {
-      void vscode.window.showInformationMessage(`Dear: nothing to do — ${formatSummary(sum)}`, 'Show Output').then((c) => { if (c) s.output.show(); });
+      void vscode.window
+        .showInformationMessage(`Dear: nothing to do — ${formatSummary(sum)}`, 'Show Output')
+        .then((c) => {
+          if (c) s.output.show();
+        });
       return { go: false };
     }
-    const changeText = changes ? ` and change ${changes} imported order(s) (${sum.updated} update(s), ${sum.withdrawn} withdrawal(s))` : '';
-    const what = mode === 'import' ? `Create ${orders} order(s) in Starshipit${changeText}`
-      : mode === 'writeback' ? `Write tracking for ${estimate.writebacks} order(s) back to Cin7 Core`
-        : `Create ${orders} order(s) in Starshipit${changeText} and write back ${estimate.writebacks} tracking number set(s)`;
-    const detail = `From ${displayPath(uri)}. ${sum.skipped} skipped, ${sum.needsAttention} need attention.\n` +
+    const changeText = changes
+      ? ` and change ${changes} imported order(s) (${sum.updated} update(s), ${sum.withdrawn} withdrawal(s))`
+      : '';
+    const what =
+      mode === 'import'
+        ? `Create ${orders} order(s) in Starshipit${changeText}`
+        : mode === 'writeback'
+          ? `Write tracking for ${estimate.writebacks} order(s) back to Cin7 Core`
+          : `Create ${orders} order(s) in Starshipit${changeText} and write back ${estimate.writebacks} tracking number set(s)`;
+    const detail =
+      `From ${displayPath(uri)}. ${sum.skipped} skipped, ${sum.needsAttention} need attention.\n` +
       `Estimate: about ${sum.estimate.dearCalls} Cin7 Core call(s), ~${formatDuration(sum.estimate.seconds)} at the configured rate limit.` +
-      (mode === 'import' && changes === 0 ? '\nOnly the orders in this estimate are imported.' : '');
-    const choice = await vscode.window.showWarningMessage(`${what}?`, { modal: true, detail }, button);
+      (mode === 'import' && changes === 0
+        ? '\nOnly the orders in this estimate are imported.'
+        : '');
+    const choice = await vscode.window.showWarningMessage(
+      `${what}?`,
+      { modal: true, detail },
+      button,
+    );
     // Restrict the live import to the confirmed orders, unless it must also carry changes to imported ones.
-    return { go: choice === button, orderNumbers: mode === 'import' && changes === 0 ? estimate.orderNumbers : undefined };
+    return {
+      go: choice === button,
+      orderNumbers: mode === 'import' && changes === 0 ? estimate.orderNumbers : undefined,
+    };
   }
 
-  async function liveCommand(mode: RunMode, title: string, button: string, arg: unknown): Promise<CommandResult> {
+  async function liveCommand(
+    mode: RunMode,
+    title: string,
+    button: string,
+    arg: unknown,
+  ): Promise<CommandResult> {
     const refused = refuseIfUntrusted(title);
     if (refused) return refused;
-    if (s.runs.busy) return reportError(new Error('a run is already in progress; wait for it or cancel it first'), s.output);
+    if (s.runs.busy)
+      return reportError(
+        new Error('a run is already in progress; wait for it or cancel it first'),
+        s.output,
+      );
     const uri = await resolveSettingsFile(arg);
     if (!uri) return { ok: false, refused: 'noSettingsFile' };
     const confirm = await estimateAndConfirm(mode, uri, button);
@@ -149,8 +265,12 @@ export function registerRunCommands(s: Services): vscode.Disposable[] {
     if (confirmLiveRuns()) {
       const choice = await vscode.window.showWarningMessage(
         `Retry ${status.needsAttention.length} needs-attention item(s)?`,
-        { modal: true, detail: `${retryable} are marked retryable; the others are tried again too but may need a change in Cin7 Core, Starshipit or the settings first.` },
-        'Retry');
+        {
+          modal: true,
+          detail: `${retryable} are marked retryable; the others are tried again too but may need a change in Cin7 Core, Starshipit or the settings first.`,
+        },
+        'Retry',
+      );
       if (choice !== 'Retry') return { ok: false, refused: 'declined' };
     }
     return live('retry', uri);
@@ -163,26 +283,51 @@ export function registerRunCommands(s: Services): vscode.Disposable[] {
     const st = await client.sendRequest(StatusRequest.type, { uri: uri.toString() });
     type Item = vscode.QuickPickItem & { action?: 'retry' | 'output' };
     const items: Item[] = [
-      { label: `$(cloud-upload) Imported: ${st.imported}`, description: 'orders created in Starshipit by this journal' },
-      { label: `$(clock) Pending writebacks: ${st.pendingWritebacks}`, description: 'labels printed, tracking not yet in Cin7 Core' },
+      {
+        label: `$(cloud-upload) Imported: ${st.imported}`,
+        description: 'orders created in Starshipit by this journal',
+      },
+      {
+        label: `$(clock) Pending writebacks: ${st.pendingWritebacks}`,
+        description: 'labels printed, tracking not yet in Cin7 Core',
+      },
       { label: `$(check) Written back: ${st.writtenBack}` },
       { label: `$(warning) Needs attention: ${st.needsAttention.length}` },
     ];
-    if (st.lastRun) items.push({ label: `$(history) Last run: ${modeTitle(st.lastRun.mode, st.lastRun.dryRun)}`, description: st.lastRun.at, detail: formatSummary(st.lastRun.summary) });
+    if (st.lastRun)
+      items.push({
+        label: `$(history) Last run: ${modeTitle(st.lastRun.mode, st.lastRun.dryRun)}`,
+        description: st.lastRun.at,
+        detail: formatSummary(st.lastRun.summary),
+      });
     if (st.needsAttention.length) {
       items.push({ label: 'Needs attention', kind: vscode.QuickPickItemKind.Separator });
       for (const a of st.needsAttention.slice(0, 200)) {
-        items.push({ label: `${a.orderNumber ?? a.saleId ?? '(run)'}: ${a.code}`, detail: a.reason, description: a.retryable ? 'retryable' : undefined });
+        items.push({
+          label: `${a.orderNumber ?? a.saleId ?? '(run)'}: ${a.code}`,
+          detail: a.reason,
+          description: a.retryable ? 'retryable' : undefined,
+        });
       }
       items.push({ label: '', kind: vscode.QuickPickItemKind.Separator });
-      items.push({ label: `$(refresh) Retry ${st.needsAttention.length} needs-attention item(s)`, action: 'retry', alwaysShow: true });
+      items.push({
+        label: `$(refresh) Retry ${st.needsAttention.length} needs-attention item(s)`,
+        action: 'retry',
+        alwaysShow: true,
+      });
     }
     items.push({ label: '$(output) Show output', action: 'output', alwaysShow: true });
     s.status.show();
-    void vscode.window.showQuickPick(items, { title: `Dear: sync status — ${displayPath(uri)} (journal ${st.stateDir})`, matchOnDetail: true }).then((pick) => {
-      if (pick?.action === 'retry') void vscode.commands.executeCommand('dear.retryAttention', uri.toString());
-      if (pick?.action === 'output') s.output.show();
-    });
+    void vscode.window
+      .showQuickPick(items, {
+        title: `Dear: sync status — ${displayPath(uri)} (journal ${st.stateDir})`,
+        matchOnDetail: true,
+      })
+      .then((pick) => {
+        if (pick?.action === 'retry')
+          void vscode.commands.executeCommand('dear.retryAttention', uri.toString());
+        if (pick?.action === 'output') s.output.show();
+      });
     return { ok: true, status: st };
   }
 
@@ -203,43 +348,86 @@ export function previewActions(s: () => Services): PreviewActions {
     async importThese(state: PreviewState, orderNumbers: string[]): Promise<void> {
       try {
         if (refuseIfUntrusted(TITLES.importNow)) return;
-        if (state.kind !== 'import' || state.status !== 'ready') throw new Error('only a finished import preview can be imported');
+        if (state.kind !== 'import' || state.status !== 'ready')
+          throw new Error('only a finished import preview can be imported');
         const rows = pickOrders(state, orderNumbers);
         if (rows.length === 0) throw new Error('none of the requested orders is in the preview');
         if (confirmLiveRuns()) {
           const choice = await vscode.window.showWarningMessage(
             `Import these ${rows.length} previewed order(s) into Starshipit?`,
-            { modal: true, detail: `From ${state.fileLabel}. Exactly these order numbers are imported; anything else eligible waits for the next import.` },
-            'Import');
+            {
+              modal: true,
+              detail: `From ${state.fileLabel}. Exactly these order numbers are imported; anything else eligible waits for the next import.`,
+            },
+            'Import',
+          );
           if (choice !== 'Import') return;
         }
         const svc = s();
         const counts = new LiveCounts();
         const outcome = await vscode.window.withProgress(
-          { location: vscode.ProgressLocation.Notification, title: `Dear: importing ${rows.length} previewed order(s)`, cancellable: true },
-          (progress, token) => svc.runs.execute({
-            uri: vscode.Uri.parse(state.settingsUri, true), mode: 'import', dryRun: false, token,
-            onlyOrderNumbers: rows.map((r) => r.orderNumber),
-            onEvent: (e) => { counts.add(e); if (e.type !== 'log') progress.report({ message: counts.text('import') }); },
-          }));
-        void vscode.window.showInformationMessage(`Dear: ${outcome.summary ? formatSummary(outcome.summary) : 'import finished'}`, 'Show Output').then((c) => { if (c) svc.output.show(); });
+          {
+            location: vscode.ProgressLocation.Notification,
+            title: `Dear: importing ${rows.length} previewed order(s)`,
+            cancellable: true,
+          },
+          (progress, token) =>
+            svc.runs.execute({
+              uri: vscode.Uri.parse(state.settingsUri, true),
+              mode: 'import',
+              dryRun: false,
+              token,
+              onlyOrderNumbers: rows.map((r) => r.orderNumber),
+              onEvent: (e) => {
+                counts.add(e);
+                if (e.type !== 'log') progress.report({ message: counts.text('import') });
+              },
+            }),
+        );
+        void vscode.window
+          .showInformationMessage(
+            `Dear: ${outcome.summary ? formatSummary(outcome.summary) : 'import finished'}`,
+            'Show Output',
+          )
+          .then((c) => {
+            if (c) svc.output.show();
+          });
       } catch (err) {
         reportError(err, s().output);
       }
     },
-    async exportRows(state: PreviewState, format: 'csv' | 'json', orderNumbers: string[]): Promise<void> {
+    async exportRows(
+      state: PreviewState,
+      format: 'csv' | 'json',
+      orderNumbers: string[],
+    ): Promise<void> {
       try {
         const base = state.fileLabel.replace(/^.*[\\/]/, '').replace(/\.ya?ml$/, '');
         let content: string;
         if (state.kind === 'writeback') {
-          content = format === 'csv' ? writebacksToCsv(state.writebacks) : JSON.stringify(state.writebacks.map((w) => ({ orderNumber: w.orderNumber, taskId: w.taskId, dear: w.payload })), null, 2) + '\n';
+          content =
+            format === 'csv'
+              ? writebacksToCsv(state.writebacks)
+              : JSON.stringify(
+                  state.writebacks.map((w) => ({
+                    orderNumber: w.orderNumber,
+                    taskId: w.taskId,
+                    dear: w.payload,
+                  })),
+                  null,
+                  2,
+                ) + '\n';
         } else {
           const rows = pickOrders(state, orderNumbers);
           content = format === 'csv' ? toCsv(rows) : toJson(rows);
         }
         const settingsUri = vscode.Uri.parse(state.settingsUri, true);
         const target = await vscode.window.showSaveDialog({
-          defaultUri: vscode.Uri.joinPath(settingsUri, '..', `${base}-${state.kind}-preview.${format}`),
+          defaultUri: vscode.Uri.joinPath(
+            settingsUri,
+            '..',
+            `${base}-${state.kind}-preview.${format}`,
+          ),
           filters: format === 'csv' ? { CSV: ['csv'] } : { JSON: ['json'] },
           title: 'Dear: export the previewed rows',
         });
@@ -254,7 +442,11 @@ export function previewActions(s: () => Services): PreviewActions {
       const id = state.kind === 'writeback' ? 'dear.previewWriteback' : 'dear.previewImport';
       await vscode.commands.executeCommand(id, state.settingsUri);
     },
-    showOutput(): void { s().output.show(); },
-    warn(message: string): void { s().output.warn(message); },
+    showOutput(): void {
+      s().output.show();
+    },
+    warn(message: string): void {
+      s().output.warn(message);
+    },
   };
 }

@@ -5,16 +5,30 @@
  * settings file references them.
  */
 import * as vscode from 'vscode';
-import { SandboxPrintLabelsRequest, StartSandboxRequest, StopSandboxRequest } from '../../../protocol/lsp';
 import {
-  newSettingsTemplate, retargetSandboxSettings, SANDBOX_SECRET_NAMES, SANDBOX_SETTINGS_FILE_NAME, sandboxSettingsTemplate, SETTINGS_FILE_NAME,
+  SandboxPrintLabelsRequest,
+  StartSandboxRequest,
+  StopSandboxRequest,
+} from '../../../protocol/lsp';
+import {
+  newSettingsTemplate,
+  retargetSandboxSettings,
+  SANDBOX_SECRET_NAMES,
+  SANDBOX_SETTINGS_FILE_NAME,
+  sandboxSettingsTemplate,
+  SETTINGS_FILE_NAME,
 } from '../settingsFile/templates';
 import { displayPath, uriFromArg } from '../settingsFile/locate';
 import { LANGUAGE_ID } from '../languageClient';
 import { reportError, type CommandResult, type Services } from './services';
 
 async function exists(uri: vscode.Uri): Promise<boolean> {
-  try { await vscode.workspace.fs.stat(uri); return true; } catch { return false; }
+  try {
+    await vscode.workspace.fs.stat(uri);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function writeText(uri: vscode.Uri, text: string): Promise<void> {
@@ -25,7 +39,10 @@ async function writeText(uri: vscode.Uri, text: string): Promise<void> {
 async function targetFor(name: string): Promise<vscode.Uri | undefined> {
   const folder = vscode.workspace.workspaceFolders?.[0];
   if (folder) return vscode.Uri.joinPath(folder.uri, name);
-  return vscode.window.showSaveDialog({ title: 'Dear: where should the settings file go?', filters: { YAML: ['yaml'] } });
+  return vscode.window.showSaveDialog({
+    title: 'Dear: where should the settings file go?',
+    filters: { YAML: ['yaml'] },
+  });
 }
 
 export interface SandboxCommandOptions {
@@ -37,43 +54,78 @@ export interface SandboxCommandOptions {
 
 export function registerSandboxCommands(s: Services): vscode.Disposable[] {
   async function startSandbox(arg: unknown): Promise<CommandResult> {
-    const opts: SandboxCommandOptions = typeof arg === 'object' && arg !== null && !(arg instanceof vscode.Uri) ? (arg as SandboxCommandOptions) : {};
+    const opts: SandboxCommandOptions =
+      typeof arg === 'object' && arg !== null && !(arg instanceof vscode.Uri)
+        ? (arg as SandboxCommandOptions)
+        : {};
     const cfg = vscode.workspace.getConfiguration('dear.sandbox');
     const timeScale = cfg.get<number>('timeScale', 10);
     const sales = cfg.get<number>('sales', 40);
     const seed = cfg.get<number>('seed', 1);
     // One state file per data set: the sandbox refuses a file written for another seed/size.
     const stateFile = cfg.get<boolean>('persist', true)
-      ? vscode.Uri.joinPath(s.context.globalStorageUri, `sandbox-state-seed${seed}-sales${sales}.json`).fsPath
+      ? vscode.Uri.joinPath(
+          s.context.globalStorageUri,
+          `sandbox-state-seed${seed}-sales${sales}.json`,
+        ).fsPath
       : undefined;
     if (stateFile) await vscode.workspace.fs.createDirectory(s.context.globalStorageUri);
     const client = await s.client();
-    const sb = await client.sendRequest(StartSandboxRequest.type, { timeScale, sales, seed, stateFile });
+    const sb = await client.sendRequest(StartSandboxRequest.type, {
+      timeScale,
+      sales,
+      seed,
+      stateFile,
+    });
     await vscode.commands.executeCommand('setContext', 'dear.sandboxRunning', true);
     await s.secrets.store(SANDBOX_SECRET_NAMES.dearAccountId, sb.credentials.dearAccountId);
     await s.secrets.store(SANDBOX_SECRET_NAMES.dearApiKey, sb.credentials.dearApiKey);
     await s.secrets.store(SANDBOX_SECRET_NAMES.starshipitApiKey, sb.credentials.starshipitApiKey);
-    await s.secrets.store(SANDBOX_SECRET_NAMES.starshipitSubscriptionKey, sb.credentials.starshipitSubscriptionKey);
-    s.output.info(`Sandbox ${sb.alreadyRunning ? 'already running' : 'started'}: Cin7 Core at ${sb.dearBaseUrl}, Starshipit at ${sb.starshipitBaseUrl} (clock ×${sb.timeScale}).`);
+    await s.secrets.store(
+      SANDBOX_SECRET_NAMES.starshipitSubscriptionKey,
+      sb.credentials.starshipitSubscriptionKey,
+    );
+    s.output.info(
+      `Sandbox ${sb.alreadyRunning ? 'already running' : 'started'}: Cin7 Core at ${sb.dearBaseUrl}, Starshipit at ${sb.starshipitBaseUrl} (clock ×${sb.timeScale}).`,
+    );
 
-    const endpoints = { dearBaseUrl: sb.dearBaseUrl, starshipitBaseUrl: sb.starshipitBaseUrl, timeScale: sb.timeScale };
+    const endpoints = {
+      dearBaseUrl: sb.dearBaseUrl,
+      starshipitBaseUrl: sb.starshipitBaseUrl,
+      timeScale: sb.timeScale,
+    };
     const explicit = uriFromArg(opts.settingsFile);
-    const target = explicit ?? (vscode.workspace.workspaceFolders?.[0] ? vscode.Uri.joinPath(vscode.workspace.workspaceFolders[0].uri, SANDBOX_SETTINGS_FILE_NAME) : undefined);
+    const target =
+      explicit ??
+      (vscode.workspace.workspaceFolders?.[0]
+        ? vscode.Uri.joinPath(vscode.workspace.workspaceFolders[0].uri, SANDBOX_SETTINGS_FILE_NAME)
+        : undefined);
     let settingsFile: vscode.Uri | undefined;
     if (target && (await exists(target))) {
       const old = new TextDecoder().decode(await vscode.workspace.fs.readFile(target));
       const updated = retargetSandboxSettings(old, endpoints);
       if (updated !== old) await writeText(target, updated);
       settingsFile = target;
-      if (!opts.noPrompt) void vscode.window.showInformationMessage(`Dear: sandbox running; ${displayPath(target)} now points at it.`, 'Preview Mapped Orders').then((c) => {
-        if (c) void vscode.commands.executeCommand('dear.previewImport', target.toString());
-      });
+      if (!opts.noPrompt)
+        void vscode.window
+          .showInformationMessage(
+            `Dear: sandbox running; ${displayPath(target)} now points at it.`,
+            'Preview Mapped Orders',
+          )
+          .then((c) => {
+            if (c) void vscode.commands.executeCommand('dear.previewImport', target.toString());
+          });
     } else if (explicit || opts.noPrompt) {
-      if (target) { await writeText(target, sandboxSettingsTemplate(endpoints)); settingsFile = target; }
+      if (target) {
+        await writeText(target, sandboxSettingsTemplate(endpoints));
+        settingsFile = target;
+      }
     } else {
       const create = 'Create Sandbox Settings File';
       const choice = await vscode.window.showInformationMessage(
-        `Dear: sandbox running — Cin7 Core at ${sb.dearBaseUrl}, Starshipit at ${sb.starshipitBaseUrl}. Create a settings file that points at it?`, create);
+        `Dear: sandbox running — Cin7 Core at ${sb.dearBaseUrl}, Starshipit at ${sb.starshipitBaseUrl}. Create a settings file that points at it?`,
+        create,
+      );
       if (choice === create) {
         const where = target ?? (await targetFor(SANDBOX_SETTINGS_FILE_NAME));
         if (where) {
@@ -83,7 +135,14 @@ export function registerSandboxCommands(s: Services): vscode.Disposable[] {
         }
       }
     }
-    return { ok: true, dearBaseUrl: sb.dearBaseUrl, starshipitBaseUrl: sb.starshipitBaseUrl, controlUrl: sb.controlUrl, timeScale: sb.timeScale, settingsFile: settingsFile?.toString() };
+    return {
+      ok: true,
+      dearBaseUrl: sb.dearBaseUrl,
+      starshipitBaseUrl: sb.starshipitBaseUrl,
+      controlUrl: sb.controlUrl,
+      timeScale: sb.timeScale,
+      settingsFile: settingsFile?.toString(),
+    };
   }
 
   async function stopSandbox(): Promise<CommandResult> {
@@ -91,7 +150,9 @@ export function registerSandboxCommands(s: Services): vscode.Disposable[] {
     const { stopped } = await client.sendRequest(StopSandboxRequest.type, {});
     await vscode.commands.executeCommand('setContext', 'dear.sandboxRunning', false);
     s.output.info(stopped ? 'Sandbox stopped.' : 'Stop Sandbox: no sandbox was running.');
-    void vscode.window.showInformationMessage(stopped ? 'Dear: sandbox stopped.' : 'Dear: no sandbox is running.');
+    void vscode.window.showInformationMessage(
+      stopped ? 'Dear: sandbox stopped.' : 'Dear: no sandbox is running.',
+    );
     return { ok: true, stopped };
   }
 
@@ -111,12 +172,17 @@ export function registerSandboxCommands(s: Services): vscode.Disposable[] {
     const explicit = uriFromArg(arg);
     const target = explicit ?? (await targetFor(SETTINGS_FILE_NAME));
     if (!target) {
-      const doc = await vscode.workspace.openTextDocument({ language: LANGUAGE_ID, content: newSettingsTemplate() });
+      const doc = await vscode.workspace.openTextDocument({
+        language: LANGUAGE_ID,
+        content: newSettingsTemplate(),
+      });
       await vscode.window.showTextDocument(doc);
       return { ok: true, settingsFile: doc.uri.toString() };
     }
     if (await exists(target)) {
-      void vscode.window.showInformationMessage(`Dear: ${displayPath(target)} already exists; opened it.`);
+      void vscode.window.showInformationMessage(
+        `Dear: ${displayPath(target)} already exists; opened it.`,
+      );
     } else {
       await writeText(target, newSettingsTemplate());
     }
@@ -124,9 +190,15 @@ export function registerSandboxCommands(s: Services): vscode.Disposable[] {
     return { ok: true, settingsFile: target.toString() };
   }
 
-  const wrap = (fn: (a?: unknown) => Promise<CommandResult>) => async (a?: unknown): Promise<CommandResult> => {
-    try { return await fn(a); } catch (err) { return reportError(err, s.output); }
-  };
+  const wrap =
+    (fn: (a?: unknown) => Promise<CommandResult>) =>
+    async (a?: unknown): Promise<CommandResult> => {
+      try {
+        return await fn(a);
+      } catch (err) {
+        return reportError(err, s.output);
+      }
+    };
   return [
     vscode.commands.registerCommand('dear.startSandbox', wrap(startSandbox)),
     vscode.commands.registerCommand('dear.stopSandbox', wrap(stopSandbox)),

@@ -5,7 +5,15 @@
  */
 import * as vscode from 'vscode';
 import type { EngineEvent, SummaryEvent } from '../../../protocol/events';
-import { formatEvent, formatHeader, formatSummary, passes, redact, type LineLevel, type RunHeader } from './format';
+import {
+  formatEvent,
+  formatHeader,
+  formatSummary,
+  passes,
+  redact,
+  type LineLevel,
+  type RunHeader,
+} from './format';
 
 export const SYNC_CHANNEL_NAME = 'Dear Sync';
 
@@ -36,13 +44,23 @@ export class SyncOutput implements vscode.Disposable {
     this.write('info', formatSummary(s));
   }
 
-  info(text: string): void { this.write('info', text); }
-  warn(text: string): void { this.write('warn', text); }
-  error(text: string): void { this.write('error', text); }
+  info(text: string): void {
+    this.write('info', text);
+  }
+  warn(text: string): void {
+    this.write('warn', text);
+  }
+  error(text: string): void {
+    this.write('error', text);
+  }
 
-  show(): void { this.channel.show(true); }
+  show(): void {
+    this.channel.show(true);
+  }
 
-  text(): string { return this.transcript.join('\n'); }
+  text(): string {
+    return this.transcript.join('\n');
+  }
 
   private write(level: LineLevel, raw: string): void {
     const threshold = vscode.workspace.getConfiguration('dear').get<LineLevel>('logLevel', 'info');
@@ -56,5 +74,7 @@ export class SyncOutput implements vscode.Disposable {
     else this.channel.info(text);
   }
 
-  dispose(): void { this.channel.dispose(); }
+  dispose(): void {
+    this.channel.dispose();
+  }
 }

@@ -6,12 +6,20 @@
 import { randomBytes } from 'node:crypto';
 
 export function newNonce(): string {
-  return randomBytes(18).toString('base64').replace(/[^A-Za-z0-9]/g, '');
+  return randomBytes(18)
+    .toString('base64')
+    .replace(/[^A-Za-z0-9]/g, '');
 }
 
-export interface PreviewHtmlOptions { cspSource: string; scriptUri: string; styleUri: string; nonce: string }
+export interface PreviewHtmlOptions {
+  cspSource: string;
+  scriptUri: string;
+  styleUri: string;
+  nonce: string;
+}
 
-const escapeAttr = (s: string): string => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const escapeAttr = (s: string): string =>
+  s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 export function contentSecurityPolicy(cspSource: string, nonce: string): string {
   return [

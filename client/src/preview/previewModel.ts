@@ -2,23 +2,55 @@
  * Turns the engine's event stream of a dry run into the preview's state, and exports rows as
  * CSV/JSON. Pure (no `vscode`), so unit tests cover it in plain Node.
  */
-import type { EngineEvent, OrderEvent, SummaryEvent, WritebackEvent } from '../../../protocol/events';
+import type {
+  EngineEvent,
+  OrderEvent,
+  SummaryEvent,
+  WritebackEvent,
+} from '../../../protocol/events';
 import { isPreviewState } from '../../../protocol/preview';
 import type {
-  PreviewKind, PreviewOrderRow, PreviewState, PreviewSummary, PreviewWritebackRow,
+  PreviewKind,
+  PreviewOrderRow,
+  PreviewState,
+  PreviewSummary,
+  PreviewWritebackRow,
 } from '../../../protocol/preview';
 
-export function emptyPreviewState(kind: PreviewKind, settingsUri: string, fileLabel: string, canImport: boolean): PreviewState {
+export function emptyPreviewState(
+  kind: PreviewKind,
+  settingsUri: string,
+  fileLabel: string,
+  canImport: boolean,
+): PreviewState {
   return {
-    kind, status: 'loading', settingsUri, fileLabel, generatedAt: new Date().toISOString(), progress: '',
-    orders: [], skipped: [], writebacks: [], changes: [], attention: [], warnings: [], canImport,
+    kind,
+    status: 'loading',
+    settingsUri,
+    fileLabel,
+    generatedAt: new Date().toISOString(),
+    progress: '',
+    orders: [],
+    skipped: [],
+    writebacks: [],
+    changes: [],
+    attention: [],
+    warnings: [],
+    canImport,
   };
 }
 
 type Obj = Record<string, unknown>;
-const obj = (v: unknown): Obj => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : {});
-const text = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : '');
-const joinNonEmpty = (parts: unknown[], sep: string): string => parts.map(text).map((s) => s.trim()).filter(Boolean).join(sep);
+const obj = (v: unknown): Obj =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : {};
+const text = (v: unknown): string =>
+  typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : '';
+const joinNonEmpty = (parts: unknown[], sep: string): string =>
+  parts
+    .map(text)
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .join(sep);
 
 /** One line for a Starshipit destination: `street, building, suburb, city, state post_code, country`. */
 export function formatAddress(destination: unknown): string {
@@ -89,32 +121,64 @@ export function summaryOf(s: SummaryEvent): PreviewSummary {
   };
 }
 
-const stringifyValue = (v: unknown): string => (v === undefined ? '(none)' : typeof v === 'string' ? v : JSON.stringify(v));
+const stringifyValue = (v: unknown): string =>
+  v === undefined ? '(none)' : typeof v === 'string' ? v : JSON.stringify(v);
 
 /** Applies one engine event to the preview state in place (the host owns the only copy). */
 export function applyEvent(state: PreviewState, e: EngineEvent): void {
   switch (e.type) {
-    case 'order': state.orders.push(orderRow(e)); break;
-    case 'skip': state.skipped.push({ orderNumber: e.orderNumber, saleId: e.saleId ?? '', code: e.code, reason: e.reason }); break;
-    case 'writeback': state.writebacks.push(writebackRow(e)); break;
-    case 'update':
-      state.changes.push({
-        action: 'update', orderNumber: e.orderNumber,
-        details: e.changes.map((c) => `${c.field}: ${stringifyValue(c.before)} → ${stringifyValue(c.after)}`),
+    case 'order':
+      state.orders.push(orderRow(e));
+      break;
+    case 'skip':
+      state.skipped.push({
+        orderNumber: e.orderNumber,
+        saleId: e.saleId ?? '',
+        code: e.code,
+        reason: e.reason,
       });
       break;
-    case 'withdraw': state.changes.push({ action: 'withdraw', orderNumber: e.orderNumber, details: [e.reason] }); break;
+    case 'writeback':
+      state.writebacks.push(writebackRow(e));
+      break;
+    case 'update':
+      state.changes.push({
+        action: 'update',
+        orderNumber: e.orderNumber,
+        details: e.changes.map(
+          (c) => `${c.field}: ${stringifyValue(c.before)} → ${stringifyValue(c.after)}`,
+        ),
+      });
+      break;
+    case 'withdraw':
+      state.changes.push({ action: 'withdraw', orderNumber: e.orderNumber, details: [e.reason] });
+      break;
     case 'attention':
-      state.attention.push({ orderNumber: e.orderNumber ?? '', saleId: e.saleId ?? '', code: e.code, reason: e.reason, retryable: e.retryable });
+      state.attention.push({
+        orderNumber: e.orderNumber ?? '',
+        saleId: e.saleId ?? '',
+        code: e.code,
+        reason: e.reason,
+        retryable: e.retryable,
+      });
       break;
     case 'progress':
       state.progress = `${e.phase} ${e.done}${e.total !== undefined ? `/${e.total}` : ''}${e.message ? ` — ${e.message}` : ''}`;
       break;
-    case 'wait': state.progress = `waiting ${Math.ceil(e.waitMs / 1000)} s for the ${apiName(e.api)} rate limit`; break;
-    case 'throttle': state.progress = `${apiName(e.api)} throttled (HTTP ${e.status}); waiting ${Math.ceil(e.waitMs / 1000)} s`; break;
-    case 'log': if (e.level === 'warn' || e.level === 'error') state.warnings.push(e.message); break;
-    case 'summary': state.summary = summaryOf(e); break;
-    case 'retry': break;
+    case 'wait':
+      state.progress = `waiting ${Math.ceil(e.waitMs / 1000)} s for the ${apiName(e.api)} rate limit`;
+      break;
+    case 'throttle':
+      state.progress = `${apiName(e.api)} throttled (HTTP ${e.status}); waiting ${Math.ceil(e.waitMs / 1000)} s`;
+      break;
+    case 'log':
+      if (e.level === 'warn' || e.level === 'error') state.warnings.push(e.message);
+      break;
+    case 'summary':
+      state.summary = summaryOf(e);
+      break;
+    case 'retry':
+      break;
   }
 }
 
@@ -123,7 +187,10 @@ export function apiName(api: 'dear' | 'starshipit'): string {
 }
 
 /** Rows in the order the webview listed them; unknown numbers are ignored (validated input). */
-export function pickOrders(state: PreviewState, orderNumbers: readonly string[]): PreviewOrderRow[] {
+export function pickOrders(
+  state: PreviewState,
+  orderNumbers: readonly string[],
+): PreviewOrderRow[] {
   const byNumber = new Map(state.orders.map((o) => [o.orderNumber, o]));
   const out: PreviewOrderRow[] = [];
   for (const n of orderNumbers) {
@@ -134,7 +201,16 @@ export function pickOrders(state: PreviewState, orderNumbers: readonly string[])
 }
 
 const CSV_COLUMNS: readonly (keyof PreviewOrderRow & string)[] = [
-  'orderNumber', 'receiver', 'company', 'address', 'items', 'deliveryInstructions', 'shippingMethod', 'saleId', 'taskId', 'warnings',
+  'orderNumber',
+  'receiver',
+  'company',
+  'address',
+  'items',
+  'deliveryInstructions',
+  'shippingMethod',
+  'saleId',
+  'taskId',
+  'warnings',
 ];
 
 /**
@@ -145,7 +221,13 @@ export function toCsv(rows: readonly PreviewOrderRow[]): string {
   return csv(CSV_COLUMNS, rows);
 }
 
-const WRITEBACK_COLUMNS: readonly (keyof PreviewWritebackRow & string)[] = ['orderNumber', 'taskId', 'carrier', 'trackingNumbers', 'shipDate'];
+const WRITEBACK_COLUMNS: readonly (keyof PreviewWritebackRow & string)[] = [
+  'orderNumber',
+  'taskId',
+  'carrier',
+  'trackingNumbers',
+  'shipDate',
+];
 
 export function writebacksToCsv(rows: readonly PreviewWritebackRow[]): string {
   return csv(WRITEBACK_COLUMNS, rows);
@@ -165,7 +247,18 @@ function csv<R extends object>(columns: readonly (keyof R & string)[], rows: rea
 
 /** JSON export: the exact Starshipit payloads with their source, as the engine would send them. */
 export function toJson(rows: readonly PreviewOrderRow[]): string {
-  return JSON.stringify(rows.map((r) => ({ orderNumber: r.orderNumber, source: { saleId: r.saleId, taskId: r.taskId || undefined }, warnings: r.warnings, starshipit: r.payload })), null, 2) + '\n';
+  return (
+    JSON.stringify(
+      rows.map((r) => ({
+        orderNumber: r.orderNumber,
+        source: { saleId: r.saleId, taskId: r.taskId || undefined },
+        warnings: r.warnings,
+        starshipit: r.payload,
+      })),
+      null,
+      2,
+    ) + '\n'
+  );
 }
 
 /**
@@ -174,8 +267,15 @@ export function toJson(rows: readonly PreviewOrderRow[]): string {
  * resume, so it becomes an error that asks for a refresh.
  */
 export function restoredPreviewState(saved: unknown): PreviewState | undefined {
-  const preview = typeof saved === 'object' && saved !== null ? (saved as { preview?: unknown }).preview : undefined;
+  const preview =
+    typeof saved === 'object' && saved !== null
+      ? (saved as { preview?: unknown }).preview
+      : undefined;
   if (!isPreviewState(preview)) return undefined;
   if (preview.status !== 'loading') return preview;
-  return { ...preview, status: 'error', error: 'The preview was interrupted by a window reload. Refresh it to run the dry run again.' };
+  return {
+    ...preview,
+    status: 'error',
+    error: 'The preview was interrupted by a window reload. Refresh it to run the dry run again.',
+  };
 }

@@ -4,7 +4,13 @@
  * Every message from the webview is validated (protocol/preview.ts) before it is acted on.
  */
 import * as vscode from 'vscode';
-import { isWebviewToHost, type HostToWebview, type PreviewState, type RenderReport, type WebviewToHost } from '../../../protocol/preview';
+import {
+  isWebviewToHost,
+  type HostToWebview,
+  type PreviewState,
+  type RenderReport,
+  type WebviewToHost,
+} from '../../../protocol/preview';
 import { newNonce, previewHtml } from './previewHtml';
 import { restoredPreviewState } from './previewModel';
 
@@ -26,29 +32,46 @@ export class PreviewPanel implements vscode.Disposable {
   private postTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly disposables: vscode.Disposable[] = [];
 
-  constructor(private readonly extensionUri: vscode.Uri, private readonly actions: PreviewActions) {
-    this.disposables.push(vscode.window.registerWebviewPanelSerializer(PREVIEW_VIEW_TYPE, {
-      deserializeWebviewPanel: async (panel, saved: unknown) => {
-        this.adopt(panel, restoredPreviewState(saved));
-      },
-    }));
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly actions: PreviewActions,
+  ) {
+    this.disposables.push(
+      vscode.window.registerWebviewPanelSerializer(PREVIEW_VIEW_TYPE, {
+        deserializeWebviewPanel: async (panel, saved: unknown) => {
+          this.adopt(panel, restoredPreviewState(saved));
+        },
+      }),
+    );
   }
 
   /** The current state (the host's copy; the webview renders it). */
-  get current(): PreviewState | undefined { return this.state; }
+  get current(): PreviewState | undefined {
+    return this.state;
+  }
 
   /** What the webview last reported it rendered. */
-  get report(): RenderReport | undefined { return this.lastReport; }
+  get report(): RenderReport | undefined {
+    return this.lastReport;
+  }
 
   /** Opens (or reveals) the panel with a new state. */
   open(state: PreviewState): void {
     this.state = state;
     if (!this.panel) {
-      const panel = vscode.window.createWebviewPanel(PREVIEW_VIEW_TYPE, this.title(state), { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, {
-        enableScripts: true,
-        enableFindWidget: true,
-        localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(this.extensionUri, 'client', 'media')],
-      });
+      const panel = vscode.window.createWebviewPanel(
+        PREVIEW_VIEW_TYPE,
+        this.title(state),
+        { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+        {
+          enableScripts: true,
+          enableFindWidget: true,
+          localResourceRoots: [
+            vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview'),
+            vscode.Uri.joinPath(this.extensionUri, 'client', 'media'),
+          ],
+        },
+      );
       this.adopt(panel, state);
     } else {
       this.panel.title = this.title(state);
@@ -69,7 +92,11 @@ export class PreviewPanel implements vscode.Disposable {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         sub.dispose();
-        reject(new Error(`the preview did not report the expected state within ${timeoutMs} ms (last: ${JSON.stringify(this.lastReport ?? null)})`));
+        reject(
+          new Error(
+            `the preview did not report the expected state within ${timeoutMs} ms (last: ${JSON.stringify(this.lastReport ?? null)})`,
+          ),
+        );
       }, timeoutMs);
       const sub = this.reports.event((r) => {
         if (!predicate(r)) return;
@@ -86,7 +113,10 @@ export class PreviewPanel implements vscode.Disposable {
     this.lastReport = undefined;
     panel.webview.options = {
       enableScripts: true,
-      localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(this.extensionUri, 'client', 'media')],
+      localResourceRoots: [
+        vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview'),
+        vscode.Uri.joinPath(this.extensionUri, 'client', 'media'),
+      ],
     };
     panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'client', 'media', 'preview-icon.svg');
     if (this.state) panel.title = this.title(this.state);
@@ -94,13 +124,20 @@ export class PreviewPanel implements vscode.Disposable {
     webview.html = previewHtml({
       cspSource: webview.cspSource,
       nonce: newNonce(),
-      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview', 'preview.js')).toString(),
-      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'client', 'media', 'preview.css')).toString(),
+      scriptUri: webview
+        .asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview', 'preview.js'))
+        .toString(),
+      styleUri: webview
+        .asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'client', 'media', 'preview.css'))
+        .toString(),
     });
     const subs = [
       webview.onDidReceiveMessage((m: unknown) => void this.handleMessage(m)),
       panel.onDidDispose(() => {
-        if (this.panel === panel) { this.panel = undefined; this.lastReport = undefined; }
+        if (this.panel === panel) {
+          this.panel = undefined;
+          this.lastReport = undefined;
+        }
         for (const s of subs) s.dispose();
       }),
     ];
@@ -109,10 +146,16 @@ export class PreviewPanel implements vscode.Disposable {
   private post(immediate: boolean): void {
     if (!this.panel || !this.state) return;
     if (!immediate) {
-      this.postTimer ??= setTimeout(() => { this.postTimer = undefined; this.post(true); }, 150);
+      this.postTimer ??= setTimeout(() => {
+        this.postTimer = undefined;
+        this.post(true);
+      }, 150);
       return;
     }
-    if (this.postTimer) { clearTimeout(this.postTimer); this.postTimer = undefined; }
+    if (this.postTimer) {
+      clearTimeout(this.postTimer);
+      this.postTimer = undefined;
+    }
     const message: HostToWebview = { type: 'state', state: this.state };
     void this.panel.webview.postMessage(message);
   }
@@ -123,23 +166,43 @@ export class PreviewPanel implements vscode.Disposable {
    */
   async handleMessage(raw: unknown): Promise<boolean> {
     if (!isWebviewToHost(raw)) {
-      this.actions.warn(`Ignored a malformed message from the preview webview (type ${typeof raw === 'object' && raw !== null && 'type' in raw ? String((raw as { type: unknown }).type).slice(0, 40) : typeof raw}).`);
+      this.actions.warn(
+        `Ignored a malformed message from the preview webview (type ${typeof raw === 'object' && raw !== null && 'type' in raw ? String((raw as { type: unknown }).type).slice(0, 40) : typeof raw}).`,
+      );
       return false;
     }
     const m: WebviewToHost = raw;
     switch (m.type) {
-      case 'ready': this.post(true); break;
-      case 'rendered': this.lastReport = m.report; this.reports.fire(m.report); break;
-      case 'showOutput': this.actions.showOutput(); break;
-      case 'refresh': if (this.state) await this.actions.refresh(this.state); break;
-      case 'export': if (this.state) await this.actions.exportRows(this.state, m.format, m.orderNumbers); break;
-      case 'importThese': if (this.state) await this.actions.importThese(this.state, m.orderNumbers); break;
+      case 'ready':
+        this.post(true);
+        break;
+      case 'rendered':
+        this.lastReport = m.report;
+        this.reports.fire(m.report);
+        break;
+      case 'showOutput':
+        this.actions.showOutput();
+        break;
+      case 'refresh':
+        if (this.state) await this.actions.refresh(this.state);
+        break;
+      case 'export':
+        if (this.state) await this.actions.exportRows(this.state, m.format, m.orderNumbers);
+        break;
+      case 'importThese':
+        if (this.state) await this.actions.importThese(this.state, m.orderNumbers);
+        break;
     }
     return true;
   }
 
   private title(state: PreviewState): string {
-    const what = state.kind === 'writeback' ? 'Writeback preview' : state.kind === 'sync' ? 'Sync preview' : 'Order preview';
+    const what =
+      state.kind === 'writeback'
+        ? 'Writeback preview'
+        : state.kind === 'sync'
+          ? 'Sync preview'
+          : 'Order preview';
     const count = state.kind === 'writeback' ? state.writebacks.length : state.orders.length;
     return `Dear: ${what}${state.status === 'ready' ? ` (${count})` : state.status === 'loading' ? ' …' : ''}`;
   }

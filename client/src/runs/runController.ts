@@ -18,7 +18,10 @@ import type { StatusItem } from '../status/statusItem';
 
 /** An error whose message is meant for the user as is, with optional follow-up commands. */
 export class UserFacingError extends Error {
-  constructor(message: string, readonly actions: { title: string; command: string; args?: unknown[] }[] = []) {
+  constructor(
+    message: string,
+    readonly actions: { title: string; command: string; args?: unknown[] }[] = [],
+  ) {
     super(message);
   }
 }
@@ -54,11 +57,16 @@ export class RunController {
     private readonly status: StatusItem,
   ) {}
 
-  get busy(): boolean { return this.running !== undefined; }
+  get busy(): boolean {
+    return this.running !== undefined;
+  }
 
   async execute(spec: RunSpec): Promise<RunOutcome> {
     if (this.running) {
-      throw new UserFacingError(`Dear: a run is already in progress (${this.running}). Wait for it or cancel it first.`, [{ title: 'Show Output', command: 'dear.showOutput' }]);
+      throw new UserFacingError(
+        `Dear: a run is already in progress (${this.running}). Wait for it or cancel it first.`,
+        [{ title: 'Show Output', command: 'dear.showOutput' }],
+      );
     }
     const client = await this.client();
     this.attach(client);
@@ -69,7 +77,13 @@ export class RunController {
     if (missing.length) {
       throw new UserFacingError(
         `Dear: ${file} references ${missing.map((n) => `\${secret:${n}}`).join(', ')} but SecretStorage holds no value for ${missing.length === 1 ? 'it' : 'them'}. Store ${missing.length === 1 ? 'it' : 'them'} with "Dear: Set Credentials…".`,
-        [{ title: 'Set Credentials…', command: 'dear.setCredentials', args: [spec.uri.toString()] }],
+        [
+          {
+            title: 'Set Credentials…',
+            command: 'dear.setCredentials',
+            args: [spec.uri.toString()],
+          },
+        ],
       );
     }
     const env: Record<string, string> = {};
@@ -82,7 +96,12 @@ export class RunController {
 
     const runId = randomUUID();
     this.running = `${spec.mode}${spec.dryRun ? ' dry run' : ''} of ${file}`;
-    const outcome: RunOutcome = { summary: null, orderNumbers: [], writebacks: 0, cancelled: false };
+    const outcome: RunOutcome = {
+      summary: null,
+      orderNumbers: [],
+      writebacks: 0,
+      cancelled: false,
+    };
     let sawSummary = false;
     this.listeners.set(runId, (e) => {
       if (e.type === 'order') outcome.orderNumbers.push(e.orderNumber);
@@ -94,23 +113,40 @@ export class RunController {
     });
     const cancelSub = spec.token?.onCancellationRequested(() => {
       outcome.cancelled = true;
-      this.output.warn('Cancel requested: the engine stops after the call in flight and records what was done.');
+      this.output.warn(
+        'Cancel requested: the engine stops after the call in flight and records what was done.',
+      );
       void client.sendNotification(CancelRunNotification.type, { runId });
     });
 
     if (spec.purpose) this.output.info(spec.purpose);
-    this.output.header({ at: new Date(), file, mode: spec.mode, dryRun: spec.dryRun, apiVersion: readApiVersion(text), onlyOrderNumbers: spec.onlyOrderNumbers?.length });
+    this.output.header({
+      at: new Date(),
+      file,
+      mode: spec.mode,
+      dryRun: spec.dryRun,
+      apiVersion: readApiVersion(text),
+      onlyOrderNumbers: spec.onlyOrderNumbers?.length,
+    });
     this.status.start(spec.mode, spec.dryRun);
     try {
       const result = await client.sendRequest(RunRequest.type, {
-        runId, uri: spec.uri.toString(), mode: spec.mode, dryRun: spec.dryRun, secrets: secretValues, env,
-        onlyOrderNumbers: spec.onlyOrderNumbers, trusted: vscode.workspace.isTrusted,
+        runId,
+        uri: spec.uri.toString(),
+        mode: spec.mode,
+        dryRun: spec.dryRun,
+        secrets: secretValues,
+        env,
+        onlyOrderNumbers: spec.onlyOrderNumbers,
+        trusted: vscode.workspace.isTrusted,
       });
       if (result.error) {
         const message = redact(result.error, scrub);
         this.output.error(`Run failed: ${message}`);
         this.status.finish(null, message);
-        throw new UserFacingError(`Dear: ${message}`, [{ title: 'Show Output', command: 'dear.showOutput' }]);
+        throw new UserFacingError(`Dear: ${message}`, [
+          { title: 'Show Output', command: 'dear.showOutput' },
+        ]);
       }
       outcome.summary = result.summary;
       if (result.summary && !sawSummary) this.output.summary(result.summary);
@@ -122,7 +158,9 @@ export class RunController {
       const message = redact(err instanceof Error ? err.message : String(err), scrub);
       this.output.error(`Run failed: ${message}`);
       this.status.finish(null, message);
-      throw new UserFacingError(`Dear: the run could not finish: ${message}`, [{ title: 'Show Output', command: 'dear.showOutput' }]);
+      throw new UserFacingError(`Dear: the run could not finish: ${message}`, [
+        { title: 'Show Output', command: 'dear.showOutput' },
+      ]);
     } finally {
       cancelSub?.dispose();
       this.listeners.delete(runId);

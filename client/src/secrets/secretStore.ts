@@ -27,7 +27,8 @@ export class SecretStore implements vscode.Disposable {
   }
 
   async store(name: string, value: string): Promise<void> {
-    if (!SECRET_NAME.test(name)) throw new Error(`"${name}" is not a valid secret name (letters, digits, _ . - only)`);
+    if (!SECRET_NAME.test(name))
+      throw new Error(`"${name}" is not a valid secret name (letters, digits, _ . - only)`);
     if (value.length === 0) throw new Error(`the value for ${name} is empty`);
     await this.context.secrets.store(name, value);
     await this.index(name, true);
@@ -39,7 +40,9 @@ export class SecretStore implements vscode.Disposable {
   }
 
   /** Values for the given names; `missing` lists names with no stored value. */
-  async resolve(names: readonly string[]): Promise<{ values: Record<string, string>; missing: string[] }> {
+  async resolve(
+    names: readonly string[],
+  ): Promise<{ values: Record<string, string>; missing: string[] }> {
     const values: Record<string, string> = {};
     const missing: string[] = [];
     for (const name of names) {
@@ -54,7 +57,8 @@ export class SecretStore implements vscode.Disposable {
     const set = new Set(this.names());
     const had = set.has(name);
     if (present === had) return;
-    if (present) set.add(name); else set.delete(name);
+    if (present) set.add(name);
+    else set.delete(name);
     await this.context.globalState.update(INDEX_KEY, [...set].sort());
     this.changed.fire(this.names());
   }

@@ -6,7 +6,10 @@ import { isMap, isScalar, parseDocument, type Document } from 'yaml';
 
 const REF_ANYWHERE = /\$\{(env|secret):([A-Za-z0-9_.-]+)\}/g;
 
-export interface CredentialRefs { secrets: string[]; env: string[] }
+export interface CredentialRefs {
+  secrets: string[];
+  env: string[];
+}
 
 /** Every referenced name, in file order, without duplicates. Comments are ignored. */
 export function findCredentialRefs(text: string): CredentialRefs {
@@ -24,7 +27,10 @@ function stripComment(line: string): string {
   let quote: string | undefined;
   for (let i = 0; i < line.length; i++) {
     const c = line[i];
-    if (quote) { if (c === quote) quote = undefined; continue; }
+    if (quote) {
+      if (c === quote) quote = undefined;
+      continue;
+    }
     if (c === '"' || c === "'") quote = c;
     else if (c === '#' && (i === 0 || /\s/.test(line[i - 1]))) return line.slice(0, i);
   }
@@ -43,18 +49,27 @@ export function readApiVersion(text: string): number {
 }
 
 /** The standard names Dear: Set Credentials… offers when the file references none. */
-export const STANDARD_SECRETS: readonly { name: string; path: [string, string]; label: string }[] = [
-  { name: 'DEAR_ACCOUNT_ID', path: ['dear', 'accountId'], label: 'Cin7 Core Account ID' },
-  { name: 'DEAR_API_KEY', path: ['dear', 'apiKey'], label: 'Cin7 Core Application Key' },
-  { name: 'STARSHIPIT_API_KEY', path: ['starshipit', 'apiKey'], label: 'Starshipit API key' },
-  { name: 'STARSHIPIT_SUBSCRIPTION_KEY', path: ['starshipit', 'subscriptionKey'], label: 'Starshipit subscription key' },
-];
+export const STANDARD_SECRETS: readonly { name: string; path: [string, string]; label: string }[] =
+  [
+    { name: 'DEAR_ACCOUNT_ID', path: ['dear', 'accountId'], label: 'Cin7 Core Account ID' },
+    { name: 'DEAR_API_KEY', path: ['dear', 'apiKey'], label: 'Cin7 Core Application Key' },
+    { name: 'STARSHIPIT_API_KEY', path: ['starshipit', 'apiKey'], label: 'Starshipit API key' },
+    {
+      name: 'STARSHIPIT_SUBSCRIPTION_KEY',
+      path: ['starshipit', 'subscriptionKey'],
+      label: 'Starshipit subscription key',
+    },
+  ];
 
 /** Which setting (if any) a secret is referenced from, e.g. `dear.apiKey` for a `${secret:X}` value there. */
 export function settingPathsOfSecrets(text: string): Map<string, string> {
   const out = new Map<string, string>();
   let doc: Document;
-  try { doc = parseDocument(text); } catch { return out; }
+  try {
+    doc = parseDocument(text);
+  } catch {
+    return out;
+  }
   const walk = (node: unknown, path: string[]): void => {
     if (isMap(node)) {
       for (const pair of node.items) {
@@ -62,23 +77,34 @@ export function settingPathsOfSecrets(text: string): Map<string, string> {
         if (key !== undefined) walk(pair.value, [...path, key]);
       }
     } else if (isScalar(node) && typeof node.value === 'string') {
-      for (const m of node.value.matchAll(REF_ANYWHERE)) if (m[1] === 'secret' && !out.has(m[2])) out.set(m[2], path.join('.'));
+      for (const m of node.value.matchAll(REF_ANYWHERE))
+        if (m[1] === 'secret' && !out.has(m[2])) out.set(m[2], path.join('.'));
     }
   };
   walk(doc.contents, []);
   return out;
 }
 
-export interface TextEdit { offset: number; length: number; newText: string }
+export interface TextEdit {
+  offset: number;
+  length: number;
+  newText: string;
+}
 
 /**
  * Edits that set `section.key: "${secret:NAME}"` for each requested reference: replaces an existing
  * scalar value, or inserts the key under an existing section, or appends the section. Returns no
  * edit for a setting that already holds exactly that reference.
  */
-export function planSecretReferenceEdits(text: string, refs: readonly { path: [string, string]; name: string }[]): TextEdit[] {
+export function planSecretReferenceEdits(
+  text: string,
+  refs: readonly { path: [string, string]; name: string }[],
+): TextEdit[] {
   const doc = parseDocument(text, { keepSourceTokens: false });
-  if (doc.errors.length) throw new Error(`the settings file has YAML errors (line ${lineOf(text, doc.errors[0].pos[0])}); fix them first`);
+  if (doc.errors.length)
+    throw new Error(
+      `the settings file has YAML errors (line ${lineOf(text, doc.errors[0].pos[0])}); fix them first`,
+    );
   const eol = text.includes('\r\n') ? '\r\n' : '\n';
   const edits: TextEdit[] = [];
   const appended = new Map<string, string[]>();
@@ -94,7 +120,14 @@ export function planSecretReferenceEdits(text: string, refs: readonly { path: [s
         edits.push({ offset: start, length: end - start, newText: value });
         continue;
       }
-      if (!pair && sectionNode.range && !sectionNode.flow && sectionNode.items.length > 0 && isScalar(sectionNode.items[0].key) && sectionNode.items[0].key.range) {
+      if (
+        !pair &&
+        sectionNode.range &&
+        !sectionNode.flow &&
+        sectionNode.items.length > 0 &&
+        isScalar(sectionNode.items[0].key) &&
+        sectionNode.items[0].key.range
+      ) {
         // Insert before the first key of the section, with the same indentation.
         const firstKeyStart = sectionNode.items[0].key.range[0];
         const lineStart = text.lastIndexOf('\n', firstKeyStart - 1) + 1;
@@ -104,7 +137,8 @@ export function planSecretReferenceEdits(text: string, refs: readonly { path: [s
           continue;
         }
       }
-      if (pair) throw new Error(`cannot place a reference in ${section}.${key}: it is not a plain value`);
+      if (pair)
+        throw new Error(`cannot place a reference in ${section}.${key}: it is not a plain value`);
     } else if (sectionNode !== undefined) {
       throw new Error(`cannot place a reference under "${section}": it is not a mapping`);
     }
@@ -114,7 +148,9 @@ export function planSecretReferenceEdits(text: string, refs: readonly { path: [s
   }
   if (appended.size) {
     const prefix = text.length === 0 || text.endsWith('\n') ? '' : eol;
-    const block = [...appended].map(([section, lines]) => `${section}:${eol}${lines.join(eol)}${eol}`).join('');
+    const block = [...appended]
+      .map(([section, lines]) => `${section}:${eol}${lines.join(eol)}${eol}`)
+      .join('');
     edits.push({ offset: text.length, length: 0, newText: prefix + block });
   }
   return edits;
@@ -123,7 +159,8 @@ export function planSecretReferenceEdits(text: string, refs: readonly { path: [s
 /** Applies edits (non-overlapping) to a string; used by tests and by the client for previews. */
 export function applyTextEdits(text: string, edits: readonly TextEdit[]): string {
   let out = text;
-  for (const e of [...edits].sort((a, b) => b.offset - a.offset)) out = out.slice(0, e.offset) + e.newText + out.slice(e.offset + e.length);
+  for (const e of [...edits].sort((a, b) => b.offset - a.offset))
+    out = out.slice(0, e.offset) + e.newText + out.slice(e.offset + e.length);
   return out;
 }
 

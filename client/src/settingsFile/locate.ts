@@ -12,8 +12,12 @@ const EXCLUDE = '**/{node_modules,.git,.dear-starshipit}/**';
 /** A URI-ish command argument → Uri (strings are parsed as URIs, or as file paths when absolute). */
 export function uriFromArg(arg: unknown): vscode.Uri | undefined {
   if (arg instanceof vscode.Uri) return arg;
-  if (typeof arg === 'string' && arg.length > 0) return /^[a-z][a-z0-9+.-]+:/i.test(arg) && !/^[a-z]:[\\/]/i.test(arg) ? vscode.Uri.parse(arg, true) : vscode.Uri.file(arg);
-  if (typeof arg === 'object' && arg !== null && 'uri' in arg) return uriFromArg((arg as { uri: unknown }).uri);
+  if (typeof arg === 'string' && arg.length > 0)
+    return /^[a-z][a-z0-9+.-]+:/i.test(arg) && !/^[a-z]:[\\/]/i.test(arg)
+      ? vscode.Uri.parse(arg, true)
+      : vscode.Uri.file(arg);
+  if (typeof arg === 'object' && arg !== null && 'uri' in arg)
+    return uriFromArg((arg as { uri: unknown }).uri);
   return undefined;
 }
 
@@ -31,7 +35,8 @@ export function settingsFileInFocus(arg: unknown): vscode.Uri | undefined {
   const explicit = uriFromArg(arg);
   if (explicit) return explicit;
   const active = vscode.window.activeTextEditor?.document;
-  if (active && (active.languageId === LANGUAGE_ID || isSettingsFileName(active.uri.path))) return active.uri;
+  if (active && (active.languageId === LANGUAGE_ID || isSettingsFileName(active.uri.path)))
+    return active.uri;
   return undefined;
 }
 
@@ -44,7 +49,10 @@ export async function resolveSettingsFile(arg: unknown): Promise<vscode.Uri | un
   if (found.length > 1) {
     const pick = await vscode.window.showQuickPick(
       found.map((uri) => ({ label: vscode.workspace.asRelativePath(uri), uri })),
-      { title: 'Dear: which settings file?', placeHolder: 'Several dear-starshipit settings files are in this workspace' },
+      {
+        title: 'Dear: which settings file?',
+        placeHolder: 'Several dear-starshipit settings files are in this workspace',
+      },
     );
     return pick?.uri;
   }
@@ -52,7 +60,8 @@ export async function resolveSettingsFile(arg: unknown): Promise<vscode.Uri | un
   const sandbox = 'Start Sandbox';
   const choice = await vscode.window.showErrorMessage(
     'Dear: no settings file found. Open a dear-starshipit.yaml file, or create one (the sandbox can make one that works without accounts).',
-    create, sandbox,
+    create,
+    sandbox,
   );
   if (choice === create) await vscode.commands.executeCommand('dear.createSettingsFile');
   if (choice === sandbox) await vscode.commands.executeCommand('dear.startSandbox');
@@ -66,12 +75,18 @@ export async function readSettingsText(uri: vscode.Uri): Promise<string> {
   try {
     return new TextDecoder('utf-8').decode(await vscode.workspace.fs.readFile(uri));
   } catch (err) {
-    throw new Error(`cannot read settings file ${displayPath(uri)}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new Error(
+      `cannot read settings file ${displayPath(uri)}: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
 }
 
 export function displayPath(uri: vscode.Uri): string {
-  return vscode.workspace.getWorkspaceFolder(uri) ? vscode.workspace.asRelativePath(uri) : uri.scheme === 'file' ? uri.fsPath : uri.toString();
+  return vscode.workspace.getWorkspaceFolder(uri)
+    ? vscode.workspace.asRelativePath(uri)
+    : uri.scheme === 'file'
+      ? uri.fsPath
+      : uri.toString();
 }
 
 /** Maintains the `dear.hasSettingsFile` context key. */
@@ -81,6 +96,11 @@ export function trackSettingsFiles(context: vscode.ExtensionContext): void {
     await vscode.commands.executeCommand('setContext', 'dear.hasSettingsFile', has);
   };
   const watcher = vscode.workspace.createFileSystemWatcher(SETTINGS_GLOB);
-  context.subscriptions.push(watcher, watcher.onDidCreate(update), watcher.onDidDelete(update), vscode.workspace.onDidChangeWorkspaceFolders(update));
+  context.subscriptions.push(
+    watcher,
+    watcher.onDidCreate(update),
+    watcher.onDidDelete(update),
+    vscode.workspace.onDidChangeWorkspaceFolders(update),
+  );
   void update();
 }

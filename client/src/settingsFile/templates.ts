@@ -49,10 +49,17 @@ writeback:
 `;
 }
 
-export interface SandboxEndpoints { dearBaseUrl: string; starshipitBaseUrl: string; timeScale: number }
+export interface SandboxEndpoints {
+  dearBaseUrl: string;
+  starshipitBaseUrl: string;
+  timeScale: number;
+}
 
 /** Rate limits scaled like the sandbox's clock, so the engine uses the quota without throttling. */
-export function sandboxRateLimits(timeScale: number): { dearPerSeconds: number; starshipitPerSeconds: number } {
+export function sandboxRateLimits(timeScale: number): {
+  dearPerSeconds: number;
+  starshipitPerSeconds: number;
+} {
   const scale = timeScale > 0 ? timeScale : 1;
   const round = (n: number): number => Math.round(n * 1000) / 1000;
   return { dearPerSeconds: round(60 / scale), starshipitPerSeconds: round(1 / scale) };
@@ -104,11 +111,16 @@ engine:
 export function retargetSandboxSettings(text: string, s: SandboxEndpoints): string {
   const doc = parseDocument(text);
   const edits: { start: number; end: number; value: string }[] = [];
-  for (const [section, url] of [['dear', s.dearBaseUrl], ['starshipit', s.starshipitBaseUrl]] as const) {
+  for (const [section, url] of [
+    ['dear', s.dearBaseUrl],
+    ['starshipit', s.starshipitBaseUrl],
+  ] as const) {
     const node = doc.getIn([section, 'baseUrl'], true);
-    if (isScalar(node) && node.range) edits.push({ start: node.range[0], end: node.range[1], value: url });
+    if (isScalar(node) && node.range)
+      edits.push({ start: node.range[0], end: node.range[1], value: url });
   }
   let out = text;
-  for (const e of edits.sort((a, b) => b.start - a.start)) out = out.slice(0, e.start) + e.value + out.slice(e.end);
+  for (const e of edits.sort((a, b) => b.start - a.start))
+    out = out.slice(0, e.start) + e.value + out.slice(e.end);
   return out;
 }

@@ -9,7 +9,11 @@ import { formatSummary, modeTitle } from '../output/format';
 import type { RunMode } from '../../../protocol/events';
 
 export class StatusItem implements vscode.Disposable {
-  private readonly item = vscode.window.createStatusBarItem('dear.status', vscode.StatusBarAlignment.Left, 10);
+  private readonly item = vscode.window.createStatusBarItem(
+    'dear.status',
+    vscode.StatusBarAlignment.Left,
+    10,
+  );
   private mode: RunMode = 'import';
   private dryRun = false;
   private counts = { created: 0, skipped: 0, attention: 0, writtenBack: 0 };
@@ -22,7 +26,9 @@ export class StatusItem implements vscode.Disposable {
   }
 
   /** Shown once the workspace has a settings file or a run happened. */
-  show(): void { this.item.show(); }
+  show(): void {
+    this.item.show();
+  }
 
   start(mode: RunMode, dryRun: boolean): void {
     this.mode = mode;
@@ -36,10 +42,18 @@ export class StatusItem implements vscode.Disposable {
 
   event(e: EngineEvent): void {
     switch (e.type) {
-      case 'order': this.counts.created++; break;
-      case 'skip': this.counts.skipped++; break;
-      case 'attention': this.counts.attention++; break;
-      case 'writeback': this.counts.writtenBack++; break;
+      case 'order':
+        this.counts.created++;
+        break;
+      case 'skip':
+        this.counts.skipped++;
+        break;
+      case 'attention':
+        this.counts.attention++;
+        break;
+      case 'writeback':
+        this.counts.writtenBack++;
+        break;
       case 'progress':
         this.item.text = `$(sync~spin) Dear: ${e.phase} ${e.done}${e.total !== undefined ? `/${e.total}` : ''}`;
         return;
@@ -47,9 +61,11 @@ export class StatusItem implements vscode.Disposable {
       case 'throttle':
         this.item.text = `$(watch) Dear: ${apiName(e.api)} limit, waiting ${Math.ceil(e.waitMs / 1000)} s`;
         return;
-      default: return;
+      default:
+        return;
     }
-    this.item.tooltip = `${modeTitle(this.mode, this.dryRun)}: ${this.counts.created} order(s), ${this.counts.skipped} skipped, ` +
+    this.item.tooltip =
+      `${modeTitle(this.mode, this.dryRun)}: ${this.counts.created} order(s), ${this.counts.skipped} skipped, ` +
       `${this.counts.writtenBack} writeback(s), ${this.counts.attention} needing attention`;
   }
 
@@ -61,11 +77,18 @@ export class StatusItem implements vscode.Disposable {
       return;
     }
     const attention = summary.needsAttention;
-    const done = summary.mode === 'writeback' ? `${summary.writtenBack} written back` : `${summary.created + summary.alreadyPresent} ${summary.dryRun ? 'to create' : 'created'}`;
+    const done =
+      summary.mode === 'writeback'
+        ? `${summary.writtenBack} written back`
+        : `${summary.created + summary.alreadyPresent} ${summary.dryRun ? 'to create' : 'created'}`;
     this.item.text = `${attention ? '$(warning)' : summary.cancelled ? '$(circle-slash)' : '$(check)'} Dear: ${done}${attention ? `, ${attention} needing attention` : ''}`;
     this.item.tooltip = `${modeTitle(summary.mode, summary.dryRun)} at ${new Date().toLocaleTimeString()}\n${formatSummary(summary)}`;
-    this.item.backgroundColor = attention ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    this.item.backgroundColor = attention
+      ? new vscode.ThemeColor('statusBarItem.warningBackground')
+      : undefined;
   }
 
-  dispose(): void { this.item.dispose(); }
+  dispose(): void {
+    this.item.dispose();
+  }
 }

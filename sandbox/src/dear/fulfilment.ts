@@ -9,7 +9,15 @@ import type { DearFulfilment, DearSale, DearShipLine, DearStageLine } from './ty
 
 type Obj = Record<string, unknown>;
 
-const SIMPLE_FLOW = ['ORDERED', 'BACKORDERED', 'PICKING', 'PICKED', 'PACKING', 'PACKED', 'SHIPPING'];
+const SIMPLE_FLOW = [
+  'ORDERED',
+  'BACKORDERED',
+  'PICKING',
+  'PICKED',
+  'PACKING',
+  'PACKED',
+  'SHIPPING',
+];
 
 function str(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined;
@@ -31,14 +39,21 @@ function advanceSimpleStatus(sale: DearSale, to: string): void {
 
 function requireOrderAuthorised(sale: DearSale, action: string): void {
   if (sale.Order.Status !== 'AUTHORISED') {
-    throw new DearError(400, `Cannot ${action} sale ${sale.__meta.orderNumber}: sale order is not authorised (Order Status is ${sale.Order.Status}).`);
+    throw new DearError(
+      400,
+      `Cannot ${action} sale ${sale.__meta.orderNumber}: sale order is not authorised (Order Status is ${sale.Order.Status}).`,
+    );
   }
 }
 
 function readStatus(body: Obj, allowed: string[], stage: string): string {
   const s = str(body.Status)?.toUpperCase();
   if (!s) throw new DearError(400, `${stage}: Status is required (${allowed.join(' or ')}).`);
-  if (!allowed.includes(s)) throw new DearError(400, `${stage}: Status '${String(body.Status)}' is not valid (${allowed.join(' or ')}).`);
+  if (!allowed.includes(s))
+    throw new DearError(
+      400,
+      `${stage}: Status '${String(body.Status)}' is not valid (${allowed.join(' or ')}).`,
+    );
   return s;
 }
 
@@ -46,7 +61,8 @@ function readLines(body: Obj, stage: string): Obj[] {
   if (body.Lines === undefined || body.Lines === null) return [];
   if (!Array.isArray(body.Lines)) throw new DearError(400, `${stage}: Lines must be an array.`);
   return body.Lines.map((l, i) => {
-    if (!l || typeof l !== 'object') throw new DearError(400, `${stage}: line ${i + 1} is not an object.`);
+    if (!l || typeof l !== 'object')
+      throw new DearError(400, `${stage}: line ${i + 1} is not an object.`);
     return l as Obj;
   });
 }
@@ -58,17 +74,40 @@ function sumBySku(lines: DearStageLine[]): Map<string, number> {
 }
 
 /** Turn request lines into stage lines, matching each to an order line by ProductID or SKU. */
-function toStageLines(store: DearStore, sale: DearSale, raw: Obj[], stage: string, withBox: boolean): DearStageLine[] {
+function toStageLines(
+  store: DearStore,
+  sale: DearSale,
+  raw: Obj[],
+  stage: string,
+  withBox: boolean,
+): DearStageLine[] {
   return raw.map((l, i) => {
     const pid = str(l.ProductID);
     const sku = str(l.SKU);
-    const ol = sale.Order.Lines.find((o) => (pid && o.ProductID.toLowerCase() === pid.toLowerCase()) || (sku && o.SKU === sku));
-    if (!ol) throw new DearError(400, `${stage}: line ${i + 1}: product ${sku ?? pid ?? '(no SKU/ProductID)'} is not on sale order ${sale.__meta.orderNumber}.`);
+    const ol = sale.Order.Lines.find(
+      (o) => (pid && o.ProductID.toLowerCase() === pid.toLowerCase()) || (sku && o.SKU === sku),
+    );
+    if (!ol)
+      throw new DearError(
+        400,
+        `${stage}: line ${i + 1}: product ${sku ?? pid ?? '(no SKU/ProductID)'} is not on sale order ${sale.__meta.orderNumber}.`,
+      );
     const qty = Number(l.Quantity);
-    if (!(qty > 0)) throw new DearError(400, `${stage}: line ${i + 1} (SKU ${ol.SKU}): Quantity must be greater than 0.`);
+    if (!(qty > 0))
+      throw new DearError(
+        400,
+        `${stage}: line ${i + 1} (SKU ${ol.SKU}): Quantity must be greater than 0.`,
+      );
     const line: DearStageLine = {
-      ProductID: ol.ProductID, SKU: ol.SKU, Name: ol.Name, Location: str(l.Location) ?? LOCATION, LocationID: str(l.LocationID) ?? locationId(store.seed),
-      Quantity: qty, BatchSN: str(l.BatchSN) ?? null, ExpiryDate: str(l.ExpiryDate) ?? null, NonInventory: false,
+      ProductID: ol.ProductID,
+      SKU: ol.SKU,
+      Name: ol.Name,
+      Location: str(l.Location) ?? LOCATION,
+      LocationID: str(l.LocationID) ?? locationId(store.seed),
+      Quantity: qty,
+      BatchSN: str(l.BatchSN) ?? null,
+      ExpiryDate: str(l.ExpiryDate) ?? null,
+      NonInventory: false,
     };
     if (withBox) {
       line.Box = str(l.Box)?.trim() || 'Box 1';
@@ -78,31 +117,54 @@ function toStageLines(store: DearStore, sale: DearSale, raw: Obj[], stage: strin
   });
 }
 
-export function pickWrite(store: DearStore, sale: DearSale, body: Obj, method: 'POST' | 'PUT'): Obj {
+export function pickWrite(
+  store: DearStore,
+  sale: DearSale,
+  body: Obj,
+  method: 'POST' | 'PUT',
+): Obj {
   const f = findFulfilment(sale, str(body.TaskID) ?? '');
   requireOrderAuthorised(sale, 'pick');
   if (!['DRAFT', 'NOT AVAILABLE'].includes(f.Pick.Status)) {
-    throw new DearError(400, `Pick Status is ${f.Pick.Status}. Pick for TaskID ${f.TaskID} cannot be changed.`);
+    throw new DearError(
+      400,
+      `Pick Status is ${f.Pick.Status}. Pick for TaskID ${f.TaskID} cannot be changed.`,
+    );
   }
-  const others = sale.Fulfilments.filter((x) => x !== f && x.Pick.Status !== 'VOIDED').flatMap((x) => x.Pick.Lines);
+  const others = sale.Fulfilments.filter((x) => x !== f && x.Pick.Status !== 'VOIDED').flatMap(
+    (x) => x.Pick.Lines,
+  );
   const pickedElsewhere = sumBySku(others);
   if (str(body.AutoPickMode)?.toUpperCase() === 'AUTOPICK') {
     const lines: DearStageLine[] = [];
     for (const ol of sale.Order.Lines) {
       const left = ol.Quantity - (pickedElsewhere.get(ol.SKU) ?? 0);
-      if (left > 0) lines.push(toStageLines(store, sale, [{ SKU: ol.SKU, Quantity: left }], 'Pick', false)[0]);
+      if (left > 0)
+        lines.push(toStageLines(store, sale, [{ SKU: ol.SKU, Quantity: left }], 'Pick', false)[0]);
     }
-    if (lines.length === 0) throw new DearError(400, `Nothing left to pick for TaskID ${f.TaskID}: every order line is already picked in another fulfilment.`);
+    if (lines.length === 0)
+      throw new DearError(
+        400,
+        `Nothing left to pick for TaskID ${f.TaskID}: every order line is already picked in another fulfilment.`,
+      );
     f.Pick = { Status: 'AUTHORISED', Lines: lines };
   } else {
     const status = readStatus(body, ['DRAFT', 'AUTHORISED'], 'Pick');
     const incoming = toStageLines(store, sale, readLines(body, 'Pick'), 'Pick', false);
     const lines = method === 'POST' ? [...f.Pick.Lines, ...incoming] : incoming;
-    if (status === 'AUTHORISED' && lines.length === 0) throw new DearError(400, `Pick: Lines are required to authorise the pick of TaskID ${f.TaskID}.`);
+    if (status === 'AUTHORISED' && lines.length === 0)
+      throw new DearError(
+        400,
+        `Pick: Lines are required to authorise the pick of TaskID ${f.TaskID}.`,
+      );
     const mine = sumBySku(lines);
     for (const ol of sale.Order.Lines) {
       const total = (mine.get(ol.SKU) ?? 0) + (pickedElsewhere.get(ol.SKU) ?? 0);
-      if (total > ol.Quantity) throw new DearError(400, `Pick: SKU ${ol.SKU}: picking ${total} but sale order ${sale.__meta.orderNumber} has ${ol.Quantity}.`);
+      if (total > ol.Quantity)
+        throw new DearError(
+          400,
+          `Pick: SKU ${ol.SKU}: picking ${total} but sale order ${sale.__meta.orderNumber} has ${ol.Quantity}.`,
+        );
     }
     f.Pick = { Status: status, Lines: lines };
   }
@@ -110,13 +172,24 @@ export function pickWrite(store: DearStore, sale: DearSale, body: Obj, method: '
   return { TaskID: f.TaskID, Status: f.Pick.Status, Lines: f.Pick.Lines };
 }
 
-export function packWrite(store: DearStore, sale: DearSale, body: Obj, method: 'POST' | 'PUT'): Obj {
+export function packWrite(
+  store: DearStore,
+  sale: DearSale,
+  body: Obj,
+  method: 'POST' | 'PUT',
+): Obj {
   const f = findFulfilment(sale, str(body.TaskID) ?? '');
   if (f.Pick.Status !== 'AUTHORISED') {
-    throw new DearError(400, `Cannot pack TaskID ${f.TaskID}: Pick Status is ${f.Pick.Status}. Authorise the pick first.`);
+    throw new DearError(
+      400,
+      `Cannot pack TaskID ${f.TaskID}: Pick Status is ${f.Pick.Status}. Authorise the pick first.`,
+    );
   }
   if (!['DRAFT', 'NOT AVAILABLE'].includes(f.Pack.Status)) {
-    throw new DearError(400, `Pack Status is ${f.Pack.Status}. Pack for TaskID ${f.TaskID} cannot be changed.`);
+    throw new DearError(
+      400,
+      `Pack Status is ${f.Pack.Status}. Pack for TaskID ${f.TaskID} cannot be changed.`,
+    );
   }
   const status = readStatus(body, ['DRAFT', 'AUTHORISED'], 'Pack');
   const incoming = toStageLines(store, sale, readLines(body, 'Pack'), 'Pack', true);
@@ -124,11 +197,19 @@ export function packWrite(store: DearStore, sale: DearSale, body: Obj, method: '
   const picked = sumBySku(f.Pick.Lines);
   const packed = sumBySku(lines);
   for (const [sku, q] of packed) {
-    if (q > (picked.get(sku) ?? 0)) throw new DearError(400, `Pack: SKU ${sku}: packing ${q} but only ${picked.get(sku) ?? 0} picked on TaskID ${f.TaskID}.`);
+    if (q > (picked.get(sku) ?? 0))
+      throw new DearError(
+        400,
+        `Pack: SKU ${sku}: packing ${q} but only ${picked.get(sku) ?? 0} picked on TaskID ${f.TaskID}.`,
+      );
   }
   if (status === 'AUTHORISED') {
     for (const [sku, q] of picked) {
-      if ((packed.get(sku) ?? 0) < q) throw new DearError(400, `Pack: SKU ${sku}: picked ${q} but packed ${packed.get(sku) ?? 0} on TaskID ${f.TaskID}; pack every picked item to authorise.`);
+      if ((packed.get(sku) ?? 0) < q)
+        throw new DearError(
+          400,
+          `Pack: SKU ${sku}: picked ${q} but packed ${packed.get(sku) ?? 0} on TaskID ${f.TaskID}; pack every picked item to authorise.`,
+        );
     }
   }
   f.Pack = { Status: status, Lines: lines };
@@ -137,7 +218,10 @@ export function packWrite(store: DearStore, sale: DearSale, body: Obj, method: '
 }
 
 function boxesOf(text: string): string[] {
-  return text.split(',').map((b) => b.trim()).filter(Boolean);
+  return text
+    .split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
 }
 
 export interface ShipOptions {
@@ -145,35 +229,70 @@ export interface ShipOptions {
 }
 
 export function shipView(f: DearFulfilment): Obj {
-  return { TaskID: f.TaskID, Status: f.Ship.Status, RequireBy: f.Ship.RequireBy, ShippingAddress: f.Ship.ShippingAddress, ShippingNotes: f.Ship.ShippingNotes, Lines: f.Ship.Lines };
+  return {
+    TaskID: f.TaskID,
+    Status: f.Ship.Status,
+    RequireBy: f.Ship.RequireBy,
+    ShippingAddress: f.Ship.ShippingAddress,
+    ShippingNotes: f.Ship.ShippingNotes,
+    Lines: f.Ship.Lines,
+  };
 }
 
-export function shipWrite(store: DearStore, sale: DearSale, body: Obj, method: 'POST' | 'PUT', opts: ShipOptions): Obj {
+export function shipWrite(
+  store: DearStore,
+  sale: DearSale,
+  body: Obj,
+  method: 'POST' | 'PUT',
+  opts: ShipOptions,
+): Obj {
   const f = findFulfilment(sale, str(body.TaskID) ?? '');
   const addTracking = body.AddTrackingNumbers === true;
   const authorised = f.Ship.Status === 'AUTHORISED' || f.Ship.Status === 'PARTIALLY AUTHORISED';
   if (method === 'POST' || !addTracking || !authorised) {
-    if (f.Pack.Status !== 'AUTHORISED') throw new DearError(400, `Cannot ship TaskID ${f.TaskID}: Pack Status is ${f.Pack.Status}. Authorise the pack first.`);
+    if (f.Pack.Status !== 'AUTHORISED')
+      throw new DearError(
+        400,
+        `Cannot ship TaskID ${f.TaskID}: Pack Status is ${f.Pack.Status}. Authorise the pack first.`,
+      );
     if (authorised) {
-      const hint = method === 'PUT' ? ' Send "AddTrackingNumbers": true to change tracking numbers or carrier.' : ' Use PUT with "AddTrackingNumbers": true to change tracking numbers or carrier.';
-      throw new DearError(400, `Ship Status is ${f.Ship.Status}. Shipment for TaskID ${f.TaskID} cannot be changed.${hint}`);
+      const hint =
+        method === 'PUT'
+          ? ' Send "AddTrackingNumbers": true to change tracking numbers or carrier.'
+          : ' Use PUT with "AddTrackingNumbers": true to change tracking numbers or carrier.';
+      throw new DearError(
+        400,
+        `Ship Status is ${f.Ship.Status}. Shipment for TaskID ${f.TaskID} cannot be changed.${hint}`,
+      );
     }
   }
   const packedBoxes = [...new Set(f.Pack.Lines.map((l) => l.Box ?? 'Box 1'))];
   const raw = readLines(body, 'Ship');
-  const knownCarrier = (name: string) => store.carriers.some((c) => c.Description.toLowerCase() === name.trim().toLowerCase());
+  const knownCarrier = (name: string) =>
+    store.carriers.some((c) => c.Description.toLowerCase() === name.trim().toLowerCase());
 
   const parsed = raw.map((l, i) => {
     const where = `Ship line ${i + 1}`;
     const boxText = str(l.Box);
     if (boxText === undefined && !(addTracking && authorised)) {
-      throw new DearError(400, `${where}: Box is required${l.Boxes !== undefined ? ' (the write model uses "Box"; "Boxes" is the read-only name)' : ''}.`);
+      throw new DearError(
+        400,
+        `${where}: Box is required${l.Boxes !== undefined ? ' (the write model uses "Box"; "Boxes" is the read-only name)' : ''}.`,
+      );
     }
     const boxes = boxText === undefined ? [] : boxesOf(boxText);
-    for (const b of boxes) if (!packedBoxes.includes(b)) throw new DearError(400, `${where}: Box '${b}' is not in the pack of TaskID ${f.TaskID} (packed: ${packedBoxes.join(', ')}).`);
+    for (const b of boxes)
+      if (!packedBoxes.includes(b))
+        throw new DearError(
+          400,
+          `${where}: Box '${b}' is not in the pack of TaskID ${f.TaskID} (packed: ${packedBoxes.join(', ')}).`,
+        );
     const carrier = str(l.Carrier) ?? '';
     if (carrier && opts.unknownCarrier === 'reject' && !knownCarrier(carrier)) {
-      throw new DearError(400, `${where}: Carrier '${carrier}' not found. Add it in ref/carrier first.`);
+      throw new DearError(
+        400,
+        `${where}: Carrier '${carrier}' not found. Add it in ref/carrier first.`,
+      );
     }
     return { raw: l, boxes, carrier };
   });
@@ -182,9 +301,18 @@ export function shipWrite(store: DearStore, sale: DearSale, body: Obj, method: '
     // Only tracking numbers / URLs / carrier change on an authorised shipment.
     for (const [i, p] of parsed.entries()) {
       const id = str(p.raw.ID);
-      const target = f.Ship.Lines.find((x) => (id && x.ID.toLowerCase() === id.toLowerCase()) || (!id && p.boxes.length > 0 && boxesOf(x.Boxes).join(',') === p.boxes.join(',')));
-      if (!target) throw new DearError(400, `Ship line ${i + 1}: no shipped line with ${id ? `ID ${id}` : `Box '${p.boxes.join(', ')}'`} on TaskID ${f.TaskID}.`);
-      if (p.raw.TrackingNumber !== undefined) target.TrackingNumber = str(p.raw.TrackingNumber) ?? '';
+      const target = f.Ship.Lines.find(
+        (x) =>
+          (id && x.ID.toLowerCase() === id.toLowerCase()) ||
+          (!id && p.boxes.length > 0 && boxesOf(x.Boxes).join(',') === p.boxes.join(',')),
+      );
+      if (!target)
+        throw new DearError(
+          400,
+          `Ship line ${i + 1}: no shipped line with ${id ? `ID ${id}` : `Box '${p.boxes.join(', ')}'`} on TaskID ${f.TaskID}.`,
+        );
+      if (p.raw.TrackingNumber !== undefined)
+        target.TrackingNumber = str(p.raw.TrackingNumber) ?? '';
       if (p.raw.TrackingURL !== undefined) target.TrackingURL = str(p.raw.TrackingURL) ?? '';
       if (p.carrier) target.Carrier = p.carrier;
     }
@@ -200,23 +328,43 @@ export function shipWrite(store: DearStore, sale: DearSale, body: Obj, method: '
     }));
     const lines = method === 'POST' ? [...f.Ship.Lines, ...newLines] : newLines;
     const seen = new Set<string>();
-    for (const l of lines) for (const b of boxesOf(l.Boxes)) {
-      if (seen.has(b)) throw new DearError(400, `Ship: Box '${b}' appears on more than one ship line of TaskID ${f.TaskID}.`);
-      seen.add(b);
-    }
+    for (const l of lines)
+      for (const b of boxesOf(l.Boxes)) {
+        if (seen.has(b))
+          throw new DearError(
+            400,
+            `Ship: Box '${b}' appears on more than one ship line of TaskID ${f.TaskID}.`,
+          );
+        seen.add(b);
+      }
     if (method === 'PUT') {
       const missing = packedBoxes.filter((b) => !seen.has(b));
-      if (missing.length) throw new DearError(400, `Ship: PUT must list every packed box of TaskID ${f.TaskID}; missing ${missing.join(', ')}.`);
+      if (missing.length)
+        throw new DearError(
+          400,
+          `Ship: PUT must list every packed box of TaskID ${f.TaskID}; missing ${missing.join(', ')}.`,
+        );
     }
-    const requested = body.Status === undefined ? 'DRAFT' : readStatus(body, ['DRAFT', 'PARTIALLY AUTHORISED', 'AUTHORISED'], 'Ship');
+    const requested =
+      body.Status === undefined
+        ? 'DRAFT'
+        : readStatus(body, ['DRAFT', 'PARTIALLY AUTHORISED', 'AUTHORISED'], 'Ship');
     const shipped = new Set(lines.filter((l) => l.IsShipped).flatMap((l) => boxesOf(l.Boxes)));
     const allShipped = packedBoxes.every((b) => shipped.has(b));
     let status: string;
-    if (allShipped && (requested !== 'DRAFT' || shipped.size > 0)) status = 'AUTHORISED'; // auto-authorise
+    if (allShipped && (requested !== 'DRAFT' || shipped.size > 0))
+      status = 'AUTHORISED'; // auto-authorise
     else if (requested === 'AUTHORISED') {
-      throw new DearError(400, `Ship: cannot authorise TaskID ${f.TaskID}: not every packed box is shipped (missing ${packedBoxes.filter((b) => !shipped.has(b)).join(', ')}).`);
+      throw new DearError(
+        400,
+        `Ship: cannot authorise TaskID ${f.TaskID}: not every packed box is shipped (missing ${packedBoxes.filter((b) => !shipped.has(b)).join(', ')}).`,
+      );
     } else if (requested === 'PARTIALLY AUTHORISED') {
-      if (shipped.size === 0) throw new DearError(400, `Ship: PARTIALLY AUTHORISED needs at least one shipped box on TaskID ${f.TaskID}.`);
+      if (shipped.size === 0)
+        throw new DearError(
+          400,
+          `Ship: PARTIALLY AUTHORISED needs at least one shipped box on TaskID ${f.TaskID}.`,
+        );
       status = 'PARTIALLY AUTHORISED';
     } else status = 'DRAFT';
     f.Ship.Lines = lines;
@@ -224,7 +372,8 @@ export function shipWrite(store: DearStore, sale: DearSale, body: Obj, method: '
   }
   if (body.RequireBy !== undefined) f.Ship.RequireBy = str(body.RequireBy) ?? null;
   if (body.ShippingNotes !== undefined) f.Ship.ShippingNotes = str(body.ShippingNotes) ?? '';
-  if (body.ShippingAddress && typeof body.ShippingAddress === 'object') f.Ship.ShippingAddress = { ...f.Ship.ShippingAddress, ...(body.ShippingAddress as object) };
+  if (body.ShippingAddress && typeof body.ShippingAddress === 'object')
+    f.Ship.ShippingAddress = { ...f.Ship.ShippingAddress, ...(body.ShippingAddress as object) };
   store.shipWrites.set(f.TaskID, (store.shipWrites.get(f.TaskID) ?? 0) + 1);
   advanceSimpleStatus(sale, 'SHIPPING');
   return shipView(f);
@@ -232,8 +381,14 @@ export function shipWrite(store: DearStore, sale: DearSale, body: Obj, method: '
 
 export function addFulfilment(store: DearStore, sale: DearSale): Obj {
   requireOrderAuthorised(sale, 'add a fulfilment to');
-  const open = sale.Fulfilments.find((f) => f.Pick.Status !== 'AUTHORISED' && f.Pick.Status !== 'VOIDED');
-  if (open) throw new DearError(400, `Cannot add a fulfilment to sale ${sale.__meta.orderNumber}: pick of fulfilment ${open.FulfillmentNumber} (TaskID ${open.TaskID}) is ${open.Pick.Status}; authorise it first.`);
+  const open = sale.Fulfilments.find(
+    (f) => f.Pick.Status !== 'AUTHORISED' && f.Pick.Status !== 'VOIDED',
+  );
+  if (open)
+    throw new DearError(
+      400,
+      `Cannot add a fulfilment to sale ${sale.__meta.orderNumber}: pick of fulfilment ${open.FulfillmentNumber} (TaskID ${open.TaskID}) is ${open.Pick.Status}; authorise it first.`,
+    );
   const n = sale.Fulfilments.reduce((m, f) => Math.max(m, f.FulfillmentNumber), 0) + 1;
   const f: DearFulfilment = {
     TaskID: makeTaskId(store.seed, sale.__meta.index, n),
@@ -242,7 +397,13 @@ export function addFulfilment(store: DearStore, sale: DearSale): Obj {
     FulFilmentStatus: 'NOT FULFILLED',
     Pick: { Status: 'NOT AVAILABLE', Lines: [] },
     Pack: { Status: 'NOT AVAILABLE', Lines: [] },
-    Ship: { Status: 'NOT AVAILABLE', RequireBy: null, ShippingAddress: { ...sale.ShippingAddress }, ShippingNotes: '', Lines: [] },
+    Ship: {
+      Status: 'NOT AVAILABLE',
+      RequireBy: null,
+      ShippingAddress: { ...sale.ShippingAddress },
+      ShippingNotes: '',
+      Lines: [],
+    },
   };
   sale.Fulfilments.push(f);
   sale.Type = 'Advanced Sale'; // a Simple sale with a second fulfilment becomes Advanced, never back

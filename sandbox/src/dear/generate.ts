@@ -5,18 +5,53 @@
  */
 import { rngFor, encodeGuid, GUID_KIND, Rng } from '../rng';
 import { dearDate, dearTimestamp } from '../time';
-import type { DearAddress, DearFulfilment, DearOrderLine, DearSale, DearShipLine, DearStageLine } from './types';
+import type {
+  DearAddress,
+  DearFulfilment,
+  DearOrderLine,
+  DearSale,
+  DearShipLine,
+  DearStageLine,
+} from './types';
 import { recompute } from './status';
 
 export const SALE_STATUSES = [
-  'DRAFT', 'VOIDED', 'ESTIMATING', 'ESTIMATED', 'ORDERING', 'ORDERED', 'BACKORDERED', 'PICKING', 'PICKED',
-  'PACKING', 'PACKED', 'SHIPPING', 'INVOICING', 'INVOICED', 'CREDITED', 'COMPLETED',
+  'DRAFT',
+  'VOIDED',
+  'ESTIMATING',
+  'ESTIMATED',
+  'ORDERING',
+  'ORDERED',
+  'BACKORDERED',
+  'PICKING',
+  'PICKED',
+  'PACKING',
+  'PACKED',
+  'SHIPPING',
+  'INVOICING',
+  'INVOICED',
+  'CREDITED',
+  'COMPLETED',
 ] as const;
 
 /** Weights for statuses after the first 16 sales (which cover every status once). Shippable ones dominate. */
 const STATUS_WEIGHTS: Record<string, number> = {
-  DRAFT: 2, VOIDED: 2, ESTIMATING: 1, ESTIMATED: 2, ORDERING: 2, ORDERED: 18, BACKORDERED: 6, PICKING: 6, PICKED: 8,
-  PACKING: 5, PACKED: 10, SHIPPING: 5, INVOICING: 4, INVOICED: 12, CREDITED: 2, COMPLETED: 15,
+  DRAFT: 2,
+  VOIDED: 2,
+  ESTIMATING: 1,
+  ESTIMATED: 2,
+  ORDERING: 2,
+  ORDERED: 18,
+  BACKORDERED: 6,
+  PICKING: 6,
+  PICKED: 8,
+  PACKING: 5,
+  PACKED: 10,
+  SHIPPING: 5,
+  INVOICING: 4,
+  INVOICED: 12,
+  CREDITED: 2,
+  COMPLETED: 15,
 };
 const WEIGHT_TOTAL = Object.values(STATUS_WEIGHTS).reduce((a, b) => a + b, 0);
 
@@ -48,9 +83,15 @@ export function saleCore(seed: number, index: number): SaleCore {
       }
     }
   }
-  let advanced = index >= SALE_STATUSES.length && r.chance(0.2) && !['DRAFT', 'VOIDED', 'ESTIMATING', 'ESTIMATED', 'ORDERING'].includes(status);
+  let advanced =
+    index >= SALE_STATUSES.length &&
+    r.chance(0.2) &&
+    !['DRAFT', 'VOIDED', 'ESTIMATING', 'ESTIMATED', 'ORDERING'].includes(status);
   if (index === 16 || index === 17) advanced = true; // small data sets still get Advanced sales
-  if (advanced && ['PICKING', 'PICKED', 'PACKING', 'PACKED', 'SHIPPING', 'INVOICING', 'CREDITED'].includes(status)) {
+  if (
+    advanced &&
+    ['PICKING', 'PICKED', 'PACKING', 'PACKED', 'SHIPPING', 'INVOICING', 'CREDITED'].includes(status)
+  ) {
     // Those statuses only apply to Simple sales (cin7-core-api.md §3); Advanced sales sit at ORDERED.
     status = 'ORDERED';
   }
@@ -74,42 +115,290 @@ interface Product {
 }
 
 const PRODUCTS: Product[] = [
-  { sku: 'TSHIRT-BLK-M', name: 'T-shirt black M', price: 29.9, weight: 180, units: 'g', dims: [30, 25, 2], dimUnits: 'cm' },
-  { sku: 'MUG-CER-01', name: 'Ceramic mug ☕', price: 18, weight: 0.42, units: 'kg', dims: [12, 9, 10], dimUnits: 'cm' },
-  { sku: 'BOOK-HB-001', name: 'Hardback notebook', price: 24.5, weight: 1.1, units: 'lb', dims: [8.5, 6, 1], dimUnits: 'in' },
-  { sku: 'TEA-SENCHA', name: 'Sencha green tea 煎茶 100 g', price: 15.95, weight: 3.5, units: 'oz', dims: [150, 80, 40], dimUnits: 'mm' },
-  { sku: 'LAMP-DESK', name: 'Desk lamp — brushed steel', price: 89, weight: 1.8, units: 'kg', dims: [45, 20, 20], dimUnits: 'cm' },
-  { sku: 'SOCK-WOOL-3', name: 'Merino socks (3 pack)', price: 34, weight: 250, units: 'g', dims: [20, 12, 5], dimUnits: 'cm' },
-  { sku: 'CANDLE-SOY', name: 'Soy candle “Fig & Cassis”', price: 39, weight: 12, units: 'oz', dims: [9, 9, 11], dimUnits: 'cm' },
-  { sku: 'YOGA-MAT', name: 'Yoga mat 6 mm', price: 59, weight: 2.2, units: 'lb', dims: [61, 15, 15], dimUnits: 'cm' },
-  { sku: 'BIKE-LIGHT', name: 'Bike light set', price: 45, weight: 150, units: 'g', dims: [15, 10, 6], dimUnits: 'cm' },
-  { sku: 'COFFEE-1KG', name: 'Café beans 1 kg', price: 42, weight: 1, units: 'kg', dims: [25, 12, 8], dimUnits: 'cm' },
-  { sku: 'POSTER-A2', name: 'Poster A2 Ōtautahi skyline', price: 25, weight: 120, units: 'g', dims: [600, 80, 80], dimUnits: 'mm' },
-  { sku: 'KNIFE-CHEF-20', name: 'Chef knife 20 cm', price: 129, weight: 0.35, units: 'kg', dims: [35, 8, 3], dimUnits: 'cm' },
+  {
+    sku: 'TSHIRT-BLK-M',
+    name: 'T-shirt black M',
+    price: 29.9,
+    weight: 180,
+    units: 'g',
+    dims: [30, 25, 2],
+    dimUnits: 'cm',
+  },
+  {
+    sku: 'MUG-CER-01',
+    name: 'Ceramic mug ☕',
+    price: 18,
+    weight: 0.42,
+    units: 'kg',
+    dims: [12, 9, 10],
+    dimUnits: 'cm',
+  },
+  {
+    sku: 'BOOK-HB-001',
+    name: 'Hardback notebook',
+    price: 24.5,
+    weight: 1.1,
+    units: 'lb',
+    dims: [8.5, 6, 1],
+    dimUnits: 'in',
+  },
+  {
+    sku: 'TEA-SENCHA',
+    name: 'Sencha green tea 煎茶 100 g',
+    price: 15.95,
+    weight: 3.5,
+    units: 'oz',
+    dims: [150, 80, 40],
+    dimUnits: 'mm',
+  },
+  {
+    sku: 'LAMP-DESK',
+    name: 'Desk lamp — brushed steel',
+    price: 89,
+    weight: 1.8,
+    units: 'kg',
+    dims: [45, 20, 20],
+    dimUnits: 'cm',
+  },
+  {
+    sku: 'SOCK-WOOL-3',
+    name: 'Merino socks (3 pack)',
+    price: 34,
+    weight: 250,
+    units: 'g',
+    dims: [20, 12, 5],
+    dimUnits: 'cm',
+  },
+  {
+    sku: 'CANDLE-SOY',
+    name: 'Soy candle “Fig & Cassis”',
+    price: 39,
+    weight: 12,
+    units: 'oz',
+    dims: [9, 9, 11],
+    dimUnits: 'cm',
+  },
+  {
+    sku: 'YOGA-MAT',
+    name: 'Yoga mat 6 mm',
+    price: 59,
+    weight: 2.2,
+    units: 'lb',
+    dims: [61, 15, 15],
+    dimUnits: 'cm',
+  },
+  {
+    sku: 'BIKE-LIGHT',
+    name: 'Bike light set',
+    price: 45,
+    weight: 150,
+    units: 'g',
+    dims: [15, 10, 6],
+    dimUnits: 'cm',
+  },
+  {
+    sku: 'COFFEE-1KG',
+    name: 'Café beans 1 kg',
+    price: 42,
+    weight: 1,
+    units: 'kg',
+    dims: [25, 12, 8],
+    dimUnits: 'cm',
+  },
+  {
+    sku: 'POSTER-A2',
+    name: 'Poster A2 Ōtautahi skyline',
+    price: 25,
+    weight: 120,
+    units: 'g',
+    dims: [600, 80, 80],
+    dimUnits: 'mm',
+  },
+  {
+    sku: 'KNIFE-CHEF-20',
+    name: 'Chef knife 20 cm',
+    price: 129,
+    weight: 0.35,
+    units: 'kg',
+    dims: [35, 8, 3],
+    dimUnits: 'cm',
+  },
 ];
 
-const FIRST = ['Olivia', 'Jack', 'Zoë', 'Aroha', 'Siobhán', 'Łukasz', '健太', 'Thảo', 'José', 'Ingrid', 'Mia', 'Noah', 'Fatima', 'Björn', 'Émile', 'Priya'];
-const LAST = ['Smith', 'Müller', 'Ngata', "O'Brien", 'Wiśniewski', '渡辺', 'Nguyễn', 'García', 'Østergaard', 'Brown', 'Taylor', 'Papadopoulos', 'Kowalczyk', 'Singh'];
-const COMPANIES = ['Rock Star Transport', 'Kiwi Kites Ltd', 'Café Ñandú', 'Zürich Zahnräder GmbH', 'Ōtautahi Surf Co.', 'Acme & Sons Pty Ltd', 'Tōkyō Tea House 株式会社', 'Bäckerei Schön'];
+const FIRST = [
+  'Olivia',
+  'Jack',
+  'Zoë',
+  'Aroha',
+  'Siobhán',
+  'Łukasz',
+  '健太',
+  'Thảo',
+  'José',
+  'Ingrid',
+  'Mia',
+  'Noah',
+  'Fatima',
+  'Björn',
+  'Émile',
+  'Priya',
+];
+const LAST = [
+  'Smith',
+  'Müller',
+  'Ngata',
+  "O'Brien",
+  'Wiśniewski',
+  '渡辺',
+  'Nguyễn',
+  'García',
+  'Østergaard',
+  'Brown',
+  'Taylor',
+  'Papadopoulos',
+  'Kowalczyk',
+  'Singh',
+];
+const COMPANIES = [
+  'Rock Star Transport',
+  'Kiwi Kites Ltd',
+  'Café Ñandú',
+  'Zürich Zahnräder GmbH',
+  'Ōtautahi Surf Co.',
+  'Acme & Sons Pty Ltd',
+  'Tōkyō Tea House 株式会社',
+  'Bäckerei Schön',
+];
 
-interface Place { line1: string; line2?: string; city: string; state: string; postcode: string; country: string; currency: string }
+interface Place {
+  line1: string;
+  line2?: string;
+  city: string;
+  state: string;
+  postcode: string;
+  country: string;
+  currency: string;
+}
 const PLACES: Place[] = [
-  { line1: '20 George Street', city: 'Sydney', state: 'NSW', postcode: '2000', country: 'Australia', currency: 'AUD' },
-  { line1: 'Unit 4, 118 Swan Street', city: 'Richmond', state: 'VIC', postcode: '3121', country: 'Australia', currency: 'AUD' },
-  { line1: '7 Boundary Road', line2: 'Level 2', city: 'Brisbane', state: 'QLD', postcode: '4000', country: 'Australia', currency: 'AUD' },
-  { line1: 'PO Box 1234', city: 'Perth', state: 'WA', postcode: '6001', country: 'Australia', currency: 'AUD' },
-  { line1: '15 Queen Street', city: 'Auckland', state: 'Auckland', postcode: '1010', country: 'New Zealand', currency: 'NZD' },
-  { line1: '3/21 Colombo Street', line2: 'Sydenham', city: 'Christchurch', state: 'Canterbury', postcode: '8023', country: 'New Zealand', currency: 'NZD' },
-  { line1: '1600 Amphitheatre Pkwy', city: 'Mountain View', state: 'CA', postcode: '94043', country: 'United States', currency: 'USD' },
-  { line1: '221B Baker Street', city: 'London', state: '', postcode: 'NW1 6XE', country: 'United Kingdom', currency: 'GBP' },
-  { line1: 'Königstraße 12', line2: 'Hinterhaus, 3. OG', city: 'Stuttgart', state: 'Baden-Württemberg', postcode: '70173', country: 'Germany', currency: 'EUR' },
-  { line1: '東京都千代田区丸の内1-1', city: 'Chiyoda-ku', state: 'Tokyo', postcode: '100-0005', country: 'Japan', currency: 'JPY' },
+  {
+    line1: '20 George Street',
+    city: 'Sydney',
+    state: 'NSW',
+    postcode: '2000',
+    country: 'Australia',
+    currency: 'AUD',
+  },
+  {
+    line1: 'Unit 4, 118 Swan Street',
+    city: 'Richmond',
+    state: 'VIC',
+    postcode: '3121',
+    country: 'Australia',
+    currency: 'AUD',
+  },
+  {
+    line1: '7 Boundary Road',
+    line2: 'Level 2',
+    city: 'Brisbane',
+    state: 'QLD',
+    postcode: '4000',
+    country: 'Australia',
+    currency: 'AUD',
+  },
+  {
+    line1: 'PO Box 1234',
+    city: 'Perth',
+    state: 'WA',
+    postcode: '6001',
+    country: 'Australia',
+    currency: 'AUD',
+  },
+  {
+    line1: '15 Queen Street',
+    city: 'Auckland',
+    state: 'Auckland',
+    postcode: '1010',
+    country: 'New Zealand',
+    currency: 'NZD',
+  },
+  {
+    line1: '3/21 Colombo Street',
+    line2: 'Sydenham',
+    city: 'Christchurch',
+    state: 'Canterbury',
+    postcode: '8023',
+    country: 'New Zealand',
+    currency: 'NZD',
+  },
+  {
+    line1: '1600 Amphitheatre Pkwy',
+    city: 'Mountain View',
+    state: 'CA',
+    postcode: '94043',
+    country: 'United States',
+    currency: 'USD',
+  },
+  {
+    line1: '221B Baker Street',
+    city: 'London',
+    state: '',
+    postcode: 'NW1 6XE',
+    country: 'United Kingdom',
+    currency: 'GBP',
+  },
+  {
+    line1: 'Königstraße 12',
+    line2: 'Hinterhaus, 3. OG',
+    city: 'Stuttgart',
+    state: 'Baden-Württemberg',
+    postcode: '70173',
+    country: 'Germany',
+    currency: 'EUR',
+  },
+  {
+    line1: '東京都千代田区丸の内1-1',
+    city: 'Chiyoda-ku',
+    state: 'Tokyo',
+    postcode: '100-0005',
+    country: 'Japan',
+    currency: 'JPY',
+  },
 ];
-const CARRIER_TEXT = ['Express Shipping', 'Standard Shipping', 'DEFAULT Carrier', 'Click & Collect', 'Overnight Express', 'Australia Post', null];
-const MEMOS = ['Leave at the back door', 'Fragile — handle with care', 'Gift: no prices in the box please', 'Ring bell twice\nDog is friendly 🐕', 'ATL ok', 'Call before delivery: 021 555 0199'];
-const NOTES = ['Customer called about delivery date', 'VIP customer', 'Ship with invoice', 'Bitte nicht knicken', 'Repeat order'];
+const CARRIER_TEXT = [
+  'Express Shipping',
+  'Standard Shipping',
+  'DEFAULT Carrier',
+  'Click & Collect',
+  'Overnight Express',
+  'Australia Post',
+  null,
+];
+const MEMOS = [
+  'Leave at the back door',
+  'Fragile — handle with care',
+  'Gift: no prices in the box please',
+  'Ring bell twice\nDog is friendly 🐕',
+  'ATL ok',
+  'Call before delivery: 021 555 0199',
+];
+const NOTES = [
+  'Customer called about delivery date',
+  'VIP customer',
+  'Ship with invoice',
+  'Bitte nicht knicken',
+  'Repeat order',
+];
 const CHANNELS = ['Shopify', 'Amazon_AU', 'WooCommerce', 'eBay', null];
-export const SEED_CARRIERS = ['DEFAULT Carrier', 'Australia Post', 'StarTrack', 'NZ Post', 'Aramex', 'DHL Express', 'CouriersPlease', 'Sendle'];
+export const SEED_CARRIERS = [
+  'DEFAULT Carrier',
+  'Australia Post',
+  'StarTrack',
+  'NZ Post',
+  'Aramex',
+  'DHL Express',
+  'CouriersPlease',
+  'Sendle',
+];
 
 /** Fulfilment level: 1 nothing done, 2 pick draft, 3 picked, 4 pack draft, 5 packed, 6 ship draft, 7 shipped. */
 function levelFor(status: string, r: Rng): number {
@@ -117,13 +406,20 @@ function levelFor(status: string, r: Rng): number {
     case 'ORDERED':
     case 'BACKORDERED':
       return r.chance(0.2) ? 2 : 1;
-    case 'PICKING': return 2;
-    case 'PICKED': return 3;
-    case 'PACKING': return 4;
-    case 'PACKED': return 5;
-    case 'SHIPPING': return 6;
-    case 'COMPLETED': return 7;
-    default: return r.chance(0.7) ? 7 : 5; // INVOICING, INVOICED, CREDITED
+    case 'PICKING':
+      return 2;
+    case 'PICKED':
+      return 3;
+    case 'PACKING':
+      return 4;
+    case 'PACKED':
+      return 5;
+    case 'SHIPPING':
+      return 6;
+    case 'COMPLETED':
+      return 7;
+    default:
+      return r.chance(0.7) ? 7 : 5; // INVOICING, INVOICED, CREDITED
   }
 }
 
@@ -138,10 +434,15 @@ export function locationId(seed: number): string {
   return encodeGuid(seed, GUID_KIND.location, 0);
 }
 
-function address(place: Place | undefined, extra: { Company?: string | null; Contact?: string | null; withShip: boolean }): DearAddress {
+function address(
+  place: Place | undefined,
+  extra: { Company?: string | null; Contact?: string | null; withShip: boolean },
+): DearAddress {
   const a: DearAddress = {
     DisplayAddressLine1: place ? [place.line1, place.line2].filter(Boolean).join(', ') : '',
-    DisplayAddressLine2: place ? [place.city, place.state, place.postcode, place.country].filter(Boolean).join(' ') : '',
+    DisplayAddressLine2: place
+      ? [place.city, place.state, place.postcode, place.country].filter(Boolean).join(' ')
+      : '',
     Line1: place?.line1 ?? null,
     Line2: place?.line2 ?? null,
     City: place?.city ?? null,
@@ -159,8 +460,15 @@ function address(place: Place | undefined, extra: { Company?: string | null; Con
 
 function stageLine(seed: number, line: DearOrderLine, qty: number, box?: string): DearStageLine {
   const l: DearStageLine = {
-    ProductID: line.ProductID, SKU: line.SKU, Name: line.Name, Location: LOCATION, LocationID: locationId(seed),
-    Quantity: qty, BatchSN: null, ExpiryDate: null, NonInventory: false,
+    ProductID: line.ProductID,
+    SKU: line.SKU,
+    Name: line.Name,
+    Location: LOCATION,
+    LocationID: locationId(seed),
+    Quantity: qty,
+    BatchSN: null,
+    ExpiryDate: null,
+    NonInventory: false,
   };
   if (box !== undefined) {
     l.Box = box;
@@ -189,7 +497,10 @@ export function generateSale(seed: number, index: number): DearSale {
   if (core.problem === 'no-country') place.country = '';
   const contact = r.chance(0.85) ? person : null;
   const shipping = address(place, { Company: company, Contact: contact, withShip: true });
-  if (core.problem === 'no-street') { shipping.Line1 = null; shipping.Line2 = null; }
+  if (core.problem === 'no-street') {
+    shipping.Line1 = null;
+    shipping.Line2 = null;
+  }
   if (core.problem === 'no-country') shipping.Country = null;
   if (r.chance(0.05) && shipping.Line1) shipping.Line1 = `${shipping.Line1}\nRear entrance`; // multi-line Line1
   const billing = address(place, { withShip: false });
@@ -203,19 +514,45 @@ export function generateSale(seed: number, index: number): DearSale {
     const qty = r.range(1, 3);
     const total = Math.round(qty * p.price * 100) / 100;
     lines.push({
-      ProductID: encodeGuid(seed, GUID_KIND.product, PRODUCTS.indexOf(p)), SKU: p.sku, Name: p.name, Quantity: qty, Price: p.price,
-      Discount: 0, Tax: Math.round(total * 0.1 * 100) / 100, AverageCost: Math.round(p.price * 45) / 100, TaxRule: 'GST on Income',
-      Comment: r.chance(0.1) ? 'Engrave: “For Ana”' : null, DropShip: false, Backorder: 0, Total: total,
-      ProductLength: p.dims[0], ProductWidth: p.dims[1], ProductHeight: p.dims[2], ProductWeight: p.weight,
-      WeightUnits: p.units, DimensionsUnits: p.dimUnits,
+      ProductID: encodeGuid(seed, GUID_KIND.product, PRODUCTS.indexOf(p)),
+      SKU: p.sku,
+      Name: p.name,
+      Quantity: qty,
+      Price: p.price,
+      Discount: 0,
+      Tax: Math.round(total * 0.1 * 100) / 100,
+      AverageCost: Math.round(p.price * 45) / 100,
+      TaxRule: 'GST on Income',
+      Comment: r.chance(0.1) ? 'Engrave: “For Ana”' : null,
+      DropShip: false,
+      Backorder: 0,
+      Total: total,
+      ProductLength: p.dims[0],
+      ProductWidth: p.dims[1],
+      ProductHeight: p.dims[2],
+      ProductWeight: p.weight,
+      WeightUnits: p.units,
+      DimensionsUnits: p.dimUnits,
     });
   }
   const totalBeforeTax = Math.round(lines.reduce((a, l) => a + l.Total, 0) * 100) / 100;
   const tax = Math.round(lines.reduce((a, l) => a + l.Tax, 0) * 100) / 100;
 
   const preOrder = ['DRAFT', 'ESTIMATING', 'ESTIMATED', 'ORDERING', 'VOIDED'].includes(core.status);
-  const quoteStatus = core.status === 'VOIDED' ? 'VOIDED' : core.status === 'DRAFT' || core.status === 'ESTIMATING' ? 'DRAFT' : 'AUTHORISED';
-  const orderStatus = core.status === 'VOIDED' ? 'VOIDED' : core.status === 'ORDERING' ? 'DRAFT' : preOrder ? 'NOT AVAILABLE' : 'AUTHORISED';
+  const quoteStatus =
+    core.status === 'VOIDED'
+      ? 'VOIDED'
+      : core.status === 'DRAFT' || core.status === 'ESTIMATING'
+        ? 'DRAFT'
+        : 'AUTHORISED';
+  const orderStatus =
+    core.status === 'VOIDED'
+      ? 'VOIDED'
+      : core.status === 'ORDERING'
+        ? 'DRAFT'
+        : preOrder
+          ? 'NOT AVAILABLE'
+          : 'AUTHORISED';
   const carrierText = r.pick(CARRIER_TEXT);
 
   const fulfilments: DearFulfilment[] = [];
@@ -223,23 +560,38 @@ export function generateSale(seed: number, index: number): DearSale {
   if (!preOrder) {
     for (let f = 1; f <= nFulfil; f++) {
       const level = core.advanced
-        ? f < nFulfil || core.status === 'COMPLETED' ? (core.status === 'COMPLETED' ? 7 : r.pick([3, 5, 7, 7])) : r.pick([1, 2, 3, 5, 7])
+        ? f < nFulfil || core.status === 'COMPLETED'
+          ? core.status === 'COMPLETED'
+            ? 7
+            : r.pick([3, 5, 7, 7])
+          : r.pick([1, 2, 3, 5, 7])
         : levelFor(core.status, r);
       const mine = lines.filter((_, i) => i % nFulfil === f - 1);
       const boxes = Math.min(mine.length, r.range(1, 3));
       const boxName = (i: number) => `Box ${(i % boxes) + 1}`;
       const pickLines = level >= 2 ? mine.map((l) => stageLine(seed, l, l.Quantity)) : [];
-      const packLines = level >= 4 ? mine.map((l, i) => stageLine(seed, l, l.Quantity, boxName(i))) : [];
+      const packLines =
+        level >= 4 ? mine.map((l, i) => stageLine(seed, l, l.Quantity, boxName(i))) : [];
       const shipLines: DearShipLine[] = [];
       if (level >= 7) {
         const carrier = r.pick(SEED_CARRIERS);
         const together = r.chance(0.3) && boxes > 1; // one line covering every box
-        const groups = together ? [Array.from({ length: boxes }, (_, i) => `Box ${i + 1}`).join(', ')] : Array.from({ length: boxes }, (_, i) => `Box ${i + 1}`);
+        const groups = together
+          ? [Array.from({ length: boxes }, (_, i) => `Box ${i + 1}`).join(', ')]
+          : Array.from({ length: boxes }, (_, i) => `Box ${i + 1}`);
         for (const g of groups) {
           const tn = trackingNumberFor(seed, index, ++trackingSeq);
           shipLines.push({
-            ID: encodeGuid(seed, GUID_KIND.shipLine, index, f * 16 + trackingSeq), ShipmentDate: dearDate(core.updatedMs), Carrier: carrier, Boxes: g,
-            TrackingNumber: tn, TrackingURL: carrier === 'Australia Post' ? `https://auspost.com.au/mypost/track/#/details/${tn}` : '', IsShipped: true,
+            ID: encodeGuid(seed, GUID_KIND.shipLine, index, f * 16 + trackingSeq),
+            ShipmentDate: dearDate(core.updatedMs),
+            Carrier: carrier,
+            Boxes: g,
+            TrackingNumber: tn,
+            TrackingURL:
+              carrier === 'Australia Post'
+                ? `https://auspost.com.au/mypost/track/#/details/${tn}`
+                : '',
+            IsShipped: true,
           });
         }
       }
@@ -248,11 +600,20 @@ export function generateSale(seed: number, index: number): DearSale {
         FulfillmentNumber: f,
         LinkedInvoiceNumber: null,
         FulFilmentStatus: 'NOT FULFILLED',
-        Pick: { Status: level >= 3 ? 'AUTHORISED' : level === 2 ? 'DRAFT' : 'NOT AVAILABLE', Lines: pickLines },
-        Pack: { Status: level >= 5 ? 'AUTHORISED' : level === 4 ? 'DRAFT' : 'NOT AVAILABLE', Lines: packLines },
+        Pick: {
+          Status: level >= 3 ? 'AUTHORISED' : level === 2 ? 'DRAFT' : 'NOT AVAILABLE',
+          Lines: pickLines,
+        },
+        Pack: {
+          Status: level >= 5 ? 'AUTHORISED' : level === 4 ? 'DRAFT' : 'NOT AVAILABLE',
+          Lines: packLines,
+        },
         Ship: {
           Status: level >= 7 ? 'AUTHORISED' : level === 6 ? 'DRAFT' : 'NOT AVAILABLE',
-          RequireBy: null, ShippingAddress: { ...shipping }, ShippingNotes: '', Lines: shipLines,
+          RequireBy: null,
+          ShippingAddress: { ...shipping },
+          ShippingNotes: '',
+          Lines: shipLines,
         },
       });
     }
@@ -267,7 +628,14 @@ export function generateSale(seed: number, index: number): DearSale {
     CustomerID: encodeGuid(seed, GUID_KIND.customer, r.int(5000)),
     Contact: contact,
     Phone: r.chance(0.7) ? `+61 2 9${String(r.int(1e7)).padStart(7, '0')}` : null,
-    Email: r.chance(0.8) ? `${first.toLowerCase().normalize('NFD').replace(/[^a-z]/g, '') || 'customer'}${index}@example.com` : null,
+    Email: r.chance(0.8)
+      ? `${
+          first
+            .toLowerCase()
+            .normalize('NFD')
+            .replace(/[^a-z]/g, '') || 'customer'
+        }${index}@example.com`
+      : null,
     DefaultAccount: '200',
     SkipQuote: r.chance(0.5),
     BillingAddress: billing,
@@ -287,7 +655,10 @@ export function generateSale(seed: number, index: number): DearSale {
     CustomerReference: r.chance(0.5) ? `PO-${r.range(1000, 9999)}` : '',
     COGSAmount: 0,
     Status: core.status,
-    CombinedPickingStatus: '', CombinedPackingStatus: '', CombinedShippingStatus: '', FulFilmentStatus: '',
+    CombinedPickingStatus: '',
+    CombinedPackingStatus: '',
+    CombinedShippingStatus: '',
+    FulFilmentStatus: '',
     CombinedInvoiceStatus: invoiced ? 'INVOICED' : 'NOT INVOICED',
     CombinedPaymentStatus: core.status === 'COMPLETED' ? 'PAID' : 'UNPAID',
     CombinedTrackingNumbers: '',
@@ -300,14 +671,30 @@ export function generateSale(seed: number, index: number): DearSale {
     ExternalID: r.chance(0.3) ? `EXT-${index + 1}` : null,
     Quote: { Memo: r.chance(0.3) ? r.pick(MEMOS) : null, Status: quoteStatus, Lines: [] },
     Order: {
-      SaleOrderNumber: orderNumber, Memo: r.chance(0.4) ? r.pick(MEMOS) : null, Status: orderStatus, Lines: preOrder && core.status !== 'ORDERING' ? [] : lines,
-      AdditionalCharges: [], TotalBeforeTax: totalBeforeTax, Tax: tax, Total: Math.round((totalBeforeTax + tax) * 100) / 100,
+      SaleOrderNumber: orderNumber,
+      Memo: r.chance(0.4) ? r.pick(MEMOS) : null,
+      Status: orderStatus,
+      Lines: preOrder && core.status !== 'ORDERING' ? [] : lines,
+      AdditionalCharges: [],
+      TotalBeforeTax: totalBeforeTax,
+      Tax: tax,
+      Total: Math.round((totalBeforeTax + tax) * 100) / 100,
     },
     Fulfilments: fulfilments,
     Invoices: invoiceNumber
-      ? [{ TaskID: encodeGuid(seed, GUID_KIND.invoice, index), InvoiceNumber: invoiceNumber, Memo: r.chance(0.4) ? r.pick(MEMOS) : null,
-          Status: core.status === 'INVOICING' ? 'DRAFT' : 'AUTHORISED', InvoiceDate: dearDate(core.updatedMs), InvoiceDueDate: dearDate(core.updatedMs + 30 * DAY),
-          Lines: [], Total: Math.round((totalBeforeTax + tax) * 100) / 100, Paid: core.status === 'COMPLETED' ? Math.round((totalBeforeTax + tax) * 100) / 100 : 0 }]
+      ? [
+          {
+            TaskID: encodeGuid(seed, GUID_KIND.invoice, index),
+            InvoiceNumber: invoiceNumber,
+            Memo: r.chance(0.4) ? r.pick(MEMOS) : null,
+            Status: core.status === 'INVOICING' ? 'DRAFT' : 'AUTHORISED',
+            InvoiceDate: dearDate(core.updatedMs),
+            InvoiceDueDate: dearDate(core.updatedMs + 30 * DAY),
+            Lines: [],
+            Total: Math.round((totalBeforeTax + tax) * 100) / 100,
+            Paid: core.status === 'COMPLETED' ? Math.round((totalBeforeTax + tax) * 100) / 100 : 0,
+          },
+        ]
       : [],
     CreditNotes: [],
     ManualJournals: { Status: 'NOT AVAILABLE', Lines: [] },
@@ -315,7 +702,15 @@ export function generateSale(seed: number, index: number): DearSale {
     Attachments: [],
     InventoryMovements: [],
     Transactions: [],
-    __meta: { index, createdMs: core.createdMs, updatedMs: core.updatedMs, orderNumber, invoiceNumber, orderDateMs, problems: [] },
+    __meta: {
+      index,
+      createdMs: core.createdMs,
+      updatedMs: core.updatedMs,
+      orderNumber,
+      invoiceNumber,
+      orderDateMs,
+      problems: [],
+    },
   };
   if (preOrder && core.status !== 'ORDERING') sale.Quote.Lines = lines;
   if (core.status === 'VOIDED') sale.Order.Lines = [];

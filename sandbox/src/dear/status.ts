@@ -5,7 +5,10 @@
 import { dearDate, dearTimestamp } from '../time';
 import type { DearSale } from './types';
 
-function combine(stages: string[], words: { done: string; partial: string; doing: string; none: string }): string {
+function combine(
+  stages: string[],
+  words: { done: string; partial: string; doing: string; none: string },
+): string {
   if (stages.length === 0) return 'NOT AVAILABLE';
   const done = stages.filter((s) => s === 'AUTHORISED').length;
   if (done === stages.length) return words.done;
@@ -17,20 +20,46 @@ function combine(stages: string[], words: { done: string; partial: string; doing
 export function recompute(sale: DearSale): void {
   const live = sale.Fulfilments.filter((f) => f.Pick.Status !== 'VOIDED');
   for (const f of sale.Fulfilments) {
-    f.FulFilmentStatus = f.Pick.Status === 'VOIDED' ? 'VOIDED' : f.Ship.Status === 'AUTHORISED' ? 'FULFILLED' : 'NOT FULFILLED';
+    f.FulFilmentStatus =
+      f.Pick.Status === 'VOIDED'
+        ? 'VOIDED'
+        : f.Ship.Status === 'AUTHORISED'
+          ? 'FULFILLED'
+          : 'NOT FULFILLED';
   }
   if (sale.Status === 'VOIDED') {
-    sale.CombinedPickingStatus = sale.CombinedPackingStatus = sale.CombinedShippingStatus = 'VOIDED';
+    sale.CombinedPickingStatus =
+      sale.CombinedPackingStatus =
+      sale.CombinedShippingStatus =
+        'VOIDED';
     sale.FulFilmentStatus = 'VOIDED';
   } else {
-    sale.CombinedPickingStatus = combine(live.map((f) => f.Pick.Status), { done: 'PICKED', partial: 'PARTIALLY PICKED', doing: 'PICKING', none: 'NOT PICKED' });
-    sale.CombinedPackingStatus = combine(live.map((f) => f.Pack.Status), { done: 'PACKED', partial: 'PARTIALLY PACKED', doing: 'PACKING', none: 'NOT PACKED' });
-    sale.CombinedShippingStatus = combine(live.map((f) => f.Ship.Status), { done: 'SHIPPED', partial: 'PARTIALLY SHIPPED', doing: 'SHIPPING', none: 'NOT SHIPPED' });
+    sale.CombinedPickingStatus = combine(
+      live.map((f) => f.Pick.Status),
+      { done: 'PICKED', partial: 'PARTIALLY PICKED', doing: 'PICKING', none: 'NOT PICKED' },
+    );
+    sale.CombinedPackingStatus = combine(
+      live.map((f) => f.Pack.Status),
+      { done: 'PACKED', partial: 'PARTIALLY PACKED', doing: 'PACKING', none: 'NOT PACKED' },
+    );
+    sale.CombinedShippingStatus = combine(
+      live.map((f) => f.Ship.Status),
+      { done: 'SHIPPED', partial: 'PARTIALLY SHIPPED', doing: 'SHIPPING', none: 'NOT SHIPPED' },
+    );
     const fulfilled = live.filter((f) => f.FulFilmentStatus === 'FULFILLED').length;
-    sale.FulFilmentStatus = live.length === 0 ? 'NOT AVAILABLE' : fulfilled === live.length ? 'FULFILLED' : fulfilled > 0 ? 'PARTIALLY FULFILLED' : 'NOT FULFILLED';
+    sale.FulFilmentStatus =
+      live.length === 0
+        ? 'NOT AVAILABLE'
+        : fulfilled === live.length
+          ? 'FULFILLED'
+          : fulfilled > 0
+            ? 'PARTIALLY FULFILLED'
+            : 'NOT FULFILLED';
   }
   const tracking: string[] = [];
-  for (const f of live) for (const l of f.Ship.Lines) if (l.TrackingNumber && !tracking.includes(l.TrackingNumber)) tracking.push(l.TrackingNumber);
+  for (const f of live)
+    for (const l of f.Ship.Lines)
+      if (l.TrackingNumber && !tracking.includes(l.TrackingNumber)) tracking.push(l.TrackingNumber);
   sale.CombinedTrackingNumbers = tracking.join(', ');
   const problems: string[] = [];
   const a = sale.ShippingAddress;

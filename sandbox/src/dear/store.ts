@@ -62,7 +62,10 @@ export class DearStore {
       this.created[i] = c.createdMs;
       this.problem[i] = c.problem ? 1 : 0;
     }
-    this.carriers = SEED_CARRIERS.map((d, i) => ({ CarrierID: encodeGuid(seed, GUID_KIND.carrier, i), Description: d }));
+    this.carriers = SEED_CARRIERS.map((d, i) => ({
+      CarrierID: encodeGuid(seed, GUID_KIND.carrier, i),
+      Description: d,
+    }));
     this.carrierSeq = SEED_CARRIERS.length;
   }
 

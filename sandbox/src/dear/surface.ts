@@ -4,9 +4,24 @@
  */
 import { CREDENTIALS, type FullSwitches } from '../config';
 import { SlidingWindow } from '../ratelimit';
-import { BadJsonError, queryParam, readJson, type Gate, type Reply, type RequestCtx, type Surface } from '../server';
+import {
+  BadJsonError,
+  queryParam,
+  readJson,
+  type Gate,
+  type Reply,
+  type RequestCtx,
+  type Surface,
+} from '../server';
 import { parseApiDate } from '../time';
-import { addFulfilment, findFulfilment, packWrite, pickWrite, shipView, shipWrite } from './fulfilment';
+import {
+  addFulfilment,
+  findFulfilment,
+  packWrite,
+  pickWrite,
+  shipView,
+  shipWrite,
+} from './fulfilment';
 import { saleDetail, saleRow } from './status';
 import { DearError, type DearStore } from './store';
 
@@ -29,7 +44,12 @@ const ROUTES: Record<string, string[]> = {
 const CANONICAL: Record<string, string> = { salelist: 'saleList', me: 'me' };
 
 const COUNTRY_CODES: Record<string, [string, string]> = {
-  Australia: ['AU', 'AUS'], 'New Zealand': ['NZ', 'NZL'], 'United States': ['US', 'USA'], 'United Kingdom': ['GB', 'GBR'], Germany: ['DE', 'DEU'], Japan: ['JP', 'JPN'],
+  Australia: ['AU', 'AUS'],
+  'New Zealand': ['NZ', 'NZL'],
+  'United States': ['US', 'USA'],
+  'United Kingdom': ['GB', 'GBR'],
+  Germany: ['DE', 'DEU'],
+  Japan: ['JP', 'JPN'],
 };
 
 export interface DearRuntime {
@@ -64,11 +84,21 @@ export class DearSurface implements Surface {
       return {
         status,
         body: this.errorBody(429, LIMIT_TEXT),
-        headers: { 'x-ratelimit-limit': '60', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '60', 'retry-after': '60 Seconds', 'x-sandbox-time-scale': String(this.rt.timeScale) },
+        headers: {
+          'x-ratelimit-limit': '60',
+          'x-ratelimit-remaining': '0',
+          'x-ratelimit-reset': '60',
+          'retry-after': '60 Seconds',
+          'x-sandbox-time-scale': String(this.rt.timeScale),
+        },
       };
     }
     // Legacy 503 and the 400-wrapped variant carry no Retry-After.
-    return { status, body: this.errorBody(status, LIMIT_TEXT), headers: { 'x-sandbox-time-scale': String(this.rt.timeScale) } };
+    return {
+      status,
+      body: this.errorBody(status, LIMIT_TEXT),
+      headers: { 'x-sandbox-time-scale': String(this.rt.timeScale) },
+    };
   }
 
   faultReply(status: number): Reply {
@@ -84,13 +114,31 @@ export class DearSurface implements Surface {
 
   gate(ctx: RequestCtx): Gate {
     const { route, v1, outside } = this.resolve(ctx.path);
-    const name = route ? CANONICAL[route] ?? route : ctx.path;
-    if (outside) return { route: name, reply: this.error(404, `No HTTP resource was found that matches the request URI '${ctx.path}'.`) };
-    const account = String(ctx.headers['api-auth-accountid'] ?? '').trim().toLowerCase();
-    const key = String(ctx.headers['api-auth-applicationkey'] ?? '').trim().toLowerCase();
+    const name = route ? (CANONICAL[route] ?? route) : ctx.path;
+    if (outside)
+      return {
+        route: name,
+        reply: this.error(
+          404,
+          `No HTTP resource was found that matches the request URI '${ctx.path}'.`,
+        ),
+      };
+    const account = String(ctx.headers['api-auth-accountid'] ?? '')
+      .trim()
+      .toLowerCase();
+    const key = String(ctx.headers['api-auth-applicationkey'] ?? '')
+      .trim()
+      .toLowerCase();
     const keyOk = key === CREDENTIALS.dearApiKey || key === CREDENTIALS.dearApiKey2;
     if (account !== CREDENTIALS.dearAccountId || !keyOk) {
-      return { route: name, reply: { status: 403, body: 'Incorrect credentials!', contentType: 'text/plain; charset=utf-8' } };
+      return {
+        route: name,
+        reply: {
+          status: 403,
+          body: 'Incorrect credentials!',
+          contentType: 'text/plain; charset=utf-8',
+        },
+      };
     }
     const now = Date.now();
     const taken = this.limiter.take(key, now, this.rt.switches.dearForeignTraffic);
@@ -99,12 +147,30 @@ export class DearSurface implements Surface {
       return { route: name, key, throttled: true, reply: this.throttleReply() };
     }
     if (v1) {
-      return { route: name, key, reply: this.error(404, `The sandbox emulates Cin7 Core API v2 only: '${ctx.path}' is a v1 path. Use /ExternalApi/v2/ (e.g. /ExternalApi/v2/saleList).`) };
+      return {
+        route: name,
+        key,
+        reply: this.error(
+          404,
+          `The sandbox emulates Cin7 Core API v2 only: '${ctx.path}' is a v1 path. Use /ExternalApi/v2/ (e.g. /ExternalApi/v2/saleList).`,
+        ),
+      };
     }
     const verbs = route !== undefined ? ROUTES[route] : undefined;
-    if (!verbs) return { route: name, key, reply: this.error(404, `Endpoint '${ctx.path}' does not exist.`) };
+    if (!verbs)
+      return { route: name, key, reply: this.error(404, `Endpoint '${ctx.path}' does not exist.`) };
     if (!verbs.includes(ctx.method)) {
-      return { route: name, key, reply: { ...this.error(405, `The requested resource does not support http method '${ctx.method}'.`), headers: { allow: verbs.join(', ') } } };
+      return {
+        route: name,
+        key,
+        reply: {
+          ...this.error(
+            405,
+            `The requested resource does not support http method '${ctx.method}'.`,
+          ),
+          headers: { allow: verbs.join(', ') },
+        },
+      };
     }
     return { route: name, key };
   }
@@ -114,14 +180,16 @@ export class DearSurface implements Surface {
       return { status: 200, body: this.dispatch(ctx, gate.route.toLowerCase()) };
     } catch (err) {
       if (err instanceof DearError) return this.error(err.status, err.message);
-      if (err instanceof BadJsonError) return this.error(500, `Unable to parse the request body: ${err.message}`);
+      if (err instanceof BadJsonError)
+        return this.error(500, `Unable to parse the request body: ${err.message}`);
       throw err;
     }
   }
 
   private body(ctx: RequestCtx): Obj {
     const v = readJson(ctx);
-    if (!v || typeof v !== 'object' || Array.isArray(v)) throw new DearError(400, 'Request body must be a JSON object.');
+    if (!v || typeof v !== 'object' || Array.isArray(v))
+      throw new DearError(400, 'Request body must be a JSON object.');
     return v as Obj;
   }
 
@@ -133,14 +201,23 @@ export class DearSurface implements Surface {
       case 'sale':
         return this.sale(q);
       case 'me':
-        return { Company: 'Sandbox Trading Ltd', Currency: 'AUD', TimeZone: 'UTC', DefaultWeightUnits: 'kg', DefaultDimensionsUnits: 'cm' };
+        return {
+          Company: 'Sandbox Trading Ltd',
+          Currency: 'AUD',
+          TimeZone: 'UTC',
+          DefaultWeightUnits: 'kg',
+          DefaultDimensionsUnits: 'cm',
+        };
       case 'sale/fulfilment': {
         if (ctx.method === 'GET') {
           const sale = this.store.get(this.saleIndex(queryParam(q, 'SaleID')));
           return { SaleID: sale.ID, Fulfilments: sale.Fulfilments };
         }
         const b = this.body(ctx);
-        return this.store.mutate(this.saleIndex(typeof b.SaleID === 'string' ? b.SaleID : undefined), (sale) => addFulfilment(this.store, sale));
+        return this.store.mutate(
+          this.saleIndex(typeof b.SaleID === 'string' ? b.SaleID : undefined),
+          (sale) => addFulfilment(this.store, sale),
+        );
       }
       case 'sale/fulfilment/pick':
       case 'sale/fulfilment/pack':
@@ -163,7 +240,8 @@ export class DearSurface implements Surface {
   private taskIndex(id: unknown): number {
     if (typeof id !== 'string' || !id) throw new DearError(400, 'TaskID is required.');
     const index = this.store.indexOfTaskId(id);
-    if (index === undefined) throw new DearError(400, `Sale fulfilment with TaskID ${id} not found.`);
+    if (index === undefined)
+      throw new DearError(400, `Sale fulfilment with TaskID ${id} not found.`);
     return index;
   }
 
@@ -181,7 +259,9 @@ export class DearSurface implements Surface {
     return this.store.mutate(index, (sale) => {
       if (stage === 'pick') return pickWrite(this.store, sale, b, method);
       if (stage === 'pack') return packWrite(this.store, sale, b, method);
-      return shipWrite(this.store, sale, b, method, { unknownCarrier: this.rt.switches.dearUnknownCarrier });
+      return shipWrite(this.store, sale, b, method, {
+        unknownCarrier: this.rt.switches.dearUnknownCarrier,
+      });
     });
   }
 
@@ -203,8 +283,10 @@ export class DearSurface implements Surface {
     const limitRaw = queryParam(q, 'Limit');
     const page = pageRaw === undefined || pageRaw === '' ? 1 : Math.floor(Number(pageRaw));
     const limit = limitRaw === undefined || limitRaw === '' ? 100 : Math.floor(Number(limitRaw));
-    if (!Number.isFinite(page) || page < 1) throw new DearError(400, `Page must be a positive integer (got '${pageRaw}').`);
-    if (!Number.isFinite(limit)) throw new DearError(400, `Limit must be an integer 1..1000 (got '${limitRaw}').`);
+    if (!Number.isFinite(page) || page < 1)
+      throw new DearError(400, `Page must be a positive integer (got '${pageRaw}').`);
+    if (!Number.isFinite(limit))
+      throw new DearError(400, `Limit must be an integer 1..1000 (got '${limitRaw}').`);
     // Out-of-range limits are clamped to 1..1000 (documented min/max).
     return { page, limit: Math.min(1000, Math.max(1, limit)) };
   }
@@ -213,7 +295,11 @@ export class DearSurface implements Surface {
     const v = queryParam(q, name);
     if (v === undefined || v === '') return undefined;
     const ms = parseApiDate(v);
-    if (Number.isNaN(ms)) throw new DearError(400, `${name}: '${v}' is not a valid date (ISO 8601, e.g. 2024-01-31T00:00:00Z).`);
+    if (Number.isNaN(ms))
+      throw new DearError(
+        400,
+        `${name}: '${v}' is not a valid date (ISO 8601, e.g. 2024-01-31T00:00:00Z).`,
+      );
     return ms;
   }
 
@@ -225,9 +311,13 @@ export class DearSurface implements Surface {
     const createdSince = this.date(q, 'CreatedSince');
     // Filters that need the generated sale (slow path). Names are the *parameter* names.
     const rowFilters: [string, string][] = [
-      ['QuoteStatus', 'QuoteStatus'], ['OrderStatus', 'OrderStatus'], ['CombinedPickStatus', 'CombinedPickingStatus'],
-      ['CombinedPackStatus', 'CombinedPackingStatus'], ['CombinedShippingStatus', 'CombinedShippingStatus'],
-      ['CombinedInvoiceStatus', 'CombinedInvoiceStatus'], ['CreditNoteStatus', 'CreditNoteStatus'],
+      ['QuoteStatus', 'QuoteStatus'],
+      ['OrderStatus', 'OrderStatus'],
+      ['CombinedPickStatus', 'CombinedPickingStatus'],
+      ['CombinedPackStatus', 'CombinedPackingStatus'],
+      ['CombinedShippingStatus', 'CombinedShippingStatus'],
+      ['CombinedInvoiceStatus', 'CombinedInvoiceStatus'],
+      ['CreditNoteStatus', 'CreditNoteStatus'],
     ];
     const exact: [string, string][] = [];
     for (const [param, field] of rowFilters) {
@@ -239,7 +329,12 @@ export class DearSurface implements Surface {
     const readyRaw = queryParam(q, 'ReadyForShipping')?.toLowerCase();
     const ready = readyRaw === 'true' ? true : readyRaw === 'false' ? false : undefined;
     const shipBy = this.date(q, 'ShipBy');
-    const slow = exact.length > 0 || externalId !== undefined || search !== undefined || ready !== undefined || shipBy !== undefined;
+    const slow =
+      exact.length > 0 ||
+      externalId !== undefined ||
+      search !== undefined ||
+      ready !== undefined ||
+      shipBy !== undefined;
 
     const s = this.store;
     const from = (page - 1) * limit;
@@ -257,9 +352,22 @@ export class DearSurface implements Surface {
         row = saleRow(sale);
         if (exact.some(([f, v]) => String(row?.[f] ?? '').toUpperCase() !== v)) continue;
         if (externalId !== undefined && sale.ExternalID !== externalId) continue;
-        if (search && ![row.OrderNumber, row.Status, row.Customer, row.InvoiceNumber, row.CustomerReference, row.CreditNoteNumber].some((x) => typeof x === 'string' && x.toLowerCase().includes(search))) continue;
+        if (
+          search &&
+          ![
+            row.OrderNumber,
+            row.Status,
+            row.Customer,
+            row.InvoiceNumber,
+            row.CustomerReference,
+            row.CreditNoteNumber,
+          ].some((x) => typeof x === 'string' && x.toLowerCase().includes(search))
+        )
+          continue;
         if (ready !== undefined) {
-          const isReady = sale.Fulfilments.some((f) => f.Pack.Status === 'AUTHORISED' && f.Ship.Status !== 'AUTHORISED');
+          const isReady = sale.Fulfilments.some(
+            (f) => f.Pack.Status === 'AUTHORISED' && f.Ship.Status !== 'AUTHORISED',
+          );
           if (isReady !== ready) continue;
         }
         if (shipBy !== undefined) {
@@ -275,13 +383,24 @@ export class DearSurface implements Surface {
 
   private carrier(ctx: RequestCtx): unknown {
     const s = this.store;
-    const envelope = (list: typeof s.carriers, page = 1) => ({ Total: list.length, Page: page, CarrierList: list });
+    const envelope = (list: typeof s.carriers, page = 1) => ({
+      Total: list.length,
+      Page: page,
+      CarrierList: list,
+    });
     if (ctx.method === 'GET') {
       const { page, limit } = this.paging(ctx.query);
       const id = queryParam(ctx.query, 'CarrierID')?.toLowerCase();
       const desc = queryParam(ctx.query, 'Description')?.toLowerCase();
-      const all = s.carriers.filter((c) => (!id || c.CarrierID === id) && (!desc || c.Description.toLowerCase().startsWith(desc)));
-      return { Total: all.length, Page: page, CarrierList: all.slice((page - 1) * limit, page * limit) };
+      const all = s.carriers.filter(
+        (c) =>
+          (!id || c.CarrierID === id) && (!desc || c.Description.toLowerCase().startsWith(desc)),
+      );
+      return {
+        Total: all.length,
+        Page: page,
+        CarrierList: all.slice((page - 1) * limit, page * limit),
+      };
     }
     if (ctx.method === 'DELETE') {
       const id = queryParam(ctx.query, 'ID')?.toLowerCase();
@@ -293,7 +412,8 @@ export class DearSurface implements Surface {
     const b = this.body(ctx);
     const description = typeof b.Description === 'string' ? b.Description.trim() : '';
     if (!description) throw new DearError(400, 'Description is required.');
-    if (description.length > 256) throw new DearError(400, 'Description must be at most 256 characters.');
+    if (description.length > 256)
+      throw new DearError(400, 'Description must be at most 256 characters.');
     const clash = s.carriers.find((c) => c.Description.toLowerCase() === description.toLowerCase());
     if (ctx.method === 'POST') {
       if (clash) throw new DearError(400, `Carrier '${description}' already exists.`);

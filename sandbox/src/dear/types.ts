@@ -138,7 +138,14 @@ export interface DearSale {
   SourceChannel: string | null;
   ExternalID: string | null;
   Quote: DearMemoDoc;
-  Order: DearMemoDoc & { SaleOrderNumber: string; Lines: DearOrderLine[]; AdditionalCharges: unknown[]; TotalBeforeTax: number; Tax: number; Total: number };
+  Order: DearMemoDoc & {
+    SaleOrderNumber: string;
+    Lines: DearOrderLine[];
+    AdditionalCharges: unknown[];
+    TotalBeforeTax: number;
+    Tax: number;
+    Total: number;
+  };
   Fulfilments: DearFulfilment[];
   Invoices: DearInvoice[];
   CreditNotes: unknown[];
@@ -148,5 +155,13 @@ export interface DearSale {
   InventoryMovements: unknown[];
   Transactions: unknown[];
   /** Sandbox-internal bookkeeping, stripped from every response (see strip()). */
-  __meta: { index: number; createdMs: number; updatedMs: number; orderNumber: string; invoiceNumber: string | null; orderDateMs: number; problems: string[] };
+  __meta: {
+    index: number;
+    createdMs: number;
+    updatedMs: number;
+    orderNumber: string;
+    invoiceNumber: string | null;
+    orderDateMs: number;
+    problems: string[];
+  };
 }

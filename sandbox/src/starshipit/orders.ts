@@ -30,27 +30,80 @@ export class OrderError extends Error {
 
 /** Carrier code → display name (starshipit-api.md §6). */
 export const CARRIER_NAMES: Record<string, string> = {
-  AusPost: 'Australia Post', MyPostBusiness: 'MyPost Business', AusPostMail: 'Australia Post Mail', StarTrack: 'StarTrack',
-  StarTrackCourier: 'AusPost On Demand', CouriersPlease: 'CouriersPlease', Fastways: 'Aramex', TNT: 'TNT', TollPriority: 'Team Global Express Priority',
-  TollIPEC: 'Team Global Express IPEC', MyToll: 'MyToll', TollNZ: 'Team Global Express NZ', CourierPost: 'NZ Post Domestic', NZPost: 'NZ Post International',
-  Pace: 'NZ Post Express', MyNZPostBusiness: 'MyNZPost Business', NZCouriers: 'NZ Couriers', PostHaste: 'Post Haste', CastleParcels: 'Castle Parcels',
-  DHL: 'DHL Express', DHLGlobalMail: 'DHL eCommerce Asia Pacific', Sendle: 'Sendle', HunterExpress: 'Hunter Express', AlliedExpress: 'Allied Express',
-  BorderExpress: 'Border Express', DirectFreight: 'Direct Freight', FedEx: 'FedEx', UPS: 'UPS', PlainLabel: 'Plain Label', PickupInStore: 'Pickup In Store',
+  AusPost: 'Australia Post',
+  MyPostBusiness: 'MyPost Business',
+  AusPostMail: 'Australia Post Mail',
+  StarTrack: 'StarTrack',
+  StarTrackCourier: 'AusPost On Demand',
+  CouriersPlease: 'CouriersPlease',
+  Fastways: 'Aramex',
+  TNT: 'TNT',
+  TollPriority: 'Team Global Express Priority',
+  TollIPEC: 'Team Global Express IPEC',
+  MyToll: 'MyToll',
+  TollNZ: 'Team Global Express NZ',
+  CourierPost: 'NZ Post Domestic',
+  NZPost: 'NZ Post International',
+  Pace: 'NZ Post Express',
+  MyNZPostBusiness: 'MyNZPost Business',
+  NZCouriers: 'NZ Couriers',
+  PostHaste: 'Post Haste',
+  CastleParcels: 'Castle Parcels',
+  DHL: 'DHL Express',
+  DHLGlobalMail: 'DHL eCommerce Asia Pacific',
+  Sendle: 'Sendle',
+  HunterExpress: 'Hunter Express',
+  AlliedExpress: 'Allied Express',
+  BorderExpress: 'Border Express',
+  DirectFreight: 'Direct Freight',
+  FedEx: 'FedEx',
+  UPS: 'UPS',
+  PlainLabel: 'Plain Label',
+  PickupInStore: 'Pickup In Store',
 };
 const DEFAULT_SERVICE: Record<string, [string, string]> = {
-  AusPost: ['7B05', 'Parcel Post + Signature'], MyPostBusiness: ['B30', 'Parcel Post'], StarTrack: ['EXP', 'Express'], Fastways: ['PARCEL', 'Road Parcel'],
-  CourierPost: ['CPOLTPDL', 'Overnight Parcel'], NZPost: ['TIEX', 'International Express'], DHL: ['P', 'Express Worldwide'], Sendle: ['STANDARD-PICKUP', 'Standard Pickup'],
-  AlliedExpress: ['R', 'Road Express'], CouriersPlease: ['L5', 'Parcel 5kg'],
+  AusPost: ['7B05', 'Parcel Post + Signature'],
+  MyPostBusiness: ['B30', 'Parcel Post'],
+  StarTrack: ['EXP', 'Express'],
+  Fastways: ['PARCEL', 'Road Parcel'],
+  CourierPost: ['CPOLTPDL', 'Overnight Parcel'],
+  NZPost: ['TIEX', 'International Express'],
+  DHL: ['P', 'Express Worldwide'],
+  Sendle: ['STANDARD-PICKUP', 'Standard Pickup'],
+  AlliedExpress: ['R', 'Road Express'],
+  CouriersPlease: ['L5', 'Parcel 5kg'],
 };
 
 const ADDRESS_LIMITS: Record<string, [number, number]> = {
-  name: [0, 100], email: [0, 100], phone: [0, 100], building: [0, 100], company: [0, 100], street: [0, 100], suburb: [0, 100], city: [0, 100],
-  state: [0, 100], post_code: [0, 10], country: [2, 100], delivery_instructions: [0, 100], tax_number: [0, 20],
+  name: [0, 100],
+  email: [0, 100],
+  phone: [0, 100],
+  building: [0, 100],
+  company: [0, 100],
+  street: [0, 100],
+  suburb: [0, 100],
+  city: [0, 100],
+  state: [0, 100],
+  post_code: [0, 10],
+  country: [2, 100],
+  delivery_instructions: [0, 100],
+  tax_number: [0, 20],
 };
 const ORDER_LIMITS: Record<string, [number, number]> = {
-  order_number: [1, 50], reference: [0, 50], shipping_method: [0, 100], shipping_description: [0, 100], currency: [3, 3], carrier: [0, 50], carrier_service_code: [0, 50],
+  order_number: [1, 50],
+  reference: [0, 50],
+  shipping_method: [0, 100],
+  shipping_description: [0, 100],
+  currency: [3, 3],
+  carrier: [0, 50],
+  carrier_service_code: [0, 50],
 };
-const ITEM_LIMITS: Record<string, [number, number]> = { description: [0, 500], sku: [0, 50], tariff_code: [0, 18], country_of_origin: [0, 50] };
+const ITEM_LIMITS: Record<string, [number, number]> = {
+  description: [0, 500],
+  sku: [0, 50],
+  tariff_code: [0, 18],
+  country_of_origin: [0, 50],
+};
 
 /** Drop null / undefined / '' (Starshipit omits empty keys rather than sending null). */
 export function clean(value: unknown): unknown {
@@ -70,7 +123,12 @@ function isObj(v: unknown): v is Obj {
   return !!v && typeof v === 'object' && !Array.isArray(v);
 }
 
-function checkStrings(obj: Obj, limits: Record<string, [number, number]>, path: string, errs: string[]): void {
+function checkStrings(
+  obj: Obj,
+  limits: Record<string, [number, number]>,
+  path: string,
+  errs: string[],
+): void {
   for (const [field, [min, max]] of Object.entries(limits)) {
     const v = obj[field];
     if (v === undefined || v === null) continue;
@@ -79,28 +137,45 @@ function checkStrings(obj: Obj, limits: Record<string, [number, number]>, path: 
       continue;
     }
     const s = String(v);
-    if (s.length > max) errs.push(`${path}${field} must be at most ${max} characters (got ${s.length})`);
-    else if (s.length > 0 && s.length < min) errs.push(`${path}${field} must be at least ${min} characters (got ${s.length})`);
+    if (s.length > max)
+      errs.push(`${path}${field} must be at most ${max} characters (got ${s.length})`);
+    else if (s.length > 0 && s.length < min)
+      errs.push(`${path}${field} must be at least ${min} characters (got ${s.length})`);
   }
 }
 
 /** Validate an order as it would stand after create/update; returns readable problems. */
 export function validateOrder(o: Obj): string[] {
   const errs: string[] = [];
-  if (o.order_number === undefined || o.order_number === null || String(o.order_number).length === 0) errs.push('order_number is required (1-50 characters)');
+  if (
+    o.order_number === undefined ||
+    o.order_number === null ||
+    String(o.order_number).length === 0
+  )
+    errs.push('order_number is required (1-50 characters)');
   checkStrings(o, ORDER_LIMITS, '', errs);
-  if (o.order_date !== undefined && o.order_date !== null && Number.isNaN(parseApiDate(String(o.order_date)))) errs.push(`order_date '${String(o.order_date)}' is not a valid date`);
+  if (
+    o.order_date !== undefined &&
+    o.order_date !== null &&
+    Number.isNaN(parseApiDate(String(o.order_date)))
+  )
+    errs.push(`order_date '${String(o.order_date)}' is not a valid date`);
   const d = o.destination;
   if (!isObj(d)) errs.push('destination is required');
   else {
     checkStrings(d, ADDRESS_LIMITS, 'destination.', errs);
-    for (const f of ['name', 'street', 'country']) if (d[f] === undefined || d[f] === null || String(d[f]).trim() === '') errs.push(`destination.${f} is required`);
+    for (const f of ['name', 'street', 'country'])
+      if (d[f] === undefined || d[f] === null || String(d[f]).trim() === '')
+        errs.push(`destination.${f} is required`);
   }
   if (o.sender_details !== undefined && o.sender_details !== null) {
     if (!isObj(o.sender_details)) errs.push('sender_details must be an object');
     else checkStrings(o.sender_details, ADDRESS_LIMITS, 'sender_details.', errs);
   }
-  for (const [key, limits] of [['items', ITEM_LIMITS], ['packages', {}]] as const) {
+  for (const [key, limits] of [
+    ['items', ITEM_LIMITS],
+    ['packages', {}],
+  ] as const) {
     const list = o[key];
     if (list === undefined || list === null) continue;
     if (!Array.isArray(list)) {
@@ -111,15 +186,43 @@ export function validateOrder(o: Obj): string[] {
       if (!isObj(it)) return errs.push(`${key}[${i}] must be an object`);
       checkStrings(it, limits, `${key}[${i}].`, errs);
       for (const n of ['quantity', 'weight', 'value', 'height', 'width', 'length']) {
-        if (it[n] !== undefined && it[n] !== null && (typeof it[n] !== 'number' || !Number.isFinite(it[n]) || (it[n] as number) < 0)) errs.push(`${key}[${i}].${n} must be a non-negative number`);
+        if (
+          it[n] !== undefined &&
+          it[n] !== null &&
+          (typeof it[n] !== 'number' || !Number.isFinite(it[n]) || (it[n] as number) < 0)
+        )
+          errs.push(`${key}[${i}].${n} must be a non-negative number`);
       }
     });
   }
   return errs;
 }
 
-const SENDER = { name: 'Sandbox Warehouse', company: 'Sandbox Trading Ltd', street: '1 Test Street', suburb: 'Alexandria', city: 'Sydney', state: 'NSW', post_code: '2015', country: 'Australia', tax_numbers: [] };
-const ORDER_FIELDS = ['order_number', 'reference', 'carrier', 'carrier_service_code', 'shipping_method', 'shipping_description', 'signature_required', 'return_order', 'currency', 'dangerous_goods', 'add_insurance', 'insurance_value'];
+const SENDER = {
+  name: 'Sandbox Warehouse',
+  company: 'Sandbox Trading Ltd',
+  street: '1 Test Street',
+  suburb: 'Alexandria',
+  city: 'Sydney',
+  state: 'NSW',
+  post_code: '2015',
+  country: 'Australia',
+  tax_numbers: [],
+};
+const ORDER_FIELDS = [
+  'order_number',
+  'reference',
+  'carrier',
+  'carrier_service_code',
+  'shipping_method',
+  'shipping_description',
+  'signature_required',
+  'return_order',
+  'currency',
+  'dangerous_goods',
+  'add_insurance',
+  'insurance_value',
+];
 const EDITABLE_AFTER_PRINT = new Set(['order_id', 'status']);
 
 export interface OrdersSnapshot {
@@ -161,52 +264,104 @@ export class OrderStore {
   private item(input: Obj): Obj {
     const qty = typeof input.quantity === 'number' ? input.quantity : 1;
     return {
-      item_id: this.nextItemId++, description: input.description, sku: input.sku, tariff_code: input.tariff_code, country_of_origin: input.country_of_origin,
-      quantity: qty, quantity_to_ship: qty, quantity_shipped: 0, weight: input.weight ?? 0, value: input.value ?? 0,
-      height: input.height, width: input.width, length: input.length, color: input.color, size: input.size, barcode: input.barcode,
+      item_id: this.nextItemId++,
+      description: input.description,
+      sku: input.sku,
+      tariff_code: input.tariff_code,
+      country_of_origin: input.country_of_origin,
+      quantity: qty,
+      quantity_to_ship: qty,
+      quantity_shipped: 0,
+      weight: input.weight ?? 0,
+      value: input.value ?? 0,
+      height: input.height,
+      width: input.width,
+      length: input.length,
+      color: input.color,
+      size: input.size,
+      barcode: input.barcode,
     };
   }
 
   private pkg(input: Obj, name: string): Obj {
-    return { package_id: this.nextPackageId++, name: input.name ?? name, packaging_type: input.packaging_type ?? 'Carton', weight: input.weight ?? 0, height: input.height ?? 0, width: input.width ?? 0, length: input.length ?? 0 };
+    return {
+      package_id: this.nextPackageId++,
+      name: input.name ?? name,
+      packaging_type: input.packaging_type ?? 'Carton',
+      weight: input.weight ?? 0,
+      height: input.height ?? 0,
+      width: input.width ?? 0,
+      length: input.length ?? 0,
+    };
   }
 
   private defaultPackage(items: Obj[]): Obj {
-    const weight = items.reduce((a, it) => a + Number(it.weight ?? 0) * Number(it.quantity ?? 1), 0);
+    const weight = items.reduce(
+      (a, it) => a + Number(it.weight ?? 0) * Number(it.quantity ?? 1),
+      0,
+    );
     return this.pkg({ weight: Math.round(weight * 1000) / 1000 }, 'Default');
   }
 
   /** Validate and create; throws OrderError. */
   create(input: unknown, duplicates: 'allow' | 'reject'): StoredOrder {
-    if (!isObj(input)) throw new OrderError('validation', [{ message: 'Invalid request', details: 'order is required' }]);
-    const label = input.order_number === undefined ? '(no order_number)' : `order ${String(input.order_number)}`;
+    if (!isObj(input))
+      throw new OrderError('validation', [
+        { message: 'Invalid request', details: 'order is required' },
+      ]);
+    const label =
+      input.order_number === undefined
+        ? '(no order_number)'
+        : `order ${String(input.order_number)}`;
     const errs = validateOrder(input);
-    if (errs.length) throw new OrderError('validation', errs.map((e) => ({ message: 'Validation error', details: `${label}: ${e}` })));
+    if (errs.length)
+      throw new OrderError(
+        'validation',
+        errs.map((e) => ({ message: 'Validation error', details: `${label}: ${e}` })),
+      );
     const number = String(input.order_number);
     if (duplicates === 'reject') {
       const existing = this.byNumber(number)[0];
-      if (existing) throw new OrderError('validation', [{ message: 'Order already exists', details: `An order with order_number '${number}' already exists (order_id ${String(existing.order.order_id)})` }]);
+      if (existing)
+        throw new OrderError('validation', [
+          {
+            message: 'Order already exists',
+            details: `An order with order_number '${number}' already exists (order_id ${String(existing.order.order_id)})`,
+          },
+        ]);
     }
     const now = this.stamp();
     const id = this.nextOrderId++;
     const dateMs = input.order_date ? parseApiDate(String(input.order_date)) : now;
-    const items = Array.isArray(input.items) ? (input.items as Obj[]).map((it) => this.item(it)) : [];
-    const packages = Array.isArray(input.packages) && input.packages.length > 0 ? (input.packages as Obj[]).map((p, i) => this.pkg(p, `Package ${i + 1}`)) : [this.defaultPackage(items)];
+    const items = Array.isArray(input.items)
+      ? (input.items as Obj[]).map((it) => this.item(it))
+      : [];
+    const packages =
+      Array.isArray(input.packages) && input.packages.length > 0
+        ? (input.packages as Obj[]).map((p, i) => this.pkg(p, `Package ${i + 1}`))
+        : [this.defaultPackage(items)];
     const order: Obj = {
       order_id: id,
       order_date: starshipitDate(dateMs, { z: false }),
       order_number: number,
     };
-    for (const f of ORDER_FIELDS) if (f !== 'order_number' && input[f] !== undefined) order[f] = input[f];
-    if (typeof order.carrier === 'string') order.carrier_name = CARRIER_NAMES[order.carrier] ?? order.carrier;
+    for (const f of ORDER_FIELDS)
+      if (f !== 'order_number' && input[f] !== undefined) order[f] = input[f];
+    if (typeof order.carrier === 'string')
+      order.carrier_name = CARRIER_NAMES[order.carrier] ?? order.carrier;
     order.signature_required = input.signature_required === true || input.signature_required === 1;
     order.dangerous_goods = input.dangerous_goods === true;
-    order.sender_details = isObj(input.sender_details) ? { tax_numbers: [], ...input.sender_details } : { ...SENDER };
+    order.sender_details = isObj(input.sender_details)
+      ? { tax_numbers: [], ...input.sender_details }
+      : { ...SENDER };
     order.destination = { tax_numbers: [], ...(input.destination as Obj) };
     order.items = items;
     order.packages = packages;
     order.metadatas = Array.isArray(input.metadatas) ? input.metadatas : [];
-    order.declared_value = Math.round(items.reduce((a, it) => a + Number(it.value ?? 0) * Number(it.quantity ?? 1), 0) * 100) / 100;
+    order.declared_value =
+      Math.round(
+        items.reduce((a, it) => a + Number(it.value ?? 0) * Number(it.quantity ?? 1), 0) * 100,
+      ) / 100;
     order.archived = false;
     order.manifest_number = 0;
     order.address_validation = 'NotChecked';
@@ -221,16 +376,34 @@ export class OrderStore {
   }
 
   update(input: unknown): StoredOrder {
-    if (!isObj(input) || input.order_id === undefined) throw new OrderError('validation', [{ message: 'Invalid request', details: 'order.order_id is required' }]);
+    if (!isObj(input) || input.order_id === undefined)
+      throw new OrderError('validation', [
+        { message: 'Invalid request', details: 'order.order_id is required' },
+      ]);
     const stored = this.byId(input.order_id);
-    if (!stored) throw new OrderError('notfound', [{ message: 'Order not found', details: `No order with order_id ${String(input.order_id)}` }]);
+    if (!stored)
+      throw new OrderError('notfound', [
+        { message: 'Order not found', details: `No order with order_id ${String(input.order_id)}` },
+      ]);
     const o = stored.order;
     const printed = o.status !== 'Unshipped' && o.status !== 'Saved';
     if (printed) {
       const extra = Object.keys(input).filter((k) => !EDITABLE_AFTER_PRINT.has(k));
-      if (extra.length) throw new OrderError('validation', [{ message: 'Order cannot be updated', details: `Order ${String(o.order_number)} is ${String(o.status)}: only status can be updated (got ${extra.join(', ')})` }]);
+      if (extra.length)
+        throw new OrderError('validation', [
+          {
+            message: 'Order cannot be updated',
+            details: `Order ${String(o.order_number)} is ${String(o.status)}: only status can be updated (got ${extra.join(', ')})`,
+          },
+        ]);
       if (input.status !== undefined) {
-        if (!['Printed', 'Shipped', 'Delivered'].includes(String(input.status))) throw new OrderError('validation', [{ message: 'Invalid status', details: `Order ${String(o.order_number)} is ${String(o.status)} and cannot go back to ${String(input.status)}` }]);
+        if (!['Printed', 'Shipped', 'Delivered'].includes(String(input.status)))
+          throw new OrderError('validation', [
+            {
+              message: 'Invalid status',
+              details: `Order ${String(o.order_number)} is ${String(o.status)} and cannot go back to ${String(input.status)}`,
+            },
+          ]);
         o.status = input.status;
         if (o.status === 'Shipped') o.manifested = true;
       }
@@ -238,9 +411,12 @@ export class OrderStore {
       return stored;
     }
     const next: Obj = structuredClone(o);
-    for (const f of [...ORDER_FIELDS, 'order_date', 'status']) if (input[f] !== undefined) next[f] = input[f];
-    if (input.carrier !== undefined) next.carrier_name = CARRIER_NAMES[String(input.carrier)] ?? input.carrier;
-    for (const k of ['destination', 'sender_details'] as const) if (isObj(input[k])) next[k] = { ...(next[k] as Obj), ...(input[k] as Obj) };
+    for (const f of [...ORDER_FIELDS, 'order_date', 'status'])
+      if (input[f] !== undefined) next[f] = input[f];
+    if (input.carrier !== undefined)
+      next.carrier_name = CARRIER_NAMES[String(input.carrier)] ?? input.carrier;
+    for (const k of ['destination', 'sender_details'] as const)
+      if (isObj(input[k])) next[k] = { ...(next[k] as Obj), ...(input[k] as Obj) };
     if (input.metadatas !== undefined) next.metadatas = input.metadatas;
     const errs = validateOrder(next);
     for (const key of ['items', 'packages'] as const) {
@@ -257,21 +433,35 @@ export class OrderStore {
         if (entry[idKey] !== undefined) {
           const i = current.findIndex((c) => c[idKey] === Number(entry[idKey]));
           if (i < 0) {
-            errs.push(`${key}: no ${idKey} ${String(entry[idKey])} on order ${String(o.order_number)}`);
+            errs.push(
+              `${key}: no ${idKey} ${String(entry[idKey])} on order ${String(o.order_number)}`,
+            );
             continue;
           }
           if (entry.delete === true) current = current.filter((_, j) => j !== i);
           else {
             const { delete: _d, ...rest } = entry;
             current[i] = { ...current[i], ...rest };
-            if (key === 'items' && rest.quantity !== undefined) current[i].quantity_to_ship = rest.quantity;
+            if (key === 'items' && rest.quantity !== undefined)
+              current[i].quantity_to_ship = rest.quantity;
           }
-        } else if (entry.delete !== true) current.push(key === 'items' ? this.item(entry) : this.pkg(entry, `Package ${current.length + 1}`));
+        } else if (entry.delete !== true)
+          current.push(
+            key === 'items' ? this.item(entry) : this.pkg(entry, `Package ${current.length + 1}`),
+          );
       }
       next[key] = current;
     }
-    if (input.order_date !== undefined && !Number.isNaN(parseApiDate(String(input.order_date)))) next.order_date = starshipitDate(parseApiDate(String(input.order_date)), { z: false });
-    if (errs.length) throw new OrderError('validation', errs.map((e) => ({ message: 'Validation error', details: `order ${String(o.order_number)}: ${e}` })));
+    if (input.order_date !== undefined && !Number.isNaN(parseApiDate(String(input.order_date))))
+      next.order_date = starshipitDate(parseApiDate(String(input.order_date)), { z: false });
+    if (errs.length)
+      throw new OrderError(
+        'validation',
+        errs.map((e) => ({
+          message: 'Validation error',
+          details: `order ${String(o.order_number)}: ${e}`,
+        })),
+      );
     stored.order = next;
     stored.lastUpdatedMs = this.stamp();
     return stored;
@@ -279,9 +469,17 @@ export class OrderStore {
 
   remove(orderId: unknown): void {
     const stored = this.byId(orderId);
-    if (!stored) throw new OrderError('notfound', [{ message: 'Order not found', details: `No order with order_id ${String(orderId)}` }]);
+    if (!stored)
+      throw new OrderError('notfound', [
+        { message: 'Order not found', details: `No order with order_id ${String(orderId)}` },
+      ]);
     if (stored.order.status !== 'Unshipped' && stored.order.status !== 'Saved') {
-      throw new OrderError('validation', [{ message: 'Order cannot be deleted', details: `Order ${String(stored.order.order_number)} is ${String(stored.order.status)}; only unshipped orders can be deleted` }]);
+      throw new OrderError('validation', [
+        {
+          message: 'Order cannot be deleted',
+          details: `Order ${String(stored.order.order_number)} is ${String(stored.order.status)}; only unshipped orders can be deleted`,
+        },
+      ]);
     }
     this.orders = this.orders.filter((o) => o !== stored);
     this.idIndex.delete(Number(stored.order.order_id));
@@ -290,9 +488,17 @@ export class OrderStore {
 
   archive(orderId: unknown, archived: boolean): StoredOrder {
     const stored = this.byId(orderId);
-    if (!stored) throw new OrderError('notfound', [{ message: 'Order not found', details: `No order with order_id ${String(orderId)}` }]);
+    if (!stored)
+      throw new OrderError('notfound', [
+        { message: 'Order not found', details: `No order with order_id ${String(orderId)}` },
+      ]);
     if (archived && (stored.order.status === 'Unshipped' || stored.order.status === 'Saved')) {
-      throw new OrderError('validation', [{ message: 'Order cannot be archived', details: `Order ${String(stored.order.order_number)} is unshipped; only printed or shipped orders can be archived` }]);
+      throw new OrderError('validation', [
+        {
+          message: 'Order cannot be archived',
+          details: `Order ${String(stored.order.order_number)} is unshipped; only printed or shipped orders can be archived`,
+        },
+      ]);
     }
     stored.order.archived = archived;
     stored.lastUpdatedMs = this.stamp();
@@ -300,17 +506,33 @@ export class OrderStore {
   }
 
   private find(ref: { orderNumber?: string; orderId?: number }, what: string): StoredOrder {
-    const stored = ref.orderId !== undefined ? this.byId(ref.orderId) : this.byNumber(ref.orderNumber ?? '').find((o) => o.order.archived !== true);
-    if (!stored) throw new Error(`${what}: no Starshipit order with ${ref.orderId !== undefined ? `order_id ${ref.orderId}` : `order_number '${ref.orderNumber}'`}`);
+    const stored =
+      ref.orderId !== undefined
+        ? this.byId(ref.orderId)
+        : this.byNumber(ref.orderNumber ?? '').find((o) => o.order.archived !== true);
+    if (!stored)
+      throw new Error(
+        `${what}: no Starshipit order with ${ref.orderId !== undefined ? `order_id ${ref.orderId}` : `order_number '${ref.orderNumber}'`}`,
+      );
     return stored;
   }
 
   /** The sandbox's stand-in for printing a label in the Starshipit UI. */
-  printLabel(req: { orderNumber?: string; orderId?: number; carrier: string; carrierName?: string; serviceCode?: string; trackingNumbers?: string[]; dispatch?: boolean }): StoredOrder {
+  printLabel(req: {
+    orderNumber?: string;
+    orderId?: number;
+    carrier: string;
+    carrierName?: string;
+    serviceCode?: string;
+    trackingNumbers?: string[];
+    dispatch?: boolean;
+  }): StoredOrder {
     const stored = this.find(req, 'printLabel');
     const o = stored.order;
-    if (o.status === 'Shipped' || o.status === 'Delivered') throw new Error(`printLabel: order ${String(o.order_number)} is already ${String(o.status)}`);
-    if (!req.carrier) throw new Error('printLabel: carrier (Starshipit carrier code, e.g. AusPost) is required');
+    if (o.status === 'Shipped' || o.status === 'Delivered')
+      throw new Error(`printLabel: order ${String(o.order_number)} is already ${String(o.status)}`);
+    if (!req.carrier)
+      throw new Error('printLabel: carrier (Starshipit carrier code, e.g. AusPost) is required');
     const [defCode, defName] = DEFAULT_SERVICE[req.carrier] ?? ['STD', 'Standard'];
     const serviceCode = req.serviceCode ?? defCode;
     const serviceName = req.serviceCode && req.serviceCode !== defCode ? req.serviceCode : defName;
@@ -321,7 +543,9 @@ export class OrderStore {
     while (packages.length < count) packages.push(this.pkg({}, `Package ${packages.length + 1}`));
     packages.length = count;
     const now = this.stamp();
-    const tracking = req.trackingNumbers ?? packages.map((_, i) => this.trackingNumber(req.carrier, Number(o.order_id), i));
+    const tracking =
+      req.trackingNumbers ??
+      packages.map((_, i) => this.trackingNumber(req.carrier, Number(o.order_id), i));
     o.packages = packages.map((p, i) => ({
       ...p,
       carrier_service_code: serviceCode,
@@ -329,7 +553,10 @@ export class OrderStore {
       tracking_number: tracking[i],
       tracking_url: trackingUrl(req.carrier, tracking[i]),
       delivery_status: 'Printed',
-      label_created_date: starshipitDate(now, Number(o.order_id) % 2 === 0 ? { z: true } : { fraction: false }),
+      label_created_date: starshipitDate(
+        now,
+        Number(o.order_id) % 2 === 0 ? { z: true } : { fraction: false },
+      ),
     }));
     o.carrier = req.carrier;
     o.carrier_name = carrierName;
@@ -343,7 +570,10 @@ export class OrderStore {
   dispatch(ref: { orderNumber?: string; orderId?: number }): StoredOrder {
     const stored = this.find(ref, 'dispatch');
     const o = stored.order;
-    if (o.status !== 'Printed') throw new Error(`dispatch: order ${String(o.order_number)} is ${String(o.status)}; print a label first`);
+    if (o.status !== 'Printed')
+      throw new Error(
+        `dispatch: order ${String(o.order_number)} is ${String(o.status)}; print a label first`,
+      );
     o.status = 'Shipped';
     o.manifested = true;
     o.manifest_number = this.nextManifest++;
@@ -354,7 +584,10 @@ export class OrderStore {
 
   deliver(ref: { orderNumber?: string; orderId?: number }): StoredOrder {
     const stored = this.find(ref, 'deliver');
-    if (stored.order.status !== 'Shipped') throw new Error(`deliver: order ${String(stored.order.order_number)} is ${String(stored.order.status)}; dispatch it first`);
+    if (stored.order.status !== 'Shipped')
+      throw new Error(
+        `deliver: order ${String(stored.order.order_number)} is ${String(stored.order.status)}; dispatch it first`,
+      );
     stored.order.status = 'Delivered';
     for (const p of stored.order.packages as Obj[]) p.delivery_status = 'Delivered';
     stored.lastUpdatedMs = this.stamp();
@@ -370,7 +603,14 @@ export class OrderStore {
   }
 
   snapshot(): OrdersSnapshot {
-    return { orders: this.orders, nextOrderId: this.nextOrderId, nextItemId: this.nextItemId, nextPackageId: this.nextPackageId, nextManifest: this.nextManifest, deleted: this.deleted };
+    return {
+      orders: this.orders,
+      nextOrderId: this.nextOrderId,
+      nextItemId: this.nextItemId,
+      nextPackageId: this.nextPackageId,
+      nextManifest: this.nextManifest,
+      deleted: this.deleted,
+    };
   }
 
   restore(s: OrdersSnapshot): void {
@@ -381,7 +621,9 @@ export class OrderStore {
 }
 
 export function trackingUrl(carrier: string, tn: string): string {
-  if (carrier === 'AusPost' || carrier === 'MyPostBusiness' || carrier === 'StarTrack') return `https://auspost.com.au/mypost/track/#/details/${tn}`;
-  if (carrier === 'CourierPost' || carrier === 'NZPost') return `https://www.nzpost.co.nz/tools/tracking/item/${tn}`;
+  if (carrier === 'AusPost' || carrier === 'MyPostBusiness' || carrier === 'StarTrack')
+    return `https://auspost.com.au/mypost/track/#/details/${tn}`;
+  if (carrier === 'CourierPost' || carrier === 'NZPost')
+    return `https://www.nzpost.co.nz/tools/tracking/item/${tn}`;
   return `https://sandbox.track.invalid/${encodeURIComponent(carrier)}/${encodeURIComponent(tn)}`;
 }

@@ -4,7 +4,14 @@
  */
 import { CREDENTIALS, type FullSwitches } from '../config';
 import { TokenBucket } from '../ratelimit';
-import { BadJsonError, readJson, type Gate, type Reply, type RequestCtx, type Surface } from '../server';
+import {
+  BadJsonError,
+  readJson,
+  type Gate,
+  type Reply,
+  type RequestCtx,
+  type Surface,
+} from '../server';
 import { parseApiDate } from '../time';
 import { OrderError, clean, type OrderStore, type StoredOrder } from './orders';
 
@@ -36,7 +43,13 @@ export class StarshipitSurface implements Surface {
     private readonly store: OrderStore,
     private readonly rt: StarshipitRuntime,
   ) {
-    this.bucket = new TokenBucket((key) => (key === CREDENTIALS.starshipitSubscriptionKeyProduction ? 20 : this.rt.switches.starshipitRps), 1000 / rt.timeScale);
+    this.bucket = new TokenBucket(
+      (key) =>
+        key === CREDENTIALS.starshipitSubscriptionKeyProduction
+          ? 20
+          : this.rt.switches.starshipitRps,
+      1000 / rt.timeScale,
+    );
   }
 
   throttleReply(waitMs = 1000 / this.rt.timeScale): Reply {
@@ -44,17 +57,34 @@ export class StarshipitSurface implements Surface {
     const seconds = Math.max(1, Math.ceil((waitMs * this.rt.timeScale) / 1000));
     return {
       status: 429,
-      headers: { 'retry-after': String(seconds), 'x-sandbox-time-scale': String(this.rt.timeScale) },
-      body: { statusCode: 429, message: `Rate limit is exceeded. Try again in ${seconds} seconds.` },
+      headers: {
+        'retry-after': String(seconds),
+        'x-sandbox-time-scale': String(this.rt.timeScale),
+      },
+      body: {
+        statusCode: 429,
+        message: `Rate limit is exceeded. Try again in ${seconds} seconds.`,
+      },
     };
   }
 
   faultReply(status: number): Reply {
     if (status >= 502 && status <= 504) {
-      const text = status === 502 ? 'Bad Gateway' : status === 503 ? 'Service Unavailable' : 'Gateway Timeout';
-      return { status, body: `<html><body><h1>${status} ${text}</h1></body></html>`, contentType: 'text/html; charset=utf-8' };
+      const text =
+        status === 502 ? 'Bad Gateway' : status === 503 ? 'Service Unavailable' : 'Gateway Timeout';
+      return {
+        status,
+        body: `<html><body><h1>${status} ${text}</h1></body></html>`,
+        contentType: 'text/html; charset=utf-8',
+      };
     }
-    return { status, body: { success: false, errors: [{ message: 'General Exception', details: `sandbox fault ${status}` }] } };
+    return {
+      status,
+      body: {
+        success: false,
+        errors: [{ message: 'General Exception', details: `sandbox fault ${status}` }],
+      },
+    };
   }
 
   gate(ctx: RequestCtx): Gate {
@@ -62,27 +92,73 @@ export class StarshipitSurface implements Surface {
     const route = p.startsWith('/api/') ? p.slice(5) : p;
     const sub = String(ctx.headers['ocp-apim-subscription-key'] ?? '').trim();
     if (!sub) {
-      return { route, reply: { status: 401, body: { statusCode: 401, message: 'Access denied due to missing subscription key. Make sure to include subscription key when making requests to an API.' } } };
+      return {
+        route,
+        reply: {
+          status: 401,
+          body: {
+            statusCode: 401,
+            message:
+              'Access denied due to missing subscription key. Make sure to include subscription key when making requests to an API.',
+          },
+        },
+      };
     }
-    if (sub !== CREDENTIALS.starshipitSubscriptionKey && sub !== CREDENTIALS.starshipitSubscriptionKeyProduction) {
-      return { route, reply: { status: 401, body: { statusCode: 401, message: 'Access denied due to invalid subscription key. Make sure to provide a valid key for an active subscription.' } } };
+    if (
+      sub !== CREDENTIALS.starshipitSubscriptionKey &&
+      sub !== CREDENTIALS.starshipitSubscriptionKeyProduction
+    ) {
+      return {
+        route,
+        reply: {
+          status: 401,
+          body: {
+            statusCode: 401,
+            message:
+              'Access denied due to invalid subscription key. Make sure to provide a valid key for an active subscription.',
+          },
+        },
+      };
     }
     const taken = this.bucket.take(sub, Date.now());
-    if (!taken.ok) return { route, key: sub, throttled: true, reply: this.throttleReply(taken.waitMs) };
+    if (!taken.ok)
+      return { route, key: sub, throttled: true, reply: this.throttleReply(taken.waitMs) };
     const apiKey = String(ctx.headers['starshipit-api-key'] ?? '').trim();
     if (apiKey !== CREDENTIALS.starshipitApiKey) {
-      return { route, key: sub, reply: { status: 403, body: { statusCode: 403, message: apiKey ? 'Invalid StarShipIT-Api-Key: no account matches this API key.' : 'Missing StarShipIT-Api-Key header.' } } };
+      return {
+        route,
+        key: sub,
+        reply: {
+          status: 403,
+          body: {
+            statusCode: 403,
+            message: apiKey
+              ? 'Invalid StarShipIT-Api-Key: no account matches this API key.'
+              : 'Missing StarShipIT-Api-Key header.',
+          },
+        },
+      };
     }
     const verbs = p.startsWith('/api/') ? ROUTES[route] : undefined;
     if (!verbs || !verbs.includes(ctx.method)) {
       // APIM answers an unmatched operation (unknown path or verb) with 404.
-      return { route, key: sub, reply: { status: 404, body: { statusCode: 404, message: 'Resource not found' } } };
+      return {
+        route,
+        key: sub,
+        reply: { status: 404, body: { statusCode: 404, message: 'Resource not found' } },
+      };
     }
     return { route, key: sub };
   }
 
-  private fail(kind: 'validation' | 'notfound', errors: { message: string; details: string }[]): Reply {
-    const status = kind === 'validation' ? this.rt.switches.starshipitValidationStatus : this.rt.switches.starshipitNotFoundStatus;
+  private fail(
+    kind: 'validation' | 'notfound',
+    errors: { message: string; details: string }[],
+  ): Reply {
+    const status =
+      kind === 'validation'
+        ? this.rt.switches.starshipitValidationStatus
+        : this.rt.switches.starshipitNotFoundStatus;
     return { status, body: { success: false, errors } };
   }
 
@@ -91,14 +167,18 @@ export class StarshipitSurface implements Surface {
       return this.dispatch(ctx, gate.route);
     } catch (err) {
       if (err instanceof OrderError) return this.fail(err.kind, err.errors);
-      if (err instanceof BadJsonError) return this.fail('validation', [{ message: 'Invalid request body', details: err.message }]);
+      if (err instanceof BadJsonError)
+        return this.fail('validation', [{ message: 'Invalid request body', details: err.message }]);
       throw err;
     }
   }
 
   private body(ctx: RequestCtx): Obj {
     const v = readJson(ctx);
-    if (!v || typeof v !== 'object' || Array.isArray(v)) throw new OrderError('validation', [{ message: 'Invalid request body', details: 'expected a JSON object' }]);
+    if (!v || typeof v !== 'object' || Array.isArray(v))
+      throw new OrderError('validation', [
+        { message: 'Invalid request body', details: 'expected a JSON object' },
+      ]);
     return v as Obj;
   }
 
@@ -120,8 +200,17 @@ export class StarshipitSurface implements Surface {
       }
       case 'POST orders/import': {
         const b = this.body(ctx);
-        if (!Array.isArray(b.orders)) throw new OrderError('validation', [{ message: 'Invalid request', details: 'orders must be an array' }]);
-        if (b.orders.length > 50) throw new OrderError('validation', [{ message: 'Too many orders', details: `Maximum orders per API request: 50 (got ${b.orders.length})` }]);
+        if (!Array.isArray(b.orders))
+          throw new OrderError('validation', [
+            { message: 'Invalid request', details: 'orders must be an array' },
+          ]);
+        if (b.orders.length > 50)
+          throw new OrderError('validation', [
+            {
+              message: 'Too many orders',
+              details: `Maximum orders per API request: 50 (got ${b.orders.length})`,
+            },
+          ]);
         const created: unknown[] = [];
         const errors: { message: string; details: string }[] = [];
         for (const o of b.orders) {
@@ -151,9 +240,19 @@ export class StarshipitSurface implements Surface {
       case 'POST orders/restore':
         return this.ok({ order: this.view(this.store.archive(this.param(q, 'order_id'), false)) });
       case 'GET orders/unshipped':
-        return this.list(q, (o) => (o.order.status === 'Unshipped' || o.order.status === 'Saved') && o.order.archived !== true, true);
+        return this.list(
+          q,
+          (o) =>
+            (o.order.status === 'Unshipped' || o.order.status === 'Saved') &&
+            o.order.archived !== true,
+          true,
+        );
       case 'GET orders/shipped':
-        return this.list(q, (o) => LABELLED.includes(String(o.order.status)) && o.order.archived !== true, false);
+        return this.list(
+          q,
+          (o) => LABELLED.includes(String(o.order.status)) && o.order.archived !== true,
+          false,
+        );
       case 'GET track':
         return this.track(q);
       default:
@@ -163,7 +262,10 @@ export class StarshipitSurface implements Surface {
 
   private param(q: URLSearchParams, name: string): string {
     const v = q.get(name);
-    if (v === null || v === '') throw new OrderError('validation', [{ message: 'Invalid request', details: `${name} is required` }]);
+    if (v === null || v === '')
+      throw new OrderError('validation', [
+        { message: 'Invalid request', details: `${name} is required` },
+      ]);
     return v;
   }
 
@@ -172,63 +274,138 @@ export class StarshipitSurface implements Surface {
     const number = q.get('order_number');
     if (id || number) {
       const found = id ? this.store.byId(id) : this.store.byNumber(number ?? '')[0];
-      if (!found) throw new OrderError('notfound', [{ message: 'Order not found', details: id ? `No order with order_id ${id}` : `No order with order_number '${number}'` }]);
+      if (!found)
+        throw new OrderError('notfound', [
+          {
+            message: 'Order not found',
+            details: id ? `No order with order_id ${id}` : `No order with order_number '${number}'`,
+          },
+        ]);
       return this.ok({ order: this.view(found) });
     }
     const status = (q.get('status') ?? 'Unshipped').toLowerCase();
     const pageSize = Math.min(500, Math.max(1, Number(q.get('page_size') ?? 500) || 500));
     const page = Math.max(1, Number(q.get('page_number') ?? 1) || 1);
-    const all = this.store.orders.filter((o) => (status === 'shipped' ? LABELLED.includes(String(o.order.status)) : o.order.status === 'Unshipped' || o.order.status === 'Saved'));
+    const all = this.store.orders.filter((o) =>
+      status === 'shipped'
+        ? LABELLED.includes(String(o.order.status))
+        : o.order.status === 'Unshipped' || o.order.status === 'Saved',
+    );
     return {
       status: 200,
-      body: { page_number: page, page_size: pageSize, total_pages: Math.ceil(all.length / pageSize), total_records: all.length, data: { orders: all.slice((page - 1) * pageSize, page * pageSize).map((o) => this.view(o)) }, success: true },
+      body: {
+        page_number: page,
+        page_size: pageSize,
+        total_pages: Math.ceil(all.length / pageSize),
+        total_records: all.length,
+        data: {
+          orders: all.slice((page - 1) * pageSize, page * pageSize).map((o) => this.view(o)),
+        },
+        success: true,
+      },
     };
   }
 
-  private list(q: URLSearchParams, keep: (o: StoredOrder) => boolean, allowOrderDate: boolean): Reply {
+  private list(
+    q: URLSearchParams,
+    keep: (o: StoredOrder) => boolean,
+    allowOrderDate: boolean,
+  ): Reply {
     const limit = Math.min(250, Math.max(1, Math.floor(Number(q.get('limit') ?? 50)) || 50));
     const page = Math.max(1, Math.floor(Number(q.get('page') ?? 1)) || 1);
     const sinceUpdated = q.get('since_last_updated');
     const sinceOrder = allowOrderDate ? q.get('since_order_date') : null;
     const parse = (name: string, v: string) => {
       const ms = parseApiDate(v);
-      if (Number.isNaN(ms)) throw new OrderError('validation', [{ message: 'Invalid request', details: `${name} '${v}' is not a valid date` }]);
+      if (Number.isNaN(ms))
+        throw new OrderError('validation', [
+          { message: 'Invalid request', details: `${name} '${v}' is not a valid date` },
+        ]);
       return ms;
     };
     const updatedFrom = sinceUpdated ? parse('since_last_updated', sinceUpdated) : undefined;
     const orderFrom = sinceOrder ? parse('since_order_date', sinceOrder) : undefined;
     // Default window: updated in the last 24 h — of sandbox time, i.e. 24 h / time scale.
-    const defaultFrom = updatedFrom === undefined && orderFrom === undefined ? Date.now() - DAY_MS / this.rt.timeScale : undefined;
+    const defaultFrom =
+      updatedFrom === undefined && orderFrom === undefined
+        ? Date.now() - DAY_MS / this.rt.timeScale
+        : undefined;
     const rows = this.store.orders
       .filter(keep)
-      .filter((o) => (updatedFrom === undefined || o.lastUpdatedMs >= updatedFrom) && (defaultFrom === undefined || o.lastUpdatedMs >= defaultFrom))
-      .filter((o) => orderFrom === undefined || parseApiDate(String(o.order.order_date)) >= orderFrom)
-      .sort((a, b) => a.lastUpdatedMs - b.lastUpdatedMs || Number(a.order.order_id) - Number(b.order.order_id));
+      .filter(
+        (o) =>
+          (updatedFrom === undefined || o.lastUpdatedMs >= updatedFrom) &&
+          (defaultFrom === undefined || o.lastUpdatedMs >= defaultFrom),
+      )
+      .filter(
+        (o) => orderFrom === undefined || parseApiDate(String(o.order.order_date)) >= orderFrom,
+      )
+      .sort(
+        (a, b) =>
+          a.lastUpdatedMs - b.lastUpdatedMs || Number(a.order.order_id) - Number(b.order.order_id),
+      );
     const slice = rows.slice((page - 1) * limit, page * limit);
     const total_pages = Math.ceil(rows.length / limit);
-    if (q.get('ids_only') === 'true') return this.ok({ order_ids: slice.map((o) => o.order.order_id), total_pages });
+    if (q.get('ids_only') === 'true')
+      return this.ok({ order_ids: slice.map((o) => o.order.order_id), total_pages });
     return this.ok({ orders: slice.map((o) => this.view(o)), total_pages });
   }
 
   private track(q: URLSearchParams): Reply {
     const tn = q.get('tracking_number');
     const number = q.get('order_number');
-    if (!tn && !number) throw new OrderError('validation', [{ message: 'Invalid request', details: 'tracking_number or order_number is required' }]);
+    if (!tn && !number)
+      throw new OrderError('validation', [
+        { message: 'Invalid request', details: 'tracking_number or order_number is required' },
+      ]);
     const found = tn
-      ? this.store.orders.find((o) => (o.order.packages as Obj[]).some((p) => p.tracking_number === tn))
+      ? this.store.orders.find((o) =>
+          (o.order.packages as Obj[]).some((p) => p.tracking_number === tn),
+        )
       : this.store.byNumber(number ?? '')[0];
-    if (!found) throw new OrderError('notfound', [{ message: 'Tracking not found', details: tn ? `No shipment with tracking_number '${tn}'` : `No order with order_number '${number}'` }]);
+    if (!found)
+      throw new OrderError('notfound', [
+        {
+          message: 'Tracking not found',
+          details: tn
+            ? `No shipment with tracking_number '${tn}'`
+            : `No order with order_number '${number}'`,
+        },
+      ]);
     const o = found.order;
     const pkg = ((o.packages as Obj[]).find((p) => !tn || p.tracking_number === tn) ?? {}) as Obj;
     const status = String(o.status);
-    const orderStatus = status === 'Printed' ? 'Awaiting Dispatch' : status === 'Shipped' ? 'Dispatched' : status;
-    const trackingStatus = status === 'Printed' ? 'Printed' : status === 'Shipped' ? 'Dispatched' : status === 'Delivered' ? 'Delivered' : undefined;
-    const events = trackingStatus ? [{ event_datetime: pkg.label_created_date, status: trackingStatus === 'Printed' ? 'Printed' : 'Dispatched', details: trackingStatus === 'Printed' ? 'Label printed' : 'Shipment picked up (PU)' }] : [];
+    const orderStatus =
+      status === 'Printed' ? 'Awaiting Dispatch' : status === 'Shipped' ? 'Dispatched' : status;
+    const trackingStatus =
+      status === 'Printed'
+        ? 'Printed'
+        : status === 'Shipped'
+          ? 'Dispatched'
+          : status === 'Delivered'
+            ? 'Delivered'
+            : undefined;
+    const events = trackingStatus
+      ? [
+          {
+            event_datetime: pkg.label_created_date,
+            status: trackingStatus === 'Printed' ? 'Printed' : 'Dispatched',
+            details: trackingStatus === 'Printed' ? 'Label printed' : 'Shipment picked up (PU)',
+          },
+        ]
+      : [];
     return this.ok({
       results: clean({
-        order_number: o.order_number, order_status: orderStatus, carrier_name: o.carrier_name, carrier_service: o.carrier_service_code,
-        tracking_number: pkg.tracking_number, tracking_url: pkg.tracking_url, shipment_date: pkg.label_created_date, tracking_status: trackingStatus,
-        last_updated_date: pkg.label_created_date, tracking_events: events,
+        order_number: o.order_number,
+        order_status: orderStatus,
+        carrier_name: o.carrier_name,
+        carrier_service: o.carrier_service_code,
+        tracking_number: pkg.tracking_number,
+        tracking_url: pkg.tracking_url,
+        shipment_date: pkg.label_created_date,
+        tracking_status: trackingStatus,
+        last_updated_date: pkg.label_created_date,
+        tracking_events: events,
       }),
     });
   }

@@ -18,18 +18,61 @@ const TIME_SCALE = 100;
 
 /** The shipped sample; if it cannot be used (a bug elsewhere), the tour still runs on defaults. */
 function sampleSettings(): { settings: DearSettings; source: string } {
-  const candidates = [path.resolve(__dirname, '../samples/dear-starshipit.yaml'), path.resolve(__dirname, '../../../samples/dear-starshipit.yaml'), path.resolve('samples/dear-starshipit.yaml')];
+  const candidates = [
+    path.resolve(__dirname, '../samples/dear-starshipit.yaml'),
+    path.resolve(__dirname, '../../../samples/dear-starshipit.yaml'),
+    path.resolve('samples/dear-starshipit.yaml'),
+  ];
   const file = candidates.find((f) => fs.existsSync(f));
   if (file) {
-    const { settings, diagnostics } = analyzeSettings(fs.readFileSync(file, 'utf8'), { fileName: file });
+    const { settings, diagnostics } = analyzeSettings(fs.readFileSync(file, 'utf8'), {
+      fileName: file,
+    });
     if (settings) return { settings, source: 'samples/dear-starshipit.yaml' };
-    process.stderr.write(`demo: samples/dear-starshipit.yaml has errors (${diagnostics.filter((d) => d.severity === 1).map((d) => d.message).join('; ')}); using built-in settings\n`);
+    process.stderr.write(
+      `demo: samples/dear-starshipit.yaml has errors (${diagnostics
+        .filter((d) => d.severity === 1)
+        .map((d) => d.message)
+        .join('; ')}); using built-in settings\n`,
+    );
   }
   const settings: DearSettings = {
-    dear: { apiVersion: 2, accountId: '${secret:DEAR_ACCOUNT_ID}', apiKey: '${secret:DEAR_API_KEY}', baseUrl: 'http://127.0.0.1:4780/ExternalApi/v2/', rateLimit: { calls: 60, perSeconds: 60 }, pageSize: 1000, timeoutSeconds: 30 },
-    starshipit: { apiKey: '${secret:STARSHIPIT_API_KEY}', subscriptionKey: '${secret:STARSHIPIT_SUBSCRIPTION_KEY}', baseUrl: 'http://127.0.0.1:4781', plan: 'developer', rateLimit: { calls: 2, perSeconds: 1 }, timeoutSeconds: 30 },
-    import: { statuses: ['ORDERED', 'PICKED', 'PACKED'], source: 'sales', memo: 'order', orderNote: true, contactAsCompany: false, propagateChanges: true, onCancelled: 'attention' },
-    writeback: { enabled: true, when: 'labelPrinted', defaultCarrier: 'DEFAULT Carrier', autoPickPack: true, courierMappings: [{ courier: 'AusPost', carrier: 'Australia Post' }, { courier: 'StarTrack', carrier: 'StarTrack' }] },
+    dear: {
+      apiVersion: 2,
+      accountId: '${secret:DEAR_ACCOUNT_ID}',
+      apiKey: '${secret:DEAR_API_KEY}',
+      baseUrl: 'http://127.0.0.1:4780/ExternalApi/v2/',
+      rateLimit: { calls: 60, perSeconds: 60 },
+      pageSize: 1000,
+      timeoutSeconds: 30,
+    },
+    starshipit: {
+      apiKey: '${secret:STARSHIPIT_API_KEY}',
+      subscriptionKey: '${secret:STARSHIPIT_SUBSCRIPTION_KEY}',
+      baseUrl: 'http://127.0.0.1:4781',
+      plan: 'developer',
+      rateLimit: { calls: 2, perSeconds: 1 },
+      timeoutSeconds: 30,
+    },
+    import: {
+      statuses: ['ORDERED', 'PICKED', 'PACKED'],
+      source: 'sales',
+      memo: 'order',
+      orderNote: true,
+      contactAsCompany: false,
+      propagateChanges: true,
+      onCancelled: 'attention',
+    },
+    writeback: {
+      enabled: true,
+      when: 'labelPrinted',
+      defaultCarrier: 'DEFAULT Carrier',
+      autoPickPack: true,
+      courierMappings: [
+        { courier: 'AusPost', carrier: 'Australia Post' },
+        { courier: 'StarTrack', carrier: 'StarTrack' },
+      ],
+    },
     engine: { stateDir: '.dear-starshipit', concurrency: 2, maxRetries: 5 },
   };
   return { settings, source: 'built-in settings' };
@@ -41,8 +84,17 @@ const out = (s = ''): void => {
 
 function describeOrder(e: OrderEvent): string {
   const d = (e.starshipit.destination ?? {}) as Record<string, unknown>;
-  const items = Array.isArray(e.starshipit.items) ? (e.starshipit.items as Record<string, unknown>[]) : [];
-  return `  ${e.orderNumber.padEnd(10)} ${String(d.name ?? '').slice(0, 22).padEnd(22)} ${[d.suburb, d.post_code, d.country].filter(Boolean).join(' ').slice(0, 34).padEnd(34)} ${items.map((i) => `${String(i.quantity)}×${String(i.sku)}`).join(' ').slice(0, 30)}`;
+  const items = Array.isArray(e.starshipit.items)
+    ? (e.starshipit.items as Record<string, unknown>[])
+    : [];
+  return `  ${e.orderNumber.padEnd(10)} ${String(d.name ?? '')
+    .slice(0, 22)
+    .padEnd(
+      22,
+    )} ${[d.suburb, d.post_code, d.country].filter(Boolean).join(' ').slice(0, 34).padEnd(34)} ${items
+    .map((i) => `${String(i.quantity)}×${String(i.sku)}`)
+    .join(' ')
+    .slice(0, 30)}`;
 }
 
 function summaryLine(s: SummaryEvent): string {
@@ -60,22 +112,46 @@ export async function demoCommand(_args: string[]): Promise<number> {
     // 100× faster, so the limits shrink to match (60 calls per 0.6 s is still "60 per 60 s").
     settings.dear.baseUrl = sb.dearBaseUrl;
     settings.starshipit.baseUrl = sb.starshipitBaseUrl;
-    settings.dear.rateLimit = { calls: settings.dear.rateLimit.calls, perSeconds: settings.dear.rateLimit.perSeconds / TIME_SCALE };
+    settings.dear.rateLimit = {
+      calls: settings.dear.rateLimit.calls,
+      perSeconds: settings.dear.rateLimit.perSeconds / TIME_SCALE,
+    };
     const ss = settings.starshipit.rateLimit ?? { calls: 2, perSeconds: 1 };
     settings.starshipit.rateLimit = { calls: ss.calls, perSeconds: ss.perSeconds / TIME_SCALE };
     const c = sb.credentials;
-    const secretValues: Record<string, string> = { DEAR_ACCOUNT_ID: c.dearAccountId, DEAR_API_KEY: c.dearApiKey, STARSHIPIT_API_KEY: c.starshipitApiKey, STARSHIPIT_SUBSCRIPTION_KEY: c.starshipitSubscriptionKey };
-    const secrets = (_kind: 'env' | 'secret', name: string): string | undefined => secretValues[name];
+    const secretValues: Record<string, string> = {
+      DEAR_ACCOUNT_ID: c.dearAccountId,
+      DEAR_API_KEY: c.dearApiKey,
+      STARSHIPIT_API_KEY: c.starshipitApiKey,
+      STARSHIPIT_SUBSCRIPTION_KEY: c.starshipitSubscriptionKey,
+    };
+    const secrets = (_kind: 'env' | 'secret', name: string): string | undefined =>
+      secretValues[name];
 
-    out(`dear-starshipit demo — sandbox with ${sb.salesCount} sales, ${TIME_SCALE}× faster than the real APIs`);
+    out(
+      `dear-starshipit demo — sandbox with ${sb.salesCount} sales, ${TIME_SCALE}× faster than the real APIs`,
+    );
     out(`  Cin7 Core  ${sb.dearBaseUrl}`);
     out(`  Starshipit ${sb.starshipitBaseUrl}`);
-    out(`  settings   ${source} (statuses ${settings.import.statuses.join(', ')}; memo ${settings.import.memo}; autoPickPack ${String(settings.writeback.autoPickPack)})`);
+    out(
+      `  settings   ${source} (statuses ${settings.import.statuses.join(', ')}; memo ${settings.import.memo}; autoPickPack ${String(settings.writeback.autoPickPack)})`,
+    );
     out(`  state      ${stateDir}`);
 
-    const go = async (mode: 'import' | 'writeback' | 'sync', dryRun: boolean): Promise<{ summary: SummaryEvent; events: EngineEvent[] }> => {
+    const go = async (
+      mode: 'import' | 'writeback' | 'sync',
+      dryRun: boolean,
+    ): Promise<{ summary: SummaryEvent; events: EngineEvent[] }> => {
       const events: EngineEvent[] = [];
-      const summary = await runEngine({ settings, configPath: path.join(stateDir, 'dear-starshipit.yaml'), stateDir, mode, dryRun, secrets, onEvent: (e) => events.push(e) });
+      const summary = await runEngine({
+        settings,
+        configPath: path.join(stateDir, 'dear-starshipit.yaml'),
+        stateDir,
+        mode,
+        dryRun,
+        secrets,
+        onEvent: (e) => events.push(e),
+      });
       return { summary, events };
     };
 
@@ -85,18 +161,25 @@ export async function demoCommand(_args: string[]): Promise<number> {
     for (const e of planned.slice(0, 8)) out(describeOrder(e));
     if (planned.length > 8) out(`  … and ${planned.length - 8} more`);
     const skipCodes = new Map<string, number>();
-    for (const e of dry.events) if (e.type === 'skip') skipCodes.set(e.code, (skipCodes.get(e.code) ?? 0) + 1);
+    for (const e of dry.events)
+      if (e.type === 'skip') skipCodes.set(e.code, (skipCodes.get(e.code) ?? 0) + 1);
     out(`  skipped: ${[...skipCodes].map(([k, v]) => `${v} ${k}`).join(', ') || 'none'}`);
     for (const e of dry.events) if (e.type === 'attention') out(`  needs attention: ${e.reason}`);
-    out(`  estimate for the live run: ${dry.summary.estimate.dearCalls} Cin7 calls, about ${dry.summary.estimate.seconds} s at the configured limit (scaled)`);
-    const writesDuringPreview = sb.callLog().filter((e) => e.api !== 'control' && e.method !== 'GET').length;
+    out(
+      `  estimate for the live run: ${dry.summary.estimate.dearCalls} Cin7 calls, about ${dry.summary.estimate.seconds} s at the configured limit (scaled)`,
+    );
+    const writesDuringPreview = sb
+      .callLog()
+      .filter((e) => e.api !== 'control' && e.method !== 'GET').length;
     out(`  writes during the preview: ${writesDuringPreview}`);
 
     out('\n2. Import (live)');
     const imp = await go('import', false);
     out(`  ${summaryLine(imp.summary)}`);
     const again = await go('import', false);
-    out(`  a second run: ${again.summary.created} created, ${again.summary.skipped} skipped (already imported or not selected)`);
+    out(
+      `  a second run: ${again.summary.created} created, ${again.summary.skipped} skipped (already imported or not selected)`,
+    );
 
     out('\n3. Print labels in Starshipit (sandbox)');
     const printed: { orderNumber: string; carrier: string; tracking: string[] }[] = [];
@@ -104,7 +187,12 @@ export async function demoCommand(_args: string[]): Promise<number> {
     for (const e of planned) {
       if (printed.length >= carriers.length) break;
       const carrier = carriers[printed.length];
-      const r = sb.printLabel({ orderNumber: e.orderNumber, carrier, trackingNumbers: printed.length === 0 ? [`${e.orderNumber}-P1`, `${e.orderNumber}-P2`] : undefined });
+      const r = sb.printLabel({
+        orderNumber: e.orderNumber,
+        carrier,
+        trackingNumbers:
+          printed.length === 0 ? [`${e.orderNumber}-P1`, `${e.orderNumber}-P2`] : undefined,
+      });
       printed.push({ orderNumber: e.orderNumber, carrier, tracking: r.trackingNumbers });
       out(`  ${e.orderNumber}: ${carrier} label, tracking ${r.trackingNumbers.join(', ')}`);
     }
@@ -114,7 +202,9 @@ export async function demoCommand(_args: string[]): Promise<number> {
     for (const e of wb.events) {
       if (e.type !== 'writeback') continue;
       const lines = Array.isArray(e.dear.Lines) ? (e.dear.Lines as Record<string, unknown>[]) : [];
-      out(`  ${e.orderNumber} → Cin7 Core: carrier "${String(lines[0]?.Carrier ?? '')}", tracking ${lines.map((l) => String(l.TrackingNumber)).join(', ')}`);
+      out(
+        `  ${e.orderNumber} → Cin7 Core: carrier "${String(lines[0]?.Carrier ?? '')}", tracking ${lines.map((l) => String(l.TrackingNumber)).join(', ')}`,
+      );
     }
     out(`  ${summaryLine(wb.summary)}`);
 
@@ -122,11 +212,19 @@ export async function demoCommand(_args: string[]): Promise<number> {
     const orders = sb.starshipitOrders();
     const duplicates = [...orders.values()].filter((l) => l.length > 1).length;
     const ships = sb.dearShipments({ changedOnly: true });
-    const shippedOnce = printed.filter((p) => [...ships.values()].some((s) => s.orderNumber === p.orderNumber && s.status === 'AUTHORISED' && s.writes === 1)).length;
+    const shippedOnce = printed.filter((p) =>
+      [...ships.values()].some(
+        (s) => s.orderNumber === p.orderNumber && s.status === 'AUTHORISED' && s.writes === 1,
+      ),
+    ).length;
     out(`  Starshipit orders: ${orders.size} (${duplicates} duplicates)`);
     out(`  labels written back to Cin7 Core exactly once: ${shippedOnce} of ${printed.length}`);
-    out(`  Cin7 Core throttles caused: ${sb.callLog().filter((e) => e.api === 'dear' && e.status === 429).length}`);
-    out(`\ndone in ${((Date.now() - started) / 1000).toFixed(1)} s. Next: "dear-starshipit sandbox" and "dear-starshipit sync --dry-run --config samples/dear-starshipit.yaml".`);
+    out(
+      `  Cin7 Core throttles caused: ${sb.callLog().filter((e) => e.api === 'dear' && e.status === 429).length}`,
+    );
+    out(
+      `\ndone in ${((Date.now() - started) / 1000).toFixed(1)} s. Next: "dear-starshipit sandbox" and "dear-starshipit sync --dry-run --config samples/dear-starshipit.yaml".`,
+    );
     return duplicates === 0 && shippedOnce === printed.length && writesDuringPreview === 0 ? 0 : 1;
   } catch (err) {
     process.stderr.write(`demo failed: ${err instanceof Error ? err.message : String(err)}\n`);

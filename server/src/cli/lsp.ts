@@ -2,7 +2,12 @@
  * `dear-starshipit lsp --stdio` — the language server over stdin/stdout for any LSP client
  * (Neovim, Helix, Emacs…). Same server code as the VS Code extension uses over IPC.
  */
-import { createConnection, ProposedFeatures, StreamMessageReader, StreamMessageWriter } from 'vscode-languageserver/node';
+import {
+  createConnection,
+  ProposedFeatures,
+  StreamMessageReader,
+  StreamMessageWriter,
+} from 'vscode-languageserver/node';
 import { startLanguageServer } from '../languageServer';
 
 export async function lspCommand(args: string[]): Promise<number> {
@@ -11,11 +16,16 @@ export async function lspCommand(args: string[]): Promise<number> {
     return 2;
   }
   // stdout carries JSON-RPC only: anything printed by accident goes to stderr instead.
-  const toStderr = (...parts: unknown[]) => process.stderr.write(`${parts.map(String).join(' ')}\n`);
+  const toStderr = (...parts: unknown[]) =>
+    process.stderr.write(`${parts.map(String).join(' ')}\n`);
   console.log = toStderr;
   console.info = toStderr;
   console.debug = toStderr;
-  const connection = createConnection(ProposedFeatures.all, new StreamMessageReader(process.stdin), new StreamMessageWriter(process.stdout));
+  const connection = createConnection(
+    ProposedFeatures.all,
+    new StreamMessageReader(process.stdin),
+    new StreamMessageWriter(process.stdout),
+  );
   startLanguageServer(connection);
   // The client closing our stdin means it is gone: exit instead of lingering.
   process.stdin.on('end', () => process.exit(0));

@@ -12,19 +12,50 @@ import { sandboxCommand } from '../../../sandbox/src/cli';
 type Command = (args: string[]) => Promise<number>;
 
 const COMMANDS: Record<string, { run: Command; summary: string }> = {
-  validate: { run: validateCommand, summary: 'validate FILE [--json]        check a settings file' },
-  lsp: { run: lspCommand, summary: 'lsp --stdio                   run the language server over stdio' },
-  sandbox: { run: sandboxCommand, summary: 'sandbox [--port N] …          run the Cin7 Core + Starshipit sandbox' },
-  import: { run: (a) => runCommand('import', a), summary: 'import [--dry-run] [--json]   import sales into Starshipit' },
-  writeback: { run: (a) => runCommand('writeback', a), summary: 'writeback [--dry-run] [--json] write tracking back to Cin7 Core' },
-  sync: { run: (a) => runCommand('sync', a), summary: 'sync [--watch] …              import, then write back' },
-  status: { run: (a) => runCommand('status', a), summary: 'status                        summarise the journal' },
-  retry: { run: (a) => runCommand('retry', a), summary: 'retry                         re-run the needs-attention items' },
-  demo: { run: demoCommand, summary: 'demo                          the `npm start` tour on the built-in sandbox' },
+  validate: {
+    run: validateCommand,
+    summary: 'validate FILE [--json]        check a settings file',
+  },
+  lsp: {
+    run: lspCommand,
+    summary: 'lsp --stdio                   run the language server over stdio',
+  },
+  sandbox: {
+    run: sandboxCommand,
+    summary: 'sandbox [--port N] …          run the Cin7 Core + Starshipit sandbox',
+  },
+  import: {
+    run: (a) => runCommand('import', a),
+    summary: 'import [--dry-run] [--json]   import sales into Starshipit',
+  },
+  writeback: {
+    run: (a) => runCommand('writeback', a),
+    summary: 'writeback [--dry-run] [--json] write tracking back to Cin7 Core',
+  },
+  sync: {
+    run: (a) => runCommand('sync', a),
+    summary: 'sync [--watch] …              import, then write back',
+  },
+  status: {
+    run: (a) => runCommand('status', a),
+    summary: 'status                        summarise the journal',
+  },
+  retry: {
+    run: (a) => runCommand('retry', a),
+    summary: 'retry                         re-run the needs-attention items',
+  },
+  demo: {
+    run: demoCommand,
+    summary: 'demo                          the `npm start` tour on the built-in sandbox',
+  },
 };
 
 export function usage(): string {
-  return ['usage: dear-starshipit <command> [options]', '', ...Object.values(COMMANDS).map((c) => `  ${c.summary}`)].join('\n');
+  return [
+    'usage: dear-starshipit <command> [options]',
+    '',
+    ...Object.values(COMMANDS).map((c) => `  ${c.summary}`),
+  ].join('\n');
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -9,7 +9,14 @@ import * as path from 'node:path';
 import type { EngineEvent, RunMode, SummaryEvent } from '../../../protocol/events';
 import type { DearSettings } from '../../../protocol/settings';
 import { analyzeSettings, formatDiagnosticText } from '../config/index';
-import { ConfigurationError, lockStateDir, readStatus, resolveStateDir, runEngine, type SecretLookup } from '../engine/index';
+import {
+  ConfigurationError,
+  lockStateDir,
+  readStatus,
+  resolveStateDir,
+  runEngine,
+  type SecretLookup,
+} from '../engine/index';
 
 interface Flags {
   config: string;
@@ -34,7 +41,13 @@ const USAGE = `usage: dear-starshipit import|writeback|sync|retry [--config FILE
 class UsageError extends Error {}
 
 function parseFlags(args: string[], mode: RunMode | 'status'): Flags {
-  const f: Flags = { config: 'dear-starshipit.yaml', dryRun: false, json: false, watch: false, intervalSeconds: 300 };
+  const f: Flags = {
+    config: 'dear-starshipit.yaml',
+    dryRun: false,
+    json: false,
+    watch: false,
+    intervalSeconds: 300,
+  };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     const value = (): string => {
@@ -51,7 +64,8 @@ function parseFlags(args: string[], mode: RunMode | 'status'): Flags {
     else if (a === '--watch' && mode === 'sync') f.watch = true;
     else if (a === '--interval' && mode === 'sync') {
       f.intervalSeconds = Number(value());
-      if (!Number.isFinite(f.intervalSeconds) || f.intervalSeconds <= 0) throw new UsageError('--interval needs a positive number of seconds');
+      if (!Number.isFinite(f.intervalSeconds) || f.intervalSeconds <= 0)
+        throw new UsageError('--interval needs a positive number of seconds');
     } else throw new UsageError(`unknown option "${a}"`);
   }
   if (mode === 'status' && f.dryRun) throw new UsageError('status takes no --dry-run');
@@ -68,12 +82,15 @@ export function loadSettings(file: string): DearSettings | undefined {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    process.stderr.write(`dear-starshipit: cannot read settings file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}\n`);
+    process.stderr.write(
+      `dear-starshipit: cannot read settings file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}\n`,
+    );
     return undefined;
   }
   const { settings, diagnostics } = analyzeSettings(text, { fileName: file });
   const errors = diagnostics.filter((d) => d.severity === 1);
-  for (const d of diagnostics) if (d.severity <= 2) process.stderr.write(formatDiagnosticText(file, d) + '\n');
+  for (const d of diagnostics)
+    if (d.severity <= 2) process.stderr.write(formatDiagnosticText(file, d) + '\n');
   if (errors.length > 0 || !settings) {
     if (errors.length === 0) process.stderr.write(`${file}: the settings could not be read\n`);
     return undefined;
@@ -112,7 +129,8 @@ export async function runCommand(mode: string, args: string[]): Promise<number> 
   const onSignal = (): void => {
     stops++;
     if (stops > 1) process.exit(130); // second Ctrl+C: the journal is consistent at any instant
-    if (!flags.json) process.stderr.write('\nstopping after the current call (Ctrl+C again to quit now)…\n');
+    if (!flags.json)
+      process.stderr.write('\nstopping after the current call (Ctrl+C again to quit now)…\n');
     controller.abort();
   };
   process.on('SIGINT', onSignal);
@@ -133,8 +151,15 @@ export async function runCommand(mode: string, args: string[]): Promise<number> 
       let summary: SummaryEvent;
       try {
         summary = await runEngine({
-          settings, configPath: flags.config, stateDir: flags.state, mode: m, dryRun: flags.dryRun, secrets: cliSecrets,
-          onEvent: (e) => printer.event(e), signal: controller.signal, lockHeld: watchLock !== undefined,
+          settings,
+          configPath: flags.config,
+          stateDir: flags.state,
+          mode: m,
+          dryRun: flags.dryRun,
+          secrets: cliSecrets,
+          onEvent: (e) => printer.event(e),
+          signal: controller.signal,
+          lockHeld: watchLock !== undefined,
         });
       } catch (err) {
         printer.clear();
@@ -147,16 +172,23 @@ export async function runCommand(mode: string, args: string[]): Promise<number> 
       if (!flags.watch || controller.signal.aborted) return code;
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, flags.intervalSeconds * 1000);
-        controller.signal.addEventListener('abort', () => {
-          clearTimeout(t);
-          resolve();
-        }, { once: true });
+        controller.signal.addEventListener(
+          'abort',
+          () => {
+            clearTimeout(t);
+            resolve();
+          },
+          { once: true },
+        );
       });
       if (controller.signal.aborted) return code;
       // Pick up edits made while watching; a broken file keeps the last good settings.
       const next = loadSettings(flags.config);
       if (next) settings = next;
-      else process.stderr.write(`dear-starshipit ${mode}: ${flags.config} has errors; the watcher keeps using the previous settings\n`);
+      else
+        process.stderr.write(
+          `dear-starshipit ${mode}: ${flags.config} has errors; the watcher keeps using the previous settings\n`,
+        );
     }
   } finally {
     watchLock?.release();
@@ -177,11 +209,16 @@ async function statusCommand(flags: Flags, settings: DearSettings): Promise<numb
       `written back:        ${st.writtenBack}`,
       `pending writebacks:  ${st.pendingWritebacks}`,
       `needs attention:     ${st.needsAttention.length}`,
-      ...st.needsAttention.map((a) => `  ! ${a.orderNumber ?? a.saleId ?? ''} [${a.code}${a.retryable ? ', retryable' : ''}] ${a.reason}`),
+      ...st.needsAttention.map(
+        (a) =>
+          `  ! ${a.orderNumber ?? a.saleId ?? ''} [${a.code}${a.retryable ? ', retryable' : ''}] ${a.reason}`,
+      ),
     ];
     if (st.lastRun) {
       const s = st.lastRun.summary;
-      out.push(`last run: ${st.lastRun.at} ${st.lastRun.mode}${st.lastRun.dryRun ? ' (dry run)' : ''}: ${s.created} created, ${s.writtenBack} written back, ${s.needsAttention} need attention`);
+      out.push(
+        `last run: ${st.lastRun.at} ${st.lastRun.mode}${st.lastRun.dryRun ? ' (dry run)' : ''}: ${s.created} created, ${s.writtenBack} written back, ${s.needsAttention} need attention`,
+      );
     }
     process.stdout.write(out.join('\n') + '\n');
   }
@@ -195,7 +232,10 @@ class Printer {
   private progressShown = false;
   private readonly tty = Boolean(process.stderr.isTTY);
 
-  constructor(private readonly json: boolean, private readonly mode: string) {}
+  constructor(
+    private readonly json: boolean,
+    private readonly mode: string,
+  ) {}
 
   clear(): void {
     if (this.progressShown) {
@@ -236,10 +276,16 @@ class Printer {
         break;
       case 'order': {
         this.counts.created++;
-        const verb = e.dryRun ? 'would create' : e.outcome === 'alreadyPresent' ? 'already in Starshipit' : 'created';
+        const verb = e.dryRun
+          ? 'would create'
+          : e.outcome === 'alreadyPresent'
+            ? 'already in Starshipit'
+            : 'created';
         const d = (e.starshipit.destination ?? {}) as Record<string, unknown>;
         const items = Array.isArray(e.starshipit.items) ? e.starshipit.items.length : 0;
-        this.line(`+ ${e.orderNumber} ${verb}${e.starshipitOrderId ? ` (#${e.starshipitOrderId})` : ''}: ${String(d.name ?? '')}, ${[d.street, d.suburb, d.post_code, d.country].filter(Boolean).join(', ')} · ${items} item(s)${e.starshipit.shipping_method ? ` · ${String(e.starshipit.shipping_method)}` : ''}`);
+        this.line(
+          `+ ${e.orderNumber} ${verb}${e.starshipitOrderId ? ` (#${e.starshipitOrderId})` : ''}: ${String(d.name ?? '')}, ${[d.street, d.suburb, d.post_code, d.country].filter(Boolean).join(', ')} · ${items} item(s)${e.starshipit.shipping_method ? ` · ${String(e.starshipit.shipping_method)}` : ''}`,
+        );
         for (const w of e.warnings ?? []) this.line(`    warning: ${w}`);
         break;
       }
@@ -249,17 +295,31 @@ class Printer {
         break;
       case 'writeback': {
         this.counts.written++;
-        const lines = Array.isArray(e.dear.Lines) ? (e.dear.Lines as Record<string, unknown>[]) : [];
-        const verb = e.dryRun ? 'would write back' : e.outcome === 'alreadyDone' ? 'already written back' : 'written back';
-        this.line(`> ${e.orderNumber} ${verb}: ${String(lines[0]?.Carrier ?? '')} ${lines.map((l) => String(l.TrackingNumber)).join(', ')}`);
+        const lines = Array.isArray(e.dear.Lines)
+          ? (e.dear.Lines as Record<string, unknown>[])
+          : [];
+        const verb = e.dryRun
+          ? 'would write back'
+          : e.outcome === 'alreadyDone'
+            ? 'already written back'
+            : 'written back';
+        this.line(
+          `> ${e.orderNumber} ${verb}: ${String(lines[0]?.Carrier ?? '')} ${lines.map((l) => String(l.TrackingNumber)).join(', ')}`,
+        );
         break;
       }
       case 'attention':
         this.counts.attention++;
-        this.line(`! ${e.orderNumber ?? e.saleId ?? ''} needs attention [${e.code}]: ${e.reason}`, true);
+        this.line(
+          `! ${e.orderNumber ?? e.saleId ?? ''} needs attention [${e.code}]: ${e.reason}`,
+          true,
+        );
         break;
       case 'throttle':
-        this.line(`~ ${e.api} throttled (HTTP ${e.status}); every call paused ${(e.waitMs / 1000).toFixed(1)} s`, true);
+        this.line(
+          `~ ${e.api} throttled (HTTP ${e.status}); every call paused ${(e.waitMs / 1000).toFixed(1)} s`,
+          true,
+        );
         break;
       case 'retry':
         this.line(`~ retry ${e.attempt} in ${(e.waitMs / 1000).toFixed(1)} s: ${e.reason}`, true);
@@ -268,7 +328,9 @@ class Printer {
         if (e.level !== 'debug') this.line(`${e.level}: ${e.message}`, e.level !== 'info');
         break;
       case 'update':
-        this.line(`* ${e.orderNumber} ${e.dryRun ? 'would update' : 'updated'}: ${e.changes.map((c) => c.field).join(', ')}`);
+        this.line(
+          `* ${e.orderNumber} ${e.dryRun ? 'would update' : 'updated'}: ${e.changes.map((c) => c.field).join(', ')}`,
+        );
         break;
       case 'withdraw':
         this.line(`x ${e.orderNumber} ${e.dryRun ? 'would withdraw' : 'withdrawn'}: ${e.reason}`);

@@ -8,7 +8,12 @@
  * time); `${env:NAME}` that is unset in this shell is a warning.
  */
 import { open, readFile, stat } from 'node:fs/promises';
-import { analyzeSettings, formatDiagnosticText, SEVERITY_WORDS, type ConfigDiagnostic } from '../config';
+import {
+  analyzeSettings,
+  formatDiagnosticText,
+  SEVERITY_WORDS,
+  type ConfigDiagnostic,
+} from '../config';
 import { tooLargeDiagnostic } from '../config/document';
 import { PositionMapper } from '../config/text';
 
@@ -26,7 +31,9 @@ export async function validateCommand(args: string[]): Promise<number> {
   }
   const unknownFlag = rest.find((a) => a.startsWith('-'));
   if (unknownFlag || rest.length !== 1) {
-    process.stderr.write(`validate: ${unknownFlag ? `unknown option ${unknownFlag}` : rest.length ? 'expected exactly one FILE' : 'missing FILE'}\n${USAGE}\n`);
+    process.stderr.write(
+      `validate: ${unknownFlag ? `unknown option ${unknownFlag}` : rest.length ? 'expected exactly one FILE' : 'missing FILE'}\n${USAGE}\n`,
+    );
     return 2;
   }
   const file = rest[0];
@@ -38,14 +45,23 @@ export async function validateCommand(args: string[]): Promise<number> {
       // Not worth reading: the first line is enough for the same "too large" diagnostic the editor shows.
       const handle = await open(file, 'r');
       const head = Buffer.alloc(64 * 1024);
-      const { bytesRead } = await handle.read(head, 0, head.length, 0).finally(() => handle.close());
-      diagnostics = [tooLargeDiagnostic(new PositionMapper(head.subarray(0, bytesRead).toString('utf8')), info.size)];
+      const { bytesRead } = await handle
+        .read(head, 0, head.length, 0)
+        .finally(() => handle.close());
+      diagnostics = [
+        tooLargeDiagnostic(
+          new PositionMapper(head.subarray(0, bytesRead).toString('utf8')),
+          info.size,
+        ),
+      ];
     } else {
       diagnostics = analyzeSettings(await readFile(file, 'utf8'), { fileName: file }).diagnostics;
     }
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    process.stderr.write(`validate: cannot read ${file}: ${code ?? (err instanceof Error ? err.message : String(err))}\n`);
+    process.stderr.write(
+      `validate: cannot read ${file}: ${code ?? (err instanceof Error ? err.message : String(err))}\n`,
+    );
     return 2;
   }
   if (json) {

@@ -42,7 +42,9 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
       data: parsed.data,
       options: {
         knownSecretNames: options.knownSecretNames,
-        carrierNames: options.carrierNamesFor ? options.carrierNamesFor(parsed.data) : options.carrierNames,
+        carrierNames: options.carrierNamesFor
+          ? options.carrierNamesFor(parsed.data)
+          : options.carrierNames,
         env: options.env ?? process.env,
       },
     };
@@ -51,17 +53,29 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
         diagnostics.push(...rule.check(ctx));
       } catch (err) {
         // A rule bug must not take the editor down; report it where the user can see it.
-        diagnostics.push({ range: parsed.pos.range(0, 0), severity: 2, code: 'internal-error', message: `Rule ${rule.codes[0]} failed: ${err instanceof Error ? err.message : String(err)}` });
+        diagnostics.push({
+          range: parsed.pos.range(0, 0),
+          severity: 2,
+          code: 'internal-error',
+          message: `Rule ${rule.codes[0]} failed: ${err instanceof Error ? err.message : String(err)}`,
+        });
       }
     }
   }
   let kept = applySuppressions(parsed, diagnostics);
-  kept.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character || a.severity - b.severity);
+  kept.sort(
+    (a, b) =>
+      a.range.start.line - b.range.start.line ||
+      a.range.start.character - b.range.start.character ||
+      a.severity - b.severity,
+  );
   const ok = !kept.some((d) => d.severity === ERROR);
   if (kept.length > MAX_DIAGNOSTICS) {
     kept = kept.slice(0, MAX_DIAGNOSTICS);
     kept.push({
-      range: parsed.pos.range(0, parsed.pos.lineEnd(0)), severity: 2, code: 'too-many-problems',
+      range: parsed.pos.range(0, parsed.pos.lineEnd(0)),
+      severity: 2,
+      code: 'too-many-problems',
       message: `More than ${MAX_DIAGNOSTICS} problems; only the first ${MAX_DIAGNOSTICS} are shown.`,
     });
   }
@@ -74,7 +88,10 @@ export const DISABLE_COMMENT = 'dear-starshipit-disable-next-line';
  * `# dear-starshipit-disable-next-line [code, …]` hides warnings, information and hints on the next
  * line (all of them, or only the listed codes). Errors are never hidden: they keep a file from running.
  */
-function applySuppressions(parsed: ParsedSettings, diagnostics: ConfigDiagnostic[]): ConfigDiagnostic[] {
+function applySuppressions(
+  parsed: ParsedSettings,
+  diagnostics: ConfigDiagnostic[],
+): ConfigDiagnostic[] {
   if (!parsed.text.includes(DISABLE_COMMENT)) return diagnostics;
   const rules = new Map<number, Set<string> | 'all'>();
   const re = new RegExp(`^\\s*#\\s*${DISABLE_COMMENT}\\b(.*)$`);

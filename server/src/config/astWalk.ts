@@ -12,8 +12,10 @@ export interface NodeHit {
   pair?: Pair;
 }
 
-const within = (node: { range?: [number, number, number] | null } | null | undefined, offset: number) =>
-  !!node?.range && offset >= node.range[0] && offset <= node.range[1];
+const within = (
+  node: { range?: [number, number, number] | null } | null | undefined,
+  offset: number,
+) => !!node?.range && offset >= node.range[0] && offset <= node.range[1];
 
 export function hitAt(root: unknown, offset: number): NodeHit | undefined {
   let node: unknown = root;
@@ -24,7 +26,8 @@ export function hitAt(root: unknown, offset: number): NodeHit | undefined {
       for (const pair of node.items) {
         const k = keyString(pair.key);
         if (k === undefined) continue;
-        if (isScalar(pair.key) && within(pair.key, offset)) return { path: [...path, k], onKey: true, node: pair.key, pair };
+        if (isScalar(pair.key) && within(pair.key, offset))
+          return { path: [...path, k], onKey: true, node: pair.key, pair };
         if (within(pair.value as Node, offset)) {
           path.push(k);
           next = pair.value;

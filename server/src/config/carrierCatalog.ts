@@ -10,7 +10,12 @@ export interface CarrierCatalogOptions {
   now?: () => number;
 }
 
-interface Entry { names?: string[]; fetchedAt?: number; failedAt?: number; inFlight: boolean }
+interface Entry {
+  names?: string[];
+  fetchedAt?: number;
+  failedAt?: number;
+  inFlight: boolean;
+}
 
 export class CarrierCatalog {
   private readonly entries = new Map<string, Entry>();
@@ -52,7 +57,11 @@ export class CarrierCatalog {
   }
 
   succeed(key: string, names: readonly string[]): void {
-    this.entries.set(key, { names: [...new Set(names)].sort((a, b) => a.localeCompare(b)), fetchedAt: this.now(), inFlight: false });
+    this.entries.set(key, {
+      names: [...new Set(names)].sort((a, b) => a.localeCompare(b)),
+      fetchedAt: this.now(),
+      inFlight: false,
+    });
   }
 
   /** Allows an immediate retry everywhere (e.g. the user just stored the missing secret). */

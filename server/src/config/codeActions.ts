@@ -2,23 +2,49 @@
  * Quick fixes. Each diagnostic carries its fixes in `data` (computed during validation), so this
  * only matches the client's diagnostics against the latest analysis and turns fixes into actions.
  */
-import { CodeActionKind, type CodeAction, type Diagnostic, type Range } from 'vscode-languageserver-types';
+import {
+  CodeActionKind,
+  type CodeAction,
+  type Diagnostic,
+  type Range,
+} from 'vscode-languageserver-types';
 import type { ConfigDiagnostic, DiagnosticData } from './types';
 
 const sameRange = (a: Range, b: Range) =>
-  a.start.line === b.start.line && a.start.character === b.start.character && a.end.line === b.end.line && a.end.character === b.end.character;
+  a.start.line === b.start.line &&
+  a.start.character === b.start.character &&
+  a.end.line === b.end.line &&
+  a.end.character === b.end.character;
 const overlaps = (a: Range, b: Range) =>
-  !(a.end.line < b.start.line || (a.end.line === b.start.line && a.end.character < b.start.character)
-    || b.end.line < a.start.line || (b.end.line === a.start.line && b.end.character < a.start.character));
+  !(
+    a.end.line < b.start.line ||
+    (a.end.line === b.start.line && a.end.character < b.start.character) ||
+    b.end.line < a.start.line ||
+    (b.end.line === a.start.line && b.end.character < a.start.character)
+  );
 
 export function toLspDiagnostic(d: ConfigDiagnostic): Diagnostic {
-  return { range: d.range, severity: d.severity, code: d.code, source: 'dear-starshipit', message: d.message, ...(d.data !== undefined ? { data: d.data } : {}) };
+  return {
+    range: d.range,
+    severity: d.severity,
+    code: d.code,
+    source: 'dear-starshipit',
+    message: d.message,
+    ...(d.data !== undefined ? { data: d.data } : {}),
+  };
 }
 
-export function getCodeActions(uri: string, analysis: readonly ConfigDiagnostic[], range: Range, contextDiagnostics: readonly Diagnostic[]): CodeAction[] {
+export function getCodeActions(
+  uri: string,
+  analysis: readonly ConfigDiagnostic[],
+  range: Range,
+  contextDiagnostics: readonly Diagnostic[],
+): CodeAction[] {
   // Prefer the diagnostics the client says are under the cursor; fall back to everything overlapping.
   const matched = contextDiagnostics.length
-    ? analysis.filter((d) => contextDiagnostics.some((c) => String(c.code) === d.code && sameRange(c.range, d.range)))
+    ? analysis.filter((d) =>
+        contextDiagnostics.some((c) => String(c.code) === d.code && sameRange(c.range, d.range)),
+      )
     : analysis.filter((d) => overlaps(d.range, range));
   const actions: CodeAction[] = [];
   for (const d of matched) {

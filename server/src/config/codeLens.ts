@@ -9,5 +9,8 @@ export const LENS_COMMANDS = [
 
 export function getCodeLenses(uri: string): CodeLens[] {
   const range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
-  return LENS_COMMANDS.map((c) => ({ range, command: { title: c.title, command: c.command, arguments: [uri] } }));
+  return LENS_COMMANDS.map((c) => ({
+    range,
+    command: { title: c.title, command: c.command, arguments: [uri] },
+  }));
 }

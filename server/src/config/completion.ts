@@ -4,9 +4,18 @@
  * mapping entry, and a starting template in an empty file.
  */
 import {
-  CompletionItemKind, InsertTextFormat, MarkupKind, type CompletionItem, type Position,
+  CompletionItemKind,
+  InsertTextFormat,
+  MarkupKind,
+  type CompletionItem,
+  type Position,
 } from 'vscode-languageserver-types';
-import { DEFAULT_CARRIER, DEFAULT_DEAR_BASE_URL, DEFAULT_DEAR_V1_BASE_URL, DEFAULT_STARSHIPIT_BASE_URL } from '../../../protocol/settings';
+import {
+  DEFAULT_CARRIER,
+  DEFAULT_DEAR_BASE_URL,
+  DEFAULT_DEAR_V1_BASE_URL,
+  DEFAULT_STARSHIPIT_BASE_URL,
+} from '../../../protocol/settings';
 import { containerPath, lineInfo, siblingKeys } from './lineContext';
 import { describe, expandAnyOf, schemasAt, KNOWN_COURIERS, type JsonSchema } from './schema';
 import { settingName, type SettingsPath } from './types';
@@ -44,19 +53,36 @@ export const TEMPLATE = [
 
 const snippetEscape = (s: string) => s.replace(/[\\$}]/g, (c) => `\\${c}`);
 
-export function getCompletions(text: string, position: Position, options: CompletionOptions = {}): CompletionItem[] {
+export function getCompletions(
+  text: string,
+  position: Position,
+  options: CompletionOptions = {},
+): CompletionItem[] {
   const lines = text.split(/\r\n|\r|\n/);
   if (lines.every((l) => /^\s*(#.*)?$/.test(l))) {
-    return [{
-      label: 'Dear Starshipit settings (template)',
-      kind: CompletionItemKind.Snippet,
-      insertTextFormat: InsertTextFormat.Snippet,
-      insertText: TEMPLATE,
-      detail: 'A complete starting file',
-      documentation: { kind: MarkupKind.Markdown, value: 'Inserts every required setting with `${secret:…}` credential references.' },
-      sortText: '0',
-      ...(text.trim() === '' ? { textEdit: { range: { start: { line: 0, character: 0 }, end: position }, newText: TEMPLATE } } : {}),
-    }, ...keyItems([], new Set(), position, position.character)];
+    return [
+      {
+        label: 'Dear Starshipit settings (template)',
+        kind: CompletionItemKind.Snippet,
+        insertTextFormat: InsertTextFormat.Snippet,
+        insertText: TEMPLATE,
+        detail: 'A complete starting file',
+        documentation: {
+          kind: MarkupKind.Markdown,
+          value: 'Inserts every required setting with `${secret:…}` credential references.',
+        },
+        sortText: '0',
+        ...(text.trim() === ''
+          ? {
+              textEdit: {
+                range: { start: { line: 0, character: 0 }, end: position },
+                newText: TEMPLATE,
+              },
+            }
+          : {}),
+      },
+      ...keyItems([], new Set(), position, position.character),
+    ];
   }
   const lineText = lines[position.line] ?? '';
   const before = lineText.slice(0, position.character);
@@ -83,12 +109,23 @@ export function getCompletions(text: string, position: Position, options: Comple
     if (info.dash && objectSchema && typeof path[path.length - 1] === 'number' && !keyMatch[3]) {
       const parent = schemasAt(path.slice(0, -1))[0];
       for (const snip of parent?.defaultSnippets ?? []) {
-        const entry = (Array.isArray(snip.body) ? snip.body[0] : snip.body) as Record<string, string>;
-        const body = Object.entries(entry).map(([k, v], i) => `${i ? '  ' : ''}${k}: ${v}`).join('\n');
+        const entry = (Array.isArray(snip.body) ? snip.body[0] : snip.body) as Record<
+          string,
+          string
+        >;
+        const body = Object.entries(entry)
+          .map(([k, v], i) => `${i ? '  ' : ''}${k}: ${v}`)
+          .join('\n');
         items.push({
-          label: `${snip.label} (courier → carrier)`, kind: CompletionItemKind.Snippet, insertTextFormat: InsertTextFormat.Snippet,
-          textEdit: { range: { start: { line: position.line, character: startChar }, end: position }, newText: body },
-          documentation: { kind: MarkupKind.Markdown, value: describe(objectSchema) }, sortText: '0',
+          label: `${snip.label} (courier → carrier)`,
+          kind: CompletionItemKind.Snippet,
+          insertTextFormat: InsertTextFormat.Snippet,
+          textEdit: {
+            range: { start: { line: position.line, character: startChar }, end: position },
+            newText: body,
+          },
+          documentation: { kind: MarkupKind.Markdown, value: describe(objectSchema) },
+          sortText: '0',
         });
       }
     }
@@ -96,7 +133,9 @@ export function getCompletions(text: string, position: Position, options: Comple
   }
 
   // Value position: "  key: val|" or "  - key: val|" or inside a flow list "statuses: [ORDERED, P|"
-  const valueMatch = /^(\s*)(-\s+)?([A-Za-z_][\w]*)\s*:\s+([^]*)$/.exec(before) ?? /^(\s*)(-\s+)?([A-Za-z_][\w]*)\s*:()$/.exec(before);
+  const valueMatch =
+    /^(\s*)(-\s+)?([A-Za-z_][\w]*)\s*:\s+([^]*)$/.exec(before) ??
+    /^(\s*)(-\s+)?([A-Za-z_][\w]*)\s*:()$/.exec(before);
   if (valueMatch) {
     const col = valueMatch[1].length + (valueMatch[2]?.length ?? 0);
     const info = { ...current, dash: !!valueMatch[2], dashCol: valueMatch[1].length, keyCol: col };
@@ -105,19 +144,28 @@ export function getCompletions(text: string, position: Position, options: Comple
     const needsSpace = before.endsWith(':');
     if (typed.startsWith('[')) {
       const lastSep = Math.max(before.lastIndexOf('['), before.lastIndexOf(','));
-      const itemStart = lastSep + 1 + (before.slice(lastSep + 1).length - before.slice(lastSep + 1).trimStart().length);
+      const itemStart =
+        lastSep +
+        1 +
+        (before.slice(lastSep + 1).length - before.slice(lastSep + 1).trimStart().length);
       const itemSchema = schemasAt([...path, 0])[0];
       return itemSchema ? valueItems([...path, 0], itemSchema, options, position, itemStart) : [];
     }
     const start = position.character - typed.length;
     const out: CompletionItem[] = [];
-    for (const s of schemasAt(path)) out.push(...valueItems(path, s, options, position, start, needsSpace));
+    for (const s of schemasAt(path))
+      out.push(...valueItems(path, s, options, position, start, needsSpace));
     return out;
   }
   return [];
 }
 
-function keyItems(path: SettingsPath, present: Set<string>, position: Position, startChar: number): CompletionItem[] {
+function keyItems(
+  path: SettingsPath,
+  present: Set<string>,
+  position: Position,
+  startChar: number,
+): CompletionItem[] {
   const items: CompletionItem[] = [];
   const seen = new Set<string>();
   for (const s of schemasAt(path).flatMap(expandAnyOf)) {
@@ -132,7 +180,10 @@ function keyItems(path: SettingsPath, present: Set<string>, position: Position, 
         detail: `${settingName([...path, key])}${required.has(key) ? ' (required)' : ''}`,
         documentation: { kind: MarkupKind.Markdown, value: describe(child) },
         insertTextFormat: InsertTextFormat.Snippet,
-        textEdit: { range: { start: { line: position.line, character: startChar }, end: position }, newText: keySnippet(key, child) },
+        textEdit: {
+          range: { start: { line: position.line, character: startChar }, end: position },
+          newText: keySnippet(key, child),
+        },
         sortText: `${required.has(key) ? '1' : '2'}${key}`,
       });
     }
@@ -142,39 +193,60 @@ function keyItems(path: SettingsPath, present: Set<string>, position: Position, 
 
 /** The text inserted for a key: value placeholder by type; sections open an indented block. */
 export function keySnippet(key: string, s: JsonSchema): string {
-  if (s['x-credential']) return `${key}: \\\${secret:\${1:${s['x-suggestedSecretName'] ?? key.toUpperCase()}}\\}`;
+  if (s['x-credential'])
+    return `${key}: \\\${secret:\${1:${s['x-suggestedSecretName'] ?? key.toUpperCase()}}\\}`;
   if (s.enum) {
-    const values = s.default !== undefined ? [s.default, ...s.enum.filter((v) => v !== s.default)] : s.enum;
+    const values =
+      s.default !== undefined ? [s.default, ...s.enum.filter((v) => v !== s.default)] : s.enum;
     return `${key}: \${1|${values.map((v) => String(v).replace(/[,|]/g, '\\$&')).join(',')}|}`;
   }
-  if (s.type === 'boolean') return `${key}: \${1|${s.default === false ? 'false,true' : 'true,false'}|}`;
+  if (s.type === 'boolean')
+    return `${key}: \${1|${s.default === false ? 'false,true' : 'true,false'}|}`;
   const branches = expandAnyOf(s);
   if (branches.some((b) => b.type === 'array' && b.items?.enum)) return `${key}: [\${1:ORDERED}]`;
   if (s.type === 'array' && s.defaultSnippets?.length) {
     const entry = (s.defaultSnippets[0].body as Record<string, string>[])[0];
-    return `${key}:\n  - ${Object.entries(entry).map(([k, v], i) => `${i ? '    ' : ''}${k}: ${v}`).join('\n')}`;
+    return `${key}:\n  - ${Object.entries(entry)
+      .map(([k, v], i) => `${i ? '    ' : ''}${k}: ${v}`)
+      .join('\n')}`;
   }
   if (s.properties) {
     if (s.defaultSnippets?.length) {
       const body = s.defaultSnippets[0].body as Record<string, string>;
-      return `${key}:\n${Object.entries(body).map(([k, v]) => `  ${k}: ${v}`).join('\n')}`;
+      return `${key}:\n${Object.entries(body)
+        .map(([k, v]) => `  ${k}: ${v}`)
+        .join('\n')}`;
     }
     return `${key}:\n  $0`;
   }
-  if (s.default !== undefined && typeof s.default !== 'object') return `${key}: \${1:${snippetEscape(String(s.default))}}`;
+  if (s.default !== undefined && typeof s.default !== 'object')
+    return `${key}: \${1:${snippetEscape(String(s.default))}}`;
   return `${key}: $0`;
 }
 
 function valueItems(
-  path: SettingsPath, s: JsonSchema, options: CompletionOptions, position: Position, startChar: number, needsSpace = false,
+  path: SettingsPath,
+  s: JsonSchema,
+  options: CompletionOptions,
+  position: Position,
+  startChar: number,
+  needsSpace = false,
 ): CompletionItem[] {
   const range = { start: { line: position.line, character: startChar }, end: position };
   const pre = needsSpace ? ' ' : '';
   const items: CompletionItem[] = [];
-  const add = (label: string, kind: CompletionItemKind, doc?: string, insert?: string, sort?: string, snippet = false) => {
+  const add = (
+    label: string,
+    kind: CompletionItemKind,
+    doc?: string,
+    insert?: string,
+    sort?: string,
+    snippet = false,
+  ) => {
     if (items.some((i) => i.label === label)) return;
     items.push({
-      label, kind,
+      label,
+      kind,
       ...(doc ? { documentation: { kind: MarkupKind.Markdown, value: doc } } : {}),
       textEdit: { range, newText: pre + (insert ?? label) },
       ...(snippet ? { insertTextFormat: InsertTextFormat.Snippet } : {}),
@@ -187,37 +259,135 @@ function valueItems(
       b.enum.forEach((v, i) => {
         const doc = b.markdownEnumDescriptions?.[i] ?? s.markdownEnumDescriptions?.[i];
         const isDefault = v === s.default;
-        add(String(v), CompletionItemKind.EnumMember, `${doc ?? ''}${isDefault ? '\n\n*(default)*' : ''}`, undefined, `${isDefault ? '1' : '2'}${String(i).padStart(2, '0')}`);
+        add(
+          String(v),
+          CompletionItemKind.EnumMember,
+          `${doc ?? ''}${isDefault ? '\n\n*(default)*' : ''}`,
+          undefined,
+          `${isDefault ? '1' : '2'}${String(i).padStart(2, '0')}`,
+        );
       });
     }
     if (b.type === 'boolean') {
-      add('true', CompletionItemKind.Value, b.default === true ? '*(default)*' : undefined, undefined, b.default === true ? '1' : '2');
-      add('false', CompletionItemKind.Value, b.default === false ? '*(default)*' : undefined, undefined, b.default === false ? '1' : '2');
+      add(
+        'true',
+        CompletionItemKind.Value,
+        b.default === true ? '*(default)*' : undefined,
+        undefined,
+        b.default === true ? '1' : '2',
+      );
+      add(
+        'false',
+        CompletionItemKind.Value,
+        b.default === false ? '*(default)*' : undefined,
+        undefined,
+        b.default === false ? '1' : '2',
+      );
     }
     if (b.type === 'array' && b.items?.enum && typeof key === 'string') {
-      add('[ORDERED, PICKED]', CompletionItemKind.Snippet, 'A list of sale statuses.', '[${1:ORDERED}, ${2:PICKED}]', '0', true);
+      add(
+        '[ORDERED, PICKED]',
+        CompletionItemKind.Snippet,
+        'A list of sale statuses.',
+        '[${1:ORDERED}, ${2:PICKED}]',
+        '0',
+        true,
+      );
     }
     if (b['x-credential']) {
       const suggested = b['x-suggestedSecretName'] ?? String(key).toUpperCase();
-      add(`\${secret:${suggested}}`, CompletionItemKind.Reference, 'Read from VS Code SecretStorage (**Dear: Set Credentials**); the CLI reads `DEAR_STARSHIPIT_SECRET_' + suggested + '`.', undefined, '0');
-      for (const name of options.knownSecretNames ?? []) add(`\${secret:${name}}`, CompletionItemKind.Reference, 'A secret you have stored.', undefined, `1${name}`);
-      add(`\${env:${suggested}}`, CompletionItemKind.Reference, 'Read from an environment variable of the language server / CLI.', `\\\${env:\${1:${suggested}}\\}`, '2', true);
+      add(
+        `\${secret:${suggested}}`,
+        CompletionItemKind.Reference,
+        'Read from VS Code SecretStorage (**Dear: Set Credentials**); the CLI reads `DEAR_STARSHIPIT_SECRET_' +
+          suggested +
+          '`.',
+        undefined,
+        '0',
+      );
+      for (const name of options.knownSecretNames ?? [])
+        add(
+          `\${secret:${name}}`,
+          CompletionItemKind.Reference,
+          'A secret you have stored.',
+          undefined,
+          `1${name}`,
+        );
+      add(
+        `\${env:${suggested}}`,
+        CompletionItemKind.Reference,
+        'Read from an environment variable of the language server / CLI.',
+        `\\\${env:\${1:${suggested}}\\}`,
+        '2',
+        true,
+      );
     }
     if (b['x-knownValues']) {
-      for (const [code, name] of b['x-knownValues']) add(code, CompletionItemKind.EnumMember, `Starshipit courier code for **${name}**.`, undefined, `3${code}`);
+      for (const [code, name] of b['x-knownValues'])
+        add(
+          code,
+          CompletionItemKind.EnumMember,
+          `Starshipit courier code for **${name}**.`,
+          undefined,
+          `3${code}`,
+        );
     }
     if (key === 'carrier' || key === 'defaultCarrier') {
-      if (key === 'defaultCarrier') add(DEFAULT_CARRIER, CompletionItemKind.Value, 'Cin7 Core\'s built-in carrier.', undefined, '0');
-      for (const name of options.carrierNames ?? []) add(name, CompletionItemKind.Value, 'Carrier defined in your Cin7 Core account (`ref/carrier`).', asYamlScalar(name), `1${name}`);
+      if (key === 'defaultCarrier')
+        add(
+          DEFAULT_CARRIER,
+          CompletionItemKind.Value,
+          "Cin7 Core's built-in carrier.",
+          undefined,
+          '0',
+        );
+      for (const name of options.carrierNames ?? [])
+        add(
+          name,
+          CompletionItemKind.Value,
+          'Carrier defined in your Cin7 Core account (`ref/carrier`).',
+          asYamlScalar(name),
+          `1${name}`,
+        );
     }
     if (key === 'baseUrl') {
       if (path[0] === 'dear') {
-        add(DEFAULT_DEAR_BASE_URL, CompletionItemKind.Value, 'Cin7 Core API v2 (default).', undefined, '0');
-        add(DEFAULT_DEAR_V1_BASE_URL, CompletionItemKind.Value, 'Cin7 Core API v1 (legacy).', undefined, '1');
-        add('http://127.0.0.1:4780/ExternalApi/v2/', CompletionItemKind.Value, 'The built-in sandbox (`dear-starshipit sandbox`).', undefined, '2');
+        add(
+          DEFAULT_DEAR_BASE_URL,
+          CompletionItemKind.Value,
+          'Cin7 Core API v2 (default).',
+          undefined,
+          '0',
+        );
+        add(
+          DEFAULT_DEAR_V1_BASE_URL,
+          CompletionItemKind.Value,
+          'Cin7 Core API v1 (legacy).',
+          undefined,
+          '1',
+        );
+        add(
+          'http://127.0.0.1:4780/ExternalApi/v2/',
+          CompletionItemKind.Value,
+          'The built-in sandbox (`dear-starshipit sandbox`).',
+          undefined,
+          '2',
+        );
       } else {
-        add(DEFAULT_STARSHIPIT_BASE_URL, CompletionItemKind.Value, 'Starshipit API (default).', undefined, '0');
-        add('http://127.0.0.1:4781', CompletionItemKind.Value, 'The built-in sandbox (`dear-starshipit sandbox`).', undefined, '2');
+        add(
+          DEFAULT_STARSHIPIT_BASE_URL,
+          CompletionItemKind.Value,
+          'Starshipit API (default).',
+          undefined,
+          '0',
+        );
+        add(
+          'http://127.0.0.1:4781',
+          CompletionItemKind.Value,
+          'The built-in sandbox (`dear-starshipit sandbox`).',
+          undefined,
+          '2',
+        );
       }
     }
     if (!b.enum && b.default !== undefined && typeof b.default !== 'object' && key !== 'baseUrl') {

@@ -3,28 +3,55 @@
  * mirror the schema's `default` values (a unit test keeps them equal).
  */
 import {
-  DEFAULT_CARRIER, DEFAULT_DEAR_BASE_URL, DEFAULT_DEAR_V1_BASE_URL, DEFAULT_STARSHIPIT_BASE_URL,
-  type DearSettings, type SaleStatus,
+  DEFAULT_CARRIER,
+  DEFAULT_DEAR_BASE_URL,
+  DEFAULT_DEAR_V1_BASE_URL,
+  DEFAULT_STARSHIPIT_BASE_URL,
+  type DearSettings,
+  type SaleStatus,
 } from '../../../protocol/settings';
 import { splitStatusString } from './rules/importRules';
 
 type Obj = Record<string, unknown>;
-const obj = (v: unknown): Obj => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : {});
+const obj = (v: unknown): Obj =>
+  v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : {};
 function pick<T>(v: unknown, fallback: T): T {
   return v === undefined || v === null ? fallback : (v as T);
 }
 
 export const DEFAULTS = {
-  dear: { apiVersion: 2, rateLimit: { calls: 60, perSeconds: 60 }, pageSize: 1000, timeoutSeconds: 30 },
+  dear: {
+    apiVersion: 2,
+    rateLimit: { calls: 60, perSeconds: 60 },
+    pageSize: 1000,
+    timeoutSeconds: 30,
+  },
   starshipit: { baseUrl: DEFAULT_STARSHIPIT_BASE_URL, plan: 'developer', timeoutSeconds: 30 },
-  import: { source: 'sales', memo: 'none', orderNote: false, contactAsCompany: false, propagateChanges: true, onCancelled: 'attention' },
-  writeback: { enabled: true, when: 'labelPrinted', defaultCarrier: DEFAULT_CARRIER, autoPickPack: true, courierMappings: [] },
+  import: {
+    source: 'sales',
+    memo: 'none',
+    orderNote: false,
+    contactAsCompany: false,
+    propagateChanges: true,
+    onCancelled: 'attention',
+  },
+  writeback: {
+    enabled: true,
+    when: 'labelPrinted',
+    defaultCarrier: DEFAULT_CARRIER,
+    autoPickPack: true,
+    courierMappings: [],
+  },
   engine: { stateDir: '.dear-starshipit', concurrency: 2, maxRetries: 5 },
 } as const;
 
 /** Statuses in canonical form: upper case, no duplicates, from either the list or the "A;B" string. */
 export function normalizeStatuses(value: unknown): SaleStatus[] {
-  const raw = Array.isArray(value) ? value.map(String) : typeof value === 'string' ? splitStatusString(value).map((p) => p.text) : [];
+  const raw = Array.isArray(value)
+    ? value.map(String)
+    : typeof value === 'string'
+      ? splitStatusString(value).map((p) => p.text)
+      : [];
   return [...new Set(raw.map((s) => s.toUpperCase()))] as SaleStatus[];
 }
 
@@ -36,14 +63,24 @@ export function applyDefaults(data: unknown): DearSettings {
   const wb = obj(root.writeback);
   const engine = obj(root.engine);
   const apiVersion = pick<1 | 2>(dear.apiVersion, DEFAULTS.dear.apiVersion);
-  const ssRate = ss.rateLimit ? { ...(ss.rateLimit as { calls: number; perSeconds: number }) } : undefined;
+  const ssRate = ss.rateLimit
+    ? { ...(ss.rateLimit as { calls: number; perSeconds: number }) }
+    : undefined;
   return {
     dear: {
       apiVersion,
       accountId: String(dear.accountId),
       apiKey: String(dear.apiKey),
-      baseUrl: pick(dear.baseUrl, apiVersion === 1 ? DEFAULT_DEAR_V1_BASE_URL : DEFAULT_DEAR_BASE_URL),
-      rateLimit: { ...pick(dear.rateLimit as { calls: number; perSeconds: number } | undefined, DEFAULTS.dear.rateLimit) },
+      baseUrl: pick(
+        dear.baseUrl,
+        apiVersion === 1 ? DEFAULT_DEAR_V1_BASE_URL : DEFAULT_DEAR_BASE_URL,
+      ),
+      rateLimit: {
+        ...pick(
+          dear.rateLimit as { calls: number; perSeconds: number } | undefined,
+          DEFAULTS.dear.rateLimit,
+        ),
+      },
       pageSize: pick(dear.pageSize, DEFAULTS.dear.pageSize),
       timeoutSeconds: pick(dear.timeoutSeconds, DEFAULTS.dear.timeoutSeconds),
     },
@@ -70,7 +107,9 @@ export function applyDefaults(data: unknown): DearSettings {
       when: pick(wb.when, DEFAULTS.writeback.when),
       defaultCarrier: pick(wb.defaultCarrier, DEFAULTS.writeback.defaultCarrier),
       autoPickPack: pick(wb.autoPickPack, DEFAULTS.writeback.autoPickPack),
-      courierMappings: (pick(wb.courierMappings, []) as { courier: string; carrier: string }[]).map((m) => ({ courier: m.courier, carrier: m.carrier })),
+      courierMappings: (pick(wb.courierMappings, []) as { courier: string; carrier: string }[]).map(
+        (m) => ({ courier: m.courier, carrier: m.carrier }),
+      ),
     },
     engine: {
       stateDir: pick(engine.stateDir, DEFAULTS.engine.stateDir),

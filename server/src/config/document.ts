@@ -5,7 +5,14 @@
 import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument } from 'yaml';
 import type { Document, Node, Pair, Scalar, YAMLMap } from 'yaml';
 import { PositionMapper } from './text';
-import { ERROR, WARNING, type ConfigDiagnostic, type ConfigRange, type Severity, type SettingsPath } from './types';
+import {
+  ERROR,
+  WARNING,
+  type ConfigDiagnostic,
+  type ConfigRange,
+  type Severity,
+  type SettingsPath,
+} from './types';
 
 /**
  * Settings files are a few KB (a 1,000-line file is ~30 KB); anything past these limits is not a
@@ -55,13 +62,25 @@ export function parseSettings(text: string): ParsedSettings {
   let doc: Document.Parsed;
   try {
     // uniqueKeys: yaml's own check is quadratic in the number of keys; duplicates are found below in one pass.
-    doc = parseDocument(text, { prettyErrors: false, uniqueKeys: false, keepSourceTokens: false, logLevel: 'error' });
+    doc = parseDocument(text, {
+      prettyErrors: false,
+      uniqueKeys: false,
+      keepSourceTokens: false,
+      logLevel: 'error',
+    });
   } catch (err) {
-    diagnostics.push({ range: pos.range(0, pos.lineEnd(0)), severity: ERROR, code: 'yaml-syntax', message: `The YAML parser gave up: ${errorText(err)}` });
+    diagnostics.push({
+      range: pos.range(0, pos.lineEnd(0)),
+      severity: ERROR,
+      code: 'yaml-syntax',
+      message: `The YAML parser gave up: ${errorText(err)}`,
+    });
     return { text, pos, diagnostics };
   }
-  for (const e of doc.errors) diagnostics.push(yamlProblem(pos, e.code, e.message, e.pos, ERROR, doc));
-  for (const w of doc.warnings) diagnostics.push(yamlProblem(pos, w.code, w.message, w.pos, WARNING, doc));
+  for (const e of doc.errors)
+    diagnostics.push(yamlProblem(pos, e.code, e.message, e.pos, ERROR, doc));
+  for (const w of doc.warnings)
+    diagnostics.push(yamlProblem(pos, w.code, w.message, w.pos, WARNING, doc));
   diagnostics.push(...duplicateKeys(pos, doc));
   let data: unknown;
   try {
@@ -105,7 +124,13 @@ export function flowDepthExceeded(text: string, max: number): number | undefined
     else if (c === '[' || c === '{') {
       if (++depth > max) return i;
     } else if ((c === ']' || c === '}') && depth > 0) depth--;
-    else if (c === '\n' && depth > 0 && i + 1 < text.length && /\S/.test(text[i + 1]) && !/[\]}]/.test(text[i + 1])) {
+    else if (
+      c === '\n' &&
+      depth > 0 &&
+      i + 1 < text.length &&
+      /\S/.test(text[i + 1]) &&
+      !/[\]}]/.test(text[i + 1])
+    ) {
       // A line starting at column 0 ends any (broken) flow collection for YAML's purposes.
       depth = 0;
     }
@@ -163,7 +188,12 @@ function errorText(err: unknown): string {
 }
 
 function yamlProblem(
-  pos: PositionMapper, code: string, message: string, at: [number, number], severity: Severity, doc: Document.Parsed,
+  pos: PositionMapper,
+  code: string,
+  message: string,
+  at: [number, number],
+  severity: Severity,
+  doc: Document.Parsed,
 ): ConfigDiagnostic {
   const text = message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
   if (code === 'DUPLICATE_KEY') {
@@ -182,8 +212,19 @@ function yamlProblem(
     const lead = /^[ \t]*/.exec(pos.lineText(line))![0];
     const range = pos.range(pos.lineStart(line), pos.lineStart(line) + lead.length);
     return {
-      range, severity: ERROR, code: 'yaml-tab', message: 'YAML indentation must use spaces; this line is indented with a tab.',
-      data: { fixes: [{ title: 'Indent with spaces', edits: [{ range, newText: lead.replace(/\t/g, '  ') }], isPreferred: true }] },
+      range,
+      severity: ERROR,
+      code: 'yaml-tab',
+      message: 'YAML indentation must use spaces; this line is indented with a tab.',
+      data: {
+        fixes: [
+          {
+            title: 'Indent with spaces',
+            edits: [{ range, newText: lead.replace(/\t/g, '  ') }],
+            isPreferred: true,
+          },
+        ],
+      },
     };
   }
   const start = at[0];
@@ -191,7 +232,8 @@ function yamlProblem(
   const startPos = pos.positionAt(start);
   const endLine = pos.positionAt(end).line;
   // Keep syntax errors on one line: a missing bracket must not paint the rest of the file red.
-  const range = endLine === startPos.line && end > start ? pos.range(start, end) : pos.toLineEnd(start);
+  const range =
+    endLine === startPos.line && end > start ? pos.range(start, end) : pos.toLineEnd(start);
   return { range, severity, code: 'yaml-syntax', message: `YAML: ${text}` };
 }
 
@@ -261,7 +303,10 @@ export function findPair(map: YAMLMap, key: string): Pair | undefined {
 }
 
 /** The map pair at `path` (its last segment must be a key). */
-export function pairAt(doc: Document.Parsed | undefined, path: SettingsPath): Pair<Scalar, Node | null> | undefined {
+export function pairAt(
+  doc: Document.Parsed | undefined,
+  path: SettingsPath,
+): Pair<Scalar, Node | null> | undefined {
   if (!doc || path.length === 0) return undefined;
   const parent = nodeAt(doc, path.slice(0, -1));
   const last = path[path.length - 1];
@@ -298,7 +343,8 @@ export function keyRange(parsed: ParsedSettings, path: SettingsPath): ConfigRang
   for (let n = path.length; n > 0; n--) {
     const sub = path.slice(0, n);
     const pair = pairAt(parsed.doc, sub);
-    if (pair && isScalar(pair.key) && pair.key.range) return parsed.pos.range(pair.key.range[0], pair.key.range[1]);
+    if (pair && isScalar(pair.key) && pair.key.range)
+      return parsed.pos.range(pair.key.range[0], pair.key.range[1]);
     if (typeof sub[sub.length - 1] === 'number') {
       const node = nodeAt(parsed.doc, sub);
       if (node?.range && node.range[1] > node.range[0]) return nodeRange(parsed.pos, node);
@@ -322,7 +368,11 @@ export function documentStartRange(parsed: ParsedSettings): ConfigRange {
 }
 
 export function isPlainScalar(node: Node | undefined): node is Scalar {
-  return isScalar(node) && (node.type === 'PLAIN' || node.type === undefined) && node.source !== undefined;
+  return (
+    isScalar(node) &&
+    (node.type === 'PLAIN' || node.type === undefined) &&
+    node.source !== undefined
+  );
 }
 
 /** Source text of a scalar as written (without quotes), or undefined. */

@@ -20,19 +20,26 @@ export function getHover(parsed: ParsedSettings, position: Position): Hover | nu
     const value = hit.node.value;
     for (const b of expandAnyOf(s)) {
       const i = b.enum?.indexOf(value) ?? -1;
-      const doc = i >= 0 ? (b.markdownEnumDescriptions ?? s.markdownEnumDescriptions)?.[i] : undefined;
+      const doc =
+        i >= 0 ? (b.markdownEnumDescriptions ?? s.markdownEnumDescriptions)?.[i] : undefined;
       if (doc) parts.push(`\`${String(value)}\`: ${doc}`);
       const known = b['x-knownValues']?.find(([code]) => code === value);
       if (known) parts.push(`\`${known[0]}\`: ${known[1]}`);
     }
     const ref = typeof value === 'string' ? CREDENTIAL_REF.exec(value) : null;
     if (ref) {
-      parts.push(ref[1] === 'secret'
-        ? `Read from VS Code SecretStorage as \`${ref[2]}\` (the CLI reads \`DEAR_STARSHIPIT_SECRET_${ref[2]}\`). The value is never shown.`
-        : `Read from the environment variable \`${ref[2]}\`. The value is never shown.`);
+      parts.push(
+        ref[1] === 'secret'
+          ? `Read from VS Code SecretStorage as \`${ref[2]}\` (the CLI reads \`DEAR_STARSHIPIT_SECRET_${ref[2]}\`). The value is never shown.`
+          : `Read from the environment variable \`${ref[2]}\`. The value is never shown.`,
+      );
     }
   }
-  const def = s['x-defaultText'] ? `${s['x-defaultText']} (\`${DEFAULT_DEAR_BASE_URL}\` for v2)` : s.default !== undefined ? `\`${JSON.stringify(s.default)}\`` : undefined;
+  const def = s['x-defaultText']
+    ? `${s['x-defaultText']} (\`${DEFAULT_DEAR_BASE_URL}\` for v2)`
+    : s.default !== undefined
+      ? `\`${JSON.stringify(s.default)}\``
+      : undefined;
   if (def) parts.push(`Default: ${def}`);
   return {
     contents: { kind: MarkupKind.Markdown, value: parts.filter(Boolean).join('\n\n') },

@@ -6,7 +6,13 @@ import type { DearSettings } from '../../../protocol/settings';
 import { analyze, type AnalyzeOptions } from './analyze';
 import type { ConfigDiagnostic } from './types';
 
-export type { ConfigDiagnostic, ConfigRange, ConfigPosition, QuickFix, DiagnosticData } from './types';
+export type {
+  ConfigDiagnostic,
+  ConfigRange,
+  ConfigPosition,
+  QuickFix,
+  DiagnosticData,
+} from './types';
 export type { AnalyzeOptions, Analysis } from './analyze';
 export { analyze } from './analyze';
 

@@ -18,10 +18,12 @@ export interface LineInfo {
 
 // `[^]*` rather than `.*`: `.` does not match U+2028/U+2029 or a lone \r, which LSP does not treat
 // as line breaks, so they can sit inside a line (found by the hostile-config property test).
-const KEY = /^("([^"]*)"|'([^']*)'|[^\s#'"{}[\],:&*!|>%@`-][^#:]*?|-[^\s#:][^#:]*?)\s*:(?:\s+|$)([^]*)$/;
+const KEY =
+  /^("([^"]*)"|'([^']*)'|[^\s#'"{}[\],:&*!|>%@`-][^#:]*?|-[^\s#:][^#:]*?)\s*:(?:\s+|$)([^]*)$/;
 
 export function lineInfo(text: string): LineInfo {
-  if (/^\s*(#.*)?$/.test(text)) return { blank: true, indent: 0, dash: false, dashCol: 0, keyCol: 0 };
+  if (/^\s*(#.*)?$/.test(text))
+    return { blank: true, indent: 0, dash: false, dashCol: 0, keyCol: 0 };
   const m = /^(\s*)(-(?:\s+|$))?([^]*)$/.exec(text)!;
   const indent = m[1].length;
   const dash = m[2] !== undefined;
@@ -34,7 +36,12 @@ export function lineInfo(text: string): LineInfo {
 }
 
 /** The container of column `col` on line `lineNo` (sequence items appear as index 0). */
-export function containerPath(lines: readonly string[], lineNo: number, col: number, current: LineInfo): SettingsPath {
+export function containerPath(
+  lines: readonly string[],
+  lineNo: number,
+  col: number,
+  current: LineInfo,
+): SettingsPath {
   const path: SettingsPath = [];
   let target = col;
   let seekingSequenceOwner = false;
@@ -54,7 +61,10 @@ export function containerPath(lines: readonly string[], lineNo: number, col: num
       continue;
     }
     if (li.dash) continue;
-    if (li.key !== undefined && (li.keyCol < target || (seekingSequenceOwner && li.keyCol === target && !li.value))) {
+    if (
+      li.key !== undefined &&
+      (li.keyCol < target || (seekingSequenceOwner && li.keyCol === target && !li.value))
+    ) {
       path.unshift(li.key);
       target = li.keyCol;
       seekingSequenceOwner = false;

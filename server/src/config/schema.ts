@@ -39,8 +39,14 @@ export const SETTINGS_SCHEMA = schemaJson as unknown as JsonSchema;
 
 /** Keywords VS Code / yaml-language-server understand; registered with ajv so strict mode still catches typos. */
 export const EDITOR_KEYWORDS = [
-  'markdownDescription', 'markdownEnumDescriptions', 'defaultSnippets', 'x-credential', 'x-suggestedSecretName',
-  'x-patternMessage', 'x-knownValues', 'x-defaultText',
+  'markdownDescription',
+  'markdownEnumDescriptions',
+  'defaultSnippets',
+  'x-credential',
+  'x-suggestedSecretName',
+  'x-patternMessage',
+  'x-knownValues',
+  'x-defaultText',
 ];
 
 /** Follows `$ref` and merges the referencing schema's own annotations over the target. */
@@ -113,7 +119,9 @@ export function leafSettings(): { path: string[]; schema: JsonSchema; parent: Js
   return out;
 }
 
-export const SALE_STATUS_SCHEMA: JsonSchema = expandAnyOf(resolve(SETTINGS_SCHEMA.properties!.import.properties!.statuses)!)[0].items!;
+export const SALE_STATUS_SCHEMA: JsonSchema = expandAnyOf(
+  resolve(SETTINGS_SCHEMA.properties!.import.properties!.statuses)!,
+)[0].items!;
 export const KNOWN_COURIERS: readonly [string, string][] =
   SETTINGS_SCHEMA.definitions?.courierMapping.properties?.courier['x-knownValues'] ?? [];
 

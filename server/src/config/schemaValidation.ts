@@ -6,11 +6,36 @@
 import Ajv from 'ajv';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import {
-  isPlainScalar, isScalar, keyRange, nodeAt, pairAt, scalarSource, valueRange, documentStartRange, type ParsedSettings,
+  isPlainScalar,
+  isScalar,
+  keyRange,
+  nodeAt,
+  pairAt,
+  scalarSource,
+  valueRange,
+  documentStartRange,
+  type ParsedSettings,
 } from './document';
-import { EDITOR_KEYWORDS, SETTINGS_SCHEMA, resolve, schemaAt, schemasAt, typesOf, expandAnyOf, type JsonSchema } from './schema';
+import {
+  EDITOR_KEYWORDS,
+  SETTINGS_SCHEMA,
+  resolve,
+  schemaAt,
+  schemasAt,
+  typesOf,
+  expandAnyOf,
+  type JsonSchema,
+} from './schema';
 import { didYouMean, quoteList } from './text';
-import { ERROR, WARNING, pathToString, type ConfigDiagnostic, type QuickFix, type SettingsPath, type ConfigRange } from './types';
+import {
+  ERROR,
+  WARNING,
+  pathToString,
+  type ConfigDiagnostic,
+  type QuickFix,
+  type SettingsPath,
+  type ConfigRange,
+} from './types';
 import { insertKeyFix, quoteFix, replaceFix } from './fixes';
 
 let compiled: ValidateFunction | undefined;
@@ -20,7 +45,13 @@ const MAX_SCHEMA_PROBLEMS = 1001;
 /** Compiled once per process: only the YAML is re-read per keystroke. */
 export function settingsValidator(): ValidateFunction {
   if (!compiled) {
-    const ajv = new Ajv({ allErrors: true, strict: true, strictTypes: false, strictRequired: false, logger: false });
+    const ajv = new Ajv({
+      allErrors: true,
+      strict: true,
+      strictTypes: false,
+      strictRequired: false,
+      logger: false,
+    });
     ajv.addVocabulary(EDITOR_KEYWORDS);
     compiled = ajv.compile(SETTINGS_SCHEMA);
   }
@@ -49,7 +80,9 @@ export function validateAgainstSchema(parsed: ParsedSettings): ConfigDiagnostic[
 }
 
 /** Synthetic keyword used when no anyOf branch even has the right type. */
-interface CollapsedError extends ErrorObject { branchTitles?: string[] }
+interface CollapsedError extends ErrorObject {
+  branchTitles?: string[];
+}
 
 /**
  * ajv reports every failing branch of an anyOf plus "must match a schema in anyOf". Keep only the
@@ -57,7 +90,9 @@ interface CollapsedError extends ErrorObject { branchTitles?: string[] }
  */
 export function collapseAnyOf(errors: readonly ErrorObject[]): CollapsedError[] {
   let remaining: CollapsedError[] = [...errors];
-  const anyOfs = errors.filter((e) => e.keyword === 'anyOf').sort((a, b) => b.schemaPath.length - a.schemaPath.length);
+  const anyOfs = errors
+    .filter((e) => e.keyword === 'anyOf')
+    .sort((a, b) => b.schemaPath.length - a.schemaPath.length);
   for (const a of anyOfs) {
     const prefix = `${a.schemaPath}/`;
     const branches = new Map<number, CollapsedError[]>();
@@ -69,7 +104,13 @@ export function collapseAnyOf(errors: readonly ErrorObject[]): CollapsedError[] 
     }
     const branchSchemas = schemaByPointer(a.schemaPath) as JsonSchema[] | undefined;
     const typeMatched = [...branches.entries()].filter(
-      ([i, errs]) => !errs.some((e) => e.keyword === 'type' && e.instancePath === a.instancePath && e.schemaPath === `${prefix}${i}/type`),
+      ([i, errs]) =>
+        !errs.some(
+          (e) =>
+            e.keyword === 'type' &&
+            e.instancePath === a.instancePath &&
+            e.schemaPath === `${prefix}${i}/type`,
+        ),
     );
     typeMatched.sort((x, y) => x[1].length - y[1].length);
     remaining = remaining.filter((e) => e !== a && !e.schemaPath.startsWith(prefix));
@@ -78,7 +119,9 @@ export function collapseAnyOf(errors: readonly ErrorObject[]): CollapsedError[] 
       remaining.push({
         ...a,
         keyword: 'anyOfType',
-        branchTitles: (branchSchemas ?? []).map((b) => resolve(b)?.title ?? typesOf(resolve(b)!).join(' or ')),
+        branchTitles: (branchSchemas ?? []).map(
+          (b) => resolve(b)?.title ?? typesOf(resolve(b)!).join(' or '),
+        ),
       });
     }
   }
@@ -132,8 +175,13 @@ function describeValue(v: unknown): string {
 }
 
 const TYPE_WORDS: Record<string, string> = {
-  string: 'text', integer: 'a whole number', number: 'a number', boolean: 'true or false', object: 'a mapping of settings',
-  array: 'a list', null: 'empty',
+  string: 'text',
+  integer: 'a whole number',
+  number: 'a number',
+  boolean: 'true or false',
+  object: 'a mapping of settings',
+  array: 'a list',
+  null: 'empty',
 };
 
 function expectedWords(types: string[]): string {
@@ -144,117 +192,244 @@ function label(path: SettingsPath): string {
   return path.length ? `"${pathToString(path)}"` : 'The file';
 }
 
-function toDiagnostic(parsed: ParsedSettings, e: CollapsedError, data: unknown): ConfigDiagnostic | undefined {
+function toDiagnostic(
+  parsed: ParsedSettings,
+  e: CollapsedError,
+  data: unknown,
+): ConfigDiagnostic | undefined {
   const path = instancePathToPath(e.instancePath, data);
   const value = valueAt(data, path);
   const node = nodeAt(parsed.doc, path);
-  const d = (code: string, range: ConfigRange, message: string, fixes?: QuickFix[]): ConfigDiagnostic => ({
-    range, severity: ERROR, code, message, ...(fixes?.length ? { data: { fixes } } : {}),
+  const d = (
+    code: string,
+    range: ConfigRange,
+    message: string,
+    fixes?: QuickFix[],
+  ): ConfigDiagnostic => ({
+    range,
+    severity: ERROR,
+    code,
+    message,
+    ...(fixes?.length ? { data: { fixes } } : {}),
   });
   switch (e.keyword) {
     case 'required': {
       const missing = String((e.params as { missingProperty: string }).missingProperty);
       const range = path.length ? keyRange(parsed, path) : documentStartRange(parsed);
       const fix = insertKeyFix(parsed, path, missing);
-      const what = path.length ? `setting "${pathToString([...path, missing])}"` : `section "${missing}"`;
+      const what = path.length
+        ? `setting "${pathToString([...path, missing])}"`
+        : `section "${missing}"`;
       return d('missing-key', range, `Missing required ${what}.`, fix ? [fix] : undefined);
     }
     case 'additionalProperties': {
       const key = String((e.params as { additionalProperty: string }).additionalProperty);
       if (/^\s/.test(key)) {
         const range = keyRange(parsed, [...path, key]);
-        return d('yaml-tab', range, 'YAML indentation must use spaces; this line is indented with a tab.',
-          [replaceFix('Indent with spaces', range, key.replace(/^\s+/, (ws) => ws.replace(/\t/g, '  ')), true)]);
+        return d(
+          'yaml-tab',
+          range,
+          'YAML indentation must use spaces; this line is indented with a tab.',
+          [
+            replaceFix(
+              'Indent with spaces',
+              range,
+              key.replace(/^\s+/, (ws) => ws.replace(/\t/g, '  ')),
+              true,
+            ),
+          ],
+        );
       }
       const allowed = Object.keys(schemasAt(path)[0]?.properties ?? {});
       const suggestions = didYouMean(key, allowed);
       const range = keyRange(parsed, [...path, key]);
       const where = path.length ? `in "${pathToString(path)}"` : 'at the top level';
-      const elsewhere = Object.entries(SETTINGS_SCHEMA.properties ?? {})
-        .find(([section, sec]) => section !== path[0] && resolve(sec)?.properties?.[key] !== undefined)?.[0];
-      const hint = suggestions.length ? ` Did you mean "${suggestions[0]}"?`
-        : elsewhere ? ` "${key}" is a setting of "${elsewhere}".` : ` Allowed: ${quoteList(allowed, 12)}.`;
-      return d('unknown-key', range, `Unknown setting "${key}" ${where}.${hint}`,
-        suggestions.map((s, i) => replaceFix(`Change to "${s}"`, range, s, i === 0)));
+      const elsewhere = Object.entries(SETTINGS_SCHEMA.properties ?? {}).find(
+        ([section, sec]) => section !== path[0] && resolve(sec)?.properties?.[key] !== undefined,
+      )?.[0];
+      const hint = suggestions.length
+        ? ` Did you mean "${suggestions[0]}"?`
+        : elsewhere
+          ? ` "${key}" is a setting of "${elsewhere}".`
+          : ` Allowed: ${quoteList(allowed, 12)}.`;
+      return d(
+        'unknown-key',
+        range,
+        `Unknown setting "${key}" ${where}.${hint}`,
+        suggestions.map((s, i) => replaceFix(`Change to "${s}"`, range, s, i === 0)),
+      );
     }
     case 'type': {
       const expected = String((e.params as { type: string }).type).split(',');
       return typeProblem(parsed, path, expected, value, node, d);
     }
     case 'anyOfType': {
-      if (value === null || value === undefined) return d('missing-value', keyRange(parsed, path), `${label(path)} has no value; expected ${e.branchTitles?.join(' or ')}.`);
-      return d('wrong-type', valueRange(parsed, path), `${label(path)} must be ${e.branchTitles?.join(' or ')}, not ${describeValue(value)}.`);
+      if (value === null || value === undefined)
+        return d(
+          'missing-value',
+          keyRange(parsed, path),
+          `${label(path)} has no value; expected ${e.branchTitles?.join(' or ')}.`,
+        );
+      return d(
+        'wrong-type',
+        valueRange(parsed, path),
+        `${label(path)} must be ${e.branchTitles?.join(' or ')}, not ${describeValue(value)}.`,
+      );
     }
     case 'enum': {
       const allowed = (e.params as { allowedValues: unknown[] }).allowedValues;
       const range = valueRange(parsed, path);
       if (value === null || value === undefined) {
-        return d('missing-value', keyRange(parsed, path), `${label(path)} has no value; expected one of: ${quoteList(allowed)}.`);
+        return d(
+          'missing-value',
+          keyRange(parsed, path),
+          `${label(path)} has no value; expected one of: ${quoteList(allowed)}.`,
+        );
       }
       const asText = String(value);
       const candidates = allowed.map((a) => String(a));
       const suggestions = didYouMean(asText, candidates);
       const fixes = suggestions.map((s, i) => replaceFix(`Change to ${s}`, range, s, i === 0));
       const hint = suggestions.length ? ` Did you mean ${suggestions[0]}?` : '';
-      return d('invalid-value', range, `${label(path)} must be one of: ${quoteList(allowed, 16)} (got ${describeValue(value)}).${hint}`, fixes);
+      return d(
+        'invalid-value',
+        range,
+        `${label(path)} must be one of: ${quoteList(allowed, 16)} (got ${describeValue(value)}).${hint}`,
+        fixes,
+      );
     }
-    case 'minimum': case 'maximum': case 'exclusiveMinimum': case 'exclusiveMaximum': {
-      const limit = (e.params as { limit: number; comparison: string });
-      return d('out-of-range', valueRange(parsed, path), `${label(path)} must be ${limit.comparison} ${limit.limit} (got ${String(value)}).`);
+    case 'minimum':
+    case 'maximum':
+    case 'exclusiveMinimum':
+    case 'exclusiveMaximum': {
+      const limit = e.params as { limit: number; comparison: string };
+      return d(
+        'out-of-range',
+        valueRange(parsed, path),
+        `${label(path)} must be ${limit.comparison} ${limit.limit} (got ${String(value)}).`,
+      );
     }
     case 'minLength':
       return d('missing-value', valueRange(parsed, path), `${label(path)} must not be empty.`);
     case 'pattern': {
       const s = schemaAt(path);
-      const wanted = s?.['x-patternMessage'] ?? `text matching ${(e.params as { pattern: string }).pattern}`;
-      return d('invalid-format', valueRange(parsed, path), `${label(path)} must be ${wanted} (got "${String(value)}").`);
+      const wanted =
+        s?.['x-patternMessage'] ?? `text matching ${(e.params as { pattern: string }).pattern}`;
+      return d(
+        'invalid-format',
+        valueRange(parsed, path),
+        `${label(path)} must be ${wanted} (got "${String(value)}").`,
+      );
     }
     case 'minItems':
-      return d('too-few-items', valueRange(parsed, path), `${label(path)} needs at least ${(e.params as { limit: number }).limit} entry.`);
+      return d(
+        'too-few-items',
+        valueRange(parsed, path),
+        `${label(path)} needs at least ${(e.params as { limit: number }).limit} entry.`,
+      );
     case 'uniqueItems': {
       const p = e.params as { i: number; j: number };
       const dup = Math.max(p.i, p.j);
-      return d('duplicate-item', valueRange(parsed, [...path, dup]), `${label(path)} lists ${describeValue(valueAt(data, [...path, dup]))} twice.`);
+      return d(
+        'duplicate-item',
+        valueRange(parsed, [...path, dup]),
+        `${label(path)} lists ${describeValue(valueAt(data, [...path, dup]))} twice.`,
+      );
     }
     default:
-      return d('schema', valueRange(parsed, path), `${label(path)} ${e.message ?? 'is not valid'}.`);
+      return d(
+        'schema',
+        valueRange(parsed, path),
+        `${label(path)} ${e.message ?? 'is not valid'}.`,
+      );
   }
 }
 
 function typeProblem(
-  parsed: ParsedSettings, path: SettingsPath, expected: string[], value: unknown, node: ReturnType<typeof nodeAt>,
+  parsed: ParsedSettings,
+  path: SettingsPath,
+  expected: string[],
+  value: unknown,
+  node: ReturnType<typeof nodeAt>,
   d: (code: string, range: ConfigRange, message: string, fixes?: QuickFix[]) => ConfigDiagnostic,
 ): ConfigDiagnostic {
   const range = valueRange(parsed, path);
   if (value === null || value === undefined) {
     if (expected.includes('object')) {
-      const s = schemasAt(path).flatMap(expandAnyOf).find((b) => b.properties);
+      const s = schemasAt(path)
+        .flatMap(expandAnyOf)
+        .find((b) => b.properties);
       if (!s?.required?.length) {
-        return { ...d('empty-section', keyRange(parsed, path), `${label(path)} is empty, so every setting in it keeps its default. Add settings below it or remove it.`), severity: WARNING };
+        return {
+          ...d(
+            'empty-section',
+            keyRange(parsed, path),
+            `${label(path)} is empty, so every setting in it keeps its default. Add settings below it or remove it.`,
+          ),
+          severity: WARNING,
+        };
       }
-      return d('missing-value', keyRange(parsed, path), `${label(path)} is empty; it needs ${quoteList(s.required)}.`);
+      return d(
+        'missing-value',
+        keyRange(parsed, path),
+        `${label(path)} is empty; it needs ${quoteList(s.required)}.`,
+      );
     }
-    return d('missing-value', keyRange(parsed, path), `${label(path)} has no value; expected ${expectedWords(expected)}.`);
+    return d(
+      'missing-value',
+      keyRange(parsed, path),
+      `${label(path)} has no value; expected ${expectedWords(expected)}.`,
+    );
   }
   const source = scalarSource(parsed, node);
-  if (expected.includes('string') && isPlainScalar(node) && source !== undefined && typeof value !== 'string') {
-    return d('unquoted-string', range,
+  if (
+    expected.includes('string') &&
+    isPlainScalar(node) &&
+    source !== undefined &&
+    typeof value !== 'string'
+  ) {
+    return d(
+      'unquoted-string',
+      range,
       `${label(path)} is read as ${describeValue(value)}, not the text "${source}". Quote it: "${source}".`,
-      [quoteFix(range, source)]);
+      [quoteFix(range, source)],
+    );
   }
-  if (expected.includes('boolean') && isPlainScalar(node) && typeof value === 'string' && source && YAML11_BOOLEANS.test(source)) {
+  if (
+    expected.includes('boolean') &&
+    isPlainScalar(node) &&
+    typeof value === 'string' &&
+    source &&
+    YAML11_BOOLEANS.test(source)
+  ) {
     const truthy = /^(y|yes|on)$/i.test(source);
-    return d('not-a-boolean', range,
+    return d(
+      'not-a-boolean',
+      range,
       `${label(path)}: "${source}" is text in YAML 1.2, not a boolean. Write ${truthy}.`,
-      [replaceFix(`Change to ${truthy}`, range, String(truthy), true)]);
+      [replaceFix(`Change to ${truthy}`, range, String(truthy), true)],
+    );
   }
-  if (isScalar(node) && typeof value === 'string' && (expected.includes('number') || expected.includes('integer')) && node.type !== 'PLAIN') {
+  if (
+    isScalar(node) &&
+    typeof value === 'string' &&
+    (expected.includes('number') || expected.includes('integer')) &&
+    node.type !== 'PLAIN'
+  ) {
     const n = Number(value);
     if (value.trim() !== '' && Number.isFinite(n)) {
-      return d('wrong-type', range, `${label(path)} must be ${expectedWords(expected)}, not the quoted text "${value}".`,
-        [replaceFix(`Change to ${n}`, range, String(n), true)]);
+      return d(
+        'wrong-type',
+        range,
+        `${label(path)} must be ${expectedWords(expected)}, not the quoted text "${value}".`,
+        [replaceFix(`Change to ${n}`, range, String(n), true)],
+      );
     }
   }
   void pairAt;
-  return d('wrong-type', range, `${label(path)} must be ${expectedWords(expected)}, not ${describeValue(value)}.`);
+  return d(
+    'wrong-type',
+    range,
+    `${label(path)} must be ${expectedWords(expected)}, not ${describeValue(value)}.`,
+  );
 }

@@ -42,10 +42,23 @@ export function getDocumentSymbols(parsed: ParsedSettings): DocumentSymbol[] {
         const r = nodeRange(pos, it);
         const full = trimEnd(parsed, it.range![0], it.range![1]);
         const name = isMap(it)
-          ? String((it.items.find((p) => keyString(p.key) === 'courier')?.value as { value?: unknown } | undefined)?.value ?? `#${i + 1}`)
-          : isScalar(it) ? String(it.value) : `#${i + 1}`;
+          ? String(
+              (
+                it.items.find((p) => keyString(p.key) === 'courier')?.value as
+                  { value?: unknown } | undefined
+              )?.value ?? `#${i + 1}`,
+            )
+          : isScalar(it)
+            ? String(it.value)
+            : `#${i + 1}`;
         const children = isMap(it) ? build(it, [...path, i], depth + 1) : [];
-        out.push({ name, kind: isMap(it) ? SymbolKind.Object : SymbolKind.EnumMember, range: full, selectionRange: r, ...(children.length ? { children } : {}) });
+        out.push({
+          name,
+          kind: isMap(it) ? SymbolKind.Object : SymbolKind.EnumMember,
+          range: full,
+          selectionRange: r,
+          ...(children.length ? { children } : {}),
+        });
       });
     }
     return out;

@@ -53,7 +53,11 @@ export class PositionMapper {
   lineEnd(line: number): number {
     const next = line + 1 < this.lineStarts.length ? this.lineStarts[line + 1] : this.text.length;
     let e = next;
-    while (e > this.lineStarts[line] && (this.text.charCodeAt(e - 1) === 10 || this.text.charCodeAt(e - 1) === 13)) e--;
+    while (
+      e > this.lineStarts[line] &&
+      (this.text.charCodeAt(e - 1) === 10 || this.text.charCodeAt(e - 1) === 13)
+    )
+      e--;
     return e;
   }
 

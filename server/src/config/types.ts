@@ -1,7 +1,13 @@
 /** Types shared by every module of the config core (no YAML, no LSP connection). */
 
-export interface ConfigPosition { line: number; character: number }
-export interface ConfigRange { start: ConfigPosition; end: ConfigPosition }
+export interface ConfigPosition {
+  line: number;
+  character: number;
+}
+export interface ConfigRange {
+  start: ConfigPosition;
+  end: ConfigPosition;
+}
 
 export type Severity = 1 | 2 | 3 | 4;
 export const ERROR: Severity = 1;
@@ -9,8 +15,15 @@ export const WARNING: Severity = 2;
 export const INFORMATION: Severity = 3;
 export const HINT: Severity = 4;
 
-export interface TextEditLike { range: ConfigRange; newText: string }
-export interface CommandLike { title: string; command: string; arguments?: unknown[] }
+export interface TextEditLike {
+  range: ConfigRange;
+  newText: string;
+}
+export interface CommandLike {
+  title: string;
+  command: string;
+  arguments?: unknown[];
+}
 
 /** A quick fix computed together with its diagnostic, so code actions need no re-validation. */
 export interface QuickFix {

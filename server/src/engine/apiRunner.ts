@@ -92,7 +92,8 @@ export class ApiRunner {
   url(spec: CallSpec): string {
     const base = this.o.baseUrl.endsWith('/') ? this.o.baseUrl : `${this.o.baseUrl}/`;
     const u = new URL(spec.path.replace(/^\//, ''), base);
-    for (const [k, v] of Object.entries(spec.query ?? {})) if (v !== undefined) u.searchParams.set(k, String(v));
+    for (const [k, v] of Object.entries(spec.query ?? {}))
+      if (v !== undefined) u.searchParams.set(k, String(v));
     return u.toString();
   }
 
@@ -119,30 +120,68 @@ export class ApiRunner {
         this.throttled++;
         throttles++;
         const wait = outcome.waitMs;
-        this.o.emit({ type: 'throttle', api: this.o.api, status: outcome.status, waitMs: Math.round(wait) });
+        this.o.emit({
+          type: 'throttle',
+          api: this.o.api,
+          status: outcome.status,
+          waitMs: Math.round(wait),
+        });
         if (throttles > this.throttleRetries) {
-          throw new ApiCallError(this.o.api, label, 'exhausted', `still throttled after ${throttles} tries (${outcome.message})`, outcome.status);
+          throw new ApiCallError(
+            this.o.api,
+            label,
+            'exhausted',
+            `still throttled after ${throttles} tries (${outcome.message})`,
+            outcome.status,
+          );
         }
         continue; // the limiter is paused; the next acquire waits for it
       }
       if (outcome.kind === 'permanent') {
-        throw new ApiCallError(this.o.api, label, 'permanent', outcome.message, outcome.status, outcome.json);
+        throw new ApiCallError(
+          this.o.api,
+          label,
+          'permanent',
+          outcome.message,
+          outcome.status,
+          outcome.json,
+        );
       }
       // transient
       if (outcome.maybeApplied && !spec.idempotent) {
-        throw new ApiCallError(this.o.api, label, 'unknown-outcome', outcome.message, outcome.status);
+        throw new ApiCallError(
+          this.o.api,
+          label,
+          'unknown-outcome',
+          outcome.message,
+          outcome.status,
+        );
       }
       failures++;
       if (failures > this.o.maxRetries) {
-        throw new ApiCallError(this.o.api, label, 'exhausted', `${outcome.message} (gave up after ${failures} attempts)`, outcome.status);
+        throw new ApiCallError(
+          this.o.api,
+          label,
+          'exhausted',
+          `${outcome.message} (gave up after ${failures} attempts)`,
+          outcome.status,
+        );
       }
       const wait = this.backoff(failures);
-      this.o.emit({ type: 'retry', api: this.o.api, attempt: failures, waitMs: Math.round(wait), reason: `${label}: ${outcome.message}` });
+      this.o.emit({
+        type: 'retry',
+        api: this.o.api,
+        attempt: failures,
+        waitMs: Math.round(wait),
+        reason: `${label}: ${outcome.message}`,
+      });
       await sleep(wait, this.o.signal);
     }
   }
 
-  private async attempt(spec: CallSpec): Promise<
+  private async attempt(
+    spec: CallSpec,
+  ): Promise<
     | { kind: 'ok'; json: unknown }
     | { kind: 'throttle'; status: number; waitMs: number; message: string }
     | { kind: 'transient'; status?: number; message: string; maybeApplied: boolean }
@@ -154,22 +193,35 @@ export class ApiRunner {
     const sentAt = Date.now();
     try {
       res = await httpAttempt({
-        method: spec.method, url: this.url(spec), headers: this.o.headers, body: spec.body,
-        timeoutMs: this.o.timeoutMs, dispatcher: this.agent, signal: this.o.signal,
+        method: spec.method,
+        url: this.url(spec),
+        headers: this.o.headers,
+        body: spec.body,
+        timeoutMs: this.o.timeoutMs,
+        dispatcher: this.agent,
+        signal: this.o.signal,
       });
       slot.responded();
       this.latencyMs += Date.now() - sentAt;
       this.answered++;
     } catch (err) {
       slot.aborted();
-      if (err instanceof NetworkError) return { kind: 'transient', message: this.o.scrub ? this.o.scrub(err.message) : err.message, maybeApplied: err.sent };
+      if (err instanceof NetworkError)
+        return {
+          kind: 'transient',
+          message: this.o.scrub ? this.o.scrub(err.message) : err.message,
+          maybeApplied: err.sent,
+        };
       throw err;
     }
     if (spec.accept?.(res.status, res.text)) {
       return { kind: 'ok', json: parseJsonOrUndefined(res.text) };
     }
     const classified = this.o.classify(res);
-    const v = classified.kind === 'ok' || !this.o.scrub ? classified : { ...classified, message: this.o.scrub(classified.message) };
+    const v =
+      classified.kind === 'ok' || !this.o.scrub
+        ? classified
+        : { ...classified, message: this.o.scrub(classified.message) };
     switch (v.kind) {
       case 'ok':
         return v;

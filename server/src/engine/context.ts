@@ -49,10 +49,37 @@ export async function record(ctx: RunContext, r: JournalRecord): Promise<void> {
   if (!ctx.dryRun) await ctx.journal.appendDurable(r);
 }
 
-export async function attention(ctx: RunContext, a: Omit<AttentionEvent, 'type'> & { kind: 'import' | 'writeback'; key: string; saleUpdated?: string }): Promise<void> {
+export async function attention(
+  ctx: RunContext,
+  a: Omit<AttentionEvent, 'type'> & {
+    kind: 'import' | 'writeback';
+    key: string;
+    saleUpdated?: string;
+  },
+): Promise<void> {
   ctx.counters.needsAttention++;
-  ctx.emit({ type: 'attention', orderNumber: a.orderNumber, saleId: a.saleId, taskId: a.taskId, code: a.code, reason: a.reason, retryable: a.retryable });
-  await record(ctx, { t: 'attention', key: a.key, kind: a.kind, orderNumber: a.orderNumber, saleId: a.saleId, taskId: a.taskId, code: a.code, reason: a.reason, retryable: a.retryable, at: new Date().toISOString(), ...(a.saleUpdated ? { saleUpdated: a.saleUpdated } : {}) });
+  ctx.emit({
+    type: 'attention',
+    orderNumber: a.orderNumber,
+    saleId: a.saleId,
+    taskId: a.taskId,
+    code: a.code,
+    reason: a.reason,
+    retryable: a.retryable,
+  });
+  await record(ctx, {
+    t: 'attention',
+    key: a.key,
+    kind: a.kind,
+    orderNumber: a.orderNumber,
+    saleId: a.saleId,
+    taskId: a.taskId,
+    code: a.code,
+    reason: a.reason,
+    retryable: a.retryable,
+    at: new Date().toISOString(),
+    ...(a.saleUpdated ? { saleUpdated: a.saleUpdated } : {}),
+  });
 }
 
 export async function resolve(ctx: RunContext, key: string): Promise<void> {

@@ -15,7 +15,10 @@ export const CRASH_POINTS = [
 ] as const;
 export type CrashPoint = (typeof CRASH_POINTS)[number] | KeepInStepCrashPoint;
 /** Keeping imported orders in step (issue 9); listed apart so the import/writeback crash suite's list stays its own. */
-export const KEEP_IN_STEP_CRASH_POINTS = ['before-starshipit-update', 'after-starshipit-update'] as const;
+export const KEEP_IN_STEP_CRASH_POINTS = [
+  'before-starshipit-update',
+  'after-starshipit-update',
+] as const;
 export type KeepInStepCrashPoint = (typeof KEEP_IN_STEP_CRASH_POINTS)[number];
 
 const counts = new Map<string, number>();

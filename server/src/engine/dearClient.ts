@@ -15,17 +15,33 @@ const LIMIT_TEXT = /calls per .*API limit/i;
 export function classifyDear(res: HttpResponse): Verdict {
   const text = res.text;
   if (res.status === 429 || res.status === 503 || LIMIT_TEXT.test(text)) {
-    return { kind: 'throttle', retryAfterMs: parseRetryAfter(res.headers['retry-after']) ?? 60_000, message: `HTTP ${res.status} ${excerpt(errorText(text) ?? text)}` };
+    return {
+      kind: 'throttle',
+      retryAfterMs: parseRetryAfter(res.headers['retry-after']) ?? 60_000,
+      message: `HTTP ${res.status} ${excerpt(errorText(text) ?? text)}`,
+    };
   }
-  if (res.status === 403) return { kind: 'permanent', message: `HTTP 403 ${excerpt(text) || 'authentication failed'} — check dear.accountId and dear.apiKey` };
-  if (res.status >= 500) return { kind: 'transient', message: `HTTP ${res.status} ${excerpt(errorText(text) ?? text)}` };
+  if (res.status === 403)
+    return {
+      kind: 'permanent',
+      message: `HTTP 403 ${excerpt(text) || 'authentication failed'} — check dear.accountId and dear.apiKey`,
+    };
+  if (res.status >= 500)
+    return { kind: 'transient', message: `HTTP ${res.status} ${excerpt(errorText(text) ?? text)}` };
   const trimmed = text.trimStart();
-  if (trimmed.startsWith('<')) return { kind: res.status >= 400 ? 'permanent' : 'transient', message: `HTTP ${res.status} returned HTML instead of JSON (wrong dear.baseUrl, or a proxy page): ${excerpt(text, 80)}` };
+  if (trimmed.startsWith('<'))
+    return {
+      kind: res.status >= 400 ? 'permanent' : 'transient',
+      message: `HTTP ${res.status} returned HTML instead of JSON (wrong dear.baseUrl, or a proxy page): ${excerpt(text, 80)}`,
+    };
   let json: unknown;
   try {
     json = text.length ? JSON.parse(text) : {};
   } catch {
-    return { kind: 'transient', message: `HTTP ${res.status} returned invalid or truncated JSON (${text.length} bytes): ${excerpt(text, 80)}` };
+    return {
+      kind: 'transient',
+      message: `HTTP ${res.status} returned invalid or truncated JSON (${text.length} bytes): ${excerpt(text, 80)}`,
+    };
   }
   const err = errorModel(json);
   if (res.status >= 400 || err) {
@@ -37,7 +53,12 @@ export function classifyDear(res: HttpResponse): Verdict {
 /** The `Exception` text of an error model (array or object form), if `json` is one. */
 export function errorModel(json: unknown): string | undefined {
   const first = Array.isArray(json) ? json[0] : json;
-  if (first && typeof first === 'object' && 'Exception' in first && ('ErrorCode' in first || Array.isArray(json))) {
+  if (
+    first &&
+    typeof first === 'object' &&
+    'Exception' in first &&
+    ('ErrorCode' in first || Array.isArray(json))
+  ) {
     return String((first as { Exception: unknown }).Exception);
   }
   return undefined;
@@ -61,46 +82,90 @@ export interface SaleListPage {
 export class DearClient {
   constructor(readonly runner: ApiRunner) {}
 
-  async saleList(q: { page: number; limit: number; status?: string; updatedSince?: string }): Promise<SaleListPage> {
+  async saleList(q: {
+    page: number;
+    limit: number;
+    status?: string;
+    updatedSince?: string;
+  }): Promise<SaleListPage> {
     const json = (await this.runner.call({
-      method: 'GET', path: 'saleList', idempotent: true,
+      method: 'GET',
+      path: 'saleList',
+      idempotent: true,
       query: { Page: q.page, Limit: q.limit, Status: q.status, UpdatedSince: q.updatedSince },
     })) as Row;
     const rows = json?.SaleList;
-    if (!Array.isArray(rows)) throw new Error(`Cin7 Core GET saleList page ${q.page}: answer has no SaleList array`);
+    if (!Array.isArray(rows))
+      throw new Error(`Cin7 Core GET saleList page ${q.page}: answer has no SaleList array`);
     return { total: Number(json.Total ?? rows.length), rows: rows as Row[] };
   }
 
   async sale(saleId: string): Promise<Row> {
-    const json = await this.runner.call({ method: 'GET', path: 'sale', idempotent: true, query: { ID: saleId } });
-    if (!json || typeof json !== 'object' || Array.isArray(json)) throw new Error(`Cin7 Core GET sale ${saleId}: answer is not a sale object`);
+    const json = await this.runner.call({
+      method: 'GET',
+      path: 'sale',
+      idempotent: true,
+      query: { ID: saleId },
+    });
+    if (!json || typeof json !== 'object' || Array.isArray(json))
+      throw new Error(`Cin7 Core GET sale ${saleId}: answer is not a sale object`);
     return json as Row;
   }
 
   async fulfilments(saleId: string): Promise<Row[]> {
-    const json = (await this.runner.call({ method: 'GET', path: 'sale/fulfilment', idempotent: true, query: { SaleID: saleId } })) as Row;
+    const json = (await this.runner.call({
+      method: 'GET',
+      path: 'sale/fulfilment',
+      idempotent: true,
+      query: { SaleID: saleId },
+    })) as Row;
     return Array.isArray(json?.Fulfilments) ? (json.Fulfilments as Row[]) : [];
   }
 
   async ship(taskId: string): Promise<Row> {
-    return (await this.runner.call({ method: 'GET', path: 'sale/fulfilment/ship', idempotent: true, query: { TaskID: taskId } })) as Row;
+    return (await this.runner.call({
+      method: 'GET',
+      path: 'sale/fulfilment/ship',
+      idempotent: true,
+      query: { TaskID: taskId },
+    })) as Row;
   }
 
   async pack(taskId: string): Promise<Row> {
-    return (await this.runner.call({ method: 'GET', path: 'sale/fulfilment/pack', idempotent: true, query: { TaskID: taskId } })) as Row;
+    return (await this.runner.call({
+      method: 'GET',
+      path: 'sale/fulfilment/pack',
+      idempotent: true,
+      query: { TaskID: taskId },
+    })) as Row;
   }
 
   async autoPick(taskId: string): Promise<Row> {
     // Picking twice is refused by Cin7 ("Status is AUTHORISED"), so a resend cannot apply twice.
-    return (await this.runner.call({ method: 'POST', path: 'sale/fulfilment/pick', idempotent: true, body: { TaskID: taskId, AutoPickMode: 'AUTOPICK' } })) as Row;
+    return (await this.runner.call({
+      method: 'POST',
+      path: 'sale/fulfilment/pick',
+      idempotent: true,
+      body: { TaskID: taskId, AutoPickMode: 'AUTOPICK' },
+    })) as Row;
   }
 
   /** POST adds lines to a new pack; PUT replaces a DRAFT pack's lines. Re-sending either cannot pack twice. */
   async writePack(body: Record<string, unknown>, method: 'POST' | 'PUT'): Promise<Row> {
-    return (await this.runner.call({ method, path: 'sale/fulfilment/pack', idempotent: true, body })) as Row;
+    return (await this.runner.call({
+      method,
+      path: 'sale/fulfilment/pack',
+      idempotent: true,
+      body,
+    })) as Row;
   }
 
   async postShip(body: Record<string, unknown>, method: 'POST' | 'PUT'): Promise<Row> {
-    return (await this.runner.call({ method, path: 'sale/fulfilment/ship', idempotent: false, body })) as Row;
+    return (await this.runner.call({
+      method,
+      path: 'sale/fulfilment/ship',
+      idempotent: false,
+      body,
+    })) as Row;
   }
 }

@@ -2,7 +2,10 @@
 
 /** Base class: a run could not start or had to stop. */
 export class EngineError extends Error {
-  constructor(message: string, readonly code: string) {
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
     super(message);
     this.name = 'EngineError';
   }

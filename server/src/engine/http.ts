@@ -14,7 +14,11 @@ export interface HttpResponse {
 
 /** The request failed without a usable response. `sent` = the server may have received it. */
 export class NetworkError extends Error {
-  constructor(message: string, readonly sent: boolean, readonly timedOut: boolean) {
+  constructor(
+    message: string,
+    readonly sent: boolean,
+    readonly timedOut: boolean,
+  ) {
     super(message);
     this.name = 'NetworkError';
   }
@@ -22,7 +26,12 @@ export class NetworkError extends Error {
 
 /** One connection pool per API per run, closed when the run ends (no lingering keep-alive sockets). */
 export function createAgent(connections: number, timeoutMs: number): Agent {
-  return new Agent({ connections, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, keepAliveTimeout: 4_000 });
+  return new Agent({
+    connections,
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+    keepAliveTimeout: 4_000,
+  });
 }
 
 export interface HttpRequest {
@@ -42,7 +51,11 @@ export async function httpAttempt(r: HttpRequest): Promise<HttpResponse> {
   try {
     const res = await request(r.url, {
       method: r.method,
-      headers: { accept: 'application/json', ...(r.body !== undefined ? { 'content-type': 'application/json' } : {}), ...r.headers },
+      headers: {
+        accept: 'application/json',
+        ...(r.body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...r.headers,
+      },
       body: r.body !== undefined ? JSON.stringify(r.body) : undefined,
       signal,
       dispatcher: r.dispatcher,
@@ -52,16 +65,29 @@ export async function httpAttempt(r: HttpRequest): Promise<HttpResponse> {
   } catch (err) {
     if (r.signal?.aborted) throw new CancelledError();
     const e = err as { code?: string; name?: string; message?: string };
-    const timedOut = timeout.aborted || e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT' || e.name === 'TimeoutError';
+    const timedOut =
+      timeout.aborted ||
+      e.code === 'UND_ERR_HEADERS_TIMEOUT' ||
+      e.code === 'UND_ERR_BODY_TIMEOUT' ||
+      e.name === 'TimeoutError';
     if (timedOut) throw new NetworkError(`no answer within ${r.timeoutMs / 1000} s`, true, true);
     // Refused connections never reached the server; anything else (reset, closed socket) may have.
-    const refused = e.code === 'ECONNREFUSED' || (err as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED';
-    throw new NetworkError(`${e.code ?? e.name ?? 'network error'}: ${e.message ?? String(err)}`, !refused, false);
+    const refused =
+      e.code === 'ECONNREFUSED' ||
+      (err as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED';
+    throw new NetworkError(
+      `${e.code ?? e.name ?? 'network error'}: ${e.message ?? String(err)}`,
+      !refused,
+      false,
+    );
   }
 }
 
 /** `Retry-After` as milliseconds: `60`, `60 Seconds`, `1.5`, or an HTTP date. */
-export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | undefined {
+export function parseRetryAfter(
+  value: string | string[] | undefined,
+  now = Date.now(),
+): number | undefined {
   const v = Array.isArray(value) ? value[0] : value;
   if (!v) return undefined;
   const m = /^\s*(\d+(?:\.\d+)?)/.exec(v);

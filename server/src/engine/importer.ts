@@ -21,12 +21,21 @@ import { ApiCallError } from './apiRunner';
 import { crashPoint } from './crash';
 import { mapSale, type MappedOrder } from './mapping';
 import { payloadHash } from './journal';
-import { attention, importKey, record, resolve, saleKey, throwIfCancelled, type RunContext } from './context';
+import {
+  attention,
+  importKey,
+  record,
+  resolve,
+  saleKey,
+  throwIfCancelled,
+  type RunContext,
+} from './context';
 import { sleep, isCancelled } from './sleep';
 // Keeping imported orders in step with Cin7 Core (issue 9): hooks marked "keep-in-step hook".
 import { keepInStep, keepInStepExtraStatuses, keepInStepRow } from './keepInStep';
 
-const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
+const str = (v: unknown): string =>
+  typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '';
 /** Re-read sales updated this long before the cursor (clock skew, late commits on Cin7's side). */
 export const DEAR_CURSOR_OVERLAP_MS = 5 * 60_000;
 
@@ -43,7 +52,8 @@ export async function runImport(ctx: RunContext, opts: ImportOptions): Promise<v
   let listedAll = false;
   // Sales with a create whose outcome is still unknown (earlier crash or lost answer).
   const intentSales = new Set<string>();
-  for (const o of ctx.journal.state.orders.values()) if (o.state === 'intent') intentSales.add(o.saleId);
+  for (const o of ctx.journal.state.orders.values())
+    if (o.state === 'intent') intentSales.add(o.saleId);
 
   const handleRow = async (row: Row, filtered: boolean): Promise<void> => {
     const saleId = str(row.SaleID);
@@ -57,29 +67,60 @@ export async function runImport(ctx: RunContext, opts: ImportOptions): Promise<v
     if (keep === 'read') return processSale(ctx, saleId, row);
     if (keep === 'cancelled') {
       if (intentSales.has(saleId)) await settleIntents(ctx, saleId, new Set()); // an earlier create with an unknown outcome
-      skip(ctx, { orderNumber, saleId, code: 'status-not-selected', reason: `status ${str(row.Status)} is not in import.statuses` });
+      skip(ctx, {
+        orderNumber,
+        saleId,
+        code: 'status-not-selected',
+        reason: `status ${str(row.Status)} is not in import.statuses`,
+      });
       return;
     }
     if (!filtered && !statuses.has(str(row.Status))) {
       if (intentSales.has(saleId)) await settleIntents(ctx, saleId, new Set());
-      skip(ctx, { orderNumber, saleId, code: 'status-not-selected', reason: `status ${str(row.Status) || '(none)'} is not in import.statuses` });
+      skip(ctx, {
+        orderNumber,
+        saleId,
+        code: 'status-not-selected',
+        reason: `status ${str(row.Status) || '(none)'} is not in import.statuses`,
+      });
       return;
     }
     if (s.import.source === 'sales') {
       const o = ctx.journal.state.orders.get(orderNumber);
       if (o?.state === 'created') {
-        skip(ctx, { orderNumber, saleId, code: 'already-imported', reason: `already imported${o.orderId ? ` as Starshipit order ${o.orderId}` : ''}` });
+        skip(ctx, {
+          orderNumber,
+          saleId,
+          code: 'already-imported',
+          reason: `already imported${o.orderId ? ` as Starshipit order ${o.orderId}` : ''}`,
+        });
         return;
       }
     } else if (ctx.journal.state.seen.get(saleId) === str(row.Updated) && str(row.Updated)) {
-      skip(ctx, { orderNumber, saleId, code: 'already-imported', reason: 'unchanged since its fulfilments were imported' });
+      skip(ctx, {
+        orderNumber,
+        saleId,
+        code: 'already-imported',
+        reason: 'unchanged since its fulfilments were imported',
+      });
       return;
     }
     const updated = str(row.Updated);
     if (updated) {
       for (const a of ctx.journal.state.attention.values()) {
-        if (a.kind === 'import' && a.saleId === saleId && !a.retryable && a.saleUpdated === updated && !opts.retryOnly) {
-          skip(ctx, { orderNumber: a.orderNumber ?? orderNumber, saleId, code: 'needs-attention', reason: `unchanged since it was parked (${a.code}); fix the sale in Cin7 Core or run "retry"` });
+        if (
+          a.kind === 'import' &&
+          a.saleId === saleId &&
+          !a.retryable &&
+          a.saleUpdated === updated &&
+          !opts.retryOnly
+        ) {
+          skip(ctx, {
+            orderNumber: a.orderNumber ?? orderNumber,
+            saleId,
+            code: 'needs-attention',
+            reason: `unchanged since it was parked (${a.code}); fix the sale in Cin7 Core or run "retry"`,
+          });
           return;
         }
       }
@@ -87,10 +128,19 @@ export async function runImport(ctx: RunContext, opts: ImportOptions): Promise<v
     // Sales mode: a sale the list row already shows as shipped in full, with nothing imported from
     // it by us (an imported one took the keep-in-step path above), has nothing to import: skipped
     // without its detail read, exactly as the mapping would after reading it.
-    if (s.import.source === 'sales' && str(row.CombinedShippingStatus) === 'SHIPPED' && str(row.Status) !== 'VOIDED') {
+    if (
+      s.import.source === 'sales' &&
+      str(row.CombinedShippingStatus) === 'SHIPPED' &&
+      str(row.Status) !== 'VOIDED'
+    ) {
       if (intentSales.has(saleId)) await settleIntents(ctx, saleId, new Set()); // an earlier create with an unknown outcome
       await resolve(ctx, saleKey(saleId)); // an earlier failed detail read no longer matters
-      skip(ctx, { orderNumber, saleId, code: 'already-shipped', reason: 'every fulfilment of the sale is already shipped in Cin7 Core' });
+      skip(ctx, {
+        orderNumber,
+        saleId,
+        code: 'already-shipped',
+        reason: 'every fulfilment of the sale is already shipped in Cin7 Core',
+      });
       return;
     }
     await processSale(ctx, saleId, row);
@@ -100,18 +150,36 @@ export async function runImport(ctx: RunContext, opts: ImportOptions): Promise<v
 
   if (!opts.retryOnly) {
     const cursor = ctx.journal.state.cursors.dear;
-    const updatedSince = cursor ? new Date(Date.parse(cursor) - DEAR_CURSOR_OVERLAP_MS).toISOString() : s.import.since;
+    const updatedSince = cursor
+      ? new Date(Date.parse(cursor) - DEAR_CURSOR_OVERLAP_MS).toISOString()
+      : s.import.since;
     const limit = Math.max(1, Math.min(1000, s.dear.pageSize));
     const statusList = [...statuses];
     let pages = 0;
-    const readPage = async (page: number, status?: string): Promise<{ total: number; rows: Row[] }> => {
+    const readPage = async (
+      page: number,
+      status?: string,
+    ): Promise<{ total: number; rows: Row[] }> => {
       throwIfCancelled(ctx);
-      const r = await ctx.dear.saleList({ page, limit, status, updatedSince: updatedSince ? dearDate(updatedSince) : undefined });
+      const r = await ctx.dear.saleList({
+        page,
+        limit,
+        status,
+        updatedSince: updatedSince ? dearDate(updatedSince) : undefined,
+      });
       pages++;
-      ctx.emit({ type: 'progress', phase: 'list', done: pages, message: `saleList${status ? ` ${status}` : ''} page ${page}` });
+      ctx.emit({
+        type: 'progress',
+        phase: 'list',
+        done: pages,
+        message: `saleList${status ? ` ${status}` : ''} page ${page}`,
+      });
       return r;
     };
-    const pass = async (status: string | undefined, first?: { total: number; rows: Row[] }): Promise<void> => {
+    const pass = async (
+      status: string | undefined,
+      first?: { total: number; rows: Row[] },
+    ): Promise<void> => {
       let page = 1;
       let cur = first ?? (await readPage(1, status));
       for (;;) {
@@ -143,7 +211,13 @@ export async function runImport(ctx: RunContext, opts: ImportOptions): Promise<v
     } catch (err) {
       if (isCancelled(err) || ctx.signal?.aborted) throw err;
       const reason = err instanceof Error ? err.message : String(err);
-      await attention(ctx, { kind: 'import', key: 'import:list', code: 'list-failed', reason: `could not list sales: ${reason}`, retryable: true });
+      await attention(ctx, {
+        kind: 'import',
+        key: 'import:list',
+        code: 'list-failed',
+        reason: `could not list sales: ${reason}`,
+        retryable: true,
+      });
     }
   }
 
@@ -154,17 +228,28 @@ export async function runImport(ctx: RunContext, opts: ImportOptions): Promise<v
     if (a.kind !== 'import' || !a.saleId || handled.has(a.saleId)) continue;
     if (!opts.retryOnly && !a.retryable) continue;
     if (ctx.onlyOrderNumbers && a.orderNumber && !ctx.onlyOrderNumbers.has(a.orderNumber)) continue;
-    again.set(a.saleId, { SaleID: a.saleId, OrderNumber: baseOrderNumber(a.orderNumber ?? '', s.import.source) });
+    again.set(a.saleId, {
+      SaleID: a.saleId,
+      OrderNumber: baseOrderNumber(a.orderNumber ?? '', s.import.source),
+    });
   }
   for (const o of ctx.journal.state.orders.values()) {
     if (o.state !== 'intent' || handled.has(o.saleId)) continue;
-    again.set(o.saleId, { SaleID: o.saleId, OrderNumber: baseOrderNumber(o.orderNumber, s.import.source) });
+    again.set(o.saleId, {
+      SaleID: o.saleId,
+      OrderNumber: baseOrderNumber(o.orderNumber, s.import.source),
+    });
   }
-  if (opts.retryOnly && ctx.journal.state.attention.has('import:list')) await resolve(ctx, 'import:list');
-  await settleAll([...again.entries()].map(([saleId, row]) => guard(ctx, async () => {
-    handled.add(saleId);
-    await processSale(ctx, saleId, row);
-  })));
+  if (opts.retryOnly && ctx.journal.state.attention.has('import:list'))
+    await resolve(ctx, 'import:list');
+  await settleAll(
+    [...again.entries()].map(([saleId, row]) =>
+      guard(ctx, async () => {
+        handled.add(saleId);
+        await processSale(ctx, saleId, row);
+      }),
+    ),
+  );
 
   throwIfCancelled(ctx);
   if (listedAll && !ctx.dryRun && !ctx.onlyOrderNumbers) {
@@ -180,13 +265,19 @@ export async function runImport(ctx: RunContext, opts: ImportOptions): Promise<v
  * 250 orders per call (unshipped and shipped lists) instead of one lookup per sale; if listing
  * fails, each order is looked up by number before it is created instead.
  */
-async function readExistingOrders(ctx: RunContext): Promise<Map<string, number | undefined> | undefined> {
+async function readExistingOrders(
+  ctx: RunContext,
+): Promise<Map<string, number | undefined> | undefined> {
   const known = new Map<string, number | undefined>();
   try {
     for (const kind of ['unshipped', 'shipped'] as const) {
       for (let page = 1; ; page++) {
         throwIfCancelled(ctx);
-        const r = await ctx.starshipit.list(kind, { since: '2000-01-01T00:00:00Z', page, limit: 250 });
+        const r = await ctx.starshipit.list(kind, {
+          since: '2000-01-01T00:00:00Z',
+          page,
+          limit: 250,
+        });
         for (const o of r.orders) {
           const n = str(o.order_number);
           if (n) known.set(n, typeof o.order_id === 'number' ? o.order_id : undefined);
@@ -197,7 +288,11 @@ async function readExistingOrders(ctx: RunContext): Promise<Map<string, number |
     return known;
   } catch (err) {
     if (isCancelled(err) || ctx.signal?.aborted) throw err;
-    ctx.emit({ type: 'log', level: 'warn', message: `could not list existing Starshipit orders (${err instanceof Error ? err.message : String(err)}); each order is looked up before it is created instead` });
+    ctx.emit({
+      type: 'log',
+      level: 'warn',
+      message: `could not list existing Starshipit orders (${err instanceof Error ? err.message : String(err)}); each order is looked up before it is created instead`,
+    });
     return undefined;
   }
 }
@@ -234,12 +329,19 @@ async function guard(ctx: RunContext, f: () => Promise<void>): Promise<void> {
     await f();
   } catch (err) {
     if (isCancelled(err) || ctx.signal?.aborted) throw err;
-    ctx.emit({ type: 'log', level: 'error', message: err instanceof Error ? err.message : String(err) });
+    ctx.emit({
+      type: 'log',
+      level: 'error',
+      message: err instanceof Error ? err.message : String(err),
+    });
     ctx.counters.needsAttention++;
   }
 }
 
-function skip(ctx: RunContext, k: { orderNumber: string; saleId?: string; code: string; reason: string }): void {
+function skip(
+  ctx: RunContext,
+  k: { orderNumber: string; saleId?: string; code: string; reason: string },
+): void {
   ctx.counters.skipped++;
   ctx.emit({ type: 'skip', ...k });
 }
@@ -253,9 +355,13 @@ async function processSale(ctx: RunContext, saleId: string, row: Row): Promise<v
     if (isCancelled(err) || ctx.signal?.aborted) throw err;
     const e = err instanceof ApiCallError ? err : undefined;
     await attention(ctx, {
-      kind: 'import', key: saleKey(saleId), saleId, orderNumber: str(row.OrderNumber) || undefined,
+      kind: 'import',
+      key: saleKey(saleId),
+      saleId,
+      orderNumber: str(row.OrderNumber) || undefined,
       code: e?.failure === 'permanent' ? 'sale-read-failed' : 'sale-read-unavailable',
-      reason: err instanceof Error ? err.message : String(err), retryable: e?.failure !== 'permanent',
+      reason: err instanceof Error ? err.message : String(err),
+      retryable: e?.failure !== 'permanent',
     });
     return;
   }
@@ -268,27 +374,54 @@ async function processSale(ctx: RunContext, saleId: string, row: Row): Promise<v
   const status = str(sale.Status) || str(row.Status);
   if (status && !s.import.statuses.includes(status as never)) {
     // The list row was stale, or a parked sale moved on: nothing to import any more.
-    for (const a of [...ctx.journal.state.attention.values()]) if (a.kind === 'import' && a.saleId === saleId) await resolve(ctx, a.key);
+    for (const a of [...ctx.journal.state.attention.values()])
+      if (a.kind === 'import' && a.saleId === saleId) await resolve(ctx, a.key);
     await settleIntents(ctx, saleId, new Set());
-    skip(ctx, { orderNumber: str(row.OrderNumber), saleId, code: 'status-not-selected', reason: `status ${status} is not in import.statuses` });
+    skip(ctx, {
+      orderNumber: str(row.OrderNumber),
+      saleId,
+      code: 'status-not-selected',
+      reason: `status ${status} is not in import.statuses`,
+    });
     return;
   }
   const mapped = mapSale(sale, row, s);
-  if (kept.handled.size) { // keep-in-step hook: already dealt with, not reported twice
+  if (kept.handled.size) {
+    // keep-in-step hook: already dealt with, not reported twice
     mapped.orders = mapped.orders.filter((m) => !kept.handled.has(m.orderNumber));
     mapped.skips = mapped.skips.filter((k) => !kept.handled.has(k.orderNumber));
   }
   for (const k of mapped.skips) {
     const existing = ctx.journal.state.orders.get(k.orderNumber);
-    skip(ctx, existing?.state === 'created' ? { ...k, code: 'already-imported', reason: 'already imported' } : k);
+    skip(
+      ctx,
+      existing?.state === 'created'
+        ? { ...k, code: 'already-imported', reason: 'already imported' }
+        : k,
+    );
   }
   for (const p of mapped.problems) {
-    await attention(ctx, { kind: 'import', key: importKey(p.orderNumber || saleId), orderNumber: p.orderNumber || undefined, saleId, taskId: p.taskId, code: p.code, reason: `sale ${p.orderNumber || saleId}: ${p.reason}`, retryable: false, saleUpdated: str(row.Updated) || undefined });
+    await attention(ctx, {
+      kind: 'import',
+      key: importKey(p.orderNumber || saleId),
+      orderNumber: p.orderNumber || undefined,
+      saleId,
+      taskId: p.taskId,
+      code: p.code,
+      reason: `sale ${p.orderNumber || saleId}: ${p.reason}`,
+      retryable: false,
+      saleUpdated: str(row.Updated) || undefined,
+    });
   }
   let allSettled = mapped.problems.length === 0;
   const attempted = new Set<string>();
   for (const m of mapped.orders) {
-    if (ctx.onlyOrderNumbers && !ctx.onlyOrderNumbers.has(m.orderNumber) && !ctx.onlyOrderNumbers.has(str(row.OrderNumber))) continue;
+    if (
+      ctx.onlyOrderNumbers &&
+      !ctx.onlyOrderNumbers.has(m.orderNumber) &&
+      !ctx.onlyOrderNumbers.has(str(row.OrderNumber))
+    )
+      continue;
     attempted.add(m.orderNumber);
     const ok = await createOnce(ctx, m, str(row.Updated) || undefined);
     if (!ok) allSettled = false;
@@ -305,68 +438,144 @@ async function processSale(ctx: RunContext, saleId: string, row: Row): Promise<v
  * `import.statuses` after a create whose outcome was unknown): look each up once — found means it
  * was created; not found means it never will be, so the intent is closed.
  */
-async function settleIntents(ctx: RunContext, saleId: string, attempted: Set<string>): Promise<void> {
+async function settleIntents(
+  ctx: RunContext,
+  saleId: string,
+  attempted: Set<string>,
+): Promise<void> {
   if (ctx.dryRun) return;
-  const open = [...ctx.journal.state.orders.values()].filter((o) => o.saleId === saleId && o.state === 'intent' && !attempted.has(o.orderNumber));
+  const open = [...ctx.journal.state.orders.values()].filter(
+    (o) => o.saleId === saleId && o.state === 'intent' && !attempted.has(o.orderNumber),
+  );
   for (const o of open) {
     try {
       const found = await ctx.starshipit.findOrder(o.orderNumber);
       if (found) {
-        await record(ctx, { t: 'created', orderNumber: o.orderNumber, saleId, taskId: o.taskId, orderId: typeof found.order_id === 'number' ? found.order_id : undefined, outcome: 'alreadyPresent', at: new Date().toISOString() });
+        await record(ctx, {
+          t: 'created',
+          orderNumber: o.orderNumber,
+          saleId,
+          taskId: o.taskId,
+          orderId: typeof found.order_id === 'number' ? found.order_id : undefined,
+          outcome: 'alreadyPresent',
+          at: new Date().toISOString(),
+        });
         ctx.counters.alreadyPresent++;
       } else {
-        await record(ctx, { t: 'create-failed', orderNumber: o.orderNumber, at: new Date().toISOString() });
+        await record(ctx, {
+          t: 'create-failed',
+          orderNumber: o.orderNumber,
+          at: new Date().toISOString(),
+        });
       }
     } catch (err) {
       if (isCancelled(err) || ctx.signal?.aborted) throw err;
       // Still unknown: the intent stays and is looked at again on the next run.
-      ctx.emit({ type: 'log', level: 'warn', message: `${o.orderNumber}: could not check an earlier create: ${err instanceof Error ? err.message : String(err)}` });
+      ctx.emit({
+        type: 'log',
+        level: 'warn',
+        message: `${o.orderNumber}: could not check an earlier create: ${err instanceof Error ? err.message : String(err)}`,
+      });
     }
   }
 }
 
 /** Creates the Starshipit order for `m` exactly once. Returns false when it is parked. */
-async function createOnce(ctx: RunContext, m: MappedOrder, saleUpdated: string | undefined): Promise<boolean> {
+async function createOnce(
+  ctx: RunContext,
+  m: MappedOrder,
+  saleUpdated: string | undefined,
+): Promise<boolean> {
   const existing = ctx.journal.state.orders.get(m.orderNumber);
   if (existing?.state === 'created') {
-    skip(ctx, { orderNumber: m.orderNumber, saleId: m.saleId, code: 'already-imported', reason: `already imported${existing.orderId ? ` as Starshipit order ${existing.orderId}` : ''}` });
+    skip(ctx, {
+      orderNumber: m.orderNumber,
+      saleId: m.saleId,
+      code: 'already-imported',
+      reason: `already imported${existing.orderId ? ` as Starshipit order ${existing.orderId}` : ''}`,
+    });
     return true;
   }
   const orderEvent = (outcome?: 'created' | 'alreadyPresent', orderId?: number): void => {
     ctx.emit({
-      type: 'order', orderNumber: m.orderNumber, source: { saleId: m.saleId, ...(m.taskId ? { taskId: m.taskId } : {}) },
-      starshipit: m.payload, dryRun: ctx.dryRun, ...(m.warnings.length ? { warnings: m.warnings } : {}),
-      ...(outcome ? { outcome } : {}), ...(orderId !== undefined ? { starshipitOrderId: orderId } : {}),
+      type: 'order',
+      orderNumber: m.orderNumber,
+      source: { saleId: m.saleId, ...(m.taskId ? { taskId: m.taskId } : {}) },
+      starshipit: m.payload,
+      dryRun: ctx.dryRun,
+      ...(m.warnings.length ? { warnings: m.warnings } : {}),
+      ...(outcome ? { outcome } : {}),
+      ...(orderId !== undefined ? { starshipitOrderId: orderId } : {}),
     });
   };
   const markCreated = async (outcome: 'created' | 'alreadyPresent', found: Row): Promise<void> => {
     const orderId = typeof found.order_id === 'number' ? found.order_id : undefined;
-    await record(ctx, { t: 'created', orderNumber: m.orderNumber, saleId: m.saleId, taskId: m.taskId, orderId, outcome, boxes: m.boxes, packAuthorised: m.packAuthorised, at: new Date().toISOString(), payloadHash: payloadHash(m.payload), ...(saleUpdated ? { saleUpdated } : {}), payload: m.payload /* keep-in-step: last payload sent */ });
+    await record(ctx, {
+      t: 'created',
+      orderNumber: m.orderNumber,
+      saleId: m.saleId,
+      taskId: m.taskId,
+      orderId,
+      outcome,
+      boxes: m.boxes,
+      packAuthorised: m.packAuthorised,
+      at: new Date().toISOString(),
+      payloadHash: payloadHash(m.payload),
+      ...(saleUpdated ? { saleUpdated } : {}),
+      payload: m.payload /* keep-in-step: last payload sent */,
+    });
     if (outcome === 'created') crashPoint('after-journal-created');
     if (outcome === 'created') ctx.counters.created++;
     else ctx.counters.alreadyPresent++;
-    ctx.emit({ type: 'progress', phase: 'create', done: ctx.counters.created + ctx.counters.alreadyPresent });
+    ctx.emit({
+      type: 'progress',
+      phase: 'create',
+      done: ctx.counters.created + ctx.counters.alreadyPresent,
+    });
     await resolve(ctx, importKey(m.orderNumber));
     await resolve(ctx, saleKey(m.saleId));
     orderEvent(outcome, orderId);
   };
   const park = async (code: string, reason: string, retryable: boolean): Promise<false> => {
-    await attention(ctx, { kind: 'import', key: importKey(m.orderNumber), orderNumber: m.orderNumber, saleId: m.saleId, taskId: m.taskId, code, reason: `${m.orderNumber}: ${reason}`, retryable, saleUpdated });
+    await attention(ctx, {
+      kind: 'import',
+      key: importKey(m.orderNumber),
+      orderNumber: m.orderNumber,
+      saleId: m.saleId,
+      taskId: m.taskId,
+      code,
+      reason: `${m.orderNumber}: ${reason}`,
+      retryable,
+      saleUpdated,
+    });
     return false;
   };
 
   try {
     const preexisting = !existing && ctx.firstImport && ctx.existingOrders?.has(m.orderNumber);
-    const lookFirst = existing?.state === 'intent' || (!existing && ctx.firstImport && !ctx.existingOrders);
+    const lookFirst =
+      existing?.state === 'intent' || (!existing && ctx.firstImport && !ctx.existingOrders);
     if (ctx.dryRun) {
       if (preexisting) {
-        skip(ctx, { orderNumber: m.orderNumber, saleId: m.saleId, code: 'already-in-starshipit', reason: 'Starshipit already has an order with this number; the live run records it without creating another' });
+        skip(ctx, {
+          orderNumber: m.orderNumber,
+          saleId: m.saleId,
+          code: 'already-in-starshipit',
+          reason:
+            'Starshipit already has an order with this number; the live run records it without creating another',
+        });
         return true;
       }
       if (lookFirst) {
         const found = await ctx.starshipit.findOrder(m.orderNumber);
         if (found) {
-          skip(ctx, { orderNumber: m.orderNumber, saleId: m.saleId, code: 'already-in-starshipit', reason: 'Starshipit already has an order with this number; the live run records it without creating another' });
+          skip(ctx, {
+            orderNumber: m.orderNumber,
+            saleId: m.saleId,
+            code: 'already-in-starshipit',
+            reason:
+              'Starshipit already has an order with this number; the live run records it without creating another',
+          });
           return true;
         }
       }
@@ -386,7 +595,13 @@ async function createOnce(ctx: RunContext, m: MappedOrder, saleUpdated: string |
       }
     }
     crashPoint('before-journal-intent');
-    await record(ctx, { t: 'intent', orderNumber: m.orderNumber, saleId: m.saleId, taskId: m.taskId, at: new Date().toISOString() });
+    await record(ctx, {
+      t: 'intent',
+      orderNumber: m.orderNumber,
+      saleId: m.saleId,
+      taskId: m.taskId,
+      at: new Date().toISOString(),
+    });
     crashPoint('after-journal-intent');
     for (let attempt = 0; ; attempt++) {
       throwIfCancelled(ctx);
@@ -399,24 +614,45 @@ async function createOnce(ctx: RunContext, m: MappedOrder, saleUpdated: string |
         if (!(err instanceof ApiCallError)) throw err;
         if (err.failure === 'permanent' && !/already exists|duplicate/i.test(err.detail)) {
           // Refused for good (validation): void the intent, park with Starshipit's words.
-          await record(ctx, { t: 'create-failed', orderNumber: m.orderNumber, at: new Date().toISOString() });
+          await record(ctx, {
+            t: 'create-failed',
+            orderNumber: m.orderNumber,
+            at: new Date().toISOString(),
+          });
           return await park('starshipit-rejected', err.message, false);
         }
-        if (err.failure === 'exhausted') return await park('starshipit-unavailable', err.message, true);
+        if (err.failure === 'exhausted')
+          return await park('starshipit-unavailable', err.message, true);
         // Unknown outcome (or "already exists"): look before re-sending.
         const found = await ctx.starshipit.findOrder(m.orderNumber);
         if (found) {
           await markCreated('alreadyPresent', found);
           return true;
         }
-        if (err.failure === 'permanent') return await park('starshipit-rejected', err.message, false);
-        if (attempt >= ctx.settings.engine.maxRetries) return await park('starshipit-unavailable', `${err.message} (outcome unknown; not found by order number; gave up after ${attempt + 1} attempts)`, true);
-        ctx.emit({ type: 'retry', api: 'starshipit', attempt: attempt + 1, waitMs: 0, reason: `${m.orderNumber}: ${err.message}; not found by order number, sending again` });
+        if (err.failure === 'permanent')
+          return await park('starshipit-rejected', err.message, false);
+        if (attempt >= ctx.settings.engine.maxRetries)
+          return await park(
+            'starshipit-unavailable',
+            `${err.message} (outcome unknown; not found by order number; gave up after ${attempt + 1} attempts)`,
+            true,
+          );
+        ctx.emit({
+          type: 'retry',
+          api: 'starshipit',
+          attempt: attempt + 1,
+          waitMs: 0,
+          reason: `${m.orderNumber}: ${err.message}; not found by order number, sending again`,
+        });
         await sleep(0, ctx.signal);
       }
     }
   } catch (err) {
     if (isCancelled(err) || ctx.signal?.aborted) throw err;
-    return await park('starshipit-unavailable', err instanceof Error ? err.message : String(err), true);
+    return await park(
+      'starshipit-unavailable',
+      err instanceof Error ? err.message : String(err),
+      true,
+    );
   }
 }

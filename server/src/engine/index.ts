@@ -13,7 +13,9 @@ import { readStatusImpl } from './status';
 import { StateLock } from './lock';
 
 /** Resolves `${env:NAME}` / `${secret:NAME}` references; `undefined` when the value is unknown. */
-export interface SecretLookup { (kind: 'env' | 'secret', name: string): string | undefined }
+export interface SecretLookup {
+  (kind: 'env' | 'secret', name: string): string | undefined;
+}
 
 export interface RunOptions {
   settings: DearSettings;
@@ -49,7 +51,10 @@ export function readStatus(stateDir: string): Promise<StatusRequest.Result> {
 
 /** `engine.stateDir` relative to the directory of the settings file (absolute paths kept). */
 export function resolveStateDir(configPath: string, settings: DearSettings): string {
-  return path.resolve(path.dirname(path.resolve(configPath)), settings.engine.stateDir || '.dear-starshipit');
+  return path.resolve(
+    path.dirname(path.resolve(configPath)),
+    settings.engine.stateDir || '.dear-starshipit',
+  );
 }
 
 export { EngineError, ConfigurationError, LockedError } from './errors';

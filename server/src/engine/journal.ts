@@ -17,23 +17,66 @@ import { EngineError } from './errors';
 // Keeping imported orders in step (issue 9): its records and state live in keepInStepState.ts.
 import { KeepInStepState, type KeepInStepRecord } from './keepInStepState';
 
-export interface Tracking { number: string; url?: string }
+export interface Tracking {
+  number: string;
+  url?: string;
+}
 
 export type JournalRecord =
   /** About to send POST /api/orders for this order number (outcome unknown until `created`). */
   | { t: 'intent'; orderNumber: string; saleId: string; taskId?: string; at: string }
   /** The Starshipit order exists (created by us, or found by order_number after an unknown outcome). */
-  | { t: 'created'; orderNumber: string; saleId: string; taskId?: string; orderId?: number; outcome: 'created' | 'alreadyPresent'; boxes?: string[]; packAuthorised?: boolean; at: string; payloadHash?: string; saleUpdated?: string; payload?: Record<string, unknown> }
+  | {
+      t: 'created';
+      orderNumber: string;
+      saleId: string;
+      taskId?: string;
+      orderId?: number;
+      outcome: 'created' | 'alreadyPresent';
+      boxes?: string[];
+      packAuthorised?: boolean;
+      at: string;
+      payloadHash?: string;
+      saleUpdated?: string;
+      payload?: Record<string, unknown>;
+    }
   /** The create was refused for good; the intent is void. */
   | { t: 'create-failed'; orderNumber: string; at: string }
   /** Pack boxes learnt after import (writeback time). */
   | { t: 'pack'; orderNumber: string; boxes: string[]; packAuthorised: boolean }
   /** Outbox: a label/dispatch seen in Starshipit that must be written to Cin7 Core. */
-  | { t: 'wb-pending'; orderNumber: string; taskId?: string; saleId: string; carrierCode: string; tracking: Tracking[]; shipDate: string; at: string }
+  | {
+      t: 'wb-pending';
+      orderNumber: string;
+      taskId?: string;
+      saleId: string;
+      carrierCode: string;
+      tracking: Tracking[];
+      shipDate: string;
+      at: string;
+    }
   /** About to send the ship call (outcome unknown until `wb-done`). */
   | { t: 'wb-sending'; orderNumber: string; method: 'POST' | 'PUT'; at: string }
-  | { t: 'wb-done'; orderNumber: string; outcome: 'written' | 'alreadyDone'; tracking: Tracking[]; at: string }
-  | { t: 'attention'; key: string; kind: 'import' | 'writeback'; orderNumber?: string; saleId?: string; taskId?: string; code: string; reason: string; retryable: boolean; at: string; saleUpdated?: string }
+  | {
+      t: 'wb-done';
+      orderNumber: string;
+      outcome: 'written' | 'alreadyDone';
+      tracking: Tracking[];
+      at: string;
+    }
+  | {
+      t: 'attention';
+      key: string;
+      kind: 'import' | 'writeback';
+      orderNumber?: string;
+      saleId?: string;
+      taskId?: string;
+      code: string;
+      reason: string;
+      retryable: boolean;
+      at: string;
+      saleUpdated?: string;
+    }
   | { t: 'resolved'; key: string }
   /** A sale fully processed in fulfilments mode at this `Updated` stamp. */
   | { t: 'seen'; saleId: string; updated: string }
@@ -99,11 +142,28 @@ export class JournalState {
     switch (r.t) {
       case 'intent':
         if (this.orders.get(r.orderNumber)?.state !== 'created') {
-          this.orders.set(r.orderNumber, { orderNumber: r.orderNumber, saleId: r.saleId, taskId: r.taskId, state: 'intent', at: r.at });
+          this.orders.set(r.orderNumber, {
+            orderNumber: r.orderNumber,
+            saleId: r.saleId,
+            taskId: r.taskId,
+            state: 'intent',
+            at: r.at,
+          });
         }
         break;
       case 'created':
-        this.orders.set(r.orderNumber, { orderNumber: r.orderNumber, saleId: r.saleId, taskId: r.taskId, state: 'created', orderId: r.orderId, boxes: r.boxes, packAuthorised: r.packAuthorised, at: r.at, payloadHash: r.payloadHash, saleUpdated: r.saleUpdated });
+        this.orders.set(r.orderNumber, {
+          orderNumber: r.orderNumber,
+          saleId: r.saleId,
+          taskId: r.taskId,
+          state: 'created',
+          orderId: r.orderId,
+          boxes: r.boxes,
+          packAuthorised: r.packAuthorised,
+          at: r.at,
+          payloadHash: r.payloadHash,
+          saleUpdated: r.saleUpdated,
+        });
         if (!this.firstCreatedAt || r.at < this.firstCreatedAt) this.firstCreatedAt = r.at;
         break;
       case 'create-failed':
@@ -119,7 +179,16 @@ export class JournalState {
       }
       case 'wb-pending': {
         const prev = this.writebacks.get(r.orderNumber);
-        this.writebacks.set(r.orderNumber, { orderNumber: r.orderNumber, saleId: r.saleId, taskId: r.taskId, carrierCode: r.carrierCode, tracking: r.tracking, shipDate: r.shipDate, state: 'pending', doneTracking: prev?.doneTracking });
+        this.writebacks.set(r.orderNumber, {
+          orderNumber: r.orderNumber,
+          saleId: r.saleId,
+          taskId: r.taskId,
+          carrierCode: r.carrierCode,
+          tracking: r.tracking,
+          shipDate: r.shipDate,
+          state: 'pending',
+          doneTracking: prev?.doneTracking,
+        });
         break;
       }
       case 'wb-sending': {
@@ -139,7 +208,18 @@ export class JournalState {
         break;
       }
       case 'attention':
-        this.attention.set(r.key, { key: r.key, kind: r.kind, orderNumber: r.orderNumber, saleId: r.saleId, taskId: r.taskId, code: r.code, reason: r.reason, retryable: r.retryable, at: r.at, saleUpdated: r.saleUpdated });
+        this.attention.set(r.key, {
+          key: r.key,
+          kind: r.kind,
+          orderNumber: r.orderNumber,
+          saleId: r.saleId,
+          taskId: r.taskId,
+          code: r.code,
+          reason: r.reason,
+          retryable: r.retryable,
+          at: r.at,
+          saleUpdated: r.saleUpdated,
+        });
         break;
       case 'resolved':
         this.attention.delete(r.key);
@@ -160,24 +240,70 @@ export class JournalState {
   toRecords(): JournalRecord[] {
     const out: JournalRecord[] = [];
     for (const o of this.orders.values()) {
-      if (o.state === 'intent') out.push({ t: 'intent', orderNumber: o.orderNumber, saleId: o.saleId, taskId: o.taskId, at: o.at });
-      else out.push({ t: 'created', orderNumber: o.orderNumber, saleId: o.saleId, taskId: o.taskId, orderId: o.orderId, outcome: 'created', boxes: o.boxes, packAuthorised: o.packAuthorised, at: o.at, payloadHash: o.payloadHash, saleUpdated: o.saleUpdated });
+      if (o.state === 'intent')
+        out.push({
+          t: 'intent',
+          orderNumber: o.orderNumber,
+          saleId: o.saleId,
+          taskId: o.taskId,
+          at: o.at,
+        });
+      else
+        out.push({
+          t: 'created',
+          orderNumber: o.orderNumber,
+          saleId: o.saleId,
+          taskId: o.taskId,
+          orderId: o.orderId,
+          outcome: 'created',
+          boxes: o.boxes,
+          packAuthorised: o.packAuthorised,
+          at: o.at,
+          payloadHash: o.payloadHash,
+          saleUpdated: o.saleUpdated,
+        });
     }
     for (const w of this.writebacks.values()) {
       const at = new Date().toISOString();
       if (w.doneTracking) {
-        out.push({ t: 'wb-pending', orderNumber: w.orderNumber, saleId: w.saleId, taskId: w.taskId, carrierCode: w.carrierCode, tracking: w.doneTracking, shipDate: w.shipDate, at });
-        out.push({ t: 'wb-done', orderNumber: w.orderNumber, outcome: 'written', tracking: w.doneTracking, at });
+        out.push({
+          t: 'wb-pending',
+          orderNumber: w.orderNumber,
+          saleId: w.saleId,
+          taskId: w.taskId,
+          carrierCode: w.carrierCode,
+          tracking: w.doneTracking,
+          shipDate: w.shipDate,
+          at,
+        });
+        out.push({
+          t: 'wb-done',
+          orderNumber: w.orderNumber,
+          outcome: 'written',
+          tracking: w.doneTracking,
+          at,
+        });
       }
       if (w.state !== 'done' || !w.doneTracking) {
-        out.push({ t: 'wb-pending', orderNumber: w.orderNumber, saleId: w.saleId, taskId: w.taskId, carrierCode: w.carrierCode, tracking: w.tracking, shipDate: w.shipDate, at });
-        if (w.state === 'sending') out.push({ t: 'wb-sending', orderNumber: w.orderNumber, method: w.method ?? 'POST', at });
+        out.push({
+          t: 'wb-pending',
+          orderNumber: w.orderNumber,
+          saleId: w.saleId,
+          taskId: w.taskId,
+          carrierCode: w.carrierCode,
+          tracking: w.tracking,
+          shipDate: w.shipDate,
+          at,
+        });
+        if (w.state === 'sending')
+          out.push({ t: 'wb-sending', orderNumber: w.orderNumber, method: w.method ?? 'POST', at });
       }
     }
     for (const a of this.attention.values()) out.push({ t: 'attention', ...a });
     for (const [saleId, updated] of this.seen) out.push({ t: 'seen', saleId, updated });
     if (this.cursors.dear) out.push({ t: 'cursor', name: 'dear', value: this.cursors.dear });
-    if (this.cursors.starshipit) out.push({ t: 'cursor', name: 'starshipit', value: this.cursors.starshipit });
+    if (this.cursors.starshipit)
+      out.push({ t: 'cursor', name: 'starshipit', value: this.cursors.starshipit });
     if (this.lastRun) out.push({ t: 'run', ...this.lastRun });
     out.push(...this.keep.toRecords(this)); // issue 9 hook
     return out;
@@ -192,10 +318,18 @@ export class JournalState {
 export function payloadHash(payload: unknown): string {
   const canon = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(canon);
-    if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, canon((v as Record<string, unknown>)[k])]));
+    if (v && typeof v === 'object')
+      return Object.fromEntries(
+        Object.keys(v)
+          .sort()
+          .map((k) => [k, canon((v as Record<string, unknown>)[k])]),
+      );
     return v;
   };
-  return createHash('sha256').update(JSON.stringify(canon(payload))).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(JSON.stringify(canon(payload)))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 function checksum(json: string): string {
@@ -227,12 +361,15 @@ function parseJournal(buf: Buffer, file: string): LoadResult {
     const line = buf.subarray(offset, end).toString('utf8');
     const rec = nl === -1 ? undefined : decodeLine(line);
     if (!rec) {
-      if (nl === -1 || buf.indexOf(0x0a, nl + 1) === -1 && buf.subarray(nl + 1).length === 0) {
+      if (nl === -1 || (buf.indexOf(0x0a, nl + 1) === -1 && buf.subarray(nl + 1).length === 0)) {
         tornTail = true;
         break;
       }
       const lineNo = buf.subarray(0, offset).toString('utf8').split('\n').length;
-      throw new EngineError(`journal ${file} is damaged at line ${lineNo} (bad checksum or JSON) and is followed by valid records; refusing to guess. Move the file away to start over (Starshipit orders already created are then found again by order number).`, 'journal-corrupt');
+      throw new EngineError(
+        `journal ${file} is damaged at line ${lineNo} (bad checksum or JSON) and is followed by valid records; refusing to guess. Move the file away to start over (Starshipit orders already created are then found again by order number).`,
+        'journal-corrupt',
+      );
     }
     state.apply(rec);
     records++;
@@ -261,7 +398,11 @@ export class Journal {
   readonly state: JournalState;
   readonly recoveredTornTail: boolean;
 
-  private constructor(private readonly dir: string, loaded: LoadResult, fd: number) {
+  private constructor(
+    private readonly dir: string,
+    loaded: LoadResult,
+    fd: number,
+  ) {
     this.state = loaded.state;
     this.lines = loaded.records;
     this.recoveredTornTail = loaded.tornTail;

@@ -26,12 +26,20 @@ import { crashPoint } from './crash';
 import { attention, keepKey, record, resolve, type RunContext } from './context';
 import { isCancelled } from './sleep';
 import type { Payload } from './keepInStepState';
-import { changeSummary, describeChanges, diffPayload, liveAsPayload, putBody, type FieldChange } from './keepInStepDiff';
+import {
+  changeSummary,
+  describeChanges,
+  diffPayload,
+  liveAsPayload,
+  putBody,
+  type FieldChange,
+} from './keepInStepDiff';
 
 /** Sale statuses that withdraw (or report) an imported order. Merely leaving `import.statuses` does not. */
 const CANCELLED_STATUSES: readonly string[] = ['VOIDED', 'CREDITED'];
 
-const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
+const str = (v: unknown): string =>
+  typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '';
 
 /** saleId → order numbers imported from it, built once per run (no scan of the journal per row). */
 const indexes = new WeakMap<RunContext, Map<string, string[]>>();
@@ -69,10 +77,13 @@ function stampOf(ctx: RunContext, o: OrderState): string | undefined {
 export function keepInStepRow(ctx: RunContext, row: Row): 'read' | 'cancelled' | undefined {
   const saleId = str(row.SaleID);
   const updated = str(row.Updated);
-  const cancelled = CANCELLED_STATUSES.includes(str(row.Status)) && !(ctx.settings.import.statuses as readonly string[]).includes(str(row.Status));
+  const cancelled =
+    CANCELLED_STATUSES.includes(str(row.Status)) &&
+    !(ctx.settings.import.statuses as readonly string[]).includes(str(row.Status));
   const orders = ordersOfSale(ctx, saleId);
   if (orders.length === 0 || !updated) return cancelled ? 'cancelled' : undefined;
-  const fulfilmentsSeen = ctx.settings.import.source === 'fulfilments' && ctx.journal.state.seen.get(saleId) === updated;
+  const fulfilmentsSeen =
+    ctx.settings.import.source === 'fulfilments' && ctx.journal.state.seen.get(saleId) === updated;
   const moved = !fulfilmentsSeen && orders.some((o) => stampOf(ctx, o) !== updated);
   if (moved) return 'read';
   return cancelled ? 'cancelled' : undefined;
@@ -112,7 +123,12 @@ export async function keepInStep(ctx: RunContext, sale: Row, row: Row): Promise<
   if (CANCELLED_STATUSES.includes(status)) {
     for (const o of orders) {
       handled.add(o.orderNumber);
-      await cancelOrder(ctx, o, `the sale was ${status.toLowerCase()} in Cin7 Core after import`, stamp);
+      await cancelOrder(
+        ctx,
+        o,
+        `the sale was ${status.toLowerCase()} in Cin7 Core after import`,
+        stamp,
+      );
     }
     return { handled, saleDone: true };
   }
@@ -144,31 +160,64 @@ export async function keepInStep(ctx: RunContext, sale: Row, row: Row): Promise<
 }
 
 async function stampOnly(ctx: RunContext, o: OrderState, stamp: string | undefined): Promise<void> {
-  if (stamp && stampOf(ctx, o) !== stamp) await record(ctx, { t: 'keep-stamp', orderNumber: o.orderNumber, saleUpdated: stamp });
+  if (stamp && stampOf(ctx, o) !== stamp)
+    await record(ctx, { t: 'keep-stamp', orderNumber: o.orderNumber, saleUpdated: stamp });
 }
 
-const isUnshipped = (live: Row): boolean => (str(live.status) === 'Unshipped' || str(live.status) === 'Saved') && live.archived !== true;
+const isUnshipped = (live: Row): boolean =>
+  (str(live.status) === 'Unshipped' || str(live.status) === 'Saved') && live.archived !== true;
 
 /** The live Starshipit order (by order_id when known), or undefined when Starshipit has none. */
-async function readLive(ctx: RunContext, o: OrderState, orderId: number | undefined): Promise<Row | undefined> {
+async function readLive(
+  ctx: RunContext,
+  o: OrderState,
+  orderId: number | undefined,
+): Promise<Row | undefined> {
   if (orderId === undefined) return ctx.starshipit.findOrder(o.orderNumber);
   const json = (await ctx.starshipit.runner.call({
-    method: 'GET', path: '/api/orders', idempotent: true, query: { order_id: orderId },
-    accept: (status, text) => status === 404 || (status === 200 && /"success"\s*:\s*(false|0)/.test(text) && !/"order"\s*:\s*\{/.test(text)),
+    method: 'GET',
+    path: '/api/orders',
+    idempotent: true,
+    query: { order_id: orderId },
+    accept: (status, text) =>
+      status === 404 ||
+      (status === 200 && /"success"\s*:\s*(false|0)/.test(text) && !/"order"\s*:\s*\{/.test(text)),
   })) as Row | undefined;
   const order = json?.order;
   return order && typeof order === 'object' ? (order as Row) : undefined;
 }
 
-async function park(ctx: RunContext, o: OrderState, code: string, reason: string, retryable: boolean, stamp: string | undefined): Promise<void> {
-  await attention(ctx, { kind: 'import', key: keepKey(o.orderNumber), orderNumber: o.orderNumber, saleId: o.saleId, taskId: o.taskId, code, reason: `${o.orderNumber}: ${reason}`, retryable, ...(retryable ? {} : { saleUpdated: stamp }) });
+async function park(
+  ctx: RunContext,
+  o: OrderState,
+  code: string,
+  reason: string,
+  retryable: boolean,
+  stamp: string | undefined,
+): Promise<void> {
+  await attention(ctx, {
+    kind: 'import',
+    key: keepKey(o.orderNumber),
+    orderNumber: o.orderNumber,
+    saleId: o.saleId,
+    taskId: o.taskId,
+    code,
+    reason: `${o.orderNumber}: ${reason}`,
+    retryable,
+    ...(retryable ? {} : { saleUpdated: stamp }),
+  });
   // Parked for good at this stamp: not read again until the sale changes (or `retry`).
   if (!retryable) await stampOnly(ctx, o, stamp);
 }
 
 const errText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
-async function compareAndUpdate(ctx: RunContext, o: OrderState, fresh: Payload, stamp: string | undefined): Promise<void> {
+async function compareAndUpdate(
+  ctx: RunContext,
+  o: OrderState,
+  fresh: Payload,
+  stamp: string | undefined,
+): Promise<void> {
   const kept = ctx.journal.state.keep.orders.get(o.orderNumber);
   const hash = payloadHash(fresh);
   const pending = kept?.pending?.kind === 'update';
@@ -179,7 +228,15 @@ async function compareAndUpdate(ctx: RunContext, o: OrderState, fresh: Payload, 
     if (!before) {
       // Imported before the engine kept what it sent: compare with what Starshipit holds.
       live = await readLive(ctx, o, o.orderId);
-      if (!live) return park(ctx, o, 'starshipit-order-missing', 'the sale changed in Cin7 Core but its Starshipit order no longer exists; nothing was sent', false, stamp);
+      if (!live)
+        return park(
+          ctx,
+          o,
+          'starshipit-order-missing',
+          'the sale changed in Cin7 Core but its Starshipit order no longer exists; nothing was sent',
+          false,
+          stamp,
+        );
       before = liveAsPayload(live, fresh);
     }
     let changes = diffPayload(before, fresh);
@@ -191,27 +248,67 @@ async function compareAndUpdate(ctx: RunContext, o: OrderState, fresh: Payload, 
       changes = [...changes, ...diffPayload(intended, fresh).filter((c) => !seen.has(c.field))];
     }
     if (changes.length === 0 && !pending) {
-      await record(ctx, { t: 'updated', orderNumber: o.orderNumber, payloadHash: hash, payload: fresh, ...(stamp ? { saleUpdated: stamp } : {}), at: new Date().toISOString() });
+      await record(ctx, {
+        t: 'updated',
+        orderNumber: o.orderNumber,
+        payloadHash: hash,
+        payload: fresh,
+        ...(stamp ? { saleUpdated: stamp } : {}),
+        at: new Date().toISOString(),
+      });
       return;
     }
     if (!ctx.settings.import.propagateChanges) {
-      ctx.emit({ type: 'log', level: 'info', message: `${o.orderNumber}: changed in Cin7 Core after import, not sent to Starshipit (import.propagateChanges: false): ${describeChanges(changes)}` });
+      ctx.emit({
+        type: 'log',
+        level: 'info',
+        message: `${o.orderNumber}: changed in Cin7 Core after import, not sent to Starshipit (import.propagateChanges: false): ${describeChanges(changes)}`,
+      });
       return stampOnly(ctx, o, stamp);
     }
     live ??= await readLive(ctx, o, o.orderId);
-    if (!live) return park(ctx, o, 'starshipit-order-missing', `${changeSummary(changes)} changed in Cin7 Core but the Starshipit order no longer exists; nothing was sent (${describeChanges(changes)})`, false, stamp);
+    if (!live)
+      return park(
+        ctx,
+        o,
+        'starshipit-order-missing',
+        `${changeSummary(changes)} changed in Cin7 Core but the Starshipit order no longer exists; nothing was sent (${describeChanges(changes)})`,
+        false,
+        stamp,
+      );
     if (!isUnshipped(live)) return parkPrinted(ctx, o, changes, live, stamp);
     const orderId = typeof live.order_id === 'number' ? live.order_id : o.orderId;
-    if (orderId === undefined) return park(ctx, o, 'starshipit-order-missing', 'the Starshipit order has no order_id; nothing was sent', false, stamp);
+    if (orderId === undefined)
+      return park(
+        ctx,
+        o,
+        'starshipit-order-missing',
+        'the Starshipit order has no order_id; nothing was sent',
+        false,
+        stamp,
+      );
     const body = putBody(orderId, changes, fresh, live);
     const event = (): void => {
       ctx.counters.updated = (ctx.counters.updated ?? 0) + 1;
-      ctx.emit({ type: 'update', orderNumber: o.orderNumber, changes, starshipit: body ?? { order_id: orderId }, dryRun: ctx.dryRun });
+      ctx.emit({
+        type: 'update',
+        orderNumber: o.orderNumber,
+        changes,
+        starshipit: body ?? { order_id: orderId },
+        dryRun: ctx.dryRun,
+      });
       ctx.emit({ type: 'progress', phase: 'update', done: ctx.counters.updated });
     };
     if (ctx.dryRun) return event();
     const done = async (): Promise<void> => {
-      await record(ctx, { t: 'updated', orderNumber: o.orderNumber, payloadHash: hash, payload: fresh, ...(stamp ? { saleUpdated: stamp } : {}), at: new Date().toISOString() });
+      await record(ctx, {
+        t: 'updated',
+        orderNumber: o.orderNumber,
+        payloadHash: hash,
+        payload: fresh,
+        ...(stamp ? { saleUpdated: stamp } : {}),
+        at: new Date().toISOString(),
+      });
       await resolve(ctx, keepKey(o.orderNumber));
     };
     if (!body) {
@@ -220,17 +317,40 @@ async function compareAndUpdate(ctx: RunContext, o: OrderState, fresh: Payload, 
       if (pending) event();
       return;
     }
-    await record(ctx, { t: 'update-intent', orderNumber: o.orderNumber, orderId, payloadHash: hash, payload: fresh, at: new Date().toISOString() });
+    await record(ctx, {
+      t: 'update-intent',
+      orderNumber: o.orderNumber,
+      orderId,
+      payloadHash: hash,
+      payload: fresh,
+      at: new Date().toISOString(),
+    });
     crashPoint('before-starshipit-update');
     try {
-      await ctx.starshipit.runner.call({ method: 'PUT', path: '/api/orders', idempotent: false, body: { order: body } });
+      await ctx.starshipit.runner.call({
+        method: 'PUT',
+        path: '/api/orders',
+        idempotent: false,
+        body: { order: body },
+      });
     } catch (err) {
       if (!(err instanceof ApiCallError) || err.failure !== 'permanent') throw err;
       // Refused: printed meanwhile, or a validation error. Nothing was applied.
       const again = await readLive(ctx, o, orderId).catch(() => undefined);
-      await record(ctx, { t: 'keep-stamp', orderNumber: o.orderNumber, saleUpdated: stamp ?? stampOf(ctx, o) ?? '' });
+      await record(ctx, {
+        t: 'keep-stamp',
+        orderNumber: o.orderNumber,
+        saleUpdated: stamp ?? stampOf(ctx, o) ?? '',
+      });
       if (again && !isUnshipped(again)) return parkPrinted(ctx, o, changes, again, stamp);
-      return park(ctx, o, 'starshipit-rejected', `Starshipit refused the update (${describeChanges(changes)}): ${err.message}`, false, stamp);
+      return park(
+        ctx,
+        o,
+        'starshipit-rejected',
+        `Starshipit refused the update (${describeChanges(changes)}): ${err.message}`,
+        false,
+        stamp,
+      );
     }
     crashPoint('after-starshipit-update');
     await done();
@@ -239,30 +359,77 @@ async function compareAndUpdate(ctx: RunContext, o: OrderState, fresh: Payload, 
     if (isCancelled(err) || ctx.signal?.aborted) throw err;
     // Outcome unknown or Starshipit unavailable: the intent (if any) stays; the next run re-reads
     // the live order and sends only what it lacks.
-    return park(ctx, o, 'starshipit-unavailable', `could not update the Starshipit order: ${errText(err)}`, true, stamp);
+    return park(
+      ctx,
+      o,
+      'starshipit-unavailable',
+      `could not update the Starshipit order: ${errText(err)}`,
+      true,
+      stamp,
+    );
   }
 }
 
-function parkPrinted(ctx: RunContext, o: OrderState, changes: FieldChange[], live: Row, stamp: string | undefined): Promise<void> {
-  return park(ctx, o, 'changed-after-print', `${changeSummary(changes)} changed in Cin7 Core after the label was printed (Starshipit status ${str(live.status) || 'unknown'}${live.archived === true ? ', archived' : ''}); the Starshipit order was not changed — ${describeChanges(changes)}`, false, stamp);
+function parkPrinted(
+  ctx: RunContext,
+  o: OrderState,
+  changes: FieldChange[],
+  live: Row,
+  stamp: string | undefined,
+): Promise<void> {
+  return park(
+    ctx,
+    o,
+    'changed-after-print',
+    `${changeSummary(changes)} changed in Cin7 Core after the label was printed (Starshipit status ${str(live.status) || 'unknown'}${live.archived === true ? ', archived' : ''}); the Starshipit order was not changed — ${describeChanges(changes)}`,
+    false,
+    stamp,
+  );
 }
 
-async function cancelOrder(ctx: RunContext, o: OrderState, reason: string, stamp: string | undefined): Promise<void> {
+async function cancelOrder(
+  ctx: RunContext,
+  o: OrderState,
+  reason: string,
+  stamp: string | undefined,
+): Promise<void> {
   const keep = ctx.journal.state.keep;
   if (keep.withdrawn.has(o.orderNumber)) return;
   if (ctx.settings.import.onCancelled !== 'withdraw') {
-    return park(ctx, o, 'cancelled-after-import', `${reason}; its Starshipit order was left as it is (import.onCancelled: attention) — delete it in Starshipit, or set import.onCancelled: withdraw`, false, stamp);
+    return park(
+      ctx,
+      o,
+      'cancelled-after-import',
+      `${reason}; its Starshipit order was left as it is (import.onCancelled: attention) — delete it in Starshipit, or set import.onCancelled: withdraw`,
+      false,
+      stamp,
+    );
   }
   const pending = keep.orders.get(o.orderNumber)?.pending;
-  const orderId = pending?.kind === 'withdraw' && pending.orderId !== undefined ? pending.orderId : o.orderId;
-  const withdrawn = async (outcome: 'deleted' | 'archived' | 'gone', count: boolean): Promise<void> => {
+  const orderId =
+    pending?.kind === 'withdraw' && pending.orderId !== undefined ? pending.orderId : o.orderId;
+  const withdrawn = async (
+    outcome: 'deleted' | 'archived' | 'gone',
+    count: boolean,
+  ): Promise<void> => {
     if (!ctx.dryRun) {
-      await record(ctx, { t: 'withdrawn', orderNumber: o.orderNumber, orderId, outcome, at: new Date().toISOString() });
+      await record(ctx, {
+        t: 'withdrawn',
+        orderNumber: o.orderNumber,
+        orderId,
+        outcome,
+        at: new Date().toISOString(),
+      });
       await resolve(ctx, keepKey(o.orderNumber));
     }
     if (count) {
       ctx.counters.withdrawn = (ctx.counters.withdrawn ?? 0) + 1;
-      ctx.emit({ type: 'withdraw', orderNumber: o.orderNumber, reason: `${reason}${outcome === 'archived' ? ' (archived: Starshipit refused the deletion)' : ''}`, dryRun: ctx.dryRun });
+      ctx.emit({
+        type: 'withdraw',
+        orderNumber: o.orderNumber,
+        reason: `${reason}${outcome === 'archived' ? ' (archived: Starshipit refused the deletion)' : ''}`,
+        dryRun: ctx.dryRun,
+      });
     }
   };
   try {
@@ -273,32 +440,76 @@ async function cancelOrder(ctx: RunContext, o: OrderState, reason: string, stamp
       return withdrawn('gone', pending?.kind === 'withdraw');
     }
     if (!isUnshipped(live)) {
-      return park(ctx, o, 'cancelled-after-print', `${reason}, but the label was already printed (Starshipit status ${str(live.status) || 'unknown'}); the Starshipit order was left as it is`, false, stamp);
+      return park(
+        ctx,
+        o,
+        'cancelled-after-print',
+        `${reason}, but the label was already printed (Starshipit status ${str(live.status) || 'unknown'}); the Starshipit order was left as it is`,
+        false,
+        stamp,
+      );
     }
     if (ctx.dryRun) return withdrawn('deleted', true);
     const id = typeof live.order_id === 'number' ? live.order_id : orderId;
-    await record(ctx, { t: 'withdraw-intent', orderNumber: o.orderNumber, orderId: id, at: new Date().toISOString() });
+    await record(ctx, {
+      t: 'withdraw-intent',
+      orderNumber: o.orderNumber,
+      orderId: id,
+      at: new Date().toISOString(),
+    });
     crashPoint('before-starshipit-update');
     try {
-      await ctx.starshipit.runner.call({ method: 'DELETE', path: '/api/orders/delete', idempotent: false, query: { order_id: id } });
+      await ctx.starshipit.runner.call({
+        method: 'DELETE',
+        path: '/api/orders/delete',
+        idempotent: false,
+        query: { order_id: id },
+      });
     } catch (err) {
       if (!(err instanceof ApiCallError) || err.failure !== 'permanent') throw err;
       const again = await readLive(ctx, o, id).catch(() => undefined);
       if (!again) return withdrawn('gone', true);
-      if (!isUnshipped(again)) return park(ctx, o, 'cancelled-after-print', `${reason}, but the label was printed meanwhile (Starshipit status ${str(again.status)}); the Starshipit order was left as it is`, false, stamp);
+      if (!isUnshipped(again))
+        return park(
+          ctx,
+          o,
+          'cancelled-after-print',
+          `${reason}, but the label was printed meanwhile (Starshipit status ${str(again.status)}); the Starshipit order was left as it is`,
+          false,
+          stamp,
+        );
       try {
-        await ctx.starshipit.runner.call({ method: 'POST', path: '/api/orders/archive', idempotent: true, query: { order_id: id } });
+        await ctx.starshipit.runner.call({
+          method: 'POST',
+          path: '/api/orders/archive',
+          idempotent: true,
+          query: { order_id: id },
+        });
         crashPoint('after-starshipit-update');
         return withdrawn('archived', true);
       } catch (err2) {
         if (isCancelled(err2) || ctx.signal?.aborted) throw err2;
-        return park(ctx, o, 'starshipit-rejected', `${reason}; Starshipit refused to delete (${err.message}) and to archive (${errText(err2)}) the order`, false, stamp);
+        return park(
+          ctx,
+          o,
+          'starshipit-rejected',
+          `${reason}; Starshipit refused to delete (${err.message}) and to archive (${errText(err2)}) the order`,
+          false,
+          stamp,
+        );
       }
     }
     crashPoint('after-starshipit-update');
     await withdrawn('deleted', true);
   } catch (err) {
     if (isCancelled(err) || ctx.signal?.aborted) throw err;
-    return park(ctx, o, 'starshipit-unavailable', `${reason}; could not withdraw the Starshipit order: ${errText(err)}`, true, stamp);
+    return park(
+      ctx,
+      o,
+      'starshipit-unavailable',
+      `${reason}; could not withdraw the Starshipit order: ${errText(err)}`,
+      true,
+      stamp,
+    );
   }
 }

@@ -10,11 +10,16 @@
 import type { Payload } from './keepInStepState';
 
 /** `before`/`after` are `null` for an absent value (so both survive JSON). */
-export interface FieldChange { field: string; before: unknown; after: unknown }
+export interface FieldChange {
+  field: string;
+  before: unknown;
+  after: unknown;
+}
 
 const orNull = (v: unknown): unknown => (v === undefined ? null : v);
 
-const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+const isObj = (v: unknown): v is Record<string, unknown> =>
+  !!v && typeof v === 'object' && !Array.isArray(v);
 const empty = (v: unknown): boolean => v === undefined || v === null || v === '';
 
 /** Equal as our mapping means it: empty ≡ absent, numbers by value, dates by instant. */
@@ -25,13 +30,15 @@ function same(a: unknown, b: unknown, field = ''): boolean {
     const y = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(b) ? b : `${b}Z`);
     if (!Number.isNaN(x) && !Number.isNaN(y)) return x === y;
   }
-  if (typeof a === 'number' || typeof b === 'number') return Number(a) === Number(b) && !empty(a) && !empty(b);
+  if (typeof a === 'number' || typeof b === 'number')
+    return Number(a) === Number(b) && !empty(a) && !empty(b);
   if (isObj(a) && isObj(b)) {
     const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
     for (const k of keys) if (!same(a[k], b[k])) return false;
     return true;
   }
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => same(x, b[i]));
+  if (Array.isArray(a) && Array.isArray(b))
+    return a.length === b.length && a.every((x, i) => same(x, b[i]));
   return a === b;
 }
 
@@ -54,12 +61,17 @@ const ITEM_FIELDS = ['sku', 'description', 'quantity', 'value', 'weight'];
 /** Field-by-field difference, in a stable order (order fields, destination, items). */
 export function diffPayload(before: Payload, after: Payload): FieldChange[] {
   const out: FieldChange[] = [];
-  const top = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((k) => k !== 'destination' && k !== 'items' && k !== 'packages' && k !== 'order_number');
-  for (const k of top) if (!same(before[k], after[k], k)) out.push({ field: k, before: orNull(before[k]), after: orNull(after[k]) });
+  const top = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter(
+    (k) => k !== 'destination' && k !== 'items' && k !== 'packages' && k !== 'order_number',
+  );
+  for (const k of top)
+    if (!same(before[k], after[k], k))
+      out.push({ field: k, before: orNull(before[k]), after: orNull(after[k]) });
   const bd = isObj(before.destination) ? before.destination : {};
   const ad = isObj(after.destination) ? after.destination : {};
   for (const k of [...new Set([...Object.keys(bd), ...Object.keys(ad)])]) {
-    if (!same(bd[k], ad[k])) out.push({ field: `destination.${k}`, before: orNull(bd[k]), after: orNull(ad[k]) });
+    if (!same(bd[k], ad[k]))
+      out.push({ field: `destination.${k}`, before: orNull(bd[k]), after: orNull(ad[k]) });
   }
   const bi = keyedItems(before.items);
   const ai = keyedItems(after.items);
@@ -69,9 +81,12 @@ export function diffPayload(before: Payload, after: Payload): FieldChange[] {
       out.push({ field: `items[${key}]`, before: b, after: null });
       continue;
     }
-    for (const f of ITEM_FIELDS) if (!same(b[f], a[f])) out.push({ field: `items[${key}].${f}`, before: orNull(b[f]), after: orNull(a[f]) });
+    for (const f of ITEM_FIELDS)
+      if (!same(b[f], a[f]))
+        out.push({ field: `items[${key}].${f}`, before: orNull(b[f]), after: orNull(a[f]) });
   }
-  for (const [key, a] of ai) if (!bi.has(key)) out.push({ field: `items[${key}]`, before: null, after: a });
+  for (const [key, a] of ai)
+    if (!bi.has(key)) out.push({ field: `items[${key}]`, before: null, after: a });
   return out;
 }
 
@@ -81,7 +96,12 @@ export function diffPayload(before: Payload, after: Payload): FieldChange[] {
  * nothing twice), items by `item_id`, removed items as `{item_id, delete: true}`, cleared fields as
  * `""`. Returns undefined when the live order already equals the fresh payload in every changed field.
  */
-export function putBody(orderId: number, changes: FieldChange[], fresh: Payload, live: Record<string, unknown>): Payload | undefined {
+export function putBody(
+  orderId: number,
+  changes: FieldChange[],
+  fresh: Payload,
+  live: Record<string, unknown>,
+): Payload | undefined {
   const body: Payload = { order_id: orderId };
   let any = false;
   const liveDest = isObj(live.destination) ? live.destination : {};
@@ -144,7 +164,11 @@ export function liveAsPayload(live: Record<string, unknown>, like: Payload): Pay
       for (const dk of Object.keys(like.destination)) if (!empty(ld[dk])) d[dk] = ld[dk];
       out.destination = d;
     } else if (k === 'items') {
-      out.items = (Array.isArray(live.items) ? live.items : []).filter(isObj).map((it) => Object.fromEntries(ITEM_FIELDS.filter((f) => !empty(it[f])).map((f) => [f, it[f]])));
+      out.items = (Array.isArray(live.items) ? live.items : [])
+        .filter(isObj)
+        .map((it) =>
+          Object.fromEntries(ITEM_FIELDS.filter((f) => !empty(it[f])).map((f) => [f, it[f]])),
+        );
     } else if (!empty(live[k])) out[k] = live[k];
   }
   return out;
@@ -158,7 +182,8 @@ export function changeSummary(changes: FieldChange[]): string {
   };
   for (const c of changes) {
     const f = c.field;
-    if (/^destination\.(street|building|suburb|city|state|post_code|country)$/.test(f)) add('address');
+    if (/^destination\.(street|building|suburb|city|state|post_code|country)$/.test(f))
+      add('address');
     else if (/^destination\.(name|company)$/.test(f)) add('contact');
     else if (/^destination\.(phone|email)$/.test(f)) add('phone/email');
     else if (f === 'destination.delivery_instructions') add('delivery instructions');
@@ -171,6 +196,11 @@ export function changeSummary(changes: FieldChange[]): string {
 }
 
 export function describeChanges(changes: FieldChange[]): string {
-  const v = (x: unknown): string => (x === undefined || x === null ? '(none)' : isObj(x) ? `${String(x.sku ?? '')} × ${String(x.quantity ?? '')}` : JSON.stringify(x));
+  const v = (x: unknown): string =>
+    x === undefined || x === null
+      ? '(none)'
+      : isObj(x)
+        ? `${String(x.sku ?? '')} × ${String(x.quantity ?? '')}`
+        : JSON.stringify(x);
   return changes.map((c) => `${c.field}: ${v(c.before)} → ${v(c.after)}`).join('; ');
 }

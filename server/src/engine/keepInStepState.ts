@@ -16,15 +16,35 @@ export type Payload = Record<string, unknown>;
 
 export type KeepInStepRecord =
   /** About to send `PUT /api/orders` for this order (outcome unknown until `updated`). */
-  | { t: 'update-intent'; orderNumber: string; orderId?: number; payloadHash: string; payload?: Payload; at: string }
+  | {
+      t: 'update-intent';
+      orderNumber: string;
+      orderId?: number;
+      payloadHash: string;
+      payload?: Payload;
+      at: string;
+    }
   /** Starshipit holds `payload` (as far as our mapping goes) — after a PUT, or when nothing needed sending. */
-  | { t: 'updated'; orderNumber: string; payloadHash: string; payload: Payload; saleUpdated?: string; at: string }
+  | {
+      t: 'updated';
+      orderNumber: string;
+      payloadHash: string;
+      payload: Payload;
+      saleUpdated?: string;
+      at: string;
+    }
   /** The sale was compared at this `Updated` stamp and nothing is to be sent (no change, reported, or parked). */
   | { t: 'keep-stamp'; orderNumber: string; saleUpdated: string }
   /** About to withdraw (DELETE) this Starshipit order. */
   | { t: 'withdraw-intent'; orderNumber: string; orderId?: number; at: string }
   /** The order is gone from Starshipit (deleted by us, or already gone). The journal forgets the order. */
-  | { t: 'withdrawn'; orderNumber: string; orderId?: number; outcome: 'deleted' | 'archived' | 'gone'; at: string };
+  | {
+      t: 'withdrawn';
+      orderNumber: string;
+      orderId?: number;
+      outcome: 'deleted' | 'archived' | 'gone';
+      at: string;
+    };
 
 export interface KeptOrder {
   /** The payload Starshipit was last given (create or update); undefined for orders imported before this was kept. */
@@ -32,7 +52,9 @@ export interface KeptOrder {
   payloadHash?: string;
   /** The sale's `Updated` stamp when it was last compared. */
   stamp?: string;
-  pending?: { kind: 'update'; payloadHash: string; orderId?: number; payload?: Payload } | { kind: 'withdraw'; orderId?: number };
+  pending?:
+    | { kind: 'update'; payloadHash: string; orderId?: number; payload?: Payload }
+    | { kind: 'withdraw'; orderId?: number };
 }
 
 export class KeepInStepState {
@@ -51,11 +73,20 @@ export class KeepInStepState {
     switch (rec.t) {
       case 'created':
         // A (re-)import starts a fresh history: any pending withdrawal was for an older order.
-        this.orders.set(rec.orderNumber, { payload: rec.payload, payloadHash: rec.payloadHash, stamp: rec.saleUpdated });
+        this.orders.set(rec.orderNumber, {
+          payload: rec.payload,
+          payloadHash: rec.payloadHash,
+          stamp: rec.saleUpdated,
+        });
         this.withdrawn.delete(rec.orderNumber);
         break;
       case 'update-intent':
-        this.entry(rec.orderNumber).pending = { kind: 'update', payloadHash: rec.payloadHash, orderId: rec.orderId, ...(rec.payload ? { payload: rec.payload } : {}) };
+        this.entry(rec.orderNumber).pending = {
+          kind: 'update',
+          payloadHash: rec.payloadHash,
+          orderId: rec.orderId,
+          ...(rec.payload ? { payload: rec.payload } : {}),
+        };
         break;
       case 'updated': {
         const k = this.entry(rec.orderNumber);
@@ -79,7 +110,8 @@ export class KeepInStepState {
         this.orders.delete(rec.orderNumber);
         this.withdrawn.set(rec.orderNumber, rec.orderId);
         // The Starshipit order is gone: nothing to write back or keep in step any more.
-        if (state.orders.get(rec.orderNumber)?.state === 'created') state.orders.delete(rec.orderNumber);
+        if (state.orders.get(rec.orderNumber)?.state === 'created')
+          state.orders.delete(rec.orderNumber);
         break;
       default:
         break;
@@ -90,13 +122,31 @@ export class KeepInStepState {
   toRecords(state: JournalState): KeepInStepRecord[] {
     const out: KeepInStepRecord[] = [];
     const at = new Date().toISOString();
-    for (const [orderNumber, orderId] of this.withdrawn) out.push({ t: 'withdrawn', orderNumber, orderId, outcome: 'gone', at });
+    for (const [orderNumber, orderId] of this.withdrawn)
+      out.push({ t: 'withdrawn', orderNumber, orderId, outcome: 'gone', at });
     for (const [orderNumber, k] of this.orders) {
       if (!state.orders.has(orderNumber)) continue;
-      if (k.payload && k.payloadHash) out.push({ t: 'updated', orderNumber, payload: k.payload, payloadHash: k.payloadHash, ...(k.stamp ? { saleUpdated: k.stamp } : {}), at });
+      if (k.payload && k.payloadHash)
+        out.push({
+          t: 'updated',
+          orderNumber,
+          payload: k.payload,
+          payloadHash: k.payloadHash,
+          ...(k.stamp ? { saleUpdated: k.stamp } : {}),
+          at,
+        });
       else if (k.stamp) out.push({ t: 'keep-stamp', orderNumber, saleUpdated: k.stamp });
-      if (k.pending?.kind === 'update') out.push({ t: 'update-intent', orderNumber, orderId: k.pending.orderId, payloadHash: k.pending.payloadHash, payload: k.pending.payload, at });
-      if (k.pending?.kind === 'withdraw') out.push({ t: 'withdraw-intent', orderNumber, orderId: k.pending.orderId, at });
+      if (k.pending?.kind === 'update')
+        out.push({
+          t: 'update-intent',
+          orderNumber,
+          orderId: k.pending.orderId,
+          payloadHash: k.pending.payloadHash,
+          payload: k.pending.payload,
+          at,
+        });
+      if (k.pending?.kind === 'withdraw')
+        out.push({ t: 'withdraw-intent', orderNumber, orderId: k.pending.orderId, at });
     }
     return out;
   }

@@ -103,15 +103,28 @@ export class SlidingLogLimiter implements Limiter {
 
   private load(file: string): void {
     try {
-      const data = JSON.parse(fs.readFileSync(file, 'utf8')) as { releases?: unknown; pausedUntil?: unknown; budget?: unknown; budgetSince?: unknown };
+      const data = JSON.parse(fs.readFileSync(file, 'utf8')) as {
+        releases?: unknown;
+        pausedUntil?: unknown;
+        budget?: unknown;
+        budgetSince?: unknown;
+      };
       const now = this.now();
       if (Array.isArray(data.releases)) {
-        this.releases = data.releases.filter((r): r is number => typeof r === 'number' && r > now)
-          .sort((a, b) => b - a).slice(0, this.o.calls);
+        this.releases = data.releases
+          .filter((r): r is number => typeof r === 'number' && r > now)
+          .sort((a, b) => b - a)
+          .slice(0, this.o.calls);
       }
-      if (typeof data.pausedUntil === 'number' && data.pausedUntil > now) this.pausedUntil = data.pausedUntil;
+      if (typeof data.pausedUntil === 'number' && data.pausedUntil > now)
+        this.pausedUntil = data.pausedUntil;
       // A budget lowered by throttles survives a restart (it keeps recovering by elapsed windows).
-      if (typeof data.budget === 'number' && typeof data.budgetSince === 'number' && data.budget >= 1 && data.budget < this.o.calls) {
+      if (
+        typeof data.budget === 'number' &&
+        typeof data.budgetSince === 'number' &&
+        data.budget >= 1 &&
+        data.budget < this.o.calls
+      ) {
         this.budgetNow = Math.floor(data.budget);
         this.budgetSince = Math.min(data.budgetSince, Math.max(now, this.pausedUntil));
       }
@@ -149,9 +162,19 @@ export class SlidingLogLimiter implements Limiter {
     if (!this.o.persistPath) return;
     const now = this.now();
     // In-flight calls are written pessimistically: they may be answered as late as maxCall.
-    const pending = [...this.inflight.values()].map((sentAt) => sentAt + this.maxCall + this.o.windowMs + this.extra);
-    const budget = this.budgetNow < this.o.calls ? { budget: this.budgetNow, budgetSince: Math.floor(this.budgetSince) } : {};
-    const body = JSON.stringify({ windowMs: this.o.windowMs, pausedUntil: this.pausedUntil, ...budget, releases: [...this.releases.filter((r) => r > now), ...pending].map(Math.ceil) });
+    const pending = [...this.inflight.values()].map(
+      (sentAt) => sentAt + this.maxCall + this.o.windowMs + this.extra,
+    );
+    const budget =
+      this.budgetNow < this.o.calls
+        ? { budget: this.budgetNow, budgetSince: Math.floor(this.budgetSince) }
+        : {};
+    const body = JSON.stringify({
+      windowMs: this.o.windowMs,
+      pausedUntil: this.pausedUntil,
+      ...budget,
+      releases: [...this.releases.filter((r) => r > now), ...pending].map(Math.ceil),
+    });
     const size = 128 + this.o.calls * 16 * 2;
     try {
       if (this.fd === undefined) {
@@ -235,7 +258,8 @@ export class SlidingLogLimiter implements Limiter {
       responded: () => {
         const at = this.now();
         this.answers.push(at);
-        while (this.answers.length > 0 && this.answers[0] <= at - this.o.windowMs) this.answers.shift(); // only the last W matters
+        while (this.answers.length > 0 && this.answers[0] <= at - this.o.windowMs)
+          this.answers.shift(); // only the last W matters
         finish(this.now() + this.o.windowMs + this.eps);
       },
       aborted: () => finish(this.now() + this.o.windowMs + this.eps + this.extra),

@@ -20,7 +20,12 @@ export const LOCK_FILE = 'lock';
 /** An unreadable lock file younger than this is "being written", hence in use. */
 export const FRESH_UNREADABLE_MS = 5_000;
 
-interface LockInfo { pid: number; startedAt: string; host: string; token: string }
+interface LockInfo {
+  pid: number;
+  startedAt: string;
+  host: string;
+  token: string;
+}
 
 function alive(pid: number): boolean {
   try {
@@ -33,7 +38,10 @@ function alive(pid: number): boolean {
 
 /** Writes `info` durably to a fresh temp file in `dir` and returns its path. */
 function writeTemp(dir: string, info: LockInfo): string {
-  const tmp = path.join(dir, `${LOCK_FILE}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
+  const tmp = path.join(
+    dir,
+    `${LOCK_FILE}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`,
+  );
   const fd = fs.openSync(tmp, 'wx');
   try {
     fs.writeSync(fd, JSON.stringify(info));
@@ -53,13 +61,21 @@ function unlinkQuietly(file: string): void {
 }
 
 export class StateLock {
-  private constructor(private readonly file: string, private readonly token: string) {}
+  private constructor(
+    private readonly file: string,
+    private readonly token: string,
+  ) {}
 
   static acquire(dir: string): StateLock {
     fs.mkdirSync(dir, { recursive: true });
     const file = path.join(dir, LOCK_FILE);
     const token = `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`;
-    const info: LockInfo = { pid: process.pid, startedAt: new Date().toISOString(), host: os.hostname(), token };
+    const info: LockInfo = {
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+      host: os.hostname(),
+      token,
+    };
     const tmp = writeTemp(dir, info);
     try {
       for (let attempt = 0; attempt < 5; attempt++) {
@@ -80,13 +96,17 @@ export class StateLock {
         }
         if (!holder || typeof holder.pid !== 'number') {
           if (ageMs < FRESH_UNREADABLE_MS) {
-            throw new LockedError(`state directory ${dir} is in use by another dear-starshipit run (its lock file ${file} is being written); wait for it to finish or stop it, then try again`);
+            throw new LockedError(
+              `state directory ${dir} is in use by another dear-starshipit run (its lock file ${file} is being written); wait for it to finish or stop it, then try again`,
+            );
           }
           // Torn and old: its writer is long gone.
         } else {
           const sameHost = !holder.host || holder.host === os.hostname();
           if (!sameHost || alive(holder.pid)) {
-            throw new LockedError(`state directory ${dir} is in use by another dear-starshipit run (pid ${holder.pid}${sameHost ? '' : ` on ${holder.host}`}, started ${holder.startedAt}); wait for it to finish or stop it, then try again`);
+            throw new LockedError(
+              `state directory ${dir} is in use by another dear-starshipit run (pid ${holder.pid}${sameHost ? '' : ` on ${holder.host}`}, started ${holder.startedAt}); wait for it to finish or stop it, then try again`,
+            );
           }
         }
         // Stale: the holder is gone. Remove and retry the atomic link (a racing taker loses there).

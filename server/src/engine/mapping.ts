@@ -19,15 +19,37 @@ export interface MappedOrder {
   packAuthorised: boolean;
 }
 
-export interface MapSkip { orderNumber: string; saleId: string; code: string; reason: string }
-export interface MapProblem { orderNumber: string; saleId: string; taskId?: string; code: string; reason: string }
+export interface MapSkip {
+  orderNumber: string;
+  saleId: string;
+  code: string;
+  reason: string;
+}
+export interface MapProblem {
+  orderNumber: string;
+  saleId: string;
+  taskId?: string;
+  code: string;
+  reason: string;
+}
 
-export interface MapResult { orders: MappedOrder[]; skips: MapSkip[]; problems: MapProblem[] }
+export interface MapResult {
+  orders: MappedOrder[];
+  skips: MapSkip[];
+  problems: MapProblem[];
+}
 
 /** Text as Starshipit should see it: control characters become spaces, ends trimmed. */
-const str = (v: unknown): string => (typeof v === 'string' ? v.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim() : typeof v === 'number' && Number.isFinite(v) ? String(v) : '');
-const obj = (v: unknown): Row => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Row) : {});
-const arr = (v: unknown): Row[] => (Array.isArray(v) ? (v.filter((x) => x && typeof x === 'object') as Row[]) : []);
+const str = (v: unknown): string =>
+  typeof v === 'string'
+    ? v.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim()
+    : typeof v === 'number' && Number.isFinite(v)
+      ? String(v)
+      : '';
+const obj = (v: unknown): Row =>
+  v && typeof v === 'object' && !Array.isArray(v) ? (v as Row) : {};
+const arr = (v: unknown): Row[] =>
+  Array.isArray(v) ? (v.filter((x) => x && typeof x === 'object') as Row[]) : [];
 
 export function fulfilmentOrderNumber(orderNumber: string, fulfillmentNumber: unknown): string {
   return `${orderNumber}-F${str(fulfillmentNumber) || '1'}`;
@@ -38,7 +60,14 @@ export function weightKg(weight: unknown, units: unknown): number | undefined {
   const w = typeof weight === 'number' ? weight : Number(weight);
   if (!Number.isFinite(w) || w <= 0) return undefined;
   const u = str(units).toLowerCase();
-  const factor = u === 'g' || u === 'grams' ? 0.001 : u === 'lb' || u === 'lbs' ? 0.45359237 : u === 'oz' ? 0.028349523125 : 1;
+  const factor =
+    u === 'g' || u === 'grams'
+      ? 0.001
+      : u === 'lb' || u === 'lbs'
+        ? 0.45359237
+        : u === 'oz'
+          ? 0.028349523125
+          : 1;
   return Math.round(w * factor * 1e6) / 1e6;
 }
 
@@ -72,18 +101,35 @@ function cut(value: string, max: number, field: string, warnings: string[]): str
 function memoText(sale: Row, s: DearSettings): string {
   const parts: string[] = [];
   switch (s.import.memo) {
-    case 'quote': parts.push(str(obj(sale.Quote).Memo)); break;
-    case 'order': parts.push(str(obj(sale.Order).Memo)); break;
-    case 'invoice': parts.push(...arr(sale.Invoices).map((i) => str(i.Memo))); break;
-    case 'none': break;
+    case 'quote':
+      parts.push(str(obj(sale.Quote).Memo));
+      break;
+    case 'order':
+      parts.push(str(obj(sale.Order).Memo));
+      break;
+    case 'invoice':
+      parts.push(...arr(sale.Invoices).map((i) => str(i.Memo)));
+      break;
+    case 'none':
+      break;
   }
   if (s.import.orderNote) parts.push(str(sale.Note));
   return parts.filter(Boolean).join(' ').replace(/\s+/g, ' ').trim();
 }
 
-interface LineSource { sku: string; name: string; quantity: number; productId: string; /** What Cin7 sent, for messages. */ raw: unknown }
+interface LineSource {
+  sku: string;
+  name: string;
+  quantity: number;
+  productId: string;
+  /** What Cin7 sent, for messages. */ raw: unknown;
+}
 
-function itemsFrom(lines: LineSource[], orderLines: Row[], warnings: string[]): { items: Record<string, unknown>[]; problem?: string } {
+function itemsFrom(
+  lines: LineSource[],
+  orderLines: Row[],
+  warnings: string[],
+): { items: Record<string, unknown>[]; problem?: string } {
   const byProduct = new Map<string, Row>();
   for (const l of orderLines) {
     if (str(l.ProductID)) byProduct.set(str(l.ProductID), l);
@@ -94,7 +140,10 @@ function itemsFrom(lines: LineSource[], orderLines: Row[], warnings: string[]): 
     // Warnings name the item briefly: a hostile 10,000-character SKU must not be quoted in full.
     const label = `item ${index + 1}${l.sku ? ` (${l.sku.length > 24 ? `${l.sku.slice(0, 24)}…` : l.sku})` : ''}`;
     if (!Number.isFinite(l.quantity) || l.quantity <= 0 || l.quantity > 1e6) {
-      return { items, problem: `${label} has an invalid quantity: ${describeValue(l.raw)} (a positive number up to 1,000,000 is expected)` };
+      return {
+        items,
+        problem: `${label} has an invalid quantity: ${describeValue(l.raw)} (a positive number up to 1,000,000 is expected)`,
+      };
     }
     const src = byProduct.get(l.productId) ?? byProduct.get(`sku:${l.sku}`) ?? {};
     const item: Record<string, unknown> = {
@@ -129,7 +178,13 @@ function quantityOf(v: unknown): number {
 }
 
 function orderLineSources(sale: Row): LineSource[] {
-  return arr(obj(sale.Order).Lines).map((l) => ({ sku: str(l.SKU), name: str(l.Name), quantity: quantityOf(l.Quantity), productId: str(l.ProductID), raw: l.Quantity }));
+  return arr(obj(sale.Order).Lines).map((l) => ({
+    sku: str(l.SKU),
+    name: str(l.Name),
+    quantity: quantityOf(l.Quantity),
+    productId: str(l.ProductID),
+    raw: l.Quantity,
+  }));
 }
 
 function stageLineSources(lines: Row[]): LineSource[] {
@@ -141,7 +196,14 @@ function stageLineSources(lines: Row[]): LineSource[] {
     if (m) {
       m.quantity += quantityOf(l.Quantity);
       m.raw = l.Quantity;
-    } else merged.set(key, { sku: str(l.SKU), name: str(l.Name), quantity: quantityOf(l.Quantity), productId: str(l.ProductID), raw: l.Quantity });
+    } else
+      merged.set(key, {
+        sku: str(l.SKU),
+        name: str(l.Name),
+        quantity: quantityOf(l.Quantity),
+        productId: str(l.ProductID),
+        raw: l.Quantity,
+      });
   }
   return [...merged.values()];
 }
@@ -149,19 +211,56 @@ function stageLineSources(lines: Row[]): LineSource[] {
 function packInfo(f: Row): { boxes?: string[]; packAuthorised: boolean } {
   const pack = obj(f.Pack);
   const authorised = str(pack.Status) === 'AUTHORISED';
-  const boxes = [...new Set(arr(pack.Lines).map((l) => str(l.Box)).filter(Boolean))];
-  return authorised ? { boxes: boxes.length ? boxes : ['Box 1'], packAuthorised: true } : { packAuthorised: false };
+  const boxes = [
+    ...new Set(
+      arr(pack.Lines)
+        .map((l) => str(l.Box))
+        .filter(Boolean),
+    ),
+  ];
+  return authorised
+    ? { boxes: boxes.length ? boxes : ['Box 1'], packAuthorised: true }
+    : { packAuthorised: false };
 }
 
-function basePayload(sale: Row, listRow: Row, s: DearSettings, orderNumber: string, warnings: string[]): { payload: Record<string, unknown>; problem?: { code: string; reason: string } } {
+function basePayload(
+  sale: Row,
+  listRow: Row,
+  s: DearSettings,
+  orderNumber: string,
+  warnings: string[],
+): { payload: Record<string, unknown>; problem?: { code: string; reason: string } } {
   const addr = obj(sale.ShippingAddress);
   const street = str(addr.Line1);
   const country = str(addr.Country);
   const name = str(sale.Customer) || str(addr.Contact) || str(sale.Contact);
-  if (!street) return { payload: {}, problem: { code: 'missing-street', reason: 'the shipping address has no street (ShippingAddress.Line1 is empty)' } };
-  if (!country) return { payload: {}, problem: { code: 'missing-country', reason: 'the shipping address has no country (ShippingAddress.Country is empty)' } };
-  if (!name) return { payload: {}, problem: { code: 'missing-name', reason: 'the sale has no Customer and the shipping address no Contact' } };
-  const destination: Record<string, unknown> = { name: cut(name, 100, 'destination.name', warnings) };
+  if (!street)
+    return {
+      payload: {},
+      problem: {
+        code: 'missing-street',
+        reason: 'the shipping address has no street (ShippingAddress.Line1 is empty)',
+      },
+    };
+  if (!country)
+    return {
+      payload: {},
+      problem: {
+        code: 'missing-country',
+        reason: 'the shipping address has no country (ShippingAddress.Country is empty)',
+      },
+    };
+  if (!name)
+    return {
+      payload: {},
+      problem: {
+        code: 'missing-name',
+        reason: 'the sale has no Customer and the shipping address no Contact',
+      },
+    };
+  const destination: Record<string, unknown> = {
+    name: cut(name, 100, 'destination.name', warnings),
+  };
   const company = s.import.contactAsCompany ? str(addr.Contact) : str(addr.Company);
   if (company) destination.company = cut(company, 100, 'destination.company', warnings);
   destination.street = cut(street, 100, 'destination.street', warnings);
@@ -206,7 +305,12 @@ export function mapSale(sale: Row, listRow: Row, s: DearSettings): MapResult {
   const saleId = str(sale.ID) || str(listRow.SaleID);
   const orderNumber = str(listRow.OrderNumber) || str(obj(sale.Order).SaleOrderNumber);
   if (!orderNumber) {
-    out.problems.push({ orderNumber: '', saleId, code: 'missing-order-number', reason: 'the sale has no OrderNumber' });
+    out.problems.push({
+      orderNumber: '',
+      saleId,
+      code: 'missing-order-number',
+      reason: 'the sale has no OrderNumber',
+    });
     return out;
   }
   const status = str(sale.Status) || str(listRow.Status);
@@ -215,7 +319,12 @@ export function mapSale(sale: Row, listRow: Row, s: DearSettings): MapResult {
     return out;
   }
   if (str(sale.Type) === 'Service Sale' || sale.ServiceOnly === true) {
-    out.skips.push({ orderNumber, saleId, code: 'service-sale', reason: 'a service sale has nothing to ship' });
+    out.skips.push({
+      orderNumber,
+      saleId,
+      code: 'service-sale',
+      reason: 'a service sale has nothing to ship',
+    });
     return out;
   }
   const fulfilments = arr(sale.Fulfilments);
@@ -223,12 +332,22 @@ export function mapSale(sale: Row, listRow: Row, s: DearSettings): MapResult {
 
   if (s.import.source === 'sales') {
     if (str(sale.CombinedShippingStatus) === 'SHIPPED') {
-      out.skips.push({ orderNumber, saleId, code: 'already-shipped', reason: 'every fulfilment of the sale is already shipped in Cin7 Core' });
+      out.skips.push({
+        orderNumber,
+        saleId,
+        code: 'already-shipped',
+        reason: 'every fulfilment of the sale is already shipped in Cin7 Core',
+      });
       return out;
     }
     const warnings: string[] = [];
     if (orderNumber.length > 50) {
-      out.problems.push({ orderNumber, saleId, code: 'order-number-too-long', reason: `order number "${orderNumber}" is longer than Starshipit's 50 characters` });
+      out.problems.push({
+        orderNumber,
+        saleId,
+        code: 'order-number-too-long',
+        reason: `order number "${orderNumber}" is longer than Starshipit's 50 characters`,
+      });
       return out;
     }
     const { payload, problem } = basePayload(sale, listRow, s, orderNumber, warnings);
@@ -236,12 +355,22 @@ export function mapSale(sale: Row, listRow: Row, s: DearSettings): MapResult {
       out.problems.push({ orderNumber, saleId, ...problem });
       return out;
     }
-    const open = fulfilments.filter((f) => str(f.FulFilmentStatus) !== 'VOIDED' && str(obj(f.Ship).Status) !== 'AUTHORISED');
+    const open = fulfilments.filter(
+      (f) => str(f.FulFilmentStatus) !== 'VOIDED' && str(obj(f.Ship).Status) !== 'AUTHORISED',
+    );
     const target = open[0] ?? fulfilments[0];
-    if (open.length > 1) warnings.push(`the sale has ${open.length} open fulfilments; tracking is written back to fulfilment ${str(target?.FulfillmentNumber)} (use import.source: fulfilments to ship them separately)`);
+    if (open.length > 1)
+      warnings.push(
+        `the sale has ${open.length} open fulfilments; tracking is written back to fulfilment ${str(target?.FulfillmentNumber)} (use import.source: fulfilments to ship them separately)`,
+      );
     const lines = orderLineSources(sale);
     if (lines.length === 0) {
-      out.problems.push({ orderNumber, saleId, code: 'no-lines', reason: 'the sale order has no lines' });
+      out.problems.push({
+        orderNumber,
+        saleId,
+        code: 'no-lines',
+        reason: 'the sale order has no lines',
+      });
       return out;
     }
     const { items, problem: itemProblem } = itemsFrom(lines, orderLines, warnings);
@@ -250,28 +379,56 @@ export function mapSale(sale: Row, listRow: Row, s: DearSettings): MapResult {
       return out;
     }
     payload.items = items;
-    out.orders.push({ orderNumber, saleId, taskId: target ? str(target.TaskID) || undefined : undefined, payload, warnings, ...(target ? packInfo(target) : { packAuthorised: false }) });
+    out.orders.push({
+      orderNumber,
+      saleId,
+      taskId: target ? str(target.TaskID) || undefined : undefined,
+      payload,
+      warnings,
+      ...(target ? packInfo(target) : { packAuthorised: false }),
+    });
     return out;
   }
 
   // fulfilments mode
   if (fulfilments.length === 0) {
-    out.skips.push({ orderNumber, saleId, code: 'no-fulfilment', reason: 'the sale has no fulfilment yet (order not authorised)' });
+    out.skips.push({
+      orderNumber,
+      saleId,
+      code: 'no-fulfilment',
+      reason: 'the sale has no fulfilment yet (order not authorised)',
+    });
     return out;
   }
   for (const f of fulfilments) {
     const number = fulfilmentOrderNumber(orderNumber, f.FulfillmentNumber);
     const taskId = str(f.TaskID) || undefined;
     if (str(f.FulFilmentStatus) === 'VOIDED') {
-      out.skips.push({ orderNumber: number, saleId, code: 'fulfilment-voided', reason: 'the fulfilment is voided' });
+      out.skips.push({
+        orderNumber: number,
+        saleId,
+        code: 'fulfilment-voided',
+        reason: 'the fulfilment is voided',
+      });
       continue;
     }
     if (str(obj(f.Ship).Status) === 'AUTHORISED') {
-      out.skips.push({ orderNumber: number, saleId, code: 'already-shipped', reason: 'the fulfilment is already shipped in Cin7 Core' });
+      out.skips.push({
+        orderNumber: number,
+        saleId,
+        code: 'already-shipped',
+        reason: 'the fulfilment is already shipped in Cin7 Core',
+      });
       continue;
     }
     if (number.length > 50) {
-      out.problems.push({ orderNumber: number, saleId, taskId, code: 'order-number-too-long', reason: `order number "${number}" is longer than Starshipit's 50 characters` });
+      out.problems.push({
+        orderNumber: number,
+        saleId,
+        taskId,
+        code: 'order-number-too-long',
+        reason: `order number "${number}" is longer than Starshipit's 50 characters`,
+      });
       continue;
     }
     const warnings: string[] = [];
@@ -282,14 +439,30 @@ export function mapSale(sale: Row, listRow: Row, s: DearSettings): MapResult {
     }
     const pack = arr(obj(f.Pack).Lines);
     const pick = arr(obj(f.Pick).Lines);
-    const lines = pack.length ? stageLineSources(pack) : pick.length ? stageLineSources(pick) : orderLineSources(sale);
+    const lines = pack.length
+      ? stageLineSources(pack)
+      : pick.length
+        ? stageLineSources(pick)
+        : orderLineSources(sale);
     if (lines.length === 0) {
-      out.problems.push({ orderNumber: number, saleId, taskId, code: 'no-lines', reason: 'the fulfilment has no pick/pack lines and the order has no lines' });
+      out.problems.push({
+        orderNumber: number,
+        saleId,
+        taskId,
+        code: 'no-lines',
+        reason: 'the fulfilment has no pick/pack lines and the order has no lines',
+      });
       continue;
     }
     const { items, problem: itemProblem } = itemsFrom(lines, orderLines, warnings);
     if (itemProblem) {
-      out.problems.push({ orderNumber: number, saleId, taskId, code: 'invalid-line', reason: itemProblem });
+      out.problems.push({
+        orderNumber: number,
+        saleId,
+        taskId,
+        code: 'invalid-line',
+        reason: itemProblem,
+      });
       continue;
     }
     payload.items = items;
@@ -334,7 +507,12 @@ export function shipBody(a: {
  * `PUT sale/fulfilment/ship` with `AddTrackingNumbers: true` for an already authorised shipment:
  * the stored lines (by ID) get our carrier and tracking numbers.
  */
-export function addTrackingBody(a: { taskId: string; carrier: string; shipLines: Record<string, unknown>[]; tracking: { number: string; url?: string }[] }): Record<string, unknown> {
+export function addTrackingBody(a: {
+  taskId: string;
+  carrier: string;
+  shipLines: Record<string, unknown>[];
+  tracking: { number: string; url?: string }[];
+}): Record<string, unknown> {
   const stored = a.shipLines.length ? a.shipLines : [{}];
   const n = Math.min(stored.length, Math.max(1, a.tracking.length));
   const lines = [];
@@ -355,7 +533,14 @@ export function addTrackingBody(a: { taskId: string; carrier: string; shipLines:
 
 /** Tracking numbers stored on ship lines (a line may hold several, comma-separated). */
 export function storedTracking(shipLines: Record<string, unknown>[]): Set<string> {
-  return new Set(shipLines.flatMap((l) => String(l.TrackingNumber ?? '').split(',').map((t) => t.trim()).filter(Boolean)));
+  return new Set(
+    shipLines.flatMap((l) =>
+      String(l.TrackingNumber ?? '')
+        .split(',')
+        .map((t) => t.trim())
+        .filter(Boolean),
+    ),
+  );
 }
 
 /** Cin7 carrier name for a Starshipit carrier code (writeback.courierMappings, else the default). */

@@ -22,17 +22,26 @@ import { isCancelled } from './sleep';
  * the window plus one round trip (a slot is held from send until response + window), and the calls
  * themselves take `rtt` each, `concurrency` at a time.
  */
-export function estimateSeconds(calls: number, limit: { calls: number; perSeconds: number }, rttSeconds: number, concurrency: number): number {
+export function estimateSeconds(
+  calls: number,
+  limit: { calls: number; perSeconds: number },
+  rttSeconds: number,
+  concurrency: number,
+): number {
   if (calls <= 0) return 0;
   const windows = Math.floor((calls - 1) / Math.max(1, limit.calls));
-  const seconds = windows * (limit.perSeconds + rttSeconds) + (Math.min(calls, limit.calls) * rttSeconds) / Math.max(1, concurrency);
+  const seconds =
+    windows * (limit.perSeconds + rttSeconds) +
+    (Math.min(calls, limit.calls) * rttSeconds) / Math.max(1, concurrency);
   return Math.round(seconds * 100) / 100;
 }
 
 export async function runEngineImpl(o: RunOptions): Promise<SummaryEvent> {
   const s = o.settings;
   if (s.dear.apiVersion !== 2) {
-    throw new ConfigurationError('dear.apiVersion: the engine speaks Cin7 Core API v2 only (v1 has no fulfilment endpoints and Cin7 asks integrators to migrate); set apiVersion: 2 and a …/ExternalApi/v2/ base URL');
+    throw new ConfigurationError(
+      'dear.apiVersion: the engine speaks Cin7 Core API v2 only (v1 has no fulfilment endpoints and Cin7 asks integrators to migrate); set apiVersion: 2 and a …/ExternalApi/v2/ base URL',
+    );
   }
   checkBaseUrl(s.dear.baseUrl, 'dear.baseUrl');
   checkBaseUrl(s.starshipit.baseUrl, 'starshipit.baseUrl');
@@ -41,7 +50,8 @@ export async function runEngineImpl(o: RunOptions): Promise<SummaryEvent> {
   const scrub = secretScrubber(creds);
   const emit = (e: EngineEvent): void => {
     // Free text can quote vendor answers: scrub it (payloads are built from sale data only).
-    if (e.type === 'attention' || e.type === 'skip' || e.type === 'withdraw') e = { ...e, reason: scrub(e.reason) };
+    if (e.type === 'attention' || e.type === 'skip' || e.type === 'withdraw')
+      e = { ...e, reason: scrub(e.reason) };
     else if (e.type === 'log') e = { ...e, message: scrub(e.message) };
     else if (e.type === 'retry') e = { ...e, reason: scrub(e.reason) };
     try {
@@ -57,40 +67,94 @@ export async function runEngineImpl(o: RunOptions): Promise<SummaryEvent> {
   const runners: ApiRunner[] = [];
   try {
     journal = Journal.open(stateDir);
-    if (journal.recoveredTornTail) emit({ type: 'log', level: 'warn', message: `journal ${journal.file}: a torn last record (interrupted write) was dropped; its side effect is reconciled on this run` });
+    if (journal.recoveredTornTail)
+      emit({
+        type: 'log',
+        level: 'warn',
+        message: `journal ${journal.file}: a torn last record (interrupted write) was dropped; its side effect is reconciled on this run`,
+      });
 
     let lastWaitEvent = 0;
-    const onWait = (api: 'dear' | 'starshipit') => (ms: number): void => {
-      const now = Date.now();
-      if (ms >= 20 && now - lastWaitEvent > 250) {
-        lastWaitEvent = now;
-        emit({ type: 'wait', api, waitMs: Math.round(ms) });
-      }
-    };
+    const onWait =
+      (api: 'dear' | 'starshipit') =>
+      (ms: number): void => {
+        const now = Date.now();
+        if (ms >= 20 && now - lastWaitEvent > 250) {
+          lastWaitEvent = now;
+          emit({ type: 'wait', api, waitMs: Math.round(ms) });
+        }
+      };
     const dearWindowMs = s.dear.rateLimit.perSeconds * 1000;
     const timeoutMs = s.dear.timeoutSeconds * 1000;
     dearLimiter = new SlidingLogLimiter({
-      calls: s.dear.rateLimit.calls, windowMs: dearWindowMs, maxCallMs: timeoutMs,
-      persistPath: path.join(stateDir, 'limiter-dear.json'), onWait: onWait('dear'),
+      calls: s.dear.rateLimit.calls,
+      windowMs: dearWindowMs,
+      maxCallMs: timeoutMs,
+      persistPath: path.join(stateDir, 'limiter-dear.json'),
+      onWait: onWait('dear'),
     });
     const ssRate = s.starshipit.rateLimit ?? PLAN_RATES[s.starshipit.plan];
-    const ssLimiter = new SpacingLimiter({ calls: ssRate.calls, windowMs: ssRate.perSeconds * 1000, onWait: onWait('starshipit') });
+    const ssLimiter = new SpacingLimiter({
+      calls: ssRate.calls,
+      windowMs: ssRate.perSeconds * 1000,
+      onWait: onWait('starshipit'),
+    });
     const dearRunner = new ApiRunner({
-      api: 'dear', baseUrl: s.dear.baseUrl, limiter: dearLimiter, concurrency: s.engine.concurrency, maxRetries: s.engine.maxRetries,
-      timeoutMs, timeScale: s.dear.rateLimit.perSeconds / 60, classify: classifyDear, emit, signal: o.signal, scrub,
-      headers: { 'api-auth-accountid': creds.dearAccountId, 'api-auth-applicationkey': creds.dearApiKey },
+      api: 'dear',
+      baseUrl: s.dear.baseUrl,
+      limiter: dearLimiter,
+      concurrency: s.engine.concurrency,
+      maxRetries: s.engine.maxRetries,
+      timeoutMs,
+      timeScale: s.dear.rateLimit.perSeconds / 60,
+      classify: classifyDear,
+      emit,
+      signal: o.signal,
+      scrub,
+      headers: {
+        'api-auth-accountid': creds.dearAccountId,
+        'api-auth-applicationkey': creds.dearApiKey,
+      },
     });
     const ssRunner = new ApiRunner({
-      api: 'starshipit', baseUrl: s.starshipit.baseUrl, limiter: ssLimiter, concurrency: s.engine.concurrency, maxRetries: s.engine.maxRetries,
-      timeoutMs: s.starshipit.timeoutSeconds * 1000, timeScale: ssRate.perSeconds / PLAN_RATES[s.starshipit.plan].perSeconds,
-      classify: classifyStarshipit, emit, signal: o.signal, scrub,
-      headers: { 'StarShipIT-Api-Key': creds.starshipitApiKey, 'Ocp-Apim-Subscription-Key': creds.starshipitSubscriptionKey },
+      api: 'starshipit',
+      baseUrl: s.starshipit.baseUrl,
+      limiter: ssLimiter,
+      concurrency: s.engine.concurrency,
+      maxRetries: s.engine.maxRetries,
+      timeoutMs: s.starshipit.timeoutSeconds * 1000,
+      timeScale: ssRate.perSeconds / PLAN_RATES[s.starshipit.plan].perSeconds,
+      classify: classifyStarshipit,
+      emit,
+      signal: o.signal,
+      scrub,
+      headers: {
+        'StarShipIT-Api-Key': creds.starshipitApiKey,
+        'Ocp-Apim-Subscription-Key': creds.starshipitSubscriptionKey,
+      },
     });
     runners.push(dearRunner, ssRunner);
-    const counters: Counters = { created: 0, alreadyPresent: 0, skipped: 0, needsAttention: 0, writtenBack: 0, detailsRead: 0, plannedDearWrites: 0 };
+    const counters: Counters = {
+      created: 0,
+      alreadyPresent: 0,
+      skipped: 0,
+      needsAttention: 0,
+      writtenBack: 0,
+      detailsRead: 0,
+      plannedDearWrites: 0,
+    };
     const ctx: RunContext = {
-      settings: s, mode: o.mode, dryRun: o.dryRun, journal, dear: new DearClient(dearRunner), starshipit: new StarshipitClient(ssRunner),
-      dearRunner, starshipitRunner: ssRunner, counters, signal: o.signal, emit,
+      settings: s,
+      mode: o.mode,
+      dryRun: o.dryRun,
+      journal,
+      dear: new DearClient(dearRunner),
+      starshipit: new StarshipitClient(ssRunner),
+      dearRunner,
+      starshipitRunner: ssRunner,
+      counters,
+      signal: o.signal,
+      emit,
       onlyOrderNumbers: o.onlyOrderNumbers?.length ? new Set(o.onlyOrderNumbers) : undefined,
       firstImport: !journal.state.cursors.dear,
     };
@@ -98,26 +162,49 @@ export async function runEngineImpl(o: RunOptions): Promise<SummaryEvent> {
     let cancelled = false;
     try {
       // Writebacks first: a label waiting for its tracking matters more than a new order.
-      if (o.mode === 'writeback' || o.mode === 'sync' || o.mode === 'retry') await runWriteback(ctx, { retryOnly: o.mode === 'retry' });
-      if (o.mode === 'import' || o.mode === 'sync' || o.mode === 'retry') await runImport(ctx, { retryOnly: o.mode === 'retry' });
+      if (o.mode === 'writeback' || o.mode === 'sync' || o.mode === 'retry')
+        await runWriteback(ctx, { retryOnly: o.mode === 'retry' });
+      if (o.mode === 'import' || o.mode === 'sync' || o.mode === 'retry')
+        await runImport(ctx, { retryOnly: o.mode === 'retry' });
     } catch (err) {
       if (!isCancelled(err) && !o.signal?.aborted) throw err;
       cancelled = true;
     }
     const dearCalls = dearRunner.calls + counters.plannedDearWrites;
     const summary: SummaryEvent = {
-      type: 'summary', mode: o.mode, dryRun: o.dryRun,
-      created: counters.created, alreadyPresent: counters.alreadyPresent, skipped: counters.skipped,
-      needsAttention: counters.needsAttention, writtenBack: counters.writtenBack, updated: counters.updated ?? 0, withdrawn: counters.withdrawn ?? 0, // issue 9 (keepInStep.ts)
+      type: 'summary',
+      mode: o.mode,
+      dryRun: o.dryRun,
+      created: counters.created,
+      alreadyPresent: counters.alreadyPresent,
+      skipped: counters.skipped,
+      needsAttention: counters.needsAttention,
+      writtenBack: counters.writtenBack,
+      updated: counters.updated ?? 0,
+      withdrawn: counters.withdrawn ?? 0, // issue 9 (keepInStep.ts)
       calls: { dear: dearRunner.calls, starshipit: ssRunner.calls },
       throttled: { dear: dearRunner.throttled, starshipit: ssRunner.throttled },
       // Round trips measured in this run (0.3 s when nothing was answered yet).
-      estimate: { dearCalls, seconds: estimateSeconds(dearCalls, s.dear.rateLimit, dearRunner.answered ? dearRunner.latencyMs / dearRunner.answered / 1000 : 0.3, s.engine.concurrency) },
+      estimate: {
+        dearCalls,
+        seconds: estimateSeconds(
+          dearCalls,
+          s.dear.rateLimit,
+          dearRunner.answered ? dearRunner.latencyMs / dearRunner.answered / 1000 : 0.3,
+          s.engine.concurrency,
+        ),
+      },
       ...(cancelled ? { cancelled: true } : {}),
     };
     if (!o.dryRun) {
       await journal.drain();
-      journal.append({ t: 'run', at: new Date().toISOString(), mode: o.mode, dryRun: o.dryRun, summary });
+      journal.append({
+        t: 'run',
+        at: new Date().toISOString(),
+        mode: o.mode,
+        dryRun: o.dryRun,
+        summary,
+      });
       journal.maybeCompact();
     }
     emit(summary);

@@ -20,7 +20,10 @@ export function resolveValue(value: string, lookup: SecretLookup, setting: strin
   const kind = m[1] as 'env' | 'secret';
   const v = lookup(kind, m[2]);
   if (v === undefined || v === '') {
-    const hint = kind === 'env' ? `set the environment variable ${m[2]}` : `store it with "Dear: Set Secret", or set DEAR_STARSHIPIT_SECRET_${m[2]} for the CLI`;
+    const hint =
+      kind === 'env'
+        ? `set the environment variable ${m[2]}`
+        : `store it with "Dear: Set Secret", or set DEAR_STARSHIPIT_SECRET_${m[2]} for the CLI`;
     throw new ConfigurationError(`${setting}: \${${kind}:${m[2]}} has no value (${hint})`);
   }
   return v;
@@ -31,7 +34,11 @@ export function resolveCredentials(s: DearSettings, lookup: SecretLookup): Crede
     dearAccountId: resolveValue(s.dear.accountId, lookup, 'dear.accountId'),
     dearApiKey: resolveValue(s.dear.apiKey, lookup, 'dear.apiKey'),
     starshipitApiKey: resolveValue(s.starshipit.apiKey, lookup, 'starshipit.apiKey'),
-    starshipitSubscriptionKey: resolveValue(s.starshipit.subscriptionKey, lookup, 'starshipit.subscriptionKey'),
+    starshipitSubscriptionKey: resolveValue(
+      s.starshipit.subscriptionKey,
+      lookup,
+      'starshipit.subscriptionKey',
+    ),
   };
 }
 
@@ -47,7 +54,9 @@ export function checkBaseUrl(url: string, setting: string): void {
   }
   if (u.protocol === 'https:') return;
   if (u.protocol === 'http:' && LOOPBACK.test(u.hostname)) return;
-  throw new ConfigurationError(`${setting}: "${u.origin}" is refused — API keys are only sent over https (plain http is allowed for loopback addresses only)`);
+  throw new ConfigurationError(
+    `${setting}: "${u.origin}" is refused — API keys are only sent over https (plain http is allowed for loopback addresses only)`,
+  );
 }
 
 /**

@@ -11,22 +11,44 @@ import type { Row } from './dearClient';
 export function classifyStarshipit(res: HttpResponse): Verdict {
   const text = res.text;
   if (res.status === 429 || res.status === 503) {
-    return { kind: 'throttle', retryAfterMs: parseRetryAfter(res.headers['retry-after']) ?? 1_000, message: `HTTP ${res.status} ${excerpt(text)}` };
+    return {
+      kind: 'throttle',
+      retryAfterMs: parseRetryAfter(res.headers['retry-after']) ?? 1_000,
+      message: `HTTP ${res.status} ${excerpt(text)}`,
+    };
   }
-  if (res.status >= 500) return { kind: 'transient', message: `HTTP ${res.status} ${excerpt(appError(text) ?? text)}` };
+  if (res.status >= 500)
+    return { kind: 'transient', message: `HTTP ${res.status} ${excerpt(appError(text) ?? text)}` };
   if (res.status === 401 || res.status === 403) {
-    return { kind: 'permanent', message: `HTTP ${res.status} ${excerpt(appError(text) ?? text)} — check starshipit.apiKey and starshipit.subscriptionKey` };
+    return {
+      kind: 'permanent',
+      message: `HTTP ${res.status} ${excerpt(appError(text) ?? text)} — check starshipit.apiKey and starshipit.subscriptionKey`,
+    };
   }
-  if (text.trimStart().startsWith('<')) return { kind: res.status >= 400 ? 'permanent' : 'transient', message: `HTTP ${res.status} returned HTML instead of JSON (check starshipit.baseUrl): ${excerpt(text, 80)}` };
+  if (text.trimStart().startsWith('<'))
+    return {
+      kind: res.status >= 400 ? 'permanent' : 'transient',
+      message: `HTTP ${res.status} returned HTML instead of JSON (check starshipit.baseUrl): ${excerpt(text, 80)}`,
+    };
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
-    return { kind: 'transient', message: `HTTP ${res.status} returned invalid or truncated JSON (${text.length} bytes): ${excerpt(text, 80)}` };
+    return {
+      kind: 'transient',
+      message: `HTTP ${res.status} returned invalid or truncated JSON (${text.length} bytes): ${excerpt(text, 80)}`,
+    };
   }
   const obj = json as Row | null;
-  const failed = res.status >= 400 || (obj && typeof obj === 'object' && (obj.success === false || obj.success === 0));
-  if (failed) return { kind: 'permanent', message: `HTTP ${res.status} ${appErrorOf(obj) ?? excerpt(text)}`, json };
+  const failed =
+    res.status >= 400 ||
+    (obj && typeof obj === 'object' && (obj.success === false || obj.success === 0));
+  if (failed)
+    return {
+      kind: 'permanent',
+      message: `HTTP ${res.status} ${appErrorOf(obj) ?? excerpt(text)}`,
+      json,
+    };
   return { kind: 'ok', json };
 }
 
@@ -54,30 +76,57 @@ export class StarshipitClient {
   constructor(readonly runner: ApiRunner) {}
 
   async createOrder(order: Record<string, unknown>): Promise<Row> {
-    const json = (await this.runner.call({ method: 'POST', path: '/api/orders', idempotent: false, body: { order } })) as Row;
+    const json = (await this.runner.call({
+      method: 'POST',
+      path: '/api/orders',
+      idempotent: false,
+      body: { order },
+    })) as Row;
     const o = json?.order as Row | undefined;
-    if (!o || typeof o !== 'object') throw new ApiCallError('starshipit', 'POST /api/orders', 'unknown-outcome', 'answer has no order object');
+    if (!o || typeof o !== 'object')
+      throw new ApiCallError(
+        'starshipit',
+        'POST /api/orders',
+        'unknown-outcome',
+        'answer has no order object',
+      );
     return o;
   }
 
   /** The order with this order_number, or undefined when Starshipit has none (404 or success:false). */
   async findOrder(orderNumber: string): Promise<Row | undefined> {
     const json = (await this.runner.call({
-      method: 'GET', path: '/api/orders', idempotent: true, query: { order_number: orderNumber },
-      accept: (status, text) => status === 404 || (status === 200 && /"success"\s*:\s*(false|0)/.test(text) && !/"order"\s*:\s*\{/.test(text)),
+      method: 'GET',
+      path: '/api/orders',
+      idempotent: true,
+      query: { order_number: orderNumber },
+      accept: (status, text) =>
+        status === 404 ||
+        (status === 200 &&
+          /"success"\s*:\s*(false|0)/.test(text) &&
+          !/"order"\s*:\s*\{/.test(text)),
     })) as Row | undefined;
     const o = json?.order;
     return o && typeof o === 'object' ? (o as Row) : undefined;
   }
 
-  async shipped(q: { since: string; page: number; limit: number }): Promise<{ orders: Row[]; totalPages: number }> {
+  async shipped(q: {
+    since: string;
+    page: number;
+    limit: number;
+  }): Promise<{ orders: Row[]; totalPages: number }> {
     return this.list('shipped', q);
   }
 
   /** `GET /api/orders/unshipped|shipped?since_last_updated=&limit=&page=` (limit ≤ 250). */
-  async list(kind: 'unshipped' | 'shipped', q: { since: string; page: number; limit: number }): Promise<{ orders: Row[]; totalPages: number }> {
+  async list(
+    kind: 'unshipped' | 'shipped',
+    q: { since: string; page: number; limit: number },
+  ): Promise<{ orders: Row[]; totalPages: number }> {
     const json = (await this.runner.call({
-      method: 'GET', path: `/api/orders/${kind}`, idempotent: true,
+      method: 'GET',
+      path: `/api/orders/${kind}`,
+      idempotent: true,
       query: { since_last_updated: q.since, limit: q.limit, page: q.page },
     })) as Row;
     const orders = Array.isArray(json?.orders) ? (json.orders as Row[]) : [];

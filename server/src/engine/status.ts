@@ -17,7 +17,13 @@ export async function readStatusImpl(stateDir: string): Promise<StatusRequest.Re
     imported,
     pendingWritebacks: pending,
     writtenBack: written,
-    needsAttention: [...st.attention.values()].map((a) => ({ orderNumber: a.orderNumber, saleId: a.saleId, code: a.code, reason: a.reason, retryable: a.retryable })),
+    needsAttention: [...st.attention.values()].map((a) => ({
+      orderNumber: a.orderNumber,
+      saleId: a.saleId,
+      code: a.code,
+      reason: a.reason,
+      retryable: a.retryable,
+    })),
     ...(st.lastRun ? { lastRun: st.lastRun } : {}),
   };
 }

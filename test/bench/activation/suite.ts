@@ -22,18 +22,31 @@ export async function run(): Promise<void> {
   if (!folder) throw new Error('no workspace folder open');
   const file = path.join(folder, 'dear-starshipit.yaml');
   // pageSize above its maximum: the first validation must report it.
-  fs.writeFileSync(file, 'dear:\n  accountId: ${secret:A}\n  apiKey: ${secret:B}\n  pageSize: 5000\nstarshipit:\n  apiKey: ${secret:C}\n  subscriptionKey: ${secret:D}\n');
+  fs.writeFileSync(
+    file,
+    'dear:\n  accountId: ${secret:A}\n  apiKey: ${secret:B}\n  pageSize: 5000\nstarshipit:\n  apiKey: ${secret:C}\n  subscriptionKey: ${secret:D}\n',
+  );
   const uri = vscode.Uri.file(file);
   const t1 = performance.now();
   const diagnostics = new Promise<number>((resolve) => {
     const sub = vscode.languages.onDidChangeDiagnostics((e) => {
-      if (e.uris.some((u) => u.toString() === uri.toString()) && vscode.languages.getDiagnostics(uri).length > 0) {
+      if (
+        e.uris.some((u) => u.toString() === uri.toString()) &&
+        vscode.languages.getDiagnostics(uri).length > 0
+      ) {
         sub.dispose();
         resolve(performance.now() - t1);
       }
     });
   });
   await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
-  const firstDiagnosticsMs = await Promise.race([diagnostics, new Promise<number>((_, reject) => setTimeout(() => reject(new Error('no diagnostics within 60 s')), 60_000))]);
-  console.log(`DEAR_BENCH_ACTIVATION ${JSON.stringify({ wasActive, activateMs, firstDiagnosticsMs })}`);
+  const firstDiagnosticsMs = await Promise.race([
+    diagnostics,
+    new Promise<number>((_, reject) =>
+      setTimeout(() => reject(new Error('no diagnostics within 60 s')), 60_000),
+    ),
+  ]);
+  console.log(
+    `DEAR_BENCH_ACTIVATION ${JSON.stringify({ wasActive, activateMs, firstDiagnosticsMs })}`,
+  );
 }

@@ -3,16 +3,35 @@
  * is checked: anything not on loopback is recorded as a violation (the tests fail on it), and
  * Chromium's resolver maps every other host name to "not found" so nothing can leave the machine.
  */
-import { chromium, type Browser, type BrowserContext, type ConsoleMessage, type Page, type Request } from 'playwright-core';
-import { createWriteStream, mkdirSync, readdirSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
+import {
+  chromium,
+  type Browser,
+  type BrowserContext,
+  type ConsoleMessage,
+  type Page,
+  type Request,
+} from 'playwright-core';
+import {
+  createWriteStream,
+  mkdirSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+  type WriteStream,
+} from 'node:fs';
 import { join } from 'node:path';
 import { format } from 'node:util';
 import { track } from './cleanup';
 import { chromiumPath, resultsDir } from './paths';
 
 export const chromiumArgs = [
-  '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-  '--disable-sync', '--no-first-run', '--disable-quic',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
   '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost',
 ];
 
@@ -52,7 +71,9 @@ async function consoleText(msg: ConsoleMessage): Promise<string> {
   try {
     const args = await Promise.all(msg.args().map((a) => a.jsonValue() as Promise<unknown>));
     if (args.length) return formatArgs(args).replace(/\s+$/, '');
-  } catch { /* an argument that cannot be serialised */ }
+  } catch {
+    /* an argument that cannot be serialised */
+  }
   return msg.text().replace(/%c/g, '').trim();
 }
 
@@ -70,25 +91,39 @@ function formatArgs(args: unknown[]): string {
 
 /** Workbench chatter that says nothing about the code under test (kept in console.log, not echoed). */
 function isWorkbenchNoise(text: string): boolean {
-  return /^(INFO|WARN|ERR|DEBUG|TRACE)$/.test(text) ||
-    /^(Resolving connection token|Resolved connection token|Creating a socket|Ignoring fetching additional builtin extensions|Updating additional builtin extensions cache|ChatSessionStore|\[Service Worker\])/.test(text) ||
-    /web worker extension host is started in a same-origin iframe|allow-scripts and allow-same-origin|copilot-instructions|Failed to load resource: the server responded with a status of 404/.test(text);
+  return (
+    /^(INFO|WARN|ERR|DEBUG|TRACE)$/.test(text) ||
+    /^(Resolving connection token|Resolved connection token|Creating a socket|Ignoring fetching additional builtin extensions|Updating additional builtin extensions cache|ChatSessionStore|\[Service Worker\])/.test(
+      text,
+    ) ||
+    /web worker extension host is started in a same-origin iframe|allow-scripts and allow-same-origin|copilot-instructions|Failed to load resource: the server responded with a status of 404/.test(
+      text,
+    )
+  );
 }
 
 export async function openBrowser(opts: BrowserSessionOptions): Promise<BrowserSession> {
   const dir = join(resultsDir, opts.label);
   mkdirSync(dir, { recursive: true });
   // No stale pictures or traces from an earlier run of the same test (logs are rewritten anyway).
-  for (const f of readdirSync(dir)) if (f.endsWith('.png') || f === 'trace.zip') rmSync(join(dir, f), { force: true });
-  const browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: chromiumArgs });
+  for (const f of readdirSync(dir))
+    if (f.endsWith('.png') || f === 'trace.zip') rmSync(join(dir, f), { force: true });
+  const browser = await chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: chromiumArgs,
+  });
   const untrack = track({
     name: `chromium ${opts.label}`,
     close: () => browser.close(),
     // playwright-core itself kills the browsers it launched when this process exits.
     killNow: () => undefined,
   });
-  const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1400, height: 900 } });
-  if (opts.trace) await context.tracing.start({ screenshots: true, snapshots: true, title: opts.label });
+  const context = await browser.newContext({
+    viewport: opts.viewport ?? { width: 1400, height: 900 },
+  });
+  if (opts.trace)
+    await context.tracing.start({ screenshots: true, snapshots: true, title: opts.label });
 
   // Webviews load their resources from https://*.vscode-resource.vscode-cdn.net/…, a virtual host
   // that VS Code's service worker answers from the server; such requests never reach a network.
@@ -98,7 +133,11 @@ export async function openBrowser(opts: BrowserSessionOptions): Promise<BrowserS
   context.on('request', (req) => {
     const url = req.url();
     let u: URL;
-    try { u = new URL(url); } catch { return; }
+    try {
+      u = new URL(url);
+    } catch {
+      return;
+    }
     if (!/^(https?|wss?):$/.test(u.protocol)) return; // data:, blob:, vscode-webview:, about:
     if (!allowedHosts.has(u.hostname)) suspicious.set(req, url);
   });
@@ -139,7 +178,12 @@ export async function openBrowser(opts: BrowserSessionOptions): Promise<BrowserS
 
   let closed = false;
   return {
-    browser, context, page, offLoopback, consoleLines, dir,
+    browser,
+    context,
+    page,
+    offLoopback,
+    consoleLines,
+    dir,
     consoleSettled: () => pending,
     async screenshot(name: string, extraPaths: string[] = []): Promise<string> {
       const path = join(dir, `${name}.png`);
@@ -158,7 +202,9 @@ export async function openBrowser(opts: BrowserSessionOptions): Promise<BrowserS
           if (result?.failed) {
             const path = join(dir, 'trace.zip');
             await context.tracing.stop({ path });
-            process.stdout.write(`    trace kept: ${path} (view: npx playwright-core show-trace ${path})\n`);
+            process.stdout.write(
+              `    trace kept: ${path} (view: npx playwright-core show-trace ${path})\n`,
+            );
           } else {
             await context.tracing.stop();
           }
@@ -173,4 +219,3 @@ export async function openBrowser(opts: BrowserSessionOptions): Promise<BrowserS
     },
   };
 }
-

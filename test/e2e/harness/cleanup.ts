@@ -13,7 +13,11 @@ function install(): void {
   installed = true;
   process.on('exit', () => {
     for (const c of live) {
-      try { c.killNow(); } catch { /* already gone */ }
+      try {
+        c.killNow();
+      } catch {
+        /* already gone */
+      }
     }
   });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -26,16 +30,24 @@ function install(): void {
 export function track(c: Closer): () => void {
   install();
   live.add(c);
-  return () => { live.delete(c); };
+  return () => {
+    live.delete(c);
+  };
 }
 
 /** Close everything still open (used by the runner's global after hook). */
 export async function closeAll(): Promise<void> {
   const all = [...live];
-  await Promise.allSettled(all.map(async (c) => {
-    try { await c.close(); } catch { c.killNow(); }
-    live.delete(c);
-  }));
+  await Promise.allSettled(
+    all.map(async (c) => {
+      try {
+        await c.close();
+      } catch {
+        c.killNow();
+      }
+      live.delete(c);
+    }),
+  );
 }
 
 export function liveCount(): number {

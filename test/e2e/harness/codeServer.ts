@@ -4,7 +4,15 @@
  * extensions folders, no auth, no telemetry, no update check, no extension gallery.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  writeFileSync,
+  type WriteStream,
+} from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,7 +63,13 @@ export function harnessEnv(extra: Record<string, string> = {}): NodeJS.ProcessEn
   delete env.PASSWORD;
   delete env.HASHED_PASSWORD;
   delete env.VSCODE_IPC_HOOK_CLI;
-  env.EXTENSIONS_GALLERY = JSON.stringify({ serviceUrl: '', itemUrl: '', resourceUrlTemplate: '', controlUrl: '', recommendationsUrl: '' });
+  env.EXTENSIONS_GALLERY = JSON.stringify({
+    serviceUrl: '',
+    itemUrl: '',
+    resourceUrlTemplate: '',
+    controlUrl: '',
+    recommendationsUrl: '',
+  });
   env.CS_DISABLE_FILE_DOWNLOADS = '1';
   return env;
 }
@@ -86,7 +100,9 @@ const defaultSettings: Record<string, unknown> = {
 
 export function requireCodeServer(): void {
   if (!existsSync(codeServerBin)) {
-    throw new Error(`code-server is not installed at ${codeServerBin}: run test/e2e/prepare.sh (npm run test:e2e does it)`);
+    throw new Error(
+      `code-server is not installed at ${codeServerBin}: run test/e2e/prepare.sh (npm run test:e2e does it)`,
+    );
   }
 }
 
@@ -94,12 +110,20 @@ export function requireCodeServer(): void {
 export function installExtension(vsix: string, extensionsDir: string): void {
   requireCodeServer();
   mkdirSync(extensionsDir, { recursive: true });
-  const res = spawnSync(codeServerBin, ['--extensions-dir', extensionsDir, '--install-extension', vsix, '--force'], {
-    env: harnessEnv(), encoding: 'utf8', timeout: 120_000,
-  });
+  const res = spawnSync(
+    codeServerBin,
+    ['--extensions-dir', extensionsDir, '--install-extension', vsix, '--force'],
+    {
+      env: harnessEnv(),
+      encoding: 'utf8',
+      timeout: 120_000,
+    },
+  );
   const out = `${res.stdout ?? ''}${res.stderr ?? ''}`;
   if (res.status !== 0 || !/successfully installed/i.test(out)) {
-    throw new Error(`installing ${vsix} into ${extensionsDir} failed (exit ${res.status ?? res.signal}):\n${out}`);
+    throw new Error(
+      `installing ${vsix} into ${extensionsDir} failed (exit ${res.status ?? res.signal}):\n${out}`,
+    );
   }
 }
 
@@ -110,7 +134,10 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
   const extensionsDir = opts.extensionsDir ?? join(base, 'extensions');
   mkdirSync(join(userDataDir, 'User'), { recursive: true });
   mkdirSync(extensionsDir, { recursive: true });
-  writeFileSync(join(userDataDir, 'User', 'settings.json'), JSON.stringify({ ...defaultSettings, ...opts.settings }, null, 2));
+  writeFileSync(
+    join(userDataDir, 'User', 'settings.json'),
+    JSON.stringify({ ...defaultSettings, ...opts.settings }, null, 2),
+  );
   // An empty config file of our own, so code-server neither reads nor writes ~/.config/code-server.
   const configFile = join(base, 'config.yaml');
   writeFileSync(configFile, '');
@@ -121,28 +148,38 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
   const log: WriteStream = createWriteStream(logFile);
 
   const args = [
-    '--config', configFile,
-    '--bind-addr', '127.0.0.1:0',
-    '--auth', 'none',
+    '--config',
+    configFile,
+    '--bind-addr',
+    '127.0.0.1:0',
+    '--auth',
+    'none',
     '--disable-telemetry',
     '--disable-update-check',
     '--disable-getting-started-override',
     '--disable-proxy',
     '--ignore-last-opened',
-    '--user-data-dir', userDataDir,
-    '--extensions-dir', extensionsDir,
+    '--user-data-dir',
+    userDataDir,
+    '--extensions-dir',
+    extensionsDir,
   ];
   if (!opts.workspaceTrust) args.push('--disable-workspace-trust');
 
   // Its own process group, so stop() ends code-server and everything it started (extension host,
   // our language server) in one signal.
   const child: ChildProcess = spawn(codeServerBin, args, {
-    env: harnessEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'], detached: true,
+    env: harnessEnv(opts.env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
   let output = '';
   let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   const exitPromise = new Promise<void>((resolve) => {
-    child.once('exit', (code, signal) => { exited = { code, signal }; resolve(); });
+    child.once('exit', (code, signal) => {
+      exited = { code, signal };
+      resolve();
+    });
   });
   const onData = (chunk: Buffer): void => {
     const text = chunk.toString('utf8');
@@ -154,7 +191,11 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
 
   const killGroup = (signal: NodeJS.Signals): void => {
     if (child.pid === undefined) return;
-    try { process.kill(-child.pid, signal); } catch { /* group gone */ }
+    try {
+      process.kill(-child.pid, signal);
+    } catch {
+      /* group gone */
+    }
   };
   let stopped = false;
   const stop = async (): Promise<void> => {
@@ -173,28 +214,45 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
     // Logs live under test-results/; the temp profile (user data, default extensions folder) goes.
     rmSync(base, { recursive: true, force: true });
   };
-  const untrack = track({ name: `code-server ${opts.label}`, close: stop, killNow: () => killGroup('SIGKILL') });
+  const untrack = track({
+    name: `code-server ${opts.label}`,
+    close: stop,
+    killNow: () => killGroup('SIGKILL'),
+  });
 
   const timeout = opts.startTimeoutMs ?? 60_000;
   let port = 0;
   try {
-    port = await waitFor(() => {
-      if (exited) throw new Error(`code-server exited (${exited.code ?? exited.signal}) before listening`);
-      const m = /HTTP server listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(output);
-      return m ? Number(m[1]) : undefined;
-    }, { timeoutMs: timeout, what: 'code-server to print "HTTP server listening on"' });
-    await waitFor(async () => ((await httpStatus(port, '/healthz')) === 200 ? true : undefined),
-      { timeoutMs: timeout, what: `code-server /healthz on port ${port} to answer 200` });
+    port = await waitFor(
+      () => {
+        if (exited)
+          throw new Error(`code-server exited (${exited.code ?? exited.signal}) before listening`);
+        const m = /HTTP server listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(output);
+        return m ? Number(m[1]) : undefined;
+      },
+      { timeoutMs: timeout, what: 'code-server to print "HTTP server listening on"' },
+    );
+    await waitFor(async () => ((await httpStatus(port, '/healthz')) === 200 ? true : undefined), {
+      timeoutMs: timeout,
+      what: `code-server /healthz on port ${port} to answer 200`,
+    });
   } catch (err) {
     await stop();
-    throw new Error(`${(err as Error).message}\n--- code-server output (${logFile}) ---\n${output.slice(-4000)}`);
+    throw new Error(
+      `${(err as Error).message}\n--- code-server output (${logFile}) ---\n${output.slice(-4000)}`,
+    );
   }
 
   const origin = `http://127.0.0.1:${port}`;
   const authority = `127.0.0.1:${port}`;
   const remoteUri = (path: string): string => `vscode-remote://${authority}${encodeURI(path)}`;
   return {
-    origin, authority, port, userDataDir, extensionsDir, logFile,
+    origin,
+    authority,
+    port,
+    userDataDir,
+    extensionsDir,
+    logFile,
     output: () => output,
     remoteUri,
     workbenchUrl(folder: string, payload?: [string, string][]): string {
@@ -207,7 +265,10 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
 }
 
 function delayFlag(ms: number): Promise<false> {
-  return new Promise((resolve) => { const t = setTimeout(() => resolve(false), ms); t.unref(); });
+  return new Promise((resolve) => {
+    const t = setTimeout(() => resolve(false), ms);
+    t.unref();
+  });
 }
 
 /** Status code of GET http://127.0.0.1:port/path, or 0 when nothing answers. */
@@ -217,7 +278,10 @@ export function httpStatus(port: number, path: string): Promise<number> {
       res.resume();
       resolve(res.statusCode ?? 0);
     });
-    req.on('timeout', () => { req.destroy(); resolve(0); });
+    req.on('timeout', () => {
+      req.destroy();
+      resolve(0);
+    });
     req.on('error', () => resolve(0));
     req.end();
   });

@@ -36,16 +36,30 @@ export interface ExtensionHostSuiteResult {
   offLoopback: string[];
 }
 
-export async function runExtensionHostSuite(opts: ExtensionHostSuiteOptions): Promise<ExtensionHostSuiteResult> {
+export async function runExtensionHostSuite(
+  opts: ExtensionHostSuiteOptions,
+): Promise<ExtensionHostSuiteResult> {
   const started = Date.now();
-  const server = await startCodeServer({ label: opts.label, env: opts.env, settings: opts.settings, workspaceTrust: opts.workspaceTrust });
-  const session = await openBrowser({ label: opts.label, forwardConsole: opts.echo === false ? 'none' : 'all' });
+  const server = await startCodeServer({
+    label: opts.label,
+    env: opts.env,
+    settings: opts.settings,
+    workspaceTrust: opts.workspaceTrust,
+  });
+  const session = await openBrowser({
+    label: opts.label,
+    forwardConsole: opts.echo === false ? 'none' : 'all',
+  });
   let failed = true;
   try {
     const timeoutMs = opts.timeoutMs ?? 300_000;
     let settle: (code: number) => void = () => undefined;
-    const exited = new Promise<number>((resolve) => { settle = resolve; });
-    await session.page.exposeFunction('codeAutomationExit', (code: number) => { settle(Number(code)); });
+    const exited = new Promise<number>((resolve) => {
+      settle = resolve;
+    });
+    await session.page.exposeFunction('codeAutomationExit', (code: number) => {
+      settle(Number(code));
+    });
     const url = server.workbenchUrl(opts.workspace, [
       ['extensionDevelopmentPath', server.remoteUri(opts.extensionDevelopmentPath)],
       ['extensionTestsPath', server.remoteUri(opts.extensionTestsPath)],
@@ -54,10 +68,17 @@ export async function runExtensionHostSuite(opts: ExtensionHostSuiteOptions): Pr
     await session.page.goto(url);
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(
-        `extension-host suite ${opts.extensionTestsPath} did not finish within ${Math.round(timeoutMs / 1000)} s ` +
-        `(no codeAutomationExit call). Last console lines:\n${session.consoleLines.slice(-30).join('\n')}\n` +
-        `code-server log: ${server.logFile}`)), timeoutMs);
+      timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `extension-host suite ${opts.extensionTestsPath} did not finish within ${Math.round(timeoutMs / 1000)} s ` +
+                `(no codeAutomationExit call). Last console lines:\n${session.consoleLines.slice(-30).join('\n')}\n` +
+                `code-server log: ${server.logFile}`,
+            ),
+          ),
+        timeoutMs,
+      );
     });
     const crashed = new Promise<never>((_, reject) => {
       session.page.once('crash', () => reject(new Error('the workbench page crashed')));
@@ -66,7 +87,12 @@ export async function runExtensionHostSuite(opts: ExtensionHostSuiteOptions): Pr
       const exitCode = await Promise.race([exited, timedOut, crashed]);
       failed = exitCode !== 0;
       await session.consoleSettled();
-      return { exitCode, console: [...session.consoleLines], durationMs: Date.now() - started, offLoopback: session.offLoopback() };
+      return {
+        exitCode,
+        console: [...session.consoleLines],
+        durationMs: Date.now() - started,
+        offLoopback: session.offLoopback(),
+      };
     } finally {
       clearTimeout(timer);
     }

@@ -6,7 +6,14 @@ import { join, resolve } from 'node:path';
 
 export const repoRoot = resolve(__dirname, '..', '..', '..', '..');
 /** Installed by test/e2e/prepare.sh (git-ignored). */
-export const codeServerBin = join(repoRoot, '.cache', 'code-server', 'node_modules', '.bin', 'code-server');
+export const codeServerBin = join(
+  repoRoot,
+  '.cache',
+  'code-server',
+  'node_modules',
+  '.bin',
+  'code-server',
+);
 export const chromiumPath = process.env.DEAR_E2E_CHROMIUM ?? '/usr/bin/chromium';
 /** Screenshots, traces and logs of every run (git-ignored). */
 export const resultsDir = join(repoRoot, 'test-results', 'e2e');

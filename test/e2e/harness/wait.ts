@@ -10,7 +10,10 @@ export interface WaitOptions {
   intervalMs?: number;
 }
 
-export async function waitFor<T>(check: () => T | undefined | Promise<T | undefined>, opts: WaitOptions): Promise<T> {
+export async function waitFor<T>(
+  check: () => T | undefined | Promise<T | undefined>,
+  opts: WaitOptions,
+): Promise<T> {
   const deadline = Date.now() + opts.timeoutMs;
   const interval = opts.intervalMs ?? 100;
   let lastError: unknown;

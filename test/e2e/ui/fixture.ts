@@ -29,10 +29,12 @@ export const CREDENTIAL_ENV = {
  */
 export async function startTestSandbox(opts: SandboxOptions): Promise<Sandbox> {
   const modulePath = join(repoRoot, 'out', 'sandbox', 'src', 'index.js');
-  if (!existsSync(modulePath)) throw new Error(`the sandbox is not built (${modulePath} is missing)`);
+  if (!existsSync(modulePath))
+    throw new Error(`the sandbox is not built (${modulePath} is missing)`);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const mod = require(modulePath) as { startSandbox?: (o: SandboxOptions) => Promise<Sandbox> };
-  if (typeof mod.startSandbox !== 'function') throw new Error(`${modulePath} does not export startSandbox()`);
+  if (typeof mod.startSandbox !== 'function')
+    throw new Error(`${modulePath} does not export startSandbox()`);
   return mod.startSandbox(opts);
 }
 
@@ -66,14 +68,20 @@ export function makeWorkspace(label: string, sandbox: Sandbox, timeScale: number
     if (typeof per === 'number') doc.setIn([api, 'rateLimit', 'perSeconds'], per / timeScale);
   }
   const text = doc.toString();
-  const statuses = (doc.getIn(['import', 'statuses']) as { toJSON(): unknown } | undefined)?.toJSON();
-  if (!Array.isArray(statuses) || statuses.length === 0) throw new Error(`samples/${SETTINGS_FILE} has no import.statuses list`);
+  const statuses = (
+    doc.getIn(['import', 'statuses']) as { toJSON(): unknown } | undefined
+  )?.toJSON();
+  if (!Array.isArray(statuses) || statuses.length === 0)
+    throw new Error(`samples/${SETTINGS_FILE} has no import.statuses list`);
 
   const dir = mkdtempSync(join(tmpdir(), `dear-e2e-ws-${label}-`));
   const settingsPath = join(dir, SETTINGS_FILE);
   writeFileSync(settingsPath, text);
   return {
-    dir, settingsPath, text, statuses: statuses as string[],
+    dir,
+    settingsPath,
+    text,
+    statuses: statuses as string[],
     env: {
       [CREDENTIAL_ENV.accountId]: sandbox.credentials.dearAccountId,
       [CREDENTIAL_ENV.apiKey]: sandbox.credentials.dearApiKey,
@@ -93,7 +101,8 @@ export function lineOf(text: string, re: RegExp): number {
 
 // ---- the extension under test ------------------------------------------------------------------
 
-export type ExtensionMode = { kind: 'vsix'; vsix: string; extensionsDir: string } | { kind: 'dev'; reason: string };
+export type ExtensionMode =
+  { kind: 'vsix'; vsix: string; extensionsDir: string } | { kind: 'dev'; reason: string };
 let packaged: { vsix?: string; error?: string } | undefined;
 
 /**
@@ -103,11 +112,18 @@ let packaged: { vsix?: string; error?: string } | undefined;
 export function packageExtension(): { vsix?: string; error?: string } {
   if (packaged) return packaged;
   const vsix = join(repoRoot, 'dist-vsix', 'dear-starshipit.vsix');
-  const res = spawnSync('npm', ['run', '-s', 'package'], { cwd: repoRoot, encoding: 'utf8', timeout: 300_000 });
+  const res = spawnSync('npm', ['run', '-s', 'package'], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
   const log = join(resultsDir, 'package.log');
   mkdirSync(resultsDir, { recursive: true });
   writeFileSync(log, `${res.stdout ?? ''}${res.stderr ?? ''}`);
-  packaged = res.status === 0 && existsSync(vsix) ? { vsix } : { error: `npm run package failed (exit ${res.status ?? res.signal}); see ${log}` };
+  packaged =
+    res.status === 0 && existsSync(vsix)
+      ? { vsix }
+      : { error: `npm run package failed (exit ${res.status ?? res.signal}); see ${log}` };
   return packaged;
 }
 
@@ -117,7 +133,9 @@ export function prepareExtension(label: string): ExtensionMode {
     // The VSIX is what users install, so a packaging failure fails the UI tests unless a developer
     // explicitly asks to test the working tree instead.
     if (process.env.DEAR_E2E_ALLOW_DEV_EXTENSION !== '1') {
-      throw new Error(`${p.error ?? 'no VSIX'} (set DEAR_E2E_ALLOW_DEV_EXTENSION=1 to run the UI tests on the repository as a development extension)`);
+      throw new Error(
+        `${p.error ?? 'no VSIX'} (set DEAR_E2E_ALLOW_DEV_EXTENSION=1 to run the UI tests on the repository as a development extension)`,
+      );
     }
     return { kind: 'dev', reason: p.error ?? 'no VSIX' };
   }
@@ -137,14 +155,21 @@ export interface EditorSession {
 }
 
 export async function openEditor(opts: {
-  label: string; workspace: TestWorkspace; workspaceTrust?: boolean; settings?: Record<string, unknown>;
+  label: string;
+  workspace: TestWorkspace;
+  workspaceTrust?: boolean;
+  settings?: Record<string, unknown>;
 }): Promise<EditorSession> {
   const mode = prepareExtension(opts.label);
-  process.stdout.write(mode.kind === 'dev'
-    ? `    (extension loaded from the repository as a development extension: ${mode.reason})\n`
-    : `    (extension installed from ${mode.vsix.slice(repoRoot.length + 1)} with code-server --install-extension)\n`);
+  process.stdout.write(
+    mode.kind === 'dev'
+      ? `    (extension loaded from the repository as a development extension: ${mode.reason})\n`
+      : `    (extension installed from ${mode.vsix.slice(repoRoot.length + 1)} with code-server --install-extension)\n`,
+  );
   const server = await startCodeServer({
-    label: opts.label, env: opts.workspace.env, workspaceTrust: opts.workspaceTrust,
+    label: opts.label,
+    env: opts.workspace.env,
+    workspaceTrust: opts.workspaceTrust,
     extensionsDir: mode.kind === 'vsix' ? mode.extensionsDir : undefined,
     settings: { 'dear.confirmLiveRuns': true, ...opts.settings },
   });
@@ -157,9 +182,14 @@ export async function openEditor(opts: {
     await wb.open(server.workbenchUrl(opts.workspace.dir, payload));
     const s = session;
     return {
-      server, session: s, wb, mode,
+      server,
+      session: s,
+      wb,
+      mode,
       async close(failed: boolean): Promise<void> {
-        try { await s.close({ failed }); } finally {
+        try {
+          await s.close({ failed });
+        } finally {
           await server.stop();
           if (mode.kind === 'vsix') rmSync(mode.extensionsDir, { recursive: true, force: true });
         }

@@ -5,10 +5,23 @@
  */
 import assert from 'node:assert/strict';
 import type { Sandbox } from '../../../sandbox/src/api';
-import { lineOf, makeWorkspace, openEditor, SETTINGS_FILE, startTestSandbox, type EditorSession, type TestWorkspace } from './fixture';
+import {
+  lineOf,
+  makeWorkspace,
+  openEditor,
+  SETTINGS_FILE,
+  startTestSandbox,
+  type EditorSession,
+  type TestWorkspace,
+} from './fixture';
 
 const TIME_SCALE = 50;
-const NETWORK_COMMANDS = ['Dear: Preview Mapped Orders', 'Dear: Import Now', 'Dear: Write Back Tracking Now', 'Dear: Sync Now'];
+const NETWORK_COMMANDS = [
+  'Dear: Preview Mapped Orders',
+  'Dear: Import Now',
+  'Dear: Write Back Tracking Now',
+  'Dear: Sync Now',
+];
 
 describe('UI: Restricted Mode (untrusted workspace)', function () {
   this.timeout(240_000);
@@ -23,7 +36,9 @@ describe('UI: Restricted Mode (untrusted workspace)', function () {
     ws = makeWorkspace('restricted', sandbox, TIME_SCALE);
     ed = await openEditor({ label: 'ui-restricted', workspace: ws, workspaceTrust: true });
   });
-  afterEach(function () { if (this.currentTest?.state === 'failed') failed = true; });
+  afterEach(function () {
+    if (this.currentTest?.state === 'failed') failed = true;
+  });
   after(async () => {
     await ed?.close(failed);
     await sandbox?.close();
@@ -32,7 +47,10 @@ describe('UI: Restricted Mode (untrusted workspace)', function () {
 
   it('opens the folder in Restricted Mode, keeps validation working, refuses network commands and calls no API', async () => {
     const { wb, session } = ed;
-    await session.page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).first().waitFor({ state: 'visible' });
+    await session.page
+      .locator('.statusbar-item', { hasText: 'Restricted Mode' })
+      .first()
+      .waitFor({ state: 'visible' });
 
     // Editing help still works without trust.
     await wb.openFile(SETTINGS_FILE);
@@ -40,19 +58,31 @@ describe('UI: Restricted Mode (untrusted workspace)', function () {
     const line = lineOf(ws.text, /^\s+pageSize:/);
     await wb.goToLine(line);
     await wb.replaceCurrentLine('pageSize: 0');
-    await wb.waitForProblems((ps) => ps.some((p) => p.line === line && p.severity === 'Error'), `an error on line ${line}`);
+    await wb.waitForProblems(
+      (ps) => ps.some((p) => p.line === line && p.severity === 'Error'),
+      `an error on line ${line}`,
+    );
     await wb.replaceCurrentLine(ws.text.split('\n')[line - 1].trim());
     await wb.waitForNoErrorsOrWarnings();
 
     // The palette hides the network commands (when: isWorkspaceTrusted) but still offers the others,
     // so "not offered" is not just an empty palette.
-    assert.ok(await wb.commandOffered('Dear: Show Output'), 'the palette offers Dear commands that make no API call');
+    assert.ok(
+      await wb.commandOffered('Dear: Show Output'),
+      'the palette offers Dear commands that make no API call',
+    );
     for (const title of NETWORK_COMMANDS) {
-      assert.equal(await wb.commandOffered(title), false, `"${title}" is not offered in Restricted Mode`);
+      assert.equal(
+        await wb.commandOffered(title),
+        false,
+        `"${title}" is not offered in Restricted Mode`,
+      );
     }
     // The code lenses on the settings file still show; running one must be refused with a clear message.
     const lenses: [string, string][] = [
-      ['Preview import (dry run)', 'Preview Mapped Orders'], ['Import now', 'Import Now'], ['Write back now', 'Write Back Tracking Now'],
+      ['Preview import (dry run)', 'Preview Mapped Orders'],
+      ['Import now', 'Import Now'],
+      ['Write back now', 'Write Back Tracking Now'],
     ];
     for (const [lens, command] of lenses) {
       const link = wb.activeEditor().locator('.codelens-decoration a', { hasText: lens }).first();

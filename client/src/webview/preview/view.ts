@@ -8,17 +8,41 @@ import type { PreviewOrderRow, SortKey } from '../../../../protocol/preview';
 export function matchesFilter(row: PreviewOrderRow, filter: string): boolean {
   const words = filter.toLowerCase().split(/\s+/).filter(Boolean);
   if (words.length === 0) return true;
-  const hay = [row.orderNumber, row.receiver, row.company, row.address, row.items, row.deliveryInstructions, row.shippingMethod, row.saleId, row.taskId, ...row.warnings]
-    .join('\u0000').toLowerCase();
+  const hay = [
+    row.orderNumber,
+    row.receiver,
+    row.company,
+    row.address,
+    row.items,
+    row.deliveryInstructions,
+    row.shippingMethod,
+    row.saleId,
+    row.taskId,
+    ...row.warnings,
+  ]
+    .join('\u0000')
+    .toLowerCase();
   return words.every((w) => hay.includes(w));
 }
 
 /** Rows that match `filter`, sorted by `key` (natural order: SO-2 before SO-10), stable. */
-export function filterAndSort(rows: readonly PreviewOrderRow[], filter: string, key: SortKey, descending: boolean): PreviewOrderRow[] {
+export function filterAndSort(
+  rows: readonly PreviewOrderRow[],
+  filter: string,
+  key: SortKey,
+  descending: boolean,
+): PreviewOrderRow[] {
   const dir = descending ? -1 : 1;
   return rows
     .map((row, index) => ({ row, index }))
     .filter(({ row }) => matchesFilter(row, filter))
-    .sort((a, b) => dir * String(a.row[key]).localeCompare(String(b.row[key]), undefined, { numeric: true, sensitivity: 'base' }) || a.index - b.index)
+    .sort(
+      (a, b) =>
+        dir *
+          String(a.row[key]).localeCompare(String(b.row[key]), undefined, {
+            numeric: true,
+            sensitivity: 'base',
+          }) || a.index - b.index,
+    )
     .map(({ row }) => row);
 }

@@ -14,27 +14,42 @@ export const baseUrlRule: SettingsRule = {
       const range = valueRange(ctx.parsed, [section, 'baseUrl']);
       if (url.startsWith('http://') && !isLoopbackUrl(url)) {
         out.push({
-          range, severity: ERROR, code: 'insecure-base-url',
+          range,
+          severity: ERROR,
+          code: 'insecure-base-url',
           message: `"${section}.baseUrl" uses http://, which would send your credentials unencrypted. Use https:// (plain http is allowed only for this machine: localhost/127.0.0.1).`,
-          data: { fixes: [replaceFix('Use https://', range, url.replace(/^http:/, 'https:'), true)] },
+          data: {
+            fixes: [replaceFix('Use https://', range, url.replace(/^http:/, 'https:'), true)],
+          },
         });
       }
       if (section === 'dear') {
         if (!url.endsWith('/')) {
           out.push({
-            range, severity: WARNING, code: 'base-url-trailing-slash',
+            range,
+            severity: WARNING,
+            code: 'base-url-trailing-slash',
             message: `"dear.baseUrl" should end with "/": endpoint names such as saleList are appended to it.`,
             data: { fixes: [replaceFix('Add a trailing "/"', range, `${url}/`, true)] },
           });
         }
         const version = get(ctx.data, ['dear', 'apiVersion']) ?? 2;
         const saysV2 = /\/v2\/?$/i.test(url);
-        if (!isLoopbackUrl(url) && ((version === 1 && saysV2) || (version === 2 && /\/externalapi\/?$/i.test(url)))) {
-          const fixed = saysV2 ? url.replace(/v2\/?$/i, '') : `${url.endsWith('/') ? url : `${url}/`}v2/`;
+        if (
+          !isLoopbackUrl(url) &&
+          ((version === 1 && saysV2) || (version === 2 && /\/externalapi\/?$/i.test(url)))
+        ) {
+          const fixed = saysV2
+            ? url.replace(/v2\/?$/i, '')
+            : `${url.endsWith('/') ? url : `${url}/`}v2/`;
           out.push({
-            range, severity: WARNING, code: 'base-url-version-mismatch',
+            range,
+            severity: WARNING,
+            code: 'base-url-version-mismatch',
             message: `"dear.baseUrl" looks like an API version ${saysV2 ? 2 : 1} endpoint, but "dear.apiVersion" is ${String(version)}.`,
-            data: { fixes: [replaceFix(`Use the version ${String(version)} URL`, range, fixed, true)] },
+            data: {
+              fixes: [replaceFix(`Use the version ${String(version)} URL`, range, fixed, true)],
+            },
           });
         }
       }

@@ -6,11 +6,22 @@ import { DEFAULT_CARRIER } from '../../../../protocol/settings';
 import { valueRange, nodeAt, type ParsedSettings } from '../document';
 import { KNOWN_COURIERS } from '../schema';
 import { didYouMean } from '../text';
-import { ERROR, INFORMATION, WARNING, type ConfigDiagnostic, type QuickFix, type SettingsPath } from '../types';
+import {
+  ERROR,
+  INFORMATION,
+  WARNING,
+  type ConfigDiagnostic,
+  type QuickFix,
+  type SettingsPath,
+} from '../types';
 import { asYamlScalar, replaceFix } from '../fixes';
 import { get, type RuleContext, type SettingsRule } from './types';
 
-interface Entry { index: number; courier?: string; carrier?: string }
+interface Entry {
+  index: number;
+  courier?: string;
+  carrier?: string;
+}
 
 function entries(data: unknown): Entry[] {
   const list = get(data, ['writeback', 'courierMappings']);
@@ -35,7 +46,10 @@ function removeEntryFix(parsed: ParsedSettings, index: number): QuickFix | undef
   last = Math.max(first, last);
   const start = parsed.pos.lineStart(first);
   const end = last + 1 < parsed.pos.lineCount ? parsed.pos.lineStart(last + 1) : parsed.text.length;
-  return { title: `Remove mapping #${index + 1}`, edits: [{ range: parsed.pos.range(start, end), newText: '' }] };
+  return {
+    title: `Remove mapping #${index + 1}`,
+    edits: [{ range: parsed.pos.range(start, end), newText: '' }],
+  };
 }
 
 export const courierMappingsRule: SettingsRule = {
@@ -43,7 +57,8 @@ export const courierMappingsRule: SettingsRule = {
   check(ctx: RuleContext): ConfigDiagnostic[] {
     const out: ConfigDiagnostic[] = [];
     const base: SettingsPath = ['writeback', 'courierMappings'];
-    const defaultCarrier = (get(ctx.data, ['writeback', 'defaultCarrier']) as string | undefined) ?? DEFAULT_CARRIER;
+    const defaultCarrier =
+      (get(ctx.data, ['writeback', 'defaultCarrier']) as string | undefined) ?? DEFAULT_CARRIER;
     const firstByCourier = new Map<string, Entry>();
     const codes = KNOWN_COURIERS.map(([c]) => c);
     let defaultMappings = 0;
@@ -56,7 +71,9 @@ export const courierMappingsRule: SettingsRule = {
           const same = earlier.carrier === e.carrier;
           const fix = removeEntryFix(ctx.parsed, e.index);
           out.push({
-            range: courierRange, severity: same ? WARNING : ERROR, code: 'duplicate-courier-mapping',
+            range: courierRange,
+            severity: same ? WARNING : ERROR,
+            code: 'duplicate-courier-mapping',
             message: same
               ? `Courier "${e.courier}" is already mapped (mapping #${earlier.index + 1}); this entry repeats it.`
               : `Courier "${e.courier}" is mapped twice, to "${earlier.carrier ?? ''}" (mapping #${earlier.index + 1}) and "${e.carrier ?? ''}"; only one can apply.`,
@@ -66,9 +83,19 @@ export const courierMappingsRule: SettingsRule = {
         if (!codes.includes(e.courier)) {
           const suggestions = didYouMean(e.courier, codes);
           out.push({
-            range: courierRange, severity: WARNING, code: 'unknown-courier',
+            range: courierRange,
+            severity: WARNING,
+            code: 'unknown-courier',
             message: `"${e.courier}" is not a known Starshipit courier code.${suggestions.length ? ` Did you mean ${suggestions[0]}?` : ''} Mappings match the carrier code Starshipit reports (e.g. AusPost, StarTrack).`,
-            ...(suggestions.length ? { data: { fixes: suggestions.map((s, i) => replaceFix(`Change to ${s}`, courierRange, s, i === 0)) } } : {}),
+            ...(suggestions.length
+              ? {
+                  data: {
+                    fixes: suggestions.map((s, i) =>
+                      replaceFix(`Change to ${s}`, courierRange, s, i === 0),
+                    ),
+                  },
+                }
+              : {}),
           });
         }
       }
@@ -76,7 +103,9 @@ export const courierMappingsRule: SettingsRule = {
         defaultMappings++;
         const fix = removeEntryFix(ctx.parsed, e.index);
         out.push({
-          range: valueRange(ctx.parsed, [...base, e.index, 'carrier']), severity: INFORMATION, code: 'mapping-to-default-carrier',
+          range: valueRange(ctx.parsed, [...base, e.index, 'carrier']),
+          severity: INFORMATION,
+          code: 'mapping-to-default-carrier',
           message: `Mapping ${e.courier ?? 'this courier'} to the default carrier "${defaultCarrier}" changes nothing: unmapped couriers already get it${defaultMappings > 1 ? ` (${defaultMappings} mappings do this)` : ''}.`,
           ...(fix ? { data: { fixes: [fix] } } : {}),
         });
@@ -99,14 +128,25 @@ export const unknownCarrierRule: SettingsRule = {
       const suggestions = didYouMean(name, names);
       const caseOnly = suggestions[0]?.toLowerCase() === name.toLowerCase();
       out.push({
-        range, severity: WARNING, code: 'unknown-carrier',
+        range,
+        severity: WARNING,
+        code: 'unknown-carrier',
         message: caseOnly
           ? `Cin7 Core names this carrier "${suggestions[0]}" (different case).`
           : `Cin7 Core has no carrier named "${name}".${suggestions.length ? ` Did you mean "${suggestions[0]}"?` : ''} Add it under Settings → Reference Books → Carriers, or pick an existing one.`,
-        ...(suggestions.length ? { data: { fixes: suggestions.map((s, i) => replaceFix(`Change to "${s}"`, range, asYamlScalar(s), i === 0)) } } : {}),
+        ...(suggestions.length
+          ? {
+              data: {
+                fixes: suggestions.map((s, i) =>
+                  replaceFix(`Change to "${s}"`, range, asYamlScalar(s), i === 0),
+                ),
+              },
+            }
+          : {}),
       });
     };
-    for (const e of entries(ctx.data)) check(['writeback', 'courierMappings', e.index, 'carrier'], e.carrier);
+    for (const e of entries(ctx.data))
+      check(['writeback', 'courierMappings', e.index, 'carrier'], e.carrier);
     const dc = get(ctx.data, ['writeback', 'defaultCarrier']);
     if (typeof dc === 'string') check(['writeback', 'defaultCarrier'], dc);
     return out;

@@ -5,17 +5,35 @@
 import { CREDENTIAL_REF } from '../../../../protocol/settings';
 import { valueRange } from '../document';
 import { resolve, SETTINGS_SCHEMA } from '../schema';
-import { ERROR, INFORMATION, WARNING, pathToString, type ConfigDiagnostic, type QuickFix } from '../types';
+import {
+  ERROR,
+  INFORMATION,
+  WARNING,
+  pathToString,
+  type ConfigDiagnostic,
+  type QuickFix,
+} from '../types';
 import { replaceFix } from '../fixes';
 import { str, type RuleContext, type SettingsRule } from './types';
 
 export const SET_CREDENTIALS_COMMAND = 'dear.setCredentials';
 
 /** Every credential setting, from the schema (`x-credential`). */
-export const CREDENTIAL_PATHS: { path: [string, string]; secretName: string }[] = Object.entries(SETTINGS_SCHEMA.properties ?? {})
-  .flatMap(([section, s]) => Object.entries(resolve(s)?.properties ?? {}).map(([key, raw]) => ({ section, key, schema: resolve(raw)! })))
+export const CREDENTIAL_PATHS: { path: [string, string]; secretName: string }[] = Object.entries(
+  SETTINGS_SCHEMA.properties ?? {},
+)
+  .flatMap(([section, s]) =>
+    Object.entries(resolve(s)?.properties ?? {}).map(([key, raw]) => ({
+      section,
+      key,
+      schema: resolve(raw)!,
+    })),
+  )
   .filter((e) => e.schema['x-credential'])
-  .map((e) => ({ path: [e.section, e.key] as [string, string], secretName: e.schema['x-suggestedSecretName'] ?? `${e.section}_${e.key}`.toUpperCase() }));
+  .map((e) => ({
+    path: [e.section, e.key] as [string, string],
+    secretName: e.schema['x-suggestedSecretName'] ?? `${e.section}_${e.key}`.toUpperCase(),
+  }));
 
 export const credentialRule: SettingsRule = {
   codes: ['plain-text-secret', 'malformed-credential-ref', 'missing-secret', 'env-not-set'],
@@ -29,12 +47,20 @@ export const credentialRule: SettingsRule = {
       if (!ref) {
         if (/^\$\{/.test(value) || /^\$(env|secret):/i.test(value)) {
           // Near misses such as ${secrets:X}, ${ENV:X} or ${ secret : X } have one obvious reading.
-          const near = /^\$\{\s*(secrets?|env|environment)\s*:\s*([A-Za-z0-9_.-]+)\s*\}$/i.exec(value);
-          const canonical = near ? `\${${/^env/i.test(near[1]) ? 'env' : 'secret'}:${near[2]}}` : undefined;
+          const near = /^\$\{\s*(secrets?|env|environment)\s*:\s*([A-Za-z0-9_.-]+)\s*\}$/i.exec(
+            value,
+          );
+          const canonical = near
+            ? `\${${/^env/i.test(near[1]) ? 'env' : 'secret'}:${near[2]}}`
+            : undefined;
           out.push({
-            range, severity: ERROR, code: 'malformed-credential-ref',
+            range,
+            severity: ERROR,
+            code: 'malformed-credential-ref',
             message: `"${pathToString(path)}" looks like a credential reference but is not one; write \${env:NAME} or \${secret:NAME} (NAME: letters, digits, _ . -).`,
-            ...(canonical ? { data: { fixes: [replaceFix(`Change to ${canonical}`, range, canonical, true)] } } : {}),
+            ...(canonical
+              ? { data: { fixes: [replaceFix(`Change to ${canonical}`, range, canonical, true)] } }
+              : {}),
           });
           continue;
         }
@@ -42,7 +68,11 @@ export const credentialRule: SettingsRule = {
         const fix: QuickFix = {
           title: `Move to a secret: \${secret:${secretName}}`,
           edits: [{ range, newText: `\${secret:${secretName}}` }],
-          command: { title: 'Store the secret', command: SET_CREDENTIALS_COMMAND, arguments: [secretName] },
+          command: {
+            title: 'Store the secret',
+            command: SET_CREDENTIALS_COMMAND,
+            arguments: [secretName],
+          },
           isPreferred: true,
         };
         out.push({
@@ -58,13 +88,37 @@ export const credentialRule: SettingsRule = {
       }
       const [, kind, name] = ref;
       if (kind === 'env' && ctx.options.env[name] === undefined) {
-        out.push({ range, severity: WARNING, code: 'env-not-set', message: `Environment variable ${name} (for "${pathToString(path)}") is not set for the language server.` });
-      }
-      if (kind === 'secret' && ctx.options.knownSecretNames && !ctx.options.knownSecretNames.has(name)) {
         out.push({
-          range, severity: WARNING, code: 'missing-secret',
+          range,
+          severity: WARNING,
+          code: 'env-not-set',
+          message: `Environment variable ${name} (for "${pathToString(path)}") is not set for the language server.`,
+        });
+      }
+      if (
+        kind === 'secret' &&
+        ctx.options.knownSecretNames &&
+        !ctx.options.knownSecretNames.has(name)
+      ) {
+        out.push({
+          range,
+          severity: WARNING,
+          code: 'missing-secret',
           message: `Secret ${name} (for "${pathToString(path)}") is not stored yet. Run "Dear: Set Credentials" to store it.`,
-          data: { fixes: [{ title: `Store secret ${name}…`, edits: [], command: { title: `Store secret ${name}`, command: SET_CREDENTIALS_COMMAND, arguments: [name] }, isPreferred: true }] },
+          data: {
+            fixes: [
+              {
+                title: `Store secret ${name}…`,
+                edits: [],
+                command: {
+                  title: `Store secret ${name}`,
+                  command: SET_CREDENTIALS_COMMAND,
+                  arguments: [name],
+                },
+                isPreferred: true,
+              },
+            ],
+          },
         });
       }
     }

@@ -51,40 +51,78 @@ export const statusesRule: SettingsRule = {
       const good: string[] = [];
       for (const part of parts) {
         const upper = part.text.toUpperCase();
-        const partRange = base !== undefined ? ctx.parsed.pos.range(base + part.start, base + part.start + part.text.length) : range;
+        const partRange =
+          base !== undefined
+            ? ctx.parsed.pos.range(base + part.start, base + part.start + part.text.length)
+            : range;
         if (known.includes(upper)) {
           if (!good.includes(upper)) good.push(upper);
           continue;
         }
-        const commaParts = upper.split(',').map((x) => x.trim()).filter(Boolean);
+        const commaParts = upper
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean);
         if (commaParts.length > 1 && commaParts.every((x) => known.includes(x))) {
           // "Ordering, Picked": right statuses, wrong separator.
           out.push({
-            range: partRange, severity: ERROR, code: 'unknown-status',
+            range: partRange,
+            severity: ERROR,
+            code: 'unknown-status',
             message: `"${part.text}" separates statuses with commas; the string form uses ";" (or write a list).`,
-            data: { fixes: [replaceFix(`Convert to a list: [${commaParts.join(', ')}]`, range, `[${[...new Set([...good, ...commaParts])].join(', ')}]`, true)] },
+            data: {
+              fixes: [
+                replaceFix(
+                  `Convert to a list: [${commaParts.join(', ')}]`,
+                  range,
+                  `[${[...new Set([...good, ...commaParts])].join(', ')}]`,
+                  true,
+                ),
+              ],
+            },
           });
           continue;
         }
         const suggestions = didYouMean(upper, known);
         out.push({
-          range: partRange, severity: ERROR, code: 'unknown-status',
+          range: partRange,
+          severity: ERROR,
+          code: 'unknown-status',
           message: `"${part.text}" is not a Cin7 Core sale status.${suggestions.length ? ` Did you mean ${suggestions[0]}?` : ''} Known: ${known.join(', ')}.`,
           ...(suggestions.length && base !== undefined
-            ? { data: { fixes: suggestions.map((s, i) => replaceFix(`Change to ${s}`, partRange, s, i === 0)) } } : {}),
+            ? {
+                data: {
+                  fixes: suggestions.map((s, i) =>
+                    replaceFix(`Change to ${s}`, partRange, s, i === 0),
+                  ),
+                },
+              }
+            : {}),
         });
       }
-      const fixes: QuickFix[] = good.length === parts.length && good.length > 0
-        ? [replaceFix(`Convert to a list: [${good.join(', ')}]`, range, `[${good.join(', ')}]`, true)] : [];
+      const fixes: QuickFix[] =
+        good.length === parts.length && good.length > 0
+          ? [
+              replaceFix(
+                `Convert to a list: [${good.join(', ')}]`,
+                range,
+                `[${good.join(', ')}]`,
+                true,
+              ),
+            ]
+          : [];
       out.push({
-        range, severity: HINT, code: 'statuses-string',
+        range,
+        severity: HINT,
+        code: 'statuses-string',
         message: `Statuses written as one "A;B" string (the Starshipit form, case-insensitive). A list is clearer${good.length ? `: [${good.join(', ')}]` : ''}.`,
         ...(fixes.length ? { data: { fixes } } : {}),
       });
       for (const s of good) if (NEVER_SHIPS[s]) out.push(unusual(range, s));
     } else if (Array.isArray(value)) {
       value.forEach((v, i) => {
-        if (typeof v === 'string' && NEVER_SHIPS[v]) out.push(unusual(valueRange(ctx.parsed, [...path, i]), v));
+        if (typeof v === 'string' && NEVER_SHIPS[v])
+          out.push(unusual(valueRange(ctx.parsed, [...path, i]), v));
       });
     }
     return out;
@@ -92,23 +130,42 @@ export const statusesRule: SettingsRule = {
 };
 
 function unusual(range: ConfigDiagnostic['range'], status: string): ConfigDiagnostic {
-  return { range, severity: WARNING, code: 'unusual-status', message: `Importing ${status} sales is unusual: ${NEVER_SHIPS[status]}.` };
+  return {
+    range,
+    severity: WARNING,
+    code: 'unusual-status',
+    message: `Importing ${status} sales is unusual: ${NEVER_SHIPS[status]}.`,
+  };
 }
 
 export const fulfilmentsNeedV2Rule: SettingsRule = {
   codes: ['fulfilments-need-v2'],
   check(ctx: RuleContext): ConfigDiagnostic[] {
-    if (str(ctx.data, ['import', 'source']) !== 'fulfilments' || get(ctx.data, ['dear', 'apiVersion']) !== 1) return [];
+    if (
+      str(ctx.data, ['import', 'source']) !== 'fulfilments' ||
+      get(ctx.data, ['dear', 'apiVersion']) !== 1
+    )
+      return [];
     const range = valueRange(ctx.parsed, ['import', 'source']);
     const fixes: QuickFix[] = [
-      replaceFix('Set dear.apiVersion to 2', valueRange(ctx.parsed, ['dear', 'apiVersion']), '2', true),
+      replaceFix(
+        'Set dear.apiVersion to 2',
+        valueRange(ctx.parsed, ['dear', 'apiVersion']),
+        '2',
+        true,
+      ),
       replaceFix('Import whole sales instead (source: sales)', range, 'sales'),
     ];
-    return [{
-      range, severity: ERROR, code: 'fulfilments-need-v2',
-      message: 'Importing fulfilments ("import.source: fulfilments") needs Cin7 Core API version 2, but "dear.apiVersion" is 1.',
-      data: { fixes },
-    }];
+    return [
+      {
+        range,
+        severity: ERROR,
+        code: 'fulfilments-need-v2',
+        message:
+          'Importing fulfilments ("import.source: fulfilments") needs Cin7 Core API version 2, but "dear.apiVersion" is 1.',
+        data: { fixes },
+      },
+    ];
   },
 };
 
@@ -121,10 +178,14 @@ export const memoAndNoteRule: SettingsRule = {
   check(ctx: RuleContext): ConfigDiagnostic[] {
     const memo = str(ctx.data, ['import', 'memo']);
     if (!memo || memo === 'none' || get(ctx.data, ['import', 'orderNote']) !== true) return [];
-    return [{
-      range: keyRange(ctx.parsed, ['import', 'orderNote']), severity: INFORMATION, code: 'memo-and-order-note',
-      message: `Delivery instructions will hold the ${memo} memo first, then the sale note, separated by a space. Starshipit keeps ${DELIVERY_INSTRUCTIONS_MAX} characters: longer text is cut and the run reports a warning.`,
-    }];
+    return [
+      {
+        range: keyRange(ctx.parsed, ['import', 'orderNote']),
+        severity: INFORMATION,
+        code: 'memo-and-order-note',
+        message: `Delivery instructions will hold the ${memo} memo first, then the sale note, separated by a space. Starshipit keeps ${DELIVERY_INSTRUCTIONS_MAX} characters: longer text is cut and the run reports a warning.`,
+      },
+    ];
   },
 };
 

@@ -8,7 +8,14 @@ import type { SettingsRule } from './types';
 import { yaml11Rule } from './yaml11';
 
 export const SEMANTIC_RULES: readonly SettingsRule[] = [
-  yaml11Rule, credentialRule, baseUrlRule, rateLimitRule, statusesRule, fulfilmentsNeedV2Rule, memoAndNoteRule,
-  courierMappingsRule, unknownCarrierRule,
+  yaml11Rule,
+  credentialRule,
+  baseUrlRule,
+  rateLimitRule,
+  statusesRule,
+  fulfilmentsNeedV2Rule,
+  memoAndNoteRule,
+  courierMappingsRule,
+  unknownCarrierRule,
 ];
 export type { SettingsRule, RuleContext, RuleOptions } from './types';

@@ -26,11 +26,18 @@ export const yaml11Rule: SettingsRule = {
         }
       } else if (isSeq(node)) {
         node.items.forEach((item, i) => walk(item, [...path, i], depth + 1));
-      } else if (isScalar(node) && node.type === 'PLAIN' && typeof node.value === 'string' && YAML11_BOOLEAN.test(node.value)) {
+      } else if (
+        isScalar(node) &&
+        node.type === 'PLAIN' &&
+        typeof node.value === 'string' &&
+        YAML11_BOOLEAN.test(node.value)
+      ) {
         if (!expectsString(path)) return;
         const range = nodeRange(ctx.parsed.pos, node as Node);
         out.push({
-          range, severity: WARNING, code: 'yaml11-boolean',
+          range,
+          severity: WARNING,
+          code: 'yaml11-boolean',
           message: `Unquoted ${node.value} is read as the text "${node.value}" here, but YAML 1.1 tools read it as a boolean. Quote it.`,
           data: { fixes: [quoteFix(range, node.value)] },
         });
