@@ -33,13 +33,14 @@ export interface RunContext {
   counters: Counters;
   signal?: AbortSignal;
   onlyOrderNumbers?: Set<string>;
-  /**
-   * No import has completed on this state directory yet: every order is looked up by order
-   * number before it is created (a lost state directory, or a switch from Starshipit's own Cin7
-   * integration, must not duplicate orders).
-   */
+  /** No import has completed on this state directory yet (no Cin7 cursor). */
   firstImport: boolean;
-  /** First import: order numbers Starshipit already holds (→ order_id), read in a few list calls. */
+  /**
+   * Order numbers Starshipit holds (→ order_id), from this run's full listing or the journal's.
+   * Undefined while no listing ever succeeded: every order is then looked up by order number
+   * before it is created, so a lost state directory, a switch from Starshipit's own Cin7
+   * integration or a failed first run cannot duplicate orders.
+   */
   existingOrders?: Map<string, number | undefined>;
   emit: (e: EngineEvent) => void;
 }

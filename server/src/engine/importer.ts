@@ -12,8 +12,10 @@
  * number, and not-imported sales whose row says `CombinedShippingStatus: SHIPPED`, without reading
  * them; fulfilments mode skips sales whose `Updated` stamp is unchanged.
  *
- * Exactly once: an `intent` record is fsynced before each POST /api/orders; a `created` record
- * after it. An intent without `created` (crash, timeout, reset, 5xx after send) is reconciled by
+ * Exactly once: no order is created unless Starshipit is known not to hold its number — from a
+ * full listing of Starshipit's orders (journaled once it succeeds) or from a lookup by number in
+ * this run. An `intent` record is fsynced before each POST /api/orders; a `created` record after
+ * it. An intent without `created` (crash, timeout, reset, 5xx after send) is reconciled by
  * looking the order up by order_number before anything is re-sent.
  */
 import type { Row } from './dearClient';
@@ -146,7 +148,8 @@ export async function runImport(ctx: RunContext, opts: ImportOptions): Promise<v
     await processSale(ctx, saleId, row);
   };
 
-  if (ctx.firstImport && !opts.retryOnly) ctx.existingOrders = await readExistingOrders(ctx);
+  ctx.existingOrders =
+    ctx.journal.state.starshipitOrders?.orders ?? (await readExistingOrders(ctx));
 
   if (!opts.retryOnly) {
     const cursor = ctx.journal.state.cursors.dear;
@@ -260,10 +263,10 @@ export async function runImport(ctx: RunContext, opts: ImportOptions): Promise<v
 }
 
 /**
- * First import on this state directory: the order numbers Starshipit already holds, so a lost
- * state directory or a switch from Starshipit's own Cin7 integration cannot duplicate orders.
- * 250 orders per call (unshipped and shipped lists) instead of one lookup per sale; if listing
- * fails, each order is looked up by number before it is created instead.
+ * Until one full listing of Starshipit's orders succeeded on this state directory: the order
+ * numbers Starshipit already holds, journaled so later runs know them too. 250 orders per call
+ * (unshipped and shipped lists) instead of one lookup per sale. If listing fails, each order is
+ * looked up by number before it is created, and the next run lists again.
  */
 async function readExistingOrders(
   ctx: RunContext,
@@ -285,6 +288,11 @@ async function readExistingOrders(
         if (page >= r.totalPages || r.orders.length < 250) break;
       }
     }
+    await record(ctx, {
+      t: 'starshipit-orders',
+      at: new Date().toISOString(),
+      orders: Object.fromEntries([...known].map(([n, id]) => [n, id ?? null])),
+    });
     return known;
   } catch (err) {
     if (isCancelled(err) || ctx.signal?.aborted) throw err;
@@ -552,9 +560,10 @@ async function createOnce(
   };
 
   try {
-    const preexisting = !existing && ctx.firstImport && ctx.existingOrders?.has(m.orderNumber);
-    const lookFirst =
-      existing?.state === 'intent' || (!existing && ctx.firstImport && !ctx.existingOrders);
+    // Created only when absence is established: by a full listing (this run's or the journal's)
+    // or by a lookup just now; an earlier create with an unknown outcome is always looked up.
+    const preexisting = !existing && ctx.existingOrders?.has(m.orderNumber);
+    const lookFirst = existing?.state === 'intent' || (!existing && !ctx.existingOrders);
     if (ctx.dryRun) {
       if (preexisting) {
         skip(ctx, {

@@ -81,6 +81,11 @@ export type JournalRecord =
   /** A sale fully processed in fulfilments mode at this `Updated` stamp. */
   | { t: 'seen'; saleId: string; updated: string }
   | { t: 'cursor'; name: 'dear' | 'starshipit'; value: string }
+  /**
+   * Every order number Starshipit held when it was listed in full (→ order_id, null when the
+   * answer had none). Its presence establishes that any other order number was absent then.
+   */
+  | { t: 'starshipit-orders'; at: string; orders: Record<string, number | null> }
   | { t: 'run'; at: string; mode: RunMode; dryRun: boolean; summary: SummaryEvent }
   /** update-intent, updated, keep-stamp, withdraw-intent, withdrawn (issue 9, keepInStepState.ts). */
   | KeepInStepRecord;
@@ -128,6 +133,8 @@ export class JournalState {
   attention = new Map<string, AttentionState>();
   seen = new Map<string, string>();
   cursors: { dear?: string; starshipit?: string } = {};
+  /** The full listing of Starshipit's orders this state directory is based on, once one succeeded. */
+  starshipitOrders?: { at: string; orders: Map<string, number | undefined> };
   lastRun?: { at: string; mode: RunMode; dryRun: boolean; summary: SummaryEvent };
   firstCreatedAt?: string;
   /** Keeping imported orders in step (issue 9): last payload sent, stamps, pending updates/withdrawals. */
@@ -230,6 +237,12 @@ export class JournalState {
       case 'cursor':
         this.cursors[r.name] = r.value;
         break;
+      case 'starshipit-orders':
+        this.starshipitOrders = {
+          at: r.at,
+          orders: new Map(Object.entries(r.orders).map(([n, id]) => [n, id ?? undefined])),
+        };
+        break;
       case 'run':
         this.lastRun = { at: r.at, mode: r.mode, dryRun: r.dryRun, summary: r.summary };
         break;
@@ -304,6 +317,14 @@ export class JournalState {
     if (this.cursors.dear) out.push({ t: 'cursor', name: 'dear', value: this.cursors.dear });
     if (this.cursors.starshipit)
       out.push({ t: 'cursor', name: 'starshipit', value: this.cursors.starshipit });
+    if (this.starshipitOrders)
+      out.push({
+        t: 'starshipit-orders',
+        at: this.starshipitOrders.at,
+        orders: Object.fromEntries(
+          [...this.starshipitOrders.orders].map(([n, id]) => [n, id ?? null]),
+        ),
+      });
     if (this.lastRun) out.push({ t: 'run', ...this.lastRun });
     out.push(...this.keep.toRecords(this)); // issue 9 hook
     return out;
