@@ -9,6 +9,7 @@
 import type { HttpResponse } from './http';
 import { parseRetryAfter } from './http';
 import { ApiRunner, excerpt, type Verdict } from './apiRunner';
+import { readErrorModel, readFulfilments, readSale, readSaleListPage } from './wire/cin7';
 
 const LIMIT_TEXT = /calls per .*API limit/i;
 
@@ -51,18 +52,7 @@ export function classifyDear(res: HttpResponse): Verdict {
 }
 
 /** The `Exception` text of an error model (array or object form), if `json` is one. */
-export function errorModel(json: unknown): string | undefined {
-  const first = Array.isArray(json) ? json[0] : json;
-  if (
-    first &&
-    typeof first === 'object' &&
-    'Exception' in first &&
-    ('ErrorCode' in first || Array.isArray(json))
-  ) {
-    return String((first as { Exception: unknown }).Exception);
-  }
-  return undefined;
-}
+export const errorModel = readErrorModel;
 
 function errorText(text: string): string | undefined {
   try {
@@ -88,16 +78,16 @@ export class DearClient {
     status?: string;
     updatedSince?: string;
   }): Promise<SaleListPage> {
-    const json = (await this.runner.call({
+    const json = await this.runner.call({
       method: 'GET',
       path: 'saleList',
       idempotent: true,
       query: { Page: q.page, Limit: q.limit, Status: q.status, UpdatedSince: q.updatedSince },
-    })) as Row;
-    const rows = json?.SaleList;
-    if (!Array.isArray(rows))
+    });
+    const page = readSaleListPage(json);
+    if (!page)
       throw new Error(`Cin7 Core GET saleList page ${q.page}: answer has no SaleList array`);
-    return { total: Number(json.Total ?? rows.length), rows: rows as Row[] };
+    return { total: page.total ?? page.rows.length, rows: page.rows };
   }
 
   async sale(saleId: string): Promise<Row> {
@@ -107,19 +97,19 @@ export class DearClient {
       idempotent: true,
       query: { ID: saleId },
     });
-    if (!json || typeof json !== 'object' || Array.isArray(json))
-      throw new Error(`Cin7 Core GET sale ${saleId}: answer is not a sale object`);
-    return json as Row;
+    const sale = readSale(json);
+    if (!sale) throw new Error(`Cin7 Core GET sale ${saleId}: answer is not a sale object`);
+    return sale;
   }
 
   async fulfilments(saleId: string): Promise<Row[]> {
-    const json = (await this.runner.call({
+    const json = await this.runner.call({
       method: 'GET',
       path: 'sale/fulfilment',
       idempotent: true,
       query: { SaleID: saleId },
-    })) as Row;
-    return Array.isArray(json?.Fulfilments) ? (json.Fulfilments as Row[]) : [];
+    });
+    return readFulfilments(json);
   }
 
   async ship(taskId: string): Promise<Row> {

@@ -7,6 +7,7 @@ import type { HttpResponse } from './http';
 import { parseRetryAfter } from './http';
 import { ApiRunner, ApiCallError, excerpt, type Verdict } from './apiRunner';
 import type { Row } from './dearClient';
+import { readErrorText, readListPage, readOrderEnvelope } from './wire/starshipit';
 
 export function classifyStarshipit(res: HttpResponse): Verdict {
   const text = res.text;
@@ -46,7 +47,7 @@ export function classifyStarshipit(res: HttpResponse): Verdict {
   if (failed)
     return {
       kind: 'permanent',
-      message: `HTTP ${res.status} ${appErrorOf(obj) ?? excerpt(text)}`,
+      message: `HTTP ${res.status} ${readErrorText(obj) ?? excerpt(text)}`,
       json,
     };
   return { kind: 'ok', json };
@@ -54,22 +55,10 @@ export function classifyStarshipit(res: HttpResponse): Verdict {
 
 function appError(text: string): string | undefined {
   try {
-    return appErrorOf(JSON.parse(text) as Row);
+    return readErrorText(JSON.parse(text));
   } catch {
     return undefined;
   }
-}
-
-function appErrorOf(obj: Row | null): string | undefined {
-  if (!obj || typeof obj !== 'object') return undefined;
-  const errs = obj.errors;
-  if (Array.isArray(errs) && errs.length) {
-    const e = errs[0] as Row | string;
-    if (typeof e === 'string') return e;
-    return [e.message, e.details].filter((x) => x !== undefined && x !== '').join(': ');
-  }
-  if (typeof obj.message === 'string') return obj.message;
-  return undefined;
 }
 
 export class StarshipitClient {
@@ -95,7 +84,7 @@ export class StarshipitClient {
 
   /** The order with this order_number, or undefined when Starshipit has none (404 or success:false). */
   async findOrder(orderNumber: string): Promise<Row | undefined> {
-    const json = (await this.runner.call({
+    const json = await this.runner.call({
       method: 'GET',
       path: '/api/orders',
       idempotent: true,
@@ -105,9 +94,8 @@ export class StarshipitClient {
         (status === 200 &&
           /"success"\s*:\s*(false|0)/.test(text) &&
           !/"order"\s*:\s*\{/.test(text)),
-    })) as Row | undefined;
-    const o = json?.order;
-    return o && typeof o === 'object' ? (o as Row) : undefined;
+    });
+    return readOrderEnvelope(json);
   }
 
   async shipped(q: {
@@ -123,13 +111,21 @@ export class StarshipitClient {
     kind: 'unshipped' | 'shipped',
     q: { since: string; page: number; limit: number },
   ): Promise<{ orders: Row[]; totalPages: number }> {
-    const json = (await this.runner.call({
+    const json = await this.runner.call({
       method: 'GET',
       path: `/api/orders/${kind}`,
       idempotent: true,
       query: { since_last_updated: q.since, limit: q.limit, page: q.page },
-    })) as Row;
-    const orders = Array.isArray(json?.orders) ? (json.orders as Row[]) : [];
-    return { orders, totalPages: Number(json?.total_pages ?? 1) };
+    });
+    const page = readListPage(json);
+    if (!page)
+      throw new ApiCallError(
+        'starshipit',
+        `GET /api/orders/${kind} page ${q.page}`,
+        'permanent',
+        'answer has no orders array',
+      );
+    const orders = page.rows.filter((r): r is Row => !!r && typeof r === 'object');
+    return { orders, totalPages: page.totalPages };
   }
 }
