@@ -36,6 +36,11 @@ export interface SandboxSwitches {
   starshipitNotFoundStatus: 404 | 200;
   /** Starshipit plan rate (requests per second). */
   starshipitRps: number;
+  /**
+   * Rows of `GET /api/orders/shipped`: flat summaries (one tracking number, no status, no
+   * packages; the form public clients read) or full orders. See test/contract/samples.
+   */
+  starshipitShippedRows?: 'summary' | 'full';
   /** Do refused (throttled) Cin7 calls occupy a slot of the 60 s window? Default false. */
   dearThrottledCallsCount?: boolean;
 }

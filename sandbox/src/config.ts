@@ -23,6 +23,7 @@ export const DEFAULT_SWITCHES: FullSwitches = {
   starshipitValidationStatus: 400,
   starshipitNotFoundStatus: 404,
   starshipitRps: 2,
+  starshipitShippedRows: 'full',
 };
 
 /** Parse and check one switch value given as text (CLI `--switch name=value`, control endpoint). */
@@ -68,6 +69,9 @@ export function parseSwitch(
       if (n !== 404 && n !== 200) throw bad('404, 200');
       return [name, n];
     }
+    case 'starshipitShippedRows':
+      if (v !== 'summary' && v !== 'full') throw bad('summary, full');
+      return [name, v];
     case 'starshipitRps': {
       if (v === 'developer') return [name, 2];
       if (v === 'production') return [name, 20];

@@ -3,6 +3,10 @@
  * update, delete/archive, label printing and dispatch. Responses never carry null: empty values are
  * omitted (§3.2).
  */
+import type {
+  StarshipitShipmentRow,
+  StarshipitShippedSummary,
+} from '../../../server/src/engine/wire/starshipit';
 import { hash32 } from '../rng';
 import { parseApiDate, starshipitDate } from '../time';
 
@@ -626,4 +630,65 @@ export function trackingUrl(carrier: string, tn: string): string {
   if (carrier === 'CourierPost' || carrier === 'NZPost')
     return `https://www.nzpost.co.nz/tools/tracking/item/${tn}`;
   return `https://sandbox.track.invalid/${encodeURIComponent(carrier)}/${encodeURIComponent(tn)}`;
+}
+
+/** When the order's label was printed (ms), from its first package; undefined before printing. */
+export function labelCreatedMs(o: Obj): number | undefined {
+  const packages = Array.isArray(o.packages) ? (o.packages as Obj[]) : [];
+  const date = packages.find((p) => typeof p.label_created_date === 'string')?.label_created_date;
+  const ms = typeof date === 'string' ? parseApiDate(date) : NaN;
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+function trackingNumbers(o: Obj): string[] {
+  const packages = Array.isArray(o.packages) ? (o.packages as Obj[]) : [];
+  return packages.map((p) => p.tracking_number).filter((t): t is string => typeof t === 'string');
+}
+
+/**
+ * The flat form of a shipped-list row (the fields public clients read from that list): one
+ * order-level tracking number, no status, no packages, no items.
+ */
+export function shippedSummary(o: Obj): StarshipitShippedSummary {
+  const destination = (o.destination ?? {}) as Obj;
+  const packages = Array.isArray(o.packages) ? (o.packages as Obj[]) : [];
+  const first = packages[0] ?? {};
+  const status = String(o.status);
+  return clean({
+    order_id: o.order_id,
+    order_date: o.order_date,
+    shipped_date: first.label_created_date,
+    order_number: o.order_number,
+    reference: o.reference,
+    integration_source_name: 'API',
+    name: destination.name,
+    country: destination.country,
+    carrier: o.carrier,
+    carrier_name: o.carrier_name,
+    carrier_service_code: o.carrier_service_code,
+    carrier_service_name: first.carrier_service_name,
+    shipment_type: o.type,
+    tracking_number: trackingNumbers(o)[0],
+    tracking_short_status: status === 'Shipped' ? 'Dispatched' : status,
+    tracking_full_status: status === 'Printed' ? 'Label printed' : status,
+    manifest_number: o.manifest_number,
+    manifest_sent: o.manifested === true,
+    writeback_status: 'NotRequired',
+  }) as StarshipitShippedSummary;
+}
+
+/** A `GET /api/orders/shipments` row: when the label was printed and every tracking number. */
+export function shipmentRow(o: Obj): StarshipitShipmentRow {
+  const destination = (o.destination ?? {}) as Obj;
+  const packages = Array.isArray(o.packages) ? (o.packages as Obj[]) : [];
+  return clean({
+    order_id: o.order_id,
+    order_number: o.order_number,
+    date: packages[0]?.label_created_date,
+    name: destination.name,
+    carrier_name: o.carrier_name,
+    carrier_service_code: o.carrier_service_code,
+    tracking_numbers: trackingNumbers(o),
+    country: destination.country,
+  }) as StarshipitShipmentRow;
 }

@@ -13,7 +13,15 @@ import {
   type Surface,
 } from '../server';
 import { parseApiDate } from '../time';
-import { OrderError, clean, type OrderStore, type StoredOrder } from './orders';
+import {
+  OrderError,
+  clean,
+  labelCreatedMs,
+  shipmentRow,
+  shippedSummary,
+  type OrderStore,
+  type StoredOrder,
+} from './orders';
 
 type Obj = Record<string, unknown>;
 
@@ -25,6 +33,7 @@ const ROUTES: Record<string, string[]> = {
   'orders/restore': ['POST'],
   'orders/unshipped': ['GET'],
   'orders/shipped': ['GET'],
+  'orders/shipments': ['GET'],
   track: ['GET'],
 };
 const LABELLED = ['Printed', 'Shipped', 'Delivered'];
@@ -252,7 +261,10 @@ export class StarshipitSurface implements Surface {
           q,
           (o) => LABELLED.includes(String(o.order.status)) && o.order.archived !== true,
           false,
+          sw.starshipitShippedRows === 'summary' ? (o) => shippedSummary(o.order) : undefined,
         );
+      case 'GET orders/shipments':
+        return this.shipments(q);
       case 'GET track':
         return this.track(q);
       default:
@@ -310,6 +322,7 @@ export class StarshipitSurface implements Surface {
     q: URLSearchParams,
     keep: (o: StoredOrder) => boolean,
     allowOrderDate: boolean,
+    rowOf: (o: StoredOrder) => unknown = (o) => this.view(o),
   ): Reply {
     const limit = Math.min(250, Math.max(1, Math.floor(Number(q.get('limit') ?? 50)) || 50));
     const page = Math.max(1, Math.floor(Number(q.get('page') ?? 1)) || 1);
@@ -348,7 +361,55 @@ export class StarshipitSurface implements Surface {
     const total_pages = Math.ceil(rows.length / limit);
     if (q.get('ids_only') === 'true')
       return this.ok({ order_ids: slice.map((o) => o.order.order_id), total_pages });
-    return this.ok({ orders: slice.map((o) => this.view(o)), total_pages });
+    return this.ok({ orders: slice.map(rowOf), total_pages });
+  }
+
+  /**
+   * `GET /api/orders/shipments?status=recently_printed|unmanifested&since_created_date=`: orders
+   * by label print date. recently_printed: every printed label (default window 24 h of sandbox
+   * time); unmanifested: printed and not yet manifested.
+   */
+  private shipments(q: URLSearchParams): Reply {
+    const status = (q.get('status') ?? '').toLowerCase();
+    if (status !== 'recently_printed' && status !== 'unmanifested')
+      throw new OrderError('validation', [
+        {
+          message: 'Invalid request',
+          details: `status must be recently_printed or unmanifested (got '${q.get('status') ?? ''}')`,
+        },
+      ]);
+    const limit = Math.min(250, Math.max(1, Math.floor(Number(q.get('limit') ?? 50)) || 50));
+    const page = Math.max(1, Math.floor(Number(q.get('page') ?? 1)) || 1);
+    const sinceText = q.get('since_created_date');
+    const since = sinceText ? parseApiDate(sinceText) : Date.now() - DAY_MS / this.rt.timeScale;
+    if (Number.isNaN(since))
+      throw new OrderError('validation', [
+        {
+          message: 'Invalid request',
+          details: `since_created_date '${sinceText}' is not a valid date`,
+        },
+      ]);
+    const rows = this.store.orders
+      .map((o) => ({ o, printedMs: labelCreatedMs(o.order) }))
+      .filter(
+        ({ o, printedMs }) =>
+          printedMs !== undefined &&
+          printedMs >= since &&
+          o.order.archived !== true &&
+          LABELLED.includes(String(o.order.status)) &&
+          (status === 'recently_printed' || o.order.manifested !== true),
+      )
+      .sort(
+        (a, b) =>
+          (a.printedMs ?? 0) - (b.printedMs ?? 0) ||
+          Number(a.o.order.order_id) - Number(b.o.order.order_id),
+      );
+    const slice = rows.slice((page - 1) * limit, page * limit);
+    return this.ok({
+      orders: slice.map(({ o }) => shipmentRow(o.order)),
+      status,
+      total_pages: Math.ceil(rows.length / limit),
+    });
   }
 
   private track(q: URLSearchParams): Reply {
