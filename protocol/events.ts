@@ -121,6 +121,12 @@ export interface SummaryEvent {
   estimate: { dearCalls: number; seconds: number };
   /** True when the run was cancelled; counts then say what was already done. */
   cancelled?: boolean;
+  /**
+   * Needs-attention items still parked after the run (including those parked before it):
+   * `willRetry` are transient failures later runs retry by themselves (with backoff);
+   * `needsChange` wait for the sale, the order or the settings to change, or for `retry`.
+   */
+  parked?: { willRetry: number; needsChange: number };
 }
 
 export type EngineEvent =

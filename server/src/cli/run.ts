@@ -225,6 +225,13 @@ async function statusCommand(flags: Flags, settings: DearSettings): Promise<numb
   return st.needsAttention.length > 0 ? 1 : 0;
 }
 
+/** What is still parked after the run, e.g. " (3 parked in all: 2 retried by later runs, 1 waiting for a change)". */
+function parkedText(s: SummaryEvent): string {
+  const p = s.parked;
+  if (!p || p.willRetry + p.needsChange === 0) return '';
+  return ` (${p.willRetry + p.needsChange} parked in all: ${p.willRetry} retried by later runs, ${p.needsChange} waiting for a change or "retry")`;
+}
+
 /** Human output with a one-line progress display on a TTY, or one JSON event per line. */
 class Printer {
   private counts = { listed: 0, details: 0, created: 0, skipped: 0, attention: 0, written: 0 };
@@ -339,7 +346,7 @@ class Printer {
         this.clear();
         const s = e;
         const lines = [
-          `${s.mode}${s.dryRun ? ' (dry run)' : ''}${s.cancelled ? ' — cancelled' : ''}: ${s.created} ${s.dryRun ? 'to create' : 'created'}, ${s.alreadyPresent} already present, ${s.skipped} skipped, ${s.writtenBack} ${s.dryRun ? 'to write back' : 'written back'}, ${s.updated} updated, ${s.withdrawn} withdrawn, ${s.needsAttention} need attention`,
+          `${s.mode}${s.dryRun ? ' (dry run)' : ''}${s.cancelled ? ' — cancelled' : ''}: ${s.created} ${s.dryRun ? 'to create' : 'created'}, ${s.alreadyPresent} already present, ${s.skipped} skipped, ${s.writtenBack} ${s.dryRun ? 'to write back' : 'written back'}, ${s.updated} updated, ${s.withdrawn} withdrawn, ${s.needsAttention} need attention${parkedText(s)}`,
           `calls: Cin7 Core ${s.calls.dear}, Starshipit ${s.calls.starshipit}; throttled: ${s.throttled.dear}/${s.throttled.starshipit}`,
           `estimate for a live run: ${s.estimate.dearCalls} Cin7 Core calls, about ${s.estimate.seconds} s at the configured limit`,
         ];

@@ -246,6 +246,17 @@ export function parseJsonOrUndefined(text: string): unknown {
   }
 }
 
+/**
+ * A failure that can pass without any change to the data: network errors, timeouts, throttles,
+ * 5xx, and refused credentials (they are fixed in the settings, not in the sale or order).
+ * Anything else the vendor refused is a data rejection.
+ */
+export function isTransient(err: unknown): boolean {
+  if (!(err instanceof ApiCallError) || err.failure !== 'permanent') return true;
+  const status = err.status ?? 0;
+  return status === 401 || status === 403 || status === 429 || status >= 500;
+}
+
 /** Short, single-line excerpt of a response body for error messages. */
 export function excerpt(text: string, max = 160): string {
   const t = text.replace(/\s+/g, ' ').trim();

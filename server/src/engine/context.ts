@@ -3,7 +3,7 @@ import type { DearSettings } from '../../../protocol/settings';
 import type { AttentionEvent, EngineEvent, RunMode } from '../../../protocol/events';
 import type { DearClient } from './dearClient';
 import type { StarshipitClient } from './starshipitClient';
-import type { Journal, JournalRecord } from './journal';
+import { payloadHash, type AttentionState, type Journal, type JournalRecord } from './journal';
 import type { ApiRunner } from './apiRunner';
 import { CancelledError } from './sleep';
 
@@ -43,6 +43,41 @@ export interface RunContext {
    */
   existingOrders?: Map<string, number | undefined>;
   emit: (e: EngineEvent) => void;
+  /** Time scale relative to the vendors' real windows (1 = real APIs; 0.01 = sandbox at 100×). */
+  timeScale: number;
+}
+
+/** Runs in a row a transient failure is retried automatically before it waits for `retry`. */
+export const MAX_AUTOMATIC_RETRIES = 10;
+
+/**
+ * Wait before the next automatic retry of an item that failed transiently `attempts` runs in a
+ * row: none after the first failure (the next run retries), then 30 s doubling up to 1 h, in
+ * the vendors' real time.
+ */
+export function retryDelayMs(attempts: number, timeScale: number): number {
+  if (attempts <= 1) return 0;
+  return Math.min(3_600_000, 30_000 * 2 ** (attempts - 2)) * timeScale;
+}
+
+/** Fingerprint of the import settings a parked sale depended on: editing them retries it. */
+export function importBasis(s: DearSettings): string {
+  return payloadHash(s.import);
+}
+
+/**
+ * Whether this run retries a parked item: always under `retry`; when the settings it depended
+ * on changed; otherwise only transient failures, once their backoff has passed.
+ */
+export function isDue(
+  a: AttentionState,
+  currentBasis: string | undefined,
+  retryOnly: boolean,
+): boolean {
+  if (retryOnly) return true;
+  if (a.basis !== undefined && currentBasis !== undefined && a.basis !== currentBasis) return true;
+  if (!a.retryable) return false;
+  return !a.nextAt || Date.parse(a.nextAt) <= Date.now();
 }
 
 /** Journal a record durably unless this is a dry run (a dry run writes nothing anywhere). */
@@ -56,17 +91,31 @@ export async function attention(
     kind: 'import' | 'writeback';
     key: string;
     saleUpdated?: string;
+    /** Fingerprint of the settings the failure depends on (import items: the import settings). */
+    basis?: string;
   },
 ): Promise<void> {
   ctx.counters.needsAttention++;
+  const prev = ctx.journal.state.attention.get(a.key);
+  const attempts = a.retryable ? (prev?.retryable ? (prev.attempts ?? 1) : 0) + 1 : undefined;
+  const gaveUp = attempts !== undefined && attempts > MAX_AUTOMATIC_RETRIES;
+  const retryable = a.retryable && !gaveUp;
+  const reason = gaveUp
+    ? `${a.reason} (failed ${attempts} runs in a row; fix the cause, then run "retry")`
+    : a.reason;
+  const nextAt =
+    retryable && attempts !== undefined
+      ? new Date(Date.now() + retryDelayMs(attempts, ctx.timeScale)).toISOString()
+      : undefined;
+  const basis = a.basis ?? (a.kind === 'import' ? importBasis(ctx.settings) : undefined);
   ctx.emit({
     type: 'attention',
     orderNumber: a.orderNumber,
     saleId: a.saleId,
     taskId: a.taskId,
     code: a.code,
-    reason: a.reason,
-    retryable: a.retryable,
+    reason,
+    retryable,
   });
   await record(ctx, {
     t: 'attention',
@@ -76,10 +125,13 @@ export async function attention(
     saleId: a.saleId,
     taskId: a.taskId,
     code: a.code,
-    reason: a.reason,
-    retryable: a.retryable,
+    reason,
+    retryable,
     at: new Date().toISOString(),
     ...(a.saleUpdated ? { saleUpdated: a.saleUpdated } : {}),
+    ...(attempts !== undefined ? { attempts } : {}),
+    ...(nextAt ? { nextAt } : {}),
+    ...(basis ? { basis } : {}),
   });
 }
 

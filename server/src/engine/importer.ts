@@ -19,13 +19,15 @@
  * looking the order up by order_number before anything is re-sent.
  */
 import type { Row } from './dearClient';
-import { ApiCallError } from './apiRunner';
+import { ApiCallError, isTransient } from './apiRunner';
 import { crashPoint } from './crash';
 import { mapSale, type MappedOrder } from './mapping';
 import { payloadHash } from './journal';
 import {
   attention,
+  importBasis,
   importKey,
+  isDue,
   record,
   resolve,
   saleKey,
@@ -51,6 +53,7 @@ export async function runImport(ctx: RunContext, opts: ImportOptions): Promise<v
   const ceiling = new Date().toISOString();
   const handled = new Set<string>();
   const statuses = new Set<string>(s.import.statuses);
+  const basis = importBasis(s);
   let listedAll = false;
   // Sales with a create whose outcome is still unknown (earlier crash or lost answer).
   const intentSales = new Set<string>();
@@ -108,23 +111,26 @@ export async function runImport(ctx: RunContext, opts: ImportOptions): Promise<v
       return;
     }
     const updated = str(row.Updated);
-    if (updated) {
-      for (const a of ctx.journal.state.attention.values()) {
-        if (
-          a.kind === 'import' &&
-          a.saleId === saleId &&
-          !a.retryable &&
-          a.saleUpdated === updated &&
-          !opts.retryOnly
-        ) {
-          skip(ctx, {
-            orderNumber: a.orderNumber ?? orderNumber,
-            saleId,
-            code: 'needs-attention',
-            reason: `unchanged since it was parked (${a.code}); fix the sale in Cin7 Core or run "retry"`,
-          });
-          return;
-        }
+    for (const a of ctx.journal.state.attention.values()) {
+      if (a.kind !== 'import' || a.saleId !== saleId || isDue(a, basis, opts.retryOnly)) continue;
+      // A data rejection waits for the sale to change; a transient failure for its backoff.
+      if (!a.retryable && updated && a.saleUpdated === updated) {
+        skip(ctx, {
+          orderNumber: a.orderNumber ?? orderNumber,
+          saleId,
+          code: 'needs-attention',
+          reason: `unchanged since it was parked (${a.code}); fix the sale in Cin7 Core or run "retry"`,
+        });
+        return;
+      }
+      if (a.retryable && (!a.saleUpdated || a.saleUpdated === updated)) {
+        skip(ctx, {
+          orderNumber: a.orderNumber ?? orderNumber,
+          saleId,
+          code: 'needs-attention',
+          reason: `parked (${a.code}); retried automatically from ${a.nextAt ?? 'the next run'}`,
+        });
+        return;
       }
     }
     // Sales mode: a sale the list row already shows as shipped in full, with nothing imported from
@@ -224,12 +230,13 @@ export async function runImport(ctx: RunContext, opts: ImportOptions): Promise<v
     }
   }
 
-  // Needs-attention sales (all in `retry`, the retryable ones otherwise) and intents whose
-  // outcome is still unknown from an earlier run.
+  // Needs-attention sales that are due (all in `retry`; otherwise transient failures past their
+  // backoff and those whose import settings changed) and intents whose outcome is still unknown
+  // from an earlier run.
   const again = new Map<string, Row>();
   for (const a of ctx.journal.state.attention.values()) {
     if (a.kind !== 'import' || !a.saleId || handled.has(a.saleId)) continue;
-    if (!opts.retryOnly && !a.retryable) continue;
+    if (!isDue(a, basis, opts.retryOnly)) continue;
     if (ctx.onlyOrderNumbers && a.orderNumber && !ctx.onlyOrderNumbers.has(a.orderNumber)) continue;
     again.set(a.saleId, {
       SaleID: a.saleId,
@@ -238,6 +245,10 @@ export async function runImport(ctx: RunContext, opts: ImportOptions): Promise<v
   }
   for (const o of ctx.journal.state.orders.values()) {
     if (o.state !== 'intent' || handled.has(o.saleId)) continue;
+    // An intent parked after its lookup found nothing waits like any parked order; an intent
+    // left by a crash is reconciled now.
+    const parked = ctx.journal.state.attention.get(importKey(o.orderNumber));
+    if (parked && !isDue(parked, basis, opts.retryOnly)) continue;
     again.set(o.saleId, {
       SaleID: o.saleId,
       OrderNumber: baseOrderNumber(o.orderNumber, s.import.source),
@@ -361,15 +372,15 @@ async function processSale(ctx: RunContext, saleId: string, row: Row): Promise<v
     sale = await ctx.dear.sale(saleId);
   } catch (err) {
     if (isCancelled(err) || ctx.signal?.aborted) throw err;
-    const e = err instanceof ApiCallError ? err : undefined;
+    const transient = isTransient(err);
     await attention(ctx, {
       kind: 'import',
       key: saleKey(saleId),
       saleId,
       orderNumber: str(row.OrderNumber) || undefined,
-      code: e?.failure === 'permanent' ? 'sale-read-failed' : 'sale-read-unavailable',
+      code: transient ? 'sale-read-unavailable' : 'sale-read-failed',
       reason: err instanceof Error ? err.message : String(err),
-      retryable: e?.failure !== 'permanent',
+      retryable: transient,
     });
     return;
   }
@@ -622,12 +633,14 @@ async function createOnce(
       } catch (err) {
         if (!(err instanceof ApiCallError)) throw err;
         if (err.failure === 'permanent' && !/already exists|duplicate/i.test(err.detail)) {
-          // Refused for good (validation): void the intent, park with Starshipit's words.
+          // Refused before anything was applied: void the intent. Refused credentials are
+          // retried by later runs; a validation error is parked with Starshipit's words.
           await record(ctx, {
             t: 'create-failed',
             orderNumber: m.orderNumber,
             at: new Date().toISOString(),
           });
+          if (isTransient(err)) return await park('starshipit-unavailable', err.message, true);
           return await park('starshipit-rejected', err.message, false);
         }
         if (err.failure === 'exhausted')

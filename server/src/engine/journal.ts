@@ -76,6 +76,12 @@ export type JournalRecord =
       retryable: boolean;
       at: string;
       saleUpdated?: string;
+      /** Runs in a row that failed transiently (automatic retries stop after a cap). */
+      attempts?: number;
+      /** A transient failure is retried by runs starting at or after this time. */
+      nextAt?: string;
+      /** Fingerprint of the settings the failure depended on: a change retries it. */
+      basis?: string;
     }
   | { t: 'resolved'; key: string }
   /** A sale fully processed in fulfilments mode at this `Updated` stamp. */
@@ -125,6 +131,9 @@ export interface AttentionState extends Omit<AttentionEvent, 'type'> {
   at: string;
   /** The sale's `Updated` stamp when it was parked: unchanged data is not sent again. */
   saleUpdated?: string;
+  attempts?: number;
+  nextAt?: string;
+  basis?: string;
 }
 
 export class JournalState {
@@ -226,6 +235,9 @@ export class JournalState {
           retryable: r.retryable,
           at: r.at,
           saleUpdated: r.saleUpdated,
+          attempts: r.attempts,
+          nextAt: r.nextAt,
+          basis: r.basis,
         });
         break;
       case 'resolved':

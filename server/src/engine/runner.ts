@@ -36,6 +36,17 @@ export function estimateSeconds(
   return Math.round(seconds * 100) / 100;
 }
 
+/** Needs-attention items left in the journal: retried by later runs, or waiting for a change. */
+function countParked(journal: Journal): { willRetry: number; needsChange: number } {
+  let willRetry = 0;
+  let needsChange = 0;
+  for (const a of journal.state.attention.values()) {
+    if (a.retryable) willRetry++;
+    else needsChange++;
+  }
+  return { willRetry, needsChange };
+}
+
 export async function runEngineImpl(o: RunOptions): Promise<SummaryEvent> {
   const s = o.settings;
   if (s.dear.apiVersion !== 2) {
@@ -157,6 +168,7 @@ export async function runEngineImpl(o: RunOptions): Promise<SummaryEvent> {
       emit,
       onlyOrderNumbers: o.onlyOrderNumbers?.length ? new Set(o.onlyOrderNumbers) : undefined,
       firstImport: !journal.state.cursors.dear,
+      timeScale: s.dear.rateLimit.perSeconds / 60,
     };
 
     let cancelled = false;
@@ -195,6 +207,7 @@ export async function runEngineImpl(o: RunOptions): Promise<SummaryEvent> {
         ),
       },
       ...(cancelled ? { cancelled: true } : {}),
+      parked: countParked(journal),
     };
     if (!o.dryRun) {
       await journal.drain();

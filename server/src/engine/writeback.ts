@@ -13,12 +13,14 @@
  */
 import pLimit from 'p-limit';
 import type { Row } from './dearClient';
-import { ApiCallError } from './apiRunner';
+import { ApiCallError, isTransient } from './apiRunner';
 import { crashPoint } from './crash';
 import { addTrackingBody, carrierFor, shipBody, storedTracking } from './mapping';
 import type { Tracking, WritebackState } from './journal';
+import { payloadHash } from './journal';
 import {
   attention,
+  isDue,
   record,
   resolve,
   throwIfCancelled,
@@ -63,22 +65,24 @@ export async function runWriteback(ctx: RunContext, opts: { retryOnly: boolean }
       cap(async () => {
         throwIfCancelled(ctx);
         const parked = ctx.journal.state.attention.get(writebackKey(w.orderNumber));
-        if (parked && !parked.retryable && !opts.retryOnly) return; // needs a change first; `retry` re-runs it
+        // Not due: a data rejection waits for a change (or `retry`), a transient one for its backoff.
+        if (parked && !isDue(parked, writebackBasis(ctx, w), opts.retryOnly)) return;
         if (ctx.onlyOrderNumbers && !ctx.onlyOrderNumbers.has(w.orderNumber)) return;
         try {
           await deliver(ctx, w);
         } catch (err) {
           if (isCancelled(err) || ctx.signal?.aborted) throw err;
-          const e = err instanceof ApiCallError ? err : undefined;
+          const transient = isTransient(err);
           await attention(ctx, {
             kind: 'writeback',
             key: writebackKey(w.orderNumber),
             orderNumber: w.orderNumber,
             saleId: w.saleId,
             taskId: w.taskId,
-            code: e?.failure === 'permanent' ? 'dear-rejected' : 'dear-unavailable',
+            code: transient ? 'dear-unavailable' : 'dear-rejected',
             reason: `${w.orderNumber}: ${err instanceof Error ? err.message : String(err)}`,
-            retryable: e?.failure !== 'permanent',
+            retryable: transient,
+            basis: writebackBasis(ctx, w),
           });
         }
         ctx.emit({ type: 'progress', phase: 'writeback', done: ++done, total: outbox.size });
@@ -87,6 +91,18 @@ export async function runWriteback(ctx: RunContext, opts: { retryOnly: boolean }
   );
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
+}
+
+/**
+ * Fingerprint of the settings a writeback depends on (the Cin7 carrier its Starshipit courier
+ * maps to, auto pick/pack): changing them, e.g. fixing a courier mapping, retries a parked one.
+ */
+function writebackBasis(ctx: RunContext, w: WritebackState): string {
+  const s = ctx.settings.writeback;
+  return payloadHash({
+    carrier: carrierFor(w.carrierCode, ctx.settings),
+    autoPickPack: s.autoPickPack,
+  });
 }
 
 async function poll(ctx: RunContext, dryOutbox: Map<string, WritebackState>): Promise<void> {
@@ -200,6 +216,7 @@ async function deliver(ctx: RunContext, w: WritebackState): Promise<void> {
       code: 'no-fulfilment',
       reason: `${w.orderNumber}: the sale had no fulfilment TaskID at import; write the tracking in Cin7 Core by hand`,
       retryable: false,
+      basis: writebackBasis(ctx, w),
     });
     return;
   }
@@ -249,6 +266,7 @@ async function deliver(ctx: RunContext, w: WritebackState): Promise<void> {
         code: 'pack-not-authorised',
         reason: `${w.orderNumber}: the fulfilment's pack is ${str(pack.Status) || 'NOT AVAILABLE'} in Cin7 Core, so it cannot be shipped; authorise pick and pack, or set writeback.autoPickPack: true`,
         retryable: true,
+        basis: writebackBasis(ctx, w),
       });
       return;
     } else {
