@@ -3,7 +3,7 @@
  * developers whose machine can reach update.code.visualstudio.com (CI cannot; it runs the same
  * suites inside code-server: `npm run test:e2e`).
  *
- *   npm run -s build && npx tsc -p tsconfig.json && node out/test/extension/runElectron.js [--untrusted] [--version 1.100.3]
+ *   npm run -s build && npm run -s compile-tests && node out/test/extension/runElectron.js [--untrusted] [--version 1.100.3]
  *
  * Without --untrusted the window is trusted (workspace trust disabled) and runs every suite except
  * restricted.test.js; with it, trust stays on and the temp folder opens in Restricted Mode, which

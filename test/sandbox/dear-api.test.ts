@@ -272,7 +272,8 @@ describe('sandbox: Cin7 Core surface', function () {
         body: '{not json',
       });
       assert.equal(raw.status, 500);
-      assert.match((await raw.json())[0].Exception, /Unable to parse the request body/);
+      const errors = (await raw.json()) as Array<{ Exception: string }>;
+      assert.match(errors[0].Exception, /Unable to parse the request body/);
     });
   });
 
