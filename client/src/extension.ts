@@ -53,13 +53,13 @@ export function activate(context: vscode.ExtensionContext): DearExtensionApi {
     });
   };
 
-  let services: Services | undefined;
+  // The preview's actions read `services` only when a webview message arrives, after it is set below.
   const preview = new PreviewPanel(
     context.extensionUri,
-    previewActions(() => services as Services),
+    previewActions(() => services),
   );
   const runs = new RunController(client, secrets, output, status);
-  services = { context, client, secrets, output, status, runs, preview };
+  const services: Services = { context, client, secrets, output, status, runs, preview };
   context.subscriptions.push(preview);
 
   context.subscriptions.push(

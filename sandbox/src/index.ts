@@ -70,6 +70,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     } catch (err) {
       throw new Error(
         `sandbox: state file ${stateFile} is not valid JSON: ${err instanceof Error ? err.message : String(err)}`,
+        { cause: err },
       );
     }
     if (state.seed !== seed || state.sales !== sales) {
@@ -105,6 +106,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     } catch (err) {
       throw new Error(
         `sandbox: cannot write state file ${stateFile}: ${err instanceof Error ? err.message : String(err)}`,
+        { cause: err },
       );
     }
   };

@@ -123,6 +123,7 @@ export function registerSyncHandlers(
     } catch (err) {
       throw new Error(
         `cannot read ${filePath}: ${err instanceof Error ? err.message : String(err)}`,
+        { cause: err },
       );
     }
   }

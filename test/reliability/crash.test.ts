@@ -238,7 +238,6 @@ describe('reliability soak: one engine per state directory, torn journal tails',
     const dir = tempDir('dear-rel-lock-');
     const config = writeSettings(sb, dir, TIME_SCALE);
     const state = path.join(dir, 'state');
-    let second: Promise<ChildRun> | undefined;
     // The first engine is paused inside its run (the sandbox answers slowly), the second starts then.
     sb.setFaults('dear:saleList:latency=1500*1');
     const first = runChild(
@@ -255,7 +254,7 @@ describe('reliability soak: one engine per state directory, torn journal tails',
       };
       check();
     });
-    second = runChild(['import', '--json', '--config', config, '--state', state], cliEnv(sb));
+    const second = runChild(['import', '--json', '--config', config, '--state', state], cliEnv(sb));
     const s = await second;
     const f = await first;
     sb.setFaults('');

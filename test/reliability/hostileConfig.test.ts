@@ -381,6 +381,7 @@ describe('reliability soak: hostile settings files over real LSP stdio, and vali
         } catch (err) {
           throw new Error(
             `"${name}": ${what} failed: ${err instanceof Error ? err.message : String(err)}\ntext: ${JSON.stringify(text.length > 4000 ? `${text.slice(0, 2000)}…` : text)}`,
+            { cause: err },
           );
         }
       };
@@ -433,6 +434,7 @@ describe('reliability soak: hostile settings files over real LSP stdio, and vali
     } catch (err) {
       throw new Error(
         `validate --json on "${name}" printed no valid JSON (exit ${r.code}, ${r.stdout.length} bytes, ends ${JSON.stringify(r.stdout.slice(-80))}, stderr ${JSON.stringify(r.stderr.slice(0, 300))}): ${String(err)}`,
+        { cause: err },
       );
     }
     const rows = parsed as {

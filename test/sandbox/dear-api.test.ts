@@ -68,7 +68,7 @@ describe('sandbox: Cin7 Core surface', function () {
         ['PAGE', 'LIMIT'],
       ]) {
         const seen = new Set<string>();
-        let total = -1;
+        let total: number | undefined;
         for (let page = 1; ; page++) {
           const r = await dear(sb, `saleList?${p}=${page}&${l}=7`);
           assert.equal(r.status, 200);

@@ -28,6 +28,7 @@ export function dearHeaders(sb: Sandbox, key = sb.credentials.dearApiKey): Recor
   };
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- assertions read the sandbox's JSON loosely
 export function dear<T = any>(
   sb: Sandbox,
   path: string,
@@ -51,6 +52,7 @@ export function ssHeaders(
   };
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- assertions read the sandbox's JSON loosely
 export function ss<T = any>(
   sb: Sandbox,
   path: string,
@@ -69,6 +71,7 @@ export function ss<T = any>(
   });
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- assertions read the sandbox's JSON loosely
 export function control<T = any>(
   sb: Sandbox,
   path: string,

@@ -77,6 +77,7 @@ export async function readSettingsText(uri: vscode.Uri): Promise<string> {
   } catch (err) {
     throw new Error(
       `cannot read settings file ${displayPath(uri)}: ${err instanceof Error ? err.message : String(err)}`,
+      { cause: err },
     );
   }
 }

@@ -17,7 +17,7 @@ import {
   DEFAULT_STARSHIPIT_BASE_URL,
 } from '../../../protocol/settings';
 import { containerPath, lineInfo, siblingKeys } from './lineContext';
-import { describe, expandAnyOf, schemasAt, KNOWN_COURIERS, type JsonSchema } from './schema';
+import { describe, expandAnyOf, schemasAt, type JsonSchema } from './schema';
 import { settingName, type SettingsPath } from './types';
 import { asYamlScalar } from './fixes';
 

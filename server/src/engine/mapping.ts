@@ -42,7 +42,8 @@ export interface MapResult {
 /** Text as Starshipit should see it: control characters become spaces, ends trimmed. */
 const str = (v: unknown): string =>
   typeof v === 'string'
-    ? v.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim()
+    ? // eslint-disable-next-line no-control-regex -- matching control characters is the point
+      v.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim()
     : typeof v === 'number' && Number.isFinite(v)
       ? String(v)
       : '';

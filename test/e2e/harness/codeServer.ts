@@ -240,6 +240,7 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
     await stop();
     throw new Error(
       `${(err as Error).message}\n--- code-server output (${logFile}) ---\n${output.slice(-4000)}`,
+      { cause: err },
     );
   }
 

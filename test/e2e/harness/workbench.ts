@@ -269,7 +269,9 @@ export class Workbench {
         { timeoutMs, what: `the Problems panel to show ${what}` },
       );
     } catch (err) {
-      throw new Error(`${(err as Error).message}; it shows ${JSON.stringify(last)}`);
+      throw new Error(`${(err as Error).message}; it shows ${JSON.stringify(last)}`, {
+        cause: err,
+      });
     }
   }
 
@@ -377,7 +379,7 @@ export class Workbench {
         { timeoutMs, what: `the output panel to show ${pattern}` },
       );
     } catch (err) {
-      throw new Error(`${(err as Error).message}; it shows:\n${last.slice(-2000)}`);
+      throw new Error(`${(err as Error).message}; it shows:\n${last.slice(-2000)}`, { cause: err });
     }
   }
 
