@@ -44,7 +44,7 @@ export interface PreviewWritebackRow {
   payload: Record<string, unknown>;
 }
 
-/** `update` / `withdraw` events (keeping imported orders in step, issue 9). */
+/** `update` / `withdraw` events (keeping imported orders in step). */
 export interface PreviewChangeRow {
   action: 'update' | 'withdraw';
   orderNumber: string;
@@ -170,7 +170,7 @@ function hasStrings(o: Obj, keys: readonly string[]): boolean {
   return keys.every((k) => isStr(o[k]));
 }
 
-export function isOrderRow(v: unknown): v is PreviewOrderRow {
+function isOrderRow(v: unknown): v is PreviewOrderRow {
   return (
     isObj(v) &&
     hasStrings(v, [
@@ -190,11 +190,11 @@ export function isOrderRow(v: unknown): v is PreviewOrderRow {
   );
 }
 
-export function isSkipRow(v: unknown): v is PreviewSkipRow {
+function isSkipRow(v: unknown): v is PreviewSkipRow {
   return isObj(v) && hasStrings(v, ['orderNumber', 'saleId', 'code', 'reason']);
 }
 
-export function isWritebackRow(v: unknown): v is PreviewWritebackRow {
+function isWritebackRow(v: unknown): v is PreviewWritebackRow {
   return (
     isObj(v) &&
     hasStrings(v, ['orderNumber', 'taskId', 'carrier', 'trackingNumbers', 'shipDate']) &&
@@ -202,7 +202,7 @@ export function isWritebackRow(v: unknown): v is PreviewWritebackRow {
   );
 }
 
-export function isChangeRow(v: unknown): v is PreviewChangeRow {
+function isChangeRow(v: unknown): v is PreviewChangeRow {
   return (
     isObj(v) &&
     (v.action === 'update' || v.action === 'withdraw') &&
@@ -211,7 +211,7 @@ export function isChangeRow(v: unknown): v is PreviewChangeRow {
   );
 }
 
-export function isAttentionRow(v: unknown): v is PreviewAttentionRow {
+function isAttentionRow(v: unknown): v is PreviewAttentionRow {
   return (
     isObj(v) && hasStrings(v, ['orderNumber', 'saleId', 'code', 'reason']) && isBool(v.retryable)
   );

@@ -3,8 +3,8 @@
  * produces it from YAML + JSON Schema + semantic rules) and the engine (which consumes it).
  *
  * Values that may be credential references (`${env:NAME}` / `${secret:NAME}`) are kept as written
- * here; `resolveCredentials` in the engine turns them into a `ResolvedSettings` right before a run,
- * so secrets never sit in a settings object that could be logged.
+ * here; `resolveCredentials` in the engine resolves them into separate `Credentials` right before a
+ * run, so secrets never sit in a settings object that could be logged.
  */
 
 /** Cin7 Core sale `Status` values (cin7-core-api.md §3). */
@@ -107,9 +107,6 @@ export const PLAN_RATES: Record<StarshipitPlan, RateLimit> = {
   developer: { calls: 2, perSeconds: 1 },
   production: { calls: 20, perSeconds: 1 },
 };
-
-/** Settings with every credential reference replaced by its value. Never log this object. */
-export type ResolvedSettings = DearSettings & { readonly __resolved: true };
 
 /** Matches `${env:NAME}` and `${secret:NAME}` (NAME: letters, digits, `_`, `-`, `.`). */
 export const CREDENTIAL_REF = /^\$\{(env|secret):([A-Za-z0-9_.-]+)\}$/;

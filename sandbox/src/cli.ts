@@ -15,7 +15,7 @@ const USAGE = `usage: dear-starshipit sandbox [--port N] [--seed N] [--sales N] 
   --state FILE     load state from FILE and save it there on change and on exit
   --switch k=v     e.g. dearThrottleStatus=503, starshipitDuplicates=reject (repeatable)`;
 
-export function parseSandboxArgs(args: string[]): SandboxOptions & { help?: boolean } {
+function parseSandboxArgs(args: string[]): SandboxOptions & { help?: boolean } {
   const opts: SandboxOptions & { help?: boolean } = {
     port: 4780,
     seed: 1,

@@ -51,7 +51,7 @@ export interface FaultDecision {
   label?: string;
 }
 
-export class FaultSpecError extends Error {}
+class FaultSpecError extends Error {}
 
 export function parseFaultSpec(spec: string): FaultRule[] {
   const rules: FaultRule[] = [];

@@ -36,6 +36,7 @@ import {
 } from './config';
 import { Cin7CarrierSource, isAllowedEndpoint, type CarrierSource } from './config/carrierSource';
 import { applyInitializationOptions, networkAllowed, registerSyncHandlers } from './syncService';
+import { VERSION } from './version';
 
 export const VALIDATION_DELAY_MS = 175;
 export const SECRET_ENV_PREFIX = 'DEAR_STARSHIPIT_SECRET_';
@@ -222,7 +223,7 @@ export function startLanguageServer(
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
         codeLensProvider: { resolveProvider: false },
       },
-      serverInfo: { name: 'dear-starshipit', version: '0.1.0' },
+      serverInfo: { name: 'dear-starshipit', version: VERSION },
     };
   });
 
@@ -305,7 +306,7 @@ export function startLanguageServer(
     documents.get(params.textDocument.uri) ? getCodeLenses(params.textDocument.uri) : [],
   );
 
-  registerSyncHandlers(connection, documents);
+  registerSyncHandlers(connection, documents, { knownSecretNames });
   documents.listen(connection);
   connection.listen();
   return documents;

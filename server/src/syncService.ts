@@ -94,8 +94,9 @@ export function settingsOrError(
 
 export interface SyncHandlerOptions {
   /**
-   * The secret names the server learned from SecretNamesNotification (the language server owns
-   * that handler; a second registration would replace it). Only used for dear/serverInfo.
+   * The secret names the language server knows: those the client declared (initializationOptions or
+   * SecretNamesNotification, whose handler the language server owns) plus the secret environment
+   * variables; undefined while the client declared none. Reported by dear/serverInfo.
    */
   knownSecretNames?: () => ReadonlySet<string> | undefined;
 }

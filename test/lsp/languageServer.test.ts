@@ -15,7 +15,11 @@ import {
   type DocumentSymbol,
   type MarkupContent,
 } from 'vscode-languageserver-protocol/node';
-import { ResolveSecretsRequest, SecretNamesNotification } from '../../protocol/lsp';
+import {
+  ResolveSecretsRequest,
+  SecretNamesNotification,
+  ServerInfoRequest,
+} from '../../protocol/lsp';
 import { LspClient } from './lspClient';
 
 const SAMPLE = readFileSync('samples/dear-starshipit.yaml', 'utf8');
@@ -42,6 +46,8 @@ describe('language server over stdio (dear-starshipit lsp --stdio)', function ()
         caps.codeLensProvider,
     );
     assert.equal(client.initializeResult!.serverInfo?.name, 'dear-starshipit');
+    const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+    assert.equal(client.initializeResult!.serverInfo?.version, version);
   });
 
   it('didOpen → publishDiagnostics: the sample has no warnings or errors', async () => {
@@ -339,6 +345,16 @@ writeback:
         p.diagnostics.filter((d) => d.code === 'missing-secret').map((d) => d.range.start.line),
         [2, 5, 6],
       );
+    } finally {
+      await client.stop();
+    }
+  });
+
+  it('dear/serverInfo reports the secret names the client declared', async () => {
+    const client = await LspClient.start({}, { secretNames: ['DEAR_API_KEY', 'DEAR_ACCOUNT_ID'] });
+    try {
+      const info = await client.conn.sendRequest(ServerInfoRequest.type, {});
+      assert.deepEqual(info.secretNames, ['DEAR_ACCOUNT_ID', 'DEAR_API_KEY']);
     } finally {
       await client.stop();
     }

@@ -8,6 +8,7 @@ import { lspCommand } from './lsp';
 import { runCommand } from './run';
 import { demoCommand } from './demo';
 import { sandboxCommand } from '../../../sandbox/src/cli';
+import { VERSION } from '../version';
 
 type Command = (args: string[]) => Promise<number>;
 
@@ -65,7 +66,7 @@ async function main(argv: string[]): Promise<number> {
     return name ? 0 : 2;
   }
   if (name === '--version' || name === '-v') {
-    process.stdout.write('dear-starshipit 0.1.0\n');
+    process.stdout.write(`dear-starshipit ${VERSION}\n`);
     return 0;
   }
   const command = COMMANDS[name];

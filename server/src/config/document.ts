@@ -19,9 +19,9 @@ import {
  * settings file and is not parsed, so hostile input costs at most a fraction of a second.
  */
 export const MAX_DOCUMENT_LENGTH = 256 * 1024;
-export const MAX_LINES = 20_000;
+const MAX_LINES = 20_000;
 /** yaml's alias expansion cap: an alias bomb becomes a diagnostic, not gigabytes of memory. */
-export const MAX_ALIAS_COUNT = 100;
+const MAX_ALIAS_COUNT = 100;
 
 export interface ParsedSettings {
   text: string;
@@ -102,10 +102,10 @@ export function parseSettings(text: string): ParsedSettings {
 }
 
 /** Settings nest 3–4 levels; deeper `[`/`{` nesting is hostile (and slow for the parser). */
-export const MAX_FLOW_DEPTH = 64;
+const MAX_FLOW_DEPTH = 64;
 
 /** Offset where `[`/`{` nesting first exceeds `max` (outside quotes and comments), or undefined. */
-export function flowDepthExceeded(text: string, max: number): number | undefined {
+function flowDepthExceeded(text: string, max: number): number | undefined {
   let depth = 0;
   let quote: string | undefined;
   for (let i = 0; i < text.length; i++) {
@@ -289,7 +289,7 @@ export function keyString(key: unknown): string | undefined {
 const pairIndex = new WeakMap<YAMLMap, Map<string, Pair>>();
 
 /** The first pair with key `key` in `map` (indexed once per map: lookups stay O(1) on big files). */
-export function findPair(map: YAMLMap, key: string): Pair | undefined {
+function findPair(map: YAMLMap, key: string): Pair | undefined {
   let index = pairIndex.get(map);
   if (!index) {
     index = new Map();

@@ -14,7 +14,7 @@ export function replaceFix(
 }
 
 /** A YAML double-quoted scalar holding exactly `text`. */
-export function yamlQuote(text: string): string {
+function yamlQuote(text: string): string {
   return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 

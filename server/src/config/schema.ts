@@ -100,10 +100,6 @@ export function expectsString(path: SettingsPath): boolean {
   return schemasAt(path).some((s) => typesOf(s).includes('string'));
 }
 
-export function expectsBoolean(path: SettingsPath): boolean {
-  return schemasAt(path).some((s) => typesOf(s).includes('boolean'));
-}
-
 /** Every leaf setting with its schema, in schema order (used by the reference generator and tests). */
 export function leafSettings(): { path: string[]; schema: JsonSchema; parent: JsonSchema }[] {
   const out: { path: string[]; schema: JsonSchema; parent: JsonSchema }[] = [];
@@ -119,9 +115,6 @@ export function leafSettings(): { path: string[]; schema: JsonSchema; parent: Js
   return out;
 }
 
-export const SALE_STATUS_SCHEMA: JsonSchema = expandAnyOf(
-  resolve(SETTINGS_SCHEMA.properties!.import.properties!.statuses)!,
-)[0].items!;
 export const KNOWN_COURIERS: readonly [string, string][] =
   SETTINGS_SCHEMA.definitions?.courierMapping.properties?.courier['x-knownValues'] ?? [];
 

@@ -74,7 +74,7 @@ export class PositionMapper {
 }
 
 /** Levenshtein distance, capped work for long strings (settings values are short). */
-export function editDistance(a: string, b: string): number {
+function editDistance(a: string, b: string): number {
   if (a === b) return 0;
   if (a.length > 64 || b.length > 64) return Math.max(a.length, b.length);
   let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
