@@ -5,7 +5,6 @@
 //   dist/webview/*.js – browser bundles for webviews
 // Type checking is separate (`npm run typecheck`), as esbuild only strips types.
 import * as esbuild from 'esbuild';
-import { existsSync } from 'node:fs';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -38,27 +37,23 @@ const configs = [
     banner: { js: '#!/usr/bin/env node' },
   },
 ];
-const webviews = ['client/src/webview/preview/main.ts'];
-for (const entry of webviews) {
-  if (existsSync(entry)) {
-    configs.push({
-      bundle: true,
-      format: 'iife',
-      platform: 'browser',
-      target: 'es2022',
-      sourcemap: !production,
-      minify: production,
-      logLevel: 'warning',
-      entryPoints: { preview: entry },
-      outdir: 'dist/webview',
-    });
-  }
+const webviews = { preview: 'client/src/webview/preview/main.ts' };
+for (const [name, entry] of Object.entries(webviews)) {
+  configs.push({
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    target: 'es2022',
+    sourcemap: !production,
+    minify: production,
+    logLevel: 'warning',
+    entryPoints: { [name]: entry },
+    outdir: 'dist/webview',
+  });
 }
-// Entry points that do not exist yet are skipped so the build stays green while parts land.
-const present = configs.filter((c) => Object.values(c.entryPoints).every((p) => existsSync(p)));
 
 if (watch) {
-  for (const c of present) (await esbuild.context(c)).watch();
+  for (const c of configs) (await esbuild.context(c)).watch();
 } else {
-  await Promise.all(present.map((c) => esbuild.build(c)));
+  await Promise.all(configs.map((c) => esbuild.build(c)));
 }

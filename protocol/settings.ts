@@ -7,7 +7,7 @@
  * run, so secrets never sit in a settings object that could be logged.
  */
 
-/** Cin7 Core sale `Status` values (cin7-core-api.md §3). */
+/** Cin7 Core sale `Status` values. */
 export const SALE_STATUSES = [
   'DRAFT',
   'VOIDED',
@@ -39,11 +39,11 @@ export type MemoSource = 'none' | 'quote' | 'order' | 'invoice';
 export type ImportSource = 'sales' | 'fulfilments';
 export type WritebackWhen = 'labelPrinted' | 'dispatched';
 export type StarshipitPlan = 'developer' | 'production';
-/** What to do with an imported, still-unshipped order whose sale was voided/credited (issue 9). */
+/** What to do with an imported, still-unshipped order whose sale was voided/credited. */
 export type OnCancelled = 'attention' | 'withdraw';
 
 export interface CourierMapping {
-  /** Starshipit carrier code, e.g. `AusPost` (starshipit-api.md §6). */
+  /** Starshipit carrier code, e.g. `AusPost`. */
   courier: string;
   /** Carrier name as defined in Cin7 Core (`ref/carrier` Description). */
   carrier: string;
@@ -78,7 +78,7 @@ export interface DearSettings {
     contactAsCompany: boolean;
     /** Only sales updated on/after this ISO date are considered on the first run (cursor start). */
     since?: string;
-    /** Keep unshipped Starshipit orders equal to a fresh import when the sale changes (issue 9). */
+    /** Keep unshipped Starshipit orders equal to a fresh import when the sale changes. */
     propagateChanges: boolean;
     onCancelled: OnCancelled;
   };

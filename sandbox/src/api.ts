@@ -116,7 +116,7 @@ export interface Sandbox {
   printLabel(req: LabelRequest): { orderId: number; trackingNumbers: string[] };
   setSwitch<K extends keyof SandboxSwitches>(name: K, value: SandboxSwitches[K]): void;
   setFaults(spec: string): void;
-  /** Mutate a sale (issue 9 tests): apply a partial patch to the sale detail and bump `Updated`. */
+  /** Mutate a sale (keep-in-step tests): apply a partial patch to the sale detail and bump `Updated`. */
   updateSale(saleId: string, patch: (sale: Record<string, unknown>) => void): void;
   close(): Promise<void>;
 

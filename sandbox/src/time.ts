@@ -1,7 +1,7 @@
 /**
- * Date forms the two vendors put on the wire (cin7-core-api.md §1, starshipit-api.md §4.6) and the
- * sandbox clock. The clock is the real wall clock: windows and waits shrink with the time scale, but
- * timestamps stay real so an engine that mixes its own clock with server dates stays consistent.
+ * Date forms the two vendors put on the wire and the sandbox clock. The clock is the real wall
+ * clock: windows and waits shrink with the time scale, but timestamps stay real so an engine that
+ * mixes its own clock with server dates stays consistent.
  */
 
 /** Cin7 date-only form: `2017-09-29T00:00:00` (no zone). */

@@ -1,5 +1,5 @@
 /**
- * Engine scenarios 1–4 of issue 7: our engine and the naive baseline, each against its own fresh
+ * Engine scenarios 1–4 (README, Performance): our engine and the naive baseline, each against its own fresh
  * sandbox (same seed, same data, real HTTP on loopback) started in this process with
  * `startSandbox`, counted from the sandbox's call log. Each client runs in a child process so it
  * does not share an event loop with the server it is measured against.

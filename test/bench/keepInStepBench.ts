@@ -1,5 +1,5 @@
 /**
- * Issue 9's benchmark: Cin7 Core calls spent per changed sale when keeping imported orders in step
+ * Keep-in-step benchmark: Cin7 Core calls spent per changed sale when keeping imported orders in step
  * (goal: one detail read per changed sale, nothing for unchanged sales). Setup (not measured): import
  * with our engine, then change `changed` imported sales in the sandbox (a new city). Measured: one
  * import run after the change, and one more with no change, counted from the sandbox's call log.

@@ -1,5 +1,5 @@
 /**
- * The naive baseline of issue 7: the integration as a straightforward script would do it, so the
+ * The naive baseline: the integration as a straightforward script would do it, so the
  * table can show what our engine saves. Deliberately simple, not deliberately bad:
  *   - p-limit(4) on each API, no client-side rate limiter;
  *   - saleList 100 per page, every page, unfiltered (status filtered locally);

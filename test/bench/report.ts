@@ -1,7 +1,7 @@
 /**
  * The one table `npm run bench` prints, and the JSON file it writes. Every row is a figure with
- * the comparison it belongs to (ours / baseline / limit side by side) and, for the goals of
- * issue 7, a met / not met verdict. Benchmarks never fail on a time: verdicts are printed, the
+ * the comparison it belongs to (ours / baseline / limit side by side) and, for the goals listed
+ * in README (Performance), a met / not met verdict. Benchmarks never fail on a time: verdicts are printed, the
  * process exits 0 unless the benchmark itself could not run.
  */
 

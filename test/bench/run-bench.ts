@@ -1,5 +1,5 @@
 /**
- * `npm run bench` (issue 7): every benchmark in one run on one machine, one printed table, the raw
+ * `npm run bench`: every benchmark in one run on one machine, one printed table, the raw
  * figures in a git-ignored `bench-results-<timestamp>.json`. Comparisons are side by side in the
  * same run so machine noise cancels out in the ratios. Goals are reported as met / not met; the
  * run never fails on a time (exit 1 only when nothing could be measured at all).

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prepares the real-editor test harness (code-server + Debian Chromium) on this machine.
 # Idempotent: each step checks first and skips what is already in place, so a warm run takes
-# about a second. Recipe and reasons: shared/docs/vscode-extension-notes.md §4.3–4.4.
+# about a second.
 #
 #   1. Debian packages that code-server's native modules build against, plus ripgrep and chromium.
 #   2. code-server@$CODE_SERVER_VERSION into .cache/code-server/ (git-ignored, outside tracked files),

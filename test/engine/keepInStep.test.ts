@@ -1,5 +1,5 @@
 /**
- * Keeping imported orders in step with Cin7 Core (issue 9), against the sandbox over real HTTP
+ * Keeping imported orders in step with Cin7 Core, against the sandbox over real HTTP
  * (time-scaled), checked from the sandbox's own state and call log.
  */
 import * as assert from 'node:assert/strict';

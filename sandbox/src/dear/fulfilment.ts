@@ -1,5 +1,5 @@
 /**
- * The pick → pack → ship state machine of one fulfilment (cin7-core-api.md §4–§5). Every function
+ * The pick → pack → ship state machine of one fulfilment. Every function
  * runs inside DearStore.mutate on a private copy, so a thrown DearError leaves the sale untouched.
  */
 import { dearDate } from '../time';

@@ -92,7 +92,7 @@ export function saleCore(seed: number, index: number): SaleCore {
     advanced &&
     ['PICKING', 'PICKED', 'PACKING', 'PACKED', 'SHIPPING', 'INVOICING', 'CREDITED'].includes(status)
   ) {
-    // Those statuses only apply to Simple sales (cin7-core-api.md §3); Advanced sales sit at ORDERED.
+    // Those statuses only apply to Simple sales; Advanced sales sit at ORDERED.
     status = 'ORDERED';
   }
   const createdMs = SEED_EPOCH_MS - r.range(1, 120) * DAY + r.int(DAY);

@@ -68,7 +68,7 @@ export function recompute(sale: DearSale): void {
   sale.__meta.problems = problems;
 }
 
-/** A `saleList` row (cin7-core-api.md §3) — no lines, no addresses, no Note. */
+/** A `saleList` row — no lines, no addresses, no Note. */
 export function saleRow(sale: DearSale): Record<string, unknown> {
   const inv = sale.Invoices[0];
   return {

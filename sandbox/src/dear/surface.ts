@@ -1,6 +1,6 @@
 /**
  * Cin7 Core v2 over HTTP: auth (403 `Incorrect credentials!`), the per-application-key limiter,
- * routing (404 unknown path, 405 wrong verb) and the endpoints of cin7-core-api.md §3–§6.
+ * routing (404 unknown path, 405 wrong verb) and the sale, fulfilment and reference endpoints.
  */
 import { CREDENTIALS, type FullSwitches } from '../config';
 import { SlidingWindow } from '../ratelimit';

@@ -1,7 +1,6 @@
 /**
- * Starshipit order state and rules (starshipit-api.md §3–§5): validation, id assignment, partial
- * update, delete/archive, label printing and dispatch. Responses never carry null: empty values are
- * omitted (§3.2).
+ * Starshipit order state and rules: validation, id assignment, partial update, delete/archive,
+ * label printing and dispatch. Responses never carry null: empty values are omitted.
  */
 import type {
   StarshipitShipmentRow,
@@ -32,7 +31,7 @@ export class OrderError extends Error {
   }
 }
 
-/** Carrier code → display name (starshipit-api.md §6). */
+/** Carrier code → display name. */
 export const CARRIER_NAMES: Record<string, string> = {
   AusPost: 'Australia Post',
   MyPostBusiness: 'MyPost Business',

@@ -1,6 +1,6 @@
 /**
  * Starshipit over HTTP: APIM-style auth (401 on the subscription key, 403 on the api key), a token
- * bucket per subscription key, and the order/track endpoints of starshipit-api.md §3–§5.
+ * bucket per subscription key, and the order and tracking endpoints.
  */
 import { CREDENTIALS, type FullSwitches } from '../config';
 import { TokenBucket } from '../ratelimit';

@@ -16,7 +16,7 @@ export interface Counters {
   detailsRead: number;
   /** Cin7 write calls a live run would make that this dry run did not (estimate). */
   plannedDearWrites: number;
-  /** Keeping imported orders in step (issue 9): orders updated / withdrawn (dry run: would be). */
+  /** Keeping imported orders in step: orders updated / withdrawn (dry run: would be). */
   updated?: number;
   withdrawn?: number;
 }

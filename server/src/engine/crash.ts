@@ -14,7 +14,7 @@ export const CRASH_POINTS = [
   'after-cursor',
 ] as const;
 export type CrashPoint = (typeof CRASH_POINTS)[number] | KeepInStepCrashPoint;
-/** Keeping imported orders in step (issue 9); listed apart so the import/writeback crash suite's list stays its own. */
+/** Keeping imported orders in step; listed apart so the import/writeback crash suite's list stays its own. */
 export const KEEP_IN_STEP_CRASH_POINTS = [
   'before-starshipit-update',
   'after-starshipit-update',

@@ -1,6 +1,6 @@
 /**
  * Cin7 Core (DEAR) API v2 client: the calls the engine needs and the classification of every
- * answer shape seen in the wild (cin7-core-api.md §2, §6):
+ * answer shape seen in the wild:
  *   - throttle: 429, legacy 503, and any answer (400, 200…) whose text says "calls per … API limit"
  *   - the error model as an array `[{ErrorCode,Exception}]` or as an object, even with HTTP 200
  *   - HTML with 200 (wrong path / proxy page) and truncated JSON → transient with a clear message

@@ -35,7 +35,7 @@ import {
   type RunContext,
 } from './context';
 import { sleep, isCancelled } from './sleep';
-// Keeping imported orders in step with Cin7 Core (issue 9): hooks marked "keep-in-step hook".
+// Keeping imported orders in step with Cin7 Core: keepInStep.ts decides for sales with imported orders.
 import { keepInStep, keepInStepExtraStatuses, keepInStepRow } from './keepInStep';
 
 const str = (v: unknown): string =>
@@ -66,7 +66,7 @@ export async function runImport(ctx: RunContext, opts: ImportOptions): Promise<v
     if (!saleId || handled.has(saleId)) return;
     if (ctx.onlyOrderNumbers && !wanted(ctx.onlyOrderNumbers, orderNumber, s.import.source)) return;
     handled.add(saleId);
-    // keep-in-step hook: re-read a sale with imported orders only when its Updated stamp moved;
+    // Keeping in step: re-read a sale with imported orders only when its Updated stamp moved;
     // a voided/credited sale with nothing to do is skipped without a detail read.
     const keep = keepInStepRow(ctx, row);
     if (keep === 'read') return processSale(ctx, saleId, row);
@@ -214,7 +214,7 @@ export async function runImport(ctx: RunContext, opts: ImportOptions): Promise<v
         else for (const st of statusList) await pass(st);
         filteredPasses ||= unfilteredPages > statusList.length + 1;
       }
-      // keep-in-step hook: filtered passes never list voided/credited sales; list those too.
+      // Filtered passes never list voided/credited sales; keeping in step needs those too.
       if (filteredPasses) for (const st of keepInStepExtraStatuses(ctx, statusList)) await pass(st);
       listedAll = true;
     } catch (err) {
@@ -387,7 +387,7 @@ async function processSale(ctx: RunContext, saleId: string, row: Row): Promise<v
   ctx.counters.detailsRead++;
   ctx.emit({ type: 'progress', phase: 'detail', done: ctx.counters.detailsRead });
   await resolve(ctx, saleKey(saleId));
-  // keep-in-step hook: orders already imported from this sale are compared/updated/withdrawn there.
+  // Orders already imported from this sale are compared, updated or withdrawn by keepInStep.
   const kept = await keepInStep(ctx, sale, row);
   if (kept.saleDone) return;
   const status = str(sale.Status) || str(row.Status);
@@ -406,7 +406,7 @@ async function processSale(ctx: RunContext, saleId: string, row: Row): Promise<v
   }
   const mapped = mapSale(sale, row, s);
   if (kept.handled.size) {
-    // keep-in-step hook: already dealt with, not reported twice
+    // already dealt with by keepInStep, not reported twice
     mapped.orders = mapped.orders.filter((m) => !kept.handled.has(m.orderNumber));
     mapped.skips = mapped.skips.filter((k) => !kept.handled.has(k.orderNumber));
   }

@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import type { AttentionEvent, RunMode, SummaryEvent } from '../../../protocol/events';
 import { EngineError } from './errors';
-// Keeping imported orders in step (issue 9): its records and state live in keepInStepState.ts.
+// Keeping imported orders in step: its records and state live in keepInStepState.ts.
 import { KeepInStepState, type KeepInStepRecord } from './keepInStepState';
 
 export interface Tracking {
@@ -93,7 +93,7 @@ export type JournalRecord =
    */
   | { t: 'starshipit-orders'; at: string; orders: Record<string, number | null> }
   | { t: 'run'; at: string; mode: RunMode; dryRun: boolean; summary: SummaryEvent }
-  /** update-intent, updated, keep-stamp, withdraw-intent, withdrawn (issue 9, keepInStepState.ts). */
+  /** update-intent, updated, keep-stamp, withdraw-intent, withdrawn (keepInStepState.ts). */
   | KeepInStepRecord;
 
 export interface OrderState {
@@ -146,12 +146,12 @@ export class JournalState {
   starshipitOrders?: { at: string; orders: Map<string, number | undefined> };
   lastRun?: { at: string; mode: RunMode; dryRun: boolean; summary: SummaryEvent };
   firstCreatedAt?: string;
-  /** Keeping imported orders in step (issue 9): last payload sent, stamps, pending updates/withdrawals. */
+  /** Keeping imported orders in step: last payload sent, stamps, pending updates/withdrawals. */
   readonly keep = new KeepInStepState();
 
   apply(r: JournalRecord): void {
     this.applyOwn(r);
-    this.keep.apply(this, r); // issue 9 hook: sees every record (created carries the payload sent)
+    this.keep.apply(this, r); // sees every record (created carries the payload sent)
   }
 
   private applyOwn(r: JournalRecord): void {
@@ -338,7 +338,7 @@ export class JournalState {
         ),
       });
     if (this.lastRun) out.push({ t: 'run', ...this.lastRun });
-    out.push(...this.keep.toRecords(this)); // issue 9 hook
+    out.push(...this.keep.toRecords(this));
     return out;
   }
 

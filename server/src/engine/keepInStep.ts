@@ -1,5 +1,5 @@
 /**
- * Keeping imported orders in step with Cin7 Core (issue 9).
+ * Keeping imported orders in step with Cin7 Core.
  *
  * The importer calls two hooks:
  *  - `keepInStepRow` for every listed sale row: a sale with orders imported by this state

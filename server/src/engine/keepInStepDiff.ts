@@ -1,5 +1,5 @@
 /**
- * Pure diffing for keeping imported orders in step (issue 9): the field-by-field difference
+ * Pure diffing for keeping imported orders in step: the field-by-field difference
  * between the payload Starshipit was last given and a fresh mapping of the sale, and the minimal
  * `PUT /api/orders` body that brings the live Starshipit order there.
  *

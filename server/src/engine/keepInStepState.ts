@@ -1,5 +1,5 @@
 /**
- * Durable state for keeping imported orders in step with Cin7 Core (issue 9): the journal records
+ * Durable state for keeping imported orders in step with Cin7 Core: the journal records
  * it adds, and the in-memory state they rebuild. Kept out of journal.ts so the journal stays the
  * engine's; journal.ts only forwards every record here (`KeepInStepState.apply`) and appends
  * `toRecords()` on compaction.

@@ -1,7 +1,7 @@
 /**
  * Client-side rate limiters.
  *
- * `SlidingLogLimiter` is the response-anchored sliding log of sync-engine-notes §2.5: a call holds
+ * `SlidingLogLimiter` is a response-anchored sliding log: a call holds
  * one of N slots from the moment it is sent until its response arrives + the window W (+ε). Any
  * server timestamp of call i (arrival or completion) is ≤ our response time, and any server
  * timestamp of a later call j is ≥ our send time, so j sent after i's slot expired is ≥ W after i
@@ -19,8 +19,8 @@
  * refilling to all N slots after the pause would be throttled again nearly every window. After a
  * throttle the effective budget drops to what the server accepted from us in the window before it
  * (our answered calls in the last W, minus the throttled ones, minus a small margin; at least 1),
- * and rises by one slot per window that ends without a throttle, back up to N. The §2.5 proof is
- * unaffected: the budget only ever lowers the number of slots.
+ * and rises by one slot per window that ends without a throttle, back up to N. The argument above
+ * still holds: the budget only ever lowers the number of slots.
  */
 import * as fs from 'node:fs';
 import { sleep } from './sleep';

@@ -193,7 +193,7 @@ export async function runEngineImpl(o: RunOptions): Promise<SummaryEvent> {
       needsAttention: counters.needsAttention,
       writtenBack: counters.writtenBack,
       updated: counters.updated ?? 0,
-      withdrawn: counters.withdrawn ?? 0, // issue 9 (keepInStep.ts)
+      withdrawn: counters.withdrawn ?? 0, // keepInStep.ts
       calls: { dear: dearRunner.calls, starshipit: ssRunner.calls },
       throttled: { dear: dearRunner.throttled, starshipit: ssRunner.throttled },
       // Round trips measured in this run (0.3 s when nothing was answered yet).

@@ -1,5 +1,5 @@
 /**
- * Starshipit client (starshipit-api.md §2–§4, §8). Failures come in two layers: the Azure APIM
+ * Starshipit client. Failures come in two layers: the Azure APIM
  * gateway (`{statusCode, message}`, 401/403/429) and the application (`{success:false,
  * errors:[{message,details}]}`, with HTTP 200 or 4xx). Both are handled.
  */
