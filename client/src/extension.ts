@@ -19,6 +19,7 @@ import { SecretStore } from './secrets/secretStore';
 import { findSettingsFiles, trackSettingsFiles } from './settingsFile/locate';
 import { StatusItem } from './status/statusItem';
 import { restrictedModeRefusal } from './trust';
+import { errorMessage } from '../../protocol/errorMessage';
 
 /** What `activate` returns (for tests and other extensions). Never exposes secret values. */
 export interface DearExtensionApi {
@@ -40,15 +41,13 @@ export function activate(context: vscode.ExtensionContext): DearExtensionApi {
   clientPromise = startLanguageClient(context, secrets);
   // The client is stopped in deactivate(); here only a failed start is reported.
   clientPromise.catch((err: unknown) =>
-    output.error(
-      `The Dear language server did not start: ${err instanceof Error ? err.message : String(err)}`,
-    ),
+    output.error(`The Dear language server did not start: ${errorMessage(err)}`),
   );
   const client = (): Promise<LanguageClient> => {
     if (!clientPromise) return Promise.reject(new Error('the extension is not active'));
     return clientPromise.catch((err: unknown) => {
       throw new Error(
-        `the Dear language server is not running (${err instanceof Error ? err.message : String(err)}); see the "Dear Language Server" output`,
+        `the Dear language server is not running (${errorMessage(err)}); see the "Dear Language Server" output`,
       );
     });
   };

@@ -6,6 +6,7 @@ import type { SandboxOptions } from './api';
 import { parseSwitch } from './config';
 import { parseFaultSpec } from './faults';
 import { startSandbox } from './index';
+import { errorMessage } from '../../protocol/errorMessage';
 
 const USAGE = `usage: dear-starshipit sandbox [--port N] [--seed N] [--sales N] [--time-scale X] [--faults SPEC] [--state FILE] [--switch name=value …]
   --port N         Cin7 Core on N, Starshipit on N+1 (default 4780; 0 = random free ports)
@@ -90,9 +91,7 @@ export async function sandboxCommand(args: string[]): Promise<number> {
   try {
     opts = parseSandboxArgs(args);
   } catch (err) {
-    process.stderr.write(
-      `sandbox: ${err instanceof Error ? err.message : String(err)}\n${USAGE}\n`,
-    );
+    process.stderr.write(`sandbox: ${errorMessage(err)}\n${USAGE}\n`);
     return 2;
   }
   if (opts.help) {
@@ -103,7 +102,7 @@ export async function sandboxCommand(args: string[]): Promise<number> {
   try {
     sb = await startSandbox(opts);
   } catch (err) {
-    process.stderr.write(`sandbox: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`sandbox: ${errorMessage(err)}\n`);
     return 2;
   }
   const c = sb.credentials;

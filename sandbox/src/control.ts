@@ -5,6 +5,7 @@
  */
 import type { Sandbox } from './api';
 import { readJson, type Reply, type RequestCtx } from './server';
+import { errorMessage } from '../../protocol/errorMessage';
 
 type Obj = Record<string, unknown>;
 
@@ -44,7 +45,7 @@ export class ControlApi {
       const result = this.route(`${ctx.method} ${route}`, ctx, body);
       return result === undefined ? undefined : { status: 200, body: result };
     } catch (err) {
-      return { status: 400, body: { error: err instanceof Error ? err.message : String(err) } };
+      return { status: 400, body: { error: errorMessage(err) } };
     }
   }
 

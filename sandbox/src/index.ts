@@ -21,6 +21,7 @@ import { FaultInjector } from './faults';
 import { ApiServer } from './server';
 import { clean, OrderStore, type OrdersSnapshot } from './starshipit/orders';
 import { StarshipitSurface } from './starshipit/surface';
+import { errorMessage } from '../../protocol/errorMessage';
 
 export type {
   Sandbox,
@@ -68,10 +69,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     try {
       state = JSON.parse(readFileSync(stateFile, 'utf8')) as StateFile;
     } catch (err) {
-      throw new Error(
-        `sandbox: state file ${stateFile} is not valid JSON: ${err instanceof Error ? err.message : String(err)}`,
-        { cause: err },
-      );
+      throw new Error(`sandbox: state file ${stateFile} is not valid JSON: ${errorMessage(err)}`, {
+        cause: err,
+      });
     }
     if (state.seed !== seed || state.sales !== sales) {
       throw new Error(
@@ -104,10 +104,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       writeFileSync(tmp, JSON.stringify(state));
       renameSync(tmp, stateFile); // atomic: a crash never leaves half a file
     } catch (err) {
-      throw new Error(
-        `sandbox: cannot write state file ${stateFile}: ${err instanceof Error ? err.message : String(err)}`,
-        { cause: err },
-      );
+      throw new Error(`sandbox: cannot write state file ${stateFile}: ${errorMessage(err)}`, {
+        cause: err,
+      });
     }
   };
   let saveFailed = false;
@@ -119,8 +118,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         saveFailed = false;
       } catch (err) {
         // Keep serving; say it once per failure streak. close() reports it again by rejecting.
-        if (!saveFailed)
-          process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+        if (!saveFailed) process.stderr.write(`${errorMessage(err)}\n`);
         saveFailed = true;
       }
     }, 25);

@@ -7,6 +7,7 @@ import * as http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { CallLogEntry } from './api';
 import type { FaultDecision } from './faults';
+import { errorMessage } from '../../protocol/errorMessage';
 
 export interface Reply {
   status: number;
@@ -33,7 +34,7 @@ export function readJson(ctx: RequestCtx): unknown {
   try {
     return JSON.parse(ctx.bodyText) as unknown;
   } catch (err) {
-    throw new BadJsonError(err instanceof Error ? err.message : String(err));
+    throw new BadJsonError(errorMessage(err));
   }
 }
 

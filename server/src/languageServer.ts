@@ -37,6 +37,7 @@ import {
 import { Cin7CarrierSource, isAllowedEndpoint, type CarrierSource } from './config/carrierSource';
 import { applyInitializationOptions, networkAllowed, registerSyncHandlers } from './syncService';
 import { VERSION } from './version';
+import { errorMessage } from '../../protocol/errorMessage';
 
 export const VALIDATION_DELAY_MS = 175;
 export const SECRET_ENV_PREFIX = 'DEAR_STARSHIPIT_SECRET_';
@@ -200,7 +201,7 @@ export function startLanguageServer(
       } catch (err) {
         carriers.fail(ck.key);
         connection.console.warn(
-          `Could not load Cin7 Core carriers from ${safeOrigin(ck.baseUrl)}: ${err instanceof Error ? err.message : String(err)}`,
+          `Could not load Cin7 Core carriers from ${safeOrigin(ck.baseUrl)}: ${errorMessage(err)}`,
         );
       }
     })();

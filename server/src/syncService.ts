@@ -31,6 +31,7 @@ import type { SummaryEvent } from '../../protocol/events';
 import { analyzeSettings } from './config';
 import { readStatus, resolveStateDir, runEngine } from './engine';
 import { startSandbox, type Sandbox } from '../../sandbox/src/index';
+import { errorMessage } from '../../protocol/errorMessage';
 
 // ---- state shared with the rest of the server --------------------------------------------------
 
@@ -122,10 +123,7 @@ export function registerSyncHandlers(
     try {
       return { text: await readFile(filePath, 'utf8'), filePath };
     } catch (err) {
-      throw new Error(
-        `cannot read ${filePath}: ${err instanceof Error ? err.message : String(err)}`,
-        { cause: err },
-      );
+      throw new Error(`cannot read ${filePath}: ${errorMessage(err)}`, { cause: err });
     }
   }
 
@@ -164,7 +162,7 @@ export function registerSyncHandlers(
       });
       return { summary };
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
+      const message = errorMessage(err);
       return { summary: null, error: scrub(message, [...secretValues, ...envValues]) };
     } finally {
       runs.delete(p.runId);

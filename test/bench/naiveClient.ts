@@ -14,6 +14,7 @@
 import pLimit from 'p-limit';
 import type { DearSettings } from '../../protocol/settings';
 import { carrierFor, mapSale, shipBody } from '../../server/src/engine/mapping';
+import { errorMessage } from '../../protocol/errorMessage';
 
 type Row = Record<string, unknown>;
 
@@ -132,7 +133,7 @@ export class NaiveClient {
             this.stats.created++;
           }
         } catch (err) {
-          this.stats.errors.push(err instanceof Error ? err.message : String(err));
+          this.stats.errors.push(errorMessage(err));
         }
       }),
     );
@@ -180,7 +181,7 @@ export class NaiveClient {
           await this.dear('POST', 'sale/fulfilment/ship', body);
           this.stats.writtenBack++;
         } catch (err) {
-          this.stats.errors.push(err instanceof Error ? err.message : String(err));
+          this.stats.errors.push(errorMessage(err));
         }
       }),
     );

@@ -28,6 +28,7 @@ import { activationScenario, extensionScenario, RED_HAT_YAML_VSIX } from './exte
 import { keepInStepScenario } from './keepInStepBench';
 import { agreementScenario, editScenario, type EditFigures } from './lspBench';
 import { fmt, Report, verdict } from './report';
+import { errorMessage } from '../../protocol/errorMessage';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const SALES = 1000;
@@ -323,7 +324,7 @@ async function measure<T>(
     process.stderr.write(`bench: ${what} done in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
     return v;
   } catch (err) {
-    const msg = err instanceof Error ? err.message : String(err);
+    const msg = errorMessage(err);
     process.stderr.write(
       `bench: ${what} failed: ${err instanceof Error ? (err.stack ?? msg) : msg}\n`,
     );

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { spawn } from 'node:child_process';
 import { downloadAndUnzipVSCode, runTests } from '@vscode/test-electron';
+import { errorMessage } from '../../protocol/errorMessage';
 
 /** runTests() always passes --disable-workspace-trust, so the Restricted Mode run launches VS Code itself. */
 async function runUntrusted(
@@ -59,9 +60,7 @@ async function main(): Promise<number> {
     await runTests({ version, extensionDevelopmentPath, extensionTestsPath, launchArgs });
     return 0;
   } catch (err) {
-    console.error(
-      `extension-host suites failed: ${err instanceof Error ? err.message : String(err)}`,
-    );
+    console.error(`extension-host suites failed: ${errorMessage(err)}`);
     return 1;
   }
 }

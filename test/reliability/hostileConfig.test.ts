@@ -22,6 +22,7 @@ import {
 import { tempDir } from '../engine/helpers';
 import { LspClient } from '../lsp/lspClient';
 import { figure, Rng, runChild, size, suiteSeed } from './helpers';
+import { errorMessage } from '../../protocol/errorMessage';
 
 const SAMPLE = fs.readFileSync('samples/dear-starshipit.yaml', 'utf8');
 const SEVERITY = ['', 'error', 'warning', 'information', 'hint'];
@@ -380,7 +381,7 @@ describe('reliability soak: hostile settings files over real LSP stdio, and vali
           await Promise.race([req, exited, hang]);
         } catch (err) {
           throw new Error(
-            `"${name}": ${what} failed: ${err instanceof Error ? err.message : String(err)}\ntext: ${JSON.stringify(text.length > 4000 ? `${text.slice(0, 2000)}…` : text)}`,
+            `"${name}": ${what} failed: ${errorMessage(err)}\ntext: ${JSON.stringify(text.length > 4000 ? `${text.slice(0, 2000)}…` : text)}`,
             { cause: err },
           );
         }

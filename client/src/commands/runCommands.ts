@@ -26,6 +26,7 @@ import {
   type CommandResult,
   type Services,
 } from './services';
+import { errorMessage } from '../../../protocol/errorMessage';
 
 const TITLES = {
   importNow: 'Import Now',
@@ -117,7 +118,7 @@ export function registerRunCommands(s: Services): vscode.Disposable[] {
       };
     } catch (err) {
       state.status = 'error';
-      state.error = err instanceof Error ? err.message : String(err);
+      state.error = errorMessage(err);
       s.preview.changed(true);
       return reportError(err, s.output);
     }

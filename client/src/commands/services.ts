@@ -10,6 +10,7 @@ import { UserFacingError, type RunController } from '../runs/runController';
 import type { SecretStore } from '../secrets/secretStore';
 import type { StatusItem } from '../status/statusItem';
 import { restrictedModeRefusal } from '../trust';
+import { errorMessage } from '../../../protocol/errorMessage';
 
 export interface Services {
   context: vscode.ExtensionContext;
@@ -37,7 +38,7 @@ export function refuseIfUntrusted(title: string): CommandResult | undefined {
 
 /** Shows an error to the user (with its follow-up buttons) and returns the matching result. */
 export function reportError(err: unknown, output?: SyncOutput): CommandResult {
-  const message = err instanceof Error ? err.message : String(err);
+  const message = errorMessage(err);
   if (err instanceof UserFacingError) {
     const titles = err.actions.map((a) => a.title);
     void vscode.window.showErrorMessage(message, ...titles).then((choice) => {

@@ -15,6 +15,7 @@ import { redact } from '../output/format';
 import type { SyncOutput } from '../output/syncOutput';
 import type { SecretStore } from '../secrets/secretStore';
 import type { StatusItem } from '../status/statusItem';
+import { errorMessage } from '../../../protocol/errorMessage';
 
 /** An error whose message is meant for the user as is, with optional follow-up commands. */
 export class UserFacingError extends Error {
@@ -155,7 +156,7 @@ export class RunController {
       return outcome;
     } catch (err) {
       if (err instanceof UserFacingError) throw err;
-      const message = redact(err instanceof Error ? err.message : String(err), scrub);
+      const message = redact(errorMessage(err), scrub);
       this.output.error(`Run failed: ${message}`);
       this.status.finish(null, message);
       throw new UserFacingError(`Dear: the run could not finish: ${message}`, [

@@ -5,6 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { LANGUAGE_ID } from '../languageClient';
+import { errorMessage } from '../../../protocol/errorMessage';
 
 export const SETTINGS_GLOB = '**/{dear-starshipit.yaml,*.dear-starshipit.yaml}';
 const EXCLUDE = '**/{node_modules,.git,.dear-starshipit}/**';
@@ -75,10 +76,9 @@ export async function readSettingsText(uri: vscode.Uri): Promise<string> {
   try {
     return new TextDecoder('utf-8').decode(await vscode.workspace.fs.readFile(uri));
   } catch (err) {
-    throw new Error(
-      `cannot read settings file ${displayPath(uri)}: ${err instanceof Error ? err.message : String(err)}`,
-      { cause: err },
-    );
+    throw new Error(`cannot read settings file ${displayPath(uri)}: ${errorMessage(err)}`, {
+      cause: err,
+    });
   }
 }
 

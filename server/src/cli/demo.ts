@@ -13,6 +13,7 @@ import { startSandbox } from '../../../sandbox/src/index';
 import type { Sandbox } from '../../../sandbox/src/api';
 import { analyzeSettings } from '../config/index';
 import { runEngine } from '../engine/index';
+import { errorMessage } from '../../../protocol/errorMessage';
 
 const TIME_SCALE = 100;
 
@@ -227,7 +228,7 @@ export async function demoCommand(_args: string[]): Promise<number> {
     );
     return duplicates === 0 && shippedOnce === printed.length && writesDuringPreview === 0 ? 0 : 1;
   } catch (err) {
-    process.stderr.write(`demo failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`demo failed: ${errorMessage(err)}\n`);
     return 1;
   } finally {
     await sb?.close();

@@ -9,6 +9,7 @@ import { runCommand } from './run';
 import { demoCommand } from './demo';
 import { sandboxCommand } from '../../../sandbox/src/cli';
 import { VERSION } from '../version';
+import { errorMessage } from '../../../protocol/errorMessage';
 
 type Command = (args: string[]) => Promise<number>;
 
@@ -83,7 +84,7 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exitCode = code;
   },
   (err: unknown) => {
-    process.stderr.write(`dear-starshipit: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`dear-starshipit: ${errorMessage(err)}\n`);
     process.exitCode = 2;
   },
 );

@@ -17,6 +17,7 @@ import {
   runEngine,
   type SecretLookup,
 } from '../engine/index';
+import { errorMessage } from '../../../protocol/errorMessage';
 
 interface Flags {
   config: string;
@@ -163,7 +164,7 @@ export async function runCommand(mode: string, args: string[]): Promise<number> 
         });
       } catch (err) {
         printer.clear();
-        const msg = err instanceof Error ? err.message : String(err);
+        const msg = errorMessage(err);
         process.stderr.write(`dear-starshipit ${mode}: ${msg}\n`);
         return err instanceof ConfigurationError ? 2 : 1;
       }

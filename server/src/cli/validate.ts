@@ -16,6 +16,7 @@ import {
 } from '../config';
 import { tooLargeDiagnostic } from '../config/document';
 import { PositionMapper } from '../config/text';
+import { errorMessage } from '../../../protocol/errorMessage';
 
 /** Files above this are not read whole (the diagnostic only needs the first line and the size). */
 const HUGE_FILE_BYTES = 64 * 1024 * 1024;
@@ -59,9 +60,7 @@ export async function validateCommand(args: string[]): Promise<number> {
     }
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    process.stderr.write(
-      `validate: cannot read ${file}: ${code ?? (err instanceof Error ? err.message : String(err))}\n`,
-    );
+    process.stderr.write(`validate: cannot read ${file}: ${code ?? errorMessage(err)}\n`);
     return 2;
   }
   if (json) {

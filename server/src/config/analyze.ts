@@ -5,6 +5,7 @@ import { parseSettings, type ParsedSettings } from './document';
 import { SEMANTIC_RULES } from './rules';
 import { validateAgainstSchema } from './schemaValidation';
 import { ERROR, type ConfigDiagnostic } from './types';
+import { errorMessage } from '../../../protocol/errorMessage';
 
 /** Editors slow down with thousands of squiggles; past this, one summary diagnostic says how many. */
 export const MAX_DIAGNOSTICS = 1000;
@@ -57,7 +58,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
           range: parsed.pos.range(0, 0),
           severity: 2,
           code: 'internal-error',
-          message: `Rule ${rule.codes[0]} failed: ${err instanceof Error ? err.message : String(err)}`,
+          message: `Rule ${rule.codes[0]} failed: ${errorMessage(err)}`,
         });
       }
     }

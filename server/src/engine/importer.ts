@@ -37,6 +37,7 @@ import {
 import { sleep, isCancelled } from './sleep';
 // Keeping imported orders in step with Cin7 Core: keepInStep.ts decides for sales with imported orders.
 import { keepInStep, keepInStepExtraStatuses, keepInStepRow } from './keepInStep';
+import { errorMessage } from '../../../protocol/errorMessage';
 
 const str = (v: unknown): string =>
   typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '';
@@ -219,7 +220,7 @@ export async function runImport(ctx: RunContext, opts: ImportOptions): Promise<v
       listedAll = true;
     } catch (err) {
       if (isCancelled(err) || ctx.signal?.aborted) throw err;
-      const reason = err instanceof Error ? err.message : String(err);
+      const reason = errorMessage(err);
       await attention(ctx, {
         kind: 'import',
         key: 'import:list',
@@ -310,7 +311,7 @@ async function readExistingOrders(
     ctx.emit({
       type: 'log',
       level: 'warn',
-      message: `could not list existing Starshipit orders (${err instanceof Error ? err.message : String(err)}); each order is looked up before it is created instead`,
+      message: `could not list existing Starshipit orders (${errorMessage(err)}); each order is looked up before it is created instead`,
     });
     return undefined;
   }
@@ -351,7 +352,7 @@ async function guard(ctx: RunContext, f: () => Promise<void>): Promise<void> {
     ctx.emit({
       type: 'log',
       level: 'error',
-      message: err instanceof Error ? err.message : String(err),
+      message: errorMessage(err),
     });
     ctx.counters.needsAttention++;
   }
@@ -379,7 +380,7 @@ async function processSale(ctx: RunContext, saleId: string, row: Row): Promise<v
       saleId,
       orderNumber: str(row.OrderNumber) || undefined,
       code: transient ? 'sale-read-unavailable' : 'sale-read-failed',
-      reason: err instanceof Error ? err.message : String(err),
+      reason: errorMessage(err),
       retryable: transient,
     });
     return;
@@ -493,7 +494,7 @@ async function settleIntents(
       ctx.emit({
         type: 'log',
         level: 'warn',
-        message: `${o.orderNumber}: could not check an earlier create: ${err instanceof Error ? err.message : String(err)}`,
+        message: `${o.orderNumber}: could not check an earlier create: ${errorMessage(err)}`,
       });
     }
   }
@@ -671,10 +672,6 @@ async function createOnce(
     }
   } catch (err) {
     if (isCancelled(err) || ctx.signal?.aborted) throw err;
-    return await park(
-      'starshipit-unavailable',
-      err instanceof Error ? err.message : String(err),
-      true,
-    );
+    return await park('starshipit-unavailable', errorMessage(err), true);
   }
 }

@@ -34,6 +34,7 @@ import {
   putBody,
   type FieldChange,
 } from './keepInStepDiff';
+import { errorMessage } from '../../../protocol/errorMessage';
 
 /** Sale statuses that withdraw (or report) an imported order. Merely leaving `import.statuses` does not. */
 const CANCELLED_STATUSES: readonly string[] = ['VOIDED', 'CREDITED'];
@@ -210,7 +211,7 @@ async function park(
   if (!retryable) await stampOnly(ctx, o, stamp);
 }
 
-const errText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+const errText = (err: unknown): string => errorMessage(err);
 
 async function compareAndUpdate(
   ctx: RunContext,

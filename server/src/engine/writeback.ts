@@ -28,6 +28,7 @@ import {
   type RunContext,
 } from './context';
 import { isCancelled } from './sleep';
+import { errorMessage } from '../../../protocol/errorMessage';
 
 const str = (v: unknown): string =>
   typeof v === 'string' ? v.trim() : typeof v === 'number' ? String(v) : '';
@@ -80,7 +81,7 @@ export async function runWriteback(ctx: RunContext, opts: { retryOnly: boolean }
             saleId: w.saleId,
             taskId: w.taskId,
             code: transient ? 'dear-unavailable' : 'dear-rejected',
-            reason: `${w.orderNumber}: ${err instanceof Error ? err.message : String(err)}`,
+            reason: `${w.orderNumber}: ${errorMessage(err)}`,
             retryable: transient,
             basis: writebackBasis(ctx, w),
           });
