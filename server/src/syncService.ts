@@ -57,11 +57,6 @@ export function networkAllowed(): boolean {
 
 // ---- pure helpers (exported for tests) ---------------------------------------------------------
 
-/** Replaces each secret value (≥ 4 chars; raw, URL-encoded or JSON-escaped) in `text` with `•••`. */
-export function scrub(text: string, values: Iterable<string>): string {
-  return redactSecrets(text, values);
-}
-
 /** The refusal message for an untrusted run, or undefined when the run may go ahead. */
 export function trustRefusal(
   paramsTrusted: boolean | undefined,
@@ -163,7 +158,7 @@ export function registerSyncHandlers(
       return { summary };
     } catch (err) {
       const message = errorMessage(err);
-      return { summary: null, error: scrub(message, [...secretValues, ...envValues]) };
+      return { summary: null, error: redactSecrets(message, [...secretValues, ...envValues]) };
     } finally {
       runs.delete(p.runId);
     }

@@ -5,8 +5,8 @@ import {
   formatHeader,
   formatSummary,
   passes,
-  redact,
 } from '../../client/src/output/format';
+import { redactSecrets } from '../../protocol/redact';
 import type { SummaryEvent } from '../../protocol/events';
 
 const summary: SummaryEvent = {
@@ -193,12 +193,12 @@ describe('output line formatting', () => {
 
   it('redacts secret values, longest first, and leaves short values alone', () => {
     assert.equal(
-      redact('key abcd1234 and abcd1234xyz', ['abcd1234', 'abcd1234xyz']),
+      redactSecrets('key abcd1234 and abcd1234xyz', ['abcd1234', 'abcd1234xyz']),
       'key ••• and •••',
     );
-    assert.equal(redact('id 42', ['42']), 'id 42');
+    assert.equal(redactSecrets('id 42', ['42']), 'id 42');
     assert.equal(
-      redact('GET /x?key=a%2Bb%2F%3D1 and "a+b\\"q"', ['a+b/=1', 'a+b"q']),
+      redactSecrets('GET /x?key=a%2Bb%2F%3D1 and "a+b\\"q"', ['a+b/=1', 'a+b"q']),
       'GET /x?key=••• and "•••"',
     );
   });

@@ -4,9 +4,9 @@ import { NETWORK_COMMANDS, restrictedModeRefusal } from '../../client/src/trust'
 import {
   applyInitializationOptions,
   networkAllowed,
-  scrub,
   trustRefusal,
 } from '../../server/src/syncService';
+import { redactSecrets } from '../../protocol/redact';
 
 describe('Restricted Mode guards', () => {
   it('client guard: refuses untrusted with a clear reason, allows trusted', () => {
@@ -30,8 +30,8 @@ describe('Restricted Mode guards', () => {
   });
 
   it('server scrubs secret values from error text', () => {
-    assert.equal(scrub('403 for key S3cr3t-value', ['S3cr3t-value']), '403 for key •••');
-    assert.equal(scrub('url ?k=K%2B%2F%3Dx', ['K+/=x']), 'url ?k=•••');
+    assert.equal(redactSecrets('403 for key S3cr3t-value', ['S3cr3t-value']), '403 for key •••');
+    assert.equal(redactSecrets('url ?k=K%2B%2F%3Dx', ['K+/=x']), 'url ?k=•••');
   });
 });
 

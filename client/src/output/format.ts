@@ -1,9 +1,9 @@
 /**
  * Readable lines for the "Dear Sync" output channel: one header per run, one line per engine event,
  * one summary. Pure (no `vscode`) so it is unit-tested in Node. Engine events never carry secrets
- * (engine contract); `redact` is a second line of defence for free text such as error messages.
+ * (engine contract); the output channel redacts every line as a second line of defence for free
+ * text such as error messages (syncOutput.ts).
  */
-import { redactSecrets } from '../../../protocol/redact';
 import type { EngineEvent, RunMode, SummaryEvent } from '../../../protocol/events';
 
 export type LineLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
@@ -172,9 +172,4 @@ const ORDER: Record<LineLevel, number> = { trace: 0, debug: 1, info: 2, warn: 3,
 /** Whether a line at `level` passes the `dear.logLevel` threshold. */
 export function passes(level: LineLevel, threshold: LineLevel): boolean {
   return ORDER[level] >= ORDER[threshold];
-}
-
-/** Replaces every secret value in `textIn` with `•••` (the shared rule of protocol/redact.ts). */
-export function redact(textIn: string, secretValues: Iterable<string>): string {
-  return redactSecrets(textIn, secretValues);
 }

@@ -1,7 +1,7 @@
 /**
  * The one "Dear Sync" LogOutputChannel (created once per session, reused by every run) plus an
  * in-memory transcript of what was written, for the `dear.test.outputText` hook. Every line goes
- * through `redact` with the secret values of the current run.
+ * through `redactSecrets` (protocol/redact.ts) with the secret values of the current run.
  */
 import * as vscode from 'vscode';
 import type { EngineEvent, SummaryEvent } from '../../../protocol/events';
@@ -10,10 +10,10 @@ import {
   formatHeader,
   formatSummary,
   passes,
-  redact,
   type LineLevel,
   type RunHeader,
 } from './format';
+import { redactSecrets } from '../../../protocol/redact';
 
 export const SYNC_CHANNEL_NAME = 'Dear Sync';
 
@@ -65,7 +65,7 @@ export class SyncOutput implements vscode.Disposable {
   private write(level: LineLevel, raw: string): void {
     const threshold = vscode.workspace.getConfiguration('dear').get<LineLevel>('logLevel', 'info');
     if (!passes(level, threshold)) return;
-    const text = redact(raw, this.secretValues);
+    const text = redactSecrets(raw, this.secretValues);
     this.transcript.push(`[${level}] ${text}`);
     if (this.transcript.length > 20_000) this.transcript.splice(0, 5_000);
     // `dear.logLevel` is the one filter; debug lines are written at info so the channel shows them.

@@ -11,7 +11,7 @@ import { CancelRunNotification, RunEventNotification, RunRequest } from '../../.
 import type { EngineEvent, RunMode, SummaryEvent } from '../../../protocol/events';
 import { findCredentialRefs, readApiVersion } from '../settingsFile/credentialRefs';
 import { displayPath, readSettingsText } from '../settingsFile/locate';
-import { redact } from '../output/format';
+import { redactSecrets } from '../../../protocol/redact';
 import type { SyncOutput } from '../output/syncOutput';
 import type { SecretStore } from '../secrets/secretStore';
 import type { StatusItem } from '../status/statusItem';
@@ -142,7 +142,7 @@ export class RunController {
         trusted: vscode.workspace.isTrusted,
       });
       if (result.error) {
-        const message = redact(result.error, scrub);
+        const message = redactSecrets(result.error, scrub);
         this.output.error(`Run failed: ${message}`);
         this.status.finish(null, message);
         throw new UserFacingError(`Dear: ${message}`, [
@@ -156,7 +156,7 @@ export class RunController {
       return outcome;
     } catch (err) {
       if (err instanceof UserFacingError) throw err;
-      const message = redact(errorMessage(err), scrub);
+      const message = redactSecrets(errorMessage(err), scrub);
       this.output.error(`Run failed: ${message}`);
       this.status.finish(null, message);
       throw new UserFacingError(`Dear: the run could not finish: ${message}`, [

@@ -14,25 +14,7 @@ import type {
   DearStageLine,
 } from './types';
 import { recompute } from './status';
-
-export const SALE_STATUSES = [
-  'DRAFT',
-  'VOIDED',
-  'ESTIMATING',
-  'ESTIMATED',
-  'ORDERING',
-  'ORDERED',
-  'BACKORDERED',
-  'PICKING',
-  'PICKED',
-  'PACKING',
-  'PACKED',
-  'SHIPPING',
-  'INVOICING',
-  'INVOICED',
-  'CREDITED',
-  'COMPLETED',
-] as const;
+import { SALE_STATUSES } from '../../../protocol/settings';
 
 /** Weights for statuses after the first 16 sales (which cover every status once). Shippable ones dominate. */
 const STATUS_WEIGHTS: Record<string, number> = {

@@ -4,7 +4,8 @@
  * without generating them.
  */
 import { GUID_KIND, decodeGuid, encodeGuid } from '../rng';
-import { SALE_STATUSES, SEED_CARRIERS, generateSale, saleCore } from './generate';
+import { SEED_CARRIERS, generateSale, saleCore } from './generate';
+import { SALE_STATUSES } from '../../../protocol/settings';
 import { recompute } from './status';
 import type { DearSale } from './types';
 

@@ -10,7 +10,8 @@ import { classifyStarshipit, StarshipitClient } from './starshipitClient';
 import { Journal } from './journal';
 import { StateLock } from './lock';
 import { SlidingLogLimiter, SpacingLimiter } from './limiter';
-import { checkBaseUrl, resolveCredentials, secretScrubber } from './secrets';
+import { checkBaseUrl, resolveCredentials } from './secrets';
+import { redactor } from '../../../protocol/redact';
 import { ConfigurationError } from './errors';
 import { runImport } from './importer';
 import { runWriteback } from './writeback';
@@ -58,7 +59,7 @@ export async function runEngineImpl(o: RunOptions): Promise<SummaryEvent> {
   checkBaseUrl(s.starshipit.baseUrl, 'starshipit.baseUrl');
   const creds = resolveCredentials(s, o.secrets);
   const stateDir = o.stateDir ? path.resolve(o.stateDir) : resolveStateDir(o.configPath, s);
-  const scrub = secretScrubber(creds);
+  const scrub = redactor(Object.values(creds));
   const emit = (e: EngineEvent): void => {
     // Free text can quote vendor answers: scrub it (payloads are built from sale data only).
     if (e.type === 'attention' || e.type === 'skip' || e.type === 'withdraw')

@@ -1,5 +1,4 @@
 /** Credential references and endpoint checks, done before any request is made. */
-import { redactor } from '../../../protocol/redact';
 import { CREDENTIAL_REF, type DearSettings } from '../../../protocol/settings';
 import { ConfigurationError } from './errors';
 import type { SecretLookup } from './index';
@@ -64,6 +63,3 @@ export function checkBaseUrl(url: string, setting: string): void {
  * text with `•••`. Vendor error bodies are quoted in messages; an API that echoes the key it
  * refused must not put the key into events, output or the journal.
  */
-export function secretScrubber(creds: Credentials): (text: string) => string {
-  return redactor(Object.values(creds).filter((v): v is string => typeof v === 'string'));
-}
