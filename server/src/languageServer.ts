@@ -34,7 +34,8 @@ import {
   toLspDiagnostic,
   type Analysis,
 } from './config';
-import { Cin7CarrierSource, isAllowedEndpoint, type CarrierSource } from './config/carrierSource';
+import { Cin7CarrierSource, type CarrierSource } from './config/carrierSource';
+import { isAllowedEndpoint } from './engine/endpoint';
 import { applyInitializationOptions, networkAllowed, registerSyncHandlers } from './syncService';
 import { VERSION } from './version';
 import { errorMessage } from '../../protocol/errorMessage';

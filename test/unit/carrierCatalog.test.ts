@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { CarrierCatalog } from '../../server/src/config';
-import { isAllowedEndpoint } from '../../server/src/config/carrierSource';
+import { isAllowedEndpoint } from '../../server/src/engine/endpoint';
 
 describe('carrier catalog cache', () => {
   let now = 0;
@@ -57,5 +57,7 @@ describe('carrier catalog cache', () => {
     assert.equal(isAllowedEndpoint('http://localhost:4780/'), true);
     assert.equal(isAllowedEndpoint('http://inventory.dearsystems.com/'), false);
     assert.equal(isAllowedEndpoint('http://127.0.0.1.evil.example/'), false);
+    assert.equal(isAllowedEndpoint('ftp://localhost/'), false);
+    assert.equal(isAllowedEndpoint('not a url'), false);
   });
 });

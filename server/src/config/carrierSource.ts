@@ -1,16 +1,13 @@
 /**
  * Server-layer network access for carrier names: Cin7 Core `GET {baseUrl}ref/carrier`. Kept out of
- * the analysis modules (they only ever receive `carrierNames`). Only https or loopback endpoints.
+ * the analysis modules (they only ever receive `carrierNames`). Only endpoints the engine's rule
+ * allows (https, or http to loopback).
  */
 import { request } from 'undici';
-import { isLoopbackUrl } from './rules/types';
+import { isAllowedEndpoint } from '../engine/endpoint';
 
 export interface CarrierSource {
   fetchCarrierNames(baseUrl: string, accountId: string, apiKey: string): Promise<string[]>;
-}
-
-export function isAllowedEndpoint(baseUrl: string): boolean {
-  return /^https:\/\//i.test(baseUrl) || isLoopbackUrl(baseUrl);
 }
 
 export class Cin7CarrierSource implements CarrierSource {

@@ -1,6 +1,7 @@
 /** Credential references and endpoint checks, done before any request is made. */
 import { CREDENTIAL_REF, type DearSettings } from '../../../protocol/settings';
 import { ConfigurationError } from './errors';
+import { isAllowedEndpoint } from './endpoint';
 import type { SecretLookup } from './index';
 
 export interface Credentials {
@@ -41,8 +42,6 @@ export function resolveCredentials(s: DearSettings, lookup: SecretLookup): Crede
   };
 }
 
-const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\]|::1)$/i;
-
 /** https anywhere; plain http only to loopback (the sandbox). Checked before any request. */
 export function checkBaseUrl(url: string, setting: string): void {
   let u: URL;
@@ -51,8 +50,7 @@ export function checkBaseUrl(url: string, setting: string): void {
   } catch {
     throw new ConfigurationError(`${setting}: "${url}" is not a URL`);
   }
-  if (u.protocol === 'https:') return;
-  if (u.protocol === 'http:' && LOOPBACK.test(u.hostname)) return;
+  if (isAllowedEndpoint(url)) return;
   throw new ConfigurationError(
     `${setting}: "${u.origin}" is refused — API keys are only sent over https (plain http is allowed for loopback addresses only)`,
   );

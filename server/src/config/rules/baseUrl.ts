@@ -2,7 +2,8 @@
 import { valueRange } from '../document';
 import { ERROR, WARNING, type ConfigDiagnostic } from '../types';
 import { replaceFix } from '../fixes';
-import { get, isLoopbackUrl, str, type RuleContext, type SettingsRule } from './types';
+import { get, str, type RuleContext, type SettingsRule } from './types';
+import { isAllowedEndpoint, isLoopbackUrl } from '../../engine/endpoint';
 
 export const baseUrlRule: SettingsRule = {
   codes: ['insecure-base-url', 'base-url-trailing-slash', 'base-url-version-mismatch'],
@@ -12,7 +13,7 @@ export const baseUrlRule: SettingsRule = {
       const url = str(ctx.data, [section, 'baseUrl']);
       if (!url || !/^https?:\/\/\S+$/.test(url)) continue;
       const range = valueRange(ctx.parsed, [section, 'baseUrl']);
-      if (url.startsWith('http://') && !isLoopbackUrl(url)) {
+      if (url.startsWith('http://') && !isAllowedEndpoint(url)) {
         out.push({
           range,
           severity: ERROR,

@@ -7,7 +7,8 @@ import {
 } from '../../../../protocol/settings';
 import { valueRange } from '../document';
 import { WARNING, type ConfigDiagnostic } from '../types';
-import { get, isLoopbackUrl, str, type RuleContext, type SettingsRule } from './types';
+import { get, str, type RuleContext, type SettingsRule } from './types';
+import { isLoopbackUrl } from '../../engine/endpoint';
 
 function rate(v: unknown): number | undefined {
   if (!v || typeof v !== 'object') return undefined;

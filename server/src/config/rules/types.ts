@@ -34,12 +34,3 @@ export function str(data: unknown, path: SettingsPath): string | undefined {
   const v = get(data, path);
   return typeof v === 'string' ? v : undefined;
 }
-
-export function isLoopbackUrl(url: string): boolean {
-  try {
-    const host = new URL(url).hostname.replace(/^\[|\]$/g, '').toLowerCase();
-    return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
-  } catch {
-    return false;
-  }
-}
