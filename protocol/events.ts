@@ -127,6 +127,8 @@ export interface SummaryEvent {
    * `needsChange` wait for the sale, the order or the settings to change, or for `retry`.
    */
   parked?: { willRetry: number; needsChange: number };
+  /** Why a run did what it did when the counts alone would mislead (e.g. labels seen, none written). */
+  notes?: string[];
 }
 
 export type EngineEvent =

@@ -158,7 +158,8 @@ export function formatSummary(s: SummaryEvent): string {
   const estimate = s.dryRun
     ? `; a live run needs about ${s.estimate.dearCalls} Cin7 Core calls, ~${formatDuration(s.estimate.seconds)}`
     : '';
-  return `${s.cancelled ? 'CANCELLED — done before the stop: ' : 'Summary: '}${parts.join(', ')} (${calls}${throttled}${estimate})`;
+  const notes = s.notes?.length ? `\n${s.notes.join('\n')}` : '';
+  return `${s.cancelled ? 'CANCELLED — done before the stop: ' : 'Summary: '}${parts.join(', ')} (${calls}${throttled}${estimate})${notes}`;
 }
 
 export function formatDuration(totalSeconds: number): string {

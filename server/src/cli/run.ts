@@ -350,6 +350,7 @@ class Printer {
           `${s.mode}${s.dryRun ? ' (dry run)' : ''}${s.cancelled ? ' — cancelled' : ''}: ${s.created} ${s.dryRun ? 'to create' : 'created'}, ${s.alreadyPresent} already present, ${s.skipped} skipped, ${s.writtenBack} ${s.dryRun ? 'to write back' : 'written back'}, ${s.updated} updated, ${s.withdrawn} withdrawn, ${s.needsAttention} need attention${parkedText(s)}`,
           `calls: Cin7 Core ${s.calls.dear}, Starshipit ${s.calls.starshipit}; throttled: ${s.throttled.dear}/${s.throttled.starshipit}`,
           `estimate for a live run: ${s.estimate.dearCalls} Cin7 Core calls, about ${s.estimate.seconds} s at the configured limit`,
+          ...(s.notes ?? []),
         ];
         process.stdout.write(lines.join('\n') + '\n');
         break;

@@ -19,6 +19,8 @@ export interface Counters {
   /** Keeping imported orders in step: orders updated / withdrawn (dry run: would be). */
   updated?: number;
   withdrawn?: number;
+  /** Sentences for the run summary (e.g. why labelled orders were not written back). */
+  notes?: string[];
 }
 
 export interface RunContext {

@@ -42,6 +42,11 @@ export type JournalRecord =
     }
   /** The create was refused for good; the intent is void. */
   | { t: 'create-failed'; orderNumber: string; at: string }
+  /**
+   * The fulfilment a label is written to, learnt at writeback time (none at import, or the one
+   * known was voided or re-created). Pack boxes known for the old one no longer apply.
+   */
+  | { t: 'task'; orderNumber: string; taskId: string }
   /** Pack boxes learnt after import (writeback time). */
   | { t: 'pack'; orderNumber: string; boxes: string[]; packAuthorised: boolean }
   /** Outbox: a label/dispatch seen in Starshipit that must be written to Cin7 Core. */
@@ -86,7 +91,7 @@ export type JournalRecord =
   | { t: 'resolved'; key: string }
   /** A sale fully processed in fulfilments mode at this `Updated` stamp. */
   | { t: 'seen'; saleId: string; updated: string }
-  | { t: 'cursor'; name: 'dear' | 'starshipit'; value: string }
+  | { t: 'cursor'; name: 'dear' | 'starshipit' | 'starshipitPrinted'; value: string }
   /**
    * Every order number Starshipit held when it was listed in full (→ order_id, null when the
    * answer had none). Its presence establishes that any other order number was absent then.
@@ -141,7 +146,8 @@ export class JournalState {
   writebacks = new Map<string, WritebackState>();
   attention = new Map<string, AttentionState>();
   seen = new Map<string, string>();
-  cursors: { dear?: string; starshipit?: string } = {};
+  /** dear: saleList; starshipit: the shipped list; starshipitPrinted: the printed listing. */
+  cursors: { dear?: string; starshipit?: string; starshipitPrinted?: string } = {};
   /** The full listing of Starshipit's orders this state directory is based on, once one succeeded. */
   starshipitOrders?: { at: string; orders: Map<string, number | undefined> };
   lastRun?: { at: string; mode: RunMode; dryRun: boolean; summary: SummaryEvent };
@@ -185,6 +191,17 @@ export class JournalState {
       case 'create-failed':
         if (this.orders.get(r.orderNumber)?.state === 'intent') this.orders.delete(r.orderNumber);
         break;
+      case 'task': {
+        const o = this.orders.get(r.orderNumber);
+        if (o) {
+          o.taskId = r.taskId;
+          o.boxes = undefined;
+          o.packAuthorised = false;
+        }
+        const w = this.writebacks.get(r.orderNumber);
+        if (w) w.taskId = r.taskId;
+        break;
+      }
       case 'pack': {
         const o = this.orders.get(r.orderNumber);
         if (o) {
@@ -329,6 +346,8 @@ export class JournalState {
     if (this.cursors.dear) out.push({ t: 'cursor', name: 'dear', value: this.cursors.dear });
     if (this.cursors.starshipit)
       out.push({ t: 'cursor', name: 'starshipit', value: this.cursors.starshipit });
+    if (this.cursors.starshipitPrinted)
+      out.push({ t: 'cursor', name: 'starshipitPrinted', value: this.cursors.starshipitPrinted });
     if (this.starshipitOrders)
       out.push({
         t: 'starshipit-orders',

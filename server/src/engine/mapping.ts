@@ -7,6 +7,7 @@
  */
 import type { DearSettings } from '../../../protocol/settings';
 import type { Row } from './dearClient';
+import { SHIP_FIELD_MAX, type Cin7ShipWrite, type Cin7ShipWriteLine } from './wire/cin7';
 
 export interface MappedOrder {
   orderNumber: string;
@@ -472,11 +473,37 @@ export function mapSale(sale: Row, listRow: Row, s: DearSettings): MapResult {
   return out;
 }
 
+/** Tracking numbers that cannot fit in the ship lines' 256-character `TrackingNumber` fields. */
+export class TrackingOverflow extends Error {}
+
+const joined = (numbers: string[]): string => numbers.join(', ');
+
+/**
+ * Tracking numbers spread over `lines` ship lines: one per line in order, the rest on the last
+ * line, each line's joined text within the 256 characters of `TrackingNumber` (a number that does
+ * not fit goes to the next line with room). Throws TrackingOverflow when they cannot fit.
+ */
+export function spreadTracking(numbers: string[], lines: number): string[][] {
+  const groups: string[][] = Array.from({ length: Math.max(1, lines) }, () => []);
+  numbers.forEach((n, i) => {
+    const preferred = Math.min(i, groups.length - 1);
+    const order = [preferred, ...groups.keys()].filter((j, k, all) => all.indexOf(j) === k);
+    const slot = order.find((j) => joined([...groups[j], n]).length <= SHIP_FIELD_MAX);
+    if (slot === undefined)
+      throw new TrackingOverflow(
+        `${numbers.length} tracking numbers (${joined(numbers).length} characters) do not fit in ${groups.length} ship line(s) of ${SHIP_FIELD_MAX} characters`,
+      );
+    groups[slot].push(n);
+  });
+  return groups;
+}
+
 /**
  * The Cin7 ship body for a label: one line per packed box, each with its parcel's tracking number.
  * Cin7 refuses a box on two lines, so when there are more parcels than boxes the last box carries
- * the remaining tracking numbers (comma-separated), and when there are more boxes than parcels the
- * last parcel's line lists the remaining boxes (`Box: "Box 2, Box 3"`).
+ * the remaining tracking numbers (comma-separated, within 256 characters per line), and when there
+ * are more boxes than parcels the last parcel's line lists the remaining boxes (`Box: "Box 2, Box
+ * 3"`) — unless the tracking numbers need more lines to fit.
  */
 export function shipBody(a: {
   taskId: string;
@@ -484,51 +511,69 @@ export function shipBody(a: {
   boxes: string[];
   tracking: { number: string; url?: string }[];
   shipDate: string;
-}): Record<string, unknown> {
+}): Cin7ShipWrite {
   const boxes = a.boxes.length ? a.boxes : ['Box 1'];
-  const tracking = a.tracking.length ? a.tracking : [{ number: '' }];
-  const n = Math.min(boxes.length, tracking.length);
-  const lines = [];
-  for (let i = 0; i < n; i++) {
-    const last = i === n - 1;
-    const ts = last ? tracking.slice(i) : [tracking[i]];
-    lines.push({
+  const numbers = a.tracking.map((t) => t.number);
+  let count = Math.max(1, Math.min(boxes.length, numbers.length));
+  let groups: string[][] | undefined;
+  for (; !groups; count++) {
+    try {
+      groups = spreadTracking(numbers, count);
+    } catch (err) {
+      if (!(err instanceof TrackingOverflow) || count >= boxes.length) throw err;
+    }
+  }
+  const lines: Cin7ShipWriteLine[] = groups.map((group, i) => {
+    const last = i === groups.length - 1;
+    return {
       ShipmentDate: a.shipDate,
       Carrier: a.carrier,
       Box: (last ? boxes.slice(i) : [boxes[i]]).join(', '),
-      TrackingNumber: ts.map((t) => t.number).join(', '),
-      TrackingURL: ts[0].url ?? '',
+      TrackingNumber: joined(group),
+      TrackingURL: urlOf(a.tracking, group),
       IsShipped: true,
-    });
-  }
+    };
+  });
   return { TaskID: a.taskId, Status: 'AUTHORISED', Lines: lines };
 }
 
+function urlOf(tracking: { number: string; url?: string }[], group: string[]): string {
+  return tracking.find((t) => t.number === group[0])?.url ?? '';
+}
+
 /**
- * `PUT sale/fulfilment/ship` with `AddTrackingNumbers: true` for an already authorised shipment:
- * the stored lines (by ID) get our carrier and tracking numbers.
+ * `PUT sale/fulfilment/ship` with `AddTrackingNumbers: true` for an already authorised shipment
+ * (a reprint, an extra parcel). As the blueprint asks of a PUT, the body lists every stored ship
+ * line, so every packed box, each with its ID, Box, ShipmentDate and IsShipped; our tracking
+ * numbers are spread over them (within 256 characters per line) and a line that gets none keeps
+ * the tracking it has.
  */
 export function addTrackingBody(a: {
   taskId: string;
   carrier: string;
   shipLines: Record<string, unknown>[];
   tracking: { number: string; url?: string }[];
-}): Record<string, unknown> {
+  shipDate: string;
+}): Cin7ShipWrite {
   const stored = a.shipLines.length ? a.shipLines : [{}];
-  const n = Math.min(stored.length, Math.max(1, a.tracking.length));
-  const lines = [];
-  for (let i = 0; i < n; i++) {
-    const last = i === n - 1;
-    const ts = last ? a.tracking.slice(i) : [a.tracking[i]];
-    const l = stored[i];
-    lines.push({
+  const groups = spreadTracking(
+    a.tracking.map((t) => t.number),
+    stored.length,
+  );
+  const lines: Cin7ShipWriteLine[] = stored.map((l, i) => {
+    const group = groups[i];
+    const mine = group.length > 0;
+    return {
       ...(typeof l.ID === 'string' ? { ID: l.ID } : {}),
       ...(typeof l.Boxes === 'string' ? { Box: l.Boxes } : {}),
+      ShipmentDate:
+        typeof l.ShipmentDate === 'string' && l.ShipmentDate ? l.ShipmentDate : a.shipDate,
       Carrier: a.carrier,
-      TrackingNumber: ts.map((t) => t.number).join(', '),
-      TrackingURL: ts[0]?.url ?? '',
-    });
-  }
+      TrackingNumber: mine ? joined(group) : String(l.TrackingNumber ?? ''),
+      TrackingURL: mine ? urlOf(a.tracking, group) : String(l.TrackingURL ?? ''),
+      IsShipped: typeof l.IsShipped === 'boolean' ? l.IsShipped : true,
+    };
+  });
   return { TaskID: a.taskId, Status: 'AUTHORISED', AddTrackingNumbers: true, Lines: lines };
 }
 

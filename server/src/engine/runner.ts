@@ -209,6 +209,7 @@ export async function runEngineImpl(o: RunOptions): Promise<SummaryEvent> {
       },
       ...(cancelled ? { cancelled: true } : {}),
       parked: countParked(journal),
+      ...(counters.notes?.length ? { notes: counters.notes } : {}),
     };
     if (!o.dryRun) {
       await journal.drain();

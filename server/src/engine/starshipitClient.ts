@@ -7,7 +7,12 @@ import type { HttpResponse } from './http';
 import { parseRetryAfter } from './http';
 import { ApiRunner, ApiCallError, excerpt, type Verdict } from './apiRunner';
 import type { Row } from './dearClient';
-import { readErrorText, readListPage, readOrderEnvelope } from './wire/starshipit';
+import {
+  readErrorText,
+  readListPage,
+  readOrderEnvelope,
+  type StarshipitOrder,
+} from './wire/starshipit';
 
 export function classifyStarshipit(res: HttpResponse): Verdict {
   const text = res.text;
@@ -98,12 +103,63 @@ export class StarshipitClient {
     return readOrderEnvelope(json);
   }
 
-  async shipped(q: {
+  /** The order with this order_id, or undefined when Starshipit has none (404 or success:false). */
+  async orderById(orderId: number): Promise<StarshipitOrder | undefined> {
+    const json = await this.runner.call({
+      method: 'GET',
+      path: '/api/orders',
+      idempotent: true,
+      query: { order_id: orderId },
+      accept: (status, text) =>
+        status === 404 ||
+        (status === 200 &&
+          /"success"\s*:\s*(false|0)/.test(text) &&
+          !/"order"\s*:\s*\{/.test(text)),
+    });
+    return readOrderEnvelope(json);
+  }
+
+  /** `GET /api/orders/shipped?since_last_updated=`: raw rows (full orders or flat summaries). */
+  async shippedRows(q: {
     since: string;
     page: number;
     limit: number;
-  }): Promise<{ orders: Row[]; totalPages: number }> {
-    return this.list('shipped', q);
+  }): Promise<{ rows: unknown[]; totalPages: number }> {
+    return this.page('/api/orders/shipped', {
+      since_last_updated: q.since,
+      limit: q.limit,
+      page: q.page,
+    });
+  }
+
+  /** `GET /api/orders/shipments?status=recently_printed&since_created_date=`: printed labels. */
+  async printedRows(q: {
+    since: string;
+    page: number;
+    limit: number;
+  }): Promise<{ rows: unknown[]; totalPages: number }> {
+    return this.page('/api/orders/shipments', {
+      status: 'recently_printed',
+      since_created_date: q.since,
+      limit: q.limit,
+      page: q.page,
+    });
+  }
+
+  private async page(
+    path: string,
+    query: Record<string, string | number>,
+  ): Promise<{ rows: unknown[]; totalPages: number }> {
+    const json = await this.runner.call({ method: 'GET', path, idempotent: true, query });
+    const page = readListPage(json);
+    if (!page)
+      throw new ApiCallError(
+        'starshipit',
+        `GET ${path} page ${String(query.page)}`,
+        'permanent',
+        'answer has no orders array',
+      );
+    return page;
   }
 
   /** `GET /api/orders/unshipped|shipped?since_last_updated=&limit=&page=` (limit ≤ 250). */

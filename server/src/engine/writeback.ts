@@ -1,12 +1,14 @@
 /**
  * Writeback: Starshipit labels → Cin7 Core shipments, exactly once, none lost.
  *
- * Poll: `GET /api/orders/shipped?since_last_updated=` from a durable cursor (minus an overlap),
- * every page. Each label on an order this engine imported becomes an outbox record (`wb-pending`)
- * fsynced before the cursor moves past it, so a crash can only re-deliver, never lose, a label.
+ * Poll (labels.ts): the printed listing and the shipped list from durable cursors. Each label on
+ * an order this engine imported becomes an outbox record (`wb-pending`) fsynced before the cursor
+ * moves past it, so a crash can only re-deliver, never lose, a label.
  *
  * Deliver: one Cin7 call when the pack was authorised at import (box names kept in the journal);
- * otherwise read the fulfilment first, and with `writeback.autoPickPack` pick (AUTOPICK) and pack.
+ * otherwise read the fulfilments first, and with `writeback.autoPickPack` pick (AUTOPICK) and pack.
+ * A missing or stale fulfilment TaskID (a sale imported before it had a fulfilment, a fulfilment
+ * voided and re-created) is replaced by the sale's open fulfilment, read in that same call.
  * A `wb-sending` record precedes every ship call. After an unknown outcome (crash, timeout, reset,
  * 5xx) or a "Status is AUTHORISED" answer, the ship stage is read: AUTHORISED with our tracking =
  * done; AUTHORISED with other tracking = `PUT … AddTrackingNumbers: true`; not authorised = send.
@@ -15,7 +17,8 @@ import pLimit from 'p-limit';
 import type { Row } from './dearClient';
 import { ApiCallError, isTransient } from './apiRunner';
 import { crashPoint } from './crash';
-import { addTrackingBody, carrierFor, shipBody, storedTracking } from './mapping';
+import { addTrackingBody, carrierFor, shipBody, storedTracking, TrackingOverflow } from './mapping';
+import { openFulfilment, stageOf } from './wire/cin7';
 import type { Tracking, WritebackState } from './journal';
 import { payloadHash } from './journal';
 import {
@@ -29,16 +32,12 @@ import {
 } from './context';
 import { isCancelled } from './sleep';
 import { errorMessage } from '../../../protocol/errorMessage';
+import { nothingWrittenNote, pollLabels } from './labels';
 
 const str = (v: unknown): string =>
   typeof v === 'string' ? v.trim() : typeof v === 'number' ? String(v) : '';
 const arr = (v: unknown): Row[] =>
   Array.isArray(v) ? (v.filter((x) => x && typeof x === 'object') as Row[]) : [];
-const STARSHIPIT_CURSOR_OVERLAP_MS = 10 * 60_000;
-const PAGE = 250;
-
-const LABELLED = new Set(['printed', 'shipped', 'delivered', 'dispatched']);
-const DISPATCHED = new Set(['shipped', 'delivered', 'dispatched']);
 
 export async function runWriteback(ctx: RunContext, opts: { retryOnly: boolean }): Promise<void> {
   const s = ctx.settings;
@@ -51,7 +50,7 @@ export async function runWriteback(ctx: RunContext, opts: { retryOnly: boolean }
     return;
   }
   const dryOutbox = new Map<string, WritebackState>();
-  if (!opts.retryOnly) await poll(ctx, dryOutbox);
+  const report = opts.retryOnly ? undefined : await pollLabels(ctx, dryOutbox);
 
   const outbox = new Map<string, WritebackState>();
   for (const w of ctx.journal.state.writebacks.values())
@@ -74,15 +73,16 @@ export async function runWriteback(ctx: RunContext, opts: { retryOnly: boolean }
         } catch (err) {
           if (isCancelled(err) || ctx.signal?.aborted) throw err;
           const transient = isTransient(err);
+          const overflow = err instanceof TrackingOverflow;
           await attention(ctx, {
             kind: 'writeback',
             key: writebackKey(w.orderNumber),
             orderNumber: w.orderNumber,
             saleId: w.saleId,
             taskId: w.taskId,
-            code: transient ? 'dear-unavailable' : 'dear-rejected',
-            reason: `${w.orderNumber}: ${errorMessage(err)}`,
-            retryable: transient,
+            code: overflow ? 'tracking-too-long' : transient ? 'dear-unavailable' : 'dear-rejected',
+            reason: `${w.orderNumber}: ${errorMessage(err)}${overflow ? '; write the tracking numbers in Cin7 Core by hand' : ''}`,
+            retryable: !overflow && transient,
             basis: writebackBasis(ctx, w),
           });
         }
@@ -92,6 +92,11 @@ export async function runWriteback(ctx: RunContext, opts: { retryOnly: boolean }
   );
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
+  const note = report && nothingWrittenNote(report, ctx.counters.writtenBack);
+  if (note) {
+    (ctx.counters.notes ??= []).push(note);
+    ctx.emit({ type: 'log', level: 'warn', message: note });
+  }
 }
 
 /**
@@ -106,155 +111,37 @@ function writebackBasis(ctx: RunContext, w: WritebackState): string {
   });
 }
 
-async function poll(ctx: RunContext, dryOutbox: Map<string, WritebackState>): Promise<void> {
-  const st = ctx.journal.state;
-  // Nothing imported (or attempted) yet: nothing of ours can have a label.
-  if (st.orders.size === 0) return;
-  const pollStart = new Date().toISOString();
-  let cursor = st.cursors.starshipit;
-  if (!cursor) {
-    cursor = pollStart;
-    for (const o of st.orders.values()) if (o.at < cursor) cursor = o.at;
-  }
-  const since = new Date(Date.parse(cursor) - STARSHIPIT_CURSOR_OVERLAP_MS).toISOString();
-  let page = 1;
-  for (;;) {
-    throwIfCancelled(ctx);
-    const r = await ctx.starshipit.shipped({ since, page, limit: PAGE });
-    ctx.emit({ type: 'progress', phase: 'poll', done: page, total: r.totalPages });
-    for (const o of r.orders) await consider(ctx, o, dryOutbox);
-    if (page >= r.totalPages || r.orders.length < PAGE) break;
-    page++;
-  }
-  await record(ctx, { t: 'cursor', name: 'starshipit', value: pollStart });
-  if (!ctx.dryRun) crashPoint('after-cursor');
-}
-
-function sameTracking(a: Tracking[] | undefined, b: Tracking[]): boolean {
-  if (!a || a.length !== b.length) return false;
-  const x = a.map((t) => t.number).sort();
-  const y = b.map((t) => t.number).sort();
-  return x.every((v, i) => v === y[i]);
-}
-
-async function consider(
-  ctx: RunContext,
-  o: Row,
-  dryOutbox: Map<string, WritebackState>,
-): Promise<void> {
-  const orderNumber = str(o.order_number);
-  const ours = ctx.journal.state.orders.get(orderNumber);
-  if (!ours) return; // not imported by this engine
-  if (ours.state === 'intent' && !ctx.dryRun) {
-    // Our create's outcome was unknown, and here is the order with a label: it exists. Record it
-    // now, or the cursor would move past this label before the import reconciles the intent.
-    await record(ctx, {
-      t: 'created',
-      orderNumber,
-      saleId: ours.saleId,
-      taskId: ours.taskId,
-      orderId: typeof o.order_id === 'number' ? o.order_id : undefined,
-      outcome: 'alreadyPresent',
-      at: new Date().toISOString(),
-    });
-    ctx.counters.alreadyPresent++;
-  }
-  const status = str(o.status).toLowerCase();
-  const wanted = ctx.settings.writeback.when === 'dispatched' ? DISPATCHED : LABELLED;
-  if (!wanted.has(status)) return;
-  const packages = arr(o.packages);
-  const tracking: Tracking[] = packages
-    .filter((p) => str(p.tracking_number))
-    .map((p) => ({
-      number: str(p.tracking_number),
-      ...(str(p.tracking_url) ? { url: str(p.tracking_url) } : {}),
-    }));
-  if (tracking.length === 0) return; // no label yet
-  const prev = ctx.journal.state.writebacks.get(orderNumber);
-  if (
-    prev &&
-    (prev.state === 'done'
-      ? sameTracking(prev.doneTracking, tracking)
-      : sameTracking(prev.tracking, tracking))
-  )
-    return;
-  const labelDate = str(packages.find((p) => str(p.label_created_date))?.label_created_date);
-  const shipDate = `${(labelDate || new Date().toISOString()).slice(0, 10)}T00:00:00`;
-  const w: WritebackState = {
-    orderNumber,
-    saleId: ours.saleId,
-    taskId: ours.taskId,
-    carrierCode: str(o.carrier),
-    tracking,
-    shipDate,
-    state: 'pending',
-    doneTracking: prev?.doneTracking,
-  };
-  if (ctx.dryRun) dryOutbox.set(orderNumber, w);
-  else
-    await record(ctx, {
-      t: 'wb-pending',
-      orderNumber,
-      saleId: ours.saleId,
-      taskId: ours.taskId,
-      carrierCode: w.carrierCode,
-      tracking,
-      shipDate,
-      at: new Date().toISOString(),
-    });
-}
-
-async function deliver(ctx: RunContext, w: WritebackState): Promise<void> {
+async function deliver(ctx: RunContext, w: WritebackState, refreshed = false): Promise<void> {
   const s = ctx.settings;
   const key = writebackKey(w.orderNumber);
-  const taskId = w.taskId;
-  if (!taskId) {
-    await attention(ctx, {
-      kind: 'writeback',
-      key,
-      orderNumber: w.orderNumber,
-      saleId: w.saleId,
-      code: 'no-fulfilment',
-      reason: `${w.orderNumber}: the sale had no fulfilment TaskID at import; write the tracking in Cin7 Core by hand`,
-      retryable: false,
-      basis: writebackBasis(ctx, w),
-    });
-    return;
-  }
   const carrier = carrierFor(w.carrierCode, s);
   const order = ctx.journal.state.orders.get(w.orderNumber);
-  let boxes = order?.packAuthorised ? (order.boxes ?? ['Box 1']) : undefined;
+  let boxes = w.taskId && order?.packAuthorised ? (order.boxes ?? ['Box 1']) : undefined;
 
   // A ship call whose outcome is unknown, or a reprint after a written label: read the ship stage.
-  if (w.state === 'sending' || w.doneTracking) {
-    const ship = await ctx.dear.ship(taskId);
+  if (w.taskId && (w.state === 'sending' || w.doneTracking)) {
+    const ship = await ctx.dear.ship(w.taskId);
     if (await settleFromShip(ctx, w, ship, carrier, boxes)) return;
   }
   if (!boxes) {
     const fulfilments = await ctx.dear.fulfilments(w.saleId);
-    const f = fulfilments.find((x) => str(x.TaskID) === taskId);
-    if (!f)
-      throw new ApiCallError(
-        'dear',
-        `GET sale/fulfilment?SaleID=${w.saleId}`,
-        'permanent',
-        `fulfilment ${taskId} not found`,
-      );
-    const ship = (f.Ship ?? {}) as Row;
+    const known = fulfilments.find((x) => w.taskId && str(x.TaskID) === w.taskId);
+    let f = known && !isVoided(known) ? known : undefined;
+    if (!f) {
+      f = openFulfilment(fulfilments);
+      if (!f) return parkNoFulfilment(ctx, w, fulfilments);
+      w = await switchTask(ctx, w, str(f.TaskID));
+    }
+    const taskId = w.taskId ?? '';
+    const ship = stageOf(f, 'Ship');
     if (
-      str(ship.Status) === 'AUTHORISED' &&
-      (await settleFromShip(ctx, w, ship, carrier, undefined))
+      ship.status === 'AUTHORISED' &&
+      (await settleFromShip(ctx, w, f.Ship as Row, carrier, undefined))
     )
       return;
-    const pack = (f.Pack ?? {}) as Row;
-    if (str(pack.Status) === 'AUTHORISED') {
-      boxes = [
-        ...new Set(
-          arr(pack.Lines)
-            .map((l) => str(l.Box))
-            .filter(Boolean),
-        ),
-      ];
+    const pack = stageOf(f, 'Pack');
+    if (pack.status === 'AUTHORISED') {
+      boxes = [...new Set(pack.lines.map((l) => str(l.Box)).filter(Boolean))];
       if (!boxes.length) boxes = ['Box 1'];
       await record(ctx, { t: 'pack', orderNumber: w.orderNumber, boxes, packAuthorised: true });
     } else if (!s.writeback.autoPickPack) {
@@ -265,7 +152,7 @@ async function deliver(ctx: RunContext, w: WritebackState): Promise<void> {
         saleId: w.saleId,
         taskId,
         code: 'pack-not-authorised',
-        reason: `${w.orderNumber}: the fulfilment's pack is ${str(pack.Status) || 'NOT AVAILABLE'} in Cin7 Core, so it cannot be shipped; authorise pick and pack, or set writeback.autoPickPack: true`,
+        reason: `${w.orderNumber}: the fulfilment's pack is ${pack.status || 'NOT AVAILABLE'} in Cin7 Core, so it cannot be shipped; authorise pick and pack, or set writeback.autoPickPack: true`,
         retryable: true,
         basis: writebackBasis(ctx, w),
       });
@@ -275,8 +162,66 @@ async function deliver(ctx: RunContext, w: WritebackState): Promise<void> {
       if (!boxes) return; // dry run counted the planned calls
     }
   }
-  const body = shipBody({ taskId, carrier, boxes, tracking: w.tracking, shipDate: w.shipDate });
-  await sendShip(ctx, w, body, 'POST', carrier);
+  const body = shipBody({
+    taskId: w.taskId ?? '',
+    carrier,
+    boxes,
+    tracking: w.tracking,
+    shipDate: w.shipDate,
+  });
+  try {
+    await sendShip(ctx, w, body, 'POST', carrier);
+  } catch (err) {
+    // A TaskID known from import can go stale (the fulfilment voided or re-created): one read of
+    // the sale's fulfilments decides, and only on this failure path.
+    if (refreshed || !(err instanceof ApiCallError) || err.failure !== 'permanent') throw err;
+    const fulfilments = await ctx.dear.fulfilments(w.saleId);
+    const current = fulfilments.find((x) => str(x.TaskID) === w.taskId);
+    if (current && !isVoided(current)) throw err;
+    const open = openFulfilment(fulfilments);
+    if (!open) return parkNoFulfilment(ctx, w, fulfilments);
+    await deliver(ctx, await switchTask(ctx, w, str(open.TaskID)), true);
+  }
+}
+
+function isVoided(f: Row): boolean {
+  return str(f.FulFilmentStatus) === 'VOIDED' || stageOf(f, 'Pick').status === 'VOIDED';
+}
+
+/** Journal the fulfilment the label now goes to (pack boxes of the old one no longer apply). */
+async function switchTask(
+  ctx: RunContext,
+  w: WritebackState,
+  taskId: string,
+): Promise<WritebackState> {
+  ctx.emit({
+    type: 'log',
+    level: 'info',
+    message: `${w.orderNumber}: ${w.taskId ? `fulfilment ${w.taskId} is gone or voided` : 'no fulfilment was known at import'}; writing to the open fulfilment ${taskId}`,
+  });
+  await record(ctx, { t: 'task', orderNumber: w.orderNumber, taskId });
+  return { ...w, taskId };
+}
+
+async function parkNoFulfilment(
+  ctx: RunContext,
+  w: WritebackState,
+  fulfilments: Row[],
+): Promise<void> {
+  const seen = fulfilments.length
+    ? `its fulfilments are ${fulfilments.map((f) => `${str(f.FulfillmentNumber) || '?'}: ${str(f.FulFilmentStatus) || 'unknown'}, ship ${stageOf(f, 'Ship').status || 'unknown'}`).join('; ')}`
+    : 'it has no fulfilment yet (order not authorised?)';
+  await attention(ctx, {
+    kind: 'writeback',
+    key: writebackKey(w.orderNumber),
+    orderNumber: w.orderNumber,
+    saleId: w.saleId,
+    taskId: w.taskId,
+    code: 'no-fulfilment',
+    reason: `${w.orderNumber}: the sale has no open fulfilment in Cin7 Core to write the tracking to (${seen}); authorise the order or add a fulfilment, then retry`,
+    retryable: true,
+    basis: writebackBasis(ctx, w),
+  });
 }
 
 async function pickAndPack(
@@ -416,6 +361,7 @@ async function settleFromShip(
     carrier,
     shipLines: lines,
     tracking: w.tracking,
+    shipDate: w.shipDate,
   });
   await sendShip(ctx, w, body, 'PUT', carrier);
   return true;
@@ -474,6 +420,7 @@ async function sendShip(
           carrier,
           shipLines: lines,
           tracking: w.tracking,
+          shipDate: w.shipDate,
         });
       }
     }

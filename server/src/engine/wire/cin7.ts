@@ -201,8 +201,8 @@ export interface Cin7ShipView extends Omit<Cin7Ship, 'ShippingAddress'> {
   ShippingAddress?: Cin7Address;
 }
 
-/** A ship line as written (`Box`, where the read model says `Boxes`). */
-export interface Cin7ShipWriteLine {
+/** A ship line as written (`Box`, where the read model says `Boxes`). A type alias, so it is a JSON record. */
+export type Cin7ShipWriteLine = {
   ID?: string;
   ShipmentDate?: string;
   Carrier?: string;
@@ -210,15 +210,15 @@ export interface Cin7ShipWriteLine {
   TrackingNumber?: string;
   TrackingURL?: string;
   IsShipped?: boolean;
-}
+};
 
 /** `POST|PUT sale/fulfilment/ship`; `AddTrackingNumbers` lets a PUT change an authorised shipment. */
-export interface Cin7ShipWrite {
+export type Cin7ShipWrite = {
   TaskID: string;
   Status: 'DRAFT' | 'PARTIALLY AUTHORISED' | 'AUTHORISED';
   AddTrackingNumbers?: boolean;
   Lines: Cin7ShipWriteLine[];
-}
+};
 
 /** `POST sale/fulfilment/pick` with automatic picking. */
 export interface Cin7AutoPick {
