@@ -41,6 +41,11 @@ export interface SandboxSwitches {
    * packages; the form public clients read) or full orders. See test/contract/samples.
    */
   starshipitShippedRows?: 'summary' | 'full';
+  /**
+   * Whether a printed order that is not manifested yet is in `GET /api/orders/shipped` (public
+   * evidence does not say); the printed listing `GET /api/orders/shipments` always has it.
+   */
+  starshipitShippedIncludesPrinted?: boolean;
   /** Do refused (throttled) Cin7 calls occupy a slot of the 60 s window? Default false. */
   dearThrottledCallsCount?: boolean;
 }

@@ -23,7 +23,8 @@ export const DEFAULT_SWITCHES: FullSwitches = {
   starshipitValidationStatus: 400,
   starshipitNotFoundStatus: 404,
   starshipitRps: 2,
-  starshipitShippedRows: 'full',
+  starshipitShippedRows: 'summary',
+  starshipitShippedIncludesPrinted: true,
 };
 
 /** Parse and check one switch value given as text (CLI `--switch name=value`, control endpoint). */
@@ -69,6 +70,10 @@ export function parseSwitch(
       if (n !== 404 && n !== 200) throw bad('404, 200');
       return [name, n];
     }
+    case 'starshipitShippedIncludesPrinted':
+      if (v === true || v === 'true') return [name, true];
+      if (v === false || v === 'false') return [name, false];
+      throw bad('true, false');
     case 'starshipitShippedRows':
       if (v !== 'summary' && v !== 'full') throw bad('summary, full');
       return [name, v];

@@ -218,8 +218,15 @@ describe('contract samples: sandbox answers and engine requests (sandbox)', func
         }
       }
       assert.deepEqual([...new Set(problems)], []);
-      const needed = ['cin7.saleList.json', 'cin7.sale.json', 'starshipit.orders.post.json'];
-      if (form === 'full') needed.push('cin7.ship.post.json', 'cin7.ship.putAddTracking.json');
+      const needed = [
+        'cin7.saleList.json',
+        'cin7.sale.json',
+        'cin7.ship.post.json',
+        'cin7.ship.putAddTracking.json',
+        'starshipit.orders.post.json',
+        'starshipit.shipments.recentlyPrinted.json',
+        'starshipit.orders.getById.printed.json',
+      ];
       for (const need of needed) assert.ok(seen.has(need), `the round exercised ${need}`);
     });
 

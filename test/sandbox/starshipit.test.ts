@@ -249,6 +249,42 @@ describe('sandbox: Starshipit surface', function () {
     assert.equal(viaControl.status, 200);
     assert.equal(viaControl.json.trackingNumbers.length, 1);
 
+    // Default form: flat summary rows, the first parcel's tracking number, no status, no packages.
+    const flat = (
+      await ss(sb, `/api/orders/shipped?since_last_updated=${encodeURIComponent(since)}`)
+    ).json;
+    assert.deepEqual(
+      flat.orders.map((o: Record<string, unknown>) => [
+        o.order_number,
+        o.tracking_number,
+        o.status,
+        o.packages,
+        o.manifest_sent,
+      ]),
+      [
+        ['SO-L2', 'TRK-A', undefined, undefined, false],
+        ['SO-L4', viaControl.json.trackingNumbers[0], undefined, undefined, true],
+      ],
+    );
+    const unmanifested = (
+      await ss(
+        sb,
+        `/api/orders/shipments?status=unmanifested&since_created_date=${encodeURIComponent(since)}`,
+      )
+    ).json;
+    assert.deepEqual(unmanifested.orders, [
+      {
+        order_id: label.orderId,
+        order_number: 'SO-L2',
+        date: unmanifested.orders[0].date,
+        name: unmanifested.orders[0].name,
+        carrier_name: 'Australia Post',
+        carrier_service_code: unmanifested.orders[0].carrier_service_code,
+        tracking_numbers: ['TRK-A', 'TRK-B'],
+        country: unmanifested.orders[0].country,
+      },
+    ]);
+    sb.setSwitch('starshipitShippedRows', 'full');
     const shipped = (
       await ss(sb, `/api/orders/shipped?since_last_updated=${encodeURIComponent(since)}`)
     ).json;

@@ -287,6 +287,14 @@ export function shipWrite(
           400,
           `${where}: Box '${b}' is not in the pack of TaskID ${f.TaskID} (packed: ${packedBoxes.join(', ')}).`,
         );
+    for (const field of ['Carrier', 'Box', 'TrackingNumber'] as const) {
+      const value = str(l[field]);
+      if (value !== undefined && value.length > 256)
+        throw new DearError(
+          400,
+          `${where}: ${field} must be at most 256 characters (got ${value.length}).`,
+        );
+    }
     const carrier = str(l.Carrier) ?? '';
     if (carrier && opts.unknownCarrier === 'reject' && !knownCarrier(carrier)) {
       throw new DearError(

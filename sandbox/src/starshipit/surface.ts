@@ -259,7 +259,10 @@ export class StarshipitSurface implements Surface {
       case 'GET orders/shipped':
         return this.list(
           q,
-          (o) => LABELLED.includes(String(o.order.status)) && o.order.archived !== true,
+          (o) =>
+            LABELLED.includes(String(o.order.status)) &&
+            o.order.archived !== true &&
+            (sw.starshipitShippedIncludesPrinted || o.order.manifested === true),
           false,
           sw.starshipitShippedRows === 'summary' ? (o) => shippedSummary(o.order) : undefined,
         );
