@@ -4,7 +4,7 @@
  * same run so machine noise cancels out in the ratios. Goals are reported as met / not met; the
  * run never fails on a time (exit 1 only when nothing could be measured at all).
  *
- *   node out/test/bench/run-bench.js [--only engine,keep,dryrun,lsp,extension] [--edits N]
+ *   node out/test/bench/run-bench.js [--only engine,latency,keep,dryrun,lsp,extension] [--edits N]
  */
 import { execSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -26,6 +26,7 @@ import {
 } from './engineBench';
 import { activationScenario, extensionScenario, RED_HAT_YAML_VSIX } from './extensionBench';
 import { keepInStepScenario } from './keepInStepBench';
+import { labelLatencyScenario } from './labelLatencyBench';
 import { agreementScenario, editScenario, type EditFigures } from './lspBench';
 import { fmt, Report, verdict } from './report';
 import { errorMessage } from '../../protocol/errorMessage';
@@ -39,6 +40,8 @@ const DRY_RUN_TIME_SCALE = 2000;
 /** ≈ 10 % of generated sales: keeps the 100k dry run near a minute (see performance.md). */
 const DRY_RUN_STATUSES = ['PACKED'];
 const LS_SIZES = [50, 1000, 10_000];
+const LATENCY_LABELS = 12;
+const LATENCY_INTERVAL_S = 2;
 
 interface Options {
   only: Set<string>;
@@ -47,7 +50,7 @@ interface Options {
 
 function parseArgs(argv: string[]): Options {
   const o: Options = {
-    only: new Set(['engine', 'keep', 'dryrun', 'lsp', 'extension']),
+    only: new Set(['engine', 'latency', 'keep', 'dryrun', 'lsp', 'extension']),
     edits: 200,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -55,7 +58,7 @@ function parseArgs(argv: string[]): Options {
     else if (argv[i] === '--edits') o.edits = Math.max(1, Number(argv[++i]));
     else
       throw new Error(
-        `unknown option ${argv[i]} (use --only engine,keep,dryrun,lsp,extension and --edits N)`,
+        `unknown option ${argv[i]} (use --only engine,latency,keep,dryrun,lsp,extension and --edits N)`,
       );
   }
   return o;
@@ -392,6 +395,26 @@ async function main(): Promise<number> {
     if (foreign) {
       r.figures.foreign = foreign;
       importRows(r, foreign, '3 Foreign 20 %');
+    }
+  }
+
+  if (opts.only.has('latency')) {
+    const lat = await measure(
+      r,
+      '2b Label latency',
+      'label printed → tracking in Cin7 Core (sync --watch)',
+      () => labelLatencyScenario(LATENCY_LABELS, LATENCY_INTERVAL_S),
+    );
+    if (lat) {
+      r.figures.labelLatency = lat;
+      r.add({
+        section: '2b Label latency',
+        metric: `Label printed → tracking in Cin7 Core, ${lat.labels} labels, \`sync --watch --interval ${lat.intervalSeconds}\`, flat shipped rows, when: labelPrinted: median / p95 / max`,
+        ours: `${fmt.s(lat.medianMs)} / ${fmt.s(lat.p95Ms)} / ${fmt.s(lat.maxMs)}`,
+        limit: `≤ interval + one run; missing ${lat.missing}`,
+        verdict: verdict(lat.missing === 0 && lat.maxMs <= lat.intervalSeconds * 1000 * 3),
+        note: 'a label waits for the next watch run (interval), then one run reads it and writes it back',
+      });
     }
   }
 

@@ -1,0 +1,109 @@
+/**
+ * Label printed → tracking in Cin7 Core: the real CLI runs `sync --watch` against the sandbox
+ * (flat shipped rows, writeback.when: labelPrinted) while labels are printed one by one; each
+ * latency runs from the print to the moment the sandbox's Cin7 side holds that label's tracking.
+ * The figure is dominated by the watch interval (a label waits for the next run) plus one run.
+ */
+import { startSandbox } from '../../sandbox/src/index';
+import { cliEnv, runCli, tempDir, writeConfig } from '../engine/helpers';
+import { percentile } from './report';
+
+export interface LabelLatencyFigures {
+  labels: number;
+  intervalSeconds: number;
+  latenciesMs: number[];
+  medianMs: number;
+  p95Ms: number;
+  maxMs: number;
+  /** Labels whose tracking never reached Cin7 before the deadline. */
+  missing: number;
+}
+
+const TIME_SCALE = 100;
+/** Packed sales: one Cin7 call per writeback, so the figure is the poll's, not pick/pack's. */
+const STATUSES = ['PACKED'];
+
+function holdsTracking(
+  shipments: ReturnType<Awaited<ReturnType<typeof startSandbox>>['dearShipments']>,
+  saleId: string,
+  tracking: string,
+): boolean {
+  for (const sh of shipments.values())
+    if (
+      sh.saleId === saleId &&
+      (sh.lines as { TrackingNumber: string }[]).some((l) =>
+        l.TrackingNumber.split(',').some((t) => t.trim() === tracking),
+      )
+    )
+      return true;
+  return false;
+}
+
+export async function labelLatencyScenario(
+  labels = 10,
+  intervalSeconds = 2,
+): Promise<LabelLatencyFigures> {
+  const sb = await startSandbox({ sales: 400, timeScale: TIME_SCALE, seed: 3 });
+  const latencies: number[] = [];
+  let missing = 0;
+  try {
+    const dir = tempDir('dear-bench-latency-');
+    const env = cliEnv(sb);
+    const config = writeConfig(sb, dir, 'writeback:\n  when: labelPrinted\n', {
+      timeScale: TIME_SCALE,
+    });
+    const imported = await runCli(['import', '--config', config], { env });
+    if (imported.code !== 0 && imported.code !== 1)
+      throw new Error(`import failed: ${imported.stderr || imported.stdout}`);
+    const candidates = sb
+      .eligibleSales(STATUSES)
+      .filter((e) => e.fulfilments.length === 1 && sb.starshipitOrders().has(e.orderNumber))
+      .slice(0, labels);
+    if (candidates.length < labels)
+      throw new Error(`only ${candidates.length} imported packed sales to label`);
+    let child: import('node:child_process').ChildProcess | undefined;
+    const watching = runCli(
+      ['sync', '--watch', '--interval', String(intervalSeconds), '--config', config],
+      { env, onStdout: (_all, c) => (child = c) },
+    );
+    try {
+      for (const [i, sale] of candidates.entries()) {
+        // Spread prints over the interval so they land at different points of the watch cycle.
+        await new Promise((r) => setTimeout(r, ((i % 4) * intervalSeconds * 1000) / 4 + 150));
+        const tracking = `LAT${String(i).padStart(6, '0')}`;
+        const printedAt = Date.now();
+        sb.printLabel({
+          orderNumber: sale.orderNumber,
+          carrier: 'AusPost',
+          trackingNumbers: [tracking],
+        });
+        const deadline = printedAt + intervalSeconds * 1000 * 5 + 10_000;
+        for (;;) {
+          if (holdsTracking(sb.dearShipments({ changedOnly: true }), sale.saleId, tracking)) {
+            latencies.push(Date.now() - printedAt);
+            break;
+          }
+          if (Date.now() > deadline) {
+            missing++;
+            break;
+          }
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      }
+    } finally {
+      child?.kill('SIGTERM');
+      await watching;
+    }
+  } finally {
+    await sb.close();
+  }
+  return {
+    labels,
+    intervalSeconds,
+    latenciesMs: latencies,
+    medianMs: percentile(latencies, 50),
+    p95Ms: percentile(latencies, 95),
+    maxMs: latencies.length ? Math.max(...latencies) : NaN,
+    missing,
+  };
+}
