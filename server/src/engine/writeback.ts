@@ -19,7 +19,7 @@ import { ApiCallError, isTransient } from './apiRunner';
 import { crashPoint } from './crash';
 import { addTrackingBody, carrierFor, shipBody, storedTracking, TrackingOverflow } from './mapping';
 import { openFulfilment, stageOf } from './wire/cin7';
-import type { Tracking, WritebackState } from './journal';
+import type { WritebackState } from './journal';
 import { payloadHash } from './journal';
 import {
   attention,
