@@ -41,6 +41,17 @@ export interface SandboxSwitches {
    * packages; the form public clients read) or full orders. See test/contract/samples.
    */
   starshipitShippedRows?: 'summary' | 'full';
+  /**
+   * Largest `Limit` a Cin7 list honours; a larger one is capped without a word, like a server that
+   * ignores `Limit` above N. Default 1000 (the documented maximum).
+   */
+  dearMaxLimit?: number;
+  /**
+   * `PUT /api/orders` with a `destination`: `replace` (default) stores the object sent as the
+   * whole destination, since a field-by-field merge is not documented; `merge` keeps the fields
+   * the body leaves out.
+   */
+  starshipitDestinationUpdate?: 'replace' | 'merge';
   /** Do refused (throttled) Cin7 calls occupy a slot of the 60 s window? Default false. */
   dearThrottledCallsCount?: boolean;
 }

@@ -24,6 +24,8 @@ export const DEFAULT_SWITCHES: FullSwitches = {
   starshipitNotFoundStatus: 404,
   starshipitRps: 2,
   starshipitShippedRows: 'full',
+  dearMaxLimit: 1000,
+  starshipitDestinationUpdate: 'replace',
 };
 
 /** Parse and check one switch value given as text (CLI `--switch name=value`, control endpoint). */
@@ -69,6 +71,14 @@ export function parseSwitch(
       if (n !== 404 && n !== 200) throw bad('404, 200');
       return [name, n];
     }
+    case 'dearMaxLimit': {
+      const n = num(v);
+      if (!(Number.isInteger(n) && n >= 1 && n <= 1000)) throw bad('an integer 1..1000');
+      return [name, n];
+    }
+    case 'starshipitDestinationUpdate':
+      if (v !== 'replace' && v !== 'merge') throw bad('replace, merge');
+      return [name, v];
     case 'starshipitShippedRows':
       if (v !== 'summary' && v !== 'full') throw bad('summary, full');
       return [name, v];
