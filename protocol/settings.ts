@@ -76,6 +76,8 @@ export interface DearSettings {
     memo: MemoSource;
     orderNote: boolean;
     contactAsCompany: boolean;
+    /** Drop-ship order lines become Starshipit items (by default they are left out: not our parcels). */
+    includeDropShip: boolean;
     /** Only sales updated on/after this ISO date are considered on the first run (cursor start). */
     since?: string;
     /** Keep unshipped Starshipit orders equal to a fresh import when the sale changes. */

@@ -46,6 +46,16 @@ export interface SandboxSwitches {
    * evidence does not say); the printed listing `GET /api/orders/shipments` always has it.
    */
   starshipitShippedIncludesPrinted?: boolean;
+   * Largest `Limit` a Cin7 list honours; a larger one is capped without a word, like a server that
+   * ignores `Limit` above N. Default 1000 (the documented maximum).
+   */
+  dearMaxLimit?: number;
+  /**
+   * `PUT /api/orders` with a `destination`: `replace` (default) stores the object sent as the
+   * whole destination, since a field-by-field merge is not documented; `merge` keeps the fields
+   * the body leaves out.
+   */
+  starshipitDestinationUpdate?: 'replace' | 'merge';
   /** Do refused (throttled) Cin7 calls occupy a slot of the 60 s window? Default false. */
   dearThrottledCallsCount?: boolean;
 }

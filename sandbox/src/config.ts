@@ -25,6 +25,8 @@ export const DEFAULT_SWITCHES: FullSwitches = {
   starshipitRps: 2,
   starshipitShippedRows: 'summary',
   starshipitShippedIncludesPrinted: true,
+  dearMaxLimit: 1000,
+  starshipitDestinationUpdate: 'replace',
 };
 
 /** Parse and check one switch value given as text (CLI `--switch name=value`, control endpoint). */
@@ -74,6 +76,14 @@ export function parseSwitch(
       if (v === true || v === 'true') return [name, true];
       if (v === false || v === 'false') return [name, false];
       throw bad('true, false');
+    case 'dearMaxLimit': {
+      const n = num(v);
+      if (!(Number.isInteger(n) && n >= 1 && n <= 1000)) throw bad('an integer 1..1000');
+      return [name, n];
+    }
+    case 'starshipitDestinationUpdate':
+      if (v !== 'replace' && v !== 'merge') throw bad('replace, merge');
+      return [name, v];
     case 'starshipitShippedRows':
       if (v !== 'summary' && v !== 'full') throw bad('summary, full');
       return [name, v];

@@ -152,7 +152,8 @@ describe('engine: throttles and faults (sandbox)', () => {
     const [target, other] = expectedOrders(sb);
     const sale = (n: string) => sb.eligibleSales(STATUSES).find((e) => e.orderNumber === n)!;
     sb.updateSale(sale(target).saleId, (x) => {
-      x.SaleOrderDate = 'not a date';
+      // A negative price passes through the mapping untouched; Starshipit refuses it.
+      ((x.Order as Record<string, unknown>).Lines as Record<string, unknown>[])[0].Price = -5;
     });
     sb.updateSale(sale(other).saleId, (x) => {
       (x.ShippingAddress as Record<string, unknown>).Line1 = 'S'.repeat(150); // we cut to 100 and say so
@@ -164,7 +165,10 @@ describe('engine: throttles and faults (sandbox)', () => {
     assert.ok(att && att.type === 'attention');
     assert.equal(att.code, 'starshipit-rejected');
     assert.equal(att.retryable, false);
-    assert.match(att.reason, new RegExp(`${target}.*order_date 'not a dateZ' is not a valid date`));
+    assert.match(
+      att.reason,
+      new RegExp(`${target}.*items\\[0\\]\\.value must be a non-negative number`),
+    );
     const ev = events.find((e) => e.type === 'order' && e.orderNumber === other);
     assert.ok(
       ev && ev.type === 'order' && (ev.warnings ?? []).some((w) => /street cut to 100/.test(w)),

@@ -33,6 +33,7 @@ export function baseSettings(
       memo: 'none',
       orderNote: false,
       contactAsCompany: false,
+      includeDropShip: false,
       propagateChanges: false,
       onCancelled: 'attention',
     },

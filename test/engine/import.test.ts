@@ -352,4 +352,21 @@ describe('engine: import (sandbox)', function () {
     const list = sb.callLog().find((e) => e.api === 'dear' && /salelist$/i.test(e.route))!;
     assert.match(decodeURIComponent(list.query), new RegExp(`UpdatedSince=${since.slice(0, 19)}`));
   });
+
+  it('saleList paging follows Total: a server that caps Limit silently hides no sale', async () => {
+    sb.setSwitch('dearMaxLimit', 7);
+    const s = sandboxSettings(sb, { import: { statuses: [...STATUSES] } });
+    s.dear.pageSize = 25;
+    const dry = await run(sb, s, tempDir(), 'import', true);
+    const lists = sb.callLog().filter((e) => e.api === 'dear' && /salelist$/i.test(e.route));
+    assert.equal(lists.length, Math.ceil(sb.salesCount / 7), 'every capped page was read');
+    const accounted = new Set(
+      dry.events
+        .filter((e) => e.type === 'order' || e.type === 'skip' || e.type === 'attention')
+        .map((e) => (e as { orderNumber?: string }).orderNumber),
+    );
+    assert.equal(accounted.size, sb.salesCount, 'every sale is accounted for');
+    const eligible = sb.eligibleSales([...STATUSES]);
+    for (const e of eligible) assert.ok(accounted.has(e.orderNumber), e.orderNumber);
+  });
 });

@@ -48,7 +48,7 @@ describe('engine: keep-in-step diff and journal', () => {
     };
     assert.deepEqual(putBody(7, changes, after, live), {
       order_id: 7,
-      destination: { street: '2 B St' },
+      destination: { ...after.destination },
       items: [
         { item_id: 101, quantity: 5 },
         { item_id: 102, delete: true },

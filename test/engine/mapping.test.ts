@@ -1,10 +1,13 @@
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as path from 'node:path';
 import {
   mapSale,
   shipBody,
   carrierFor,
   weightKg,
   fulfilmentOrderNumber,
+  isoUtc,
 } from '../../server/src/engine/mapping';
 import { baseSettings } from './helpers';
 
@@ -285,10 +288,41 @@ describe('engine: mapping', () => {
     assert.deepEqual(r.orders[0].payload.items, [
       { description: 'Mobile Phone', sku: 'MOBILE', quantity: 1, value: 125, weight: 0.65 },
     ]);
-    assert.equal(
-      (r.orders[1].payload.items as unknown[]).length,
-      2,
-      'no pick/pack lines: the order lines',
+    assert.deepEqual(
+      (r.orders[1].payload.items as Record<string, unknown>[]).map((i) => [i.sku, i.quantity]),
+      [
+        ['MOBILE', 1],
+        ['CASE', 1],
+      ],
+      'no pick/pack lines: what the other fulfilments leave of the order, not the whole order',
+    );
+    // Two fulfilments without pick/pack lines: nobody knows which lines are whose yet.
+    const twoUnstarted = structuredClone(s);
+    (twoUnstarted.Fulfilments as Record<string, unknown>[])[1].Pick = {
+      Status: 'NOT AVAILABLE',
+      Lines: [],
+    };
+    const r2 = mapSale(twoUnstarted, row, baseSettings({ import: { source: 'fulfilments' } }));
+    assert.deepEqual(r2.orders, []);
+    assert.deepEqual(
+      r2.skips.filter((k) => k.code === 'fulfilment-not-started').map((k) => k.orderNumber),
+      ['SO-00092-F2', 'SO-00092-F4'],
+    );
+    assert.match(r2.skips[1].reason, /no pick or pack lines yet, and neither has fulfilment 4/);
+    // Every order line already on another fulfilment: nothing belongs to this one.
+    const allTaken = structuredClone(s);
+    (allTaken.Fulfilments as Record<string, Record<string, unknown>>[])[1].Pick.Lines = [
+      { ProductID: 'p1', SKU: 'MOBILE', Name: 'Mobile Phone', Quantity: 2 },
+      { ProductID: 'p2', SKU: 'CASE', Name: 'Case', Quantity: 1 },
+    ];
+    const r3 = mapSale(allTaken, row, baseSettings({ import: { source: 'fulfilments' } }));
+    assert.deepEqual(
+      r3.orders.map((o) => o.orderNumber),
+      ['SO-00092-F2'],
+    );
+    assert.match(
+      r3.skips.find((k) => k.orderNumber === 'SO-00092-F4')?.reason ?? '',
+      /every order line is on another fulfilment/,
     );
     // A simple sale is numbered the same way, so the number survives a conversion to advanced.
     assert.equal(
@@ -346,5 +380,174 @@ describe('engine: mapping', () => {
         ['Box 2, Box 3', 'A2'],
       ],
     );
+  });
+
+  it('converts every Cin7 weight unit to kg, in every spelling, and warns on an unknown unit', () => {
+    const cases: [unknown, unknown, number][] = [
+      [500, 'mg', 0.0005],
+      [500, 'MG', 0.0005],
+      [1500, 'miligramm', 0.0015],
+      [500, 'g', 0.5],
+      [500, 'Grams', 0.5],
+      [2, 'kg', 2],
+      [2, 'KG', 2],
+      [2, 'kilogramm', 2],
+      [2, 'lb', 0.907185],
+      [2, 'Lbs', 0.907185],
+      [16, 'oz', 0.453592],
+      [16, 'Ounces', 0.453592],
+      ['3.5', ' oz ', 0.099223],
+    ];
+    for (const [w, u, kg] of cases) assert.equal(weightKg(w, u), kg, `${String(w)} ${String(u)}`);
+    assert.equal(weightKg(5, 'stone'), undefined, 'an unknown unit is never taken as kg');
+    assert.equal(weightKg(5, ''), undefined);
+
+    const lines = (units: string[]) => ({
+      Order: {
+        SaleOrderNumber: 'SO-00092',
+        Lines: units.map((u, i) => ({
+          ProductID: `p${i}`,
+          SKU: `S${i}`,
+          Name: `N${i}`,
+          Quantity: 1,
+          Price: 10,
+          ProductWeight: 500,
+          WeightUnits: u,
+        })),
+      },
+    });
+    const r = mapSale(sale(lines(['mg', 'stone', ''])), row, baseSettings());
+    const items = r.orders[0].payload.items as Record<string, unknown>[];
+    assert.deepEqual(
+      items.map((i) => i.weight),
+      [0.0005, undefined, undefined],
+    );
+    assert.equal(r.orders[0].warnings.length, 1, r.orders[0].warnings.join(' | '));
+    assert.match(r.orders[0].warnings[0], /item 2 \(S1\) "stone", item 3 \(S2\) ""/);
+    assert.match(r.orders[0].warnings[0], /not one of g, kg, mg, lb, oz/);
+    assert.deepEqual(
+      mapSale(sale(lines(['mg', 'kg'])), row, baseSettings()).orders[0].warnings,
+      [],
+    );
+  });
+
+  it('sends each item value net of its line discount (a percentage)', () => {
+    const r = mapSale(
+      sale({
+        Order: {
+          SaleOrderNumber: 'SO-00092',
+          Lines: [
+            { ProductID: 'a', SKU: 'A', Name: 'A', Quantity: 1, Price: 125, Discount: 20 },
+            { ProductID: 'b', SKU: 'B', Name: 'B', Quantity: 3, Price: 9.99, Discount: 12.5 },
+            { ProductID: 'c', SKU: 'C', Name: 'C', Quantity: 1, Price: 40, Discount: 100 },
+            { ProductID: 'd', SKU: 'D', Name: 'D', Quantity: 1, Price: 40, Discount: 150 },
+          ],
+        },
+      }),
+      row,
+      baseSettings(),
+    );
+    const o = r.orders[0];
+    assert.deepEqual(
+      (o.payload.items as Record<string, unknown>[]).map((i) => i.value),
+      [100, 8.7413, 0, 40],
+    );
+    assert.equal(o.warnings.length, 1);
+    assert.match(o.warnings[0], /item 4 \(D\): Discount 150 is not a percentage/);
+  });
+
+  it('sends the sale currency and warns when it is not the base currency', () => {
+    const same = mapSale(sale(), row, baseSettings()).orders[0];
+    assert.equal(same.payload.currency, 'AUD');
+    assert.deepEqual(same.warnings, []);
+    const foreign = mapSale(sale({ CustomerCurrency: 'NZD' }), row, baseSettings()).orders[0];
+    assert.equal(foreign.payload.currency, 'NZD');
+    assert.equal(foreign.warnings.length, 1);
+    assert.match(foreign.warnings[0], /in NZD, not the Cin7 Core base currency AUD/);
+  });
+
+  it('leaves non-inventory and drop-ship lines out of items (drop-ship configurable)', () => {
+    const orderLines = [
+      { ProductID: 'p1', SKU: 'MOBILE', Name: 'Mobile Phone', Quantity: 2, Price: 125 },
+      { ProductID: 'p2', SKU: 'WRAP', Name: 'Gift wrap', Quantity: 1, Price: 5 },
+      { ProductID: 'p3', SKU: 'SOFA', Name: 'Sofa', Quantity: 1, Price: 900, DropShip: true },
+    ];
+    const pack = [
+      { ProductID: 'p1', SKU: 'MOBILE', Name: 'Mobile Phone', Quantity: 2, Box: 'Box 1' },
+      { ProductID: 'p2', SKU: 'WRAP', Name: 'Gift wrap', Quantity: 1, NonInventory: true },
+    ];
+    const input = sale({
+      Order: { SaleOrderNumber: 'SO-00092', Lines: orderLines },
+      Fulfilments: [
+        {
+          TaskID: 'task-1',
+          FulfillmentNumber: 1,
+          FulFilmentStatus: 'NOT FULFILLED',
+          Pick: { Status: 'AUTHORISED', Lines: pack.map(({ Box: _box, ...l }) => l) },
+          Pack: { Status: 'AUTHORISED', Lines: pack },
+          Ship: { Status: 'NOT AVAILABLE', Lines: [] },
+        },
+      ],
+    });
+    const skus = (r: ReturnType<typeof mapSale>) =>
+      (r.orders[0].payload.items as Record<string, unknown>[]).map((i) => i.sku);
+    for (const source of ['sales', 'fulfilments'] as const) {
+      const r = mapSale(input, row, baseSettings({ import: { source } }));
+      assert.deepEqual(skus(r), ['MOBILE'], source);
+      assert.match(r.orders[0].warnings.join(' '), /WRAP\) non-inventory/, source);
+      const withDropShip = mapSale(
+        input,
+        row,
+        baseSettings({ import: { source, includeDropShip: true } }),
+      );
+      assert.deepEqual(
+        skus(withDropShip),
+        source === 'sales' ? ['MOBILE', 'SOFA'] : ['MOBILE'],
+        `${source}: drop-ship lines are never picked or packed`,
+      );
+    }
+    assert.deepEqual(skus(mapSale(input, row, baseSettings())), ['MOBILE']);
+    // Nothing left that is a parcel: skipped with the reason, never an empty order.
+    const onlyDropShip = mapSale(
+      sale({ Order: { SaleOrderNumber: 'SO-00092', Lines: [orderLines[2]] } }),
+      row,
+      baseSettings(),
+    );
+    assert.deepEqual(onlyDropShip.orders, []);
+    assert.equal(onlyDropShip.skips[0].code, 'no-parcel-lines');
+    assert.match(onlyDropShip.skips[0].reason, /SOFA\) drop-ship/);
+  });
+
+  it('order_date keeps the Cin7 calendar day in every time zone', () => {
+    assert.equal(isoUtc('2026-03-01T00:00:00'), '2026-03-01T00:00:00Z');
+    assert.equal(isoUtc('2026-03-01'), '2026-03-01T00:00:00Z');
+    assert.equal(isoUtc('2026-03-01T00:00:00.000Z'), '2026-03-01T00:00:00.000Z');
+    assert.equal(isoUtc('2026-03-01T10:00:00+13:00'), '2026-03-01T10:00:00+13:00');
+    assert.equal(isoUtc('not a date'), undefined);
+    const mapping = path.resolve(__dirname, '../../server/src/engine/mapping.js');
+    const script = `
+      const { mapSale } = require(${JSON.stringify(mapping)});
+      const settings = ${JSON.stringify(baseSettings())};
+      const days = [];
+      for (const d of ['2026-03-01T00:00:00', '2026-03-01']) {
+        const at = mapSale(Object.assign(${JSON.stringify(sale())}, { SaleOrderDate: d }), ${JSON.stringify(row)}, settings).orders[0].payload.order_date;
+        const local = new Intl.DateTimeFormat('en-CA', { year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(at));
+        days.push([at, new Date(at).toISOString().slice(0, 10), local]);
+      }
+      process.stdout.write(JSON.stringify(days));`;
+    for (const zone of ['Pacific/Auckland', 'Australia/Sydney', 'UTC']) {
+      const out = execFileSync(process.execPath, ['-e', script], {
+        env: { ...process.env, TZ: zone },
+        encoding: 'utf8',
+      });
+      assert.deepEqual(
+        JSON.parse(out),
+        [
+          ['2026-03-01T00:00:00Z', '2026-03-01', '2026-03-01'],
+          ['2026-03-01T00:00:00Z', '2026-03-01', '2026-03-01'],
+        ],
+        zone,
+      );
+    }
   });
 });

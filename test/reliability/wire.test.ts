@@ -152,15 +152,18 @@ describe('reliability soak: faults on the wire end exactly once', function () {
         if (sc.timeoutSeconds)
           s.dear.timeoutSeconds = s.starshipit.timeoutSeconds = sc.timeoutSeconds;
         let badSaleId: string | undefined;
-        let badDate: unknown;
+        let badPrice: unknown;
         if (sc.badSale) {
           const e = box
             .eligibleSales(['ORDERED', 'PICKED', 'PACKED'])
             .find((x) => x.orderNumber === expected[0])!;
           badSaleId = e.saleId;
-          badDate = box.sale(e.saleId).SaleOrderDate;
+          const firstLine = (x: Record<string, unknown>) =>
+            ((x.Order as Record<string, unknown>).Lines as Record<string, unknown>[])[0];
+          badPrice = firstLine(box.sale(e.saleId)).Price;
+          // The mapping passes a negative price through; Starshipit refuses it.
           box.updateSale(e.saleId, (x) => {
-            x.SaleOrderDate = 'not a date';
+            firstLine(x).Price = -5;
           });
         }
         // Under the fault: sync, labels, sync, labels, sync.
@@ -215,7 +218,8 @@ describe('reliability soak: faults on the wire end exactly once', function () {
         }
         if (badSaleId)
           box.updateSale(badSaleId, (x) => {
-            x.SaleOrderDate = badDate;
+            ((x.Order as Record<string, unknown>).Lines as Record<string, unknown>[])[0].Price =
+              badPrice;
           });
         const config = writeSettings(box, dir, TIME_SCALE);
         const retry = await runChild(

@@ -189,7 +189,7 @@ describe('sandbox: Cin7 Core surface', function () {
         s.Fulfilments.length,
       );
       for (const l of s.Order.Lines) {
-        assert.ok(['g', 'kg', 'lb', 'oz'].includes(l.WeightUnits));
+        assert.ok(['g', 'kg', 'mg', 'lb', 'oz'].includes(l.WeightUnits));
         assert.ok(l.SKU && l.Name && l.Quantity > 0 && typeof l.ProductWeight === 'number');
       }
       const f = await dear(sb, `sale/fulfilment?SaleID=${advanced.saleId}`);

@@ -151,7 +151,7 @@ describe('sandbox: Starshipit surface', function () {
     assert.match(r.json.errors[0].details, /SO-I2/);
   });
 
-  it('PUT merges partially, deletes items by item_id, and allows only status once printed', async () => {
+  it('PUT replaces a sent destination whole (merge by switch), deletes items by item_id, and allows only status once printed', async () => {
     const created = (
       await ss(sb, '/api/orders', {
         body: {
@@ -164,17 +164,32 @@ describe('sandbox: Starshipit surface', function () {
         },
       })
     ).json.order;
-    const put = await ss(sb, '/api/orders', {
+    const partial = {
+      order: {
+        order_id: created.order_id,
+        reference: 'changed',
+        destination: { city: 'Sydney' },
+        items: [{ item_id: created.items[0].item_id, delete: true }],
+      },
+    };
+    // Default: the destination sent is the whole destination, so a partial one lacks the name.
+    const replaced = await ss(sb, '/api/orders', { method: 'PUT', body: partial });
+    assert.equal(replaced.status, 400, replaced.text);
+    assert.match(replaced.json.errors[0].details, /destination\.name is required/);
+    const whole = await ss(sb, '/api/orders', {
       method: 'PUT',
       body: {
         order: {
           order_id: created.order_id,
-          reference: 'changed',
-          destination: { city: 'Sydney' },
-          items: [{ item_id: created.items[0].item_id, delete: true }],
+          destination: { ...created.destination, city: 'Parramatta' },
         },
       },
     });
+    assert.equal(whole.status, 200, whole.text);
+    assert.equal(whole.json.order.destination.city, 'Parramatta');
+    sb.setSwitch('starshipitDestinationUpdate', 'merge');
+    const put = await ss(sb, '/api/orders', { method: 'PUT', body: partial });
+    sb.setSwitch('starshipitDestinationUpdate', 'replace');
     assert.equal(put.status, 200, put.text);
     assert.equal(put.json.order.reference, 'changed');
     assert.equal(

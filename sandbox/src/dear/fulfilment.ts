@@ -3,7 +3,7 @@
  * runs inside DearStore.mutate on a private copy, so a thrown DearError leaves the sale untouched.
  */
 import { dearDate } from '../time';
-import { LOCATION, locationId, taskId as makeTaskId } from './generate';
+import { LOCATION, locationId, NON_INVENTORY_SKUS, taskId as makeTaskId } from './generate';
 import { DearError, type DearStore } from './store';
 import type { DearFulfilment, DearSale, DearShipLine, DearStageLine } from './types';
 
@@ -107,7 +107,7 @@ function toStageLines(
       Quantity: qty,
       BatchSN: str(l.BatchSN) ?? null,
       ExpiryDate: str(l.ExpiryDate) ?? null,
-      NonInventory: false,
+      NonInventory: NON_INVENTORY_SKUS.has(ol.SKU),
     };
     if (withBox) {
       line.Box = str(l.Box)?.trim() || 'Box 1';
@@ -137,7 +137,8 @@ export function pickWrite(
   const pickedElsewhere = sumBySku(others);
   if (str(body.AutoPickMode)?.toUpperCase() === 'AUTOPICK') {
     const lines: DearStageLine[] = [];
-    for (const ol of sale.Order.Lines) {
+    // The supplier ships drop-ship lines: auto-pick leaves them alone.
+    for (const ol of sale.Order.Lines.filter((l) => !l.DropShip)) {
       const left = ol.Quantity - (pickedElsewhere.get(ol.SKU) ?? 0);
       if (left > 0)
         lines.push(toStageLines(store, sale, [{ SKU: ol.SKU, Quantity: left }], 'Pick', false)[0]);

@@ -91,7 +91,8 @@ interface Product {
   name: string;
   price: number;
   weight: number;
-  units: 'g' | 'kg' | 'lb' | 'oz';
+  /** Cin7 `WeightUnits` (blueprint "Dimension Unit Available Values"). */
+  units: 'g' | 'kg' | 'mg' | 'lb' | 'oz';
   dims: [number, number, number];
   dimUnits: 'cm' | 'mm' | 'in';
 }
@@ -206,6 +207,43 @@ const PRODUCTS: Product[] = [
     dimUnits: 'cm',
   },
 ];
+
+/**
+ * Lines that test what is and is not a parcel, added on top of a sale's ordinary lines (from their
+ * own random stream, so the ordinary lines of every seed stay as they were): a product weighed in
+ * mg, a non-inventory product (`NonInventory: true` on its pick/pack lines) and a drop-ship product
+ * (`DropShip: true` on the order line; the supplier ships it, so it is never picked or packed).
+ */
+const EXTRA_PRODUCTS: Record<'mg' | 'nonInventory' | 'dropShip', Product> = {
+  mg: {
+    sku: 'VITC-SACHET',
+    name: 'Vitamin C sachet',
+    price: 2.5,
+    weight: 800,
+    units: 'mg',
+    dims: [8, 5, 1],
+    dimUnits: 'cm',
+  },
+  nonInventory: {
+    sku: 'GIFT-NOTE',
+    name: 'Handwritten gift note',
+    price: 3,
+    weight: 0,
+    units: 'g',
+    dims: [0, 0, 0],
+    dimUnits: 'cm',
+  },
+  dropShip: {
+    sku: 'SOFA-3S',
+    name: 'Three-seat sofa (shipped by the supplier)',
+    price: 1490,
+    weight: 62,
+    units: 'kg',
+    dims: [210, 95, 85],
+    dimUnits: 'cm',
+  },
+};
+const DISCOUNTS = [5, 10, 12.5, 25];
 
 const FIRST = [
   'Olivia',
@@ -450,7 +488,7 @@ function stageLine(seed: number, line: DearOrderLine, qty: number, box?: string)
     Quantity: qty,
     BatchSN: null,
     ExpiryDate: null,
-    NonInventory: false,
+    NonInventory: NON_INVENTORY_SKUS.has(line.SKU),
   };
   if (box !== undefined) {
     l.Box = box;
@@ -462,6 +500,84 @@ function stageLine(seed: number, line: DearOrderLine, qty: number, box?: string)
 function trackingNumberFor(seed: number, index: number, n: number): string {
   const r = rngFor(seed, index, 77, n);
   return `33${r.hex(4).toUpperCase()}${String(r.int(1e8)).padStart(8, '0')}`;
+}
+
+function orderLine(
+  seed: number,
+  productIndex: number,
+  p: Product,
+  qty: number,
+  comment: string | null,
+  discount = 0,
+): DearOrderLine {
+  const total = Math.round(qty * p.price * (1 - discount / 100) * 100) / 100;
+  return {
+    ProductID: encodeGuid(seed, GUID_KIND.product, productIndex),
+    SKU: p.sku,
+    Name: p.name,
+    Quantity: qty,
+    Price: p.price,
+    Discount: discount,
+    Tax: Math.round(total * 0.1 * 100) / 100,
+    AverageCost: Math.round(p.price * 45) / 100,
+    TaxRule: 'GST on Income',
+    Comment: comment,
+    DropShip: false,
+    Backorder: 0,
+    Total: total,
+    ProductLength: p.dims[0],
+    ProductWidth: p.dims[1],
+    ProductHeight: p.dims[2],
+    ProductWeight: p.weight,
+    WeightUnits: p.units,
+    DimensionsUnits: p.dimUnits,
+  };
+}
+
+/** SKUs of non-inventory products (their pick/pack lines say `NonInventory: true`). */
+export const NON_INVENTORY_SKUS = new Set([EXTRA_PRODUCTS.nonInventory.sku]);
+
+/**
+ * Discounts, extra lines (mg, non-inventory, drop-ship) and service charges. Sale indexes pick the
+ * case so that small data sets cover each one: a discount on every 7th sale (index ≡ 3), an mg
+ * line on every 11th (≡ 5), a non-inventory line on every 13th (≡ 6), a drop-ship line on every
+ * 17th (≡ 8) and a gift-wrapping service charge on every 9th (≡ 4). Services are Cin7
+ * `AdditionalCharges`, not order lines.
+ */
+function addExtraLines(
+  seed: number,
+  index: number,
+  lines: DearOrderLine[],
+): { charges: Record<string, unknown>[] } {
+  const r = rngFor(seed, index, 3);
+  if (index % 7 === 3 || r.chance(0.05)) {
+    const l = lines[0];
+    const discount = r.pick(DISCOUNTS);
+    l.Discount = discount;
+    l.Total = Math.round(l.Quantity * l.Price * (1 - discount / 100) * 100) / 100;
+    l.Tax = Math.round(l.Total * 0.1 * 100) / 100;
+  }
+  const add = (p: Product, n: number): DearOrderLine => {
+    const l = orderLine(seed, 100 + n, p, r.range(1, 2), null);
+    lines.push(l);
+    return l;
+  };
+  if (index % 11 === 5) add(EXTRA_PRODUCTS.mg, 0);
+  if (index % 13 === 6) add(EXTRA_PRODUCTS.nonInventory, 1);
+  if (index % 17 === 8) add(EXTRA_PRODUCTS.dropShip, 2).DropShip = true;
+  const charges: Record<string, unknown>[] = [];
+  if (index % 9 === 4)
+    charges.push({
+      Description: 'Gift wrapping',
+      Price: 6.5,
+      Quantity: 1,
+      Discount: 0,
+      Tax: 0.65,
+      Total: 6.5,
+      TaxRule: 'GST on Income',
+      Comment: null,
+    });
+  return { charges };
 }
 
 export function generateSale(seed: number, index: number): DearSale {
@@ -494,29 +610,10 @@ export function generateSale(seed: number, index: number): DearSale {
   for (let i = 0; i < lineCount; i++) {
     const p = products.splice(r.int(products.length), 1)[0];
     const qty = r.range(1, 3);
-    const total = Math.round(qty * p.price * 100) / 100;
-    lines.push({
-      ProductID: encodeGuid(seed, GUID_KIND.product, PRODUCTS.indexOf(p)),
-      SKU: p.sku,
-      Name: p.name,
-      Quantity: qty,
-      Price: p.price,
-      Discount: 0,
-      Tax: Math.round(total * 0.1 * 100) / 100,
-      AverageCost: Math.round(p.price * 45) / 100,
-      TaxRule: 'GST on Income',
-      Comment: r.chance(0.1) ? 'Engrave: “For Ana”' : null,
-      DropShip: false,
-      Backorder: 0,
-      Total: total,
-      ProductLength: p.dims[0],
-      ProductWidth: p.dims[1],
-      ProductHeight: p.dims[2],
-      ProductWeight: p.weight,
-      WeightUnits: p.units,
-      DimensionsUnits: p.dimUnits,
-    });
+    const comment = r.chance(0.1) ? 'Engrave: “For Ana”' : null;
+    lines.push(orderLine(seed, PRODUCTS.indexOf(p), p, qty, comment));
   }
+  const extra = addExtraLines(seed, index, lines);
   const totalBeforeTax = Math.round(lines.reduce((a, l) => a + l.Total, 0) * 100) / 100;
   const tax = Math.round(lines.reduce((a, l) => a + l.Tax, 0) * 100) / 100;
 
@@ -548,7 +645,8 @@ export function generateSale(seed: number, index: number): DearSale {
             : r.pick([3, 5, 7, 7])
           : r.pick([1, 2, 3, 5, 7])
         : levelFor(core.status, r);
-      const mine = lines.filter((_, i) => i % nFulfil === f - 1);
+      // Drop-ship lines are shipped by the supplier: never on a pick or pack.
+      const mine = lines.filter((l, i) => i % nFulfil === f - 1 && !l.DropShip);
       const boxes = Math.min(mine.length, r.range(1, 3));
       const boxName = (i: number) => `Box ${(i % boxes) + 1}`;
       const pickLines = level >= 2 ? mine.map((l) => stageLine(seed, l, l.Quantity)) : [];
@@ -657,7 +755,7 @@ export function generateSale(seed: number, index: number): DearSale {
       Memo: r.chance(0.4) ? r.pick(MEMOS) : null,
       Status: orderStatus,
       Lines: preOrder && core.status !== 'ORDERING' ? [] : lines,
-      AdditionalCharges: [],
+      AdditionalCharges: extra.charges,
       TotalBeforeTax: totalBeforeTax,
       Tax: tax,
       Total: Math.round((totalBeforeTax + tax) * 100) / 100,

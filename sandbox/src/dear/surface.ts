@@ -287,8 +287,9 @@ export class DearSurface implements Surface {
       throw new DearError(400, `Page must be a positive integer (got '${pageRaw}').`);
     if (!Number.isFinite(limit))
       throw new DearError(400, `Limit must be an integer 1..1000 (got '${limitRaw}').`);
-    // Out-of-range limits are clamped to 1..1000 (documented min/max).
-    return { page, limit: Math.min(1000, Math.max(1, limit)) };
+    // Out-of-range limits are clamped to 1..1000 (documented min/max), or silently to the
+    // dearMaxLimit switch.
+    return { page, limit: Math.min(1000, this.rt.switches.dearMaxLimit, Math.max(1, limit)) };
   }
 
   private date(q: URLSearchParams, name: string): number | undefined {

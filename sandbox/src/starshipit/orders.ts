@@ -378,7 +378,12 @@ export class OrderStore {
     return stored;
   }
 
-  update(input: unknown): StoredOrder {
+  /**
+   * `PUT /api/orders`. `destination: 'replace'` stores a sent destination as the whole
+   * destination (a merge is not documented); `merge` keeps the fields the body leaves out.
+   * `sender_details` is merged either way.
+   */
+  update(input: unknown, opts: { destination: 'replace' | 'merge' }): StoredOrder {
     if (!isObj(input) || input.order_id === undefined)
       throw new OrderError('validation', [
         { message: 'Invalid request', details: 'order.order_id is required' },
@@ -418,8 +423,13 @@ export class OrderStore {
       if (input[f] !== undefined) next[f] = input[f];
     if (input.carrier !== undefined)
       next.carrier_name = CARRIER_NAMES[String(input.carrier)] ?? input.carrier;
-    for (const k of ['destination', 'sender_details'] as const)
-      if (isObj(input[k])) next[k] = { ...(next[k] as Obj), ...(input[k] as Obj) };
+    if (isObj(input.destination))
+      next.destination =
+        opts.destination === 'merge'
+          ? { ...(next.destination as Obj), ...input.destination }
+          : { tax_numbers: [], ...input.destination };
+    if (isObj(input.sender_details))
+      next.sender_details = { ...(next.sender_details as Obj), ...input.sender_details };
     if (input.metadatas !== undefined) next.metadatas = input.metadatas;
     const errs = validateOrder(next);
     for (const key of ['items', 'packages'] as const) {

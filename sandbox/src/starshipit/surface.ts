@@ -237,7 +237,13 @@ export class StarshipitSurface implements Surface {
       }
       case 'PUT orders': {
         const b = this.body(ctx);
-        return this.ok({ order: this.view(this.store.update(b.order)) });
+        return this.ok({
+          order: this.view(
+            this.store.update(b.order, {
+              destination: this.rt.switches.starshipitDestinationUpdate,
+            }),
+          ),
+        });
       }
       case 'GET orders':
         return this.getOrders(q);

@@ -61,6 +61,7 @@ function sampleSettings(): { settings: DearSettings; source: string } {
       memo: 'order',
       orderNote: true,
       contactAsCompany: false,
+      includeDropShip: false,
       propagateChanges: true,
       onCancelled: 'attention',
     },

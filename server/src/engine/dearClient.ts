@@ -65,7 +65,8 @@ function errorText(text: string): string | undefined {
 export type Row = Record<string, unknown>;
 
 export interface SaleListPage {
-  total: number;
+  /** The answer's `Total`; undefined when it has none. */
+  total: number | undefined;
   rows: Row[];
 }
 
@@ -87,7 +88,7 @@ export class DearClient {
     const page = readSaleListPage(json);
     if (!page)
       throw new Error(`Cin7 Core GET saleList page ${q.page}: answer has no SaleList array`);
-    return { total: page.total ?? page.rows.length, rows: page.rows };
+    return { total: page.total, rows: page.rows };
   }
 
   async sale(saleId: string): Promise<Row> {

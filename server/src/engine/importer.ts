@@ -18,7 +18,7 @@
  * it. An intent without `created` (crash, timeout, reset, 5xx after send) is reconciled by
  * looking the order up by order_number before anything is re-sent.
  */
-import type { Row } from './dearClient';
+import type { Row, SaleListPage } from './dearClient';
 import { ApiCallError, isTransient } from './apiRunner';
 import { crashPoint } from './crash';
 import { mapSale, type MappedOrder } from './mapping';
@@ -166,10 +166,7 @@ export async function runImport(ctx: RunContext, opts: ImportOptions): Promise<v
     const limit = Math.max(1, Math.min(1000, s.dear.pageSize));
     const statusList = [...statuses];
     let pages = 0;
-    const readPage = async (
-      page: number,
-      status?: string,
-    ): Promise<{ total: number; rows: Row[] }> => {
+    const readPage = async (page: number, status?: string): Promise<SaleListPage> => {
       throwIfCancelled(ctx);
       const r = await ctx.dear.saleList({
         page,
@@ -186,14 +183,13 @@ export async function runImport(ctx: RunContext, opts: ImportOptions): Promise<v
       });
       return r;
     };
-    const pass = async (
-      status: string | undefined,
-      first?: { total: number; rows: Row[] },
-    ): Promise<void> => {
+    const pass = async (status: string | undefined, first?: SaleListPage): Promise<void> => {
       let page = 1;
       let cur = first ?? (await readPage(1, status));
+      let seen = 0;
       for (;;) {
-        const more = cur.rows.length >= limit && page * limit < cur.total;
+        seen += cur.rows.length;
+        const more = morePages(cur, seen, limit);
         // The next page is read while this one's sales are processed (no stall at page ends);
         // only the keys of one or two pages are held at a time.
         const next = more ? readPage(page + 1, status) : undefined;
@@ -210,7 +206,7 @@ export async function runImport(ctx: RunContext, opts: ImportOptions): Promise<v
         await pass(statusList[0]);
       } else {
         const first = await readPage(1);
-        const unfilteredPages = Math.ceil(first.total / limit);
+        const unfilteredPages = Math.ceil((first.total ?? first.rows.length) / limit);
         if (unfilteredPages <= statusList.length + 1) await pass(undefined, first);
         else for (const st of statusList) await pass(st);
         filteredPasses ||= unfilteredPages > statusList.length + 1;
@@ -325,6 +321,17 @@ function wanted(only: Set<string>, orderNumber: string, source: 'sales' | 'fulfi
 
 function baseOrderNumber(orderNumber: string, source: 'sales' | 'fulfilments'): string {
   return source === 'fulfilments' ? orderNumber.replace(/-F\d+$/, '') : orderNumber;
+}
+
+/**
+ * Whether another `saleList` page follows. `Total` decides, not a short page: a server may
+ * answer fewer rows than `Limit` asked for (a silent cap), and stopping on the first short page
+ * would hide every sale after it. Without `Total`, a full page means there may be more.
+ */
+export function morePages(page: SaleListPage, seen: number, limit: number): boolean {
+  if (page.rows.length === 0) return false;
+  if (page.total === undefined) return page.rows.length >= limit;
+  return seen < page.total;
 }
 
 /** Cin7 `UpdatedSince` in its documented form `yyyy-MM-ddTHH:mm:ss` (UTC). */

@@ -94,7 +94,9 @@ export function diffPayload(before: Payload, after: Payload): FieldChange[] {
  * The `order` object of `PUT /api/orders` that applies `changes` to the live Starshipit order:
  * only fields the live order does not already hold (so a PUT re-sent after a lost answer changes
  * nothing twice), items by `item_id`, removed items as `{item_id, delete: true}`, cleared fields as
- * `""`. Returns undefined when the live order already equals the fresh payload in every changed field.
+ * `""`. The destination goes whole whenever any part of it differs: Starshipit documents no
+ * field-by-field merge of `destination`, so a partial one could clear the rest of the address.
+ * Returns undefined when the live order already equals the fresh payload in every changed field.
  */
 export function putBody(
   orderId: number,
@@ -106,7 +108,8 @@ export function putBody(
   let any = false;
   const liveDest = isObj(live.destination) ? live.destination : {};
   const freshDest = isObj(fresh.destination) ? fresh.destination : {};
-  const dest: Record<string, unknown> = {};
+  let destChanged = false;
+  const cleared: string[] = [];
   const liveItems = keyedItems(live.items);
   const freshItems = keyedItems(fresh.items);
   const items: Record<string, unknown>[] = [];
@@ -114,7 +117,10 @@ export function putBody(
   for (const c of changes) {
     if (c.field.startsWith('destination.')) {
       const k = c.field.slice('destination.'.length);
-      if (!same(liveDest[k], freshDest[k])) dest[k] = freshDest[k] ?? '';
+      if (!same(liveDest[k], freshDest[k])) {
+        destChanged = true;
+        if (empty(freshDest[k])) cleared.push(k);
+      }
       continue;
     }
     const m = /^items\[(.+?)\](?:\.(\w+))?$/.exec(c.field);
@@ -140,8 +146,8 @@ export function putBody(
       any = true;
     }
   }
-  if (Object.keys(dest).length) {
-    body.destination = dest;
+  if (destChanged) {
+    body.destination = { ...freshDest, ...Object.fromEntries(cleared.map((k) => [k, ''])) };
     any = true;
   }
   if (items.length) {

@@ -57,19 +57,53 @@ export function fulfilmentOrderNumber(orderNumber: string, fulfillmentNumber: un
   return `${orderNumber}-F${str(fulfillmentNumber) || '1'}`;
 }
 
-/** Product weight in kilograms from Cin7's WeightUnits (g, kg, lb, oz; unknown → as given). */
+/**
+ * Kilograms per Cin7 `WeightUnits` value. The blueprint lists `g, kg, mg, lb, oz` (names "gram",
+ * "kilogramm", "miligramm", "pound", "ounces"); every spelling and case of those is accepted.
+ */
+const KG_PER_UNIT: Record<string, number> = {
+  mg: 1e-6,
+  milligram: 1e-6,
+  milligrams: 1e-6,
+  miligram: 1e-6,
+  miligramm: 1e-6,
+  g: 0.001,
+  gr: 0.001,
+  gram: 0.001,
+  grams: 0.001,
+  gramm: 0.001,
+  kg: 1,
+  kgs: 1,
+  kilo: 1,
+  kilos: 1,
+  kilogram: 1,
+  kilograms: 1,
+  kilogramm: 1,
+  lb: 0.45359237,
+  lbs: 0.45359237,
+  pound: 0.45359237,
+  pounds: 0.45359237,
+  oz: 0.028349523125,
+  ozs: 0.028349523125,
+  ounce: 0.028349523125,
+  ounces: 0.028349523125,
+};
+
+/** Kilograms per unit for a Cin7 `WeightUnits` value; undefined when the unit is not known. */
+export function kgPerUnit(units: unknown): number | undefined {
+  const key = str(units).toLowerCase().replace(/\.$/, '');
+  return Object.hasOwn(KG_PER_UNIT, key) ? KG_PER_UNIT[key] : undefined;
+}
+
+/**
+ * Product weight in kilograms. Undefined when there is no positive weight, and when the unit is
+ * not known (the caller warns: a weight in an unknown unit is never sent as if it were kg).
+ */
 export function weightKg(weight: unknown, units: unknown): number | undefined {
   const w = typeof weight === 'number' ? weight : Number(weight);
   if (!Number.isFinite(w) || w <= 0) return undefined;
-  const u = str(units).toLowerCase();
-  const factor =
-    u === 'g' || u === 'grams'
-      ? 0.001
-      : u === 'lb' || u === 'lbs'
-        ? 0.45359237
-        : u === 'oz'
-          ? 0.028349523125
-          : 1;
+  const factor = kgPerUnit(units);
+  if (factor === undefined) return undefined;
   return Math.round(w * factor * 1e6) / 1e6;
 }
 
@@ -87,11 +121,23 @@ export function countryName(country: string): string {
   return country;
 }
 
-/** Cin7 dates come without a zone (`2017-09-29T00:00:00`) and are UTC. */
+const ZONE = /(?:[zZ]|[+-]\d{2}:?\d{2})$/;
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,7})?)?$/;
+
+/**
+ * Cin7 dates come without a zone (`2017-09-29T00:00:00`) and are UTC; a date-only value
+ * (`2017-09-29`) is midnight UTC of that calendar day. The text is rewritten, never parsed as a
+ * local time, so the calendar day is the same whatever the machine's time zone; in NZ and AU,
+ * which are ahead of UTC, midnight UTC falls on the same calendar day as well.
+ */
 export function isoUtc(v: unknown): string | undefined {
   const s = str(v);
   if (!s) return undefined;
-  return /[zZ]|[+-]\d{2}:?\d{2}$/.test(s) ? s : `${s}Z`;
+  if (ZONE.test(s)) return Number.isNaN(Date.parse(s)) ? undefined : s;
+  if (DATE_ONLY.test(s)) return `${s}T00:00:00Z`;
+  if (DATE_TIME.test(s)) return `${s}Z`;
+  return undefined;
 }
 
 function cut(value: string, max: number, field: string, warnings: string[]): string {
@@ -124,42 +170,114 @@ interface LineSource {
   name: string;
   quantity: number;
   productId: string;
+  /** A pick/pack line marked `NonInventory` (no stock movement: not a parcel). */
+  nonInventory: boolean;
   /** What Cin7 sent, for messages. */ raw: unknown;
+}
+
+/** What the item mapping needs from the whole sale, whichever lines the items come from. */
+interface SaleLines {
+  /** Order lines by `ProductID` and by `sku:{SKU}`: price, discount, weight, drop-ship. */
+  byProduct: Map<string, Row>;
+  /** Products (same keys) that any pick or pack line of the sale marks `NonInventory`. */
+  nonInventory: Set<string>;
+}
+
+const productKeys = (productId: string, sku: string): string[] =>
+  [productId, sku ? `sku:${sku}` : ''].filter(Boolean);
+
+function saleLines(sale: Row): SaleLines {
+  const byProduct = new Map<string, Row>();
+  for (const l of arr(obj(sale.Order).Lines))
+    for (const k of productKeys(str(l.ProductID), str(l.SKU))) byProduct.set(k, l);
+  const nonInventory = new Set<string>();
+  for (const f of arr(sale.Fulfilments))
+    for (const l of [...arr(obj(f.Pick).Lines), ...arr(obj(f.Pack).Lines)])
+      if (l.NonInventory === true)
+        for (const k of productKeys(str(l.ProductID), str(l.SKU))) nonInventory.add(k);
+  return { byProduct, nonInventory };
+}
+
+/** Why a line is not a parcel item (undefined: it is one). */
+function leftOutReason(l: LineSource, ctx: SaleLines, s: DearSettings): string | undefined {
+  const keys = productKeys(l.productId, l.sku);
+  if (l.nonInventory || keys.some((k) => ctx.nonInventory.has(k))) return 'non-inventory';
+  const orderLine = keys.map((k) => ctx.byProduct.get(k)).find(Boolean);
+  if (orderLine?.DropShip === true && !s.import.includeDropShip) return 'drop-ship';
+  return undefined;
+}
+
+/** Unit value net of the line discount (Cin7 `Discount` is a percentage, 0–100). */
+function netValue(orderLine: Row, label: string, warnings: string[]): number | undefined {
+  const price = typeof orderLine.Price === 'number' ? orderLine.Price : Number(orderLine.Price);
+  if (orderLine.Price === undefined || orderLine.Price === null || !Number.isFinite(price))
+    return undefined;
+  const raw = orderLine.Discount;
+  const discount = raw === undefined || raw === null || raw === '' ? 0 : Number(raw);
+  if (!Number.isFinite(discount) || discount < 0 || discount > 100) {
+    warnings.push(
+      `${label}: Discount ${describeValue(raw)} is not a percentage from 0 to 100; value sent without a discount`,
+    );
+    return price;
+  }
+  return Math.round(price * (1 - discount / 100) * 1e4) / 1e4;
+}
+
+interface ItemsResult {
+  items: Record<string, unknown>[];
+  /** "SKU (drop-ship)" for each line that is not a parcel. */
+  leftOut: string[];
+  problem?: string;
 }
 
 function itemsFrom(
   lines: LineSource[],
-  orderLines: Row[],
+  ctx: SaleLines,
+  s: DearSettings,
   warnings: string[],
-): { items: Record<string, unknown>[]; problem?: string } {
-  const byProduct = new Map<string, Row>();
-  for (const l of orderLines) {
-    if (str(l.ProductID)) byProduct.set(str(l.ProductID), l);
-    if (str(l.SKU)) byProduct.set(`sku:${str(l.SKU)}`, l);
-  }
+): ItemsResult {
   const items: Record<string, unknown>[] = [];
+  const leftOut: string[] = [];
+  const unknownUnits: string[] = [];
   for (const [index, l] of lines.entries()) {
     // Warnings name the item briefly: a hostile 10,000-character SKU must not be quoted in full.
     const label = `item ${index + 1}${l.sku ? ` (${l.sku.length > 24 ? `${l.sku.slice(0, 24)}…` : l.sku})` : ''}`;
+    const reason = leftOutReason(l, ctx, s);
+    if (reason) {
+      leftOut.push(`${label} ${reason}`);
+      continue;
+    }
     if (!Number.isFinite(l.quantity) || l.quantity <= 0 || l.quantity > 1e6) {
       return {
         items,
+        leftOut,
         problem: `${label} has an invalid quantity: ${describeValue(l.raw)} (a positive number up to 1,000,000 is expected)`,
       };
     }
-    const src = byProduct.get(l.productId) ?? byProduct.get(`sku:${l.sku}`) ?? {};
+    const src =
+      productKeys(l.productId, l.sku)
+        .map((k) => ctx.byProduct.get(k))
+        .find(Boolean) ?? {};
     const item: Record<string, unknown> = {
       description: cut(l.name || l.sku, 250, `${label} description`, warnings),
       sku: cut(l.sku, 50, `${label} sku`, warnings),
       quantity: l.quantity,
     };
-    const price = typeof src.Price === 'number' ? src.Price : Number(src.Price);
-    if (Number.isFinite(price)) item.value = price;
+    const value = netValue(src, label, warnings);
+    if (value !== undefined) item.value = value;
     const w = weightKg(src.ProductWeight, src.WeightUnits);
     if (w !== undefined) item.weight = w;
+    else if (Number(src.ProductWeight) > 0)
+      unknownUnits.push(`${label} "${str(src.WeightUnits).slice(0, 20)}"`);
     items.push(item);
   }
-  return { items };
+  if (unknownUnits.length)
+    warnings.push(
+      `weight left out for ${unknownUnits.join(', ')}: the weight unit is not one of g, kg, mg, lb, oz`,
+    );
+  if (leftOut.length && items.length)
+    warnings.push(`not parcels, left out of items: ${leftOut.join(', ')}`);
+  return { items, leftOut };
 }
 
 /** A value as a short, readable phrase for an error message (never "[object Object]"). */
@@ -179,35 +297,76 @@ function quantityOf(v: unknown): number {
   return NaN;
 }
 
-function orderLineSources(sale: Row): LineSource[] {
-  return arr(obj(sale.Order).Lines).map((l) => ({
+function lineSource(l: Row): LineSource {
+  return {
     sku: str(l.SKU),
     name: str(l.Name),
     quantity: quantityOf(l.Quantity),
     productId: str(l.ProductID),
+    nonInventory: l.NonInventory === true,
     raw: l.Quantity,
-  }));
+  };
 }
+
+function orderLineSources(sale: Row): LineSource[] {
+  return arr(obj(sale.Order).Lines).map(lineSource);
+}
+
+const mergeKey = (l: LineSource): string => l.productId || `sku:${l.sku}`;
 
 function stageLineSources(lines: Row[]): LineSource[] {
   // Pick/pack lines may repeat a product (several boxes, batches): merge by product.
   const merged = new Map<string, LineSource>();
-  for (const l of lines) {
-    const key = str(l.ProductID) || str(l.SKU);
-    const m = merged.get(key);
+  for (const row of lines) {
+    const l = lineSource(row);
+    const m = merged.get(mergeKey(l));
     if (m) {
-      m.quantity += quantityOf(l.Quantity);
-      m.raw = l.Quantity;
-    } else
-      merged.set(key, {
-        sku: str(l.SKU),
-        name: str(l.Name),
-        quantity: quantityOf(l.Quantity),
-        productId: str(l.ProductID),
-        raw: l.Quantity,
-      });
+      m.quantity += l.quantity;
+      m.raw = l.raw;
+      m.nonInventory ||= l.nonInventory;
+    } else merged.set(mergeKey(l), l);
   }
   return [...merged.values()];
+}
+
+/** A fulfilment's own lines: its pack lines once packing started, else its pick lines. */
+function stageLinesOf(f: Row): Row[] {
+  const pack = arr(obj(f.Pack).Lines);
+  return pack.length ? pack : arr(obj(f.Pick).Lines);
+}
+
+/**
+ * The lines that belong to fulfilment `f`: its own pick/pack lines; when it has none yet, what is
+ * left of the order after every other live fulfilment's lines, provided no other live fulfilment
+ * is unstarted too (then nobody knows yet which lines go where). `skip` says why there are none.
+ */
+function fulfilmentLines(f: Row, all: Row[], sale: Row): { lines: LineSource[]; skip?: string } {
+  const own = stageLinesOf(f);
+  if (own.length) return { lines: stageLineSources(own) };
+  const others = all.filter((x) => x !== f && str(x.FulFilmentStatus) !== 'VOIDED');
+  const unstarted = others.filter(
+    (x) => stageLinesOf(x).length === 0 && str(obj(x.Ship).Status) !== 'AUTHORISED',
+  );
+  if (unstarted.length)
+    return {
+      lines: [],
+      skip: `the fulfilment has no pick or pack lines yet, and neither has fulfilment ${unstarted.map((x) => str(x.FulfillmentNumber)).join(', ')}: which order lines belong to it is known once it is picked`,
+    };
+  const taken = new Map<string, number>();
+  for (const x of others)
+    for (const l of stageLineSources(stageLinesOf(x)))
+      taken.set(mergeKey(l), (taken.get(mergeKey(l)) ?? 0) + l.quantity);
+  const lines: LineSource[] = [];
+  for (const l of stageLineSources(arr(obj(sale.Order).Lines))) {
+    const left = l.quantity - (taken.get(mergeKey(l)) ?? 0);
+    if (!Number.isFinite(l.quantity) || left > 0) lines.push({ ...l, quantity: left });
+  }
+  if (lines.length === 0)
+    return {
+      lines,
+      skip: 'the fulfilment has no pick or pack lines, and every order line is on another fulfilment',
+    };
+  return { lines };
 }
 
 function packInfo(f: Row): { boxes?: string[]; packAuthorised: boolean } {
@@ -288,14 +447,28 @@ function basePayload(
   const payload: Record<string, unknown> = { order_number: orderNumber };
   const date = isoUtc(sale.SaleOrderDate) ?? isoUtc(listRow.OrderDate);
   if (date) payload.order_date = date;
+  if (str(sale.SaleOrderDate) && !isoUtc(sale.SaleOrderDate))
+    warnings.push(
+      `SaleOrderDate ${describeValue(sale.SaleOrderDate)} is not an ISO 8601 date; ${date ? 'the list row OrderDate is used' : 'order_date left out'}`,
+    );
   const ref = str(sale.CustomerReference) || str(listRow.CustomerReference);
   if (ref) payload.reference = cut(ref, 50, 'reference', warnings);
   const carrier = str(sale.Carrier) || str(listRow.Carrier);
   if (carrier) payload.shipping_method = cut(carrier, 100, 'shipping_method', warnings);
+  // Cin7 prices are in the customer currency, so the order carries that currency with them.
   const currency = str(sale.CustomerCurrency) || str(sale.BaseCurrency);
   if (currency) payload.currency = currency;
+  const base = str(sale.BaseCurrency) || str(listRow.BaseCurrency);
+  if (currency && base && currency.toUpperCase() !== base.toUpperCase())
+    warnings.push(
+      `the sale is in ${currency}, not the Cin7 Core base currency ${base}: item values are in ${currency}, and Starshipit expects its account currency to match the base currency (check customs values)`,
+    );
   payload.destination = destination;
   return { payload };
+}
+
+function noParcels(leftOut: string[]): string {
+  return `no line is a parcel (${leftOut.join(', ')}); drop-ship lines are imported with import.includeDropShip: true`;
 }
 
 /**
@@ -330,7 +503,7 @@ export function mapSale(sale: Row, listRow: Row, s: DearSettings): MapResult {
     return out;
   }
   const fulfilments = arr(sale.Fulfilments);
-  const orderLines = arr(obj(sale.Order).Lines);
+  const lineCtx = saleLines(sale);
 
   if (s.import.source === 'sales') {
     if (str(sale.CombinedShippingStatus) === 'SHIPPED') {
@@ -375,9 +548,13 @@ export function mapSale(sale: Row, listRow: Row, s: DearSettings): MapResult {
       });
       return out;
     }
-    const { items, problem: itemProblem } = itemsFrom(lines, orderLines, warnings);
+    const { items, leftOut, problem: itemProblem } = itemsFrom(lines, lineCtx, s, warnings);
     if (itemProblem) {
       out.problems.push({ orderNumber, saleId, code: 'invalid-line', reason: itemProblem });
+      return out;
+    }
+    if (items.length === 0) {
+      out.skips.push({ orderNumber, saleId, code: 'no-parcel-lines', reason: noParcels(leftOut) });
       return out;
     }
     payload.items = items;
@@ -439,14 +616,8 @@ export function mapSale(sale: Row, listRow: Row, s: DearSettings): MapResult {
       out.problems.push({ orderNumber: number, saleId, taskId, ...problem });
       continue;
     }
-    const pack = arr(obj(f.Pack).Lines);
-    const pick = arr(obj(f.Pick).Lines);
-    const lines = pack.length
-      ? stageLineSources(pack)
-      : pick.length
-        ? stageLineSources(pick)
-        : orderLineSources(sale);
-    if (lines.length === 0) {
+    const { lines, skip } = fulfilmentLines(f, fulfilments, sale);
+    if (lines.length === 0 && orderLineSources(sale).length === 0) {
       out.problems.push({
         orderNumber: number,
         saleId,
@@ -456,7 +627,11 @@ export function mapSale(sale: Row, listRow: Row, s: DearSettings): MapResult {
       });
       continue;
     }
-    const { items, problem: itemProblem } = itemsFrom(lines, orderLines, warnings);
+    if (skip) {
+      out.skips.push({ orderNumber: number, saleId, code: 'fulfilment-not-started', reason: skip });
+      continue;
+    }
+    const { items, leftOut, problem: itemProblem } = itemsFrom(lines, lineCtx, s, warnings);
     if (itemProblem) {
       out.problems.push({
         orderNumber: number,
@@ -464,6 +639,15 @@ export function mapSale(sale: Row, listRow: Row, s: DearSettings): MapResult {
         taskId,
         code: 'invalid-line',
         reason: itemProblem,
+      });
+      continue;
+    }
+    if (items.length === 0) {
+      out.skips.push({
+        orderNumber: number,
+        saleId,
+        code: 'no-parcel-lines',
+        reason: noParcels(leftOut),
       });
       continue;
     }
