@@ -16,6 +16,7 @@ import type { AttentionEvent, RunMode, SummaryEvent } from '../../../protocol/ev
 import { EngineError } from './errors';
 // Keeping imported orders in step: its records and state live in keepInStepState.ts.
 import { KeepInStepState, type KeepInStepRecord } from './keepInStepState';
+import { makeDirectory } from './makeDirectory';
 
 export interface Tracking {
   number: string;
@@ -448,7 +449,7 @@ export class Journal {
 
   /** Opens (creating) the journal; cuts a torn last record off (the caller holds the lock). */
   static open(dir: string): Journal {
-    fs.mkdirSync(dir, { recursive: true });
+    makeDirectory(dir);
     const file = path.join(dir, JOURNAL_FILE);
     const buf = fs.existsSync(file) ? fs.readFileSync(file) : Buffer.alloc(0);
     const loaded = parseJournal(buf, file);
