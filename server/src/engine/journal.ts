@@ -461,6 +461,16 @@ export class Journal {
     return new Journal(dir, loaded, fd);
   }
 
+  /**
+   * A journal that is never written: the state as of now, for a dry run beside a run that holds
+   * the lock (its last line may be mid-append, so a torn tail is ignored, not cut off).
+   */
+  static snapshot(dir: string): Journal {
+    const file = path.join(dir, JOURNAL_FILE);
+    const buf = fs.existsSync(file) ? fs.readFileSync(file) : Buffer.alloc(0);
+    return new Journal(dir, { ...parseJournal(buf, file), tornTail: false }, -1);
+  }
+
   /** Read-only load (status): never modifies the file, ignores a torn tail. */
   static read(dir: string): JournalState {
     const file = path.join(dir, JOURNAL_FILE);
@@ -508,6 +518,11 @@ export class Journal {
 
   /** write(2) of the whole line; the in-memory state follows the file order exactly. */
   private write(r: JournalRecord): void {
+    if (this.fd < 0)
+      throw new EngineError(
+        `journal ${this.file} was opened read-only (a snapshot)`,
+        'journal-read-only',
+      );
     const line = Buffer.from(encodeRecord(r));
     let off = 0;
     while (off < line.length) off += fs.writeSync(this.fd, line, off);
@@ -549,6 +564,7 @@ export class Journal {
   }
 
   close(): void {
+    if (this.fd < 0) return;
     try {
       fs.closeSync(this.fd);
     } catch {
