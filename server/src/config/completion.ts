@@ -299,7 +299,7 @@ function valueItems(
       add(
         `\${secret:${suggested}}`,
         CompletionItemKind.Reference,
-        'Read from VS Code SecretStorage (**Dear: Set Credentials**); the CLI reads `DEAR_STARSHIPIT_SECRET_' +
+        'Read from VS Code SecretStorage (**Dear: Set Credentials…**); the CLI reads `DEAR_STARSHIPIT_SECRET_' +
           suggested +
           '`.',
         undefined,
