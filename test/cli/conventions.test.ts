@@ -168,6 +168,24 @@ describe('CLI: state paths, secrets and the lock', function () {
     }
   });
 
+  it('the sandbox state file: a directory or a missing folder is a sentence, not a raw error code', async () => {
+    const dir = tempDir('dear-cli-');
+    for (const [file, words] of [
+      [dir, 'it is a directory, not a file'],
+      [path.join(dir, 'missing', 'state.json'), 'its folder does not exist'],
+    ]) {
+      const r = await runCli(['sandbox', '--port', '0', '--state', file]);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(
+        r.stderr,
+        new RegExp(
+          `^dear-starshipit sandbox: cannot (read|write) the state file ${escapeRe(file)}: ${words}`,
+        ),
+      );
+      assert.doesNotMatch(r.stderr, RAW_FS_CODE);
+    }
+  });
+
   it('names every missing secret at once and the real command "Dear: Set Credentials…"', async () => {
     const dir = tempDir('dear-cli-');
     const env = { ...SECRETS_ENV };
