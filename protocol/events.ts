@@ -144,3 +144,33 @@ export type EngineEvent =
   | WaitEvent
   | LogEvent
   | SummaryEvent;
+
+/** One row of `validate --json` (0-based positions, LSP style). */
+export interface SettingsDiagnosticRow {
+  line: number;
+  character: number;
+  endLine: number;
+  endCharacter: number;
+  severity: 'error' | 'warning' | 'information' | 'hint';
+  code: string;
+  message: string;
+}
+
+/**
+ * The CLI with `--json`: the error a command stopped on (bad usage, an unreadable or invalid
+ * settings file, a missing credential, a state directory in use, …). Printed on stdout in addition
+ * to the sentence on stderr; it is then the last line, in place of a summary.
+ */
+export interface CliErrorEvent {
+  type: 'error';
+  command: string;
+  /** Stable machine code, e.g. `usage`, `settings-file`, `settings-invalid`, `configuration`, `locked`. */
+  code: string;
+  message: string;
+  /** The process exit code that follows (2 usage/configuration, 1 could not run). */
+  exitCode: number;
+  /** The settings file concerned (absolute path), when there is one. */
+  file?: string;
+  /** `settings-invalid`: the file's problems, as `validate --json` prints them. */
+  diagnostics?: SettingsDiagnosticRow[];
+}

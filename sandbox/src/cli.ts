@@ -102,7 +102,9 @@ export async function sandboxCommand(args: string[]): Promise<number> {
   try {
     sb = await startSandbox(opts);
   } catch (err) {
-    process.stderr.write(`sandbox: ${errorMessage(err)}\n`);
+    process.stderr.write(
+      `dear-starshipit sandbox: ${errorMessage(err).replace(/^sandbox: /, '')}\n`,
+    );
     return 2;
   }
   const c = sb.credentials;

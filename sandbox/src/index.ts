@@ -3,7 +3,8 @@
  * `/__sandbox/` (on both ports). See sandbox/src/api.ts for the contract and the README draft for
  * behaviour, switches and the fault grammar.
  */
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
 import type {
   CallLogEntry,
   EligibleSale,
@@ -47,6 +48,28 @@ interface StateFile {
   starshipit: OrdersSnapshot;
 }
 
+/** A file-system failure in words, with what to do (no bare ENOENT/EACCES). */
+function fsProblem(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'ENOENT':
+      return 'its folder does not exist; create the folder or name another file with --state FILE';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied; give your user access or name another file with --state FILE';
+    case 'EISDIR':
+      return 'it is a directory, not a file; name a file with --state FILE';
+    case 'ENOTDIR':
+      return 'a part of its path is a file, not a folder; name another file with --state FILE';
+    case 'EROFS':
+      return 'the file system is read-only; name a file on a writable disk with --state FILE';
+    case 'ENOSPC':
+      return 'no space left on the disk; free some space';
+    default:
+      return `${code ?? errorMessage(err)}; check the path and its permissions, or name another file with --state FILE`;
+  }
+}
+
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const seed = Math.floor(options.seed ?? 1) >>> 0;
   const sales = Math.max(0, Math.floor(options.sales ?? 60));
@@ -63,15 +86,26 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const faults = new FaultInjector(seed, options.faults ?? '');
   const log: CallLogEntry[] = [];
 
-  const stateFile = options.stateFile;
+  const stateFile = options.stateFile ? path.resolve(options.stateFile) : undefined;
   if (stateFile && existsSync(stateFile)) {
     let state: StateFile;
+    let text: string;
     try {
-      state = JSON.parse(readFileSync(stateFile, 'utf8')) as StateFile;
+      if (!statSync(stateFile).isFile())
+        throw Object.assign(new Error('not a file'), { code: 'EISDIR' });
+      text = readFileSync(stateFile, 'utf8');
     } catch (err) {
-      throw new Error(`sandbox: state file ${stateFile} is not valid JSON: ${errorMessage(err)}`, {
+      throw new Error(`sandbox: cannot read the state file ${stateFile}: ${fsProblem(err)}`, {
         cause: err,
       });
+    }
+    try {
+      state = JSON.parse(text) as StateFile;
+    } catch (err) {
+      throw new Error(
+        `sandbox: the state file ${stateFile} is not valid JSON (${errorMessage(err)}); move it away to start from the seed, or name another file with --state FILE`,
+        { cause: err },
+      );
     }
     if (state.seed !== seed || state.sales !== sales) {
       throw new Error(
@@ -104,7 +138,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       writeFileSync(tmp, JSON.stringify(state));
       renameSync(tmp, stateFile); // atomic: a crash never leaves half a file
     } catch (err) {
-      throw new Error(`sandbox: cannot write state file ${stateFile}: ${errorMessage(err)}`, {
+      throw new Error(`sandbox: cannot write the state file ${stateFile}: ${fsProblem(err)}`, {
         cause: err,
       });
     }

@@ -96,7 +96,8 @@ describe('dear-starshipit validate', function () {
     assert.equal(run(['--bogus', 'a.yaml']).code, 2);
     const missing = run([path.join(dir, 'nope.yaml')]);
     assert.equal(missing.code, 2);
-    assert.match(missing.stderr, /cannot read .*nope\.yaml: ENOENT/);
+    assert.match(missing.stderr, /settings file \/.*nope\.yaml does not exist/);
+    assert.doesNotMatch(missing.stderr, /ENOENT/);
     assert.equal(run([dir]).code, 2, 'a directory is not a settings file');
   });
 });

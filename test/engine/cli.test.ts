@@ -108,7 +108,7 @@ describe('engine: CLI (child process)', () => {
     assert.equal(sb.callLog().length, 0);
     const missing = await runCli(['import', '--config', path.join(dir, 'nope.yaml')]);
     assert.equal(missing.code, 2);
-    assert.match(missing.stderr, /cannot read settings file/);
+    assert.match(missing.stderr, /settings file \/.*nope\.yaml does not exist/);
     const usage = await runCli(['import', '--bogus']);
     assert.equal(usage.code, 2);
     assert.match(usage.stderr, /unknown option "--bogus"/);

@@ -260,7 +260,12 @@ describe('reliability soak: one engine per state directory, torn journal tails',
     sb.setFaults('');
     assert.equal(s.code, 1, s.stderr);
     assert.match(s.stderr, /in use by another dear-starshipit run \(pid \d+/);
-    assert.equal(s.events.length, 0, 'the refused engine printed no event and made no call');
+    // With --json the refusal is one error event (code "locked") and nothing else: no engine event.
+    assert.deepEqual(
+      s.events.map((e) => [e.type, (e as { code?: string }).code]),
+      [['error', 'locked']],
+      'the refused engine printed only its error event and made no call',
+    );
     assert.ok(f.code === 0 || f.code === 1, f.stderr);
     assert.equal(fs.existsSync(lockFile), false, 'the lock is released');
   });

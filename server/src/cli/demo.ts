@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { EngineEvent, OrderEvent, SummaryEvent } from '../../../protocol/events';
 import type { DearSettings } from '../../../protocol/settings';
-import { startSandbox } from '../../../sandbox/src/index';
+import { CREDENTIALS as SANDBOX_CREDENTIALS, startSandbox } from '../../../sandbox/src/index';
 import type { Sandbox } from '../../../sandbox/src/api';
 import { analyzeSettings } from '../config/index';
 import { runEngine } from '../engine/index';
@@ -101,6 +101,23 @@ function describeOrder(e: OrderEvent): string {
 
 function summaryLine(s: SummaryEvent): string {
   return `${s.created} ${s.dryRun ? 'to create' : 'created'}, ${s.skipped} skipped, ${s.writtenBack} ${s.dryRun ? 'to write back' : 'written back'}, ${s.needsAttention} need attention · Cin7 calls ${s.calls.dear}, Starshipit calls ${s.calls.starshipit}, throttled ${s.throttled.dear + s.throttled.starshipit}`;
+}
+
+/**
+ * The follow-up printed at the end: each line works as printed from the project folder after
+ * `npm ci` (`npx` finds the package's own binary there). The sandbox's fixed credentials are the
+ * ones `npx dear-starshipit sandbox` prints; `samples/dear-starshipit.yaml` points at its ports.
+ */
+export function nextStepsAfterDemo(): string[] {
+  const creds = SANDBOX_CREDENTIALS;
+  return [
+    'Next, the same on a sandbox you can poke at:',
+    '  npx dear-starshipit sandbox                 # in a second terminal; leave it running',
+    `  export DEAR_STARSHIPIT_SECRET_DEAR_ACCOUNT_ID=${creds.dearAccountId} DEAR_STARSHIPIT_SECRET_DEAR_API_KEY=${creds.dearApiKey}`,
+    `  export DEAR_STARSHIPIT_SECRET_STARSHIPIT_API_KEY=${creds.starshipitApiKey} DEAR_STARSHIPIT_SECRET_STARSHIPIT_SUBSCRIPTION_KEY=${creds.starshipitSubscriptionKey}`,
+    '  npx dear-starshipit sync --dry-run --config samples/dear-starshipit.yaml',
+    'With real accounts: npx dear-starshipit init',
+  ];
 }
 
 export async function demoCommand(_args: string[]): Promise<number> {
@@ -224,9 +241,8 @@ export async function demoCommand(_args: string[]): Promise<number> {
     out(
       `  Cin7 Core throttles caused: ${sb.callLog().filter((e) => e.api === 'dear' && e.status === 429).length}`,
     );
-    out(
-      `\ndone in ${((Date.now() - started) / 1000).toFixed(1)} s. Next: "dear-starshipit sandbox" and "dear-starshipit sync --dry-run --config samples/dear-starshipit.yaml".`,
-    );
+    out(`\ndone in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+    for (const line of nextStepsAfterDemo()) out(line);
     return duplicates === 0 && shippedOnce === printed.length && writesDuringPreview === 0 ? 0 : 1;
   } catch (err) {
     process.stderr.write(`demo failed: ${errorMessage(err)}\n`);

@@ -9,10 +9,18 @@ import {
   StreamMessageWriter,
 } from 'vscode-languageserver/node';
 import { startLanguageServer } from '../languageServer';
+import { commandUsage, unknownOptionMessage } from './help';
 
 export async function lspCommand(args: string[]): Promise<number> {
-  if (!args.includes('--stdio') || args.some((a) => a !== '--stdio')) {
-    process.stderr.write('usage: dear-starshipit lsp --stdio\n');
+  const other = args.find((a) => a !== '--stdio');
+  if (!args.includes('--stdio') || other !== undefined) {
+    const problem =
+      other === undefined
+        ? 'missing --stdio'
+        : other.startsWith('-')
+          ? unknownOptionMessage('lsp', other)
+          : `unexpected argument "${other}"`;
+    process.stderr.write(`dear-starshipit lsp: ${problem}\n${commandUsage('lsp')}\n`);
     return 2;
   }
   // stdout carries JSON-RPC only: anything printed by accident goes to stderr instead.

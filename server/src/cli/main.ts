@@ -1,81 +1,108 @@
 /**
- * `dear-starshipit` — one binary, one subcommand per module. The dispatcher only parses the
- * subcommand name; every module owns its own flags and returns the process exit code
- * (0 ok, 1 something needs attention / errors found, 2 usage or configuration error).
+ * `dear-starshipit` — one binary, one subcommand per module. The dispatcher parses the subcommand
+ * name and answers `--help` / `-h` for every command itself (so `demo --help` never runs the demo);
+ * every module owns its other flags and returns the process exit code (0 ok, 1 something needs
+ * attention / errors found, 2 usage or configuration error). Usage errors go to stderr.
  */
 import { validateCommand } from './validate';
 import { lspCommand } from './lsp';
 import { runCommand } from './run';
 import { demoCommand } from './demo';
+import { initCommand } from './init';
 import { sandboxCommand } from '../../../sandbox/src/cli';
 import { VERSION } from '../version';
 import { errorMessage } from '../../../protocol/errorMessage';
+import { commandHelp, HELP, unknownCommandMessage, unknownOptionMessage, usage } from './help';
 
 type Command = (args: string[]) => Promise<number>;
 
-const COMMANDS: Record<string, { run: Command; summary: string }> = {
-  validate: {
-    run: validateCommand,
-    summary: 'validate FILE [--json]        check a settings file',
-  },
-  lsp: {
-    run: lspCommand,
-    summary: 'lsp --stdio                   run the language server over stdio',
-  },
-  sandbox: {
-    run: sandboxCommand,
-    summary: 'sandbox [--port N] …          run the Cin7 Core + Starshipit sandbox',
-  },
-  import: {
-    run: (a) => runCommand('import', a),
-    summary: 'import [--dry-run] [--json]   import sales into Starshipit',
-  },
-  writeback: {
-    run: (a) => runCommand('writeback', a),
-    summary: 'writeback [--dry-run] [--json] write tracking back to Cin7 Core',
-  },
-  sync: {
-    run: (a) => runCommand('sync', a),
-    summary: 'sync [--watch] …              import, then write back',
-  },
-  status: {
-    run: (a) => runCommand('status', a),
-    summary: 'status                        summarise the journal',
-  },
-  retry: {
-    run: (a) => runCommand('retry', a),
-    summary: 'retry                         re-run the needs-attention items',
-  },
-  demo: {
-    run: demoCommand,
-    summary: 'demo                          the `npm start` tour on the built-in sandbox',
-  },
+/** `demo` takes no options: anything after it is a usage error rather than silently ignored. */
+async function demoWithoutArguments(args: string[]): Promise<number> {
+  if (args.length > 0) {
+    const problem = args[0].startsWith('-')
+      ? unknownOptionMessage('demo', args[0])
+      : `unexpected argument "${args[0]}"`;
+    process.stderr.write(`dear-starshipit demo: ${problem}\n${commandHelp('demo')}\n`);
+    return 2;
+  }
+  return demoCommand(args);
+}
+
+const COMMANDS: Record<string, Command> = {
+  init: initCommand,
+  validate: validateCommand,
+  import: (a) => runCommand('import', a),
+  writeback: (a) => runCommand('writeback', a),
+  sync: (a) => runCommand('sync', a),
+  retry: (a) => runCommand('retry', a),
+  status: (a) => runCommand('status', a),
+  demo: demoWithoutArguments,
+  sandbox: sandboxCommand,
+  lsp: lspCommand,
+  help: async (a) => helpCommand(a),
 };
 
-export function usage(): string {
-  return [
-    'usage: dear-starshipit <command> [options]',
-    '',
-    ...Object.values(COMMANDS).map((c) => `  ${c.summary}`),
-  ].join('\n');
+function helpCommand(args: string[]): number {
+  if (args.length === 0) {
+    process.stdout.write(usage() + '\n');
+    return 0;
+  }
+  const name = args[0];
+  if (!HELP[name] || args.length > 1) {
+    process.stderr.write(
+      `dear-starshipit help: ${HELP[name] ? 'expected one COMMAND' : unknownCommandMessage(name)}\n${usage()}\n`,
+    );
+    return 2;
+  }
+  process.stdout.write(commandHelp(name) + '\n');
+  return 0;
+}
+
+/** `--help` / `-h` anywhere before a `--` (an option's value is never a help flag in practice). */
+function asksForHelp(args: string[]): boolean {
+  const end = args.indexOf('--');
+  return (end < 0 ? args : args.slice(0, end)).some((a) => a === '--help' || a === '-h');
+}
+
+/** The sandbox's own parser knows its flags; this adds the did-you-mean for a mistyped one. */
+function unknownSandboxOption(args: string[]): string | undefined {
+  const flags = HELP.sandbox.options.map(([flag]) => flag.split(' ')[0]);
+  for (let i = 0; i < args.length; i++) {
+    const flag = args[i].split('=')[0];
+    if (!args[i].startsWith('-')) continue;
+    if (!flags.includes(flag)) return args[i];
+    if (!args[i].includes('=')) i++; // every sandbox flag takes a value
+  }
+  return undefined;
 }
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(usage() + '\n');
-    return name ? 0 : 2;
+  if (name === undefined) {
+    process.stderr.write(`dear-starshipit: missing command\n${usage()}\n`);
+    return 2;
   }
+  if (name === '--help' || name === '-h') return helpCommand(rest.slice(0, 1));
   if (name === '--version' || name === '-v') {
     process.stdout.write(`dear-starshipit ${VERSION}\n`);
     return 0;
   }
   const command = COMMANDS[name];
   if (!command) {
-    process.stderr.write(`dear-starshipit: unknown command "${name}"\n${usage()}\n`);
+    process.stderr.write(`dear-starshipit: ${unknownCommandMessage(name)}\n${usage()}\n`);
     return 2;
   }
-  return command.run(rest);
+  if (asksForHelp(rest)) return helpCommand([name]);
+  if (name === 'sandbox') {
+    const unknown = unknownSandboxOption(rest);
+    if (unknown) {
+      process.stderr.write(
+        `dear-starshipit sandbox: ${unknownOptionMessage('sandbox', unknown)}\n${commandHelp('sandbox')}\n`,
+      );
+      return 2;
+    }
+  }
+  return command(rest);
 }
 
 main(process.argv.slice(2)).then(

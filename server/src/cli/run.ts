@@ -2,22 +2,29 @@
  * `dear-starshipit import|writeback|sync|retry|status` — drives the engine from a terminal.
  *
  * Exit codes: 0 everything done · 1 something needs attention (or the run could not finish:
- * state directory locked, cancelled) · 2 bad configuration or usage.
+ * state directory locked, cancelled) · 2 bad configuration or usage (an unusable settings file or
+ * state directory included). Every error is one sentence on stderr and, with `--json`, also one
+ * `{"type":"error", "code", …}` object on stdout.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { EngineEvent, RunMode, SummaryEvent } from '../../../protocol/events';
 import type { DearSettings } from '../../../protocol/settings';
-import { analyzeSettings, formatDiagnosticText } from '../config/index';
+import { analyzeSettings, formatDiagnosticText, type ConfigDiagnostic } from '../config/index';
 import {
-  ConfigurationError,
+  EngineError,
   lockStateDir,
+  LockedError,
   readStatus,
   resolveStateDir,
   runEngine,
   type SecretLookup,
 } from '../engine/index';
 import { errorMessage } from '../../../protocol/errorMessage';
+import { diagnosticRows, ErrorReporter } from './errorReport';
+import { describeFsError, FsProblem, isFsError } from './fsErrors';
+import { commandUsage, unknownOptionMessage } from './help';
+import { readSettingsFile } from './settingsFile';
 
 interface Flags {
   config: string;
@@ -28,20 +35,21 @@ interface Flags {
   intervalSeconds: number;
 }
 
-const USAGE = `usage: dear-starshipit import|writeback|sync|retry [--config FILE] [--dry-run] [--json] [--state DIR]
-       dear-starshipit sync --watch [--interval SECONDS] [--config FILE] [--json] [--state DIR]
-       dear-starshipit status [--config FILE] [--json] [--state DIR]
-
-  --config FILE    settings file (default ./dear-starshipit.yaml)
-  --dry-run        write nothing to either API; print exactly what would be sent, skips and an estimate
-  --json           one JSON event per line on stdout; the last line is the summary
-  --state DIR      state directory (default: engine.stateDir beside the settings file)
-  --watch          sync, then again every --interval seconds (default 300) until Ctrl+C
-`;
+type CommandMode = RunMode | 'status';
 
 class UsageError extends Error {}
 
-function parseFlags(args: string[], mode: RunMode | 'status'): Flags {
+const VALUE_FLAGS = ['--config', '--state', '--interval'];
+
+/** Splits `--flag=value` into its two parts; other arguments are returned as they are. */
+function splitInline(arg: string): [string, string | undefined] {
+  const eq = arg.indexOf('=');
+  if (arg.startsWith('--') && eq > 2 && VALUE_FLAGS.includes(arg.slice(0, eq)))
+    return [arg.slice(0, eq), arg.slice(eq + 1)];
+  return [arg, undefined];
+}
+
+function parseFlags(args: string[], mode: CommandMode): Flags {
   const f: Flags = {
     config: 'dear-starshipit.yaml',
     dryRun: false,
@@ -50,26 +58,28 @@ function parseFlags(args: string[], mode: RunMode | 'status'): Flags {
     intervalSeconds: 300,
   };
   for (let i = 0; i < args.length; i++) {
-    const a = args[i];
+    const [a, inline] = splitInline(args[i]);
     const value = (): string => {
-      const v = args[++i];
-      if (v === undefined || v.startsWith('--')) throw new UsageError(`${a} needs a value`);
+      const v = inline ?? args[++i];
+      if (v === undefined || v === '' || (inline === undefined && v.startsWith('--')))
+        throw new UsageError(`${a} needs a value`);
       return v;
     };
     if (a === '--config' || a === '-c') f.config = value();
-    else if (a.startsWith('--config=')) f.config = a.slice(9);
-    else if (a === '--dry-run') f.dryRun = true;
+    else if (a === '--dry-run' && mode !== 'status') f.dryRun = true;
     else if (a === '--json') f.json = true;
     else if (a === '--state') f.state = value();
-    else if (a.startsWith('--state=')) f.state = a.slice(8);
     else if (a === '--watch' && mode === 'sync') f.watch = true;
     else if (a === '--interval' && mode === 'sync') {
       f.intervalSeconds = Number(value());
       if (!Number.isFinite(f.intervalSeconds) || f.intervalSeconds <= 0)
         throw new UsageError('--interval needs a positive number of seconds');
-    } else throw new UsageError(`unknown option "${a}"`);
+    } else if (a.startsWith('-')) throw new UsageError(unknownOptionMessage(mode, a));
+    else
+      throw new UsageError(
+        `unexpected argument "${a}" (the settings file is given with --config FILE)`,
+      );
   }
-  if (mode === 'status' && f.dryRun) throw new UsageError('status takes no --dry-run');
   return f;
 }
 
@@ -77,23 +87,35 @@ function parseFlags(args: string[], mode: RunMode | 'status'): Flags {
 export const cliSecrets: SecretLookup = (kind, name) =>
   kind === 'env' ? process.env[name] : process.env[`DEAR_STARSHIPIT_SECRET_${name}`];
 
-/** Reads and validates the settings file; prints diagnostics like `validate` and returns undefined on errors. */
-export function loadSettings(file: string): DearSettings | undefined {
-  let text: string;
+/**
+ * Reads and validates the settings file; prints its diagnostics like `validate` (on stderr) and
+ * returns undefined when it cannot be used, after reporting why through `report`.
+ */
+function loadSettings(file: string, report: ErrorReporter): DearSettings | undefined {
+  const abs = path.resolve(file);
+  let diagnostics: ConfigDiagnostic[];
+  let settings: DearSettings | undefined;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    const read = readSettingsFile(file, '--config FILE');
+    if (read.kind === 'tooLarge') diagnostics = [read.diagnostic];
+    else ({ settings, diagnostics } = analyzeSettings(read.text, { fileName: file }));
   } catch (err) {
-    process.stderr.write(
-      `dear-starshipit: cannot read settings file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}\n`,
-    );
+    if (!(err instanceof FsProblem)) throw err;
+    report.fail(err.code, 2, err.message, { file: abs });
     return undefined;
   }
-  const { settings, diagnostics } = analyzeSettings(text, { fileName: file });
-  const errors = diagnostics.filter((d) => d.severity === 1);
   for (const d of diagnostics)
     if (d.severity <= 2) process.stderr.write(formatDiagnosticText(file, d) + '\n');
+  const errors = diagnostics.filter((d) => d.severity === 1);
   if (errors.length > 0 || !settings) {
-    if (errors.length === 0) process.stderr.write(`${file}: the settings could not be read\n`);
+    report.fail(
+      'settings-invalid',
+      2,
+      errors.length > 0
+        ? `the settings file ${abs} has ${errors.length} error${errors.length === 1 ? '' : 's'} (listed above); fix ${errors.length === 1 ? 'it' : 'them'} and run again — nothing was sent.`
+        : `the settings in ${abs} could not be read; check it with "npx dear-starshipit validate ${file}".`,
+      { file: abs, diagnostics: diagnosticRows(errors) },
+    );
     return undefined;
   }
   return settings;
@@ -104,22 +126,36 @@ function stateDirFor(flags: Flags, settings: DearSettings): string {
   return flags.state ? path.resolve(flags.state) : resolveStateDir(flags.config, settings);
 }
 
+/** Reports an error a run stopped on and returns the exit code (see the header for the codes). */
+function reportRunError(err: unknown, report: ErrorReporter, stateDir: string): number {
+  if (err instanceof LockedError) return report.fail(err.code, 1, err.message);
+  if (err instanceof EngineError) {
+    const usable = err.code === 'configuration' || err.code === 'state-dir';
+    return report.fail(err.code, usable ? 2 : 1, err.message);
+  }
+  if (isFsError(err)) {
+    const subject = { what: 'state directory', path: stateDir, flag: '--state DIR' };
+    return report.fail('state-dir', 2, describeFsError(err, subject));
+  }
+  return report.fail('failed', 1, errorMessage(err));
+}
+
 export async function runCommand(mode: string, args: string[]): Promise<number> {
-  const m = mode as RunMode | 'status';
+  const m = mode as CommandMode;
+  const report = new ErrorReporter(mode, args.includes('--json'));
   let flags: Flags;
   try {
     flags = parseFlags(args, m);
   } catch (err) {
-    if (args.includes('--help') || args.includes('-h')) {
-      process.stdout.write(USAGE);
-      return 0;
-    }
-    process.stderr.write(`dear-starshipit ${mode}: ${(err as Error).message}\n${USAGE}`);
+    if (!(err instanceof UsageError)) throw err;
+    report.fail('usage', 2, err.message);
+    process.stderr.write(`${commandUsage(mode)}\n`);
     return 2;
   }
-  let settings = loadSettings(flags.config);
+  if (m === 'status') return statusCommand(flags, report);
+  let settings = loadSettings(flags.config, report);
   if (!settings) return 2;
-  if (m === 'status') return statusCommand(flags, settings);
+  const stateDir = stateDirFor(flags, settings);
 
   // `… | head` closes stdout early: stop quietly instead of dying on EPIPE mid-run.
   const controller = new AbortController();
@@ -142,10 +178,9 @@ export async function runCommand(mode: string, args: string[]): Promise<number> 
     if (flags.watch) {
       // A watcher owns its state directory between runs too.
       try {
-        watchLock = lockStateDir(stateDirFor(flags, settings));
+        watchLock = lockStateDir(stateDir);
       } catch (err) {
-        process.stderr.write(`dear-starshipit ${mode}: ${(err as Error).message}\n`);
-        return 1;
+        return reportRunError(err, report, stateDir);
       }
     }
     for (;;) {
@@ -164,9 +199,7 @@ export async function runCommand(mode: string, args: string[]): Promise<number> 
         });
       } catch (err) {
         printer.clear();
-        const msg = errorMessage(err);
-        process.stderr.write(`dear-starshipit ${mode}: ${msg}\n`);
-        return err instanceof ConfigurationError ? 2 : 1;
+        return reportRunError(err, report, stateDir);
       }
       // A single run stopped early did not do everything (1); stopping a watcher is its normal end.
       const code = summary.needsAttention > 0 || (summary.cancelled && !flags.watch) ? 1 : 0;
@@ -184,12 +217,14 @@ export async function runCommand(mode: string, args: string[]): Promise<number> 
       });
       if (controller.signal.aborted) return code;
       // Pick up edits made while watching; a broken file keeps the last good settings.
-      const next = loadSettings(flags.config);
+      const next = loadSettings(flags.config, new ErrorReporter(mode, false));
       if (next) settings = next;
       else
-        process.stderr.write(
-          `dear-starshipit ${mode}: ${flags.config} has errors; the watcher keeps using the previous settings\n`,
-        );
+        printer.event({
+          type: 'log',
+          level: 'warn',
+          message: `${path.resolve(flags.config)} cannot be used (see above); the watcher keeps using the previous settings`,
+        });
     }
   } finally {
     watchLock?.release();
@@ -198,14 +233,45 @@ export async function runCommand(mode: string, args: string[]): Promise<number> 
   }
 }
 
-async function statusCommand(flags: Flags, settings: DearSettings): Promise<number> {
-  const dir = stateDirFor(flags, settings);
-  const st = await readStatus(dir);
+/** Where `status` reads: `--state DIR` needs no settings file; otherwise engine.stateDir of --config. */
+function statusDir(flags: Flags, report: ErrorReporter): string | undefined {
+  if (flags.state) return path.resolve(flags.state);
+  const settings = loadSettings(flags.config, report);
+  return settings ? resolveStateDir(flags.config, settings) : undefined;
+}
+
+async function statusCommand(flags: Flags, report: ErrorReporter): Promise<number> {
+  const dir = statusDir(flags, report);
+  if (!dir) return 2;
+  let exists = false;
+  try {
+    const info = fs.statSync(dir);
+    if (!info.isDirectory())
+      return report.fail(
+        'state-dir',
+        2,
+        `the state directory ${dir} is a file, not a folder; name the state directory with --state DIR.`,
+      );
+    exists = true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+      return report.fail(
+        'state-dir',
+        2,
+        describeFsError(err, { what: 'state directory', path: dir, flag: '--state DIR' }),
+      );
+  }
+  let st: Awaited<ReturnType<typeof readStatus>>;
+  try {
+    st = await readStatus(dir);
+  } catch (err) {
+    return reportRunError(err, report, dir);
+  }
   if (flags.json) {
     process.stdout.write(JSON.stringify({ type: 'status', ...st }) + '\n');
   } else {
     const out = [
-      `state: ${st.stateDir}`,
+      `state: ${st.stateDir}${exists ? '' : ' (does not exist yet: no run has used it)'}`,
       `imported orders:     ${st.imported}`,
       `written back:        ${st.writtenBack}`,
       `pending writebacks:  ${st.pendingWritebacks}`,

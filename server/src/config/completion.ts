@@ -299,7 +299,7 @@ function valueItems(
       add(
         `\${secret:${suggested}}`,
         CompletionItemKind.Reference,
-        'Read from VS Code SecretStorage (**Dear: Set Credentials**); the CLI reads `DEAR_STARSHIPIT_SECRET_' +
+        'Read from VS Code SecretStorage (**Dear: Set Credentials…**); the CLI reads `DEAR_STARSHIPIT_SECRET_' +
           suggested +
           '`.',
         undefined,
@@ -369,7 +369,7 @@ function valueItems(
         add(
           'http://127.0.0.1:4780/ExternalApi/v2/',
           CompletionItemKind.Value,
-          'The built-in sandbox (`dear-starshipit sandbox`).',
+          'The built-in sandbox (`npx dear-starshipit sandbox`).',
           undefined,
           '2',
         );
@@ -384,7 +384,7 @@ function valueItems(
         add(
           'http://127.0.0.1:4781',
           CompletionItemKind.Value,
-          'The built-in sandbox (`dear-starshipit sandbox`).',
+          'The built-in sandbox (`npx dear-starshipit sandbox`).',
           undefined,
           '2',
         );

@@ -95,7 +95,7 @@ export const DIAGNOSTIC_CODES: Record<string, { severity: string; meaning: strin
     'plain-text-secret': {
       severity: 'warning (information for accountId)',
       meaning: 'A credential written as a plain value.',
-      fix: 'replace with `${secret:NAME}` and run **Dear: Set Credentials**',
+      fix: 'replace with `${secret:NAME}` and run **Dear: Set Credentials…**',
     },
     'malformed-credential-ref': {
       severity: 'error',
@@ -106,7 +106,7 @@ export const DIAGNOSTIC_CODES: Record<string, { severity: string; meaning: strin
       severity: 'warning',
       meaning:
         "`${secret:NAME}` that the editor's SecretStorage does not hold (only with a client that reports its secret names).",
-      fix: 'run **Dear: Set Credentials** for NAME',
+      fix: 'run **Dear: Set Credentials…** for NAME',
     },
     'env-not-set': {
       severity: 'warning',

@@ -16,6 +16,7 @@ import type { AttentionEvent, RunMode, SummaryEvent } from '../../../protocol/ev
 import { EngineError } from './errors';
 // Keeping imported orders in step: its records and state live in keepInStepState.ts.
 import { KeepInStepState, type KeepInStepRecord } from './keepInStepState';
+import { makeDirectory } from './makeDirectory';
 
 export interface Tracking {
   number: string;
@@ -467,7 +468,7 @@ export class Journal {
 
   /** Opens (creating) the journal; cuts a torn last record off (the caller holds the lock). */
   static open(dir: string): Journal {
-    fs.mkdirSync(dir, { recursive: true });
+    makeDirectory(dir);
     const file = path.join(dir, JOURNAL_FILE);
     const buf = fs.existsSync(file) ? fs.readFileSync(file) : Buffer.alloc(0);
     const loaded = parseJournal(buf, file);
@@ -477,6 +478,16 @@ export class Journal {
       fs.fsyncSync(fd);
     }
     return new Journal(dir, loaded, fd);
+  }
+
+  /**
+   * A journal that is never written: the state as of now, for a dry run beside a run that holds
+   * the lock (its last line may be mid-append, so a torn tail is ignored, not cut off).
+   */
+  static snapshot(dir: string): Journal {
+    const file = path.join(dir, JOURNAL_FILE);
+    const buf = fs.existsSync(file) ? fs.readFileSync(file) : Buffer.alloc(0);
+    return new Journal(dir, { ...parseJournal(buf, file), tornTail: false }, -1);
   }
 
   /** Read-only load (status): never modifies the file, ignores a torn tail. */
@@ -526,6 +537,11 @@ export class Journal {
 
   /** write(2) of the whole line; the in-memory state follows the file order exactly. */
   private write(r: JournalRecord): void {
+    if (this.fd < 0)
+      throw new EngineError(
+        `journal ${this.file} was opened read-only (a snapshot)`,
+        'journal-read-only',
+      );
     const line = Buffer.from(encodeRecord(r));
     let off = 0;
     while (off < line.length) off += fs.writeSync(this.fd, line, off);
@@ -567,6 +583,7 @@ export class Journal {
   }
 
   close(): void {
+    if (this.fd < 0) return;
     try {
       fs.closeSync(this.fd);
     } catch {

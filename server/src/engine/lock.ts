@@ -15,6 +15,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { LockedError } from './errors';
+import { makeDirectory } from './makeDirectory';
 
 export const LOCK_FILE = 'lock';
 /** An unreadable lock file younger than this is "being written", hence in use. */
@@ -67,7 +68,7 @@ export class StateLock {
   ) {}
 
   static acquire(dir: string): StateLock {
-    fs.mkdirSync(dir, { recursive: true });
+    makeDirectory(dir);
     const file = path.join(dir, LOCK_FILE);
     const token = `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`;
     const info: LockInfo = {

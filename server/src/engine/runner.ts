@@ -12,7 +12,7 @@ import { StateLock } from './lock';
 import { SlidingLogLimiter, SpacingLimiter } from './limiter';
 import { checkBaseUrl, resolveCredentials } from './secrets';
 import { redactor } from '../../../protocol/redact';
-import { ConfigurationError } from './errors';
+import { ConfigurationError, LockedError } from './errors';
 import { runImport } from './importer';
 import { runWriteback } from './writeback';
 import type { Counters, RunContext } from './context';
@@ -48,6 +48,20 @@ function countParked(journal: Journal): { willRetry: number; needsChange: number
   return { willRetry, needsChange };
 }
 
+/**
+ * The state directory's lock for this run. A dry run writes nothing, so when another run holds
+ * the lock it goes ahead without it (`heldBy` says who holds it); a live run is refused.
+ */
+function takeLock(o: RunOptions, stateDir: string): { lock?: StateLock; heldBy?: string } {
+  if (o.lockHeld) return {};
+  try {
+    return { lock: StateLock.acquire(stateDir) };
+  } catch (err) {
+    if (!o.dryRun || !(err instanceof LockedError)) throw err;
+    return { heldBy: err.message.split(';')[0] };
+  }
+}
+
 export async function runEngineImpl(o: RunOptions): Promise<SummaryEvent> {
   const s = o.settings;
   if (s.dear.apiVersion !== 2) {
@@ -73,12 +87,18 @@ export async function runEngineImpl(o: RunOptions): Promise<SummaryEvent> {
     }
   };
 
-  const lock = o.lockHeld ? undefined : StateLock.acquire(stateDir);
+  const { lock, heldBy } = takeLock(o, stateDir);
   let journal: Journal | undefined;
   let dearLimiter: SlidingLogLimiter | undefined;
   const runners: ApiRunner[] = [];
   try {
-    journal = Journal.open(stateDir);
+    journal = heldBy ? Journal.snapshot(stateDir) : Journal.open(stateDir);
+    if (heldBy)
+      emit({
+        type: 'log',
+        level: 'info',
+        message: `${heldBy}: this dry run reads a snapshot of its journal and writes nothing to the state directory`,
+      });
     if (journal.recoveredTornTail)
       emit({
         type: 'log',
@@ -102,7 +122,8 @@ export async function runEngineImpl(o: RunOptions): Promise<SummaryEvent> {
       calls: s.dear.rateLimit.calls,
       windowMs: dearWindowMs,
       maxCallMs: timeoutMs,
-      persistPath: path.join(stateDir, 'limiter-dear.json'),
+      // The limiter log belongs to the run holding the lock.
+      persistPath: heldBy ? undefined : path.join(stateDir, 'limiter-dear.json'),
       onWait: onWait('dear'),
     });
     const ssRate = s.starshipit.rateLimit ?? PLAN_RATES[s.starshipit.plan];

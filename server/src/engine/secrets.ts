@@ -11,7 +11,20 @@ export interface Credentials {
   starshipitSubscriptionKey: string;
 }
 
-export function resolveValue(value: string, lookup: SecretLookup, setting: string): string {
+/** A credential reference without a value: which setting, and which reference. */
+interface MissingCredential {
+  setting: string;
+  kind: 'env' | 'secret';
+  name: string;
+}
+
+class MissingCredentials extends Error {
+  constructor(readonly missing: MissingCredential[]) {
+    super('missing credentials');
+  }
+}
+
+function resolveValue(value: string, lookup: SecretLookup, setting: string): string {
   const m = CREDENTIAL_REF.exec(value ?? '');
   if (!m) {
     if (!value) throw new ConfigurationError(`${setting} is empty`);
@@ -19,27 +32,47 @@ export function resolveValue(value: string, lookup: SecretLookup, setting: strin
   }
   const kind = m[1] as 'env' | 'secret';
   const v = lookup(kind, m[2]);
-  if (v === undefined || v === '') {
-    const hint =
-      kind === 'env'
-        ? `set the environment variable ${m[2]}`
-        : `store it with "Dear: Set Secret", or set DEAR_STARSHIPIT_SECRET_${m[2]} for the CLI`;
-    throw new ConfigurationError(`${setting}: \${${kind}:${m[2]}} has no value (${hint})`);
-  }
+  if (v === undefined || v === '') throw new MissingCredentials([{ setting, kind, name: m[2] }]);
   return v;
 }
 
+/** One sentence naming every credential without a value, and where each one is read from. */
+function missingCredentialsMessage(missing: MissingCredential[]): string {
+  const each = missing.map((c) => `${c.setting}: \${${c.kind}:${c.name}} has no value`);
+  const secrets = missing.filter((c) => c.kind === 'secret');
+  const envs = missing.filter((c) => c.kind === 'env');
+  const hints: string[] = [];
+  if (secrets.length)
+    hints.push(
+      `store ${secrets.length === 1 ? 'the secret' : 'the secrets'} with "Dear: Set Credentials…" in VS Code, or for the CLI set ${secrets.map((c) => `DEAR_STARSHIPIT_SECRET_${c.name}`).join(', ')}`,
+    );
+  if (envs.length)
+    hints.push(
+      `set the environment variable${envs.length === 1 ? '' : 's'} ${envs.map((c) => c.name).join(', ')}`,
+    );
+  return `${missing.length === 1 ? 'a credential is' : `${missing.length} credentials are`} missing — ${each.join('; ')}. To fix: ${hints.join('; ')}.`;
+}
+
+/** Resolves all four credentials; when any has no value, one ConfigurationError names all of them. */
 export function resolveCredentials(s: DearSettings, lookup: SecretLookup): Credentials {
-  return {
-    dearAccountId: resolveValue(s.dear.accountId, lookup, 'dear.accountId'),
-    dearApiKey: resolveValue(s.dear.apiKey, lookup, 'dear.apiKey'),
-    starshipitApiKey: resolveValue(s.starshipit.apiKey, lookup, 'starshipit.apiKey'),
-    starshipitSubscriptionKey: resolveValue(
-      s.starshipit.subscriptionKey,
-      lookup,
-      'starshipit.subscriptionKey',
-    ),
+  const missing: MissingCredential[] = [];
+  const resolve = (value: string, setting: string): string => {
+    try {
+      return resolveValue(value, lookup, setting);
+    } catch (err) {
+      if (!(err instanceof MissingCredentials)) throw err;
+      missing.push(...err.missing);
+      return '';
+    }
   };
+  const creds: Credentials = {
+    dearAccountId: resolve(s.dear.accountId, 'dear.accountId'),
+    dearApiKey: resolve(s.dear.apiKey, 'dear.apiKey'),
+    starshipitApiKey: resolve(s.starshipit.apiKey, 'starshipit.apiKey'),
+    starshipitSubscriptionKey: resolve(s.starshipit.subscriptionKey, 'starshipit.subscriptionKey'),
+  };
+  if (missing.length) throw new ConfigurationError(missingCredentialsMessage(missing));
+  return creds;
 }
 
 /** https anywhere; plain http only to loopback (the sandbox). Checked before any request. */

@@ -104,7 +104,7 @@ export const credentialRule: SettingsRule = {
           range,
           severity: WARNING,
           code: 'missing-secret',
-          message: `Secret ${name} (for "${pathToString(path)}") is not stored yet. Run "Dear: Set Credentials" to store it.`,
+          message: `Secret ${name} (for "${pathToString(path)}") is not stored yet. Run "Dear: Set Credentials…" to store it.`,
           data: {
             fixes: [
               {

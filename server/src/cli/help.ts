@@ -1,0 +1,218 @@
+/**
+ * What the CLI says about itself: the command list, each command's help (`COMMAND --help`,
+ * `help COMMAND`) and "did you mean" suggestions for mistyped commands and options. The texts
+ * describe the code as it behaves (e.g. `sync` writes back first, then imports).
+ */
+
+export interface CommandHelp {
+  /** Synopsis and one-line meaning, for the command list. */
+  summary: [synopsis: string, meaning: string];
+  /** Usage lines (without the leading "usage: "). */
+  usage: string[];
+  /** Options this command accepts (for did-you-mean); each with its one-line meaning. */
+  options: [flag: string, meaning: string][];
+  /** Paragraphs after the options. */
+  notes?: string[];
+}
+
+const RUN_OPTIONS: [string, string][] = [
+  ['--config FILE', 'settings file (default ./dear-starshipit.yaml)'],
+  [
+    '--dry-run',
+    'write nothing to either API, nor to the journal; print what would be sent, the skips and an estimate',
+  ],
+  ['--json', 'one JSON event per line on stdout; the last line is the summary (or an error event)'],
+  ['--state DIR', 'state directory (default: engine.stateDir beside the settings file)'],
+];
+
+const EXIT_CODES =
+  'Exit codes: 0 everything done · 1 something needs attention, the run was cancelled, or the state directory is in use · 2 bad usage or configuration.';
+
+export const HELP: Record<string, CommandHelp> = {
+  init: {
+    summary: ['init [FILE]', 'write a commented settings file to start from'],
+    usage: ['dear-starshipit init [FILE]'],
+    options: [],
+    notes: [
+      'Writes FILE (default ./dear-starshipit.yaml) with every setting explained and credentials as ${secret:NAME} references; an existing file is never overwritten.',
+      'Then: set DEAR_STARSHIPIT_SECRET_<NAME> for each secret, and run "npx dear-starshipit validate FILE".',
+    ],
+  },
+  validate: {
+    summary: ['validate FILE [--json]', 'check a settings file'],
+    usage: ['dear-starshipit validate FILE [--json]'],
+    options: [['--json', 'one JSON array of diagnostics (0-based, LSP style)']],
+    notes: [
+      'Exit codes: 0 no errors · 1 errors found · 2 bad usage or a file that cannot be read.',
+    ],
+  },
+  import: {
+    summary: ['import [--dry-run] [--json]', 'import sales from Cin7 Core into Starshipit'],
+    usage: ['dear-starshipit import [--config FILE] [--dry-run] [--json] [--state DIR]'],
+    options: RUN_OPTIONS,
+    notes: [EXIT_CODES],
+  },
+  writeback: {
+    summary: ['writeback [--dry-run] [--json]', 'write carrier and tracking back to Cin7 Core'],
+    usage: ['dear-starshipit writeback [--config FILE] [--dry-run] [--json] [--state DIR]'],
+    options: RUN_OPTIONS,
+    notes: [EXIT_CODES],
+  },
+  sync: {
+    summary: ['sync [--watch] [--dry-run] …', 'write back printed labels first, then import'],
+    usage: [
+      'dear-starshipit sync [--config FILE] [--dry-run] [--json] [--state DIR]',
+      'dear-starshipit sync --watch [--interval SECONDS] [--config FILE] [--json] [--state DIR]',
+    ],
+    options: [
+      ...RUN_OPTIONS,
+      ['--watch', 'sync, then again every --interval seconds until Ctrl+C / SIGTERM'],
+      ['--interval SECONDS', 'seconds between watch runs (default 300)'],
+    ],
+    notes: [
+      'Writebacks run first (a printed label waiting for its tracking matters more than a new order), then the import.',
+      EXIT_CODES,
+    ],
+  },
+  retry: {
+    summary: ['retry [--dry-run] [--json]', 're-run the needs-attention items'],
+    usage: ['dear-starshipit retry [--config FILE] [--dry-run] [--json] [--state DIR]'],
+    options: RUN_OPTIONS,
+    notes: [
+      'Re-runs every needs-attention item (writebacks first, then imports), including those that wait for a change in data or settings; lists no new sales.',
+      EXIT_CODES,
+    ],
+  },
+  status: {
+    summary: ['status [--state DIR] [--json]', 'summarise the journal (no network, no lock)'],
+    usage: ['dear-starshipit status [--config FILE | --state DIR] [--json]'],
+    options: [
+      [
+        '--config FILE',
+        'settings file whose engine.stateDir is read (default ./dear-starshipit.yaml)',
+      ],
+      ['--state DIR', 'read this state directory; no settings file is needed'],
+      ['--json', 'one {"type":"status", …} object'],
+    ],
+    notes: [
+      'Exit codes: 0 nothing needs attention · 1 something needs attention · 2 bad usage or configuration.',
+    ],
+  },
+  demo: {
+    summary: ['demo', 'the `npm start` tour on the built-in sandbox'],
+    usage: ['dear-starshipit demo'],
+    options: [],
+    notes: [
+      'Starts the sandbox in-process (100× faster than the real APIs), previews, imports, prints labels and writes back on a throwaway state directory. Exit 0 when every check passes.',
+    ],
+  },
+  sandbox: {
+    summary: ['sandbox [--port N] …', 'run the Cin7 Core + Starshipit sandbox'],
+    usage: [
+      'dear-starshipit sandbox [--port N] [--seed N] [--sales N] [--time-scale X] [--faults SPEC] [--state FILE] [--switch name=value …]',
+    ],
+    options: [
+      ['--port N', 'Cin7 Core on N, Starshipit on N+1 (default 4780; 0 = random free ports)'],
+      ['--seed N', 'data seed (default 1)'],
+      ['--sales N', 'number of sales (default 60)'],
+      ['--time-scale X', 'divide every window and wait by X (default 1)'],
+      ['--faults SPEC', 'e.g. dear:saleList:500@0.1,starshipit:orders:reset@0.05'],
+      ['--state FILE', 'load state from FILE and save it there on change and on exit'],
+      ['--switch k=v', 'e.g. dearThrottleStatus=503, starshipitDuplicates=reject (repeatable)'],
+    ],
+  },
+  lsp: {
+    summary: ['lsp --stdio', 'run the language server over stdio'],
+    usage: ['dear-starshipit lsp --stdio'],
+    options: [['--stdio', 'speak LSP over stdin/stdout (the only transport)']],
+  },
+  help: {
+    summary: ['help [COMMAND]', 'this list, or one command in detail'],
+    usage: ['dear-starshipit help [COMMAND]', 'dear-starshipit COMMAND --help'],
+    options: [],
+  },
+};
+
+export function commandNames(): string[] {
+  return Object.keys(HELP);
+}
+
+/** The command list (`dear-starshipit --help`, and after a usage error without a command). */
+export function usage(): string {
+  return [
+    'usage: dear-starshipit <command> [options]',
+    '',
+    ...Object.values(HELP).map((c) => `  ${c.summary[0].padEnd(30)} ${c.summary[1]}`),
+    '',
+    'Run "npx dear-starshipit help COMMAND" (or COMMAND --help) for its options.',
+  ].join('\n');
+}
+
+/** The usage lines of one command (printed on stderr after a usage error). */
+export function commandUsage(name: string): string {
+  const h = HELP[name];
+  return h.usage.map((u, i) => `${i === 0 ? 'usage: ' : '       '}${u}`).join('\n');
+}
+
+/** Full help of one command (`COMMAND --help`, `help COMMAND`). */
+export function commandHelp(name: string): string {
+  const h = HELP[name];
+  const width = Math.max(0, ...h.options.map(([flag]) => flag.length));
+  const meaning = h.summary[1];
+  const lines = [commandUsage(name), '', `${meaning[0].toUpperCase()}${meaning.slice(1)}.`];
+  if (h.options.length) {
+    lines.push('', 'options:');
+    for (const [flag, meaning] of h.options) lines.push(`  ${flag.padEnd(width)}  ${meaning}`);
+    lines.push(`  ${'--help'.padEnd(width)}  this help`);
+  }
+  for (const n of h.notes ?? []) lines.push('', n);
+  return lines.join('\n');
+}
+
+/** Edit distance (insert, delete, substitute, swap of neighbours) between two short words. */
+export function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.length][b.length];
+}
+
+/** The closest candidate when it is close enough to be a typo (or a unique prefix), else undefined. */
+export function closest(word: string, candidates: readonly string[]): string | undefined {
+  const w = word.toLowerCase();
+  const prefixed = candidates.filter((c) => w.length >= 3 && c.startsWith(w));
+  if (prefixed.length === 1) return prefixed[0];
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const c of candidates) {
+    const dist = editDistance(w, c);
+    if (dist < bestDistance) {
+      best = c;
+      bestDistance = dist;
+    }
+  }
+  const allowed = Math.max(1, Math.floor(Math.max(w.length, 4) / 3));
+  return bestDistance <= allowed ? best : undefined;
+}
+
+/** `unknown option "--dryrun" (did you mean --dry-run?)` for command `name`. */
+export function unknownOptionMessage(name: string, option: string): string {
+  const flags = [...(HELP[name]?.options ?? []).map(([flag]) => flag.split(' ')[0]), '--help'];
+  const bare = option.split('=')[0];
+  const guess = closest(bare, flags);
+  return `unknown option "${option}"${guess ? ` (did you mean ${guess}?)` : ''}`;
+}
+
+/** `unknown command "improt" (did you mean import?)`. */
+export function unknownCommandMessage(name: string): string {
+  const guess = closest(name, commandNames());
+  return `unknown command "${name}"${guess ? ` (did you mean ${guess}?)` : ''}`;
+}
