@@ -46,6 +46,7 @@ export interface SandboxSwitches {
    * evidence does not say); the printed listing `GET /api/orders/shipments` always has it.
    */
   starshipitShippedIncludesPrinted?: boolean;
+  /**
    * Largest `Limit` a Cin7 list honours; a larger one is capped without a word, like a server that
    * ignores `Limit` above N. Default 1000 (the documented maximum).
    */
