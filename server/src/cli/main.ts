@@ -7,6 +7,7 @@ import { validateCommand } from './validate';
 import { lspCommand } from './lsp';
 import { runCommand } from './run';
 import { demoCommand } from './demo';
+import { doctorCommand } from './doctor';
 import { sandboxCommand } from '../../../sandbox/src/cli';
 import { VERSION } from '../version';
 import { errorMessage } from '../../../protocol/errorMessage';
@@ -45,6 +46,10 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   retry: {
     run: (a) => runCommand('retry', a),
     summary: 'retry                         re-run the needs-attention items',
+  },
+  doctor: {
+    run: doctorCommand,
+    summary: 'doctor [--json] [--save-samples DIR] check both connections (read-only)',
   },
   demo: {
     run: demoCommand,
