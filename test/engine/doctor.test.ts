@@ -201,6 +201,24 @@ describe('engine: doctor (CLI over real HTTP)', () => {
     );
   });
 
+  it('an unreachable API: exit 1, credentials unknown, its other calls not tried', async () => {
+    const config = writeConfig(
+      {
+        dearBaseUrl: 'http://127.0.0.1:1/ExternalApi/v2/',
+        starshipitBaseUrl: sb.starshipitBaseUrl,
+      },
+      tempDir(),
+    );
+    const r = await runCli(['doctor', '--config', config, '--json'], { env: cliEnv(sb) });
+    assert.equal(r.code, 1, r.stderr);
+    const report = reportOf(r.stdout);
+    assert.equal(report.dear.credentials, 'unknown');
+    assert.equal(report.starshipit.credentials, 'accepted');
+    assert.match(only(report, 'dear.saleList', 'problem').message, /ECONNREFUSED/);
+    assert.equal(byId(report, 'shape.carrierList').length, 0);
+    assert.equal(report.dear.calls, 2, 'the saleList call and its one retry');
+  });
+
   it('cannot run: usage, a missing credential, API version 1 → exit 2', async () => {
     const config = writeConfig(sb, dir);
     const usage = await runCli(['doctor', '--bogus'], { env: cliEnv(sb) });

@@ -69,9 +69,12 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
   const scrub = secretScrubber(creds);
   const stateDir = o.stateDir ? path.resolve(o.stateDir) : resolveStateDir(o.configPath, s);
   const checks: DoctorCheck[] = [];
-  const notes: string[] = [];
+  const notes: DoctorCheck[] = [];
+  const note = (api: Api, message: string): void => {
+    notes.push({ id: 'note', api, status: 'info', message });
+  };
   const emit = (e: EngineEvent): void => {
-    if (e.type === 'retry') notes.push(scrub(e.reason));
+    if (e.type === 'retry') note(e.api, `retried ${scrub(e.reason)}`);
   };
 
   // The Cin7 quota is per application key and shared with any sync on this machine: count against
@@ -80,7 +83,7 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
   try {
     lock = StateLock.acquire(stateDir);
   } catch {
-    notes.push('another run holds the state directory: its Cin7 calls are not counted here');
+    note('dear', 'another run holds the state directory: its Cin7 calls are not counted here');
   }
   const dearLimiter = new SlidingLogLimiter({
     calls: s.dear.rateLimit.calls,
@@ -149,8 +152,6 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
       if (!(err instanceof ApiCallError)) throw err;
       const rejected = err.status === 401 || err.status === 403;
       if (rejected) sess.credentials = 'rejected';
-      else if (err.status !== undefined && err.status < 500 && sess.credentials === 'unknown')
-        sess.credentials = 'accepted'; // the gateway let the call through to the application
       checks.push({
         id: rejected ? `${sess.api}.credentials` : id,
         api: sess.api,
@@ -175,7 +176,8 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
       path: 'saleList',
       query: { Page: 1, Limit: Math.min(SALE_LIST_SAMPLE, s.dear.pageSize) },
     });
-    if (dear.credentials === 'rejected') return;
+    // Rejected credentials, or no answer at all: the other calls would fail the same way.
+    if (!list) return;
     let rows: Record<string, unknown>[] = [];
     if (list) {
       const shape = checkSaleListShape(list.json);
@@ -198,9 +200,10 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
       query: { Page: 1, Limit: 1000 },
     });
     if (carriers) {
-      const read = readCarrierNames(carriers.json);
-      checks.push(...read.checks);
-      if (read.names && s.writeback.enabled) checks.push(...mappingChecks(s, read.names));
+      const carrierList = readCarrierNames(carriers.json);
+      checks.push(...carrierList.checks);
+      if (carrierList.names && s.writeback.enabled)
+        checks.push(...mappingChecks(s, carrierList.names));
     }
   }
 
@@ -211,8 +214,8 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
       // Every unshipped order qualifies; the first page is the sample.
       query: { since_last_updated: '2000-01-01T00:00:00Z', limit: STARSHIPIT_SAMPLE, page: 1 },
     });
-    if (ss.credentials === 'rejected') return;
-    if (unshipped) checks.push(...checkUnshippedShape(unshipped.json));
+    if (!unshipped) return;
+    checks.push(...checkUnshippedShape(unshipped.json));
     const shipped = await read(ss, 'starshipit.shipped', 'Starshipit shipped orders', {
       path: '/api/orders/shipped',
       query: { since_last_updated: since, limit: STARSHIPIT_SAMPLE, page: 1 },
@@ -228,7 +231,7 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
         status: 'ok',
         message: `${sess.api === 'dear' ? 'Cin7 Core' : 'Starshipit'} accepted the credentials`,
       });
-  for (const note of notes) checks.push({ id: 'note', api: 'dear', status: 'info', message: note });
+  checks.push(...notes);
 
   const report: DoctorReport = {
     type: 'doctor',
