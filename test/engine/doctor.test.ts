@@ -47,7 +47,10 @@ function personalTexts(sb: Sandbox): string[] {
   };
   for (const sale of sb.eligibleSales(['ORDERED', 'PICKED', 'PACKED'])) {
     const detail = sb.sale(sale.saleId);
-    for (const k of ['Customer', 'Contact', 'Phone', 'Email']) add(detail[k]);
+    for (const k of ['Customer', 'Contact', 'Phone', 'Email', 'Note', 'ShippingNotes'])
+      add(detail[k]);
+    for (const doc of ['Quote', 'Order'])
+      add((detail[doc] as Record<string, unknown> | undefined)?.Memo);
     const addr = detail.ShippingAddress as Record<string, unknown> | undefined;
     for (const k of ['Line1', 'Line2', 'DisplayAddressLine1', 'Contact', 'Company']) add(addr?.[k]);
   }

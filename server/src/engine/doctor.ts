@@ -28,7 +28,7 @@ import {
 } from './doctorShapes';
 import { writeSamples, type ObservedCall } from './doctorSamples';
 import type { SecretLookup } from './index';
-import { resolveStateDir } from './index';
+import { LockedError, resolveStateDir } from './index';
 import { SlidingLogLimiter, SpacingLimiter } from './limiter';
 import { StateLock } from './lock';
 import { checkBaseUrl, resolveCredentials, secretScrubber } from './secrets';
@@ -82,8 +82,13 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
   let lock: { release(): void } | undefined;
   try {
     lock = StateLock.acquire(stateDir);
-  } catch {
-    note('dear', 'another run holds the state directory: its Cin7 calls are not counted here');
+  } catch (err) {
+    note(
+      'dear',
+      err instanceof LockedError
+        ? 'another run holds the state directory: its Cin7 calls are not counted here'
+        : `the state directory's limiter log is not used (${err instanceof Error ? err.message : String(err)})`,
+    );
   }
   const dearLimiter = new SlidingLogLimiter({
     calls: s.dear.rateLimit.calls,

@@ -1,6 +1,7 @@
 /**
  * `doctor --save-samples DIR`: the answers the doctor observed, fit to attach to a bug report.
- * Personal data (names, addresses, phones, emails, free-text notes) is masked field by field —
+ * Personal data (names, addresses, phones, emails, free-text notes, memos and comments) is masked
+ * field by field —
  * empty and null values stay as they were, because a missing field is often the bug — and every
  * credential value is scrubbed from the final text (protocol/redact.ts).
  */
@@ -30,6 +31,8 @@ const PERSONAL_KEYS = new Set([
   'displayaddressline2',
   'note',
   'notes',
+  'memo',
+  'comment',
   'shippingnotes',
   'deliveryinstructions',
   'salesrepresentative',
