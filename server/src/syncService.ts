@@ -188,7 +188,7 @@ export function registerSyncHandlers(
     } catch (err) {
       return {
         report: null,
-        error: scrub(err instanceof Error ? err.message : String(err), values),
+        error: scrub(errorMessage(err), values),
       };
     }
   });

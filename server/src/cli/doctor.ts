@@ -4,6 +4,7 @@
  * Exit 0 no problem found · 1 a problem found · 2 cannot run (usage, settings, credentials, or the
  * doctor itself failed, e.g. the samples folder cannot be written).
  */
+import { errorMessage } from '../../../protocol/errorMessage';
 import { formatDoctorReport } from '../../../protocol/doctor';
 import { runDoctor } from '../engine/doctor';
 import { cliSecrets, loadSettings } from './run';
@@ -71,9 +72,7 @@ export async function doctorCommand(args: string[]): Promise<number> {
     );
     return report.result === 'ok' ? 0 : 1;
   } catch (err) {
-    process.stderr.write(
-      `dear-starshipit doctor: ${err instanceof Error ? err.message : String(err)}\n`,
-    );
+    process.stderr.write(`dear-starshipit doctor: ${errorMessage(err)}\n`);
     return 2;
   }
 }

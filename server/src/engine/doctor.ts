@@ -7,6 +7,7 @@
  * the answer shapes the engine relies on, the courier mappings against `ref/carrier`, and the
  * sale statuses in use against `import.statuses`. Nothing is written to either API or the journal.
  */
+import { errorMessage } from '../../../protocol/errorMessage';
 import * as path from 'node:path';
 import type {
   DoctorApiHealth,
@@ -87,7 +88,7 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
       'dear',
       err instanceof LockedError
         ? 'another run holds the state directory: its Cin7 calls are not counted here'
-        : `the state directory's limiter log is not used (${err instanceof Error ? err.message : String(err)})`,
+        : `the state directory's limiter log is not used (${errorMessage(err)})`,
     );
   }
   const dearLimiter = new SlidingLogLimiter({
