@@ -188,7 +188,7 @@ export function registerSyncHandlers(
     } catch (err) {
       return {
         report: null,
-        error: scrub(errorMessage(err), values),
+        error: redactSecrets(errorMessage(err), values),
       };
     }
   });

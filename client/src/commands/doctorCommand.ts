@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import { formatDoctorReport, type DoctorReport } from '../../../protocol/doctor';
 import { DoctorRequest } from '../../../protocol/lsp';
-import { redact } from '../output/format';
+import { redactSecrets } from '../../../protocol/redact';
 import { fileCredentials, UserFacingError } from '../runs/runController';
 import { displayPath, resolveSettingsFile } from '../settingsFile/locate';
 import { refuseIfUntrusted, reportError, type CommandResult, type Services } from './services';
@@ -47,7 +47,7 @@ async function checkConnection(s: Services, arg: unknown): Promise<CommandResult
       }),
   );
   if (!result.report) {
-    const message = redact(result.error ?? 'the check returned no report', creds.scrub);
+    const message = redactSecrets(result.error ?? 'the check returned no report', creds.scrub);
     s.output.error(`Check connection failed: ${message}`);
     throw new UserFacingError(`Dear: ${message}`, [
       { title: 'Show Output', command: 'dear.showOutput' },

@@ -32,7 +32,8 @@ import type { SecretLookup } from './index';
 import { LockedError, resolveStateDir } from './index';
 import { SlidingLogLimiter, SpacingLimiter } from './limiter';
 import { StateLock } from './lock';
-import { checkBaseUrl, resolveCredentials, secretScrubber } from './secrets';
+import { redactor } from '../../../protocol/redact';
+import { checkBaseUrl, resolveCredentials } from './secrets';
 import { classifyStarshipit } from './starshipitClient';
 
 export interface DoctorOptions {
@@ -67,7 +68,7 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
   checkBaseUrl(s.dear.baseUrl, 'dear.baseUrl');
   checkBaseUrl(s.starshipit.baseUrl, 'starshipit.baseUrl');
   const creds = resolveCredentials(s, o.secrets);
-  const scrub = secretScrubber(creds);
+  const scrub = redactor(Object.values(creds));
   const stateDir = o.stateDir ? path.resolve(o.stateDir) : resolveStateDir(o.configPath, s);
   const checks: DoctorCheck[] = [];
   const notes: DoctorCheck[] = [];
