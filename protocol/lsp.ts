@@ -5,6 +5,7 @@
  * (Neovim, Helix) can ignore these: the server degrades to env-only credentials.
  */
 import { NotificationType, RequestType } from 'vscode-languageserver-protocol';
+import type { DoctorReport } from './doctor';
 import type { EngineEvent, RunMode, SummaryEvent } from './events';
 
 /** client → server: which `${secret:NAME}` names SecretStorage currently holds (names only, never values). */
@@ -59,6 +60,25 @@ export namespace RunRequest {
   }
   export interface Result {
     summary: SummaryEvent | null;
+    error?: string;
+  }
+  export const type = new RequestType<Params, Result, void>(method);
+}
+
+/**
+ * client → server: "Dear: Check Connection" — the doctor's read-only calls to both APIs for a
+ * settings file (server/src/engine/doctor.ts). Credentials and trust travel as for RunRequest.
+ */
+export namespace DoctorRequest {
+  export const method = 'dear/doctor' as const;
+  export interface Params {
+    uri: string;
+    secrets: Record<string, string>;
+    env?: Record<string, string>;
+    trusted?: boolean;
+  }
+  export interface Result {
+    report: DoctorReport | null;
     error?: string;
   }
   export const type = new RequestType<Params, Result, void>(method);

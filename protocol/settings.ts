@@ -112,3 +112,13 @@ export const PLAN_RATES: Record<StarshipitPlan, RateLimit> = {
 
 /** Matches `${env:NAME}` and `${secret:NAME}` (NAME: letters, digits, `_`, `-`, `.`). */
 export const CREDENTIAL_REF = /^\$\{(env|secret):([A-Za-z0-9_.-]+)\}$/;
+
+/**
+ * Why `dear.apiVersion: 1` is refused, in the words both the language server (diagnostic
+ * `api-v1-unsupported`) and the engine (the run's configuration error) use. The public v1
+ * reference (test/contract/cin7-v1/) documents only the connection, the `SaleList` URL with
+ * `Page`/`Limit`, and the body for creating a sale: no answer shape for reading a sale list or a
+ * sale, and no shipment route for writing tracking back.
+ */
+export const API_V1_UNSUPPORTED =
+  'Cin7 Core API version 1 is not supported because its public reference documents no answer shape for reading sales (SaleList rows, a sale with lines and shipping address) and no route for writing tracking back. Set dear.apiVersion to 2 with a …/ExternalApi/v2/ base URL (the same account ID and key work for both versions).';

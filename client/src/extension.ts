@@ -8,6 +8,7 @@ import type { LanguageClient } from 'vscode-languageclient/node';
 import { ServerInfoRequest } from '../../protocol/lsp';
 import type { RenderReport } from '../../protocol/preview';
 import { registerCredentialCommands } from './commands/credentialCommands';
+import { registerDoctorCommand } from './commands/doctorCommand';
 import { registerRunCommands, previewActions } from './commands/runCommands';
 import { registerSandboxCommands } from './commands/sandboxCommands';
 import type { Services } from './commands/services';
@@ -65,6 +66,7 @@ export function activate(context: vscode.ExtensionContext): DearExtensionApi {
     ...registerRunCommands(services),
     ...registerCredentialCommands(services),
     ...registerSandboxCommands(services),
+    ...registerDoctorCommand(services),
     vscode.commands.registerCommand('dear.showOutput', () => {
       output.show();
       return { ok: true };

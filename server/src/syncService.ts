@@ -1,6 +1,6 @@
 /**
  * Wires the sync engine (and the built-in sandbox) to the language-server connection: dear/run,
- * dear/cancelRun, dear/runEvent, dear/status, dear/workspaceTrust, the sandbox messages and
+ * dear/doctor, dear/cancelRun, dear/runEvent, dear/status, dear/workspaceTrust, the sandbox messages and
  * dear/serverInfo (protocol/lsp.ts). The server calls `registerSyncHandlers` once.
  * (dear/secretNames belongs to the language server, which uses the names for diagnostics.)
  *
@@ -16,6 +16,7 @@ import type { Connection, TextDocuments } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import {
   CancelRunNotification,
+  DoctorRequest,
   RunEventNotification,
   RunRequest,
   SandboxPrintLabelsRequest,
@@ -30,6 +31,7 @@ import type { DearSettings } from '../../protocol/settings';
 import type { SummaryEvent } from '../../protocol/events';
 import { analyzeSettings } from './config';
 import { readStatus, resolveStateDir, runEngine } from './engine';
+import { runDoctor } from './engine/doctor';
 import { startSandbox, type Sandbox } from '../../sandbox/src/index';
 import { errorMessage } from '../../protocol/errorMessage';
 
@@ -161,6 +163,33 @@ export function registerSyncHandlers(
       return { summary: null, error: redactSecrets(message, [...secretValues, ...envValues]) };
     } finally {
       runs.delete(p.runId);
+    }
+  });
+
+  connection.onRequest(DoctorRequest.type, async (p): Promise<DoctorRequest.Result> => {
+    const values = [...Object.values(p.secrets ?? {}), ...Object.values(p.env ?? {})];
+    const refusal = trustRefusal(p.trusted, clientTrust);
+    if (refusal) return { report: null, error: refusal };
+    try {
+      const { text, filePath } = await textOf(p.uri);
+      const parsed = settingsOrError(
+        text,
+        path.basename(filePath),
+        new Set(Object.keys(p.secrets ?? {})),
+      );
+      if (!parsed.settings) return { report: null, error: parsed.error };
+      const report = await runDoctor({
+        settings: parsed.settings,
+        configPath: filePath,
+        secrets: (kind, name) =>
+          kind === 'secret' ? p.secrets?.[name] : (p.env?.[name] ?? process.env[name]),
+      });
+      return { report };
+    } catch (err) {
+      return {
+        report: null,
+        error: redactSecrets(errorMessage(err), values),
+      };
     }
   });
 

@@ -178,7 +178,7 @@ describe('config core: language features', () => {
     it('shows the markdown docs and default of a key', () => {
       const h = getHover(parseSettings('dear:\n  apiVersion: 2\n'), { line: 1, character: 4 });
       assert.ok(value(h).startsWith('**dear.apiVersion**'));
-      assert.ok(value(h).includes('2 is recommended'));
+      assert.ok(value(h).includes('Only 2 is supported'));
       assert.ok(value(h).includes('Default: `2`'));
       assert.deepEqual(h?.range, {
         start: { line: 1, character: 2 },

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { analyzeSettings } from '../../server/src/config';
+import { API_V1_UNSUPPORTED } from '../../protocol/settings';
 import { VALID, applyFix, diagnose, fixesOf, verifyDiagnostic, verifyOnly } from './configHelpers';
 
 const ERROR = 1,
@@ -31,10 +32,33 @@ describe('config core: semantic rules', () => {
       assert.equal(toV2.title, 'Set dear.apiVersion to 2');
       assert.equal(applyFix(text, toV2), text.replace('apiVersion: 1', 'apiVersion: 2'));
       assert.deepEqual(diagnose(applyFix(text, toV2)), []);
-      assert.deepEqual(diagnose(applyFix(text, toSales)), []);
+      // Importing whole sales still leaves version 1, which is refused on its own.
+      assert.deepEqual(
+        diagnose(applyFix(text, toSales)).map((x) => x.code),
+        ['api-v1-unsupported'],
+      );
     });
     it('is silent on API version 2', () => {
       assert.deepEqual(diagnose(withLines('import', 'source: fulfilments')), []);
+    });
+  });
+
+  describe('api-v1-unsupported', () => {
+    const text = VALID.replace('dear:\n', 'dear:\n  apiVersion: 1\n');
+    it('is an error on the apiVersion value, with the shared refusal text and a fix to 2', () => {
+      const d = verifyDiagnostic(diagnose(text), {
+        code: 'api-v1-unsupported',
+        range: [1, 14, 1, 15],
+        severity: ERROR,
+      });
+      assert.equal(d.message, API_V1_UNSUPPORTED);
+      const [toV2] = fixesOf(d);
+      assert.equal(applyFix(text, toV2), VALID.replace('dear:\n', 'dear:\n  apiVersion: 2\n'));
+      assert.deepEqual(diagnose(applyFix(text, toV2)), []);
+    });
+    it('is silent on API version 2 and when apiVersion is left out', () => {
+      assert.deepEqual(diagnose(VALID.replace('dear:\n', 'dear:\n  apiVersion: 2\n')), []);
+      assert.deepEqual(diagnose(VALID), []);
     });
   });
 
@@ -233,8 +257,14 @@ describe('config core: semantic rules', () => {
         range: [2, 11, 2, 60],
         severity: WARNING,
       });
-      assert.equal(diagnose(text).length, 1);
-      assert.deepEqual(diagnose(applyFix(text, fixesOf(d)[0])), []);
+      assert.deepEqual(
+        diagnose(text).map((x) => x.code),
+        ['api-v1-unsupported', 'base-url-version-mismatch'],
+      );
+      assert.deepEqual(
+        diagnose(applyFix(text, fixesOf(d)[0])).map((x) => x.code),
+        ['api-v1-unsupported'],
+      );
       const v2 = withLines('dear', 'baseUrl: https://inventory.dearsystems.com/ExternalApi/');
       const [d2] = diagnose(v2);
       assert.equal(

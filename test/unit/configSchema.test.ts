@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { analyze, analyzeSettings, formatDiagnosticText } from '../../server/src/config';
-import { DEFAULTS } from '../../server/src/config/defaults';
+import { DEFAULTS, applyDefaults } from '../../server/src/config/defaults';
 import { SETTINGS_SCHEMA, resolve, leafSettings } from '../../server/src/config/schema';
 import {
   VALID,
@@ -43,9 +43,18 @@ describe('config core: schema validation', () => {
     );
   });
 
-  it('uses the v1 base URL by default for apiVersion 1', () => {
-    const { settings } = analyzeSettings(VALID.replace('dear:\n', 'dear:\n  apiVersion: 1\n'));
-    assert.equal(settings?.dear.baseUrl, 'https://inventory.dearsystems.com/ExternalApi/');
+  it('uses the v1 base URL by default for apiVersion 1 (which is then refused as an error)', () => {
+    const text = VALID.replace('dear:\n', 'dear:\n  apiVersion: 1\n');
+    const { parsed, settings, diagnostics } = analyze(text, { env: {} });
+    assert.equal(
+      applyDefaults(parsed.data).dear.baseUrl,
+      'https://inventory.dearsystems.com/ExternalApi/',
+    );
+    assert.equal(settings, undefined);
+    assert.deepEqual(
+      diagnostics.map((d) => d.code),
+      ['api-v1-unsupported'],
+    );
   });
 
   it('keeps the code defaults equal to the schema defaults', () => {

@@ -27,6 +27,40 @@ export class UserFacingError extends Error {
   }
 }
 
+/** The settings text and the values of every credential reference it makes. */
+export interface FileCredentials {
+  text: string;
+  secrets: Record<string, string>;
+  env: Record<string, string>;
+  /** Every value, for scrubbing output. */
+  scrub: string[];
+}
+
+/**
+ * Resolves the `${secret:…}` (SecretStorage) and `${env:…}` (this process) references of a
+ * settings file; a secret with no stored value is a UserFacingError offering "Set Credentials…".
+ */
+export async function fileCredentials(
+  uri: vscode.Uri,
+  store: SecretStore,
+): Promise<FileCredentials> {
+  const text = await readSettingsText(uri);
+  const refs = findCredentialRefs(text);
+  const { values: secrets, missing } = await store.resolve(refs.secrets);
+  if (missing.length) {
+    throw new UserFacingError(
+      `Dear: ${displayPath(uri)} references ${missing.map((n) => `\${secret:${n}}`).join(', ')} but SecretStorage holds no value for ${missing.length === 1 ? 'it' : 'them'}. Store ${missing.length === 1 ? 'it' : 'them'} with "Dear: Set Credentials…".`,
+      [{ title: 'Set Credentials…', command: 'dear.setCredentials', args: [uri.toString()] }],
+    );
+  }
+  const env: Record<string, string> = {};
+  for (const name of refs.env) {
+    const v = process.env[name];
+    if (v !== undefined) env[name] = v;
+  }
+  return { text, secrets, env, scrub: [...Object.values(secrets), ...Object.values(env)] };
+}
+
 export interface RunSpec {
   uri: vscode.Uri;
   mode: RunMode;
@@ -72,27 +106,12 @@ export class RunController {
     const client = await this.client();
     this.attach(client);
     const file = displayPath(spec.uri);
-    const text = await readSettingsText(spec.uri);
-    const refs = findCredentialRefs(text);
-    const { values: secretValues, missing } = await this.secrets.resolve(refs.secrets);
-    if (missing.length) {
-      throw new UserFacingError(
-        `Dear: ${file} references ${missing.map((n) => `\${secret:${n}}`).join(', ')} but SecretStorage holds no value for ${missing.length === 1 ? 'it' : 'them'}. Store ${missing.length === 1 ? 'it' : 'them'} with "Dear: Set Credentials…".`,
-        [
-          {
-            title: 'Set Credentials…',
-            command: 'dear.setCredentials',
-            args: [spec.uri.toString()],
-          },
-        ],
-      );
-    }
-    const env: Record<string, string> = {};
-    for (const name of refs.env) {
-      const v = process.env[name];
-      if (v !== undefined) env[name] = v;
-    }
-    const scrub = [...Object.values(secretValues), ...Object.values(env)];
+    const {
+      text,
+      secrets: secretValues,
+      env,
+      scrub,
+    } = await fileCredentials(spec.uri, this.secrets);
     this.output.setSecretValues(scrub);
 
     const runId = randomUUID();

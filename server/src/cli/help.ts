@@ -98,6 +98,22 @@ export const HELP: Record<string, CommandHelp> = {
       'Exit codes: 0 nothing needs attention · 1 something needs attention · 2 bad usage or configuration.',
     ],
   },
+  doctor: {
+    summary: ['doctor [--json] [--save-samples DIR]', 'check both connections (read-only)'],
+    usage: ['dear-starshipit doctor [--config FILE] [--json] [--save-samples DIR] [--state DIR]'],
+    options: [
+      ['--config FILE', 'settings file (default ./dear-starshipit.yaml)'],
+      ['--json', 'print the report as one JSON object'],
+      [
+        '--save-samples DIR',
+        'write every observed answer to DIR (personal data masked, credentials scrubbed)',
+      ],
+      ['--state DIR', 'state directory (default: engine.stateDir beside the settings file)'],
+    ],
+    notes: [
+      'Read-only: a handful of calls to each API through the rate limiter. Exit codes: 0 all good · 1 a problem found · 2 cannot run.',
+    ],
+  },
   demo: {
     summary: ['demo', 'the `npm start` tour on the built-in sandbox'],
     usage: ['dear-starshipit demo'],

@@ -9,6 +9,7 @@ import { lspCommand } from './lsp';
 import { runCommand } from './run';
 import { demoCommand } from './demo';
 import { initCommand } from './init';
+import { doctorCommand } from './doctor';
 import { sandboxCommand } from '../../../sandbox/src/cli';
 import { VERSION } from '../version';
 import { errorMessage } from '../../../protocol/errorMessage';
@@ -36,6 +37,7 @@ const COMMANDS: Record<string, Command> = {
   sync: (a) => runCommand('sync', a),
   retry: (a) => runCommand('retry', a),
   status: (a) => runCommand('status', a),
+  doctor: doctorCommand,
   demo: demoWithoutArguments,
   sandbox: sandboxCommand,
   lsp: lspCommand,

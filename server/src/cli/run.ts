@@ -91,7 +91,7 @@ export const cliSecrets: SecretLookup = (kind, name) =>
  * Reads and validates the settings file; prints its diagnostics like `validate` (on stderr) and
  * returns undefined when it cannot be used, after reporting why through `report`.
  */
-function loadSettings(file: string, report: ErrorReporter): DearSettings | undefined {
+export function loadSettings(file: string, report: ErrorReporter): DearSettings | undefined {
   const abs = path.resolve(file);
   let diagnostics: ConfigDiagnostic[];
   let settings: DearSettings | undefined;

@@ -122,6 +122,12 @@ export const DIAGNOSTIC_CODES: Record<string, { severity: string; meaning: strin
       meaning: '`dear.baseUrl` without a trailing `/`.',
       fix: 'add it',
     },
+    'api-v1-unsupported': {
+      severity: 'error',
+      meaning:
+        '`dear.apiVersion: 1`: the public v1 reference documents no answer shape for reading sales and no route for writing tracking back; a run refuses with the same words.',
+      fix: 'set apiVersion 2',
+    },
     'base-url-version-mismatch': {
       severity: 'warning',
       meaning: 'A v1 URL with `apiVersion: 2` or the reverse.',

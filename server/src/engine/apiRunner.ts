@@ -51,6 +51,19 @@ export interface ApiRunnerOptions {
   signal?: AbortSignal;
   /** Removes credential values from vendor text before it reaches any message. */
   scrub?: (text: string) => string;
+  /** Sees every answered attempt as received (the doctor's latency, headers and samples). */
+  observe?: (r: ObservedResponse) => void;
+}
+
+/** One answered attempt: the call as sent (path and query, no headers) and the raw answer. */
+export interface ObservedResponse {
+  method: CallSpec['method'];
+  /** Path and query, e.g. `/ExternalApi/v2/saleList?Page=1&Limit=5`. */
+  call: string;
+  status: number;
+  headers: HttpResponse['headers'];
+  text: string;
+  latencyMs: number;
 }
 
 export interface CallSpec {
@@ -202,8 +215,17 @@ export class ApiRunner {
         signal: this.o.signal,
       });
       slot.responded();
-      this.latencyMs += Date.now() - sentAt;
+      const latencyMs = Date.now() - sentAt;
+      this.latencyMs += latencyMs;
       this.answered++;
+      this.o.observe?.({
+        method: spec.method,
+        call: this.label(spec).slice(spec.method.length + 1),
+        status: res.status,
+        headers: res.headers,
+        text: res.text,
+        latencyMs,
+      });
     } catch (err) {
       slot.aborted();
       if (err instanceof NetworkError)

@@ -92,6 +92,13 @@ export class SlidingLogLimiter implements Limiter {
     return this.budgetNow;
   }
 
+  /** Slots free now: the budget minus calls in flight or still inside their window. */
+  get free(): number {
+    const now = this.now();
+    this.recover(now);
+    return Math.max(0, this.budgetNow - this.active(now));
+  }
+
   /** Every full window since `budgetSince` that ended without a throttle gives back `recoverStep` slots. */
   private recover(now: number): void {
     if (this.budgetNow >= this.o.calls || now < this.pausedUntil) return;

@@ -12,7 +12,8 @@ import { StateLock } from './lock';
 import { SlidingLogLimiter, SpacingLimiter } from './limiter';
 import { checkBaseUrl, resolveCredentials } from './secrets';
 import { redactor } from '../../../protocol/redact';
-import { ConfigurationError, LockedError } from './errors';
+import { LockedError } from './errors';
+import { refuseUnsupportedApiVersion } from './apiVersion';
 import { runImport } from './importer';
 import { runWriteback } from './writeback';
 import type { Counters, RunContext } from './context';
@@ -64,11 +65,7 @@ function takeLock(o: RunOptions, stateDir: string): { lock?: StateLock; heldBy?:
 
 export async function runEngineImpl(o: RunOptions): Promise<SummaryEvent> {
   const s = o.settings;
-  if (s.dear.apiVersion !== 2) {
-    throw new ConfigurationError(
-      'dear.apiVersion: the engine speaks Cin7 Core API v2 only (v1 has no fulfilment endpoints and Cin7 asks integrators to migrate); set apiVersion: 2 and a …/ExternalApi/v2/ base URL',
-    );
-  }
+  refuseUnsupportedApiVersion(s);
   checkBaseUrl(s.dear.baseUrl, 'dear.baseUrl');
   checkBaseUrl(s.starshipit.baseUrl, 'starshipit.baseUrl');
   const creds = resolveCredentials(s, o.secrets);

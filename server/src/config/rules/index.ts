@@ -1,4 +1,5 @@
 /** Every semantic rule, in the order their diagnostics are reported. */
+import { apiVersionRule } from './apiVersion';
 import { baseUrlRule } from './baseUrl';
 import { courierMappingsRule, unknownCarrierRule } from './courierMappings';
 import { credentialRule } from './credentials';
@@ -10,6 +11,7 @@ import { yaml11Rule } from './yaml11';
 export const SEMANTIC_RULES: readonly SettingsRule[] = [
   yaml11Rule,
   credentialRule,
+  apiVersionRule,
   baseUrlRule,
   rateLimitRule,
   statusesRule,

@@ -1,0 +1,76 @@
+/**
+ * **Dear: Check Connection** — asks the language server to run the doctor (a few read-only calls
+ * to both APIs) on a settings file and writes the report to the Dear Sync output.
+ */
+import * as vscode from 'vscode';
+import { formatDoctorReport, type DoctorReport } from '../../../protocol/doctor';
+import { DoctorRequest } from '../../../protocol/lsp';
+import { redactSecrets } from '../../../protocol/redact';
+import { fileCredentials, UserFacingError } from '../runs/runController';
+import { displayPath, resolveSettingsFile } from '../settingsFile/locate';
+import { refuseIfUntrusted, reportError, type CommandResult, type Services } from './services';
+
+const TITLE = 'Check Connection';
+
+export function registerDoctorCommand(s: Services): vscode.Disposable[] {
+  return [
+    vscode.commands.registerCommand('dear.checkConnection', async (arg?: unknown) => {
+      try {
+        return await checkConnection(s, arg);
+      } catch (err) {
+        return reportError(err, s.output);
+      }
+    }),
+  ];
+}
+
+async function checkConnection(s: Services, arg: unknown): Promise<CommandResult> {
+  const refused = refuseIfUntrusted(TITLE);
+  if (refused) return refused;
+  const uri = await resolveSettingsFile(arg);
+  if (!uri) return { ok: false, refused: 'noSettingsFile' };
+  const creds = await fileCredentials(uri, s.secrets);
+  s.output.setSecretValues(creds.scrub);
+  s.output.info(
+    `Check connection: ${displayPath(uri)} (read-only calls to Cin7 Core and Starshipit)`,
+  );
+  s.output.show();
+  const client = await s.client();
+  const result = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Dear: checking the connection…` },
+    () =>
+      client.sendRequest(DoctorRequest.type, {
+        uri: uri.toString(),
+        secrets: creds.secrets,
+        env: creds.env,
+        trusted: vscode.workspace.isTrusted,
+      }),
+  );
+  if (!result.report) {
+    const message = redactSecrets(result.error ?? 'the check returned no report', creds.scrub);
+    s.output.error(`Check connection failed: ${message}`);
+    throw new UserFacingError(`Dear: ${message}`, [
+      { title: 'Show Output', command: 'dear.showOutput' },
+    ]);
+  }
+  writeReport(s, result.report);
+  const verdict =
+    result.report.result === 'ok'
+      ? 'Dear: connection check found no problem.'
+      : `Dear: connection check found ${result.report.problems} problem(s).`;
+  void (result.report.result === 'ok'
+    ? vscode.window.showInformationMessage(verdict)
+    : vscode.window.showWarningMessage(verdict, 'Show Output').then((c) => {
+        if (c) s.output.show();
+      }));
+  return { ok: true, report: result.report };
+}
+
+/** One output line per report line; problems as errors, warnings as warnings. */
+function writeReport(s: Services, report: DoctorReport): void {
+  for (const line of formatDoctorReport(report)) {
+    if (/^\s+✗ /.test(line)) s.output.error(line);
+    else if (/^\s+! /.test(line)) s.output.warn(line);
+    else s.output.info(line);
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * dear/doctor over real LSP stdio (what "Dear: Check Connection" sends): a report from the
+ * sandbox, the trust refusal before any call, and API version 1 refused in the same words the
+ * editor's diagnostic uses.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { startSandbox } from '../../sandbox/src/index';
+import type { Sandbox } from '../../sandbox/src/api';
+import { DoctorRequest } from '../../protocol/lsp';
+import { API_V1_UNSUPPORTED } from '../../protocol/settings';
+import { tempDir, TIME_SCALE, writeConfig } from '../engine/helpers';
+import { LspClient } from './lspClient';
+
+describe('language server: dear/doctor (Dear: Check Connection)', function () {
+  this.timeout(60_000);
+  let sb: Sandbox;
+  let client: LspClient;
+  let secrets: Record<string, string>;
+  before(async () => {
+    sb = await startSandbox({ sales: 10, timeScale: TIME_SCALE, seed: 43 });
+    client = await LspClient.start();
+    const c = sb.credentials;
+    secrets = {
+      DEAR_ACCOUNT_ID: c.dearAccountId,
+      DEAR_API_KEY: c.dearApiKey,
+      STARSHIPIT_API_KEY: c.starshipitApiKey,
+      STARSHIPIT_SUBSCRIPTION_KEY: c.starshipitSubscriptionKey,
+    };
+  });
+  after(async () => {
+    await client.stop();
+    await sb.close();
+  });
+
+  it('answers with the report; no secret in it', async () => {
+    const uri = pathToFileURL(writeConfig(sb, tempDir('dear-lsp-doctor-'))).toString();
+    const r = await client.conn.sendRequest(DoctorRequest.type, { uri, secrets, trusted: true });
+    assert.equal(r.error, undefined);
+    assert.equal(r.report?.result, 'ok', JSON.stringify(r.report?.checks));
+    assert.equal(r.report?.dear.credentials, 'accepted');
+    assert.equal(r.report?.starshipit.credentials, 'accepted');
+    const text = JSON.stringify(r);
+    for (const v of Object.values(secrets)) assert.ok(!text.includes(v));
+  });
+
+  it('untrusted: refused before any call', async () => {
+    const uri = pathToFileURL(writeConfig(sb, tempDir('dear-lsp-doctor-'))).toString();
+    sb.clearCallLog();
+    const r = await client.conn.sendRequest(DoctorRequest.type, { uri, secrets, trusted: false });
+    assert.equal(r.report, null);
+    assert.match(r.error ?? '', /not trusted/);
+    assert.equal(sb.callLog().filter((c) => c.api !== 'control').length, 0);
+  });
+
+  it('apiVersion 1: the published diagnostic and the refusal carry the same text', async () => {
+    const file = writeConfig(sb, tempDir('dear-lsp-doctor-'));
+    const text = fs.readFileSync(file, 'utf8').replace('apiVersion: 2', 'apiVersion: 1');
+    fs.writeFileSync(file, text);
+    const uri = pathToFileURL(file).toString();
+    await client.open(uri, text);
+    const published = await client.diagnostics(uri, (p) =>
+      p.diagnostics.some((d) => d.code === 'api-v1-unsupported'),
+    );
+    const diag = published.diagnostics.find((d) => d.code === 'api-v1-unsupported');
+    assert.equal(diag?.message, API_V1_UNSUPPORTED);
+    sb.clearCallLog();
+    const r = await client.conn.sendRequest(DoctorRequest.type, { uri, secrets, trusted: true });
+    assert.equal(r.report, null);
+    assert.ok(r.error?.includes(`line 2: ${API_V1_UNSUPPORTED}`), r.error);
+    assert.equal(sb.callLog().filter((c) => c.api !== 'control').length, 0);
+  });
+});
