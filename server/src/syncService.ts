@@ -30,10 +30,17 @@ import { redactSecrets } from '../../protocol/redact';
 import type { DearSettings } from '../../protocol/settings';
 import type { SummaryEvent } from '../../protocol/events';
 import { analyzeSettings } from './config';
-import { readStatus, resolveStateDir, runEngine } from './engine';
-import { runDoctor } from './engine/doctor';
-import { startSandbox, type Sandbox } from '../../sandbox/src/index';
 import { errorMessage } from '../../protocol/errorMessage';
+import type { Sandbox } from '../../sandbox/src/index';
+
+/**
+ * The engine (with undici, and the connection check) and the sandbox (HTTP servers, the data
+ * generator) are loaded by the first request that needs them, so a server that only helps edit
+ * never holds them in memory.
+ */
+const loadEngine = () => import('./engine/index.js');
+const loadSandbox = () => import('../../sandbox/src/index.js');
+const loadDoctor = () => import('./engine/doctor.js');
 
 // ---- state shared with the rest of the server --------------------------------------------------
 
@@ -145,6 +152,7 @@ export function registerSyncHandlers(
         new Set(Object.keys(p.secrets ?? {})),
       );
       if (!parsed.settings) return { summary: null, error: parsed.error };
+      const { runEngine } = await loadEngine();
       const summary: SummaryEvent = await runEngine({
         settings: parsed.settings,
         configPath: filePath,
@@ -178,6 +186,7 @@ export function registerSyncHandlers(
         new Set(Object.keys(p.secrets ?? {})),
       );
       if (!parsed.settings) return { report: null, error: parsed.error };
+      const { runDoctor } = await loadDoctor();
       const report = await runDoctor({
         settings: parsed.settings,
         configPath: filePath,
@@ -200,6 +209,7 @@ export function registerSyncHandlers(
   connection.onRequest(StatusRequest.type, async (p): Promise<StatusRequest.Result> => {
     const { text, filePath } = await textOf(p.uri);
     const { settings } = analyzeSettings(text, { fileName: path.basename(filePath) });
+    const { readStatus, resolveStateDir } = await loadEngine();
     const stateDir = settings
       ? resolveStateDir(filePath, settings)
       : path.resolve(path.dirname(filePath), '.dear-starshipit');
@@ -210,6 +220,7 @@ export function registerSyncHandlers(
     const alreadyRunning = sandbox !== undefined;
     if (!sandbox) {
       sandboxTimeScale = typeof p.timeScale === 'number' && p.timeScale > 0 ? p.timeScale : 1;
+      const { startSandbox } = await loadSandbox();
       sandbox = await startSandbox({
         port: 0,
         seed: p.seed,

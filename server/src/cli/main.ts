@@ -3,14 +3,9 @@
  * name and answers `--help` / `-h` for every command itself (so `demo --help` never runs the demo);
  * every module owns its other flags and returns the process exit code (0 ok, 1 something needs
  * attention / errors found, 2 usage or configuration error). Usage errors go to stderr.
+ * A subcommand's module is loaded only when that subcommand runs, so `lsp --stdio` holds neither
+ * the engine nor the sandbox.
  */
-import { validateCommand } from './validate';
-import { lspCommand } from './lsp';
-import { runCommand } from './run';
-import { demoCommand } from './demo';
-import { initCommand } from './init';
-import { doctorCommand } from './doctor';
-import { sandboxCommand } from '../../../sandbox/src/cli';
 import { VERSION } from '../version';
 import { errorMessage } from '../../../protocol/errorMessage';
 import { commandHelp, HELP, unknownCommandMessage, unknownOptionMessage, usage } from './help';
@@ -26,21 +21,21 @@ async function demoWithoutArguments(args: string[]): Promise<number> {
     process.stderr.write(`dear-starshipit demo: ${problem}\n${commandHelp('demo')}\n`);
     return 2;
   }
-  return demoCommand(args);
+  return (await import('./demo.js')).demoCommand(args);
 }
 
 const COMMANDS: Record<string, Command> = {
-  init: initCommand,
-  validate: validateCommand,
-  import: (a) => runCommand('import', a),
-  writeback: (a) => runCommand('writeback', a),
-  sync: (a) => runCommand('sync', a),
-  retry: (a) => runCommand('retry', a),
-  status: (a) => runCommand('status', a),
-  doctor: doctorCommand,
+  init: async (a) => (await import('./init.js')).initCommand(a),
+  validate: async (a) => (await import('./validate.js')).validateCommand(a),
+  import: async (a) => (await import('./run.js')).runCommand('import', a),
+  writeback: async (a) => (await import('./run.js')).runCommand('writeback', a),
+  sync: async (a) => (await import('./run.js')).runCommand('sync', a),
+  retry: async (a) => (await import('./run.js')).runCommand('retry', a),
+  status: async (a) => (await import('./run.js')).runCommand('status', a),
+  doctor: async (a) => (await import('./doctor.js')).doctorCommand(a),
   demo: demoWithoutArguments,
-  sandbox: sandboxCommand,
-  lsp: lspCommand,
+  sandbox: async (a) => (await import('../../../sandbox/src/cli.js')).sandboxCommand(a),
+  lsp: async (a) => (await import('./lsp.js')).lspCommand(a),
   help: async (a) => helpCommand(a),
 };
 

@@ -3,7 +3,6 @@
  * the analysis modules (they only ever receive `carrierNames`). Only endpoints the engine's rule
  * allows (https, or http to loopback).
  */
-import { request } from 'undici';
 import { isAllowedEndpoint } from '../engine/endpoint';
 
 export interface CarrierSource {
@@ -22,6 +21,8 @@ export class Cin7CarrierSource implements CarrierSource {
       'ref/carrier?Page=1&Limit=1000',
       baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`,
     );
+    // undici is loaded with the first fetch: most editing sessions never need it.
+    const { request } = await import('undici');
     const res = await request(url, {
       method: 'GET',
       headers: {
