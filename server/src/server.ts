@@ -4,5 +4,7 @@
  */
 import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
 import { startLanguageServer } from './languageServer';
+import { tuneHeapForLanguageServer } from './heapTuning';
 
+tuneHeapForLanguageServer();
 startLanguageServer(createConnection(ProposedFeatures.all));

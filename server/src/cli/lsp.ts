@@ -10,6 +10,7 @@ import {
 } from 'vscode-languageserver/node';
 import { startLanguageServer } from '../languageServer';
 import { commandUsage, unknownOptionMessage } from './help';
+import { tuneHeapForLanguageServer } from '../heapTuning';
 
 export async function lspCommand(args: string[]): Promise<number> {
   const other = args.find((a) => a !== '--stdio');
@@ -23,6 +24,7 @@ export async function lspCommand(args: string[]): Promise<number> {
     process.stderr.write(`dear-starshipit lsp: ${problem}\n${commandUsage('lsp')}\n`);
     return 2;
   }
+  tuneHeapForLanguageServer();
   // stdout carries JSON-RPC only: anything printed by accident goes to stderr instead.
   const toStderr = (...parts: unknown[]) =>
     process.stderr.write(`${parts.map(String).join(' ')}\n`);
