@@ -39,8 +39,15 @@ import { isAllowedEndpoint } from './engine/endpoint';
 import { applyInitializationOptions, networkAllowed, registerSyncHandlers } from './syncService';
 import { VERSION } from './version';
 import { errorMessage } from '../../protocol/errorMessage';
+import {
+  editedLines,
+  holdNewProblems,
+  NEW_PROBLEM_PAUSE_MS,
+  shownKey,
+  validationDelay,
+  type LineSpan,
+} from './validationTiming';
 
-export const VALIDATION_DELAY_MS = 175;
 export const SECRET_ENV_PREFIX = 'DEAR_STARSHIPIT_SECRET_';
 
 export interface LanguageServerOptions {
@@ -54,12 +61,39 @@ interface CachedAnalysis {
   analysis: Analysis;
 }
 
+/** What the validation timing knows about one open document (see validationTiming.ts). */
+interface Typing {
+  lastChangeAt?: number;
+  /** Lines the last change touched; cleared when held problems are released after a pause. */
+  edited?: LineSpan;
+  /** `shownKey`s of the diagnostics last published. */
+  shown: Set<string>;
+  /** Milliseconds the last analysis took. */
+  analysisMs?: number;
+  /** Publishes what was held back once typing has paused. */
+  pauseTimer?: NodeJS.Timeout;
+}
+
 export function startLanguageServer(
   connection: Connection,
   options: LanguageServerOptions = {},
 ): TextDocuments<TextDocument> {
   const env = options.env ?? process.env;
-  const documents = new TextDocuments(TextDocument);
+  const typing = new Map<string, Typing>();
+  const typingOf = (uri: string): Typing => {
+    let t = typing.get(uri);
+    if (!t) typing.set(uri, (t = { shown: new Set() }));
+    return t;
+  };
+  // The change ranges are only visible here: remember where the user is typing.
+  const documents = new TextDocuments<TextDocument>({
+    create: (uri, languageId, version, content) =>
+      TextDocument.create(uri, languageId, version, content),
+    update: (doc, changes, version) => {
+      typingOf(doc.uri).edited = editedLines(changes);
+      return TextDocument.update(doc, changes, version);
+    },
+  });
   const carriers = new CarrierCatalog();
   const carrierSource = options.carrierSource ?? new Cin7CarrierSource();
   const cache = new Map<string, CachedAnalysis>();
@@ -105,6 +139,7 @@ export function startLanguageServer(
     const hit = cache.get(doc.uri);
     if (hit && hit.version === doc.version && hit.epoch === epoch) return hit.analysis;
     // The carrier list (if cached) for this file's endpoint/account feeds the unknown-carrier rule.
+    const started = performance.now();
     const analysis = analyze(doc.getText(), {
       knownSecretNames: knownSecretNames(),
       env,
@@ -114,18 +149,37 @@ export function startLanguageServer(
       },
     });
     cache.set(doc.uri, { version: doc.version, epoch, analysis });
+    typingOf(doc.uri).analysisMs = performance.now() - started;
     return analysis;
+  };
+
+  /** Publishes the analysis, holding back new problems on the lines being typed (until a pause). */
+  const publish = (doc: TextDocument, analysis: Analysis) => {
+    const state = typingOf(doc.uri);
+    if (state.pauseTimer) clearTimeout(state.pauseTimer);
+    state.pauseTimer = undefined;
+    const all = analysis.diagnostics.map(toLspDiagnostic);
+    const { now, held } = holdNewProblems(all, state.edited, state.shown);
+    state.shown = new Set(now.map(shownKey));
+    void connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics: now });
+    if (held === 0) return;
+    const quietFor = Date.now() - (state.lastChangeAt ?? 0);
+    state.pauseTimer = setTimeout(
+      () => {
+        state.pauseTimer = undefined;
+        state.edited = undefined;
+        const current = documents.get(doc.uri);
+        if (current) validate(current);
+      },
+      Math.max(0, NEW_PROBLEM_PAUSE_MS - quietFor),
+    );
   };
 
   const validate = (doc: TextDocument) => {
     timers.delete(doc.uri);
     try {
       const analysis = analysisFor(doc);
-      void connection.sendDiagnostics({
-        uri: doc.uri,
-        version: doc.version,
-        diagnostics: analysis.diagnostics.map(toLspDiagnostic),
-      });
+      publish(doc, analysis);
       const mappings = (
         analysis.parsed.data as { writeback?: { courierMappings?: unknown } } | undefined
       )?.writeback?.courierMappings;
@@ -137,7 +191,7 @@ export function startLanguageServer(
     }
   };
 
-  const schedule = (doc: TextDocument, delay = VALIDATION_DELAY_MS) => {
+  const schedule = (doc: TextDocument, delay: number) => {
     const t = timers.get(doc.uri);
     if (t) clearTimeout(t);
     timers.set(
@@ -235,26 +289,28 @@ export function startLanguageServer(
     revalidateAll();
   });
 
-  // Fires on open too. Adaptive debounce: the first change after a pause (or a newly opened
-  // document) is validated at once, so feedback after the user stops typing is immediate; changes
-  // that follow within VALIDATION_DELAY_MS of the previous one are a burst of typing and wait for
-  // the burst to end (trailing debounce), so we never validate every keystroke.
-  const lastChangeAt = new Map<string, number>();
+  // Fires on open too. A newly opened document, or the first change after a pause, is validated at
+  // once; a change within the document's current delay of the previous one waits for the burst to
+  // go quiet for that delay (validationTiming.ts).
   documents.onDidChangeContent((e) => {
     const uri = e.document.uri;
+    const state = typingOf(uri);
     const now = Date.now();
-    const previous = lastChangeAt.get(uri);
-    lastChangeAt.set(uri, now);
+    const previous = state.lastChangeAt;
+    state.lastChangeAt = now;
+    const delay = validationDelay(state.analysisMs);
     const inBurst =
-      cache.has(uri) && previous !== undefined && now - previous < VALIDATION_DELAY_MS;
-    schedule(e.document, inBurst ? VALIDATION_DELAY_MS : 0);
+      (cache.has(uri) && previous !== undefined && now - previous < delay) || timers.has(uri);
+    schedule(e.document, inBurst ? delay : 0);
   });
   documents.onDidClose((e) => {
     const t = timers.get(e.document.uri);
     if (t) clearTimeout(t);
     timers.delete(e.document.uri);
     cache.delete(e.document.uri);
-    lastChangeAt.delete(e.document.uri);
+    const state = typing.get(e.document.uri);
+    if (state?.pauseTimer) clearTimeout(state.pauseTimer);
+    typing.delete(e.document.uri);
     void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
   });
 

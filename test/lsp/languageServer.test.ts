@@ -87,7 +87,11 @@ describe('language server over stdio (dear-starshipit lsp --stdio)', function ()
       });
       lines[pageLine] = `  pageSize: ${1000 * v}`;
     }
-    const p = await client.diagnostics(uri, (x) => x.version === 5);
+    // The error is on the line being typed: it shows once typing pauses.
+    const p = await client.diagnostics(
+      uri,
+      (x) => x.version === 5 && x.diagnostics.some((d) => d.severity === 1),
+    );
     const errors = p.diagnostics.filter((d) => d.severity === 1);
     assert.equal(errors.length, 1);
     assert.equal(errors[0].code, 'out-of-range');
@@ -96,6 +100,42 @@ describe('language server over stdio (dear-starshipit lsp --stdio)', function ()
       start: { line: pageLine, character: 12 },
       end: { line: pageLine, character: 16 },
     });
+  });
+
+  it('a new problem on the line being typed is held back until typing pauses, then shown', async () => {
+    const uri = 'file:///ws/typing/dear-starshipit.yaml';
+    await client.open(uri, SAMPLE);
+    await client.diagnostics(uri);
+    const lines = SAMPLE.split('\n');
+    const pageLine = lines.findIndex((l) => l.includes('pageSize:'));
+    const since = client.publishedCount;
+    await client.conn.sendNotification(DidChangeTextDocumentNotification.type, {
+      textDocument: { uri, version: 2 },
+      contentChanges: [
+        {
+          range: {
+            start: { line: pageLine, character: 12 },
+            end: { line: pageLine, character: lines[pageLine].length },
+          },
+          text: '99999',
+        },
+      ],
+    });
+    const first = await client.diagnostics(uri, (x) => x.version === 2, since);
+    assert.deepEqual(
+      first.diagnostics.filter((d) => d.range.start.line === pageLine),
+      [],
+      'the first publish for the edit does not flash the half-typed value',
+    );
+    const settled = await client.diagnostics(
+      uri,
+      (x) => x.version === 2 && x.diagnostics.some((d) => d.range.start.line === pageLine),
+      since,
+    );
+    assert.deepEqual(
+      settled.diagnostics.filter((d) => d.range.start.line === pageLine).map((d) => d.code),
+      ['out-of-range'],
+    );
   });
 
   it('completion, hover, documentSymbol and codeLens answer', async () => {
