@@ -10,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import type { Diagnostic } from 'vscode-languageserver-protocol/node';
 import { LspClient, type LspServerSpec } from './lspClient';
 import { brokenDocuments, validDocument, type BenchDocument } from './lspDocs';
+import { procMemory } from './proc';
 import { percentile } from './report';
 
 export interface EditFigures {
@@ -21,11 +22,15 @@ export interface EditFigures {
   completionP50: number;
   completionP95: number;
   completionItems: number;
+  hoverP95: number;
+  codeActionP95: number;
   /** Diagnostics on the freshly opened document (0 = accepted). */
   openErrors: number;
   openDiagnostics: string[];
   /** Edits whose diagnostics were not empty (the edits keep the document valid). */
   editsWithDiagnostics: number;
+  /** RSS after initialize, before any document is open. */
+  idleRssBytes: number;
   peakRssBytes: number;
 }
 
@@ -53,6 +58,8 @@ export interface LspFigures {
 
 const WARMUP_EDITS = 10;
 const COMPLETIONS = 60;
+/** Time for the server to finish start-up work before its idle memory is read. */
+const IDLE_SETTLE_MS = 1000;
 
 export function serverSpecs(root: string): { ours: LspServerSpec; theirs: LspServerSpec } {
   const schemaUri = pathToFileURL(
@@ -111,6 +118,8 @@ async function editRun(
   const client = new LspClient(spec, root);
   try {
     await client.initialize(pathToFileURL(dir).toString());
+    await new Promise((resolve) => setTimeout(resolve, IDLE_SETTLE_MS));
+    const idleRssBytes = procMemory(client.child.pid).rss;
     const opened = await client.open(uri, doc.text);
     const errors = opened.filter((d) => d.severity === 1 || d.severity === 2);
     const times: number[] = [];
@@ -143,6 +152,17 @@ async function editRun(
       if (i >= 5) completionTimes.push(c.ms);
       items = c.items;
     }
+    const hoverTimes: number[] = [];
+    const actionTimes: number[] = [];
+    for (let i = 0; i < COMPLETIONS; i++) {
+      const site = current[i % current.length];
+      const h = await client.hover(uri, doc.completionAt.line, 4);
+      const a = await client.codeActions(uri, site);
+      if (i >= 5) {
+        hoverTimes.push(h.ms);
+        actionTimes.push(a.ms);
+      }
+    }
     await client.close(uri);
     return {
       lines: doc.lines,
@@ -153,9 +173,12 @@ async function editRun(
       completionP50: percentile(completionTimes, 50),
       completionP95: percentile(completionTimes, 95),
       completionItems: items,
+      hoverP95: percentile(hoverTimes, 95),
+      codeActionP95: percentile(actionTimes, 95),
       openErrors: errors.length,
       openDiagnostics: errors.slice(0, 3).map((d) => `${d.range.start.line + 1}: ${d.message}`),
       editsWithDiagnostics: withDiagnostics,
+      idleRssBytes,
       peakRssBytes: await client.dispose(),
     };
   } finally {

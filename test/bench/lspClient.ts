@@ -5,6 +5,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import {
+  CodeActionRequest,
   CompletionRequest,
   ConfigurationRequest,
   createProtocolConnection,
@@ -13,6 +14,7 @@ import {
   DidCloseTextDocumentNotification,
   DidOpenTextDocumentNotification,
   ExitNotification,
+  HoverRequest,
   InitializedNotification,
   InitializeRequest,
   PublishDiagnosticsNotification,
@@ -206,6 +208,33 @@ export class LspClient {
     const ms = performance.now() - t0;
     const items = Array.isArray(r) ? r.length : (r?.items.length ?? 0);
     return { ms, items };
+  }
+
+  /** One hover request; resolves with its round trip in ms. */
+  async hover(uri: string, line: number, character: number): Promise<{ ms: number }> {
+    const t0 = performance.now();
+    await this.conn.sendRequest(HoverRequest.type, {
+      textDocument: { uri },
+      position: { line, character },
+    });
+    return { ms: performance.now() - t0 };
+  }
+
+  /** One code-action request for a range (as an editor sends when the cursor moves); ms round trip. */
+  async codeActions(
+    uri: string,
+    range: { line: number; start: number; end: number },
+  ): Promise<{ ms: number }> {
+    const t0 = performance.now();
+    await this.conn.sendRequest(CodeActionRequest.type, {
+      textDocument: { uri },
+      range: {
+        start: { line: range.line, character: range.start },
+        end: { line: range.line, character: range.end },
+      },
+      context: { diagnostics: [] },
+    });
+    return { ms: performance.now() - t0 };
   }
 
   /** Polite shutdown; the child is killed if it does not exit. Returns its peak RSS in bytes. */
