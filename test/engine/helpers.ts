@@ -73,7 +73,14 @@ export async function tinyServer(handler: http.RequestListener): Promise<TinySer
   };
 }
 
-import type { Sandbox } from '../../sandbox/src/api';
+import type { CallLogEntry, Sandbox } from '../../sandbox/src/api';
+
+/** A connection check: the one-row listing page a run reads first from each API it uses. */
+export function isCheckCall(e: CallLogEntry): boolean {
+  return (
+    /(^|&)limit=1(&|$)/i.test(e.query) && /(\/api\/orders\/unshipped|\/saleList)$/i.test(e.route)
+  );
+}
 import type { EngineEvent, SummaryEvent } from '../../protocol/events';
 import { runEngine, type RunOptions } from '../../server/src/engine/index';
 

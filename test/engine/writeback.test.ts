@@ -77,7 +77,7 @@ describe('engine: writeback (sandbox)', () => {
       planned.map((w) => w.orderNumber).sort(),
       [a, b, c].map((x) => x.orderNumber).sort(),
     );
-    assert.equal(dry.summary.estimate.dearCalls, 3);
+    assert.equal(dry.summary.estimate.dearCalls, 1 + 3, 'the connection check and three writes');
 
     sb.clearCallLog();
     const live = await run(sb, s, dir, 'writeback');
@@ -85,8 +85,8 @@ describe('engine: writeback (sandbox)', () => {
     assert.equal(live.summary.needsAttention, 0);
     assert.equal(
       live.summary.calls.dear,
-      3,
-      'pack boxes kept from import: one Cin7 call per writeback',
+      1 + 3,
+      'the connection check; pack boxes kept from import: one Cin7 call per writeback',
     );
     const ships = sb.dearShipments({ changedOnly: true });
     const lines = (x: { taskId: string }): ShipLine[] => ships.get(x.taskId)!.lines as ShipLine[];
@@ -272,7 +272,7 @@ describe('engine: writeback (sandbox)', () => {
     const none = await run(sb, off, dir, 'sync');
     assert.equal(none.summary.writtenBack, 0);
     assert.equal(
-      sb.callLog().filter((e) => e.api === 'starshipit' && /shipped/.test(e.route)).length,
+      sb.callLog().filter((e) => e.api === 'starshipit' && /orders\/shipped/.test(e.route)).length,
       0,
       'no poll at all',
     );

@@ -2,9 +2,10 @@
  * `dear-starshipit import|writeback|sync|retry|status` — drives the engine from a terminal.
  *
  * Exit codes: 0 everything done · 1 something needs attention (or the run could not finish:
- * state directory locked, cancelled) · 2 bad configuration or usage (an unusable settings file or
- * state directory included). Every error is one sentence on stderr and, with `--json`, also one
- * `{"type":"error", "code", …}` object on stdout.
+ * state directory locked, cancelled, an API unavailable at the connection check) · 2 bad
+ * configuration or usage (an unusable settings file or state directory included), or credentials
+ * / a base URL refused by the connection check. Every error is one sentence on stderr and, with
+ * `--json`, also one `{"type":"error", "code", …}` object on stdout.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -13,6 +14,7 @@ import type { DearSettings } from '../../../protocol/settings';
 import { analyzeSettings, formatDiagnosticText, type ConfigDiagnostic } from '../config/index';
 import {
   EngineError,
+  UnavailableError,
   lockStateDir,
   LockedError,
   readStatus,
@@ -184,9 +186,9 @@ export async function runCommand(mode: string, args: string[]): Promise<number> 
       }
     }
     for (;;) {
-      let summary: SummaryEvent;
+      let code: number;
       try {
-        summary = await runEngine({
+        const summary: SummaryEvent = await runEngine({
           settings,
           configPath: flags.config,
           stateDir: flags.state,
@@ -197,12 +199,15 @@ export async function runCommand(mode: string, args: string[]): Promise<number> 
           signal: controller.signal,
           lockHeld: watchLock !== undefined,
         });
+        // A single run stopped early did not do everything (1); stopping a watcher is its normal end.
+        code = summary.needsAttention > 0 || (summary.cancelled && !flags.watch) ? 1 : 0;
       } catch (err) {
         printer.clear();
-        return reportRunError(err, report, stateDir);
+        const failed = reportRunError(err, report, stateDir);
+        // A watcher rides out an outage; anything else stops it.
+        if (!(flags.watch && err instanceof UnavailableError)) return failed;
+        code = failed;
       }
-      // A single run stopped early did not do everything (1); stopping a watcher is its normal end.
-      const code = summary.needsAttention > 0 || (summary.cancelled && !flags.watch) ? 1 : 0;
       if (!flags.watch || controller.signal.aborted) return code;
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, flags.intervalSeconds * 1000);

@@ -10,15 +10,21 @@
 import pLimit from 'p-limit';
 import type { Api, EngineEvent } from '../../../protocol/events';
 import type { Agent } from 'undici';
-import { createAgent, httpAttempt, NetworkError, type HttpResponse } from './http';
+import {
+  createAgent,
+  httpAttempt,
+  isUnreachableCode,
+  NetworkError,
+  type HttpResponse,
+} from './http';
 import type { Limiter } from './limiter';
 import { sleep } from './sleep';
 
 export type Verdict =
   | { kind: 'ok'; json: unknown }
   | { kind: 'throttle'; retryAfterMs?: number; message: string }
-  | { kind: 'transient'; message: string }
-  | { kind: 'permanent'; message: string; json?: unknown };
+  | { kind: 'transient'; message: string; notJson?: boolean }
+  | { kind: 'permanent'; message: string; json?: unknown; notJson?: boolean };
 
 export type CallFailure = 'permanent' | 'exhausted' | 'unknown-outcome';
 
@@ -30,6 +36,8 @@ export class ApiCallError extends Error {
     readonly detail: string,
     readonly status?: number,
     readonly json?: unknown,
+    /** Set by fail-fast calls: the base URL is unreachable, or it answered something not JSON. */
+    readonly problem?: 'unreachable' | 'not-json',
   ) {
     super(`${api === 'dear' ? 'Cin7 Core' : 'Starshipit'} ${call}: ${detail}`);
     this.name = 'ApiCallError';
@@ -76,6 +84,11 @@ export interface CallSpec {
   idempotent: boolean;
   /** Treat these answers as data rather than errors (e.g. 404 on a lookup). */
   accept?: (status: number, text: string) => boolean;
+  /**
+   * A connection check: an unreachable base URL fails at once instead of being retried, an
+   * answer that is not JSON after two retries (throttles, 5xx and timeouts retry as usual).
+   */
+  failFast?: boolean;
 }
 
 export class ApiRunner {
@@ -158,6 +171,18 @@ export class ApiRunner {
           outcome.message,
           outcome.status,
           outcome.json,
+          outcome.notJson ? 'not-json' : undefined,
+        );
+      }
+      if (spec.failFast && isUnreachableCode(outcome.networkCode)) {
+        throw new ApiCallError(
+          this.o.api,
+          label,
+          'exhausted',
+          outcome.message,
+          outcome.status,
+          undefined,
+          'unreachable',
         );
       }
       // transient
@@ -171,34 +196,46 @@ export class ApiRunner {
         );
       }
       failures++;
-      if (failures > this.o.maxRetries) {
+      // A check call gives a page that is not JSON (a proxy glitch) two more chances, not more.
+      const retries =
+        spec.failFast && outcome.notJson ? Math.min(2, this.o.maxRetries) : this.o.maxRetries;
+      if (failures > retries) {
         throw new ApiCallError(
           this.o.api,
           label,
           'exhausted',
           `${outcome.message} (gave up after ${failures} attempts)`,
           outcome.status,
+          undefined,
+          outcome.notJson ? 'not-json' : undefined,
         );
       }
       const wait = this.backoff(failures);
-      this.o.emit({
-        type: 'retry',
-        api: this.o.api,
-        attempt: failures,
-        waitMs: Math.round(wait),
-        reason: `${label}: ${outcome.message}`,
-      });
+      // A check call's outcome is reported once, as one line, by the check itself.
+      if (!spec.failFast)
+        this.o.emit({
+          type: 'retry',
+          api: this.o.api,
+          attempt: failures,
+          waitMs: Math.round(wait),
+          reason: `${label}: ${outcome.message}`,
+        });
       await sleep(wait, this.o.signal);
     }
   }
 
-  private async attempt(
-    spec: CallSpec,
-  ): Promise<
+  private async attempt(spec: CallSpec): Promise<
     | { kind: 'ok'; json: unknown }
     | { kind: 'throttle'; status: number; waitMs: number; message: string }
-    | { kind: 'transient'; status?: number; message: string; maybeApplied: boolean }
-    | { kind: 'permanent'; status: number; message: string; json?: unknown }
+    | {
+        kind: 'transient';
+        status?: number;
+        message: string;
+        maybeApplied: boolean;
+        networkCode?: string;
+        notJson?: boolean;
+      }
+    | { kind: 'permanent'; status: number; message: string; json?: unknown; notJson?: boolean }
   > {
     const slot = await this.o.limiter.acquire(this.o.signal);
     this.calls++;
@@ -233,6 +270,7 @@ export class ApiRunner {
           kind: 'transient',
           message: this.o.scrub ? this.o.scrub(err.message) : err.message,
           maybeApplied: err.sent,
+          networkCode: err.code,
         };
       throw err;
     }
@@ -253,9 +291,21 @@ export class ApiRunner {
         return { kind: 'throttle', status: res.status, waitMs: wait, message: v.message };
       }
       case 'transient':
-        return { kind: 'transient', status: res.status, message: v.message, maybeApplied: true };
+        return {
+          kind: 'transient',
+          status: res.status,
+          message: v.message,
+          maybeApplied: true,
+          notJson: v.notJson,
+        };
       case 'permanent':
-        return { kind: 'permanent', status: res.status, message: v.message, json: v.json };
+        return {
+          kind: 'permanent',
+          status: res.status,
+          message: v.message,
+          json: v.json,
+          notJson: v.notJson,
+        };
     }
   }
 }

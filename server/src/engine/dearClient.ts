@@ -33,6 +33,7 @@ export function classifyDear(res: HttpResponse): Verdict {
   if (trimmed.startsWith('<'))
     return {
       kind: res.status >= 400 ? 'permanent' : 'transient',
+      notJson: true,
       message: `HTTP ${res.status} returned HTML instead of JSON (wrong dear.baseUrl, or a proxy page): ${excerpt(text, 80)}`,
     };
   let json: unknown;
@@ -41,6 +42,7 @@ export function classifyDear(res: HttpResponse): Verdict {
   } catch {
     return {
       kind: 'transient',
+      notJson: true,
       message: `HTTP ${res.status} returned invalid or truncated JSON (${text.length} bytes): ${excerpt(text, 80)}`,
     };
   }

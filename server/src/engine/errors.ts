@@ -26,3 +26,11 @@ export class LockedError extends EngineError {
     this.name = 'LockedError';
   }
 }
+
+/** An API could not be used right now (outage, throttled beyond the retry budget). Exit 1. */
+export class UnavailableError extends EngineError {
+  constructor(message: string) {
+    super(message, 'unavailable');
+    this.name = 'UnavailableError';
+  }
+}

@@ -18,6 +18,8 @@ export class NetworkError extends Error {
     message: string,
     readonly sent: boolean,
     readonly timedOut: boolean,
+    /** The system or TLS error code (`ECONNREFUSED`, `ERR_SSL_WRONG_VERSION_NUMBER`, …). */
+    readonly code?: string,
   ) {
     super(message);
     this.name = 'NetworkError';
@@ -72,15 +74,29 @@ export async function httpAttempt(r: HttpRequest): Promise<HttpResponse> {
       e.name === 'TimeoutError';
     if (timedOut) throw new NetworkError(`no answer within ${r.timeoutMs / 1000} s`, true, true);
     // Refused connections never reached the server; anything else (reset, closed socket) may have.
-    const refused =
-      e.code === 'ECONNREFUSED' ||
-      (err as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED';
+    const code = (err as { cause?: { code?: string } }).cause?.code ?? e.code;
+    const refused = e.code === 'ECONNREFUSED' || code === 'ECONNREFUSED';
     throw new NetworkError(
       `${e.code ?? e.name ?? 'network error'}: ${e.message ?? String(err)}`,
       !refused,
       false,
+      code,
     );
   }
+}
+
+/**
+ * Errors that mean the base URL cannot work as configured, not a passing fault: nothing listens
+ * there, the host name does not resolve, or TLS cannot be negotiated (e.g. https:// to a
+ * plain-http port).
+ */
+export function isUnreachableCode(code: string | undefined): boolean {
+  return (
+    code !== undefined &&
+    /^(ECONNREFUSED|ENOTFOUND|EPROTO|ERR_SSL_|ERR_TLS_|CERT_|DEPTH_ZERO_|SELF_SIGNED_|UNABLE_TO_)/.test(
+      code,
+    )
+  );
 }
 
 /** `Retry-After` as milliseconds: `60`, `60 Seconds`, `1.5`, or an HTTP date. */

@@ -57,5 +57,5 @@ export function resolveStateDir(configPath: string, settings: DearSettings): str
   );
 }
 
-export { EngineError, ConfigurationError, LockedError } from './errors';
+export { EngineError, ConfigurationError, LockedError, UnavailableError } from './errors';
 export type { EngineEvent, RunMode, SummaryEvent };

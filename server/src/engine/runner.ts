@@ -16,6 +16,7 @@ import { LockedError } from './errors';
 import { refuseUnsupportedApiVersion } from './apiVersion';
 import { runImport } from './importer';
 import { runWriteback } from './writeback';
+import { checkApi } from './preflight';
 import type { Counters, RunContext } from './context';
 import { isCancelled } from './sleep';
 
@@ -192,6 +193,11 @@ export async function runEngineImpl(o: RunOptions): Promise<SummaryEvent> {
 
     let cancelled = false;
     try {
+      // Import uses both APIs; a writeback run checks Cin7 Core once it has labels to deliver.
+      const importing = o.mode === 'import' || o.mode === 'sync' || o.mode === 'retry';
+      const polling = o.mode !== 'import' && s.writeback.enabled && journal.state.orders.size > 0;
+      if (importing || polling) await checkApi(ctx, 'starshipit');
+      if (importing) await checkApi(ctx, 'dear');
       // Writebacks first: a label waiting for its tracking matters more than a new order.
       if (o.mode === 'writeback' || o.mode === 'sync' || o.mode === 'retry')
         await runWriteback(ctx, { retryOnly: o.mode === 'retry' });

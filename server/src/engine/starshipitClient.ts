@@ -34,6 +34,7 @@ export function classifyStarshipit(res: HttpResponse): Verdict {
   if (text.trimStart().startsWith('<'))
     return {
       kind: res.status >= 400 ? 'permanent' : 'transient',
+      notJson: true,
       message: `HTTP ${res.status} returned HTML instead of JSON (check starshipit.baseUrl): ${excerpt(text, 80)}`,
     };
   let json: unknown;
@@ -42,6 +43,7 @@ export function classifyStarshipit(res: HttpResponse): Verdict {
   } catch {
     return {
       kind: 'transient',
+      notJson: true,
       message: `HTTP ${res.status} returned invalid or truncated JSON (${text.length} bytes): ${excerpt(text, 80)}`,
     };
   }

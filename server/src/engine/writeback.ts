@@ -33,6 +33,7 @@ import {
 import { isCancelled } from './sleep';
 import { errorMessage } from '../../../protocol/errorMessage';
 import { nothingWrittenNote, pollLabels } from './labels';
+import { checkApi } from './preflight';
 
 const str = (v: unknown): string =>
   typeof v === 'string' ? v.trim() : typeof v === 'number' ? String(v) : '';
@@ -56,6 +57,7 @@ export async function runWriteback(ctx: RunContext, opts: { retryOnly: boolean }
   for (const w of ctx.journal.state.writebacks.values())
     if (w.state !== 'done') outbox.set(w.orderNumber, w);
   for (const w of dryOutbox.values()) outbox.set(w.orderNumber, w);
+  if (outbox.size > 0) await checkApi(ctx, 'dear');
   // Deliveries run side by side (each Cin7 call still goes through the limiter and the
   // concurrency cap); every flow finishes before the run ends.
   let done = 0;
