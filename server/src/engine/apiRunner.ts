@@ -85,8 +85,8 @@ export interface CallSpec {
   /** Treat these answers as data rather than errors (e.g. 404 on a lookup). */
   accept?: (status: number, text: string) => boolean;
   /**
-   * A connection check: an unreachable base URL fails at once instead of being retried, an
-   * answer that is not JSON after two retries (throttles, 5xx and timeouts retry as usual).
+   * A connection check: an unreachable base URL fails at once instead of being retried
+   * (throttles, 5xx, timeouts and pages that are not JSON retry as usual).
    */
   failFast?: boolean;
 }
@@ -196,10 +196,7 @@ export class ApiRunner {
         );
       }
       failures++;
-      // A check call gives a page that is not JSON (a proxy glitch) two more chances, not more.
-      const retries =
-        spec.failFast && outcome.notJson ? Math.min(2, this.o.maxRetries) : this.o.maxRetries;
-      if (failures > retries) {
+      if (failures > this.o.maxRetries) {
         throw new ApiCallError(
           this.o.api,
           label,

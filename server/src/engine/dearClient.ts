@@ -42,7 +42,8 @@ export function classifyDear(res: HttpResponse): Verdict {
   } catch {
     return {
       kind: 'transient',
-      notJson: true,
+      // Cut-off JSON is a wire fault; text that does not even start like JSON is a wrong URL.
+      notJson: !/^\s*[[{]/.test(text),
       message: `HTTP ${res.status} returned invalid or truncated JSON (${text.length} bytes): ${excerpt(text, 80)}`,
     };
   }
