@@ -286,3 +286,67 @@ export async function writebackScenario(labels: number): Promise<WritebackScenar
   const naive = await writebackRun('naive', labels);
   return { labels, ours, naive };
 }
+
+export interface LimiterRecoveryScenario {
+  sales: number;
+  foreignShare: number;
+  /** The budget the one-off burst left in the state directory (persisted). */
+  budgetAfterBurst: number;
+  undisturbed: { wallMs: number; throttled: number; done: number; expected: number };
+  afterBurst: { wallMs: number; throttled: number; done: number; expected: number };
+}
+
+/**
+ * Limiter recovery: the foreign-traffic import on a fresh state directory, and the same import
+ * started right after a one-off burst from another app left a low budget in the state directory
+ * (a small import whose first Cin7 call was throttled; its `limiter-dear.json` is carried over).
+ */
+export async function limiterRecoveryScenario(
+  sales: number,
+  foreign: number,
+): Promise<LimiterRecoveryScenario> {
+  const measured = async (stateDir: string): Promise<LimiterRecoveryScenario['undisturbed']> =>
+    withSandbox(sales, async (sb) => {
+      repairInvalidSales(sb, IMPORT_STATUSES);
+      const expected = importable(sb, IMPORT_STATUSES);
+      sb.setSwitch('dearForeignTraffic', foreign);
+      sb.clearCallLog();
+      const r = await runClient(sb, {
+        client: 'ours',
+        action: 'import',
+        statuses: IMPORT_STATUSES,
+        stateDir,
+      });
+      const quota = DEAR_QUOTA - Math.round(foreign * DEAR_QUOTA);
+      const dear = quotaFigures(sb.callLog(), 'dear', quota, DEAR_WINDOW_MS);
+      return {
+        wallMs: r.wallMs,
+        throttled: dear.throttled,
+        done: orderCheck(sb, expected).done,
+        expected: expected.size,
+      };
+    });
+  const undisturbed = await measured(tempDir());
+  const burstDir = tempDir();
+  await withSandbox(10, async (sb) => {
+    sb.setFaults('dear:*:throttle*1');
+    await runClient(sb, {
+      client: 'ours',
+      action: 'import',
+      statuses: IMPORT_STATUSES,
+      stateDir: burstDir,
+    });
+  });
+  const limiterFile = path.join(burstDir, 'limiter-dear.json');
+  const saved = JSON.parse(fs.readFileSync(limiterFile, 'utf8')) as { budget?: number };
+  const afterDir = tempDir();
+  fs.copyFileSync(limiterFile, path.join(afterDir, 'limiter-dear.json'));
+  const afterBurst = await measured(afterDir);
+  return {
+    sales,
+    foreignShare: foreign,
+    budgetAfterBurst: saved.budget ?? DEAR_QUOTA,
+    undisturbed,
+    afterBurst,
+  };
+}

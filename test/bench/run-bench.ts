@@ -4,7 +4,7 @@
  * same run so machine noise cancels out in the ratios. Goals are reported as met / not met; the
  * run never fails on a time (exit 1 only when nothing could be measured at all).
  *
- *   node out/test/bench/run-bench.js [--only engine,latency,keep,dryrun,lsp,extension] [--edits N]
+ *   node out/test/bench/run-bench.js [--only engine,latency,recovery,keep,dryrun,lsp,extension] [--edits N]
  */
 import { execSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -21,6 +21,7 @@ import {
   DEAR_WINDOW_MS,
   importScenario,
   IMPORT_STATUSES,
+  limiterRecoveryScenario,
   loopbackCapacity,
   TIME_SCALE,
   writebackScenario,
@@ -54,7 +55,7 @@ interface Options {
 
 function parseArgs(argv: string[]): Options {
   const o: Options = {
-    only: new Set(['engine', 'latency', 'keep', 'dryrun', 'lsp', 'extension']),
+    only: new Set(['engine', 'latency', 'recovery', 'keep', 'dryrun', 'lsp', 'extension']),
     edits: 200,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -62,7 +63,7 @@ function parseArgs(argv: string[]): Options {
     else if (argv[i] === '--edits') o.edits = Math.max(1, Number(argv[++i]));
     else
       throw new Error(
-        `unknown option ${argv[i]} (use --only engine,latency,keep,dryrun,lsp,extension and --edits N)`,
+        `unknown option ${argv[i]} (use --only engine,latency,recovery,keep,dryrun,lsp,extension and --edits N)`,
       );
   }
   return o;
@@ -441,6 +442,42 @@ async function main(): Promise<number> {
         limit: `≤ interval + one run; missing ${lat.missing}`,
         verdict: verdict(lat.missing === 0 && lat.maxMs <= lat.intervalSeconds * 1000 * 3),
         note: 'a label waits for the next watch run (interval), then one run reads it and writes it back',
+      });
+    }
+  }
+
+  if (opts.only.has('recovery')) {
+    const sec = '3b Limiter recovery';
+    const rec = await measure(
+      r,
+      sec,
+      `import with ${FOREIGN * 100} % foreign traffic, fresh vs right after a one-off foreign burst`,
+      () => limiterRecoveryScenario(SALES, FOREIGN),
+    );
+    if (rec) {
+      r.figures.limiterRecovery = rec;
+      const u = rec.undisturbed;
+      const a = rec.afterBurst;
+      r.add({
+        section: sec,
+        metric: `Wall time of the import after a one-off burst (budget left: ${rec.budgetAfterBurst}/${DEAR_QUOTA}) vs undisturbed`,
+        ours: `${fmt.n(a.wallMs / 1000, 1)} s vs ${fmt.n(u.wallMs / 1000, 1)} s (${ratio(a.wallMs, u.wallMs, 2)}×)`,
+        limit: '≤ 1.2×',
+        verdict: verdict(a.wallMs <= 1.2 * u.wallMs),
+      });
+      r.add({
+        section: sec,
+        metric: 'Cin7 throttles: after the burst vs undisturbed',
+        ours: `${a.throttled} vs ${u.throttled}`,
+        limit: 'no more than undisturbed',
+        verdict: verdict(a.throttled <= u.throttled),
+      });
+      r.add({
+        section: sec,
+        metric: 'Orders imported (after the burst / undisturbed)',
+        ours: `${a.done}/${a.expected} · ${u.done}/${u.expected}`,
+        limit: 'all',
+        verdict: verdict(a.done >= a.expected && u.done >= u.expected),
       });
     }
   }

@@ -1,5 +1,5 @@
 /**
- * The adaptive Cin7 budget (BENCH-2): another app spending part of the key's quota must not get us
+ * The adaptive Cin7 budget: another app spending part of the key's quota must not get us
  * throttled again in nearly every window.
  */
 import * as assert from 'node:assert/strict';
@@ -20,7 +20,7 @@ describe('engine: adaptive Cin7 budget under foreign traffic', function () {
     sb = undefined;
   });
 
-  it('lowers the budget to what the server accepted before a throttle, regains one slot per clean window, and persists it', async () => {
+  it('lowers the budget to what the server accepted before a throttle, regains it per clean window, and persists it', async () => {
     let now = 1_000_000;
     const W = 60_000;
     const dir = tempDir();
@@ -46,10 +46,12 @@ describe('engine: adaptive Cin7 budget under foreign traffic', function () {
     now = pausedUntil + W - 1;
     assert.equal(l.budget, 46, 'no full clean window yet');
     now = pausedUntil + W;
-    assert.equal(l.budget, 47, 'one clean window: +1');
+    assert.equal(l.budget, 48, 'one clean window: doubled, up to 80 % of the 60 in use');
+    now = pausedUntil + 2 * W;
+    assert.equal(l.budget, 49, 'above that threshold: +1 per clean window');
     l.close();
     const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as { budget: number };
-    assert.equal(saved.budget, 47, 'the lowered budget is persisted');
+    assert.equal(saved.budget, 49, 'the lowered budget is persisted');
     const restarted = new SlidingLogLimiter({
       calls: 60,
       windowMs: W,
@@ -57,9 +59,9 @@ describe('engine: adaptive Cin7 budget under foreign traffic', function () {
       now: () => now,
       persistPath: file,
     });
-    assert.equal(restarted.budget, 47, 'a restart keeps the lowered budget');
+    assert.equal(restarted.budget, 49, 'a restart keeps the lowered budget');
     now += 3 * W;
-    assert.equal(restarted.budget, 50, 'and keeps recovering by clean windows');
+    assert.equal(restarted.budget, 52, 'and keeps recovering by clean windows');
     now += 100 * W;
     assert.equal(restarted.budget, 60, 'never above the configured calls');
     restarted.close();
@@ -67,6 +69,42 @@ describe('engine: adaptive Cin7 budget under foreign traffic', function () {
       (JSON.parse(fs.readFileSync(file, 'utf8')) as { budget?: number }).budget,
       undefined,
     );
+  });
+
+  it('after a one-off burst from another app the budget doubles per clean window, and a persisted low budget recovers with time', async () => {
+    let now = 1_000_000;
+    const W = 60_000;
+    const file = path.join(tempDir(), 'limiter-dear.json');
+    const make = (): SlidingLogLimiter =>
+      new SlidingLogLimiter({
+        calls: 60,
+        windowMs: W,
+        epsilonMs: 1,
+        now: () => now,
+        persistPath: file,
+      });
+    const l = make();
+    // Another app's burst: our third call of the window is already throttled.
+    for (let i = 0; i < 3; i++) {
+      const slot = await l.acquire();
+      now += 10;
+      slot.responded();
+    }
+    l.pause(W);
+    assert.equal(l.budget, 1, 'the server accepted almost nothing from us');
+    const pausedUntil = JSON.parse(fs.readFileSync(file, 'utf8')).pausedUntil as number;
+    now = pausedUntil + W;
+    assert.equal(l.budget, 2);
+    l.close();
+    // The next run starts later: the windows in between count as clean ones.
+    const restarted = make();
+    const seen: number[] = [];
+    for (let w = 2; w <= 7; w++) {
+      now = pausedUntil + w * W;
+      seen.push(restarted.budget);
+    }
+    assert.deepEqual(seen, [4, 8, 16, 32, 48, 49], 'doubles up to 80 % of 60, then +1');
+    restarted.close();
   });
 
   it('an import of a few hundred calls with 20 % of the quota spent by another app is throttled at most 3 times, and loses nothing', async () => {

@@ -19,8 +19,12 @@
  * refilling to all N slots after the pause would be throttled again nearly every window. After a
  * throttle the effective budget drops to what the server accepted from us in the window before it
  * (our answered calls in the last W, minus the throttled ones, minus a small margin; at least 1),
- * and rises by one slot per window that ends without a throttle, back up to N. The argument above
- * still holds: the budget only ever lowers the number of slots.
+ * and a recovery threshold is set to the larger of that and 80 % of the budget in use when the
+ * throttle came. Each window that ends without a throttle doubles the budget up to the threshold
+ * (a one-off burst from another app costs a few windows, not one window per lost slot), then adds
+ * one slot per clean window back up to N (a steady share spent by another app is probed slowly).
+ * Elapsed windows count while no run is going, so a persisted low budget recovers with time. The
+ * argument above still holds: the budget only ever lowers the number of slots.
  */
 import * as fs from 'node:fs';
 import { sleep } from './sleep';
@@ -73,6 +77,8 @@ export class SlidingLogLimiter implements Limiter {
   private budgetNow: number;
   /** Start of the current clean window (the budget rises when it has lasted W without a throttle). */
   private budgetSince = 0;
+  /** Below this the budget doubles per clean window; above it, it grows by one slot. */
+  private threshold: number;
   /** Our answer times in the last W, and the throttle answers among them. */
   private answers: number[] = [];
   private throttles: number[] = [];
@@ -83,6 +89,7 @@ export class SlidingLogLimiter implements Limiter {
     this.extra = o.abortExtraMs ?? o.windowMs / 2;
     this.maxCall = o.maxCallMs ?? 30_000;
     this.budgetNow = o.calls;
+    this.threshold = o.calls;
     if (o.persistPath) this.load(o.persistPath);
   }
 
@@ -99,12 +106,22 @@ export class SlidingLogLimiter implements Limiter {
     return Math.max(0, this.budgetNow - this.active(now));
   }
 
-  /** Every full window since `budgetSince` that ended without a throttle gives back `recoverStep` slots. */
+  /**
+   * Every full window since `budgetSince` that ended without a throttle doubles the budget up to
+   * the threshold, and above it gives back `recoverStep` slots.
+   */
   private recover(now: number): void {
     if (this.budgetNow >= this.o.calls || now < this.pausedUntil) return;
     const windows = Math.floor((now - this.budgetSince) / this.o.windowMs);
     if (windows <= 0) return;
-    this.budgetNow = Math.min(this.o.calls, this.budgetNow + windows * (this.o.recoverStep ?? 1));
+    const step = this.o.recoverStep ?? 1;
+    for (let i = 0; i < windows && this.budgetNow < this.o.calls; i++) {
+      this.budgetNow =
+        this.budgetNow < this.threshold
+          ? Math.min(this.threshold, this.budgetNow * 2)
+          : this.budgetNow + step;
+    }
+    this.budgetNow = Math.min(this.o.calls, this.budgetNow);
     this.budgetSince += windows * this.o.windowMs;
   }
 
@@ -115,6 +132,7 @@ export class SlidingLogLimiter implements Limiter {
         pausedUntil?: unknown;
         budget?: unknown;
         budgetSince?: unknown;
+        threshold?: unknown;
       };
       const now = this.now();
       if (Array.isArray(data.releases)) {
@@ -134,6 +152,8 @@ export class SlidingLogLimiter implements Limiter {
       ) {
         this.budgetNow = Math.floor(data.budget);
         this.budgetSince = Math.min(data.budgetSince, Math.max(now, this.pausedUntil));
+        if (typeof data.threshold === 'number' && data.threshold >= 1)
+          this.threshold = Math.min(this.o.calls, Math.floor(data.threshold));
       }
     } catch {
       // No log yet (first run) or unreadable: start empty. A torn file can only come from a
@@ -174,7 +194,11 @@ export class SlidingLogLimiter implements Limiter {
     );
     const budget =
       this.budgetNow < this.o.calls
-        ? { budget: this.budgetNow, budgetSince: Math.floor(this.budgetSince) }
+        ? {
+            budget: this.budgetNow,
+            budgetSince: Math.floor(this.budgetSince),
+            threshold: this.threshold,
+          }
         : {};
     const body = JSON.stringify({
       windowMs: this.o.windowMs,
@@ -285,7 +309,9 @@ export class SlidingLogLimiter implements Limiter {
       const accepted = this.answers.length - this.throttles.length;
       const margin = this.o.throttleMargin ?? Math.max(1, Math.round(this.o.calls * 0.03));
       this.recover(now);
-      this.budgetNow = Math.max(1, Math.min(this.budgetNow, accepted - margin));
+      const inUse = this.budgetNow;
+      this.budgetNow = Math.max(1, Math.min(inUse, accepted - margin));
+      this.threshold = Math.max(this.budgetNow, Math.floor(inUse * 0.8));
     }
     const until = now + Math.max(ms, this.o.windowMs) + this.eps;
     if (until > this.pausedUntil) this.pausedUntil = until;
