@@ -118,7 +118,13 @@ export interface SummaryEvent {
   withdrawn: number;
   calls: { dear: number; starshipit: number };
   throttled: { dear: number; starshipit: number };
-  estimate: { dearCalls: number; seconds: number };
+  /**
+   * What a live run needs: Cin7 Core and Starshipit calls, and the wall time both limits allow
+   * (the slower API sets it; the two run side by side). A dry run's planned writes are included.
+   */
+  estimate: { dearCalls: number; starshipitCalls?: number; seconds: number };
+  /** Wall time this run took (what it did, not an estimate). */
+  elapsedSeconds?: number;
   /** True when the run was cancelled; counts then say what was already done. */
   cancelled?: boolean;
   /**

@@ -64,7 +64,17 @@ function takeLock(o: RunOptions, stateDir: string): { lock?: StateLock; heldBy?:
   }
 }
 
+/**
+ * Seconds `calls` Starshipit calls take at the plan's rate: the limiter spaces them evenly with
+ * 25 % headroom (`SpacingLimiter`).
+ */
+export function spacedSeconds(calls: number, rate: { calls: number; perSeconds: number }): number {
+  if (calls <= 0) return 0;
+  return Math.round((calls - 1) * (rate.perSeconds / Math.max(1, rate.calls)) * 1.25 * 100) / 100;
+}
+
 export async function runEngineImpl(o: RunOptions): Promise<SummaryEvent> {
+  const startedAt = Date.now();
   const s = o.settings;
   refuseUnsupportedApiVersion(s);
   checkBaseUrl(s.dear.baseUrl, 'dear.baseUrl');
@@ -208,6 +218,8 @@ export async function runEngineImpl(o: RunOptions): Promise<SummaryEvent> {
       cancelled = true;
     }
     const dearCalls = dearRunner.calls + counters.plannedDearWrites;
+    // A dry run's creates are Starshipit calls a live run makes.
+    const starshipitCalls = ssRunner.calls + (o.dryRun ? counters.created : 0);
     const summary: SummaryEvent = {
       type: 'summary',
       mode: o.mode,
@@ -224,13 +236,18 @@ export async function runEngineImpl(o: RunOptions): Promise<SummaryEvent> {
       // Round trips measured in this run (0.3 s when nothing was answered yet).
       estimate: {
         dearCalls,
-        seconds: estimateSeconds(
-          dearCalls,
-          s.dear.rateLimit,
-          dearRunner.answered ? dearRunner.latencyMs / dearRunner.answered / 1000 : 0.3,
-          s.engine.concurrency,
+        starshipitCalls,
+        seconds: Math.max(
+          estimateSeconds(
+            dearCalls,
+            s.dear.rateLimit,
+            dearRunner.answered ? dearRunner.latencyMs / dearRunner.answered / 1000 : 0.3,
+            s.engine.concurrency,
+          ),
+          spacedSeconds(starshipitCalls, ssRate),
         ),
       },
+      elapsedSeconds: Math.round((Date.now() - startedAt) / 10) / 100,
       ...(cancelled ? { cancelled: true } : {}),
       parked: countParked(journal),
       ...(counters.notes?.length ? { notes: counters.notes } : {}),
