@@ -152,6 +152,10 @@ export interface Sandbox {
   /** Full sale detail as `GET sale?ID=` returns it (no rate limit, not logged). */
   sale(saleId: string): Record<string, unknown>;
   /** Ground truth incl. invalid sales when asked; every entry says whether it is valid and why not. */
+  /**
+   * Sales selected by `statuses` as README "What gets imported" states it: by `Status`, and for an
+   * Advanced sale at ORDERED/BACKORDERED by the stage of any open fulfilment.
+   */
   eligibleSales(statuses: string[], opts?: { includeInvalid?: boolean }): EligibleSale[];
   /** Save the state file now (no-op without stateFile). */
   saveState(): void;
@@ -166,5 +170,9 @@ export interface EligibleSale {
   /** False when the sandbox knows the engine must refuse it (e.g. no street, no country). */
   valid: boolean;
   problems: string[];
-  fulfilments: { taskId: string; number: number }[];
+  /**
+   * Each fulfilment with its stage in sale-status words: PICKING, PICKED, PACKING, PACKED,
+   * SHIPPING, SHIPPED, VOIDED, or the sale's status when nothing started.
+   */
+  fulfilments: { taskId: string; number: number; stage: string }[];
 }

@@ -15,7 +15,13 @@ import type {
 } from './api';
 import { CREDENTIALS, DEFAULT_SWITCHES, parseSwitch, type FullSwitches } from './config';
 import { ControlApi } from './control';
-import { saleDetail } from './dear/status';
+import {
+  fulfilmentStage,
+  ORDER_STATUSES,
+  saleDetail,
+  saleStages,
+  SIMPLE_ONLY_STATUSES,
+} from './dear/status';
 import { DearStore, type DearStateSnapshot } from './dear/store';
 import { DearSurface } from './dear/surface';
 import { FaultInjector } from './faults';
@@ -188,11 +194,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     salesCount: sales,
     eligibleSales(statuses: string[], opts: { includeInvalid?: boolean } = {}): EligibleSale[] {
       const wanted = new Set(statuses.map((s) => s.trim().toUpperCase()));
+      const stagesWanted = [...wanted].some((st) => SIMPLE_ONLY_STATUSES.has(st));
       const out: EligibleSale[] = [];
       for (let i = 0; i < dear.count; i++) {
-        if (!wanted.has(dear.statusOf(i))) continue;
+        const status = dear.statusOf(i);
+        if (!wanted.has(status) && !(stagesWanted && ORDER_STATUSES.has(status))) continue;
         if (!opts.includeInvalid && dear.hasProblem(i)) continue;
         const s = dear.get(i);
+        if (!saleStages(s).some((st) => wanted.has(st))) continue;
         out.push({
           saleId: s.ID,
           orderNumber: s.__meta.orderNumber,
@@ -203,6 +212,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           fulfilments: s.Fulfilments.map((f) => ({
             taskId: f.TaskID,
             number: f.FulfillmentNumber,
+            stage: fulfilmentStage(f, s.Status),
           })),
         });
       }

@@ -4,6 +4,7 @@ import { startSandbox } from '../../sandbox/src/index';
 import type { Sandbox } from '../../sandbox/src/api';
 import type { OrderEvent, SkipEvent, AttentionEvent } from '../../protocol/events';
 import { readStatus } from '../../server/src/engine/index';
+import { SALE_STATUSES } from '../../protocol/settings';
 import { isCheckCall, run, sandboxSettings, tempDir, TIME_SCALE } from './helpers';
 
 const STATUSES = ['ORDERED', 'PICKED', 'PACKED'] as const;
@@ -178,16 +179,15 @@ describe('engine: import (sandbox)', function () {
     const eligible = sb.eligibleSales([...STATUSES]);
     const expected = new Set<string>();
     for (const e of eligible) {
-      const detail = sb.sale(e.saleId) as {
-        Fulfilments: {
-          FulfillmentNumber: number;
-          FulFilmentStatus: string;
-          Ship: { Status: string };
-        }[];
-      };
-      for (const f of detail.Fulfilments)
-        if (f.FulFilmentStatus !== 'VOIDED' && f.Ship.Status !== 'AUTHORISED')
-          expected.add(`${e.orderNumber}-F${f.FulfillmentNumber}`);
+      // An Advanced sale at the order stage: each fulfilment when its own stage is selected.
+      const byStage = e.type === 'Advanced Sale' && ['ORDERED', 'BACKORDERED'].includes(e.status);
+      for (const f of e.fulfilments)
+        if (
+          f.stage !== 'VOIDED' &&
+          f.stage !== 'SHIPPED' &&
+          (!byStage || (STATUSES as readonly string[]).includes(f.stage))
+        )
+          expected.add(`${e.orderNumber}-F${f.number}`);
     }
     assert.deepEqual([...orders.keys()].sort(), [...expected].sort());
     sb.clearCallLog();
@@ -208,10 +208,13 @@ describe('engine: import (sandbox)', function () {
     const lists = sb
       .callLog()
       .filter((e) => e.api === 'dear' && /salelist$/i.test(e.route) && !isCheckCall(e));
+    // Sales by their Cin7 Status (every sale is listed by eligibleSales of every status).
+    const all = sb.eligibleSales([...SALE_STATUSES], { includeInvalid: true });
     const byStatus = new Map<string, number>();
-    for (const st of STATUSES)
-      byStatus.set(st, sb.eligibleSales([st], { includeInvalid: true }).length);
-    // Page 1 unfiltered shows 80 sales = 12 pages > 3 statuses + 1: one filtered pass per status instead.
+    // A simple-sale stage (PICKED, PACKED) is selected: BACKORDERED Advanced sales are listed too.
+    for (const st of [...STATUSES, 'BACKORDERED'])
+      byStatus.set(st, all.filter((e) => e.status === st).length);
+    // Page 1 unfiltered shows 80 sales = 12 pages > 4 statuses + 1: one filtered pass per status instead.
     const expectedLists =
       1 + [...byStatus.values()].reduce((n, c) => n + Math.max(1, Math.ceil(c / 7)), 0);
     assert.equal(lists.length, expectedLists);

@@ -191,6 +191,16 @@ describe('config core: language features', () => {
       assert.ok(value(h).includes('`dispatched`: Only once the order is dispatched'), value(h));
     });
 
+    it('explains how import.statuses matches Advanced sales, on the key and on a stage value', () => {
+      const doc = parseSettings('import:\n  statuses: [ORDERED, PICKED]\n');
+      const key = value(getHover(doc, { line: 1, character: 4 }));
+      assert.ok(key.startsWith('**import.statuses**'), key);
+      assert.match(key, /Advanced sale stays `ORDERED`/);
+      assert.match(key, /pick authorised = `PICKED`/);
+      const picked = value(getHover(doc, { line: 1, character: 22 }));
+      assert.match(picked, /`PICKED`: Picked\. A simple-sale status; an Advanced sale/, picked);
+    });
+
     it('names list-entry settings with [] in the title', () => {
       const h = getHover(parsed, { line: 11, character: 9 });
       assert.ok(value(h).startsWith('**writeback.courierMappings[].courier**'), value(h));

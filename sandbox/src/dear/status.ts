@@ -3,7 +3,7 @@
  * sandbox's own "problems" list (why the engine must refuse a sale). Recomputed after every change.
  */
 import { dearDate, dearTimestamp } from '../time';
-import type { DearSale } from './types';
+import type { DearFulfilment, DearSale } from './types';
 
 function combine(
   stages: string[],
@@ -113,4 +113,33 @@ export function saleRow(sale: DearSale): Record<string, unknown> {
 export function saleDetail(sale: DearSale): Record<string, unknown> {
   const { __meta: _meta, ...rest } = sale;
   return { ...rest, LastModifiedOn: dearTimestamp(sale.__meta.updatedMs) };
+}
+
+/** Statuses Cin7 documents as "only applicable to simple sale". */
+export const SIMPLE_ONLY_STATUSES = new Set(['PICKING', 'PICKED', 'PACKING', 'PACKED', 'SHIPPING']);
+/** Where an Advanced sale's status stays while its fulfilments are picked, packed and shipped. */
+export const ORDER_STATUSES = new Set(['ORDERED', 'BACKORDERED']);
+
+/** A fulfilment's stage in sale-status words (the sale's status when nothing started). */
+export function fulfilmentStage(f: DearFulfilment, saleStatus: string): string {
+  if (f.Pick.Status === 'VOIDED' || f.FulFilmentStatus === 'VOIDED') return 'VOIDED';
+  if (f.Ship.Status === 'AUTHORISED') return 'SHIPPED';
+  if (f.Ship.Status === 'DRAFT' || f.Ship.Status === 'PARTIALLY AUTHORISED') return 'SHIPPING';
+  if (f.Pack.Status === 'AUTHORISED') return 'PACKED';
+  if (f.Pack.Status === 'DRAFT') return 'PACKING';
+  if (f.Pick.Status === 'AUTHORISED') return 'PICKED';
+  if (f.Pick.Status === 'DRAFT') return 'PICKING';
+  return saleStatus;
+}
+
+/**
+ * The statuses `import.statuses` selects a sale by: its Status, or for an Advanced sale at
+ * ORDERED/BACKORDERED the stages of its open fulfilments (none open: its Status).
+ */
+export function saleStages(sale: DearSale): string[] {
+  if (sale.Type !== 'Advanced Sale' || !ORDER_STATUSES.has(sale.Status)) return [sale.Status];
+  const open = sale.Fulfilments.map((f) => fulfilmentStage(f, sale.Status)).filter(
+    (st) => st !== 'VOIDED' && st !== 'SHIPPED',
+  );
+  return open.length ? open : [sale.Status];
 }

@@ -21,7 +21,15 @@
 import type { Row, SaleListPage } from './dearClient';
 import { ApiCallError, isTransient } from './apiRunner';
 import { crashPoint } from './crash';
-import { mapSale, type MappedOrder } from './mapping';
+import { mapSale, type MapResult, type MappedOrder } from './mapping';
+import {
+  describeStages,
+  fulfilmentStage,
+  isAdvancedAtOrder,
+  listStatuses,
+  rowMaySelect,
+  saleSelected,
+} from './saleStage';
 import { payloadHash } from './journal';
 import {
   attention,
@@ -53,7 +61,7 @@ export async function runImport(ctx: RunContext, opts: ImportOptions): Promise<v
   const s = ctx.settings;
   const ceiling = new Date().toISOString();
   const handled = new Set<string>();
-  const statuses = new Set<string>(s.import.statuses);
+  const selected: readonly string[] = s.import.statuses;
   const basis = importBasis(s);
   let listedAll = false;
   // Sales with a create whose outcome is still unknown (earlier crash or lost answer).
@@ -61,7 +69,7 @@ export async function runImport(ctx: RunContext, opts: ImportOptions): Promise<v
   for (const o of ctx.journal.state.orders.values())
     if (o.state === 'intent') intentSales.add(o.saleId);
 
-  const handleRow = async (row: Row, filtered: boolean): Promise<void> => {
+  const handleRow = async (row: Row): Promise<void> => {
     const saleId = str(row.SaleID);
     const orderNumber = str(row.OrderNumber);
     if (!saleId || handled.has(saleId)) return;
@@ -81,7 +89,8 @@ export async function runImport(ctx: RunContext, opts: ImportOptions): Promise<v
       });
       return;
     }
-    if (!filtered && !statuses.has(str(row.Status))) {
+    // A filtered pass may list sales of a status only needed for Advanced sales (listStatuses).
+    if (!rowMaySelect(row, selected)) {
       if (intentSales.has(saleId)) await settleIntents(ctx, saleId, new Set());
       skip(ctx, {
         orderNumber,
@@ -164,7 +173,7 @@ export async function runImport(ctx: RunContext, opts: ImportOptions): Promise<v
       ? new Date(Date.parse(cursor) - DEAR_CURSOR_OVERLAP_MS).toISOString()
       : s.import.since;
     const limit = Math.max(1, Math.min(1000, s.dear.pageSize));
-    const statusList = [...statuses];
+    const statusList = listStatuses(selected);
     let pages = 0;
     const readPage = async (page: number, status?: string): Promise<SaleListPage> => {
       throwIfCancelled(ctx);
@@ -194,7 +203,7 @@ export async function runImport(ctx: RunContext, opts: ImportOptions): Promise<v
         // only the keys of one or two pages are held at a time.
         const next = more ? readPage(page + 1, status) : undefined;
         next?.catch(() => undefined); // awaited below; avoid an unhandled rejection meanwhile
-        await settleAll(cur.rows.map((r) => guard(ctx, () => handleRow(r, status !== undefined))));
+        await settleAll(cur.rows.map((r) => guard(ctx, () => handleRow(r))));
         if (!next) break;
         page++;
         cur = await next;
@@ -399,7 +408,8 @@ async function processSale(ctx: RunContext, saleId: string, row: Row): Promise<v
   const kept = await keepInStep(ctx, sale, row);
   if (kept.saleDone) return;
   const status = str(sale.Status) || str(row.Status);
-  if (status && !s.import.statuses.includes(status as never)) {
+  const withStatus = { ...sale, Status: status };
+  if (status && !saleSelected(withStatus, s.import.statuses)) {
     // The list row was stale, or a parked sale moved on: nothing to import any more.
     for (const a of [...ctx.journal.state.attention.values()])
       if (a.kind === 'import' && a.saleId === saleId) await resolve(ctx, a.key);
@@ -408,11 +418,12 @@ async function processSale(ctx: RunContext, saleId: string, row: Row): Promise<v
       orderNumber: str(row.OrderNumber),
       saleId,
       code: 'status-not-selected',
-      reason: `status ${status} is not in import.statuses`,
+      reason: `${describeStages(withStatus)}: not in import.statuses`,
     });
     return;
   }
   const mapped = mapSale(sale, row, s);
+  if (s.import.source === 'fulfilments') skipUnselectedFulfilments(ctx, withStatus, mapped);
   if (kept.handled.size) {
     // already dealt with by keepInStep, not reported twice
     mapped.orders = mapped.orders.filter((m) => !kept.handled.has(m.orderNumber));
@@ -458,6 +469,29 @@ async function processSale(ctx: RunContext, saleId: string, row: Row): Promise<v
     const updated = str(row.Updated);
     if (updated) await record(ctx, { t: 'seen', saleId, updated });
   }
+}
+
+/**
+ * Fulfilments mode, Advanced sale at the order stage: a fulfilment whose own stage is not in
+ * `import.statuses` (and that was not imported before) waits, like a simple sale in that status.
+ */
+function skipUnselectedFulfilments(ctx: RunContext, sale: Row, mapped: MapResult): void {
+  if (!isAdvancedAtOrder(sale)) return;
+  const selected: readonly string[] = ctx.settings.import.statuses;
+  const fulfilments = Array.isArray(sale.Fulfilments) ? (sale.Fulfilments as Row[]) : [];
+  mapped.orders = mapped.orders.filter((m) => {
+    const f = fulfilments.find((x) => str(x.TaskID) === m.taskId);
+    if (!f || ctx.journal.state.orders.get(m.orderNumber)?.state === 'created') return true;
+    const stage = fulfilmentStage(f, str(sale.Status));
+    if (selected.includes(stage)) return true;
+    mapped.skips.push({
+      orderNumber: m.orderNumber,
+      saleId: m.saleId,
+      code: 'status-not-selected',
+      reason: `fulfilment ${str(f.FulfillmentNumber)} of this Advanced sale is at stage ${stage}: not in import.statuses`,
+    });
+    return false;
+  });
 }
 
 /**

@@ -21,6 +21,7 @@ import type { Row } from './dearClient';
 import type { OrderState } from './journal';
 import { payloadHash } from './journal';
 import { mapSale } from './mapping';
+import { saleSelected } from './saleStage';
 import { ApiCallError } from './apiRunner';
 import { crashPoint } from './crash';
 import { attention, keepKey, record, resolve, type RunContext } from './context';
@@ -152,7 +153,7 @@ export async function keepInStep(ctx: RunContext, sale: Row, row: Row): Promise<
     handled.add(o.orderNumber);
     await compareAndUpdate(ctx, o, m.payload, stamp);
   }
-  const selected = (ctx.settings.import.statuses as readonly string[]).includes(status);
+  const selected = saleSelected({ ...sale, Status: status }, ctx.settings.import.statuses);
   if (!selected) {
     // Left import.statuses without being voided: never withdrawn; its orders were compared above.
     for (const o of orders) if (!handled.has(o.orderNumber)) await stampOnly(ctx, o, stamp);
