@@ -22,6 +22,7 @@ const COMMANDS = [
   'sync',
   'retry',
   'status',
+  'doctor',
   'demo',
   'sandbox',
   'lsp',
@@ -330,6 +331,11 @@ describe('CLI: help, usage and did-you-mean', function () {
     });
 
   it('--help works on every command (demo included, which must not run) and equals help COMMAND', () => {
+    const listed = cli(['--help'])
+      .stdout.split('\n')
+      .map((l) => /^ {2}([a-z]+)\b/.exec(l)?.[1])
+      .filter((n): n is string => n !== undefined);
+    assert.deepEqual([...listed].sort(), [...COMMANDS].sort(), 'every listed command is checked');
     for (const name of COMMANDS) {
       const r = cli([name, '--help']);
       assert.equal(r.status, 0, `${name} --help: ${r.stderr}`);
@@ -363,6 +369,7 @@ describe('CLI: help, usage and did-you-mean', function () {
       [['validate', '--jsno', 'x.yaml'], '--json'],
       [['sandbox', '--prot', '5'], '--port'],
       [['lsp', '--stdoi'], '--stdio'],
+      [['doctor', '--jsno'], '--json'],
       [['help', 'stauts'], 'status'],
     ] as const) {
       const r = cli([...args]);

@@ -7,16 +7,10 @@
 import { errorMessage } from '../../../protocol/errorMessage';
 import { formatDoctorReport } from '../../../protocol/doctor';
 import { runDoctor } from '../engine/doctor';
+import { EngineError } from '../engine/index';
 import { ErrorReporter } from './errorReport';
+import { commandUsage, unknownOptionMessage } from './help';
 import { cliSecrets, loadSettings } from './run';
-
-const USAGE = `usage: dear-starshipit doctor [--config FILE] [--json] [--save-samples DIR] [--state DIR]
-
-  --config FILE        settings file (default ./dear-starshipit.yaml)
-  --json               print the report as one JSON object
-  --save-samples DIR   write every observed answer to DIR (personal data masked, credentials scrubbed)
-  --state DIR          state directory (default: engine.stateDir beside the settings file)
-`;
 
 interface DoctorFlags {
   config: string;
@@ -43,25 +37,23 @@ function parseDoctorFlags(args: string[]): DoctorFlags | string {
       if (name === '--save-samples') f.samples = v;
       else if (name === '--state') f.state = v;
       else f.config = v;
-    } else return `unknown option "${a}"`;
+    } else return unknownOptionMessage('doctor', a);
   }
   return f;
 }
 
 export async function doctorCommand(args: string[]): Promise<number> {
-  if (args.includes('--help') || args.includes('-h')) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+  const report = new ErrorReporter('doctor', args.includes('--json'));
   const flags = parseDoctorFlags(args);
   if (typeof flags === 'string') {
-    process.stderr.write(`dear-starshipit doctor: ${flags}\n${USAGE}`);
+    report.fail('usage', 2, flags);
+    process.stderr.write(`${commandUsage('doctor')}\n`);
     return 2;
   }
-  const settings = loadSettings(flags.config, new ErrorReporter('doctor', flags.json));
+  const settings = loadSettings(flags.config, report);
   if (!settings) return 2;
   try {
-    const report = await runDoctor({
+    const result = await runDoctor({
       settings,
       configPath: flags.config,
       stateDir: flags.state,
@@ -69,11 +61,11 @@ export async function doctorCommand(args: string[]): Promise<number> {
       saveSamplesDir: flags.samples,
     });
     process.stdout.write(
-      flags.json ? `${JSON.stringify(report)}\n` : `${formatDoctorReport(report).join('\n')}\n`,
+      flags.json ? `${JSON.stringify(result)}\n` : `${formatDoctorReport(result).join('\n')}\n`,
     );
-    return report.result === 'ok' ? 0 : 1;
+    return result.result === 'ok' ? 0 : 1;
   } catch (err) {
-    process.stderr.write(`dear-starshipit doctor: ${errorMessage(err)}\n`);
-    return 2;
+    const code = err instanceof EngineError ? err.code : 'failed';
+    return report.fail(code, 2, errorMessage(err));
   }
 }
