@@ -10,7 +10,7 @@ import { errorMessage } from '../../protocol/errorMessage';
 type Obj = Record<string, unknown>;
 
 /** JSON merge patch (RFC 7396): objects merge, null deletes, everything else replaces. */
-export function mergePatch(target: Obj, patch: Obj): void {
+function mergePatch(target: Obj, patch: Obj): void {
   for (const [k, v] of Object.entries(patch)) {
     if (k === '__meta') continue;
     if (v === null) delete target[k];

@@ -15,7 +15,7 @@ import {
 } from './format';
 import { redactSecrets } from '../../../protocol/redact';
 
-export const SYNC_CHANNEL_NAME = 'Dear Sync';
+const SYNC_CHANNEL_NAME = 'Dear Sync';
 
 export class SyncOutput implements vscode.Disposable {
   private readonly channel: vscode.LogOutputChannel;

@@ -71,7 +71,7 @@ export function formatItems(items: unknown): { text: string; count: number } {
   return { text: parts.join('; '), count: items.length };
 }
 
-export function orderRow(e: OrderEvent): PreviewOrderRow {
+function orderRow(e: OrderEvent): PreviewOrderRow {
   const order = obj(e.starshipit);
   const dest = obj(order.destination);
   const items = formatItems(order.items);
@@ -106,7 +106,7 @@ export function writebackRow(e: WritebackEvent): PreviewWritebackRow {
   };
 }
 
-export function summaryOf(s: SummaryEvent): PreviewSummary {
+function summaryOf(s: SummaryEvent): PreviewSummary {
   return {
     created: s.created + s.alreadyPresent,
     skipped: s.skipped,

@@ -14,7 +14,7 @@ import {
 import { newNonce, previewHtml } from './previewHtml';
 import { restoredPreviewState } from './previewModel';
 
-export const PREVIEW_VIEW_TYPE = 'dear.preview';
+const PREVIEW_VIEW_TYPE = 'dear.preview';
 
 export interface PreviewActions {
   importThese(state: PreviewState, orderNumbers: string[]): Promise<void>;

@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import { LANGUAGE_ID } from '../languageClient';
 import { errorMessage } from '../../../protocol/errorMessage';
 
-export const SETTINGS_GLOB = '**/{dear-starshipit.yaml,*.dear-starshipit.yaml}';
+const SETTINGS_GLOB = '**/{dear-starshipit.yaml,*.dear-starshipit.yaml}';
 const EXCLUDE = '**/{node_modules,.git,.dear-starshipit}/**';
 
 /** A URI-ish command argument → Uri (strings are parsed as URIs, or as file paths when absolute). */

@@ -8,7 +8,7 @@ import { ERROR, type ConfigDiagnostic } from './types';
 import { errorMessage } from '../../../protocol/errorMessage';
 
 /** Editors slow down with thousands of squiggles; past this, one summary diagnostic says how many. */
-export const MAX_DIAGNOSTICS = 1000;
+const MAX_DIAGNOSTICS = 1000;
 
 export interface AnalyzeOptions {
   /** Names the editor's SecretStorage holds. When absent (CLI, other LSP clients) `${secret:NAME}` is not checked. */
@@ -83,7 +83,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
   return { settings: ok ? applyDefaults(parsed.data) : undefined, diagnostics: kept, parsed };
 }
 
-export const DISABLE_COMMENT = 'dear-starshipit-disable-next-line';
+const DISABLE_COMMENT = 'dear-starshipit-disable-next-line';
 
 /**
  * `# dear-starshipit-disable-next-line [code, …]` hides warnings, information and hints on the next

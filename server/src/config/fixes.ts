@@ -23,11 +23,7 @@ export function quoteFix(range: ConfigRange, source: string): QuickFix {
 }
 
 /** Placeholder text for a new setting (a value for scalars, indented lines for sections). */
-export function placeholderFor(
-  key: string,
-  schema: JsonSchema | undefined,
-  indent: string,
-): string {
+function placeholderFor(key: string, schema: JsonSchema | undefined, indent: string): string {
   if (!schema) return '';
   if (schema['x-credential'])
     return `\${secret:${schema['x-suggestedSecretName'] ?? key.toUpperCase()}}`;

@@ -43,7 +43,7 @@ let compiled: ValidateFunction | undefined;
 const MAX_SCHEMA_PROBLEMS = 1001;
 
 /** Compiled once per process: only the YAML is re-read per keystroke. */
-export function settingsValidator(): ValidateFunction {
+function settingsValidator(): ValidateFunction {
   if (!compiled) {
     const ajv = new Ajv({
       allErrors: true,
@@ -88,7 +88,7 @@ interface CollapsedError extends ErrorObject {
  * ajv reports every failing branch of an anyOf plus "must match a schema in anyOf". Keep only the
  * branch whose type matches the value (fewest errors wins); if none does, one "expected X or Y".
  */
-export function collapseAnyOf(errors: readonly ErrorObject[]): CollapsedError[] {
+function collapseAnyOf(errors: readonly ErrorObject[]): CollapsedError[] {
   let remaining: CollapsedError[] = [...errors];
   const anyOfs = errors
     .filter((e) => e.keyword === 'anyOf')
@@ -139,7 +139,7 @@ function schemaByPointer(pointer: string): unknown {
 }
 
 /** RFC 6901 pointer → path; numeric segments become numbers where the data is an array. */
-export function instancePathToPath(instancePath: string, data: unknown): SettingsPath {
+function instancePathToPath(instancePath: string, data: unknown): SettingsPath {
   const path: SettingsPath = [];
   let cur: unknown = data;
   for (const raw of instancePath.split('/').slice(1)) {

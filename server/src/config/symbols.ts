@@ -7,7 +7,7 @@ import { keyString, nodeRange, type ParsedSettings } from './document';
 import { schemaAt } from './schema';
 import type { SettingsPath } from './types';
 
-export const MAX_SYMBOLS = 5000;
+const MAX_SYMBOLS = 5000;
 
 export function getDocumentSymbols(parsed: ParsedSettings): DocumentSymbol[] {
   if (!parsed.doc) return [];

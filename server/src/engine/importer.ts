@@ -46,9 +46,8 @@ import { sleep, isCancelled } from './sleep';
 // Keeping imported orders in step with Cin7 Core: keepInStep.ts decides for sales with imported orders.
 import { keepInStep, keepInStepExtraStatuses, keepInStepRow } from './keepInStep';
 import { errorMessage } from '../../../protocol/errorMessage';
+import { str } from './coerce';
 
-const str = (v: unknown): string =>
-  typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '';
 /** Re-read sales updated this long before the cursor (clock skew, late commits on Cin7's side). */
 export const DEAR_CURSOR_OVERLAP_MS = 5 * 60_000;
 

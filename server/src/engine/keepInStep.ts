@@ -18,6 +18,7 @@
  * A withdrawal is journaled with the order_id it targets, so it can never hit a re-imported order.
  */
 import type { Row } from './dearClient';
+import { str } from './coerce';
 import type { OrderState } from './journal';
 import { payloadHash } from './journal';
 import { mapSale } from './mapping';
@@ -39,9 +40,6 @@ import { errorMessage } from '../../../protocol/errorMessage';
 
 /** Sale statuses that withdraw (or report) an imported order. Merely leaving `import.statuses` does not. */
 const CANCELLED_STATUSES: readonly string[] = ['VOIDED', 'CREDITED'];
-
-const str = (v: unknown): string =>
-  typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '';
 
 /** saleId → order numbers imported from it, built once per run (no scan of the journal per row). */
 const indexes = new WeakMap<RunContext, Map<string, string[]>>();

@@ -22,7 +22,7 @@ export class CancelledError extends Error {
   }
 }
 
-export function abortReason(signal: AbortSignal): Error {
+function abortReason(signal: AbortSignal): Error {
   return signal.reason instanceof CancelledError ? signal.reason : new CancelledError();
 }
 
