@@ -92,27 +92,23 @@ export class StarshipitClient {
 
   /** The order with this order_number, or undefined when Starshipit has none (404 or success:false). */
   async findOrder(orderNumber: string): Promise<Row | undefined> {
-    const json = await this.runner.call({
-      method: 'GET',
-      path: '/api/orders',
-      idempotent: true,
-      query: { order_number: orderNumber },
-      accept: (status, text) =>
-        status === 404 ||
-        (status === 200 &&
-          /"success"\s*:\s*(false|0)/.test(text) &&
-          !/"order"\s*:\s*\{/.test(text)),
-    });
-    return readOrderEnvelope(json);
+    return this.getOrder({ order_number: orderNumber });
   }
 
   /** The order with this order_id, or undefined when Starshipit has none (404 or success:false). */
   async orderById(orderId: number): Promise<StarshipitOrder | undefined> {
+    return this.getOrder({ order_id: orderId });
+  }
+
+  /** `GET /api/orders?…`: a missing order is an answer (404, or 200 with success:false and no order). */
+  private async getOrder(
+    query: { order_number: string } | { order_id: number },
+  ): Promise<StarshipitOrder | undefined> {
     const json = await this.runner.call({
       method: 'GET',
       path: '/api/orders',
       idempotent: true,
-      query: { order_id: orderId },
+      query,
       accept: (status, text) =>
         status === 404 ||
         (status === 200 &&
