@@ -86,6 +86,31 @@ function sale(over: Record<string, unknown> = {}): Record<string, unknown> {
 const row = { SaleID: 'sale-1', OrderNumber: 'SO-00092', Status: 'ORDERED' };
 
 describe('engine: mapping', () => {
+  it('sales mode: of several open fulfilments the packed one carries the tracking', () => {
+    const packed = (sale().Fulfilments as Record<string, unknown>[])[0];
+    const unpacked = {
+      ...packed,
+      TaskID: 'task-0',
+      FulfillmentNumber: 0,
+      Pick: { Status: 'DRAFT', Lines: [] },
+      Pack: { Status: 'DRAFT', Lines: [] },
+    };
+    const r = mapSale(sale({ Fulfilments: [unpacked, packed] }), row, baseSettings());
+    assert.equal(r.orders.length, 1);
+    assert.equal(r.orders[0].taskId, 'task-1');
+    assert.equal(r.orders[0].packAuthorised, true);
+    const withoutPacked = mapSale(
+      sale({ Fulfilments: [unpacked, { ...unpacked, TaskID: 'task-9' }] }),
+      row,
+      baseSettings(),
+    );
+    assert.equal(
+      withoutPacked.orders[0].taskId,
+      'task-0',
+      'no packed one: the first open fulfilment',
+    );
+  });
+
   it('maps a sale to the documented Starshipit order (defaults)', () => {
     const r = mapSale(sale(), row, baseSettings());
     assert.equal(r.problems.length, 0);

@@ -533,7 +533,10 @@ export function mapSale(sale: Row, listRow: Row, s: DearSettings): MapResult {
     const open = fulfilments.filter(
       (f) => str(f.FulFilmentStatus) !== 'VOIDED' && str(obj(f.Ship).Status) !== 'AUTHORISED',
     );
-    const target = open[0] ?? fulfilments[0];
+    // Of several open fulfilments the packed one is shipped first (the writeback then needs one Cin7
+    // call); otherwise the lowest-numbered open one.
+    const target =
+      open.find((f) => str(obj(f.Pack).Status) === 'AUTHORISED') ?? open[0] ?? fulfilments[0];
     if (open.length > 1)
       warnings.push(
         `the sale has ${open.length} open fulfilments; tracking is written back to fulfilment ${str(target?.FulfillmentNumber)} (use import.source: fulfilments to ship them separately)`,
