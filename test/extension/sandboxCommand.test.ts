@@ -3,6 +3,7 @@ import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
+import type { DoctorReport } from '../../protocol/doctor';
 import type { RenderReport } from '../../protocol/preview';
 import { SANDBOX_SECRET_NAMES } from '../../client/src/settingsFile/templates';
 import { activateExtension, tempDir } from './helpers';
@@ -45,6 +46,15 @@ describe('Start Sandbox / Stop Sandbox commands', function () {
       waitFor: 'ready',
     });
     assert.deepEqual([...report.orderNumbers].sort(), [...preview.orderNumbers].sort());
+
+    // Dear: Check Connection runs the read-only doctor through the language server.
+    const checked = await vscode.commands.executeCommand<{ ok: boolean; report?: DoctorReport }>(
+      'dear.checkConnection',
+      file.toString(),
+    );
+    assert.equal(checked.ok, true, JSON.stringify(checked));
+    assert.equal(checked.report?.dear.credentials, 'accepted', JSON.stringify(checked.report));
+    assert.equal(checked.report?.starshipit.credentials, 'accepted');
 
     const stopped = await vscode.commands.executeCommand<{ ok: boolean; stopped: boolean }>(
       'dear.stopSandbox',
