@@ -178,27 +178,41 @@ export function readCarrierNames(json: unknown): { names?: string[]; checks: Doc
   };
 }
 
-/** `GET /api/orders/unshipped`: full orders; each needs its id and number. */
-export function checkUnshippedShape(json: unknown): DoctorCheck[] {
+/**
+ * The rows of a Starshipit order list, or the one check that says why there are none to look at
+ * (no orders array: a problem; an empty list: nothing could be checked).
+ */
+function starshipitRows(
+  json: unknown,
+  id: string,
+  list: string,
+  emptyText: string,
+): { rows: unknown[] } | { checks: DoctorCheck[] } {
   const page = readListPage(json);
   if (!page)
-    return [
-      check(
-        'shape.unshippedRow',
-        'starshipit',
-        'problem',
-        `unshipped list answer has no orders array: ${describeShape(json)}`,
-      ),
-    ];
-  if (page.rows.length === 0)
-    return [
-      check(
-        'shape.unshippedRow',
-        'starshipit',
-        'info',
-        'no unshipped orders, so no unshipped row shape could be checked',
-      ),
-    ];
+    return {
+      checks: [
+        check(
+          id,
+          'starshipit',
+          'problem',
+          `${list} list answer has no orders array: ${describeShape(json)}`,
+        ),
+      ],
+    };
+  if (page.rows.length === 0) return { checks: [check(id, 'starshipit', 'info', emptyText)] };
+  return { rows: page.rows };
+}
+
+/** `GET /api/orders/unshipped`: full orders; each needs its id and number. */
+export function checkUnshippedShape(json: unknown): DoctorCheck[] {
+  const page = starshipitRows(
+    json,
+    'shape.unshippedRow',
+    'unshipped',
+    'no unshipped orders, so no unshipped row shape could be checked',
+  );
+  if ('checks' in page) return page.checks;
   const bad = page.rows.filter((r) => !isObject(r) || missing(r, ORDER_ROW_NEEDS).length > 0);
   if (bad.length === 0)
     return [
@@ -223,25 +237,13 @@ export function checkUnshippedShape(json: unknown): DoctorCheck[] {
 
 /** `GET /api/orders/shipped`: every row must be a full order or a flat summary the engine reads. */
 export function checkShippedShape(json: unknown): DoctorCheck[] {
-  const page = readListPage(json);
-  if (!page)
-    return [
-      check(
-        'shape.shippedRow',
-        'starshipit',
-        'problem',
-        `shipped list answer has no orders array: ${describeShape(json)}`,
-      ),
-    ];
-  if (page.rows.length === 0)
-    return [
-      check(
-        'shape.shippedRow',
-        'starshipit',
-        'info',
-        'no shipped orders in the last 30 days, so no shipped row shape could be checked',
-      ),
-    ];
+  const page = starshipitRows(
+    json,
+    'shape.shippedRow',
+    'shipped',
+    'no shipped orders in the last 30 days, so no shipped row shape could be checked',
+  );
+  if ('checks' in page) return page.checks;
   const forms = { full: 0, summary: 0 };
   const out: DoctorCheck[] = [];
   for (const row of page.rows) {
