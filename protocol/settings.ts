@@ -122,3 +122,6 @@ export const CREDENTIAL_REF = /^\$\{(env|secret):([A-Za-z0-9_.-]+)\}$/;
  */
 export const API_V1_UNSUPPORTED =
   'Cin7 Core API version 1 is not supported because its public reference documents no answer shape for reading sales (SaleList rows, a sale with lines and shipping address) and no route for writing tracking back. Set dear.apiVersion to 2 with a …/ExternalApi/v2/ base URL (the same account ID and key work for both versions).';
+
+/** Environment variable prefix the CLI and the language server read `${secret:NAME}` from. */
+export const SECRET_ENV_PREFIX = 'DEAR_STARSHIPIT_SECRET_';

@@ -39,6 +39,7 @@ import { isAllowedEndpoint } from './engine/endpoint';
 import { applyInitializationOptions, networkAllowed, registerSyncHandlers } from './syncService';
 import { VERSION } from './version';
 import { errorMessage } from '../../protocol/errorMessage';
+import { SECRET_ENV_PREFIX } from '../../protocol/settings';
 import {
   editedLines,
   holdNewProblems,
@@ -47,8 +48,6 @@ import {
   validationDelay,
   type LineSpan,
 } from './validationTiming';
-
-export const SECRET_ENV_PREFIX = 'DEAR_STARSHIPIT_SECRET_';
 
 export interface LanguageServerOptions {
   carrierSource?: CarrierSource;

@@ -10,7 +10,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { EngineEvent, RunMode, SummaryEvent } from '../../../protocol/events';
-import type { DearSettings } from '../../../protocol/settings';
+import { SECRET_ENV_PREFIX, type DearSettings } from '../../../protocol/settings';
 import { analyzeSettings, formatDiagnosticText, type ConfigDiagnostic } from '../config/index';
 import {
   EngineError,
@@ -87,7 +87,7 @@ function parseFlags(args: string[], mode: CommandMode): Flags {
 
 /** `${env:NAME}` from the environment; `${secret:NAME}` from DEAR_STARSHIPIT_SECRET_<NAME>. */
 export const cliSecrets: SecretLookup = (kind, name) =>
-  kind === 'env' ? process.env[name] : process.env[`DEAR_STARSHIPIT_SECRET_${name}`];
+  kind === 'env' ? process.env[name] : process.env[`${SECRET_ENV_PREFIX}${name}`];
 
 /**
  * Reads and validates the settings file; prints its diagnostics like `validate` (on stderr) and

@@ -1,5 +1,5 @@
 /** Credential references and endpoint checks, done before any request is made. */
-import { CREDENTIAL_REF, type DearSettings } from '../../../protocol/settings';
+import { CREDENTIAL_REF, SECRET_ENV_PREFIX, type DearSettings } from '../../../protocol/settings';
 import { ConfigurationError } from './errors';
 import { isAllowedEndpoint } from './endpoint';
 import type { SecretLookup } from './index';
@@ -44,7 +44,7 @@ function missingCredentialsMessage(missing: MissingCredential[]): string {
   const hints: string[] = [];
   if (secrets.length)
     hints.push(
-      `store ${secrets.length === 1 ? 'the secret' : 'the secrets'} with "Dear: Set Credentials…" in VS Code, or for the CLI set ${secrets.map((c) => `DEAR_STARSHIPIT_SECRET_${c.name}`).join(', ')}`,
+      `store ${secrets.length === 1 ? 'the secret' : 'the secrets'} with "Dear: Set Credentials…" in VS Code, or for the CLI set ${secrets.map((c) => `${SECRET_ENV_PREFIX}${c.name}`).join(', ')}`,
     );
   if (envs.length)
     hints.push(
