@@ -113,6 +113,18 @@ export const PLAN_RATES: Record<StarshipitPlan, RateLimit> = {
 /** Matches `${env:NAME}` and `${secret:NAME}` (NAME: letters, digits, `_`, `-`, `.`). */
 export const CREDENTIAL_REF = /^\$\{(env|secret):([A-Za-z0-9_.-]+)\}$/;
 
+/** A credential reference written in a setting, e.g. `${secret:DEAR_API_KEY}`. */
+export interface CredentialReference {
+  kind: 'env' | 'secret';
+  name: string;
+}
+
+/** The reference a setting's value is, or undefined for a plain value. */
+export function credentialReference(value: unknown): CredentialReference | undefined {
+  const match = typeof value === 'string' ? CREDENTIAL_REF.exec(value) : null;
+  return match ? { kind: match[1] as 'env' | 'secret', name: match[2] } : undefined;
+}
+
 /**
  * Why `dear.apiVersion: 1` is refused, in the words both the language server (diagnostic
  * `api-v1-unsupported`) and the engine (the run's configuration error) use. The public v1

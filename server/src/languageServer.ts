@@ -6,7 +6,7 @@
  * Secrets: the server never sees SecretStorage. A client that holds secrets (the VS Code extension)
  * sends `dear/secretNames`; from then on a `${secret:NAME}` it does not hold is flagged. Clients
  * that never send it (Neovim, Helix…) get no missing-secret warnings; for them secrets resolve from
- * `DEAR_STARSHIPIT_SECRET_<NAME>` in the server's environment (as in the CLI).
+ * the server's environment by the front door's rule (frontDoor.ts), as in the CLI.
  */
 import {
   CodeActionKind,
@@ -17,7 +17,7 @@ import {
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import {
-  CREDENTIAL_REF,
+  credentialReference,
   DEFAULT_DEAR_BASE_URL,
   DEFAULT_DEAR_V1_BASE_URL,
 } from '../../protocol/settings';
@@ -39,7 +39,7 @@ import { isAllowedEndpoint } from './engine/endpoint';
 import { applyInitializationOptions, networkAllowed, registerSyncHandlers } from './syncService';
 import { VERSION } from './version';
 import { errorMessage } from '../../protocol/errorMessage';
-import { SECRET_ENV_PREFIX } from '../../protocol/settings';
+import { environmentSecretNames, RunSecrets } from './frontDoor';
 import {
   editedLines,
   holdNewProblems,
@@ -103,13 +103,8 @@ export function startLanguageServer(
   /** Bumped when anything outside the text that affects diagnostics changes (secrets, carriers). */
   let epoch = 0;
 
-  const envSecretNames = () =>
-    Object.keys(env)
-      .filter((k) => k.startsWith(SECRET_ENV_PREFIX) && env[k] !== undefined)
-      .map((k) => k.slice(SECRET_ENV_PREFIX.length));
-
   const knownSecretNames = (): ReadonlySet<string> | undefined =>
-    clientSecretNames ? new Set([...clientSecretNames, ...envSecretNames()]) : undefined;
+    clientSecretNames ? new Set([...clientSecretNames, ...environmentSecretNames(env)]) : undefined;
 
   /** Which carrier list applies to this document (by its Cin7 endpoint and account). */
   const carrierKey = (
@@ -209,18 +204,16 @@ export function startLanguageServer(
 
   /** Resolves a credential setting for the carrier fetch; undefined when it cannot be resolved. */
   const resolveCredential = async (value: string): Promise<string | undefined> => {
-    const ref = CREDENTIAL_REF.exec(value);
+    const ref = credentialReference(value);
     if (!ref) return value;
-    const [, kind, name] = ref;
-    if (kind === 'env') return env[name];
-    const fromEnv = env[`${SECRET_ENV_PREFIX}${name}`];
-    if (fromEnv !== undefined) return fromEnv;
-    if (!clientSecretNames?.has(name)) return undefined;
+    const known = new RunSecrets({ env }).lookup(ref.kind, ref.name);
+    if (known !== undefined || ref.kind === 'env') return known;
+    if (!clientSecretNames?.has(ref.name)) return undefined;
     const result = await connection.sendRequest(ResolveSecretsRequest.type, {
-      names: [name],
+      names: [ref.name],
       purpose: 'Cin7 Core carrier names for completion (ref/carrier)',
     });
-    return result.values[name];
+    return result.values[ref.name];
   };
 
   const refreshCarriers = (analysis: Analysis) => {

@@ -6,11 +6,11 @@
  *
  * Trust: a run is refused before any network call when the client says the workspace is untrusted
  * (RunRequest.trusted === false or the last WorkspaceTrustNotification said so).
- * Secrets: the client resolves `${secret:NAME}` per run; values live only for that run and are
- * scrubbed from every error message sent back.
+ * Secrets: the client resolves `${secret:NAME}` per run; runs and checks go through the front door
+ * (frontDoor.ts), where those values live only for that run and are scrubbed from every error
+ * message sent back.
  */
 import * as path from 'node:path';
-import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Connection, TextDocuments } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
@@ -26,11 +26,17 @@ import {
   StopSandboxRequest,
   WorkspaceTrustNotification,
 } from '../../protocol/lsp';
-import { redactSecrets } from '../../protocol/redact';
-import type { DearSettings } from '../../protocol/settings';
 import type { SummaryEvent } from '../../protocol/events';
-import { analyzeSettings } from './config';
 import { errorMessage } from '../../protocol/errorMessage';
+import {
+  doctorWithSettings,
+  loadSettingsFile,
+  loadSettingsText,
+  RunSecrets,
+  runWithSettings,
+  type LoadedSettings,
+  type LoadOptions,
+} from './frontDoor';
 import type { Sandbox } from '../../sandbox/src/index';
 
 /**
@@ -40,7 +46,6 @@ import type { Sandbox } from '../../sandbox/src/index';
  */
 const loadEngine = () => import('./engine/index.js');
 const loadSandbox = () => import('../../sandbox/src/index.js');
-const loadDoctor = () => import('./engine/doctor.js');
 
 // ---- state shared with the rest of the server --------------------------------------------------
 
@@ -66,6 +71,26 @@ export function networkAllowed(): boolean {
 
 // ---- pure helpers (exported for tests) ---------------------------------------------------------
 
+/** A local file path for a document URI; runs keep their journal beside the file. */
+export function localPath(uri: string): string {
+  try {
+    return fileURLToPath(uri);
+  } catch {
+    throw new Error(`${uri} is not a local file; runs need a folder on disk for their journal`);
+  }
+}
+
+/**
+ * The secrets of one run request: the values the client resolved from its SecretStorage, and the
+ * server's environment with the client's `env` on top.
+ */
+function runSecrets(request: {
+  secrets?: Record<string, string>;
+  env?: Record<string, string>;
+}): RunSecrets {
+  return new RunSecrets({ secrets: request.secrets, env: { ...process.env, ...request.env } });
+}
+
 /** The refusal message for an untrusted run, or undefined when the run may go ahead. */
 export function trustRefusal(
   paramsTrusted: boolean | undefined,
@@ -75,24 +100,6 @@ export function trustRefusal(
     return 'refused: the workspace is not trusted (Restricted Mode), so no request was sent to Cin7 Core or Starshipit. Trust the workspace to run syncs.';
   }
   return undefined;
-}
-
-/** Settings from text, or an error naming the first problems (1-based lines). */
-export function settingsOrError(
-  text: string,
-  fileName: string,
-  names: ReadonlySet<string>,
-): { settings?: DearSettings; error?: string } {
-  const { settings, diagnostics } = analyzeSettings(text, { knownSecretNames: names, fileName });
-  const errors = diagnostics.filter((d) => d.severity === 1);
-  if (settings && errors.length === 0) return { settings };
-  const shown = errors
-    .slice(0, 3)
-    .map((d) => `line ${d.range.start.line + 1}: ${d.message}`)
-    .join('; ');
-  return {
-    error: `${fileName} has ${errors.length || 'unresolved'} error(s)${shown ? `: ${shown}` : ''}${errors.length > 3 ? '; …' : ''}. Fix them (see the Problems panel) and run again.`,
-  };
 }
 
 // ---- the handlers ------------------------------------------------------------------------------
@@ -115,20 +122,16 @@ export function registerSyncHandlers(
   let sandbox: Sandbox | undefined;
   let sandboxTimeScale = 1;
 
-  async function textOf(uri: string): Promise<{ text: string; filePath: string }> {
+  /**
+   * The settings of `uri` through the front door: the open document's text when the editor has
+   * it, else the file on disk.
+   */
+  function settingsOf(uri: string, options: LoadOptions = {}): LoadedSettings {
+    const filePath = localPath(uri);
     const open = documents.get(uri);
-    let filePath: string;
-    try {
-      filePath = fileURLToPath(uri);
-    } catch {
-      throw new Error(`${uri} is not a local file; runs need a folder on disk for their journal`);
-    }
-    if (open) return { text: open.getText(), filePath };
-    try {
-      return { text: await readFile(filePath, 'utf8'), filePath };
-    } catch (err) {
-      throw new Error(`cannot read ${filePath}: ${errorMessage(err)}`, { cause: err });
-    }
+    return open
+      ? loadSettingsText(open.getText(), filePath, options)
+      : loadSettingsFile(filePath, options);
   }
 
   connection.onNotification(WorkspaceTrustNotification.type, (p) => {
@@ -136,69 +139,49 @@ export function registerSyncHandlers(
   });
 
   connection.onRequest(RunRequest.type, async (p): Promise<RunRequest.Result> => {
-    const secretValues = Object.values(p.secrets ?? {});
-    const envValues = Object.values(p.env ?? {});
     const refusal = trustRefusal(p.trusted, clientTrust);
     if (refusal) return { summary: null, error: refusal };
     if (runs.has(p.runId)) return { summary: null, error: `run ${p.runId} is already running` };
     const controller = new AbortController();
     runs.set(p.runId, controller);
+    const secrets = runSecrets(p);
     try {
-      const { text, filePath } = await textOf(p.uri);
-      // The client resolved every `${secret:…}` the file references, so those names are the known ones.
-      const parsed = settingsOrError(
-        text,
-        path.basename(filePath),
-        new Set(Object.keys(p.secrets ?? {})),
-      );
-      if (!parsed.settings) return { summary: null, error: parsed.error };
-      const { runEngine } = await loadEngine();
-      const summary: SummaryEvent = await runEngine({
-        settings: parsed.settings,
-        configPath: filePath,
+      const loaded = settingsOf(p.uri, { knownSecretNames: secrets.names() });
+      if (!loaded.ok) return { summary: null, error: loaded.message };
+      const summary: SummaryEvent = await runWithSettings({
+        settings: loaded.settings,
+        configPath: loaded.file,
         mode: p.mode,
         dryRun: p.dryRun === true,
         onlyOrderNumbers: Array.isArray(p.onlyOrderNumbers) ? p.onlyOrderNumbers : undefined,
         signal: controller.signal,
-        secrets: (kind, name) =>
-          kind === 'secret' ? p.secrets?.[name] : (p.env?.[name] ?? process.env[name]),
+        secrets,
         onEvent: (event) =>
           void connection.sendNotification(RunEventNotification.type, { runId: p.runId, event }),
       });
       return { summary };
     } catch (err) {
-      const message = errorMessage(err);
-      return { summary: null, error: redactSecrets(message, [...secretValues, ...envValues]) };
+      return { summary: null, error: secrets.redact(errorMessage(err)) };
     } finally {
       runs.delete(p.runId);
     }
   });
 
   connection.onRequest(DoctorRequest.type, async (p): Promise<DoctorRequest.Result> => {
-    const values = [...Object.values(p.secrets ?? {}), ...Object.values(p.env ?? {})];
     const refusal = trustRefusal(p.trusted, clientTrust);
     if (refusal) return { report: null, error: refusal };
+    const secrets = runSecrets(p);
     try {
-      const { text, filePath } = await textOf(p.uri);
-      const parsed = settingsOrError(
-        text,
-        path.basename(filePath),
-        new Set(Object.keys(p.secrets ?? {})),
-      );
-      if (!parsed.settings) return { report: null, error: parsed.error };
-      const { runDoctor } = await loadDoctor();
-      const report = await runDoctor({
-        settings: parsed.settings,
-        configPath: filePath,
-        secrets: (kind, name) =>
-          kind === 'secret' ? p.secrets?.[name] : (p.env?.[name] ?? process.env[name]),
+      const loaded = settingsOf(p.uri, { knownSecretNames: secrets.names() });
+      if (!loaded.ok) return { report: null, error: loaded.message };
+      const report = await doctorWithSettings({
+        settings: loaded.settings,
+        configPath: loaded.file,
+        secrets,
       });
       return { report };
     } catch (err) {
-      return {
-        report: null,
-        error: redactSecrets(errorMessage(err), values),
-      };
+      return { report: null, error: secrets.redact(errorMessage(err)) };
     }
   });
 
@@ -207,12 +190,11 @@ export function registerSyncHandlers(
   });
 
   connection.onRequest(StatusRequest.type, async (p): Promise<StatusRequest.Result> => {
-    const { text, filePath } = await textOf(p.uri);
-    const { settings } = analyzeSettings(text, { fileName: path.basename(filePath) });
+    const loaded = settingsOf(p.uri);
     const { readStatus, resolveStateDir } = await loadEngine();
-    const stateDir = settings
-      ? resolveStateDir(filePath, settings)
-      : path.resolve(path.dirname(filePath), '.dear-starshipit');
+    const stateDir = loaded.ok
+      ? resolveStateDir(loaded.file, loaded.settings)
+      : path.resolve(path.dirname(loaded.file), '.dear-starshipit');
     return readStatus(stateDir);
   });
 

@@ -157,7 +157,7 @@ describe('syncService over JSON-RPC', () => {
       trusted: true,
     });
     assert.equal(result.summary, null);
-    assert.match(result.error ?? '', /bad\.dear-starshipit\.yaml has \d+ error\(s\): line \d+/);
+    assert.match(result.error ?? '', /bad\.dear-starshipit\.yaml has \d+ errors? \(line \d+: /);
     assert.equal(hits, before);
   });
 });

@@ -8,11 +8,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { EngineEvent, OrderEvent, SummaryEvent } from '../../../protocol/events';
-import type { DearSettings } from '../../../protocol/settings';
+import { SECRET_ENV_PREFIX, type DearSettings } from '../../../protocol/settings';
 import { CREDENTIALS as SANDBOX_CREDENTIALS, startSandbox } from '../../../sandbox/src/index';
 import type { Sandbox } from '../../../sandbox/src/api';
-import { analyzeSettings } from '../config/index';
-import { runEngine } from '../engine/index';
+import { loadSettingsFile, RunSecrets, runWithSettings } from '../frontDoor';
 import { errorMessage } from '../../../protocol/errorMessage';
 
 const TIME_SCALE = 100;
@@ -26,16 +25,9 @@ function sampleSettings(): { settings: DearSettings; source: string } {
   ];
   const file = candidates.find((f) => fs.existsSync(f));
   if (file) {
-    const { settings, diagnostics } = analyzeSettings(fs.readFileSync(file, 'utf8'), {
-      fileName: file,
-    });
-    if (settings) return { settings, source: 'samples/dear-starshipit.yaml' };
-    process.stderr.write(
-      `demo: samples/dear-starshipit.yaml has errors (${diagnostics
-        .filter((d) => d.severity === 1)
-        .map((d) => d.message)
-        .join('; ')}); using built-in settings\n`,
-    );
+    const loaded = loadSettingsFile(file);
+    if (loaded.ok) return { settings: loaded.settings, source: 'samples/dear-starshipit.yaml' };
+    process.stderr.write(`demo: ${loaded.message} Using built-in settings.\n`);
   }
   const settings: DearSettings = {
     dear: {
@@ -80,8 +72,8 @@ function sampleSettings(): { settings: DearSettings; source: string } {
   return { settings, source: 'built-in settings' };
 }
 
-const out = (s = ''): void => {
-  process.stdout.write(s + '\n');
+const out = (text = ''): void => {
+  process.stdout.write(text + '\n');
 };
 
 function describeOrder(e: OrderEvent): string {
@@ -113,8 +105,8 @@ export function nextStepsAfterDemo(): string[] {
   return [
     'Next, the same on a sandbox you can poke at:',
     '  npx dear-starshipit sandbox                 # in a second terminal; leave it running',
-    `  export DEAR_STARSHIPIT_SECRET_DEAR_ACCOUNT_ID=${creds.dearAccountId} DEAR_STARSHIPIT_SECRET_DEAR_API_KEY=${creds.dearApiKey}`,
-    `  export DEAR_STARSHIPIT_SECRET_STARSHIPIT_API_KEY=${creds.starshipitApiKey} DEAR_STARSHIPIT_SECRET_STARSHIPIT_SUBSCRIPTION_KEY=${creds.starshipitSubscriptionKey}`,
+    `  export ${SECRET_ENV_PREFIX}DEAR_ACCOUNT_ID=${creds.dearAccountId} ${SECRET_ENV_PREFIX}DEAR_API_KEY=${creds.dearApiKey}`,
+    `  export ${SECRET_ENV_PREFIX}STARSHIPIT_API_KEY=${creds.starshipitApiKey} ${SECRET_ENV_PREFIX}STARSHIPIT_SUBSCRIPTION_KEY=${creds.starshipitSubscriptionKey}`,
     '  npx dear-starshipit sync --dry-run --config samples/dear-starshipit.yaml',
     'With real accounts: npx dear-starshipit init',
   ];
@@ -135,17 +127,22 @@ export async function demoCommand(_args: string[]): Promise<number> {
       calls: settings.dear.rateLimit.calls,
       perSeconds: settings.dear.rateLimit.perSeconds / TIME_SCALE,
     };
-    const ss = settings.starshipit.rateLimit ?? { calls: 2, perSeconds: 1 };
-    settings.starshipit.rateLimit = { calls: ss.calls, perSeconds: ss.perSeconds / TIME_SCALE };
-    const c = sb.credentials;
-    const secretValues: Record<string, string> = {
-      DEAR_ACCOUNT_ID: c.dearAccountId,
-      DEAR_API_KEY: c.dearApiKey,
-      STARSHIPIT_API_KEY: c.starshipitApiKey,
-      STARSHIPIT_SUBSCRIPTION_KEY: c.starshipitSubscriptionKey,
+    const starshipitLimit = settings.starshipit.rateLimit ?? { calls: 2, perSeconds: 1 };
+    settings.starshipit.rateLimit = {
+      calls: starshipitLimit.calls,
+      perSeconds: starshipitLimit.perSeconds / TIME_SCALE,
     };
-    const secrets = (_kind: 'env' | 'secret', name: string): string | undefined =>
-      secretValues[name];
+    const keys = sb.credentials;
+    // The sandbox's own keys, and nothing from the environment: the tour never reads real ones.
+    const secrets = new RunSecrets({
+      secrets: {
+        DEAR_ACCOUNT_ID: keys.dearAccountId,
+        DEAR_API_KEY: keys.dearApiKey,
+        STARSHIPIT_API_KEY: keys.starshipitApiKey,
+        STARSHIPIT_SUBSCRIPTION_KEY: keys.starshipitSubscriptionKey,
+      },
+      env: {},
+    });
 
     out(
       `dear-starshipit demo — sandbox with ${sb.salesCount} sales, ${TIME_SCALE}× faster than the real APIs`,
@@ -157,12 +154,12 @@ export async function demoCommand(_args: string[]): Promise<number> {
     );
     out(`  state      ${stateDir}`);
 
-    const go = async (
+    const runStep = async (
       mode: 'import' | 'writeback' | 'sync',
       dryRun: boolean,
     ): Promise<{ summary: SummaryEvent; events: EngineEvent[] }> => {
       const events: EngineEvent[] = [];
-      const summary = await runEngine({
+      const summary = await runWithSettings({
         settings,
         configPath: path.join(stateDir, 'dear-starshipit.yaml'),
         stateDir,
@@ -175,7 +172,7 @@ export async function demoCommand(_args: string[]): Promise<number> {
     };
 
     out('\n1. Preview (dry run: reads only, writes nothing to either API)');
-    const dry = await go('import', true);
+    const dry = await runStep('import', true);
     const planned = dry.events.filter((e): e is OrderEvent => e.type === 'order');
     for (const e of planned.slice(0, 8)) out(describeOrder(e));
     if (planned.length > 8) out(`  … and ${planned.length - 8} more`);
@@ -193,11 +190,11 @@ export async function demoCommand(_args: string[]): Promise<number> {
     out(`  writes during the preview: ${writesDuringPreview}`);
 
     out('\n2. Import (live)');
-    const imp = await go('import', false);
+    const imp = await runStep('import', false);
     out(`  ${summaryLine(imp.summary)}`);
-    const again = await go('import', false);
+    const secondImport = await runStep('import', false);
     out(
-      `  a second run: ${again.summary.created} created, ${again.summary.skipped} skipped (already imported or not selected)`,
+      `  a second run: ${secondImport.summary.created} created, ${secondImport.summary.skipped} skipped (already imported or not selected)`,
     );
 
     out('\n3. Print labels in Starshipit (sandbox)');
@@ -217,7 +214,7 @@ export async function demoCommand(_args: string[]): Promise<number> {
     }
 
     out('\n4. Writeback (sync: writebacks first, then new sales)');
-    const wb = await go('sync', false);
+    const wb = await runStep('sync', false);
     for (const e of wb.events) {
       if (e.type !== 'writeback') continue;
       const lines = Array.isArray(e.dear.Lines) ? (e.dear.Lines as Record<string, unknown>[]) : [];

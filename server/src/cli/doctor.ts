@@ -6,11 +6,11 @@
  */
 import { errorMessage } from '../../../protocol/errorMessage';
 import { formatDoctorReport } from '../../../protocol/doctor';
-import { runDoctor } from '../engine/doctor';
 import { EngineError } from '../engine/index';
+import { doctorWithSettings, RunSecrets } from '../frontDoor';
 import { ErrorReporter } from './errorReport';
 import { commandUsage, unknownOptionMessage } from './help';
-import { cliSecrets, loadSettings } from './run';
+import { loadSettings } from './run';
 
 interface DoctorFlags {
   config: string;
@@ -53,11 +53,11 @@ export async function doctorCommand(args: string[]): Promise<number> {
   const settings = loadSettings(flags.config, report);
   if (!settings) return 2;
   try {
-    const result = await runDoctor({
+    const result = await doctorWithSettings({
       settings,
       configPath: flags.config,
       stateDir: flags.state,
-      secrets: cliSecrets,
+      secrets: new RunSecrets(),
       saveSamplesDir: flags.samples,
     });
     process.stdout.write(

@@ -3,6 +3,7 @@
  * `help COMMAND`) and "did you mean" suggestions for mistyped commands and options. The texts
  * describe the code as it behaves (e.g. `sync` writes back first, then imports).
  */
+import { SECRET_ENV_PREFIX } from '../../../protocol/settings';
 
 export interface CommandHelp {
   /** Synopsis and one-line meaning, for the command list. */
@@ -35,7 +36,7 @@ export const HELP: Record<string, CommandHelp> = {
     options: [],
     notes: [
       'Writes FILE (default ./dear-starshipit.yaml) with every setting explained and credentials as ${secret:NAME} references; an existing file is never overwritten.',
-      'Then: set DEAR_STARSHIPIT_SECRET_<NAME> for each secret, and run "npx dear-starshipit validate FILE".',
+      `Then: set ${SECRET_ENV_PREFIX}<NAME> for each secret, and run "npx dear-starshipit validate FILE".`,
     ],
   },
   validate: {

@@ -6,6 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { SECRET_ENV_PREFIX } from '../../../protocol/settings';
 import { describeFsError } from './fsErrors';
 import { commandUsage, unknownOptionMessage } from './help';
 
@@ -27,7 +28,7 @@ export function settingsTemplate(): string {
 #
 # Credentials never go into this file. Each one is a reference:
 #   \${secret:NAME}  VS Code keeps the value in SecretStorage (run "Dear: Set Credentials…");
-#                   the CLI reads the environment variable DEAR_STARSHIPIT_SECRET_NAME.
+#                   the CLI reads the environment variable ${SECRET_ENV_PREFIX}NAME.
 #   \${env:NAME}     the environment variable NAME, e.g.  apiKey: \${env:CIN7_API_KEY}
 
 dear:
@@ -77,7 +78,7 @@ export function nextSteps(file: string): string[] {
   return [
     `wrote ${file}`,
     'Next:',
-    ...TEMPLATE_SECRETS.map((name) => `  export DEAR_STARSHIPIT_SECRET_${name}=…`),
+    ...TEMPLATE_SECRETS.map((name) => `  export ${SECRET_ENV_PREFIX}${name}=…`),
     `  npx dear-starshipit validate ${quoted}`,
     `  npx dear-starshipit import --dry-run${config}`,
   ];

@@ -10,8 +10,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { EngineEvent, RunMode, SummaryEvent } from '../../../protocol/events';
-import { SECRET_ENV_PREFIX, type DearSettings } from '../../../protocol/settings';
-import { analyzeSettings, formatDiagnosticText, type ConfigDiagnostic } from '../config/index';
+import type { DearSettings } from '../../../protocol/settings';
+import { formatDiagnosticText } from '../config/index';
 import {
   EngineError,
   UnavailableError,
@@ -19,14 +19,12 @@ import {
   LockedError,
   readStatus,
   resolveStateDir,
-  runEngine,
-  type SecretLookup,
 } from '../engine/index';
+import { loadSettingsFile, RunSecrets, runWithSettings } from '../frontDoor';
 import { errorMessage } from '../../../protocol/errorMessage';
 import { diagnosticRows, ErrorReporter } from './errorReport';
-import { describeFsError, FsProblem, isFsError } from './fsErrors';
+import { describeFsError, isFsError } from './fsErrors';
 import { commandUsage, unknownOptionMessage } from './help';
-import { readSettingsFile } from './settingsFile';
 
 interface Flags {
   config: string;
@@ -85,42 +83,22 @@ function parseFlags(args: string[], mode: CommandMode): Flags {
   return f;
 }
 
-/** `${env:NAME}` from the environment; `${secret:NAME}` from DEAR_STARSHIPIT_SECRET_<NAME>. */
-export const cliSecrets: SecretLookup = (kind, name) =>
-  kind === 'env' ? process.env[name] : process.env[`${SECRET_ENV_PREFIX}${name}`];
-
 /**
- * Reads and validates the settings file; prints its diagnostics like `validate` (on stderr) and
- * returns undefined when it cannot be used, after reporting why through `report`.
+ * Reads and checks the settings file through the front door; prints its diagnostics like
+ * `validate` (on stderr) and returns undefined when it cannot be used, after reporting why through
+ * `report`.
  */
 export function loadSettings(file: string, report: ErrorReporter): DearSettings | undefined {
-  const abs = path.resolve(file);
-  let diagnostics: ConfigDiagnostic[];
-  let settings: DearSettings | undefined;
-  try {
-    const read = readSettingsFile(file, '--config FILE');
-    if (read.kind === 'tooLarge') diagnostics = [read.diagnostic];
-    else ({ settings, diagnostics } = analyzeSettings(read.text, { fileName: file }));
-  } catch (err) {
-    if (!(err instanceof FsProblem)) throw err;
-    report.fail(err.code, 2, err.message, { file: abs });
-    return undefined;
-  }
-  for (const d of diagnostics)
+  const loaded = loadSettingsFile(file, { flag: '--config FILE' });
+  for (const d of loaded.diagnostics)
     if (d.severity <= 2) process.stderr.write(formatDiagnosticText(file, d) + '\n');
-  const errors = diagnostics.filter((d) => d.severity === 1);
-  if (errors.length > 0 || !settings) {
-    report.fail(
-      'settings-invalid',
-      2,
-      errors.length > 0
-        ? `the settings file ${abs} has ${errors.length} error${errors.length === 1 ? '' : 's'} (listed above); fix ${errors.length === 1 ? 'it' : 'them'} and run again — nothing was sent.`
-        : `the settings in ${abs} could not be read; check it with "npx dear-starshipit validate ${file}".`,
-      { file: abs, diagnostics: diagnosticRows(errors) },
-    );
-    return undefined;
-  }
-  return settings;
+  if (loaded.ok) return loaded.settings;
+  const errors = loaded.diagnostics.filter((d) => d.severity === 1);
+  report.fail(loaded.code, 2, loaded.message, {
+    file: loaded.file,
+    ...(loaded.code === 'settings-invalid' ? { diagnostics: diagnosticRows(errors) } : {}),
+  });
+  return undefined;
 }
 
 /** `--state DIR` when given, else `engine.stateDir` beside the settings file (as the engine resolves it). */
@@ -188,13 +166,13 @@ export async function runCommand(mode: string, args: string[]): Promise<number> 
     for (;;) {
       let code: number;
       try {
-        const summary: SummaryEvent = await runEngine({
+        const summary: SummaryEvent = await runWithSettings({
           settings,
           configPath: flags.config,
           stateDir: flags.state,
           mode: m,
           dryRun: flags.dryRun,
-          secrets: cliSecrets,
+          secrets: new RunSecrets(),
           onEvent: (e) => printer.event(e),
           signal: controller.signal,
           lockHeld: watchLock !== undefined,

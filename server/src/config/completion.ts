@@ -15,6 +15,7 @@ import {
   DEFAULT_DEAR_BASE_URL,
   DEFAULT_DEAR_V1_BASE_URL,
   DEFAULT_STARSHIPIT_BASE_URL,
+  SECRET_ENV_PREFIX,
 } from '../../../protocol/settings';
 import { containerPath, lineInfo, siblingKeys } from './lineContext';
 import { describe, expandAnyOf, schemasAt, type JsonSchema } from './schema';
@@ -299,9 +300,7 @@ function valueItems(
       add(
         `\${secret:${suggested}}`,
         CompletionItemKind.Reference,
-        'Read from VS Code SecretStorage (**Dear: Set Credentials…**); the CLI reads `DEAR_STARSHIPIT_SECRET_' +
-          suggested +
-          '`.',
+        `Read from VS Code SecretStorage (**Dear: Set Credentials…**); the CLI reads \`${SECRET_ENV_PREFIX}${suggested}\`.`,
         undefined,
         '0',
       );

@@ -1,6 +1,10 @@
 /** Hover: the setting's markdown docs, its default, and for an enum value that value's description. */
 import { MarkupKind, type Hover, type Position } from 'vscode-languageserver-types';
-import { CREDENTIAL_REF, DEFAULT_DEAR_BASE_URL } from '../../../protocol/settings';
+import {
+  credentialReference,
+  DEFAULT_DEAR_BASE_URL,
+  SECRET_ENV_PREFIX,
+} from '../../../protocol/settings';
 import { hitAt } from './astWalk';
 import { nodeRange, type ParsedSettings } from './document';
 import { describe, expandAnyOf, schemasAt } from './schema';
@@ -26,12 +30,12 @@ export function getHover(parsed: ParsedSettings, position: Position): Hover | nu
       const known = b['x-knownValues']?.find(([code]) => code === value);
       if (known) parts.push(`\`${known[0]}\`: ${known[1]}`);
     }
-    const ref = typeof value === 'string' ? CREDENTIAL_REF.exec(value) : null;
+    const ref = credentialReference(value);
     if (ref) {
       parts.push(
-        ref[1] === 'secret'
-          ? `Read from VS Code SecretStorage as \`${ref[2]}\` (the CLI reads \`DEAR_STARSHIPIT_SECRET_${ref[2]}\`). The value is never shown.`
-          : `Read from the environment variable \`${ref[2]}\`. The value is never shown.`,
+        ref.kind === 'secret'
+          ? `Read from VS Code SecretStorage as \`${ref.name}\` (the CLI reads \`${SECRET_ENV_PREFIX}${ref.name}\`). The value is never shown.`
+          : `Read from the environment variable \`${ref.name}\`. The value is never shown.`,
       );
     }
   }

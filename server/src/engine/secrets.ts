@@ -1,5 +1,9 @@
 /** Credential references and endpoint checks, done before any request is made. */
-import { CREDENTIAL_REF, SECRET_ENV_PREFIX, type DearSettings } from '../../../protocol/settings';
+import {
+  credentialReference,
+  SECRET_ENV_PREFIX,
+  type DearSettings,
+} from '../../../protocol/settings';
 import { ConfigurationError } from './errors';
 import { isAllowedEndpoint } from './endpoint';
 import type { SecretLookup } from './index';
@@ -25,15 +29,15 @@ class MissingCredentials extends Error {
 }
 
 function resolveValue(value: string, lookup: SecretLookup, setting: string): string {
-  const m = CREDENTIAL_REF.exec(value ?? '');
-  if (!m) {
+  const ref = credentialReference(value);
+  if (!ref) {
     if (!value) throw new ConfigurationError(`${setting} is empty`);
     return value;
   }
-  const kind = m[1] as 'env' | 'secret';
-  const v = lookup(kind, m[2]);
-  if (v === undefined || v === '') throw new MissingCredentials([{ setting, kind, name: m[2] }]);
-  return v;
+  const resolved = lookup(ref.kind, ref.name);
+  if (resolved === undefined || resolved === '')
+    throw new MissingCredentials([{ setting, ...ref }]);
+  return resolved;
 }
 
 /** One sentence naming every credential without a value, and where each one is read from. */

@@ -2,7 +2,7 @@
  * Credential settings: plain-text secrets (warning + move to `${secret:…}`), malformed references,
  * `${secret:NAME}` the editor does not hold, `${env:NAME}` that is not set.
  */
-import { CREDENTIAL_REF } from '../../../../protocol/settings';
+import { credentialReference } from '../../../../protocol/settings';
 import { valueRange } from '../document';
 import { resolve, SETTINGS_SCHEMA } from '../schema';
 import {
@@ -43,7 +43,7 @@ export const credentialRule: SettingsRule = {
       const value = str(ctx.data, path);
       if (value === undefined || value === '') continue;
       const range = valueRange(ctx.parsed, path);
-      const ref = CREDENTIAL_REF.exec(value);
+      const ref = credentialReference(value);
       if (!ref) {
         if (/^\$\{/.test(value) || /^\$(env|secret):/i.test(value)) {
           // Near misses such as ${secrets:X}, ${ENV:X} or ${ secret : X } have one obvious reading.
@@ -86,7 +86,7 @@ export const credentialRule: SettingsRule = {
         });
         continue;
       }
-      const [, kind, name] = ref;
+      const { kind, name } = ref;
       if (kind === 'env' && ctx.options.env[name] === undefined) {
         out.push({
           range,
