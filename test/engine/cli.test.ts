@@ -75,7 +75,7 @@ describe('engine: CLI (child process)', () => {
     // Human output names what happened.
     const human = await runCli(['import', '--config', config], { env: cliEnv(sb) });
     assert.equal(human.code, 0);
-    assert.match(human.stdout, /import: 0 created/);
+    assert.match(human.stdout, /^Summary: created 0, /m);
     // Secrets never reach the output or the state files.
     const secret = sb.credentials.dearApiKey;
     for (const text of [

@@ -4,10 +4,10 @@
  * Every one of them refuses in Restricted Mode before anything else happens.
  */
 import * as vscode from 'vscode';
-import type { EngineEvent, RunMode } from '../../../protocol/events';
+import type { RunMode } from '../../../protocol/events';
 import { StatusRequest } from '../../../protocol/lsp';
 import type { PreviewKind, PreviewState } from '../../../protocol/preview';
-import { formatDuration, formatSummary, modeTitle } from '../output/format';
+import { formatDuration, modeTitle, RunCounts, summaryText } from '../../../protocol/eventText';
 import {
   applyEvent,
   emptyPreviewState,
@@ -36,32 +36,6 @@ const TITLES = {
   syncNow: 'Sync Now',
   retryAttention: 'Retry Needs-Attention Items',
 } as const;
-
-/** Counts shown in the progress notification of a live run. */
-class LiveCounts {
-  created = 0;
-  skipped = 0;
-  attention = 0;
-  writtenBack = 0;
-  phase = '';
-  add(e: EngineEvent): void {
-    if (e.type === 'order') this.created++;
-    else if (e.type === 'skip') this.skipped++;
-    else if (e.type === 'attention') this.attention++;
-    else if (e.type === 'writeback') this.writtenBack++;
-    else if (e.type === 'progress')
-      this.phase = `${e.phase} ${e.done}${e.total !== undefined ? `/${e.total}` : ''}`;
-    else if (e.type === 'wait' || e.type === 'throttle')
-      this.phase = `waiting ${Math.ceil(e.waitMs / 1000)} s for the ${e.api === 'dear' ? 'Cin7 Core' : 'Starshipit'} limit`;
-  }
-  text(mode: RunMode): string {
-    const parts = [];
-    if (mode !== 'writeback') parts.push(`${this.created} created`);
-    if (mode !== 'import') parts.push(`${this.writtenBack} written back`);
-    parts.push(`${this.skipped} skipped`, `${this.attention} needing attention`);
-    return `${parts.join(' · ')}${this.phase ? ` — ${this.phase}` : ''}`;
-  }
-}
 
 export function registerRunCommands(s: Services): vscode.Disposable[] {
   const reg = (id: string, fn: (arg?: unknown) => Promise<CommandResult>): vscode.Disposable =>
@@ -129,7 +103,7 @@ export function registerRunCommands(s: Services): vscode.Disposable[] {
     uri: vscode.Uri,
     onlyOrderNumbers?: string[],
   ): Promise<CommandResult> {
-    const counts = new LiveCounts();
+    const counts = new RunCounts(mode);
     const outcome: RunOutcome = await vscode.window.withProgress(
       {
         location: vscode.ProgressLocation.Notification,
@@ -146,12 +120,12 @@ export function registerRunCommands(s: Services): vscode.Disposable[] {
           onEvent: (e) => {
             counts.add(e);
             if (e.type !== 'log' && e.type !== 'summary')
-              progress.report({ message: counts.text(mode) });
+              progress.report({ message: counts.text() });
           },
         }),
     );
     const summary = outcome.summary;
-    const text = summary ? formatSummary(summary) : 'The run ended without a summary.';
+    const text = summary ? summaryText(summary) : 'The run ended without a summary.';
     const show =
       summary && summary.needsAttention > 0
         ? vscode.window.showWarningMessage
@@ -202,7 +176,7 @@ export function registerRunCommands(s: Services): vscode.Disposable[] {
         : orders + changes + (mode === 'import' ? 0 : estimate.writebacks);
     if (work === 0 && mode !== 'retry') {
       void vscode.window
-        .showInformationMessage(`Dear: nothing to do — ${formatSummary(sum)}`, 'Show Output')
+        .showInformationMessage(`Dear: nothing to do — ${summaryText(sum)}`, 'Show Output')
         .then((c) => {
           if (c) s.output.show();
         });
@@ -299,7 +273,7 @@ export function registerRunCommands(s: Services): vscode.Disposable[] {
       items.push({
         label: `$(history) Last run: ${modeTitle(st.lastRun.mode, st.lastRun.dryRun)}`,
         description: st.lastRun.at,
-        detail: formatSummary(st.lastRun.summary),
+        detail: summaryText(st.lastRun.summary),
       });
     if (st.needsAttention.length) {
       items.push({ label: 'Needs attention', kind: vscode.QuickPickItemKind.Separator });
@@ -365,7 +339,7 @@ export function previewActions(s: () => Services): PreviewActions {
           if (choice !== 'Import') return;
         }
         const svc = s();
-        const counts = new LiveCounts();
+        const counts = new RunCounts('import');
         const outcome = await vscode.window.withProgress(
           {
             location: vscode.ProgressLocation.Notification,
@@ -381,13 +355,13 @@ export function previewActions(s: () => Services): PreviewActions {
               onlyOrderNumbers: rows.map((r) => r.orderNumber),
               onEvent: (e) => {
                 counts.add(e);
-                if (e.type !== 'log') progress.report({ message: counts.text('import') });
+                if (e.type !== 'log') progress.report({ message: counts.text() });
               },
             }),
         );
         void vscode.window
           .showInformationMessage(
-            `Dear: ${outcome.summary ? formatSummary(outcome.summary) : 'import finished'}`,
+            `Dear: ${outcome.summary ? summaryText(outcome.summary) : 'import finished'}`,
             'Show Output',
           )
           .then((c) => {

@@ -5,14 +5,8 @@
  */
 import * as vscode from 'vscode';
 import type { EngineEvent, SummaryEvent } from '../../../protocol/events';
-import {
-  formatEvent,
-  formatHeader,
-  formatSummary,
-  passes,
-  type LineLevel,
-  type RunHeader,
-} from './format';
+import { eventLine, summaryText, type LineLevel } from '../../../protocol/eventText';
+import { formatHeader, passes, type RunHeader } from './format';
 import { redactSecrets } from '../../../protocol/redact';
 
 const SYNC_CHANNEL_NAME = 'Dear Sync';
@@ -36,12 +30,12 @@ export class SyncOutput implements vscode.Disposable {
   }
 
   event(e: EngineEvent): void {
-    const line = formatEvent(e);
+    const line = eventLine(e);
     this.write(line.level, line.text);
   }
 
   summary(s: SummaryEvent): void {
-    this.write('info', formatSummary(s));
+    this.write('info', summaryText(s));
   }
 
   info(text: string): void {

@@ -9,6 +9,7 @@ import type {
   WritebackEvent,
 } from '../../../protocol/events';
 import { isPreviewState } from '../../../protocol/preview';
+import { activityText } from '../../../protocol/eventText';
 import type {
   PreviewKind,
   PreviewOrderRow,
@@ -163,13 +164,9 @@ export function applyEvent(state: PreviewState, e: EngineEvent): void {
       });
       break;
     case 'progress':
-      state.progress = `${e.phase} ${e.done}${e.total !== undefined ? `/${e.total}` : ''}${e.message ? ` — ${e.message}` : ''}`;
-      break;
     case 'wait':
-      state.progress = `waiting ${Math.ceil(e.waitMs / 1000)} s for the ${apiName(e.api)} rate limit`;
-      break;
     case 'throttle':
-      state.progress = `${apiName(e.api)} throttled (HTTP ${e.status}); waiting ${Math.ceil(e.waitMs / 1000)} s`;
+      state.progress = activityText(e) ?? state.progress;
       break;
     case 'log':
       if (e.level === 'warn' || e.level === 'error') state.warnings.push(e.message);
@@ -180,10 +177,6 @@ export function applyEvent(state: PreviewState, e: EngineEvent): void {
     case 'retry':
       break;
   }
-}
-
-export function apiName(api: 'dear' | 'starshipit'): string {
-  return api === 'dear' ? 'Cin7 Core' : 'Starshipit';
 }
 
 /** Rows in the order the webview listed them; unknown numbers are ignored (validated input). */

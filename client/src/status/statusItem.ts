@@ -4,9 +4,8 @@
  */
 import * as vscode from 'vscode';
 import type { EngineEvent, SummaryEvent } from '../../../protocol/events';
-import { apiName } from '../preview/previewModel';
-import { formatSummary, modeTitle } from '../output/format';
 import type { RunMode } from '../../../protocol/events';
+import { activityText, modeTitle, RunCounts, summaryText } from '../../../protocol/eventText';
 
 export class StatusItem implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem(
@@ -16,7 +15,7 @@ export class StatusItem implements vscode.Disposable {
   );
   private mode: RunMode = 'import';
   private dryRun = false;
-  private counts = { created: 0, skipped: 0, attention: 0, writtenBack: 0 };
+  private counts = new RunCounts('import');
 
   constructor() {
     this.item.name = 'Dear Sync';
@@ -33,7 +32,7 @@ export class StatusItem implements vscode.Disposable {
   start(mode: RunMode, dryRun: boolean): void {
     this.mode = mode;
     this.dryRun = dryRun;
-    this.counts = { created: 0, skipped: 0, attention: 0, writtenBack: 0 };
+    this.counts = new RunCounts(mode, dryRun);
     this.item.backgroundColor = undefined;
     this.item.text = `$(sync~spin) Dear: ${dryRun ? 'previewing' : mode}…`;
     this.item.tooltip = `${modeTitle(mode, dryRun)} running`;
@@ -41,32 +40,13 @@ export class StatusItem implements vscode.Disposable {
   }
 
   event(e: EngineEvent): void {
-    switch (e.type) {
-      case 'order':
-        this.counts.created++;
-        break;
-      case 'skip':
-        this.counts.skipped++;
-        break;
-      case 'attention':
-        this.counts.attention++;
-        break;
-      case 'writeback':
-        this.counts.writtenBack++;
-        break;
-      case 'progress':
-        this.item.text = `$(sync~spin) Dear: ${e.phase} ${e.done}${e.total !== undefined ? `/${e.total}` : ''}`;
-        return;
-      case 'wait':
-      case 'throttle':
-        this.item.text = `$(watch) Dear: ${apiName(e.api)} limit, waiting ${Math.ceil(e.waitMs / 1000)} s`;
-        return;
-      default:
-        return;
+    this.counts.add(e);
+    const activity = activityText(e);
+    if (activity) {
+      const icon = e.type === 'progress' ? '$(sync~spin)' : '$(watch)';
+      this.item.text = `${icon} Dear: ${activity}`;
     }
-    this.item.tooltip =
-      `${modeTitle(this.mode, this.dryRun)}: ${this.counts.created} order(s), ${this.counts.skipped} skipped, ` +
-      `${this.counts.writtenBack} writeback(s), ${this.counts.attention} needing attention`;
+    this.item.tooltip = `${modeTitle(this.mode, this.dryRun)}: ${this.counts.text()}`;
   }
 
   finish(summary: SummaryEvent | null, error?: string): void {
@@ -82,7 +62,7 @@ export class StatusItem implements vscode.Disposable {
         ? `${summary.writtenBack} written back`
         : `${summary.created + summary.alreadyPresent} ${summary.dryRun ? 'to create' : 'created'}`;
     this.item.text = `${attention ? '$(warning)' : summary.cancelled ? '$(circle-slash)' : '$(check)'} Dear: ${done}${attention ? `, ${attention} needing attention` : ''}`;
-    this.item.tooltip = `${modeTitle(summary.mode, summary.dryRun)} at ${new Date().toLocaleTimeString()}\n${formatSummary(summary)}`;
+    this.item.tooltip = `${modeTitle(summary.mode, summary.dryRun)} at ${new Date().toLocaleTimeString()}\n${summaryText(summary)}`;
     this.item.backgroundColor = attention
       ? new vscode.ThemeColor('statusBarItem.warningBackground')
       : undefined;

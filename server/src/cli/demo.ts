@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { EngineEvent, OrderEvent, SummaryEvent } from '../../../protocol/events';
+import { summaryText } from '../../../protocol/eventText';
 import { SECRET_ENV_PREFIX, type DearSettings } from '../../../protocol/settings';
 import { CREDENTIALS as SANDBOX_CREDENTIALS, startSandbox } from '../../../sandbox/src/index';
 import type { Sandbox } from '../../../sandbox/src/api';
@@ -89,10 +90,6 @@ function describeOrder(e: OrderEvent): string {
     .map((i) => `${String(i.quantity)}×${String(i.sku)}`)
     .join(' ')
     .slice(0, 30)}`;
-}
-
-function summaryLine(s: SummaryEvent): string {
-  return `${s.created} ${s.dryRun ? 'to create' : 'created'}, ${s.skipped} skipped, ${s.writtenBack} ${s.dryRun ? 'to write back' : 'written back'}, ${s.needsAttention} need attention · Cin7 calls ${s.calls.dear}, Starshipit calls ${s.calls.starshipit}, throttled ${s.throttled.dear + s.throttled.starshipit}`;
 }
 
 /**
@@ -191,7 +188,7 @@ export async function demoCommand(_args: string[]): Promise<number> {
 
     out('\n2. Import (live)');
     const imp = await runStep('import', false);
-    out(`  ${summaryLine(imp.summary)}`);
+    out(`  ${summaryText(imp.summary)}`);
     const secondImport = await runStep('import', false);
     out(
       `  a second run: ${secondImport.summary.created} created, ${secondImport.summary.skipped} skipped (already imported or not selected)`,
@@ -222,7 +219,7 @@ export async function demoCommand(_args: string[]): Promise<number> {
         `  ${e.orderNumber} → Cin7 Core: carrier "${String(lines[0]?.Carrier ?? '')}", tracking ${lines.map((l) => String(l.TrackingNumber)).join(', ')}`,
       );
     }
-    out(`  ${summaryLine(wb.summary)}`);
+    out(`  ${summaryText(wb.summary)}`);
 
     out('\n5. Checked against the sandbox');
     const orders = sb.starshipitOrders();

@@ -10,6 +10,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { EngineEvent, RunMode, SummaryEvent } from '../../../protocol/events';
+import { eventLine, RunCounts, summaryText } from '../../../protocol/eventText';
 import type { DearSettings } from '../../../protocol/settings';
 import { formatDiagnosticText } from '../config/index';
 import {
@@ -152,7 +153,7 @@ export async function runCommand(mode: string, args: string[]): Promise<number> 
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const printer = new Printer(flags.json, m);
+  const printer = new Printer(flags.json, m, flags.dryRun);
   let watchLock: { release(): void } | undefined;
   try {
     if (flags.watch) {
@@ -275,24 +276,22 @@ async function statusCommand(flags: Flags, report: ErrorReporter): Promise<numbe
   return st.needsAttention.length > 0 ? 1 : 0;
 }
 
-/** What is still parked after the run, e.g. " (3 parked in all: 2 retried by later runs, 1 waiting for a change)". */
-function parkedText(s: SummaryEvent): string {
-  const p = s.parked;
-  if (!p || p.willRetry + p.needsChange === 0) return '';
-  return ` (${p.willRetry + p.needsChange} parked in all: ${p.willRetry} retried by later runs, ${p.needsChange} waiting for a change or "retry")`;
-}
-
-/** Human output with a one-line progress display on a TTY, or one JSON event per line. */
+/**
+ * Human output in the words every front end uses (protocol/eventText.ts), with a one-line live
+ * count on a TTY; or, with `--json`, one JSON event per line.
+ */
 class Printer {
-  private counts = { listed: 0, details: 0, created: 0, skipped: 0, attention: 0, written: 0 };
-  private waitMs = 0;
+  private counts: RunCounts;
   private progressShown = false;
   private readonly tty = Boolean(process.stderr.isTTY);
 
   constructor(
     private readonly json: boolean,
-    private readonly mode: string,
-  ) {}
+    private readonly mode: RunMode,
+    private readonly dryRun: boolean,
+  ) {
+    this.counts = new RunCounts(mode, dryRun);
+  }
 
   clear(): void {
     if (this.progressShown) {
@@ -303,15 +302,14 @@ class Printer {
 
   private progress(): void {
     if (!this.tty || this.json) return;
-    const c = this.counts;
-    const line = `[${this.mode}] pages ${c.listed} · sales read ${c.details} · orders ${c.created} · skipped ${c.skipped} · written back ${c.written} · attention ${c.attention}${this.waitMs > 0 ? ` · limiter waiting ${(this.waitMs / 1000).toFixed(1)} s` : ''}`;
+    const line = `[${this.mode}] ${this.counts.text()}`;
     process.stderr.write(`\r\x1b[K${line.slice(0, (process.stderr.columns || 120) - 1)}`);
     this.progressShown = true;
   }
 
-  private line(text: string, toErr = false): void {
+  private line(text: string, toStderr: boolean): void {
     this.clear();
-    (toErr ? process.stderr : process.stdout).write(text + '\n');
+    (toStderr ? process.stderr : process.stdout).write(text + '\n');
     this.progress();
   }
 
@@ -320,90 +318,26 @@ class Printer {
       process.stdout.write(JSON.stringify(e) + '\n');
       return;
     }
-    switch (e.type) {
-      case 'progress':
-        if (e.phase === 'list') this.counts.listed = e.done;
-        if (e.phase === 'detail') this.counts.details = e.done;
-        this.waitMs = 0;
-        this.progress();
-        break;
-      case 'wait':
-        this.waitMs = e.waitMs;
-        this.progress();
-        break;
-      case 'order': {
-        this.counts.created++;
-        const verb = e.dryRun
-          ? 'would create'
-          : e.outcome === 'alreadyPresent'
-            ? 'already in Starshipit'
-            : 'created';
-        const d = (e.starshipit.destination ?? {}) as Record<string, unknown>;
-        const items = Array.isArray(e.starshipit.items) ? e.starshipit.items.length : 0;
-        this.line(
-          `+ ${e.orderNumber} ${verb}${e.starshipitOrderId ? ` (#${e.starshipitOrderId})` : ''}: ${String(d.name ?? '')}, ${[d.street, d.suburb, d.post_code, d.country].filter(Boolean).join(', ')} · ${items} item(s)${e.starshipit.shipping_method ? ` · ${String(e.starshipit.shipping_method)}` : ''}`,
-        );
-        for (const w of e.warnings ?? []) this.line(`    warning: ${w}`);
-        break;
-      }
-      case 'skip':
-        this.counts.skipped++;
-        this.line(`- ${e.orderNumber} skipped [${e.code}]: ${e.reason}`);
-        break;
-      case 'writeback': {
-        this.counts.written++;
-        const lines = Array.isArray(e.dear.Lines)
-          ? (e.dear.Lines as Record<string, unknown>[])
-          : [];
-        const verb = e.dryRun
-          ? 'would write back'
-          : e.outcome === 'alreadyDone'
-            ? 'already written back'
-            : 'written back';
-        this.line(
-          `> ${e.orderNumber} ${verb}: ${String(lines[0]?.Carrier ?? '')} ${lines.map((l) => String(l.TrackingNumber)).join(', ')}`,
-        );
-        break;
-      }
-      case 'attention':
-        this.counts.attention++;
-        this.line(
-          `! ${e.orderNumber ?? e.saleId ?? ''} needs attention [${e.code}]: ${e.reason}`,
-          true,
-        );
-        break;
-      case 'throttle':
-        this.line(
-          `~ ${e.api} throttled (HTTP ${e.status}); every call paused ${(e.waitMs / 1000).toFixed(1)} s`,
-          true,
-        );
-        break;
-      case 'retry':
-        this.line(`~ retry ${e.attempt} in ${(e.waitMs / 1000).toFixed(1)} s: ${e.reason}`, true);
-        break;
-      case 'log':
-        if (e.level !== 'debug') this.line(`${e.level}: ${e.message}`, e.level !== 'info');
-        break;
-      case 'update':
-        this.line(
-          `* ${e.orderNumber} ${e.dryRun ? 'would update' : 'updated'}: ${e.changes.map((c) => c.field).join(', ')}`,
-        );
-        break;
-      case 'withdraw':
-        this.line(`x ${e.orderNumber} ${e.dryRun ? 'would withdraw' : 'withdrawn'}: ${e.reason}`);
-        break;
-      case 'summary': {
-        this.clear();
-        const s = e;
-        const lines = [
-          `${s.mode}${s.dryRun ? ' (dry run)' : ''}${s.cancelled ? ' — cancelled' : ''}: ${s.created} ${s.dryRun ? 'to create' : 'created'}, ${s.alreadyPresent} already present, ${s.skipped} skipped, ${s.writtenBack} ${s.dryRun ? 'to write back' : 'written back'}, ${s.updated} updated, ${s.withdrawn} withdrawn, ${s.needsAttention} need attention${parkedText(s)}`,
-          `calls: Cin7 Core ${s.calls.dear}, Starshipit ${s.calls.starshipit}; throttled: ${s.throttled.dear}/${s.throttled.starshipit}`,
-          `estimate for a live run: ${s.estimate.dearCalls} Cin7 Core calls, about ${s.estimate.seconds} s at the configured limit`,
-          ...(s.notes ?? []),
-        ];
-        process.stdout.write(lines.join('\n') + '\n');
-        break;
-      }
+    this.counts.add(e);
+    if (e.type === 'summary') {
+      this.clear();
+      process.stdout.write(summaryText(e) + '\n');
+      // A watcher's next run counts from zero.
+      this.counts = new RunCounts(this.mode, this.dryRun);
+      return;
     }
+    const { level, text } = eventLine(e);
+    // Progress and limiter holds only move the live count; a TTY shows it.
+    if (e.type === 'progress' || e.type === 'wait' || level === 'debug' || level === 'trace') {
+      this.progress();
+      return;
+    }
+    this.line(text, toStderr(e));
   }
+}
+
+/** Problems and warnings go to stderr; what was done (orders, skips, writebacks) to stdout. */
+function toStderr(e: EngineEvent): boolean {
+  if (e.type === 'attention' || e.type === 'throttle' || e.type === 'retry') return true;
+  return e.type === 'log' && e.level !== 'info';
 }
