@@ -49,6 +49,29 @@ export interface CourierMapping {
   carrier: string;
 }
 
+/** What an international order lacking customs data on any line becomes. */
+export type CustomsPolicy = 'warn' | 'hold';
+
+export interface CustomsSettings {
+  /** Read HS code, country of origin and weight from a product cache for international orders. */
+  enabled: boolean;
+  /** Where orders ship from: a sale is international when its destination country differs. */
+  senderCountry?: string;
+  onMissing: CustomsPolicy;
+}
+
+/** One `import.shippingRules` entry: a Cin7 shipping method → a Starshipit courier and service. */
+export interface ShippingRule {
+  /** The sale's `Carrier` text (shipping method), matched without regard to case and outer spaces. */
+  method: string;
+  /** Starshipit carrier code, e.g. `AusPost`. */
+  courier: string;
+  /** Starshipit carrier service (product) code, e.g. `3J55`. */
+  service?: string;
+  signatureRequired?: boolean;
+  authorityToLeave?: boolean;
+}
+
 export interface DearSettings {
   dear: {
     apiVersion: 1 | 2;
@@ -83,6 +106,8 @@ export interface DearSettings {
     /** Keep unshipped Starshipit orders equal to a fresh import when the sale changes. */
     propagateChanges: boolean;
     onCancelled: OnCancelled;
+    customs: CustomsSettings;
+    shippingRules: ShippingRule[];
   };
   writeback: {
     enabled: boolean;

@@ -102,6 +102,8 @@ export function startLanguageServer(
   let untrustedNoticeSent = false;
   /** Bumped when anything outside the text that affects diagnostics changes (secrets, carriers). */
   let epoch = 0;
+  /** Shipping methods of the last preview per settings file (from its events; never fetched). */
+  const recentShippingMethods = new Map<string, string[]>();
 
   const knownSecretNames = (): ReadonlySet<string> | undefined =>
     clientSecretNames ? new Set([...clientSecretNames, ...environmentSecretNames(env)]) : undefined;
@@ -141,6 +143,7 @@ export function startLanguageServer(
         const ck = carrierKey(data);
         return ck ? carriers.names(ck.key) : undefined;
       },
+      recentShippingMethods: recentShippingMethods.get(doc.uri),
     });
     cache.set(doc.uri, { version: doc.version, epoch, analysis });
     typingOf(doc.uri).analysisMs = performance.now() - started;
@@ -356,7 +359,13 @@ export function startLanguageServer(
     documents.get(params.textDocument.uri) ? getCodeLenses(params.textDocument.uri) : [],
   );
 
-  registerSyncHandlers(connection, documents, { knownSecretNames });
+  registerSyncHandlers(connection, documents, {
+    knownSecretNames,
+    onPreviewShippingMethods: (uri, methods) => {
+      recentShippingMethods.set(uri, methods);
+      revalidateAll();
+    },
+  });
   documents.listen(connection);
   connection.listen();
   return documents;

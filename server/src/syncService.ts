@@ -111,6 +111,11 @@ export interface SyncHandlerOptions {
    * variables; undefined while the client declared none. Reported by dear/serverInfo.
    */
   knownSecretNames?: () => ReadonlySet<string> | undefined;
+  /**
+   * After a dry run that mapped orders: the shipping methods its orders had, for the settings file
+   * at `uri` (the language server flags shipping rules no recent sale used, without a call).
+   */
+  onPreviewShippingMethods?: (uri: string, methods: string[]) => void;
 }
 
 export function registerSyncHandlers(
@@ -148,6 +153,8 @@ export function registerSyncHandlers(
     try {
       const loaded = settingsOf(p.uri, { knownSecretNames: secrets.names() });
       if (!loaded.ok) return { summary: null, error: loaded.message };
+      const methods = new Set<string>();
+      let orders = 0;
       const summary: SummaryEvent = await runWithSettings({
         settings: loaded.settings,
         configPath: loaded.file,
@@ -156,9 +163,17 @@ export function registerSyncHandlers(
         onlyOrderNumbers: Array.isArray(p.onlyOrderNumbers) ? p.onlyOrderNumbers : undefined,
         signal: controller.signal,
         secrets,
-        onEvent: (event) =>
-          void connection.sendNotification(RunEventNotification.type, { runId: p.runId, event }),
+        onEvent: (event) => {
+          if (event.type === 'order') {
+            orders++;
+            const method = event.starshipit.shipping_method;
+            if (typeof method === 'string' && method) methods.add(method);
+          }
+          void connection.sendNotification(RunEventNotification.type, { runId: p.runId, event });
+        },
       });
+      if (p.dryRun === true && orders > 0 && !summary.cancelled)
+        options.onPreviewShippingMethods?.(p.uri, [...methods].sort());
       return { summary };
     } catch (err) {
       return { summary: null, error: secrets.redact(errorMessage(err)) };

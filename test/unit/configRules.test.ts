@@ -17,6 +17,75 @@ function withLines(section: string, ...lines: string[]): string {
 }
 
 describe('config core: semantic rules', () => {
+  describe('customs and shipping rules', () => {
+    it('customs without a sender country is an error on enabled; with one it is valid', () => {
+      const text = withLines('import', 'customs:', '  enabled: true', '  onMissing: hold');
+      verifyDiagnostic(diagnose(text), {
+        code: 'customs-needs-sender-country',
+        range: [8, 4, 8, 11],
+        severity: ERROR,
+      });
+      assert.equal(analyzeSettings(text, { env: {} } as never).settings, undefined);
+      const ok = withLines('import', 'customs:', '  enabled: true', '  senderCountry: NZ');
+      assert.deepEqual(diagnose(ok), []);
+      const parsed = analyzeSettings(ok, { env: {} } as never).settings;
+      assert.deepEqual(parsed?.import.customs, {
+        enabled: true,
+        senderCountry: 'NZ',
+        onMissing: 'warn',
+      });
+      verifyDiagnostic(
+        diagnose(withLines('import', 'customs:', '  enabled: true', '  senderCountry: QQ')),
+        { code: 'unknown-sender-country', range: [9, 19, 9, 21], severity: WARNING },
+      );
+    });
+
+    it('a method with two rules is an error; an unknown courier a warning with a fix', () => {
+      const text = withLines(
+        'import',
+        'shippingRules:',
+        '  - method: Express',
+        '    courier: AusPost',
+        '  - method: " express"',
+        '    courier: AusPots',
+      );
+      const diags = diagnose(text);
+      verifyDiagnostic(diags, {
+        code: 'duplicate-shipping-rule',
+        range: [10, 14, 10, 24],
+        severity: ERROR,
+      });
+      const d = verifyDiagnostic(diags, {
+        code: 'unknown-courier',
+        range: [11, 15, 11, 22],
+        severity: WARNING,
+      });
+      assert.equal(fixesOf(d)[0].title, 'Change to AusPost');
+    });
+
+    it('flags a method no sale of the last preview used, only when a preview ran', () => {
+      const text = withLines(
+        'import',
+        'shippingRules:',
+        '  - method: Expres Shipping',
+        '    courier: AusPost',
+        '  - method: standard shipping',
+        '    courier: AusPost',
+      );
+      assert.deepEqual(diagnose(text), []);
+      const diags = diagnose(text, {
+        recentShippingMethods: ['Express Shipping', 'Standard Shipping'],
+      });
+      const d = verifyDiagnostic(diags, {
+        code: 'unused-shipping-method',
+        range: [8, 14, 8, 29],
+        severity: INFORMATION,
+      });
+      assert.equal(fixesOf(d)[0].title, 'Change to "Express Shipping"');
+      assert.equal(diags.length, 1, 'a method that differs only in case is used');
+    });
+  });
+
   describe('fulfilments-need-v2', () => {
     const text = withLines('import', 'source: fulfilments').replace(
       'dear:\n',

@@ -57,6 +57,8 @@ function sampleSettings(): { settings: DearSettings; source: string } {
       includeDropShip: false,
       propagateChanges: true,
       onCancelled: 'attention',
+      customs: { enabled: false, onMissing: 'warn' },
+      shippingRules: [],
     },
     writeback: {
       enabled: true,

@@ -23,6 +23,8 @@ export interface AnalyzeOptions {
    * endpoint and account); used instead of `carrierNames` when given.
    */
   carrierNamesFor?: (data: unknown) => readonly string[] | undefined;
+  /** Shipping methods the last preview run saw (never fetched while typing). */
+  recentShippingMethods?: readonly string[];
 }
 
 export interface Analysis {
@@ -47,6 +49,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
           ? options.carrierNamesFor(parsed.data)
           : options.carrierNames,
         env: options.env ?? process.env,
+        recentShippingMethods: options.recentShippingMethods,
       },
     };
     for (const rule of SEMANTIC_RULES) {

@@ -7,8 +7,10 @@ import {
   DEFAULT_DEAR_BASE_URL,
   DEFAULT_DEAR_V1_BASE_URL,
   DEFAULT_STARSHIPIT_BASE_URL,
+  type CustomsSettings,
   type DearSettings,
   type SaleStatus,
+  type ShippingRule,
 } from '../../../protocol/settings';
 import { splitStatusString } from './rules/importRules';
 
@@ -35,6 +37,8 @@ export const DEFAULTS = {
     includeDropShip: false,
     propagateChanges: true,
     onCancelled: 'attention',
+    customs: { enabled: false, onMissing: 'warn' },
+    shippingRules: [],
   },
   writeback: {
     enabled: true,
@@ -54,6 +58,14 @@ export function normalizeStatuses(value: unknown): SaleStatus[] {
       ? splitStatusString(value).map((p) => p.text)
       : [];
   return [...new Set(raw.map((s) => s.toUpperCase()))] as SaleStatus[];
+}
+
+function customsFrom(c: Obj): CustomsSettings {
+  return {
+    enabled: pick(c.enabled, DEFAULTS.import.customs.enabled),
+    ...(typeof c.senderCountry === 'string' ? { senderCountry: c.senderCountry } : {}),
+    onMissing: pick(c.onMissing, DEFAULTS.import.customs.onMissing),
+  };
 }
 
 export function applyDefaults(data: unknown): DearSettings {
@@ -103,6 +115,8 @@ export function applyDefaults(data: unknown): DearSettings {
       ...(typeof imp.since === 'string' ? { since: imp.since } : {}),
       propagateChanges: pick(imp.propagateChanges, DEFAULTS.import.propagateChanges),
       onCancelled: pick(imp.onCancelled, DEFAULTS.import.onCancelled),
+      customs: customsFrom(obj(imp.customs)),
+      shippingRules: (pick(imp.shippingRules, []) as ShippingRule[]).map((r) => ({ ...r })),
     },
     writeback: {
       enabled: pick(wb.enabled, DEFAULTS.writeback.enabled),

@@ -116,7 +116,7 @@ export function leafSettings(): { path: string[]; schema: JsonSchema; parent: Js
 }
 
 export const KNOWN_COURIERS: readonly [string, string][] =
-  SETTINGS_SCHEMA.definitions?.courierMapping.properties?.courier['x-knownValues'] ?? [];
+  SETTINGS_SCHEMA.definitions?.courierCode['x-knownValues'] ?? [];
 
 export function describe(s: JsonSchema | undefined): string {
   return s?.markdownDescription ?? s?.description ?? '';

@@ -169,7 +169,8 @@ export const DIAGNOSTIC_CODES: Record<string, { severity: string; meaning: strin
     },
     'unknown-courier': {
       severity: 'warning',
-      meaning: 'A courier that is not a known Starshipit carrier code.',
+      meaning:
+        'A courier (in a courier mapping or a shipping rule) that is not a known Starshipit carrier code.',
       fix: 'did-you-mean',
     },
     'mapping-to-default-carrier': {
@@ -181,6 +182,25 @@ export const DIAGNOSTIC_CODES: Record<string, { severity: string; meaning: strin
       severity: 'warning',
       meaning:
         "A carrier name Cin7 Core's `ref/carrier` list does not have (only when the list could be loaded).",
+      fix: 'did-you-mean',
+    },
+    'customs-needs-sender-country': {
+      severity: 'error',
+      meaning:
+        '`import.customs.enabled` without `import.customs.senderCountry`: no sale could be told international.',
+    },
+    'unknown-sender-country': {
+      severity: 'warning',
+      meaning: 'A 2-letter sender country that is not an ISO 3166-1 code.',
+    },
+    'duplicate-shipping-rule': {
+      severity: 'error',
+      meaning: 'Two shipping rules for the same method (case and outer spaces ignored).',
+    },
+    'unused-shipping-method': {
+      severity: 'information',
+      meaning:
+        "A rule's method that no sale of the last preview used (only after a preview; never a call while typing).",
       fix: 'did-you-mean',
     },
     schema: {

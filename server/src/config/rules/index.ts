@@ -5,6 +5,7 @@ import { courierMappingsRule, unknownCarrierRule } from './courierMappings';
 import { credentialRule } from './credentials';
 import { fulfilmentsNeedV2Rule, memoAndNoteRule, statusesRule } from './importRules';
 import { rateLimitRule } from './rateLimit';
+import { customsSenderRule, shippingRulesRule } from './shippingRules';
 import type { SettingsRule } from './types';
 import { yaml11Rule } from './yaml11';
 
@@ -17,6 +18,8 @@ export const SEMANTIC_RULES: readonly SettingsRule[] = [
   statusesRule,
   fulfilmentsNeedV2Rule,
   memoAndNoteRule,
+  customsSenderRule,
+  shippingRulesRule,
   courierMappingsRule,
   unknownCarrierRule,
 ];

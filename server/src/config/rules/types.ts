@@ -5,6 +5,8 @@ import type { ConfigDiagnostic, SettingsPath } from '../types';
 export interface RuleOptions {
   knownSecretNames?: ReadonlySet<string>;
   carrierNames?: readonly string[];
+  /** Shipping methods of the sales in the last preview run (enables the unused-method notice). */
+  recentShippingMethods?: readonly string[];
   env: Readonly<Record<string, string | undefined>>;
 }
 
