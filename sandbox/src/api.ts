@@ -9,6 +9,8 @@ export interface SandboxOptions {
   port?: number;
   seed?: number;
   sales?: number;
+  /** Filler products in `GET product` beyond those the sales use (product-cache size tests). */
+  products?: number;
   /** Divide every window and wait by this factor (100 → Cin7's 60 s window lasts 0.6 s). */
   timeScale?: number;
   /** Fault spec, e.g. `dear:saleList:500@0.1,starshipit:orders:reset@0.05` (see README). */
@@ -131,6 +133,15 @@ export interface Sandbox {
   clearCallLog(): void;
   printLabel(req: LabelRequest): { orderId: number; trackingNumbers: string[] };
   setSwitch<K extends keyof SandboxSwitches>(name: K, value: SandboxSwitches[K]): void;
+  /** Changes a product's customs fields (null clears one); its `LastModifiedOn` becomes now. */
+  setProduct(
+    sku: string,
+    edit: {
+      HSCode?: string | null;
+      CountryOfOrigin?: string | null;
+      CountryOfOriginCode?: string | null;
+    },
+  ): void;
   setFaults(spec: string): void;
   /** Mutate a sale (keep-in-step tests): apply a partial patch to the sale detail and bump `Updated`. */
   updateSale(saleId: string, patch: (sale: Record<string, unknown>) => void): void;

@@ -87,7 +87,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const [name, value] = parseSwitch(k, v);
     (switches as Record<string, unknown>)[name] = value;
   }
-  const dear = new DearStore(seed, sales);
+  const dear = new DearStore(seed, sales, Math.max(0, Math.floor(options.products ?? 0)));
   const orders = new OrderStore(seed);
   const faults = new FaultInjector(seed, options.faults ?? '');
   const log: CallLogEntry[] = [];
@@ -288,6 +288,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       changed();
     },
     switches: () => ({ ...switches }),
+    setProduct(sku, edit) {
+      dear.products.edit(sku, edit, dear.stamp());
+    },
     setFaults(spec: string) {
       faults.set(spec);
       changed();

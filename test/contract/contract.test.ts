@@ -4,6 +4,7 @@
  */
 import * as assert from 'node:assert/strict';
 import { startSandbox } from '../../sandbox/src/index';
+import { SALE_STATUSES } from '../../protocol/settings';
 import type { Sandbox, SandboxSwitches } from '../../sandbox/src/api';
 import * as cin7 from '../../server/src/engine/wire/cin7';
 import * as starshipit from '../../server/src/engine/wire/starshipit';
@@ -31,6 +32,11 @@ function readWithEngineReader(s: ContractSample): void {
   switch (route) {
     case 'cin7 GET saleList': {
       const page = cin7.readSaleListPage(body);
+      assert.ok(page && page.total !== undefined && page.rows.length > 0, s.file);
+      return;
+    }
+    case 'cin7 GET product': {
+      const page = cin7.readProductListPage(body);
       assert.ok(page && page.total !== undefined && page.rows.length > 0, s.file);
       return;
     }
@@ -161,7 +167,20 @@ describe('contract samples: sandbox answers and engine requests (sandbox)', func
     starshipitUrl: string,
   ): Promise<{ orderNumbers: string[] }> {
     const s = sandboxSettings(sb, {
-      import: { statuses: STATUSES as ('ORDERED' | 'PICKED' | 'PACKED')[] },
+      import: {
+        statuses: STATUSES as ('ORDERED' | 'PICKED' | 'PACKED')[],
+        // Customs data and a shipping rule, so the product list and every order field are sent.
+        customs: { enabled: true, senderCountry: 'AU', onMissing: 'warn' },
+        shippingRules: [
+          {
+            method: 'Express Shipping',
+            courier: 'AusPost',
+            service: '3J55',
+            signatureRequired: true,
+            authorityToLeave: false,
+          },
+        ],
+      },
       writeback: { autoPickPack: true },
     });
     s.dear.baseUrl = dearUrl;
@@ -221,6 +240,7 @@ describe('contract samples: sandbox answers and engine requests (sandbox)', func
       const needed = [
         'cin7.saleList.json',
         'cin7.sale.json',
+        'cin7.productList.json',
         'cin7.ship.post.json',
         'cin7.ship.putAddTracking.json',
         'starshipit.orders.post.json',
@@ -252,7 +272,10 @@ describe('contract samples: sandbox answers and engine requests (sandbox)', func
       order_id: number;
       order_number: string;
     };
-    const sale = sb.eligibleSales(STATUSES).find((e) => e.orderNumber === orderNumbers[0]);
+    // Any status: the round's writeback may have moved the sale past the imported statuses.
+    const sale = sb
+      .eligibleSales([...SALE_STATUSES], { includeInvalid: true })
+      .find((e) => e.orderNumber === orderNumbers[0]);
     assert.ok(sale && order);
     const detail = sb.sale(sale.saleId) as { Fulfilments: { TaskID: string }[] };
     ids = {

@@ -36,6 +36,8 @@ export function baseSettings(
       includeDropShip: false,
       propagateChanges: false,
       onCancelled: 'attention',
+      customs: { enabled: false, onMissing: 'warn' },
+      shippingRules: [],
     },
     writeback: {
       enabled: true,

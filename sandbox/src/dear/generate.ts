@@ -86,7 +86,7 @@ export function saleCore(seed: number, index: number): SaleCore {
   return { status, advanced, createdMs, updatedMs, problem };
 }
 
-interface Product {
+export interface Product {
   sku: string;
   name: string;
   price: number;
@@ -97,7 +97,7 @@ interface Product {
   dimUnits: 'cm' | 'mm' | 'in';
 }
 
-const PRODUCTS: Product[] = [
+export const PRODUCTS: Product[] = [
   {
     sku: 'TSHIRT-BLK-M',
     name: 'T-shirt black M',
@@ -214,7 +214,7 @@ const PRODUCTS: Product[] = [
  * mg, a non-inventory product (`NonInventory: true` on its pick/pack lines) and a drop-ship product
  * (`DropShip: true` on the order line; the supplier ships it, so it is never picked or packed).
  */
-const EXTRA_PRODUCTS: Record<'mg' | 'nonInventory' | 'dropShip', Product> = {
+export const EXTRA_PRODUCTS: Record<'mg' | 'nonInventory' | 'dropShip', Product> = {
   mg: {
     sku: 'VITC-SACHET',
     name: 'Vitamin C sachet',

@@ -8,6 +8,7 @@ import { SEED_CARRIERS, generateSale, saleCore } from './generate';
 import { SALE_STATUSES } from '../../../protocol/settings';
 import { recompute } from './status';
 import type { DearSale } from './types';
+import { ProductCatalogue } from './products';
 
 export class DearError extends Error {
   constructor(
@@ -41,6 +42,7 @@ export class DearStore {
   private problem: Uint8Array;
   private overlay = new Map<number, DearSale>();
   carriers: Carrier[];
+  readonly products: ProductCatalogue;
   private carrierSeq: number;
   shipLineSeq = 0;
   /** Ship writes (POST/PUT ship that changed lines) per TaskID — "written back exactly once" checks. */
@@ -50,8 +52,10 @@ export class DearStore {
   constructor(
     readonly seed: number,
     count: number,
+    fillerProducts = 0,
   ) {
     this.count = count;
+    this.products = new ProductCatalogue(seed, fillerProducts);
     this.statusIdx = new Uint8Array(count);
     this.updated = new Float64Array(count);
     this.created = new Float64Array(count);

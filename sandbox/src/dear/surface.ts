@@ -38,6 +38,7 @@ const ROUTES: Record<string, string[]> = {
   'sale/fulfilment/pack': ['GET', 'POST', 'PUT'],
   'sale/fulfilment/ship': ['GET', 'POST', 'PUT'],
   'ref/carrier': ['GET', 'POST', 'PUT', 'DELETE'],
+  product: ['GET'],
   me: ['GET'],
 };
 /** Canonical spelling used in fault rules and messages. */
@@ -225,6 +226,8 @@ export class DearSurface implements Surface {
         return this.stage(ctx, route.slice('sale/fulfilment/'.length) as 'pick' | 'pack' | 'ship');
       case 'ref/carrier':
         return this.carrier(ctx);
+      case 'product':
+        return this.productList(q);
       default:
         throw new DearError(404, `Endpoint '${ctx.path}' does not exist.`);
     }
@@ -380,6 +383,23 @@ export class DearSurface implements Surface {
       total++;
     }
     return { Total: total, Page: page, SaleList: rows };
+  }
+
+  /** `GET product`: the blueprint's filters `ID`, `Sku` (contains) and `ModifiedSince`. */
+  private productList(q: URLSearchParams): unknown {
+    const { page, limit } = this.paging(q);
+    const since = this.date(q, 'ModifiedSince');
+    const id = queryParam(q, 'ID')?.toLowerCase();
+    const sku = queryParam(q, 'Sku')?.toLowerCase();
+    const all = this.store.products
+      .rows()
+      .filter(
+        (p) =>
+          (since === undefined || Date.parse(p.LastModifiedOn) >= since) &&
+          (!id || p.ID === id) &&
+          (!sku || p.SKU.toLowerCase().includes(sku)),
+      );
+    return { Total: all.length, Page: page, Products: all.slice((page - 1) * limit, page * limit) };
   }
 
   private carrier(ctx: RequestCtx): unknown {

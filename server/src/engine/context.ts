@@ -6,6 +6,7 @@ import type { StarshipitClient } from './starshipitClient';
 import { payloadHash, type AttentionState, type Journal, type JournalRecord } from './journal';
 import type { ApiRunner } from './apiRunner';
 import { CancelledError } from './sleep';
+import type { ProductLookup } from './productCache';
 
 export interface Counters {
   created: number;
@@ -44,6 +45,10 @@ export interface RunContext {
    * integration or a failed first run cannot duplicate orders.
    */
   existingOrders?: Map<string, number | undefined>;
+  /** Customs data per product, once the product cache was refreshed this run. */
+  products?: ProductLookup;
+  /** The state directory (journal, product cache). */
+  stateDir: string;
   emit: (e: EngineEvent) => void;
   /** Time scale relative to the vendors' real windows (1 = real APIs; 0.01 = sandbox at 100×). */
   timeScale: number;

@@ -9,7 +9,13 @@
 import type { HttpResponse } from './http';
 import { parseRetryAfter } from './http';
 import { ApiRunner, excerpt, type Verdict } from './apiRunner';
-import { readErrorModel, readFulfilments, readSale, readSaleListPage } from './wire/cin7';
+import {
+  readErrorModel,
+  readFulfilments,
+  readProductListPage,
+  readSale,
+  readSaleListPage,
+} from './wire/cin7';
 
 const LIMIT_TEXT = /calls per .*API limit/i;
 
@@ -91,6 +97,29 @@ export class DearClient {
     const page = readSaleListPage(json);
     if (!page)
       throw new Error(`Cin7 Core GET saleList page ${q.page}: answer has no SaleList array`);
+    return { total: page.total, rows: page.rows };
+  }
+
+  /** Products modified since `modifiedSince` (every product without it), deprecated ones too. */
+  async productList(q: {
+    page: number;
+    limit: number;
+    modifiedSince?: string;
+  }): Promise<SaleListPage> {
+    const json = await this.runner.call({
+      method: 'GET',
+      path: 'product',
+      idempotent: true,
+      query: {
+        Page: q.page,
+        Limit: q.limit,
+        ModifiedSince: q.modifiedSince,
+        IncludeDeprecated: 'true',
+      },
+    });
+    const page = readProductListPage(json);
+    if (!page)
+      throw new Error(`Cin7 Core GET product page ${q.page}: answer has no Products array`);
     return { total: page.total, rows: page.rows };
   }
 

@@ -47,6 +47,7 @@ import { sleep, isCancelled } from './sleep';
 import { keepInStep, keepInStepExtraStatuses, keepInStepRow } from './keepInStep';
 import { errorMessage } from '../../../protocol/errorMessage';
 import { str } from './coerce';
+import { refreshProducts } from './productCache';
 
 /** Re-read sales updated this long before the cursor (clock skew, late commits on Cin7's side). */
 export const DEAR_CURSOR_OVERLAP_MS = 5 * 60_000;
@@ -56,226 +57,316 @@ export interface ImportOptions {
   retryOnly: boolean;
 }
 
+/** What one import run shares between its steps. */
+interface ImportRun {
+  opts: ImportOptions;
+  /** Sales this run dealt with (each at most once). */
+  handled: Set<string>;
+  /** Sales with a create whose outcome is still unknown (earlier crash or lost answer). */
+  intentSales: Set<string>;
+  /** Fingerprint of the import settings (a change retries parked sales). */
+  basis: string;
+  /** The Cin7 cursor's next value: the run's start, fixed before the first page. */
+  ceiling: string;
+}
+
 export async function runImport(ctx: RunContext, opts: ImportOptions): Promise<void> {
-  const s = ctx.settings;
-  const ceiling = new Date().toISOString();
-  const handled = new Set<string>();
-  const selected: readonly string[] = s.import.statuses;
-  const basis = importBasis(s);
-  let listedAll = false;
-  // Sales with a create whose outcome is still unknown (earlier crash or lost answer).
-  const intentSales = new Set<string>();
-  for (const o of ctx.journal.state.orders.values())
-    if (o.state === 'intent') intentSales.add(o.saleId);
-
-  const handleRow = async (row: Row): Promise<void> => {
-    const saleId = str(row.SaleID);
-    const orderNumber = str(row.OrderNumber);
-    if (!saleId || handled.has(saleId)) return;
-    if (ctx.onlyOrderNumbers && !wanted(ctx.onlyOrderNumbers, orderNumber, s.import.source)) return;
-    handled.add(saleId);
-    // Keeping in step: re-read a sale with imported orders only when its Updated stamp moved;
-    // a voided/credited sale with nothing to do is skipped without a detail read.
-    const keep = keepInStepRow(ctx, row);
-    if (keep === 'read') return processSale(ctx, saleId, row);
-    if (keep === 'cancelled') {
-      if (intentSales.has(saleId)) await settleIntents(ctx, saleId, new Set()); // an earlier create with an unknown outcome
-      skip(ctx, {
-        orderNumber,
-        saleId,
-        code: 'status-not-selected',
-        reason: `status ${str(row.Status)} is not in import.statuses`,
-      });
-      return;
-    }
-    // A filtered pass may list sales of a status only needed for Advanced sales (listStatuses).
-    if (!rowMaySelect(row, selected)) {
-      if (intentSales.has(saleId)) await settleIntents(ctx, saleId, new Set());
-      skip(ctx, {
-        orderNumber,
-        saleId,
-        code: 'status-not-selected',
-        reason: `status ${str(row.Status) || '(none)'} is not in import.statuses`,
-      });
-      return;
-    }
-    if (s.import.source === 'sales') {
-      const o = ctx.journal.state.orders.get(orderNumber);
-      if (o?.state === 'created') {
-        skip(ctx, {
-          orderNumber,
-          saleId,
-          code: 'already-imported',
-          reason: `already imported${o.orderId ? ` as Starshipit order ${o.orderId}` : ''}`,
-        });
-        return;
-      }
-    } else if (ctx.journal.state.seen.get(saleId) === str(row.Updated) && str(row.Updated)) {
-      skip(ctx, {
-        orderNumber,
-        saleId,
-        code: 'already-imported',
-        reason: 'unchanged since its fulfilments were imported',
-      });
-      return;
-    }
-    const updated = str(row.Updated);
-    for (const a of ctx.journal.state.attention.values()) {
-      if (a.kind !== 'import' || a.saleId !== saleId || isDue(a, basis, opts.retryOnly)) continue;
-      // A data rejection waits for the sale to change; a transient failure for its backoff.
-      if (!a.retryable && updated && a.saleUpdated === updated) {
-        skip(ctx, {
-          orderNumber: a.orderNumber ?? orderNumber,
-          saleId,
-          code: 'needs-attention',
-          reason: `unchanged since it was parked (${a.code}); fix the sale in Cin7 Core or run "retry"`,
-        });
-        return;
-      }
-      if (a.retryable && (!a.saleUpdated || a.saleUpdated === updated)) {
-        skip(ctx, {
-          orderNumber: a.orderNumber ?? orderNumber,
-          saleId,
-          code: 'needs-attention',
-          reason: `parked (${a.code}); retried automatically from ${a.nextAt ?? 'the next run'}`,
-        });
-        return;
-      }
-    }
-    // Sales mode: a sale the list row already shows as shipped in full, with nothing imported from
-    // it by us (an imported one took the keep-in-step path above), has nothing to import: skipped
-    // without its detail read, exactly as the mapping would after reading it.
-    if (
-      s.import.source === 'sales' &&
-      str(row.CombinedShippingStatus) === 'SHIPPED' &&
-      str(row.Status) !== 'VOIDED'
-    ) {
-      if (intentSales.has(saleId)) await settleIntents(ctx, saleId, new Set()); // an earlier create with an unknown outcome
-      await resolve(ctx, saleKey(saleId)); // an earlier failed detail read no longer matters
-      skip(ctx, {
-        orderNumber,
-        saleId,
-        code: 'already-shipped',
-        reason: 'every fulfilment of the sale is already shipped in Cin7 Core',
-      });
-      return;
-    }
-    await processSale(ctx, saleId, row);
+  const run: ImportRun = {
+    opts,
+    handled: new Set(),
+    intentSales: new Set(),
+    basis: importBasis(ctx.settings),
+    ceiling: new Date().toISOString(),
   };
-
+  for (const o of ctx.journal.state.orders.values())
+    if (o.state === 'intent') run.intentSales.add(o.saleId);
+  if (!(await loadProducts(ctx))) return;
   ctx.existingOrders =
     ctx.journal.state.starshipitOrders?.orders ?? (await readExistingOrders(ctx));
+  const listedAll = opts.retryOnly ? false : await listAndImport(ctx, run);
+  await retryParkedSales(ctx, run);
+  throwIfCancelled(ctx);
+  if (listedAll && !ctx.dryRun && !ctx.onlyOrderNumbers) {
+    await resolve(ctx, 'import:list');
+    await record(ctx, { t: 'cursor', name: 'dear', value: run.ceiling });
+    crashPoint('after-cursor');
+  }
+}
 
-  if (!opts.retryOnly) {
-    const cursor = ctx.journal.state.cursors.dear;
-    const updatedSince = cursor
-      ? new Date(Date.parse(cursor) - DEAR_CURSOR_OVERLAP_MS).toISOString()
-      : s.import.since;
-    const limit = Math.max(1, Math.min(1000, s.dear.pageSize));
-    const statusList = listStatuses(selected);
-    let pages = 0;
-    const readPage = async (page: number, status?: string): Promise<SaleListPage> => {
-      throwIfCancelled(ctx);
-      const r = await ctx.dear.saleList({
-        page,
-        limit,
-        status,
-        updatedSince: updatedSince ? dearDate(updatedSince) : undefined,
+/**
+ * `import.customs.enabled`: brings the product cache up to date before any sale is mapped. When
+ * the product list cannot be read nothing is imported this run (an order must not go out without
+ * customs data because of an outage); the Cin7 cursor stays where it is.
+ */
+async function loadProducts(ctx: RunContext): Promise<boolean> {
+  if (!ctx.settings.import.customs.enabled) return true;
+  try {
+    const r = await refreshProducts(ctx.dear, ctx.stateDir, {
+      write: !ctx.dryRun,
+      beforePage: () => throwIfCancelled(ctx),
+    });
+    ctx.products = r.lookup;
+    ctx.emit({
+      type: 'log',
+      level: 'info',
+      message: `product cache: ${r.listed} product(s) ${r.firstFill ? 'read (first fill)' : 'changed since the last refresh'} in ${r.pages} Cin7 Core call(s); ${r.lookup.size} cached`,
+    });
+    await resolve(ctx, PRODUCTS_KEY);
+    return true;
+  } catch (err) {
+    if (isCancelled(err) || ctx.signal?.aborted) throw err;
+    await attention(ctx, {
+      kind: 'import',
+      key: PRODUCTS_KEY,
+      code: 'products-failed',
+      reason: `could not refresh the product cache for customs data (nothing imported this run): ${errorMessage(err)}`,
+      retryable: true,
+    });
+    return false;
+  }
+}
+
+/** Needs-attention key of a failed product refresh. */
+const PRODUCTS_KEY = 'import:products';
+
+/**
+ * The fingerprint a parked sale is compared against: the import settings, and for an order held
+ * for customs data also the product cache's generation (a refresh that changed products retries it).
+ */
+function currentBasis(ctx: RunContext, run: ImportRun, code: string): string {
+  return code === 'customs-missing' ? customsBasis(ctx, run.basis) : run.basis;
+}
+
+function customsBasis(ctx: RunContext, basis: string): string {
+  return `${basis}:products-${ctx.products?.generation ?? 0}`;
+}
+
+/** Lists the sales changed since the cursor and handles each row; true once every page was read. */
+async function listAndImport(ctx: RunContext, run: ImportRun): Promise<boolean> {
+  const s = ctx.settings;
+  const cursor = ctx.journal.state.cursors.dear;
+  const updatedSince = cursor
+    ? new Date(Date.parse(cursor) - DEAR_CURSOR_OVERLAP_MS).toISOString()
+    : s.import.since;
+  const limit = Math.max(1, Math.min(1000, s.dear.pageSize));
+  const statusList = listStatuses(s.import.statuses);
+  let pages = 0;
+  const readPage = async (page: number, status?: string): Promise<SaleListPage> => {
+    throwIfCancelled(ctx);
+    const r = await ctx.dear.saleList({
+      page,
+      limit,
+      status,
+      updatedSince: updatedSince ? dearDate(updatedSince) : undefined,
+    });
+    pages++;
+    ctx.emit({
+      type: 'progress',
+      phase: 'list',
+      done: pages,
+      message: `saleList${status ? ` ${status}` : ''} page ${page}`,
+    });
+    return r;
+  };
+  const pass = (status: string | undefined, first?: SaleListPage): Promise<void> =>
+    listingPass(ctx, { limit, readPage, status, first }, (row) => handleRow(ctx, run, row));
+  try {
+    let filteredPasses = statusList.length === 1;
+    if (statusList.length === 1) {
+      await pass(statusList[0]);
+    } else {
+      const first = await readPage(1);
+      const unfilteredPages = Math.ceil((first.total ?? first.rows.length) / limit);
+      if (unfilteredPages <= statusList.length + 1) await pass(undefined, first);
+      else for (const st of statusList) await pass(st);
+      filteredPasses ||= unfilteredPages > statusList.length + 1;
+    }
+    // Filtered passes never list voided/credited sales; keeping in step needs those too.
+    if (filteredPasses) for (const st of keepInStepExtraStatuses(ctx, statusList)) await pass(st);
+    return true;
+  } catch (err) {
+    if (isCancelled(err) || ctx.signal?.aborted) throw err;
+    await attention(ctx, {
+      kind: 'import',
+      key: 'import:list',
+      code: 'list-failed',
+      reason: `could not list sales: ${errorMessage(err)}`,
+      retryable: true,
+    });
+    return false;
+  }
+}
+
+/** One pass over the listing (one status, or all): every page, each row handled. */
+async function listingPass(
+  ctx: RunContext,
+  p: {
+    limit: number;
+    readPage: (page: number, status?: string) => Promise<SaleListPage>;
+    status: string | undefined;
+    first?: SaleListPage;
+  },
+  handle: (row: Row) => Promise<void>,
+): Promise<void> {
+  let page = 1;
+  let cur = p.first ?? (await p.readPage(1, p.status));
+  let seen = 0;
+  for (;;) {
+    seen += cur.rows.length;
+    const more = morePages(cur, seen, p.limit);
+    // The next page is read while this one's sales are processed (no stall at page ends);
+    // only the keys of one or two pages are held at a time.
+    const next = more ? p.readPage(page + 1, p.status) : undefined;
+    next?.catch(() => undefined); // awaited below; avoid an unhandled rejection meanwhile
+    await settleAll(cur.rows.map((r) => guard(ctx, () => handle(r))));
+    if (!next) break;
+    page++;
+    cur = await next;
+  }
+}
+
+/** One listed sale: keep-in-step, status, already imported, parked, shipped — else it is read. */
+async function handleRow(ctx: RunContext, run: ImportRun, row: Row): Promise<void> {
+  const s = ctx.settings;
+  const saleId = str(row.SaleID);
+  const orderNumber = str(row.OrderNumber);
+  if (!saleId || run.handled.has(saleId)) return;
+  if (ctx.onlyOrderNumbers && !wanted(ctx.onlyOrderNumbers, orderNumber, s.import.source)) return;
+  run.handled.add(saleId);
+  // Keeping in step: re-read a sale with imported orders only when its Updated stamp moved;
+  // a voided/credited sale with nothing to do is skipped without a detail read.
+  const keep = keepInStepRow(ctx, row);
+  if (keep === 'read') return processSale(ctx, saleId, row);
+  // A filtered pass may list sales of a status only needed for Advanced sales (listStatuses).
+  if (keep === 'cancelled' || !rowMaySelect(row, s.import.statuses)) {
+    if (run.intentSales.has(saleId)) await settleIntents(ctx, saleId, new Set()); // an earlier create with an unknown outcome
+    const status = str(row.Status) || (keep === 'cancelled' ? '' : '(none)');
+    skip(ctx, {
+      orderNumber,
+      saleId,
+      code: 'status-not-selected',
+      reason: `status ${status} is not in import.statuses`,
+    });
+    return;
+  }
+  if (alreadyImported(ctx, row) || waitsParked(ctx, run, row)) return;
+  // Sales mode: a sale the list row already shows as shipped in full, with nothing imported from
+  // it by us (an imported one took the keep-in-step path above), has nothing to import: skipped
+  // without its detail read, exactly as the mapping would after reading it.
+  if (
+    s.import.source === 'sales' &&
+    str(row.CombinedShippingStatus) === 'SHIPPED' &&
+    str(row.Status) !== 'VOIDED'
+  ) {
+    if (run.intentSales.has(saleId)) await settleIntents(ctx, saleId, new Set()); // an earlier create with an unknown outcome
+    await resolve(ctx, saleKey(saleId)); // an earlier failed detail read no longer matters
+    skip(ctx, {
+      orderNumber,
+      saleId,
+      code: 'already-shipped',
+      reason: 'every fulfilment of the sale is already shipped in Cin7 Core',
+    });
+    return;
+  }
+  await processSale(ctx, saleId, row);
+}
+
+/** Skips (and reports) a row whose orders the journal shows as imported and unchanged. */
+function alreadyImported(ctx: RunContext, row: Row): boolean {
+  const saleId = str(row.SaleID);
+  const orderNumber = str(row.OrderNumber);
+  if (ctx.settings.import.source === 'sales') {
+    const o = ctx.journal.state.orders.get(orderNumber);
+    if (o?.state !== 'created') return false;
+    skip(ctx, {
+      orderNumber,
+      saleId,
+      code: 'already-imported',
+      reason: `already imported${o.orderId ? ` as Starshipit order ${o.orderId}` : ''}`,
+    });
+    return true;
+  }
+  if (!str(row.Updated) || ctx.journal.state.seen.get(saleId) !== str(row.Updated)) return false;
+  skip(ctx, {
+    orderNumber,
+    saleId,
+    code: 'already-imported',
+    reason: 'unchanged since its fulfilments were imported',
+  });
+  return true;
+}
+
+/** Skips (and reports) a row parked earlier that is not due again yet. */
+function waitsParked(ctx: RunContext, run: ImportRun, row: Row): boolean {
+  const saleId = str(row.SaleID);
+  const updated = str(row.Updated);
+  for (const a of ctx.journal.state.attention.values()) {
+    if (a.kind !== 'import' || a.saleId !== saleId) continue;
+    if (isDue(a, currentBasis(ctx, run, a.code), run.opts.retryOnly)) continue;
+    const orderNumber = a.orderNumber ?? str(row.OrderNumber);
+    // A data rejection waits for the sale (or, for customs data, its products) to change; a
+    // transient failure for its backoff.
+    if (!a.retryable && updated && a.saleUpdated === updated) {
+      const fix =
+        a.code === 'customs-missing'
+          ? 'add the customs data to its products in Cin7 Core'
+          : 'fix the sale in Cin7 Core';
+      skip(ctx, {
+        orderNumber,
+        saleId,
+        code: 'needs-attention',
+        reason: `unchanged since it was parked (${a.code}); ${fix} or run "retry"`,
       });
-      pages++;
-      ctx.emit({
-        type: 'progress',
-        phase: 'list',
-        done: pages,
-        message: `saleList${status ? ` ${status}` : ''} page ${page}`,
+      return true;
+    }
+    if (a.retryable && (!a.saleUpdated || a.saleUpdated === updated)) {
+      skip(ctx, {
+        orderNumber,
+        saleId,
+        code: 'needs-attention',
+        reason: `parked (${a.code}); retried automatically from ${a.nextAt ?? 'the next run'}`,
       });
-      return r;
-    };
-    const pass = async (status: string | undefined, first?: SaleListPage): Promise<void> => {
-      let page = 1;
-      let cur = first ?? (await readPage(1, status));
-      let seen = 0;
-      for (;;) {
-        seen += cur.rows.length;
-        const more = morePages(cur, seen, limit);
-        // The next page is read while this one's sales are processed (no stall at page ends);
-        // only the keys of one or two pages are held at a time.
-        const next = more ? readPage(page + 1, status) : undefined;
-        next?.catch(() => undefined); // awaited below; avoid an unhandled rejection meanwhile
-        await settleAll(cur.rows.map((r) => guard(ctx, () => handleRow(r))));
-        if (!next) break;
-        page++;
-        cur = await next;
-      }
-    };
-    try {
-      let filteredPasses = statusList.length === 1;
-      if (statusList.length === 1) {
-        await pass(statusList[0]);
-      } else {
-        const first = await readPage(1);
-        const unfilteredPages = Math.ceil((first.total ?? first.rows.length) / limit);
-        if (unfilteredPages <= statusList.length + 1) await pass(undefined, first);
-        else for (const st of statusList) await pass(st);
-        filteredPasses ||= unfilteredPages > statusList.length + 1;
-      }
-      // Filtered passes never list voided/credited sales; keeping in step needs those too.
-      if (filteredPasses) for (const st of keepInStepExtraStatuses(ctx, statusList)) await pass(st);
-      listedAll = true;
-    } catch (err) {
-      if (isCancelled(err) || ctx.signal?.aborted) throw err;
-      const reason = errorMessage(err);
-      await attention(ctx, {
-        kind: 'import',
-        key: 'import:list',
-        code: 'list-failed',
-        reason: `could not list sales: ${reason}`,
-        retryable: true,
-      });
+      return true;
     }
   }
+  return false;
+}
 
-  // Needs-attention sales that are due (all in `retry`; otherwise transient failures past their
-  // backoff and those whose import settings changed) and intents whose outcome is still unknown
-  // from an earlier run.
+/**
+ * Needs-attention sales that are due (all in `retry`; otherwise transient failures past their
+ * backoff and those whose import settings changed) and intents whose outcome is still unknown
+ * from an earlier run.
+ */
+async function retryParkedSales(ctx: RunContext, run: ImportRun): Promise<void> {
+  const source = ctx.settings.import.source;
   const again = new Map<string, Row>();
   for (const a of ctx.journal.state.attention.values()) {
-    if (a.kind !== 'import' || !a.saleId || handled.has(a.saleId)) continue;
-    if (!isDue(a, basis, opts.retryOnly)) continue;
+    if (a.kind !== 'import' || !a.saleId || run.handled.has(a.saleId)) continue;
+    if (!isDue(a, currentBasis(ctx, run, a.code), run.opts.retryOnly)) continue;
     if (ctx.onlyOrderNumbers && a.orderNumber && !ctx.onlyOrderNumbers.has(a.orderNumber)) continue;
     again.set(a.saleId, {
       SaleID: a.saleId,
-      OrderNumber: baseOrderNumber(a.orderNumber ?? '', s.import.source),
+      OrderNumber: baseOrderNumber(a.orderNumber ?? '', source),
     });
   }
   for (const o of ctx.journal.state.orders.values()) {
-    if (o.state !== 'intent' || handled.has(o.saleId)) continue;
+    if (o.state !== 'intent' || run.handled.has(o.saleId)) continue;
     // An intent parked after its lookup found nothing waits like any parked order; an intent
     // left by a crash is reconciled now.
     const parked = ctx.journal.state.attention.get(importKey(o.orderNumber));
-    if (parked && !isDue(parked, basis, opts.retryOnly)) continue;
-    again.set(o.saleId, {
-      SaleID: o.saleId,
-      OrderNumber: baseOrderNumber(o.orderNumber, s.import.source),
-    });
+    if (parked && !isDue(parked, currentBasis(ctx, run, parked.code), run.opts.retryOnly)) continue;
+    again.set(o.saleId, { SaleID: o.saleId, OrderNumber: baseOrderNumber(o.orderNumber, source) });
   }
-  if (opts.retryOnly && ctx.journal.state.attention.has('import:list'))
+  if (run.opts.retryOnly && ctx.journal.state.attention.has('import:list'))
     await resolve(ctx, 'import:list');
   await settleAll(
     [...again.entries()].map(([saleId, row]) =>
       guard(ctx, async () => {
-        handled.add(saleId);
+        run.handled.add(saleId);
         await processSale(ctx, saleId, row);
       }),
     ),
   );
-
-  throwIfCancelled(ctx);
-  if (listedAll && !ctx.dryRun && !ctx.onlyOrderNumbers) {
-    await resolve(ctx, 'import:list');
-    await record(ctx, { t: 'cursor', name: 'dear', value: ceiling });
-    crashPoint('after-cursor');
-  }
 }
 
 /**
@@ -421,7 +512,7 @@ async function processSale(ctx: RunContext, saleId: string, row: Row): Promise<v
     });
     return;
   }
-  const mapped = mapSale(sale, row, s);
+  const mapped = mapSale(sale, row, s, { products: ctx.products });
   if (s.import.source === 'fulfilments') skipUnselectedFulfilments(ctx, withStatus, mapped);
   if (kept.handled.size) {
     // already dealt with by keepInStep, not reported twice
@@ -448,6 +539,7 @@ async function processSale(ctx: RunContext, saleId: string, row: Row): Promise<v
       reason: `sale ${p.orderNumber || saleId}: ${p.reason}`,
       retryable: false,
       saleUpdated: str(row.Updated) || undefined,
+      ...(p.code === 'customs-missing' ? { basis: customsBasis(ctx, importBasis(s)) } : {}),
     });
   }
   let allSettled = mapped.problems.length === 0;
@@ -556,162 +648,197 @@ async function createOnce(
     });
     return true;
   }
-  const orderEvent = (outcome?: 'created' | 'alreadyPresent', orderId?: number): void => {
-    ctx.emit({
-      type: 'order',
-      orderNumber: m.orderNumber,
-      source: { saleId: m.saleId, ...(m.taskId ? { taskId: m.taskId } : {}) },
-      starshipit: m.payload,
-      dryRun: ctx.dryRun,
-      ...(m.warnings.length ? { warnings: m.warnings } : {}),
-      ...(outcome ? { outcome } : {}),
-      ...(orderId !== undefined ? { starshipitOrderId: orderId } : {}),
-    });
-  };
-  const markCreated = async (outcome: 'created' | 'alreadyPresent', found: Row): Promise<void> => {
-    const orderId = typeof found.order_id === 'number' ? found.order_id : undefined;
-    await record(ctx, {
-      t: 'created',
-      orderNumber: m.orderNumber,
-      saleId: m.saleId,
-      taskId: m.taskId,
-      orderId,
-      outcome,
-      boxes: m.boxes,
-      packAuthorised: m.packAuthorised,
-      at: new Date().toISOString(),
-      payloadHash: payloadHash(m.payload),
-      ...(saleUpdated ? { saleUpdated } : {}),
-      payload: m.payload /* keep-in-step: last payload sent */,
-    });
-    if (outcome === 'created') crashPoint('after-journal-created');
-    if (outcome === 'created') ctx.counters.created++;
-    else ctx.counters.alreadyPresent++;
-    ctx.emit({
-      type: 'progress',
-      phase: 'create',
-      done: ctx.counters.created + ctx.counters.alreadyPresent,
-    });
-    await resolve(ctx, importKey(m.orderNumber));
-    await resolve(ctx, saleKey(m.saleId));
-    orderEvent(outcome, orderId);
-  };
-  const park = async (code: string, reason: string, retryable: boolean): Promise<false> => {
-    await attention(ctx, {
-      kind: 'import',
-      key: importKey(m.orderNumber),
-      orderNumber: m.orderNumber,
-      saleId: m.saleId,
-      taskId: m.taskId,
-      code,
-      reason: `${m.orderNumber}: ${reason}`,
-      retryable,
-      saleUpdated,
-    });
-    return false;
-  };
-
+  const c: CreateCall = { ctx, m, saleUpdated };
   try {
     // Created only when absence is established: by a full listing (this run's or the journal's)
     // or by a lookup just now; an earlier create with an unknown outcome is always looked up.
-    const preexisting = !existing && ctx.existingOrders?.has(m.orderNumber);
+    const preexisting = !existing && ctx.existingOrders?.has(m.orderNumber) === true;
     const lookFirst = existing?.state === 'intent' || (!existing && !ctx.existingOrders);
-    if (ctx.dryRun) {
-      if (preexisting) {
-        skip(ctx, {
-          orderNumber: m.orderNumber,
-          saleId: m.saleId,
-          code: 'already-in-starshipit',
-          reason:
-            'Starshipit already has an order with this number; the live run records it without creating another',
-        });
-        return true;
-      }
-      if (lookFirst) {
-        const found = await ctx.starshipit.findOrder(m.orderNumber);
-        if (found) {
-          skip(ctx, {
-            orderNumber: m.orderNumber,
-            saleId: m.saleId,
-            code: 'already-in-starshipit',
-            reason:
-              'Starshipit already has an order with this number; the live run records it without creating another',
-          });
-          return true;
-        }
-      }
-      ctx.counters.created++;
-      orderEvent();
-      return true;
-    }
-    if (preexisting) {
-      await markCreated('alreadyPresent', { order_id: ctx.existingOrders?.get(m.orderNumber) });
-      return true;
-    }
-    if (lookFirst) {
-      const found = await ctx.starshipit.findOrder(m.orderNumber);
-      if (found) {
-        await markCreated('alreadyPresent', found);
-        return true;
-      }
-    }
-    crashPoint('before-journal-intent');
-    await record(ctx, {
-      t: 'intent',
-      orderNumber: m.orderNumber,
-      saleId: m.saleId,
-      taskId: m.taskId,
-      at: new Date().toISOString(),
-    });
-    crashPoint('after-journal-intent');
-    for (let attempt = 0; ; attempt++) {
-      throwIfCancelled(ctx);
-      try {
-        const created = await ctx.starshipit.createOrder(m.payload);
-        crashPoint('after-starshipit-create');
-        await markCreated('created', created);
-        return true;
-      } catch (err) {
-        if (!(err instanceof ApiCallError)) throw err;
-        if (err.failure === 'permanent' && !/already exists|duplicate/i.test(err.detail)) {
-          // Refused before anything was applied: void the intent. Refused credentials are
-          // retried by later runs; a validation error is parked with Starshipit's words.
-          await record(ctx, {
-            t: 'create-failed',
-            orderNumber: m.orderNumber,
-            at: new Date().toISOString(),
-          });
-          if (isTransient(err)) return await park('starshipit-unavailable', err.message, true);
-          return await park('starshipit-rejected', err.message, false);
-        }
-        if (err.failure === 'exhausted')
-          return await park('starshipit-unavailable', err.message, true);
-        // Unknown outcome (or "already exists"): look before re-sending.
-        const found = await ctx.starshipit.findOrder(m.orderNumber);
-        if (found) {
-          await markCreated('alreadyPresent', found);
-          return true;
-        }
-        if (err.failure === 'permanent')
-          return await park('starshipit-rejected', err.message, false);
-        if (attempt >= ctx.settings.engine.maxRetries)
-          return await park(
-            'starshipit-unavailable',
-            `${err.message} (outcome unknown; not found by order number; gave up after ${attempt + 1} attempts)`,
-            true,
-          );
-        ctx.emit({
-          type: 'retry',
-          api: 'starshipit',
-          attempt: attempt + 1,
-          waitMs: 0,
-          reason: `${m.orderNumber}: ${err.message}; not found by order number, sending again`,
-        });
-        await sleep(0, ctx.signal);
-      }
-    }
+    if (ctx.dryRun) return await planCreate(c, preexisting, lookFirst);
+    return await createLive(c, preexisting, lookFirst);
   } catch (err) {
     if (isCancelled(err) || ctx.signal?.aborted) throw err;
-    return await park('starshipit-unavailable', errorMessage(err), true);
+    return await park(c, 'starshipit-unavailable', errorMessage(err), true);
+  }
+}
+
+/** One order's create: what its steps share. */
+interface CreateCall {
+  ctx: RunContext;
+  m: MappedOrder;
+  saleUpdated: string | undefined;
+}
+
+function orderEvent(c: CreateCall, outcome?: 'created' | 'alreadyPresent', orderId?: number): void {
+  const { ctx, m } = c;
+  ctx.emit({
+    type: 'order',
+    orderNumber: m.orderNumber,
+    source: { saleId: m.saleId, ...(m.taskId ? { taskId: m.taskId } : {}) },
+    starshipit: m.payload,
+    dryRun: ctx.dryRun,
+    ...(m.warnings.length ? { warnings: m.warnings } : {}),
+    ...(outcome ? { outcome } : {}),
+    ...(orderId !== undefined ? { starshipitOrderId: orderId } : {}),
+  });
+}
+
+/** Journals the order as existing in Starshipit (created by us, or found there). */
+async function markCreated(
+  c: CreateCall,
+  outcome: 'created' | 'alreadyPresent',
+  found: Row,
+): Promise<void> {
+  const { ctx, m } = c;
+  const orderId = typeof found.order_id === 'number' ? found.order_id : undefined;
+  await record(ctx, {
+    t: 'created',
+    orderNumber: m.orderNumber,
+    saleId: m.saleId,
+    taskId: m.taskId,
+    orderId,
+    outcome,
+    boxes: m.boxes,
+    packAuthorised: m.packAuthorised,
+    at: new Date().toISOString(),
+    payloadHash: payloadHash(m.payload),
+    ...(c.saleUpdated ? { saleUpdated: c.saleUpdated } : {}),
+    payload: m.payload /* keep-in-step: last payload sent */,
+  });
+  if (outcome === 'created') crashPoint('after-journal-created');
+  if (outcome === 'created') ctx.counters.created++;
+  else ctx.counters.alreadyPresent++;
+  ctx.emit({
+    type: 'progress',
+    phase: 'create',
+    done: ctx.counters.created + ctx.counters.alreadyPresent,
+  });
+  await resolve(ctx, importKey(m.orderNumber));
+  await resolve(ctx, saleKey(m.saleId));
+  orderEvent(c, outcome, orderId);
+}
+
+async function park(
+  c: CreateCall,
+  code: string,
+  reason: string,
+  retryable: boolean,
+): Promise<false> {
+  const { ctx, m } = c;
+  await attention(ctx, {
+    kind: 'import',
+    key: importKey(m.orderNumber),
+    orderNumber: m.orderNumber,
+    saleId: m.saleId,
+    taskId: m.taskId,
+    code,
+    reason: `${m.orderNumber}: ${reason}`,
+    retryable,
+    saleUpdated: c.saleUpdated,
+  });
+  return false;
+}
+
+/** Dry run: what the live run would do, with the same look-ups and no writes. */
+async function planCreate(c: CreateCall, preexisting: boolean, lookFirst: boolean): Promise<true> {
+  const { ctx, m } = c;
+  const present = preexisting || (lookFirst && !!(await ctx.starshipit.findOrder(m.orderNumber)));
+  if (present) {
+    skip(ctx, {
+      orderNumber: m.orderNumber,
+      saleId: m.saleId,
+      code: 'already-in-starshipit',
+      reason:
+        'Starshipit already has an order with this number; the live run records it without creating another',
+    });
+    return true;
+  }
+  ctx.counters.created++;
+  orderEvent(c);
+  return true;
+}
+
+/** Live run: record a known order, or journal the intent and send the create. */
+async function createLive(
+  c: CreateCall,
+  preexisting: boolean,
+  lookFirst: boolean,
+): Promise<boolean> {
+  const { ctx, m } = c;
+  if (preexisting) {
+    await markCreated(c, 'alreadyPresent', { order_id: ctx.existingOrders?.get(m.orderNumber) });
+    return true;
+  }
+  if (lookFirst) {
+    const found = await ctx.starshipit.findOrder(m.orderNumber);
+    if (found) {
+      await markCreated(c, 'alreadyPresent', found);
+      return true;
+    }
+  }
+  crashPoint('before-journal-intent');
+  await record(ctx, {
+    t: 'intent',
+    orderNumber: m.orderNumber,
+    saleId: m.saleId,
+    taskId: m.taskId,
+    at: new Date().toISOString(),
+  });
+  crashPoint('after-journal-intent');
+  return sendCreate(c);
+}
+
+/**
+ * POST /api/orders until the outcome is known: created, refused (the intent is voided), or
+ * unknown — then looked up by order number before anything is sent again.
+ */
+async function sendCreate(c: CreateCall): Promise<boolean> {
+  const { ctx, m } = c;
+  for (let attempt = 0; ; attempt++) {
+    throwIfCancelled(ctx);
+    try {
+      const created = await ctx.starshipit.createOrder(m.payload);
+      crashPoint('after-starshipit-create');
+      await markCreated(c, 'created', created);
+      return true;
+    } catch (err) {
+      if (!(err instanceof ApiCallError)) throw err;
+      if (err.failure === 'permanent' && !/already exists|duplicate/i.test(err.detail)) {
+        // Refused before anything was applied: void the intent. Refused credentials are
+        // retried by later runs; a validation error is parked with Starshipit's words.
+        await record(ctx, {
+          t: 'create-failed',
+          orderNumber: m.orderNumber,
+          at: new Date().toISOString(),
+        });
+        if (isTransient(err)) return await park(c, 'starshipit-unavailable', err.message, true);
+        return await park(c, 'starshipit-rejected', err.message, false);
+      }
+      if (err.failure === 'exhausted')
+        return await park(c, 'starshipit-unavailable', err.message, true);
+      // Unknown outcome (or "already exists"): look before re-sending.
+      const found = await ctx.starshipit.findOrder(m.orderNumber);
+      if (found) {
+        await markCreated(c, 'alreadyPresent', found);
+        return true;
+      }
+      if (err.failure === 'permanent')
+        return await park(c, 'starshipit-rejected', err.message, false);
+      if (attempt >= ctx.settings.engine.maxRetries)
+        return await park(
+          c,
+          'starshipit-unavailable',
+          `${err.message} (outcome unknown; not found by order number; gave up after ${attempt + 1} attempts)`,
+          true,
+        );
+      ctx.emit({
+        type: 'retry',
+        api: 'starshipit',
+        attempt: attempt + 1,
+        waitMs: 0,
+        reason: `${m.orderNumber}: ${err.message}; not found by order number, sending again`,
+      });
+      await sleep(0, ctx.signal);
+    }
   }
 }

@@ -132,7 +132,7 @@ export async function keepInStep(ctx: RunContext, sale: Row, row: Row): Promise<
     }
     return { handled, saleDone: true };
   }
-  const mapped = mapSale(sale, row, ctx.settings);
+  const mapped = mapSale(sale, row, ctx.settings, { products: ctx.products });
   for (const k of mapped.skips) {
     const o = byNumber.get(k.orderNumber);
     // Shipped in Cin7 Core (by hand, not by our writeback): nothing to send; compared at this

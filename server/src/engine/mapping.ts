@@ -5,8 +5,9 @@
  * `{OrderNumber}-F{FulfillmentNumber}` for every fulfilment, simple sales included, so a number
  * never changes when a simple sale becomes advanced. Starshipit allows at most 50 characters.
  */
-import type { DearSettings } from '../../../protocol/settings';
+import type { CustomsSettings, DearSettings, ShippingRule } from '../../../protocol/settings';
 import type { Row } from './dearClient';
+import type { ProductCustoms, ProductLookup } from './productCache';
 import { SHIP_FIELD_MAX, type Cin7ShipWrite, type Cin7ShipWriteLine } from './wire/cin7';
 
 export interface MappedOrder {
@@ -223,8 +224,17 @@ function netValue(orderLine: Row, label: string, warnings: string[]): number | u
   return Math.round(price * (1 - discount / 100) * 1e4) / 1e4;
 }
 
+/** Where an item came from: the customs step looks its product up by these. */
+interface ItemSource {
+  label: string;
+  productId: string;
+  sku: string;
+}
+
 interface ItemsResult {
   items: Record<string, unknown>[];
+  /** One per item, same order. */
+  sources: ItemSource[];
   /** "SKU (drop-ship)" for each line that is not a parcel. */
   leftOut: string[];
   problem?: string;
@@ -237,6 +247,7 @@ function itemsFrom(
   warnings: string[],
 ): ItemsResult {
   const items: Record<string, unknown>[] = [];
+  const sources: ItemSource[] = [];
   const leftOut: string[] = [];
   const unknownUnits: string[] = [];
   for (const [index, l] of lines.entries()) {
@@ -250,6 +261,7 @@ function itemsFrom(
     if (!Number.isFinite(l.quantity) || l.quantity <= 0 || l.quantity > 1e6) {
       return {
         items,
+        sources,
         leftOut,
         problem: `${label} has an invalid quantity: ${describeValue(l.raw)} (a positive number up to 1,000,000 is expected)`,
       };
@@ -270,6 +282,7 @@ function itemsFrom(
     else if (Number(src.ProductWeight) > 0)
       unknownUnits.push(`${label} "${str(src.WeightUnits).slice(0, 20)}"`);
     items.push(item);
+    sources.push({ label, productId: l.productId, sku: l.sku });
   }
   if (unknownUnits.length)
     warnings.push(
@@ -277,7 +290,7 @@ function itemsFrom(
     );
   if (leftOut.length && items.length)
     warnings.push(`not parcels, left out of items: ${leftOut.join(', ')}`);
-  return { items, leftOut };
+  return { items, sources, leftOut };
 }
 
 /** A value as a short, readable phrase for an error message (never "[object Object]"). */
@@ -471,14 +484,190 @@ function noParcels(leftOut: string[]): string {
   return `no line is a parcel (${leftOut.join(', ')}); drop-ship lines are imported with import.includeDropShip: true`;
 }
 
+/** What a mapping may look up beyond the sale itself. */
+export interface MapExtras {
+  /** Customs data per product (`import.customs.enabled`); undefined when not read. */
+  products?: ProductLookup;
+}
+
+/** The outcome of one order's pipeline. */
+type Built =
+  | { kind: 'order'; payload: Record<string, unknown>; warnings: string[] }
+  | { kind: 'problem'; code: string; reason: string }
+  | { kind: 'skip'; code: string; reason: string };
+
+/** The lines an order ships, or why it has none. */
+interface OrderLines {
+  lines: LineSource[];
+  problem?: { code: string; reason: string };
+  skip?: { code: string; reason: string };
+}
+
 /**
- * Maps one sale. `listRow` is its saleList row (fallbacks for OrderNumber, Status, dates).
- * Never throws on bad data: problems are returned for "needs attention".
+ * The one pipeline every order goes through, sale or fulfilment: order number limit, address and
+ * header, the order's lines, items, shipping rule, customs data.
  */
-export function mapSale(sale: Row, listRow: Row, s: DearSettings): MapResult {
-  const out: MapResult = { orders: [], skips: [], problems: [] };
-  const saleId = str(sale.ID) || str(listRow.SaleID);
-  const orderNumber = str(listRow.OrderNumber) || str(obj(sale.Order).SaleOrderNumber);
+function buildOrder(
+  sale: Row,
+  listRow: Row,
+  s: DearSettings,
+  orderNumber: string,
+  linesOf: (warnings: string[]) => OrderLines,
+  extras: MapExtras,
+): Built {
+  if (orderNumber.length > 50)
+    return {
+      kind: 'problem',
+      code: 'order-number-too-long',
+      reason: `order number "${orderNumber}" is longer than Starshipit's 50 characters`,
+    };
+  const warnings: string[] = [];
+  const { payload, problem } = basePayload(sale, listRow, s, orderNumber, warnings);
+  if (problem) return { kind: 'problem', ...problem };
+  const picked = linesOf(warnings);
+  if (picked.problem) return { kind: 'problem', ...picked.problem };
+  if (picked.skip) return { kind: 'skip', ...picked.skip };
+  const built = itemsFrom(picked.lines, saleLines(sale), s, warnings);
+  if (built.problem) return { kind: 'problem', code: 'invalid-line', reason: built.problem };
+  if (built.items.length === 0)
+    return { kind: 'skip', code: 'no-parcel-lines', reason: noParcels(built.leftOut) };
+  payload.items = built.items;
+  applyShippingRule(payload, s.import.shippingRules);
+  const held = applyCustoms(payload, built.sources, s.import.customs, extras.products, warnings);
+  if (held) return { kind: 'problem', code: 'customs-missing', reason: held };
+  return { kind: 'order', payload, warnings };
+}
+
+/** A shipping method as rules compare it: outer spaces and case ignored. */
+const methodKey = (method: string): string => method.trim().toLowerCase();
+
+/** The `import.shippingRules` entry for the order's shipping method sets courier, service, options. */
+function applyShippingRule(payload: Record<string, unknown>, rules: ShippingRule[]): void {
+  const method = typeof payload.shipping_method === 'string' ? payload.shipping_method : '';
+  const rule = method ? rules.find((r) => methodKey(r.method) === methodKey(method)) : undefined;
+  if (!rule) return;
+  payload.carrier = rule.courier;
+  if (rule.service) payload.carrier_service_code = rule.service;
+  if (rule.signatureRequired !== undefined) payload.signature_required = rule.signatureRequired;
+  // Starshipit order options travel as metadatas; "ATL" with "True"/"False" as its answers show.
+  if (rule.authorityToLeave !== undefined)
+    payload.metadatas = [{ metafield_key: 'ATL', value: rule.authorityToLeave ? 'True' : 'False' }];
+}
+
+const countryKey = (country: string): string => countryName(country.trim()).toLowerCase();
+
+/** Whether an order's destination country differs from the sender country. */
+export function isInternational(destinationCountry: string, senderCountry: string): boolean {
+  return countryKey(destinationCountry) !== countryKey(senderCountry);
+}
+
+/** Starshipit's item limits (public order model): `tariff_code` ≤ 18, `country_of_origin` ≤ 50. */
+export const TARIFF_CODE_MAX = 18;
+export const COUNTRY_OF_ORIGIN_MAX = 50;
+
+/** What one item lacks for customs; fills `tariff_code`, `country_of_origin` and a missing weight. */
+function customsOfItem(
+  item: Record<string, unknown>,
+  product: ProductCustoms | undefined,
+  label: string,
+  warnings: string[],
+): string[] {
+  const lacks: string[] = [];
+  const hs = product?.hsCode ?? '';
+  if (hs && hs.length <= TARIFF_CODE_MAX) item.tariff_code = hs;
+  else
+    lacks.push(
+      hs ? `an HS code of at most 18 characters (it has ${hs.length})` : 'a tariff (HS) code',
+    );
+  const origin = product?.origin ?? '';
+  if (origin)
+    item.country_of_origin = cut(
+      countryName(origin),
+      COUNTRY_OF_ORIGIN_MAX,
+      `${label} country_of_origin`,
+      warnings,
+    );
+  else lacks.push('a country of origin');
+  // The blueprint gives product weights in kilograms unless `WeightUnits` says otherwise.
+  if (item.weight === undefined && product?.weight !== undefined) {
+    const w = weightKg(product.weight, product.weightUnits ?? 'kg');
+    if (w !== undefined) item.weight = w;
+  }
+  if (item.weight === undefined) lacks.push('a weight');
+  return lacks;
+}
+
+/**
+ * Customs data for an international order. Returns why the order is held (`onMissing: hold`)
+ * when a line lacks a tariff code, country of origin or weight; with `warn` the order carries a
+ * warning instead.
+ */
+function applyCustoms(
+  payload: Record<string, unknown>,
+  sources: ItemSource[],
+  customs: CustomsSettings,
+  products: ProductLookup | undefined,
+  warnings: string[],
+): string | undefined {
+  if (!customs.enabled || !customs.senderCountry) return undefined;
+  const country = str(obj(payload.destination).country);
+  if (!isInternational(country, customs.senderCountry)) return undefined;
+  const items = payload.items as Record<string, unknown>[];
+  const missing: string[] = [];
+  items.forEach((item, i) => {
+    const src = sources[i];
+    const lacks = customsOfItem(item, products?.find(src.productId, src.sku), src.label, warnings);
+    if (lacks.length) missing.push(`${src.label} lacks ${lacks.join(', ')}`);
+  });
+  if (missing.length === 0) return undefined;
+  const shown = missing.slice(0, 5).join('; ');
+  const more = missing.length > 5 ? `; and ${missing.length - 5} more lines` : '';
+  const text = `customs data missing for this international order (to ${country}): ${shown}${more}`;
+  if (customs.onMissing === 'hold')
+    return `${text}; held by import.customs.onMissing: hold until the products have it in Cin7 Core`;
+  warnings.push(text);
+  return undefined;
+}
+
+interface OrderIds {
+  orderNumber: string;
+  saleId: string;
+  taskId?: string;
+}
+
+/** Files one pipeline outcome under orders, skips or problems. */
+function settle(
+  out: MapResult,
+  built: Built,
+  ids: OrderIds,
+  pack: { boxes?: string[]; packAuthorised: boolean },
+  taskIdOnProblem: boolean,
+): void {
+  const { orderNumber, saleId, taskId } = ids;
+  if (built.kind === 'skip')
+    out.skips.push({ orderNumber, saleId, code: built.code, reason: built.reason });
+  else if (built.kind === 'problem')
+    out.problems.push({
+      orderNumber,
+      saleId,
+      ...(taskIdOnProblem ? { taskId } : {}),
+      code: built.code,
+      reason: built.reason,
+    });
+  else
+    out.orders.push({
+      orderNumber,
+      saleId,
+      taskId,
+      payload: built.payload,
+      warnings: built.warnings,
+      ...pack,
+    });
+}
+
+/** Why a whole sale maps to nothing before any order is built (undefined: go on). */
+function saleGate(sale: Row, listRow: Row, ids: OrderIds, out: MapResult): boolean {
+  const { orderNumber, saleId } = ids;
   if (!orderNumber) {
     out.problems.push({
       orderNumber: '',
@@ -486,12 +675,12 @@ export function mapSale(sale: Row, listRow: Row, s: DearSettings): MapResult {
       code: 'missing-order-number',
       reason: 'the sale has no OrderNumber',
     });
-    return out;
+    return true;
   }
   const status = str(sale.Status) || str(listRow.Status);
   if (status === 'VOIDED') {
     out.skips.push({ orderNumber, saleId, code: 'voided', reason: 'the sale is voided' });
-    return out;
+    return true;
   }
   if (str(sale.Type) === 'Service Sale' || sale.ServiceOnly === true) {
     out.skips.push({
@@ -500,163 +689,126 @@ export function mapSale(sale: Row, listRow: Row, s: DearSettings): MapResult {
       code: 'service-sale',
       reason: 'a service sale has nothing to ship',
     });
-    return out;
+    return true;
+  }
+  return false;
+}
+
+/** `sales` mode: one order for the whole sale, tracked against its packed or first open fulfilment. */
+function mapWholeSale(
+  sale: Row,
+  listRow: Row,
+  s: DearSettings,
+  ids: OrderIds,
+  extras: MapExtras,
+  out: MapResult,
+): void {
+  if (str(sale.CombinedShippingStatus) === 'SHIPPED') {
+    out.skips.push({
+      ...ids,
+      code: 'already-shipped',
+      reason: 'every fulfilment of the sale is already shipped in Cin7 Core',
+    });
+    return;
   }
   const fulfilments = arr(sale.Fulfilments);
-  const lineCtx = saleLines(sale);
-
-  if (s.import.source === 'sales') {
-    if (str(sale.CombinedShippingStatus) === 'SHIPPED') {
-      out.skips.push({
-        orderNumber,
-        saleId,
-        code: 'already-shipped',
-        reason: 'every fulfilment of the sale is already shipped in Cin7 Core',
-      });
-      return out;
-    }
-    const warnings: string[] = [];
-    if (orderNumber.length > 50) {
-      out.problems.push({
-        orderNumber,
-        saleId,
-        code: 'order-number-too-long',
-        reason: `order number "${orderNumber}" is longer than Starshipit's 50 characters`,
-      });
-      return out;
-    }
-    const { payload, problem } = basePayload(sale, listRow, s, orderNumber, warnings);
-    if (problem) {
-      out.problems.push({ orderNumber, saleId, ...problem });
-      return out;
-    }
-    const open = fulfilments.filter(
-      (f) => str(f.FulFilmentStatus) !== 'VOIDED' && str(obj(f.Ship).Status) !== 'AUTHORISED',
-    );
-    // Of several open fulfilments the packed one is shipped first (the writeback then needs one Cin7
-    // call); otherwise the lowest-numbered open one.
-    const target =
-      open.find((f) => str(obj(f.Pack).Status) === 'AUTHORISED') ?? open[0] ?? fulfilments[0];
+  const open = fulfilments.filter(
+    (f) => str(f.FulFilmentStatus) !== 'VOIDED' && str(obj(f.Ship).Status) !== 'AUTHORISED',
+  );
+  // Of several open fulfilments the packed one is shipped first (the writeback then needs one Cin7
+  // call); otherwise the lowest-numbered open one.
+  const target =
+    open.find((f) => str(obj(f.Pack).Status) === 'AUTHORISED') ?? open[0] ?? fulfilments[0];
+  const linesOf = (warnings: string[]): OrderLines => {
     if (open.length > 1)
       warnings.push(
         `the sale has ${open.length} open fulfilments; tracking is written back to fulfilment ${str(target?.FulfillmentNumber)} (use import.source: fulfilments to ship them separately)`,
       );
     const lines = orderLineSources(sale);
-    if (lines.length === 0) {
-      out.problems.push({
-        orderNumber,
-        saleId,
-        code: 'no-lines',
-        reason: 'the sale order has no lines',
-      });
-      return out;
-    }
-    const { items, leftOut, problem: itemProblem } = itemsFrom(lines, lineCtx, s, warnings);
-    if (itemProblem) {
-      out.problems.push({ orderNumber, saleId, code: 'invalid-line', reason: itemProblem });
-      return out;
-    }
-    if (items.length === 0) {
-      out.skips.push({ orderNumber, saleId, code: 'no-parcel-lines', reason: noParcels(leftOut) });
-      return out;
-    }
-    payload.items = items;
-    out.orders.push({
-      orderNumber,
-      saleId,
-      taskId: target ? str(target.TaskID) || undefined : undefined,
-      payload,
-      warnings,
-      ...(target ? packInfo(target) : { packAuthorised: false }),
-    });
-    return out;
-  }
+    if (lines.length) return { lines };
+    return { lines, problem: { code: 'no-lines', reason: 'the sale order has no lines' } };
+  };
+  const built = buildOrder(sale, listRow, s, ids.orderNumber, linesOf, extras);
+  const taskId = target ? str(target.TaskID) || undefined : undefined;
+  const pack = target ? packInfo(target) : { packAuthorised: false };
+  settle(out, built, { ...ids, taskId }, pack, false);
+}
 
-  // fulfilments mode
+/** A fulfilment's lines for its order, or the problem or skip it stands for. */
+function fulfilmentOrderLines(f: Row, all: Row[], sale: Row): OrderLines {
+  const { lines, skip } = fulfilmentLines(f, all, sale);
+  if (lines.length === 0 && orderLineSources(sale).length === 0)
+    return {
+      lines,
+      problem: {
+        code: 'no-lines',
+        reason: 'the fulfilment has no pick/pack lines and the order has no lines',
+      },
+    };
+  if (skip) return { lines, skip: { code: 'fulfilment-not-started', reason: skip } };
+  return { lines };
+}
+
+/** `fulfilments` mode: one order per live, unshipped fulfilment. */
+function mapEachFulfilment(
+  sale: Row,
+  listRow: Row,
+  s: DearSettings,
+  ids: OrderIds,
+  extras: MapExtras,
+  out: MapResult,
+): void {
+  const fulfilments = arr(sale.Fulfilments);
   if (fulfilments.length === 0) {
     out.skips.push({
-      orderNumber,
-      saleId,
+      ...ids,
       code: 'no-fulfilment',
       reason: 'the sale has no fulfilment yet (order not authorised)',
     });
-    return out;
+    return;
   }
   for (const f of fulfilments) {
-    const number = fulfilmentOrderNumber(orderNumber, f.FulfillmentNumber);
-    const taskId = str(f.TaskID) || undefined;
+    const number = fulfilmentOrderNumber(ids.orderNumber, f.FulfillmentNumber);
+    const skipAs = (code: string, reason: string): void => {
+      out.skips.push({ orderNumber: number, saleId: ids.saleId, code, reason });
+    };
     if (str(f.FulFilmentStatus) === 'VOIDED') {
-      out.skips.push({
-        orderNumber: number,
-        saleId,
-        code: 'fulfilment-voided',
-        reason: 'the fulfilment is voided',
-      });
+      skipAs('fulfilment-voided', 'the fulfilment is voided');
       continue;
     }
     if (str(obj(f.Ship).Status) === 'AUTHORISED') {
-      out.skips.push({
-        orderNumber: number,
-        saleId,
-        code: 'already-shipped',
-        reason: 'the fulfilment is already shipped in Cin7 Core',
-      });
+      skipAs('already-shipped', 'the fulfilment is already shipped in Cin7 Core');
       continue;
     }
-    if (number.length > 50) {
-      out.problems.push({
-        orderNumber: number,
-        saleId,
-        taskId,
-        code: 'order-number-too-long',
-        reason: `order number "${number}" is longer than Starshipit's 50 characters`,
-      });
-      continue;
-    }
-    const warnings: string[] = [];
-    const { payload, problem } = basePayload(sale, listRow, s, number, warnings);
-    if (problem) {
-      out.problems.push({ orderNumber: number, saleId, taskId, ...problem });
-      continue;
-    }
-    const { lines, skip } = fulfilmentLines(f, fulfilments, sale);
-    if (lines.length === 0 && orderLineSources(sale).length === 0) {
-      out.problems.push({
-        orderNumber: number,
-        saleId,
-        taskId,
-        code: 'no-lines',
-        reason: 'the fulfilment has no pick/pack lines and the order has no lines',
-      });
-      continue;
-    }
-    if (skip) {
-      out.skips.push({ orderNumber: number, saleId, code: 'fulfilment-not-started', reason: skip });
-      continue;
-    }
-    const { items, leftOut, problem: itemProblem } = itemsFrom(lines, lineCtx, s, warnings);
-    if (itemProblem) {
-      out.problems.push({
-        orderNumber: number,
-        saleId,
-        taskId,
-        code: 'invalid-line',
-        reason: itemProblem,
-      });
-      continue;
-    }
-    if (items.length === 0) {
-      out.skips.push({
-        orderNumber: number,
-        saleId,
-        code: 'no-parcel-lines',
-        reason: noParcels(leftOut),
-      });
-      continue;
-    }
-    payload.items = items;
-    out.orders.push({ orderNumber: number, saleId, taskId, payload, warnings, ...packInfo(f) });
+    const linesOf = (): OrderLines => fulfilmentOrderLines(f, fulfilments, sale);
+    const built = buildOrder(sale, listRow, s, number, linesOf, extras);
+    const orderIds = {
+      orderNumber: number,
+      saleId: ids.saleId,
+      taskId: str(f.TaskID) || undefined,
+    };
+    settle(out, built, orderIds, packInfo(f), true);
   }
+}
+
+/**
+ * Maps one sale. `listRow` is its saleList row (fallbacks for OrderNumber, Status, dates).
+ * Never throws on bad data: problems are returned for "needs attention".
+ */
+export function mapSale(
+  sale: Row,
+  listRow: Row,
+  s: DearSettings,
+  extras: MapExtras = {},
+): MapResult {
+  const out: MapResult = { orders: [], skips: [], problems: [] };
+  const ids: OrderIds = {
+    saleId: str(sale.ID) || str(listRow.SaleID),
+    orderNumber: str(listRow.OrderNumber) || str(obj(sale.Order).SaleOrderNumber),
+  };
+  if (saleGate(sale, listRow, ids, out)) return out;
+  if (s.import.source === 'sales') mapWholeSale(sale, listRow, s, ids, extras, out);
+  else mapEachFulfilment(sale, listRow, s, ids, extras, out);
   return out;
 }
 

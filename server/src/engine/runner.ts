@@ -198,6 +198,7 @@ export async function runEngineImpl(o: RunOptions): Promise<SummaryEvent> {
       emit,
       onlyOrderNumbers: o.onlyOrderNumbers?.length ? new Set(o.onlyOrderNumbers) : undefined,
       firstImport: !journal.state.cursors.dear,
+      stateDir,
       timeScale: s.dear.rateLimit.perSeconds / 60,
     };
 

@@ -271,6 +271,33 @@ export function readSaleListPage(json: unknown): { total?: number; rows: Json[] 
   };
 }
 
+/**
+ * A product of `GET product` (blueprint "Product [/product]"): the fields customs data needs.
+ * `HSCode` is text of up to 200 characters; `CountryOfOriginCode` is a 3-letter code (`DZA`).
+ */
+export interface Cin7Product {
+  ID: string;
+  SKU: string;
+  Name: string;
+  Weight: number;
+  WeightUnits: string | null;
+  HSCode: string | null;
+  CountryOfOrigin: string | null;
+  CountryOfOriginCode: string | null;
+  LastModifiedOn: string;
+  Status: string;
+}
+
+/** One `GET product` page; undefined unless the answer has a `Products` array. */
+export function readProductListPage(json: unknown): { total?: number; rows: Json[] } | undefined {
+  if (!isObject(json) || !Array.isArray(json.Products)) return undefined;
+  const total = Number(json.Total);
+  return {
+    total: Number.isFinite(total) ? total : undefined,
+    rows: json.Products.filter(isObject),
+  };
+}
+
 /** A sale detail; undefined unless the answer is an object. */
 export function readSale(json: unknown): Json | undefined {
   return isObject(json) ? json : undefined;
