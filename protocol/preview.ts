@@ -21,6 +21,10 @@ export interface PreviewOrderRow {
   itemCount: number;
   deliveryInstructions: string;
   shippingMethod: string;
+  /** Courier and service a shipping rule set, e.g. `AusPost 3J55, signature`; '' when none. */
+  courier: string;
+  /** Customs data per item, e.g. `SKU-1 HS 610910 Bangladesh`; '' for a domestic order. */
+  customs: string;
   saleId: string;
   taskId: string;
   warnings: string[];
@@ -105,6 +109,8 @@ export type SortKey =
   | 'items'
   | 'deliveryInstructions'
   | 'shippingMethod'
+  | 'courier'
+  | 'customs'
   | 'saleId';
 export const SORT_KEYS: readonly SortKey[] = [
   'orderNumber',
@@ -114,6 +120,8 @@ export const SORT_KEYS: readonly SortKey[] = [
   'items',
   'deliveryInstructions',
   'shippingMethod',
+  'courier',
+  'customs',
   'saleId',
 ];
 
@@ -181,6 +189,8 @@ function isOrderRow(v: unknown): v is PreviewOrderRow {
       'items',
       'deliveryInstructions',
       'shippingMethod',
+      'courier',
+      'customs',
       'saleId',
       'taskId',
     ]) &&

@@ -55,9 +55,36 @@ describe('preview model', () => {
     assert.equal(r.itemCount, 2);
     assert.equal(r.deliveryInstructions, 'Leave at door');
     assert.equal(r.shippingMethod, 'Express');
+    assert.equal(r.courier, '');
+    assert.equal(r.customs, '');
     assert.equal(r.saleId, 'sale-SO-2');
     assert.equal(r.taskId, 'task-2');
     assert.deepEqual(r.warnings, ['delivery instructions cut to 100 characters']);
+  });
+
+  it('shows the courier a shipping rule set and the customs data per item', () => {
+    const s = emptyPreviewState('import', 'file:///a.yaml', 'a.yaml', true);
+    applyEvent(s, {
+      type: 'order',
+      orderNumber: 'SO-7',
+      source: { saleId: 'sale-7' },
+      dryRun: true,
+      starshipit: {
+        order_number: 'SO-7',
+        carrier: 'AusPost',
+        carrier_service_code: '3J55',
+        signature_required: true,
+        metadatas: [{ metafield_key: 'ATL', value: 'False' }],
+        destination: { name: 'A', country: 'Japan' },
+        items: [
+          { sku: 'TEA', quantity: 1, tariff_code: '090210', country_of_origin: 'Japan' },
+          { sku: 'CANDLE', quantity: 1, country_of_origin: 'Australia' },
+        ],
+      },
+    });
+    const r = s.orders[0];
+    assert.equal(r.courier, 'AusPost 3J55, signature, no ATL');
+    assert.equal(r.customs, 'TEA HS 090210 Japan; CANDLE HS ? Australia');
   });
 
   it('collects skips, attention, changes, warnings, progress and the summary', () => {
@@ -177,7 +204,7 @@ describe('preview model', () => {
     const [head, row] = csv.split('\r\n');
     assert.equal(
       head,
-      'orderNumber,receiver,company,address,items,deliveryInstructions,shippingMethod,saleId,taskId,warnings',
+      'orderNumber,receiver,company,address,items,deliveryInstructions,shippingMethod,courier,customs,saleId,taskId,warnings',
     );
     assert.ok(row.startsWith("SO-1,'@evil,Acme,"), row);
   });

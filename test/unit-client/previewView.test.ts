@@ -16,6 +16,8 @@ const row = (
   itemCount: 1,
   deliveryInstructions: '',
   shippingMethod: 'Express',
+  courier: '',
+  customs: '',
   saleId: `sale-${orderNumber}`,
   taskId: '',
   warnings: [],

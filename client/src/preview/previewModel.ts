@@ -72,6 +72,37 @@ export function formatItems(items: unknown): { text: string; count: number } {
   return { text: parts.join('; '), count: items.length };
 }
 
+/** `AusPost 3J55, signature, ATL` from the order's carrier fields (set by a shipping rule). */
+export function formatCourier(order: Obj): string {
+  const atl = Array.isArray(order.metadatas)
+    ? order.metadatas.map(obj).find((m) => m.metafield_key === 'ATL')
+    : undefined;
+  const options = [
+    order.signature_required === true ? 'signature' : '',
+    atl ? (text(atl.value).toLowerCase() === 'true' ? 'ATL' : 'no ATL') : '',
+  ];
+  return joinNonEmpty(
+    [joinNonEmpty([order.carrier, order.carrier_service_code], ' '), ...options],
+    ', ',
+  );
+}
+
+/** `SKU-1 HS 610910 Bangladesh; SKU-2 HS ?` from items with customs data ('' when none has any). */
+export function formatCustoms(items: unknown): string {
+  if (!Array.isArray(items)) return '';
+  const rows = items.map(obj);
+  if (!rows.some((it) => it.tariff_code !== undefined || it.country_of_origin !== undefined))
+    return '';
+  return rows
+    .map((it) =>
+      joinNonEmpty(
+        [it.sku, `HS ${text(it.tariff_code) || '?'}`, text(it.country_of_origin) || 'origin ?'],
+        ' ',
+      ),
+    )
+    .join('; ');
+}
+
 function orderRow(e: OrderEvent): PreviewOrderRow {
   const order = obj(e.starshipit);
   const dest = obj(order.destination);
@@ -85,6 +116,8 @@ function orderRow(e: OrderEvent): PreviewOrderRow {
     itemCount: items.count,
     deliveryInstructions: text(dest.delivery_instructions) || text(order.delivery_instructions),
     shippingMethod: text(order.shipping_method),
+    courier: formatCourier(order),
+    customs: formatCustoms(order.items),
     saleId: e.source.saleId,
     taskId: e.source.taskId ?? '',
     warnings: e.warnings ? [...e.warnings] : [],
@@ -201,6 +234,8 @@ const CSV_COLUMNS: readonly (keyof PreviewOrderRow & string)[] = [
   'items',
   'deliveryInstructions',
   'shippingMethod',
+  'courier',
+  'customs',
   'saleId',
   'taskId',
   'warnings',

@@ -52,6 +52,8 @@ const COLUMNS: { key: SortKey; label: string }[] = [
   { key: 'items', label: 'Items' },
   { key: 'deliveryInstructions', label: 'Delivery instructions' },
   { key: 'shippingMethod', label: 'Shipping method' },
+  { key: 'courier', label: 'Courier / service' },
+  { key: 'customs', label: 'Customs (HS, origin)' },
   { key: 'saleId', label: 'Source sale / fulfilment' },
 ];
 
@@ -417,6 +419,8 @@ function ordersTable(orders: PreviewOrderRow[], state: PreviewState): Node {
       el('td', { title: `${row.itemCount} line(s)` }, row.items),
       el('td', {}, row.deliveryInstructions),
       el('td', {}, row.shippingMethod),
+      el('td', {}, row.courier),
+      el('td', {}, row.customs),
       el('td', { class: 'mono' }, source),
     );
     body.append(tr);

@@ -16,6 +16,8 @@ export function matchesFilter(row: PreviewOrderRow, filter: string): boolean {
     row.items,
     row.deliveryInstructions,
     row.shippingMethod,
+    row.courier,
+    row.customs,
     row.saleId,
     row.taskId,
     ...row.warnings,
