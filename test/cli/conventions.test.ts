@@ -23,6 +23,7 @@ const COMMANDS = [
   'retry',
   'status',
   'doctor',
+  'reconcile',
   'demo',
   'sandbox',
   'lsp',
@@ -370,6 +371,7 @@ describe('CLI: help, usage and did-you-mean', function () {
       [['sandbox', '--prot', '5'], '--port'],
       [['lsp', '--stdoi'], '--stdio'],
       [['doctor', '--jsno'], '--json'],
+      [['reconcile', '--aply'], '--apply'],
       [['help', 'stauts'], 'status'],
     ] as const) {
       const r = cli([...args]);

@@ -115,6 +115,28 @@ export const HELP: Record<string, CommandHelp> = {
       'Read-only: a handful of calls to each API through the rate limiter. Exit codes: 0 all good · 1 a problem found · 2 cannot run.',
     ],
   },
+  reconcile: {
+    summary: [
+      'reconcile [--since DATE] [--apply] [--json]',
+      'compare Cin7 Core, Starshipit and the journal; --apply makes the safe fixes',
+    ],
+    usage: [
+      'dear-starshipit reconcile [--config FILE] [--since DATE] [--apply] [--json] [--state DIR]',
+    ],
+    options: [
+      ['--config FILE', 'settings file (default ./dear-starshipit.yaml)'],
+      ['--since DATE', 'start of the period (e.g. 2026-11-01; default 30 days ago)'],
+      [
+        '--apply',
+        'import missing sales, write missing tracking back, record orders the journal lost; never deletes',
+      ],
+      ['--json', 'one JSON object per line: estimate, findings, run events, then the summary'],
+      ['--state DIR', 'state directory (default: engine.stateDir beside the settings file)'],
+    ],
+    notes: [
+      'Without --apply nothing is written anywhere. Exit codes: 0 both systems agree (or every finding was fixed) · 1 findings left, cancelled, or the state directory is in use · 2 bad usage or configuration.',
+    ],
+  },
   demo: {
     summary: ['demo', 'the `npm start` tour on the built-in sandbox'],
     usage: ['dear-starshipit demo'],

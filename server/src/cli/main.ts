@@ -33,6 +33,7 @@ const COMMANDS: Record<string, Command> = {
   retry: async (a) => (await import('./run.js')).runCommand('retry', a),
   status: async (a) => (await import('./run.js')).runCommand('status', a),
   doctor: async (a) => (await import('./doctor.js')).doctorCommand(a),
+  reconcile: async (a) => (await import('./reconcile.js')).reconcileCommand(a),
   demo: demoWithoutArguments,
   sandbox: async (a) => (await import('../../../sandbox/src/cli.js')).sandboxCommand(a),
   lsp: async (a) => (await import('./lsp.js')).lspCommand(a),

@@ -412,6 +412,16 @@ async function readExistingOrders(
   }
 }
 
+/**
+ * Imports these listed sales through the same exactly-once path as a run (detail read, mapping,
+ * intent before each create, lookup by order number first), without listing or moving the cursor.
+ * Starshipit is not assumed to be listed in full: every order is looked up before it is created.
+ */
+export async function importSales(ctx: RunContext, rows: Row[]): Promise<void> {
+  ctx.existingOrders = undefined;
+  await settleAll(rows.map((row) => guard(ctx, () => processSale(ctx, str(row.SaleID), row))));
+}
+
 function wanted(only: Set<string>, orderNumber: string, source: 'sales' | 'fulfilments'): boolean {
   if (source === 'sales') return only.has(orderNumber);
   for (const o of only) if (o.startsWith(`${orderNumber}-F`) || o === orderNumber) return true;

@@ -11,6 +11,8 @@ import type { StatusRequest } from '../../../protocol/lsp';
 import { runEngineImpl } from './runner';
 import { readStatusImpl } from './status';
 import { StateLock } from './lock';
+import { runReconcileImpl, type ReconcileOptions } from './reconcile';
+import type { ReconcileSummary } from '../../../protocol/reconcile';
 
 /** Resolves `${env:NAME}` / `${secret:NAME}` references; `undefined` when the value is unknown. */
 export interface SecretLookup {
@@ -58,4 +60,12 @@ export function resolveStateDir(configPath: string, settings: DearSettings): str
 }
 
 export { EngineError, ConfigurationError, LockedError, UnavailableError } from './errors';
-export type { EngineEvent, RunMode, SummaryEvent };
+export type { EngineEvent, RunMode, SummaryEvent, ReconcileOptions, ReconcileSummary };
+
+/**
+ * Compares Cin7 Core sales, Starshipit orders and the journal for a period; with `apply` makes
+ * the safe fixes. Resolves with the summary (also emitted last).
+ */
+export function runReconcile(o: ReconcileOptions): Promise<ReconcileSummary> {
+  return runReconcileImpl(o);
+}

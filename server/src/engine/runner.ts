@@ -73,8 +73,25 @@ export function spacedSeconds(calls: number, rate: { calls: number; perSeconds: 
   return Math.round((calls - 1) * (rate.perSeconds / Math.max(1, rate.calls)) * 1.25 * 100) / 100;
 }
 
-export async function runEngineImpl(o: RunOptions): Promise<SummaryEvent> {
-  const startedAt = Date.now();
+/** One run's shared parts: context, journal, runners, and the teardown that releases them. */
+export interface OpenRun {
+  ctx: RunContext;
+  journal: Journal;
+  dearRunner: ApiRunner;
+  starshipitRunner: ApiRunner;
+  /** The Starshipit rate the limiter spaces calls at. */
+  starshipitRate: { calls: number; perSeconds: number };
+  emit: (e: EngineEvent) => void;
+  /** Closes the journal, limiters and connections and releases the lock (always call it). */
+  close(): Promise<void>;
+}
+
+/**
+ * Checks the settings, takes the state directory's lock (a dry run goes ahead on a snapshot when
+ * another run holds it), opens the journal, and builds the limiters, runners and clients of one
+ * run. Every engine command (runs, reconcile) starts here.
+ */
+export function openRun(o: RunOptions): OpenRun {
   const s = o.settings;
   refuseUnsupportedApiVersion(s);
   checkBaseUrl(s.dear.baseUrl, 'dear.baseUrl');
@@ -99,6 +116,12 @@ export async function runEngineImpl(o: RunOptions): Promise<SummaryEvent> {
   let journal: Journal | undefined;
   let dearLimiter: SlidingLogLimiter | undefined;
   const runners: ApiRunner[] = [];
+  const close = async (): Promise<void> => {
+    journal?.close();
+    dearLimiter?.close();
+    await Promise.all(runners.map((r) => r.close()));
+    lock?.release();
+  };
   try {
     journal = heldBy ? Journal.snapshot(stateDir) : Journal.open(stateDir);
     if (heldBy)
@@ -201,7 +224,30 @@ export async function runEngineImpl(o: RunOptions): Promise<SummaryEvent> {
       stateDir,
       timeScale: s.dear.rateLimit.perSeconds / 60,
     };
+    return {
+      ctx,
+      journal,
+      dearRunner,
+      starshipitRunner: ssRunner,
+      starshipitRate: ssRate,
+      emit,
+      close,
+    };
+  } catch (err) {
+    void close();
+    throw err;
+  }
+}
 
+export async function runEngineImpl(o: RunOptions): Promise<SummaryEvent> {
+  const startedAt = Date.now();
+  const s = o.settings;
+  const run = openRun(o);
+  const { ctx, journal, dearRunner, emit } = run;
+  const { counters } = ctx;
+  const ssRunner = run.starshipitRunner;
+  const ssRate = run.starshipitRate;
+  try {
     let cancelled = false;
     try {
       // Import uses both APIs; a writeback run checks Cin7 Core once it has labels to deliver.
@@ -267,9 +313,6 @@ export async function runEngineImpl(o: RunOptions): Promise<SummaryEvent> {
     emit(summary);
     return summary;
   } finally {
-    journal?.close();
-    dearLimiter?.close();
-    await Promise.all(runners.map((r) => r.close()));
-    lock?.release();
+    await run.close();
   }
 }

@@ -1,0 +1,738 @@
+/**
+ * `reconcile`: compares, for a period, the Cin7 Core sales in `import.statuses`, the Starshipit
+ * orders and the journal, and reports where they disagree. With `apply` it makes only the safe
+ * fixes, each through the path a run uses (so each happens exactly once): missing sales are
+ * imported by the importer, missing tracking is written back by the writeback, and an order that
+ * Starshipit holds for one of our sales but the journal lost is recorded. Nothing is deleted.
+ *
+ * Reads, cheapest first: Starshipit's unshipped, shipped and printed listings (250 rows a call);
+ * Cin7's `saleList` unfiltered from the period's start (up to 1000 rows a call; its
+ * `CombinedTrackingNumbers` confirms written tracking without a detail read). Detail reads only
+ * where a list cannot settle it: a sale's fulfilments when its row does not show a label's
+ * tracking, a sale's detail for an Advanced sale at the order stage that has no order, and a
+ * Starshipit order by number or id (cheap) to confirm an absence or read every parcel.
+ */
+import type { EngineEvent } from '../../../protocol/events';
+import type {
+  ReconcileEvent,
+  ReconcileFinding,
+  ReconcileSection,
+  ReconcileSummary,
+} from '../../../protocol/reconcile';
+import type { RunOptions } from './index';
+import type { Row } from './dearClient';
+import type { RunContext } from './context';
+import { record, throwIfCancelled } from './context';
+import { estimateSeconds, openRun } from './runner';
+import { checkApi } from './preflight';
+import { importSales, morePages } from './importer';
+import { runWriteback } from './writeback';
+import { isAdvancedAtOrder, rowMaySelect, saleSelected } from './saleStage';
+import { stageOf } from './wire/cin7';
+import {
+  labelDate,
+  packageTracking,
+  readShipmentRow,
+  readShippedRow,
+  text,
+  type StarshipitOrder,
+} from './wire/starshipit';
+import { isCancelled } from './sleep';
+import { str } from './coerce';
+import type { Tracking } from './journal';
+
+export interface ReconcileOptions extends Omit<
+  RunOptions,
+  'mode' | 'dryRun' | 'onEvent' | 'onlyOrderNumbers'
+> {
+  /** Start of the period (ISO date or date-time); default `import.since`, else 30 days ago. */
+  since?: string;
+  /** Make the safe fixes; without it nothing is written anywhere. */
+  apply: boolean;
+  onEvent: (e: EngineEvent | ReconcileEvent) => void;
+}
+
+/** Days back the period starts when no `since` is given. */
+export const DEFAULT_RECONCILE_DAYS = 30;
+
+const PAGE = 250;
+const LABELLED = new Set(['printed', 'shipped', 'delivered', 'dispatched']);
+const DISPATCHED = new Set(['shipped', 'delivered', 'dispatched']);
+const NOT_LIVE = new Set(['VOIDED', 'CREDITED']);
+
+/** One Starshipit order as the listings show it (merged across the lists by order id). */
+interface ListedOrder {
+  orderId?: number;
+  orderNumber: string;
+  status: string;
+  carrier: string;
+  tracking: Tracking[];
+  labelled: boolean;
+  /** The rows carried every parcel, status and carrier code (a full order). */
+  complete: boolean;
+  labelDate?: string;
+}
+
+/** What the comparison works from. */
+interface Views {
+  /** Order number → the Starshipit orders listed with it. */
+  orders: Map<string, ListedOrder[]>;
+  /** Cin7 sales listed for the period, by order number. */
+  sales: Map<string, Row>;
+  /** Rows a list answered that the engine cannot interpret (reported, never skipped silently). */
+  unreadable: ReconcileFinding[];
+}
+
+/** A label to write back, learnt while checking tracking. */
+interface Label {
+  carrier: string;
+  tracking: Tracking[];
+  labelDate?: string;
+}
+
+interface Found {
+  finding: ReconcileFinding;
+  /** `import`: the sale row to import; `writeback`: the label; `adopt`: the order id. */
+  row?: Row;
+  label?: Label;
+  orderId?: number;
+}
+
+export async function runReconcileImpl(o: ReconcileOptions): Promise<ReconcileSummary> {
+  const since = periodStart(o.since ?? (o.settings.import.since || undefined));
+  const emitAny = o.onEvent;
+  const run = openRun({
+    ...o,
+    mode: 'sync',
+    dryRun: !o.apply,
+    onEvent: (e) => emitAny(e),
+  });
+  const { ctx } = run;
+  let cancelled = false;
+  const found: Found[] = [];
+  let views: Views | undefined;
+  try {
+    try {
+      await checkApi(ctx, 'starshipit');
+      await checkApi(ctx, 'dear');
+      views = await readViews(ctx, since, (e) => emitAny(e));
+      found.push(...(await compare(ctx, views, since)));
+      for (const f of found) emitAny(f.finding);
+      if (o.apply) await applyFixes(ctx, found);
+    } catch (err) {
+      if (!isCancelled(err) && !o.signal?.aborted) throw err;
+      cancelled = true;
+    }
+    const findings = found.map((f) => f.finding);
+    const summary: ReconcileSummary = {
+      type: 'reconcile',
+      since,
+      apply: o.apply,
+      checked: {
+        sales: views?.sales.size ?? 0,
+        orders: views ? [...views.orders.values()].reduce((n, list) => n + list.length, 0) : 0,
+        journal: ctx.journal.state.orders.size,
+      },
+      counts: countSections(findings),
+      fixable: findings.filter((f) => f.fix).length,
+      fixed: findings.filter((f) => f.outcome === 'fixed').length,
+      failed: findings.filter((f) => f.outcome === 'failed').length,
+      calls: { dear: run.dearRunner.calls, starshipit: run.starshipitRunner.calls },
+      findings,
+      ...(cancelled ? { cancelled: true } : {}),
+    };
+    if (o.apply) await ctx.journal.drain();
+    emitAny(summary);
+    return summary;
+  } finally {
+    await run.close();
+  }
+}
+
+/** `since` as an ISO date-time; a bare date means its start (UTC). */
+export function periodStart(since: string | undefined, now = Date.now()): string {
+  if (!since) return new Date(now - DEFAULT_RECONCILE_DAYS * 86_400_000).toISOString();
+  const ms = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(since) ? `${since}T00:00:00Z` : since);
+  if (Number.isNaN(ms)) throw new Error(`--since "${since}" is not a date (e.g. 2026-11-01)`);
+  return new Date(ms).toISOString();
+}
+
+function countSections(findings: ReconcileFinding[]): Record<ReconcileSection, number> {
+  const counts = { missing: 0, duplicates: 0, tracking: 0, unexplained: 0, journal: 0 };
+  for (const f of findings) counts[f.section]++;
+  return counts;
+}
+
+// ---- reading both sides ------------------------------------------------------------------
+
+async function readViews(
+  ctx: RunContext,
+  since: string,
+  emit: (e: ReconcileEvent) => void,
+): Promise<Views> {
+  const views: Views = { orders: new Map(), sales: new Map(), unreadable: [] };
+  await readStarshipit(ctx, since, views);
+  const limit = Math.max(1, Math.min(1000, ctx.settings.dear.pageSize));
+  const updatedSince = since.slice(0, 19);
+  const first = await ctx.dear.saleList({ page: 1, limit, updatedSince });
+  const pages = Math.max(1, Math.ceil((first.total ?? first.rows.length) / limit));
+  const labelled = [...views.orders.values()].flat().filter((x) => x.labelled).length;
+  emit({
+    type: 'estimate',
+    since,
+    dearCalls: { listPages: pages - 1, detailsAtMost: labelled },
+    starshipitCalls: ctx.starshipitRunner.calls,
+    seconds: estimateSeconds(
+      pages - 1 + labelled,
+      ctx.settings.dear.rateLimit,
+      0.3,
+      ctx.settings.engine.concurrency,
+    ),
+  });
+  let page = first;
+  let seen = 0;
+  for (let n = 1; ; n++) {
+    for (const row of page.rows) {
+      const number = str(row.OrderNumber);
+      if (number) views.sales.set(number, row);
+    }
+    seen += page.rows.length;
+    ctx.emit({ type: 'progress', phase: 'list', done: n, total: pages });
+    if (!morePages(page, seen, limit)) break;
+    throwIfCancelled(ctx);
+    page = await ctx.dear.saleList({ page: n + 1, limit, updatedSince });
+  }
+  return views;
+}
+
+async function readStarshipit(ctx: RunContext, since: string, views: Views): Promise<void> {
+  const byId = new Map<number, ListedOrder>();
+  const add = (order: ListedOrder): void => {
+    const same =
+      order.orderId !== undefined
+        ? byId.get(order.orderId)
+        : views.orders.get(order.orderNumber)?.find((x) => x.orderId === undefined);
+    if (same) return mergeInto(same, order);
+    if (order.orderId !== undefined) byId.set(order.orderId, order);
+    const list = views.orders.get(order.orderNumber) ?? [];
+    list.push(order);
+    views.orders.set(order.orderNumber, list);
+  };
+  const unshipped = await eachPage(ctx, async (page) => {
+    const r = await ctx.starshipit.list('unshipped', { since, page, limit: PAGE });
+    return { rows: r.orders, totalPages: r.totalPages };
+  });
+  for (const raw of unshipped) listRow(raw, 'unshipped', add, views);
+  const shipped = await eachPage(ctx, (page) =>
+    ctx.starshipit.shippedRows({ since, page, limit: PAGE }),
+  );
+  for (const raw of shipped) listRow(raw, 'shipped', add, views);
+  const printed = await eachPage(ctx, (page) =>
+    ctx.starshipit.printedRows({ since, page, limit: PAGE }),
+  );
+  for (const raw of printed) {
+    const row = readShipmentRow(raw);
+    if (!row.ok) {
+      views.unreadable.push(unreadableFinding('GET /api/orders/shipments', row));
+      continue;
+    }
+    add({
+      orderId: row.orderId,
+      orderNumber: row.orderNumber,
+      status: 'Printed',
+      carrier: '',
+      tracking: row.trackingNumbers.map((number) => ({ number })),
+      labelled: true,
+      complete: false,
+      labelDate: row.date,
+    });
+  }
+}
+
+function listRow(
+  raw: unknown,
+  kind: 'unshipped' | 'shipped',
+  add: (o: ListedOrder) => void,
+  views: Views,
+): void {
+  const row = readShippedRow(raw);
+  if (row.form === 'unreadable') {
+    views.unreadable.push(unreadableFinding(`GET /api/orders/${kind}`, row));
+    return;
+  }
+  if (row.form === 'full') {
+    add({
+      orderId: row.orderId,
+      orderNumber: row.orderNumber,
+      status: row.status,
+      carrier: row.carrier,
+      tracking: row.tracking,
+      labelled: LABELLED.has(row.status.toLowerCase()) || row.tracking.length > 0,
+      complete: true,
+      labelDate: row.labelDate,
+    });
+    return;
+  }
+  // The flat shipped row: one order-level tracking number, no status, no parcels.
+  add({
+    orderId: row.orderId,
+    orderNumber: row.orderNumber,
+    status: kind === 'shipped' ? 'Shipped' : '',
+    carrier: row.carrier,
+    tracking: row.trackingNumber ? [{ number: row.trackingNumber }] : [],
+    labelled: kind === 'shipped',
+    complete: false,
+    labelDate: row.shippedDate,
+  });
+}
+
+function mergeInto(into: ListedOrder, other: ListedOrder): void {
+  for (const t of other.tracking)
+    if (!into.tracking.some((x) => x.number === t.number)) into.tracking.push(t);
+  into.labelled ||= other.labelled;
+  if (other.complete && !into.complete) {
+    into.status = other.status;
+    into.carrier = other.carrier;
+    into.complete = true;
+  }
+  into.carrier ||= other.carrier;
+  into.labelDate ??= other.labelDate;
+}
+
+async function eachPage(
+  ctx: RunContext,
+  read: (page: number) => Promise<{ rows: unknown[]; totalPages: number }>,
+): Promise<unknown[]> {
+  const rows: unknown[] = [];
+  for (let page = 1; ; page++) {
+    throwIfCancelled(ctx);
+    const r = await read(page);
+    rows.push(...r.rows);
+    if (page >= r.totalPages || r.rows.length < PAGE) return rows;
+  }
+}
+
+function unreadableFinding(
+  call: string,
+  row: { orderId?: number; orderNumber?: string; shape: string; problem: string },
+): ReconcileFinding {
+  return {
+    type: 'finding',
+    section: 'unexplained',
+    orderNumber: row.orderNumber ?? (row.orderId !== undefined ? `order_id ${row.orderId}` : '?'),
+    ...(row.orderId !== undefined ? { orderIds: [row.orderId] } : {}),
+    detail: `${call} answered a row the engine cannot interpret (${row.problem}); it saw ${row.shape}`,
+  };
+}
+
+// ---- comparing ---------------------------------------------------------------------------
+
+/** The sale order number a Starshipit order number belongs to (fulfilments mode adds `-F<n>`). */
+function saleNumberOf(ctx: RunContext, orderNumber: string): string {
+  return ctx.settings.import.source === 'fulfilments'
+    ? orderNumber.replace(/-F\d+$/, '')
+    : orderNumber;
+}
+
+async function compare(ctx: RunContext, views: Views, since: string): Promise<Found[]> {
+  const found: Found[] = views.unreadable.map((finding) => ({ finding }));
+  found.push(...duplicates(views));
+  found.push(...(await journalAgainstStarshipit(ctx, views, since)));
+  found.push(...(await missingSales(ctx, views)));
+  found.push(...unexplainedOrders(ctx, views));
+  found.push(...(await missingTracking(ctx, views)));
+  return found;
+}
+
+function duplicates(views: Views): Found[] {
+  const out: Found[] = [];
+  for (const [orderNumber, list] of views.orders) {
+    const ids = list.map((x) => x.orderId).filter((id): id is number => id !== undefined);
+    if (ids.length < 2) continue;
+    out.push({
+      finding: {
+        type: 'finding',
+        section: 'duplicates',
+        orderNumber,
+        orderIds: ids,
+        detail: `Starshipit holds ${ids.length} orders with this number (order_id ${ids.join(', ')}); delete the extra ones in Starshipit (reconcile never deletes)`,
+      },
+    });
+  }
+  return out;
+}
+
+/**
+ * Journal orders against Starshipit: an order the journal records that Starshipit does not hold
+ * (looked up by number when the listings do not show it), a different order id, and a create
+ * whose outcome the journal never learnt although Starshipit holds the order.
+ */
+async function journalAgainstStarshipit(
+  ctx: RunContext,
+  views: Views,
+  since: string,
+): Promise<Found[]> {
+  const out: Found[] = [];
+  const checks = [...ctx.journal.state.orders.values()].map(async (entry) => {
+    const inPeriod = entry.at >= since || views.sales.has(saleNumberOf(ctx, entry.orderNumber));
+    let listed = views.orders.get(entry.orderNumber);
+    // Withdrawn by keeping in step (sale voided or credited): gone from Starshipit on purpose.
+    if (ctx.journal.state.keep.withdrawn.has(entry.orderNumber)) return;
+    if (!listed && !inPeriod) return;
+    if (!listed) {
+      const order = await ctx.starshipit.findOrder(entry.orderNumber);
+      if (order) {
+        listed = [listedFromOrder(order, entry.orderNumber)];
+        views.orders.set(entry.orderNumber, listed);
+      }
+    }
+    const base = { type: 'finding' as const, orderNumber: entry.orderNumber, saleId: entry.saleId };
+    if (!listed) {
+      if (entry.state === 'intent') return; // never created: the sale shows as missing
+      out.push({
+        finding: {
+          ...base,
+          section: 'journal',
+          ...(entry.orderId !== undefined ? { orderIds: [entry.orderId] } : {}),
+          detail: `the journal records Starshipit order ${entry.orderId ?? '(id unknown)'} but Starshipit has no order with this number (deleted there?); reconcile does not create it again`,
+        },
+      });
+      return;
+    }
+    const ids = listed.map((x) => x.orderId).filter((id): id is number => id !== undefined);
+    if (entry.state === 'intent') {
+      if (ids.length !== 1) return; // duplicates are reported on their own
+      out.push({
+        finding: {
+          ...base,
+          section: 'journal',
+          orderIds: ids,
+          detail: `the journal holds a create whose outcome it never learnt; Starshipit holds order ${ids[0]}`,
+          fix: 'adopt',
+        },
+        orderId: ids[0],
+      });
+      return;
+    }
+    if (entry.orderId !== undefined && ids.length > 0 && !ids.includes(entry.orderId))
+      out.push({
+        finding: {
+          ...base,
+          section: 'journal',
+          orderIds: ids,
+          detail: `the journal records order_id ${entry.orderId}; Starshipit holds ${ids.join(', ')} with this number`,
+        },
+      });
+  });
+  await Promise.all(checks);
+  return out;
+}
+
+function listedFromOrder(order: StarshipitOrder, orderNumber: string): ListedOrder {
+  const status = text(order.status);
+  const tracking = packageTracking(order);
+  return {
+    orderId: typeof order.order_id === 'number' ? order.order_id : undefined,
+    orderNumber,
+    status,
+    carrier: text(order.carrier),
+    tracking,
+    labelled: LABELLED.has(status.toLowerCase()) || tracking.length > 0,
+    complete: true,
+    labelDate: labelDate(order),
+  };
+}
+
+/** Whether a listed sale is one the import selects and should have an order in Starshipit. */
+async function shouldBeImported(ctx: RunContext, row: Row): Promise<boolean> {
+  const statuses = ctx.settings.import.statuses;
+  if (NOT_LIVE.has(str(row.Status)) || str(row.CombinedShippingStatus) === 'SHIPPED') return false;
+  if (!rowMaySelect(row, statuses)) return false;
+  if (!isAdvancedAtOrder(row)) return true;
+  // An Advanced sale at the order stage is selected by its open fulfilments' stages.
+  const sale = await ctx.dear.sale(str(row.SaleID));
+  return saleSelected({ ...sale, Status: str(sale.Status) || str(row.Status) }, statuses);
+}
+
+async function missingSales(ctx: RunContext, views: Views): Promise<Found[]> {
+  const fulfilmentsMode = ctx.settings.import.source === 'fulfilments';
+  const orderNumbersOf = new Map<string, string[]>();
+  for (const number of [...views.orders.keys(), ...ctx.journal.state.orders.keys()]) {
+    const base = saleNumberOf(ctx, number);
+    orderNumbersOf.set(base, [...(orderNumbersOf.get(base) ?? []), number]);
+  }
+  const out: Found[] = [];
+  const checks = [...views.sales.entries()].map(async ([orderNumber, row]) => {
+    const known = orderNumbersOf.get(orderNumber) ?? [];
+    const journalHas = known.some((n) => ctx.journal.state.orders.get(n)?.state === 'created');
+    if (known.some((n) => views.orders.has(n)) || journalHas) return;
+    if (!(await shouldBeImported(ctx, row))) return;
+    // Outside the listings' window, an older order may still exist: one lookup by number.
+    if (!fulfilmentsMode) {
+      const order = await ctx.starshipit.findOrder(orderNumber);
+      if (order) {
+        views.orders.set(orderNumber, [listedFromOrder(order, orderNumber)]);
+        return;
+      }
+    }
+    const saleId = str(row.SaleID);
+    const parked = [...ctx.journal.state.attention.values()].find(
+      (a) => a.kind === 'import' && a.saleId === saleId,
+    );
+    out.push({
+      finding: {
+        type: 'finding',
+        section: 'missing',
+        orderNumber,
+        saleId,
+        detail: parked
+          ? `the sale (status ${str(row.Status)}) has no Starshipit order; it needs attention: ${parked.reason}`
+          : `the sale (status ${str(row.Status)}) is in import.statuses and Starshipit has no order ${fulfilmentsMode ? 'for any of its fulfilments' : 'with this number'}`,
+        ...(parked ? {} : { fix: 'import' as const }),
+      },
+      row,
+    });
+  });
+  await Promise.all(checks);
+  return out;
+}
+
+/**
+ * Starshipit orders explained by neither a listed sale nor the journal; orders of listed sales
+ * that the journal does not record are adopted (recorded) by `--apply`.
+ */
+function unexplainedOrders(ctx: RunContext, views: Views): Found[] {
+  const out: Found[] = [];
+  for (const [orderNumber, list] of views.orders) {
+    const entry = ctx.journal.state.orders.get(orderNumber);
+    const sale = views.sales.get(saleNumberOf(ctx, orderNumber));
+    const ids = list.map((x) => x.orderId).filter((id): id is number => id !== undefined);
+    if (entry) continue; // compared in journalAgainstStarshipit
+    if (!sale) {
+      out.push({
+        finding: {
+          type: 'finding',
+          section: 'unexplained',
+          orderNumber,
+          orderIds: ids,
+          detail: `no Cin7 Core sale updated in the period and no journal entry explains Starshipit order ${ids.join(', ') || '(no id)'} (created by hand or another channel?)`,
+        },
+      });
+      continue;
+    }
+    out.push({
+      finding: {
+        type: 'finding',
+        section: 'journal',
+        orderNumber,
+        saleId: str(sale.SaleID),
+        orderIds: ids,
+        detail: `Starshipit holds order ${ids.join(', ') || '(no id)'} for this sale but the journal has no record of it (lost state directory, or created by another integration)`,
+        ...(ids.length === 1 ? { fix: 'adopt' as const } : {}),
+      },
+      orderId: ids[0],
+    });
+  }
+  return out;
+}
+
+/** Tracking numbers a saleList row's `CombinedTrackingNumbers` names (a list in one string). */
+function combinedTracking(row: Row | undefined): Set<string> {
+  return new Set(
+    str(row?.CombinedTrackingNumbers)
+      .split(/[\s,;]+/)
+      .filter(Boolean),
+  );
+}
+
+/**
+ * Labelled orders of ours (or of a listed sale) whose tracking Cin7 Core does not hold. The sale
+ * row settles most; the sale's fulfilments are read only when it does not, and the Starshipit
+ * order only when the listings did not carry every parcel.
+ */
+async function missingTracking(ctx: RunContext, views: Views): Promise<Found[]> {
+  const wb = ctx.settings.writeback;
+  if (!wb.enabled) return [];
+  const wanted = wb.when === 'dispatched' ? DISPATCHED : LABELLED;
+  const out: Found[] = [];
+  const fulfilmentReads = new Map<string, Promise<Row[]>>();
+  const shipTracking = async (saleId: string): Promise<Set<string>> => {
+    let read = fulfilmentReads.get(saleId);
+    if (!read) {
+      read = ctx.dear.fulfilments(saleId);
+      fulfilmentReads.set(saleId, read);
+    }
+    const fulfilments = await read;
+    return new Set(
+      fulfilments.flatMap((f) =>
+        stageOf(f, 'Ship')
+          .lines.map((l) => str(l.TrackingNumber))
+          .filter(Boolean),
+      ),
+    );
+  };
+  const checks = [...views.orders.entries()].map(async ([orderNumber, list]) => {
+    if (list.length !== 1) return; // duplicates: which label counts is for a person to decide
+    const order = list[0];
+    if (!order.labelled) return;
+    const entry = ctx.journal.state.orders.get(orderNumber);
+    const row = views.sales.get(saleNumberOf(ctx, orderNumber));
+    const saleId = entry?.saleId ?? (row ? str(row.SaleID) : '');
+    if (!saleId) return; // no sale of ours: reported as unexplained
+    const inList = combinedTracking(row);
+    if (order.tracking.length > 0 && order.tracking.every((t) => inList.has(t.number))) return;
+    const label = await fullLabel(ctx, order);
+    if (!label || !wanted.has(label.status.toLowerCase())) return;
+    const held = await shipTracking(saleId);
+    const missing = label.tracking.filter((t) => !held.has(t.number) && !inList.has(t.number));
+    if (missing.length === 0) return;
+    const done = ctx.journal.state.writebacks.get(orderNumber);
+    const journalSays =
+      done?.state === 'done' &&
+      missing.every((t) => done.doneTracking?.some((d) => d.number === t.number))
+        ? '; the journal records it as written back'
+        : '';
+    out.push({
+      finding: {
+        type: 'finding',
+        section: 'tracking',
+        orderNumber,
+        saleId,
+        ...(order.orderId !== undefined ? { orderIds: [order.orderId] } : {}),
+        detail: `Starshipit order is ${label.status} with tracking ${missing.map((t) => t.number).join(', ')} (${label.carrier || 'carrier unknown'}), not in Cin7 Core${journalSays}`,
+        fix: 'writeback',
+      },
+      label: { carrier: label.carrier, tracking: label.tracking, labelDate: label.labelDate },
+      orderId: order.orderId,
+    });
+  });
+  await Promise.all(checks);
+  return out;
+}
+
+/** The order's status, carrier code and every parcel: from the listing, or the order itself. */
+async function fullLabel(
+  ctx: RunContext,
+  order: ListedOrder,
+): Promise<(Label & { status: string }) | undefined> {
+  if (order.complete && order.carrier && order.tracking.length > 0)
+    return {
+      status: order.status,
+      carrier: order.carrier,
+      tracking: order.tracking,
+      labelDate: order.labelDate,
+    };
+  if (order.orderId === undefined) return undefined;
+  const full = await ctx.starshipit.orderById(order.orderId);
+  if (!full) return undefined;
+  const tracking = packageTracking(full);
+  if (tracking.length === 0) return undefined;
+  return {
+    status: text(full.status),
+    carrier: text(full.carrier),
+    tracking,
+    labelDate: labelDate(full),
+  };
+}
+
+// ---- applying the safe fixes ---------------------------------------------------------------
+
+async function applyFixes(ctx: RunContext, found: Found[]): Promise<void> {
+  const fixable = found.filter((f) => f.finding.fix);
+  for (const f of fixable.filter((x) => x.finding.fix === 'adopt')) await adopt(ctx, f);
+  const imports = fixable.filter((x) => x.finding.fix === 'import');
+  if (imports.length > 0) {
+    await importSales(
+      ctx,
+      imports.map((f) => f.row ?? {}),
+    );
+    for (const f of imports) f.finding.outcome = imported(ctx, f) ? 'fixed' : 'failed';
+  }
+  const writebacks = fixable.filter((x) => x.finding.fix === 'writeback');
+  if (writebacks.length > 0) {
+    for (const f of writebacks) await queueLabel(ctx, f);
+    ctx.onlyOrderNumbers = new Set(writebacks.map((f) => f.finding.orderNumber));
+    await runWriteback(ctx, { retryOnly: true });
+    ctx.onlyOrderNumbers = undefined;
+    for (const f of writebacks)
+      f.finding.outcome =
+        ctx.journal.state.writebacks.get(f.finding.orderNumber)?.state === 'done'
+          ? 'fixed'
+          : 'failed';
+  }
+}
+
+function imported(ctx: RunContext, f: Found): boolean {
+  const orders = [...ctx.journal.state.orders.values()];
+  return orders.some((o) => o.saleId === f.finding.saleId && o.state === 'created');
+}
+
+/** Records an order Starshipit holds for one of our sales, as the importer does after a lookup. */
+async function adopt(ctx: RunContext, f: Found): Promise<void> {
+  const { orderNumber, saleId } = f.finding;
+  throwIfCancelled(ctx);
+  try {
+    const taskId = await taskIdFor(ctx, orderNumber, saleId ?? '');
+    await record(ctx, {
+      t: 'created',
+      orderNumber,
+      saleId: saleId ?? '',
+      ...(taskId ? { taskId } : {}),
+      orderId: f.orderId,
+      outcome: 'alreadyPresent',
+      at: new Date().toISOString(),
+    });
+    ctx.counters.alreadyPresent++;
+    f.finding.outcome = 'fixed';
+  } catch (err) {
+    if (isCancelled(err) || ctx.signal?.aborted) throw err;
+    f.finding.outcome = 'failed';
+    ctx.emit({
+      type: 'log',
+      level: 'error',
+      message: `${orderNumber}: could not record the Starshipit order in the journal: ${err instanceof Error ? err.message : String(err)}`,
+    });
+  }
+}
+
+/** Fulfilments mode: the TaskID of fulfilment `n` of `<sale>-F<n>` (one fulfilments read). */
+async function taskIdFor(
+  ctx: RunContext,
+  orderNumber: string,
+  saleId: string,
+): Promise<string | undefined> {
+  const known = ctx.journal.state.orders.get(orderNumber)?.taskId;
+  if (known) return known;
+  const n = /-F(\d+)$/.exec(orderNumber)?.[1];
+  if (ctx.settings.import.source !== 'fulfilments' || !n || !saleId) return undefined;
+  const fulfilments = await ctx.dear.fulfilments(saleId);
+  return str(fulfilments.find((x) => str(x.FulfillmentNumber) === n)?.TaskID) || undefined;
+}
+
+/**
+ * Puts the label in the writeback outbox unless the journal already holds it there (a pending or
+ * interrupted writeback of the same tracking is finished by the writeback path as it is).
+ */
+async function queueLabel(ctx: RunContext, f: Found): Promise<void> {
+  const { orderNumber } = f.finding;
+  const ours = ctx.journal.state.orders.get(orderNumber);
+  const label = f.label;
+  if (!ours || !label) return;
+  const prev = ctx.journal.state.writebacks.get(orderNumber);
+  const numbers = (list: Tracking[] | undefined): string =>
+    (list ?? [])
+      .map((t) => t.number)
+      .sort()
+      .join(',');
+  if (prev && prev.state !== 'done' && numbers(prev.tracking) === numbers(label.tracking)) return;
+  await record(ctx, {
+    t: 'wb-pending',
+    orderNumber,
+    saleId: ours.saleId,
+    taskId: ours.taskId,
+    carrierCode: label.carrier,
+    tracking: label.tracking,
+    shipDate: `${(label.labelDate || new Date().toISOString()).slice(0, 10)}T00:00:00`,
+    at: new Date().toISOString(),
+  });
+}

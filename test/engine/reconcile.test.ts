@@ -1,0 +1,312 @@
+/**
+ * `reconcile` against the sandbox over real HTTP: each kind of disagreement is planted through the
+ * sandbox (its Starshipit API and control methods), reconcile must find each, and `--apply` must
+ * fix the safe ones exactly once — checked from the sandbox's own state.
+ */
+import * as assert from 'node:assert/strict';
+import { startSandbox } from '../../sandbox/src/index';
+import type { Sandbox } from '../../sandbox/src/api';
+import type { EngineEvent, OrderEvent } from '../../protocol/events';
+import type { ReconcileEvent, ReconcileSummary } from '../../protocol/reconcile';
+import type { DearSettings } from '../../protocol/settings';
+import { readStatus, runReconcile } from '../../server/src/engine/index';
+import {
+  cliEnv,
+  run,
+  runCli,
+  sandboxSecrets,
+  sandboxSettings,
+  tempDir,
+  TIME_SCALE,
+  writeConfig,
+} from './helpers';
+import * as path from 'node:path';
+
+const STATUSES: ('ORDERED' | 'PICKED' | 'PACKED')[] = ['ORDERED', 'PICKED', 'PACKED'];
+const SINCE = '2026-01-01';
+
+type Fulfilment = { TaskID: string; Pack: { Status: string }; Ship: { Status: string } };
+
+async function reconcile(
+  sb: Sandbox,
+  settings: DearSettings,
+  dir: string,
+  apply: boolean,
+): Promise<{ summary: ReconcileSummary; events: (EngineEvent | ReconcileEvent)[] }> {
+  const events: (EngineEvent | ReconcileEvent)[] = [];
+  const summary = await runReconcile({
+    settings,
+    configPath: path.join(dir, 'dear-starshipit.yaml'),
+    stateDir: dir,
+    secrets: sandboxSecrets(sb),
+    since: SINCE,
+    apply,
+    onEvent: (e) => events.push(e),
+  });
+  return { summary, events };
+}
+
+/** Sends a request to the sandbox's Starshipit API with its credentials (as another client would). */
+async function starshipit(
+  sb: Sandbox,
+  method: string,
+  route: string,
+  body?: unknown,
+): Promise<Record<string, unknown>> {
+  let res: Response;
+  // The sandbox holds this key to its plan rate, as Starshipit would: wait out a 429.
+  for (;;) {
+    res = await fetch(`${sb.starshipitBaseUrl}${route}`, {
+      method,
+      headers: {
+        'content-type': 'application/json',
+        'StarShipIT-Api-Key': sb.credentials.starshipitApiKey,
+        'Ocp-Apim-Subscription-Key': sb.credentials.starshipitSubscriptionKey,
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (res.status !== 429) break;
+    await res.arrayBuffer();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const json = (await res.json()) as Record<string, unknown>;
+  assert.ok(res.ok && json.success !== false, `${method} ${route}: ${JSON.stringify(json)}`);
+  return json;
+}
+
+/** Simple, unshipped, eligible sales whose single fulfilment is packed (a label can be written back). */
+function packedSimpleSales(sb: Sandbox): { orderNumber: string; saleId: string; taskId: string }[] {
+  const out = [];
+  for (const e of sb.eligibleSales(STATUSES)) {
+    if (e.type !== 'Simple Sale') continue;
+    const f = (sb.sale(e.saleId) as { Fulfilments: Fulfilment[] }).Fulfilments[0];
+    if (!f || f.Ship.Status === 'AUTHORISED' || f.Pack.Status !== 'AUTHORISED') continue;
+    out.push({ orderNumber: e.orderNumber, saleId: e.saleId, taskId: f.TaskID });
+  }
+  return out;
+}
+
+interface Planted {
+  missing: string;
+  duplicate: string;
+  tracking: { orderNumber: string; taskId: string; trackingNumbers: string[] };
+  unexplained: string;
+  lost: string;
+  deleted: string;
+}
+
+/**
+ * Imports every eligible sale but two (one stays missing, one is created in Starshipit behind the
+ * journal's back), then plants a duplicate, a label not written back, a hand-made order and an
+ * order deleted in Starshipit.
+ */
+async function plant(sb: Sandbox, settings: DearSettings, dir: string): Promise<Planted> {
+  const packed = packedSimpleSales(sb);
+  assert.ok(packed.length >= 6, `the sandbox has ${packed.length} packed simple sales`);
+  const [missing, lost, dup, labelled, deleted] = packed;
+  const everyone = sb
+    .eligibleSales(STATUSES, { includeInvalid: true })
+    .map((e) => e.orderNumber)
+    .filter((n) => n !== missing.orderNumber && n !== lost.orderNumber);
+  const imported = await run(sb, settings, dir, 'import', false, { onlyOrderNumbers: everyone });
+  const payloads = new Map(
+    imported.events
+      .filter((e): e is OrderEvent => e.type === 'order')
+      .map((e) => [e.orderNumber, e.starshipit]),
+  );
+  const template = payloads.get(dup.orderNumber);
+  assert.ok(template, `${dup.orderNumber} was imported`);
+  await starshipit(sb, 'POST', '/api/orders', { order: template });
+  await starshipit(sb, 'POST', '/api/orders', {
+    order: { ...template, order_number: 'MANUAL-0001' },
+  });
+  await starshipit(sb, 'POST', '/api/orders', {
+    order: { ...template, order_number: lost.orderNumber },
+  });
+  const gone = sb.starshipitOrders().get(deleted.orderNumber) as { order_id: number }[];
+  await starshipit(sb, 'DELETE', `/api/orders/delete?order_id=${gone[0].order_id}`);
+  const label = sb.printLabel({ orderNumber: labelled.orderNumber, carrier: 'AusPost' });
+  return {
+    missing: missing.orderNumber,
+    duplicate: dup.orderNumber,
+    tracking: {
+      orderNumber: labelled.orderNumber,
+      taskId: labelled.taskId,
+      trackingNumbers: label.trackingNumbers,
+    },
+    unexplained: 'MANUAL-0001',
+    lost: lost.orderNumber,
+    deleted: deleted.orderNumber,
+  };
+}
+
+function bySection(summary: ReconcileSummary): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const f of summary.findings) (out[f.section] ??= []).push(f.orderNumber);
+  for (const list of Object.values(out)) list.sort();
+  return out;
+}
+
+/** Sales the import parked (needs attention): missing in Starshipit, reported without a fix. */
+async function parkedSales(dir: string): Promise<string[]> {
+  const status = await readStatus(dir);
+  return status.needsAttention
+    .map((a) => a.orderNumber ?? '')
+    .filter(Boolean)
+    .sort();
+}
+
+describe('engine: reconcile (sandbox)', function () {
+  this.timeout(120_000);
+  let sb: Sandbox;
+  let dir: string;
+  let settings: DearSettings;
+  beforeEach(async () => {
+    sb = await startSandbox({ sales: 150, timeScale: TIME_SCALE, seed: 11 });
+    dir = tempDir('dear-reconcile-');
+    settings = sandboxSettings(sb, { import: { statuses: STATUSES } });
+  });
+  afterEach(async () => {
+    await sb.close();
+  });
+
+  it('reports only the parked sales when the systems otherwise agree, with list reads only', async () => {
+    await run(sb, settings, dir, 'import');
+    const parked = await parkedSales(dir);
+    assert.ok(parked.length > 0, 'the sandbox data has sales the import must refuse');
+    sb.clearCallLog();
+    const { summary, events } = await reconcile(sb, settings, dir, false);
+    assert.deepEqual(bySection(summary), { missing: parked });
+    assert.ok(
+      summary.findings.every((f) => f.fix === undefined && /needs attention/.test(f.detail)),
+    );
+    assert.ok(summary.checked.sales > 0 && summary.checked.orders > 0);
+    const estimate = events.find((e) => e.type === 'estimate');
+    assert.ok(estimate, 'the estimate is printed before the reads');
+    const dear = sb.callLog().filter((c) => c.api === 'dear');
+    const orders = sb.starshipitOrders();
+    for (const call of dear) {
+      const route = call.route.replace(/.*\//, '');
+      if (route === 'saleList') continue;
+      // The one detail read the lists cannot spare: an Advanced sale at the order stage with no
+      // order, selected or not by its fulfilments' stages.
+      assert.equal(route, 'sale', `${call.method} ${call.route}`);
+      const sale = sb.sale(new URLSearchParams(call.query).get('ID') ?? '') as {
+        Type: string;
+        Order: { SaleOrderNumber: string };
+      };
+      assert.equal(sale.Type, 'Advanced Sale');
+      assert.equal(orders.has(sale.Order.SaleOrderNumber), false);
+    }
+    assert.equal(summary.calls.dear, dear.length);
+  });
+
+  it('finds each planted disagreement; a dry run writes nothing', async () => {
+    const p = await plant(sb, settings, dir);
+    sb.clearCallLog();
+    const { summary, events } = await reconcile(sb, settings, dir, false);
+    assert.deepEqual(bySection(summary), {
+      missing: [p.missing, ...(await parkedSales(dir))].sort(),
+      duplicates: [p.duplicate],
+      tracking: [p.tracking.orderNumber],
+      unexplained: [p.unexplained],
+      journal: [p.deleted, p.lost].sort(),
+    });
+    const fixes = Object.fromEntries(summary.findings.map((f) => [f.orderNumber, f.fix]));
+    assert.equal(fixes[p.missing], 'import');
+    assert.equal(fixes[p.tracking.orderNumber], 'writeback');
+    assert.equal(fixes[p.lost], 'adopt');
+    assert.equal(fixes[p.duplicate], undefined, 'duplicates are reported, never deleted');
+    assert.equal(fixes[p.deleted], undefined, 'a deleted order is not created again');
+    assert.equal(fixes[p.unexplained], undefined);
+    assert.deepEqual(
+      [...new Set(sb.callLog().map((c) => c.method))],
+      ['GET'],
+      'a dry run only reads',
+    );
+    const findingEvents = events.filter((e) => e.type === 'finding');
+    assert.equal(findingEvents.length, summary.findings.length);
+  });
+
+  it('--apply fixes the safe ones exactly once; a second --apply changes nothing', async () => {
+    const p = await plant(sb, settings, dir);
+    const first = await reconcile(sb, settings, dir, true);
+    const outcomes = Object.fromEntries(
+      first.summary.findings.map((f) => [f.orderNumber, f.outcome]),
+    );
+    assert.equal(outcomes[p.missing], 'fixed');
+    assert.equal(outcomes[p.tracking.orderNumber], 'fixed');
+    assert.equal(outcomes[p.lost], 'fixed');
+    assert.equal(first.summary.fixed, 3);
+    assert.equal(first.summary.failed, 0);
+
+    const orders = sb.starshipitOrders();
+    assert.equal(orders.get(p.missing)?.length, 1, 'the missing sale imported once');
+    assert.equal(orders.get(p.lost)?.length, 1, 'the lost order adopted, not created again');
+    assert.equal(orders.get(p.duplicate)?.length, 2, 'duplicates are left for a person');
+    assert.equal(orders.get(p.deleted), undefined, 'a deleted order is not created again');
+    const ship = sb.dearShipments().get(p.tracking.taskId);
+    assert.equal(ship?.writes, 1);
+    assert.deepEqual(
+      (ship?.lines as { TrackingNumber: string }[]).map((l) => l.TrackingNumber),
+      p.tracking.trackingNumbers,
+    );
+
+    sb.clearCallLog();
+    const second = await reconcile(sb, settings, dir, true);
+    assert.deepEqual(
+      sb.callLog().filter((c) => c.method !== 'GET'),
+      [],
+      'the second --apply writes nothing',
+    );
+    assert.deepEqual(bySection(second.summary), {
+      missing: await parkedSales(dir),
+      duplicates: [p.duplicate],
+      unexplained: [p.unexplained],
+      journal: [p.deleted],
+    });
+    assert.equal(second.summary.fixable, 0);
+  });
+
+  it('CLI: SIGKILL during --apply, then --apply again: nothing duplicated, exit codes as the other commands', async () => {
+    const p = await plant(sb, settings, dir);
+    const config = writeConfig(sb, dir, `engine:\n  stateDir: ${dir}\n`);
+    const args = ['reconcile', '--config', config, '--since', SINCE, '--apply', '--json'];
+    const dry = await runCli(['reconcile', '--config', config, '--since', SINCE, '--json'], {
+      env: cliEnv(sb),
+    });
+    assert.equal(dry.code, 1, dry.stderr);
+    const lines = dry.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string });
+    assert.equal(lines.at(-1)?.type, 'reconcile');
+    assert.ok(
+      lines.findIndex((l) => l.type === 'estimate') < lines.findIndex((l) => l.type === 'finding'),
+    );
+
+    for (const point of ['after-starshipit-create', 'after-dear-ship']) {
+      const killed = await runCli(args, { env: cliEnv(sb, { DEAR_STARSHIPIT_CRASH_AT: point }) });
+      assert.equal(killed.signal, 'SIGKILL', `${point}: ${killed.stderr}`);
+    }
+    const last = await runCli(args, { env: cliEnv(sb) });
+    assert.equal(last.code, 1, `findings without a safe fix are left: ${last.stderr}`);
+    const orders = sb.starshipitOrders();
+    assert.equal(orders.get(p.missing)?.length, 1);
+    assert.equal(orders.get(p.lost)?.length, 1);
+    assert.equal(sb.dearShipments().get(p.tracking.taskId)?.writes, 1);
+    const summary = JSON.parse(last.stdout.trim().split('\n').at(-1) ?? '{}') as ReconcileSummary;
+    assert.deepEqual(bySection(summary), {
+      missing: await parkedSales(dir),
+      duplicates: [p.duplicate],
+      unexplained: [p.unexplained],
+      journal: [p.deleted],
+    });
+
+    const usage = await runCli(['reconcile', '--since', 'yesterday-ish', '--json'], {
+      env: cliEnv(sb),
+    });
+    assert.equal(usage.code, 2);
+    assert.equal((JSON.parse(usage.stdout.trim()) as { type: string }).type, 'error');
+  });
+});
