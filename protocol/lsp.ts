@@ -7,6 +7,7 @@
 import { NotificationType, RequestType } from 'vscode-languageserver-protocol';
 import type { DoctorReport } from './doctor';
 import type { EngineEvent, RunMode, SummaryEvent } from './events';
+import type { ReconcileSummary } from './reconcile';
 
 /** client → server: which `${secret:NAME}` names SecretStorage currently holds (names only, never values). */
 export namespace SecretNamesNotification {
@@ -79,6 +80,30 @@ export namespace DoctorRequest {
   }
   export interface Result {
     report: DoctorReport | null;
+    error?: string;
+  }
+  export const type = new RequestType<Params, Result, void>(method);
+}
+
+/**
+ * client → server: "Dear: Reconcile" — compare Cin7 Core, Starshipit and the journal for a period
+ * (server/src/engine/reconcile.ts). Without `apply` nothing is written. Credentials and trust
+ * travel as for RunRequest; engine events of the run arrive as RunEventNotification with `runId`.
+ */
+export namespace ReconcileRequest {
+  export const method = 'dear/reconcile' as const;
+  export interface Params {
+    runId: string;
+    uri: string;
+    /** Start of the period (ISO date); default `import.since`, else 30 days ago. */
+    since?: string;
+    apply?: boolean;
+    secrets: Record<string, string>;
+    env?: Record<string, string>;
+    trusted?: boolean;
+  }
+  export interface Result {
+    summary: ReconcileSummary | null;
     error?: string;
   }
   export const type = new RequestType<Params, Result, void>(method);

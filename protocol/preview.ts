@@ -7,7 +7,9 @@
  * No `vscode` import here: the webview bundle and the Node unit tests load this file too.
  */
 
-export type PreviewKind = 'import' | 'writeback' | 'sync';
+import type { ReconcileSection } from './reconcile';
+
+export type PreviewKind = 'import' | 'writeback' | 'sync' | 'reconcile';
 export type PreviewStatus = 'loading' | 'ready' | 'error';
 
 /** One Starshipit order as it would be created (dry run). Strings are display text. */
@@ -64,6 +66,28 @@ export interface PreviewAttentionRow {
   retryable: boolean;
 }
 
+/** One `reconcile` finding as the preview shows it (protocol/reconcile.ts). */
+export interface PreviewFindingRow {
+  section: ReconcileSection;
+  orderNumber: string;
+  saleId: string;
+  /** Starshipit order ids, comma-separated. */
+  orderIds: string;
+  detail: string;
+  /** What `--apply` would do, or `reported only`. */
+  fix: string;
+}
+
+/** The `reconcile` mode of the preview: its sections replace the dry-run lists. */
+export interface PreviewReconcile {
+  since: string;
+  findings: PreviewFindingRow[];
+  checked: { sales: number; orders: number; journal: number };
+  fixable: number;
+  dearCalls: number;
+  starshipitCalls: number;
+}
+
 export interface PreviewSummary {
   created: number;
   skipped: number;
@@ -97,6 +121,8 @@ export interface PreviewState {
   /** Run-level warnings (engine `log` warn/error events). */
   warnings: string[];
   summary?: PreviewSummary;
+  /** Set in the `reconcile` mode once the comparison is done. */
+  reconcile?: PreviewReconcile;
   /** Whether "Import these now" may be offered (trusted workspace, import preview, orders present). */
   canImport: boolean;
 }
@@ -140,6 +166,8 @@ export interface RenderReport {
   filter: string;
   sortKey: SortKey;
   sortDescending: boolean;
+  /** `reconcile` mode: finding rows in the DOM per section. */
+  findings?: Partial<Record<ReconcileSection, number>>;
 }
 
 // ---- messages ---------------------------------------------------------------------------------
@@ -171,7 +199,8 @@ const arrayOf = <T>(v: unknown, guard: (x: unknown) => x is T): v is T[] =>
 const optional = <T>(v: unknown, guard: (x: unknown) => x is T): boolean =>
   v === undefined || guard(v);
 
-const KINDS: readonly string[] = ['import', 'writeback', 'sync'];
+const KINDS: readonly string[] = ['import', 'writeback', 'sync', 'reconcile'];
+const SECTIONS: readonly string[] = ['missing', 'duplicates', 'tracking', 'unexplained', 'journal'];
 const STATUSES: readonly string[] = ['loading', 'ready', 'error'];
 
 function hasStrings(o: Obj, keys: readonly string[]): boolean {
@@ -245,6 +274,30 @@ function isSummary(v: unknown): v is PreviewSummary {
   );
 }
 
+function isFindingRow(v: unknown): v is PreviewFindingRow {
+  return (
+    isObj(v) &&
+    isStr(v.section) &&
+    SECTIONS.includes(v.section) &&
+    hasStrings(v, ['orderNumber', 'saleId', 'orderIds', 'detail', 'fix'])
+  );
+}
+
+function isReconcileView(v: unknown): v is PreviewReconcile {
+  return (
+    isObj(v) &&
+    isStr(v.since) &&
+    arrayOf(v.findings, isFindingRow) &&
+    isObj(v.checked) &&
+    ['sales', 'orders', 'journal'].every((k) => isNum((v.checked as Obj)[k])) &&
+    ['fixable', 'dearCalls', 'starshipitCalls'].every((k) => isNum(v[k]))
+  );
+}
+
+function isSectionCounts(v: unknown): boolean {
+  return isObj(v) && Object.entries(v).every(([k, n]) => SECTIONS.includes(k) && isNum(n));
+}
+
 export function isPreviewState(v: unknown): v is PreviewState {
   return (
     isObj(v) &&
@@ -261,6 +314,7 @@ export function isPreviewState(v: unknown): v is PreviewState {
     arrayOf(v.attention, isAttentionRow) &&
     isStrArray(v.warnings) &&
     optional(v.summary, isSummary) &&
+    optional(v.reconcile, isReconcileView) &&
     isBool(v.canImport)
   );
 }
@@ -278,7 +332,8 @@ export function isRenderReport(v: unknown): v is RenderReport {
     isStr(v.filter) &&
     isStr(v.sortKey) &&
     (SORT_KEYS as readonly string[]).includes(v.sortKey) &&
-    isBool(v.sortDescending)
+    isBool(v.sortDescending) &&
+    (v.findings === undefined || isSectionCounts(v.findings))
   );
 }
 

@@ -6,9 +6,10 @@
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { ServerInfoRequest } from '../../protocol/lsp';
-import type { RenderReport } from '../../protocol/preview';
+import type { PreviewKind, RenderReport } from '../../protocol/preview';
 import { registerCredentialCommands } from './commands/credentialCommands';
 import { registerDoctorCommand } from './commands/doctorCommand';
+import { registerReconcileCommand } from './commands/reconcileCommand';
 import { registerRunCommands, previewActions } from './commands/runCommands';
 import { registerSandboxCommands } from './commands/sandboxCommands';
 import type { Services } from './commands/services';
@@ -67,6 +68,7 @@ export function activate(context: vscode.ExtensionContext): DearExtensionApi {
     ...registerCredentialCommands(services),
     ...registerSandboxCommands(services),
     ...registerDoctorCommand(services),
+    ...registerReconcileCommand(services),
     vscode.commands.registerCommand('dear.showOutput', () => {
       output.show();
       return { ok: true };
@@ -101,6 +103,7 @@ function registerTestHooks(s: Services): vscode.Disposable[] {
       'dear.test.previewState',
       async (opts?: {
         waitFor?: 'loading' | 'ready' | 'error';
+        kind?: PreviewKind;
         minOrders?: number;
         timeoutMs?: number;
       }) => {
@@ -108,6 +111,7 @@ function registerTestHooks(s: Services): vscode.Disposable[] {
         return s.preview.waitForReport(
           (r) =>
             r.status === opts.waitFor &&
+            (opts.kind === undefined || r.kind === opts.kind) &&
             (opts.minOrders === undefined || r.orderNumbers.length >= opts.minOrders),
           opts.timeoutMs ?? 60_000,
         );

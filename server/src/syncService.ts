@@ -1,6 +1,6 @@
 /**
  * Wires the sync engine (and the built-in sandbox) to the language-server connection: dear/run,
- * dear/doctor, dear/cancelRun, dear/runEvent, dear/status, dear/workspaceTrust, the sandbox messages and
+ * dear/doctor, dear/reconcile, dear/cancelRun, dear/runEvent, dear/status, dear/workspaceTrust, the sandbox messages and
  * dear/serverInfo (protocol/lsp.ts). The server calls `registerSyncHandlers` once.
  * (dear/secretNames belongs to the language server, which uses the names for diagnostics.)
  *
@@ -17,6 +17,7 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import {
   CancelRunNotification,
   DoctorRequest,
+  ReconcileRequest,
   RunEventNotification,
   RunRequest,
   SandboxPrintLabelsRequest,
@@ -197,6 +198,45 @@ export function registerSyncHandlers(
       return { report };
     } catch (err) {
       return { report: null, error: secrets.redact(errorMessage(err)) };
+    }
+  });
+
+  connection.onRequest(ReconcileRequest.type, async (p): Promise<ReconcileRequest.Result> => {
+    const values = [...Object.values(p.secrets ?? {}), ...Object.values(p.env ?? {})];
+    const refusal = trustRefusal(p.trusted, clientTrust);
+    if (refusal) return { summary: null, error: refusal };
+    if (runs.has(p.runId)) return { summary: null, error: `run ${p.runId} is already running` };
+    const controller = new AbortController();
+    runs.set(p.runId, controller);
+    try {
+      const { text, filePath } = await textOf(p.uri);
+      const parsed = settingsOrError(
+        text,
+        path.basename(filePath),
+        new Set(Object.keys(p.secrets ?? {})),
+      );
+      if (!parsed.settings) return { summary: null, error: parsed.error };
+      const { runReconcile } = await loadEngine();
+      const summary = await runReconcile({
+        settings: parsed.settings,
+        configPath: filePath,
+        since: typeof p.since === 'string' && p.since ? p.since : undefined,
+        apply: p.apply === true,
+        signal: controller.signal,
+        secrets: (kind, name) =>
+          kind === 'secret' ? p.secrets?.[name] : (p.env?.[name] ?? process.env[name]),
+        onEvent: (event) => {
+          // Findings and the summary come back in the result; the run's own events stream.
+          if (event.type === 'finding' || event.type === 'estimate' || event.type === 'reconcile')
+            return;
+          void connection.sendNotification(RunEventNotification.type, { runId: p.runId, event });
+        },
+      });
+      return { summary };
+    } catch (err) {
+      return { summary: null, error: redactSecrets(errorMessage(err), values) };
+    } finally {
+      runs.delete(p.runId);
     }
   });
 

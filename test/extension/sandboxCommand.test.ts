@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { DoctorReport } from '../../protocol/doctor';
 import type { RenderReport } from '../../protocol/preview';
+import type { ReconcileSummary } from '../../protocol/reconcile';
 import { SANDBOX_SECRET_NAMES } from '../../client/src/settingsFile/templates';
 import { activateExtension, tempDir } from './helpers';
 
@@ -55,6 +56,23 @@ describe('Start Sandbox / Stop Sandbox commands', function () {
     assert.equal(checked.ok, true, JSON.stringify(checked));
     assert.equal(checked.report?.dear.credentials, 'accepted', JSON.stringify(checked.report));
     assert.equal(checked.report?.starshipit.credentials, 'accepted');
+
+    // Dear: Reconcile compares both systems and the journal (nothing imported yet: every
+    // selected sale is missing in Starshipit) and shows the sections in the preview.
+    const reconciled = await vscode.commands.executeCommand<{
+      ok: boolean;
+      summary?: ReconcileSummary;
+    }>('dear.reconcile', file.toString(), '2026-01-01');
+    assert.equal(reconciled.ok, true, JSON.stringify(reconciled));
+    const counts = reconciled.summary?.counts;
+    assert.ok(counts && counts.missing > 0, JSON.stringify(counts));
+    assert.equal(reconciled.summary?.apply, false);
+    const shown = await vscode.commands.executeCommand<RenderReport>('dear.test.previewState', {
+      waitFor: 'ready',
+      kind: 'reconcile',
+    });
+    assert.equal(shown.kind, 'reconcile');
+    assert.deepEqual(shown.findings, counts, 'every finding rendered in its section');
 
     const stopped = await vscode.commands.executeCommand<{ ok: boolean; stopped: boolean }>(
       'dear.stopSandbox',

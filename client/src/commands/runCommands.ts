@@ -414,6 +414,14 @@ export function previewActions(s: () => Services): PreviewActions {
       }
     },
     async refresh(state: PreviewState): Promise<void> {
+      if (state.kind === 'reconcile') {
+        await vscode.commands.executeCommand(
+          'dear.reconcile',
+          state.settingsUri,
+          state.reconcile?.since ?? '',
+        );
+        return;
+      }
       const id = state.kind === 'writeback' ? 'dear.previewWriteback' : 'dear.previewImport';
       await vscode.commands.executeCommand(id, state.settingsUri);
     },

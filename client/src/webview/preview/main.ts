@@ -3,6 +3,7 @@
  * browser context). Renders the state the host posts — with textContent only, never innerHTML —
  * and reports back what it rendered, so tests can prove the rows reached the DOM.
  */
+import { RECONCILE_SECTIONS, type ReconcileSection } from '../../../../protocol/reconcile';
 import {
   isHostToWebview,
   isPreviewState,
@@ -132,6 +133,12 @@ function render(): void {
       ),
     );
   }
+  if (state.kind === 'reconcile') {
+    parts.push(...reconcileSections(state));
+    app.replaceChildren(...parts);
+    report(state, []);
+    return;
+  }
   const orders = visibleOrders(state);
   if (state.kind !== 'writeback') {
     parts.push(toolbar(state, orders));
@@ -227,7 +234,9 @@ function header(state: PreviewState): HTMLElement {
       ? 'Tracking writeback preview'
       : state.kind === 'sync'
         ? 'Sync preview'
-        : 'Order preview';
+        : state.kind === 'reconcile'
+          ? 'Reconcile: Cin7 Core, Starshipit and the journal'
+          : 'Order preview';
   const meta = `${state.fileLabel} · dry run · ${new Date(state.generatedAt).toLocaleString()}`;
   const s = state.summary;
   const summary = s
@@ -473,6 +482,49 @@ function writebacksTable(state: PreviewState): Node {
   );
 }
 
+/** The reconcile mode: one section per kind of disagreement, each with its findings. */
+function reconcileSections(state: PreviewState): Node[] {
+  const r = state.reconcile;
+  if (!r)
+    return state.status === 'loading'
+      ? [el('p', { class: 'status loading', role: 'status', id: 'loading' }, 'Comparing…')]
+      : [];
+  const total = r.findings.length;
+  const parts: Node[] = [
+    el(
+      'p',
+      { id: 'reconcileSummary' },
+      `Since ${new Date(r.since).toLocaleDateString()}: ${r.checked.sales} Cin7 Core sale(s), ${r.checked.orders} Starshipit order(s) and ${r.checked.journal} journal order(s) compared — ${total === 0 ? 'both systems agree.' : `${total} disagreement(s), ${r.fixable} with a safe fix (run "dear-starshipit reconcile --apply").`} Calls: Cin7 Core ${r.dearCalls}, Starshipit ${r.starshipitCalls}.`,
+    ),
+  ];
+  for (const { section: key, title } of RECONCILE_SECTIONS) {
+    const rows = r.findings.filter((f) => f.section === key);
+    parts.push(
+      section(
+        title,
+        rows.length,
+        rows.length
+          ? table(
+              ['Order number', 'Sale', 'Starshipit order ids', 'What each side holds', 'Fix'],
+              rows.map((f) => [f.orderNumber, f.saleId, f.orderIds, f.detail, f.fix]),
+              { id: `reconcile-${key}` },
+            )
+          : el('p', { class: 'muted' }, 'None.'),
+        `section-${key}`,
+      ),
+    );
+  }
+  return parts;
+}
+
+/** Finding rows in the DOM per section (the report proves what was rendered). */
+function renderedFindings(): Partial<Record<ReconcileSection, number>> {
+  const out: Partial<Record<ReconcileSection, number>> = {};
+  for (const { section: key } of RECONCILE_SECTIONS)
+    out[key] = document.querySelectorAll(`#reconcile-${key} tbody tr`).length;
+  return out;
+}
+
 function report(state: PreviewState, orders: PreviewOrderRow[]): void {
   // Read the order numbers back from the DOM: the report proves what was rendered, not what was meant.
   const rendered = Array.from(document.querySelectorAll('#ordersTable tr.order')).map(
@@ -493,6 +545,7 @@ function report(state: PreviewState, orders: PreviewOrderRow[]): void {
     sortDescending: view.sortDescending,
   };
   if (state.error) r.error = state.error;
+  if (state.kind === 'reconcile') r.findings = renderedFindings();
   vscode.postMessage({ type: 'rendered', report: r });
 }
 
