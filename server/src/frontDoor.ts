@@ -21,10 +21,11 @@
 import * as path from 'node:path';
 import type { SummaryEvent } from '../../protocol/events';
 import type { DoctorReport } from '../../protocol/doctor';
+import type { ReconcileSummary } from '../../protocol/reconcile';
 import { redactSecrets } from '../../protocol/redact';
 import { SECRET_ENV_PREFIX, type DearSettings } from '../../protocol/settings';
 import { analyzeSettings, type ConfigDiagnostic } from './config/index';
-import type { RunOptions, SecretLookup } from './engine/index';
+import type { ReconcileOptions, RunOptions, SecretLookup } from './engine/index';
 import type { DoctorOptions } from './engine/doctor';
 import { FsProblem } from './cli/fsErrors';
 import { readSettingsFile } from './cli/settingsFile';
@@ -187,4 +188,13 @@ export type SettingsDoctor = Omit<DoctorOptions, 'secrets'> & { secrets: RunSecr
 export async function doctorWithSettings(check: SettingsDoctor): Promise<DoctorReport> {
   const { runDoctor } = await loadDoctor();
   return runDoctor({ ...check, secrets: check.secrets.lookup });
+}
+
+/** A reconcile with the front door's secrets. */
+export type SettingsReconcile = Omit<ReconcileOptions, 'secrets'> & { secrets: RunSecrets };
+
+/** Compares Cin7 Core, Starshipit and the journal for a period (engine/reconcile.ts). */
+export async function reconcileWithSettings(check: SettingsReconcile): Promise<ReconcileSummary> {
+  const { runReconcile } = await loadEngine();
+  return runReconcile({ ...check, secrets: check.secrets.lookup });
 }

@@ -31,6 +31,7 @@ import type { SummaryEvent } from '../../protocol/events';
 import { errorMessage } from '../../protocol/errorMessage';
 import {
   doctorWithSettings,
+  reconcileWithSettings,
   loadSettingsFile,
   loadSettingsText,
   RunSecrets,
@@ -202,29 +203,22 @@ export function registerSyncHandlers(
   });
 
   connection.onRequest(ReconcileRequest.type, async (p): Promise<ReconcileRequest.Result> => {
-    const values = [...Object.values(p.secrets ?? {}), ...Object.values(p.env ?? {})];
     const refusal = trustRefusal(p.trusted, clientTrust);
     if (refusal) return { summary: null, error: refusal };
     if (runs.has(p.runId)) return { summary: null, error: `run ${p.runId} is already running` };
     const controller = new AbortController();
     runs.set(p.runId, controller);
+    const secrets = runSecrets(p);
     try {
-      const { text, filePath } = await textOf(p.uri);
-      const parsed = settingsOrError(
-        text,
-        path.basename(filePath),
-        new Set(Object.keys(p.secrets ?? {})),
-      );
-      if (!parsed.settings) return { summary: null, error: parsed.error };
-      const { runReconcile } = await loadEngine();
-      const summary = await runReconcile({
-        settings: parsed.settings,
-        configPath: filePath,
+      const loaded = settingsOf(p.uri, { knownSecretNames: secrets.names() });
+      if (!loaded.ok) return { summary: null, error: loaded.message };
+      const summary = await reconcileWithSettings({
+        settings: loaded.settings,
+        configPath: loaded.file,
         since: typeof p.since === 'string' && p.since ? p.since : undefined,
         apply: p.apply === true,
         signal: controller.signal,
-        secrets: (kind, name) =>
-          kind === 'secret' ? p.secrets?.[name] : (p.env?.[name] ?? process.env[name]),
+        secrets,
         onEvent: (event) => {
           // Findings and the summary come back in the result; the run's own events stream.
           if (event.type === 'finding' || event.type === 'estimate' || event.type === 'reconcile')
@@ -234,7 +228,7 @@ export function registerSyncHandlers(
       });
       return { summary };
     } catch (err) {
-      return { summary: null, error: redactSecrets(errorMessage(err), values) };
+      return { summary: null, error: secrets.redact(errorMessage(err)) };
     } finally {
       runs.delete(p.runId);
     }

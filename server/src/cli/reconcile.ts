@@ -6,6 +6,7 @@
  */
 import * as path from 'node:path';
 import type { EngineEvent } from '../../../protocol/events';
+import { eventLine } from '../../../protocol/eventText';
 import {
   formatReconcile,
   openFindings,
@@ -13,11 +14,12 @@ import {
   type ReconcileSummary,
 } from '../../../protocol/reconcile';
 import { errorMessage } from '../../../protocol/errorMessage';
-import { EngineError, LockedError, runReconcile } from '../engine/index';
+import { EngineError, LockedError } from '../engine/index';
 import { periodStart } from '../engine/reconcile';
+import { reconcileWithSettings, RunSecrets } from '../frontDoor';
 import { ErrorReporter } from './errorReport';
 import { commandUsage, unknownOptionMessage } from './help';
-import { cliSecrets, loadSettings } from './run';
+import { loadSettings } from './run';
 
 interface ReconcileFlags {
   config: string;
@@ -70,12 +72,13 @@ export async function reconcileCommand(args: string[]): Promise<number> {
   const onSignal = (): void => controller.abort();
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  const secrets = new RunSecrets();
   try {
-    const summary = await runReconcile({
+    const summary = await reconcileWithSettings({
       settings,
       configPath: flags.config,
       stateDir: flags.state ? path.resolve(flags.state) : undefined,
-      secrets: cliSecrets,
+      secrets,
       since: flags.since,
       apply: flags.apply,
       signal: controller.signal,
@@ -88,7 +91,7 @@ export async function reconcileCommand(args: string[]): Promise<number> {
       const usable = err.code === 'configuration' || err.code === 'state-dir';
       return report.fail(err.code, usable ? 2 : 1, err.message);
     }
-    return report.fail('failed', 1, errorMessage(err));
+    return report.fail('failed', 1, secrets.redact(errorMessage(err)));
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -110,26 +113,14 @@ function printEvent(e: EngineEvent | ReconcileEvent, json: boolean): void {
     case 'reconcile':
       process.stdout.write(`${formatReconcile(e as ReconcileSummary).join('\n')}\n`);
       break;
-    case 'order':
-      process.stdout.write(
-        `+ ${e.orderNumber} ${e.outcome === 'alreadyPresent' ? 'already in Starshipit, recorded' : 'imported'}${e.starshipitOrderId ? ` (#${e.starshipitOrderId})` : ''}\n`,
-      );
-      break;
-    case 'writeback':
-      process.stdout.write(
-        `> ${e.orderNumber} ${e.outcome === 'alreadyDone' ? 'already written back' : 'tracking written back'}\n`,
-      );
-      break;
-    case 'attention':
-      process.stderr.write(
-        `! ${e.orderNumber ?? e.saleId ?? ''} needs attention [${e.code}]: ${e.reason}\n`,
-      );
-      break;
-    case 'log':
-      if (e.level === 'warn' || e.level === 'error')
-        process.stderr.write(`${e.level}: ${e.message}\n`);
-      break;
-    default:
-      break;
+    case 'finding':
+      break; // listed by section in the summary
+    default: {
+      // The fixes' own events, in the words every front end uses; progress stays quiet here.
+      const line = eventLine(e);
+      if (line.level === 'trace' || line.level === 'debug') break;
+      const toStderr = line.level === 'warn' || line.level === 'error';
+      (toStderr ? process.stderr : process.stdout).write(`${line.text}\n`);
+    }
   }
 }
