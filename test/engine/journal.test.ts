@@ -164,6 +164,37 @@ describe('engine: journal and lock', () => {
     assert.equal(fs.existsSync(path.join(dir, LOCK_FILE)), false);
   });
 
+  it('two starters that find the same dead holder at the same instant: only one takes the lock', () => {
+    const dir = tempDir();
+    const lock = path.join(dir, LOCK_FILE);
+    const dead = spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], {
+      encoding: 'utf8',
+    });
+    const deadPid = Number(dead.stdout.trim());
+    fs.writeFileSync(
+      lock,
+      JSON.stringify({ pid: deadPid, startedAt: at, host: os.hostname(), token: 'dead' }),
+    );
+    // The slower starter has read the dead holder's lock; before it removes it, the faster one
+    // removes it too and links its own lock in its place.
+    let faster: StateLock | undefined;
+    assert.throws(
+      () =>
+        StateLock.acquire(dir, {
+          beforeBreak: () => {
+            faster ??= StateLock.acquire(dir);
+          },
+        }),
+      (err: unknown) => err instanceof LockedError && /in use/.test(err.message),
+    );
+    assert.ok(faster, 'the faster starter took the lock');
+    const holder = JSON.parse(fs.readFileSync(lock, 'utf8')) as { token: string };
+    assert.notEqual(holder.token, 'dead');
+    assert.deepEqual(fs.readdirSync(dir), [LOCK_FILE], 'no guard or temp file is left behind');
+    faster.release();
+    assert.equal(fs.existsSync(lock), false, "the faster starter's lock was still its own");
+  });
+
   it('a lock file still being written (empty, just created) means "in use", never a torn stale lock (BUG-R8)', () => {
     const dir = tempDir();
     const lock = path.join(dir, LOCK_FILE);

@@ -7,9 +7,16 @@
  * and removed — two engines on one directory.)
  *
  * A lock whose pid no longer runs (a SIGKILLed run) is stale and is taken over. An unreadable lock
- * can now only be torn by a crash of the file system, not by a writer in progress — still, one
+ * can only be torn by a crash of the file system, not by a writer in progress — still, one
  * younger than `FRESH_UNREADABLE_MS` is treated as in use (it may come from an older version of
  * this code, which wrote the lock in place), and only an older one as stale.
+ *
+ * Removing a stale lock is itself guarded: two starters may find the same dead holder at the same
+ * instant, and the slower one must not remove the lock the faster one has just linked in its
+ * place. So a stale lock is removed only by the holder of `lock.break` (taken with the same
+ * atomic link), and only when `lock` is still the very file found stale (same inode and token).
+ * A `lock.break` whose writer died is removed when its pid is gone or it is older than
+ * `FRESH_UNREADABLE_MS`.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -18,6 +25,8 @@ import { LockedError } from './errors';
 import { makeDirectory } from './makeDirectory';
 
 export const LOCK_FILE = 'lock';
+/** Held for the instant a starter removes a stale lock (see the header). */
+export const BREAK_FILE = 'lock.break';
 /** An unreadable lock file younger than this is "being written", hence in use. */
 export const FRESH_UNREADABLE_MS = 5_000;
 
@@ -61,13 +70,92 @@ function unlinkQuietly(file: string): void {
   }
 }
 
+/** What identifies one lock file: a fresh lock is a new inode with a new token. */
+interface Found {
+  holder?: Partial<LockInfo>;
+  ageMs: number;
+  identity: string;
+}
+
+/** The lock file as it is now; undefined when there is none. */
+function readLock(file: string): Found | undefined {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  let holder: Partial<LockInfo> | undefined;
+  try {
+    holder = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<LockInfo>;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    holder = undefined; // unreadable
+  }
+  const token = typeof holder?.token === 'string' ? holder.token : `mtime ${stat.mtimeMs}`;
+  return { holder, ageMs: Date.now() - stat.mtimeMs, identity: `${stat.ino}:${token}` };
+}
+
+/** Whether the holder found in a lock file still runs (or may: another host, a fresh torn file). */
+function holderRuns(found: Found): boolean {
+  const holder = found.holder;
+  if (!holder || typeof holder.pid !== 'number') return found.ageMs < FRESH_UNREADABLE_MS;
+  const sameHost = !holder.host || holder.host === os.hostname();
+  return !sameHost || alive(holder.pid);
+}
+
+function inUseMessage(dir: string, file: string, found: Found): string {
+  const holder = found.holder;
+  if (!holder || typeof holder.pid !== 'number')
+    return `state directory ${dir} is in use by another dear-starshipit run (its lock file ${file} is being written); wait for it to finish or stop it, then try again`;
+  const sameHost = !holder.host || holder.host === os.hostname();
+  return `state directory ${dir} is in use by another dear-starshipit run (pid ${holder.pid}${sameHost ? '' : ` on ${holder.host}`}, started ${holder.startedAt}); wait for it to finish or stop it, then try again`;
+}
+
+/** A short synchronous pause (the lock is taken synchronously). */
+function pauseMs(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** Test seam: runs between finding a stale lock and removing it (where two starters can meet). */
+export interface LockHooks {
+  beforeBreak?: () => void;
+}
+
+/**
+ * Removes `file` if it is still the stale lock identified by `stale`, holding `lock.break` while
+ * it looks and removes. Returns false when another starter is breaking it right now.
+ */
+function breakStale(dir: string, file: string, stale: string, tmp: string): boolean {
+  const guard = path.join(dir, BREAK_FILE);
+  try {
+    fs.linkSync(tmp, guard);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    const breaker = readLock(guard);
+    // A breaker that died between its link and its unlink leaves the guard behind.
+    if (breaker && !holderRuns(breaker)) unlinkQuietly(guard);
+    else if (breaker && breaker.ageMs >= FRESH_UNREADABLE_MS) unlinkQuietly(guard);
+    return false;
+  }
+  try {
+    if (readLock(file)?.identity === stale) fs.unlinkSync(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  } finally {
+    unlinkQuietly(guard);
+  }
+  return true;
+}
+
 export class StateLock {
   private constructor(
     private readonly file: string,
     private readonly token: string,
   ) {}
 
-  static acquire(dir: string): StateLock {
+  static acquire(dir: string, hooks: LockHooks = {}): StateLock {
     makeDirectory(dir);
     const file = path.join(dir, LOCK_FILE);
     const token = `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`;
@@ -79,41 +167,23 @@ export class StateLock {
     };
     const tmp = writeTemp(dir, info);
     try {
-      for (let attempt = 0; attempt < 5; attempt++) {
+      for (let attempt = 0; attempt < 20; attempt++) {
         try {
           fs.linkSync(tmp, file); // atomic: the lock appears complete, or EEXIST
           return new StateLock(file, token);
         } catch (err) {
           if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
         }
-        let holder: Partial<LockInfo> | undefined;
-        let ageMs = Infinity;
-        try {
-          ageMs = Date.now() - fs.statSync(file).mtimeMs;
-          holder = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<LockInfo>;
-        } catch (err) {
-          if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // released meanwhile: try again
-          holder = undefined; // unreadable
-        }
-        if (!holder || typeof holder.pid !== 'number') {
-          if (ageMs < FRESH_UNREADABLE_MS) {
-            throw new LockedError(
-              `state directory ${dir} is in use by another dear-starshipit run (its lock file ${file} is being written); wait for it to finish or stop it, then try again`,
-            );
-          }
-          // Torn and old: its writer is long gone.
-        } else {
-          const sameHost = !holder.host || holder.host === os.hostname();
-          if (!sameHost || alive(holder.pid)) {
-            throw new LockedError(
-              `state directory ${dir} is in use by another dear-starshipit run (pid ${holder.pid}${sameHost ? '' : ` on ${holder.host}`}, started ${holder.startedAt}); wait for it to finish or stop it, then try again`,
-            );
-          }
-        }
-        // Stale: the holder is gone. Remove and retry the atomic link (a racing taker loses there).
-        unlinkQuietly(file);
+        const found = readLock(file);
+        if (!found) continue; // released meanwhile: try again
+        if (holderRuns(found)) throw new LockedError(inUseMessage(dir, file, found));
+        // Stale: the holder is gone. Another starter may be taking it over at this same instant.
+        hooks.beforeBreak?.();
+        if (!breakStale(dir, file, found.identity, tmp)) pauseMs(5);
       }
-      throw new LockedError(`could not take the lock on ${dir}`);
+      throw new LockedError(
+        `could not take the lock on ${dir}: other dear-starshipit runs keep taking it over; try again`,
+      );
     } finally {
       unlinkQuietly(tmp);
     }
