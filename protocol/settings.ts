@@ -124,6 +124,28 @@ export interface DearSettings {
     /** Retries for transient failures before an item goes to "needs attention". */
     maxRetries: number;
   };
+  /** `dear-starshipit serve` only (always filled in by the config core; optional for callers). */
+  service?: ServiceSettings;
+  alerts?: AlertSettings;
+}
+
+export interface ServiceSettings {
+  importEverySeconds: number;
+  writebackEverySeconds: number;
+  /** `host:port` of the health, metrics and webhook listener. */
+  listen: string;
+  /** Failed runs of one kind in a row that make `/healthz` unhealthy and send an alert. */
+  failuresInARow: number;
+  trackingWebhooks: boolean;
+  /** Credential reference (or value) of the Starshipit webhook secret; absent: unsigned accepted. */
+  webhookSecret?: string;
+  webhookMaxBytes: number;
+}
+
+export interface AlertSettings {
+  /** Credential reference (or value) of the incoming-webhook URL; absent: no alerts. */
+  webhook?: string;
+  intervalSeconds: number;
 }
 
 export const DEFAULT_DEAR_BASE_URL = 'https://inventory.dearsystems.com/ExternalApi/v2/';

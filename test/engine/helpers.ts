@@ -48,7 +48,8 @@ export function baseSettings(
     },
     engine: { stateDir: '.dear-starshipit', concurrency: 4, maxRetries: 5 },
   };
-  for (const k of Object.keys(over) as (keyof DearSettings)[]) Object.assign(s[k], over[k]);
+  for (const k of Object.keys(over) as (keyof DearSettings)[])
+    s[k] = { ...s[k], ...over[k] } as never;
   return s;
 }
 

@@ -44,6 +44,8 @@ describe('config core: language features', () => {
         'import',
         'writeback',
         'engine',
+        'service',
+        'alerts',
       ]);
     });
 
@@ -227,7 +229,7 @@ describe('config core: language features', () => {
     );
     assert.deepEqual(
       symbols.map((s) => s.name),
-      ['dear', 'starshipit', 'import', 'writeback', 'engine'],
+      ['dear', 'starshipit', 'import', 'writeback', 'engine', 'service', 'alerts'],
     );
     const writeback = symbols[3];
     const mappings = writeback.children!.find((c) => c.name === 'courierMappings')!;

@@ -48,6 +48,15 @@ export const DEFAULTS = {
     courierMappings: [],
   },
   engine: { stateDir: '.dear-starshipit', concurrency: 2, maxRetries: 5 },
+  service: {
+    importEverySeconds: 300,
+    writebackEverySeconds: 60,
+    listen: '127.0.0.1:9464',
+    failuresInARow: 3,
+    trackingWebhooks: false,
+    webhookMaxBytes: 16384,
+  },
+  alerts: { intervalSeconds: 300 },
 } as const;
 
 /** Statuses in canonical form: upper case, no duplicates, from either the list or the "A;B" string. */
@@ -75,6 +84,8 @@ export function applyDefaults(data: unknown): DearSettings {
   const imp = obj(root.import);
   const wb = obj(root.writeback);
   const engine = obj(root.engine);
+  const service = obj(root.service);
+  const alerts = obj(root.alerts);
   const apiVersion = pick<1 | 2>(dear.apiVersion, DEFAULTS.dear.apiVersion);
   const ssRate = ss.rateLimit
     ? { ...(ss.rateLimit as { calls: number; perSeconds: number }) }
@@ -131,6 +142,24 @@ export function applyDefaults(data: unknown): DearSettings {
       stateDir: pick(engine.stateDir, DEFAULTS.engine.stateDir),
       concurrency: pick(engine.concurrency, DEFAULTS.engine.concurrency),
       maxRetries: pick(engine.maxRetries, DEFAULTS.engine.maxRetries),
+    },
+    service: {
+      importEverySeconds: pick(service.importEverySeconds, DEFAULTS.service.importEverySeconds),
+      writebackEverySeconds: pick(
+        service.writebackEverySeconds,
+        DEFAULTS.service.writebackEverySeconds,
+      ),
+      listen: pick(service.listen, DEFAULTS.service.listen),
+      failuresInARow: pick(service.failuresInARow, DEFAULTS.service.failuresInARow),
+      trackingWebhooks: pick(service.trackingWebhooks, DEFAULTS.service.trackingWebhooks),
+      ...(typeof service.webhookSecret === 'string'
+        ? { webhookSecret: service.webhookSecret }
+        : {}),
+      webhookMaxBytes: pick(service.webhookMaxBytes, DEFAULTS.service.webhookMaxBytes),
+    },
+    alerts: {
+      ...(typeof alerts.webhook === 'string' ? { webhook: alerts.webhook } : {}),
+      intervalSeconds: pick(alerts.intervalSeconds, DEFAULTS.alerts.intervalSeconds),
     },
   };
 }
