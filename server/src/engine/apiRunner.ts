@@ -18,6 +18,7 @@ import {
   type HttpResponse,
 } from './http';
 import type { Limiter } from './limiter';
+import type { RunMeter } from './index';
 import { sleep } from './sleep';
 
 export type Verdict =
@@ -61,6 +62,7 @@ export interface ApiRunnerOptions {
   scrub?: (text: string) => string;
   /** Sees every answered attempt as received (the doctor's latency, headers and samples). */
   observe?: (r: ObservedResponse) => void;
+  meter?: RunMeter;
 }
 
 /** One answered attempt: the call as sent (path and query, no headers) and the raw answer. */
@@ -234,8 +236,11 @@ export class ApiRunner {
       }
     | { kind: 'permanent'; status: number; message: string; json?: unknown; notJson?: boolean }
   > {
+    const queuedAt = Date.now();
     const slot = await this.o.limiter.acquire(this.o.signal);
+    this.o.meter?.waited(this.o.api, Date.now() - queuedAt);
     this.calls++;
+    this.o.meter?.call(this.o.api);
     let res: HttpResponse;
     const sentAt = Date.now();
     try {

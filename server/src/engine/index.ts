@@ -6,7 +6,7 @@
  */
 import * as path from 'node:path';
 import type { DearSettings } from '../../../protocol/settings';
-import type { EngineEvent, RunMode, SummaryEvent } from '../../../protocol/events';
+import type { Api, EngineEvent, RunMode, SummaryEvent } from '../../../protocol/events';
 import type { StatusRequest } from '../../../protocol/lsp';
 import { runEngineImpl } from './runner';
 import { readStatusImpl } from './status';
@@ -17,6 +17,14 @@ import type { ReconcileSummary } from '../../../protocol/reconcile';
 /** Resolves `${env:NAME}` / `${secret:NAME}` references; `undefined` when the value is unknown. */
 export interface SecretLookup {
   (kind: 'env' | 'secret', name: string): string | undefined;
+}
+
+/** Live counts a long-running host reads while runs go on (`serve`'s metrics). */
+export interface RunMeter {
+  /** One HTTP attempt was sent to `api` (retries and throttled attempts included). */
+  call(api: Api): void;
+  /** A call waited `ms` for a rate-limiter slot of `api`. */
+  waited(api: Api, ms: number): void;
 }
 
 export interface RunOptions {
@@ -34,6 +42,7 @@ export interface RunOptions {
   onlyOrderNumbers?: string[];
   /** The caller already holds the state directory's lock (`lockStateDir`, e.g. `sync --watch`). */
   lockHeld?: boolean;
+  meter?: RunMeter;
 }
 
 /** Takes the one-engine-per-state-directory lock for longer than one run; throws LockedError. */

@@ -175,6 +175,7 @@ export function openRun(o: RunOptions): OpenRun {
       emit,
       signal: o.signal,
       scrub,
+      meter: o.meter,
       headers: {
         'api-auth-accountid': creds.dearAccountId,
         'api-auth-applicationkey': creds.dearApiKey,
@@ -192,6 +193,7 @@ export function openRun(o: RunOptions): OpenRun {
       emit,
       signal: o.signal,
       scrub,
+      meter: o.meter,
       headers: {
         'StarShipIT-Api-Key': creds.starshipitApiKey,
         'Ocp-Apim-Subscription-Key': creds.starshipitSubscriptionKey,
