@@ -138,7 +138,7 @@ export default tseslint.config(
     ),
   },
   {
-    files: ['server/src/*.ts', 'server/src/cli/**/*.ts'],
+    files: ['server/src/*.ts', 'server/src/cli/**/*.ts', 'server/src/service/**/*.ts'],
     rules: restrict(forbid.vscode, forbid.languageClient, forbid.client, forbid.test),
   },
   {

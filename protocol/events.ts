@@ -151,6 +151,27 @@ export type EngineEvent =
   | LogEvent
   | SummaryEvent;
 
+/**
+ * `dear-starshipit serve`: what the service itself did, between and around the engine's runs.
+ * In its JSON log every line (engine events too) also carries `at` (ISO time) and, during a run,
+ * `run` (import or writeback).
+ */
+export interface ServiceEvent {
+  type: 'service';
+  event:
+    'listening' | 'run-failed' | 'settings-kept' | 'webhook' | 'alert' | 'stopping' | 'stopped';
+  message: string;
+  level: 'info' | 'warn' | 'error';
+  /** `listening`: the address of the health, metrics and webhook listener. */
+  address?: string;
+  /** `run-failed`: the kind of run and its failures in a row. */
+  mode?: 'import' | 'writeback';
+  failuresInARow?: number;
+  /** `webhook`: the order the tracking webhook named and what was done with it. */
+  orderNumber?: string;
+  result?: string;
+}
+
 /** One row of `validate --json` (0-based positions, LSP style). */
 export interface SettingsDiagnosticRow {
   line: number;

@@ -84,6 +84,25 @@ export const HELP: Record<string, CommandHelp> = {
       EXIT_CODES,
     ],
   },
+  serve: {
+    summary: [
+      'serve [--config FILE] [--json]',
+      'run unattended: schedules, /healthz, /metrics, alerts',
+    ],
+    usage: ['dear-starshipit serve [--config FILE] [--json] [--state DIR]'],
+    options: [
+      [
+        '--config FILE',
+        'settings file (default ./dear-starshipit.yaml), read again before each run',
+      ],
+      ['--json', 'JSON log lines even on a terminal (the default when stdout is not a terminal)'],
+      ['--state DIR', 'state directory (default: engine.stateDir beside the settings file)'],
+    ],
+    notes: [
+      'Imports every service.importEverySeconds and writes back every service.writebackEverySeconds, holding the state directory for the whole service; serves GET /healthz and GET /metrics (and POST /webhooks/starshipit with service.trackingWebhooks) on service.listen.',
+      'SIGTERM / SIGINT stop after the current call; a restart resumes from the journal. Exit codes: 0 stopped by a signal · 1 the state directory is in use · 2 bad usage or configuration.',
+    ],
+  },
   status: {
     summary: ['status [--state DIR] [--json]', 'summarise the journal (no network, no lock)'],
     usage: ['dear-starshipit status [--config FILE | --state DIR] [--json]'],

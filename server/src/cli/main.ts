@@ -32,6 +32,7 @@ const COMMANDS: Record<string, Command> = {
   sync: async (a) => (await import('./run.js')).runCommand('sync', a),
   retry: async (a) => (await import('./run.js')).runCommand('retry', a),
   status: async (a) => (await import('./run.js')).runCommand('status', a),
+  serve: async (a) => (await import('./serve.js')).serveCommand(a),
   doctor: async (a) => (await import('./doctor.js')).doctorCommand(a),
   reconcile: async (a) => (await import('./reconcile.js')).reconcileCommand(a),
   demo: demoWithoutArguments,

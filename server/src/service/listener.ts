@@ -1,0 +1,141 @@
+/**
+ * `serve`'s HTTP listener (node:http): `GET /healthz`, `GET /metrics` and, when enabled,
+ * `POST /webhooks/starshipit`. Short timeouts everywhere: a slow or idle client cannot hold the
+ * process, and a webhook body larger than the cap is refused before it is read.
+ */
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export const WEBHOOK_PATH = '/webhooks/starshipit';
+
+export interface Reply {
+  status: number;
+  contentType?: string;
+  body: string;
+}
+
+export interface ListenerHandlers {
+  health(): Reply;
+  metrics(): Promise<Reply>;
+  /** Undefined when tracking webhooks are off (the path then answers 404). */
+  webhook?: { maxBytes: () => number; handle(body: Buffer, signature?: string): Reply };
+  /** A refused webhook (too large) never reaches `handle`; it is reported here. */
+  webhookRefused?: (reason: string) => void;
+}
+
+const json = (status: number, body: unknown): Reply => ({
+  status,
+  contentType: 'application/json',
+  body: JSON.stringify(body) + '\n',
+});
+
+export class Listener {
+  private readonly server: http.Server;
+
+  private constructor(private readonly handlers: ListenerHandlers) {
+    this.server = http.createServer((req, res) => this.route(req, res));
+    this.server.requestTimeout = 10_000;
+    this.server.headersTimeout = 5_000;
+    this.server.keepAliveTimeout = 5_000;
+  }
+
+  /** Listens on `host:port` (port 0: a free one); rejects with a sentence naming the address. */
+  static async start(address: string, handlers: ListenerHandlers): Promise<Listener> {
+    const { host, port } = parseAddress(address);
+    const listener = new Listener(handlers);
+    await new Promise<void>((resolve, reject) => {
+      listener.server.once('error', (err: NodeJS.ErrnoException) =>
+        reject(
+          new Error(
+            `service.listen ${address}: ${err.code === 'EADDRINUSE' ? 'the address is already in use' : err.code === 'EADDRNOTAVAIL' ? 'no such address on this machine' : err.message}`,
+          ),
+        ),
+      );
+      listener.server.listen(port, host, () => resolve());
+    });
+    return listener;
+  }
+
+  /** The address actually listened on, e.g. `127.0.0.1:9464`. */
+  get address(): string {
+    const a = this.server.address() as AddressInfo;
+    return a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`;
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  private route(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const path = (req.url ?? '/').split('?')[0];
+    const send = (r: Reply): void => {
+      res.writeHead(r.status, { 'content-type': r.contentType ?? 'text/plain; charset=utf-8' });
+      res.end(r.body);
+    };
+    if (path === '/healthz' && req.method === 'GET') return send(this.handlers.health());
+    if (path === '/metrics' && req.method === 'GET') {
+      this.handlers
+        .metrics()
+        .then(send, (err: unknown) =>
+          send({ status: 500, body: `metrics unavailable: ${String(err)}\n` }),
+        );
+      return;
+    }
+    if (path === WEBHOOK_PATH && this.handlers.webhook) {
+      if (req.method !== 'POST') return send(json(405, { error: 'use POST' }));
+      return this.receive(req, res, this.handlers.webhook, send);
+    }
+    if (path === '/healthz' || path === '/metrics') return send(json(405, { error: 'use GET' }));
+    send(json(404, { error: 'not found' }));
+  }
+
+  /** Reads a webhook body up to the cap; a larger one is answered 413 and the connection closed. */
+  private receive(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    webhook: NonNullable<ListenerHandlers['webhook']>,
+    send: (r: Reply) => void,
+  ): void {
+    const max = webhook.maxBytes();
+    const tooLarge = (): void => {
+      this.handlers.webhookRefused?.('too_large');
+      res.setHeader('connection', 'close');
+      send(json(413, { error: `the body is larger than ${max} bytes (service.webhookMaxBytes)` }));
+      req.destroy();
+    };
+    if (Number(req.headers['content-length'] ?? 0) > max) return tooLarge();
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let refused = false;
+    req.on('data', (chunk: Buffer) => {
+      if (refused) return;
+      size += chunk.length;
+      if (size > max) {
+        refused = true;
+        tooLarge();
+      } else chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (refused) return;
+      const signature = req.headers['x-starshipit-signature'];
+      send(
+        webhook.handle(Buffer.concat(chunks), Array.isArray(signature) ? signature[0] : signature),
+      );
+    });
+    req.on('error', () => undefined);
+  }
+}
+
+/** `host:port` or `[v6]:port`. */
+export function parseAddress(address: string): { host: string; port: number } {
+  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/.exec(address.trim());
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port > 65535)
+    throw new Error(`service.listen "${address}" is not host:port (e.g. 127.0.0.1:9464)`);
+  return { host: m[1] ?? m[2], port };
+}
+
+export { json as jsonReply };
