@@ -19,6 +19,24 @@ export interface SandboxOptions {
   stateFile?: string;
   /** Behaviour switches for unverified vendor behaviour (documented in README). */
   switches?: Partial<SandboxSwitches>;
+  /** Send Starshipit's tracking webhook here when a label is printed or an order dispatched. */
+  trackingWebhook?: TrackingWebhookTarget;
+}
+
+export interface TrackingWebhookTarget {
+  url: string;
+  /** Signs each webhook (`X-Starshipit-Signature`) with this secret; unsigned without. */
+  secret?: string;
+}
+
+export interface WebhookDelivery {
+  at: number;
+  orderNumber: string;
+  status: string;
+  signed: boolean;
+  /** The receiver's answer, or the network error. */
+  httpStatus?: number;
+  error?: string;
 }
 
 export interface SandboxSwitches {
@@ -61,6 +79,11 @@ export interface SandboxSwitches {
   starshipitDestinationUpdate?: 'replace' | 'merge';
   /** Do refused (throttled) Cin7 calls occupy a slot of the 60 s window? Default false. */
   dearThrottledCallsCount?: boolean;
+  /**
+   * Encoding of the tracking webhook's `X-Starshipit-Signature` (HMAC-SHA256 of the raw body;
+   * the vendor does not publish which): `base64` (default) or `hex`.
+   */
+  starshipitWebhookSignature?: 'base64' | 'hex';
 }
 
 export interface SandboxCredentials {
@@ -170,6 +193,12 @@ export interface Sandbox {
   eligibleSales(statuses: string[], opts?: { includeInvalid?: boolean }): EligibleSale[];
   /** Save the state file now (no-op without stateFile). */
   saveState(): void;
+  /** Where tracking webhooks go (undefined: none are sent). */
+  setTrackingWebhook(target: TrackingWebhookTarget | undefined): void;
+  /** Every tracking webhook sent, with the receiver's answer once it came. */
+  webhookDeliveries(): WebhookDelivery[];
+  /** Resolves when every tracking webhook sent so far was answered or failed. */
+  webhooksIdle(): Promise<void>;
 }
 
 export interface EligibleSale {

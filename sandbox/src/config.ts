@@ -27,6 +27,7 @@ export const DEFAULT_SWITCHES: FullSwitches = {
   starshipitShippedIncludesPrinted: true,
   dearMaxLimit: 1000,
   starshipitDestinationUpdate: 'replace',
+  starshipitWebhookSignature: 'base64',
 };
 
 /** Parse and check one switch value given as text (CLI `--switch name=value`, control endpoint). */
@@ -83,6 +84,9 @@ export function parseSwitch(
     }
     case 'starshipitDestinationUpdate':
       if (v !== 'replace' && v !== 'merge') throw bad('replace, merge');
+      return [name, v];
+    case 'starshipitWebhookSignature':
+      if (v !== 'base64' && v !== 'hex') throw bad('base64, hex');
       return [name, v];
     case 'starshipitShippedRows':
       if (v !== 'summary' && v !== 'full') throw bad('summary, full');

@@ -141,6 +141,20 @@ export class ControlApi {
           }),
         };
       }
+      case 'POST webhook': {
+        if (typeof body.url !== 'string')
+          throw new Error('url (where to send tracking webhooks) is required');
+        sb.setTrackingWebhook({
+          url: body.url,
+          ...(typeof body.secret === 'string' && body.secret ? { secret: body.secret } : {}),
+        });
+        return { success: true };
+      }
+      case 'DELETE webhook':
+        sb.setTrackingWebhook(undefined);
+        return { success: true };
+      case 'GET webhooks':
+        return { deliveries: sb.webhookDeliveries() };
       case 'POST save':
         sb.saveState();
         return { success: true };

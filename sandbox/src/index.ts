@@ -28,6 +28,7 @@ import { FaultInjector } from './faults';
 import { ApiServer } from './server';
 import { clean, OrderStore, type OrdersSnapshot } from './starshipit/orders';
 import { StarshipitSurface } from './starshipit/surface';
+import { WebhookSender } from './starshipit/webhooks';
 import { errorMessage } from '../../protocol/errorMessage';
 
 export type {
@@ -83,6 +84,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   if (!(timeScale > 0))
     throw new Error(`sandbox: timeScale must be > 0 (got ${String(options.timeScale)})`);
   const switches: FullSwitches = { ...DEFAULT_SWITCHES };
+  const webhooks = new WebhookSender();
+  webhooks.target = options.trackingWebhook ? { ...options.trackingWebhook } : undefined;
   for (const [k, v] of Object.entries(options.switches ?? {})) {
     const [name, value] = parseSwitch(k, v);
     (switches as Record<string, unknown>)[name] = value;
@@ -263,6 +266,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     printLabel(req: LabelRequest) {
       const stored = orders.printLabel(req);
       changed();
+      webhooks.send(stored.order, 'Printed', switches.starshipitWebhookSignature);
+      if (req.dispatch)
+        webhooks.send(stored.order, 'Dispatched', switches.starshipitWebhookSignature);
       return {
         orderId: Number(stored.order.order_id),
         trackingNumbers: (stored.order.packages as { tracking_number: string }[]).map(
@@ -273,6 +279,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     dispatch(ref) {
       const stored = orders.dispatch(ref);
       changed();
+      webhooks.send(stored.order, 'Dispatched', switches.starshipitWebhookSignature);
       return {
         orderId: Number(stored.order.order_id),
         manifestNumber: Number(stored.order.manifest_number),
@@ -301,7 +308,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     },
     sale: (saleId: string) => saleDetail(dear.get(findSale(saleId))),
     saveState: saveNow,
+    setTrackingWebhook(target) {
+      webhooks.target = target ? { ...target } : undefined;
+    },
+    webhookDeliveries: () => webhooks.deliveries.map((d) => ({ ...d })),
+    webhooksIdle: () => webhooks.idle(),
     async close() {
+      await webhooks.idle();
       await Promise.all([dearServer.close(), ssServer.close()]);
       saveNow();
     },

@@ -8,6 +8,7 @@ import { SALE_STATUSES } from '../../protocol/settings';
 import type { Sandbox, SandboxSwitches } from '../../sandbox/src/api';
 import * as cin7 from '../../server/src/engine/wire/cin7';
 import * as starshipit from '../../server/src/engine/wire/starshipit';
+import { readTrackingEvent } from '../../server/src/service/trackingWebhook';
 import { run, sandboxSettings, tempDir, TIME_SCALE } from '../engine/helpers';
 import {
   conformance,
@@ -85,6 +86,13 @@ function readWithEngineReader(s: ContractSample): void {
       const rows = (starshipit.readListPage(body)?.rows ?? []).map(starshipit.readShipmentRow);
       assert.ok(rows.length > 0, s.file);
       for (const r of rows) assert.ok(r.ok && r.trackingNumbers.length === 2, s.file);
+      return;
+    }
+    case 'starshipit POST /webhooks/starshipit': {
+      // Inbound: what `serve` reads is the request Starshipit sends.
+      const event = readTrackingEvent(Buffer.from(JSON.stringify(s.request.body)));
+      assert.ok(!('problem' in event), `${s.file}: ${JSON.stringify(event)}`);
+      assert.ok(event.orderNumber && event.trackingNumber && event.status && event.lastUpdated);
       return;
     }
     case 'starshipit DELETE /api/orders/delete':
