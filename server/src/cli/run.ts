@@ -102,6 +102,14 @@ export function loadSettings(file: string, report: ErrorReporter): DearSettings 
   return undefined;
 }
 
+/**
+ * Reads the settings file again for a command that keeps running (`sync --watch`, `serve`): its
+ * problems are printed on stderr as at start; undefined means "keep the last good settings".
+ */
+export function reloadSettings(file: string, command: string): DearSettings | undefined {
+  return loadSettings(file, new ErrorReporter(command, false));
+}
+
 /** `--state DIR` when given, else `engine.stateDir` beside the settings file (as the engine resolves it). */
 function stateDirFor(flags: Flags, settings: DearSettings): string {
   return flags.state ? path.resolve(flags.state) : resolveStateDir(flags.config, settings);
@@ -201,7 +209,7 @@ export async function runCommand(mode: string, args: string[]): Promise<number> 
       });
       if (controller.signal.aborted) return code;
       // Pick up edits made while watching; a broken file keeps the last good settings.
-      const next = loadSettings(flags.config, new ErrorReporter(mode, false));
+      const next = reloadSettings(flags.config, mode);
       if (next) settings = next;
       else
         printer.event({

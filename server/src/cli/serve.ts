@@ -15,7 +15,8 @@ import type { ServiceMode } from '../service/health';
 import { ErrorReporter } from './errorReport';
 import { describeFsError, isFsError } from './fsErrors';
 import { commandUsage, unknownOptionMessage } from './help';
-import { cliSecrets, loadSettings } from './run';
+import { RunSecrets } from '../frontDoor';
+import { loadSettings, reloadSettings } from './run';
 
 interface ServeFlags {
   config: string;
@@ -84,8 +85,8 @@ export async function serveCommand(args: string[]): Promise<number> {
       configPath: flags.config,
       stateDir,
       settings,
-      reload: () => loadSettings(flags.config, new ErrorReporter('serve', false)),
-      secrets: cliSecrets,
+      reload: () => reloadSettings(flags.config, 'serve'),
+      secrets: new RunSecrets(),
       emit: (e, run) => writer.write(e, run),
       signal: controller.signal,
     });

@@ -22,8 +22,8 @@ const FIRST_RETRY_MS = 1_000;
 export interface AlertOptions {
   url: string;
   intervalMs: number;
-  /** Every secret value known to the service (redacted from every message). */
-  secrets: string[];
+  /** Removes every secret value the service knows (the front door's redaction) from a text. */
+  redact: (text: string) => string;
   /** A delivery's outcome, for the service log and metrics. */
   onDelivery: (outcome: { ok: boolean; items: number; detail: string }) => void;
   now?: () => number;
@@ -49,7 +49,8 @@ export class Alerts {
   private readonly now: () => number;
 
   constructor(private readonly o: AlertOptions) {
-    this.scrub = redactor([...o.secrets, o.url]);
+    const withoutUrl = redactor([o.url]);
+    this.scrub = (text) => withoutUrl(o.redact(text));
     this.now = o.now ?? Date.now;
   }
 

@@ -1,5 +1,5 @@
-/** One credential setting of the service resolved through the same lookup the engine uses. */
-import { CREDENTIAL_REF, SECRET_ENV_PREFIX } from '../../../protocol/settings';
+/** One credential setting of the service, resolved by the front door's lookup (one rule). */
+import { credentialReference, SECRET_ENV_PREFIX } from '../../../protocol/settings';
 import type { SecretLookup } from '../engine/index';
 
 export function resolveReference(
@@ -7,14 +7,13 @@ export function resolveReference(
   lookup: SecretLookup,
   setting: string,
 ): { value: string } | { missing: string } {
-  const ref = CREDENTIAL_REF.exec(value);
+  const ref = credentialReference(value);
   if (!ref) return { value };
-  const kind = ref[1] as 'env' | 'secret';
-  const resolved = lookup(kind, ref[2]);
+  const resolved = lookup(ref.kind, ref.name);
   if (resolved !== undefined && resolved !== '') return { value: resolved };
   const where =
-    kind === 'secret'
-      ? `set ${SECRET_ENV_PREFIX}${ref[2]} in the service's environment`
-      : `set the environment variable ${ref[2]}`;
-  return { missing: `${setting}: \${${kind}:${ref[2]}} has no value; ${where}` };
+    ref.kind === 'secret'
+      ? `set ${SECRET_ENV_PREFIX}${ref.name} in the service's environment`
+      : `set the environment variable ${ref.name}`;
+  return { missing: `${setting}: \${${ref.kind}:${ref.name}} has no value; ${where}` };
 }

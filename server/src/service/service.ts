@@ -11,7 +11,8 @@
 import type { AlertSettings, DearSettings, ServiceSettings } from '../../../protocol/settings';
 import type { EngineEvent, ServiceEvent } from '../../../protocol/events';
 import { errorMessage } from '../../../protocol/errorMessage';
-import { EngineError, readStatus, runEngine, type SecretLookup } from '../engine/index';
+import { EngineError, readStatus } from '../engine/index';
+import { runWithSettings, type RunSecrets } from '../frontDoor';
 import { DEFAULTS } from '../config/defaults';
 import { isAllowedEndpoint } from '../engine/endpoint';
 import { Alerts } from './alerts';
@@ -30,7 +31,8 @@ export interface ServiceOptions {
   settings: DearSettings;
   /** Reads the settings file again; undefined when it cannot be used (already reported). */
   reload: () => DearSettings | undefined;
-  secrets: SecretLookup;
+  /** The front door's secrets: resolves every reference and redacts what it revealed. */
+  secrets: RunSecrets;
   /** Every engine and service event, with the kind of run in progress. */
   emit: (e: ServiceLine, run?: ServiceMode) => void;
   signal: AbortSignal;
@@ -173,7 +175,7 @@ export class Service {
     const first = !this.ranOnce.has(mode);
     this.ranOnce.add(mode);
     try {
-      const summary = await runEngine({
+      const summary = await runWithSettings({
         settings: this.settings,
         configPath: this.o.configPath,
         stateDir: this.o.stateDir,
@@ -191,7 +193,7 @@ export class Service {
       this.ended(mode, 'ok', startedAt);
     } catch (err) {
       if (this.o.signal.aborted) return this.ended(mode, 'cancelled', startedAt);
-      const message = errorMessage(err);
+      const message = this.o.secrets.redact(errorMessage(err));
       if (first && err instanceof EngineError && ['configuration', 'state-dir'].includes(err.code))
         throw new ServiceStartError(message);
       const failures = this.health.failed(mode, message);
@@ -300,7 +302,7 @@ export class Service {
     return new Alerts({
       url,
       intervalMs: alerts.intervalSeconds * 1000,
-      secrets: this.knownSecrets(),
+      redact: (text) => this.o.secrets.redact(text),
       onDelivery: ({ ok, items, detail }) => {
         this.metrics.alert(ok ? 'sent' : 'failed');
         this.say(
@@ -318,27 +320,9 @@ export class Service {
   /** Resolves an optional credential setting; a reference without a value stops the start. */
   private optionalSecret(value: string | undefined, setting: string): string | undefined {
     if (value === undefined || value === '') return undefined;
-    const resolved = resolveReference(value, this.o.secrets, setting);
+    const resolved = resolveReference(value, this.o.secrets.lookup, setting);
     if ('missing' in resolved) throw new ServiceStartError(resolved.missing);
     return resolved.value;
-  }
-
-  /** Every credential value the settings reference (redacted from alert messages). */
-  private knownSecrets(): string[] {
-    const s = this.settings;
-    const refs = [
-      s.dear.accountId,
-      s.dear.apiKey,
-      s.starshipit.apiKey,
-      s.starshipit.subscriptionKey,
-    ];
-    if (s.service?.webhookSecret) refs.push(s.service.webhookSecret);
-    const out: string[] = [];
-    for (const ref of refs) {
-      const r = resolveReference(ref, this.o.secrets, 'credential');
-      if ('value' in r) out.push(r.value);
-    }
-    return out;
   }
 
   private say(
