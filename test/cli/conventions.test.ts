@@ -24,6 +24,7 @@ const COMMANDS = [
   'status',
   'doctor',
   'reconcile',
+  'serve',
   'demo',
   'sandbox',
   'lsp',
