@@ -7,6 +7,8 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export const WEBHOOK_PATH = '/webhooks/starshipit';
+/** An oversized body is drained (and dropped) up to this many times the cap, then cut off. */
+const DRAIN_FACTOR = 16;
 
 export interface Reply {
   status: number;
@@ -92,7 +94,11 @@ export class Listener {
     send(json(404, { error: 'not found' }));
   }
 
-  /** Reads a webhook body up to the cap; a larger one is answered 413 and the connection closed. */
+  /**
+   * Reads a webhook body up to the cap. A larger one is answered 413 at once and never kept: what
+   * the sender still writes is discarded up to `DRAIN_FACTOR` times the cap (so an ordinary client
+   * gets to read the answer), beyond that the connection is cut.
+   */
   private receive(
     req: http.IncomingMessage,
     res: http.ServerResponse,
@@ -100,23 +106,28 @@ export class Listener {
     send: (r: Reply) => void,
   ): void {
     const max = webhook.maxBytes();
-    const tooLarge = (): void => {
-      this.handlers.webhookRefused?.('too_large');
-      res.setHeader('connection', 'close');
-      send(json(413, { error: `the body is larger than ${max} bytes (service.webhookMaxBytes)` }));
-      req.destroy();
-    };
-    if (Number(req.headers['content-length'] ?? 0) > max) return tooLarge();
     const chunks: Buffer[] = [];
     let size = 0;
     let refused = false;
+    const refuse = (): void => {
+      refused = true;
+      this.handlers.webhookRefused?.('too_large');
+      send(json(413, { error: `the body is larger than ${max} bytes (service.webhookMaxBytes)` }));
+      chunks.length = 0;
+    };
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > max) {
+      refuse();
+      if (declared > max * DRAIN_FACTOR) req.destroy();
+    }
     req.on('data', (chunk: Buffer) => {
-      if (refused) return;
       size += chunk.length;
-      if (size > max) {
-        refused = true;
-        tooLarge();
-      } else chunks.push(chunk);
+      if (refused) {
+        if (size > max * DRAIN_FACTOR) req.destroy();
+        return;
+      }
+      if (size > max) refuse();
+      else chunks.push(chunk);
     });
     req.on('end', () => {
       if (refused) return;
