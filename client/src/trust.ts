@@ -24,4 +24,6 @@ export const NETWORK_COMMANDS: readonly string[] = [
   'dear.previewWriteback',
   'dear.syncNow',
   'dear.retryAttention',
+  'dear.checkConnection',
+  'dear.reconcile',
 ];
