@@ -8,6 +8,7 @@ import type { Cin7Sale, Cin7SaleListRow } from './wire/cin7';
 import { readSale, readSaleListPage } from './wire/cin7';
 import type { StarshipitOrder } from './wire/starshipit';
 import { describeShape, readListPage, readShippedRow } from './wire/starshipit';
+import { isObject } from './coerce';
 
 type Json = Record<string, unknown>;
 
@@ -31,10 +32,6 @@ const SALE_NEEDS: readonly (keyof Cin7Sale & string)[] = [
 
 /** What the engine reads from a Starshipit order row (matching it to the sale it came from). */
 const ORDER_ROW_NEEDS: readonly (keyof StarshipitOrder & string)[] = ['order_id', 'order_number'];
-
-function isObject(v: unknown): v is Json {
-  return !!v && typeof v === 'object' && !Array.isArray(v);
-}
 
 function missing(obj: Json, fields: readonly string[]): string[] {
   return fields.filter((f) => obj[f] === undefined || obj[f] === null || obj[f] === '');

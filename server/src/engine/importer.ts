@@ -46,7 +46,7 @@ import { sleep, isCancelled } from './sleep';
 // Keeping imported orders in step with Cin7 Core: keepInStep.ts decides for sales with imported orders.
 import { keepInStep, keepInStepExtraStatuses, keepInStepRow } from './keepInStep';
 import { errorMessage } from '../../../protocol/errorMessage';
-import { str } from './coerce';
+import { text as str } from './coerce';
 import { refreshProducts } from './productCache';
 
 /** Re-read sales updated this long before the cursor (clock skew, late commits on Cin7's side). */

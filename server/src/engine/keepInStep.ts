@@ -18,7 +18,7 @@
  * A withdrawal is journaled with the order_id it targets, so it can never hit a re-imported order.
  */
 import type { Row } from './dearClient';
-import { str } from './coerce';
+import { text } from './coerce';
 import type { OrderState } from './journal';
 import { payloadHash } from './journal';
 import { mapSale } from './mapping';
@@ -75,11 +75,11 @@ function stampOf(ctx: RunContext, o: OrderState): string | undefined {
  * read; undefined = the importer's usual path.
  */
 export function keepInStepRow(ctx: RunContext, row: Row): 'read' | 'cancelled' | undefined {
-  const saleId = str(row.SaleID);
-  const updated = str(row.Updated);
+  const saleId = text(row.SaleID);
+  const updated = text(row.Updated);
   const cancelled =
-    CANCELLED_STATUSES.includes(str(row.Status)) &&
-    !(ctx.settings.import.statuses as readonly string[]).includes(str(row.Status));
+    CANCELLED_STATUSES.includes(text(row.Status)) &&
+    !(ctx.settings.import.statuses as readonly string[]).includes(text(row.Status));
   const orders = ordersOfSale(ctx, saleId);
   if (orders.length === 0 || !updated) return cancelled ? 'cancelled' : undefined;
   const fulfilmentsSeen =
@@ -108,7 +108,7 @@ export interface KeepResult {
 
 /** Detail hook: compare, update, withdraw or report every order imported from this sale. */
 export async function keepInStep(ctx: RunContext, sale: Row, row: Row): Promise<KeepResult> {
-  const saleId = str(sale.ID) || str(row.SaleID);
+  const saleId = text(sale.ID) || text(row.SaleID);
   const handled = new Set<string>();
   const orders = ordersOfSale(ctx, saleId); // (builds the run's saleId index)
   // Orders whose label was written back are shipped for good: an old "changed after print" note is
@@ -117,8 +117,8 @@ export async function keepInStep(ctx: RunContext, sale: Row, row: Row): Promise<
     if (ctx.journal.state.writebacks.get(n)?.state === 'done') await resolve(ctx, keepKey(n));
   }
   if (orders.length === 0) return { handled, saleDone: false };
-  const stamp = str(row.Updated) || str(sale.LastModifiedOn) || undefined;
-  const status = str(sale.Status) || str(row.Status);
+  const stamp = text(row.Updated) || text(sale.LastModifiedOn) || undefined;
+  const status = text(sale.Status) || text(row.Status);
   const byNumber = new Map(orders.map((o) => [o.orderNumber, o]));
   if (CANCELLED_STATUSES.includes(status)) {
     for (const o of orders) {
@@ -165,7 +165,7 @@ async function stampOnly(ctx: RunContext, o: OrderState, stamp: string | undefin
 }
 
 const isUnshipped = (live: Row): boolean =>
-  (str(live.status) === 'Unshipped' || str(live.status) === 'Saved') && live.archived !== true;
+  (text(live.status) === 'Unshipped' || text(live.status) === 'Saved') && live.archived !== true;
 
 /** The live Starshipit order (by order_id when known), or undefined when Starshipit has none. */
 async function readLive(
@@ -381,7 +381,7 @@ function parkPrinted(
     ctx,
     o,
     'changed-after-print',
-    `${changeSummary(changes)} changed in Cin7 Core after the label was printed (Starshipit status ${str(live.status) || 'unknown'}${live.archived === true ? ', archived' : ''}); the Starshipit order was not changed — ${describeChanges(changes)}`,
+    `${changeSummary(changes)} changed in Cin7 Core after the label was printed (Starshipit status ${text(live.status) || 'unknown'}${live.archived === true ? ', archived' : ''}); the Starshipit order was not changed — ${describeChanges(changes)}`,
     false,
     stamp,
   );
@@ -444,7 +444,7 @@ async function cancelOrder(
         ctx,
         o,
         'cancelled-after-print',
-        `${reason}, but the label was already printed (Starshipit status ${str(live.status) || 'unknown'}); the Starshipit order was left as it is`,
+        `${reason}, but the label was already printed (Starshipit status ${text(live.status) || 'unknown'}); the Starshipit order was left as it is`,
         false,
         stamp,
       );
@@ -474,7 +474,7 @@ async function cancelOrder(
           ctx,
           o,
           'cancelled-after-print',
-          `${reason}, but the label was printed meanwhile (Starshipit status ${str(again.status)}); the Starshipit order was left as it is`,
+          `${reason}, but the label was printed meanwhile (Starshipit status ${text(again.status)}); the Starshipit order was left as it is`,
           false,
           stamp,
         );

@@ -8,6 +8,7 @@
  * be rebuilt from the live order without adding a line twice.
  */
 import type { Payload } from './keepInStepState';
+import { isObject } from './coerce';
 
 /** `before`/`after` are `null` for an absent value (so both survive JSON). */
 export interface FieldChange {
@@ -18,8 +19,6 @@ export interface FieldChange {
 
 const orNull = (v: unknown): unknown => (v === undefined ? null : v);
 
-const isObj = (v: unknown): v is Record<string, unknown> =>
-  !!v && typeof v === 'object' && !Array.isArray(v);
 const empty = (v: unknown): boolean => v === undefined || v === null || v === '';
 
 /** Equal as our mapping means it: empty ≡ absent, numbers by value, dates by instant. */
@@ -32,7 +31,7 @@ function same(a: unknown, b: unknown, field = ''): boolean {
   }
   if (typeof a === 'number' || typeof b === 'number')
     return Number(a) === Number(b) && !empty(a) && !empty(b);
-  if (isObj(a) && isObj(b)) {
+  if (isObject(a) && isObject(b)) {
     const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
     for (const k of keys) if (!same(a[k], b[k])) return false;
     return true;
@@ -47,7 +46,7 @@ function keyedItems(items: unknown): Map<string, Record<string, unknown>> {
   const out = new Map<string, Record<string, unknown>>();
   const seen = new Map<string, number>();
   for (const it of Array.isArray(items) ? items : []) {
-    if (!isObj(it)) continue;
+    if (!isObject(it)) continue;
     const base = String(it.sku ?? '') || `(${String(it.description ?? '')})`;
     const n = (seen.get(base) ?? 0) + 1;
     seen.set(base, n);
@@ -67,8 +66,8 @@ export function diffPayload(before: Payload, after: Payload): FieldChange[] {
   for (const k of top)
     if (!same(before[k], after[k], k))
       out.push({ field: k, before: orNull(before[k]), after: orNull(after[k]) });
-  const bd = isObj(before.destination) ? before.destination : {};
-  const ad = isObj(after.destination) ? after.destination : {};
+  const bd = isObject(before.destination) ? before.destination : {};
+  const ad = isObject(after.destination) ? after.destination : {};
   for (const k of [...new Set([...Object.keys(bd), ...Object.keys(ad)])]) {
     if (!same(bd[k], ad[k]))
       out.push({ field: `destination.${k}`, before: orNull(bd[k]), after: orNull(ad[k]) });
@@ -106,8 +105,8 @@ export function putBody(
 ): Payload | undefined {
   const body: Payload = { order_id: orderId };
   let any = false;
-  const liveDest = isObj(live.destination) ? live.destination : {};
-  const freshDest = isObj(fresh.destination) ? fresh.destination : {};
+  const liveDest = isObject(live.destination) ? live.destination : {};
+  const freshDest = isObject(fresh.destination) ? fresh.destination : {};
   let destChanged = false;
   const cleared: string[] = [];
   const liveItems = keyedItems(live.items);
@@ -164,14 +163,14 @@ export function putBody(
 export function liveAsPayload(live: Record<string, unknown>, like: Payload): Payload {
   const out: Payload = {};
   for (const k of Object.keys(like)) {
-    if (k === 'destination' && isObj(live.destination) && isObj(like.destination)) {
+    if (k === 'destination' && isObject(live.destination) && isObject(like.destination)) {
       const d: Record<string, unknown> = {};
       const ld = live.destination;
       for (const dk of Object.keys(like.destination)) if (!empty(ld[dk])) d[dk] = ld[dk];
       out.destination = d;
     } else if (k === 'items') {
       out.items = (Array.isArray(live.items) ? live.items : [])
-        .filter(isObj)
+        .filter(isObject)
         .map((it) =>
           Object.fromEntries(ITEM_FIELDS.filter((f) => !empty(it[f])).map((f) => [f, it[f]])),
         );
@@ -205,7 +204,7 @@ export function describeChanges(changes: FieldChange[]): string {
   const v = (x: unknown): string =>
     x === undefined || x === null
       ? '(none)'
-      : isObj(x)
+      : isObject(x)
         ? `${String(x.sku ?? '')} × ${String(x.quantity ?? '')}`
         : JSON.stringify(x);
   return changes.map((c) => `${c.field}: ${v(c.before)} → ${v(c.after)}`).join('; ');

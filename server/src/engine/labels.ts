@@ -16,13 +16,13 @@
  */
 import type { Tracking, WritebackState } from './journal';
 import { attention, record, resolve, throwIfCancelled, type RunContext } from './context';
+import { trimmedText } from './coerce';
 import { crashPoint } from './crash';
 import {
   labelDate,
   packageTracking,
   readShipmentRow,
   readShippedRow,
-  text,
   type StarshipitOrder,
 } from './wire/starshipit';
 
@@ -195,12 +195,12 @@ async function fromOrder(
     because(poll, orderNumber, 'the order is no longer in Starshipit');
     return true;
   }
-  const status = text(order.status).toLowerCase();
+  const status = trimmedText(order.status).toLowerCase();
   if (!LABELLED.has(status)) {
     because(
       poll,
       orderNumber,
-      `the order is ${text(order.status) || 'without a status'} in Starshipit`,
+      `the order is ${trimmedText(order.status) || 'without a status'} in Starshipit`,
     );
     return true;
   }
@@ -210,7 +210,7 @@ async function fromOrder(
       orderId,
       orderNumber,
       shape: describeOrder(order),
-      problem: `the order is ${text(order.status)} but no package has a tracking_number`,
+      problem: `the order is ${trimmedText(order.status)} but no package has a tracking_number`,
     });
     return false;
   }
@@ -219,7 +219,7 @@ async function fromOrder(
     return true;
   }
   return queue(poll, orderNumber, {
-    carrier: text(order.carrier),
+    carrier: trimmedText(order.carrier),
     tracking,
     labelDate: labelDate(order),
   });
@@ -328,7 +328,7 @@ const rowKey = (orderId: number | undefined, orderNumber: string | undefined): s
 
 function describeOrder(order: StarshipitOrder): string {
   const packages = Array.isArray(order.packages) ? order.packages : [];
-  return `{status: ${text(order.status) || '(none)'}, packages: ${packages.length} without tracking_number}`;
+  return `{status: ${trimmedText(order.status) || '(none)'}, packages: ${packages.length} without tracking_number}`;
 }
 
 async function unreadable(

@@ -9,6 +9,7 @@ import type { CustomsSettings, DearSettings, ShippingRule } from '../../../proto
 import type { Row } from './dearClient';
 import type { ProductCustoms, ProductLookup } from './productCache';
 import { SHIP_FIELD_MAX, type Cin7ShipWrite, type Cin7ShipWriteLine } from './wire/cin7';
+import { objectOf as obj, objectsOf as arr, printableText as str } from './coerce';
 
 export interface MappedOrder {
   orderNumber: string;
@@ -40,19 +41,6 @@ export interface MapResult {
   skips: MapSkip[];
   problems: MapProblem[];
 }
-
-/** Text as Starshipit should see it: control characters become spaces, ends trimmed. */
-const str = (v: unknown): string =>
-  typeof v === 'string'
-    ? // eslint-disable-next-line no-control-regex -- matching control characters is the point
-      v.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim()
-    : typeof v === 'number' && Number.isFinite(v)
-      ? String(v)
-      : '';
-const obj = (v: unknown): Row =>
-  v && typeof v === 'object' && !Array.isArray(v) ? (v as Row) : {};
-const arr = (v: unknown): Row[] =>
-  Array.isArray(v) ? (v.filter((x) => x && typeof x === 'object') as Row[]) : [];
 
 export function fulfilmentOrderNumber(orderNumber: string, fulfillmentNumber: unknown): string {
   return `${orderNumber}-F${str(fulfillmentNumber) || '1'}`;

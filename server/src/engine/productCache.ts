@@ -11,7 +11,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DearClient, Row } from './dearClient';
-import { str } from './coerce';
+import { text as str } from './coerce';
 import { fsyncDir } from './journal';
 
 export const PRODUCTS_FILE = 'products.json';

@@ -34,11 +34,10 @@ import {
   packageTracking,
   readShipmentRow,
   readShippedRow,
-  text,
   type StarshipitOrder,
 } from './wire/starshipit';
 import { isCancelled } from './sleep';
-import { str } from './coerce';
+import { text, trimmedText } from './coerce';
 import type { Tracking } from './journal';
 
 export interface ReconcileOptions extends Omit<
@@ -193,7 +192,7 @@ async function readViews(
   let seen = 0;
   for (let n = 1; ; n++) {
     for (const row of page.rows) {
-      const number = str(row.OrderNumber);
+      const number = text(row.OrderNumber);
       if (number) views.sales.set(number, row);
     }
     seen += page.rows.length;
@@ -429,13 +428,13 @@ async function journalAgainstStarshipit(
 }
 
 function listedFromOrder(order: StarshipitOrder, orderNumber: string): ListedOrder {
-  const status = text(order.status);
+  const status = trimmedText(order.status);
   const tracking = packageTracking(order);
   return {
     orderId: typeof order.order_id === 'number' ? order.order_id : undefined,
     orderNumber,
     status,
-    carrier: text(order.carrier),
+    carrier: trimmedText(order.carrier),
     tracking,
     labelled: LABELLED.has(status.toLowerCase()) || tracking.length > 0,
     complete: true,
@@ -446,12 +445,13 @@ function listedFromOrder(order: StarshipitOrder, orderNumber: string): ListedOrd
 /** Whether a listed sale is one the import selects and should have an order in Starshipit. */
 async function shouldBeImported(ctx: RunContext, row: Row): Promise<boolean> {
   const statuses = ctx.settings.import.statuses;
-  if (NOT_LIVE.has(str(row.Status)) || str(row.CombinedShippingStatus) === 'SHIPPED') return false;
+  if (NOT_LIVE.has(text(row.Status)) || text(row.CombinedShippingStatus) === 'SHIPPED')
+    return false;
   if (!rowMaySelect(row, statuses)) return false;
   if (!isAdvancedAtOrder(row)) return true;
   // An Advanced sale at the order stage is selected by its open fulfilments' stages.
-  const sale = await ctx.dear.sale(str(row.SaleID));
-  return saleSelected({ ...sale, Status: str(sale.Status) || str(row.Status) }, statuses);
+  const sale = await ctx.dear.sale(text(row.SaleID));
+  return saleSelected({ ...sale, Status: text(sale.Status) || text(row.Status) }, statuses);
 }
 
 async function missingSales(ctx: RunContext, views: Views): Promise<Found[]> {
@@ -475,7 +475,7 @@ async function missingSales(ctx: RunContext, views: Views): Promise<Found[]> {
         return;
       }
     }
-    const saleId = str(row.SaleID);
+    const saleId = text(row.SaleID);
     const parked = [...ctx.journal.state.attention.values()].find(
       (a) => a.kind === 'import' && a.saleId === saleId,
     );
@@ -486,8 +486,8 @@ async function missingSales(ctx: RunContext, views: Views): Promise<Found[]> {
         orderNumber,
         saleId,
         detail: parked
-          ? `the sale (status ${str(row.Status)}) has no Starshipit order; it needs attention: ${parked.reason}`
-          : `the sale (status ${str(row.Status)}) is in import.statuses and Starshipit has no order ${fulfilmentsMode ? 'for any of its fulfilments' : 'with this number'}`,
+          ? `the sale (status ${text(row.Status)}) has no Starshipit order; it needs attention: ${parked.reason}`
+          : `the sale (status ${text(row.Status)}) is in import.statuses and Starshipit has no order ${fulfilmentsMode ? 'for any of its fulfilments' : 'with this number'}`,
         ...(parked ? {} : { fix: 'import' as const }),
       },
       row,
@@ -525,7 +525,7 @@ function unexplainedOrders(ctx: RunContext, views: Views): Found[] {
         type: 'finding',
         section: 'journal',
         orderNumber,
-        saleId: str(sale.SaleID),
+        saleId: text(sale.SaleID),
         orderIds: ids,
         detail: `Starshipit holds order ${ids.join(', ') || '(no id)'} for this sale but the journal has no record of it (lost state directory, or created by another integration)`,
         ...(ids.length === 1 ? { fix: 'adopt' as const } : {}),
@@ -539,7 +539,7 @@ function unexplainedOrders(ctx: RunContext, views: Views): Found[] {
 /** Tracking numbers a saleList row's `CombinedTrackingNumbers` names (a list in one string). */
 function combinedTracking(row: Row | undefined): Set<string> {
   return new Set(
-    str(row?.CombinedTrackingNumbers)
+    text(row?.CombinedTrackingNumbers)
       .split(/[\s,;]+/)
       .filter(Boolean),
   );
@@ -566,7 +566,7 @@ async function missingTracking(ctx: RunContext, views: Views): Promise<Found[]> 
     return new Set(
       fulfilments.flatMap((f) =>
         stageOf(f, 'Ship')
-          .lines.map((l) => str(l.TrackingNumber))
+          .lines.map((l) => text(l.TrackingNumber))
           .filter(Boolean),
       ),
     );
@@ -577,7 +577,7 @@ async function missingTracking(ctx: RunContext, views: Views): Promise<Found[]> 
     if (!order.labelled) return;
     const entry = ctx.journal.state.orders.get(orderNumber);
     const row = views.sales.get(saleNumberOf(ctx, orderNumber));
-    const saleId = entry?.saleId ?? (row ? str(row.SaleID) : '');
+    const saleId = entry?.saleId ?? (row ? text(row.SaleID) : '');
     if (!saleId) return; // no sale of ours: reported as unexplained
     const inList = combinedTracking(row);
     if (order.tracking.length > 0 && order.tracking.every((t) => inList.has(t.number))) return;
@@ -628,8 +628,8 @@ async function fullLabel(
   const tracking = packageTracking(full);
   if (tracking.length === 0) return undefined;
   return {
-    status: text(full.status),
-    carrier: text(full.carrier),
+    status: trimmedText(full.status),
+    carrier: trimmedText(full.carrier),
     tracking,
     labelDate: labelDate(full),
   };
@@ -706,7 +706,7 @@ async function taskIdFor(
   const n = /-F(\d+)$/.exec(orderNumber)?.[1];
   if (ctx.settings.import.source !== 'fulfilments' || !n || !saleId) return undefined;
   const fulfilments = await ctx.dear.fulfilments(saleId);
-  return str(fulfilments.find((x) => str(x.FulfillmentNumber) === n)?.TaskID) || undefined;
+  return text(fulfilments.find((x) => text(x.FulfillmentNumber) === n)?.TaskID) || undefined;
 }
 
 /**

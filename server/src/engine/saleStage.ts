@@ -8,12 +8,7 @@
  * any open fulfilment's stage is selected. `ORDERED` and `PICKED` mean the same for both kinds.
  */
 import type { Row } from './dearClient';
-
-const str = (v: unknown): string => (typeof v === 'string' ? v.trim() : '');
-const obj = (v: unknown): Row =>
-  v && typeof v === 'object' && !Array.isArray(v) ? (v as Row) : {};
-const arr = (v: unknown): Row[] =>
-  Array.isArray(v) ? (v.filter((x) => x && typeof x === 'object') as Row[]) : [];
+import { objectOf, objectsOf, trimmedText } from './coerce';
 
 /** Sale statuses Cin7 uses for simple sales only; an Advanced sale reaches them per fulfilment. */
 export const SIMPLE_SALE_STAGES: readonly string[] = [
@@ -27,14 +22,16 @@ const ORDER_STAGES = ['ORDERED', 'BACKORDERED'];
 
 /** An Advanced sale whose status stays at the order while fulfilments move (row or detail). */
 export function isAdvancedAtOrder(sale: Row): boolean {
-  return str(sale.Type) === 'Advanced Sale' && ORDER_STAGES.includes(str(sale.Status));
+  return (
+    trimmedText(sale.Type) === 'Advanced Sale' && ORDER_STAGES.includes(trimmedText(sale.Status))
+  );
 }
 
 /** One fulfilment's stage, in simple-sale status words (`saleStatus` when nothing started). */
 export function fulfilmentStage(f: Row, saleStatus: string): string {
-  const ship = str(obj(f.Ship).Status);
-  const pack = str(obj(f.Pack).Status);
-  const pick = str(obj(f.Pick).Status);
+  const ship = trimmedText(objectOf(f.Ship).Status);
+  const pack = trimmedText(objectOf(f.Pack).Status);
+  const pick = trimmedText(objectOf(f.Pick).Status);
   if (ship === 'DRAFT' || ship === 'PARTIALLY AUTHORISED') return 'SHIPPING';
   if (pack === 'AUTHORISED') return 'PACKED';
   if (pack === 'DRAFT') return 'PACKING';
@@ -44,15 +41,15 @@ export function fulfilmentStage(f: Row, saleStatus: string): string {
 }
 
 const isOpen = (f: Row): boolean =>
-  str(f.FulFilmentStatus) !== 'VOIDED' &&
-  str(obj(f.Pick).Status) !== 'VOIDED' &&
-  str(obj(f.Ship).Status) !== 'AUTHORISED';
+  trimmedText(f.FulFilmentStatus) !== 'VOIDED' &&
+  trimmedText(objectOf(f.Pick).Status) !== 'VOIDED' &&
+  trimmedText(objectOf(f.Ship).Status) !== 'AUTHORISED';
 
 /** The statuses `import.statuses` is matched against for a sale read in full. */
 export function saleStages(sale: Row): string[] {
-  const status = str(sale.Status);
+  const status = trimmedText(sale.Status);
   if (!isAdvancedAtOrder(sale)) return [status];
-  const open = arr(sale.Fulfilments).filter(isOpen);
+  const open = objectsOf(sale.Fulfilments).filter(isOpen);
   if (open.length === 0) return [status];
   return [...new Set(open.map((f) => fulfilmentStage(f, status)))];
 }
@@ -68,11 +65,11 @@ export function saleSelected(sale: Row, statuses: readonly string[]): boolean {
  * shipped in full is read in full whenever a simple-sale stage is selected.
  */
 export function rowMaySelect(row: Row, statuses: readonly string[]): boolean {
-  const status = str(row.Status);
+  const status = trimmedText(row.Status);
   if (statuses.includes(status)) return true;
   return (
     isAdvancedAtOrder(row) &&
-    str(row.CombinedShippingStatus) !== 'SHIPPED' &&
+    trimmedText(row.CombinedShippingStatus) !== 'SHIPPED' &&
     statuses.some((st) => SIMPLE_SALE_STAGES.includes(st))
   );
 }
@@ -88,7 +85,7 @@ export function listStatuses(statuses: readonly string[]): string[] {
 /** "status PACKED" or "Advanced sale at stage PICKED, PACKING (status ORDERED)", for skip reasons. */
 export function describeStages(sale: Row): string {
   const stages = saleStages(sale);
-  const status = str(sale.Status) || '(none)';
+  const status = trimmedText(sale.Status) || '(none)';
   if (!isAdvancedAtOrder(sale) || (stages.length === 1 && stages[0] === status))
     return `status ${status}`;
   return `Advanced sale with open fulfilments at stage ${stages.join(', ')} (status ${status})`;

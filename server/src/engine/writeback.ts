@@ -34,11 +34,7 @@ import { isCancelled } from './sleep';
 import { errorMessage } from '../../../protocol/errorMessage';
 import { nothingWrittenNote, pollLabels } from './labels';
 import { checkApi } from './preflight';
-
-const str = (v: unknown): string =>
-  typeof v === 'string' ? v.trim() : typeof v === 'number' ? String(v) : '';
-const arr = (v: unknown): Row[] =>
-  Array.isArray(v) ? (v.filter((x) => x && typeof x === 'object') as Row[]) : [];
+import { objectsOf, trimmedText } from './coerce';
 
 export async function runWriteback(ctx: RunContext, opts: { retryOnly: boolean }): Promise<void> {
   const s = ctx.settings;
@@ -127,12 +123,12 @@ async function deliver(ctx: RunContext, w: WritebackState, refreshed = false): P
   }
   if (!boxes) {
     const fulfilments = await ctx.dear.fulfilments(w.saleId);
-    const known = fulfilments.find((x) => w.taskId && str(x.TaskID) === w.taskId);
+    const known = fulfilments.find((x) => w.taskId && trimmedText(x.TaskID) === w.taskId);
     let f = known && !isVoided(known) ? known : undefined;
     if (!f) {
       f = openFulfilment(fulfilments);
       if (!f) return parkNoFulfilment(ctx, w, fulfilments);
-      w = await switchTask(ctx, w, str(f.TaskID));
+      w = await switchTask(ctx, w, trimmedText(f.TaskID));
     }
     const taskId = w.taskId ?? '';
     const ship = stageOf(f, 'Ship');
@@ -143,7 +139,7 @@ async function deliver(ctx: RunContext, w: WritebackState, refreshed = false): P
       return;
     const pack = stageOf(f, 'Pack');
     if (pack.status === 'AUTHORISED') {
-      boxes = [...new Set(pack.lines.map((l) => str(l.Box)).filter(Boolean))];
+      boxes = [...new Set(pack.lines.map((l) => trimmedText(l.Box)).filter(Boolean))];
       if (!boxes.length) boxes = ['Box 1'];
       await record(ctx, { t: 'pack', orderNumber: w.orderNumber, boxes, packAuthorised: true });
     } else if (!s.writeback.autoPickPack) {
@@ -178,16 +174,16 @@ async function deliver(ctx: RunContext, w: WritebackState, refreshed = false): P
     // the sale's fulfilments decides, and only on this failure path.
     if (refreshed || !(err instanceof ApiCallError) || err.failure !== 'permanent') throw err;
     const fulfilments = await ctx.dear.fulfilments(w.saleId);
-    const current = fulfilments.find((x) => str(x.TaskID) === w.taskId);
+    const current = fulfilments.find((x) => trimmedText(x.TaskID) === w.taskId);
     if (current && !isVoided(current)) throw err;
     const open = openFulfilment(fulfilments);
     if (!open) return parkNoFulfilment(ctx, w, fulfilments);
-    await deliver(ctx, await switchTask(ctx, w, str(open.TaskID)), true);
+    await deliver(ctx, await switchTask(ctx, w, trimmedText(open.TaskID)), true);
   }
 }
 
 function isVoided(f: Row): boolean {
-  return str(f.FulFilmentStatus) === 'VOIDED' || stageOf(f, 'Pick').status === 'VOIDED';
+  return trimmedText(f.FulFilmentStatus) === 'VOIDED' || stageOf(f, 'Pick').status === 'VOIDED';
 }
 
 /** Journal the fulfilment the label now goes to (pack boxes of the old one no longer apply). */
@@ -211,7 +207,7 @@ async function parkNoFulfilment(
   fulfilments: Row[],
 ): Promise<void> {
   const seen = fulfilments.length
-    ? `its fulfilments are ${fulfilments.map((f) => `${str(f.FulfillmentNumber) || '?'}: ${str(f.FulFilmentStatus) || 'unknown'}, ship ${stageOf(f, 'Ship').status || 'unknown'}`).join('; ')}`
+    ? `its fulfilments are ${fulfilments.map((f) => `${trimmedText(f.FulfillmentNumber) || '?'}: ${trimmedText(f.FulFilmentStatus) || 'unknown'}, ship ${stageOf(f, 'Ship').status || 'unknown'}`).join('; ')}`
     : 'it has no fulfilment yet (order not authorised?)';
   await attention(ctx, {
     kind: 'writeback',
@@ -233,9 +229,9 @@ async function pickAndPack(
   f: Row,
 ): Promise<string[] | undefined> {
   const pick = (f.Pick ?? {}) as Row;
-  let pickLines = arr(pick.Lines);
+  let pickLines = objectsOf(pick.Lines);
   if (ctx.dryRun) {
-    ctx.counters.plannedDearWrites += str(pick.Status) === 'AUTHORISED' ? 1 : 2;
+    ctx.counters.plannedDearWrites += trimmedText(pick.Status) === 'AUTHORISED' ? 1 : 2;
     ctx.emit({
       type: 'log',
       level: 'info',
@@ -251,16 +247,18 @@ async function pickAndPack(
     emitWriteback(ctx, w, body);
     return undefined;
   }
-  if (str(pick.Status) !== 'AUTHORISED') {
+  if (trimmedText(pick.Status) !== 'AUTHORISED') {
     try {
       const picked = await ctx.dear.autoPick(taskId);
-      if (arr(picked.Lines).length) pickLines = arr(picked.Lines);
+      if (objectsOf(picked.Lines).length) pickLines = objectsOf(picked.Lines);
     } catch (err) {
       if (!(err instanceof ApiCallError && /Status is AUTHORISED/i.test(err.detail))) throw err;
     }
     if (!pickLines.length) {
-      const again = (await ctx.dear.fulfilments(w.saleId)).find((x) => str(x.TaskID) === taskId);
-      pickLines = arr(((again?.Pick ?? {}) as Row).Lines);
+      const again = (await ctx.dear.fulfilments(w.saleId)).find(
+        (x) => trimmedText(x.TaskID) === taskId,
+      );
+      pickLines = objectsOf(((again?.Pick ?? {}) as Row).Lines);
     }
   }
   const boxes = ['Box 1'];
@@ -280,7 +278,7 @@ async function pickAndPack(
     // A DRAFT pack already has lines: replace them (PUT) rather than add to them (POST).
     await ctx.dear.writePack(
       { TaskID: taskId, Status: 'AUTHORISED', Lines: lines },
-      str(((f.Pack ?? {}) as Row).Status) === 'DRAFT' ? 'PUT' : 'POST',
+      trimmedText(((f.Pack ?? {}) as Row).Status) === 'DRAFT' ? 'PUT' : 'POST',
     );
   } catch (err) {
     if (!(err instanceof ApiCallError && /Status is AUTHORISED/i.test(err.detail))) throw err;
@@ -329,7 +327,7 @@ async function finishWriteback(
 
 /** A ship stage that Cin7 Core treats as shipped (wholly or in part). */
 function isShipAuthorised(ship: Row): boolean {
-  const status = str(ship.Status);
+  const status = trimmedText(ship.Status);
   return status === 'AUTHORISED' || status === 'PARTIALLY AUTHORISED';
 }
 
@@ -341,12 +339,12 @@ async function settleFromShip(
   carrier: string,
   boxes: string[] | undefined,
 ): Promise<boolean> {
-  const lines = arr(ship.Lines);
+  const lines = objectsOf(ship.Lines);
   const authorised = isShipAuthorised(ship);
   if (!authorised) return false;
   const stored = storedTracking(lines);
   if (w.tracking.every((t) => stored.has(t.number))) {
-    const shipBoxes = boxes ?? [...new Set(lines.map((l) => str(l.Boxes)).filter(Boolean))];
+    const shipBoxes = boxes ?? [...new Set(lines.map((l) => trimmedText(l.Boxes)).filter(Boolean))];
     const body = shipBody({
       taskId: w.taskId ?? '',
       carrier,
@@ -403,7 +401,7 @@ async function sendShip(
       if (attempt >= ctx.settings.engine.maxRetries) throw err;
       // Unknown outcome or already shipped: read what Cin7 Core holds before sending anything.
       const ship = await ctx.dear.ship(w.taskId ?? '');
-      const lines = arr(ship.Lines);
+      const lines = objectsOf(ship.Lines);
       const stored = storedTracking(lines);
       const authorised = isShipAuthorised(ship);
       if (authorised && w.tracking.every((t) => stored.has(t.number))) {

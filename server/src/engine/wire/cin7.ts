@@ -4,6 +4,7 @@
  * the same types (`import type`), and test/contract holds one sample per shape with its public
  * source (the Cin7 Core API blueprint, `dearinventory.apib`).
  */
+import { isObject, trimmedText } from '../coerce';
 
 export interface Cin7Address {
   DisplayAddressLine1: string;
@@ -253,14 +254,6 @@ export const SHIP_FIELD_MAX = 256;
 
 type Json = Record<string, unknown>;
 
-function isObject(v: unknown): v is Json {
-  return !!v && typeof v === 'object' && !Array.isArray(v);
-}
-
-function text(v: unknown): string {
-  return typeof v === 'string' ? v.trim() : typeof v === 'number' ? String(v) : '';
-}
-
 /** A saleList page; undefined when the answer has no `SaleList` array. */
 export function readSaleListPage(json: unknown): { total?: number; rows: Json[] } | undefined {
   if (!isObject(json) || !Array.isArray(json.SaleList)) return undefined;
@@ -321,7 +314,7 @@ export function stageOf(
 export function readStage(s: unknown): { status: string; lines: Json[] } {
   if (!isObject(s)) return { status: '', lines: [] };
   return {
-    status: text(s.Status),
+    status: trimmedText(s.Status),
     lines: Array.isArray(s.Lines) ? s.Lines.filter(isObject) : [],
   };
 }
@@ -335,9 +328,9 @@ export function openFulfilment(fulfilments: Json[]): Json | undefined {
     const pick = stageOf(f, 'Pick').status;
     const ship = stageOf(f, 'Ship').status;
     return (
-      text(f.TaskID) !== '' &&
+      trimmedText(f.TaskID) !== '' &&
       pick !== 'VOIDED' &&
-      text(f.FulFilmentStatus) !== 'VOIDED' &&
+      trimmedText(f.FulFilmentStatus) !== 'VOIDED' &&
       ship !== 'AUTHORISED' &&
       ship !== 'PARTIALLY AUTHORISED' &&
       ship !== 'VOIDED'

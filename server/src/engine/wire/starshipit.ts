@@ -5,6 +5,7 @@
  *
  * Every field is optional on the wire: Starshipit omits keys that have no value.
  */
+import { isObject, trimmedText } from '../coerce';
 
 /** A parcel of a full order; tracking appears once a label is printed. */
 export interface StarshipitPackage {
@@ -168,14 +169,6 @@ export interface StarshipitOrderWrite {
 
 export type Json = Record<string, unknown>;
 
-function isObject(v: unknown): v is Json {
-  return !!v && typeof v === 'object' && !Array.isArray(v);
-}
-
-export function text(v: unknown): string {
-  return typeof v === 'string' ? v.trim() : typeof v === 'number' ? String(v) : '';
-}
-
 function orderIdOf(v: unknown): number | undefined {
   const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : NaN;
   return Number.isFinite(n) ? n : undefined;
@@ -201,9 +194,9 @@ export function packageTracking(order: StarshipitOrder): TrackingNumber[] {
   const out: TrackingNumber[] = [];
   for (const p of packages) {
     if (!isObject(p)) continue;
-    const number = text(p.tracking_number);
+    const number = trimmedText(p.tracking_number);
     if (!number || out.some((t) => t.number === number)) continue;
-    const url = text(p.tracking_url);
+    const url = trimmedText(p.tracking_url);
     out.push(url ? { number, url } : { number });
   }
   return out;
@@ -213,7 +206,7 @@ export function packageTracking(order: StarshipitOrder): TrackingNumber[] {
 export function labelDate(order: StarshipitOrder): string | undefined {
   const packages = Array.isArray(order.packages) ? order.packages : [];
   for (const p of packages)
-    if (isObject(p) && text(p.label_created_date)) return text(p.label_created_date);
+    if (isObject(p) && trimmedText(p.label_created_date)) return trimmedText(p.label_created_date);
   return undefined;
 }
 
@@ -246,7 +239,7 @@ export type ShippedRow =
 export function readShippedRow(row: unknown): ShippedRow {
   if (!isObject(row))
     return { form: 'unreadable', shape: describeShape(row), problem: 'row is not an object' };
-  const orderNumber = text(row.order_number);
+  const orderNumber = trimmedText(row.order_number);
   const orderId = orderIdOf(row.order_id);
   if (!orderNumber)
     return {
@@ -261,8 +254,8 @@ export function readShippedRow(row: unknown): ShippedRow {
       form: 'full',
       orderId,
       orderNumber,
-      status: text(row.status),
-      carrier: text(row.carrier),
+      status: trimmedText(row.status),
+      carrier: trimmedText(row.carrier),
       tracking: packageTracking(order),
       labelDate: labelDate(order),
       order,
@@ -287,9 +280,9 @@ export function readShippedRow(row: unknown): ShippedRow {
     form: 'summary',
     orderId,
     orderNumber,
-    carrier: text(row.carrier),
-    trackingNumber: text(row.tracking_number),
-    shippedDate: text(row.shipped_date) || undefined,
+    carrier: trimmedText(row.carrier),
+    trackingNumber: trimmedText(row.tracking_number),
+    shippedDate: trimmedText(row.shipped_date) || undefined,
   };
 }
 
@@ -301,7 +294,7 @@ export type ShipmentRow =
 export function readShipmentRow(row: unknown): ShipmentRow {
   if (!isObject(row))
     return { ok: false, shape: describeShape(row), problem: 'row is not an object' };
-  const orderNumber = text(row.order_number);
+  const orderNumber = trimmedText(row.order_number);
   const orderId = orderIdOf(row.order_id);
   if (!orderNumber || orderId === undefined)
     return {
@@ -313,9 +306,15 @@ export function readShipmentRow(row: unknown): ShipmentRow {
     };
   const raw = row.tracking_numbers;
   const trackingNumbers = (Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',') : [])
-    .map(text)
+    .map(trimmedText)
     .filter(Boolean);
-  return { ok: true, orderId, orderNumber, trackingNumbers, date: text(row.date) || undefined };
+  return {
+    ok: true,
+    orderId,
+    orderNumber,
+    trackingNumbers,
+    date: trimmedText(row.date) || undefined,
+  };
 }
 
 /** A list page: rows and the page count (`total_pages` absent → one page). */
