@@ -93,6 +93,8 @@ interface Planted {
   unexplained: string;
   lost: string;
   deleted: string;
+  /** Deleted in Starshipit and made again by hand: the journal's order_id is stale. */
+  replaced: string;
 }
 
 /**
@@ -103,7 +105,7 @@ interface Planted {
 async function plant(sb: Sandbox, settings: DearSettings, dir: string): Promise<Planted> {
   const packed = packedSimpleSales(sb);
   assert.ok(packed.length >= 6, `the sandbox has ${packed.length} packed simple sales`);
-  const [missing, lost, dup, labelled, deleted] = packed;
+  const [missing, lost, dup, labelled, deleted, replaced] = packed;
   const everyone = sb
     .eligibleSales(STATUSES, { includeInvalid: true })
     .map((e) => e.orderNumber)
@@ -125,6 +127,11 @@ async function plant(sb: Sandbox, settings: DearSettings, dir: string): Promise<
   });
   const gone = sb.starshipitOrders().get(deleted.orderNumber) as { order_id: number }[];
   await starshipit(sb, 'DELETE', `/api/orders/delete?order_id=${gone[0].order_id}`);
+  const stale = sb.starshipitOrders().get(replaced.orderNumber) as { order_id: number }[];
+  await starshipit(sb, 'DELETE', `/api/orders/delete?order_id=${stale[0].order_id}`);
+  await starshipit(sb, 'POST', '/api/orders', {
+    order: { ...template, order_number: replaced.orderNumber },
+  });
   const label = sb.printLabel({ orderNumber: labelled.orderNumber, carrier: 'AusPost' });
   return {
     missing: missing.orderNumber,
@@ -137,6 +144,7 @@ async function plant(sb: Sandbox, settings: DearSettings, dir: string): Promise<
     unexplained: 'MANUAL-0001',
     lost: lost.orderNumber,
     deleted: deleted.orderNumber,
+    replaced: replaced.orderNumber,
   };
 }
 
@@ -210,7 +218,7 @@ describe('engine: reconcile (sandbox)', function () {
       duplicates: [p.duplicate],
       tracking: [p.tracking.orderNumber],
       unexplained: [p.unexplained],
-      journal: [p.deleted, p.lost].sort(),
+      journal: [p.deleted, p.lost, p.replaced].sort(),
     });
     const fixes = Object.fromEntries(summary.findings.map((f) => [f.orderNumber, f.fix]));
     assert.equal(fixes[p.missing], 'import');
@@ -218,6 +226,9 @@ describe('engine: reconcile (sandbox)', function () {
     assert.equal(fixes[p.lost], 'adopt');
     assert.equal(fixes[p.duplicate], undefined, 'duplicates are reported, never deleted');
     assert.equal(fixes[p.deleted], undefined, 'a deleted order is not created again');
+    assert.equal(fixes[p.replaced], undefined, 'a stale order id is reported only');
+    const replaced = summary.findings.find((f) => f.orderNumber === p.replaced);
+    assert.match(replaced?.detail ?? '', /the journal records order_id \d+; Starshipit holds \d+/);
     assert.equal(fixes[p.unexplained], undefined);
     assert.deepEqual(
       [...new Set(sb.callLog().map((c) => c.method))],
@@ -263,9 +274,51 @@ describe('engine: reconcile (sandbox)', function () {
       missing: await parkedSales(dir),
       duplicates: [p.duplicate],
       unexplained: [p.unexplained],
-      journal: [p.deleted],
+      journal: [p.deleted, p.replaced].sort(),
     });
     assert.equal(second.summary.fixable, 0);
+  });
+
+  it('fulfilments source: an order the journal lost is recorded against its own fulfilment, and its label goes there', async () => {
+    const fulfilments = sandboxSettings(sb, {
+      import: { statuses: STATUSES, source: 'fulfilments' },
+      writeback: { autoPickPack: true },
+    });
+    const eligible = sb.eligibleSales(STATUSES, { includeInvalid: true });
+    // A sale whose second fulfilment is open: the order for it must not land on the first.
+    const lost = eligible.find(
+      (e) =>
+        e.valid &&
+        e.fulfilments.length >= 2 &&
+        e.fulfilments.every((f) => f.stage !== 'SHIPPED' && f.stage !== 'VOIDED') &&
+        e.fulfilments.every((f) => (STATUSES as readonly string[]).includes(f.stage)),
+    );
+    assert.ok(lost, 'the sandbox has a sale with two open fulfilments');
+    const second = lost.fulfilments.find((f) => f.number === 2);
+    assert.ok(second);
+    const imported = await run(sb, fulfilments, dir, 'import', false, {
+      onlyOrderNumbers: eligible.map((e) => e.orderNumber).filter((n) => n !== lost.orderNumber),
+    });
+    const template = imported.events.find((e): e is OrderEvent => e.type === 'order')?.starshipit;
+    assert.ok(template);
+    const number = `${lost.orderNumber}-F2`;
+    await starshipit(sb, 'POST', '/api/orders', { order: { ...template, order_number: number } });
+
+    const applied = await reconcile(sb, fulfilments, dir, true);
+    const adopted = applied.summary.findings.find((f) => f.orderNumber === number);
+    assert.equal(adopted?.fix, 'adopt', JSON.stringify(applied.summary.findings));
+    assert.equal(adopted?.outcome, 'fixed');
+
+    const label = sb.printLabel({ orderNumber: number, carrier: 'AusPost' });
+    await reconcile(sb, fulfilments, dir, true);
+    const ship = sb.dearShipments().get(second.taskId);
+    assert.equal(ship?.writes, 1, 'the label went to fulfilment 2');
+    assert.deepEqual(
+      (ship?.lines as { TrackingNumber: string }[]).map((l) => l.TrackingNumber),
+      label.trackingNumbers,
+    );
+    const first = lost.fulfilments.find((f) => f.number === 1);
+    assert.equal(sb.dearShipments().get(first?.taskId ?? '')?.writes ?? 0, 0);
   });
 
   it('CLI: SIGKILL during --apply, then --apply again: nothing duplicated, exit codes as the other commands', async () => {
@@ -300,7 +353,7 @@ describe('engine: reconcile (sandbox)', function () {
       missing: await parkedSales(dir),
       duplicates: [p.duplicate],
       unexplained: [p.unexplained],
-      journal: [p.deleted],
+      journal: [p.deleted, p.replaced].sort(),
     });
 
     const usage = await runCli(['reconcile', '--since', 'yesterday-ish', '--json'], {
