@@ -6,6 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { SummaryEvent } from '../../protocol/events';
 import type { SandboxCredentials } from '../../sandbox/src/api';
 import { runEngine } from '../../server/src/engine/index';
 import { NaiveClient } from './naiveClient';
@@ -29,6 +30,10 @@ export interface ClientInput {
   stateDir: string;
   /** Naive writeback: poll labels updated since this instant. */
   since?: string;
+  /** Ours: a dry run (writes nothing) instead of the live run. */
+  dryRun?: boolean;
+  /** Ours: `sync` instead of `action` (writebacks, then the import). */
+  mode?: 'sync';
 }
 
 export interface ClientOutput {
@@ -38,6 +43,8 @@ export interface ClientOutput {
   errors: string[];
   /** `probe` only. */
   callsPerSecond?: number;
+  /** Ours: the run's summary figures (what it did, and its estimate for a live run). */
+  summary?: Pick<SummaryEvent, 'calls' | 'estimate' | 'elapsedSeconds' | 'created' | 'writtenBack'>;
 }
 
 async function main(): Promise<void> {
@@ -56,14 +63,20 @@ async function main(): Promise<void> {
       settings,
       configPath: path.join(input.stateDir, 'dear-starshipit.yaml'),
       stateDir: input.stateDir,
-      mode: input.action,
-      dryRun: false,
+      mode: input.mode ?? input.action,
+      dryRun: input.dryRun ?? false,
       secrets: credentialsLookup(input.credentials),
       onEvent: (e) => {
         if (e.type === 'attention' && errors.length < 5) errors.push(`${e.code}: ${e.reason}`);
       },
     });
-    out = { wallMs: performance.now() - t0, needsAttention: summary.needsAttention, errors };
+    const { calls, estimate, elapsedSeconds, created, writtenBack } = summary;
+    out = {
+      wallMs: performance.now() - t0,
+      needsAttention: summary.needsAttention,
+      errors,
+      summary: { calls, estimate, elapsedSeconds, created, writtenBack },
+    };
   } else {
     const mapFile = path.join(input.stateDir, 'naive-imported.json');
     const naive = new NaiveClient(settings, input.credentials, input.timeScale);

@@ -93,8 +93,12 @@ function importable(sb: Sandbox, statuses: string[]): Set<string> {
   return out;
 }
 
-async function withSandbox<T>(sales: number, fn: (sb: Sandbox) => Promise<T>): Promise<T> {
-  const sb = await startSandbox({ seed: SEED, sales, timeScale: TIME_SCALE });
+async function withSandbox<T>(
+  sales: number,
+  fn: (sb: Sandbox) => Promise<T>,
+  timeScale = TIME_SCALE,
+): Promise<T> {
+  const sb = await startSandbox({ seed: SEED, sales, timeScale });
   try {
     return await fn(sb);
   } finally {
@@ -111,7 +115,7 @@ async function runClient(
     ...input,
     dearBaseUrl: sb.dearBaseUrl,
     starshipitBaseUrl: sb.starshipitBaseUrl,
-    timeScale: TIME_SCALE,
+    timeScale: sb.timeScale,
     credentials: sb.credentials,
   };
   const child = start(process.execPath, [path.join(__dirname, 'clientChild.js')], {
@@ -349,4 +353,103 @@ export async function limiterRecoveryScenario(
     undisturbed,
     afterBurst,
   };
+}
+
+/** One workload of the estimate-accuracy scenario: the dry run's estimate against the live run. */
+export interface EstimateRun {
+  workload: string;
+  timeScale: number;
+  /** What the dry run predicted for the live run. */
+  estimate: { seconds: number; dearCalls: number; starshipitCalls: number };
+  /** What the live run did. */
+  live: { wallMs: number; dearCalls: number; starshipitCalls: number; done: number };
+  /** Whether the live run's own summary carries no estimate of itself (it prints what it did). */
+  liveSummaryHasEstimate: boolean;
+}
+
+/** Dry run, then the live run of the same work on the same state directory. */
+async function dryThenLive(
+  sb: Sandbox,
+  workload: string,
+  input: Omit<ClientInput, 'dearBaseUrl' | 'starshipitBaseUrl' | 'timeScale' | 'credentials'>,
+): Promise<EstimateRun> {
+  const dry = await runClient(sb, { ...input, client: 'ours', dryRun: true });
+  if (!dry.summary) throw new Error(`${workload}: the dry run reported no summary`);
+  const live = await runClient(sb, { ...input, client: 'ours', dryRun: false });
+  if (!live.summary) throw new Error(`${workload}: the live run reported no summary`);
+  return {
+    workload,
+    timeScale: sb.timeScale,
+    estimate: {
+      seconds: dry.summary.estimate.seconds,
+      dearCalls: dry.summary.estimate.dearCalls,
+      starshipitCalls: dry.summary.estimate.starshipitCalls ?? 0,
+    },
+    live: {
+      wallMs: live.wallMs,
+      dearCalls: live.summary.calls.dear,
+      starshipitCalls: live.summary.calls.starshipit,
+      done: live.summary.created + live.summary.writtenBack,
+    },
+    liveSummaryHasEstimate: live.summary.estimate !== undefined,
+  };
+}
+
+/**
+ * Estimate accuracy: for each workload a dry run, then the live run of the same work against the
+ * same sandbox. Cin7-bound: an import of `sales` sales (one detail read per selected sale at 60
+ * per window). Starshipit-bound: a small import where Starshipit's 2 requests/s is the slower
+ * limit. Writeback: a sync that delivers `labels` printed labels (packs authorised at import).
+ */
+export async function estimateScenario(sales: number, labels: number): Promise<EstimateRun[]> {
+  const runs: EstimateRun[] = [];
+  runs.push(
+    await withSandbox(sales, async (sb) => {
+      repairInvalidSales(sb, IMPORT_STATUSES);
+      return dryThenLive(sb, `import of ${sales} sales (Cin7-bound)`, {
+        client: 'ours',
+        action: 'import',
+        statuses: IMPORT_STATUSES,
+        stateDir: tempDir(),
+      });
+    }),
+  );
+  const small = 80;
+  runs.push(
+    await withSandbox(
+      small,
+      async (sb) => {
+        repairInvalidSales(sb, IMPORT_STATUSES);
+        return dryThenLive(sb, `import of ${small} sales (Starshipit-bound)`, {
+          client: 'ours',
+          action: 'import',
+          statuses: IMPORT_STATUSES,
+          stateDir: tempDir(),
+        });
+      },
+      10,
+    ),
+  );
+  runs.push(
+    await withSandbox(Math.ceil(labels * 8.5), async (sb) => {
+      repairInvalidSales(sb, WRITEBACK_STATUSES);
+      const stateDir = tempDir();
+      await runClient(sb, {
+        client: 'ours',
+        action: 'import',
+        statuses: WRITEBACK_STATUSES,
+        stateDir,
+      });
+      const orderNumbers = [...sb.starshipitOrders().keys()].sort().slice(0, labels);
+      for (const orderNumber of orderNumbers) sb.printLabel({ orderNumber, carrier: 'AusPost' });
+      return dryThenLive(sb, `sync delivering ${orderNumbers.length} printed labels`, {
+        client: 'ours',
+        action: 'writeback',
+        mode: 'sync',
+        statuses: WRITEBACK_STATUSES,
+        stateDir,
+      });
+    }),
+  );
+  return runs;
 }

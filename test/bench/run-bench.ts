@@ -4,7 +4,7 @@
  * same run so machine noise cancels out in the ratios. Goals are reported as met / not met; the
  * run never fails on a time (exit 1 only when nothing could be measured at all).
  *
- *   node out/test/bench/run-bench.js [--only engine,latency,recovery,keep,dryrun,lsp,extension] [--edits N]
+ *   node out/test/bench/run-bench.js [--only engine,latency,recovery,estimate,keep,dryrun,lsp,extension] [--edits N]
  */
 import { execSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -19,12 +19,14 @@ import { dryRunScenario } from './dryRunBench';
 import {
   DEAR_QUOTA,
   DEAR_WINDOW_MS,
+  estimateScenario,
   importScenario,
   IMPORT_STATUSES,
   limiterRecoveryScenario,
   loopbackCapacity,
   TIME_SCALE,
   writebackScenario,
+  type EstimateRun,
   type ImportScenario,
   type RunFigures,
   type WritebackScenario,
@@ -45,6 +47,10 @@ const DRY_RUN_TIME_SCALE = 2000;
 /** ≈ 10 % of generated sales: keeps the 100k dry run near a minute (see performance.md). */
 const DRY_RUN_STATUSES = ['PACKED'];
 const LS_SIZES = [50, 1000, 10_000];
+const ESTIMATE_SALES = 1000;
+const ESTIMATE_LABELS = 300;
+/** How far a dry run's time estimate may be from the live run's wall time. */
+const ESTIMATE_TOLERANCE = 0.25;
 const LATENCY_LABELS = 12;
 const LATENCY_INTERVAL_S = 2;
 
@@ -55,7 +61,16 @@ interface Options {
 
 function parseArgs(argv: string[]): Options {
   const o: Options = {
-    only: new Set(['engine', 'latency', 'recovery', 'keep', 'dryrun', 'lsp', 'extension']),
+    only: new Set([
+      'engine',
+      'latency',
+      'recovery',
+      'estimate',
+      'keep',
+      'dryrun',
+      'lsp',
+      'extension',
+    ]),
     edits: 200,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -63,7 +78,7 @@ function parseArgs(argv: string[]): Options {
     else if (argv[i] === '--edits') o.edits = Math.max(1, Number(argv[++i]));
     else
       throw new Error(
-        `unknown option ${argv[i]} (use --only engine,latency,recovery,keep,dryrun,lsp,extension and --edits N)`,
+        `unknown option ${argv[i]} (use --only engine,latency,recovery,estimate,keep,dryrun,lsp,extension and --edits N)`,
       );
   }
   return o;
@@ -251,6 +266,22 @@ function writebackRows(r: Report, w: WritebackScenario): void {
     limit: 'all, once',
     note: o.errors.length ? `ours needs attention: ${o.errors.join(' | ')}` : undefined,
   });
+}
+
+function estimateRows(r: Report, runs: EstimateRun[]): void {
+  const sec = '3c Estimate accuracy';
+  for (const e of runs) {
+    const liveS = e.live.wallMs / 1000;
+    const off = liveS > 0 ? e.estimate.seconds / liveS - 1 : NaN;
+    r.add({
+      section: sec,
+      metric: `${e.workload}, time scale ${e.timeScale}: dry-run estimate vs live wall time`,
+      ours: `${fmt.n(e.estimate.seconds, 1)} s vs ${fmt.n(liveS, 1)} s (${ratio(e.estimate.seconds, liveS, 2)}×)`,
+      limit: `within ±${fmt.pct(ESTIMATE_TOLERANCE, 0)}`,
+      verdict: verdict(Math.abs(off) <= ESTIMATE_TOLERANCE),
+      note: `calls estimated / made: Cin7 ${e.estimate.dearCalls} / ${e.live.dearCalls}, Starshipit ${e.estimate.starshipitCalls} / ${e.live.starshipitCalls}; ${e.live.done} done`,
+    });
+  }
 }
 
 /** Our burst debounce, as a sentence (it follows the measured analysis time). */
@@ -482,6 +513,19 @@ async function main(): Promise<number> {
         limit: 'all',
         verdict: verdict(a.done >= a.expected && u.done >= u.expected),
       });
+    }
+  }
+
+  if (opts.only.has('estimate')) {
+    const runs = await measure(
+      r,
+      '3c Estimate accuracy',
+      'dry-run estimate vs live run (Cin7-bound import, Starshipit-bound import, writeback)',
+      () => estimateScenario(ESTIMATE_SALES, ESTIMATE_LABELS),
+    );
+    if (runs) {
+      r.figures.estimateAccuracy = runs;
+      estimateRows(r, runs);
     }
   }
 

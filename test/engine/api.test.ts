@@ -10,7 +10,7 @@ import {
   resolveStateDir,
   runEngine,
 } from '../../server/src/engine/index';
-import { estimateSeconds } from '../../server/src/engine/runner';
+import { dearSeconds, estimateRunSeconds } from '../../server/src/engine/estimate';
 import {
   baseSettings,
   run,
@@ -93,7 +93,7 @@ describe('engine: public API', () => {
     );
   });
 
-  it('resolves the state directory beside the settings file and estimates wall time', () => {
+  it('resolves the state directory beside the settings file', () => {
     const s = baseSettings();
     assert.equal(
       resolveStateDir('/a/b/dear-starshipit.yaml', s),
@@ -101,9 +101,56 @@ describe('engine: public API', () => {
     );
     s.engine.stateDir = '/abs/state';
     assert.equal(resolveStateDir('/a/b/c.yaml', s), '/abs/state');
-    assert.equal(estimateSeconds(0, { calls: 60, perSeconds: 60 }, 0.5, 2), 0);
-    assert.equal(estimateSeconds(120, { calls: 60, perSeconds: 60 }, 0.5, 2), 75.5);
-    assert.equal(estimateSeconds(30, { calls: 60, perSeconds: 60 }, 0.4, 4), 3);
+  });
+
+  it('estimates Cin7 time from the sliding log: slots held for answer + window, concurrency, held slots', () => {
+    const cin7 = {
+      limit: { calls: 60, perSeconds: 60 },
+      budget: 60,
+      holdSeconds: 60,
+      heldSeconds: [],
+      rttSeconds: 0.5,
+      concurrency: 2,
+    };
+    assert.equal(dearSeconds({ ...cin7, calls: 0 }), 0);
+    // 60 calls two at a time: 30 round trips.
+    assert.equal(dearSeconds({ ...cin7, calls: 60 }), 15);
+    // The 61st waits for the first slot: answered at 0.5 s, held 60 s more.
+    assert.equal(dearSeconds({ ...cin7, calls: 61 }), 61);
+    // Every slot still held by the dry run for 10 s: the live run starts when they free up.
+    const held = new Array<number>(60).fill(10);
+    assert.equal(dearSeconds({ ...cin7, calls: 2, heldSeconds: held }), 10.5);
+    // A budget lowered after a throttle: 2 slots, so the third call waits a window.
+    assert.equal(dearSeconds({ ...cin7, calls: 3, budget: 2 }), 61);
+  });
+
+  it('adds the Starshipit calls made alone to the longer of Cin7 and the Starshipit calls beside it', () => {
+    const cin7 = {
+      calls: 10,
+      limit: { calls: 60, perSeconds: 60 },
+      budget: 60,
+      holdSeconds: 60,
+      heldSeconds: [],
+      rttSeconds: 0.2,
+      concurrency: 2,
+    };
+    const rate = { calls: 2, perSeconds: 1 };
+    // Cin7: 10 calls two at a time = 1 s. Starshipit beside: 20 creates, one per 0.625 s.
+    const importOnly = estimateRunSeconds(cin7, {
+      sequentialCalls: 0,
+      besideCalls: 20,
+      rate,
+      rttSeconds: 0.2,
+    });
+    assert.equal(importOnly, 12.08);
+    // 4 calls alone first (checks, listing) add 3 × 0.625 s + one round trip.
+    const withListing = estimateRunSeconds(cin7, {
+      sequentialCalls: 4,
+      besideCalls: 20,
+      rate,
+      rttSeconds: 0.2,
+    });
+    assert.equal(withListing, 14.15);
   });
 
   it('never copies a credential that an API echoes in its error body into events or the journal', async () => {

@@ -52,6 +52,8 @@ export interface RunContext {
   emit: (e: EngineEvent) => void;
   /** Time scale relative to the vendors' real windows (1 = real APIs; 0.01 = sandbox at 100×). */
   timeScale: number;
+  /** The import starts listing and reading Cin7 sales (its Starshipit listing is done). */
+  onImportReading?: () => void;
 }
 
 /** Runs in a row a transient failure is retried automatically before it waits for `retry`. */

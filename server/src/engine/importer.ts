@@ -83,6 +83,7 @@ export async function runImport(ctx: RunContext, opts: ImportOptions): Promise<v
   if (!(await loadProducts(ctx))) return;
   ctx.existingOrders =
     ctx.journal.state.starshipitOrders?.orders ?? (await readExistingOrders(ctx));
+  ctx.onImportReading?.();
   const listedAll = opts.retryOnly ? false : await listAndImport(ctx, run);
   await retryParkedSales(ctx, run);
   throwIfCancelled(ctx);

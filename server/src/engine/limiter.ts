@@ -99,6 +99,18 @@ export class SlidingLogLimiter implements Limiter {
     return this.budgetNow;
   }
 
+  /** How long an answered call keeps its slot: the window plus the clock margin. */
+  get holdMs(): number {
+    return this.o.windowMs + this.eps;
+  }
+
+  /** When each slot still held frees up, in ms from now (a call in flight as if answered now). */
+  heldMs(): number[] {
+    const now = this.now();
+    const released = this.releases.filter((r) => r > now).map((r) => r - now);
+    return [...released, ...[...this.inflight.values()].map(() => this.holdMs)];
+  }
+
   /** Slots free now: the budget minus calls in flight or still inside their window. */
   get free(): number {
     const now = this.now();

@@ -19,11 +19,17 @@ import { runWriteback } from './writeback';
 import { checkApi } from './preflight';
 import type { Counters, RunContext } from './context';
 import { isCancelled } from './sleep';
+import { dearSeconds, estimateRunSeconds } from './estimate';
+
+/** Assumed round trip (s) of an API this run had no answer from. */
+const UNMEASURED_RTT_SECONDS = 0.3;
+
+const rttSeconds = (r: ApiRunner): number =>
+  r.answered ? r.latencyMs / r.answered / 1000 : UNMEASURED_RTT_SECONDS;
 
 /**
- * Seconds a live run needs for `calls` Cin7 calls: each full window of `limit.calls` calls costs
- * the window plus one round trip (a slot is held from send until response + window), and the calls
- * themselves take `rtt` each, `concurrency` at a time.
+ * Seconds `calls` Cin7 calls take on a limiter with every slot free (estimate.ts's model, with
+ * round trips of `rttSeconds`, `concurrency` at a time).
  */
 export function estimateSeconds(
   calls: number,
@@ -31,11 +37,15 @@ export function estimateSeconds(
   rttSeconds: number,
   concurrency: number,
 ): number {
-  if (calls <= 0) return 0;
-  const windows = Math.floor((calls - 1) / Math.max(1, limit.calls));
-  const seconds =
-    windows * (limit.perSeconds + rttSeconds) +
-    (Math.min(calls, limit.calls) * rttSeconds) / Math.max(1, concurrency);
+  const seconds = dearSeconds({
+    calls,
+    limit,
+    budget: limit.calls,
+    holdSeconds: limit.perSeconds,
+    heldSeconds: [],
+    rttSeconds,
+    concurrency,
+  });
   return Math.round(seconds * 100) / 100;
 }
 
@@ -64,21 +74,14 @@ function takeLock(o: RunOptions, stateDir: string): { lock?: StateLock; heldBy?:
   }
 }
 
-/**
- * Seconds `calls` Starshipit calls take at the plan's rate: the limiter spaces them evenly with
- * 25 % headroom (`SpacingLimiter`).
- */
-export function spacedSeconds(calls: number, rate: { calls: number; perSeconds: number }): number {
-  if (calls <= 0) return 0;
-  return Math.round((calls - 1) * (rate.perSeconds / Math.max(1, rate.calls)) * 1.25 * 100) / 100;
-}
-
 /** One run's shared parts: context, journal, runners, and the teardown that releases them. */
 export interface OpenRun {
   ctx: RunContext;
   journal: Journal;
   dearRunner: ApiRunner;
   starshipitRunner: ApiRunner;
+  /** Cin7 Core's limiter (its slots and budget feed the estimate). */
+  dearLimiter: SlidingLogLimiter;
   /** The Starshipit rate the limiter spaces calls at. */
   starshipitRate: { calls: number; perSeconds: number };
   emit: (e: EngineEvent) => void;
@@ -231,6 +234,7 @@ export function openRun(o: RunOptions): OpenRun {
       journal,
       dearRunner,
       starshipitRunner: ssRunner,
+      dearLimiter,
       starshipitRate: ssRate,
       emit,
       close,
@@ -249,6 +253,11 @@ export async function runEngineImpl(o: RunOptions): Promise<SummaryEvent> {
   const { counters } = ctx;
   const ssRunner = run.starshipitRunner;
   const ssRate = run.starshipitRate;
+  // Starshipit calls from the import's first Cin7 read on go beside those reads (estimate.ts).
+  let starshipitAlone: number | undefined;
+  ctx.onImportReading = () => {
+    starshipitAlone = ssRunner.calls;
+  };
   try {
     let cancelled = false;
     try {
@@ -282,18 +291,26 @@ export async function runEngineImpl(o: RunOptions): Promise<SummaryEvent> {
       withdrawn: counters.withdrawn ?? 0, // keepInStep.ts
       calls: { dear: dearRunner.calls, starshipit: ssRunner.calls },
       throttled: { dear: dearRunner.throttled, starshipit: ssRunner.throttled },
-      // Round trips measured in this run (0.3 s when nothing was answered yet).
+      // Round trips measured in this run; slots this run still holds delay a live run started now.
       estimate: {
         dearCalls,
         starshipitCalls,
-        seconds: Math.max(
-          estimateSeconds(
-            dearCalls,
-            s.dear.rateLimit,
-            dearRunner.answered ? dearRunner.latencyMs / dearRunner.answered / 1000 : 0.3,
-            s.engine.concurrency,
-          ),
-          spacedSeconds(starshipitCalls, ssRate),
+        seconds: estimateRunSeconds(
+          {
+            calls: dearCalls,
+            limit: s.dear.rateLimit,
+            budget: run.dearLimiter.budget,
+            holdSeconds: run.dearLimiter.holdMs / 1000,
+            heldSeconds: run.dearLimiter.heldMs().map((ms) => ms / 1000),
+            rttSeconds: rttSeconds(dearRunner),
+            concurrency: s.engine.concurrency,
+          },
+          {
+            sequentialCalls: starshipitAlone ?? starshipitCalls,
+            besideCalls: starshipitCalls - (starshipitAlone ?? starshipitCalls),
+            rate: ssRate,
+            rttSeconds: rttSeconds(ssRunner),
+          },
         ),
       },
       elapsedSeconds: Math.round((Date.now() - startedAt) / 10) / 100,
