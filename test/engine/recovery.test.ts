@@ -218,3 +218,89 @@ describe('engine: recovery without retry (sandbox)', function () {
     assert.ok(fs.existsSync(path.join(dir, '.dear-starshipit', 'journal.jsonl')));
   });
 });
+
+describe('engine: sync --watch through a Cin7 Core outage (sandbox)', function () {
+  let sb: Sandbox;
+  afterEach(async () => {
+    await sb.close();
+  });
+
+  it('sync --watch through a 10-minute (scaled) Cin7 Core outage (503s, then closed connections) ends with everything imported and written back exactly once', async function () {
+    this.timeout(120_000);
+    sb = await startSandbox({ sales: 24, timeScale: TIME_SCALE, seed: 53 });
+    const dir = tempDir();
+    const config = writeConfig(sb, dir);
+    const first = await runCli(['import', '--config', config, '--json'], { env: cliEnv(sb) });
+    // Exit 1: one generated sale has no street and waits for a change (not for the outage).
+    assert.equal(first.code, 1, first.stderr.slice(-2000));
+    const invalid = (await readStatus(path.join(dir, '.dear-starshipit'))).needsAttention;
+    // Work that arrives while Cin7 Core is down: labels on imported orders (written back to Cin7)
+    // and sales that move into a selected status (listed from Cin7).
+    const toShip = packedSales(sb).slice(0, 5);
+    assert.ok(toShip.length > 0, 'the sandbox has packed sales to label');
+    for (const n of toShip) sb.printLabel({ orderNumber: n, carrier: 'AusPost' });
+    const promoted = sb
+      .eligibleSales(['BACKORDERED', 'PICKING'])
+      .filter((e) => e.valid && e.type === 'Simple Sale');
+    assert.ok(promoted.length > 0, 'the sandbox has sales to move into a selected status');
+    for (const e of promoted)
+      sb.updateSale(e.saleId, (sale) => {
+        sale.Status = e.status === 'BACKORDERED' ? 'ORDERED' : 'PICKED';
+      });
+    const expected = expectedOrders(sb);
+    for (const e of promoted) assert.ok(expected.includes(e.orderNumber));
+
+    const outageMs = (10 * 60_000) / TIME_SCALE;
+    sb.setFaults('dear:*:503');
+    let outageOver = false;
+    let stopped = false;
+    let runsInOutage = 0;
+    // Each watch run ends with a summary, or with one error line when an API is unavailable.
+    const runEnds = (out: string): string[] =>
+      out.split('\n').filter((l) => /^\{"type":"(summary|error)"/.test(l));
+    const watch = runCli(['sync', '--watch', '--interval', '0.2', '--config', config, '--json'], {
+      env: cliEnv(sb),
+      onStdout: (out, child) => {
+        const ends = runEnds(out);
+        if (!outageOver) {
+          runsInOutage = ends.length;
+          return;
+        }
+        const last = ends[ends.length - 1];
+        if (ends.length <= runsInOutage || !last.startsWith('{"type":"summary"')) return;
+        const written = [...sb.dearShipments().values()].filter((x) => x.writes > 0).length;
+        if (
+          !stopped &&
+          sb.starshipitOrders().size === expected.length &&
+          written === toShip.length &&
+          (JSON.parse(last) as SummaryEvent).parked?.willRetry === 0
+        ) {
+          stopped = true;
+          child.kill('SIGINT');
+        }
+      },
+    });
+    await new Promise((r) => setTimeout(r, outageMs / 2));
+    sb.setFaults('dear:*:reset');
+    await new Promise((r) => setTimeout(r, outageMs / 2));
+    const writesInOutage = [...sb.dearShipments().values()].filter((x) => x.writes > 0).length;
+    const ordersInOutage = sb.starshipitOrders().size;
+    sb.setFaults('');
+    outageOver = true;
+    const w = await watch;
+    assert.equal(w.code, 0, w.stderr.slice(-2000));
+    assert.ok(runsInOutage >= 1, `a watch run ended inside the outage (${runsInOutage})`);
+    assert.equal(writesInOutage, 0, 'nothing reached Cin7 Core during the outage');
+    assert.equal(ordersInOutage, expected.length - promoted.length, 'no sale was listed');
+    assertExactlyOnce(sb, expected);
+    const shipments = [...sb.dearShipments().values()].filter((x) => x.writes > 0);
+    assert.equal(shipments.length, toShip.length);
+    assert.ok(
+      shipments.every((x) => x.writes === 1),
+      'every label written once',
+    );
+    const st = await readStatus(path.join(dir, '.dear-starshipit'));
+    assert.equal(st.pendingWritebacks, 0);
+    assert.deepEqual(st.needsAttention, invalid, 'only the sale without a street is parked');
+  });
+});
