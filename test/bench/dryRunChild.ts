@@ -1,12 +1,14 @@
 /**
  * Child process of the 100k dry-run benchmark: runs one engine dry-run import against a sandbox
  * in another process and reports its own peak RSS (getrusage maxRSS). Events are counted, never
- * kept, as a front end that streams them would. Input: env DEAR_BENCH_DRYRUN (JSON).
+ * kept, as a front end that streams them would; the process's collector is set up as a CLI run's.
+ * Input: env DEAR_BENCH_DRYRUN (JSON).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runEngine } from '../../server/src/engine/index';
+import { tuneHeapForRuns } from '../../server/src/heapTuning';
 import { benchSettings, credentialsLookup } from './settings';
 import type { SandboxCredentials } from '../../sandbox/src/api';
 
@@ -27,9 +29,13 @@ export interface DryRunOutput {
   dearCalls: number;
   starshipitCalls: number;
   throttled: number;
+  /** The dry run's estimate for the live run. */
+  estimate: { dearCalls: number; starshipitCalls: number; seconds: number };
 }
 
 async function main(): Promise<void> {
+  // The collector settings of a CLI run (`dear-starshipit import` calls this first too).
+  tuneHeapForRuns();
   const input = JSON.parse(process.env.DEAR_BENCH_DRYRUN ?? '') as DryRunInput;
   const settings = benchSettings(input.dearBaseUrl, input.starshipitBaseUrl, {
     statuses: input.statuses,
@@ -62,6 +68,11 @@ async function main(): Promise<void> {
     dearCalls: summary.calls.dear,
     starshipitCalls: summary.calls.starshipit,
     throttled: summary.throttled.dear,
+    estimate: {
+      dearCalls: summary.estimate.dearCalls,
+      starshipitCalls: summary.estimate.starshipitCalls ?? 0,
+      seconds: summary.estimate.seconds,
+    },
   };
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }

@@ -26,6 +26,7 @@ import { errorMessage } from '../../../protocol/errorMessage';
 import { diagnosticRows, ErrorReporter } from './errorReport';
 import { describeFsError, isFsError } from './fsErrors';
 import { commandUsage, unknownOptionMessage } from './help';
+import { tuneHeapForRuns } from '../heapTuning';
 
 interface Flags {
   config: string;
@@ -142,6 +143,7 @@ export async function runCommand(mode: string, args: string[]): Promise<number> 
     return 2;
   }
   if (m === 'status') return statusCommand(flags, report);
+  tuneHeapForRuns();
   let settings = loadSettings(flags.config, report);
   if (!settings) return 2;
   const stateDir = stateDirFor(flags, settings);
