@@ -101,7 +101,33 @@ export interface PreviewSummary {
   cancelled: boolean;
 }
 
-export interface PreviewState {
+/** The lists of a preview: they grow while the dry run streams its events. */
+export interface PreviewRows {
+  orders: PreviewOrderRow[];
+  skipped: PreviewSkipRow[];
+  writebacks: PreviewWritebackRow[];
+  changes: PreviewChangeRow[];
+  attention: PreviewAttentionRow[];
+  /** Run-level warnings (engine `log` warn/error events). */
+  warnings: string[];
+}
+
+export const PREVIEW_ROW_LISTS: readonly (keyof PreviewRows)[] = [
+  'orders',
+  'skipped',
+  'writebacks',
+  'changes',
+  'attention',
+  'warnings',
+];
+
+/** Rows of each list one message carries at most (a 50,000-row preview is sent in batches). */
+export const PREVIEW_BATCH_ROWS = 1000;
+
+/** Everything of a preview but its lists. */
+export type PreviewHead = Omit<PreviewState, keyof PreviewRows>;
+
+export interface PreviewState extends PreviewRows {
   kind: PreviewKind;
   status: PreviewStatus;
   /** Set when status is `error`; already redacted by the host. */
@@ -113,13 +139,6 @@ export interface PreviewState {
   generatedAt: string;
   /** Progress while loading, e.g. `detail 12/40`. */
   progress: string;
-  orders: PreviewOrderRow[];
-  skipped: PreviewSkipRow[];
-  writebacks: PreviewWritebackRow[];
-  changes: PreviewChangeRow[];
-  attention: PreviewAttentionRow[];
-  /** Run-level warnings (engine `log` warn/error events). */
-  warnings: string[];
   summary?: PreviewSummary;
   /** Set in the `reconcile` mode once the comparison is done. */
   reconcile?: PreviewReconcile;
@@ -158,6 +177,8 @@ export interface RenderReport {
   error?: string;
   /** Order numbers of the order rows in the DOM, in display order (after filter and sort). */
   orderNumbers: string[];
+  /** Order rows that match the filter (the DOM holds those scrolled into view when there are many). */
+  matchingOrders: number;
   totalOrders: number;
   skipped: number;
   writebacks: number;
@@ -172,7 +193,13 @@ export interface RenderReport {
 
 // ---- messages ---------------------------------------------------------------------------------
 
-export type HostToWebview = { type: 'state'; state: PreviewState };
+/**
+ * `state` replaces the webview's preview (a new dry run, or the panel was (re)loaded); `append`
+ * adds the rows that arrived since the last message and the new head (status, progress, summary),
+ * so a long dry run reaches the webview in batches instead of as its whole state again each time.
+ */
+export type HostToWebview =
+  { type: 'state'; state: PreviewState } | { type: 'append'; head: PreviewHead; rows: PreviewRows };
 
 export type WebviewToHost =
   | { type: 'ready' }
@@ -298,25 +325,33 @@ function isSectionCounts(v: unknown): boolean {
   return isObj(v) && Object.entries(v).every(([k, n]) => SECTIONS.includes(k) && isNum(n));
 }
 
-export function isPreviewState(v: unknown): v is PreviewState {
+function isPreviewRows(v: Obj): boolean {
   return (
-    isObj(v) &&
+    arrayOf(v.orders, isOrderRow) &&
+    arrayOf(v.skipped, isSkipRow) &&
+    arrayOf(v.writebacks, isWritebackRow) &&
+    arrayOf(v.changes, isChangeRow) &&
+    arrayOf(v.attention, isAttentionRow) &&
+    isStrArray(v.warnings)
+  );
+}
+
+function isPreviewHead(v: Obj): boolean {
+  return (
     isStr(v.kind) &&
     KINDS.includes(v.kind) &&
     isStr(v.status) &&
     STATUSES.includes(v.status) &&
     optional(v.error, isStr) &&
     hasStrings(v, ['settingsUri', 'fileLabel', 'generatedAt', 'progress']) &&
-    arrayOf(v.orders, isOrderRow) &&
-    arrayOf(v.skipped, isSkipRow) &&
-    arrayOf(v.writebacks, isWritebackRow) &&
-    arrayOf(v.changes, isChangeRow) &&
-    arrayOf(v.attention, isAttentionRow) &&
-    isStrArray(v.warnings) &&
     optional(v.summary, isSummary) &&
     optional(v.reconcile, isReconcileView) &&
     isBool(v.canImport)
   );
+}
+
+export function isPreviewState(v: unknown): v is PreviewState {
+  return isObj(v) && isPreviewHead(v) && isPreviewRows(v);
 }
 
 export function isRenderReport(v: unknown): v is RenderReport {
@@ -328,7 +363,9 @@ export function isRenderReport(v: unknown): v is RenderReport {
     KINDS.includes(v.kind) &&
     optional(v.error, isStr) &&
     isStrArray(v.orderNumbers, MAX_ORDER_NUMBERS) &&
-    ['totalOrders', 'skipped', 'writebacks', 'changes', 'attention'].every((k) => isNum(v[k])) &&
+    ['matchingOrders', 'totalOrders', 'skipped', 'writebacks', 'changes', 'attention'].every((k) =>
+      isNum(v[k]),
+    ) &&
     isStr(v.filter) &&
     isStr(v.sortKey) &&
     (SORT_KEYS as readonly string[]).includes(v.sortKey) &&
@@ -338,7 +375,15 @@ export function isRenderReport(v: unknown): v is RenderReport {
 }
 
 export function isHostToWebview(v: unknown): v is HostToWebview {
-  return isObj(v) && v.type === 'state' && isPreviewState(v.state);
+  if (!isObj(v)) return false;
+  if (v.type === 'state') return isPreviewState(v.state);
+  return (
+    v.type === 'append' &&
+    isObj(v.head) &&
+    isPreviewHead(v.head) &&
+    isObj(v.rows) &&
+    isPreviewRows(v.rows)
+  );
 }
 
 export function isWebviewToHost(v: unknown): v is WebviewToHost {

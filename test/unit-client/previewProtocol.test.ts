@@ -8,7 +8,11 @@ import {
   type PreviewState,
   type RenderReport,
 } from '../../protocol/preview';
-import { applyEvent, emptyPreviewState } from '../../client/src/preview/previewModel';
+import {
+  applyEvent,
+  emptyPreviewState,
+  nextPreviewMessage,
+} from '../../client/src/preview/previewModel';
 
 function sampleState(): PreviewState {
   const s = emptyPreviewState(
@@ -43,6 +47,7 @@ const report: RenderReport = {
   status: 'ready',
   kind: 'import',
   orderNumbers: ['SO-1'],
+  matchingOrders: 1,
   totalOrders: 1,
   skipped: 1,
   writebacks: 0,
@@ -58,6 +63,55 @@ describe('preview protocol guards', () => {
     const s = sampleState();
     assert.ok(isPreviewState(s));
     assert.ok(isHostToWebview({ type: 'state', state: s }));
+  });
+
+  it('sends a preview in batches: the state with the first rows, then only the rows added since', () => {
+    const s = sampleState();
+    for (let i = 3; i <= 5; i++)
+      applyEvent(s, {
+        type: 'order',
+        orderNumber: `SO-${i}`,
+        source: { saleId: `sale-${i}` },
+        dryRun: true,
+        starshipit: { order_number: `SO-${i}`, destination: { name: 'Bo' }, items: [] },
+      });
+    // A finished preview of 4 orders, 2 rows per message.
+    const first = nextPreviewMessage(s, undefined, 2);
+    assert.ok(isHostToWebview(first.message));
+    assert.equal(first.message.type, 'state');
+    if (first.message.type !== 'state') return;
+    assert.deepEqual(
+      first.message.state.orders.map((o) => o.orderNumber),
+      ['SO-1', 'SO-3'],
+    );
+    assert.equal(first.more, true);
+    assert.equal(first.message.state.status, 'loading', 'no import offered while rows follow');
+    const second = nextPreviewMessage(s, first.sent, 2);
+    assert.ok(isHostToWebview(second.message));
+    assert.equal(second.message.type, 'append');
+    if (second.message.type !== 'append') return;
+    assert.deepEqual(
+      second.message.rows.orders.map((o) => o.orderNumber),
+      ['SO-4', 'SO-5'],
+    );
+    assert.equal(second.message.rows.skipped.length, 0, 'the skip was sent before');
+    assert.equal(second.more, false);
+    assert.equal(second.message.head.status, 'ready');
+    assert.equal('orders' in second.message.head, false, 'the head carries no lists');
+    const third = nextPreviewMessage(s, second.sent, 2);
+    assert.equal(
+      third.message.type === 'append' && third.message.rows.orders.length,
+      0,
+      'nothing is sent twice',
+    );
+    assert.equal(
+      isHostToWebview({
+        ...second.message,
+        rows: { ...second.message.rows, orders: [{ orderNumber: 1 }] },
+      }),
+      false,
+      'a malformed row in a batch is refused',
+    );
   });
 
   it('rejects states with a wrong field type, an unknown status or a malformed row', () => {

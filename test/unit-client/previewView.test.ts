@@ -1,5 +1,11 @@
 import * as assert from 'node:assert/strict';
-import { filterAndSort, matchesFilter } from '../../client/src/webview/preview/view';
+import {
+  filterAndSort,
+  matchesFilter,
+  mergeSorted,
+  SortKeys,
+  sortKey,
+} from '../../client/src/webview/preview/view';
 import type { PreviewOrderRow } from '../../protocol/preview';
 
 const row = (
@@ -61,5 +67,21 @@ describe('preview filter and sort (webview)', () => {
       ['SO-10', 'SO-2', 'SO-1'],
       'the input is not mutated',
     );
+  });
+
+  it('merges rows that arrive later into the sorted list exactly as sorting them all would', () => {
+    const many = Array.from({ length: 40 }, (_, i) =>
+      row(`SO-${(i * 7) % 40}`, i % 3 ? 'Ann' : 'Zoë', i % 2 ? 'Sydney' : 'Perth'),
+    );
+    const keys = new SortKeys(many);
+    for (const descending of [false, true]) {
+      const compare = keys.comparator('receiver', descending);
+      const firstPart = [...Array(25).keys()].sort(compare);
+      const later = [...Array(15).keys()].map((i) => i + 25).sort(compare);
+      const all = [...Array(40).keys()].sort(compare);
+      assert.deepEqual(mergeSorted(firstPart, later, compare), all);
+    }
+    assert.ok(sortKey('SO-2') < sortKey('SO-10'));
+    assert.equal(sortKey('Zoë'), sortKey('ZOE'));
   });
 });

@@ -8,9 +8,12 @@ import type {
   SummaryEvent,
   WritebackEvent,
 } from '../../../protocol/events';
-import { isPreviewState } from '../../../protocol/preview';
+import { isPreviewState, PREVIEW_ROW_LISTS } from '../../../protocol/preview';
 import { activityText } from '../../../protocol/eventText';
 import type {
+  HostToWebview,
+  PreviewHead,
+  PreviewRows,
   PreviewKind,
   PreviewOrderRow,
   PreviewState,
@@ -210,6 +213,53 @@ export function applyEvent(state: PreviewState, e: EngineEvent): void {
     case 'retry':
       break;
   }
+}
+
+/** How many rows of each list the webview has been sent. */
+export type SentCounts = Record<keyof PreviewRows, number>;
+
+/** The preview without its lists. */
+export function previewHead(state: PreviewState): PreviewHead {
+  const { orders, skipped, writebacks, changes, attention, warnings, ...head } = state;
+  void [orders, skipped, writebacks, changes, attention, warnings];
+  return head;
+}
+
+/**
+ * The next message for a webview that holds `sent` rows of `state` (undefined: nothing yet): the
+ * whole head and at most `batch` rows of each list (`state` first, then `append`s). While rows are
+ * still to follow, the head says `loading`, so the webview never offers to import a partial list.
+ */
+export function nextPreviewMessage(
+  state: PreviewState,
+  sent: SentCounts | undefined,
+  batch: number,
+): { message: HostToWebview; sent: SentCounts; more: boolean } {
+  const from = sent ?? zeroCounts();
+  const next = {} as SentCounts;
+  const rows = {} as Record<keyof PreviewRows, unknown[]>;
+  let more = false;
+  for (const list of PREVIEW_ROW_LISTS) {
+    rows[list] = state[list].slice(from[list], from[list] + batch);
+    next[list] = from[list] + rows[list].length;
+    if (next[list] < state[list].length) more = true;
+  }
+  const head = previewHead(state);
+  if (more && head.status === 'ready') {
+    head.status = 'loading';
+    head.progress = `showing ${next.orders} of ${state.orders.length} orders…`;
+  }
+  const lists = rows as unknown as PreviewRows;
+  const message: HostToWebview = sent
+    ? { type: 'append', head, rows: lists }
+    : { type: 'state', state: { ...head, ...lists } };
+  return { message, sent: next, more };
+}
+
+function zeroCounts(): SentCounts {
+  const counts = {} as SentCounts;
+  for (const list of PREVIEW_ROW_LISTS) counts[list] = 0;
+  return counts;
 }
 
 /** Rows in the order the webview listed them; unknown numbers are ignored (validated input). */

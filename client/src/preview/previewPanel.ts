@@ -6,13 +6,13 @@
 import * as vscode from 'vscode';
 import {
   isWebviewToHost,
-  type HostToWebview,
+  PREVIEW_BATCH_ROWS,
   type PreviewState,
   type RenderReport,
   type WebviewToHost,
 } from '../../../protocol/preview';
 import { newNonce, previewHtml } from './previewHtml';
-import { restoredPreviewState } from './previewModel';
+import { nextPreviewMessage, restoredPreviewState, type SentCounts } from './previewModel';
 
 const PREVIEW_VIEW_TYPE = 'dear.preview';
 
@@ -30,6 +30,8 @@ export class PreviewPanel implements vscode.Disposable {
   private lastReport: RenderReport | undefined;
   private readonly reports = new vscode.EventEmitter<RenderReport>();
   private postTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The state the webview holds and how many of its rows it was sent (undefined: nothing yet). */
+  private sent: { state: PreviewState; counts: SentCounts } | undefined;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
@@ -80,7 +82,7 @@ export class PreviewPanel implements vscode.Disposable {
     }
   }
 
-  /** The state changed (more events arrived): post it, at most every 150 ms while loading. */
+  /** The state changed (more events arrived): post the new rows, at most every 150 ms while loading. */
   changed(immediate = false): void {
     if (this.panel && this.state) this.panel.title = this.title(this.state);
     this.post(immediate || this.state?.status !== 'loading');
@@ -111,6 +113,7 @@ export class PreviewPanel implements vscode.Disposable {
     this.panel = panel;
     this.state = state ?? this.state;
     this.lastReport = undefined;
+    this.sent = undefined;
     panel.webview.options = {
       enableScripts: true,
       localResourceRoots: [
@@ -137,6 +140,7 @@ export class PreviewPanel implements vscode.Disposable {
         if (this.panel === panel) {
           this.panel = undefined;
           this.lastReport = undefined;
+          this.sent = undefined;
         }
         for (const s of subs) s.dispose();
       }),
@@ -156,8 +160,19 @@ export class PreviewPanel implements vscode.Disposable {
       clearTimeout(this.postTimer);
       this.postTimer = undefined;
     }
-    const message: HostToWebview = { type: 'state', state: this.state };
+    const { message, sent, more } = nextPreviewMessage(
+      this.state,
+      this.sent?.state === this.state ? this.sent.counts : undefined,
+      PREVIEW_BATCH_ROWS,
+    );
+    this.sent = { state: this.state, counts: sent };
     void this.panel.webview.postMessage(message);
+    // The rest follows batch by batch, so the webview paints the first rows at once.
+    if (more)
+      this.postTimer = setTimeout(() => {
+        this.postTimer = undefined;
+        this.post(true);
+      }, 0);
   }
 
   /**
@@ -174,6 +189,8 @@ export class PreviewPanel implements vscode.Disposable {
     const m: WebviewToHost = raw;
     switch (m.type) {
       case 'ready':
+        // A (re)loaded webview holds nothing: it gets the whole state, then the rows that follow.
+        this.sent = undefined;
         this.post(true);
         break;
       case 'rendered':

@@ -2,19 +2,27 @@
  * The order-preview webview app (bundled by esbuild to dist/webview/preview.js, runs in the webview's
  * browser context). Renders the state the host posts — with textContent only, never innerHTML —
  * and reports back what it rendered, so tests can prove the rows reached the DOM.
+ *
+ * A dry run streams: the host sends the whole state once, then the rows that arrived since in
+ * batches (`append`). The order list stays responsive at tens of thousands of rows: the filtered,
+ * sorted list is kept as row indices (new rows are merged in), and only the rows scrolled into
+ * view are in the DOM.
  */
 import { RECONCILE_SECTIONS, type ReconcileSection } from '../../../../protocol/reconcile';
 import {
   isHostToWebview,
   isPreviewState,
+  PREVIEW_ROW_LISTS,
   SORT_KEYS,
+  type PreviewHead,
   type PreviewOrderRow,
+  type PreviewRows,
   type PreviewState,
   type RenderReport,
   type SortKey,
   type WebviewToHost,
 } from '../../../../protocol/preview';
-import { filterAndSort } from './view';
+import { filterWords, haystack, matchesWords, mergeSorted, SortKeys } from './view';
 
 interface VsCodeApi {
   postMessage(message: WebviewToHost): void;
@@ -42,8 +50,16 @@ const view: ViewState = {
   sortDescending: restored?.sortDescending === true,
 };
 
-/** Rows put in the DOM at most (the rest are counted, exported and importable). */
-const MAX_RENDERED_ROWS = 2000;
+/** Up to this many matching orders are all in the DOM; beyond, only those scrolled into view. */
+const ALL_ROWS_LIMIT = 300;
+/** Rows rendered above and below the visible ones while scrolling. */
+const OVERSCAN = 20;
+/** Row height (px) until a rendered row is measured. */
+const DEFAULT_ROW_HEIGHT = 29;
+/** A preview kept across a window reload holds at most this many orders (the rest: Refresh). */
+const SAVED_ORDERS_LIMIT = 2000;
+/** Skipped and needs-attention rows shown (the summary counts them all; the output lists them). */
+const LIST_LIMIT = 500;
 
 const COLUMNS: { key: SortKey; label: string }[] = [
   { key: 'orderNumber', label: 'Order number' },
@@ -96,23 +112,302 @@ function section(title: string, count: number, content: Node, id: string): HTMLE
   return el('section', { id }, el('h2', {}, `${title} (${count})`), content);
 }
 
-// ---- filtering and sorting -----------------------------------------------------------------
-
-function visibleOrders(state: PreviewState): PreviewOrderRow[] {
-  return filterAndSort(state.orders, view.filter, view.sortKey, view.sortDescending);
+/** The first `LIST_LIMIT` rows of a long list, with a line saying how many are left out. */
+function capped<T>(rows: readonly T[]): { shown: readonly T[]; note: Node[] } {
+  if (rows.length <= LIST_LIMIT) return { shown: rows, note: [] };
+  return {
+    shown: rows.slice(0, LIST_LIMIT),
+    note: [
+      el(
+        'p',
+        { class: 'muted' },
+        `Showing the first ${LIST_LIMIT} of ${rows.length}; the output panel lists them all.`,
+      ),
+    ],
+  };
 }
 
-// ---- rendering ------------------------------------------------------------------------------
+// ---- the order list: indices of matching rows, in display order ------------------------------
+
+const orderList = {
+  /** Lower-case search text per order index, computed when first filtered. */
+  hay: [] as string[],
+  keys: new SortKeys([]),
+  /** Indices into `preview.orders` that match the filter, sorted. */
+  matching: [] as number[],
+  /** The order whose payload is shown under the list. */
+  selected: undefined as number | undefined,
+};
+
+function hayOf(rows: readonly PreviewOrderRow[], index: number): string {
+  return (orderList.hay[index] ??= haystack(rows[index]));
+}
+
+/** Matching indices among `from`…`to` of the orders, sorted. */
+function matchingRange(rows: readonly PreviewOrderRow[], from: number, to: number): number[] {
+  const words = filterWords(view.filter);
+  const out: number[] = [];
+  if (words.length === 0) for (let i = from; i < to; i++) out.push(i);
+  else for (let i = from; i < to; i++) if (matchesWords(hayOf(rows, i), words)) out.push(i);
+  return out.sort(orderList.keys.comparator(view.sortKey, view.sortDescending));
+}
+
+function resetOrderList(rows: readonly PreviewOrderRow[]): void {
+  orderList.hay = [];
+  orderList.keys = new SortKeys(rows);
+  orderList.selected = undefined;
+  orderList.matching = matchingRange(rows, 0, rows.length);
+}
+
+/** Filter or sort changed: recompute the matching list from every row. */
+function refilter(): void {
+  const rows = view.preview?.orders ?? [];
+  orderList.matching = matchingRange(rows, 0, rows.length);
+}
+
+// ---- layout: built once per state, updated in place ------------------------------------------
 
 const app = document.getElementById('app') as HTMLElement;
 
-function render(): void {
+const slots = {
+  head: el('div'),
+  orders: el('section', { id: 'orders' }),
+  rest: el('div'),
+};
+
+const orderParts = buildOrderParts();
+
+function buildOrderParts() {
+  const title = el('h2');
+  const search = el('input', {
+    type: 'search',
+    id: 'filter',
+    placeholder: 'Filter orders (number, name, address, SKU…)',
+    'aria-label': 'Filter orders',
+  });
+  search.addEventListener('input', () => {
+    view.filter = search.value;
+    refilter();
+    scroller.scrollTop = 0;
+    updateOrders();
+    report();
+  });
+  const sort = el(
+    'select',
+    { id: 'sort', 'aria-label': 'Sort by' },
+    ...COLUMNS.map((c) => el('option', { value: c.key }, `Sort: ${c.label}`)),
+  );
+  sort.addEventListener('change', () => sortBy(sort.value as SortKey, view.sortDescending));
+  const direction = button('', () => sortBy(view.sortKey, !view.sortDescending), {
+    id: 'sortDirection',
+    class: 'secondary',
+  });
+  const exportButton = (format: 'csv' | 'json', id: string): HTMLButtonElement =>
+    button(
+      `Export ${format.toUpperCase()}`,
+      () => vscode.postMessage({ type: 'export', format, orderNumbers: matchingNumbers() }),
+      { id, class: 'secondary' },
+    );
+  const importButton = button(
+    '',
+    () => vscode.postMessage({ type: 'importThese', orderNumbers: matchingNumbers() }),
+    { id: 'importThese' },
+  );
+  const shownCount = el('span', { class: 'muted', id: 'shownCount' });
+  const toolbar = el(
+    'div',
+    { class: 'toolbar', role: 'toolbar' },
+    search,
+    sort,
+    direction,
+    exportButton('csv', 'exportCsv'),
+    exportButton('json', 'exportJson'),
+    importButton,
+    shownCount,
+  );
+  const headRow = el('tr');
+  const body = el('tbody');
+  const tableEl = el('table', { id: 'ordersTable', class: 'wide' }, el('thead', {}, headRow), body);
+  const scroller = el('div', { class: 'table-wrap order-scroll', id: 'ordersScroll' }, tableEl);
+  let pending = false;
+  scroller.addEventListener('scroll', () => {
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(() => {
+      pending = false;
+      renderOrderRows();
+    });
+  });
+  const empty = el('p', { class: 'muted', id: 'ordersEmpty' });
+  const payload = el('div', { id: 'payload' });
+  return {
+    title,
+    toolbar,
+    search,
+    sort,
+    direction,
+    importButton,
+    shownCount,
+    headRow,
+    body,
+    scroller,
+    empty,
+    payload,
+    rowHeight: DEFAULT_ROW_HEIGHT,
+  };
+}
+
+function sortBy(key: SortKey, descending: boolean): void {
+  view.sortKey = key;
+  view.sortDescending = descending;
+  refilter();
+  updateOrders();
+  report();
+}
+
+function matchingNumbers(): string[] {
+  const rows = view.preview?.orders ?? [];
+  return orderList.matching.map((i) => rows[i].orderNumber);
+}
+
+function headerCells(): HTMLElement[] {
+  return COLUMNS.map((c) => {
+    const th = el(
+      'th',
+      {
+        scope: 'col',
+        class: 'sortable',
+        tabindex: '0',
+        'aria-sort':
+          c.key === view.sortKey ? (view.sortDescending ? 'descending' : 'ascending') : 'none',
+      },
+      c.label + (c.key === view.sortKey ? (view.sortDescending ? ' ▾' : ' ▴') : ''),
+    );
+    const toggle = (): void =>
+      c.key === view.sortKey ? sortBy(c.key, !view.sortDescending) : sortBy(c.key, false);
+    th.addEventListener('click', toggle);
+    th.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' || e.key === ' ') {
+        e.preventDefault();
+        toggle();
+      }
+    });
+    return th;
+  });
+}
+
+function orderRowElement(row: PreviewOrderRow, index: number): HTMLElement {
+  const source = row.taskId ? `${row.saleId} / ${row.taskId}` : row.saleId;
+  const number = button(row.orderNumber, () => showPayload(index), {
+    class: 'link mono',
+    title: 'Show the Starshipit order this run would send',
+  });
+  const warn = row.warnings.length
+    ? [el('span', { class: 'warn', title: row.warnings.join(' · ') }, ' ⚠')]
+    : [];
+  const cell = (text: string, title = text): HTMLElement => el('td', { title }, text);
+  return el(
+    'tr',
+    {
+      class: `order${index === orderList.selected ? ' selected' : ''}`,
+      'data-order-number': row.orderNumber,
+    },
+    el('td', {}, number, ...warn),
+    cell(row.receiver),
+    cell(row.company),
+    cell(row.address),
+    cell(row.items, `${row.itemCount} line(s): ${row.items}`),
+    cell(row.deliveryInstructions),
+    cell(row.shippingMethod),
+    cell(row.courier),
+    cell(row.customs),
+    el('td', { class: 'mono', title: source }, source),
+  );
+}
+
+function spacer(height: number): HTMLElement {
+  const td = el('td', { colspan: String(COLUMNS.length) });
+  td.style.height = `${height}px`;
+  return el('tr', { class: 'spacer', 'aria-hidden': 'true' }, td);
+}
+
+/** The rows in view (all of them when few match), with spacers standing in for the rest. */
+function renderOrderRows(): void {
+  const rows = view.preview?.orders ?? [];
+  const matching = orderList.matching;
+  const p = orderParts;
+  let start = 0;
+  let end = matching.length;
+  if (matching.length > ALL_ROWS_LIMIT) {
+    const visibleRows = Math.ceil((p.scroller.clientHeight || 600) / p.rowHeight);
+    start = Math.max(0, Math.floor(p.scroller.scrollTop / p.rowHeight) - OVERSCAN);
+    end = Math.min(matching.length, start + visibleRows + 2 * OVERSCAN);
+  }
+  const parts: HTMLElement[] = [];
+  if (start > 0) parts.push(spacer(start * p.rowHeight));
+  for (let k = start; k < end; k++) parts.push(orderRowElement(rows[matching[k]], matching[k]));
+  if (end < matching.length) parts.push(spacer((matching.length - end) * p.rowHeight));
+  p.body.replaceChildren(...parts);
+  const first = p.body.querySelector('tr.order') as HTMLElement | null;
+  const measured = first?.getBoundingClientRect().height ?? 0;
+  if (measured > 0 && Math.abs(measured - p.rowHeight) > 0.5) {
+    p.rowHeight = measured;
+    if (matching.length > ALL_ROWS_LIMIT) renderOrderRows();
+  }
+}
+
+function showPayload(index: number): void {
+  const row = view.preview?.orders[index];
+  orderList.selected = index;
+  if (!row) return orderParts.payload.replaceChildren();
+  orderParts.payload.replaceChildren(
+    el('h3', {}, `${row.orderNumber}: the Starshipit order a live run sends`),
+    ...(row.warnings.length
+      ? [el('p', { class: 'warning' }, `⚠ ${row.warnings.join(' · ')}`)]
+      : []),
+    el('pre', {}, JSON.stringify(row.payload, null, 2)),
+  );
+  renderOrderRows();
+}
+
+/** Title, toolbar and rows of the order list (after new rows, a filter or a sort). */
+function updateOrders(): void {
   const state = view.preview;
-  vscode.setState(view);
-  if (!state) {
-    app.replaceChildren(el('p', { class: 'status', role: 'status' }, 'Loading the preview…'));
+  const p = orderParts;
+  if (!state || state.kind === 'writeback' || state.kind === 'reconcile') {
+    slots.orders.hidden = true;
     return;
   }
+  slots.orders.hidden = false;
+  const total = state.orders.length;
+  const shown = orderList.matching.length;
+  p.title.textContent = `Orders to create in Starshipit (${total})`;
+  if (p.search.value !== view.filter) p.search.value = view.filter;
+  p.sort.value = view.sortKey;
+  p.direction.textContent = view.sortDescending ? '↓ descending' : '↑ ascending';
+  p.headRow.replaceChildren(...headerCells());
+  p.shownCount.textContent = view.filter ? `${shown} of ${total} shown` : `${total} order(s)`;
+  const importable = state.kind === 'import' && state.status === 'ready';
+  p.importButton.hidden = !importable;
+  p.importButton.textContent = `Import these ${shown} now`;
+  p.importButton.toggleAttribute('disabled', !state.canImport || shown === 0);
+  p.importButton.title = !state.canImport
+    ? 'Disabled in Restricted Mode'
+    : shown === 0
+      ? 'No order matches the filter'
+      : '';
+  p.empty.hidden = shown > 0;
+  p.scroller.hidden = shown === 0;
+  p.empty.textContent =
+    state.status === 'loading'
+      ? 'No order mapped yet…'
+      : view.filter
+        ? 'No order matches the filter.'
+        : 'No order would be created.';
+  renderOrderRows();
+}
+
+function renderHead(state: PreviewState): void {
   const parts: Node[] = [header(state)];
   if (state.status === 'error') {
     parts.push(
@@ -133,23 +428,14 @@ function render(): void {
       ),
     );
   }
+  slots.head.replaceChildren(...parts);
+}
+
+function renderRest(state: PreviewState): void {
+  const parts: Node[] = [];
   if (state.kind === 'reconcile') {
-    parts.push(...reconcileSections(state));
-    app.replaceChildren(...parts);
-    report(state, []);
+    slots.rest.replaceChildren(...reconcileSections(state));
     return;
-  }
-  const orders = visibleOrders(state);
-  if (state.kind !== 'writeback') {
-    parts.push(toolbar(state, orders));
-    parts.push(
-      section(
-        'Orders to create in Starshipit',
-        state.orders.length,
-        ordersTable(orders, state),
-        'orders',
-      ),
-    );
   }
   if (state.kind !== 'import' || state.writebacks.length) {
     parts.push(
@@ -157,57 +443,75 @@ function render(): void {
         'Tracking to write back to Cin7 Core',
         state.writebacks.length,
         state.kind === 'writeback'
-          ? el('div', {}, writebackToolbar(state), writebacksTable(state))
+          ? el('div', {}, writebackToolbar(), writebacksTable(state))
           : writebacksTable(state),
         'writebacks',
       ),
     );
   }
   if (state.changes.length) {
+    const { shown, note } = capped(state.changes);
     parts.push(
       section(
         'Changes to imported orders',
         state.changes.length,
-        table(
-          ['Action', 'Order number', 'Details'],
-          state.changes.map((c) => [
-            c.action === 'update' ? 'Update' : 'Withdraw',
-            c.orderNumber,
-            el('ul', {}, ...c.details.map((d) => el('li', {}, d))),
-          ]),
+        el(
+          'div',
+          {},
+          table(
+            ['Action', 'Order number', 'Details'],
+            shown.map((c) => [
+              c.action === 'update' ? 'Update' : 'Withdraw',
+              c.orderNumber,
+              el('ul', {}, ...c.details.map((d) => el('li', {}, d))),
+            ]),
+          ),
+          ...note,
         ),
         'changes',
       ),
     );
   }
   if (state.attention.length) {
+    const { shown, note } = capped(state.attention);
     parts.push(
       section(
         'Needs attention',
         state.attention.length,
-        table(
-          ['Order number', 'Sale', 'Code', 'Reason', 'Retryable'],
-          state.attention.map((a) => [
-            a.orderNumber,
-            a.saleId,
-            a.code,
-            a.reason,
-            a.retryable ? 'yes' : 'no',
-          ]),
+        el(
+          'div',
+          {},
+          table(
+            ['Order number', 'Sale', 'Code', 'Reason', 'Retryable'],
+            shown.map((a) => [
+              a.orderNumber,
+              a.saleId,
+              a.code,
+              a.reason,
+              a.retryable ? 'yes' : 'no',
+            ]),
+          ),
+          ...note,
         ),
         'attention',
       ),
     );
   }
   if (state.skipped.length || state.status === 'ready') {
+    const { shown, note } = capped(state.skipped);
     parts.push(
       section(
         'Skipped',
         state.skipped.length,
         state.skipped.length
-          ? table(
-              ['Order number', 'Sale', 'Reason', 'Code'],
-              state.skipped.map((s) => [s.orderNumber, s.saleId, s.reason, s.code]),
+          ? el(
+              'div',
+              {},
+              table(
+                ['Order number', 'Sale', 'Reason', 'Code'],
+                shown.map((s) => [s.orderNumber, s.saleId, s.reason, s.code]),
+              ),
+              ...note,
             )
           : el('p', { class: 'muted' }, 'No sale was skipped.'),
         'skipped',
@@ -215,17 +519,68 @@ function render(): void {
     );
   }
   if (state.warnings.length) {
+    const { shown, note } = capped(state.warnings);
     parts.push(
       section(
         'Warnings',
         state.warnings.length,
-        el('ul', {}, ...state.warnings.map((w) => el('li', {}, w))),
+        el('div', {}, el('ul', {}, ...shown.map((w) => el('li', {}, w))), ...note),
         'warnings',
       ),
     );
   }
-  app.replaceChildren(...parts);
-  report(state, orders);
+  slots.rest.replaceChildren(...parts);
+}
+
+/** Everything but the order rows' list state, which `updateOrders` keeps. */
+function render(): void {
+  const state = view.preview;
+  saveViewState();
+  if (!state) {
+    app.replaceChildren(el('p', { class: 'status', role: 'status' }, 'Loading the preview…'));
+    return;
+  }
+  if (app.firstChild !== slots.head) {
+    const p = orderParts;
+    slots.orders.replaceChildren(p.title, p.toolbar, p.scroller, p.empty, p.payload);
+    app.replaceChildren(slots.head, slots.orders, slots.rest);
+  }
+  renderHead(state);
+  updateOrders();
+  renderRest(state);
+  report();
+}
+
+/**
+ * Kept across a window reload: the filter and sort, and the preview itself when it is small
+ * (saving a large one on every batch would cost more than the rendering).
+ */
+function saveViewState(): void {
+  const state = view.preview;
+  if (!state || (state.status !== 'loading' && state.orders.length <= SAVED_ORDERS_LIMIT)) {
+    vscode.setState(view);
+    return;
+  }
+  const { preview, ...rest } = view;
+  void preview;
+  vscode.setState(
+    state.status === 'loading'
+      ? rest
+      : {
+          ...rest,
+          preview: {
+            ...emptyLists(state),
+            status: 'error',
+            error: `This preview of ${state.orders.length} orders is not kept across a window reload. Refresh it to run the dry run again.`,
+          },
+        },
+  );
+}
+
+function emptyLists(state: PreviewState): PreviewState {
+  const copy = { ...state };
+  for (const list of PREVIEW_ROW_LISTS) (copy[list] as unknown[]) = [];
+  return copy;
 }
 
 function header(state: PreviewState): HTMLElement {
@@ -263,86 +618,7 @@ function header(state: PreviewState): HTMLElement {
   );
 }
 
-function toolbar(state: PreviewState, orders: PreviewOrderRow[]): HTMLElement {
-  const search = el('input', {
-    type: 'search',
-    id: 'filter',
-    placeholder: 'Filter orders (number, name, address, SKU…)',
-    'aria-label': 'Filter orders',
-    value: view.filter,
-  });
-  search.addEventListener('input', () => {
-    view.filter = search.value;
-    const pos = search.selectionStart;
-    render();
-    const again = document.getElementById('filter') as HTMLInputElement | null;
-    again?.focus();
-    if (again && pos !== null) again.setSelectionRange(pos, pos);
-  });
-  const sort = el(
-    'select',
-    { id: 'sort', 'aria-label': 'Sort by' },
-    ...COLUMNS.map((c) => {
-      const o = el('option', { value: c.key }, `Sort: ${c.label}`);
-      if (c.key === view.sortKey) o.setAttribute('selected', '');
-      return o;
-    }),
-  );
-  sort.addEventListener('change', () => {
-    view.sortKey = sort.value as SortKey;
-    render();
-  });
-  const dir = button(
-    view.sortDescending ? '↓ descending' : '↑ ascending',
-    () => {
-      view.sortDescending = !view.sortDescending;
-      render();
-    },
-    { id: 'sortDirection', class: 'secondary' },
-  );
-  const numbers = orders.map((o) => o.orderNumber);
-  const items: Node[] = [
-    search,
-    sort,
-    dir,
-    button(
-      'Export CSV',
-      () => vscode.postMessage({ type: 'export', format: 'csv', orderNumbers: numbers }),
-      { id: 'exportCsv', class: 'secondary' },
-    ),
-    button(
-      'Export JSON',
-      () => vscode.postMessage({ type: 'export', format: 'json', orderNumbers: numbers }),
-      { id: 'exportJson', class: 'secondary' },
-    ),
-  ];
-  if (state.kind === 'import' && state.status === 'ready') {
-    const importButton = button(
-      `Import these ${numbers.length} now`,
-      () => vscode.postMessage({ type: 'importThese', orderNumbers: numbers }),
-      { id: 'importThese' },
-    );
-    if (!state.canImport || numbers.length === 0) {
-      importButton.setAttribute('disabled', '');
-      importButton.title = state.canImport
-        ? 'No order matches the filter'
-        : 'Disabled in Restricted Mode';
-    }
-    items.push(importButton);
-  }
-  const shown = view.filter
-    ? `${orders.length} of ${state.orders.length} shown`
-    : `${state.orders.length} order(s)`;
-  return el(
-    'div',
-    { class: 'toolbar', role: 'toolbar' },
-    ...items,
-    el('span', { class: 'muted', id: 'shownCount' }, shown),
-  );
-}
-
-function writebackToolbar(state: PreviewState): HTMLElement {
-  void state;
+function writebackToolbar(): HTMLElement {
   return el(
     'div',
     { class: 'toolbar' },
@@ -359,109 +635,6 @@ function writebackToolbar(state: PreviewState): HTMLElement {
   );
 }
 
-function ordersTable(orders: PreviewOrderRow[], state: PreviewState): Node {
-  if (orders.length === 0) {
-    return el(
-      'p',
-      { class: 'muted' },
-      state.status === 'loading'
-        ? 'No order mapped yet…'
-        : view.filter
-          ? 'No order matches the filter.'
-          : 'No order would be created.',
-    );
-  }
-  const headRow = el(
-    'tr',
-    {},
-    ...COLUMNS.map((c) => {
-      const th = el(
-        'th',
-        {
-          scope: 'col',
-          class: 'sortable',
-          tabindex: '0',
-          'aria-sort':
-            c.key === view.sortKey ? (view.sortDescending ? 'descending' : 'ascending') : 'none',
-        },
-        c.label + (c.key === view.sortKey ? (view.sortDescending ? ' ▾' : ' ▴') : ''),
-      );
-      const sortBy = (): void => {
-        if (view.sortKey === c.key) view.sortDescending = !view.sortDescending;
-        else {
-          view.sortKey = c.key;
-          view.sortDescending = false;
-        }
-        render();
-      };
-      th.addEventListener('click', sortBy);
-      th.addEventListener('keydown', (e) => {
-        if (e.key === 'Enter' || e.key === ' ') {
-          e.preventDefault();
-          sortBy();
-        }
-      });
-      return th;
-    }),
-  );
-  const body = el('tbody');
-  // A very large preview stays responsive: render the first rows, say so, and let the filter narrow it.
-  const shown = orders.slice(0, MAX_RENDERED_ROWS);
-  for (const row of shown) {
-    const source = row.taskId ? `${row.saleId} / ${row.taskId}` : row.saleId;
-    const tr = el(
-      'tr',
-      { class: 'order', 'data-order-number': row.orderNumber },
-      el(
-        'td',
-        {},
-        el(
-          'details',
-          {},
-          el('summary', {}, row.orderNumber),
-          el('pre', {}, JSON.stringify(row.payload, null, 2)),
-        ),
-      ),
-      el('td', {}, row.receiver),
-      el('td', {}, row.company),
-      el('td', {}, row.address),
-      el('td', { title: `${row.itemCount} line(s)` }, row.items),
-      el('td', {}, row.deliveryInstructions),
-      el('td', {}, row.shippingMethod),
-      el('td', {}, row.courier),
-      el('td', {}, row.customs),
-      el('td', { class: 'mono' }, source),
-    );
-    body.append(tr);
-    if (row.warnings.length) {
-      body.append(
-        el(
-          'tr',
-          { class: 'warning-row' },
-          el('td', { colspan: String(COLUMNS.length) }, `⚠ ${row.warnings.join(' · ')}`),
-        ),
-      );
-    }
-  }
-  // Wide tables scroll sideways inside their own box instead of squeezing every column.
-  const tableBox = el(
-    'div',
-    { class: 'table-wrap' },
-    el('table', { id: 'ordersTable', class: 'wide' }, el('thead', {}, headRow), body),
-  );
-  if (orders.length <= shown.length) return tableBox;
-  return el(
-    'div',
-    {},
-    tableBox,
-    el(
-      'p',
-      { class: 'muted', id: 'truncated' },
-      `Showing the first ${shown.length} of ${orders.length} orders; filter to narrow the list. Export and "Import these now" use all ${orders.length}.`,
-    ),
-  );
-}
-
 function writebacksTable(state: PreviewState): Node {
   if (state.writebacks.length === 0)
     return el(
@@ -469,16 +642,16 @@ function writebacksTable(state: PreviewState): Node {
       { class: 'muted' },
       state.status === 'loading' ? 'Nothing found yet…' : 'No tracking would be written back.',
     );
-  return table(
-    ['Order number', 'Fulfilment (TaskID)', 'Carrier', 'Tracking numbers', 'Ship date'],
-    state.writebacks.map((w) => [
-      w.orderNumber,
-      w.taskId,
-      w.carrier,
-      w.trackingNumbers,
-      w.shipDate,
-    ]),
-    { id: 'writebacksTable' },
+  const { shown, note } = capped(state.writebacks);
+  return el(
+    'div',
+    {},
+    table(
+      ['Order number', 'Fulfilment (TaskID)', 'Carrier', 'Tracking numbers', 'Ship date'],
+      shown.map((w) => [w.orderNumber, w.taskId, w.carrier, w.trackingNumbers, w.shipDate]),
+      { id: 'writebacksTable' },
+    ),
+    ...note,
   );
 }
 
@@ -525,16 +698,18 @@ function renderedFindings(): Partial<Record<ReconcileSection, number>> {
   return out;
 }
 
-function report(state: PreviewState, orders: PreviewOrderRow[]): void {
+function report(): void {
+  const state = view.preview;
+  if (!state) return;
   // Read the order numbers back from the DOM: the report proves what was rendered, not what was meant.
   const rendered = Array.from(document.querySelectorAll('#ordersTable tr.order')).map(
     (tr) => tr.getAttribute('data-order-number') ?? '',
   );
-  void orders;
   const r: RenderReport = {
     status: state.status,
     kind: state.kind,
     orderNumbers: rendered,
+    matchingOrders: orderList.matching.length,
     totalOrders: state.orders.length,
     skipped: state.skipped.length,
     writebacks: document.querySelectorAll('#writebacksTable tbody tr').length,
@@ -549,14 +724,42 @@ function report(state: PreviewState, orders: PreviewOrderRow[]): void {
   vscode.postMessage({ type: 'rendered', report: r });
 }
 
+// ---- messages from the host ------------------------------------------------------------------
+
+function replaceState(state: PreviewState): void {
+  view.preview = state;
+  resetOrderList(state.orders);
+  orderParts.payload.replaceChildren();
+  render();
+}
+
+function appendRows(head: PreviewHead, rows: PreviewRows): void {
+  const state = view.preview;
+  if (!state) return;
+  const from = state.orders.length;
+  for (const list of PREVIEW_ROW_LISTS) (state[list] as unknown[]).push(...rows[list]);
+  Object.assign(state, head);
+  if (!head.error) delete state.error;
+  if (!head.summary) delete state.summary;
+  const added = matchingRange(state.orders, from, state.orders.length);
+  orderList.matching = mergeSorted(
+    orderList.matching,
+    added,
+    orderList.keys.comparator(view.sortKey, view.sortDescending),
+  );
+  render();
+}
+
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
-  if (!isHostToWebview(event.data)) {
+  const message = event.data;
+  if (!isHostToWebview(message)) {
     console.warn('dear preview: ignored a malformed message from the host');
     return;
   }
-  view.preview = event.data.state;
-  render();
+  if (message.type === 'state') replaceState(message.state);
+  else appendRows(message.head, message.rows);
 });
 
+if (view.preview) resetOrderList(view.preview.orders);
 render();
 vscode.postMessage({ type: 'ready' });
