@@ -207,6 +207,15 @@ describe('engine: reconcile (sandbox)', function () {
       assert.equal(orders.has(sale.Order.SaleOrderNumber), false);
     }
     assert.equal(summary.calls.dear, dear.length);
+    const starshipitRoutes = sb
+      .callLog()
+      .filter((c) => c.api === 'starshipit')
+      .map((c) => c.route);
+    assert.deepEqual(
+      [...new Set(starshipitRoutes)].sort(),
+      ['/api/orders/shipments', '/api/orders/shipped', '/api/orders/unshipped'],
+      'listings only: no lookup for a parked sale or an order the listings show',
+    );
   });
 
   it('finds each planted disagreement; a dry run writes nothing', async () => {

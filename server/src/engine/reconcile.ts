@@ -373,7 +373,9 @@ async function journalAgainstStarshipit(
 ): Promise<Found[]> {
   const out: Found[] = [];
   const checks = [...ctx.journal.state.orders.values()].map(async (entry) => {
-    const inPeriod = entry.at >= since || views.sales.has(saleNumberOf(ctx, entry.orderNumber));
+    // Older entries are compared only when the listings show their order: a lookup for each
+    // would cost one Starshipit call per order ever imported.
+    const inPeriod = entry.at >= since;
     let listed = views.orders.get(entry.orderNumber);
     // Withdrawn by keeping in step (sale voided or credited): gone from Starshipit on purpose.
     if (ctx.journal.state.keep.withdrawn.has(entry.orderNumber)) return;
@@ -467,18 +469,19 @@ async function missingSales(ctx: RunContext, views: Views): Promise<Found[]> {
     const journalHas = known.some((n) => ctx.journal.state.orders.get(n)?.state === 'created');
     if (known.some((n) => views.orders.has(n)) || journalHas) return;
     if (!(await shouldBeImported(ctx, row))) return;
-    // Outside the listings' window, an older order may still exist: one lookup by number.
-    if (!fulfilmentsMode) {
+    const saleId = text(row.SaleID);
+    const parked = [...ctx.journal.state.attention.values()].find(
+      (a) => a.kind === 'import' && a.saleId === saleId,
+    );
+    // Outside the listings' window, an older order may still exist: one lookup by number (not
+    // for a sale the import parked: it never created one).
+    if (!fulfilmentsMode && !parked) {
       const order = await ctx.starshipit.findOrder(orderNumber);
       if (order) {
         views.orders.set(orderNumber, [listedFromOrder(order, orderNumber)]);
         return;
       }
     }
-    const saleId = text(row.SaleID);
-    const parked = [...ctx.journal.state.attention.values()].find(
-      (a) => a.kind === 'import' && a.saleId === saleId,
-    );
     out.push({
       finding: {
         type: 'finding',
