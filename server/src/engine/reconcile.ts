@@ -38,7 +38,7 @@ import {
 } from './wire/starshipit';
 import { isCancelled } from './sleep';
 import { text, trimmedText } from './coerce';
-import type { Tracking } from './journal';
+import type { OrderState, Tracking } from './journal';
 
 export interface ReconcileOptions extends Omit<
   RunOptions,
@@ -371,62 +371,75 @@ async function journalAgainstStarshipit(
   views: Views,
   since: string,
 ): Promise<Found[]> {
-  const out: Found[] = [];
-  const checks = [...ctx.journal.state.orders.values()].map(async (entry) => {
-    // Older entries are compared only when the listings show their order: a lookup for each
-    // would cost one Starshipit call per order ever imported.
-    const inPeriod = entry.at >= since;
-    let listed = views.orders.get(entry.orderNumber);
-    // Withdrawn by keeping in step (sale voided or credited): gone from Starshipit on purpose.
-    if (ctx.journal.state.keep.withdrawn.has(entry.orderNumber)) return;
-    if (!listed && !inPeriod) return;
-    if (!listed) {
-      const order = await ctx.starshipit.findOrder(entry.orderNumber);
-      if (order) {
-        listed = [listedFromOrder(order, entry.orderNumber)];
-        views.orders.set(entry.orderNumber, listed);
-      }
-    }
-    const base = { type: 'finding' as const, orderNumber: entry.orderNumber, saleId: entry.saleId };
-    if (!listed) {
-      if (entry.state === 'intent') return; // never created: the sale shows as missing
-      out.push({
-        finding: {
-          ...base,
-          section: 'journal',
-          ...(entry.orderId !== undefined ? { orderIds: [entry.orderId] } : {}),
-          detail: `the journal records Starshipit order ${entry.orderId ?? '(id unknown)'} but Starshipit has no order with this number (deleted there?); reconcile does not create it again`,
-        },
-      });
-      return;
-    }
-    const ids = listed.map((x) => x.orderId).filter((id): id is number => id !== undefined);
-    if (entry.state === 'intent') {
-      if (ids.length !== 1) return; // duplicates are reported on their own
-      out.push({
-        finding: {
-          ...base,
-          section: 'journal',
-          orderIds: ids,
-          detail: `the journal holds a create whose outcome it never learnt; Starshipit holds order ${ids[0]}`,
-          fix: 'adopt',
-        },
-        orderId: ids[0],
-      });
-      return;
-    }
-    if (entry.orderId !== undefined && ids.length > 0 && !ids.includes(entry.orderId))
-      out.push({
-        finding: {
-          ...base,
-          section: 'journal',
-          orderIds: ids,
-          detail: `the journal records order_id ${entry.orderId}; Starshipit holds ${ids.join(', ')} with this number`,
-        },
-      });
-  });
-  await Promise.all(checks);
-  return out;
+  const entries = [...ctx.journal.state.orders.values()];
+  const found = await Promise.all(entries.map((entry) => compareEntry(ctx, views, since, entry)));
+  return found.filter((f): f is Found => f !== undefined);
+}
+
+/** One journal order against what Starshipit holds under its number. */
+async function compareEntry(
+  ctx: RunContext,
+  views: Views,
+  since: string,
+  entry: OrderState,
+): Promise<Found | undefined> {
+  // Withdrawn by keeping in step (sale voided or credited): gone from Starshipit on purpose.
+  if (ctx.journal.state.keep.withdrawn.has(entry.orderNumber)) return undefined;
+  // Older entries are compared only when the listings show their order: a lookup for each
+  // would cost one Starshipit call per order ever imported.
+  const listed =
+    views.orders.get(entry.orderNumber) ??
+    (entry.at >= since ? await lookUp(ctx, views, entry.orderNumber) : undefined);
+  if (!listed && entry.at < since) return undefined;
+  const base = { type: 'finding' as const, orderNumber: entry.orderNumber, saleId: entry.saleId };
+  if (!listed) {
+    if (entry.state === 'intent') return undefined; // never created: the sale shows as missing
+    return {
+      finding: {
+        ...base,
+        section: 'journal',
+        ...(entry.orderId !== undefined ? { orderIds: [entry.orderId] } : {}),
+        detail: `the journal records Starshipit order ${entry.orderId ?? '(id unknown)'} but Starshipit has no order with this number (deleted there?); reconcile does not create it again`,
+      },
+    };
+  }
+  const ids = listed.map((x) => x.orderId).filter((id): id is number => id !== undefined);
+  if (entry.state === 'intent') {
+    if (ids.length !== 1) return undefined; // duplicates are reported on their own
+    return {
+      finding: {
+        ...base,
+        section: 'journal',
+        orderIds: ids,
+        detail: `the journal holds a create whose outcome it never learnt; Starshipit holds order ${ids[0]}`,
+        fix: 'adopt',
+      },
+      orderId: ids[0],
+    };
+  }
+  if (entry.orderId === undefined || ids.length === 0 || ids.includes(entry.orderId))
+    return undefined;
+  return {
+    finding: {
+      ...base,
+      section: 'journal',
+      orderIds: ids,
+      detail: `the journal records order_id ${entry.orderId}; Starshipit holds ${ids.join(', ')} with this number`,
+    },
+  };
+}
+
+/** Starshipit's order with this number, looked up (one call) and kept with the listed ones. */
+async function lookUp(
+  ctx: RunContext,
+  views: Views,
+  orderNumber: string,
+): Promise<ListedOrder[] | undefined> {
+  const order = await ctx.starshipit.findOrder(orderNumber);
+  if (!order) return undefined;
+  const listed = [listedFromOrder(order, orderNumber)];
+  views.orders.set(orderNumber, listed);
+  return listed;
 }
 
 function listedFromOrder(order: StarshipitOrder, orderNumber: string): ListedOrder {
@@ -475,13 +488,7 @@ async function missingSales(ctx: RunContext, views: Views): Promise<Found[]> {
     );
     // Outside the listings' window, an older order may still exist: one lookup by number (not
     // for a sale the import parked: it never created one).
-    if (!fulfilmentsMode && !parked) {
-      const order = await ctx.starshipit.findOrder(orderNumber);
-      if (order) {
-        views.orders.set(orderNumber, [listedFromOrder(order, orderNumber)]);
-        return;
-      }
-    }
+    if (!fulfilmentsMode && !parked && (await lookUp(ctx, views, orderNumber))) return;
     out.push({
       finding: {
         type: 'finding',
@@ -556,61 +563,86 @@ function combinedTracking(row: Row | undefined): Set<string> {
 async function missingTracking(ctx: RunContext, views: Views): Promise<Found[]> {
   const wb = ctx.settings.writeback;
   if (!wb.enabled) return [];
-  const wanted = wb.when === 'dispatched' ? DISPATCHED : LABELLED;
-  const out: Found[] = [];
-  const fulfilmentReads = new Map<string, Promise<Row[]>>();
-  const shipTracking = async (saleId: string): Promise<Set<string>> => {
-    let read = fulfilmentReads.get(saleId);
-    if (!read) {
-      read = ctx.dear.fulfilments(saleId);
-      fulfilmentReads.set(saleId, read);
-    }
-    const fulfilments = await read;
-    return new Set(
-      fulfilments.flatMap((f) =>
-        stageOf(f, 'Ship')
-          .lines.map((l) => text(l.TrackingNumber))
-          .filter(Boolean),
-      ),
-    );
+  const check: LabelCheck = {
+    ctx,
+    views,
+    wanted: wb.when === 'dispatched' ? DISPATCHED : LABELLED,
+    fulfilmentReads: new Map(),
   };
-  const checks = [...views.orders.entries()].map(async ([orderNumber, list]) => {
-    if (list.length !== 1) return; // duplicates: which label counts is for a person to decide
-    const order = list[0];
-    if (!order.labelled) return;
-    const entry = ctx.journal.state.orders.get(orderNumber);
-    const row = views.sales.get(saleNumberOf(ctx, orderNumber));
-    const saleId = entry?.saleId ?? (row ? text(row.SaleID) : '');
-    if (!saleId) return; // no sale of ours: reported as unexplained
-    const inList = combinedTracking(row);
-    if (order.tracking.length > 0 && order.tracking.every((t) => inList.has(t.number))) return;
-    const label = await fullLabel(ctx, order);
-    if (!label || !wanted.has(label.status.toLowerCase())) return;
-    const held = await shipTracking(saleId);
-    const missing = label.tracking.filter((t) => !held.has(t.number) && !inList.has(t.number));
-    if (missing.length === 0) return;
-    const done = ctx.journal.state.writebacks.get(orderNumber);
-    const journalSays =
-      done?.state === 'done' &&
-      missing.every((t) => done.doneTracking?.some((d) => d.number === t.number))
-        ? '; the journal records it as written back'
-        : '';
-    out.push({
-      finding: {
-        type: 'finding',
-        section: 'tracking',
-        orderNumber,
-        saleId,
-        ...(order.orderId !== undefined ? { orderIds: [order.orderId] } : {}),
-        detail: `Starshipit order is ${label.status} with tracking ${missing.map((t) => t.number).join(', ')} (${label.carrier || 'carrier unknown'}), not in Cin7 Core${journalSays}`,
-        fix: 'writeback',
-      },
-      label: { carrier: label.carrier, tracking: label.tracking, labelDate: label.labelDate },
-      orderId: order.orderId,
-    });
-  });
-  await Promise.all(checks);
-  return out;
+  const found = await Promise.all(
+    [...views.orders.entries()].map(([orderNumber, list]) =>
+      // Duplicates: which label counts is for a person to decide.
+      list.length === 1 ? labelFinding(check, orderNumber, list[0]) : undefined,
+    ),
+  );
+  return found.filter((f): f is Found => f !== undefined);
+}
+
+interface LabelCheck {
+  ctx: RunContext;
+  views: Views;
+  /** Starshipit statuses whose tracking belongs in Cin7 Core (`writeback.when`). */
+  wanted: Set<string>;
+  /** One fulfilments read per sale, shared by its orders. */
+  fulfilmentReads: Map<string, Promise<Row[]>>;
+}
+
+/** Tracking numbers on the ship lines of a sale's fulfilments (one read per sale). */
+async function shipTracking(check: LabelCheck, saleId: string): Promise<Set<string>> {
+  let read = check.fulfilmentReads.get(saleId);
+  if (!read) {
+    read = check.ctx.dear.fulfilments(saleId);
+    check.fulfilmentReads.set(saleId, read);
+  }
+  const fulfilments = await read;
+  return new Set(
+    fulfilments.flatMap((f) =>
+      stageOf(f, 'Ship')
+        .lines.map((l) => text(l.TrackingNumber))
+        .filter(Boolean),
+    ),
+  );
+}
+
+/** A labelled order of one of our sales whose tracking Cin7 Core does not hold, if it is one. */
+async function labelFinding(
+  check: LabelCheck,
+  orderNumber: string,
+  order: ListedOrder,
+): Promise<Found | undefined> {
+  const { ctx, views } = check;
+  if (!order.labelled) return undefined;
+  const entry = ctx.journal.state.orders.get(orderNumber);
+  const row = views.sales.get(saleNumberOf(ctx, orderNumber));
+  const saleId = entry?.saleId ?? (row ? text(row.SaleID) : '');
+  if (!saleId) return undefined; // no sale of ours: reported as unexplained
+  const inList = combinedTracking(row);
+  if (order.tracking.length > 0 && order.tracking.every((t) => inList.has(t.number)))
+    return undefined;
+  const label = await fullLabel(ctx, order);
+  if (!label || !check.wanted.has(label.status.toLowerCase())) return undefined;
+  const held = await shipTracking(check, saleId);
+  const missing = label.tracking.filter((t) => !held.has(t.number) && !inList.has(t.number));
+  if (missing.length === 0) return undefined;
+  const done = ctx.journal.state.writebacks.get(orderNumber);
+  const journalSays =
+    done?.state === 'done' &&
+    missing.every((t) => done.doneTracking?.some((d) => d.number === t.number))
+      ? '; the journal records it as written back'
+      : '';
+  return {
+    finding: {
+      type: 'finding',
+      section: 'tracking',
+      orderNumber,
+      saleId,
+      ...(order.orderId !== undefined ? { orderIds: [order.orderId] } : {}),
+      detail: `Starshipit order is ${label.status} with tracking ${missing.map((t) => t.number).join(', ')} (${label.carrier || 'carrier unknown'}), not in Cin7 Core${journalSays}`,
+      fix: 'writeback',
+    },
+    label: { carrier: label.carrier, tracking: label.tracking, labelDate: label.labelDate },
+    orderId: order.orderId,
+  };
 }
 
 /** The order's status, carrier code and every parcel: from the listing, or the order itself. */
