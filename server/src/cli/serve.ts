@@ -7,7 +7,7 @@
  * configuration (settings, a credential without a value, the listen address).
  */
 import * as path from 'node:path';
-import type { EngineEvent } from '../../../protocol/events';
+import { eventLine } from '../../../protocol/eventText';
 import { errorMessage } from '../../../protocol/errorMessage';
 import { LockedError, lockStateDir, resolveStateDir } from '../engine/index';
 import { Service, ServiceStartError, type ServiceLine } from '../service/service';
@@ -104,7 +104,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   }
 }
 
-/** JSON lines (with `at` and `run`) or readable lines; progress and waits only in JSON. */
+/** JSON lines (with `at` and `run`) or readable lines; progress and short waits only in JSON. */
 class LogWriter {
   constructor(private readonly json: boolean) {}
 
@@ -119,39 +119,10 @@ class LogWriter {
   }
 }
 
+/** Service events as they are; engine events in the shared words (protocol/eventText.ts), no debug. */
 function humanText(e: ServiceLine): string | undefined {
-  switch (e.type) {
-    case 'service':
-      return `${e.level === 'info' ? '' : `${e.level}: `}${e.message}`;
-    case 'progress':
-    case 'wait':
-      return undefined;
-    default:
-      return engineText(e);
-  }
-}
-
-function engineText(e: EngineEvent): string | undefined {
-  switch (e.type) {
-    case 'order':
-      return `+ ${e.orderNumber} ${e.outcome === 'alreadyPresent' ? 'already in Starshipit' : 'created'}`;
-    case 'writeback':
-      return `> ${e.orderNumber} ${e.outcome === 'alreadyDone' ? 'already written back' : 'written back'}`;
-    case 'update':
-      return `* ${e.orderNumber} updated: ${e.changes.map((c) => c.field).join(', ')}`;
-    case 'withdraw':
-      return `x ${e.orderNumber} withdrawn: ${e.reason}`;
-    case 'attention':
-      return `! ${e.orderNumber ?? e.saleId ?? ''} needs attention [${e.code}]: ${e.reason}`;
-    case 'throttle':
-      return `~ ${e.api} throttled (HTTP ${e.status})`;
-    case 'retry':
-      return `~ retry ${e.attempt}: ${e.reason}`;
-    case 'log':
-      return e.level === 'debug' ? undefined : `${e.level}: ${e.message}`;
-    case 'summary':
-      return `${e.mode}${e.cancelled ? ' (stopped)' : ''}: ${e.created} created, ${e.writtenBack} written back, ${e.updated} updated, ${e.withdrawn} withdrawn, ${e.needsAttention} need attention · calls: Cin7 Core ${e.calls.dear}, Starshipit ${e.calls.starshipit}`;
-    default:
-      return undefined;
-  }
+  if (e.type === 'service') return `${e.level === 'info' ? '' : `${e.level}: `}${e.message}`;
+  const line = eventLine(e);
+  if (line.level === 'debug' || line.level === 'trace') return undefined;
+  return `${line.level === 'info' ? '' : `${line.level}: `}${line.text}`;
 }
