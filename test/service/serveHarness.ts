@@ -119,11 +119,12 @@ export function serveConfig(
   dir: string,
   service: Record<string, string | number | boolean>,
   more = '',
+  timeScale?: number,
 ): string {
   const lines = Object.entries({ listen: '127.0.0.1:0', ...service }).map(
     ([k, v]) => `  ${k}: ${v}`,
   );
-  return writeConfig(sb, dir, `service:\n${lines.join('\n')}\n${more}`);
+  return writeConfig(sb, dir, `service:\n${lines.join('\n')}\n${more}`, { timeScale });
 }
 
 export function startServe(
