@@ -3,10 +3,13 @@
  * (flat shipped rows, writeback.when: labelPrinted) while labels are printed one by one; each
  * latency runs from the print to the moment the sandbox's Cin7 side holds that label's tracking.
  * The figure is dominated by the watch interval (a label waits for the next run) plus one run.
+ * `serveLabelLatencyScenario` measures the same under `serve`, with the writeback poll alone and
+ * with Starshipit's tracking webhooks (which make a writeback due at once).
  */
 import { startSandbox } from '../../sandbox/src/index';
 import { cliEnv, runCli, tempDir, writeConfig } from '../engine/helpers';
 import { percentile } from './report';
+import { serveConfig, startServe } from '../service/serveHarness';
 
 export interface LabelLatencyFigures {
   labels: number;
@@ -39,64 +42,61 @@ function holdsTracking(
   return false;
 }
 
-export async function labelLatencyScenario(
-  labels = 10,
-  intervalSeconds = 2,
-): Promise<LabelLatencyFigures> {
-  const sb = await startSandbox({ sales: 400, timeScale: TIME_SCALE, seed: 3 });
-  const latencies: number[] = [];
+type SandboxOf = Awaited<ReturnType<typeof startSandbox>>;
+
+/**
+ * Prints one label per candidate, spread over the interval so they land at different points of
+ * the poll cycle, and waits for each one's tracking in Cin7 Core. Returns how many never arrived.
+ */
+async function printAndMeasure(
+  sb: SandboxOf,
+  candidates: { orderNumber: string; saleId: string }[],
+  intervalSeconds: number,
+  latencies: number[],
+): Promise<number> {
   let missing = 0;
-  try {
-    const dir = tempDir('dear-bench-latency-');
-    const env = cliEnv(sb);
-    const config = writeConfig(sb, dir, 'writeback:\n  when: labelPrinted\n', {
-      timeScale: TIME_SCALE,
+  for (const [i, sale] of candidates.entries()) {
+    await new Promise((r) => setTimeout(r, ((i % 4) * intervalSeconds * 1000) / 4 + 150));
+    const tracking = `LAT${String(i).padStart(6, '0')}`;
+    const printedAt = Date.now();
+    sb.printLabel({
+      orderNumber: sale.orderNumber,
+      carrier: 'AusPost',
+      trackingNumbers: [tracking],
     });
-    const imported = await runCli(['import', '--config', config], { env });
-    if (imported.code !== 0 && imported.code !== 1)
-      throw new Error(`import failed: ${imported.stderr || imported.stdout}`);
-    const candidates = sb
-      .eligibleSales(STATUSES)
-      .filter((e) => e.fulfilments.length === 1 && sb.starshipitOrders().has(e.orderNumber))
-      .slice(0, labels);
-    if (candidates.length < labels)
-      throw new Error(`only ${candidates.length} imported packed sales to label`);
-    let child: import('node:child_process').ChildProcess | undefined;
-    const watching = runCli(
-      ['sync', '--watch', '--interval', String(intervalSeconds), '--config', config],
-      { env, onStdout: (_all, c) => (child = c) },
-    );
-    try {
-      for (const [i, sale] of candidates.entries()) {
-        // Spread prints over the interval so they land at different points of the watch cycle.
-        await new Promise((r) => setTimeout(r, ((i % 4) * intervalSeconds * 1000) / 4 + 150));
-        const tracking = `LAT${String(i).padStart(6, '0')}`;
-        const printedAt = Date.now();
-        sb.printLabel({
-          orderNumber: sale.orderNumber,
-          carrier: 'AusPost',
-          trackingNumbers: [tracking],
-        });
-        const deadline = printedAt + intervalSeconds * 1000 * 5 + 10_000;
-        for (;;) {
-          if (holdsTracking(sb.dearShipments({ changedOnly: true }), sale.saleId, tracking)) {
-            latencies.push(Date.now() - printedAt);
-            break;
-          }
-          if (Date.now() > deadline) {
-            missing++;
-            break;
-          }
-          await new Promise((r) => setTimeout(r, 20));
-        }
+    const deadline = printedAt + intervalSeconds * 1000 * 5 + 10_000;
+    for (;;) {
+      if (holdsTracking(sb.dearShipments({ changedOnly: true }), sale.saleId, tracking)) {
+        latencies.push(Date.now() - printedAt);
+        break;
       }
-    } finally {
-      child?.kill('SIGTERM');
-      await watching;
+      if (Date.now() > deadline) {
+        missing++;
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 20));
     }
-  } finally {
-    await sb.close();
   }
+  return missing;
+}
+
+/** Imported packed sales with one fulfilment, to print labels on. */
+function labelCandidates(sb: SandboxOf, labels: number): { orderNumber: string; saleId: string }[] {
+  const candidates = sb
+    .eligibleSales(STATUSES)
+    .filter((e) => e.fulfilments.length === 1 && sb.starshipitOrders().has(e.orderNumber))
+    .slice(0, labels);
+  if (candidates.length < labels)
+    throw new Error(`only ${candidates.length} imported packed sales to label`);
+  return candidates;
+}
+
+function figures(
+  labels: number,
+  intervalSeconds: number,
+  latencies: number[],
+  missing: number,
+): LabelLatencyFigures {
   return {
     labels,
     intervalSeconds,
@@ -106,4 +106,81 @@ export async function labelLatencyScenario(
     maxMs: latencies.length ? Math.max(...latencies) : NaN,
     missing,
   };
+}
+
+/**
+ * The same under `serve` (writeback poll every `intervalSeconds`), with the poll alone or with
+ * Starshipit's tracking webhooks (the sandbox sends a signed one per printed label).
+ */
+export async function serveLabelLatencyScenario(
+  labels: number,
+  intervalSeconds: number,
+  webhooks: boolean,
+): Promise<LabelLatencyFigures> {
+  const sb = await startSandbox({ sales: 400, timeScale: TIME_SCALE, seed: 3 });
+  const latencies: number[] = [];
+  let missing: number;
+  const secret = 'bench-webhook-secret';
+  try {
+    const config = serveConfig(
+      sb,
+      tempDir('dear-bench-serve-latency-'),
+      {
+        importEverySeconds: 3600,
+        writebackEverySeconds: intervalSeconds,
+        trackingWebhooks: webhooks,
+        webhookSecret: '${secret:BENCH_WEBHOOK_SECRET}',
+      },
+      'writeback:\n  when: labelPrinted\n',
+      TIME_SCALE,
+    );
+    const svc = startServe(config, sb, { DEAR_STARSHIPIT_SECRET_BENCH_WEBHOOK_SECRET: secret });
+    try {
+      await svc.until('the first import', (ls) =>
+        ls.find((l) => l.type === 'summary' && l.run === 'import'),
+      );
+      if (webhooks)
+        sb.setTrackingWebhook({ url: `${await svc.address()}/webhooks/starshipit`, secret });
+      missing = await printAndMeasure(sb, labelCandidates(sb, labels), intervalSeconds, latencies);
+    } finally {
+      await svc.stopAndWait();
+    }
+  } finally {
+    await sb.close();
+  }
+  return figures(labels, intervalSeconds, latencies, missing);
+}
+
+export async function labelLatencyScenario(
+  labels = 10,
+  intervalSeconds = 2,
+): Promise<LabelLatencyFigures> {
+  const sb = await startSandbox({ sales: 400, timeScale: TIME_SCALE, seed: 3 });
+  const latencies: number[] = [];
+  let missing: number;
+  try {
+    const dir = tempDir('dear-bench-latency-');
+    const env = cliEnv(sb);
+    const config = writeConfig(sb, dir, 'writeback:\n  when: labelPrinted\n', {
+      timeScale: TIME_SCALE,
+    });
+    const imported = await runCli(['import', '--config', config], { env });
+    if (imported.code !== 0 && imported.code !== 1)
+      throw new Error(`import failed: ${imported.stderr || imported.stdout}`);
+    const candidates = labelCandidates(sb, labels);
+    let child: import('node:child_process').ChildProcess | undefined;
+    const watching = runCli(
+      ['sync', '--watch', '--interval', String(intervalSeconds), '--config', config],
+      { env, onStdout: (_all, c) => (child = c) },
+    );
+    try {
+      missing = await printAndMeasure(sb, candidates, intervalSeconds, latencies);
+    } finally {
+      child?.kill('SIGTERM');
+      await watching;
+    }
+  } finally {
+    await sb.close();
+  }
+  return figures(labels, intervalSeconds, latencies, missing);
 }
