@@ -205,4 +205,33 @@ describe('engine: CLI (child process)', () => {
     assert.ok(s.needsAttention > 0);
     assert.ok(events(r.stdout).some((e) => e.type === 'attention' && e.code === 'missing-street'));
   });
+
+  it('--json --dry-run streams: each previewed order is on stdout while the run is still reading sales', async () => {
+    await sb.close();
+    // Enough sales for more than one Cin7 window of detail reads: the run must wait mid-way.
+    sb = await startSandbox({ sales: 400, timeScale: TIME_SCALE, seed: 31 });
+    const config = writeConfig(sb, tempDir());
+    let linesAtFirstOrder: string[] | undefined;
+    const r = await runCli(['import', '--config', config, '--dry-run', '--json'], {
+      env: cliEnv(sb),
+      onStdout: (out) => {
+        if (linesAtFirstOrder || !out.includes('{"type":"order"')) return;
+        linesAtFirstOrder = out.split('\n').filter(Boolean);
+      },
+    });
+    assert.ok(r.code === 0 || r.code === 1, r.stderr.slice(-2000));
+    assert.ok(linesAtFirstOrder, 'the dry run previewed orders');
+    assert.ok(
+      !linesAtFirstOrder.some((l) => l.startsWith('{"type":"summary"')),
+      'the first order line came before the run ended',
+    );
+    const all = events(r.stdout);
+    const orders = all.filter((e) => e.type === 'order').length;
+    const details = all.filter((e) => e.type === 'progress' && e.phase === 'detail').length;
+    assert.ok(details > 60, `more detail reads (${details}) than one Cin7 window allows`);
+    assert.ok(
+      linesAtFirstOrder.filter((l) => l.startsWith('{"type":"order"')).length < orders,
+      'the rest followed as they were produced',
+    );
+  });
 });
