@@ -11,7 +11,7 @@
  * A run reads every candidate sale in detail and drops it once its order is built: it keeps
  * little (after a full collection the heap of a 100,000-sale dry run stays near 20 MB), but it
  * allocates fast, and with the defaults the young generation and the old generation's growth
- * headroom took the process to about 200 MB resident. The same two flags keep it near 140 MB at
+ * headroom took the process to about 200 MB resident. The same two flags keep it near 115 MB at
  * the same speed (`npm run bench`, row 5).
  *
  * The flags are read by the collector each time it sizes the heap, so setting them at start-up takes

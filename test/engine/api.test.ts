@@ -151,6 +151,13 @@ describe('engine: public API', () => {
       rttSeconds: 0.2,
     });
     assert.equal(withListing, 14.15);
+    // Every Cin7 slot held 10 s by the dry run: the reads, and so the creates after them, wait.
+    const afterHeldSlots = estimateRunSeconds(
+      { ...cin7, heldSeconds: new Array<number>(60).fill(10) },
+      { sequentialCalls: 0, besideCalls: 2, rate: { calls: 2, perSeconds: 0.8 }, rttSeconds: 0.2 },
+    );
+    // Reads answered at 10.2 … 11.0 s; the two creates follow the last two, 0.5 s apart.
+    assert.equal(afterHeldSlots, 11.7);
   });
 
   it('never copies a credential that an API echoes in its error body into events or the journal', async () => {

@@ -3,11 +3,11 @@
  * the round trips the dry run measured.
  *
  * A run's phases overlap in one way only: while the import reads Cin7 sales in detail, Starshipit
- * creates the orders of the sales already read. Everything else runs one step after the other: the
+ * creates the orders of the sales already read (each create waits for its sale's read). Everything else runs one step after the other: the
  * connection checks, the label poll (a listing page, then one order read per label, in turn), the
  * Cin7 writeback calls, and the listing of Starshipit's existing orders before the import starts.
  * So the estimate is the Starshipit calls made alone, one after the other, plus the longer of the
- * Cin7 calls and the Starshipit calls made beside the Cin7 reads.
+ * Cin7 calls and the Starshipit calls made beside (and after) the Cin7 reads.
  */
 
 export interface RateLimit {
@@ -29,12 +29,12 @@ export interface DearTiming {
 }
 
 /**
- * Seconds until the last of `calls` Cin7 calls is answered, following the sliding log
+ * When each of `calls` Cin7 calls is answered, in seconds from now, following the sliding log
  * (SlidingLogLimiter): a call takes a slot when one is free and keeps it until its answer plus the
  * hold; at most `concurrency` calls are in flight; slots the dry run still holds free up first.
  */
-export function dearSeconds(t: DearTiming): number {
-  if (t.calls <= 0) return 0;
+export function dearAnswerTimes(t: DearTiming): number[] {
+  if (t.calls <= 0) return [];
   const slots = Math.max(1, Math.min(t.limit.calls, Math.floor(t.budget)));
   const held = t.heldSeconds.map((s) => Math.max(0, s)).sort((a, b) => a - b);
   // With more slots held than allowed, calls start as the surplus frees up.
@@ -42,16 +42,21 @@ export function dearSeconds(t: DearTiming): number {
   while (freeAt.length < slots) freeAt.unshift(0);
   const lanes = Math.max(1, t.concurrency);
   const laneFree: number[] = new Array<number>(lanes).fill(0);
-  let last = 0;
+  const answers: number[] = new Array<number>(t.calls);
   for (let i = 0; i < t.calls; i++) {
     const lane = i % lanes;
     const start = Math.max(freeAt.shift() ?? 0, laneFree[lane]);
     const answered = start + t.rttSeconds;
     laneFree[lane] = answered;
     insertSorted(freeAt, answered + t.holdSeconds);
-    last = Math.max(last, answered);
+    answers[i] = answered;
   }
-  return last;
+  return answers;
+}
+
+/** Seconds until the last of `calls` Cin7 calls is answered (see `dearAnswerTimes`). */
+export function dearSeconds(t: DearTiming): number {
+  return dearAnswerTimes(t).reduce((a, b) => Math.max(a, b), 0);
 }
 
 function insertSorted(list: number[], value: number): void {
@@ -85,10 +90,19 @@ export function sequentialSeconds(calls: number, rate: RateLimit, rttSeconds: nu
   return (calls - 1) * Math.max(starshipitInterval(rate), rttSeconds) + rttSeconds;
 }
 
-/** Seconds for Starshipit calls queued together: one send per spacing interval. */
-export function spacedSeconds(calls: number, rate: RateLimit, rttSeconds = 0): number {
-  if (calls <= 0) return 0;
-  return (calls - 1) * starshipitInterval(rate) + rttSeconds;
+/**
+ * Seconds until the last Starshipit call made beside the Cin7 reads is answered: each waits for
+ * the Cin7 read it follows (the last `calls` reads: the sales whose orders are created) and for
+ * the spacing after the previous send.
+ */
+function besideSeconds(calls: number, reads: readonly number[], s: StarshipitTiming): number {
+  const interval = starshipitInterval(s.rate);
+  let sentAt = -Infinity;
+  for (let j = 0; j < calls; j++) {
+    const ready = reads[reads.length - calls + j] ?? 0;
+    sentAt = Math.max(ready, sentAt + interval);
+  }
+  return calls > 0 ? sentAt + s.rttSeconds : 0;
 }
 
 /** The wall-time estimate of a live run, rounded to hundredths of a second. */
@@ -98,8 +112,9 @@ export function estimateRunSeconds(dear: DearTiming, starshipit: StarshipitTimin
     starshipit.rate,
     starshipit.rttSeconds,
   );
-  const beside = spacedSeconds(starshipit.besideCalls, starshipit.rate, starshipit.rttSeconds);
   // The Cin7 calls follow the Starshipit calls made alone: the dry run's slots free up meanwhile.
-  const cin7 = dearSeconds({ ...dear, heldSeconds: dear.heldSeconds.map((s) => s - alone) });
+  const reads = dearAnswerTimes({ ...dear, heldSeconds: dear.heldSeconds.map((s) => s - alone) });
+  const cin7 = reads.reduce((a, b) => Math.max(a, b), 0);
+  const beside = besideSeconds(starshipit.besideCalls, reads, starshipit);
   return Math.round((alone + Math.max(cin7, beside)) * 100) / 100;
 }

@@ -20,6 +20,7 @@ import { checkApi } from './preflight';
 import type { Counters, RunContext } from './context';
 import { isCancelled } from './sleep';
 import { dearSeconds, estimateRunSeconds } from './estimate';
+import type { DearSettings } from '../../../protocol/settings';
 
 /** Assumed round trip (s) of an API this run had no answer from. */
 const UNMEASURED_RTT_SECONDS = 0.3;
@@ -245,6 +246,68 @@ export function openRun(o: RunOptions): OpenRun {
   }
 }
 
+/** What the estimate knows of one run's Cin7 limiter at some instant. */
+interface SlotsNow {
+  budget: number;
+  heldMs: number[];
+}
+
+/**
+ * Seconds `calls` take in a run (estimate.ts's model) with this run's round trips, starting from
+ * `slots`; `alone` Starshipit calls come before the import reads Cin7 sales.
+ */
+function modelledSeconds(
+  run: OpenRun,
+  s: DearSettings,
+  calls: { dear: number; starshipit: number },
+  alone: number | undefined,
+  slots: SlotsNow,
+): number {
+  const sequential = Math.min(calls.starshipit, alone ?? calls.starshipit);
+  return estimateRunSeconds(
+    {
+      calls: calls.dear,
+      limit: s.dear.rateLimit,
+      budget: slots.budget,
+      holdSeconds: run.dearLimiter.holdMs / 1000,
+      heldSeconds: slots.heldMs.map((ms) => ms / 1000),
+      rttSeconds: rttSeconds(run.dearRunner),
+      concurrency: s.engine.concurrency,
+    },
+    {
+      sequentialCalls: sequential,
+      besideCalls: calls.starshipit - sequential,
+      rate: run.starshipitRate,
+      rttSeconds: rttSeconds(run.starshipitRunner),
+    },
+  );
+}
+
+/**
+ * Seconds a live run of this run's work takes if started now: the model for the calls it makes,
+ * plus the time this run spent beyond the model for its own calls (local work: parsing, mapping,
+ * a busy machine), which the live run spends too.
+ */
+function liveRunSeconds(
+  run: OpenRun,
+  s: DearSettings,
+  live: { dear: number; starshipit: number },
+  alone: number | undefined,
+  atStart: SlotsNow,
+  elapsedSeconds: number,
+): number {
+  const own = modelledSeconds(
+    run,
+    s,
+    { dear: run.dearRunner.calls, starshipit: run.starshipitRunner.calls },
+    alone,
+    atStart,
+  );
+  const now = { budget: run.dearLimiter.budget, heldMs: run.dearLimiter.heldMs() };
+  const seconds = modelledSeconds(run, s, live, alone, now) + Math.max(0, elapsedSeconds - own);
+  return Math.round(seconds * 100) / 100;
+}
+
 export async function runEngineImpl(o: RunOptions): Promise<SummaryEvent> {
   const startedAt = Date.now();
   const s = o.settings;
@@ -252,7 +315,7 @@ export async function runEngineImpl(o: RunOptions): Promise<SummaryEvent> {
   const { ctx, journal, dearRunner, emit } = run;
   const { counters } = ctx;
   const ssRunner = run.starshipitRunner;
-  const ssRate = run.starshipitRate;
+  const slotsAtStart = { budget: run.dearLimiter.budget, heldMs: run.dearLimiter.heldMs() };
   // Starshipit calls from the import's first Cin7 read on go beside those reads (estimate.ts).
   let starshipitAlone: number | undefined;
   ctx.onImportReading = () => {
@@ -295,22 +358,13 @@ export async function runEngineImpl(o: RunOptions): Promise<SummaryEvent> {
       estimate: {
         dearCalls,
         starshipitCalls,
-        seconds: estimateRunSeconds(
-          {
-            calls: dearCalls,
-            limit: s.dear.rateLimit,
-            budget: run.dearLimiter.budget,
-            holdSeconds: run.dearLimiter.holdMs / 1000,
-            heldSeconds: run.dearLimiter.heldMs().map((ms) => ms / 1000),
-            rttSeconds: rttSeconds(dearRunner),
-            concurrency: s.engine.concurrency,
-          },
-          {
-            sequentialCalls: starshipitAlone ?? starshipitCalls,
-            besideCalls: starshipitCalls - (starshipitAlone ?? starshipitCalls),
-            rate: ssRate,
-            rttSeconds: rttSeconds(ssRunner),
-          },
+        seconds: liveRunSeconds(
+          run,
+          s,
+          { dear: dearCalls, starshipit: starshipitCalls },
+          starshipitAlone,
+          slotsAtStart,
+          (Date.now() - startedAt) / 1000,
         ),
       },
       elapsedSeconds: Math.round((Date.now() - startedAt) / 10) / 100,
