@@ -138,6 +138,30 @@ describe('service: serve (child process, real HTTP)', function () {
     assert.match(second.stderr, new RegExp(`pid ${first.pid}`));
   });
 
+  it('a credential reference without a value, or a listen address in use, stops the start (exit 2)', async () => {
+    const config = serveConfig(sb, tempDir(), {
+      trackingWebhooks: true,
+      webhookSecret: '${secret:NOT_SET_ANYWHERE}',
+    });
+    const missing = await runCli(['serve', '--config', config], { env: cliEnv(sb) });
+    assert.equal(missing.code, 2);
+    assert.match(
+      missing.stderr,
+      /service\.webhookSecret: \$\{secret:NOT_SET_ANYWHERE\} has no value; set DEAR_STARSHIPIT_SECRET_NOT_SET_ANYWHERE/,
+    );
+    const first = serve(
+      serveConfig(sb, tempDir(), { importEverySeconds: 3600, writebackEverySeconds: 3600 }),
+      sb,
+    );
+    const taken = (await first.address()).replace('http://', '');
+    const busy = await runCli(
+      ['serve', '--config', serveConfig(sb, tempDir(), { listen: taken })],
+      { env: cliEnv(sb) },
+    );
+    assert.equal(busy.code, 2);
+    assert.match(busy.stderr, /service\.listen .*: the address is already in use/);
+  });
+
   it('re-reads the settings before each run and keeps the last good ones when the file breaks', async () => {
     const dir = tempDir();
     const config = serveConfig(sb, dir, { importEverySeconds: 0.3, writebackEverySeconds: 0.3 });
