@@ -162,6 +162,20 @@ describe('service: serve (child process, real HTTP)', function () {
     assert.match(busy.stderr, /service\.listen .*: the address is already in use/);
   });
 
+  it('a configuration error found by the first run stops the service (exit 2) and frees the lock', async () => {
+    const config = serveConfig(sb, tempDir(), {
+      importEverySeconds: 3600,
+      writebackEverySeconds: 3600,
+    });
+    const env = cliEnv(sb);
+    delete env.DEAR_STARSHIPIT_SECRET_DEAR_API_KEY;
+    const stopped = await runCli(['serve', '--config', config], { env });
+    assert.equal(stopped.code, 2, stopped.stderr);
+    assert.match(stopped.stderr, /dear\.apiKey: \$\{secret:DEAR_API_KEY\} has no value/);
+    const again = serve(config, sb);
+    await again.until('a run', (ls) => ls.find((l) => l.type === 'summary'));
+  });
+
   it('re-reads the settings before each run and keeps the last good ones when the file breaks', async () => {
     const dir = tempDir();
     const config = serveConfig(sb, dir, { importEverySeconds: 0.3, writebackEverySeconds: 0.3 });
