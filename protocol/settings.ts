@@ -72,6 +72,35 @@ export interface ShippingRule {
   authorityToLeave?: boolean;
 }
 
+/** The name of the `starshipit` section's account in routes and journal entries. */
+export const DEFAULT_ACCOUNT = 'default';
+
+/** Another Starshipit account (a child account per warehouse), with its own keys and limiter. */
+export interface StarshipitAccountSettings {
+  name: string;
+  apiKey: string;
+  subscriptionKey: string;
+  /** Plan of this account; the `starshipit` section's plan when absent. */
+  plan?: StarshipitPlan;
+  rateLimit?: RateLimit;
+}
+
+export interface WarehouseRoute {
+  /** Cin7 Core location name (the sale's `Location`). */
+  location: string;
+  /** `default`, or the name of a `warehouses.accounts` entry. */
+  account: string;
+}
+
+export interface WarehouseSettings {
+  /** Import only sales whose `Location` is one of these; empty: every location. */
+  locations: string[];
+  accounts: StarshipitAccountSettings[];
+  routes: WarehouseRoute[];
+  /** A sale whose location has no route: the default account, or skipped with the reason. */
+  unrouted: 'default' | 'skip';
+}
+
 export interface DearSettings {
   dear: {
     apiVersion: 1 | 2;
@@ -109,6 +138,7 @@ export interface DearSettings {
     customs: CustomsSettings;
     shippingRules: ShippingRule[];
   };
+  warehouses: WarehouseSettings;
   writeback: {
     enabled: boolean;
     when: WritebackWhen;

@@ -42,6 +42,7 @@ describe('config core: language features', () => {
         'dear',
         'starshipit',
         'import',
+        'warehouses',
         'writeback',
         'engine',
         'service',
@@ -229,9 +230,9 @@ describe('config core: language features', () => {
     );
     assert.deepEqual(
       symbols.map((s) => s.name),
-      ['dear', 'starshipit', 'import', 'writeback', 'engine', 'service', 'alerts'],
+      ['dear', 'starshipit', 'import', 'warehouses', 'writeback', 'engine', 'service', 'alerts'],
     );
-    const writeback = symbols[3];
+    const writeback = symbols.find((s) => s.name === 'writeback')!;
     const mappings = writeback.children!.find((c) => c.name === 'courierMappings')!;
     assert.deepEqual(
       mappings.children!.map((c) => c.name),

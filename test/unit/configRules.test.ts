@@ -17,6 +17,45 @@ function withLines(section: string, ...lines: string[]): string {
 }
 
 describe('config core: semantic rules', () => {
+  describe('warehouses', () => {
+    it('a route to an unknown account is an error with a fix; two routes for a location too; a route the filter leaves out is a warning', () => {
+      const text = `${VALID}warehouses:
+  locations: [Main Warehouse]
+  accounts:
+    - name: nz
+      apiKey: \${secret:NZ_KEY}
+      subscriptionKey: \${secret:NZ_SUB}
+  routes:
+    - location: Auckland
+      account: zn
+    - location: " auckland"
+      account: default
+`;
+      const diags = diagnose(text);
+      const d = verifyDiagnostic(diags, {
+        code: 'unknown-account',
+        range: [16, 15, 16, 17],
+        severity: ERROR,
+      });
+      assert.equal(fixesOf(d)[0].title, 'Change to nz');
+      verifyDiagnostic(diags, {
+        code: 'duplicate-route',
+        range: [17, 16, 17, 27],
+        severity: ERROR,
+      });
+      assert.equal(diags.filter((x) => x.code === 'route-not-imported').length, 2);
+      const settings = analyzeSettings(
+        text.replace('account: zn', 'account: nz').replace(' auckland', 'Main Warehouse'),
+        { env: {} } as never,
+      ).settings;
+      assert.deepEqual(settings?.warehouses.routes, [
+        { location: 'Auckland', account: 'nz' },
+        { location: 'Main Warehouse', account: 'default' },
+      ]);
+      assert.equal(settings?.warehouses.unrouted, 'default');
+    });
+  });
+
   describe('customs and shipping rules', () => {
     it('customs without a sender country is an error on enabled; with one it is valid', () => {
       const text = withLines('import', 'customs:', '  enabled: true', '  onMissing: hold');

@@ -11,6 +11,9 @@ import {
   type DearSettings,
   type SaleStatus,
   type ShippingRule,
+  type StarshipitAccountSettings,
+  type WarehouseRoute,
+  type WarehouseSettings,
 } from '../../../protocol/settings';
 import { splitStatusString } from './rules/importRules';
 
@@ -40,6 +43,7 @@ export const DEFAULTS = {
     customs: { enabled: false, onMissing: 'warn' },
     shippingRules: [],
   },
+  warehouses: { locations: [], accounts: [], routes: [], unrouted: 'default' },
   writeback: {
     enabled: true,
     when: 'labelPrinted',
@@ -67,6 +71,19 @@ export function normalizeStatuses(value: unknown): SaleStatus[] {
       ? splitStatusString(value).map((p) => p.text)
       : [];
   return [...new Set(raw.map((s) => s.toUpperCase()))] as SaleStatus[];
+}
+
+function warehousesFrom(w: Obj): WarehouseSettings {
+  const list = <T>(v: unknown): T[] => (Array.isArray(v) ? (v as T[]) : []);
+  return {
+    locations: list<string>(w.locations).map(String),
+    accounts: list<StarshipitAccountSettings>(w.accounts).map((a) => ({ ...a })),
+    routes: list<WarehouseRoute>(w.routes).map((r) => ({
+      location: r.location,
+      account: r.account,
+    })),
+    unrouted: pick(w.unrouted, DEFAULTS.warehouses.unrouted),
+  };
 }
 
 function customsFrom(c: Obj): CustomsSettings {
@@ -129,6 +146,7 @@ export function applyDefaults(data: unknown): DearSettings {
       customs: customsFrom(obj(imp.customs)),
       shippingRules: (pick(imp.shippingRules, []) as ShippingRule[]).map((r) => ({ ...r })),
     },
+    warehouses: warehousesFrom(obj(root.warehouses)),
     writeback: {
       enabled: pick(wb.enabled, DEFAULTS.writeback.enabled),
       when: pick(wb.when, DEFAULTS.writeback.when),

@@ -203,6 +203,23 @@ export const DIAGNOSTIC_CODES: Record<string, { severity: string; meaning: strin
         "A rule's method that no sale of the last preview used (only after a preview; never a call while typing).",
       fix: 'did-you-mean',
     },
+    'duplicate-account': {
+      severity: 'error',
+      meaning: 'Two `warehouses.accounts` with the same name (or one named `default`).',
+    },
+    'unknown-account': {
+      severity: 'error',
+      meaning: 'A route to an account that is neither `default` nor a `warehouses.accounts` name.',
+      fix: 'did-you-mean',
+    },
+    'duplicate-route': {
+      severity: 'error',
+      meaning: 'Two routes for one location (case and outer spaces ignored).',
+    },
+    'route-not-imported': {
+      severity: 'warning',
+      meaning: 'A route for a location that `warehouses.locations` leaves out: it never applies.',
+    },
     schema: {
       severity: 'error',
       meaning: 'Any other schema violation (fallback; the message names the setting).',

@@ -6,6 +6,7 @@ import { credentialRule } from './credentials';
 import { fulfilmentsNeedV2Rule, memoAndNoteRule, statusesRule } from './importRules';
 import { rateLimitRule } from './rateLimit';
 import { customsSenderRule, shippingRulesRule } from './shippingRules';
+import { warehousesRule } from './warehouses';
 import type { SettingsRule } from './types';
 import { yaml11Rule } from './yaml11';
 
@@ -20,6 +21,7 @@ export const SEMANTIC_RULES: readonly SettingsRule[] = [
   memoAndNoteRule,
   customsSenderRule,
   shippingRulesRule,
+  warehousesRule,
   courierMappingsRule,
   unknownCarrierRule,
 ];

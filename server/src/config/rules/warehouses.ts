@@ -1,0 +1,84 @@
+/**
+ * `warehouses`: every route names a known account, a location has one route, an account name is
+ * used once, and a route to a location the `locations` filter leaves out never applies.
+ */
+import { DEFAULT_ACCOUNT } from '../../../../protocol/settings';
+import { valueRange } from '../document';
+import { didYouMean } from '../text';
+import { replaceFix } from '../fixes';
+import { ERROR, WARNING, type ConfigDiagnostic } from '../types';
+import { get, type RuleContext, type SettingsRule } from './types';
+
+const objects = (v: unknown): Record<string, unknown>[] =>
+  Array.isArray(v)
+    ? v.map((x) => (x && typeof x === 'object' ? (x as Record<string, unknown>) : {}))
+    : [];
+/** A location as routes compare it: outer spaces and case ignored. */
+export const locationKey = (location: string): string => location.trim().toLowerCase();
+
+function accountNames(ctx: RuleContext, out: ConfigDiagnostic[]): string[] {
+  const names: string[] = [DEFAULT_ACCOUNT];
+  objects(get(ctx.data, ['warehouses', 'accounts'])).forEach((a, i) => {
+    if (typeof a.name !== 'string') return;
+    if (names.includes(a.name))
+      out.push({
+        range: valueRange(ctx.parsed, ['warehouses', 'accounts', i, 'name']),
+        severity: ERROR,
+        code: 'duplicate-account',
+        message: `Starshipit account "${a.name}" is defined twice${a.name === DEFAULT_ACCOUNT ? ' ("default" is the starshipit section)' : ''}.`,
+      });
+    else names.push(a.name);
+  });
+  return names;
+}
+
+export const warehousesRule: SettingsRule = {
+  codes: ['duplicate-account', 'unknown-account', 'duplicate-route', 'route-not-imported'],
+  check(ctx: RuleContext): ConfigDiagnostic[] {
+    const out: ConfigDiagnostic[] = [];
+    const names = accountNames(ctx, out);
+    const filter = get(ctx.data, ['warehouses', 'locations']);
+    const selected = Array.isArray(filter)
+      ? filter.filter((l): l is string => typeof l === 'string').map(locationKey)
+      : [];
+    const seen = new Set<string>();
+    objects(get(ctx.data, ['warehouses', 'routes'])).forEach((r, i) => {
+      if (typeof r.account === 'string' && !names.includes(r.account)) {
+        const range = valueRange(ctx.parsed, ['warehouses', 'routes', i, 'account']);
+        const suggestions = didYouMean(r.account, names);
+        out.push({
+          range,
+          severity: ERROR,
+          code: 'unknown-account',
+          message: `No Starshipit account is named "${r.account}" (known: ${names.join(', ')}).`,
+          ...(suggestions.length
+            ? {
+                data: {
+                  fixes: [replaceFix(`Change to ${suggestions[0]}`, range, suggestions[0], true)],
+                },
+              }
+            : {}),
+        });
+      }
+      if (typeof r.location !== 'string') return;
+      const key = locationKey(r.location);
+      const range = valueRange(ctx.parsed, ['warehouses', 'routes', i, 'location']);
+      if (seen.has(key))
+        out.push({
+          range,
+          severity: ERROR,
+          code: 'duplicate-route',
+          message: `Location "${r.location}" has two routes; a sale can go to one account only.`,
+        });
+      seen.add(key);
+      if (selected.length && !selected.includes(key))
+        out.push({
+          range,
+          severity: WARNING,
+          code: 'route-not-imported',
+          message: `"${r.location}" is not in warehouses.locations, so no sale of it is imported and this route never applies.`,
+        });
+    });
+    return out;
+  },
+};
