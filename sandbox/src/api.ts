@@ -95,6 +95,10 @@ export interface SandboxCredentials {
   dearApiKey2?: string;
   /** A second subscription key that always gets the production rate (20 rps, time-scaled). */
   starshipitSubscriptionKeyProduction?: string;
+  /** A second Starshipit account (a child account, e.g. another warehouse): its own API key. */
+  starshipitApiKey2?: string;
+  /** The second account's subscription key (its own rate bucket, at the developer rate). */
+  starshipitSubscriptionKey2?: string;
 }
 
 export interface CallLogEntry {
@@ -111,7 +115,12 @@ export interface CallLogEntry {
   fault?: string;
 }
 
+/** The sandbox's Starshipit accounts: `default` (starshipitApiKey) and `second` (starshipitApiKey2). */
+export type SandboxAccount = 'default' | 'second';
+
 export interface LabelRequest {
+  /** Which Starshipit account holds the order; default `default`. */
+  account?: SandboxAccount;
   orderNumber: string;
   /** Pick one order when several share an order_number (duplicates); wins over orderNumber. */
   orderId?: number;
@@ -136,7 +145,8 @@ export interface Sandbox {
    * Starshipit orders keyed by order_number → all live (not deleted) orders with that number, as
    * `GET /api/orders` returns them (length > 1 = duplicate).
    */
-  starshipitOrders(): Map<string, unknown[]>;
+  /** Orders of one Starshipit account (default: the `default` account) by order_number. */
+  starshipitOrders(account?: SandboxAccount): Map<string, unknown[]>;
   /**
    * Cin7 shipments keyed by fulfilment TaskID: every fulfilment of every sale (or only of changed
    * sales with `changedOnly`, advisable at 100k sales). `writes` counts accepted ship POST/PUTs.

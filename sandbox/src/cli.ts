@@ -119,6 +119,7 @@ export async function sandboxCommand(args: string[]): Promise<number> {
       `  Starshipit  ${sb.starshipitBaseUrl}`,
       `    StarShipIT-Api-Key:        ${c.starshipitApiKey}`,
       `    Ocp-Apim-Subscription-Key: ${c.starshipitSubscriptionKey}  (developer rate; production rate: ${c.starshipitSubscriptionKeyProduction})`,
+      `    second account (e.g. a warehouse's child account): StarShipIT-Api-Key ${c.starshipitApiKey2}, Ocp-Apim-Subscription-Key ${c.starshipitSubscriptionKey2}`,
       `  Control     ${sb.controlUrl}  (info, state, calls, label, dispatch, switches, faults, sale)`,
       '  These are sandbox-only credentials. Press Ctrl+C to stop.',
       '',

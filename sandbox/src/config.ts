@@ -9,6 +9,8 @@ export const CREDENTIALS: Required<SandboxCredentials> = {
   starshipitApiKey: 'sandbox-starshipit-api-key-0001',
   starshipitSubscriptionKey: 'sandbox0subscription0key0developer',
   starshipitSubscriptionKeyProduction: 'sandbox0subscription0key0production',
+  starshipitApiKey2: 'sandbox-starshipit-api-key-0002',
+  starshipitSubscriptionKey2: 'sandbox0subscription0key0account2',
 };
 
 export type FullSwitches = Required<SandboxSwitches>;

@@ -10,6 +10,7 @@ import type {
   EligibleSale,
   LabelRequest,
   Sandbox,
+  SandboxAccount,
   SandboxOptions,
   SandboxSwitches,
 } from './api';
@@ -92,6 +93,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   }
   const dear = new DearStore(seed, sales, Math.max(0, Math.floor(options.products ?? 0)));
   const orders = new OrderStore(seed);
+  // A second account (its own API key): order IDs in another range, as Starshipit's are global.
+  const secondOrders = new OrderStore(seed + 1);
+  secondOrders.nextOrderId = 204_000_001;
+  const storeOf = (account: SandboxAccount | undefined): OrderStore =>
+    account === 'second' ? secondOrders : orders;
   const faults = new FaultInjector(seed, options.faults ?? '');
   const log: CallLogEntry[] = [];
 
@@ -178,7 +184,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     afterWrite: changed,
   };
   const dearSurface = new DearSurface(dear, { switches, timeScale });
-  const ssSurface = new StarshipitSurface(orders, { switches, timeScale });
+  const ssSurface = new StarshipitSurface(
+    new Map([
+      [CREDENTIALS.starshipitApiKey, orders],
+      [CREDENTIALS.starshipitApiKey2, secondOrders],
+    ]),
+    { switches, timeScale },
+  );
 
   const findSale = (saleId: string) => {
     const index = dear.indexOfSaleId(saleId);
@@ -221,9 +233,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       }
       return out;
     },
-    starshipitOrders() {
+    starshipitOrders(account?: SandboxAccount) {
       const m = new Map<string, unknown[]>();
-      for (const o of orders.orders) {
+      for (const o of storeOf(account).orders) {
         const key = String(o.order.order_number);
         m.set(key, [...(m.get(key) ?? []), clean(structuredClone(o.order))]);
       }
@@ -264,7 +276,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       log.length = 0;
     },
     printLabel(req: LabelRequest) {
-      const stored = orders.printLabel(req);
+      const stored = storeOf(req.account).printLabel(req);
       changed();
       webhooks.send(stored.order, 'Printed', switches.starshipitWebhookSignature);
       if (req.dispatch)

@@ -39,6 +39,7 @@ export function baseSettings(
       customs: { enabled: false, onMissing: 'warn' },
       shippingRules: [],
     },
+    warehouses: { locations: [], accounts: [], routes: [], unrouted: 'default' },
     writeback: {
       enabled: true,
       when: 'labelPrinted',
@@ -103,6 +104,17 @@ export function sandboxSettings(
   return s;
 }
 
+/** The sandbox's second Starshipit account as `warehouses.accounts` entry `name` (time-scaled rate). */
+export function secondAccount(name = 'nz'): DearSettings['warehouses']['accounts'][number] {
+  return {
+    name,
+    apiKey: '${secret:SS_KEY2}',
+    subscriptionKey: '${secret:SS_SUB2}',
+    plan: 'developer',
+    rateLimit: { calls: 2, perSeconds: 1 / TIME_SCALE },
+  };
+}
+
 export function sandboxSecrets(sb: Sandbox): RunOptions['secrets'] {
   const c = sb.credentials;
   const m: Record<string, string> = {
@@ -110,6 +122,8 @@ export function sandboxSecrets(sb: Sandbox): RunOptions['secrets'] {
     DEAR_KEY: c.dearApiKey,
     SS_KEY: c.starshipitApiKey,
     SS_SUB: c.starshipitSubscriptionKey,
+    SS_KEY2: c.starshipitApiKey2,
+    SS_SUB2: c.starshipitSubscriptionKey2,
   };
   return (_kind, name) => m[name];
 }
@@ -186,6 +200,9 @@ export function cliEnv(sb: Sandbox, extra: Record<string, string> = {}): NodeJS.
     DEAR_STARSHIPIT_SECRET_DEAR_API_KEY: c.dearApiKey,
     DEAR_STARSHIPIT_SECRET_STARSHIPIT_API_KEY: c.starshipitApiKey,
     DEAR_STARSHIPIT_SECRET_STARSHIPIT_SUBSCRIPTION_KEY: c.starshipitSubscriptionKey,
+    // The sandbox's second Starshipit account (settings with warehouses.accounts name these).
+    DEAR_STARSHIPIT_SECRET_STARSHIPIT_NZ_API_KEY: c.starshipitApiKey2,
+    DEAR_STARSHIPIT_SECRET_STARSHIPIT_NZ_SUBSCRIPTION_KEY: c.starshipitSubscriptionKey2,
     ...extra,
   };
 }

@@ -18,6 +18,7 @@ import {
   exactlyOnceCounts,
   expectedOrderNumbers,
   figure,
+  ordersInEveryAccount,
   printSomeLabels,
   Rng,
   runChild,
@@ -43,6 +44,26 @@ const IMPORT_ONLY_POINTS = new Set<string>([
   'after-starshipit-create',
   'after-journal-created',
 ]);
+
+/** The soak's routes: Auckland Warehouse → the sandbox's second account (as `nz`). */
+const ROUTES = new Map([['Auckland Warehouse', 'second' as const]]);
+
+/** `warehouses` settings naming the sandbox's second Starshipit account `nz`. */
+function twoAccounts(timeScale: number): string {
+  return `warehouses:
+  accounts:
+    - name: nz
+      apiKey: \${secret:STARSHIPIT_NZ_API_KEY}
+      subscriptionKey: \${secret:STARSHIPIT_NZ_SUBSCRIPTION_KEY}
+      plan: developer
+      rateLimit:
+        calls: 2
+        perSeconds: ${1 / timeScale}
+  routes:
+    - location: Auckland Warehouse
+      account: nz
+`;
+}
 
 /** Runs sync until one run ends by itself (exit 0/1); returns that run. */
 async function runToCompletion(args: string[], env: NodeJS.ProcessEnv): Promise<ChildRun> {
@@ -79,6 +100,7 @@ describe('reliability soak: SIGKILL at random moments, then exactly once', funct
       runsFinished: 0,
       rounds: 0,
       orders: 0,
+      ordersInSecondAccount: 0,
       labels: 0,
       duplicateOrders: 0,
       missingSales: 0,
@@ -104,7 +126,8 @@ describe('reliability soak: SIGKILL at random moments, then exactly once', funct
               'SHIPPED',
         );
       const dir = tempDir('dear-rel-crash-');
-      const config = writeSettings(box, dir, TIME_SCALE);
+      // Two Starshipit accounts: Auckland's sales ship from the second one (its own key and limiter).
+      const config = writeSettings(box, dir, TIME_SCALE, twoAccounts(TIME_SCALE));
       const args = ['sync', '--json', '--config', config, '--state', path.join(dir, 'state')];
       let inRound = 0;
       let lastEvents = 40; // events printed by the last run that finished: kills aim inside a run's length
@@ -116,7 +139,7 @@ describe('reliability soak: SIGKILL at random moments, then exactly once', funct
         if (chaos) totals.runsWithWireFaults++;
         const useCrashPoint = rng.next() < 0.5;
         // Aim at points this run can still reach: import points only while sales are left to import.
-        const importLeft = expected.length - box.starshipitOrders().size;
+        const importLeft = expected.length - ordersInEveryAccount(box).size;
         const points = CRASH_POINTS.filter((p) => importLeft > 0 || !IMPORT_ONLY_POINTS.has(p));
         const point = rng.pick(points);
         const nth = rng.int(
@@ -167,8 +190,9 @@ describe('reliability soak: SIGKILL at random moments, then exactly once', funct
         0,
         `nothing left to write back after a finished run (first finishing run: ${first.stdout.slice(-400)})`,
       );
-      const c = exactlyOnceCounts(box, expected);
+      const c = exactlyOnceCounts(box, expected, ROUTES);
       totals.orders += c.orders;
+      totals.ordersInSecondAccount += box.starshipitOrders('second').size;
       totals.labels += c.labels;
       totals.duplicateOrders += c.duplicateOrders;
       totals.missingSales += c.missingSales;
@@ -184,6 +208,7 @@ describe('reliability soak: SIGKILL at random moments, then exactly once', funct
           labelsNotWrittenBack: 0,
           writtenBackTwice: 0,
           trackingOnTwoShipments: 0,
+          wrongAccount: 0,
         },
         `round ${totals.rounds} (seed ${seed})`,
       );
@@ -221,6 +246,7 @@ describe('reliability soak: SIGKILL at random moments, then exactly once', funct
       totals.crashPointKills > 0 && totals.timerKills > 0,
       'both kill strategies were used',
     );
+    assert.ok(totals.ordersInSecondAccount > 0, 'the second Starshipit account got orders');
   });
 });
 

@@ -7,7 +7,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as os from 'node:os';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import type { Sandbox } from '../../sandbox/src/api';
+import type { Sandbox, SandboxAccount } from '../../sandbox/src/api';
+import { SALE_STATUSES } from '../../protocol/settings';
 import type { EngineEvent } from '../../protocol/events';
 import { CLI, writeConfig } from '../engine/helpers';
 
@@ -158,10 +159,25 @@ interface SsOrder {
   packages?: { tracking_number?: string }[];
 }
 
+const ACCOUNTS: SandboxAccount[] = ['default', 'second'];
+
+/** Orders of both sandbox Starshipit accounts by order number, each with the account holding it. */
+export function ordersInEveryAccount(
+  sb: Sandbox,
+): Map<string, { account: SandboxAccount; order: SsOrder }[]> {
+  const out = new Map<string, { account: SandboxAccount; order: SsOrder }[]>();
+  for (const account of ACCOUNTS)
+    for (const [n, list] of sb.starshipitOrders(account))
+      for (const order of list as SsOrder[])
+        out.set(n, [...(out.get(n) ?? []), { account, order }]);
+  return out;
+}
+
 /** Tracking numbers of every printed label, by order number (one live order per number expected). */
 export function printedLabels(sb: Sandbox): Map<string, string[]> {
   const out = new Map<string, string[]>();
-  for (const [n, list] of sb.starshipitOrders()) {
+  for (const [n, held] of ordersInEveryAccount(sb)) {
+    const list = held.map((h) => h.order);
     for (const o of list as SsOrder[]) {
       const tn = (o.packages ?? []).map((p) => p.tracking_number).filter((t): t is string => !!t);
       if (tn.length > 0) out.set(n, [...(out.get(n) ?? []), ...tn]);
@@ -173,15 +189,16 @@ export function printedLabels(sb: Sandbox): Map<string, string[]> {
 /** Prints labels on up to `max` imported, unlabelled orders (random subset); returns their numbers. */
 export function printSomeLabels(sb: Sandbox, rng: Rng, max: number): string[] {
   const done: string[] = [];
-  const candidates = [...sb.starshipitOrders()].filter(([, list]) =>
-    (list as SsOrder[]).every((o) => !o.status || /unshipped/i.test(o.status)),
+  const candidates = [...ordersInEveryAccount(sb)].filter(([, held]) =>
+    held.every(({ order: o }) => !o.status || /unshipped/i.test(o.status)),
   );
   while (done.length < max && candidates.length > 0) {
-    const [n, list] = candidates.splice(rng.int(0, candidates.length - 1), 1)[0];
+    const [n, held] = candidates.splice(rng.int(0, candidates.length - 1), 1)[0];
     const parcels = rng.int(1, 3);
     sb.printLabel({
+      account: held[0].account,
       orderNumber: n,
-      orderId: (list as SsOrder[])[0].order_id,
+      orderId: held[0].order.order_id,
       carrier: rng.pick(['AusPost', 'DHL', 'StarTrack', 'Aramex']),
       trackingNumbers: Array.from(
         { length: parcels },
@@ -203,16 +220,37 @@ export interface ExactlyOnceCounts {
   labelsNotWrittenBack: number;
   writtenBackTwice: number;
   trackingOnTwoShipments: number;
+  /** Orders held by another account than the route of their sale's location names. */
+  wrongAccount: number;
 }
 
 /**
  * Ground truth from the sandbox: one Starshipit order per expected sale; every printed label's
  * tracking numbers on exactly one Cin7 shipment of that sale, accepted by one ship write.
  */
-export function exactlyOnceCounts(sb: Sandbox, expected: string[]): ExactlyOnceCounts {
-  const orders = sb.starshipitOrders();
+export function exactlyOnceCounts(
+  sb: Sandbox,
+  expected: string[],
+  /** Location → account of the run's routes (others: `default`); omitted: accounts not checked. */
+  routes?: ReadonlyMap<string, SandboxAccount>,
+): ExactlyOnceCounts {
+  const orders = ordersInEveryAccount(sb);
   let duplicateOrders = 0;
   for (const list of orders.values()) if (list.length > 1) duplicateOrders += list.length - 1;
+  let wrongAccount = 0;
+  if (routes) {
+    const saleOf = new Map(
+      sb
+        .eligibleSales([...SALE_STATUSES], { includeInvalid: true })
+        .map((e) => [e.orderNumber, e.saleId]),
+    );
+    for (const [n, held] of orders) {
+      const saleId = saleOf.get(n);
+      const location = saleId ? String((sb.sale(saleId) as { Location?: unknown }).Location) : '';
+      const want = routes.get(location) ?? 'default';
+      wrongAccount += held.filter((h) => h.account !== want).length;
+    }
+  }
   const want = new Set(expected);
   const missingSales = expected.filter((n) => !orders.has(n)).length;
   const unexpectedOrders = [...orders.keys()].filter((n) => !want.has(n)).length;
@@ -243,6 +281,7 @@ export function exactlyOnceCounts(sb: Sandbox, expected: string[]): ExactlyOnceC
     labelsNotWrittenBack,
     writtenBackTwice,
     trackingOnTwoShipments,
+    wrongAccount,
   };
 }
 

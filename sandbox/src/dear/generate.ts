@@ -450,6 +450,15 @@ export function taskId(seed: number, index: number, fulfillmentNumber: number): 
   return encodeGuid(seed, GUID_KIND.task, index, fulfillmentNumber);
 }
 export const LOCATION = 'Main Warehouse';
+/**
+ * The sale's `Location` (warehouse): from the index, so small data sets have every one — most at
+ * the main warehouse, every 5th (index ≡ 1 mod 5) at Auckland, every 5th (≡ 3) at a store.
+ */
+export const SALE_LOCATIONS = [LOCATION, 'Auckland Warehouse', 'Melbourne Store'] as const;
+export function saleLocation(index: number): string {
+  const m = index % 5;
+  return m === 1 ? SALE_LOCATIONS[1] : m === 3 ? SALE_LOCATIONS[2] : LOCATION;
+}
 export function locationId(seed: number): string {
   return encodeGuid(seed, GUID_KIND.location, 0);
 }
@@ -728,7 +737,7 @@ export function generateSale(seed: number, index: number): DearSale {
     Terms: '30 days',
     PriceTier: 'Tier 1',
     ShipBy: r.chance(0.3) ? dearDate(core.createdMs + 7 * DAY) : null,
-    Location: LOCATION,
+    Location: saleLocation(index),
     SaleOrderDate: dearDate(orderDateMs),
     LastModifiedOn: dearTimestamp(core.updatedMs),
     Note: r.chance(0.35) ? r.pick(NOTES) : null,

@@ -48,10 +48,15 @@ export class StarshipitSurface implements Surface {
   readonly api = 'starshipit' as const;
   private bucket: TokenBucket;
 
+  /** The account of the request being handled (set from its API key; handling is synchronous). */
+  private store: OrderStore;
+
   constructor(
-    private readonly store: OrderStore,
+    /** Orders per account, by the account's API key. */
+    private readonly stores: ReadonlyMap<string, OrderStore>,
     private readonly rt: StarshipitRuntime,
   ) {
+    this.store = [...stores.values()][0];
     this.bucket = new TokenBucket(
       (key) =>
         key === CREDENTIALS.starshipitSubscriptionKeyProduction
@@ -115,7 +120,8 @@ export class StarshipitSurface implements Surface {
     }
     if (
       sub !== CREDENTIALS.starshipitSubscriptionKey &&
-      sub !== CREDENTIALS.starshipitSubscriptionKeyProduction
+      sub !== CREDENTIALS.starshipitSubscriptionKeyProduction &&
+      sub !== CREDENTIALS.starshipitSubscriptionKey2
     ) {
       return {
         route,
@@ -133,7 +139,7 @@ export class StarshipitSurface implements Surface {
     if (!taken.ok)
       return { route, key: sub, throttled: true, reply: this.throttleReply(taken.waitMs) };
     const apiKey = String(ctx.headers['starshipit-api-key'] ?? '').trim();
-    if (apiKey !== CREDENTIALS.starshipitApiKey) {
+    if (!this.stores.has(apiKey)) {
       return {
         route,
         key: sub,
@@ -172,6 +178,8 @@ export class StarshipitSurface implements Surface {
   }
 
   handle(ctx: RequestCtx, gate: Gate): Reply {
+    const apiKey = String(ctx.headers['starshipit-api-key'] ?? '').trim();
+    this.store = this.stores.get(apiKey) ?? this.store;
     try {
       return this.dispatch(ctx, gate.route);
     } catch (err) {

@@ -60,6 +60,7 @@ function sampleSettings(): { settings: DearSettings; source: string } {
       customs: { enabled: false, onMissing: 'warn' },
       shippingRules: [],
     },
+    warehouses: { locations: [], accounts: [], routes: [], unrouted: 'default' },
     writeback: {
       enabled: true,
       when: 'labelPrinted',
@@ -106,6 +107,7 @@ export function nextStepsAfterDemo(): string[] {
     '  npx dear-starshipit sandbox                 # in a second terminal; leave it running',
     `  export ${SECRET_ENV_PREFIX}DEAR_ACCOUNT_ID=${creds.dearAccountId} ${SECRET_ENV_PREFIX}DEAR_API_KEY=${creds.dearApiKey}`,
     `  export ${SECRET_ENV_PREFIX}STARSHIPIT_API_KEY=${creds.starshipitApiKey} ${SECRET_ENV_PREFIX}STARSHIPIT_SUBSCRIPTION_KEY=${creds.starshipitSubscriptionKey}`,
+    `  export ${SECRET_ENV_PREFIX}STARSHIPIT_NZ_API_KEY=${creds.starshipitApiKey2} ${SECRET_ENV_PREFIX}STARSHIPIT_NZ_SUBSCRIPTION_KEY=${creds.starshipitSubscriptionKey2}`,
     '  npx dear-starshipit sync --dry-run --config samples/dear-starshipit.yaml',
     'With real accounts: npx dear-starshipit init',
   ];
@@ -131,6 +133,9 @@ export async function demoCommand(_args: string[]): Promise<number> {
       calls: starshipitLimit.calls,
       perSeconds: starshipitLimit.perSeconds / TIME_SCALE,
     };
+    for (const a of settings.warehouses.accounts)
+      if (a.rateLimit)
+        a.rateLimit = { calls: a.rateLimit.calls, perSeconds: a.rateLimit.perSeconds / TIME_SCALE };
     const keys = sb.credentials;
     // The sandbox's own keys, and nothing from the environment: the tour never reads real ones.
     const secrets = new RunSecrets({
@@ -139,6 +144,9 @@ export async function demoCommand(_args: string[]): Promise<number> {
         DEAR_API_KEY: keys.dearApiKey,
         STARSHIPIT_API_KEY: keys.starshipitApiKey,
         STARSHIPIT_SUBSCRIPTION_KEY: keys.starshipitSubscriptionKey,
+        // The sample's second warehouse account is the sandbox's second Starshipit account.
+        STARSHIPIT_NZ_API_KEY: keys.starshipitApiKey2,
+        STARSHIPIT_NZ_SUBSCRIPTION_KEY: keys.starshipitSubscriptionKey2,
       },
       env: {},
     });

@@ -1,5 +1,5 @@
 /** Everything one run shares: settings, clients, journal, counters and the event sink. */
-import type { DearSettings } from '../../../protocol/settings';
+import { DEFAULT_ACCOUNT, type DearSettings } from '../../../protocol/settings';
 import type { AttentionEvent, EngineEvent, RunMode } from '../../../protocol/events';
 import type { DearClient } from './dearClient';
 import type { StarshipitClient } from './starshipitClient';
@@ -24,6 +24,13 @@ export interface Counters {
   notes?: string[];
 }
 
+/** One Starshipit account of the run: its client and runner (own limiter). */
+export interface StarshipitAccount {
+  name: string;
+  client: StarshipitClient;
+  runner: ApiRunner;
+}
+
 export interface RunContext {
   settings: DearSettings;
   mode: RunMode;
@@ -33,6 +40,10 @@ export interface RunContext {
   starshipit: StarshipitClient;
   dearRunner: ApiRunner;
   starshipitRunner: ApiRunner;
+  /** Every Starshipit account, the default one first; `starshipit` is the one named `account`. */
+  accounts: StarshipitAccount[];
+  /** The account `starshipit` and `existingOrders` belong to (`default` unless an account view). */
+  account: string;
   counters: Counters;
   signal?: AbortSignal;
   onlyOrderNumbers?: Set<string>;
@@ -155,4 +166,41 @@ export const keepKey = (orderNumber: string): string => `keep:${orderNumber}`;
 
 export function throwIfCancelled(ctx: RunContext): void {
   if (ctx.signal?.aborted) throw new CancelledError();
+}
+
+/** The account an order (journal entry) belongs to: absent means the default account. */
+export const accountOf = (o: { account?: string }): string => o.account ?? DEFAULT_ACCOUNT;
+
+/** `{ account }` for a journal record of a non-default account; nothing for the default one. */
+export const accountField = (ctx: RunContext): { account?: string } =>
+  ctx.account === DEFAULT_ACCOUNT ? {} : { account: ctx.account };
+
+const views = new WeakMap<RunContext, Map<string, RunContext>>();
+
+/**
+ * The run as seen by one Starshipit account: its client, runner and listing of existing orders.
+ * Counters, journal and event sink are shared. One view per account and run (so the connection
+ * check runs once per account).
+ */
+export function accountView(ctx: RunContext, name: string): RunContext {
+  if (ctx.account === name) return ctx;
+  let byName = views.get(ctx);
+  if (!byName) views.set(ctx, (byName = new Map([[ctx.account, ctx]])));
+  const hit = byName.get(name);
+  if (hit) return hit;
+  const acct = ctx.accounts.find((a) => a.name === name);
+  if (!acct)
+    throw new Error(
+      `Starshipit account "${name}" is not in warehouses.accounts (an order was imported into it); add the account back to reach its orders`,
+    );
+  const view: RunContext = {
+    ...ctx,
+    starshipit: acct.client,
+    starshipitRunner: acct.runner,
+    account: name,
+    existingOrders: undefined,
+  };
+  byName.set(name, view);
+  views.set(view, byName);
+  return view;
 }

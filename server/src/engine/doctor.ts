@@ -33,7 +33,7 @@ import { LockedError, resolveStateDir } from './index';
 import { SlidingLogLimiter, SpacingLimiter } from './limiter';
 import { StateLock } from './lock';
 import { redactor } from '../../../protocol/redact';
-import { checkBaseUrl, resolveCredentials } from './secrets';
+import { checkBaseUrl, credentialValues, resolveCredentials } from './secrets';
 import { classifyStarshipit } from './starshipitClient';
 
 export interface DoctorOptions {
@@ -68,7 +68,7 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
   checkBaseUrl(s.dear.baseUrl, 'dear.baseUrl');
   checkBaseUrl(s.starshipit.baseUrl, 'starshipit.baseUrl');
   const creds = resolveCredentials(s, o.secrets);
-  const scrub = redactor(Object.values(creds));
+  const scrub = redactor(credentialValues(creds));
   const stateDir = o.stateDir ? path.resolve(o.stateDir) : resolveStateDir(o.configPath, s);
   const checks: DoctorCheck[] = [];
   const notes: DoctorCheck[] = [];

@@ -32,6 +32,9 @@ import {
 } from './saleStage';
 import { payloadHash } from './journal';
 import {
+  accountField,
+  accountOf,
+  accountView,
   attention,
   importBasis,
   importKey,
@@ -48,6 +51,8 @@ import { keepInStep, keepInStepExtraStatuses, keepInStepRow } from './keepInStep
 import { errorMessage } from '../../../protocol/errorMessage';
 import { text as str } from './coerce';
 import { refreshProducts } from './productCache';
+import { routeSale } from './warehouses';
+import { DEFAULT_ACCOUNT } from '../../../protocol/settings';
 
 /** Re-read sales updated this long before the cursor (clock skew, late commits on Cin7's side). */
 export const DEAR_CURSOR_OVERLAP_MS = 5 * 60_000;
@@ -81,8 +86,14 @@ export async function runImport(ctx: RunContext, opts: ImportOptions): Promise<v
   for (const o of ctx.journal.state.orders.values())
     if (o.state === 'intent') run.intentSales.add(o.saleId);
   if (!(await loadProducts(ctx))) return;
-  ctx.existingOrders =
-    ctx.journal.state.starshipitOrders?.orders ?? (await readExistingOrders(ctx));
+  for (const a of ctx.accounts) {
+    const view = accountView(ctx, a.name);
+    const listed =
+      a.name === DEFAULT_ACCOUNT
+        ? ctx.journal.state.starshipitOrders
+        : ctx.journal.state.accountListings.get(a.name);
+    view.existingOrders = listed?.orders ?? (await readExistingOrders(view));
+  }
   ctx.onImportReading?.();
   const listedAll = opts.retryOnly ? false : await listAndImport(ctx, run);
   await retryParkedSales(ctx, run);
@@ -400,6 +411,7 @@ async function readExistingOrders(
       t: 'starshipit-orders',
       at: new Date().toISOString(),
       orders: Object.fromEntries([...known].map(([n, id]) => [n, id ?? null])),
+      ...accountField(ctx),
     });
     return known;
   } catch (err) {
@@ -523,6 +535,15 @@ async function processSale(ctx: RunContext, saleId: string, row: Row): Promise<v
     });
     return;
   }
+  const route = routeSale(s.warehouses, sale);
+  if ('skip' in route) {
+    for (const a of [...ctx.journal.state.attention.values()])
+      if (a.kind === 'import' && a.saleId === saleId) await resolve(ctx, a.key);
+    await settleIntents(ctx, saleId, new Set());
+    skip(ctx, { orderNumber: str(row.OrderNumber), saleId, ...route.skip });
+    return;
+  }
+  const target = accountView(ctx, route.account);
   const mapped = mapSale(sale, row, s, { products: ctx.products });
   if (s.import.source === 'fulfilments') skipUnselectedFulfilments(ctx, withStatus, mapped);
   if (kept.handled.size) {
@@ -563,7 +584,7 @@ async function processSale(ctx: RunContext, saleId: string, row: Row): Promise<v
     )
       continue;
     attempted.add(m.orderNumber);
-    const ok = await createOnce(ctx, m, str(row.Updated) || undefined);
+    const ok = await createOnce(target, m, str(row.Updated) || undefined);
     if (!ok) allSettled = false;
   }
   await settleIntents(ctx, saleId, attempted);
@@ -612,7 +633,7 @@ async function settleIntents(
   );
   for (const o of open) {
     try {
-      const found = await ctx.starshipit.findOrder(o.orderNumber);
+      const found = await accountView(ctx, accountOf(o)).starshipit.findOrder(o.orderNumber);
       if (found) {
         await record(ctx, {
           t: 'created',
@@ -622,6 +643,7 @@ async function settleIntents(
           orderId: typeof found.order_id === 'number' ? found.order_id : undefined,
           outcome: 'alreadyPresent',
           at: new Date().toISOString(),
+          ...(o.account ? { account: o.account } : {}),
         });
         ctx.counters.alreadyPresent++;
       } else {
@@ -685,6 +707,8 @@ function orderEvent(c: CreateCall, outcome?: 'created' | 'alreadyPresent', order
   ctx.emit({
     type: 'order',
     orderNumber: m.orderNumber,
+    // Named when the settings have more than one Starshipit account.
+    ...(ctx.accounts.length > 1 ? { account: ctx.account } : {}),
     source: { saleId: m.saleId, ...(m.taskId ? { taskId: m.taskId } : {}) },
     starshipit: m.payload,
     dryRun: ctx.dryRun,
@@ -715,6 +739,7 @@ async function markCreated(
     payloadHash: payloadHash(m.payload),
     ...(c.saleUpdated ? { saleUpdated: c.saleUpdated } : {}),
     payload: m.payload /* keep-in-step: last payload sent */,
+    ...accountField(ctx),
   });
   if (outcome === 'created') crashPoint('after-journal-created');
   if (outcome === 'created') ctx.counters.created++;
@@ -794,6 +819,7 @@ async function createLive(
     saleId: m.saleId,
     taskId: m.taskId,
     at: new Date().toISOString(),
+    ...accountField(ctx),
   });
   crashPoint('after-journal-intent');
   return sendCreate(c);

@@ -25,7 +25,15 @@ export interface Tracking {
 
 export type JournalRecord =
   /** About to send POST /api/orders for this order number (outcome unknown until `created`). */
-  | { t: 'intent'; orderNumber: string; saleId: string; taskId?: string; at: string }
+  | {
+      t: 'intent';
+      orderNumber: string;
+      saleId: string;
+      taskId?: string;
+      at: string;
+      /** Starshipit account (`warehouses.accounts[].name`); absent: the default account. */
+      account?: string;
+    }
   /** The Starshipit order exists (created by us, or found by order_number after an unknown outcome). */
   | {
       t: 'created';
@@ -40,6 +48,8 @@ export type JournalRecord =
       payloadHash?: string;
       saleUpdated?: string;
       payload?: Record<string, unknown>;
+      /** Starshipit account holding the order; absent: the default account. */
+      account?: string;
     }
   /** The create was refused for good; the intent is void. */
   | { t: 'create-failed'; orderNumber: string; at: string }
@@ -92,12 +102,24 @@ export type JournalRecord =
   | { t: 'resolved'; key: string }
   /** A sale fully processed in fulfilments mode at this `Updated` stamp. */
   | { t: 'seen'; saleId: string; updated: string }
-  | { t: 'cursor'; name: 'dear' | 'starshipit' | 'starshipitPrinted'; value: string }
+  | {
+      t: 'cursor';
+      name: 'dear' | 'starshipit' | 'starshipitPrinted';
+      value: string;
+      /** The Starshipit account a Starshipit cursor belongs to; absent: the default account. */
+      account?: string;
+    }
   /**
    * Every order number Starshipit held when it was listed in full (→ order_id, null when the
    * answer had none). Its presence establishes that any other order number was absent then.
    */
-  | { t: 'starshipit-orders'; at: string; orders: Record<string, number | null> }
+  | {
+      t: 'starshipit-orders';
+      at: string;
+      orders: Record<string, number | null>;
+      /** The Starshipit account listed; absent: the default account. */
+      account?: string;
+    }
   | { t: 'run'; at: string; mode: RunMode; dryRun: boolean; summary: SummaryEvent }
   /** update-intent, updated, keep-stamp, withdraw-intent, withdrawn (keepInStepState.ts). */
   | KeepInStepRecord;
@@ -115,6 +137,8 @@ export interface OrderState {
   payloadHash?: string;
   /** The sale's `Updated` stamp when it was imported. */
   saleUpdated?: string;
+  /** Starshipit account holding the order; absent: the default account. */
+  account?: string;
 }
 
 export interface WritebackState {
@@ -151,6 +175,10 @@ export class JournalState {
   cursors: { dear?: string; starshipit?: string; starshipitPrinted?: string } = {};
   /** The full listing of Starshipit's orders this state directory is based on, once one succeeded. */
   starshipitOrders?: { at: string; orders: Map<string, number | undefined> };
+  /** The same for each other Starshipit account (`warehouses.accounts`), by account name. */
+  accountListings = new Map<string, { at: string; orders: Map<string, number | undefined> }>();
+  /** Starshipit cursors of the other accounts, by account name. */
+  accountCursors = new Map<string, { starshipit?: string; starshipitPrinted?: string }>();
   lastRun?: { at: string; mode: RunMode; dryRun: boolean; summary: SummaryEvent };
   firstCreatedAt?: string;
   /** Keeping imported orders in step: last payload sent, stamps, pending updates/withdrawals. */
@@ -171,6 +199,7 @@ export class JournalState {
             taskId: r.taskId,
             state: 'intent',
             at: r.at,
+            ...(r.account ? { account: r.account } : {}),
           });
         }
         break;
@@ -186,6 +215,7 @@ export class JournalState {
           at: r.at,
           payloadHash: r.payloadHash,
           saleUpdated: r.saleUpdated,
+          ...(r.account ? { account: r.account } : {}),
         });
         if (!this.firstCreatedAt || r.at < this.firstCreatedAt) this.firstCreatedAt = r.at;
         break;
@@ -265,14 +295,21 @@ export class JournalState {
         this.seen.set(r.saleId, r.updated);
         break;
       case 'cursor':
-        this.cursors[r.name] = r.value;
+        if (r.account && r.name !== 'dear') {
+          const c = this.accountCursors.get(r.account) ?? {};
+          c[r.name] = r.value;
+          this.accountCursors.set(r.account, c);
+        } else this.cursors[r.name] = r.value;
         break;
-      case 'starshipit-orders':
-        this.starshipitOrders = {
+      case 'starshipit-orders': {
+        const listing = {
           at: r.at,
           orders: new Map(Object.entries(r.orders).map(([n, id]) => [n, id ?? undefined])),
         };
+        if (r.account) this.accountListings.set(r.account, listing);
+        else this.starshipitOrders = listing;
         break;
+      }
       case 'run':
         this.lastRun = { at: r.at, mode: r.mode, dryRun: r.dryRun, summary: r.summary };
         break;
@@ -290,6 +327,7 @@ export class JournalState {
           saleId: o.saleId,
           taskId: o.taskId,
           at: o.at,
+          ...(o.account ? { account: o.account } : {}),
         });
       else
         out.push({
@@ -304,6 +342,7 @@ export class JournalState {
           at: o.at,
           payloadHash: o.payloadHash,
           saleUpdated: o.saleUpdated,
+          ...(o.account ? { account: o.account } : {}),
         });
     }
     for (const w of this.writebacks.values()) {
@@ -356,6 +395,18 @@ export class JournalState {
         orders: Object.fromEntries(
           [...this.starshipitOrders.orders].map(([n, id]) => [n, id ?? null]),
         ),
+      });
+    for (const [account, c] of this.accountCursors) {
+      if (c.starshipit) out.push({ t: 'cursor', name: 'starshipit', value: c.starshipit, account });
+      if (c.starshipitPrinted)
+        out.push({ t: 'cursor', name: 'starshipitPrinted', value: c.starshipitPrinted, account });
+    }
+    for (const [account, l] of this.accountListings)
+      out.push({
+        t: 'starshipit-orders',
+        at: l.at,
+        orders: Object.fromEntries([...l.orders].map(([n, id]) => [n, id ?? null])),
+        account,
       });
     if (this.lastRun) out.push({ t: 'run', ...this.lastRun });
     out.push(...this.keep.toRecords(this));

@@ -25,7 +25,16 @@ import { mapSale } from './mapping';
 import { saleSelected } from './saleStage';
 import { ApiCallError } from './apiRunner';
 import { crashPoint } from './crash';
-import { attention, keepKey, record, resolve, type RunContext } from './context';
+import {
+  accountOf,
+  accountView,
+  attention,
+  keepKey,
+  record,
+  resolve,
+  type RunContext,
+} from './context';
+import type { StarshipitClient } from './starshipitClient';
 import { isCancelled } from './sleep';
 import type { Payload } from './keepInStepState';
 import {
@@ -164,6 +173,10 @@ async function stampOnly(ctx: RunContext, o: OrderState, stamp: string | undefin
     await record(ctx, { t: 'keep-stamp', orderNumber: o.orderNumber, saleUpdated: stamp });
 }
 
+/** The Starshipit client of the account holding the order. */
+const starshipitOf = (ctx: RunContext, o: OrderState): StarshipitClient =>
+  accountView(ctx, accountOf(o)).starshipit;
+
 const isUnshipped = (live: Row): boolean =>
   (text(live.status) === 'Unshipped' || text(live.status) === 'Saved') && live.archived !== true;
 
@@ -173,8 +186,8 @@ async function readLive(
   o: OrderState,
   orderId: number | undefined,
 ): Promise<Row | undefined> {
-  if (orderId === undefined) return ctx.starshipit.findOrder(o.orderNumber);
-  const json = (await ctx.starshipit.runner.call({
+  if (orderId === undefined) return starshipitOf(ctx, o).findOrder(o.orderNumber);
+  const json = (await starshipitOf(ctx, o).runner.call({
     method: 'GET',
     path: '/api/orders',
     idempotent: true,
@@ -327,7 +340,7 @@ async function compareAndUpdate(
     });
     crashPoint('before-starshipit-update');
     try {
-      await ctx.starshipit.runner.call({
+      await starshipitOf(ctx, o).runner.call({
         method: 'PUT',
         path: '/api/orders',
         idempotent: false,
@@ -459,7 +472,7 @@ async function cancelOrder(
     });
     crashPoint('before-starshipit-update');
     try {
-      await ctx.starshipit.runner.call({
+      await starshipitOf(ctx, o).runner.call({
         method: 'DELETE',
         path: '/api/orders/delete',
         idempotent: false,
@@ -479,7 +492,7 @@ async function cancelOrder(
           stamp,
         );
       try {
-        await ctx.starshipit.runner.call({
+        await starshipitOf(ctx, o).runner.call({
           method: 'POST',
           path: '/api/orders/archive',
           idempotent: true,

@@ -15,8 +15,17 @@
  * of that list stays where it was, so the row is read again on the next run.
  */
 import type { Tracking, WritebackState } from './journal';
-import { attention, record, resolve, throwIfCancelled, type RunContext } from './context';
+import {
+  accountField,
+  accountOf,
+  attention,
+  record,
+  resolve,
+  throwIfCancelled,
+  type RunContext,
+} from './context';
 import { trimmedText } from './coerce';
+import { DEFAULT_ACCOUNT } from '../../../protocol/settings';
 import { crashPoint } from './crash';
 import {
   labelDate,
@@ -61,19 +70,28 @@ export async function pollLabels(
   dryOutbox: Map<string, WritebackState>,
 ): Promise<PollReport> {
   const report: PollReport = { ours: new Set(), queued: new Set(), reasons: new Map() };
-  // Nothing imported (or attempted) yet: nothing of ours can have a label.
-  if (ctx.journal.state.orders.size === 0) return report;
+  // Nothing imported (or attempted) into this account yet: nothing of ours can have a label.
+  if (![...ctx.journal.state.orders.values()].some((o) => accountOf(o) === ctx.account))
+    return report;
   const poll: Poll = { ctx, dryOutbox, report, handled: new Map() };
   if (ctx.settings.writeback.when === 'labelPrinted') await pollPrinted(poll);
   await pollShipped(poll);
   return report;
 }
 
+/** This account's cursor (the default account's are the journal's plain Starshipit cursors). */
+function cursorOf(ctx: RunContext, name: 'starshipit' | 'starshipitPrinted'): string | undefined {
+  return ctx.account === DEFAULT_ACCOUNT
+    ? ctx.journal.state.cursors[name]
+    : ctx.journal.state.accountCursors.get(ctx.account)?.[name];
+}
+
 function since(ctx: RunContext, name: 'starshipit' | 'starshipitPrinted', now: string): string {
-  let cursor = ctx.journal.state.cursors[name];
+  let cursor = cursorOf(ctx, name);
   if (!cursor) {
     cursor = now;
-    for (const o of ctx.journal.state.orders.values()) if (o.at < cursor) cursor = o.at;
+    for (const o of ctx.journal.state.orders.values())
+      if (accountOf(o) === ctx.account && o.at < cursor) cursor = o.at;
   }
   return new Date(Date.parse(cursor) - CURSOR_OVERLAP_MS).toISOString();
 }
@@ -91,7 +109,7 @@ async function pollShipped(poll: Poll): Promise<void> {
     if (page >= r.totalPages || r.rows.length < PAGE) break;
   }
   if (held) return;
-  await record(ctx, { t: 'cursor', name: 'starshipit', value: pollStart });
+  await record(ctx, { t: 'cursor', name: 'starshipit', value: pollStart, ...accountField(ctx) });
   if (!ctx.dryRun) crashPoint('after-cursor');
 }
 
@@ -108,11 +126,19 @@ async function pollPrinted(poll: Poll): Promise<void> {
     if (page >= r.totalPages || r.rows.length < PAGE) break;
   }
   if (held) return;
-  await record(ctx, { t: 'cursor', name: 'starshipitPrinted', value: pollStart });
+  await record(ctx, {
+    t: 'cursor',
+    name: 'starshipitPrinted',
+    value: pollStart,
+    ...accountField(ctx),
+  });
 }
 
-const isOurs = (ctx: RunContext, orderNumber: string | undefined): boolean =>
-  !!orderNumber && ctx.journal.state.orders.has(orderNumber);
+/** An order this state directory imported into the account being polled. */
+const isOurs = (ctx: RunContext, orderNumber: string | undefined): boolean => {
+  const o = orderNumber ? ctx.journal.state.orders.get(orderNumber) : undefined;
+  return !!o && accountOf(o) === ctx.account;
+};
 
 /** False when the row could not be interpreted (the cursor must not pass it). */
 async function considerShipped(poll: Poll, raw: unknown): Promise<boolean> {
@@ -319,6 +345,7 @@ async function reconcileIntent(
     orderId,
     outcome: 'alreadyPresent',
     at: new Date().toISOString(),
+    ...accountField(ctx),
   });
   ctx.counters.alreadyPresent++;
 }

@@ -1,7 +1,13 @@
 /** Sets a run up (checks, lock, journal, limiters, clients), runs the phases, and tears down. */
 import * as path from 'node:path';
 import type { EngineEvent, SummaryEvent } from '../../../protocol/events';
-import { PLAN_RATES } from '../../../protocol/settings';
+import {
+  DEFAULT_ACCOUNT,
+  PLAN_RATES,
+  type DearSettings,
+  type RateLimit,
+  type StarshipitPlan,
+} from '../../../protocol/settings';
 import type { RunOptions } from './index';
 import { resolveStateDir } from './index';
 import { ApiRunner } from './apiRunner';
@@ -10,17 +16,16 @@ import { classifyStarshipit, StarshipitClient } from './starshipitClient';
 import { Journal } from './journal';
 import { StateLock } from './lock';
 import { SlidingLogLimiter, SpacingLimiter } from './limiter';
-import { checkBaseUrl, resolveCredentials } from './secrets';
+import { checkBaseUrl, credentialValues, resolveCredentials } from './secrets';
 import { redactor } from '../../../protocol/redact';
 import { LockedError } from './errors';
 import { refuseUnsupportedApiVersion } from './apiVersion';
 import { runImport } from './importer';
 import { runWriteback } from './writeback';
 import { checkApi } from './preflight';
-import type { Counters, RunContext } from './context';
+import { accountView, type Counters, type RunContext, type StarshipitAccount } from './context';
 import { isCancelled } from './sleep';
 import { dearSeconds, estimateRunSeconds } from './estimate';
-import type { DearSettings } from '../../../protocol/settings';
 
 /** Assumed round trip (s) of an API this run had no answer from. */
 const UNMEASURED_RTT_SECONDS = 0.3;
@@ -75,6 +80,81 @@ function takeLock(o: RunOptions, stateDir: string): { lock?: StateLock; heldBy?:
   }
 }
 
+/** One Starshipit account's keys and rate. */
+interface AccountKeys {
+  name: string;
+  apiKey: string;
+  subscriptionKey: string;
+  plan: StarshipitPlan;
+  rateLimit?: RateLimit;
+}
+
+interface RunnerParts {
+  emit: (e: EngineEvent) => void;
+  onWait: (ms: number) => void;
+  signal?: AbortSignal;
+  scrub: (text: string) => string;
+  meter: RunOptions['meter'];
+}
+
+/** A Starshipit account's runner: its own limiter at its plan's rate, its own keys. */
+function starshipitRunner(s: DearSettings, a: AccountKeys, o: RunnerParts): ApiRunner {
+  const rate = a.rateLimit ?? PLAN_RATES[a.plan];
+  return new ApiRunner({
+    api: 'starshipit',
+    baseUrl: s.starshipit.baseUrl,
+    limiter: new SpacingLimiter({
+      calls: rate.calls,
+      windowMs: rate.perSeconds * 1000,
+      onWait: o.onWait,
+    }),
+    concurrency: s.engine.concurrency,
+    maxRetries: s.engine.maxRetries,
+    timeoutMs: s.starshipit.timeoutSeconds * 1000,
+    timeScale: rate.perSeconds / PLAN_RATES[a.plan].perSeconds,
+    classify: classifyStarshipit,
+    emit: o.emit,
+    signal: o.signal,
+    scrub: o.scrub,
+    meter: o.meter,
+    headers: {
+      'StarShipIT-Api-Key': a.apiKey,
+      'Ocp-Apim-Subscription-Key': a.subscriptionKey,
+    },
+  });
+}
+
+/** Every Starshipit account of the settings (the `starshipit` section first, as `default`). */
+function starshipitAccounts(
+  s: DearSettings,
+  creds: ReturnType<typeof resolveCredentials>,
+  parts: RunnerParts,
+): StarshipitAccount[] {
+  const keys: AccountKeys[] = [
+    {
+      name: DEFAULT_ACCOUNT,
+      apiKey: creds.starshipitApiKey,
+      subscriptionKey: creds.starshipitSubscriptionKey,
+      plan: s.starshipit.plan,
+      rateLimit: s.starshipit.rateLimit,
+    },
+    ...s.warehouses.accounts.map((a) => ({
+      name: a.name,
+      ...creds.accounts[a.name],
+      plan: a.plan ?? s.starshipit.plan,
+      rateLimit: a.rateLimit,
+    })),
+  ];
+  return keys.map((a) => {
+    const runner = starshipitRunner(s, a, parts);
+    return { name: a.name, runner, client: new StarshipitClient(runner) };
+  });
+}
+
+/** Starshipit calls of every account so far. */
+const starshipitCallsOf = (ctx: RunContext): number =>
+  ctx.accounts.reduce((n, a) => n + a.runner.calls, 0);
+
 /** One run's shared parts: context, journal, runners, and the teardown that releases them. */
 export interface OpenRun {
   ctx: RunContext;
@@ -102,7 +182,7 @@ export function openRun(o: RunOptions): OpenRun {
   checkBaseUrl(s.starshipit.baseUrl, 'starshipit.baseUrl');
   const creds = resolveCredentials(s, o.secrets);
   const stateDir = o.stateDir ? path.resolve(o.stateDir) : resolveStateDir(o.configPath, s);
-  const scrub = redactor(Object.values(creds));
+  const scrub = redactor(credentialValues(creds));
   const emit = (e: EngineEvent): void => {
     // Free text can quote vendor answers: scrub it (payloads are built from sale data only).
     if (e.type === 'attention' || e.type === 'skip' || e.type === 'withdraw')
@@ -162,11 +242,6 @@ export function openRun(o: RunOptions): OpenRun {
       onWait: onWait('dear'),
     });
     const ssRate = s.starshipit.rateLimit ?? PLAN_RATES[s.starshipit.plan];
-    const ssLimiter = new SpacingLimiter({
-      calls: ssRate.calls,
-      windowMs: ssRate.perSeconds * 1000,
-      onWait: onWait('starshipit'),
-    });
     const dearRunner = new ApiRunner({
       api: 'dear',
       baseUrl: s.dear.baseUrl,
@@ -185,25 +260,15 @@ export function openRun(o: RunOptions): OpenRun {
         'api-auth-applicationkey': creds.dearApiKey,
       },
     });
-    const ssRunner = new ApiRunner({
-      api: 'starshipit',
-      baseUrl: s.starshipit.baseUrl,
-      limiter: ssLimiter,
-      concurrency: s.engine.concurrency,
-      maxRetries: s.engine.maxRetries,
-      timeoutMs: s.starshipit.timeoutSeconds * 1000,
-      timeScale: ssRate.perSeconds / PLAN_RATES[s.starshipit.plan].perSeconds,
-      classify: classifyStarshipit,
+    const accounts = starshipitAccounts(s, creds, {
       emit,
+      onWait: onWait('starshipit'),
       signal: o.signal,
       scrub,
       meter: o.meter,
-      headers: {
-        'StarShipIT-Api-Key': creds.starshipitApiKey,
-        'Ocp-Apim-Subscription-Key': creds.starshipitSubscriptionKey,
-      },
     });
-    runners.push(dearRunner, ssRunner);
+    const ssRunner = accounts[0].runner;
+    runners.push(dearRunner, ...accounts.map((a) => a.runner));
     const counters: Counters = {
       created: 0,
       alreadyPresent: 0,
@@ -219,9 +284,11 @@ export function openRun(o: RunOptions): OpenRun {
       dryRun: o.dryRun,
       journal,
       dear: new DearClient(dearRunner),
-      starshipit: new StarshipitClient(ssRunner),
+      starshipit: accounts[0].client,
       dearRunner,
       starshipitRunner: ssRunner,
+      accounts,
+      account: DEFAULT_ACCOUNT,
       counters,
       signal: o.signal,
       emit,
@@ -314,12 +381,11 @@ export async function runEngineImpl(o: RunOptions): Promise<SummaryEvent> {
   const run = openRun(o);
   const { ctx, journal, dearRunner, emit } = run;
   const { counters } = ctx;
-  const ssRunner = run.starshipitRunner;
   const slotsAtStart = { budget: run.dearLimiter.budget, heldMs: run.dearLimiter.heldMs() };
   // Starshipit calls from the import's first Cin7 read on go beside those reads (estimate.ts).
   let starshipitAlone: number | undefined;
   ctx.onImportReading = () => {
-    starshipitAlone = ssRunner.calls;
+    starshipitAlone = starshipitCallsOf(ctx);
   };
   try {
     let cancelled = false;
@@ -327,7 +393,8 @@ export async function runEngineImpl(o: RunOptions): Promise<SummaryEvent> {
       // Import uses both APIs; a writeback run checks Cin7 Core once it has labels to deliver.
       const importing = o.mode === 'import' || o.mode === 'sync' || o.mode === 'retry';
       const polling = o.mode !== 'import' && s.writeback.enabled && journal.state.orders.size > 0;
-      if (importing || polling) await checkApi(ctx, 'starshipit');
+      if (importing || polling)
+        for (const a of ctx.accounts) await checkApi(accountView(ctx, a.name), 'starshipit');
       if (importing) await checkApi(ctx, 'dear');
       // Writebacks first: a label waiting for its tracking matters more than a new order.
       if (o.mode === 'writeback' || o.mode === 'sync' || o.mode === 'retry')
@@ -340,7 +407,9 @@ export async function runEngineImpl(o: RunOptions): Promise<SummaryEvent> {
     }
     const dearCalls = dearRunner.calls + counters.plannedDearWrites;
     // A dry run's creates are Starshipit calls a live run makes.
-    const starshipitCalls = ssRunner.calls + (o.dryRun ? counters.created : 0);
+    const ssCalls = starshipitCallsOf(ctx);
+    const ssThrottled = ctx.accounts.reduce((n, a) => n + a.runner.throttled, 0);
+    const starshipitCalls = ssCalls + (o.dryRun ? counters.created : 0);
     const summary: SummaryEvent = {
       type: 'summary',
       mode: o.mode,
@@ -352,8 +421,8 @@ export async function runEngineImpl(o: RunOptions): Promise<SummaryEvent> {
       writtenBack: counters.writtenBack,
       updated: counters.updated ?? 0,
       withdrawn: counters.withdrawn ?? 0, // keepInStep.ts
-      calls: { dear: dearRunner.calls, starshipit: ssRunner.calls },
-      throttled: { dear: dearRunner.throttled, starshipit: ssRunner.throttled },
+      calls: { dear: dearRunner.calls, starshipit: ssCalls },
+      throttled: { dear: dearRunner.throttled, starshipit: ssThrottled },
       // Round trips measured in this run; slots this run still holds delay a live run started now.
       estimate: {
         dearCalls,

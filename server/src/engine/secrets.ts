@@ -13,6 +13,19 @@ export interface Credentials {
   dearApiKey: string;
   starshipitApiKey: string;
   starshipitSubscriptionKey: string;
+  /** Keys of the other Starshipit accounts (`warehouses.accounts`), by account name. */
+  accounts: Record<string, { apiKey: string; subscriptionKey: string }>;
+}
+
+/** Every credential value (for redaction). */
+export function credentialValues(c: Credentials): string[] {
+  return [
+    c.dearAccountId,
+    c.dearApiKey,
+    c.starshipitApiKey,
+    c.starshipitSubscriptionKey,
+    ...Object.values(c.accounts).flatMap((a) => [a.apiKey, a.subscriptionKey]),
+  ];
 }
 
 /** A credential reference without a value: which setting, and which reference. */
@@ -74,6 +87,18 @@ export function resolveCredentials(s: DearSettings, lookup: SecretLookup): Crede
     dearApiKey: resolve(s.dear.apiKey, 'dear.apiKey'),
     starshipitApiKey: resolve(s.starshipit.apiKey, 'starshipit.apiKey'),
     starshipitSubscriptionKey: resolve(s.starshipit.subscriptionKey, 'starshipit.subscriptionKey'),
+    accounts: Object.fromEntries(
+      s.warehouses.accounts.map((a, i) => [
+        a.name,
+        {
+          apiKey: resolve(a.apiKey, `warehouses.accounts[${i}].apiKey (${a.name})`),
+          subscriptionKey: resolve(
+            a.subscriptionKey,
+            `warehouses.accounts[${i}].subscriptionKey (${a.name})`,
+          ),
+        },
+      ]),
+    ),
   };
   if (missing.length) throw new ConfigurationError(missingCredentialsMessage(missing));
   return creds;

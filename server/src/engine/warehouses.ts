@@ -4,14 +4,14 @@
  */
 import { DEFAULT_ACCOUNT, type WarehouseSettings } from '../../../protocol/settings';
 import type { Row } from './dearClient';
-import { str } from './coerce';
+import { trimmedText } from './coerce';
 
 export type SaleRoute = { account: string } | { skip: { code: string; reason: string } };
 
 const locationKey = (location: string): string => location.trim().toLowerCase();
 
 export function routeSale(w: WarehouseSettings, sale: Row): SaleRoute {
-  const location = str(sale.Location).trim();
+  const location = trimmedText(sale.Location);
   const key = locationKey(location);
   const shown = location
     ? `"${location.length > 60 ? `${location.slice(0, 60)}…` : location}"`

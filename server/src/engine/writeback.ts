@@ -22,6 +22,7 @@ import { openFulfilment, stageOf } from './wire/cin7';
 import type { WritebackState } from './journal';
 import { payloadHash } from './journal';
 import {
+  accountView,
   attention,
   isDue,
   record,
@@ -32,9 +33,28 @@ import {
 } from './context';
 import { isCancelled } from './sleep';
 import { errorMessage } from '../../../protocol/errorMessage';
-import { nothingWrittenNote, pollLabels } from './labels';
+import { nothingWrittenNote, pollLabels, type PollReport } from './labels';
 import { checkApi } from './preflight';
 import { objectsOf, trimmedText } from './coerce';
+
+/** Polls each Starshipit account's lists from its own cursors; one report for the run. */
+async function pollEveryAccount(
+  ctx: RunContext,
+  dryOutbox: Map<string, WritebackState>,
+): Promise<PollReport> {
+  const all: PollReport = { ours: new Set(), queued: new Set(), reasons: new Map() };
+  for (const a of ctx.accounts) {
+    const r = await pollLabels(accountView(ctx, a.name), dryOutbox);
+    for (const n of r.ours) all.ours.add(n);
+    for (const n of r.queued) all.queued.add(n);
+    for (const [reason, numbers] of r.reasons) {
+      const into = all.reasons.get(reason) ?? new Set<string>();
+      for (const n of numbers) into.add(n);
+      all.reasons.set(reason, into);
+    }
+  }
+  return all;
+}
 
 export async function runWriteback(ctx: RunContext, opts: { retryOnly: boolean }): Promise<void> {
   const s = ctx.settings;
@@ -47,7 +67,7 @@ export async function runWriteback(ctx: RunContext, opts: { retryOnly: boolean }
     return;
   }
   const dryOutbox = new Map<string, WritebackState>();
-  const report = opts.retryOnly ? undefined : await pollLabels(ctx, dryOutbox);
+  const report = opts.retryOnly ? undefined : await pollEveryAccount(ctx, dryOutbox);
 
   const outbox = new Map<string, WritebackState>();
   for (const w of ctx.journal.state.writebacks.values())

@@ -63,6 +63,9 @@ export function makeWorkspace(label: string, sandbox: Sandbox, timeScale: number
   doc.setIn(['dear', 'apiKey'], `\${env:${CREDENTIAL_ENV.apiKey}}`);
   doc.setIn(['starshipit', 'apiKey'], `\${env:${CREDENTIAL_ENV.starshipitApiKey}}`);
   doc.setIn(['starshipit', 'subscriptionKey'], `\${env:${CREDENTIAL_ENV.subscriptionKey}}`);
+  // The user flow checks one Starshipit account; the sample's two-warehouse routing has its own
+  // engine and reliability suites.
+  doc.deleteIn(['warehouses']);
   for (const api of ['dear', 'starshipit']) {
     const per = doc.getIn([api, 'rateLimit', 'perSeconds']);
     if (typeof per === 'number') doc.setIn([api, 'rateLimit', 'perSeconds'], per / timeScale);
