@@ -65,11 +65,12 @@ function orderLine(e: Extract<EngineEvent, { type: 'order' }>): EventLine {
       ? 'already in Starshipit (not created again)'
       : 'created';
   const id = e.starshipitOrderId !== undefined ? ` (Starshipit order ${e.starshipitOrderId})` : '';
+  const account = e.account ? ` in Starshipit account ${e.account}` : '';
   const source = `sale ${e.source.saleId}${e.source.taskId ? `, fulfilment ${e.source.taskId}` : ''}`;
   const warnings = e.warnings?.length ? ` — warning: ${e.warnings.join('; ')}` : '';
   return {
     level: e.warnings?.length ? 'warn' : 'info',
-    text: `order ${e.orderNumber}: ${verb}${id}, ${payloadHint(e.starshipit)} [${source}]${warnings}`,
+    text: `order ${e.orderNumber}: ${verb}${account}${id}, ${payloadHint(e.starshipit)} [${source}]${warnings}`,
   };
 }
 

@@ -21,6 +21,8 @@ export interface OrderEvent {
   /** Live runs: `created` or `alreadyPresent` (found by order_number after an unknown outcome). */
   outcome?: 'created' | 'alreadyPresent';
   starshipitOrderId?: number;
+  /** The Starshipit account the order goes to (`default` or a `warehouses.accounts` name); present when the settings name more than one account. */
+  account?: string;
 }
 
 export interface SkipEvent {

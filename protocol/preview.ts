@@ -27,6 +27,8 @@ export interface PreviewOrderRow {
   courier: string;
   /** Customs data per item, e.g. `SKU-1 HS 610910 Bangladesh`; '' for a domestic order. */
   customs: string;
+  /** Starshipit account the order goes to; '' when the settings name only one. */
+  account: string;
   saleId: string;
   taskId: string;
   warnings: string[];
@@ -156,6 +158,7 @@ export type SortKey =
   | 'shippingMethod'
   | 'courier'
   | 'customs'
+  | 'account'
   | 'saleId';
 export const SORT_KEYS: readonly SortKey[] = [
   'orderNumber',
@@ -167,6 +170,7 @@ export const SORT_KEYS: readonly SortKey[] = [
   'shippingMethod',
   'courier',
   'customs',
+  'account',
   'saleId',
 ];
 
@@ -247,6 +251,7 @@ function isOrderRow(v: unknown): v is PreviewOrderRow {
       'shippingMethod',
       'courier',
       'customs',
+      'account',
       'saleId',
       'taskId',
     ]) &&

@@ -57,6 +57,7 @@ describe('preview model', () => {
     assert.equal(r.shippingMethod, 'Express');
     assert.equal(r.courier, '');
     assert.equal(r.customs, '');
+    assert.equal(r.account, '');
     assert.equal(r.saleId, 'sale-SO-2');
     assert.equal(r.taskId, 'task-2');
     assert.deepEqual(r.warnings, ['delivery instructions cut to 100 characters']);
@@ -69,6 +70,7 @@ describe('preview model', () => {
       orderNumber: 'SO-7',
       source: { saleId: 'sale-7' },
       dryRun: true,
+      account: 'nz',
       starshipit: {
         order_number: 'SO-7',
         carrier: 'AusPost',
@@ -85,6 +87,7 @@ describe('preview model', () => {
     const r = s.orders[0];
     assert.equal(r.courier, 'AusPost 3J55, signature, no ATL');
     assert.equal(r.customs, 'TEA HS 090210 Japan; CANDLE HS ? Australia');
+    assert.equal(r.account, 'nz');
   });
 
   it('collects skips, attention, changes, warnings, progress and the summary', () => {
@@ -204,7 +207,7 @@ describe('preview model', () => {
     const [head, row] = csv.split('\r\n');
     assert.equal(
       head,
-      'orderNumber,receiver,company,address,items,deliveryInstructions,shippingMethod,courier,customs,saleId,taskId,warnings',
+      'orderNumber,receiver,company,address,items,deliveryInstructions,shippingMethod,courier,customs,account,saleId,taskId,warnings',
     );
     assert.ok(row.startsWith("SO-1,'@evil,Acme,"), row);
   });

@@ -24,6 +24,7 @@ const row = (
   shippingMethod: 'Express',
   courier: '',
   customs: '',
+  account: '',
   saleId: `sale-${orderNumber}`,
   taskId: '',
   warnings: [],

@@ -76,6 +76,18 @@ describe('output line formatting', () => {
         [
           {
             type: 'order',
+            orderNumber: 'SO-2A',
+            source: { saleId: 's2a' },
+            dryRun: true,
+            account: 'nz',
+            starshipit: { items: [{}] },
+          },
+          'info',
+          /^order SO-2A: would create in Starshipit account nz, 1 item \[sale s2a\]$/,
+        ],
+        [
+          {
+            type: 'order',
             orderNumber: 'SO-3',
             source: { saleId: 's3' },
             dryRun: true,

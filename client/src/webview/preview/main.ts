@@ -71,6 +71,7 @@ const COLUMNS: { key: SortKey; label: string }[] = [
   { key: 'shippingMethod', label: 'Shipping method' },
   { key: 'courier', label: 'Courier / service' },
   { key: 'customs', label: 'Customs (HS, origin)' },
+  { key: 'account', label: 'Starshipit account' },
   { key: 'saleId', label: 'Source sale / fulfilment' },
 ];
 
@@ -321,6 +322,7 @@ function orderRowElement(row: PreviewOrderRow, index: number): HTMLElement {
     cell(row.shippingMethod),
     cell(row.courier),
     cell(row.customs),
+    cell(row.account),
     el('td', { class: 'mono', title: source }, source),
   );
 }

@@ -18,6 +18,7 @@ export function haystack(row: PreviewOrderRow): string {
     row.shippingMethod,
     row.courier,
     row.customs,
+    row.account,
     row.saleId,
     row.taskId,
     ...row.warnings,
