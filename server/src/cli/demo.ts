@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { EngineEvent, OrderEvent, SummaryEvent } from '../../../protocol/events';
 import { summaryText } from '../../../protocol/eventText';
-import { SECRET_ENV_PREFIX, type DearSettings } from '../../../protocol/settings';
+import { DEFAULT_ACCOUNT, SECRET_ENV_PREFIX, type DearSettings } from '../../../protocol/settings';
 import { CREDENTIALS as SANDBOX_CREDENTIALS, startSandbox } from '../../../sandbox/src/index';
 import type { Sandbox } from '../../../sandbox/src/api';
 import { loadSettingsFile, RunSecrets, runWithSettings } from '../frontDoor';
@@ -211,13 +211,16 @@ export async function demoCommand(_args: string[]): Promise<number> {
       if (printed.length >= carriers.length) break;
       const carrier = carriers[printed.length];
       const r = sb.printLabel({
+        // The sample's other warehouse account is the sandbox's second Starshipit account.
+        account: e.account && e.account !== DEFAULT_ACCOUNT ? 'second' : 'default',
         orderNumber: e.orderNumber,
         carrier,
         trackingNumbers:
           printed.length === 0 ? [`${e.orderNumber}-P1`, `${e.orderNumber}-P2`] : undefined,
       });
       printed.push({ orderNumber: e.orderNumber, carrier, tracking: r.trackingNumbers });
-      out(`  ${e.orderNumber}: ${carrier} label, tracking ${r.trackingNumbers.join(', ')}`);
+      const where = e.account ? ` (Starshipit account ${e.account})` : '';
+      out(`  ${e.orderNumber}${where}: ${carrier} label, tracking ${r.trackingNumbers.join(', ')}`);
     }
 
     out('\n4. Writeback (sync: writebacks first, then new sales)');
@@ -232,15 +235,20 @@ export async function demoCommand(_args: string[]): Promise<number> {
     out(`  ${summaryText(wb.summary)}`);
 
     out('\n5. Checked against the sandbox');
-    const orders = sb.starshipitOrders();
-    const duplicates = [...orders.values()].filter((l) => l.length > 1).length;
+    const accounts = [sb.starshipitOrders(), sb.starshipitOrders('second')];
+    const duplicates = accounts
+      .flatMap((orders) => [...orders.values()])
+      .filter((l) => l.length > 1).length;
+    const orderCount = accounts.reduce((n, orders) => n + orders.size, 0);
     const ships = sb.dearShipments({ changedOnly: true });
     const shippedOnce = printed.filter((p) =>
       [...ships.values()].some(
         (s) => s.orderNumber === p.orderNumber && s.status === 'AUTHORISED' && s.writes === 1,
       ),
     ).length;
-    out(`  Starshipit orders: ${orders.size} (${duplicates} duplicates)`);
+    out(
+      `  Starshipit orders: ${orderCount} (${duplicates} duplicates), in ${accounts.length} accounts`,
+    );
     out(`  labels written back to Cin7 Core exactly once: ${shippedOnce} of ${printed.length}`);
     out(
       `  Cin7 Core throttles caused: ${sb.callLog().filter((e) => e.api === 'dear' && e.status === 429).length}`,

@@ -431,6 +431,8 @@ async function readExistingOrders(
  * Starshipit is not assumed to be listed in full: every order is looked up before it is created.
  */
 export async function importSales(ctx: RunContext, rows: Row[]): Promise<void> {
+  // Customs data comes from the product cache, as in a run: without it nothing is imported.
+  if (!(await loadProducts(ctx))) return;
   ctx.existingOrders = undefined;
   await settleAll(rows.map((row) => guard(ctx, () => processSale(ctx, str(row.SaleID), row))));
 }
