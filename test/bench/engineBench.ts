@@ -62,12 +62,12 @@ export interface WritebackScenario {
   naive: RunFigures;
 }
 
-function tempDir(): string {
+export function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'dear-bench-'));
 }
 
 /** Give every selected sale a complete address: the goal measures call efficiency, not refusals. */
-function repairInvalidSales(sb: Sandbox, statuses: string[]): number {
+export function repairInvalidSales(sb: Sandbox, statuses: string[]): number {
   const invalid = sb.eligibleSales(statuses, { includeInvalid: true }).filter((s) => !s.valid);
   for (const s of invalid) {
     sb.updateSale(s.saleId, (sale) => {

@@ -4,7 +4,7 @@
  * same run so machine noise cancels out in the ratios. Goals are reported as met / not met; the
  * run never fails on a time (exit 1 only when nothing could be measured at all).
  *
- *   node out/test/bench/run-bench.js [--only engine,latency,recovery,estimate,keep,dryrun,preview,lsp,extension] [--edits N]
+ *   node out/test/bench/run-bench.js [--only engine,customs,latency,recovery,estimate,keep,dryrun,preview,lsp,extension] [--edits N]
  */
 import { execSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -34,6 +34,7 @@ import {
 } from './engineBench';
 import { activationScenario, extensionScenario, RED_HAT_YAML_VSIX } from './extensionBench';
 import { keepInStepScenario } from './keepInStepBench';
+import { customsScenario, type CustomsScenario } from './customsBench';
 import { labelLatencyScenario, serveLabelLatencyScenario } from './labelLatencyBench';
 import { agreementScenario, editScenario, type EditFigures } from './lspBench';
 import { fmt, Report, verdict } from './report';
@@ -42,6 +43,8 @@ import { errorMessage } from '../../protocol/errorMessage';
 const ROOT = path.resolve(__dirname, '../../..');
 const SALES = 1000;
 const LABELS = 1000;
+/** Scenario 1c: products beyond those the sales name, so the first fill reads several pages. */
+const CUSTOMS_FILLER_PRODUCTS = 4985;
 const FOREIGN = 0.2;
 const DRY_RUN_SALES = 100_000;
 const DRY_RUN_TIME_SCALE = 2000;
@@ -67,6 +70,7 @@ function parseArgs(argv: string[]): Options {
   const o: Options = {
     only: new Set([
       'engine',
+      'customs',
       'latency',
       'recovery',
       'estimate',
@@ -83,7 +87,7 @@ function parseArgs(argv: string[]): Options {
     else if (argv[i] === '--edits') o.edits = Math.max(1, Number(argv[++i]));
     else
       throw new Error(
-        `unknown option ${argv[i]} (use --only engine,latency,recovery,estimate,keep,dryrun,preview,lsp,extension and --edits N)`,
+        `unknown option ${argv[i]} (use --only engine,customs,latency,recovery,estimate,keep,dryrun,preview,lsp,extension and --edits N)`,
       );
   }
   return o;
@@ -146,6 +150,24 @@ const throttleText = (f: RunFigures) =>
   `${f.dear.throttled} Cin7 / ${f.starshipit.throttled} Starshipit`;
 const outcomeText = (f: RunFigures, unit: string) =>
   `${Math.min(f.done, f.expected)}/${f.expected} ${unit}, ${f.lost} lost, ${f.duplicates} dup${f.done > f.expected ? `, ${f.done - f.expected} unexpected` : ''}`;
+
+function customsRows(r: Report, c: CustomsScenario): void {
+  const w = c.warm;
+  const calls = w.saleList + w.sale + w.product + w.other;
+  r.add({
+    section: '1c Customs',
+    metric: `Cin7 calls per imported order, customs on, warm product cache (${c.sales} sales, ${c.products} products)`,
+    ours: `${fmt.n(c.warmCallsPerOrder, 3)} (${w.saleList} saleList, ${w.sale} sale, ${w.product} product, ${w.other} other; ${w.orders} orders, ${c.internationalOrders} international with customs data)`,
+    limit: '≤ 1.01',
+    verdict: verdict(calls / Math.max(1, w.orders) <= 1.01),
+  });
+  r.add({
+    section: '1c Customs',
+    metric: `First fill of the product cache (${c.products} products)`,
+    ours: `${c.fillCalls} GET product calls = ${fmt.n(c.fillCallsPer1000, 2)} per 1,000 products`,
+    limit: '≈ 1 per 1,000',
+  });
+}
 
 function importRows(r: Report, s: ImportScenario, label: string): void {
   const sec = label;
@@ -462,6 +484,19 @@ async function main(): Promise<number> {
     if (foreign) {
       r.figures.foreign = foreign;
       importRows(r, foreign, '3 Foreign 20 %');
+    }
+  }
+
+  if (opts.only.has('customs')) {
+    const c = await measure(
+      r,
+      '1c Customs',
+      `import of ${SALES} sales with customs data (first fill, then a warm product cache)`,
+      () => customsScenario(SALES, CUSTOMS_FILLER_PRODUCTS),
+    );
+    if (c) {
+      r.figures.customs = c;
+      customsRows(r, c);
     }
   }
 

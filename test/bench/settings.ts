@@ -12,6 +12,8 @@ export interface BenchSettingsOptions {
   statuses: string[];
   timeScale: number;
   courierMappings?: { courier: string; carrier: string }[];
+  /** `import.customs` on, shipping from Australia (product cache; scenario 1c). */
+  customs?: boolean;
 }
 
 export function settingsYaml(
@@ -43,6 +45,7 @@ export function settingsYaml(
     `    perSeconds: ${ssWindow}`,
     'import:',
     `  statuses: [${o.statuses.join(', ')}]`,
+    ...(o.customs ? ['  customs:', '    enabled: true', '    senderCountry: AU'] : []),
     'writeback:',
     '  enabled: true',
     '  when: labelPrinted',
