@@ -497,11 +497,14 @@ function skip(
   ctx.emit({ type: 'skip', ...k });
 }
 
-async function processSale(ctx: RunContext, saleId: string, row: Row): Promise<void> {
-  const s = ctx.settings;
-  let sale: Row;
+/** The sale's detail, or undefined when it could not be read (then parked with the reason). */
+async function readSaleDetail(ctx: RunContext, saleId: string, row: Row): Promise<Row | undefined> {
   try {
-    sale = await ctx.dear.sale(saleId);
+    const sale = await ctx.dear.sale(saleId);
+    ctx.counters.detailsRead++;
+    ctx.emit({ type: 'progress', phase: 'detail', done: ctx.counters.detailsRead });
+    await resolve(ctx, saleKey(saleId));
+    return sale;
   } catch (err) {
     if (isCancelled(err) || ctx.signal?.aborted) throw err;
     const transient = isTransient(err);
@@ -514,45 +517,29 @@ async function processSale(ctx: RunContext, saleId: string, row: Row): Promise<v
       reason: errorMessage(err),
       retryable: transient,
     });
-    return;
+    return undefined;
   }
-  ctx.counters.detailsRead++;
-  ctx.emit({ type: 'progress', phase: 'detail', done: ctx.counters.detailsRead });
-  await resolve(ctx, saleKey(saleId));
-  // Orders already imported from this sale are compared, updated or withdrawn by keepInStep.
-  const kept = await keepInStep(ctx, sale, row);
-  if (kept.saleDone) return;
-  const status = str(sale.Status) || str(row.Status);
-  const withStatus = { ...sale, Status: status };
-  if (status && !saleSelected(withStatus, s.import.statuses)) {
-    // The list row was stale, or a parked sale moved on: nothing to import any more.
-    for (const a of [...ctx.journal.state.attention.values()])
-      if (a.kind === 'import' && a.saleId === saleId) await resolve(ctx, a.key);
-    await settleIntents(ctx, saleId, new Set());
-    skip(ctx, {
-      orderNumber: str(row.OrderNumber),
-      saleId,
-      code: 'status-not-selected',
-      reason: `${describeStages(withStatus)}: not in import.statuses`,
-    });
-    return;
-  }
-  const route = routeSale(s.warehouses, sale);
-  if ('skip' in route) {
-    for (const a of [...ctx.journal.state.attention.values()])
-      if (a.kind === 'import' && a.saleId === saleId) await resolve(ctx, a.key);
-    await settleIntents(ctx, saleId, new Set());
-    skip(ctx, { orderNumber: str(row.OrderNumber), saleId, ...route.skip });
-    return;
-  }
-  const target = accountView(ctx, route.account);
-  const mapped = mapSale(sale, row, s, { products: ctx.products });
-  if (s.import.source === 'fulfilments') skipUnselectedFulfilments(ctx, withStatus, mapped);
-  if (kept.handled.size) {
-    // already dealt with by keepInStep, not reported twice
-    mapped.orders = mapped.orders.filter((m) => !kept.handled.has(m.orderNumber));
-    mapped.skips = mapped.skips.filter((k) => !kept.handled.has(k.orderNumber));
-  }
+}
+
+/** A sale with nothing to import any more: its parked items and unknown creates are closed. */
+async function leaveSale(
+  ctx: RunContext,
+  saleId: string,
+  k: { orderNumber: string; code: string; reason: string },
+): Promise<void> {
+  for (const a of [...ctx.journal.state.attention.values()])
+    if (a.kind === 'import' && a.saleId === saleId) await resolve(ctx, a.key);
+  await settleIntents(ctx, saleId, new Set());
+  skip(ctx, { saleId, ...k });
+}
+
+/** Reports the mapping's skips and parks its problems. */
+async function fileSkipsAndProblems(
+  ctx: RunContext,
+  saleId: string,
+  row: Row,
+  mapped: MapResult,
+): Promise<void> {
   for (const k of mapped.skips) {
     const existing = ctx.journal.state.orders.get(k.orderNumber);
     skip(
@@ -573,23 +560,62 @@ async function processSale(ctx: RunContext, saleId: string, row: Row): Promise<v
       reason: `sale ${p.orderNumber || saleId}: ${p.reason}`,
       retryable: false,
       saleUpdated: str(row.Updated) || undefined,
-      ...(p.code === 'customs-missing' ? { basis: customsBasis(ctx, importBasis(s)) } : {}),
+      ...(p.code === 'customs-missing'
+        ? { basis: customsBasis(ctx, importBasis(ctx.settings)) }
+        : {}),
     });
   }
-  let allSettled = mapped.problems.length === 0;
+}
+
+/** Creates each mapped order in the sale's account; true when none was parked. */
+async function createMapped(
+  target: RunContext,
+  saleId: string,
+  row: Row,
+  orders: MappedOrder[],
+): Promise<boolean> {
+  let allSettled = true;
   const attempted = new Set<string>();
-  for (const m of mapped.orders) {
-    if (
-      ctx.onlyOrderNumbers &&
-      !ctx.onlyOrderNumbers.has(m.orderNumber) &&
-      !ctx.onlyOrderNumbers.has(str(row.OrderNumber))
-    )
-      continue;
+  for (const m of orders) {
+    const only = target.onlyOrderNumbers;
+    if (only && !only.has(m.orderNumber) && !only.has(str(row.OrderNumber))) continue;
     attempted.add(m.orderNumber);
-    const ok = await createOnce(target, m, str(row.Updated) || undefined);
-    if (!ok) allSettled = false;
+    if (!(await createOnce(target, m, str(row.Updated) || undefined))) allSettled = false;
   }
-  await settleIntents(ctx, saleId, attempted);
+  await settleIntents(target, saleId, attempted);
+  return allSettled;
+}
+
+/** One candidate sale: read, kept in step, status and location checked, mapped, created. */
+async function processSale(ctx: RunContext, saleId: string, row: Row): Promise<void> {
+  const s = ctx.settings;
+  const sale = await readSaleDetail(ctx, saleId, row);
+  if (!sale) return;
+  // Orders already imported from this sale are compared, updated or withdrawn by keepInStep.
+  const kept = await keepInStep(ctx, sale, row);
+  if (kept.saleDone) return;
+  const status = str(sale.Status) || str(row.Status);
+  const withStatus = { ...sale, Status: status };
+  const orderNumber = str(row.OrderNumber);
+  // The list row was stale, or a parked sale moved on: nothing to import any more.
+  if (status && !saleSelected(withStatus, s.import.statuses))
+    return leaveSale(ctx, saleId, {
+      orderNumber,
+      code: 'status-not-selected',
+      reason: `${describeStages(withStatus)}: not in import.statuses`,
+    });
+  const route = routeSale(s.warehouses, sale);
+  if ('skip' in route) return leaveSale(ctx, saleId, { orderNumber, ...route.skip });
+  const mapped = mapSale(sale, row, s, { products: ctx.products });
+  if (s.import.source === 'fulfilments') skipUnselectedFulfilments(ctx, withStatus, mapped);
+  if (kept.handled.size) {
+    // already dealt with by keepInStep, not reported twice
+    mapped.orders = mapped.orders.filter((m) => !kept.handled.has(m.orderNumber));
+    mapped.skips = mapped.skips.filter((k) => !kept.handled.has(k.orderNumber));
+  }
+  await fileSkipsAndProblems(ctx, saleId, row, mapped);
+  const created = await createMapped(accountView(ctx, route.account), saleId, row, mapped.orders);
+  const allSettled = created && mapped.problems.length === 0;
   if (s.import.source === 'fulfilments' && allSettled && str(sale.LastModifiedOn ?? row.Updated)) {
     const updated = str(row.Updated);
     if (updated) await record(ctx, { t: 'seen', saleId, updated });
