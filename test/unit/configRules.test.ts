@@ -54,6 +54,29 @@ describe('config core: semantic rules', () => {
       ]);
       assert.equal(settings?.warehouses.unrouted, 'default');
     });
+
+    it('a plain-text key of a warehouse account is a warning whose fix names a secret after the account', () => {
+      const text = `${VALID}warehouses:
+  accounts:
+    - name: nz-1
+      apiKey: hunter2hunter2
+      subscriptionKey: \${secret:NZ_SUB}
+`;
+      const d = verifyDiagnostic(diagnose(text), {
+        code: 'plain-text-secret',
+        range: [11, 14, 11, 28],
+        severity: WARNING,
+      });
+      assert.equal(fixesOf(d)[0].title, 'Move to a secret: ${secret:STARSHIPIT_NZ_1_API_KEY}');
+      const known = diagnose(text.replace('hunter2hunter2', '${secret:NZ_KEY}'), {
+        knownSecretNames: new Set(['NZ_KEY']),
+      });
+      verifyDiagnostic(known, {
+        code: 'missing-secret',
+        range: [12, 23, 12, 39],
+        severity: WARNING,
+      });
+    });
   });
 
   describe('customs and shipping rules', () => {

@@ -12,14 +12,15 @@ import {
   pathToString,
   type ConfigDiagnostic,
   type QuickFix,
+  type SettingsPath,
 } from '../types';
 import { replaceFix } from '../fixes';
-import { str, type RuleContext, type SettingsRule } from './types';
+import { get, str, type RuleContext, type SettingsRule } from './types';
 
 export const SET_CREDENTIALS_COMMAND = 'dear.setCredentials';
 
 /** Every credential setting, from the schema (`x-credential`). */
-export const CREDENTIAL_PATHS: { path: [string, string]; secretName: string }[] = Object.entries(
+export const CREDENTIAL_PATHS: { path: SettingsPath; secretName: string }[] = Object.entries(
   SETTINGS_SCHEMA.properties ?? {},
 )
   .flatMap(([section, s]) =>
@@ -31,15 +32,35 @@ export const CREDENTIAL_PATHS: { path: [string, string]; secretName: string }[] 
   )
   .filter((e) => e.schema['x-credential'])
   .map((e) => ({
-    path: [e.section, e.key] as [string, string],
+    path: [e.section, e.key] as SettingsPath,
     secretName: e.schema['x-suggestedSecretName'] ?? `${e.section}_${e.key}`.toUpperCase(),
   }));
+
+/** The keys of each `warehouses.accounts` entry, named after the account for the secret. */
+function accountCredentialPaths(data: unknown): { path: SettingsPath; secretName: string }[] {
+  const list = get(data, ['warehouses', 'accounts']);
+  if (!Array.isArray(list)) return [];
+  return list.flatMap((a, i) => {
+    const name =
+      a && typeof a === 'object' && typeof (a as { name?: unknown }).name === 'string'
+        ? (a as { name: string }).name.toUpperCase().replace(/[^A-Z0-9]+/g, '_')
+        : String(i + 1);
+    return [
+      { path: ['warehouses', 'accounts', i, 'apiKey'], secretName: `STARSHIPIT_${name}_API_KEY` },
+      {
+        path: ['warehouses', 'accounts', i, 'subscriptionKey'],
+        secretName: `STARSHIPIT_${name}_SUBSCRIPTION_KEY`,
+      },
+    ];
+  });
+}
 
 export const credentialRule: SettingsRule = {
   codes: ['plain-text-secret', 'malformed-credential-ref', 'missing-secret', 'env-not-set'],
   check(ctx: RuleContext): ConfigDiagnostic[] {
     const out: ConfigDiagnostic[] = [];
-    for (const { path, secretName } of CREDENTIAL_PATHS) {
+    const paths = [...CREDENTIAL_PATHS, ...accountCredentialPaths(ctx.data)];
+    for (const { path, secretName } of paths) {
       const value = str(ctx.data, path);
       if (value === undefined || value === '') continue;
       const range = valueRange(ctx.parsed, path);
