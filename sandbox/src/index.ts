@@ -54,6 +54,8 @@ interface StateFile {
   faults: string;
   dear: DearStateSnapshot;
   starshipit: OrdersSnapshot;
+  /** The second Starshipit account's orders (absent in files written before it existed). */
+  starshipitSecond?: OrdersSnapshot;
 }
 
 /** A file-system failure in words, with what to do (no bare ENOENT/EACCES). */
@@ -129,6 +131,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     }
     dear.restore(state.dear);
     orders.restore(state.starshipit);
+    if (state.starshipitSecond) secondOrders.restore(state.starshipitSecond);
     if (!options.switches) Object.assign(switches, state.switches);
     if (options.faults === undefined && state.faults) faults.set(state.faults);
   }
@@ -147,6 +150,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       faults: faults.spec(),
       dear: dear.snapshot(),
       starshipit: orders.snapshot(),
+      starshipitSecond: secondOrders.snapshot(),
     };
     const tmp = `${stateFile}.${process.pid}.tmp`;
     try {
