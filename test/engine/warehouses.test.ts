@@ -118,6 +118,37 @@ describe('engine: warehouses and Starshipit accounts (sandbox)', function () {
     assert.equal(sb.starshipitOrders().size, 0, 'nothing went to the default account');
   });
 
+  it('keeps orders in step in their own account: a changed sale updates, a voided one is withdrawn there', async () => {
+    const dir = tempDir();
+    const s = twoWarehouses();
+    s.import.propagateChanges = true;
+    s.import.onCancelled = 'withdraw';
+    const live = await run(sb, s, dir, 'import');
+    const nz = ordersOf(live.events).filter((o) => o.account === 'nz');
+    assert.ok(nz.length >= 2);
+    const saleOf = (n: string): string =>
+      sb.eligibleSales([...STATUSES]).find((e) => e.orderNumber === n)!.saleId;
+    const [changed, voided] = nz;
+    sb.updateSale(saleOf(changed.orderNumber), (x) => {
+      x.CustomerReference = 'PO-CHANGED';
+    });
+    sb.updateSale(saleOf(voided.orderNumber), (x) => {
+      x.Status = 'VOIDED';
+    });
+    const r = await run(sb, s, dir, 'import');
+    assert.equal(r.summary.updated, 1);
+    assert.equal(r.summary.withdrawn, 1);
+    const second = sb.starshipitOrders('second');
+    const updated = second.get(changed.orderNumber)?.[0] as { reference?: string };
+    assert.equal(updated.reference, 'PO-CHANGED', 'updated in the second account');
+    assert.equal(second.has(voided.orderNumber), false, 'withdrawn from the second account');
+    assert.equal(
+      sb.starshipitOrders().has(changed.orderNumber),
+      false,
+      'nothing in the default one',
+    );
+  });
+
   it('polls each account for labels from its own cursor and writes each label back once', async () => {
     const dir = tempDir();
     const s = twoWarehouses();
