@@ -1,7 +1,9 @@
 // The import boundaries between areas are enforced by `npm run lint` (eslint's
 // no-restricted-imports per folder) and by the compiler (one tsconfig per area with its own `lib`
 // and `types`). These tests feed deliberate violations to both and check they are refused, next to
-// allowed imports that must pass, so a rule that stops matching fails here.
+// allowed imports that must pass, so a rule that stops matching fails here. `tsc` alone refuses
+// `import 'vscode'` outside the client: those areas map the specifier to protocol/noVscode.d.ts,
+// which is not a module.
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { ESLint } from 'eslint';
@@ -188,6 +190,25 @@ describe('area compiler settings (tsconfig per area)', () => {
         `${file}: ${JSON.stringify(errors)}`,
       );
     }
+  });
+
+  it('only the client compiles an import of vscode', () => {
+    const importsVscode = "import * as vscode from 'vscode';\nexport const w = vscode.window;\n";
+    for (const [tsconfig, file] of [
+      ['server/src/engine/tsconfig.json', 'server/src/engine/probe.ts'],
+      ['server/src/config/tsconfig.json', 'server/src/config/probe.ts'],
+      ['server/tsconfig.json', 'server/src/probe.ts'],
+      ['protocol/tsconfig.json', 'protocol/probe.ts'],
+      ['sandbox/tsconfig.json', 'sandbox/src/probe.ts'],
+      ['client/src/webview/tsconfig.json', 'client/src/webview/probe.ts'],
+    ]) {
+      const errors = compile(tsconfig, file, importsVscode);
+      assert.ok(
+        errors.some((e) => /^TS2306: File '.*noVscode\.d\.ts' is not a module/.test(e)),
+        `${file}: ${JSON.stringify(errors)}`,
+      );
+    }
+    assert.deepEqual(compile('client/tsconfig.json', 'client/src/probe.ts', importsVscode), []);
   });
 
   it('the webview sees the DOM but not Node', () => {
