@@ -229,3 +229,73 @@ export namespace ServerInfoRequest {
   }
   export const type = new RequestType<Record<string, never>, Result, void>(method);
 }
+
+// ---- settings text the client needs read or edited (the server owns the language) ------------
+
+/** `${secret:NAME}` and `${env:NAME}` names a settings text references, in file order. */
+export interface CredentialRefs {
+  secrets: string[];
+  env: string[];
+}
+
+/** A replacement in a text: `length` characters at `offset` become `newText`. */
+export interface SettingsTextEdit {
+  offset: number;
+  length: number;
+  newText: string;
+}
+
+/** Where a running sandbox listens, and how much faster than the real APIs its clock runs. */
+export interface SandboxEndpoints {
+  dearBaseUrl: string;
+  starshipitBaseUrl: string;
+  timeScale: number;
+}
+
+/**
+ * client → server: the credential references of a settings text (comments ignored), the setting
+ * each secret is written in (e.g. `dear.apiKey`) and `dear.apiVersion` (1 or 2, default 2).
+ */
+export namespace SettingsReferencesRequest {
+  export const method = 'dear/settingsReferences' as const;
+  export interface Params {
+    text: string;
+  }
+  export interface Result extends CredentialRefs {
+    /** Secret NAME → the setting it is referenced from. */
+    secretSettings: Record<string, string>;
+    apiVersion: 1 | 2;
+  }
+  export const type = new RequestType<Params, Result, void>(method);
+}
+
+/**
+ * client → server: the edits that write `section.key: "${secret:NAME}"` for each reference into a
+ * settings text (replace a plain value, insert a missing key, append a missing section). `error`
+ * says why the text cannot be edited (YAML errors, a setting that is not a plain value).
+ */
+export namespace SecretReferenceEditsRequest {
+  export const method = 'dear/secretReferenceEdits' as const;
+  export interface Params {
+    text: string;
+    refs: { path: [string, string]; name: string }[];
+  }
+  export interface Result {
+    edits: SettingsTextEdit[];
+    error?: string;
+  }
+  export const type = new RequestType<Params, Result, void>(method);
+}
+
+/** client → server: a sandbox settings text with its two base URLs pointed at a new sandbox. */
+export namespace RetargetSandboxSettingsRequest {
+  export const method = 'dear/retargetSandboxSettings' as const;
+  export interface Params {
+    text: string;
+    endpoints: SandboxEndpoints;
+  }
+  export interface Result {
+    text: string;
+  }
+  export const type = new RequestType<Params, Result, void>(method);
+}

@@ -17,8 +17,11 @@ import {
 } from 'vscode-languageserver-protocol/node';
 import {
   ResolveSecretsRequest,
+  RetargetSandboxSettingsRequest,
   SecretNamesNotification,
+  SecretReferenceEditsRequest,
   ServerInfoRequest,
+  SettingsReferencesRequest,
 } from '../../protocol/lsp';
 import { LspClient } from './lspClient';
 
@@ -48,6 +51,50 @@ describe('language server over stdio (dear-starshipit lsp --stdio)', function ()
     assert.equal(client.initializeResult!.serverInfo?.name, 'dear-starshipit');
     const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
     assert.equal(client.initializeResult!.serverInfo?.version, version);
+  });
+
+  it('reads and edits settings text for the client (references, secret edits, sandbox URLs)', async () => {
+    const text = [
+      'dear:',
+      '  accountId: "${secret:ACC}" # ${secret:IN_COMMENT}',
+      '  apiKey: plain-key',
+      'starshipit:',
+      '  apiKey: ${env:SS_KEY}',
+      '',
+    ].join('\n');
+    const refs = await client.conn.sendRequest(SettingsReferencesRequest.type, { text });
+    assert.deepEqual(refs, {
+      secrets: ['ACC'],
+      env: ['SS_KEY'],
+      secretSettings: { ACC: 'dear.accountId' },
+      apiVersion: 2,
+    });
+    const planned = await client.conn.sendRequest(SecretReferenceEditsRequest.type, {
+      text,
+      refs: [{ path: ['dear', 'apiKey'], name: 'DEAR_API_KEY' }],
+    });
+    assert.equal(planned.error, undefined);
+    assert.deepEqual(
+      planned.edits.map((e) => e.newText),
+      ['"${secret:DEAR_API_KEY}"'],
+    );
+    const broken = await client.conn.sendRequest(SecretReferenceEditsRequest.type, {
+      text: 'dear: [unclosed\n',
+      refs: [{ path: ['dear', 'apiKey'], name: 'DEAR_API_KEY' }],
+    });
+    assert.match(broken.error ?? '', /YAML errors \(line \d+\)/);
+    const retargeted = await client.conn.sendRequest(RetargetSandboxSettingsRequest.type, {
+      text: 'dear:\n  baseUrl: http://127.0.0.1:1/ExternalApi/v2/ # sandbox\n',
+      endpoints: {
+        dearBaseUrl: 'http://127.0.0.1:2/ExternalApi/v2/',
+        starshipitBaseUrl: 'x',
+        timeScale: 10,
+      },
+    });
+    assert.equal(
+      retargeted.text,
+      'dear:\n  baseUrl: http://127.0.0.1:2/ExternalApi/v2/ # sandbox\n',
+    );
   });
 
   it('didOpen → publishDiagnostics: the sample has no warnings or errors', async () => {

@@ -4,11 +4,11 @@ import {
   findCredentialRefs,
   planSecretReferenceEdits,
   readApiVersion,
+  retargetSandboxSettings,
   settingPathsOfSecrets,
-} from '../../client/src/settingsFile/credentialRefs';
+} from '../../server/src/config/settingsEdits';
 import {
   newSettingsTemplate,
-  retargetSandboxSettings,
   sandboxRateLimits,
   sandboxSettingsTemplate,
 } from '../../client/src/settingsFile/templates';

@@ -4,9 +4,8 @@
  */
 import * as vscode from 'vscode';
 import {
-  findCredentialRefs,
-  planSecretReferenceEdits,
-  settingPathsOfSecrets,
+  secretReferenceEdits,
+  settingsReferences,
   STANDARD_SECRETS,
 } from '../settingsFile/credentialRefs';
 import {
@@ -55,9 +54,9 @@ export function registerCredentialCommands(s: Services): vscode.Disposable[] {
       return setOneSecret(arg);
     const uri = await settingsFileQuietly(arg);
     const text = uri ? await readSettingsText(uri) : '';
-    const referenced = findCredentialRefs(text).secrets;
+    const references = await settingsReferences(await s.client(), text);
+    const referenced = references.secrets;
     const stored = new Set(s.secrets.names());
-    const where = settingPathsOfSecrets(text);
     const standard = STANDARD_SECRETS.filter((d) => !referenced.includes(d.name));
 
     type Item = vscode.QuickPickItem & { name?: string; other?: true };
@@ -72,7 +71,7 @@ export function registerCredentialCommands(s: Services): vscode.Disposable[] {
           label: name,
           name,
           description: stored.has(name) ? 'stored' : 'not set',
-          detail: where.get(name),
+          detail: references.secretSettings[name],
           picked: !stored.has(name),
         });
       }
@@ -159,7 +158,7 @@ export function registerCredentialCommands(s: Services): vscode.Disposable[] {
   ): Promise<void> {
     const doc = await vscode.workspace.openTextDocument(uri);
     const text = doc.getText();
-    const edits = planSecretReferenceEdits(text, refs);
+    const edits = await secretReferenceEdits(await s.client(), text, refs);
     if (edits.length === 0) return;
     const edit = new vscode.WorkspaceEdit();
     for (const e of edits)

@@ -29,13 +29,13 @@ async function checkConnection(s: Services, arg: unknown): Promise<CommandResult
   if (refused) return refused;
   const uri = await resolveSettingsFile(arg);
   if (!uri) return { ok: false, refused: 'noSettingsFile' };
-  const creds = await fileCredentials(uri, s.secrets);
+  const client = await s.client();
+  const creds = await fileCredentials(uri, s.secrets, client);
   s.output.setSecretValues(creds.scrub);
   s.output.info(
     `Check connection: ${displayPath(uri)} (read-only calls to Cin7 Core and Starshipit)`,
   );
   s.output.show();
-  const client = await s.client();
   const result = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Dear: checking the connection…` },
     () =>

@@ -48,14 +48,14 @@ async function reconcile(s: Services, arg: unknown, given?: string): Promise<Com
   if (!uri) return { ok: false, refused: 'noSettingsFile' };
   const since = given ?? (await askSince());
   if (since === undefined) return { ok: false, refused: 'declined' };
-  const creds = await fileCredentials(uri, s.secrets);
+  const client = await s.client();
+  const creds = await fileCredentials(uri, s.secrets, client);
   s.output.setSecretValues(creds.scrub);
   s.output.info(
     `Reconcile: ${displayPath(uri)} (read-only: Cin7 Core, Starshipit and the journal compared)`,
   );
   const state = emptyPreviewState('reconcile', uri.toString(), displayPath(uri), false);
   s.preview.open(state);
-  const client = await s.client();
   const runId = `reconcile-${Date.now().toString(36)}`;
   const result = await vscode.window.withProgress(
     {

@@ -6,13 +6,13 @@
  */
 import * as vscode from 'vscode';
 import {
+  RetargetSandboxSettingsRequest,
   SandboxPrintLabelsRequest,
   StartSandboxRequest,
   StopSandboxRequest,
 } from '../../../protocol/lsp';
 import {
   newSettingsTemplate,
-  retargetSandboxSettings,
   SANDBOX_SECRET_NAMES,
   SANDBOX_SETTINGS_FILE_NAME,
   sandboxSettingsTemplate,
@@ -103,7 +103,10 @@ export function registerSandboxCommands(s: Services): vscode.Disposable[] {
     let settingsFile: vscode.Uri | undefined;
     if (target && (await exists(target))) {
       const old = new TextDecoder().decode(await vscode.workspace.fs.readFile(target));
-      const updated = retargetSandboxSettings(old, endpoints);
+      const { text: updated } = await client.sendRequest(RetargetSandboxSettingsRequest.type, {
+        text: old,
+        endpoints,
+      });
       if (updated !== old) await writeText(target, updated);
       settingsFile = target;
       if (!opts.noPrompt)

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { CancelRunNotification, RunEventNotification, RunRequest } from '../../../protocol/lsp';
 import type { EngineEvent, RunMode, SummaryEvent } from '../../../protocol/events';
-import { findCredentialRefs, readApiVersion } from '../settingsFile/credentialRefs';
+import { settingsReferences } from '../settingsFile/credentialRefs';
 import { displayPath, readSettingsText } from '../settingsFile/locate';
 import { redactSecrets } from '../../../protocol/redact';
 import type { SyncOutput } from '../output/syncOutput';
@@ -30,6 +30,8 @@ export class UserFacingError extends Error {
 /** The settings text and the values of every credential reference it makes. */
 export interface FileCredentials {
   text: string;
+  /** `dear.apiVersion` as written (1 or 2, default 2), for the run header. */
+  apiVersion: 1 | 2;
   secrets: Record<string, string>;
   env: Record<string, string>;
   /** Every value, for scrubbing output. */
@@ -43,9 +45,10 @@ export interface FileCredentials {
 export async function fileCredentials(
   uri: vscode.Uri,
   store: SecretStore,
+  client: LanguageClient,
 ): Promise<FileCredentials> {
   const text = await readSettingsText(uri);
-  const refs = findCredentialRefs(text);
+  const refs = await settingsReferences(client, text);
   const { values: secrets, missing } = await store.resolve(refs.secrets);
   if (missing.length) {
     throw new UserFacingError(
@@ -58,7 +61,8 @@ export async function fileCredentials(
     const v = process.env[name];
     if (v !== undefined) env[name] = v;
   }
-  return { text, secrets, env, scrub: [...Object.values(secrets), ...Object.values(env)] };
+  const scrub = [...Object.values(secrets), ...Object.values(env)];
+  return { text, apiVersion: refs.apiVersion, secrets, env, scrub };
 }
 
 export interface RunSpec {
@@ -107,11 +111,11 @@ export class RunController {
     this.attach(client);
     const file = displayPath(spec.uri);
     const {
-      text,
+      apiVersion,
       secrets: secretValues,
       env,
       scrub,
-    } = await fileCredentials(spec.uri, this.secrets);
+    } = await fileCredentials(spec.uri, this.secrets, client);
     this.output.setSecretValues(scrub);
 
     const runId = randomUUID();
@@ -145,7 +149,7 @@ export class RunController {
       file,
       mode: spec.mode,
       dryRun: spec.dryRun,
-      apiVersion: readApiVersion(text),
+      apiVersion,
       onlyOrderNumbers: spec.onlyOrderNumbers?.length,
     });
     this.status.start(spec.mode, spec.dryRun);

@@ -2,7 +2,7 @@
  * Starting content for "Dear: Create Settings File" and for the sandbox settings file that
  * "Dear: Start Sandbox" offers. Pure strings; credentials are always references, never values.
  */
-import { isScalar, parseDocument } from 'yaml';
+import type { SandboxEndpoints } from '../../../protocol/lsp';
 
 export const SETTINGS_FILE_NAME = 'dear-starshipit.yaml';
 export const SANDBOX_SETTINGS_FILE_NAME = 'sandbox.dear-starshipit.yaml';
@@ -47,12 +47,6 @@ writeback:
     - courier: AusPost
       carrier: Australia Post
 `;
-}
-
-export interface SandboxEndpoints {
-  dearBaseUrl: string;
-  starshipitBaseUrl: string;
-  timeScale: number;
 }
 
 /** Rate limits scaled like the sandbox's clock, so the engine uses the quota without throttling. */
@@ -105,22 +99,4 @@ writeback:
 engine:
   stateDir: .dear-starshipit/sandbox
 `;
-}
-
-/** Points an existing sandbox settings file at new sandbox URLs (the port changes per start). */
-export function retargetSandboxSettings(text: string, s: SandboxEndpoints): string {
-  const doc = parseDocument(text);
-  const edits: { start: number; end: number; value: string }[] = [];
-  for (const [section, url] of [
-    ['dear', s.dearBaseUrl],
-    ['starshipit', s.starshipitBaseUrl],
-  ] as const) {
-    const node = doc.getIn([section, 'baseUrl'], true);
-    if (isScalar(node) && node.range)
-      edits.push({ start: node.range[0], end: node.range[1], value: url });
-  }
-  let out = text;
-  for (const e of edits.sort((a, b) => b.start - a.start))
-    out = out.slice(0, e.start) + e.value + out.slice(e.end);
-  return out;
 }
