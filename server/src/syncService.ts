@@ -120,76 +120,129 @@ export interface SyncHandlerOptions {
   onPreviewShippingMethods?: (uri: string, methods: string[]) => void;
 }
 
-export function registerSyncHandlers(
-  connection: Connection,
-  documents: TextDocuments<TextDocument>,
-  options: SyncHandlerOptions = {},
-): void {
-  const runs = new Map<string, AbortController>();
-  let sandbox: Sandbox | undefined;
-  let sandboxTimeScale = 1;
+/** What a run, doctor or reconcile request has in common: the file, trust and secrets. */
+interface SettingsRequest {
+  uri: string;
+  trusted?: boolean;
+  secrets?: Record<string, string>;
+  env?: Record<string, string>;
+}
+
+/**
+ * The sync side of one connection: the runs in flight, the sandbox, and one method per message;
+ * `register` is the composition root that wires them to the connection.
+ */
+class SyncHandlers {
+  private readonly runs = new Map<string, AbortController>();
+  private sandbox: Sandbox | undefined;
+  private sandboxTimeScale = 1;
+
+  constructor(
+    private readonly connection: Connection,
+    private readonly documents: TextDocuments<TextDocument>,
+    private readonly options: SyncHandlerOptions,
+  ) {}
+
+  register(): void {
+    const connection = this.connection;
+    connection.onNotification(WorkspaceTrustNotification.type, (p) => {
+      clientTrust = p?.trusted === true;
+    });
+    connection.onRequest(RunRequest.type, (p) => this.run(p));
+    connection.onRequest(DoctorRequest.type, (p) => this.doctor(p));
+    connection.onRequest(ReconcileRequest.type, (p) => this.reconcile(p));
+    connection.onNotification(CancelRunNotification.type, (p) => this.cancel(p?.runId));
+    connection.onRequest(StatusRequest.type, (p) => this.status(p.uri));
+    connection.onRequest(StartSandboxRequest.type, (p) => this.startSandbox(p));
+    connection.onRequest(StopSandboxRequest.type, () => this.stopSandbox());
+    connection.onRequest(SandboxPrintLabelsRequest.type, (p) => this.printSandboxLabels(p));
+    connection.onRequest(ServerInfoRequest.type, () => this.serverInfo());
+    connection.onShutdown(() => this.shutdown());
+  }
 
   /**
    * The settings of `uri` through the front door: the open document's text when the editor has
    * it, else the file on disk.
    */
-  function settingsOf(uri: string, options: LoadOptions = {}): LoadedSettings {
+  private settingsOf(uri: string, options: LoadOptions = {}): LoadedSettings {
     const filePath = localPath(uri);
-    const open = documents.get(uri);
+    const open = this.documents.get(uri);
     return open
       ? loadSettingsText(open.getText(), filePath, options)
       : loadSettingsFile(filePath, options);
   }
 
-  connection.onNotification(WorkspaceTrustNotification.type, (p) => {
-    clientTrust = p?.trusted === true;
-  });
+  /** Why a request may not go ahead (untrusted, or its run id is taken), if it may not. */
+  private refusal(request: SettingsRequest, runId?: string): string | undefined {
+    const untrusted = trustRefusal(request.trusted, clientTrust);
+    if (untrusted) return untrusted;
+    if (runId !== undefined && this.runs.has(runId)) return `run ${runId} is already running`;
+    return undefined;
+  }
 
-  connection.onRequest(RunRequest.type, async (p): Promise<RunRequest.Result> => {
-    const refusal = trustRefusal(p.trusted, clientTrust);
-    if (refusal) return { summary: null, error: refusal };
-    if (runs.has(p.runId)) return { summary: null, error: `run ${p.runId} is already running` };
+  /** Runs `work` as the run `runId` (cancellable by CancelRunNotification until it ends). */
+  private async tracked<T>(runId: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const controller = new AbortController();
-    runs.set(p.runId, controller);
+    this.runs.set(runId, controller);
+    try {
+      return await work(controller.signal);
+    } finally {
+      this.runs.delete(runId);
+    }
+  }
+
+  private forward(runId: string, event: RunEventNotification.Params['event']): void {
+    void this.connection.sendNotification(RunEventNotification.type, { runId, event });
+  }
+
+  private async run(p: RunRequest.Params): Promise<RunRequest.Result> {
+    const refused = this.refusal(p, p.runId);
+    if (refused) return { summary: null, error: refused };
     const secrets = runSecrets(p);
     try {
-      const loaded = settingsOf(p.uri, { knownSecretNames: secrets.names() });
-      if (!loaded.ok) return { summary: null, error: loaded.message };
-      const methods = new Set<string>();
-      let orders = 0;
-      const summary: SummaryEvent = await runWithSettings({
-        settings: loaded.settings,
-        configPath: loaded.file,
-        mode: p.mode,
-        dryRun: p.dryRun === true,
-        onlyOrderNumbers: Array.isArray(p.onlyOrderNumbers) ? p.onlyOrderNumbers : undefined,
-        signal: controller.signal,
-        secrets,
-        onEvent: (event) => {
-          if (event.type === 'order') {
-            orders++;
-            const method = event.starshipit.shipping_method;
-            if (typeof method === 'string' && method) methods.add(method);
-          }
-          void connection.sendNotification(RunEventNotification.type, { runId: p.runId, event });
-        },
-      });
-      if (p.dryRun === true && orders > 0 && !summary.cancelled)
-        options.onPreviewShippingMethods?.(p.uri, [...methods].sort());
-      return { summary };
+      return await this.tracked(p.runId, (signal) => this.runEngine(p, secrets, signal));
     } catch (err) {
       return { summary: null, error: secrets.redact(errorMessage(err)) };
-    } finally {
-      runs.delete(p.runId);
     }
-  });
+  }
 
-  connection.onRequest(DoctorRequest.type, async (p): Promise<DoctorRequest.Result> => {
-    const refusal = trustRefusal(p.trusted, clientTrust);
-    if (refusal) return { report: null, error: refusal };
+  private async runEngine(
+    p: RunRequest.Params,
+    secrets: RunSecrets,
+    signal: AbortSignal,
+  ): Promise<RunRequest.Result> {
+    const loaded = this.settingsOf(p.uri, { knownSecretNames: secrets.names() });
+    if (!loaded.ok) return { summary: null, error: loaded.message };
+    const methods = new Set<string>();
+    let orders = 0;
+    const summary: SummaryEvent = await runWithSettings({
+      settings: loaded.settings,
+      configPath: loaded.file,
+      mode: p.mode,
+      dryRun: p.dryRun === true,
+      onlyOrderNumbers: Array.isArray(p.onlyOrderNumbers) ? p.onlyOrderNumbers : undefined,
+      signal,
+      secrets,
+      onEvent: (event) => {
+        if (event.type === 'order') {
+          orders++;
+          const method = event.starshipit.shipping_method;
+          if (typeof method === 'string' && method) methods.add(method);
+        }
+        this.forward(p.runId, event);
+      },
+    });
+    if (p.dryRun === true && orders > 0 && !summary.cancelled)
+      this.options.onPreviewShippingMethods?.(p.uri, [...methods].sort());
+    return { summary };
+  }
+
+  private async doctor(p: DoctorRequest.Params): Promise<DoctorRequest.Result> {
+    const refused = this.refusal(p);
+    if (refused) return { report: null, error: refused };
     const secrets = runSecrets(p);
     try {
-      const loaded = settingsOf(p.uri, { knownSecretNames: secrets.names() });
+      const loaded = this.settingsOf(p.uri, { knownSecretNames: secrets.names() });
       if (!loaded.ok) return { report: null, error: loaded.message };
       const report = await doctorWithSettings({
         settings: loaded.settings,
@@ -200,116 +253,132 @@ export function registerSyncHandlers(
     } catch (err) {
       return { report: null, error: secrets.redact(errorMessage(err)) };
     }
-  });
+  }
 
-  connection.onRequest(ReconcileRequest.type, async (p): Promise<ReconcileRequest.Result> => {
-    const refusal = trustRefusal(p.trusted, clientTrust);
-    if (refusal) return { summary: null, error: refusal };
-    if (runs.has(p.runId)) return { summary: null, error: `run ${p.runId} is already running` };
-    const controller = new AbortController();
-    runs.set(p.runId, controller);
+  private async reconcile(p: ReconcileRequest.Params): Promise<ReconcileRequest.Result> {
+    const refused = this.refusal(p, p.runId);
+    if (refused) return { summary: null, error: refused };
     const secrets = runSecrets(p);
     try {
-      const loaded = settingsOf(p.uri, { knownSecretNames: secrets.names() });
-      if (!loaded.ok) return { summary: null, error: loaded.message };
-      const summary = await reconcileWithSettings({
-        settings: loaded.settings,
-        configPath: loaded.file,
-        since: typeof p.since === 'string' && p.since ? p.since : undefined,
-        apply: p.apply === true,
-        signal: controller.signal,
-        secrets,
-        onEvent: (event) => {
-          // Findings and the summary come back in the result; the run's own events stream.
-          if (event.type === 'finding' || event.type === 'estimate' || event.type === 'reconcile')
-            return;
-          void connection.sendNotification(RunEventNotification.type, { runId: p.runId, event });
-        },
-      });
-      return { summary };
+      return await this.tracked(p.runId, (signal) => this.runReconcile(p, secrets, signal));
     } catch (err) {
       return { summary: null, error: secrets.redact(errorMessage(err)) };
-    } finally {
-      runs.delete(p.runId);
     }
-  });
+  }
 
-  connection.onNotification(CancelRunNotification.type, (p) => {
-    runs.get(p?.runId)?.abort(new Error('cancelled by the user'));
-  });
+  private async runReconcile(
+    p: ReconcileRequest.Params,
+    secrets: RunSecrets,
+    signal: AbortSignal,
+  ): Promise<ReconcileRequest.Result> {
+    const loaded = this.settingsOf(p.uri, { knownSecretNames: secrets.names() });
+    if (!loaded.ok) return { summary: null, error: loaded.message };
+    const summary = await reconcileWithSettings({
+      settings: loaded.settings,
+      configPath: loaded.file,
+      since: typeof p.since === 'string' && p.since ? p.since : undefined,
+      apply: p.apply === true,
+      signal,
+      secrets,
+      onEvent: (event) => {
+        // Findings and the summary come back in the result; the run's own events stream.
+        if (event.type === 'finding' || event.type === 'estimate' || event.type === 'reconcile')
+          return;
+        this.forward(p.runId, event);
+      },
+    });
+    return { summary };
+  }
 
-  connection.onRequest(StatusRequest.type, async (p): Promise<StatusRequest.Result> => {
-    const loaded = settingsOf(p.uri);
+  private cancel(runId: string | undefined): void {
+    if (runId !== undefined) this.runs.get(runId)?.abort(new Error('cancelled by the user'));
+  }
+
+  private async status(uri: string): Promise<StatusRequest.Result> {
+    const loaded = this.settingsOf(uri);
     const { readStatus, resolveStateDir } = await loadEngine();
     const stateDir = loaded.ok
       ? resolveStateDir(loaded.file, loaded.settings)
       : path.resolve(path.dirname(loaded.file), '.dear-starshipit');
     return readStatus(stateDir);
-  });
+  }
 
-  connection.onRequest(StartSandboxRequest.type, async (p): Promise<StartSandboxRequest.Result> => {
-    const alreadyRunning = sandbox !== undefined;
-    if (!sandbox) {
-      sandboxTimeScale = typeof p.timeScale === 'number' && p.timeScale > 0 ? p.timeScale : 1;
+  private async startSandbox(p: StartSandboxRequest.Params): Promise<StartSandboxRequest.Result> {
+    const alreadyRunning = this.sandbox !== undefined;
+    if (!this.sandbox) {
+      this.sandboxTimeScale = typeof p.timeScale === 'number' && p.timeScale > 0 ? p.timeScale : 1;
       const { startSandbox } = await loadSandbox();
-      sandbox = await startSandbox({
+      this.sandbox = await startSandbox({
         port: 0,
         seed: p.seed,
         sales: p.sales,
-        timeScale: sandboxTimeScale,
+        timeScale: this.sandboxTimeScale,
         stateFile: p.stateFile,
       });
     }
+    const sandbox = this.sandbox;
     return {
       dearBaseUrl: sandbox.dearBaseUrl,
       starshipitBaseUrl: sandbox.starshipitBaseUrl,
       controlUrl: sandbox.controlUrl,
       credentials: { ...sandbox.credentials },
-      timeScale: sandboxTimeScale,
+      timeScale: this.sandboxTimeScale,
       alreadyRunning,
     };
-  });
+  }
 
-  connection.onRequest(StopSandboxRequest.type, async (): Promise<StopSandboxRequest.Result> => {
-    if (!sandbox) return { stopped: false };
-    const s = sandbox;
-    sandbox = undefined;
-    await s.close();
+  private async stopSandbox(): Promise<StopSandboxRequest.Result> {
+    const running = this.sandbox;
+    if (!running) return { stopped: false };
+    this.sandbox = undefined;
+    await running.close();
     return { stopped: true };
-  });
+  }
 
-  connection.onRequest(SandboxPrintLabelsRequest.type, (p): SandboxPrintLabelsRequest.Result => {
+  private printSandboxLabels(
+    p: SandboxPrintLabelsRequest.Params,
+  ): SandboxPrintLabelsRequest.Result {
+    const sandbox = this.sandbox;
     if (!sandbox) throw new Error('no sandbox is running; start it with "Dear: Start Sandbox"');
     const max = typeof p?.max === 'number' && p.max > 0 ? p.max : Infinity;
+    const carrier = typeof p?.carrier === 'string' && p.carrier ? p.carrier : 'AusPost';
     const printed: string[] = [];
     for (const [orderNumber, orders] of sandbox.starshipitOrders()) {
       if (printed.length >= max) break;
       const status = String((orders[0] as { status?: unknown } | undefined)?.status ?? '');
       if (status && !/^(unshipped|saved)$/i.test(status)) continue;
-      sandbox.printLabel({
-        orderNumber,
-        carrier: typeof p?.carrier === 'string' && p.carrier ? p.carrier : 'AusPost',
-      });
+      sandbox.printLabel({ orderNumber, carrier });
       printed.push(orderNumber);
     }
     return { orderNumbers: printed };
-  });
+  }
 
-  connection.onRequest(ServerInfoRequest.type, (): ServerInfoRequest.Result => ({
-    secretNames: options.knownSecretNames
-      ? [...(options.knownSecretNames() ?? [])].sort()
-      : undefined,
-    trusted: clientTrust,
-    activeRuns: [...runs.keys()],
-    sandbox: sandbox
-      ? { dearBaseUrl: sandbox.dearBaseUrl, starshipitBaseUrl: sandbox.starshipitBaseUrl }
-      : undefined,
-    engineAvailable: true,
-  }));
+  private serverInfo(): ServerInfoRequest.Result {
+    const known = this.options.knownSecretNames;
+    const sandbox = this.sandbox;
+    return {
+      secretNames: known ? [...(known() ?? [])].sort() : undefined,
+      trusted: clientTrust,
+      activeRuns: [...this.runs.keys()],
+      sandbox: sandbox
+        ? { dearBaseUrl: sandbox.dearBaseUrl, starshipitBaseUrl: sandbox.starshipitBaseUrl }
+        : undefined,
+      engineAvailable: true,
+    };
+  }
 
-  connection.onShutdown(async () => {
-    for (const c of runs.values()) c.abort(new Error('the language server is shutting down'));
-    if (sandbox) await sandbox.close().catch(() => undefined);
-    sandbox = undefined;
-  });
+  private async shutdown(): Promise<void> {
+    for (const run of this.runs.values())
+      run.abort(new Error('the language server is shutting down'));
+    if (this.sandbox) await this.sandbox.close().catch(() => undefined);
+    this.sandbox = undefined;
+  }
+}
+
+export function registerSyncHandlers(
+  connection: Connection,
+  documents: TextDocuments<TextDocument>,
+  options: SyncHandlerOptions = {},
+): void {
+  new SyncHandlers(connection, documents, options).register();
 }
