@@ -38,9 +38,14 @@ export interface FileCredentials {
   scrub: string[];
 }
 
+/** Settings whose credentials a run, a check or a reconcile sends (the rest serve `serve`). */
+const RUN_CREDENTIAL_SECTIONS = ['dear.', 'starshipit.'];
+
 /**
  * Resolves the `${secret:…}` (SecretStorage) and `${env:…}` (this process) references of a
- * settings file; a secret with no stored value is a UserFacingError offering "Set Credentials…".
+ * settings file. A secret the Cin7 Core or Starshipit credentials need with no stored value is a
+ * UserFacingError offering "Set Credentials…"; other secrets (e.g. the service's webhook secret)
+ * are sent when stored and otherwise left out.
  */
 export async function fileCredentials(
   uri: vscode.Uri,
@@ -49,7 +54,10 @@ export async function fileCredentials(
 ): Promise<FileCredentials> {
   const text = await readSettingsText(uri);
   const refs = await settingsReferences(client, text);
-  const { values: secrets, missing } = await store.resolve(refs.secrets);
+  const { values: secrets, missing: unstored } = await store.resolve(refs.secrets);
+  const missing = unstored.filter((name) =>
+    RUN_CREDENTIAL_SECTIONS.some((section) => refs.secretSettings[name]?.startsWith(section)),
+  );
   if (missing.length) {
     throw new UserFacingError(
       `Dear: ${displayPath(uri)} references ${missing.map((n) => `\${secret:${n}}`).join(', ')} but SecretStorage holds no value for ${missing.length === 1 ? 'it' : 'them'}. Store ${missing.length === 1 ? 'it' : 'them'} with "Dear: Set Credentials…".`,
