@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CliErrorEvent } from '../../protocol/events';
-import { startSandbox } from '../../sandbox/src/index';
+import { startTestSandbox } from '../support/sandbox';
 import type { Sandbox } from '../../sandbox/src/api';
 import { cliEnv, runCli, tempDir, TIME_SCALE, writeConfig } from '../engine/helpers';
 
@@ -210,7 +210,7 @@ describe('CLI: state paths, secrets and the lock', function () {
   describe('with the sandbox', () => {
     let sb: Sandbox;
     beforeEach(async () => {
-      sb = await startSandbox({ sales: 20, timeScale: TIME_SCALE, seed: 31 });
+      sb = await startTestSandbox({ sales: 20, timeScale: TIME_SCALE, seed: 31 });
     });
     afterEach(async () => {
       await sb.close();

@@ -1,13 +1,11 @@
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
-
-const CLI = path.resolve('dist/cli.js');
+import { CLI_PATH, tempDir } from '../support/paths';
 
 function run(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const r = spawnSync(process.execPath, [CLI, 'validate', ...args], {
+  const r = spawnSync(process.execPath, [CLI_PATH, 'validate', ...args], {
     encoding: 'utf8',
     env: { PATH: process.env.PATH, ...env },
   });
@@ -18,7 +16,7 @@ describe('dear-starshipit validate', function () {
   this.timeout(30_000);
   let dir: string;
   before(() => {
-    dir = mkdtempSync(path.join(tmpdir(), 'dear-validate-'));
+    dir = tempDir('dear-validate-');
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
   const file = (name: string, text: string) => {

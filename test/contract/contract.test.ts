@@ -3,7 +3,7 @@
  * against the engine's wire readers, the sandbox's answers and the engine's own requests.
  */
 import * as assert from 'node:assert/strict';
-import { startSandbox } from '../../sandbox/src/index';
+import { startTestSandbox } from '../support/sandbox';
 import { SALE_STATUSES } from '../../protocol/settings';
 import type { Sandbox, SandboxSwitches } from '../../sandbox/src/api';
 import * as cin7 from '../../server/src/engine/wire/cin7';
@@ -163,7 +163,7 @@ describe('contract samples: sandbox answers and engine requests (sandbox)', func
   this.timeout(120_000);
   let sb: Sandbox;
   beforeEach(async () => {
-    sb = await startSandbox({ sales: 60, timeScale: TIME_SCALE, seed: 7 });
+    sb = await startTestSandbox({ sales: 60, timeScale: TIME_SCALE, seed: 7 });
   });
   afterEach(async () => {
     await sb.close();

@@ -2,7 +2,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { startSandbox } from '../../sandbox/src/index';
+import { startTestSandbox } from '../support/sandbox';
 import type { Sandbox } from '../../sandbox/src/api';
 import {
   ConfigurationError,
@@ -24,7 +24,7 @@ import {
 describe('engine: public API', () => {
   let sb: Sandbox;
   beforeEach(async () => {
-    sb = await startSandbox({ sales: 80, timeScale: TIME_SCALE, seed: 7 });
+    sb = await startTestSandbox({ sales: 80, timeScale: TIME_SCALE, seed: 7 });
   });
   afterEach(async () => {
     await sb.close();

@@ -3,14 +3,14 @@
 // before any request for an endpoint that is neither https nor loopback.
 import * as assert from 'node:assert/strict';
 import { fetchCarrierNames } from '../../server/src/engine/carrierNames';
-import { startSandbox } from '../../sandbox/src/index';
+import { startTestSandbox } from '../support/sandbox';
 import type { Sandbox } from '../../sandbox/src/api';
 
 describe('engine: Cin7 Core carrier names', function () {
   this.timeout(30_000);
   let sb: Sandbox;
   before(async () => {
-    sb = await startSandbox({ sales: 5, seed: 3, timeScale: 100 });
+    sb = await startTestSandbox({ sales: 5, seed: 3, timeScale: 100 });
   });
   after(() => sb.close());
 

@@ -2,7 +2,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { startSandbox } from '../../sandbox/src/index';
+import { startTestSandbox } from '../support/sandbox';
 import type { Sandbox } from '../../sandbox/src/api';
 import type { EngineEvent, SummaryEvent } from '../../protocol/events';
 import { cliEnv, runCli, tempDir, TIME_SCALE, writeConfig } from './helpers';
@@ -18,7 +18,7 @@ describe('engine: CLI (child process)', () => {
   let sb: Sandbox;
   beforeEach(async () => {
     // ≤ 20 sales: the seed has no invalid sale, so a full run exits 0.
-    sb = await startSandbox({ sales: 20, timeScale: TIME_SCALE, seed: 31 });
+    sb = await startTestSandbox({ sales: 20, timeScale: TIME_SCALE, seed: 31 });
   });
   afterEach(async () => {
     await sb.close();
@@ -189,7 +189,7 @@ describe('engine: CLI (child process)', () => {
 
   it('exits 1 when something needs attention', async () => {
     await sb.close();
-    sb = await startSandbox({ sales: 120, timeScale: TIME_SCALE, seed: 31 });
+    sb = await startTestSandbox({ sales: 120, timeScale: TIME_SCALE, seed: 31 });
     assert.ok(
       sb
         .eligibleSales(['ORDERED', 'PICKED', 'PACKED'], { includeInvalid: true })

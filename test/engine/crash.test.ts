@@ -4,7 +4,7 @@
  * every label written back exactly once.
  */
 import * as assert from 'node:assert/strict';
-import { startSandbox } from '../../sandbox/src/index';
+import { startTestSandbox } from '../support/sandbox';
 import type { Sandbox } from '../../sandbox/src/api';
 import { CRASH_POINTS } from '../../server/src/engine/crash';
 import { cliEnv, runCli, tempDir, TIME_SCALE, writeConfig } from './helpers';
@@ -82,7 +82,7 @@ describe('engine: SIGKILL at every instrumented point, then exactly once', funct
     for (const nth of [1, 3]) {
       if (point === 'after-cursor' && nth === 3) continue;
       it(`import: killed at ${point}:${nth}`, async () => {
-        const box = (sb = await startSandbox({ sales: 20, timeScale: TIME_SCALE, seed: 19 }));
+        const box = (sb = await startTestSandbox({ sales: 20, timeScale: TIME_SCALE, seed: 19 }));
         const expected = expectedOrders(box); // before any shipment changes the sales
         const dir = tempDir();
         const config = writeConfig(box, dir);
@@ -123,7 +123,7 @@ describe('engine: SIGKILL at every instrumented point, then exactly once', funct
   for (const point of writebackPoints) {
     for (const nth of [1, 2]) {
       it(`writeback: killed at ${point}:${nth}`, async () => {
-        const box = (sb = await startSandbox({ sales: 20, timeScale: TIME_SCALE, seed: 19 }));
+        const box = (sb = await startTestSandbox({ sales: 20, timeScale: TIME_SCALE, seed: 19 }));
         const expected = expectedOrders(box); // before any shipment changes the sales
         const dir = tempDir();
         const config = writeConfig(box, dir);
@@ -155,7 +155,7 @@ describe('engine: SIGKILL at every instrumented point, then exactly once', funct
   }
 
   it('a label printed on an order whose create outcome was unknown is still written back', async () => {
-    const box = (sb = await startSandbox({ sales: 20, timeScale: TIME_SCALE, seed: 19 }));
+    const box = (sb = await startTestSandbox({ sales: 20, timeScale: TIME_SCALE, seed: 19 }));
     const expected = expectedOrders(box);
     const dir = tempDir();
     const config = writeConfig(box, dir, 'writeback:\n  autoPickPack: true\n');
@@ -181,7 +181,7 @@ describe('engine: SIGKILL at every instrumented point, then exactly once', funct
   });
 
   it('an unknown-outcome create of a sale voided meanwhile is settled, never re-sent', async () => {
-    const box = (sb = await startSandbox({ sales: 20, timeScale: TIME_SCALE, seed: 19 }));
+    const box = (sb = await startTestSandbox({ sales: 20, timeScale: TIME_SCALE, seed: 19 }));
     const dir = tempDir();
     const config = writeConfig(box, dir);
     const crashed = await runCli(['import', '--config', config, '--json'], {

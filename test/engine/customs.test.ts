@@ -6,7 +6,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { startSandbox } from '../../sandbox/src/index';
+import { startTestSandbox } from '../support/sandbox';
 import type { Sandbox } from '../../sandbox/src/api';
 import type { AttentionEvent, EngineEvent, OrderEvent } from '../../protocol/events';
 import type { DearSettings } from '../../protocol/settings';
@@ -38,7 +38,7 @@ describe('engine: customs data and shipping rules (sandbox)', function () {
   /** `GET product` calls the engine made (the ground-truth read is not counted). */
   const productCalls = (sandbox: Sandbox): number => productCallsIn(sandbox) - productCallsBefore;
   beforeEach(async () => {
-    sb = await startSandbox({ sales: 90, timeScale: TIME_SCALE, seed: 23 });
+    sb = await startTestSandbox({ sales: 90, timeScale: TIME_SCALE, seed: 23 });
     products = await readProducts(sb);
     productCallsBefore = productCallsIn(sb);
   });

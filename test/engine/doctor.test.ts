@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ServerResponse } from 'node:http';
-import { startSandbox } from '../../sandbox/src/index';
+import { startTestSandbox } from '../support/sandbox';
 import type { Sandbox } from '../../sandbox/src/api';
 import type { DoctorCheck, DoctorReport } from '../../protocol/doctor';
 import { API_V1_UNSUPPORTED } from '../../protocol/settings';
@@ -66,7 +66,7 @@ describe('engine: doctor (CLI over real HTTP)', () => {
   let sb: Sandbox;
   let dir: string;
   before(async () => {
-    sb = await startSandbox({ sales: 20, timeScale: TIME_SCALE, seed: 41 });
+    sb = await startTestSandbox({ sales: 20, timeScale: TIME_SCALE, seed: 41 });
     dir = tempDir('dear-doctor-');
     // Orders in Starshipit, some printed and dispatched, so every list has rows to check.
     const settings = sandboxSettings(sb, { import: { statuses: ['ORDERED', 'PICKED', 'PACKED'] } });

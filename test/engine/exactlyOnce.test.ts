@@ -6,7 +6,7 @@
  * order number exists twice.
  */
 import * as assert from 'node:assert/strict';
-import { startSandbox } from '../../sandbox/src/index';
+import { startTestSandbox } from '../support/sandbox';
 import type { Sandbox } from '../../sandbox/src/api';
 import type { DearSettings } from '../../protocol/settings';
 import { readStatus, type RunOptions } from '../../server/src/engine/index';
@@ -82,7 +82,7 @@ const BREAKAGES: Breakage[] = [
 describe('engine: exactly once after a failed first run (sandbox)', function () {
   let sb: Sandbox;
   beforeEach(async () => {
-    sb = await startSandbox({ sales: 40, timeScale: TIME_SCALE, seed: 17 });
+    sb = await startTestSandbox({ sales: 40, timeScale: TIME_SCALE, seed: 17 });
   });
   afterEach(async () => {
     await sb.close();

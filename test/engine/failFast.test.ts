@@ -6,7 +6,7 @@
  */
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { startSandbox } from '../../sandbox/src/index';
+import { startTestSandbox } from '../support/sandbox';
 import type { Sandbox } from '../../sandbox/src/api';
 import { readStatus } from '../../server/src/engine/index';
 import { cliEnv, runCli, tempDir, TIME_SCALE, tinyServer, writeConfig } from './helpers';
@@ -94,7 +94,7 @@ const CASES: Case[] = [
 describe('engine: fail fast on credentials and endpoints (CLI, sandbox)', function () {
   let sb: Sandbox;
   beforeEach(async () => {
-    sb = await startSandbox({ sales: 20, timeScale: TIME_SCALE, seed: 61 });
+    sb = await startTestSandbox({ sales: 20, timeScale: TIME_SCALE, seed: 61 });
   });
   afterEach(async () => {
     await sb.close();

@@ -3,7 +3,7 @@
  * result (one Starshipit order per eligible sale, one ship write per label).
  */
 import * as assert from 'node:assert/strict';
-import { startSandbox } from '../../sandbox/src/index';
+import { startTestSandbox } from '../support/sandbox';
 import type { Sandbox, SandboxSwitches } from '../../sandbox/src/api';
 import type { SummaryEvent } from '../../protocol/events';
 import type { DearSettings } from '../../protocol/settings';
@@ -54,7 +54,7 @@ describe('engine: throttles and faults (sandbox)', () => {
 
   for (const status of [429, 503, 400] as const) {
     it(`Cin7 throttle as HTTP ${status} (half the quota spent by another app): pauses everyone, ends exactly once`, async () => {
-      sb = await startSandbox({
+      sb = await startTestSandbox({
         sales: 90,
         timeScale: TIME_SCALE,
         seed: 21,
@@ -78,7 +78,7 @@ describe('engine: throttles and faults (sandbox)', () => {
   }
 
   it('our own traffic alone never causes a Cin7 throttle, and a Starshipit 429 is honoured', async () => {
-    sb = await startSandbox({
+    sb = await startTestSandbox({
       sales: 150,
       timeScale: TIME_SCALE,
       seed: 22,
@@ -113,7 +113,7 @@ describe('engine: throttles and faults (sandbox)', () => {
   ];
   for (const [faults, switches] of createFaults) {
     it(`import exactly once under faults: ${faults} ${JSON.stringify(switches)}`, async () => {
-      sb = await startSandbox({ sales: 60, timeScale: TIME_SCALE, seed: 23, faults, switches });
+      sb = await startTestSandbox({ sales: 60, timeScale: TIME_SCALE, seed: 23, faults, switches });
       const dir = tempDir();
       const s = sandboxSettings(sb, { import: { statuses: STATUSES } });
       const summaries = await runUntilSettled(sb, s, dir, 'import');
@@ -128,7 +128,7 @@ describe('engine: throttles and faults (sandbox)', () => {
   }
 
   it('a create slower than the timeout is looked up, not re-sent', async () => {
-    sb = await startSandbox({
+    sb = await startTestSandbox({
       sales: 30,
       timeScale: TIME_SCALE,
       seed: 24,
@@ -143,7 +143,7 @@ describe('engine: throttles and faults (sandbox)', () => {
   });
 
   it('Starshipit validation failures (HTTP 200, success:false) park the order with its message; the run goes on', async () => {
-    sb = await startSandbox({
+    sb = await startTestSandbox({
       sales: 30,
       timeScale: TIME_SCALE,
       seed: 25,
@@ -182,7 +182,7 @@ describe('engine: throttles and faults (sandbox)', () => {
   });
 
   it('ship writes exactly once under faults (commit-reset, truncated answer, 500)', async () => {
-    sb = await startSandbox({ sales: 120, timeScale: TIME_SCALE, seed: 5 });
+    sb = await startTestSandbox({ sales: 120, timeScale: TIME_SCALE, seed: 5 });
     const dir = tempDir();
     const s = sandboxSettings(sb, { import: { statuses: STATUSES } });
     await run(sb, s, dir, 'import');

@@ -1,10 +1,10 @@
 /** Shared helpers for the engine suites: settings objects, a tiny HTTP server, temp dirs. */
-import * as fs from 'node:fs';
 import * as http from 'node:http';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { DearSettings } from '../../protocol/settings';
+import { CLI_PATH, tempDir as supportTempDir } from '../support/paths';
+import { sandboxCliEnv, writeSandboxSettings } from '../support/sandbox';
 
 export function baseSettings(
   over: Partial<{ [K in keyof DearSettings]: Partial<DearSettings[K]> }> = {},
@@ -54,8 +54,9 @@ export function baseSettings(
   return s;
 }
 
+/** A fresh temp folder (test/support/paths.ts). */
 export function tempDir(prefix = 'dear-engine-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  return supportTempDir(prefix);
 }
 
 export interface TinyServer {
@@ -152,60 +153,13 @@ export async function run(
 
 import { spawn } from 'node:child_process';
 
-export const CLI = path.resolve(__dirname, '../../../dist/cli.js');
+export const CLI = CLI_PATH;
 
-/** A settings file for the CLI pointed at the sandbox (time-scaled rates), in `dir`. */
-export function writeConfig(
-  sb: Pick<Sandbox, 'dearBaseUrl' | 'starshipitBaseUrl'>,
-  dir: string,
-  extra = '',
-  opts: { timeScale?: number; timeoutSeconds?: number } = {},
-): string {
-  const timeScale = opts.timeScale ?? TIME_SCALE;
-  const timeout = opts.timeoutSeconds ?? 30;
-  const file = path.join(dir, 'dear-starshipit.yaml');
-  fs.writeFileSync(
-    file,
-    `dear:
-  apiVersion: 2
-  accountId: \${secret:DEAR_ACCOUNT_ID}
-  apiKey: \${secret:DEAR_API_KEY}
-  baseUrl: ${sb.dearBaseUrl}
-  rateLimit:
-    calls: 60
-    perSeconds: ${60 / timeScale}
-  pageSize: 1000
-  timeoutSeconds: ${timeout}
-starshipit:
-  apiKey: \${secret:STARSHIPIT_API_KEY}
-  subscriptionKey: \${secret:STARSHIPIT_SUBSCRIPTION_KEY}
-  baseUrl: ${sb.starshipitBaseUrl}
-  plan: developer
-  rateLimit:
-    calls: 2
-    perSeconds: ${1 / timeScale}
-  timeoutSeconds: ${timeout}
-import:
-  statuses: [ORDERED, PICKED, PACKED]
-${extra}`,
-  );
-  return file;
-}
+/** A settings file for the CLI pointed at the sandbox (test/support/sandbox.ts). */
+export const writeConfig = writeSandboxSettings;
 
-export function cliEnv(sb: Sandbox, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const c = sb.credentials;
-  return {
-    ...process.env,
-    DEAR_STARSHIPIT_SECRET_DEAR_ACCOUNT_ID: c.dearAccountId,
-    DEAR_STARSHIPIT_SECRET_DEAR_API_KEY: c.dearApiKey,
-    DEAR_STARSHIPIT_SECRET_STARSHIPIT_API_KEY: c.starshipitApiKey,
-    DEAR_STARSHIPIT_SECRET_STARSHIPIT_SUBSCRIPTION_KEY: c.starshipitSubscriptionKey,
-    // The sandbox's second Starshipit account (settings with warehouses.accounts name these).
-    DEAR_STARSHIPIT_SECRET_STARSHIPIT_NZ_API_KEY: c.starshipitApiKey2,
-    DEAR_STARSHIPIT_SECRET_STARSHIPIT_NZ_SUBSCRIPTION_KEY: c.starshipitSubscriptionKey2,
-    ...extra,
-  };
-}
+/** The CLI's environment with the sandbox's credentials (test/support/sandbox.ts). */
+export const cliEnv = sandboxCliEnv;
 
 export interface CliResult {
   code: number | null;

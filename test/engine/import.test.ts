@@ -1,6 +1,6 @@
 /** Import against the sandbox over real HTTP (time-scaled), checked from the sandbox's own state. */
 import * as assert from 'node:assert/strict';
-import { startSandbox } from '../../sandbox/src/index';
+import { startTestSandbox } from '../support/sandbox';
 import type { Sandbox } from '../../sandbox/src/api';
 import type { OrderEvent, SkipEvent, AttentionEvent } from '../../protocol/events';
 import { readStatus } from '../../server/src/engine/index';
@@ -12,7 +12,7 @@ const STATUSES = ['ORDERED', 'PICKED', 'PACKED'] as const;
 describe('engine: import (sandbox)', function () {
   let sb: Sandbox;
   beforeEach(async () => {
-    sb = await startSandbox({ sales: 80, timeScale: TIME_SCALE, seed: 11 });
+    sb = await startTestSandbox({ sales: 80, timeScale: TIME_SCALE, seed: 11 });
   });
   afterEach(async () => {
     await sb.close();

@@ -3,7 +3,7 @@
  * (time-scaled), checked from the sandbox's own state and call log.
  */
 import * as assert from 'node:assert/strict';
-import { startSandbox } from '../../sandbox/src/index';
+import { startTestSandbox } from '../support/sandbox';
 import type { Sandbox } from '../../sandbox/src/api';
 import type {
   AttentionEvent,
@@ -70,7 +70,7 @@ function detailReads(sb: Sandbox): number {
 describe('engine: keeping imported orders in step (sandbox)', function () {
   let sb: Sandbox;
   beforeEach(async () => {
-    sb = await startSandbox({ sales: 150, timeScale: TIME_SCALE, seed: 23 });
+    sb = await startTestSandbox({ sales: 150, timeScale: TIME_SCALE, seed: 23 });
   });
   afterEach(async () => {
     await sb.close();

@@ -5,7 +5,7 @@
  * not added twice, a withdrawal is not repeated, no order is duplicated. Also the `--json` stream.
  */
 import * as assert from 'node:assert/strict';
-import { startSandbox } from '../../sandbox/src/index';
+import { startTestSandbox } from '../support/sandbox';
 import type { Sandbox } from '../../sandbox/src/api';
 import type { EngineEvent, SummaryEvent, UpdateEvent, WithdrawEvent } from '../../protocol/events';
 import { KEEP_IN_STEP_CRASH_POINTS } from '../../server/src/engine/crash';
@@ -93,7 +93,7 @@ describe('engine: keeping orders in step survives SIGKILL (CLI child)', function
   });
 
   it('--json carries update and withdraw events with exact payloads, and the summary counts them', async () => {
-    const box = (sb = await startSandbox({ sales: 40, timeScale: TIME_SCALE, seed: 19 }));
+    const box = (sb = await startTestSandbox({ sales: 40, timeScale: TIME_SCALE, seed: 19 }));
     const dir = tempDir();
     const config = writeConfig(box, dir, EXTRA);
     const plan = await importAndChange(box, config);
@@ -132,7 +132,7 @@ describe('engine: keeping orders in step survives SIGKILL (CLI child)', function
   });
 
   it('an update whose answer was lost, then undone in Cin7 Core, is undone in Starshipit too', async () => {
-    const box = (sb = await startSandbox({ sales: 40, timeScale: TIME_SCALE, seed: 19 }));
+    const box = (sb = await startTestSandbox({ sales: 40, timeScale: TIME_SCALE, seed: 19 }));
     const dir = tempDir();
     const config = writeConfig(box, dir, EXTRA);
     const first = await runCli(['import', '--config', config, '--json'], { env: cliEnv(box) });
@@ -169,7 +169,7 @@ describe('engine: keeping orders in step survives SIGKILL (CLI child)', function
   for (const point of KEEP_IN_STEP_CRASH_POINTS) {
     for (const nth of [1, 3]) {
       it(`killed at ${point}:${nth}, the next run reaches the same end state with each change sent once`, async () => {
-        const box = (sb = await startSandbox({ sales: 40, timeScale: TIME_SCALE, seed: 19 }));
+        const box = (sb = await startTestSandbox({ sales: 40, timeScale: TIME_SCALE, seed: 19 }));
         const dir = tempDir();
         const config = writeConfig(box, dir, EXTRA);
         const plan = await importAndChange(box, config);

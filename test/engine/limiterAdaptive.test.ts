@@ -5,7 +5,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { startSandbox } from '../../sandbox/src/index';
+import { startTestSandbox } from '../support/sandbox';
 import type { Sandbox } from '../../sandbox/src/api';
 import type { AttentionEvent } from '../../protocol/events';
 import { SlidingLogLimiter } from '../../server/src/engine/limiter';
@@ -108,7 +108,7 @@ describe('engine: adaptive Cin7 budget under foreign traffic', function () {
   });
 
   it('an import of a few hundred calls with 20 % of the quota spent by another app is throttled at most 3 times, and loses nothing', async () => {
-    sb = await startSandbox({
+    sb = await startTestSandbox({
       sales: 800,
       timeScale: TIME_SCALE,
       seed: 23,

@@ -1,6 +1,6 @@
 /** Mapping over real HTTP: what the engine would send for the sandbox's seeded cases. */
 import * as assert from 'node:assert/strict';
-import { startSandbox } from '../../sandbox/src/index';
+import { startTestSandbox } from '../support/sandbox';
 import type { Sandbox } from '../../sandbox/src/api';
 import type { OrderEvent } from '../../protocol/events';
 import { run, sandboxSettings, tempDir, TIME_SCALE } from './helpers';
@@ -12,7 +12,7 @@ const SHIPPABLE = ['ORDERED', 'BACKORDERED', 'PICKING', 'PICKED', 'PACKING', 'PA
 describe('engine: mapping against the sandbox', function () {
   let sb: Sandbox;
   before(async () => {
-    sb = await startSandbox({ sales: 40, timeScale: TIME_SCALE, seed: 7 });
+    sb = await startTestSandbox({ sales: 40, timeScale: TIME_SCALE, seed: 7 });
   });
   after(() => sb.close());
 

@@ -4,7 +4,7 @@
  * fix the safe ones exactly once — checked from the sandbox's own state.
  */
 import * as assert from 'node:assert/strict';
-import { startSandbox } from '../../sandbox/src/index';
+import { startTestSandbox } from '../support/sandbox';
 import type { Sandbox } from '../../sandbox/src/api';
 import type { EngineEvent, OrderEvent } from '../../protocol/events';
 import type { ReconcileEvent, ReconcileSummary } from '../../protocol/reconcile';
@@ -170,7 +170,7 @@ describe('engine: reconcile (sandbox)', function () {
   let dir: string;
   let settings: DearSettings;
   beforeEach(async () => {
-    sb = await startSandbox({ sales: 150, timeScale: TIME_SCALE, seed: 11 });
+    sb = await startTestSandbox({ sales: 150, timeScale: TIME_SCALE, seed: 11 });
     dir = tempDir('dear-reconcile-');
     settings = sandboxSettings(sb, { import: { statuses: STATUSES } });
   });

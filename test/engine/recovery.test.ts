@@ -6,7 +6,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { startSandbox } from '../../sandbox/src/index';
+import { startTestSandbox } from '../support/sandbox';
 import type { Sandbox } from '../../sandbox/src/api';
 import type { EngineEvent, SummaryEvent } from '../../protocol/events';
 import { readStatus } from '../../server/src/engine/index';
@@ -67,7 +67,7 @@ describe('engine: recovery without retry (sandbox)', function () {
   });
 
   it('orders parked by a Starshipit outage are created by later plain imports, with backoff between runs', async () => {
-    sb = await startSandbox({ sales: 30, timeScale: TIME_SCALE, seed: 41 });
+    sb = await startTestSandbox({ sales: 30, timeScale: TIME_SCALE, seed: 41 });
     const s = sandboxSettings(sb, { import: { statuses: STATUSES } });
     // The same Cin7 rate over a 10× longer window: the engine's backoff (scaled like the window)
     // is then 3 s, far longer than one of these runs.
@@ -103,7 +103,7 @@ describe('engine: recovery without retry (sandbox)', function () {
   });
 
   it('refused credentials on Cin7 Core writes are transient: the writeback goes through once the key works', async () => {
-    sb = await startSandbox({ sales: 30, timeScale: TIME_SCALE, seed: 43 });
+    sb = await startTestSandbox({ sales: 30, timeScale: TIME_SCALE, seed: 43 });
     const s = sandboxSettings(sb, { import: { statuses: STATUSES } });
     const dir = tempDir();
     await run(sb, s, dir, 'import');
@@ -126,7 +126,7 @@ describe('engine: recovery without retry (sandbox)', function () {
   });
 
   it('a writeback Cin7 Core rejects waits for a change; a fixed courier mapping writes it back on the next sync', async () => {
-    sb = await startSandbox({
+    sb = await startTestSandbox({
       sales: 30,
       timeScale: TIME_SCALE,
       seed: 47,
@@ -168,7 +168,7 @@ describe('engine: recovery without retry (sandbox)', function () {
 
   it('sync --watch through a 10-minute (scaled) Starshipit outage ends with everything imported and written back exactly once', async function () {
     this.timeout(120_000);
-    sb = await startSandbox({ sales: 24, timeScale: TIME_SCALE, seed: 53 });
+    sb = await startTestSandbox({ sales: 24, timeScale: TIME_SCALE, seed: 53 });
     const expected = expectedOrders(sb);
     const toShip = packedSales(sb).slice(0, 5);
     assert.ok(toShip.length > 0, 'the sandbox has packed sales to label');

@@ -1,6 +1,6 @@
 /** import.statuses and Advanced sales, over real HTTP against the sandbox's ground truth. */
 import * as assert from 'node:assert/strict';
-import { startSandbox } from '../../sandbox/src/index';
+import { startTestSandbox } from '../support/sandbox';
 import type { Sandbox } from '../../sandbox/src/api';
 import type { OrderEvent, SkipEvent } from '../../protocol/events';
 import type { SaleStatus } from '../../protocol/settings';
@@ -11,7 +11,7 @@ type Obj = Record<string, unknown>;
 describe('engine: import.statuses and Advanced sales (sandbox)', function () {
   let sb: Sandbox;
   before(async () => {
-    sb = await startSandbox({ sales: 120, timeScale: TIME_SCALE, seed: 11 });
+    sb = await startTestSandbox({ sales: 120, timeScale: TIME_SCALE, seed: 11 });
   });
   after(() => sb.close());
 

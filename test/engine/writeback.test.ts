@@ -1,6 +1,6 @@
 /** Writeback against the sandbox over real HTTP (time-scaled), checked from the sandbox's own state. */
 import * as assert from 'node:assert/strict';
-import { startSandbox } from '../../sandbox/src/index';
+import { startTestSandbox } from '../support/sandbox';
 import type { Sandbox } from '../../sandbox/src/api';
 import type { AttentionEvent, WritebackEvent } from '../../protocol/events';
 import { readStatus } from '../../server/src/engine/index';
@@ -42,7 +42,7 @@ describe('engine: writeback (sandbox)', () => {
   let sb: Sandbox;
   let dir: string;
   beforeEach(async () => {
-    sb = await startSandbox({ sales: 120, timeScale: TIME_SCALE, seed: 5 });
+    sb = await startTestSandbox({ sales: 120, timeScale: TIME_SCALE, seed: 5 });
     dir = tempDir();
   });
   afterEach(async () => {

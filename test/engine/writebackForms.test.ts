@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
-import { startSandbox } from '../../sandbox/src/index';
+import { startTestSandbox } from '../support/sandbox';
 import type { Sandbox } from '../../sandbox/src/api';
 import type { AttentionEvent, WritebackEvent } from '../../protocol/events';
 import {
@@ -75,7 +75,7 @@ describe('engine: writeback with every observed Starshipit form (sandbox)', func
   let sb: Sandbox;
   let dir: string;
   beforeEach(async () => {
-    sb = await startSandbox({ sales: 120, timeScale: TIME_SCALE, seed: 11 });
+    sb = await startTestSandbox({ sales: 120, timeScale: TIME_SCALE, seed: 11 });
     dir = tempDir();
   });
   afterEach(async () => {

@@ -1,9 +1,9 @@
 /** Shared helpers of the extension-host suites (they run inside VS Code, see index.ts). */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
-import type { Sandbox, SandboxOptions } from '../../sandbox/src/api';
+import type { Sandbox } from '../../sandbox/src/api';
+import { REPO_ROOT, tempDir as supportTempDir } from '../support/paths';
 import type { DearExtensionApi } from '../../client/src/extension';
 import {
   SANDBOX_SECRET_NAMES,
@@ -12,7 +12,7 @@ import {
 
 export const EXTENSION_ID = 'dear-starshipit.dear-starshipit';
 /** Repository root (this file runs from out/test/extension). */
-export const repoRoot = resolve(__dirname, '..', '..', '..');
+export const repoRoot = REPO_ROOT;
 
 export async function activateExtension(): Promise<DearExtensionApi> {
   const ext = vscode.extensions.getExtension<DearExtensionApi>(EXTENSION_ID);
@@ -22,20 +22,11 @@ export async function activateExtension(): Promise<DearExtensionApi> {
   return api;
 }
 
-/**
- * The sandbox in this (extension host) process, from the compiled tree. The engine runs in the
- * language-server process and reaches it over loopback HTTP like any real API.
- */
-export async function startTestSandbox(opts: SandboxOptions): Promise<Sandbox> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const mod = require(join(repoRoot, 'out', 'sandbox', 'src', 'index.js')) as {
-    startSandbox(o: SandboxOptions): Promise<Sandbox>;
-  };
-  return mod.startSandbox(opts);
-}
+/** The sandbox in this (extension host) process; the engine reaches it over loopback HTTP. */
+export { startTestSandbox } from '../support/sandbox';
 
 export function tempDir(label: string): string {
-  return mkdtempSync(join(tmpdir(), `dear-ext-${label}-`));
+  return supportTempDir(`dear-ext-${label}-`);
 }
 
 /** A sandbox settings file (credentials as `${secret:SANDBOX_*}`) in a fresh folder. */

@@ -6,12 +6,12 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { startSandbox } from '../../sandbox/src/index';
+import { startTestSandbox } from '../support/sandbox';
 import type { Sandbox } from '../../sandbox/src/api';
 import { DoctorRequest } from '../../protocol/lsp';
 import { API_V1_UNSUPPORTED } from '../../protocol/settings';
 import { tempDir, TIME_SCALE, writeConfig } from '../engine/helpers';
-import { LspClient } from './lspClient';
+import { LspClient } from '../support/lspClient';
 
 describe('language server: dear/doctor (Dear: Check Connection)', function () {
   this.timeout(60_000);
@@ -19,7 +19,7 @@ describe('language server: dear/doctor (Dear: Check Connection)', function () {
   let client: LspClient;
   let secrets: Record<string, string>;
   before(async () => {
-    sb = await startSandbox({ sales: 10, timeScale: TIME_SCALE, seed: 43 });
+    sb = await startTestSandbox({ sales: 10, timeScale: TIME_SCALE, seed: 43 });
     client = await LspClient.start();
     const c = sb.credentials;
     secrets = {

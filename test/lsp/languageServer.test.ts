@@ -23,7 +23,7 @@ import {
   ServerInfoRequest,
   SettingsReferencesRequest,
 } from '../../protocol/lsp';
-import { LspClient } from './lspClient';
+import { LspClient } from '../support/lspClient';
 
 const SAMPLE = readFileSync('samples/dear-starshipit.yaml', 'utf8');
 const items = (r: CompletionItem[] | CompletionList | null) =>

@@ -4,11 +4,11 @@
  */
 import * as assert from 'node:assert/strict';
 import { pathToFileURL } from 'node:url';
-import { startSandbox } from '../../sandbox/src/index';
+import { startTestSandbox } from '../support/sandbox';
 import type { Sandbox } from '../../sandbox/src/api';
 import { ReconcileRequest } from '../../protocol/lsp';
 import { tempDir, TIME_SCALE, writeConfig } from '../engine/helpers';
-import { LspClient } from './lspClient';
+import { LspClient } from '../support/lspClient';
 
 describe('language server: dear/reconcile (Dear: Reconcile)', function () {
   this.timeout(60_000);
@@ -16,7 +16,7 @@ describe('language server: dear/reconcile (Dear: Reconcile)', function () {
   let client: LspClient;
   let secrets: Record<string, string>;
   before(async () => {
-    sb = await startSandbox({ sales: 20, timeScale: TIME_SCALE, seed: 44 });
+    sb = await startTestSandbox({ sales: 20, timeScale: TIME_SCALE, seed: 44 });
     client = await LspClient.start();
     const c = sb.credentials;
     secrets = {

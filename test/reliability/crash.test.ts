@@ -8,7 +8,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { startSandbox } from '../../sandbox/src/index';
+import { startTestSandbox } from '../support/sandbox';
 import type { Sandbox } from '../../sandbox/src/api';
 import type { SummaryEvent } from '../../protocol/events';
 import { CRASH_POINTS } from '../../server/src/engine/crash';
@@ -110,7 +110,7 @@ describe('reliability soak: SIGKILL at random moments, then exactly once', funct
     };
     while (totals.kills < kills) {
       totals.rounds++;
-      const box = (sb = await startSandbox({
+      const box = (sb = await startTestSandbox({
         sales: salesPerRound,
         timeScale: TIME_SCALE,
         seed: rng.int(1, 1e9),
@@ -254,7 +254,7 @@ describe('reliability soak: one engine per state directory, torn journal tails',
   this.timeout(size(120_000, 600_000));
   let sb: Sandbox;
   before(async () => {
-    sb = await startSandbox({ sales: 40, timeScale: TIME_SCALE, seed: 77 });
+    sb = await startTestSandbox({ sales: 40, timeScale: TIME_SCALE, seed: 77 });
   });
   after(async () => {
     await sb.close();
@@ -358,7 +358,7 @@ describe('reliability soak: one engine per state directory, torn journal tails',
   ];
   for (const [name, tear] of tears) {
     it(`a torn last journal record (${name}) is detected, reported and recovered on start`, async () => {
-      const box = await startSandbox({ sales: 30, timeScale: TIME_SCALE, seed: 78 });
+      const box = await startTestSandbox({ sales: 30, timeScale: TIME_SCALE, seed: 78 });
       try {
         const expected = expectedOrderNumbers(box);
         const dir = tempDir('dear-rel-torn-');

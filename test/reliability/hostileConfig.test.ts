@@ -20,7 +20,7 @@ import {
   type Diagnostic,
 } from 'vscode-languageserver-protocol/node';
 import { tempDir } from '../engine/helpers';
-import { LspClient } from '../lsp/lspClient';
+import { LspClient } from '../support/lspClient';
 import { figure, Rng, runChild, size, suiteSeed } from './helpers';
 import { errorMessage } from '../../protocol/errorMessage';
 

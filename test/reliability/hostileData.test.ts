@@ -8,7 +8,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { startSandbox } from '../../sandbox/src/index';
+import { startTestSandbox } from '../support/sandbox';
 import type { Sandbox } from '../../sandbox/src/api';
 import type { AttentionEvent, OrderEvent, SkipEvent, SummaryEvent } from '../../protocol/events';
 import { cliEnv, tempDir } from '../engine/helpers';
@@ -229,7 +229,11 @@ describe('reliability soak: hostile Cin7 Core sale data', function () {
     const totals = { hostile: 0, imported: 0, attention: 0, skipped: 0, others: 0 };
     const outcomes: string[] = [];
     for (let round = 0; round < rounds; round++) {
-      const box = (sb = await startSandbox({ sales: 160, timeScale: 100, seed: rng.int(1, 1e6) }));
+      const box = (sb = await startTestSandbox({
+        sales: 160,
+        timeScale: 100,
+        seed: rng.int(1, 1e6),
+      }));
       const candidates = box
         .eligibleSales(STATUSES)
         .filter(

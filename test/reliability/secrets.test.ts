@@ -10,11 +10,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CompletionRequest, LogMessageNotification } from 'vscode-languageserver-protocol/node';
-import { startSandbox } from '../../sandbox/src/index';
+import { startTestSandbox } from '../support/sandbox';
 import type { Sandbox } from '../../sandbox/src/api';
 import { RunEventNotification, RunRequest, WorkspaceTrustNotification } from '../../protocol/lsp';
 import { tempDir } from '../engine/helpers';
-import { LspClient } from '../lsp/lspClient';
+import { LspClient } from '../support/lspClient';
 import { figure, printSomeLabels, Rng, runChild, writeSettings } from './helpers';
 import {
   authProxy,
@@ -60,7 +60,7 @@ describe('reliability soak: secrets never leak, non-loopback http and untrusted 
   const guard = networkGuard(guardLog);
 
   before(async () => {
-    sb = await startSandbox({ sales: 30, timeScale: TIME_SCALE, seed: 91 });
+    sb = await startTestSandbox({ sales: 30, timeScale: TIME_SCALE, seed: 91 });
     const c = sb.credentials;
     // Wrong keys get a refusal that quotes them back (the harshest vendor behaviour for error messages).
     dearProxy = await authProxy(

@@ -7,7 +7,7 @@
  */
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { startSandbox } from '../../sandbox/src/index';
+import { startTestSandbox } from '../support/sandbox';
 import type { Sandbox, SandboxSwitches } from '../../sandbox/src/api';
 import type { AttentionEvent, EngineEvent, SummaryEvent } from '../../protocol/events';
 import { UnavailableError } from '../../server/src/engine/errors';
@@ -136,7 +136,7 @@ describe('reliability soak: faults on the wire end exactly once', function () {
       let attentionDuringFault = 0;
       for (let round = 0; round < rounds; round++) {
         // ≤ 20 sales of these seeds hold no invalid sale, so "nothing needs attention" is the end state.
-        const box = (sb = await startSandbox({
+        const box = (sb = await startTestSandbox({
           sales: 20,
           timeScale: TIME_SCALE,
           seed: rng.int(1, 1e6),

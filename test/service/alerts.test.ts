@@ -6,7 +6,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { startSandbox } from '../../sandbox/src/index';
+import { startTestSandbox } from '../support/sandbox';
 import type { Sandbox } from '../../sandbox/src/api';
 import { tempDir, TIME_SCALE, tinyServer, type TinyServer } from '../engine/helpers';
 import { serveConfig, startServe, type ServeProcess } from './serveHarness';
@@ -28,7 +28,7 @@ describe('service: alerts (serve → loopback incoming webhook)', function () {
   let arrivals: (() => void)[];
 
   beforeEach(async () => {
-    sb = await startSandbox({ sales: 60, timeScale: TIME_SCALE, seed: 7 });
+    sb = await startTestSandbox({ sales: 60, timeScale: TIME_SCALE, seed: 7 });
     received = [];
     refuseNext = 0;
     arrivals = [];

@@ -5,7 +5,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { startSandbox } from '../../sandbox/src/index';
+import { startTestSandbox } from '../support/sandbox';
 import type { Sandbox } from '../../sandbox/src/api';
 import { cliEnv, runCli, tempDir, TIME_SCALE } from '../engine/helpers';
 import {
@@ -20,7 +20,7 @@ describe('service: serve (child process, real HTTP)', function () {
   let sb: Sandbox;
   const running: ServeProcess[] = [];
   beforeEach(async () => {
-    sb = await startSandbox({ sales: 20, timeScale: TIME_SCALE, seed: 31 });
+    sb = await startTestSandbox({ sales: 20, timeScale: TIME_SCALE, seed: 31 });
   });
   afterEach(async () => {
     await Promise.all(running.splice(0).map((p) => p.stopAndWait()));
@@ -195,7 +195,7 @@ describe('service: serve (child process, real HTTP)', function () {
 
   it('SIGTERM mid-import stops after the current call; a restart loses and duplicates nothing', async () => {
     await sb.close();
-    sb = await startSandbox({ sales: 60, timeScale: TIME_SCALE, seed: 7 });
+    sb = await startTestSandbox({ sales: 60, timeScale: TIME_SCALE, seed: 7 });
     const dir = tempDir();
     const config = serveConfig(sb, dir, { importEverySeconds: 3600, writebackEverySeconds: 3600 });
     const first = serve(config, sb);

@@ -8,7 +8,7 @@ import * as assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { startSandbox } from '../../sandbox/src/index';
+import { startTestSandbox } from '../support/sandbox';
 import type { Sandbox } from '../../sandbox/src/api';
 import { tempDir, TIME_SCALE, tinyServer } from '../engine/helpers';
 import { pathsOf, SAMPLES_DIR } from '../contract/contractSamples';
@@ -28,7 +28,7 @@ describe('service: tracking webhooks (sandbox → serve, real HTTP)', function (
   let sb: Sandbox;
   let svc: ServeProcess | undefined;
   beforeEach(async () => {
-    sb = await startSandbox({ sales: 20, timeScale: TIME_SCALE, seed: 31 });
+    sb = await startTestSandbox({ sales: 20, timeScale: TIME_SCALE, seed: 31 });
   });
   afterEach(async () => {
     await svc?.stopAndWait();

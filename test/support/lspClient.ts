@@ -4,7 +4,6 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import * as path from 'node:path';
 import {
   createProtocolConnection,
   StreamMessageReader,
@@ -20,8 +19,7 @@ import {
   type PublishDiagnosticsParams,
   type InitializeResult,
 } from 'vscode-languageserver-protocol/node';
-
-export const CLI = path.resolve('dist/cli.js');
+import { CLI_PATH } from './paths';
 
 export class LspClient {
   private readonly published: PublishDiagnosticsParams[] = [];
@@ -66,8 +64,8 @@ export class LspClient {
     env: NodeJS.ProcessEnv = {},
     initializationOptions?: unknown,
   ): Promise<LspClient> {
-    if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first`);
-    const child = spawn(process.execPath, [CLI, 'lsp', '--stdio'], {
+    if (!existsSync(CLI_PATH)) throw new Error(`${CLI_PATH} is missing: run "npm run build" first`);
+    const child = spawn(process.execPath, [CLI_PATH, 'lsp', '--stdio'], {
       env: { PATH: process.env.PATH, ...env },
       stdio: 'pipe',
     });

@@ -5,8 +5,7 @@
  */
 import * as assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { pathToFileURL } from 'node:url';
@@ -36,7 +35,8 @@ import {
   SANDBOX_SECRET_NAMES,
   sandboxSettingsTemplate,
 } from '../../client/src/settingsFile/templates';
-import { startSandbox } from '../../sandbox/src/index';
+import { startTestSandbox } from '../support/sandbox';
+import { tempDir } from '../support/paths';
 
 describe('syncService over JSON-RPC', () => {
   let client: MessageConnection;
@@ -54,7 +54,7 @@ describe('syncService over JSON-RPC', () => {
     });
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
     const port = (http.address() as { port: number }).port;
-    dir = mkdtempSync(join(tmpdir(), 'dear-sync-'));
+    dir = tempDir('dear-sync-');
     const file = join(dir, 'sandbox.dear-starshipit.yaml');
     writeFileSync(
       file,
@@ -206,7 +206,7 @@ describe('syncService runs the engine against the sandbox over JSON-RPC', functi
     });
     assert.equal(sandbox.alreadyRunning, false);
     assert.match(sandbox.dearBaseUrl, /^http:\/\/127\.0\.0\.1:\d+\//);
-    dir = mkdtempSync(join(tmpdir(), 'dear-sync-sb-'));
+    dir = tempDir('dear-sync-sb-');
     const file = join(dir, 'sandbox.dear-starshipit.yaml');
     writeFileSync(
       file,
@@ -304,12 +304,9 @@ describe('syncService runs the engine against the sandbox over JSON-RPC', functi
   it('CancelRunNotification stops a run while the limiter holds it; the summary says cancelled', async () => {
     // Its own sandbox with a backlog, and a limit of 2 Cin7 calls per 600 s: the run would take
     // half an hour without the cancel.
-    const own = await startSandbox({ seed: 21, sales: 40, timeScale: 100 });
+    const own = await startTestSandbox({ seed: 21, sales: 40, timeScale: 100 });
     try {
-      const slowFile = join(
-        mkdtempSync(join(tmpdir(), 'dear-sync-cancel-')),
-        'slow.dear-starshipit.yaml',
-      );
+      const slowFile = join(tempDir('dear-sync-cancel-'), 'slow.dear-starshipit.yaml');
       writeFileSync(
         slowFile,
         sandboxSettingsTemplate({

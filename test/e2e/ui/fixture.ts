@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
-import type { Sandbox, SandboxOptions } from '../../../sandbox/src/api';
+import type { Sandbox } from '../../../sandbox/src/api';
 import { openBrowser, type BrowserSession } from '../harness/browser';
 import { installExtension, startCodeServer, type CodeServer } from '../harness/codeServer';
 import { repoRoot, resultsDir } from '../harness/paths';
@@ -23,20 +23,7 @@ export const CREDENTIAL_ENV = {
   subscriptionKey: 'DEAR_E2E_STARSHIPIT_SUBSCRIPTION_KEY',
 } as const;
 
-/**
- * The sandbox is loaded from the compiled tree at run time (not imported statically) so this file
- * compiles while the sandbox module is still being written; the types are the agreed contract.
- */
-export async function startTestSandbox(opts: SandboxOptions): Promise<Sandbox> {
-  const modulePath = join(repoRoot, 'out', 'sandbox', 'src', 'index.js');
-  if (!existsSync(modulePath))
-    throw new Error(`the sandbox is not built (${modulePath} is missing)`);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const mod = require(modulePath) as { startSandbox?: (o: SandboxOptions) => Promise<Sandbox> };
-  if (typeof mod.startSandbox !== 'function')
-    throw new Error(`${modulePath} does not export startSandbox()`);
-  return mod.startSandbox(opts);
-}
+export { startTestSandbox } from '../../support/sandbox';
 
 export interface TestWorkspace {
   dir: string;
