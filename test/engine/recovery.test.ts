@@ -227,7 +227,7 @@ describe('engine: sync --watch through a Cin7 Core outage (sandbox)', function (
 
   it('sync --watch through a 10-minute (scaled) Cin7 Core outage (503s, then closed connections) ends with everything imported and written back exactly once', async function () {
     this.timeout(120_000);
-    sb = await startSandbox({ sales: 24, timeScale: TIME_SCALE, seed: 53 });
+    sb = await startTestSandbox({ sales: 24, timeScale: TIME_SCALE, seed: 53 });
     const dir = tempDir();
     const config = writeConfig(sb, dir);
     const first = await runCli(['import', '--config', config, '--json'], { env: cliEnv(sb) });
