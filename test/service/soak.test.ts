@@ -5,7 +5,7 @@
  * thousands of runs (DEAR_SOAK=1) and prints the figures README quotes.
  */
 import * as assert from 'node:assert/strict';
-import { startSandbox } from '../../sandbox/src/index';
+import { startTestSandbox } from '../support/sandbox';
 import type { Sandbox } from '../../sandbox/src/api';
 import { tempDir } from '../engine/helpers';
 import { figure, size } from '../reliability/helpers';
@@ -45,7 +45,7 @@ describe('reliability soak: serve for many runs at a high time scale, with fault
 
   it('RSS and open handles stay flat; every printed label is written back once', async () => {
     const totalRuns = size(300, 4000);
-    sb = await startSandbox({ sales: 80, timeScale: TIME_SCALE, seed: 11 });
+    sb = await startTestSandbox({ sales: 80, timeScale: TIME_SCALE, seed: 11 });
     // Scattered faults the retries absorb, and a flaky connection check that fails whole runs.
     sb.setFaults(
       'dear:*:500@0.03, starshipit:*:503@0.03, starshipit:*:reset@0.01, starshipit:orders/unshipped:500@0.6',
