@@ -209,7 +209,7 @@ describe('engine: CLI (child process)', () => {
   it('--json --dry-run streams: each previewed order is on stdout while the run is still reading sales', async () => {
     await sb.close();
     // Enough sales for more than one Cin7 window of detail reads: the run must wait mid-way.
-    sb = await startSandbox({ sales: 400, timeScale: TIME_SCALE, seed: 31 });
+    sb = await startTestSandbox({ sales: 400, timeScale: TIME_SCALE, seed: 31 });
     const config = writeConfig(sb, tempDir());
     let linesAtFirstOrder: string[] | undefined;
     const r = await runCli(['import', '--config', config, '--dry-run', '--json'], {
