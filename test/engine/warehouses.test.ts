@@ -6,7 +6,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { startSandbox } from '../../sandbox/src/index';
+import { startTestSandbox } from '../support/sandbox';
 import type { Sandbox } from '../../sandbox/src/api';
 import type { EngineEvent, OrderEvent, SkipEvent } from '../../protocol/events';
 import type { DearSettings } from '../../protocol/settings';
@@ -32,7 +32,7 @@ describe('engine: warehouses and Starshipit accounts (sandbox)', function () {
   this.timeout(120_000);
   let sb: Sandbox;
   beforeEach(async () => {
-    sb = await startSandbox({ sales: 80, timeScale: TIME_SCALE, seed: 31 });
+    sb = await startTestSandbox({ sales: 80, timeScale: TIME_SCALE, seed: 31 });
   });
   afterEach(async () => {
     await sb.close();
