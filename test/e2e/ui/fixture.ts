@@ -57,7 +57,14 @@ export function makeWorkspace(label: string, sandbox: Sandbox, timeScale: number
     const per = doc.getIn([api, 'rateLimit', 'perSeconds']);
     if (typeof per === 'number') doc.setIn([api, 'rateLimit', 'perSeconds'], per / timeScale);
   }
-  const text = doc.toString();
+  // Any other secret the sample references (the service's webhook secret, the alerts URL) becomes
+  // an environment variable too, so the window starts with no "secret not stored" warning.
+  const otherSecrets: Record<string, string> = {};
+  const text = doc.toString().replace(/\$\{secret:([A-Za-z0-9_.-]+)\}/g, (_ref, name: string) => {
+    const variable = `DEAR_E2E_${name}`;
+    otherSecrets[variable] = `http://127.0.0.1:9/${name.toLowerCase()}`;
+    return `\${env:${variable}}`;
+  });
   const statuses = (
     doc.getIn(['import', 'statuses']) as { toJSON(): unknown } | undefined
   )?.toJSON();
@@ -77,6 +84,7 @@ export function makeWorkspace(label: string, sandbox: Sandbox, timeScale: number
       [CREDENTIAL_ENV.apiKey]: sandbox.credentials.dearApiKey,
       [CREDENTIAL_ENV.starshipitApiKey]: sandbox.credentials.starshipitApiKey,
       [CREDENTIAL_ENV.subscriptionKey]: sandbox.credentials.starshipitSubscriptionKey,
+      ...otherSecrets,
     },
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
