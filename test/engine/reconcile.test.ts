@@ -16,11 +16,15 @@ import {
   runCli,
   sandboxSecrets,
   sandboxSettings,
+  secondAccount,
   tempDir,
   TIME_SCALE,
   writeConfig,
 } from './helpers';
 import * as path from 'node:path';
+import { Journal } from '../../server/src/engine/journal';
+
+const readJournal = (dir: string) => Journal.read(dir);
 
 const STATUSES: ('ORDERED' | 'PICKED' | 'PACKED')[] = ['ORDERED', 'PICKED', 'PACKED'];
 const SINCE = '2026-01-01';
@@ -52,7 +56,13 @@ async function starshipit(
   method: string,
   route: string,
   body?: unknown,
+  account: 'default' | 'second' = 'default',
 ): Promise<Record<string, unknown>> {
+  const c = sb.credentials;
+  const keys =
+    account === 'second'
+      ? { api: c.starshipitApiKey2, subscription: c.starshipitSubscriptionKey2 }
+      : { api: c.starshipitApiKey, subscription: c.starshipitSubscriptionKey };
   let res: Response;
   // The sandbox holds this key to its plan rate, as Starshipit would: wait out a 429.
   for (;;) {
@@ -60,8 +70,8 @@ async function starshipit(
       method,
       headers: {
         'content-type': 'application/json',
-        'StarShipIT-Api-Key': sb.credentials.starshipitApiKey,
-        'Ocp-Apim-Subscription-Key': sb.credentials.starshipitSubscriptionKey,
+        'StarShipIT-Api-Key': keys.api,
+        'Ocp-Apim-Subscription-Key': keys.subscription,
       },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
@@ -328,6 +338,74 @@ describe('engine: reconcile (sandbox)', function () {
     );
     const first = lost.fulfilments.find((f) => f.number === 1);
     assert.equal(sb.dearShipments().get(first?.taskId ?? '')?.writes ?? 0, 0);
+  });
+
+  it('two Starshipit accounts: each is listed with its own key; a label in the second account is written back, an order the journal lost there is recorded with its account', async () => {
+    const twoAccounts = sandboxSettings(sb, {
+      import: { statuses: STATUSES },
+      warehouses: {
+        locations: [],
+        accounts: [secondAccount('nz')],
+        routes: [{ location: 'Auckland Warehouse', account: 'nz' }],
+        unrouted: 'default',
+      },
+      // The second warehouse's sales are not all packed: the writeback picks and packs them.
+      writeback: { autoPickPack: true },
+    });
+    const eligible = sb.eligibleSales(STATUSES, { includeInvalid: true });
+    const atAuckland = eligible.filter(
+      (e) =>
+        e.valid &&
+        e.type === 'Simple Sale' &&
+        (sb.sale(e.saleId) as { Location: string }).Location === 'Auckland Warehouse',
+    );
+    assert.ok(atAuckland.length >= 2, 'the sandbox has sales at the second warehouse');
+    const [labelled, lost] = atAuckland;
+    const imported = await run(sb, twoAccounts, dir, 'import', false, {
+      onlyOrderNumbers: eligible.map((e) => e.orderNumber).filter((n) => n !== lost.orderNumber),
+    });
+    assert.ok(
+      sb.starshipitOrders('second').has(labelled.orderNumber),
+      'routed to the second account',
+    );
+    const before = await reconcile(sb, twoAccounts, dir, false);
+    assert.deepEqual(bySection(before.summary), {
+      missing: [lost.orderNumber, ...(await parkedSales(dir))].sort(),
+    });
+
+    const template = imported.events.find(
+      (e): e is OrderEvent => e.type === 'order' && e.orderNumber === labelled.orderNumber,
+    )?.starshipit;
+    assert.ok(template);
+    await starshipit(
+      sb,
+      'POST',
+      '/api/orders',
+      { order: { ...template, order_number: lost.orderNumber } },
+      'second',
+    );
+    const label = sb.printLabel({
+      orderNumber: labelled.orderNumber,
+      carrier: 'AusPost',
+      account: 'second',
+    });
+    const applied = await reconcile(sb, twoAccounts, dir, true);
+    const outcomes = Object.fromEntries(
+      applied.summary.findings.map((f) => [f.orderNumber, `${f.section}:${f.fix}:${f.outcome}`]),
+    );
+    assert.equal(outcomes[lost.orderNumber], 'journal:adopt:fixed');
+    assert.equal(outcomes[labelled.orderNumber], 'tracking:writeback:fixed');
+    const ship = [...sb.dearShipments().values()].find(
+      (x) => x.orderNumber === labelled.orderNumber,
+    );
+    assert.deepEqual(
+      (ship?.lines as { TrackingNumber: string }[]).map((l) => l.TrackingNumber),
+      label.trackingNumbers,
+    );
+    const recorded = readJournal(dir).orders.get(lost.orderNumber);
+    assert.equal(recorded?.account, 'nz', 'recorded with the account that holds it');
+    const again = await reconcile(sb, twoAccounts, dir, false);
+    assert.deepEqual(bySection(again.summary), { missing: await parkedSales(dir) });
   });
 
   it('CLI: SIGKILL during --apply, then --apply again: nothing duplicated, exit codes as the other commands', async () => {

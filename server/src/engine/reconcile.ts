@@ -22,7 +22,9 @@ import type {
 import type { RunOptions } from './index';
 import type { Row } from './dearClient';
 import type { RunContext } from './context';
-import { record, throwIfCancelled } from './context';
+import { accountOf, accountView, record, throwIfCancelled } from './context';
+import { routeSale } from './warehouses';
+import { DEFAULT_ACCOUNT } from '../../../protocol/settings';
 import { estimateSeconds, openRun } from './runner';
 import { checkApi } from './preflight';
 import { importSales, morePages } from './importer';
@@ -61,6 +63,8 @@ const NOT_LIVE = new Set(['VOIDED', 'CREDITED']);
 
 /** One Starshipit order as the listings show it (merged across the lists by order id). */
 interface ListedOrder {
+  /** The Starshipit account that holds it (`warehouses.accounts`; `default` otherwise). */
+  account: string;
   orderId?: number;
   orderNumber: string;
   status: string;
@@ -95,6 +99,18 @@ interface Found {
   row?: Row;
   label?: Label;
   orderId?: number;
+  /** `adopt`: the Starshipit account holding the order. */
+  account?: string;
+}
+
+/** Starshipit order ids of listed orders. */
+function idsOf(list: ListedOrder[]): number[] {
+  return list.map((x) => x.orderId).filter((id): id is number => id !== undefined);
+}
+
+/** Every Starshipit account of the run, the default one first. */
+function allAccounts(ctx: RunContext): string[] {
+  return ctx.accounts.map((account) => account.name);
 }
 
 export async function runReconcileImpl(o: ReconcileOptions): Promise<ReconcileSummary> {
@@ -112,7 +128,8 @@ export async function runReconcileImpl(o: ReconcileOptions): Promise<ReconcileSu
   let views: Views | undefined;
   try {
     try {
-      await checkApi(ctx, 'starshipit');
+      for (const account of ctx.accounts)
+        await checkApi(accountView(ctx, account.name), 'starshipit');
       await checkApi(ctx, 'dear');
       views = await readViews(ctx, since, (e) => emitAny(e));
       found.push(...(await compare(ctx, views, since)));
@@ -136,7 +153,7 @@ export async function runReconcileImpl(o: ReconcileOptions): Promise<ReconcileSu
       fixable: findings.filter((f) => f.fix).length,
       fixed: findings.filter((f) => f.outcome === 'fixed').length,
       failed: findings.filter((f) => f.outcome === 'failed').length,
-      calls: { dear: run.dearRunner.calls, starshipit: run.starshipitRunner.calls },
+      calls: { dear: run.dearRunner.calls, starshipit: starshipitCalls(ctx) },
       findings,
       ...(cancelled ? { cancelled: true } : {}),
     };
@@ -154,6 +171,11 @@ export function periodStart(since: string | undefined, now = Date.now()): string
   const ms = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(since) ? `${since}T00:00:00Z` : since);
   if (Number.isNaN(ms)) throw new Error(`--since "${since}" is not a date (e.g. 2026-11-01)`);
   return new Date(ms).toISOString();
+}
+
+/** Starshipit calls of every account so far. */
+function starshipitCalls(ctx: RunContext): number {
+  return ctx.accounts.reduce((n, account) => n + account.runner.calls, 0);
 }
 
 function countSections(findings: ReconcileFinding[]): Record<ReconcileSection, number> {
@@ -180,7 +202,7 @@ async function readViews(
     type: 'estimate',
     since,
     dearCalls: { listPages: pages - 1, detailsAtMost: labelled },
-    starshipitCalls: ctx.starshipitRunner.calls,
+    starshipitCalls: starshipitCalls(ctx),
     seconds: estimateSeconds(
       pages - 1 + labelled,
       ctx.settings.dear.rateLimit,
@@ -204,28 +226,43 @@ async function readViews(
   return views;
 }
 
+/** Every Starshipit account's listings (each through its own limiter). */
 async function readStarshipit(ctx: RunContext, since: string, views: Views): Promise<void> {
-  const byId = new Map<number, ListedOrder>();
+  const byId = new Map<string, ListedOrder>();
   const add = (order: ListedOrder): void => {
+    const key = `${order.account}:${order.orderId}`;
     const same =
       order.orderId !== undefined
-        ? byId.get(order.orderId)
-        : views.orders.get(order.orderNumber)?.find((x) => x.orderId === undefined);
+        ? byId.get(key)
+        : views.orders
+            .get(order.orderNumber)
+            ?.find((x) => x.orderId === undefined && x.account === order.account);
     if (same) return mergeInto(same, order);
-    if (order.orderId !== undefined) byId.set(order.orderId, order);
+    if (order.orderId !== undefined) byId.set(key, order);
     const list = views.orders.get(order.orderNumber) ?? [];
     list.push(order);
     views.orders.set(order.orderNumber, list);
   };
+  for (const account of ctx.accounts)
+    await readAccount(accountView(ctx, account.name), since, views, add);
+}
+
+async function readAccount(
+  ctx: RunContext,
+  since: string,
+  views: Views,
+  add: (o: ListedOrder) => void,
+): Promise<void> {
+  const account = ctx.account;
   const unshipped = await eachPage(ctx, async (page) => {
     const r = await ctx.starshipit.list('unshipped', { since, page, limit: PAGE });
     return { rows: r.orders, totalPages: r.totalPages };
   });
-  for (const raw of unshipped) listRow(raw, 'unshipped', add, views);
+  for (const raw of unshipped) listRow(raw, 'unshipped', account, add, views);
   const shipped = await eachPage(ctx, (page) =>
     ctx.starshipit.shippedRows({ since, page, limit: PAGE }),
   );
-  for (const raw of shipped) listRow(raw, 'shipped', add, views);
+  for (const raw of shipped) listRow(raw, 'shipped', account, add, views);
   const printed = await eachPage(ctx, (page) =>
     ctx.starshipit.printedRows({ since, page, limit: PAGE }),
   );
@@ -236,6 +273,7 @@ async function readStarshipit(ctx: RunContext, since: string, views: Views): Pro
       continue;
     }
     add({
+      account,
       orderId: row.orderId,
       orderNumber: row.orderNumber,
       status: 'Printed',
@@ -251,6 +289,7 @@ async function readStarshipit(ctx: RunContext, since: string, views: Views): Pro
 function listRow(
   raw: unknown,
   kind: 'unshipped' | 'shipped',
+  account: string,
   add: (o: ListedOrder) => void,
   views: Views,
 ): void {
@@ -261,6 +300,7 @@ function listRow(
   }
   if (row.form === 'full') {
     add({
+      account,
       orderId: row.orderId,
       orderNumber: row.orderNumber,
       status: row.status,
@@ -274,6 +314,7 @@ function listRow(
   }
   // The flat shipped row: one order-level tracking number, no status, no parcels.
   add({
+    account,
     orderId: row.orderId,
     orderNumber: row.orderNumber,
     status: kind === 'shipped' ? 'Shipped' : '',
@@ -389,7 +430,9 @@ async function compareEntry(
   // would cost one Starshipit call per order ever imported.
   const listed =
     views.orders.get(entry.orderNumber) ??
-    (entry.at >= since ? await lookUp(ctx, views, entry.orderNumber) : undefined);
+    (entry.at >= since
+      ? await lookUp(ctx, views, entry.orderNumber, [accountOf(entry)])
+      : undefined);
   if (!listed && entry.at < since) return undefined;
   const base = { type: 'finding' as const, orderNumber: entry.orderNumber, saleId: entry.saleId };
   if (!listed) {
@@ -403,7 +446,18 @@ async function compareEntry(
       },
     };
   }
-  const ids = listed.map((x) => x.orderId).filter((id): id is number => id !== undefined);
+  const account = accountOf(entry);
+  const inAccount = listed.filter((x) => x.account === account);
+  if (inAccount.length === 0)
+    return {
+      finding: {
+        ...base,
+        section: 'journal',
+        orderIds: idsOf(listed),
+        detail: `the journal records the order in Starshipit account "${account}"; Starshipit holds it in ${[...new Set(listed.map((x) => `"${x.account}"`))].join(', ')}`,
+      },
+    };
+  const ids = idsOf(inAccount);
   if (entry.state === 'intent') {
     if (ids.length !== 1) return undefined; // duplicates are reported on their own
     return {
@@ -415,6 +469,7 @@ async function compareEntry(
         fix: 'adopt',
       },
       orderId: ids[0],
+      account,
     };
   }
   if (entry.orderId === undefined || ids.length === 0 || ids.includes(entry.orderId))
@@ -434,18 +489,27 @@ async function lookUp(
   ctx: RunContext,
   views: Views,
   orderNumber: string,
+  accounts: string[],
 ): Promise<ListedOrder[] | undefined> {
-  const order = await ctx.starshipit.findOrder(orderNumber);
-  if (!order) return undefined;
-  const listed = [listedFromOrder(order, orderNumber)];
-  views.orders.set(orderNumber, listed);
-  return listed;
+  for (const account of accounts) {
+    const order = await accountView(ctx, account).starshipit.findOrder(orderNumber);
+    if (!order) continue;
+    const listed = [listedFromOrder(order, orderNumber, account)];
+    views.orders.set(orderNumber, listed);
+    return listed;
+  }
+  return undefined;
 }
 
-function listedFromOrder(order: StarshipitOrder, orderNumber: string): ListedOrder {
+function listedFromOrder(
+  order: StarshipitOrder,
+  orderNumber: string,
+  account: string,
+): ListedOrder {
   const status = trimmedText(order.status);
   const tracking = packageTracking(order);
   return {
+    account,
     orderId: typeof order.order_id === 'number' ? order.order_id : undefined,
     orderNumber,
     status,
@@ -463,9 +527,13 @@ async function shouldBeImported(ctx: RunContext, row: Row): Promise<boolean> {
   if (NOT_LIVE.has(text(row.Status)) || text(row.CombinedShippingStatus) === 'SHIPPED')
     return false;
   if (!rowMaySelect(row, statuses)) return false;
-  if (!isAdvancedAtOrder(row)) return true;
-  // An Advanced sale at the order stage is selected by its open fulfilments' stages.
+  const w = ctx.settings.warehouses;
+  const byLocation = w.locations.length > 0 || w.unrouted === 'skip';
+  if (!isAdvancedAtOrder(row) && !byLocation) return true;
+  // The row names neither the location nor (Advanced sale at the order stage) the stages of
+  // its fulfilments: the sale decides.
   const sale = await ctx.dear.sale(text(row.SaleID));
+  if (byLocation && 'skip' in routeSale(w, sale)) return false;
   return saleSelected({ ...sale, Status: text(sale.Status) || text(row.Status) }, statuses);
 }
 
@@ -488,7 +556,8 @@ async function missingSales(ctx: RunContext, views: Views): Promise<Found[]> {
     );
     // Outside the listings' window, an older order may still exist: one lookup by number (not
     // for a sale the import parked: it never created one).
-    if (!fulfilmentsMode && !parked && (await lookUp(ctx, views, orderNumber))) return;
+    if (!fulfilmentsMode && !parked && (await lookUp(ctx, views, orderNumber, allAccounts(ctx))))
+      return;
     out.push({
       finding: {
         type: 'finding',
@@ -538,9 +607,10 @@ function unexplainedOrders(ctx: RunContext, views: Views): Found[] {
         saleId: text(sale.SaleID),
         orderIds: ids,
         detail: `Starshipit holds order ${ids.join(', ') || '(no id)'} for this sale but the journal has no record of it (lost state directory, or created by another integration)`,
-        ...(ids.length === 1 ? { fix: 'adopt' as const } : {}),
+        ...(ids.length === 1 && list.length === 1 ? { fix: 'adopt' as const } : {}),
       },
       orderId: ids[0],
+      account: list[0].account,
     });
   }
   return out;
@@ -658,7 +728,7 @@ async function fullLabel(
       labelDate: order.labelDate,
     };
   if (order.orderId === undefined) return undefined;
-  const full = await ctx.starshipit.orderById(order.orderId);
+  const full = await accountView(ctx, order.account).starshipit.orderById(order.orderId);
   if (!full) return undefined;
   const tracking = packageTracking(full);
   if (tracking.length === 0) return undefined;
@@ -716,6 +786,7 @@ async function adopt(ctx: RunContext, f: Found): Promise<void> {
       orderId: f.orderId,
       outcome: 'alreadyPresent',
       at: new Date().toISOString(),
+      ...(f.account && f.account !== DEFAULT_ACCOUNT ? { account: f.account } : {}),
     });
     ctx.counters.alreadyPresent++;
     f.finding.outcome = 'fixed';
