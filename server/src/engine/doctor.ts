@@ -61,175 +61,232 @@ interface ApiSession {
   credentials: DoctorApiHealth['credentials'];
 }
 
-/** Runs the checks. Throws ConfigurationError when it cannot run at all (exit 2). */
-export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
-  const s = o.settings;
-  refuseUnsupportedApiVersion(s);
-  checkBaseUrl(s.dear.baseUrl, 'dear.baseUrl');
-  checkBaseUrl(s.starshipit.baseUrl, 'starshipit.baseUrl');
-  const creds = resolveCredentials(s, o.secrets);
-  const scrub = redactor(credentialValues(creds));
-  const stateDir = o.stateDir ? path.resolve(o.stateDir) : resolveStateDir(o.configPath, s);
-  const checks: DoctorCheck[] = [];
-  const notes: DoctorCheck[] = [];
-  const note = (api: Api, message: string): void => {
-    notes.push({ id: 'note', api, status: 'info', message });
-  };
-  const emit = (e: EngineEvent): void => {
-    if (e.type === 'retry') note(e.api, `retried ${scrub(e.reason)}`);
-  };
+/** What every step of one diagnosis shares: the settings, the scrubber and the collected checks. */
+interface DoctorContext {
+  settings: DearSettings;
+  signal?: AbortSignal;
+  scrub: (text: string) => string;
+  checks: DoctorCheck[];
+  notes: DoctorCheck[];
+}
 
-  // The Cin7 quota is per application key and shared with any sync on this machine: count against
-  // the state directory's limiter log when no run holds it, else keep to this process.
-  let lock: { release(): void } | undefined;
+type SessionOptions = Pick<
+  ConstructorParameters<typeof ApiRunner>[0],
+  'baseUrl' | 'limiter' | 'timeoutMs' | 'timeScale' | 'classify' | 'headers'
+>;
+
+interface DoctorSessions {
+  dear: ApiSession;
+  ss: ApiSession;
+  dearLimiter: SlidingLogLimiter;
+  ssRate: { calls: number; perSeconds: number };
+}
+
+/** Runs the checks. Throws ConfigurationError when it cannot run at all (exit 2). */
+export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
+  const settings = options.settings;
+  refuseUnsupportedApiVersion(settings);
+  checkBaseUrl(settings.dear.baseUrl, 'dear.baseUrl');
+  checkBaseUrl(settings.starshipit.baseUrl, 'starshipit.baseUrl');
+  const creds = resolveCredentials(settings, options.secrets);
+  const scrub = redactor(credentialValues(creds));
+  const stateDir = options.stateDir
+    ? path.resolve(options.stateDir)
+    : resolveStateDir(options.configPath, settings);
+  const ctx: DoctorContext = { settings, signal: options.signal, scrub, checks: [], notes: [] };
+  const lock = acquireLimiterLog(ctx, stateDir);
+  const sessions = openSessions(ctx, creds, lock ? stateDir : undefined);
   try {
-    lock = StateLock.acquire(stateDir);
+    await checkDear(ctx, sessions.dear);
+    await checkStarshipit(ctx, sessions.ss);
+  } finally {
+    sessions.dearLimiter.close();
+    lock?.release();
+    await Promise.all([sessions.dear.runner.close(), sessions.ss.runner.close()]);
+  }
+  return assembleReport(ctx, sessions, options.saveSamplesDir);
+}
+
+function addNote(ctx: DoctorContext, api: Api, message: string): void {
+  ctx.notes.push({ id: 'note', api, status: 'info', message });
+}
+
+/**
+ * The Cin7 quota is per application key and shared with any sync on this machine: count against
+ * the state directory's limiter log when no run holds it, else keep to this process.
+ */
+function acquireLimiterLog(ctx: DoctorContext, stateDir: string): { release(): void } | undefined {
+  try {
+    return StateLock.acquire(stateDir);
   } catch (err) {
-    note(
+    addNote(
+      ctx,
       'dear',
       err instanceof LockedError
         ? 'another run holds the state directory: its Cin7 calls are not counted here'
         : `the state directory's limiter log is not used (${errorMessage(err)})`,
     );
+    return undefined;
   }
+}
+
+/** Both API sessions; the Cin7 limiter persists to `limiterDir` when this process holds it. */
+function openSessions(
+  ctx: DoctorContext,
+  creds: ReturnType<typeof resolveCredentials>,
+  limiterDir: string | undefined,
+): DoctorSessions {
+  const settings = ctx.settings;
   const dearLimiter = new SlidingLogLimiter({
-    calls: s.dear.rateLimit.calls,
-    windowMs: s.dear.rateLimit.perSeconds * 1000,
-    maxCallMs: s.dear.timeoutSeconds * 1000,
-    persistPath: lock ? path.join(stateDir, 'limiter-dear.json') : undefined,
+    calls: settings.dear.rateLimit.calls,
+    windowMs: settings.dear.rateLimit.perSeconds * 1000,
+    maxCallMs: settings.dear.timeoutSeconds * 1000,
+    persistPath: limiterDir ? path.join(limiterDir, 'limiter-dear.json') : undefined,
   });
-  const ssRate = s.starshipit.rateLimit ?? PLAN_RATES[s.starshipit.plan];
-  const dear = session('dear', {
-    baseUrl: s.dear.baseUrl,
+  const ssRate = settings.starshipit.rateLimit ?? PLAN_RATES[settings.starshipit.plan];
+  const dear = openSession(ctx, 'dear', {
+    baseUrl: settings.dear.baseUrl,
     limiter: dearLimiter,
-    timeoutMs: s.dear.timeoutSeconds * 1000,
-    timeScale: s.dear.rateLimit.perSeconds / 60,
+    timeoutMs: settings.dear.timeoutSeconds * 1000,
+    timeScale: settings.dear.rateLimit.perSeconds / 60,
     classify: classifyDear,
     headers: {
       'api-auth-accountid': creds.dearAccountId,
       'api-auth-applicationkey': creds.dearApiKey,
     },
   });
-  const ss = session('starshipit', {
-    baseUrl: s.starshipit.baseUrl,
+  const ss = openSession(ctx, 'starshipit', {
+    baseUrl: settings.starshipit.baseUrl,
     limiter: new SpacingLimiter({ calls: ssRate.calls, windowMs: ssRate.perSeconds * 1000 }),
-    timeoutMs: s.starshipit.timeoutSeconds * 1000,
-    timeScale: ssRate.perSeconds / PLAN_RATES[s.starshipit.plan].perSeconds,
+    timeoutMs: settings.starshipit.timeoutSeconds * 1000,
+    timeScale: ssRate.perSeconds / PLAN_RATES[settings.starshipit.plan].perSeconds,
     classify: classifyStarshipit,
     headers: {
       'StarShipIT-Api-Key': creds.starshipitApiKey,
       'Ocp-Apim-Subscription-Key': creds.starshipitSubscriptionKey,
     },
   });
+  return { dear, ss, dearLimiter, ssRate };
+}
 
-  function session(
-    api: Api,
-    r: Pick<
-      ConstructorParameters<typeof ApiRunner>[0],
-      'baseUrl' | 'limiter' | 'timeoutMs' | 'timeScale' | 'classify' | 'headers'
-    >,
-  ): ApiSession {
-    const calls: ObservedCall[] = [];
-    const runner = new ApiRunner({
-      api,
-      ...r,
-      concurrency: 1,
-      // A diagnosis should answer quickly: one retry for a transient failure, not the run's budget.
-      maxRetries: Math.min(1, s.engine.maxRetries),
-      emit,
-      signal: o.signal,
-      scrub,
-      observe: (obs) => calls.push({ ...obs, api }),
-    });
-    return { api, runner, calls, credentials: 'unknown' };
-  }
+function openSession(ctx: DoctorContext, api: Api, runnerOptions: SessionOptions): ApiSession {
+  const calls: ObservedCall[] = [];
+  const runner = new ApiRunner({
+    api,
+    ...runnerOptions,
+    concurrency: 1,
+    // A diagnosis should answer quickly: one retry for a transient failure, not the run's budget.
+    maxRetries: Math.min(1, ctx.settings.engine.maxRetries),
+    emit: (event: EngineEvent) => {
+      if (event.type === 'retry') addNote(ctx, event.api, `retried ${ctx.scrub(event.reason)}`);
+    },
+    signal: ctx.signal,
+    scrub: ctx.scrub,
+    observe: (obs) => calls.push({ ...obs, api }),
+  });
+  return { api, runner, calls, credentials: 'unknown' };
+}
 
-  /** One read; its failure becomes a check (credentials rejected, unreachable, unreadable). */
-  async function read(
-    sess: ApiSession,
-    id: string,
-    what: string,
-    spec: Omit<CallSpec, 'idempotent' | 'method'>,
-  ): Promise<{ json: unknown } | undefined> {
-    try {
-      const json = await sess.runner.call({ method: 'GET', idempotent: true, ...spec });
-      if (sess.credentials === 'unknown') sess.credentials = 'accepted';
-      return { json };
-    } catch (err) {
-      if (!(err instanceof ApiCallError)) throw err;
-      const rejected = err.status === 401 || err.status === 403;
-      if (rejected) sess.credentials = 'rejected';
-      checks.push({
-        id: rejected ? `${sess.api}.credentials` : id,
-        api: sess.api,
-        status: 'problem',
-        message: `${what}: ${scrub(err.message)}`,
-      });
-      return undefined;
-    }
-  }
-
+/** One read; its failure becomes a check (credentials rejected, unreachable, unreadable). */
+async function readForCheck(
+  ctx: DoctorContext,
+  sess: ApiSession,
+  id: string,
+  what: string,
+  spec: Omit<CallSpec, 'idempotent' | 'method'>,
+): Promise<{ json: unknown } | undefined> {
   try {
-    await checkDear();
-    await checkStarshipit();
-  } finally {
-    dearLimiter.close();
-    lock?.release();
-    await Promise.all([dear.runner.close(), ss.runner.close()]);
-  }
-
-  async function checkDear(): Promise<void> {
-    const list = await read(dear, 'dear.saleList', 'Cin7 Core saleList', {
-      path: 'saleList',
-      query: { Page: 1, Limit: Math.min(SALE_LIST_SAMPLE, s.dear.pageSize) },
+    const json = await sess.runner.call({ method: 'GET', idempotent: true, ...spec });
+    if (sess.credentials === 'unknown') sess.credentials = 'accepted';
+    return { json };
+  } catch (err) {
+    if (!(err instanceof ApiCallError)) throw err;
+    const rejected = err.status === 401 || err.status === 403;
+    if (rejected) sess.credentials = 'rejected';
+    ctx.checks.push({
+      id: rejected ? `${sess.api}.credentials` : id,
+      api: sess.api,
+      status: 'problem',
+      message: `${what}: ${ctx.scrub(err.message)}`,
     });
-    // Rejected credentials, or no answer at all: the other calls would fail the same way.
-    if (!list) return;
-    let rows: Record<string, unknown>[] = [];
-    if (list) {
-      const shape = checkSaleListShape(list.json);
-      checks.push(...shape.checks);
-      rows = shape.rows;
-      checks.push(statusCheck(rows, s.import.statuses));
-    }
-    const wanted = new Set<string>(s.import.statuses);
-    const pick = rows.find((r) => wanted.has(String(r.Status))) ?? rows[0];
-    const saleId = typeof pick?.SaleID === 'string' ? pick.SaleID : undefined;
-    if (saleId) {
-      const sale = await read(dear, 'shape.sale', `Cin7 Core sale ${saleId}`, {
-        path: 'sale',
-        query: { ID: saleId },
-      });
-      if (sale) checks.push(...checkSaleShape(sale.json, saleId));
-    }
-    const carriers = await read(dear, 'dear.carrierList', 'Cin7 Core ref/carrier', {
-      path: 'ref/carrier',
-      query: { Page: 1, Limit: 1000 },
-    });
-    if (carriers) {
-      const carrierList = readCarrierNames(carriers.json);
-      checks.push(...carrierList.checks);
-      if (carrierList.names && s.writeback.enabled)
-        checks.push(...mappingChecks(s, carrierList.names));
-    }
+    return undefined;
   }
+}
 
-  async function checkStarshipit(): Promise<void> {
-    const since = new Date(Date.now() - SHIPPED_LOOKBACK_DAYS * 86_400_000).toISOString();
-    const unshipped = await read(ss, 'starshipit.unshipped', 'Starshipit unshipped orders', {
+async function checkDear(ctx: DoctorContext, dear: ApiSession): Promise<void> {
+  const settings = ctx.settings;
+  const list = await readForCheck(ctx, dear, 'dear.saleList', 'Cin7 Core saleList', {
+    path: 'saleList',
+    query: { Page: 1, Limit: Math.min(SALE_LIST_SAMPLE, settings.dear.pageSize) },
+  });
+  // Rejected credentials, or no answer at all: the other calls would fail the same way.
+  if (!list) return;
+  const shape = checkSaleListShape(list.json);
+  ctx.checks.push(...shape.checks);
+  ctx.checks.push(statusCheck(shape.rows, settings.import.statuses));
+  await checkOneSale(ctx, dear, shape.rows);
+  await checkCarriers(ctx, dear);
+}
+
+/** Reads one listed sale (one with a wanted status when there is one) and checks its shape. */
+async function checkOneSale(
+  ctx: DoctorContext,
+  dear: ApiSession,
+  rows: Record<string, unknown>[],
+): Promise<void> {
+  const wanted = new Set<string>(ctx.settings.import.statuses);
+  const pick = rows.find((row) => wanted.has(String(row.Status))) ?? rows[0];
+  const saleId = typeof pick?.SaleID === 'string' ? pick.SaleID : undefined;
+  if (!saleId) return;
+  const sale = await readForCheck(ctx, dear, 'shape.sale', `Cin7 Core sale ${saleId}`, {
+    path: 'sale',
+    query: { ID: saleId },
+  });
+  if (sale) ctx.checks.push(...checkSaleShape(sale.json, saleId));
+}
+
+async function checkCarriers(ctx: DoctorContext, dear: ApiSession): Promise<void> {
+  const carriers = await readForCheck(ctx, dear, 'dear.carrierList', 'Cin7 Core ref/carrier', {
+    path: 'ref/carrier',
+    query: { Page: 1, Limit: 1000 },
+  });
+  if (!carriers) return;
+  const carrierList = readCarrierNames(carriers.json);
+  ctx.checks.push(...carrierList.checks);
+  if (carrierList.names && ctx.settings.writeback.enabled)
+    ctx.checks.push(...mappingChecks(ctx.settings, carrierList.names));
+}
+
+async function checkStarshipit(ctx: DoctorContext, ss: ApiSession): Promise<void> {
+  const since = new Date(Date.now() - SHIPPED_LOOKBACK_DAYS * 86_400_000).toISOString();
+  const unshipped = await readForCheck(
+    ctx,
+    ss,
+    'starshipit.unshipped',
+    'Starshipit unshipped orders',
+    {
       path: '/api/orders/unshipped',
       // Every unshipped order qualifies; the first page is the sample.
       query: { since_last_updated: '2000-01-01T00:00:00Z', limit: STARSHIPIT_SAMPLE, page: 1 },
-    });
-    if (!unshipped) return;
-    checks.push(...checkUnshippedShape(unshipped.json));
-    const shipped = await read(ss, 'starshipit.shipped', 'Starshipit shipped orders', {
-      path: '/api/orders/shipped',
-      query: { since_last_updated: since, limit: STARSHIPIT_SAMPLE, page: 1 },
-    });
-    if (shipped) checks.push(...checkShippedShape(shipped.json));
-  }
+    },
+  );
+  if (!unshipped) return;
+  ctx.checks.push(...checkUnshippedShape(unshipped.json));
+  const shipped = await readForCheck(ctx, ss, 'starshipit.shipped', 'Starshipit shipped orders', {
+    path: '/api/orders/shipped',
+    query: { since_last_updated: since, limit: STARSHIPIT_SAMPLE, page: 1 },
+  });
+  if (shipped) ctx.checks.push(...checkShippedShape(shipped.json));
+}
 
+/** The report: accepted credentials first, then the checks, then the notes; samples when asked. */
+function assembleReport(
+  ctx: DoctorContext,
+  sessions: DoctorSessions,
+  saveSamplesDir: string | undefined,
+): DoctorReport {
+  const { dear, ss, dearLimiter, ssRate } = sessions;
+  const checks = ctx.checks;
   for (const sess of [ss, dear])
     if (sess.credentials === 'accepted')
       checks.unshift({
@@ -238,21 +295,20 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
         status: 'ok',
         message: `${sess.api === 'dear' ? 'Cin7 Core' : 'Starshipit'} accepted the credentials`,
       });
-  checks.push(...notes);
-
+  checks.push(...ctx.notes);
   const report: DoctorReport = {
     type: 'doctor',
     at: new Date().toISOString(),
-    result: checks.some((c) => c.status === 'problem') ? 'problems' : 'ok',
-    problems: checks.filter((c) => c.status === 'problem').length,
-    warnings: checks.filter((c) => c.status === 'warning').length,
-    dear: health(dear, dearHeadroom(dear, dearLimiter, s)),
-    starshipit: health(ss, starshipitHeadroom(ss, s, ssRate)),
+    result: checks.some((check) => check.status === 'problem') ? 'problems' : 'ok',
+    problems: checks.filter((check) => check.status === 'problem').length,
+    warnings: checks.filter((check) => check.status === 'warning').length,
+    dear: health(dear, dearHeadroom(dear, dearLimiter, ctx.settings)),
+    starshipit: health(ss, starshipitHeadroom(ss, ctx.settings, ssRate)),
     checks,
   };
-  if (o.saveSamplesDir) {
-    const dir = path.resolve(o.saveSamplesDir);
-    report.samples = { dir, files: writeSamples(dir, [...dear.calls, ...ss.calls], scrub) };
+  if (saveSamplesDir) {
+    const dir = path.resolve(saveSamplesDir);
+    report.samples = { dir, files: writeSamples(dir, [...dear.calls, ...ss.calls], ctx.scrub) };
   }
   return report;
 }
