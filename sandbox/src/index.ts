@@ -80,90 +80,143 @@ function fsProblem(err: unknown): string {
   }
 }
 
+/** The stores, switches and hooks every part of one sandbox shares. */
+interface SandboxWorld {
+  seed: number;
+  sales: number;
+  timeScale: number;
+  switches: FullSwitches;
+  webhooks: WebhookSender;
+  dear: DearStore;
+  orders: OrderStore;
+  /** A second account (its own API key): order IDs in another range, as Starshipit's are global. */
+  secondOrders: OrderStore;
+  faults: FaultInjector;
+  log: CallLogEntry[];
+  /** Schedules a save of the state file (when there is one). */
+  changed: () => void;
+  /** Saves the state file now; throws when it cannot. */
+  saveNow: () => void;
+}
+
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const world = createWorld(options);
+  world.saveNow(); // fail fast on an unwritable --state path
+  let servers: ApiServer[] = [];
+  const sandbox = sandboxHandle(world, async () => {
+    await Promise.all(servers.map((server) => server.close()));
+  });
+  servers = await listenBoth(world, sandbox, options.port ?? 0);
+  return sandbox;
+}
+
+function createWorld(options: SandboxOptions): SandboxWorld {
   const seed = Math.floor(options.seed ?? 1) >>> 0;
   const sales = Math.max(0, Math.floor(options.sales ?? 60));
   const timeScale = options.timeScale ?? 1;
   if (!(timeScale > 0))
     throw new Error(`sandbox: timeScale must be > 0 (got ${String(options.timeScale)})`);
-  const switches: FullSwitches = { ...DEFAULT_SWITCHES };
+  const switches = initialSwitches(options);
   const webhooks = new WebhookSender();
   webhooks.target = options.trackingWebhook ? { ...options.trackingWebhook } : undefined;
-  for (const [k, v] of Object.entries(options.switches ?? {})) {
-    const [name, value] = parseSwitch(k, v);
-    (switches as Record<string, unknown>)[name] = value;
-  }
   const dear = new DearStore(seed, sales, Math.max(0, Math.floor(options.products ?? 0)));
   const orders = new OrderStore(seed);
-  // A second account (its own API key): order IDs in another range, as Starshipit's are global.
   const secondOrders = new OrderStore(seed + 1);
   secondOrders.nextOrderId = 204_000_001;
-  const storeOf = (account: SandboxAccount | undefined): OrderStore =>
-    account === 'second' ? secondOrders : orders;
-  const faults = new FaultInjector(seed, options.faults ?? '');
-  const log: CallLogEntry[] = [];
-
   const stateFile = options.stateFile ? path.resolve(options.stateFile) : undefined;
-  if (stateFile && existsSync(stateFile)) {
-    let state: StateFile;
-    let text: string;
-    try {
-      if (!statSync(stateFile).isFile())
-        throw Object.assign(new Error('not a file'), { code: 'EISDIR' });
-      text = readFileSync(stateFile, 'utf8');
-    } catch (err) {
-      throw new Error(`sandbox: cannot read the state file ${stateFile}: ${fsProblem(err)}`, {
-        cause: err,
-      });
-    }
-    try {
-      state = JSON.parse(text) as StateFile;
-    } catch (err) {
-      throw new Error(
-        `sandbox: the state file ${stateFile} is not valid JSON (${errorMessage(err)}); move it away to start from the seed, or name another file with --state FILE`,
-        { cause: err },
-      );
-    }
-    if (state.seed !== seed || state.sales !== sales) {
-      throw new Error(
-        `sandbox: state file ${stateFile} was written for --seed ${state.seed} --sales ${state.sales}, not --seed ${seed} --sales ${sales}; use the same values or another file`,
-      );
-    }
-    dear.restore(state.dear);
-    orders.restore(state.starshipit);
-    if (state.starshipitSecond) secondOrders.restore(state.starshipitSecond);
-    if (!options.switches) Object.assign(switches, state.switches);
-    if (options.faults === undefined && state.faults) faults.set(state.faults);
-  }
+  const world: SandboxWorld = {
+    seed,
+    sales,
+    timeScale,
+    switches,
+    webhooks,
+    dear,
+    orders,
+    secondOrders,
+    faults: new FaultInjector(seed, options.faults ?? ''),
+    log: [],
+    ...stateSaver(stateFile, () => stateOf(world)),
+  };
+  if (stateFile && existsSync(stateFile))
+    restoreState(world, readStateFile(stateFile, seed, sales), options);
+  return world;
+}
 
+function initialSwitches(options: SandboxOptions): FullSwitches {
+  const switches: FullSwitches = { ...DEFAULT_SWITCHES };
+  for (const [key, value] of Object.entries(options.switches ?? {})) {
+    const [name, parsed] = parseSwitch(key, value);
+    (switches as Record<string, unknown>)[name] = parsed;
+  }
+  return switches;
+}
+
+/** The state file's contents, refused when unreadable, not JSON, or written for another seed. */
+function readStateFile(stateFile: string, seed: number, sales: number): StateFile {
+  let text: string;
+  try {
+    if (!statSync(stateFile).isFile())
+      throw Object.assign(new Error('not a file'), { code: 'EISDIR' });
+    text = readFileSync(stateFile, 'utf8');
+  } catch (err) {
+    throw new Error(`sandbox: cannot read the state file ${stateFile}: ${fsProblem(err)}`, {
+      cause: err,
+    });
+  }
+  let state: StateFile;
+  try {
+    state = JSON.parse(text) as StateFile;
+  } catch (err) {
+    throw new Error(
+      `sandbox: the state file ${stateFile} is not valid JSON (${errorMessage(err)}); move it away to start from the seed, or name another file with --state FILE`,
+      { cause: err },
+    );
+  }
+  if (state.seed !== seed || state.sales !== sales) {
+    throw new Error(
+      `sandbox: state file ${stateFile} was written for --seed ${state.seed} --sales ${state.sales}, not --seed ${seed} --sales ${sales}; use the same values or another file`,
+    );
+  }
+  return state;
+}
+
+/** Loads saved stores; saved switches and faults apply unless the options name their own. */
+function restoreState(world: SandboxWorld, state: StateFile, options: SandboxOptions): void {
+  world.dear.restore(state.dear);
+  world.orders.restore(state.starshipit);
+  if (state.starshipitSecond) world.secondOrders.restore(state.starshipitSecond);
+  if (!options.switches) Object.assign(world.switches, state.switches);
+  if (options.faults === undefined && state.faults) world.faults.set(state.faults);
+}
+
+function stateOf(world: SandboxWorld): StateFile {
+  return {
+    version: 1,
+    seed: world.seed,
+    sales: world.sales,
+    savedAt: new Date().toISOString(),
+    switches: world.switches,
+    faults: world.faults.spec(),
+    dear: world.dear.snapshot(),
+    starshipit: world.orders.snapshot(),
+    starshipitSecond: world.secondOrders.snapshot(),
+  };
+}
+
+/** Saving to the state file: at once, or shortly after a change (one save per burst of writes). */
+function stateSaver(
+  stateFile: string | undefined,
+  snapshot: () => StateFile,
+): Pick<SandboxWorld, 'changed' | 'saveNow'> {
   let saveTimer: NodeJS.Timeout | undefined;
-  const saveNow = () => {
+  let saveFailed = false;
+  const saveNow = (): void => {
     if (saveTimer) clearTimeout(saveTimer);
     saveTimer = undefined;
     if (!stateFile) return;
-    const state: StateFile = {
-      version: 1,
-      seed,
-      sales,
-      savedAt: new Date().toISOString(),
-      switches,
-      faults: faults.spec(),
-      dear: dear.snapshot(),
-      starshipit: orders.snapshot(),
-      starshipitSecond: secondOrders.snapshot(),
-    };
-    const tmp = `${stateFile}.${process.pid}.tmp`;
-    try {
-      writeFileSync(tmp, JSON.stringify(state));
-      renameSync(tmp, stateFile); // atomic: a crash never leaves half a file
-    } catch (err) {
-      throw new Error(`sandbox: cannot write the state file ${stateFile}: ${fsProblem(err)}`, {
-        cause: err,
-      });
-    }
+    writeStateFile(stateFile, snapshot());
   };
-  let saveFailed = false;
-  const changed = () => {
+  const changed = (): void => {
     if (!stateFile || saveTimer) return;
     saveTimer = setTimeout(() => {
       try {
@@ -176,122 +229,53 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       }
     }, 25);
   };
-  saveNow(); // fail fast on an unwritable --state path
+  return { saveNow, changed };
+}
 
-  const hooksBase = {
-    log: (e: CallLogEntry) => {
-      log.push(e);
-      if (log.length > MAX_LOG) log.splice(0, log.length - MAX_LOG);
-    },
-    decideFault: (api: 'dear' | 'starshipit', method: string, route: string) =>
-      faults.decide(api, method, route),
-    afterWrite: changed,
-  };
-  const dearSurface = new DearSurface(dear, { switches, timeScale });
-  const ssSurface = new StarshipitSurface(
-    new Map([
-      [CREDENTIALS.starshipitApiKey, orders],
-      [CREDENTIALS.starshipitApiKey2, secondOrders],
-    ]),
-    { switches, timeScale },
-  );
+function writeStateFile(stateFile: string, state: StateFile): void {
+  const tmp = `${stateFile}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, JSON.stringify(state));
+    renameSync(tmp, stateFile); // atomic: a crash never leaves half a file
+  } catch (err) {
+    throw new Error(`sandbox: cannot write the state file ${stateFile}: ${fsProblem(err)}`, {
+      cause: err,
+    });
+  }
+}
 
-  const findSale = (saleId: string) => {
-    const index = dear.indexOfSaleId(saleId);
-    if (index === undefined)
-      throw new Error(`sandbox: no sale with ID ${saleId} (seed ${seed}, ${sales} sales)`);
-    return index;
-  };
+function storeOf(world: SandboxWorld, account: SandboxAccount | undefined): OrderStore {
+  return account === 'second' ? world.secondOrders : world.orders;
+}
 
-  const sandbox: Sandbox = {
+function findSale(world: SandboxWorld, saleId: string): number {
+  const index = world.dear.indexOfSaleId(saleId);
+  if (index === undefined)
+    throw new Error(
+      `sandbox: no sale with ID ${saleId} (seed ${world.seed}, ${world.sales} sales)`,
+    );
+  return index;
+}
+
+/** The test-facing handle; its URLs are filled in once both servers listen. */
+function sandboxHandle(world: SandboxWorld, closeServers: () => Promise<void>): Sandbox {
+  const { dear, orders, switches, faults, webhooks, log, changed } = world;
+  return {
     dearBaseUrl: '',
     starshipitBaseUrl: '',
     controlUrl: '',
     credentials: { ...CREDENTIALS },
-    seed,
-    timeScale,
-    salesCount: sales,
-    eligibleSales(statuses: string[], opts: { includeInvalid?: boolean } = {}): EligibleSale[] {
-      const wanted = new Set(statuses.map((s) => s.trim().toUpperCase()));
-      const stagesWanted = [...wanted].some((st) => SIMPLE_ONLY_STATUSES.has(st));
-      const out: EligibleSale[] = [];
-      for (let i = 0; i < dear.count; i++) {
-        const status = dear.statusOf(i);
-        if (!wanted.has(status) && !(stagesWanted && ORDER_STATUSES.has(status))) continue;
-        if (!opts.includeInvalid && dear.hasProblem(i)) continue;
-        const s = dear.get(i);
-        if (!saleStages(s).some((st) => wanted.has(st))) continue;
-        out.push({
-          saleId: s.ID,
-          orderNumber: s.__meta.orderNumber,
-          type: s.Type,
-          status: s.Status,
-          valid: s.__meta.problems.length === 0,
-          problems: [...s.__meta.problems],
-          fulfilments: s.Fulfilments.map((f) => ({
-            taskId: f.TaskID,
-            number: f.FulfillmentNumber,
-            stage: fulfilmentStage(f, s.Status),
-          })),
-        });
-      }
-      return out;
-    },
-    starshipitOrders(account?: SandboxAccount) {
-      const m = new Map<string, unknown[]>();
-      for (const o of storeOf(account).orders) {
-        const key = String(o.order.order_number);
-        m.set(key, [...(m.get(key) ?? []), clean(structuredClone(o.order))]);
-      }
-      return m;
-    },
-    dearShipments(opts: { changedOnly?: boolean } = {}) {
-      const m = new Map<
-        string,
-        {
-          status: string;
-          lines: unknown[];
-          saleId: string;
-          orderNumber: string;
-          fulfillmentNumber: number;
-          writes: number;
-        }
-      >();
-      const indexes = opts.changedOnly
-        ? dear.changedIndexes()
-        : Array.from({ length: dear.count }, (_, i) => i);
-      for (const i of indexes) {
-        const s = dear.get(i);
-        for (const f of s.Fulfilments) {
-          m.set(f.TaskID, {
-            status: f.Ship.Status,
-            lines: structuredClone(f.Ship.Lines),
-            saleId: s.ID,
-            orderNumber: s.__meta.orderNumber,
-            fulfillmentNumber: f.FulfillmentNumber,
-            writes: dear.shipWrites.get(f.TaskID) ?? 0,
-          });
-        }
-      }
-      return m;
-    },
-    callLog: () => log.map((e) => ({ ...e })),
+    seed: world.seed,
+    timeScale: world.timeScale,
+    salesCount: world.sales,
+    eligibleSales: (statuses, opts = {}) => eligibleSales(dear, statuses, opts),
+    starshipitOrders: (account) => ordersByNumber(storeOf(world, account)),
+    dearShipments: (opts = {}) => shipmentsByTask(dear, opts),
+    callLog: () => log.map((entry) => ({ ...entry })),
     clearCallLog: () => {
       log.length = 0;
     },
-    printLabel(req: LabelRequest) {
-      const stored = storeOf(req.account).printLabel(req);
-      changed();
-      webhooks.send(stored.order, 'Printed', switches.starshipitWebhookSignature);
-      if (req.dispatch)
-        webhooks.send(stored.order, 'Dispatched', switches.starshipitWebhookSignature);
-      return {
-        orderId: Number(stored.order.order_id),
-        trackingNumbers: (stored.order.packages as { tracking_number: string }[]).map(
-          (p) => p.tracking_number,
-        ),
-      };
-    },
+    printLabel: (req) => printLabel(world, req),
     dispatch(ref) {
       const stored = orders.dispatch(ref);
       changed();
@@ -306,8 +290,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       changed();
     },
     setSwitch<K extends keyof SandboxSwitches>(name: K, value: SandboxSwitches[K]) {
-      const [k, v] = parseSwitch(name, value);
-      (switches as Record<string, unknown>)[k] = v;
+      const [key, parsed] = parseSwitch(name, value);
+      (switches as Record<string, unknown>)[key] = parsed;
       changed();
     },
     switches: () => ({ ...switches }),
@@ -319,31 +303,144 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       changed();
     },
     updateSale(saleId: string, patch: (sale: Record<string, unknown>) => void) {
-      dear.mutate(findSale(saleId), (sale) => patch(sale as unknown as Record<string, unknown>));
+      dear.mutate(findSale(world, saleId), (sale) =>
+        patch(sale as unknown as Record<string, unknown>),
+      );
       changed();
     },
-    sale: (saleId: string) => saleDetail(dear.get(findSale(saleId))),
-    saveState: saveNow,
+    sale: (saleId: string) => saleDetail(dear.get(findSale(world, saleId))),
+    saveState: world.saveNow,
     setTrackingWebhook(target) {
       webhooks.target = target ? { ...target } : undefined;
     },
-    webhookDeliveries: () => webhooks.deliveries.map((d) => ({ ...d })),
+    webhookDeliveries: () => webhooks.deliveries.map((delivery) => ({ ...delivery })),
     webhooksIdle: () => webhooks.idle(),
     async close() {
       await webhooks.idle();
-      await Promise.all([dearServer.close(), ssServer.close()]);
-      saveNow();
+      await closeServers();
+      world.saveNow();
     },
   };
+}
 
-  const control = new ControlApi(
-    sandbox,
-    () => faults.spec(),
-    () => ({ dear: dear.snapshot(), starshipit: orders.snapshot() }),
+function eligibleSales(
+  dear: DearStore,
+  statuses: string[],
+  opts: { includeInvalid?: boolean },
+): EligibleSale[] {
+  const wanted = new Set(statuses.map((status) => status.trim().toUpperCase()));
+  const stagesWanted = [...wanted].some((status) => SIMPLE_ONLY_STATUSES.has(status));
+  const out: EligibleSale[] = [];
+  for (let i = 0; i < dear.count; i++) {
+    const status = dear.statusOf(i);
+    if (!wanted.has(status) && !(stagesWanted && ORDER_STATUSES.has(status))) continue;
+    if (!opts.includeInvalid && dear.hasProblem(i)) continue;
+    const sale = dear.get(i);
+    if (!saleStages(sale).some((stage) => wanted.has(stage))) continue;
+    out.push({
+      saleId: sale.ID,
+      orderNumber: sale.__meta.orderNumber,
+      type: sale.Type,
+      status: sale.Status,
+      valid: sale.__meta.problems.length === 0,
+      problems: [...sale.__meta.problems],
+      fulfilments: sale.Fulfilments.map((f) => ({
+        taskId: f.TaskID,
+        number: f.FulfillmentNumber,
+        stage: fulfilmentStage(f, sale.Status),
+      })),
+    });
+  }
+  return out;
+}
+
+function ordersByNumber(store: OrderStore): Map<string, unknown[]> {
+  const byNumber = new Map<string, unknown[]>();
+  for (const stored of store.orders) {
+    const key = String(stored.order.order_number);
+    byNumber.set(key, [...(byNumber.get(key) ?? []), clean(structuredClone(stored.order))]);
+  }
+  return byNumber;
+}
+
+interface ShipmentView {
+  status: string;
+  lines: unknown[];
+  saleId: string;
+  orderNumber: string;
+  fulfillmentNumber: number;
+  writes: number;
+}
+
+function shipmentsByTask(
+  dear: DearStore,
+  opts: { changedOnly?: boolean },
+): Map<string, ShipmentView> {
+  const byTask = new Map<string, ShipmentView>();
+  const indexes = opts.changedOnly
+    ? dear.changedIndexes()
+    : Array.from({ length: dear.count }, (_, i) => i);
+  for (const i of indexes) {
+    const sale = dear.get(i);
+    for (const f of sale.Fulfilments) {
+      byTask.set(f.TaskID, {
+        status: f.Ship.Status,
+        lines: structuredClone(f.Ship.Lines),
+        saleId: sale.ID,
+        orderNumber: sale.__meta.orderNumber,
+        fulfillmentNumber: f.FulfillmentNumber,
+        writes: dear.shipWrites.get(f.TaskID) ?? 0,
+      });
+    }
+  }
+  return byTask;
+}
+
+function printLabel(world: SandboxWorld, req: LabelRequest): ReturnType<Sandbox['printLabel']> {
+  const stored = storeOf(world, req.account).printLabel(req);
+  world.changed();
+  const signature = world.switches.starshipitWebhookSignature;
+  world.webhooks.send(stored.order, 'Printed', signature);
+  if (req.dispatch) world.webhooks.send(stored.order, 'Dispatched', signature);
+  return {
+    orderId: Number(stored.order.order_id),
+    trackingNumbers: (stored.order.packages as { tracking_number: string }[]).map(
+      (p) => p.tracking_number,
+    ),
+  };
+}
+
+/** Both API servers (control endpoints on each); fills in the handle's URLs. */
+async function listenBoth(
+  world: SandboxWorld,
+  sandbox: Sandbox,
+  requested: number,
+): Promise<ApiServer[]> {
+  const { dear, orders, switches, timeScale, faults, log } = world;
+  const hooks = {
+    log: (entry: CallLogEntry) => {
+      log.push(entry);
+      if (log.length > MAX_LOG) log.splice(0, log.length - MAX_LOG);
+    },
+    decideFault: (api: 'dear' | 'starshipit', method: string, route: string) =>
+      faults.decide(api, method, route),
+    afterWrite: world.changed,
+    control: new ControlApi(
+      sandbox,
+      () => faults.spec(),
+      () => ({ dear: dear.snapshot(), starshipit: orders.snapshot() }),
+    ),
+  };
+  const dearSurface = new DearSurface(dear, { switches, timeScale });
+  const ssSurface = new StarshipitSurface(
+    new Map([
+      [CREDENTIALS.starshipitApiKey, orders],
+      [CREDENTIALS.starshipitApiKey2, world.secondOrders],
+    ]),
+    { switches, timeScale },
   );
-  const dearServer = new ApiServer(dearSurface, { ...hooksBase, control });
-  const ssServer = new ApiServer(ssSurface, { ...hooksBase, control });
-  const requested = options.port ?? 0;
+  const dearServer = new ApiServer(dearSurface, { ...hooks });
+  const ssServer = new ApiServer(ssSurface, { ...hooks });
   const dearPort = await dearServer.listen(requested);
   try {
     await ssServer.listen(requested === 0 ? 0 : requested + 1);
@@ -354,5 +451,5 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   sandbox.dearBaseUrl = `http://127.0.0.1:${dearPort}/ExternalApi/v2/`;
   sandbox.starshipitBaseUrl = `http://127.0.0.1:${ssServer.port}`;
   sandbox.controlUrl = `http://127.0.0.1:${dearPort}/__sandbox/`;
-  return sandbox;
+  return [dearServer, ssServer];
 }
