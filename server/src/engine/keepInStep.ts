@@ -36,7 +36,7 @@ import {
 } from './context';
 import type { StarshipitClient } from './starshipitClient';
 import { isCancelled } from './sleep';
-import type { Payload } from './keepInStepState';
+import type { KeptOrder, Payload } from './keepInStepState';
 import {
   changeSummary,
   describeChanges,
@@ -225,6 +225,17 @@ async function park(
 
 const errText = (err: unknown): string => errorMessage(err);
 
+/** One changed sale's update: what it maps to now and what the journal holds for it. */
+interface OrderUpdate {
+  order: OrderState;
+  fresh: Payload;
+  hash: string;
+  stamp: string | undefined;
+  kept: KeptOrder | undefined;
+  /** An earlier update's outcome is unknown. */
+  pending: boolean;
+}
+
 async function compareAndUpdate(
   ctx: RunContext,
   o: OrderState,
@@ -235,139 +246,8 @@ async function compareAndUpdate(
   const hash = payloadHash(fresh);
   const pending = kept?.pending?.kind === 'update';
   if (!pending && kept?.payloadHash === hash) return stampOnly(ctx, o, stamp);
-  let live: Row | undefined;
   try {
-    let before = kept?.payload;
-    if (!before) {
-      // Imported before the engine kept what it sent: compare with what Starshipit holds.
-      live = await readLive(ctx, o, o.orderId);
-      if (!live)
-        return park(
-          ctx,
-          o,
-          'starshipit-order-missing',
-          'the sale changed in Cin7 Core but its Starshipit order no longer exists; nothing was sent',
-          false,
-          stamp,
-        );
-      before = liveAsPayload(live, fresh);
-    }
-    let changes = diffPayload(before, fresh);
-    // An update whose outcome is unknown may have applied its payload: the fields it touched are
-    // compared too (the PUT below is still built against the live order).
-    const intended = kept?.pending?.kind === 'update' ? kept.pending.payload : undefined;
-    if (intended) {
-      const seen = new Set(changes.map((c) => c.field));
-      changes = [...changes, ...diffPayload(intended, fresh).filter((c) => !seen.has(c.field))];
-    }
-    if (changes.length === 0 && !pending) {
-      await record(ctx, {
-        t: 'updated',
-        orderNumber: o.orderNumber,
-        payloadHash: hash,
-        payload: fresh,
-        ...(stamp ? { saleUpdated: stamp } : {}),
-        at: new Date().toISOString(),
-      });
-      return;
-    }
-    if (!ctx.settings.import.propagateChanges) {
-      ctx.emit({
-        type: 'log',
-        level: 'info',
-        message: `${o.orderNumber}: changed in Cin7 Core after import, not sent to Starshipit (import.propagateChanges: false): ${describeChanges(changes)}`,
-      });
-      return stampOnly(ctx, o, stamp);
-    }
-    live ??= await readLive(ctx, o, o.orderId);
-    if (!live)
-      return park(
-        ctx,
-        o,
-        'starshipit-order-missing',
-        `${changeSummary(changes)} changed in Cin7 Core but the Starshipit order no longer exists; nothing was sent (${describeChanges(changes)})`,
-        false,
-        stamp,
-      );
-    if (!isUnshipped(live)) return parkPrinted(ctx, o, changes, live, stamp);
-    const orderId = typeof live.order_id === 'number' ? live.order_id : o.orderId;
-    if (orderId === undefined)
-      return park(
-        ctx,
-        o,
-        'starshipit-order-missing',
-        'the Starshipit order has no order_id; nothing was sent',
-        false,
-        stamp,
-      );
-    const body = putBody(orderId, changes, fresh, live);
-    const event = (): void => {
-      ctx.counters.updated = (ctx.counters.updated ?? 0) + 1;
-      ctx.emit({
-        type: 'update',
-        orderNumber: o.orderNumber,
-        changes,
-        starshipit: body ?? { order_id: orderId },
-        dryRun: ctx.dryRun,
-      });
-      ctx.emit({ type: 'progress', phase: 'update', done: ctx.counters.updated });
-    };
-    if (ctx.dryRun) return event();
-    const done = async (): Promise<void> => {
-      await record(ctx, {
-        t: 'updated',
-        orderNumber: o.orderNumber,
-        payloadHash: hash,
-        payload: fresh,
-        ...(stamp ? { saleUpdated: stamp } : {}),
-        at: new Date().toISOString(),
-      });
-      await resolve(ctx, keepKey(o.orderNumber));
-    };
-    if (!body) {
-      // Starshipit already holds every change (a PUT whose answer was lost): journal, do not resend.
-      await done();
-      if (pending) event();
-      return;
-    }
-    await record(ctx, {
-      t: 'update-intent',
-      orderNumber: o.orderNumber,
-      orderId,
-      payloadHash: hash,
-      payload: fresh,
-      at: new Date().toISOString(),
-    });
-    crashPoint('before-starshipit-update');
-    try {
-      await starshipitOf(ctx, o).runner.call({
-        method: 'PUT',
-        path: '/api/orders',
-        idempotent: false,
-        body: { order: body },
-      });
-    } catch (err) {
-      if (!(err instanceof ApiCallError) || err.failure !== 'permanent') throw err;
-      // Refused: printed meanwhile, or a validation error. Nothing was applied.
-      const again = await readLive(ctx, o, orderId).catch(() => undefined);
-      await record(ctx, {
-        t: 'keep-stamp',
-        orderNumber: o.orderNumber,
-        saleUpdated: stamp ?? stampOf(ctx, o) ?? '',
-      });
-      if (again && !isUnshipped(again)) return parkPrinted(ctx, o, changes, again, stamp);
-      return park(
-        ctx,
-        o,
-        'starshipit-rejected',
-        `Starshipit refused the update (${describeChanges(changes)}): ${err.message}`,
-        false,
-        stamp,
-      );
-    }
-    crashPoint('after-starshipit-update');
-    await done();
-    event();
+    await updateChangedOrder(ctx, { order: o, fresh, hash, stamp, kept, pending });
   } catch (err) {
     if (isCancelled(err) || ctx.signal?.aborted) throw err;
     // Outcome unknown or Starshipit unavailable: the intent (if any) stays; the next run re-reads
@@ -381,6 +261,177 @@ async function compareAndUpdate(
       stamp,
     );
   }
+}
+
+/** Works out the changes, checks the live order can take them, then sends them. */
+async function updateChangedOrder(ctx: RunContext, update: OrderUpdate): Promise<void> {
+  const { order, fresh, stamp, kept, pending } = update;
+  let live: Row | undefined;
+  let before = kept?.payload;
+  if (!before) {
+    // Imported before the engine kept what it sent: compare with what Starshipit holds.
+    live = await readLive(ctx, order, order.orderId);
+    if (!live)
+      return park(
+        ctx,
+        order,
+        'starshipit-order-missing',
+        'the sale changed in Cin7 Core but its Starshipit order no longer exists; nothing was sent',
+        false,
+        stamp,
+      );
+    before = liveAsPayload(live, fresh);
+  }
+  const changes = changesToSend(before, fresh, kept);
+  if (changes.length === 0 && !pending) return recordUpdated(ctx, update);
+  if (!ctx.settings.import.propagateChanges) {
+    ctx.emit({
+      type: 'log',
+      level: 'info',
+      message: `${order.orderNumber}: changed in Cin7 Core after import, not sent to Starshipit (import.propagateChanges: false): ${describeChanges(changes)}`,
+    });
+    return stampOnly(ctx, order, stamp);
+  }
+  live ??= await readLive(ctx, order, order.orderId);
+  if (!live)
+    return park(
+      ctx,
+      order,
+      'starshipit-order-missing',
+      `${changeSummary(changes)} changed in Cin7 Core but the Starshipit order no longer exists; nothing was sent (${describeChanges(changes)})`,
+      false,
+      stamp,
+    );
+  if (!isUnshipped(live)) return parkPrinted(ctx, order, changes, live, stamp);
+  const orderId = typeof live.order_id === 'number' ? live.order_id : order.orderId;
+  if (orderId === undefined)
+    return park(
+      ctx,
+      order,
+      'starshipit-order-missing',
+      'the Starshipit order has no order_id; nothing was sent',
+      false,
+      stamp,
+    );
+  return sendUpdate(ctx, update, changes, live, orderId);
+}
+
+/**
+ * The fields that differ from what Starshipit was given. An update whose outcome is unknown may
+ * have applied its payload: the fields it touched are compared too (the PUT is still built
+ * against the live order).
+ */
+function changesToSend(
+  before: Payload,
+  fresh: Payload,
+  kept: KeptOrder | undefined,
+): FieldChange[] {
+  const changes = diffPayload(before, fresh);
+  const intended = kept?.pending?.kind === 'update' ? kept.pending.payload : undefined;
+  if (!intended) return changes;
+  const seen = new Set(changes.map((change) => change.field));
+  return [...changes, ...diffPayload(intended, fresh).filter((change) => !seen.has(change.field))];
+}
+
+async function recordUpdated(ctx: RunContext, update: OrderUpdate): Promise<void> {
+  await record(ctx, {
+    t: 'updated',
+    orderNumber: update.order.orderNumber,
+    payloadHash: update.hash,
+    payload: update.fresh,
+    ...(update.stamp ? { saleUpdated: update.stamp } : {}),
+    at: new Date().toISOString(),
+  });
+}
+
+function announceUpdate(
+  ctx: RunContext,
+  update: OrderUpdate,
+  changes: FieldChange[],
+  starshipit: Payload,
+): void {
+  ctx.counters.updated = (ctx.counters.updated ?? 0) + 1;
+  ctx.emit({
+    type: 'update',
+    orderNumber: update.order.orderNumber,
+    changes,
+    starshipit,
+    dryRun: ctx.dryRun,
+  });
+  ctx.emit({ type: 'progress', phase: 'update', done: ctx.counters.updated });
+}
+
+/** Journals the intent, sends the PUT, then journals the outcome (a dry run only announces it). */
+async function sendUpdate(
+  ctx: RunContext,
+  update: OrderUpdate,
+  changes: FieldChange[],
+  live: Row,
+  orderId: number,
+): Promise<void> {
+  const { order } = update;
+  const body = putBody(orderId, changes, update.fresh, live);
+  const announce = (): void => announceUpdate(ctx, update, changes, body ?? { order_id: orderId });
+  if (ctx.dryRun) return announce();
+  const finish = async (): Promise<void> => {
+    await recordUpdated(ctx, update);
+    await resolve(ctx, keepKey(order.orderNumber));
+  };
+  if (!body) {
+    // Starshipit already holds every change (a PUT whose answer was lost): journal, do not resend.
+    await finish();
+    if (update.pending) announce();
+    return;
+  }
+  await record(ctx, {
+    t: 'update-intent',
+    orderNumber: order.orderNumber,
+    orderId,
+    payloadHash: update.hash,
+    payload: update.fresh,
+    at: new Date().toISOString(),
+  });
+  crashPoint('before-starshipit-update');
+  try {
+    await starshipitOf(ctx, order).runner.call({
+      method: 'PUT',
+      path: '/api/orders',
+      idempotent: false,
+      body: { order: body },
+    });
+  } catch (err) {
+    if (!(err instanceof ApiCallError) || err.failure !== 'permanent') throw err;
+    return parkRefusedUpdate(ctx, update, changes, orderId, err);
+  }
+  crashPoint('after-starshipit-update');
+  await finish();
+  announce();
+}
+
+/** Refused: printed meanwhile, or a validation error. Nothing was applied. */
+async function parkRefusedUpdate(
+  ctx: RunContext,
+  update: OrderUpdate,
+  changes: FieldChange[],
+  orderId: number,
+  err: ApiCallError,
+): Promise<void> {
+  const { order, stamp } = update;
+  const reread = await readLive(ctx, order, orderId).catch(() => undefined);
+  await record(ctx, {
+    t: 'keep-stamp',
+    orderNumber: order.orderNumber,
+    saleUpdated: stamp ?? stampOf(ctx, order) ?? '',
+  });
+  if (reread && !isUnshipped(reread)) return parkPrinted(ctx, order, changes, reread, stamp);
+  return park(
+    ctx,
+    order,
+    'starshipit-rejected',
+    `Starshipit refused the update (${describeChanges(changes)}): ${err.message}`,
+    false,
+    stamp,
+  );
 }
 
 function parkPrinted(
@@ -398,6 +449,17 @@ function parkPrinted(
     false,
     stamp,
   );
+}
+
+/** One cancelled sale's withdrawal from Starshipit. */
+interface Withdrawal {
+  order: OrderState;
+  reason: string;
+  stamp: string | undefined;
+  /** The order_id the journal knows (a pending withdrawal's, else the import's). */
+  orderId: number | undefined;
+  /** A withdrawal whose outcome is unknown is on record. */
+  pendingWithdraw: boolean;
 }
 
 async function cancelOrder(
@@ -421,99 +483,15 @@ async function cancelOrder(
   const pending = keep.orders.get(o.orderNumber)?.pending;
   const orderId =
     pending?.kind === 'withdraw' && pending.orderId !== undefined ? pending.orderId : o.orderId;
-  const withdrawn = async (
-    outcome: 'deleted' | 'archived' | 'gone',
-    count: boolean,
-  ): Promise<void> => {
-    if (!ctx.dryRun) {
-      await record(ctx, {
-        t: 'withdrawn',
-        orderNumber: o.orderNumber,
-        orderId,
-        outcome,
-        at: new Date().toISOString(),
-      });
-      await resolve(ctx, keepKey(o.orderNumber));
-    }
-    if (count) {
-      ctx.counters.withdrawn = (ctx.counters.withdrawn ?? 0) + 1;
-      ctx.emit({
-        type: 'withdraw',
-        orderNumber: o.orderNumber,
-        reason: `${reason}${outcome === 'archived' ? ' (archived: Starshipit refused the deletion)' : ''}`,
-        dryRun: ctx.dryRun,
-      });
-    }
+  const withdrawal: Withdrawal = {
+    order: o,
+    reason,
+    stamp,
+    orderId,
+    pendingWithdraw: pending?.kind === 'withdraw',
   };
   try {
-    const live = await readLive(ctx, o, orderId);
-    if (!live) {
-      // Already gone: deleted by an earlier run whose answer was lost (count it now), or by hand.
-      if (ctx.dryRun) return;
-      return withdrawn('gone', pending?.kind === 'withdraw');
-    }
-    if (!isUnshipped(live)) {
-      return park(
-        ctx,
-        o,
-        'cancelled-after-print',
-        `${reason}, but the label was already printed (Starshipit status ${text(live.status) || 'unknown'}); the Starshipit order was left as it is`,
-        false,
-        stamp,
-      );
-    }
-    if (ctx.dryRun) return withdrawn('deleted', true);
-    const id = typeof live.order_id === 'number' ? live.order_id : orderId;
-    await record(ctx, {
-      t: 'withdraw-intent',
-      orderNumber: o.orderNumber,
-      orderId: id,
-      at: new Date().toISOString(),
-    });
-    crashPoint('before-starshipit-update');
-    try {
-      await starshipitOf(ctx, o).runner.call({
-        method: 'DELETE',
-        path: '/api/orders/delete',
-        idempotent: false,
-        query: { order_id: id },
-      });
-    } catch (err) {
-      if (!(err instanceof ApiCallError) || err.failure !== 'permanent') throw err;
-      const again = await readLive(ctx, o, id).catch(() => undefined);
-      if (!again) return withdrawn('gone', true);
-      if (!isUnshipped(again))
-        return park(
-          ctx,
-          o,
-          'cancelled-after-print',
-          `${reason}, but the label was printed meanwhile (Starshipit status ${text(again.status)}); the Starshipit order was left as it is`,
-          false,
-          stamp,
-        );
-      try {
-        await starshipitOf(ctx, o).runner.call({
-          method: 'POST',
-          path: '/api/orders/archive',
-          idempotent: true,
-          query: { order_id: id },
-        });
-        crashPoint('after-starshipit-update');
-        return withdrawn('archived', true);
-      } catch (err2) {
-        if (isCancelled(err2) || ctx.signal?.aborted) throw err2;
-        return park(
-          ctx,
-          o,
-          'starshipit-rejected',
-          `${reason}; Starshipit refused to delete (${err.message}) and to archive (${errText(err2)}) the order`,
-          false,
-          stamp,
-        );
-      }
-    }
-    crashPoint('after-starshipit-update');
-    await withdrawn('deleted', true);
+    await withdrawOrder(ctx, withdrawal);
   } catch (err) {
     if (isCancelled(err) || ctx.signal?.aborted) throw err;
     return park(
@@ -522,6 +500,119 @@ async function cancelOrder(
       'starshipit-unavailable',
       `${reason}; could not withdraw the Starshipit order: ${errText(err)}`,
       true,
+      stamp,
+    );
+  }
+}
+
+/** Journals the outcome (not in a dry run); `count` announces it as a withdrawal of this run. */
+async function recordWithdrawn(
+  ctx: RunContext,
+  withdrawal: Withdrawal,
+  outcome: 'deleted' | 'archived' | 'gone',
+  count: boolean,
+): Promise<void> {
+  const { order, reason } = withdrawal;
+  if (!ctx.dryRun) {
+    await record(ctx, {
+      t: 'withdrawn',
+      orderNumber: order.orderNumber,
+      orderId: withdrawal.orderId,
+      outcome,
+      at: new Date().toISOString(),
+    });
+    await resolve(ctx, keepKey(order.orderNumber));
+  }
+  if (count) {
+    ctx.counters.withdrawn = (ctx.counters.withdrawn ?? 0) + 1;
+    ctx.emit({
+      type: 'withdraw',
+      orderNumber: order.orderNumber,
+      reason: `${reason}${outcome === 'archived' ? ' (archived: Starshipit refused the deletion)' : ''}`,
+      dryRun: ctx.dryRun,
+    });
+  }
+}
+
+/** Deletes the live order while it is unshipped (intent journalled first). */
+async function withdrawOrder(ctx: RunContext, withdrawal: Withdrawal): Promise<void> {
+  const { order, reason, stamp } = withdrawal;
+  const live = await readLive(ctx, order, withdrawal.orderId);
+  if (!live) {
+    // Already gone: deleted by an earlier run whose answer was lost (count it now), or by hand.
+    if (ctx.dryRun) return;
+    return recordWithdrawn(ctx, withdrawal, 'gone', withdrawal.pendingWithdraw);
+  }
+  if (!isUnshipped(live)) {
+    return park(
+      ctx,
+      order,
+      'cancelled-after-print',
+      `${reason}, but the label was already printed (Starshipit status ${text(live.status) || 'unknown'}); the Starshipit order was left as it is`,
+      false,
+      stamp,
+    );
+  }
+  if (ctx.dryRun) return recordWithdrawn(ctx, withdrawal, 'deleted', true);
+  const liveId = typeof live.order_id === 'number' ? live.order_id : withdrawal.orderId;
+  await record(ctx, {
+    t: 'withdraw-intent',
+    orderNumber: order.orderNumber,
+    orderId: liveId,
+    at: new Date().toISOString(),
+  });
+  crashPoint('before-starshipit-update');
+  try {
+    await starshipitOf(ctx, order).runner.call({
+      method: 'DELETE',
+      path: '/api/orders/delete',
+      idempotent: false,
+      query: { order_id: liveId },
+    });
+  } catch (err) {
+    if (!(err instanceof ApiCallError) || err.failure !== 'permanent') throw err;
+    return archiveInstead(ctx, withdrawal, liveId, err);
+  }
+  crashPoint('after-starshipit-update');
+  await recordWithdrawn(ctx, withdrawal, 'deleted', true);
+}
+
+/** Starshipit refused the deletion: gone or printed meanwhile, else archive the order. */
+async function archiveInstead(
+  ctx: RunContext,
+  withdrawal: Withdrawal,
+  liveId: number | undefined,
+  deleteError: ApiCallError,
+): Promise<void> {
+  const { order, reason, stamp } = withdrawal;
+  const reread = await readLive(ctx, order, liveId).catch(() => undefined);
+  if (!reread) return recordWithdrawn(ctx, withdrawal, 'gone', true);
+  if (!isUnshipped(reread))
+    return park(
+      ctx,
+      order,
+      'cancelled-after-print',
+      `${reason}, but the label was printed meanwhile (Starshipit status ${text(reread.status)}); the Starshipit order was left as it is`,
+      false,
+      stamp,
+    );
+  try {
+    await starshipitOf(ctx, order).runner.call({
+      method: 'POST',
+      path: '/api/orders/archive',
+      idempotent: true,
+      query: { order_id: liveId },
+    });
+    crashPoint('after-starshipit-update');
+    return recordWithdrawn(ctx, withdrawal, 'archived', true);
+  } catch (archiveError) {
+    if (isCancelled(archiveError) || ctx.signal?.aborted) throw archiveError;
+    return park(
+      ctx,
+      order,
+      'starshipit-rejected',
+      `${reason}; Starshipit refused to delete (${deleteError.message}) and to archive (${errText(archiveError)}) the order`,
+      false,
       stamp,
     );
   }
