@@ -1,6 +1,6 @@
 /** Sets a run up (checks, lock, journal, limiters, clients), runs the phases, and tears down. */
 import * as path from 'node:path';
-import type { EngineEvent, SummaryEvent } from '../../../protocol/events';
+import type { Api, EngineEvent, SummaryEvent } from '../../../protocol/events';
 import {
   DEFAULT_ACCOUNT,
   PLAN_RATES,
@@ -183,18 +183,7 @@ export function openRun(o: RunOptions): OpenRun {
   const creds = resolveCredentials(s, o.secrets);
   const stateDir = o.stateDir ? path.resolve(o.stateDir) : resolveStateDir(o.configPath, s);
   const scrub = redactor(credentialValues(creds));
-  const emit = (e: EngineEvent): void => {
-    // Free text can quote vendor answers: scrub it (payloads are built from sale data only).
-    if (e.type === 'attention' || e.type === 'skip' || e.type === 'withdraw')
-      e = { ...e, reason: scrub(e.reason) };
-    else if (e.type === 'log') e = { ...e, message: scrub(e.message) };
-    else if (e.type === 'retry') e = { ...e, reason: scrub(e.reason) };
-    try {
-      o.onEvent(e);
-    } catch {
-      // A failing front end must not break the run's bookkeeping.
-    }
-  };
+  const emit = scrubbingEmitter(o.onEvent, scrub);
 
   const { lock, heldBy } = takeLock(o, stateDir);
   let journal: Journal | undefined;
@@ -207,103 +196,28 @@ export function openRun(o: RunOptions): OpenRun {
     lock?.release();
   };
   try {
-    journal = heldBy ? Journal.snapshot(stateDir) : Journal.open(stateDir);
-    if (heldBy)
-      emit({
-        type: 'log',
-        level: 'info',
-        message: `${heldBy}: this dry run reads a snapshot of its journal and writes nothing to the state directory`,
-      });
-    if (journal.recoveredTornTail)
-      emit({
-        type: 'log',
-        level: 'warn',
-        message: `journal ${journal.file}: a torn last record (interrupted write) was dropped; its side effect is reconciled on this run`,
-      });
-
-    let lastWaitEvent = 0;
-    const onWait =
-      (api: 'dear' | 'starshipit') =>
-      (ms: number): void => {
-        const now = Date.now();
-        if (ms >= 20 && now - lastWaitEvent > 250) {
-          lastWaitEvent = now;
-          emit({ type: 'wait', api, waitMs: Math.round(ms) });
-        }
-      };
-    const dearWindowMs = s.dear.rateLimit.perSeconds * 1000;
-    const timeoutMs = s.dear.timeoutSeconds * 1000;
-    dearLimiter = new SlidingLogLimiter({
-      calls: s.dear.rateLimit.calls,
-      windowMs: dearWindowMs,
-      maxCallMs: timeoutMs,
-      // The limiter log belongs to the run holding the lock.
-      persistPath: heldBy ? undefined : path.join(stateDir, 'limiter-dear.json'),
-      onWait: onWait('dear'),
-    });
-    const ssRate = s.starshipit.rateLimit ?? PLAN_RATES[s.starshipit.plan];
-    const dearRunner = new ApiRunner({
-      api: 'dear',
-      baseUrl: s.dear.baseUrl,
-      limiter: dearLimiter,
-      concurrency: s.engine.concurrency,
-      maxRetries: s.engine.maxRetries,
-      timeoutMs,
-      timeScale: s.dear.rateLimit.perSeconds / 60,
-      classify: classifyDear,
+    journal = openJournal(stateDir, heldBy, emit);
+    const onWait = waitReporter(emit);
+    const parts = (api: Api): RunnerParts => ({
       emit,
-      signal: o.signal,
-      scrub,
-      meter: o.meter,
-      headers: {
-        'api-auth-accountid': creds.dearAccountId,
-        'api-auth-applicationkey': creds.dearApiKey,
-      },
-    });
-    const accounts = starshipitAccounts(s, creds, {
-      emit,
-      onWait: onWait('starshipit'),
+      onWait: onWait(api),
       signal: o.signal,
       scrub,
       meter: o.meter,
     });
-    const ssRunner = accounts[0].runner;
+    // The limiter log belongs to the run holding the lock.
+    dearLimiter = dearLimiterFor(s, heldBy ? undefined : stateDir, onWait('dear'));
+    const dearRunner = dearRunnerFor(s, creds, dearLimiter, parts('dear'));
+    const accounts = starshipitAccounts(s, creds, parts('starshipit'));
     runners.push(dearRunner, ...accounts.map((a) => a.runner));
-    const counters: Counters = {
-      created: 0,
-      alreadyPresent: 0,
-      skipped: 0,
-      needsAttention: 0,
-      writtenBack: 0,
-      detailsRead: 0,
-      plannedDearWrites: 0,
-    };
-    const ctx: RunContext = {
-      settings: s,
-      mode: o.mode,
-      dryRun: o.dryRun,
-      journal,
-      dear: new DearClient(dearRunner),
-      starshipit: accounts[0].client,
-      dearRunner,
-      starshipitRunner: ssRunner,
-      accounts,
-      account: DEFAULT_ACCOUNT,
-      counters,
-      signal: o.signal,
-      emit,
-      onlyOrderNumbers: o.onlyOrderNumbers?.length ? new Set(o.onlyOrderNumbers) : undefined,
-      firstImport: !journal.state.cursors.dear,
-      stateDir,
-      timeScale: s.dear.rateLimit.perSeconds / 60,
-    };
+    const ctx = runContext(o, { journal, dearRunner, accounts, emit, stateDir });
     return {
       ctx,
       journal,
       dearRunner,
-      starshipitRunner: ssRunner,
+      starshipitRunner: accounts[0].runner,
       dearLimiter,
-      starshipitRate: ssRate,
+      starshipitRate: s.starshipit.rateLimit ?? PLAN_RATES[s.starshipit.plan],
       emit,
       close,
     };
@@ -311,6 +225,141 @@ export function openRun(o: RunOptions): OpenRun {
     void close();
     throw err;
   }
+}
+
+/** Hands events to the front end, scrubbed; a throwing front end does not break the run. */
+function scrubbingEmitter(
+  onEvent: RunOptions['onEvent'],
+  scrub: (text: string) => string,
+): (event: EngineEvent) => void {
+  return (event: EngineEvent): void => {
+    // Free text can quote vendor answers: scrub it (payloads are built from sale data only).
+    if (event.type === 'attention' || event.type === 'skip' || event.type === 'withdraw')
+      event = { ...event, reason: scrub(event.reason) };
+    else if (event.type === 'log') event = { ...event, message: scrub(event.message) };
+    else if (event.type === 'retry') event = { ...event, reason: scrub(event.reason) };
+    try {
+      onEvent(event);
+    } catch {
+      // A failing front end must not break the run's bookkeeping.
+    }
+  };
+}
+
+/** The journal, or a read-only snapshot of it when another run holds the state directory. */
+function openJournal(
+  stateDir: string,
+  heldBy: string | undefined,
+  emit: (event: EngineEvent) => void,
+): Journal {
+  const journal = heldBy ? Journal.snapshot(stateDir) : Journal.open(stateDir);
+  if (heldBy)
+    emit({
+      type: 'log',
+      level: 'info',
+      message: `${heldBy}: this dry run reads a snapshot of its journal and writes nothing to the state directory`,
+    });
+  if (journal.recoveredTornTail)
+    emit({
+      type: 'log',
+      level: 'warn',
+      message: `journal ${journal.file}: a torn last record (interrupted write) was dropped; its side effect is reconciled on this run`,
+    });
+  return journal;
+}
+
+/** Limiter waits as `wait` events: only noticeable ones, at most about four a second (both APIs). */
+function waitReporter(emit: (event: EngineEvent) => void): (api: Api) => (ms: number) => void {
+  let lastWaitEvent = 0;
+  return (api) =>
+    (ms): void => {
+      const now = Date.now();
+      if (ms >= 20 && now - lastWaitEvent > 250) {
+        lastWaitEvent = now;
+        emit({ type: 'wait', api, waitMs: Math.round(ms) });
+      }
+    };
+}
+
+function dearLimiterFor(
+  s: DearSettings,
+  persistDir: string | undefined,
+  onWait: (ms: number) => void,
+): SlidingLogLimiter {
+  return new SlidingLogLimiter({
+    calls: s.dear.rateLimit.calls,
+    windowMs: s.dear.rateLimit.perSeconds * 1000,
+    maxCallMs: s.dear.timeoutSeconds * 1000,
+    persistPath: persistDir ? path.join(persistDir, 'limiter-dear.json') : undefined,
+    onWait,
+  });
+}
+
+function dearRunnerFor(
+  s: DearSettings,
+  creds: ReturnType<typeof resolveCredentials>,
+  limiter: SlidingLogLimiter,
+  parts: RunnerParts,
+): ApiRunner {
+  return new ApiRunner({
+    api: 'dear',
+    baseUrl: s.dear.baseUrl,
+    limiter,
+    concurrency: s.engine.concurrency,
+    maxRetries: s.engine.maxRetries,
+    timeoutMs: s.dear.timeoutSeconds * 1000,
+    timeScale: s.dear.rateLimit.perSeconds / 60,
+    classify: classifyDear,
+    emit: parts.emit,
+    signal: parts.signal,
+    scrub: parts.scrub,
+    meter: parts.meter,
+    headers: {
+      'api-auth-accountid': creds.dearAccountId,
+      'api-auth-applicationkey': creds.dearApiKey,
+    },
+  });
+}
+
+function runContext(
+  o: RunOptions,
+  parts: {
+    journal: Journal;
+    dearRunner: ApiRunner;
+    accounts: StarshipitAccount[];
+    emit: (event: EngineEvent) => void;
+    stateDir: string;
+  },
+): RunContext {
+  const { journal, dearRunner, accounts } = parts;
+  const counters: Counters = {
+    created: 0,
+    alreadyPresent: 0,
+    skipped: 0,
+    needsAttention: 0,
+    writtenBack: 0,
+    detailsRead: 0,
+    plannedDearWrites: 0,
+  };
+  return {
+    settings: o.settings,
+    mode: o.mode,
+    dryRun: o.dryRun,
+    journal,
+    dear: new DearClient(dearRunner),
+    starshipit: accounts[0].client,
+    dearRunner,
+    starshipitRunner: accounts[0].runner,
+    accounts,
+    account: DEFAULT_ACCOUNT,
+    counters,
+    signal: o.signal,
+    emit: parts.emit,
+    onlyOrderNumbers: o.onlyOrderNumbers?.length ? new Set(o.onlyOrderNumbers) : undefined,
+    firstImport: !journal.state.cursors.dear,
+    stateDir: parts.stateDir,
+    timeScale: o.settings.dear.rateLimit.perSeconds / 60,
+  };
 }
 
 /** What the estimate knows of one run's Cin7 limiter at some instant. */
@@ -377,10 +426,8 @@ function liveRunSeconds(
 
 export async function runEngineImpl(o: RunOptions): Promise<SummaryEvent> {
   const startedAt = Date.now();
-  const s = o.settings;
   const run = openRun(o);
-  const { ctx, journal, dearRunner, emit } = run;
-  const { counters } = ctx;
+  const { ctx, journal, emit } = run;
   const slotsAtStart = { budget: run.dearLimiter.budget, heldMs: run.dearLimiter.heldMs() };
   // Starshipit calls from the import's first Cin7 read on go beside those reads (estimate.ts).
   let starshipitAlone: number | undefined;
@@ -388,59 +435,13 @@ export async function runEngineImpl(o: RunOptions): Promise<SummaryEvent> {
     starshipitAlone = starshipitCallsOf(ctx);
   };
   try {
-    let cancelled = false;
-    try {
-      // Import uses both APIs; a writeback run checks Cin7 Core once it has labels to deliver.
-      const importing = o.mode === 'import' || o.mode === 'sync' || o.mode === 'retry';
-      const polling = o.mode !== 'import' && s.writeback.enabled && journal.state.orders.size > 0;
-      if (importing || polling)
-        for (const a of ctx.accounts) await checkApi(accountView(ctx, a.name), 'starshipit');
-      if (importing) await checkApi(ctx, 'dear');
-      // Writebacks first: a label waiting for its tracking matters more than a new order.
-      if (o.mode === 'writeback' || o.mode === 'sync' || o.mode === 'retry')
-        await runWriteback(ctx, { retryOnly: o.mode === 'retry' });
-      if (o.mode === 'import' || o.mode === 'sync' || o.mode === 'retry')
-        await runImport(ctx, { retryOnly: o.mode === 'retry' });
-    } catch (err) {
-      if (!isCancelled(err) && !o.signal?.aborted) throw err;
-      cancelled = true;
-    }
-    const dearCalls = dearRunner.calls + counters.plannedDearWrites;
-    // A dry run's creates are Starshipit calls a live run makes.
-    const ssCalls = starshipitCallsOf(ctx);
-    const ssThrottled = ctx.accounts.reduce((n, a) => n + a.runner.throttled, 0);
-    const starshipitCalls = ssCalls + (o.dryRun ? counters.created : 0);
-    const summary: SummaryEvent = {
-      type: 'summary',
-      mode: o.mode,
-      dryRun: o.dryRun,
-      created: counters.created,
-      alreadyPresent: counters.alreadyPresent,
-      skipped: counters.skipped,
-      needsAttention: counters.needsAttention,
-      writtenBack: counters.writtenBack,
-      updated: counters.updated ?? 0,
-      withdrawn: counters.withdrawn ?? 0, // keepInStep.ts
-      calls: { dear: dearRunner.calls, starshipit: ssCalls },
-      throttled: { dear: dearRunner.throttled, starshipit: ssThrottled },
-      // Round trips measured in this run; slots this run still holds delay a live run started now.
-      estimate: {
-        dearCalls,
-        starshipitCalls,
-        seconds: liveRunSeconds(
-          run,
-          s,
-          { dear: dearCalls, starshipit: starshipitCalls },
-          starshipitAlone,
-          slotsAtStart,
-          (Date.now() - startedAt) / 1000,
-        ),
-      },
-      elapsedSeconds: Math.round((Date.now() - startedAt) / 10) / 100,
-      ...(cancelled ? { cancelled: true } : {}),
-      parked: countParked(journal),
-      ...(counters.notes?.length ? { notes: counters.notes } : {}),
-    };
+    const cancelled = await runPhases(ctx, o);
+    const summary = runSummary(run, o, {
+      cancelled,
+      startedAt,
+      starshipitAlone,
+      slotsAtStart,
+    });
     if (!o.dryRun) {
       await journal.drain();
       journal.append({
@@ -457,4 +458,76 @@ export async function runEngineImpl(o: RunOptions): Promise<SummaryEvent> {
   } finally {
     await run.close();
   }
+}
+
+/** The checks, writebacks and imports the mode asks for; true when the run was cancelled. */
+async function runPhases(ctx: RunContext, o: RunOptions): Promise<boolean> {
+  try {
+    // Import uses both APIs; a writeback run checks Cin7 Core once it has labels to deliver.
+    const importing = o.mode === 'import' || o.mode === 'sync' || o.mode === 'retry';
+    const polling =
+      o.mode !== 'import' && o.settings.writeback.enabled && ctx.journal.state.orders.size > 0;
+    if (importing || polling)
+      for (const a of ctx.accounts) await checkApi(accountView(ctx, a.name), 'starshipit');
+    if (importing) await checkApi(ctx, 'dear');
+    // Writebacks first: a label waiting for its tracking matters more than a new order.
+    if (o.mode === 'writeback' || o.mode === 'sync' || o.mode === 'retry')
+      await runWriteback(ctx, { retryOnly: o.mode === 'retry' });
+    if (o.mode === 'import' || o.mode === 'sync' || o.mode === 'retry')
+      await runImport(ctx, { retryOnly: o.mode === 'retry' });
+    return false;
+  } catch (err) {
+    if (!isCancelled(err) && !o.signal?.aborted) throw err;
+    return true;
+  }
+}
+
+function runSummary(
+  run: OpenRun,
+  o: RunOptions,
+  timing: {
+    cancelled: boolean;
+    startedAt: number;
+    starshipitAlone: number | undefined;
+    slotsAtStart: SlotsNow;
+  },
+): SummaryEvent {
+  const { ctx, journal, dearRunner } = run;
+  const { counters } = ctx;
+  const dearCalls = dearRunner.calls + counters.plannedDearWrites;
+  // A dry run's creates are Starshipit calls a live run makes.
+  const ssCalls = starshipitCallsOf(ctx);
+  const ssThrottled = ctx.accounts.reduce((n, a) => n + a.runner.throttled, 0);
+  const starshipitCalls = ssCalls + (o.dryRun ? counters.created : 0);
+  return {
+    type: 'summary',
+    mode: o.mode,
+    dryRun: o.dryRun,
+    created: counters.created,
+    alreadyPresent: counters.alreadyPresent,
+    skipped: counters.skipped,
+    needsAttention: counters.needsAttention,
+    writtenBack: counters.writtenBack,
+    updated: counters.updated ?? 0,
+    withdrawn: counters.withdrawn ?? 0, // keepInStep.ts
+    calls: { dear: dearRunner.calls, starshipit: ssCalls },
+    throttled: { dear: dearRunner.throttled, starshipit: ssThrottled },
+    // Round trips measured in this run; slots this run still holds delay a live run started now.
+    estimate: {
+      dearCalls,
+      starshipitCalls,
+      seconds: liveRunSeconds(
+        run,
+        o.settings,
+        { dear: dearCalls, starshipit: starshipitCalls },
+        timing.starshipitAlone,
+        timing.slotsAtStart,
+        (Date.now() - timing.startedAt) / 1000,
+      ),
+    },
+    elapsedSeconds: Math.round((Date.now() - timing.startedAt) / 10) / 100,
+    ...(timing.cancelled ? { cancelled: true } : {}),
+    parked: countParked(journal),
+    ...(counters.notes?.length ? { notes: counters.notes } : {}),
+  };
 }
