@@ -166,6 +166,21 @@ export interface AttentionState extends Omit<AttentionEvent, 'type'> {
   basis?: string;
 }
 
+type RecordOf<T extends JournalRecord['t']> = Extract<JournalRecord, { t: T }>;
+
+/** A Starshipit listing as its journal record (an unknown order_id as null). */
+function listingRecord(
+  listing: { at: string; orders: Map<string, number | undefined> },
+  account?: string,
+): JournalRecord {
+  return {
+    t: 'starshipit-orders',
+    at: listing.at,
+    orders: Object.fromEntries([...listing.orders].map(([n, id]) => [n, id ?? null])),
+    ...(account ? { account } : {}),
+  };
+}
+
 export class JournalState {
   orders = new Map<string, OrderState>();
   writebacks = new Map<string, WritebackState>();
@@ -192,172 +207,211 @@ export class JournalState {
   private applyOwn(r: JournalRecord): void {
     switch (r.t) {
       case 'intent':
-        if (this.orders.get(r.orderNumber)?.state !== 'created') {
-          this.orders.set(r.orderNumber, {
-            orderNumber: r.orderNumber,
-            saleId: r.saleId,
-            taskId: r.taskId,
-            state: 'intent',
-            at: r.at,
-            ...(r.account ? { account: r.account } : {}),
-          });
-        }
-        break;
+        return this.applyIntent(r);
       case 'created':
-        this.orders.set(r.orderNumber, {
-          orderNumber: r.orderNumber,
-          saleId: r.saleId,
-          taskId: r.taskId,
-          state: 'created',
-          orderId: r.orderId,
-          boxes: r.boxes,
-          packAuthorised: r.packAuthorised,
-          at: r.at,
-          payloadHash: r.payloadHash,
-          saleUpdated: r.saleUpdated,
-          ...(r.account ? { account: r.account } : {}),
-        });
-        if (!this.firstCreatedAt || r.at < this.firstCreatedAt) this.firstCreatedAt = r.at;
-        break;
+        return this.applyCreated(r);
       case 'create-failed':
         if (this.orders.get(r.orderNumber)?.state === 'intent') this.orders.delete(r.orderNumber);
-        break;
-      case 'task': {
-        const o = this.orders.get(r.orderNumber);
-        if (o) {
-          o.taskId = r.taskId;
-          o.boxes = undefined;
-          o.packAuthorised = false;
-        }
-        const w = this.writebacks.get(r.orderNumber);
-        if (w) w.taskId = r.taskId;
-        break;
-      }
-      case 'pack': {
-        const o = this.orders.get(r.orderNumber);
-        if (o) {
-          o.boxes = r.boxes;
-          o.packAuthorised = r.packAuthorised;
-        }
-        break;
-      }
-      case 'wb-pending': {
-        const prev = this.writebacks.get(r.orderNumber);
-        this.writebacks.set(r.orderNumber, {
-          orderNumber: r.orderNumber,
-          saleId: r.saleId,
-          taskId: r.taskId,
-          carrierCode: r.carrierCode,
-          tracking: r.tracking,
-          shipDate: r.shipDate,
-          state: 'pending',
-          doneTracking: prev?.doneTracking,
-        });
-        break;
-      }
-      case 'wb-sending': {
-        const w = this.writebacks.get(r.orderNumber);
-        if (w) {
-          w.state = 'sending';
-          w.method = r.method;
-        }
-        break;
-      }
-      case 'wb-done': {
-        const w = this.writebacks.get(r.orderNumber);
-        if (w) {
-          w.state = 'done';
-          w.doneTracking = r.tracking;
-        }
-        break;
-      }
+        return;
+      case 'task':
+        return this.applyTask(r);
+      case 'pack':
+        return this.applyPack(r);
+      case 'wb-pending':
+        return this.applyWritebackPending(r);
+      case 'wb-sending':
+        return this.applyWritebackSending(r);
+      case 'wb-done':
+        return this.applyWritebackDone(r);
       case 'attention':
-        this.attention.set(r.key, {
-          key: r.key,
-          kind: r.kind,
-          orderNumber: r.orderNumber,
-          saleId: r.saleId,
-          taskId: r.taskId,
-          code: r.code,
-          reason: r.reason,
-          retryable: r.retryable,
-          at: r.at,
-          saleUpdated: r.saleUpdated,
-          attempts: r.attempts,
-          nextAt: r.nextAt,
-          basis: r.basis,
-        });
-        break;
+        return this.applyAttention(r);
       case 'resolved':
         this.attention.delete(r.key);
-        break;
+        return;
       case 'seen':
         this.seen.set(r.saleId, r.updated);
-        break;
+        return;
       case 'cursor':
-        if (r.account && r.name !== 'dear') {
-          const c = this.accountCursors.get(r.account) ?? {};
-          c[r.name] = r.value;
-          this.accountCursors.set(r.account, c);
-        } else this.cursors[r.name] = r.value;
-        break;
-      case 'starshipit-orders': {
-        const listing = {
-          at: r.at,
-          orders: new Map(Object.entries(r.orders).map(([n, id]) => [n, id ?? undefined])),
-        };
-        if (r.account) this.accountListings.set(r.account, listing);
-        else this.starshipitOrders = listing;
-        break;
-      }
+        return this.applyCursor(r);
+      case 'starshipit-orders':
+        return this.applyListing(r);
       case 'run':
         this.lastRun = { at: r.at, mode: r.mode, dryRun: r.dryRun, summary: r.summary };
-        break;
+        return;
     }
+  }
+
+  private applyIntent(r: RecordOf<'intent'>): void {
+    // An intent never turns an order already created back into an intent.
+    if (this.orders.get(r.orderNumber)?.state === 'created') return;
+    this.orders.set(r.orderNumber, {
+      orderNumber: r.orderNumber,
+      saleId: r.saleId,
+      taskId: r.taskId,
+      state: 'intent',
+      at: r.at,
+      ...(r.account ? { account: r.account } : {}),
+    });
+  }
+
+  private applyCreated(r: RecordOf<'created'>): void {
+    this.orders.set(r.orderNumber, {
+      orderNumber: r.orderNumber,
+      saleId: r.saleId,
+      taskId: r.taskId,
+      state: 'created',
+      orderId: r.orderId,
+      boxes: r.boxes,
+      packAuthorised: r.packAuthorised,
+      at: r.at,
+      payloadHash: r.payloadHash,
+      saleUpdated: r.saleUpdated,
+      ...(r.account ? { account: r.account } : {}),
+    });
+    if (!this.firstCreatedAt || r.at < this.firstCreatedAt) this.firstCreatedAt = r.at;
+  }
+
+  /** Another fulfilment task: the order's packing is no longer known. */
+  private applyTask(r: RecordOf<'task'>): void {
+    const order = this.orders.get(r.orderNumber);
+    if (order) {
+      order.taskId = r.taskId;
+      order.boxes = undefined;
+      order.packAuthorised = false;
+    }
+    const writeback = this.writebacks.get(r.orderNumber);
+    if (writeback) writeback.taskId = r.taskId;
+  }
+
+  private applyPack(r: RecordOf<'pack'>): void {
+    const order = this.orders.get(r.orderNumber);
+    if (!order) return;
+    order.boxes = r.boxes;
+    order.packAuthorised = r.packAuthorised;
+  }
+
+  private applyWritebackPending(r: RecordOf<'wb-pending'>): void {
+    const prev = this.writebacks.get(r.orderNumber);
+    this.writebacks.set(r.orderNumber, {
+      orderNumber: r.orderNumber,
+      saleId: r.saleId,
+      taskId: r.taskId,
+      carrierCode: r.carrierCode,
+      tracking: r.tracking,
+      shipDate: r.shipDate,
+      state: 'pending',
+      doneTracking: prev?.doneTracking,
+    });
+  }
+
+  private applyWritebackSending(r: RecordOf<'wb-sending'>): void {
+    const writeback = this.writebacks.get(r.orderNumber);
+    if (!writeback) return;
+    writeback.state = 'sending';
+    writeback.method = r.method;
+  }
+
+  private applyWritebackDone(r: RecordOf<'wb-done'>): void {
+    const writeback = this.writebacks.get(r.orderNumber);
+    if (!writeback) return;
+    writeback.state = 'done';
+    writeback.doneTracking = r.tracking;
+  }
+
+  private applyAttention(r: RecordOf<'attention'>): void {
+    this.attention.set(r.key, {
+      key: r.key,
+      kind: r.kind,
+      orderNumber: r.orderNumber,
+      saleId: r.saleId,
+      taskId: r.taskId,
+      code: r.code,
+      reason: r.reason,
+      retryable: r.retryable,
+      at: r.at,
+      saleUpdated: r.saleUpdated,
+      attempts: r.attempts,
+      nextAt: r.nextAt,
+      basis: r.basis,
+    });
+  }
+
+  /** The Cin7 cursor is shared; Starshipit cursors of other accounts are kept per account. */
+  private applyCursor(r: RecordOf<'cursor'>): void {
+    if (r.account && r.name !== 'dear') {
+      const cursors = this.accountCursors.get(r.account) ?? {};
+      cursors[r.name] = r.value;
+      this.accountCursors.set(r.account, cursors);
+    } else this.cursors[r.name] = r.value;
+  }
+
+  private applyListing(r: RecordOf<'starshipit-orders'>): void {
+    const listing = {
+      at: r.at,
+      orders: new Map(Object.entries(r.orders).map(([n, id]) => [n, id ?? undefined])),
+    };
+    if (r.account) this.accountListings.set(r.account, listing);
+    else this.starshipitOrders = listing;
   }
 
   /** The records that rebuild this state (compaction). */
   toRecords(): JournalRecord[] {
+    return [
+      ...this.orderRecords(),
+      ...this.writebackRecords(),
+      ...[...this.attention.values()].map((a): JournalRecord => ({ t: 'attention', ...a })),
+      ...[...this.seen].map(([saleId, updated]): JournalRecord => ({ t: 'seen', saleId, updated })),
+      ...this.cursorAndListingRecords(),
+      ...(this.lastRun ? [{ t: 'run' as const, ...this.lastRun }] : []),
+      ...this.keep.toRecords(this),
+    ];
+  }
+
+  private orderRecords(): JournalRecord[] {
+    return [...this.orders.values()].map((o): JournalRecord =>
+      o.state === 'intent'
+        ? {
+            t: 'intent',
+            orderNumber: o.orderNumber,
+            saleId: o.saleId,
+            taskId: o.taskId,
+            at: o.at,
+            ...(o.account ? { account: o.account } : {}),
+          }
+        : {
+            t: 'created',
+            orderNumber: o.orderNumber,
+            saleId: o.saleId,
+            taskId: o.taskId,
+            orderId: o.orderId,
+            outcome: 'created',
+            boxes: o.boxes,
+            packAuthorised: o.packAuthorised,
+            at: o.at,
+            payloadHash: o.payloadHash,
+            saleUpdated: o.saleUpdated,
+            ...(o.account ? { account: o.account } : {}),
+          },
+    );
+  }
+
+  /** A finished writeback as pending+done; an unfinished one (after it, if any) as it stands. */
+  private writebackRecords(): JournalRecord[] {
     const out: JournalRecord[] = [];
-    for (const o of this.orders.values()) {
-      if (o.state === 'intent')
-        out.push({
-          t: 'intent',
-          orderNumber: o.orderNumber,
-          saleId: o.saleId,
-          taskId: o.taskId,
-          at: o.at,
-          ...(o.account ? { account: o.account } : {}),
-        });
-      else
-        out.push({
-          t: 'created',
-          orderNumber: o.orderNumber,
-          saleId: o.saleId,
-          taskId: o.taskId,
-          orderId: o.orderId,
-          outcome: 'created',
-          boxes: o.boxes,
-          packAuthorised: o.packAuthorised,
-          at: o.at,
-          payloadHash: o.payloadHash,
-          saleUpdated: o.saleUpdated,
-          ...(o.account ? { account: o.account } : {}),
-        });
-    }
     for (const w of this.writebacks.values()) {
       const at = new Date().toISOString();
+      const pending = (tracking: typeof w.tracking): JournalRecord => ({
+        t: 'wb-pending',
+        orderNumber: w.orderNumber,
+        saleId: w.saleId,
+        taskId: w.taskId,
+        carrierCode: w.carrierCode,
+        tracking,
+        shipDate: w.shipDate,
+        at,
+      });
       if (w.doneTracking) {
-        out.push({
-          t: 'wb-pending',
-          orderNumber: w.orderNumber,
-          saleId: w.saleId,
-          taskId: w.taskId,
-          carrierCode: w.carrierCode,
-          tracking: w.doneTracking,
-          shipDate: w.shipDate,
-          at,
-        });
+        out.push(pending(w.doneTracking));
         out.push({
           t: 'wb-done',
           orderNumber: w.orderNumber,
@@ -367,49 +421,35 @@ export class JournalState {
         });
       }
       if (w.state !== 'done' || !w.doneTracking) {
-        out.push({
-          t: 'wb-pending',
-          orderNumber: w.orderNumber,
-          saleId: w.saleId,
-          taskId: w.taskId,
-          carrierCode: w.carrierCode,
-          tracking: w.tracking,
-          shipDate: w.shipDate,
-          at,
-        });
+        out.push(pending(w.tracking));
         if (w.state === 'sending')
           out.push({ t: 'wb-sending', orderNumber: w.orderNumber, method: w.method ?? 'POST', at });
       }
     }
-    for (const a of this.attention.values()) out.push({ t: 'attention', ...a });
-    for (const [saleId, updated] of this.seen) out.push({ t: 'seen', saleId, updated });
+    return out;
+  }
+
+  private cursorAndListingRecords(): JournalRecord[] {
+    const out: JournalRecord[] = [];
     if (this.cursors.dear) out.push({ t: 'cursor', name: 'dear', value: this.cursors.dear });
     if (this.cursors.starshipit)
       out.push({ t: 'cursor', name: 'starshipit', value: this.cursors.starshipit });
     if (this.cursors.starshipitPrinted)
       out.push({ t: 'cursor', name: 'starshipitPrinted', value: this.cursors.starshipitPrinted });
-    if (this.starshipitOrders)
-      out.push({
-        t: 'starshipit-orders',
-        at: this.starshipitOrders.at,
-        orders: Object.fromEntries(
-          [...this.starshipitOrders.orders].map(([n, id]) => [n, id ?? null]),
-        ),
-      });
-    for (const [account, c] of this.accountCursors) {
-      if (c.starshipit) out.push({ t: 'cursor', name: 'starshipit', value: c.starshipit, account });
-      if (c.starshipitPrinted)
-        out.push({ t: 'cursor', name: 'starshipitPrinted', value: c.starshipitPrinted, account });
+    if (this.starshipitOrders) out.push(listingRecord(this.starshipitOrders));
+    for (const [account, cursors] of this.accountCursors) {
+      if (cursors.starshipit)
+        out.push({ t: 'cursor', name: 'starshipit', value: cursors.starshipit, account });
+      if (cursors.starshipitPrinted)
+        out.push({
+          t: 'cursor',
+          name: 'starshipitPrinted',
+          value: cursors.starshipitPrinted,
+          account,
+        });
     }
-    for (const [account, l] of this.accountListings)
-      out.push({
-        t: 'starshipit-orders',
-        at: l.at,
-        orders: Object.fromEntries([...l.orders].map(([n, id]) => [n, id ?? null])),
-        account,
-      });
-    if (this.lastRun) out.push({ t: 'run', ...this.lastRun });
-    out.push(...this.keep.toRecords(this));
+    for (const [account, listing] of this.accountListings)
+      out.push(listingRecord(listing, account));
     return out;
   }
 
