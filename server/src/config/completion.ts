@@ -225,6 +225,16 @@ export function keySnippet(key: string, s: JsonSchema): string {
   return `${key}: $0`;
 }
 
+/** Adds one completion item unless one with the same label is there already. */
+type AddItem = (
+  label: string,
+  kind: CompletionItemKind,
+  doc?: string,
+  insert?: string,
+  sort?: string,
+  snippet?: boolean,
+) => void;
+
 function valueItems(
   path: SettingsPath,
   s: JsonSchema,
@@ -236,15 +246,8 @@ function valueItems(
   const range = { start: { line: position.line, character: startChar }, end: position };
   const pre = needsSpace ? ' ' : '';
   const items: CompletionItem[] = [];
-  const add = (
-    label: string,
-    kind: CompletionItemKind,
-    doc?: string,
-    insert?: string,
-    sort?: string,
-    snippet = false,
-  ) => {
-    if (items.some((i) => i.label === label)) return;
+  const add: AddItem = (label, kind, doc, insert, sort, snippet = false) => {
+    if (items.some((item) => item.label === label)) return;
     items.push({
       label,
       kind,
@@ -255,37 +258,10 @@ function valueItems(
     });
   };
   const key = path[path.length - 1];
-  for (const b of expandAnyOf(s)) {
-    if (b.enum) {
-      b.enum.forEach((v, i) => {
-        const doc = b.markdownEnumDescriptions?.[i] ?? s.markdownEnumDescriptions?.[i];
-        const isDefault = v === s.default;
-        add(
-          String(v),
-          CompletionItemKind.EnumMember,
-          `${doc ?? ''}${isDefault ? '\n\n*(default)*' : ''}`,
-          undefined,
-          `${isDefault ? '1' : '2'}${String(i).padStart(2, '0')}`,
-        );
-      });
-    }
-    if (b.type === 'boolean') {
-      add(
-        'true',
-        CompletionItemKind.Value,
-        b.default === true ? '*(default)*' : undefined,
-        undefined,
-        b.default === true ? '1' : '2',
-      );
-      add(
-        'false',
-        CompletionItemKind.Value,
-        b.default === false ? '*(default)*' : undefined,
-        undefined,
-        b.default === false ? '1' : '2',
-      );
-    }
-    if (b.type === 'array' && b.items?.enum && typeof key === 'string') {
+  for (const branch of expandAnyOf(s)) {
+    addEnumItems(add, branch, s);
+    if (branch.type === 'boolean') addBooleanItems(add, branch);
+    if (branch.type === 'array' && branch.items?.enum && typeof key === 'string') {
       add(
         '[ORDERED, PICKED]',
         CompletionItemKind.Snippet,
@@ -295,103 +271,132 @@ function valueItems(
         true,
       );
     }
-    if (b['x-credential']) {
-      const suggested = b['x-suggestedSecretName'] ?? String(key).toUpperCase();
+    if (branch['x-credential']) addSecretItems(add, branch, key, options);
+    for (const [code, name] of branch['x-knownValues'] ?? [])
       add(
-        `\${secret:${suggested}}`,
-        CompletionItemKind.Reference,
-        `Read from VS Code SecretStorage (**Dear: Set Credentials…**); the CLI reads \`${SECRET_ENV_PREFIX}${suggested}\`.`,
+        code,
+        CompletionItemKind.EnumMember,
+        `Starshipit courier code for **${name}**.`,
         undefined,
-        '0',
+        `3${code}`,
       );
-      for (const name of options.knownSecretNames ?? [])
-        add(
-          `\${secret:${name}}`,
-          CompletionItemKind.Reference,
-          'A secret you have stored.',
-          undefined,
-          `1${name}`,
-        );
-      add(
-        `\${env:${suggested}}`,
-        CompletionItemKind.Reference,
-        'Read from an environment variable of the language server / CLI.',
-        `\\\${env:\${1:${suggested}}\\}`,
-        '2',
-        true,
-      );
-    }
-    if (b['x-knownValues']) {
-      for (const [code, name] of b['x-knownValues'])
-        add(
-          code,
-          CompletionItemKind.EnumMember,
-          `Starshipit courier code for **${name}**.`,
-          undefined,
-          `3${code}`,
-        );
-    }
-    if (key === 'carrier' || key === 'defaultCarrier') {
-      if (key === 'defaultCarrier')
-        add(
-          DEFAULT_CARRIER,
-          CompletionItemKind.Value,
-          "Cin7 Core's built-in carrier.",
-          undefined,
-          '0',
-        );
-      for (const name of options.carrierNames ?? [])
-        add(
-          name,
-          CompletionItemKind.Value,
-          'Carrier defined in your Cin7 Core account (`ref/carrier`).',
-          asYamlScalar(name),
-          `1${name}`,
-        );
-    }
-    if (key === 'baseUrl') {
-      if (path[0] === 'dear') {
-        add(
-          DEFAULT_DEAR_BASE_URL,
-          CompletionItemKind.Value,
-          'Cin7 Core API v2 (default).',
-          undefined,
-          '0',
-        );
-        add(
-          DEFAULT_DEAR_V1_BASE_URL,
-          CompletionItemKind.Value,
-          'Cin7 Core API v1 (legacy).',
-          undefined,
-          '1',
-        );
-        add(
-          'http://127.0.0.1:4780/ExternalApi/v2/',
-          CompletionItemKind.Value,
-          'The built-in sandbox (`npx dear-starshipit sandbox`).',
-          undefined,
-          '2',
-        );
-      } else {
-        add(
-          DEFAULT_STARSHIPIT_BASE_URL,
-          CompletionItemKind.Value,
-          'Starshipit API (default).',
-          undefined,
-          '0',
-        );
-        add(
-          'http://127.0.0.1:4781',
-          CompletionItemKind.Value,
-          'The built-in sandbox (`npx dear-starshipit sandbox`).',
-          undefined,
-          '2',
-        );
-      }
-    }
-    if (!b.enum && b.default !== undefined && typeof b.default !== 'object' && key !== 'baseUrl') {
-      add(String(b.default), CompletionItemKind.Value, '*(default)*', undefined, '0');
+    if (key === 'carrier' || key === 'defaultCarrier') addCarrierItems(add, key, options);
+    if (key === 'baseUrl') addBaseUrlItems(add, path[0] === 'dear');
+    if (
+      !branch.enum &&
+      branch.default !== undefined &&
+      typeof branch.default !== 'object' &&
+      key !== 'baseUrl'
+    ) {
+      add(String(branch.default), CompletionItemKind.Value, '*(default)*', undefined, '0');
     }
   }
   return items;
+}
+
+/** The allowed values, the default first, each with its description. */
+function addEnumItems(add: AddItem, branch: JsonSchema, s: JsonSchema): void {
+  branch.enum?.forEach((value, i) => {
+    const doc = branch.markdownEnumDescriptions?.[i] ?? s.markdownEnumDescriptions?.[i];
+    const isDefault = value === s.default;
+    add(
+      String(value),
+      CompletionItemKind.EnumMember,
+      `${doc ?? ''}${isDefault ? '\n\n*(default)*' : ''}`,
+      undefined,
+      `${isDefault ? '1' : '2'}${String(i).padStart(2, '0')}`,
+    );
+  });
+}
+
+function addBooleanItems(add: AddItem, branch: JsonSchema): void {
+  for (const value of [true, false])
+    add(
+      String(value),
+      CompletionItemKind.Value,
+      branch.default === value ? '*(default)*' : undefined,
+      undefined,
+      branch.default === value ? '1' : '2',
+    );
+}
+
+/** A credential: a `${secret:…}` reference (the suggested name, then stored ones) or `${env:…}`. */
+function addSecretItems(
+  add: AddItem,
+  branch: JsonSchema,
+  key: string | number | undefined,
+  options: CompletionOptions,
+): void {
+  const suggested = branch['x-suggestedSecretName'] ?? String(key).toUpperCase();
+  add(
+    `\${secret:${suggested}}`,
+    CompletionItemKind.Reference,
+    `Read from VS Code SecretStorage (**Dear: Set Credentials…**); the CLI reads \`${SECRET_ENV_PREFIX}${suggested}\`.`,
+    undefined,
+    '0',
+  );
+  for (const name of options.knownSecretNames ?? [])
+    add(
+      `\${secret:${name}}`,
+      CompletionItemKind.Reference,
+      'A secret you have stored.',
+      undefined,
+      `1${name}`,
+    );
+  add(
+    `\${env:${suggested}}`,
+    CompletionItemKind.Reference,
+    'Read from an environment variable of the language server / CLI.',
+    `\\\${env:\${1:${suggested}}\\}`,
+    '2',
+    true,
+  );
+}
+
+/** Carrier names of the Cin7 Core account (and, for the default, Cin7 Core's built-in one). */
+function addCarrierItems(
+  add: AddItem,
+  key: 'carrier' | 'defaultCarrier',
+  options: CompletionOptions,
+): void {
+  if (key === 'defaultCarrier')
+    add(DEFAULT_CARRIER, CompletionItemKind.Value, "Cin7 Core's built-in carrier.", undefined, '0');
+  for (const name of options.carrierNames ?? [])
+    add(
+      name,
+      CompletionItemKind.Value,
+      'Carrier defined in your Cin7 Core account (`ref/carrier`).',
+      asYamlScalar(name),
+      `1${name}`,
+    );
+}
+
+function addBaseUrlItems(add: AddItem, dear: boolean): void {
+  const sandbox = 'The built-in sandbox (`npx dear-starshipit sandbox`).';
+  if (dear) {
+    add(
+      DEFAULT_DEAR_BASE_URL,
+      CompletionItemKind.Value,
+      'Cin7 Core API v2 (default).',
+      undefined,
+      '0',
+    );
+    add(
+      DEFAULT_DEAR_V1_BASE_URL,
+      CompletionItemKind.Value,
+      'Cin7 Core API v1 (legacy).',
+      undefined,
+      '1',
+    );
+    add('http://127.0.0.1:4780/ExternalApi/v2/', CompletionItemKind.Value, sandbox, undefined, '2');
+  } else {
+    add(
+      DEFAULT_STARSHIPIT_BASE_URL,
+      CompletionItemKind.Value,
+      'Starshipit API (default).',
+      undefined,
+      '0',
+    );
+    add('http://127.0.0.1:4781', CompletionItemKind.Value, sandbox, undefined, '2');
+  }
 }
