@@ -192,6 +192,21 @@ function label(path: SettingsPath): string {
   return path.length ? `"${pathToString(path)}"` : 'The file';
 }
 
+function errorDiagnostic(
+  code: string,
+  range: ConfigRange,
+  message: string,
+  fixes?: QuickFix[],
+): ConfigDiagnostic {
+  return {
+    range,
+    severity: ERROR,
+    code,
+    message,
+    ...(fixes?.length ? { data: { fixes } } : {}),
+  };
+}
+
 function toDiagnostic(
   parsed: ParsedSettings,
   e: CollapsedError,
@@ -199,69 +214,15 @@ function toDiagnostic(
 ): ConfigDiagnostic | undefined {
   const path = instancePathToPath(e.instancePath, data);
   const value = valueAt(data, path);
-  const node = nodeAt(parsed.doc, path);
-  const d = (
-    code: string,
-    range: ConfigRange,
-    message: string,
-    fixes?: QuickFix[],
-  ): ConfigDiagnostic => ({
-    range,
-    severity: ERROR,
-    code,
-    message,
-    ...(fixes?.length ? { data: { fixes } } : {}),
-  });
+  const d = errorDiagnostic;
   switch (e.keyword) {
-    case 'required': {
-      const missing = String((e.params as { missingProperty: string }).missingProperty);
-      const range = path.length ? keyRange(parsed, path) : documentStartRange(parsed);
-      const fix = insertKeyFix(parsed, path, missing);
-      const what = path.length
-        ? `setting "${pathToString([...path, missing])}"`
-        : `section "${missing}"`;
-      return d('missing-key', range, `Missing required ${what}.`, fix ? [fix] : undefined);
-    }
-    case 'additionalProperties': {
-      const key = String((e.params as { additionalProperty: string }).additionalProperty);
-      if (/^\s/.test(key)) {
-        const range = keyRange(parsed, [...path, key]);
-        return d(
-          'yaml-tab',
-          range,
-          'YAML indentation must use spaces; this line is indented with a tab.',
-          [
-            replaceFix(
-              'Indent with spaces',
-              range,
-              key.replace(/^\s+/, (ws) => ws.replace(/\t/g, '  ')),
-              true,
-            ),
-          ],
-        );
-      }
-      const allowed = Object.keys(schemasAt(path)[0]?.properties ?? {});
-      const suggestions = didYouMean(key, allowed);
-      const range = keyRange(parsed, [...path, key]);
-      const where = path.length ? `in "${pathToString(path)}"` : 'at the top level';
-      const elsewhere = Object.entries(SETTINGS_SCHEMA.properties ?? {}).find(
-        ([section, sec]) => section !== path[0] && resolve(sec)?.properties?.[key] !== undefined,
-      )?.[0];
-      const hint = suggestions.length
-        ? ` Did you mean "${suggestions[0]}"?`
-        : elsewhere
-          ? ` "${key}" is a setting of "${elsewhere}".`
-          : ` Allowed: ${quoteList(allowed, 12)}.`;
-      return d(
-        'unknown-key',
-        range,
-        `Unknown setting "${key}" ${where}.${hint}`,
-        suggestions.map((s, i) => replaceFix(`Change to "${s}"`, range, s, i === 0)),
-      );
-    }
+    case 'required':
+      return missingKeyProblem(parsed, path, e);
+    case 'additionalProperties':
+      return unknownKeyProblem(parsed, path, e);
     case 'type': {
       const expected = String((e.params as { type: string }).type).split(',');
-      return typeProblem(parsed, path, expected, value, node, d);
+      return typeProblem(parsed, path, expected, value, nodeAt(parsed.doc, path), d);
     }
     case 'anyOfType': {
       if (value === null || value === undefined)
@@ -276,28 +237,8 @@ function toDiagnostic(
         `${label(path)} must be ${e.branchTitles?.join(' or ')}, not ${describeValue(value)}.`,
       );
     }
-    case 'enum': {
-      const allowed = (e.params as { allowedValues: unknown[] }).allowedValues;
-      const range = valueRange(parsed, path);
-      if (value === null || value === undefined) {
-        return d(
-          'missing-value',
-          keyRange(parsed, path),
-          `${label(path)} has no value; expected one of: ${quoteList(allowed)}.`,
-        );
-      }
-      const asText = String(value);
-      const candidates = allowed.map((a) => String(a));
-      const suggestions = didYouMean(asText, candidates);
-      const fixes = suggestions.map((s, i) => replaceFix(`Change to ${s}`, range, s, i === 0));
-      const hint = suggestions.length ? ` Did you mean ${suggestions[0]}?` : '';
-      return d(
-        'invalid-value',
-        range,
-        `${label(path)} must be one of: ${quoteList(allowed, 16)} (got ${describeValue(value)}).${hint}`,
-        fixes,
-      );
-    }
+    case 'enum':
+      return enumProblem(parsed, path, value, e);
     case 'minimum':
     case 'maximum':
     case 'exclusiveMinimum':
@@ -312,9 +253,9 @@ function toDiagnostic(
     case 'minLength':
       return d('missing-value', valueRange(parsed, path), `${label(path)} must not be empty.`);
     case 'pattern': {
-      const s = schemaAt(path);
       const wanted =
-        s?.['x-patternMessage'] ?? `text matching ${(e.params as { pattern: string }).pattern}`;
+        schemaAt(path)?.['x-patternMessage'] ??
+        `text matching ${(e.params as { pattern: string }).pattern}`;
       return d(
         'invalid-format',
         valueRange(parsed, path),
@@ -328,8 +269,8 @@ function toDiagnostic(
         `${label(path)} needs at least ${(e.params as { limit: number }).limit} entry.`,
       );
     case 'uniqueItems': {
-      const p = e.params as { i: number; j: number };
-      const dup = Math.max(p.i, p.j);
+      const pair = e.params as { i: number; j: number };
+      const dup = Math.max(pair.i, pair.j);
       return d(
         'duplicate-item',
         valueRange(parsed, [...path, dup]),
@@ -343,6 +284,97 @@ function toDiagnostic(
         `${label(path)} ${e.message ?? 'is not valid'}.`,
       );
   }
+}
+
+function missingKeyProblem(
+  parsed: ParsedSettings,
+  path: SettingsPath,
+  e: CollapsedError,
+): ConfigDiagnostic {
+  // `d(…)` keeps every diagnostic code greppable (the settings reference test reads them).
+  const d = errorDiagnostic;
+  const missing = String((e.params as { missingProperty: string }).missingProperty);
+  const range = path.length ? keyRange(parsed, path) : documentStartRange(parsed);
+  const fix = insertKeyFix(parsed, path, missing);
+  const what = path.length
+    ? `setting "${pathToString([...path, missing])}"`
+    : `section "${missing}"`;
+  return d('missing-key', range, `Missing required ${what}.`, fix ? [fix] : undefined);
+}
+
+/** An unknown key: a tab-indented line, a near miss, a setting of another section, or a typo. */
+function unknownKeyProblem(
+  parsed: ParsedSettings,
+  path: SettingsPath,
+  e: CollapsedError,
+): ConfigDiagnostic {
+  // `d(…)` keeps every diagnostic code greppable (the settings reference test reads them).
+  const d = errorDiagnostic;
+  const key = String((e.params as { additionalProperty: string }).additionalProperty);
+  const range = keyRange(parsed, [...path, key]);
+  if (/^\s/.test(key)) {
+    return d(
+      'yaml-tab',
+      range,
+      'YAML indentation must use spaces; this line is indented with a tab.',
+      [
+        replaceFix(
+          'Indent with spaces',
+          range,
+          key.replace(/^\s+/, (ws) => ws.replace(/\t/g, '  ')),
+          true,
+        ),
+      ],
+    );
+  }
+  const allowed = Object.keys(schemasAt(path)[0]?.properties ?? {});
+  const suggestions = didYouMean(key, allowed);
+  const where = path.length ? `in "${pathToString(path)}"` : 'at the top level';
+  const elsewhere = Object.entries(SETTINGS_SCHEMA.properties ?? {}).find(
+    ([section, sec]) => section !== path[0] && resolve(sec)?.properties?.[key] !== undefined,
+  )?.[0];
+  const hint = suggestions.length
+    ? ` Did you mean "${suggestions[0]}"?`
+    : elsewhere
+      ? ` "${key}" is a setting of "${elsewhere}".`
+      : ` Allowed: ${quoteList(allowed, 12)}.`;
+  return d(
+    'unknown-key',
+    range,
+    `Unknown setting "${key}" ${where}.${hint}`,
+    suggestions.map((s, i) => replaceFix(`Change to "${s}"`, range, s, i === 0)),
+  );
+}
+
+function enumProblem(
+  parsed: ParsedSettings,
+  path: SettingsPath,
+  value: unknown,
+  e: CollapsedError,
+): ConfigDiagnostic {
+  // `d(…)` keeps every diagnostic code greppable (the settings reference test reads them).
+  const d = errorDiagnostic;
+  const allowed = (e.params as { allowedValues: unknown[] }).allowedValues;
+  if (value === null || value === undefined) {
+    return d(
+      'missing-value',
+      keyRange(parsed, path),
+      `${label(path)} has no value; expected one of: ${quoteList(allowed)}.`,
+    );
+  }
+  const range = valueRange(parsed, path);
+  const suggestions = didYouMean(
+    String(value),
+    allowed.map((a) => String(a)),
+  );
+  const fixes = suggestions.map((s, i) => replaceFix(`Change to ${s}`, range, s, i === 0));
+  const hint = suggestions.length ? ` Did you mean ${suggestions[0]}?` : '';
+  return d(
+    'invalid-value',
+    range,
+    `${label(path)} must be one of: ${quoteList(allowed, 16)} (got ${describeValue(value)}).${hint}`,
+    fixes,
+  );
 }
 
 function typeProblem(
