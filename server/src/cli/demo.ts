@@ -113,6 +113,14 @@ export function nextStepsAfterDemo(): string[] {
   ];
 }
 
+/** What every demo step runs with: the sandbox, its settings and keys, a throw-away state folder. */
+interface DemoRun {
+  sb: Sandbox;
+  settings: DearSettings;
+  secrets: RunSecrets;
+  stateDir: string;
+}
+
 export async function demoCommand(_args: string[]): Promise<number> {
   const started = Date.now();
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dear-starshipit-demo-'));
@@ -120,142 +128,17 @@ export async function demoCommand(_args: string[]): Promise<number> {
   try {
     sb = await startSandbox({ sales: 60, seed: 1, timeScale: TIME_SCALE });
     const { settings, source } = sampleSettings();
-    // The sample points at the sandbox's fixed ports; the demo's sandbox uses free ports and runs
-    // 100× faster, so the limits shrink to match (60 calls per 0.6 s is still "60 per 60 s").
-    settings.dear.baseUrl = sb.dearBaseUrl;
-    settings.starshipit.baseUrl = sb.starshipitBaseUrl;
-    settings.dear.rateLimit = {
-      calls: settings.dear.rateLimit.calls,
-      perSeconds: settings.dear.rateLimit.perSeconds / TIME_SCALE,
-    };
-    const starshipitLimit = settings.starshipit.rateLimit ?? { calls: 2, perSeconds: 1 };
-    settings.starshipit.rateLimit = {
-      calls: starshipitLimit.calls,
-      perSeconds: starshipitLimit.perSeconds / TIME_SCALE,
-    };
-    for (const a of settings.warehouses.accounts)
-      if (a.rateLimit)
-        a.rateLimit = { calls: a.rateLimit.calls, perSeconds: a.rateLimit.perSeconds / TIME_SCALE };
-    const keys = sb.credentials;
-    // The sandbox's own keys, and nothing from the environment: the tour never reads real ones.
-    const secrets = new RunSecrets({
-      secrets: {
-        DEAR_ACCOUNT_ID: keys.dearAccountId,
-        DEAR_API_KEY: keys.dearApiKey,
-        STARSHIPIT_API_KEY: keys.starshipitApiKey,
-        STARSHIPIT_SUBSCRIPTION_KEY: keys.starshipitSubscriptionKey,
-        // The sample's second warehouse account is the sandbox's second Starshipit account.
-        STARSHIPIT_NZ_API_KEY: keys.starshipitApiKey2,
-        STARSHIPIT_NZ_SUBSCRIPTION_KEY: keys.starshipitSubscriptionKey2,
-      },
-      env: {},
-    });
-
-    out(
-      `dear-starshipit demo — sandbox with ${sb.salesCount} sales, ${TIME_SCALE}× faster than the real APIs`,
-    );
-    out(`  Cin7 Core  ${sb.dearBaseUrl}`);
-    out(`  Starshipit ${sb.starshipitBaseUrl}`);
-    out(
-      `  settings   ${source} (statuses ${settings.import.statuses.join(', ')}; memo ${settings.import.memo}; autoPickPack ${String(settings.writeback.autoPickPack)})`,
-    );
-    out(`  state      ${stateDir}`);
-
-    const runStep = async (
-      mode: 'import' | 'writeback' | 'sync',
-      dryRun: boolean,
-    ): Promise<{ summary: SummaryEvent; events: EngineEvent[] }> => {
-      const events: EngineEvent[] = [];
-      const summary = await runWithSettings({
-        settings,
-        configPath: path.join(stateDir, 'dear-starshipit.yaml'),
-        stateDir,
-        mode,
-        dryRun,
-        secrets,
-        onEvent: (e) => events.push(e),
-      });
-      return { summary, events };
-    };
-
-    out('\n1. Preview (dry run: reads only, writes nothing to either API)');
-    const dry = await runStep('import', true);
-    const planned = dry.events.filter((e): e is OrderEvent => e.type === 'order');
-    for (const e of planned.slice(0, 8)) out(describeOrder(e));
-    if (planned.length > 8) out(`  … and ${planned.length - 8} more`);
-    const skipCodes = new Map<string, number>();
-    for (const e of dry.events)
-      if (e.type === 'skip') skipCodes.set(e.code, (skipCodes.get(e.code) ?? 0) + 1);
-    out(`  skipped: ${[...skipCodes].map(([k, v]) => `${v} ${k}`).join(', ') || 'none'}`);
-    for (const e of dry.events) if (e.type === 'attention') out(`  needs attention: ${e.reason}`);
-    out(
-      `  estimate for the live run: ${dry.summary.estimate.dearCalls} Cin7 calls, about ${dry.summary.estimate.seconds} s at the configured limit (scaled)`,
-    );
-    const writesDuringPreview = sb
-      .callLog()
-      .filter((e) => e.api !== 'control' && e.method !== 'GET').length;
-    out(`  writes during the preview: ${writesDuringPreview}`);
-
-    out('\n2. Import (live)');
-    const imp = await runStep('import', false);
-    out(`  ${summaryText(imp.summary)}`);
-    const secondImport = await runStep('import', false);
-    out(
-      `  a second run: ${secondImport.summary.created} created, ${secondImport.summary.skipped} skipped (already imported or not selected)`,
-    );
-
-    out('\n3. Print labels in Starshipit (sandbox)');
-    const printed: { orderNumber: string; carrier: string; tracking: string[] }[] = [];
-    const carriers = ['AusPost', 'StarTrack', 'DHL', 'AusPost'];
-    for (const e of planned) {
-      if (printed.length >= carriers.length) break;
-      const carrier = carriers[printed.length];
-      const r = sb.printLabel({
-        // The sample's other warehouse account is the sandbox's second Starshipit account.
-        account: e.account && e.account !== DEFAULT_ACCOUNT ? 'second' : 'default',
-        orderNumber: e.orderNumber,
-        carrier,
-        trackingNumbers:
-          printed.length === 0 ? [`${e.orderNumber}-P1`, `${e.orderNumber}-P2`] : undefined,
-      });
-      printed.push({ orderNumber: e.orderNumber, carrier, tracking: r.trackingNumbers });
-      const where = e.account ? ` (Starshipit account ${e.account})` : '';
-      out(`  ${e.orderNumber}${where}: ${carrier} label, tracking ${r.trackingNumbers.join(', ')}`);
-    }
-
-    out('\n4. Writeback (sync: writebacks first, then new sales)');
-    const wb = await runStep('sync', false);
-    for (const e of wb.events) {
-      if (e.type !== 'writeback') continue;
-      const lines = Array.isArray(e.dear.Lines) ? (e.dear.Lines as Record<string, unknown>[]) : [];
-      out(
-        `  ${e.orderNumber} → Cin7 Core: carrier "${String(lines[0]?.Carrier ?? '')}", tracking ${lines.map((l) => String(l.TrackingNumber)).join(', ')}`,
-      );
-    }
-    out(`  ${summaryText(wb.summary)}`);
-
-    out('\n5. Checked against the sandbox');
-    const accounts = [sb.starshipitOrders(), sb.starshipitOrders('second')];
-    const duplicates = accounts
-      .flatMap((orders) => [...orders.values()])
-      .filter((l) => l.length > 1).length;
-    const orderCount = accounts.reduce((n, orders) => n + orders.size, 0);
-    const ships = sb.dearShipments({ changedOnly: true });
-    const shippedOnce = printed.filter((p) =>
-      [...ships.values()].some(
-        (s) => s.orderNumber === p.orderNumber && s.status === 'AUTHORISED' && s.writes === 1,
-      ),
-    ).length;
-    out(
-      `  Starshipit orders: ${orderCount} (${duplicates} duplicates), in ${accounts.length} accounts`,
-    );
-    out(`  labels written back to Cin7 Core exactly once: ${shippedOnce} of ${printed.length}`);
-    out(
-      `  Cin7 Core throttles caused: ${sb.callLog().filter((e) => e.api === 'dear' && e.status === 429).length}`,
-    );
+    pointAtDemoSandbox(settings, sb);
+    const demo: DemoRun = { sb, settings, secrets: sandboxSecrets(sb), stateDir };
+    introduceDemo(demo, source);
+    const preview = await previewStep(demo);
+    await importStep(demo);
+    const printed = printLabelsStep(demo, preview.planned);
+    await writebackStep(demo);
+    const verified = checkAgainstSandbox(demo, printed);
     out(`\ndone in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
     for (const line of nextStepsAfterDemo()) out(line);
-    return duplicates === 0 && shippedOnce === printed.length && writesDuringPreview === 0 ? 0 : 1;
+    return verified && preview.writesDuringPreview === 0 ? 0 : 1;
   } catch (err) {
     process.stderr.write(`demo failed: ${errorMessage(err)}\n`);
     return 1;
@@ -263,4 +146,175 @@ export async function demoCommand(_args: string[]): Promise<number> {
     await sb?.close();
     fs.rmSync(stateDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The sample points at the sandbox's fixed ports; the demo's sandbox uses free ports and runs
+ * 100× faster, so the limits shrink to match (60 calls per 0.6 s is still "60 per 60 s").
+ */
+function pointAtDemoSandbox(settings: DearSettings, sb: Sandbox): void {
+  settings.dear.baseUrl = sb.dearBaseUrl;
+  settings.starshipit.baseUrl = sb.starshipitBaseUrl;
+  settings.dear.rateLimit = {
+    calls: settings.dear.rateLimit.calls,
+    perSeconds: settings.dear.rateLimit.perSeconds / TIME_SCALE,
+  };
+  const starshipitLimit = settings.starshipit.rateLimit ?? { calls: 2, perSeconds: 1 };
+  settings.starshipit.rateLimit = {
+    calls: starshipitLimit.calls,
+    perSeconds: starshipitLimit.perSeconds / TIME_SCALE,
+  };
+  for (const account of settings.warehouses.accounts)
+    if (account.rateLimit)
+      account.rateLimit = {
+        calls: account.rateLimit.calls,
+        perSeconds: account.rateLimit.perSeconds / TIME_SCALE,
+      };
+}
+
+/** The sandbox's own keys, and nothing from the environment: the tour never reads real ones. */
+function sandboxSecrets(sb: Sandbox): RunSecrets {
+  const keys = sb.credentials;
+  return new RunSecrets({
+    secrets: {
+      DEAR_ACCOUNT_ID: keys.dearAccountId,
+      DEAR_API_KEY: keys.dearApiKey,
+      STARSHIPIT_API_KEY: keys.starshipitApiKey,
+      STARSHIPIT_SUBSCRIPTION_KEY: keys.starshipitSubscriptionKey,
+      // The sample's second warehouse account is the sandbox's second Starshipit account.
+      STARSHIPIT_NZ_API_KEY: keys.starshipitApiKey2,
+      STARSHIPIT_NZ_SUBSCRIPTION_KEY: keys.starshipitSubscriptionKey2,
+    },
+    env: {},
+  });
+}
+
+function introduceDemo({ sb, settings, stateDir }: DemoRun, source: string): void {
+  out(
+    `dear-starshipit demo — sandbox with ${sb.salesCount} sales, ${TIME_SCALE}× faster than the real APIs`,
+  );
+  out(`  Cin7 Core  ${sb.dearBaseUrl}`);
+  out(`  Starshipit ${sb.starshipitBaseUrl}`);
+  out(
+    `  settings   ${source} (statuses ${settings.import.statuses.join(', ')}; memo ${settings.import.memo}; autoPickPack ${String(settings.writeback.autoPickPack)})`,
+  );
+  out(`  state      ${stateDir}`);
+}
+
+async function runDemoStep(
+  demo: DemoRun,
+  mode: 'import' | 'writeback' | 'sync',
+  dryRun: boolean,
+): Promise<{ summary: SummaryEvent; events: EngineEvent[] }> {
+  const events: EngineEvent[] = [];
+  const summary = await runWithSettings({
+    settings: demo.settings,
+    configPath: path.join(demo.stateDir, 'dear-starshipit.yaml'),
+    stateDir: demo.stateDir,
+    mode,
+    dryRun,
+    secrets: demo.secrets,
+    onEvent: (event) => events.push(event),
+  });
+  return { summary, events };
+}
+
+async function previewStep(
+  demo: DemoRun,
+): Promise<{ planned: OrderEvent[]; writesDuringPreview: number }> {
+  out('\n1. Preview (dry run: reads only, writes nothing to either API)');
+  const dry = await runDemoStep(demo, 'import', true);
+  const planned = dry.events.filter((e): e is OrderEvent => e.type === 'order');
+  for (const e of planned.slice(0, 8)) out(describeOrder(e));
+  if (planned.length > 8) out(`  … and ${planned.length - 8} more`);
+  const skipCodes = new Map<string, number>();
+  for (const e of dry.events)
+    if (e.type === 'skip') skipCodes.set(e.code, (skipCodes.get(e.code) ?? 0) + 1);
+  out(`  skipped: ${[...skipCodes].map(([code, n]) => `${n} ${code}`).join(', ') || 'none'}`);
+  for (const e of dry.events) if (e.type === 'attention') out(`  needs attention: ${e.reason}`);
+  out(
+    `  estimate for the live run: ${dry.summary.estimate.dearCalls} Cin7 calls, about ${dry.summary.estimate.seconds} s at the configured limit (scaled)`,
+  );
+  const writesDuringPreview = demo.sb
+    .callLog()
+    .filter((e) => e.api !== 'control' && e.method !== 'GET').length;
+  out(`  writes during the preview: ${writesDuringPreview}`);
+  return { planned, writesDuringPreview };
+}
+
+async function importStep(demo: DemoRun): Promise<void> {
+  out('\n2. Import (live)');
+  const imported = await runDemoStep(demo, 'import', false);
+  out(`  ${summaryText(imported.summary)}`);
+  const secondImport = await runDemoStep(demo, 'import', false);
+  out(
+    `  a second run: ${secondImport.summary.created} created, ${secondImport.summary.skipped} skipped (already imported or not selected)`,
+  );
+}
+
+interface PrintedLabel {
+  orderNumber: string;
+  carrier: string;
+  tracking: string[];
+}
+
+function printLabelsStep(demo: DemoRun, planned: OrderEvent[]): PrintedLabel[] {
+  out('\n3. Print labels in Starshipit (sandbox)');
+  const printed: PrintedLabel[] = [];
+  const carriers = ['AusPost', 'StarTrack', 'DHL', 'AusPost'];
+  for (const e of planned) {
+    if (printed.length >= carriers.length) break;
+    const carrier = carriers[printed.length];
+    const label = demo.sb.printLabel({
+      // The sample's other warehouse account is the sandbox's second Starshipit account.
+      account: e.account && e.account !== DEFAULT_ACCOUNT ? 'second' : 'default',
+      orderNumber: e.orderNumber,
+      carrier,
+      trackingNumbers:
+        printed.length === 0 ? [`${e.orderNumber}-P1`, `${e.orderNumber}-P2`] : undefined,
+    });
+    printed.push({ orderNumber: e.orderNumber, carrier, tracking: label.trackingNumbers });
+    const where = e.account ? ` (Starshipit account ${e.account})` : '';
+    out(
+      `  ${e.orderNumber}${where}: ${carrier} label, tracking ${label.trackingNumbers.join(', ')}`,
+    );
+  }
+  return printed;
+}
+
+async function writebackStep(demo: DemoRun): Promise<void> {
+  out('\n4. Writeback (sync: writebacks first, then new sales)');
+  const synced = await runDemoStep(demo, 'sync', false);
+  for (const e of synced.events) {
+    if (e.type !== 'writeback') continue;
+    const lines = Array.isArray(e.dear.Lines) ? (e.dear.Lines as Record<string, unknown>[]) : [];
+    out(
+      `  ${e.orderNumber} → Cin7 Core: carrier "${String(lines[0]?.Carrier ?? '')}", tracking ${lines.map((l) => String(l.TrackingNumber)).join(', ')}`,
+    );
+  }
+  out(`  ${summaryText(synced.summary)}`);
+}
+
+/** No duplicate orders and every printed label written back once; true when both hold. */
+function checkAgainstSandbox({ sb }: DemoRun, printed: PrintedLabel[]): boolean {
+  out('\n5. Checked against the sandbox');
+  const accounts = [sb.starshipitOrders(), sb.starshipitOrders('second')];
+  const duplicates = accounts
+    .flatMap((orders) => [...orders.values()])
+    .filter((l) => l.length > 1).length;
+  const orderCount = accounts.reduce((n, orders) => n + orders.size, 0);
+  const ships = sb.dearShipments({ changedOnly: true });
+  const shippedOnce = printed.filter((p) =>
+    [...ships.values()].some(
+      (s) => s.orderNumber === p.orderNumber && s.status === 'AUTHORISED' && s.writes === 1,
+    ),
+  ).length;
+  out(
+    `  Starshipit orders: ${orderCount} (${duplicates} duplicates), in ${accounts.length} accounts`,
+  );
+  out(`  labels written back to Cin7 Core exactly once: ${shippedOnce} of ${printed.length}`);
+  out(
+    `  Cin7 Core throttles caused: ${sb.callLog().filter((e) => e.api === 'dear' && e.status === 429).length}`,
+  );
+  return duplicates === 0 && shippedOnce === printed.length;
 }
