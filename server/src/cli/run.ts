@@ -144,11 +144,45 @@ export async function runCommand(mode: string, args: string[]): Promise<number> 
   }
   if (m === 'status') return statusCommand(flags, report);
   tuneHeapForRuns();
-  let settings = loadSettings(flags.config, report);
+  const settings = loadSettings(flags.config, report);
   if (!settings) return 2;
   const stateDir = stateDirFor(flags, settings);
+  const stopper = listenForStop(flags);
+  let watchLock: { release(): void } | undefined;
+  try {
+    if (flags.watch) {
+      // A watcher owns its state directory between runs too.
+      try {
+        watchLock = lockStateDir(stateDir);
+      } catch (err) {
+        return reportRunError(err, report, stateDir);
+      }
+    }
+    const printer = new Printer(flags.json, m, flags.dryRun);
+    return await runUntilDone({ mode: m, flags, settings, stateDir, report, printer }, stopper, {
+      lockHeld: watchLock !== undefined,
+    });
+  } finally {
+    watchLock?.release();
+    stopper.detach();
+  }
+}
 
-  // `… | head` closes stdout early: stop quietly instead of dying on EPIPE mid-run.
+/** One `run`/`sync` invocation: its flags, settings, output and error reporting. */
+interface RunInvocation {
+  mode: RunMode;
+  flags: Flags;
+  settings: DearSettings;
+  stateDir: string;
+  report: ErrorReporter;
+  printer: Printer;
+}
+
+/**
+ * Ctrl+C / SIGTERM stop after the current call; a second one quits at once. `… | head` closing
+ * stdout early stops quietly instead of dying on EPIPE mid-run.
+ */
+function listenForStop(flags: Flags): { signal: AbortSignal; detach(): void } {
   const controller = new AbortController();
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') controller.abort();
@@ -163,68 +197,81 @@ export async function runCommand(mode: string, args: string[]): Promise<number> 
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const printer = new Printer(flags.json, m, flags.dryRun);
-  let watchLock: { release(): void } | undefined;
-  try {
-    if (flags.watch) {
-      // A watcher owns its state directory between runs too.
-      try {
-        watchLock = lockStateDir(stateDir);
-      } catch (err) {
-        return reportRunError(err, report, stateDir);
-      }
-    }
-    for (;;) {
-      let code: number;
-      try {
-        const summary: SummaryEvent = await runWithSettings({
-          settings,
-          configPath: flags.config,
-          stateDir: flags.state,
-          mode: m,
-          dryRun: flags.dryRun,
-          secrets: new RunSecrets(),
-          onEvent: (e) => printer.event(e),
-          signal: controller.signal,
-          lockHeld: watchLock !== undefined,
-        });
-        // A single run stopped early did not do everything (1); stopping a watcher is its normal end.
-        code = summary.needsAttention > 0 || (summary.cancelled && !flags.watch) ? 1 : 0;
-      } catch (err) {
-        printer.clear();
-        const failed = reportRunError(err, report, stateDir);
-        // A watcher rides out an outage; anything else stops it.
-        if (!(flags.watch && err instanceof UnavailableError)) return failed;
-        code = failed;
-      }
-      if (!flags.watch || controller.signal.aborted) return code;
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, flags.intervalSeconds * 1000);
-        controller.signal.addEventListener(
-          'abort',
-          () => {
-            clearTimeout(t);
-            resolve();
-          },
-          { once: true },
-        );
+  return {
+    signal: controller.signal,
+    detach: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
+
+/** One run, or with --watch runs every interval until stopped; the exit code of the last. */
+async function runUntilDone(
+  invocation: RunInvocation,
+  stopper: { signal: AbortSignal },
+  options: { lockHeld: boolean },
+): Promise<number> {
+  const { flags, printer } = invocation;
+  for (;;) {
+    const outcome = await runOnce(invocation, stopper.signal, options.lockHeld);
+    if (outcome.final || !flags.watch || stopper.signal.aborted) return outcome.code;
+    await sleepUnlessStopped(flags.intervalSeconds * 1000, stopper.signal);
+    if (stopper.signal.aborted) return outcome.code;
+    // Pick up edits made while watching; a broken file keeps the last good settings.
+    const next = reloadSettings(flags.config, invocation.mode);
+    if (next) invocation.settings = next;
+    else
+      printer.event({
+        type: 'log',
+        level: 'warn',
+        message: `${path.resolve(flags.config)} cannot be used (see above); the watcher keeps using the previous settings`,
       });
-      if (controller.signal.aborted) return code;
-      // Pick up edits made while watching; a broken file keeps the last good settings.
-      const next = reloadSettings(flags.config, mode);
-      if (next) settings = next;
-      else
-        printer.event({
-          type: 'log',
-          level: 'warn',
-          message: `${path.resolve(flags.config)} cannot be used (see above); the watcher keeps using the previous settings`,
-        });
-    }
-  } finally {
-    watchLock?.release();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
   }
+}
+
+/** One engine run; `final` when its failure ends even a watcher. */
+async function runOnce(
+  invocation: RunInvocation,
+  signal: AbortSignal,
+  lockHeld: boolean,
+): Promise<{ code: number; final: boolean }> {
+  const { flags, printer } = invocation;
+  try {
+    const summary: SummaryEvent = await runWithSettings({
+      settings: invocation.settings,
+      configPath: flags.config,
+      stateDir: flags.state,
+      mode: invocation.mode,
+      dryRun: flags.dryRun,
+      secrets: new RunSecrets(),
+      onEvent: (e) => printer.event(e),
+      signal,
+      lockHeld,
+    });
+    // A single run stopped early did not do everything (1); stopping a watcher is its normal end.
+    const code = summary.needsAttention > 0 || (summary.cancelled && !flags.watch) ? 1 : 0;
+    return { code, final: false };
+  } catch (err) {
+    printer.clear();
+    const failed = reportRunError(err, invocation.report, invocation.stateDir);
+    // A watcher rides out an outage; anything else stops it.
+    return { code: failed, final: !(flags.watch && err instanceof UnavailableError) };
+  }
+}
+
+function sleepUnlessStopped(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });
 }
 
 /** Where `status` reads: `--state DIR` needs no settings file; otherwise engine.stateDir of --config. */
