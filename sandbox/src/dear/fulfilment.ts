@@ -240,6 +240,13 @@ export function shipView(f: DearFulfilment): Obj {
   };
 }
 
+/** One ship line of a write, checked: its boxes (possibly none) and carrier. */
+interface ShipLineWrite {
+  raw: Obj;
+  boxes: string[];
+  carrier: string;
+}
+
 export function shipWrite(
   store: DearStore,
   sale: DearSale,
@@ -250,135 +257,13 @@ export function shipWrite(
   const f = findFulfilment(sale, str(body.TaskID) ?? '');
   const addTracking = body.AddTrackingNumbers === true;
   const authorised = f.Ship.Status === 'AUTHORISED' || f.Ship.Status === 'PARTIALLY AUTHORISED';
-  if (method === 'POST' || !addTracking || !authorised) {
-    if (f.Pack.Status !== 'AUTHORISED')
-      throw new DearError(
-        400,
-        `Cannot ship TaskID ${f.TaskID}: Pack Status is ${f.Pack.Status}. Authorise the pack first.`,
-      );
-    if (authorised) {
-      const hint =
-        method === 'PUT'
-          ? ' Send "AddTrackingNumbers": true to change tracking numbers or carrier.'
-          : ' Use PUT with "AddTrackingNumbers": true to change tracking numbers or carrier.';
-      throw new DearError(
-        400,
-        `Ship Status is ${f.Ship.Status}. Shipment for TaskID ${f.TaskID} cannot be changed.${hint}`,
-      );
-    }
-  }
+  if (method === 'POST' || !addTracking || !authorised) refuseShipChange(f, method, authorised);
   const packedBoxes = [...new Set(f.Pack.Lines.map((l) => l.Box ?? 'Box 1'))];
-  const raw = readLines(body, 'Ship');
-  const knownCarrier = (name: string) =>
-    store.carriers.some((c) => c.Description.toLowerCase() === name.trim().toLowerCase());
-
-  const parsed = raw.map((l, i) => {
-    const where = `Ship line ${i + 1}`;
-    const boxText = str(l.Box);
-    if (boxText === undefined && !(addTracking && authorised)) {
-      throw new DearError(
-        400,
-        `${where}: Box is required${l.Boxes !== undefined ? ' (the write model uses "Box"; "Boxes" is the read-only name)' : ''}.`,
-      );
-    }
-    const boxes = boxText === undefined ? [] : boxesOf(boxText);
-    for (const b of boxes)
-      if (!packedBoxes.includes(b))
-        throw new DearError(
-          400,
-          `${where}: Box '${b}' is not in the pack of TaskID ${f.TaskID} (packed: ${packedBoxes.join(', ')}).`,
-        );
-    for (const field of ['Carrier', 'Box', 'TrackingNumber'] as const) {
-      const value = str(l[field]);
-      if (value !== undefined && value.length > 256)
-        throw new DearError(
-          400,
-          `${where}: ${field} must be at most 256 characters (got ${value.length}).`,
-        );
-    }
-    const carrier = str(l.Carrier) ?? '';
-    if (carrier && opts.unknownCarrier === 'reject' && !knownCarrier(carrier)) {
-      throw new DearError(
-        400,
-        `${where}: Carrier '${carrier}' not found. Add it in ref/carrier first.`,
-      );
-    }
-    return { raw: l, boxes, carrier };
-  });
-
-  if (addTracking && authorised && method === 'PUT') {
-    // Only tracking numbers / URLs / carrier change on an authorised shipment.
-    for (const [i, p] of parsed.entries()) {
-      const id = str(p.raw.ID);
-      const target = f.Ship.Lines.find(
-        (x) =>
-          (id && x.ID.toLowerCase() === id.toLowerCase()) ||
-          (!id && p.boxes.length > 0 && boxesOf(x.Boxes).join(',') === p.boxes.join(',')),
-      );
-      if (!target)
-        throw new DearError(
-          400,
-          `Ship line ${i + 1}: no shipped line with ${id ? `ID ${id}` : `Box '${p.boxes.join(', ')}'`} on TaskID ${f.TaskID}.`,
-        );
-      if (p.raw.TrackingNumber !== undefined)
-        target.TrackingNumber = str(p.raw.TrackingNumber) ?? '';
-      if (p.raw.TrackingURL !== undefined) target.TrackingURL = str(p.raw.TrackingURL) ?? '';
-      if (p.carrier) target.Carrier = p.carrier;
-    }
-  } else {
-    const newLines: DearShipLine[] = parsed.map((p) => ({
-      ID: store.newShipLineId(sale.__meta.index),
-      ShipmentDate: str(p.raw.ShipmentDate) ?? dearDate(Date.now()),
-      Carrier: p.carrier,
-      Boxes: p.boxes.join(', '),
-      TrackingNumber: str(p.raw.TrackingNumber) ?? '',
-      TrackingURL: str(p.raw.TrackingURL) ?? '',
-      IsShipped: p.raw.IsShipped === undefined ? true : p.raw.IsShipped === true,
-    }));
-    const lines = method === 'POST' ? [...f.Ship.Lines, ...newLines] : newLines;
-    const seen = new Set<string>();
-    for (const l of lines)
-      for (const b of boxesOf(l.Boxes)) {
-        if (seen.has(b))
-          throw new DearError(
-            400,
-            `Ship: Box '${b}' appears on more than one ship line of TaskID ${f.TaskID}.`,
-          );
-        seen.add(b);
-      }
-    if (method === 'PUT') {
-      const missing = packedBoxes.filter((b) => !seen.has(b));
-      if (missing.length)
-        throw new DearError(
-          400,
-          `Ship: PUT must list every packed box of TaskID ${f.TaskID}; missing ${missing.join(', ')}.`,
-        );
-    }
-    const requested =
-      body.Status === undefined
-        ? 'DRAFT'
-        : readStatus(body, ['DRAFT', 'PARTIALLY AUTHORISED', 'AUTHORISED'], 'Ship');
-    const shipped = new Set(lines.filter((l) => l.IsShipped).flatMap((l) => boxesOf(l.Boxes)));
-    const allShipped = packedBoxes.every((b) => shipped.has(b));
-    let status: string;
-    if (allShipped && (requested !== 'DRAFT' || shipped.size > 0))
-      status = 'AUTHORISED'; // auto-authorise
-    else if (requested === 'AUTHORISED') {
-      throw new DearError(
-        400,
-        `Ship: cannot authorise TaskID ${f.TaskID}: not every packed box is shipped (missing ${packedBoxes.filter((b) => !shipped.has(b)).join(', ')}).`,
-      );
-    } else if (requested === 'PARTIALLY AUTHORISED') {
-      if (shipped.size === 0)
-        throw new DearError(
-          400,
-          `Ship: PARTIALLY AUTHORISED needs at least one shipped box on TaskID ${f.TaskID}.`,
-        );
-      status = 'PARTIALLY AUTHORISED';
-    } else status = 'DRAFT';
-    f.Ship.Lines = lines;
-    f.Ship.Status = status;
-  }
+  const parsed = readLines(body, 'Ship').map((line, i) =>
+    checkShipLine(store, f, line, i, { boxOptional: addTracking && authorised, packedBoxes, opts }),
+  );
+  if (addTracking && authorised && method === 'PUT') amendShippedLines(f, parsed);
+  else replaceShipLines(store, sale, f, { body, method, parsed, packedBoxes });
   if (body.RequireBy !== undefined) f.Ship.RequireBy = str(body.RequireBy) ?? null;
   if (body.ShippingNotes !== undefined) f.Ship.ShippingNotes = str(body.ShippingNotes) ?? '';
   if (body.ShippingAddress && typeof body.ShippingAddress === 'object')
@@ -386,6 +271,159 @@ export function shipWrite(
   store.shipWrites.set(f.TaskID, (store.shipWrites.get(f.TaskID) ?? 0) + 1);
   advanceSimpleStatus(sale, 'SHIPPING');
   return shipView(f);
+}
+
+/** A shipment needs an authorised pack, and once authorised only takes tracking changes. */
+function refuseShipChange(f: DearFulfilment, method: 'POST' | 'PUT', authorised: boolean): void {
+  if (f.Pack.Status !== 'AUTHORISED')
+    throw new DearError(
+      400,
+      `Cannot ship TaskID ${f.TaskID}: Pack Status is ${f.Pack.Status}. Authorise the pack first.`,
+    );
+  if (authorised) {
+    const hint =
+      method === 'PUT'
+        ? ' Send "AddTrackingNumbers": true to change tracking numbers or carrier.'
+        : ' Use PUT with "AddTrackingNumbers": true to change tracking numbers or carrier.';
+    throw new DearError(
+      400,
+      `Ship Status is ${f.Ship.Status}. Shipment for TaskID ${f.TaskID} cannot be changed.${hint}`,
+    );
+  }
+}
+
+function checkShipLine(
+  store: DearStore,
+  f: DearFulfilment,
+  line: Obj,
+  i: number,
+  rules: { boxOptional: boolean; packedBoxes: string[]; opts: ShipOptions },
+): ShipLineWrite {
+  const where = `Ship line ${i + 1}`;
+  const boxText = str(line.Box);
+  if (boxText === undefined && !rules.boxOptional) {
+    throw new DearError(
+      400,
+      `${where}: Box is required${line.Boxes !== undefined ? ' (the write model uses "Box"; "Boxes" is the read-only name)' : ''}.`,
+    );
+  }
+  const boxes = boxText === undefined ? [] : boxesOf(boxText);
+  for (const box of boxes)
+    if (!rules.packedBoxes.includes(box))
+      throw new DearError(
+        400,
+        `${where}: Box '${box}' is not in the pack of TaskID ${f.TaskID} (packed: ${rules.packedBoxes.join(', ')}).`,
+      );
+  for (const field of ['Carrier', 'Box', 'TrackingNumber'] as const) {
+    const value = str(line[field]);
+    if (value !== undefined && value.length > 256)
+      throw new DearError(
+        400,
+        `${where}: ${field} must be at most 256 characters (got ${value.length}).`,
+      );
+  }
+  const carrier = str(line.Carrier) ?? '';
+  const known = store.carriers.some(
+    (c) => c.Description.toLowerCase() === carrier.trim().toLowerCase(),
+  );
+  if (carrier && rules.opts.unknownCarrier === 'reject' && !known) {
+    throw new DearError(
+      400,
+      `${where}: Carrier '${carrier}' not found. Add it in ref/carrier first.`,
+    );
+  }
+  return { raw: line, boxes, carrier };
+}
+
+/** Only tracking numbers / URLs / carrier change on an authorised shipment. */
+function amendShippedLines(f: DearFulfilment, parsed: ShipLineWrite[]): void {
+  for (const [i, p] of parsed.entries()) {
+    const id = str(p.raw.ID);
+    const target = f.Ship.Lines.find(
+      (x) =>
+        (id && x.ID.toLowerCase() === id.toLowerCase()) ||
+        (!id && p.boxes.length > 0 && boxesOf(x.Boxes).join(',') === p.boxes.join(',')),
+    );
+    if (!target)
+      throw new DearError(
+        400,
+        `Ship line ${i + 1}: no shipped line with ${id ? `ID ${id}` : `Box '${p.boxes.join(', ')}'`} on TaskID ${f.TaskID}.`,
+      );
+    if (p.raw.TrackingNumber !== undefined) target.TrackingNumber = str(p.raw.TrackingNumber) ?? '';
+    if (p.raw.TrackingURL !== undefined) target.TrackingURL = str(p.raw.TrackingURL) ?? '';
+    if (p.carrier) target.Carrier = p.carrier;
+  }
+}
+
+/** POST adds ship lines, PUT replaces them; each box on one line; the status follows the boxes. */
+function replaceShipLines(
+  store: DearStore,
+  sale: DearSale,
+  f: DearFulfilment,
+  write: { body: Obj; method: 'POST' | 'PUT'; parsed: ShipLineWrite[]; packedBoxes: string[] },
+): void {
+  const { method, packedBoxes } = write;
+  const newLines: DearShipLine[] = write.parsed.map((p) => ({
+    ID: store.newShipLineId(sale.__meta.index),
+    ShipmentDate: str(p.raw.ShipmentDate) ?? dearDate(Date.now()),
+    Carrier: p.carrier,
+    Boxes: p.boxes.join(', '),
+    TrackingNumber: str(p.raw.TrackingNumber) ?? '',
+    TrackingURL: str(p.raw.TrackingURL) ?? '',
+    IsShipped: p.raw.IsShipped === undefined ? true : p.raw.IsShipped === true,
+  }));
+  const lines = method === 'POST' ? [...f.Ship.Lines, ...newLines] : newLines;
+  const seen = new Set<string>();
+  for (const line of lines)
+    for (const box of boxesOf(line.Boxes)) {
+      if (seen.has(box))
+        throw new DearError(
+          400,
+          `Ship: Box '${box}' appears on more than one ship line of TaskID ${f.TaskID}.`,
+        );
+      seen.add(box);
+    }
+  if (method === 'PUT') {
+    const missing = packedBoxes.filter((box) => !seen.has(box));
+    if (missing.length)
+      throw new DearError(
+        400,
+        `Ship: PUT must list every packed box of TaskID ${f.TaskID}; missing ${missing.join(', ')}.`,
+      );
+  }
+  const status = shipStatusFor(f, write.body, lines, packedBoxes);
+  f.Ship.Lines = lines;
+  f.Ship.Status = status;
+}
+
+/** Every packed box shipped authorises the shipment; a requested status must fit the boxes. */
+function shipStatusFor(
+  f: DearFulfilment,
+  body: Obj,
+  lines: DearShipLine[],
+  packedBoxes: string[],
+): string {
+  const requested =
+    body.Status === undefined
+      ? 'DRAFT'
+      : readStatus(body, ['DRAFT', 'PARTIALLY AUTHORISED', 'AUTHORISED'], 'Ship');
+  const shipped = new Set(lines.filter((l) => l.IsShipped).flatMap((l) => boxesOf(l.Boxes)));
+  const allShipped = packedBoxes.every((box) => shipped.has(box));
+  if (allShipped && (requested !== 'DRAFT' || shipped.size > 0)) return 'AUTHORISED';
+  if (requested === 'AUTHORISED')
+    throw new DearError(
+      400,
+      `Ship: cannot authorise TaskID ${f.TaskID}: not every packed box is shipped (missing ${packedBoxes.filter((box) => !shipped.has(box)).join(', ')}).`,
+    );
+  if (requested === 'PARTIALLY AUTHORISED') {
+    if (shipped.size === 0)
+      throw new DearError(
+        400,
+        `Ship: PARTIALLY AUTHORISED needs at least one shipped box on TaskID ${f.TaskID}.`,
+      );
+    return 'PARTIALLY AUTHORISED';
+  }
+  return 'DRAFT';
 }
 
 export function addFulfilment(store: DearStore, sale: DearSale): Obj {
