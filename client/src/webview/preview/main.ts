@@ -433,104 +433,111 @@ function renderHead(state: PreviewState): void {
   slots.head.replaceChildren(...parts);
 }
 
+function writebacksSection(state: PreviewState): Node | undefined {
+  if (state.kind === 'import' && !state.writebacks.length) return undefined;
+  return section(
+    'Tracking to write back to Cin7 Core',
+    state.writebacks.length,
+    state.kind === 'writeback'
+      ? el('div', {}, writebackToolbar(), writebacksTable(state))
+      : writebacksTable(state),
+    'writebacks',
+  );
+}
+
+function changesSection(state: PreviewState): Node | undefined {
+  if (!state.changes.length) return undefined;
+  const { shown, note } = capped(state.changes);
+  return section(
+    'Changes to imported orders',
+    state.changes.length,
+    el(
+      'div',
+      {},
+      table(
+        ['Action', 'Order number', 'Details'],
+        shown.map((change) => [
+          change.action === 'update' ? 'Update' : 'Withdraw',
+          change.orderNumber,
+          el('ul', {}, ...change.details.map((detail) => el('li', {}, detail))),
+        ]),
+      ),
+      ...note,
+    ),
+    'changes',
+  );
+}
+
+function attentionSection(state: PreviewState): Node | undefined {
+  if (!state.attention.length) return undefined;
+  const { shown, note } = capped(state.attention);
+  return section(
+    'Needs attention',
+    state.attention.length,
+    el(
+      'div',
+      {},
+      table(
+        ['Order number', 'Sale', 'Code', 'Reason', 'Retryable'],
+        shown.map((item) => [
+          item.orderNumber,
+          item.saleId,
+          item.code,
+          item.reason,
+          item.retryable ? 'yes' : 'no',
+        ]),
+      ),
+      ...note,
+    ),
+    'attention',
+  );
+}
+
+function skippedSection(state: PreviewState): Node | undefined {
+  if (!state.skipped.length && state.status !== 'ready') return undefined;
+  const { shown, note } = capped(state.skipped);
+  return section(
+    'Skipped',
+    state.skipped.length,
+    state.skipped.length
+      ? el(
+          'div',
+          {},
+          table(
+            ['Order number', 'Sale', 'Reason', 'Code'],
+            shown.map((skip) => [skip.orderNumber, skip.saleId, skip.reason, skip.code]),
+          ),
+          ...note,
+        )
+      : el('p', { class: 'muted' }, 'No sale was skipped.'),
+    'skipped',
+  );
+}
+
+function warningsSection(state: PreviewState): Node | undefined {
+  if (!state.warnings.length) return undefined;
+  const { shown, note } = capped(state.warnings);
+  return section(
+    'Warnings',
+    state.warnings.length,
+    el('div', {}, el('ul', {}, ...shown.map((warning) => el('li', {}, warning))), ...note),
+    'warnings',
+  );
+}
+
+/** Everything below the orders: writebacks, changes, needs-attention, skipped and warnings. */
 function renderRest(state: PreviewState): void {
-  const parts: Node[] = [];
   if (state.kind === 'reconcile') {
     slots.rest.replaceChildren(...reconcileSections(state));
     return;
   }
-  if (state.kind !== 'import' || state.writebacks.length) {
-    parts.push(
-      section(
-        'Tracking to write back to Cin7 Core',
-        state.writebacks.length,
-        state.kind === 'writeback'
-          ? el('div', {}, writebackToolbar(), writebacksTable(state))
-          : writebacksTable(state),
-        'writebacks',
-      ),
-    );
-  }
-  if (state.changes.length) {
-    const { shown, note } = capped(state.changes);
-    parts.push(
-      section(
-        'Changes to imported orders',
-        state.changes.length,
-        el(
-          'div',
-          {},
-          table(
-            ['Action', 'Order number', 'Details'],
-            shown.map((c) => [
-              c.action === 'update' ? 'Update' : 'Withdraw',
-              c.orderNumber,
-              el('ul', {}, ...c.details.map((d) => el('li', {}, d))),
-            ]),
-          ),
-          ...note,
-        ),
-        'changes',
-      ),
-    );
-  }
-  if (state.attention.length) {
-    const { shown, note } = capped(state.attention);
-    parts.push(
-      section(
-        'Needs attention',
-        state.attention.length,
-        el(
-          'div',
-          {},
-          table(
-            ['Order number', 'Sale', 'Code', 'Reason', 'Retryable'],
-            shown.map((a) => [
-              a.orderNumber,
-              a.saleId,
-              a.code,
-              a.reason,
-              a.retryable ? 'yes' : 'no',
-            ]),
-          ),
-          ...note,
-        ),
-        'attention',
-      ),
-    );
-  }
-  if (state.skipped.length || state.status === 'ready') {
-    const { shown, note } = capped(state.skipped);
-    parts.push(
-      section(
-        'Skipped',
-        state.skipped.length,
-        state.skipped.length
-          ? el(
-              'div',
-              {},
-              table(
-                ['Order number', 'Sale', 'Reason', 'Code'],
-                shown.map((s) => [s.orderNumber, s.saleId, s.reason, s.code]),
-              ),
-              ...note,
-            )
-          : el('p', { class: 'muted' }, 'No sale was skipped.'),
-        'skipped',
-      ),
-    );
-  }
-  if (state.warnings.length) {
-    const { shown, note } = capped(state.warnings);
-    parts.push(
-      section(
-        'Warnings',
-        state.warnings.length,
-        el('div', {}, el('ul', {}, ...shown.map((w) => el('li', {}, w))), ...note),
-        'warnings',
-      ),
-    );
-  }
+  const parts = [
+    writebacksSection(state),
+    changesSection(state),
+    attentionSection(state),
+    skippedSection(state),
+    warningsSection(state),
+  ].filter((part): part is Node => part !== undefined);
   slots.rest.replaceChildren(...parts);
 }
 
