@@ -92,6 +92,12 @@ export interface RunOutcome {
   cancelled: boolean;
 }
 
+/** What a run's event listener has collected so far. */
+interface RunTracking {
+  outcome: RunOutcome;
+  sawSummary: boolean;
+}
+
 export class RunController {
   private readonly listeners = new Map<string, (e: EngineEvent) => void>();
   private running: string | undefined;
@@ -118,39 +124,64 @@ export class RunController {
     const client = await this.client();
     this.attach(client);
     const file = displayPath(spec.uri);
-    const {
-      apiVersion,
-      secrets: secretValues,
-      env,
-      scrub,
-    } = await fileCredentials(spec.uri, this.secrets, client);
-    this.output.setSecretValues(scrub);
+    const credentials = await fileCredentials(spec.uri, this.secrets, client);
+    this.output.setSecretValues(credentials.scrub);
 
     const runId = randomUUID();
     this.running = `${spec.mode}${spec.dryRun ? ' dry run' : ''} of ${file}`;
-    const outcome: RunOutcome = {
-      summary: null,
-      orderNumbers: [],
-      writebacks: 0,
-      cancelled: false,
+    const tracking = this.trackEvents(runId, spec);
+    const cancelSub = this.forwardCancellation(client, runId, spec, tracking.outcome);
+    this.writeHeader(spec, file, credentials.apiVersion);
+    this.status.start(spec.mode, spec.dryRun);
+    try {
+      return await this.sendRun(client, runId, spec, credentials, tracking);
+    } catch (err) {
+      if (err instanceof UserFacingError) throw err;
+      const message = redactSecrets(errorMessage(err), credentials.scrub);
+      this.reportFailure(message);
+      throw new UserFacingError(`Dear: the run could not finish: ${message}`, [
+        { title: 'Show Output', command: 'dear.showOutput' },
+      ]);
+    } finally {
+      cancelSub?.dispose();
+      this.listeners.delete(runId);
+      this.running = undefined;
+    }
+  }
+
+  /** Routes the run's events to the output, the status item and the caller, collecting the outcome. */
+  private trackEvents(runId: string, spec: RunSpec): RunTracking {
+    const tracking: RunTracking = {
+      outcome: { summary: null, orderNumbers: [], writebacks: 0, cancelled: false },
+      sawSummary: false,
     };
-    let sawSummary = false;
     this.listeners.set(runId, (e) => {
-      if (e.type === 'order') outcome.orderNumbers.push(e.orderNumber);
-      if (e.type === 'writeback') outcome.writebacks++;
-      if (e.type === 'summary') sawSummary = true;
+      if (e.type === 'order') tracking.outcome.orderNumbers.push(e.orderNumber);
+      if (e.type === 'writeback') tracking.outcome.writebacks++;
+      if (e.type === 'summary') tracking.sawSummary = true;
       this.output.event(e);
       this.status.event(e);
       spec.onEvent?.(e);
     });
-    const cancelSub = spec.token?.onCancellationRequested(() => {
+    return tracking;
+  }
+
+  private forwardCancellation(
+    client: LanguageClient,
+    runId: string,
+    spec: RunSpec,
+    outcome: RunOutcome,
+  ): vscode.Disposable | undefined {
+    return spec.token?.onCancellationRequested(() => {
       outcome.cancelled = true;
       this.output.warn(
         'Cancel requested: the engine stops after the call in flight and records what was done.',
       );
       void client.sendNotification(CancelRunNotification.type, { runId });
     });
+  }
 
+  private writeHeader(spec: RunSpec, file: string, apiVersion: 1 | 2): void {
     if (spec.purpose) this.output.info(spec.purpose);
     this.output.header({
       at: new Date(),
@@ -160,44 +191,44 @@ export class RunController {
       apiVersion,
       onlyOrderNumbers: spec.onlyOrderNumbers?.length,
     });
-    this.status.start(spec.mode, spec.dryRun);
-    try {
-      const result = await client.sendRequest(RunRequest.type, {
-        runId,
-        uri: spec.uri.toString(),
-        mode: spec.mode,
-        dryRun: spec.dryRun,
-        secrets: secretValues,
-        env,
-        onlyOrderNumbers: spec.onlyOrderNumbers,
-        trusted: vscode.workspace.isTrusted,
-      });
-      if (result.error) {
-        const message = redactSecrets(result.error, scrub);
-        this.output.error(`Run failed: ${message}`);
-        this.status.finish(null, message);
-        throw new UserFacingError(`Dear: ${message}`, [
-          { title: 'Show Output', command: 'dear.showOutput' },
-        ]);
-      }
-      outcome.summary = result.summary;
-      if (result.summary && !sawSummary) this.output.summary(result.summary);
-      if (result.summary?.cancelled) outcome.cancelled = true;
-      this.status.finish(result.summary);
-      return outcome;
-    } catch (err) {
-      if (err instanceof UserFacingError) throw err;
-      const message = redactSecrets(errorMessage(err), scrub);
-      this.output.error(`Run failed: ${message}`);
-      this.status.finish(null, message);
-      throw new UserFacingError(`Dear: the run could not finish: ${message}`, [
+  }
+
+  /** Sends RunRequest and turns its result into the outcome (an engine error is a UserFacingError). */
+  private async sendRun(
+    client: LanguageClient,
+    runId: string,
+    spec: RunSpec,
+    credentials: FileCredentials,
+    tracking: RunTracking,
+  ): Promise<RunOutcome> {
+    const result = await client.sendRequest(RunRequest.type, {
+      runId,
+      uri: spec.uri.toString(),
+      mode: spec.mode,
+      dryRun: spec.dryRun,
+      secrets: credentials.secrets,
+      env: credentials.env,
+      onlyOrderNumbers: spec.onlyOrderNumbers,
+      trusted: vscode.workspace.isTrusted,
+    });
+    if (result.error) {
+      const message = redactSecrets(result.error, credentials.scrub);
+      this.reportFailure(message);
+      throw new UserFacingError(`Dear: ${message}`, [
         { title: 'Show Output', command: 'dear.showOutput' },
       ]);
-    } finally {
-      cancelSub?.dispose();
-      this.listeners.delete(runId);
-      this.running = undefined;
     }
+    const outcome = tracking.outcome;
+    outcome.summary = result.summary;
+    if (result.summary && !tracking.sawSummary) this.output.summary(result.summary);
+    if (result.summary?.cancelled) outcome.cancelled = true;
+    this.status.finish(result.summary);
+    return outcome;
+  }
+
+  private reportFailure(message: string): void {
+    this.output.error(`Run failed: ${message}`);
+    this.status.finish(null, message);
   }
 
   private attach(client: LanguageClient): void {
