@@ -97,7 +97,7 @@ export function activate(context: vscode.ExtensionContext): DearExtensionApi {
  * contributed, so users never see them). They expose what the UI rendered or wrote — never a
  * secret value.
  */
-function registerTestHooks(s: Services): vscode.Disposable[] {
+function registerTestHooks(services: Services): vscode.Disposable[] {
   return [
     vscode.commands.registerCommand(
       'dear.test.previewState',
@@ -107,8 +107,8 @@ function registerTestHooks(s: Services): vscode.Disposable[] {
         minOrders?: number;
         timeoutMs?: number;
       }) => {
-        if (!opts?.waitFor) return s.preview.report;
-        return s.preview.waitForReport(
+        if (!opts?.waitFor) return services.preview.report;
+        return services.preview.waitForReport(
           (r) =>
             r.status === opts.waitFor &&
             (opts.kind === undefined || r.kind === opts.kind) &&
@@ -117,22 +117,25 @@ function registerTestHooks(s: Services): vscode.Disposable[] {
         );
       },
     ),
-    vscode.commands.registerCommand('dear.test.outputText', () => s.output.text()),
+    vscode.commands.registerCommand('dear.test.outputText', () => services.output.text()),
     vscode.commands.registerCommand(
       'dear.test.storeSecret',
       async (name: string, value: string) => {
-        await s.secrets.store(name, value);
-        return s.secrets.names();
+        await services.secrets.store(name, value);
+        return services.secrets.names();
       },
     ),
     vscode.commands.registerCommand('dear.test.deleteSecret', async (name: string) => {
-      await s.secrets.delete(name);
-      return s.secrets.names();
+      await services.secrets.delete(name);
+      return services.secrets.names();
     }),
     vscode.commands.registerCommand('dear.test.serverInfo', async () =>
-      (await s.client()).sendRequest(ServerInfoRequest.type, {}),
+      (await services.client()).sendRequest(ServerInfoRequest.type, {}),
     ),
-    vscode.commands.registerCommand('dear.test.previewCurrentState', () => s.preview.current),
+    vscode.commands.registerCommand(
+      'dear.test.previewCurrentState',
+      () => services.preview.current,
+    ),
     // Runs through the real RunController and cancels like the progress notification's Cancel button,
     // on the first event of the given type (e.g. 'wait': the rate limiter is holding the run).
     vscode.commands.registerCommand(
@@ -145,7 +148,7 @@ function registerTestHooks(s: Services): vscode.Disposable[] {
       }) => {
         const source = new vscode.CancellationTokenSource();
         try {
-          return await s.runs.execute({
+          return await services.runs.execute({
             uri: vscode.Uri.parse(opts.uri, true),
             mode: opts.mode,
             dryRun: opts.dryRun,
@@ -161,7 +164,7 @@ function registerTestHooks(s: Services): vscode.Disposable[] {
     ),
     // Feeds one message through the host's webview-message path (validation included).
     vscode.commands.registerCommand('dear.test.previewMessage', (raw: unknown) =>
-      s.preview.handleMessage(raw),
+      services.preview.handleMessage(raw),
     ),
   ];
 }

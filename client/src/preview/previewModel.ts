@@ -314,9 +314,9 @@ export function writebacksToCsv(rows: readonly PreviewWritebackRow[]): string {
 }
 
 export function csvCell(v: unknown): string {
-  let s = Array.isArray(v) ? v.map(text).join(' | ') : text(v);
-  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  let cell = Array.isArray(v) ? v.map(text).join(' | ') : text(v);
+  if (/^[=+\-@\t\r]/.test(cell)) cell = `'${cell}`;
+  return /[",\r\n]/.test(cell) ? `"${cell.replace(/"/g, '""')}"` : cell;
 }
 
 function csv<R extends object>(columns: readonly (keyof R & string)[], rows: readonly R[]): string {

@@ -59,24 +59,24 @@ export function sandboxRateLimits(timeScale: number): {
   return { dearPerSeconds: round(60 / scale), starshipitPerSeconds: round(1 / scale) };
 }
 
-export function sandboxSettingsTemplate(s: SandboxEndpoints): string {
-  const r = sandboxRateLimits(s.timeScale);
+export function sandboxSettingsTemplate(endpoints: SandboxEndpoints): string {
+  const r = sandboxRateLimits(endpoints.timeScale);
   const n = SANDBOX_SECRET_NAMES;
-  return `# Settings for the built-in sandbox ("Dear: Start Sandbox"). Its clock runs ${s.timeScale}× faster than
+  return `# Settings for the built-in sandbox ("Dear: Start Sandbox"). Its clock runs ${endpoints.timeScale}× faster than
 # the real APIs, so the rate limits below are scaled by the same factor. The base URLs are rewritten
 # each time the sandbox starts. Credentials are the sandbox's own, stored in SecretStorage.
 dear:
   apiVersion: 2
   accountId: "\${secret:${n.dearAccountId}}"
   apiKey: "\${secret:${n.dearApiKey}}"
-  baseUrl: ${s.dearBaseUrl}
+  baseUrl: ${endpoints.dearBaseUrl}
   rateLimit:
     calls: 60
     perSeconds: ${r.dearPerSeconds}
 starshipit:
   apiKey: "\${secret:${n.starshipitApiKey}}"
   subscriptionKey: "\${secret:${n.starshipitSubscriptionKey}}"
-  baseUrl: ${s.starshipitBaseUrl}
+  baseUrl: ${endpoints.starshipitBaseUrl}
   plan: developer
   rateLimit:
     calls: 2

@@ -602,10 +602,10 @@ function header(state: PreviewState): HTMLElement {
           ? 'Reconcile: Cin7 Core, Starshipit and the journal'
           : 'Order preview';
   const meta = `${state.fileLabel} · dry run · ${new Date(state.generatedAt).toLocaleString()}`;
-  const s = state.summary;
-  const summary = s
-    ? `${s.created} order(s) to create, ${s.writtenBack} writeback(s), ${s.skipped} skipped, ${s.needsAttention} needing attention${s.updated ? `, ${s.updated} update(s)` : ''}${s.withdrawn ? `, ${s.withdrawn} withdrawal(s)` : ''}. ` +
-      `A live run needs about ${s.estimatedDearCalls} Cin7 Core call(s), ~${Math.ceil(s.estimatedSeconds)} s.${s.cancelled ? ' (The dry run was cancelled; the lists are partial.)' : ''}`
+  const sum = state.summary;
+  const summary = sum
+    ? `${sum.created} order(s) to create, ${sum.writtenBack} writeback(s), ${sum.skipped} skipped, ${sum.needsAttention} needing attention${sum.updated ? `, ${sum.updated} update(s)` : ''}${sum.withdrawn ? `, ${sum.withdrawn} withdrawal(s)` : ''}. ` +
+      `A live run needs about ${sum.estimatedDearCalls} Cin7 Core call(s), ~${Math.ceil(sum.estimatedSeconds)} s.${sum.cancelled ? ' (The dry run was cancelled; the lists are partial.)' : ''}`
     : '';
   return el(
     'header',
