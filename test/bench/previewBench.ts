@@ -38,6 +38,8 @@ export interface PreviewFigures {
   chromium: string;
 }
 
+const PREVIEW_TIMEOUT_MS = 120_000;
+
 export const CHROMIUM_PATH = process.env.DEAR_E2E_CHROMIUM ?? '/usr/bin/chromium';
 
 /** Runs inside the page (plain JavaScript: the bench is compiled without DOM types). */
@@ -67,7 +69,7 @@ window.__row = (i) => {
     items: items.map((x) => x.quantity + ' × ' + x.sku + ' ' + x.description).join('; '),
     itemCount: 2, deliveryInstructions: i % 4 ? '' : 'Leave at the door',
     shippingMethod: ['Express', 'Standard', 'Overnight'][i % 3],
-    courier: i % 3 ? '' : 'AusPost / Parcel Post', customs: i % 7 ? '' : 'HS 9403.60, AU',
+    courier: i % 3 ? '' : 'AusPost / Parcel Post', customs: i % 7 ? '' : 'HS 9403.60, AU', account: i % 2 ? '' : 'Auckland warehouse',
     saleId: 'sale-' + i, taskId: i % 6 ? '' : 'task-' + i,
     warnings: i % 50 ? [] : ['the sale is in NZD, not the Cin7 Core base currency AUD'],
     payload: { order_number: n, reference: 'PO-' + i, shipping_method: 'Express', currency: 'AUD',
@@ -115,7 +117,17 @@ export async function previewScenario(
     );
     await page.addScriptTag({ content: PAGE_SCRIPT });
     await page.addScriptTag({ content: bundle });
-    const figures = await page.evaluate(`(${measureInPage.toString()})(${rows}, ${batch})`);
+    // A webview that never reports a render fails this row instead of holding the whole bench.
+    page.setDefaultTimeout(PREVIEW_TIMEOUT_MS);
+    const figures = await Promise.race([
+      page.evaluate(`(${measureInPage.toString()})(${rows}, ${batch})`),
+      new Promise<never>((_, reject) =>
+        setTimeout(
+          () => reject(new Error(`no render report within ${PREVIEW_TIMEOUT_MS / 1000} s`)),
+          PREVIEW_TIMEOUT_MS,
+        ).unref(),
+      ),
+    ]);
     return {
       ...(figures as Omit<PreviewFigures, 'rows' | 'batch' | 'chromium'>),
       rows,
