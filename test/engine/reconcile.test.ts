@@ -340,6 +340,45 @@ describe('engine: reconcile (sandbox)', function () {
     assert.equal(sb.dearShipments().get(first?.taskId ?? '')?.writes ?? 0, 0);
   });
 
+  it('fulfilments source: a fulfilment without an order beside one with an order is missing, and --apply creates only it, once', async () => {
+    const fulfilments = sandboxSettings(sb, {
+      import: { statuses: STATUSES, source: 'fulfilments' },
+    });
+    const eligible = sb.eligibleSales(STATUSES, { includeInvalid: true });
+    // Two open fulfilments, each picked or packed (its lines known), so the import makes both.
+    const sale = eligible.find(
+      (e) =>
+        e.valid &&
+        e.fulfilments.length === 2 &&
+        e.fulfilments.every((f) => f.stage === 'PICKED' || f.stage === 'PACKED'),
+    );
+    assert.ok(sale, 'the sandbox has a sale with two picked or packed fulfilments');
+    const [first, second] = [1, 2].map((n) => `${sale.orderNumber}-F${n}`);
+    const others = eligible.map((e) => e.orderNumber).filter((n) => n !== sale.orderNumber);
+    await run(sb, fulfilments, dir, 'import', false, { onlyOrderNumbers: [...others, first] });
+    const ordersWith = (n: string) => sb.starshipitOrders().get(n) ?? [];
+    assert.equal(ordersWith(first).length, 1);
+    assert.equal(ordersWith(second).length, 0);
+
+    const report = await reconcile(sb, fulfilments, dir, false);
+    const missing = report.summary.findings.filter((f) => f.section === 'missing');
+    const found = missing.find((f) => f.orderNumber === second);
+    assert.equal(found?.fix, 'import', JSON.stringify(report.summary.findings));
+    assert.ok(!missing.some((f) => f.orderNumber === first || f.orderNumber === sale.orderNumber));
+    assert.equal(ordersWith(second).length, 0, 'reconcile without --apply creates nothing');
+
+    const applied = await reconcile(sb, fulfilments, dir, true);
+    const fixed = applied.summary.findings.find((f) => f.orderNumber === second);
+    assert.equal(fixed?.outcome, 'fixed', JSON.stringify(applied.summary.findings));
+    assert.equal(ordersWith(second).length, 1);
+    assert.equal(ordersWith(first).length, 1, 'the imported fulfilment is not created again');
+    assert.equal(readJournal(dir).orders.get(second)?.state, 'created');
+
+    const again = await reconcile(sb, fulfilments, dir, true);
+    assert.ok(!again.summary.findings.some((f) => f.orderNumber === second));
+    assert.equal(ordersWith(second).length, 1);
+  });
+
   it('two Starshipit accounts: each is listed with its own key; a label in the second account is written back, an order the journal lost there is recorded with its account', async () => {
     const twoAccounts = sandboxSettings(sb, {
       import: { statuses: STATUSES },

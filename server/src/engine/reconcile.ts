@@ -9,7 +9,8 @@
  * Cin7's `saleList` unfiltered from the period's start (up to 1000 rows a call; its
  * `CombinedTrackingNumbers` confirms written tracking without a detail read). Detail reads only
  * where a list cannot settle it: a sale's fulfilments when its row does not show a label's
- * tracking, a sale's detail for an Advanced sale at the order stage that has no order, and a
+ * tracking or (fulfilments mode) when only some of its fulfilments may have an order, a sale's
+ * detail for an Advanced sale at the order stage that has no order, and a
  * Starshipit order by number or id (cheap) to confirm an absence or read every parcel.
  */
 import type { EngineEvent } from '../../../protocol/events';
@@ -29,7 +30,7 @@ import { estimateSeconds, openRun } from './runner';
 import { checkApi } from './preflight';
 import { importSales, morePages } from './importer';
 import { runWriteback } from './writeback';
-import { isAdvancedAtOrder, rowMaySelect, saleSelected } from './saleStage';
+import { fulfilmentStage, isAdvancedAtOrder, rowMaySelect, saleSelected } from './saleStage';
 import { stageOf } from './wire/cin7';
 import {
   labelDate,
@@ -201,7 +202,7 @@ async function readViews(
   emit({
     type: 'estimate',
     since,
-    dearCalls: { listPages: pages - 1, detailsAtMost: labelled },
+    dearCalls: { listPages: pages - 1, detailsAtMost: labelled + salesWithOrders(ctx, views) },
     starshipitCalls: starshipitCalls(ctx),
     seconds: estimateSeconds(
       pages - 1 + labelled,
@@ -224,6 +225,16 @@ async function readViews(
     page = await ctx.dear.saleList({ page: n + 1, limit, updatedSince });
   }
   return views;
+}
+
+/**
+ * Fulfilments mode: the sales with an order listed or journaled, whose fulfilments may be read to
+ * find one without an order (none in sales mode).
+ */
+function salesWithOrders(ctx: RunContext, views: Views): number {
+  if (ctx.settings.import.source !== 'fulfilments') return 0;
+  const numbers = [...views.orders.keys(), ...ctx.journal.state.orders.keys()];
+  return new Set(numbers.map((n) => saleNumberOf(ctx, n))).size;
 }
 
 /** Every Starshipit account's listings (each through its own limiter). */
@@ -547,9 +558,13 @@ async function missingSales(ctx: RunContext, views: Views): Promise<Found[]> {
   const out: Found[] = [];
   const checks = [...views.sales.entries()].map(async ([orderNumber, row]) => {
     const known = orderNumbersOf.get(orderNumber) ?? [];
-    const journalHas = known.some((n) => ctx.journal.state.orders.get(n)?.state === 'created');
-    if (known.some((n) => views.orders.has(n)) || journalHas) return;
+    const anyKnown = known.some((n) => hasOrder(ctx, views, n));
+    if (anyKnown && !fulfilmentsMode) return;
     if (!(await shouldBeImported(ctx, row))) return;
+    if (anyKnown) {
+      out.push(...(await missingFulfilments(ctx, views, row)));
+      return;
+    }
     const saleId = text(row.SaleID);
     const parked = [...ctx.journal.state.attention.values()].find(
       (a) => a.kind === 'import' && a.saleId === saleId,
@@ -574,6 +589,75 @@ async function missingSales(ctx: RunContext, views: Views): Promise<Found[]> {
   });
   await Promise.all(checks);
   return out;
+}
+
+/** Whether Starshipit lists an order with this number or the journal records it created. */
+function hasOrder(ctx: RunContext, views: Views, orderNumber: string): boolean {
+  return (
+    views.orders.has(orderNumber) || ctx.journal.state.orders.get(orderNumber)?.state === 'created'
+  );
+}
+
+/**
+ * Fulfilments mode, a sale with an order for some of its fulfilments: each other fulfilment the
+ * import would make an order for (open, at a selected stage, its lines known) that Starshipit
+ * does not hold. One fulfilments read for the sale; one lookup by number per candidate, since the
+ * order may be older than the listings' window.
+ */
+async function missingFulfilments(ctx: RunContext, views: Views, row: Row): Promise<Found[]> {
+  const saleNumber = text(row.OrderNumber);
+  const saleId = text(row.SaleID);
+  const fulfilments = await ctx.dear.fulfilments(saleId);
+  const out: Found[] = [];
+  for (const f of fulfilments) {
+    if (!fulfilmentWanted(ctx, row, f, fulfilments)) continue;
+    const orderNumber = `${saleNumber}-F${text(f.FulfillmentNumber) || '1'}`;
+    if (hasOrder(ctx, views, orderNumber)) continue;
+    const parked = [...ctx.journal.state.attention.values()].find(
+      (a) => a.kind === 'import' && a.saleId === saleId && a.orderNumber === orderNumber,
+    );
+    if (!parked && (await lookUp(ctx, views, orderNumber, allAccounts(ctx)))) continue;
+    out.push({
+      finding: {
+        type: 'finding',
+        section: 'missing',
+        orderNumber,
+        saleId,
+        detail: parked
+          ? `fulfilment ${text(f.FulfillmentNumber)} of the sale has no Starshipit order; it needs attention: ${parked.reason}`
+          : `fulfilment ${text(f.FulfillmentNumber)} of the sale (status ${text(row.Status)}) is open and Starshipit has no order with this number, although it holds one for another fulfilment of the sale`,
+        ...(parked ? {} : { fix: 'import' as const }),
+      },
+      row,
+    });
+  }
+  return out;
+}
+
+/**
+ * Whether the import makes an order for this fulfilment: not voided, not shipped, at a selected
+ * stage (an Advanced sale at the order stage), and with lines it can tell (its own pick or pack
+ * lines, or the rest of the order when it is the only live fulfilment not yet started).
+ */
+function fulfilmentWanted(ctx: RunContext, row: Row, f: Row, all: Row[]): boolean {
+  if (text(f.FulFilmentStatus) === 'VOIDED' || stageOf(f, 'Pick').status === 'VOIDED') return false;
+  if (stageOf(f, 'Ship').status === 'AUTHORISED') return false;
+  if (isAdvancedAtOrder(row)) {
+    const stage = fulfilmentStage(f, text(row.Status));
+    if (!(ctx.settings.import.statuses as readonly string[]).includes(stage)) return false;
+  }
+  if (hasOwnLines(f)) return true;
+  return !all.some(
+    (other) =>
+      other !== f &&
+      text(other.FulFilmentStatus) !== 'VOIDED' &&
+      stageOf(other, 'Ship').status !== 'AUTHORISED' &&
+      !hasOwnLines(other),
+  );
+}
+
+function hasOwnLines(f: Row): boolean {
+  return stageOf(f, 'Pack').lines.length > 0 || stageOf(f, 'Pick').lines.length > 0;
 }
 
 /**
@@ -747,10 +831,13 @@ async function applyFixes(ctx: RunContext, found: Found[]): Promise<void> {
   for (const f of fixable.filter((x) => x.finding.fix === 'adopt')) await adopt(ctx, f);
   const imports = fixable.filter((x) => x.finding.fix === 'import');
   if (imports.length > 0) {
-    await importSales(
-      ctx,
-      imports.map((f) => f.row ?? {}),
-    );
+    // A fulfilment finding names its own order number: only that fulfilment is created.
+    ctx.onlyOrderNumbers = new Set(imports.map((f) => f.finding.orderNumber));
+    try {
+      await importSales(ctx, uniqueRows(imports));
+    } finally {
+      ctx.onlyOrderNumbers = undefined;
+    }
     for (const f of imports) f.finding.outcome = imported(ctx, f) ? 'fixed' : 'failed';
   }
   const writebacks = fixable.filter((x) => x.finding.fix === 'writeback');
@@ -767,9 +854,19 @@ async function applyFixes(ctx: RunContext, found: Found[]): Promise<void> {
   }
 }
 
+/** The sale rows of these findings, each sale once (several of its fulfilments may be missing). */
+function uniqueRows(found: Found[]): Row[] {
+  const rows = new Map<string, Row>();
+  for (const f of found) if (f.row) rows.set(text(f.row.SaleID), f.row);
+  return [...rows.values()];
+}
+
 function imported(ctx: RunContext, f: Found): boolean {
+  const { orderNumber, saleId } = f.finding;
+  if (orderNumber !== text(f.row?.OrderNumber))
+    return ctx.journal.state.orders.get(orderNumber)?.state === 'created';
   const orders = [...ctx.journal.state.orders.values()];
-  return orders.some((o) => o.saleId === f.finding.saleId && o.state === 'created');
+  return orders.some((o) => o.saleId === saleId && o.state === 'created');
 }
 
 /** Records an order Starshipit holds for one of our sales, as the importer does after a lookup. */
