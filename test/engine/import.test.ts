@@ -165,6 +165,33 @@ describe('engine: import (sandbox)', function () {
     assert.equal(sb.starshipitOrders().size, 1, 'onlyOrderNumbers restricts the run');
   });
 
+  it('fulfilments source: importing one fulfilment of a sale leaves its other fulfilments to the next plain import', async () => {
+    const dir = tempDir();
+    const s = sandboxSettings(sb, { import: { statuses: [...STATUSES], source: 'fulfilments' } });
+    const sale = sb
+      .eligibleSales([...STATUSES])
+      .find(
+        (e) =>
+          e.fulfilments.length >= 2 &&
+          e.fulfilments.every(
+            (f) =>
+              f.stage !== 'SHIPPED' &&
+              f.stage !== 'VOIDED' &&
+              (STATUSES as readonly string[]).includes(f.stage),
+          ),
+      );
+    assert.ok(sale, 'the sandbox has a sale with two open, selected fulfilments');
+    const first = `${sale.orderNumber}-F1`;
+    const second = `${sale.orderNumber}-F2`;
+    const chosen = await run(sb, s, dir, 'import', false, { onlyOrderNumbers: [first] });
+    assert.equal(chosen.summary.created, 1);
+    assert.deepEqual([...sb.starshipitOrders().keys()], [first]);
+    await run(sb, s, dir, 'import');
+    const orders = sb.starshipitOrders();
+    assert.equal(orders.get(second)?.length, 1, 'the other fulfilment is imported once');
+    assert.equal(orders.get(first)?.length, 1, 'the chosen fulfilment is not created again');
+  });
+
   it('fulfilments source: one order per open fulfilment, numbered {OrderNumber}-F{n}, exactly once', async () => {
     const dir = tempDir();
     const s = sandboxSettings(sb, { import: { statuses: [...STATUSES], source: 'fulfilments' } });

@@ -578,7 +578,11 @@ async function createMapped(
   const attempted = new Set<string>();
   for (const m of orders) {
     const only = target.onlyOrderNumbers;
-    if (only && !only.has(m.orderNumber) && !only.has(str(row.OrderNumber))) continue;
+    if (only && !only.has(m.orderNumber) && !only.has(str(row.OrderNumber))) {
+      // Left for a later run: the sale is not settled, so it is not recorded as seen.
+      allSettled = false;
+      continue;
+    }
     attempted.add(m.orderNumber);
     if (!(await createOnce(target, m, str(row.Updated) || undefined))) allSettled = false;
   }
