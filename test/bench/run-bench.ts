@@ -269,6 +269,17 @@ function writebackRows(r: Report, w: WritebackScenario): void {
     other: fmt.s(n.wallMs),
     limit: `${fmt.s(o.dear.theoreticalMs)} for our ${o.dear.calls} calls`,
   });
+  // Starshipit's flat shipped rows (the best-supported form) carry no parcels, so each label costs
+  // one order read for its carrier and every tracking number; the listings are per run, not per label.
+  const orderReads = o.starshipit.byRoute['GET /api/orders'] ?? 0;
+  r.add({
+    section: sec,
+    metric: "Starshipit calls per writeback (one order read per label + the run's listings)",
+    ours: ratio(o.starshipit.calls, Math.max(1, o.done)),
+    other: '',
+    limit: '≈ 1.0 (Starshipit has its own 2 per second)',
+    note: `${orderReads} order reads for ${o.done} writebacks; listings: ${o.starshipit.calls - orderReads}`,
+  });
   r.add({
     section: sec,
     metric: 'Quota used while backlogged',
