@@ -30,6 +30,7 @@ import { estimateSeconds, openRun } from './runner';
 import { checkApi } from './preflight';
 import { importSales, morePages } from './importer';
 import { runWriteback } from './writeback';
+import { fulfilmentOrderNumber } from './mapping';
 import { fulfilmentStage, isAdvancedAtOrder, rowMaySelect, saleSelected } from './saleStage';
 import { stageOf } from './wire/cin7';
 import {
@@ -566,29 +567,53 @@ async function missingSales(ctx: RunContext, views: Views): Promise<Found[]> {
       return;
     }
     const saleId = text(row.SaleID);
-    const parked = [...ctx.journal.state.attention.values()].find(
-      (a) => a.kind === 'import' && a.saleId === saleId,
-    );
+    const parked = parkedImport(ctx, saleId);
     // Outside the listings' window, an older order may still exist: one lookup by number (not
     // for a sale the import parked: it never created one).
     if (!fulfilmentsMode && !parked && (await lookUp(ctx, views, orderNumber, allAccounts(ctx))))
       return;
-    out.push({
-      finding: {
-        type: 'finding',
-        section: 'missing',
-        orderNumber,
-        saleId,
-        detail: parked
-          ? `the sale (status ${text(row.Status)}) has no Starshipit order; it needs attention: ${parked.reason}`
-          : `the sale (status ${text(row.Status)}) is in import.statuses and Starshipit has no order ${fulfilmentsMode ? 'for any of its fulfilments' : 'with this number'}`,
-        ...(parked ? {} : { fix: 'import' as const }),
-      },
-      row,
-    });
+    const detail = parked
+      ? `the sale (status ${text(row.Status)}) has no Starshipit order; it needs attention: ${parked.reason}`
+      : `the sale (status ${text(row.Status)}) is in import.statuses and Starshipit has no order ${fulfilmentsMode ? 'for any of its fulfilments' : 'with this number'}`;
+    out.push(missingFinding(row, orderNumber, saleId, detail, parked));
   });
   await Promise.all(checks);
   return out;
+}
+
+/** The import's needs-attention item for this sale (and order number, when given), if any. */
+function parkedImport(
+  ctx: RunContext,
+  saleId: string,
+  orderNumber?: string,
+): { reason: string } | undefined {
+  return [...ctx.journal.state.attention.values()].find(
+    (a) =>
+      a.kind === 'import' &&
+      a.saleId === saleId &&
+      (orderNumber === undefined || a.orderNumber === orderNumber),
+  );
+}
+
+/** A "missing in Starshipit" finding; only an order the import did not park is offered a fix. */
+function missingFinding(
+  row: Row,
+  orderNumber: string,
+  saleId: string,
+  detail: string,
+  parked: { reason: string } | undefined,
+): Found {
+  return {
+    finding: {
+      type: 'finding',
+      section: 'missing',
+      orderNumber,
+      saleId,
+      detail,
+      ...(parked ? {} : { fix: 'import' as const }),
+    },
+    row,
+  };
 }
 
 /** Whether Starshipit lists an order with this number or the journal records it created. */
@@ -611,25 +636,14 @@ async function missingFulfilments(ctx: RunContext, views: Views, row: Row): Prom
   const out: Found[] = [];
   for (const f of fulfilments) {
     if (!fulfilmentWanted(ctx, row, f, fulfilments)) continue;
-    const orderNumber = `${saleNumber}-F${text(f.FulfillmentNumber) || '1'}`;
+    const orderNumber = fulfilmentOrderNumber(saleNumber, f.FulfillmentNumber);
     if (hasOrder(ctx, views, orderNumber)) continue;
-    const parked = [...ctx.journal.state.attention.values()].find(
-      (a) => a.kind === 'import' && a.saleId === saleId && a.orderNumber === orderNumber,
-    );
+    const parked = parkedImport(ctx, saleId, orderNumber);
     if (!parked && (await lookUp(ctx, views, orderNumber, allAccounts(ctx)))) continue;
-    out.push({
-      finding: {
-        type: 'finding',
-        section: 'missing',
-        orderNumber,
-        saleId,
-        detail: parked
-          ? `fulfilment ${text(f.FulfillmentNumber)} of the sale has no Starshipit order; it needs attention: ${parked.reason}`
-          : `fulfilment ${text(f.FulfillmentNumber)} of the sale (status ${text(row.Status)}) is open and Starshipit has no order with this number, although it holds one for another fulfilment of the sale`,
-        ...(parked ? {} : { fix: 'import' as const }),
-      },
-      row,
-    });
+    const detail = parked
+      ? `fulfilment ${text(f.FulfillmentNumber)} of the sale has no Starshipit order; it needs attention: ${parked.reason}`
+      : `fulfilment ${text(f.FulfillmentNumber)} of the sale (status ${text(row.Status)}) is open and Starshipit has no order with this number, although it holds one for another fulfilment of the sale`;
+    out.push(missingFinding(row, orderNumber, saleId, detail, parked));
   }
   return out;
 }
