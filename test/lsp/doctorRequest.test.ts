@@ -6,7 +6,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { startTestSandbox } from '../support/sandbox';
+import { sandboxSecrets, startTestSandbox } from '../support/sandbox';
 import type { Sandbox } from '../../sandbox/src/api';
 import { DoctorRequest } from '../../protocol/lsp';
 import { API_V1_UNSUPPORTED } from '../../protocol/settings';
@@ -21,13 +21,7 @@ describe('language server: dear/doctor (Dear: Check Connection)', function () {
   before(async () => {
     sb = await startTestSandbox({ sales: 10, timeScale: TIME_SCALE, seed: 43 });
     client = await LspClient.start();
-    const c = sb.credentials;
-    secrets = {
-      DEAR_ACCOUNT_ID: c.dearAccountId,
-      DEAR_API_KEY: c.dearApiKey,
-      STARSHIPIT_API_KEY: c.starshipitApiKey,
-      STARSHIPIT_SUBSCRIPTION_KEY: c.starshipitSubscriptionKey,
-    };
+    secrets = sandboxSecrets(sb);
   });
   after(async () => {
     await client.stop();

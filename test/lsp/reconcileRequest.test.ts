@@ -4,7 +4,7 @@
  */
 import * as assert from 'node:assert/strict';
 import { pathToFileURL } from 'node:url';
-import { startTestSandbox } from '../support/sandbox';
+import { sandboxSecrets, startTestSandbox } from '../support/sandbox';
 import type { Sandbox } from '../../sandbox/src/api';
 import { ReconcileRequest } from '../../protocol/lsp';
 import { tempDir, TIME_SCALE, writeConfig } from '../engine/helpers';
@@ -18,13 +18,7 @@ describe('language server: dear/reconcile (Dear: Reconcile)', function () {
   before(async () => {
     sb = await startTestSandbox({ sales: 20, timeScale: TIME_SCALE, seed: 44 });
     client = await LspClient.start();
-    const c = sb.credentials;
-    secrets = {
-      DEAR_ACCOUNT_ID: c.dearAccountId,
-      DEAR_API_KEY: c.dearApiKey,
-      STARSHIPIT_API_KEY: c.starshipitApiKey,
-      STARSHIPIT_SUBSCRIPTION_KEY: c.starshipitSubscriptionKey,
-    };
+    secrets = sandboxSecrets(sb);
   });
   after(async () => {
     await client.stop();

@@ -8,7 +8,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import type { Diagnostic } from 'vscode-languageserver-protocol';
-import { startTestSandbox } from '../support/sandbox';
+import { sandboxSecrets, startTestSandbox } from '../support/sandbox';
 import type { Sandbox } from '../../sandbox/src/api';
 import { RunEventNotification, RunRequest } from '../../protocol/lsp';
 import { tempDir, TIME_SCALE, writeConfig } from '../engine/helpers';
@@ -46,13 +46,7 @@ describe('language server: shipping rule no previewed sale used', function () {
   before(async () => {
     sb = await startTestSandbox({ sales: 30, timeScale: TIME_SCALE, seed: 47 });
     client = await LspClient.start();
-    const c = sb.credentials;
-    secrets = {
-      DEAR_ACCOUNT_ID: c.dearAccountId,
-      DEAR_API_KEY: c.dearApiKey,
-      STARSHIPIT_API_KEY: c.starshipitApiKey,
-      STARSHIPIT_SUBSCRIPTION_KEY: c.starshipitSubscriptionKey,
-    };
+    secrets = sandboxSecrets(sb);
   });
   after(async () => {
     await client.stop();

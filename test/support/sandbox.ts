@@ -25,15 +25,27 @@ export async function startTestSandbox(options: SandboxOptions = {}): Promise<Sa
   return sandboxModule.startSandbox(options);
 }
 
+/** The sandbox's default-account credentials under the secret names the sample settings use. */
+export function sandboxSecrets(sb: Sandbox): Record<string, string> {
+  const keys = sb.credentials;
+  return {
+    DEAR_ACCOUNT_ID: keys.dearAccountId,
+    DEAR_API_KEY: keys.dearApiKey,
+    STARSHIPIT_API_KEY: keys.starshipitApiKey,
+    STARSHIPIT_SUBSCRIPTION_KEY: keys.starshipitSubscriptionKey,
+  };
+}
+
 /** This process's environment plus the sandbox's credentials as the CLI reads `${secret:…}`. */
 export function sandboxCliEnv(sb: Sandbox, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const keys = sb.credentials;
+  const secrets = Object.entries(sandboxSecrets(sb)).map(([name, value]) => [
+    `${SECRET_ENV_PREFIX}${name}`,
+    value,
+  ]);
   return {
     ...process.env,
-    [`${SECRET_ENV_PREFIX}DEAR_ACCOUNT_ID`]: keys.dearAccountId,
-    [`${SECRET_ENV_PREFIX}DEAR_API_KEY`]: keys.dearApiKey,
-    [`${SECRET_ENV_PREFIX}STARSHIPIT_API_KEY`]: keys.starshipitApiKey,
-    [`${SECRET_ENV_PREFIX}STARSHIPIT_SUBSCRIPTION_KEY`]: keys.starshipitSubscriptionKey,
+    ...Object.fromEntries(secrets),
     // The sandbox's second Starshipit account (settings with warehouses.accounts name these).
     [`${SECRET_ENV_PREFIX}STARSHIPIT_NZ_API_KEY`]: keys.starshipitApiKey2,
     [`${SECRET_ENV_PREFIX}STARSHIPIT_NZ_SUBSCRIPTION_KEY`]: keys.starshipitSubscriptionKey2,
