@@ -151,17 +151,7 @@ export interface Sandbox {
    * Cin7 shipments keyed by fulfilment TaskID: every fulfilment of every sale (or only of changed
    * sales with `changedOnly`, advisable at 100k sales). `writes` counts accepted ship POST/PUTs.
    */
-  dearShipments(opts?: { changedOnly?: boolean }): Map<
-    string,
-    {
-      status: string;
-      lines: unknown[];
-      saleId: string;
-      orderNumber: string;
-      fulfillmentNumber: number;
-      writes: number;
-    }
-  >;
+  dearShipments(opts?: { changedOnly?: boolean }): Map<string, ShipmentView>;
   callLog(): CallLogEntry[];
   clearCallLog(): void;
   printLabel(req: LabelRequest): { orderId: number; trackingNumbers: string[] };
@@ -225,4 +215,15 @@ export interface EligibleSale {
    * SHIPPING, SHIPPED, VOIDED, or the sale's status when nothing started.
    */
   fulfilments: { taskId: string; number: number; stage: string }[];
+}
+
+/** One Cin7 Core fulfilment's shipment as the sandbox holds it, keyed by TaskID in dearShipments(). */
+export interface ShipmentView {
+  status: string;
+  lines: unknown[];
+  saleId: string;
+  orderNumber: string;
+  fulfillmentNumber: number;
+  /** Accepted ship POST/PUTs. */
+  writes: number;
 }

@@ -13,6 +13,7 @@ import type {
   SandboxAccount,
   SandboxOptions,
   SandboxSwitches,
+  ShipmentView,
 } from './api';
 import { CREDENTIALS, DEFAULT_SWITCHES, parseSwitch, type FullSwitches } from './config';
 import { ControlApi } from './control';
@@ -361,15 +362,6 @@ function ordersByNumber(store: OrderStore): Map<string, unknown[]> {
     byNumber.set(key, [...(byNumber.get(key) ?? []), clean(structuredClone(stored.order))]);
   }
   return byNumber;
-}
-
-interface ShipmentView {
-  status: string;
-  lines: unknown[];
-  saleId: string;
-  orderNumber: string;
-  fulfillmentNumber: number;
-  writes: number;
 }
 
 function shipmentsByTask(
