@@ -80,8 +80,9 @@ export interface SandboxSwitches {
   /** Do refused (throttled) Cin7 calls occupy a slot of the 60 s window? Default false. */
   dearThrottledCallsCount?: boolean;
   /**
-   * Encoding of the tracking webhook's `X-Starshipit-Signature` (HMAC-SHA256 of the raw body;
-   * the vendor does not publish which): `base64` (default) or `hex`.
+   * Encoding of the tracking webhook's `X-Starshipit-Signature` (HMAC-SHA256 of the raw body):
+   * `hex` (default, what the public production receiver in the reference sample checks) or
+   * `base64` (the vendor does not publish the algorithm).
    */
   starshipitWebhookSignature?: 'base64' | 'hex';
 }

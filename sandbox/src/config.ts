@@ -29,7 +29,7 @@ export const DEFAULT_SWITCHES: FullSwitches = {
   starshipitShippedIncludesPrinted: true,
   dearMaxLimit: 1000,
   starshipitDestinationUpdate: 'replace',
-  starshipitWebhookSignature: 'base64',
+  starshipitWebhookSignature: 'hex',
 };
 
 /** Parse and check one switch value given as text (CLI `--switch name=value`, control endpoint). */

@@ -21,7 +21,7 @@ import {
 } from './serveHarness';
 
 const SECRET = 'webhook-secret-for-tests';
-const signed = (body: string, encoding: 'hex' | 'base64' = 'base64'): string =>
+const signed = (body: string, encoding: 'hex' | 'base64' = 'hex'): string =>
   createHmac('sha256', SECRET).update(body).digest(encoding);
 
 describe('service: tracking webhooks (sandbox → serve, real HTTP)', function () {
@@ -57,7 +57,7 @@ describe('service: tracking webhooks (sandbox → serve, real HTTP)', function (
       (s) => s.orderNumber === orderNumber && s.status === 'AUTHORISED',
     );
 
-  it('a signed webhook (base64 or hex) writes that order back at once; the poll is an hour away', async () => {
+  it('a signed webhook (hex or base64) writes that order back at once; the poll is an hour away', async () => {
     const url = await serveWithWebhooks(true);
     const [first, second] = [...sb.starshipitOrders().keys()];
     sb.setTrackingWebhook({ url, secret: SECRET });
@@ -66,7 +66,7 @@ describe('service: tracking webhooks (sandbox → serve, real HTTP)', function (
       ls.find((l) => l.type === 'writeback' && l.orderNumber === first),
     );
     assert.ok(writtenBack(first));
-    sb.setSwitch('starshipitWebhookSignature', 'hex');
+    sb.setSwitch('starshipitWebhookSignature', 'base64');
     sb.printLabel({ orderNumber: second, carrier: 'DHL' });
     await svc!.until('the second writeback', (ls) =>
       ls.find((l) => l.type === 'writeback' && l.orderNumber === second),
@@ -170,13 +170,15 @@ describe('service: tracking webhooks (sandbox → serve, real HTTP)', function (
     assert.equal((await svc!.get('/healthz')).status, 200, 'the listener still answers');
   });
 
-  it("the sandbox's webhook body has the documented shape (contract sample)", async () => {
+  it("the sandbox's webhook body has the documented shape and the reference receiver's signature", async () => {
     const bodies: string[] = [];
+    const signatures: (string | undefined)[] = [];
     const receiver = await tinyServer((req, res) => {
       let text = '';
       req.on('data', (c: Buffer) => (text += c.toString('utf8')));
       req.on('end', () => {
         bodies.push(text);
+        signatures.push(req.headers['x-starshipit-signature'] as string | undefined);
         res.end('{}');
       });
     });
@@ -190,7 +192,7 @@ describe('service: tracking webhooks (sandbox → serve, real HTTP)', function (
       await svc.until('the first import', (ls) =>
         ls.find((l) => l.type === 'summary' && l.run === 'import'),
       );
-      sb.setTrackingWebhook({ url: receiver.url });
+      sb.setTrackingWebhook({ url: receiver.url, secret: SECRET });
       const orderNumber = [...sb.starshipitOrders().keys()][0];
       sb.printLabel({ orderNumber, carrier: 'AusPost', dispatch: true });
       await sb.webhooksIdle();
@@ -210,6 +212,12 @@ describe('service: tracking webhooks (sandbox → serve, real HTTP)', function (
     assert.deepEqual(
       bodies.map((b) => (JSON.parse(b) as { tracking_status: string }).tracking_status),
       ['Printed', 'Dispatched'],
+    );
+    // The public receiver in starshipit.webhook.tracking.reference.json compares the header, as it
+    // is, with the hex HMAC-SHA256 of the raw body: the sandbox's default must pass that check.
+    assert.deepEqual(
+      signatures,
+      bodies.map((body) => signed(body, 'hex')),
     );
   });
 });

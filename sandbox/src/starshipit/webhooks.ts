@@ -3,8 +3,9 @@
  * order dispatched (Dispatched): a JSON POST with the fields of Starshipit's "Webhook
  * notifications" article (test/contract/samples/starshipit.webhook.tracking.json), to the URL set
  * with `setTrackingWebhook` / `POST /__sandbox/webhook`. With a secret, the request carries
- * `X-Starshipit-Signature`: an HMAC-SHA256 of the raw body, base64 or hex per the
- * `starshipitWebhookSignature` switch (the algorithm is not published; see the sample's notes).
+ * `X-Starshipit-Signature`: an HMAC-SHA256 of the raw body, hex or base64 per the
+ * `starshipitWebhookSignature` switch (the vendor does not publish the algorithm; hex is what the
+ * public receiver in starshipit.webhook.tracking.reference.json checks).
  * Deliveries are fire-and-forget, like the vendor's, and recorded for tests and the bench.
  */
 import { createHmac } from 'node:crypto';
