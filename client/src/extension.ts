@@ -109,10 +109,10 @@ function registerTestHooks(services: Services): vscode.Disposable[] {
       }) => {
         if (!opts?.waitFor) return services.preview.report;
         return services.preview.waitForReport(
-          (r) =>
-            r.status === opts.waitFor &&
-            (opts.kind === undefined || r.kind === opts.kind) &&
-            (opts.minOrders === undefined || r.orderNumbers.length >= opts.minOrders),
+          (report) =>
+            report.status === opts.waitFor &&
+            (opts.kind === undefined || report.kind === opts.kind) &&
+            (opts.minOrders === undefined || report.orderNumbers.length >= opts.minOrders),
           opts.timeoutMs ?? 60_000,
         );
       },
@@ -153,8 +153,8 @@ function registerTestHooks(services: Services): vscode.Disposable[] {
             mode: opts.mode,
             dryRun: opts.dryRun,
             token: source.token,
-            onEvent: (e) => {
-              if (e.type === opts.cancelOn) source.cancel();
+            onEvent: (event) => {
+              if (event.type === opts.cancelOn) source.cancel();
             },
           });
         } finally {
@@ -170,11 +170,11 @@ function registerTestHooks(services: Services): vscode.Disposable[] {
 }
 
 export async function deactivate(): Promise<void> {
-  const c = clientPromise;
+  const client = clientPromise;
   clientPromise = undefined;
-  if (c) {
+  if (client) {
     try {
-      await (await c).stop();
+      await (await client).stop();
     } catch {
       /* already stopped or never started */
     }

@@ -86,13 +86,13 @@ function secretPickItems(
       : 'Standard names (the settings file references none yet)',
     kind: vscode.QuickPickItemKind.Separator,
   });
-  for (const d of standard) {
+  for (const secret of standard) {
     items.push({
-      label: d.name,
-      name: d.name,
-      description: stored.has(d.name) ? 'stored' : 'not set',
-      detail: `${d.label} — ${d.path.join('.')}`,
-      picked: referenced.length === 0 && !stored.has(d.name),
+      label: secret.name,
+      name: secret.name,
+      description: stored.has(secret.name) ? 'stored' : 'not set',
+      detail: `${secret.label} — ${secret.path.join('.')}`,
+      picked: referenced.length === 0 && !stored.has(secret.name),
     });
   }
   items.push({ label: '$(add) Another name…', other: true });

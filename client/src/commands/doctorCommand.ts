@@ -12,30 +12,30 @@ import { refuseIfUntrusted, reportError, type CommandResult, type Services } fro
 
 const TITLE = 'Check Connection';
 
-export function registerDoctorCommand(s: Services): vscode.Disposable[] {
+export function registerDoctorCommand(services: Services): vscode.Disposable[] {
   return [
     vscode.commands.registerCommand('dear.checkConnection', async (arg?: unknown) => {
       try {
-        return await checkConnection(s, arg);
+        return await checkConnection(services, arg);
       } catch (err) {
-        return reportError(err, s.output);
+        return reportError(err, services.output);
       }
     }),
   ];
 }
 
-async function checkConnection(s: Services, arg: unknown): Promise<CommandResult> {
+async function checkConnection(services: Services, arg: unknown): Promise<CommandResult> {
   const refused = refuseIfUntrusted(TITLE);
   if (refused) return refused;
   const uri = await resolveSettingsFile(arg);
   if (!uri) return { ok: false, refused: 'noSettingsFile' };
-  const client = await s.client();
-  const creds = await fileCredentials(uri, s.secrets, client);
-  s.output.setSecretValues(creds.scrub);
-  s.output.info(
+  const client = await services.client();
+  const creds = await fileCredentials(uri, services.secrets, client);
+  services.output.setSecretValues(creds.scrub);
+  services.output.info(
     `Check connection: ${displayPath(uri)} (read-only calls to Cin7 Core and Starshipit)`,
   );
-  s.output.show();
+  services.output.show();
   const result = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Dear: checking the connection…` },
     () =>
@@ -48,29 +48,29 @@ async function checkConnection(s: Services, arg: unknown): Promise<CommandResult
   );
   if (!result.report) {
     const message = redactSecrets(result.error ?? 'the check returned no report', creds.scrub);
-    s.output.error(`Check connection failed: ${message}`);
+    services.output.error(`Check connection failed: ${message}`);
     throw new UserFacingError(`Dear: ${message}`, [
       { title: 'Show Output', command: 'dear.showOutput' },
     ]);
   }
-  writeReport(s, result.report);
+  writeReport(services, result.report);
   const verdict =
     result.report.result === 'ok'
       ? 'Dear: connection check found no problem.'
       : `Dear: connection check found ${result.report.problems} problem(s).`;
   void (result.report.result === 'ok'
     ? vscode.window.showInformationMessage(verdict)
-    : vscode.window.showWarningMessage(verdict, 'Show Output').then((c) => {
-        if (c) s.output.show();
+    : vscode.window.showWarningMessage(verdict, 'Show Output').then((choice) => {
+        if (choice) services.output.show();
       }));
   return { ok: true, report: result.report };
 }
 
 /** One output line per report line; problems as errors, warnings as warnings. */
-function writeReport(s: Services, report: DoctorReport): void {
+function writeReport(services: Services, report: DoctorReport): void {
   for (const line of formatDoctorReport(report)) {
-    if (/^\s+✗ /.test(line)) s.output.error(line);
-    else if (/^\s+! /.test(line)) s.output.warn(line);
-    else s.output.info(line);
+    if (/^\s+✗ /.test(line)) services.output.error(line);
+    else if (/^\s+! /.test(line)) services.output.warn(line);
+    else services.output.info(line);
   }
 }

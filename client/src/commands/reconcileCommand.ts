@@ -15,13 +15,13 @@ import { refuseIfUntrusted, reportError, type CommandResult, type Services } fro
 
 const TITLE = 'Reconcile';
 
-export function registerReconcileCommand(s: Services): vscode.Disposable[] {
+export function registerReconcileCommand(services: Services): vscode.Disposable[] {
   return [
     vscode.commands.registerCommand('dear.reconcile', async (arg?: unknown, since?: unknown) => {
       try {
-        return await reconcile(s, arg, typeof since === 'string' ? since : undefined);
+        return await reconcile(services, arg, typeof since === 'string' ? since : undefined);
       } catch (err) {
-        return reportError(err, s.output);
+        return reportError(err, services.output);
       }
     }),
   ];
@@ -34,28 +34,28 @@ async function askSince(): Promise<string | undefined> {
     prompt:
       'Compare sales updated and orders changed since this date (YYYY-MM-DD). Empty: import.since, else the last 30 days.',
     placeHolder: 'e.g. 2026-11-01',
-    validateInput: (v) =>
-      v.trim() === '' || !Number.isNaN(Date.parse(v.trim()))
+    validateInput: (input) =>
+      input.trim() === '' || !Number.isNaN(Date.parse(input.trim()))
         ? undefined
         : 'Enter a date, e.g. 2026-11-01',
   });
 }
 
-async function reconcile(s: Services, arg: unknown, given?: string): Promise<CommandResult> {
+async function reconcile(services: Services, arg: unknown, given?: string): Promise<CommandResult> {
   const refused = refuseIfUntrusted(TITLE);
   if (refused) return refused;
   const uri = await resolveSettingsFile(arg);
   if (!uri) return { ok: false, refused: 'noSettingsFile' };
   const since = given ?? (await askSince());
   if (since === undefined) return { ok: false, refused: 'declined' };
-  const client = await s.client();
-  const creds = await fileCredentials(uri, s.secrets, client);
-  s.output.setSecretValues(creds.scrub);
-  s.output.info(
+  const client = await services.client();
+  const creds = await fileCredentials(uri, services.secrets, client);
+  services.output.setSecretValues(creds.scrub);
+  services.output.info(
     `Reconcile: ${displayPath(uri)} (read-only: Cin7 Core, Starshipit and the journal compared)`,
   );
   const state = emptyPreviewState('reconcile', uri.toString(), displayPath(uri), false);
-  s.preview.open(state);
+  services.preview.open(state);
   const runId = `reconcile-${Date.now().toString(36)}`;
   const result = await vscode.window.withProgress(
     {
@@ -81,15 +81,15 @@ async function reconcile(s: Services, arg: unknown, given?: string): Promise<Com
     const message = redactSecrets(result.error ?? 'reconcile returned no result', creds.scrub);
     state.status = 'error';
     state.error = message;
-    s.preview.changed(true);
-    s.output.error(`Reconcile failed: ${message}`);
+    services.preview.changed(true);
+    services.output.error(`Reconcile failed: ${message}`);
     throw new UserFacingError(`Dear: ${message}`, [
       { title: 'Show Output', command: 'dear.showOutput' },
     ]);
   }
   state.reconcile = reconcileView(result.summary);
   state.status = 'ready';
-  s.preview.changed(true);
-  for (const line of formatReconcile(result.summary)) s.output.info(line);
+  services.preview.changed(true);
+  for (const line of formatReconcile(result.summary)) services.output.info(line);
   return { ok: true, summary: result.summary };
 }

@@ -104,10 +104,10 @@ async function preview(
           mode,
           dryRun: true,
           token,
-          onEvent: (e) => {
-            applyEvent(state, e);
+          onEvent: (event) => {
+            applyEvent(state, event);
             services.preview.changed();
-            if (e.type === 'progress' || e.type === 'wait')
+            if (event.type === 'progress' || event.type === 'wait')
               progress.report({ message: state.progress });
           },
         }),
@@ -148,9 +148,10 @@ async function live(
         dryRun: false,
         token,
         onlyOrderNumbers,
-        onEvent: (e) => {
-          counts.add(e);
-          if (e.type !== 'log' && e.type !== 'summary') progress.report({ message: counts.text() });
+        onEvent: (event) => {
+          counts.add(event);
+          if (event.type !== 'log' && event.type !== 'summary')
+            progress.report({ message: counts.text() });
         },
       }),
   );
@@ -208,8 +209,8 @@ async function estimateAndConfirm(
   if (work === 0 && mode !== 'retry') {
     void vscode.window
       .showInformationMessage(`Dear: nothing to do — ${summaryText(sum)}`, 'Show Output')
-      .then((c) => {
-        if (c) services.output.show();
+      .then((choice) => {
+        if (choice) services.output.show();
       });
     return { go: false };
   }
@@ -373,9 +374,9 @@ async function importPreviewedOrders(
         dryRun: false,
         token,
         onlyOrderNumbers: rows.map((r) => r.orderNumber),
-        onEvent: (e) => {
-          counts.add(e);
-          if (e.type !== 'log') progress.report({ message: counts.text() });
+        onEvent: (event) => {
+          counts.add(event);
+          if (event.type !== 'log') progress.report({ message: counts.text() });
         },
       }),
   );
@@ -384,8 +385,8 @@ async function importPreviewedOrders(
       `Dear: ${outcome.summary ? summaryText(outcome.summary) : 'import finished'}`,
       'Show Output',
     )
-    .then((c) => {
-      if (c) svc.output.show();
+    .then((choice) => {
+      if (choice) svc.output.show();
     });
 }
 
@@ -399,10 +400,10 @@ function previewExportContent(
     return format === 'csv'
       ? writebacksToCsv(state.writebacks)
       : JSON.stringify(
-          state.writebacks.map((w) => ({
-            orderNumber: w.orderNumber,
-            taskId: w.taskId,
-            dear: w.payload,
+          state.writebacks.map((row) => ({
+            orderNumber: row.orderNumber,
+            taskId: row.taskId,
+            dear: row.payload,
           })),
           null,
           2,

@@ -112,8 +112,8 @@ async function retargetSettingsFile(
         `Dear: sandbox running; ${displayPath(target)} now points at it.`,
         'Preview Mapped Orders',
       )
-      .then((c) => {
-        if (c) void vscode.commands.executeCommand('dear.previewImport', target.toString());
+      .then((choice) => {
+        if (choice) void vscode.commands.executeCommand('dear.previewImport', target.toString());
       });
 }
 

@@ -15,13 +15,13 @@ export interface RunHeader {
   onlyOrderNumbers?: number;
 }
 
-export function formatHeader(h: RunHeader): string[] {
+export function formatHeader(header: RunHeader): string[] {
   return [
     '─'.repeat(72),
-    `${modeTitle(h.mode, h.dryRun)}`,
-    `  started  ${h.at.toISOString()}`,
-    `  file     ${h.file}`,
-    `  Cin7 Core API v${h.apiVersion}${h.onlyOrderNumbers !== undefined ? ` · limited to ${h.onlyOrderNumbers} previewed order(s)` : ''}`,
+    `${modeTitle(header.mode, header.dryRun)}`,
+    `  started  ${header.at.toISOString()}`,
+    `  file     ${header.file}`,
+    `  Cin7 Core API v${header.apiVersion}${header.onlyOrderNumbers !== undefined ? ` · limited to ${header.onlyOrderNumbers} previewed order(s)` : ''}`,
   ];
 }
 

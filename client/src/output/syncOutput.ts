@@ -25,17 +25,17 @@ export class SyncOutput implements vscode.Disposable {
     this.secretValues = [...values];
   }
 
-  header(h: RunHeader): void {
-    for (const line of formatHeader(h)) this.write('info', line);
+  header(header: RunHeader): void {
+    for (const line of formatHeader(header)) this.write('info', line);
   }
 
-  event(e: EngineEvent): void {
-    const line = eventLine(e);
+  event(engineEvent: EngineEvent): void {
+    const line = eventLine(engineEvent);
     this.write(line.level, line.text);
   }
 
-  summary(s: SummaryEvent): void {
-    this.write('info', summaryText(s));
+  summary(summaryEvent: SummaryEvent): void {
+    this.write('info', summaryText(summaryEvent));
   }
 
   info(text: string): void {

@@ -58,9 +58,12 @@ const joinNonEmpty = (parts: unknown[], sep: string): string =>
 
 /** One line for a Starshipit destination: `street, building, suburb, city, state post_code, country`. */
 export function formatAddress(destination: unknown): string {
-  const d = obj(destination);
-  const statePost = joinNonEmpty([d.state, d.post_code], ' ');
-  return joinNonEmpty([d.building, d.street, d.suburb, d.city, statePost, d.country], ', ');
+  const address = obj(destination);
+  const statePost = joinNonEmpty([address.state, address.post_code], ' ');
+  return joinNonEmpty(
+    [address.building, address.street, address.suburb, address.city, statePost, address.country],
+    ', ',
+  );
 }
 
 /** `2 × SKU-1 Widget; 1 × Gadget` from Starshipit `items[]`. */
@@ -106,12 +109,12 @@ export function formatCustoms(items: unknown): string {
     .join('; ');
 }
 
-function orderRow(e: OrderEvent): PreviewOrderRow {
-  const order = obj(e.starshipit);
+function orderRow(orderEvent: OrderEvent): PreviewOrderRow {
+  const order = obj(orderEvent.starshipit);
   const dest = obj(order.destination);
   const items = formatItems(order.items);
   return {
-    orderNumber: e.orderNumber,
+    orderNumber: orderEvent.orderNumber,
     receiver: text(dest.name),
     company: text(dest.company),
     address: formatAddress(dest),
@@ -121,22 +124,22 @@ function orderRow(e: OrderEvent): PreviewOrderRow {
     shippingMethod: text(order.shipping_method),
     courier: formatCourier(order),
     customs: formatCustoms(order.items),
-    account: e.account ?? '',
-    saleId: e.source.saleId,
-    taskId: e.source.taskId ?? '',
-    warnings: e.warnings ? [...e.warnings] : [],
+    account: orderEvent.account ?? '',
+    saleId: orderEvent.source.saleId,
+    taskId: orderEvent.source.taskId ?? '',
+    warnings: orderEvent.warnings ? [...orderEvent.warnings] : [],
     payload: order,
   };
 }
 
 /** Cin7 ship payload `{TaskID, Lines:[{Carrier, TrackingNumber, ShipmentDate, …}]}` → display row. */
-export function writebackRow(e: WritebackEvent): PreviewWritebackRow {
-  const body = obj(e.dear);
+export function writebackRow(writebackEvent: WritebackEvent): PreviewWritebackRow {
+  const body = obj(writebackEvent.dear);
   const lines = Array.isArray(body.Lines) ? body.Lines.map(obj) : [];
   const unique = (values: string[]): string[] => [...new Set(values.filter(Boolean))];
   return {
-    orderNumber: e.orderNumber,
-    taskId: e.taskId,
+    orderNumber: writebackEvent.orderNumber,
+    taskId: writebackEvent.taskId,
     carrier: unique(lines.map((l) => text(l.Carrier))).join(', '),
     trackingNumbers: unique(lines.map((l) => text(l.TrackingNumber))).join(', '),
     shipDate: unique(lines.map((l) => text(l.ShipmentDate))).join(', '),
@@ -144,18 +147,18 @@ export function writebackRow(e: WritebackEvent): PreviewWritebackRow {
   };
 }
 
-function summaryOf(s: SummaryEvent): PreviewSummary {
+function summaryOf(summaryEvent: SummaryEvent): PreviewSummary {
   return {
-    created: s.created + s.alreadyPresent,
-    skipped: s.skipped,
-    needsAttention: s.needsAttention,
-    writtenBack: s.writtenBack,
-    updated: s.updated,
-    withdrawn: s.withdrawn,
-    dearCalls: s.calls.dear,
-    estimatedDearCalls: s.estimate.dearCalls,
-    estimatedSeconds: s.estimate.seconds,
-    cancelled: s.cancelled === true,
+    created: summaryEvent.created + summaryEvent.alreadyPresent,
+    skipped: summaryEvent.skipped,
+    needsAttention: summaryEvent.needsAttention,
+    writtenBack: summaryEvent.writtenBack,
+    updated: summaryEvent.updated,
+    withdrawn: summaryEvent.withdrawn,
+    dearCalls: summaryEvent.calls.dear,
+    estimatedDearCalls: summaryEvent.estimate.dearCalls,
+    estimatedSeconds: summaryEvent.estimate.seconds,
+    cancelled: summaryEvent.cancelled === true,
   };
 }
 
@@ -163,53 +166,57 @@ const stringifyValue = (v: unknown): string =>
   v === undefined ? '(none)' : typeof v === 'string' ? v : JSON.stringify(v);
 
 /** Applies one engine event to the preview state in place (the host owns the only copy). */
-export function applyEvent(state: PreviewState, e: EngineEvent): void {
-  switch (e.type) {
+export function applyEvent(state: PreviewState, event: EngineEvent): void {
+  switch (event.type) {
     case 'order':
-      state.orders.push(orderRow(e));
+      state.orders.push(orderRow(event));
       break;
     case 'skip':
       state.skipped.push({
-        orderNumber: e.orderNumber,
-        saleId: e.saleId ?? '',
-        code: e.code,
-        reason: e.reason,
+        orderNumber: event.orderNumber,
+        saleId: event.saleId ?? '',
+        code: event.code,
+        reason: event.reason,
       });
       break;
     case 'writeback':
-      state.writebacks.push(writebackRow(e));
+      state.writebacks.push(writebackRow(event));
       break;
     case 'update':
       state.changes.push({
         action: 'update',
-        orderNumber: e.orderNumber,
-        details: e.changes.map(
+        orderNumber: event.orderNumber,
+        details: event.changes.map(
           (c) => `${c.field}: ${stringifyValue(c.before)} → ${stringifyValue(c.after)}`,
         ),
       });
       break;
     case 'withdraw':
-      state.changes.push({ action: 'withdraw', orderNumber: e.orderNumber, details: [e.reason] });
+      state.changes.push({
+        action: 'withdraw',
+        orderNumber: event.orderNumber,
+        details: [event.reason],
+      });
       break;
     case 'attention':
       state.attention.push({
-        orderNumber: e.orderNumber ?? '',
-        saleId: e.saleId ?? '',
-        code: e.code,
-        reason: e.reason,
-        retryable: e.retryable,
+        orderNumber: event.orderNumber ?? '',
+        saleId: event.saleId ?? '',
+        code: event.code,
+        reason: event.reason,
+        retryable: event.retryable,
       });
       break;
     case 'progress':
     case 'wait':
     case 'throttle':
-      state.progress = activityText(e) ?? state.progress;
+      state.progress = activityText(event) ?? state.progress;
       break;
     case 'log':
-      if (e.level === 'warn' || e.level === 'error') state.warnings.push(e.message);
+      if (event.level === 'warn' || event.level === 'error') state.warnings.push(event.message);
       break;
     case 'summary':
-      state.summary = summaryOf(e);
+      state.summary = summaryOf(event);
       break;
     case 'retry':
       break;
@@ -313,15 +320,15 @@ export function writebacksToCsv(rows: readonly PreviewWritebackRow[]): string {
   return csv(WRITEBACK_COLUMNS, rows);
 }
 
-export function csvCell(v: unknown): string {
-  let cell = Array.isArray(v) ? v.map(text).join(' | ') : text(v);
+export function csvCell(value: unknown): string {
+  let cell = Array.isArray(value) ? value.map(text).join(' | ') : text(value);
   if (/^[=+\-@\t\r]/.test(cell)) cell = `'${cell}`;
   return /[",\r\n]/.test(cell) ? `"${cell.replace(/"/g, '""')}"` : cell;
 }
 
 function csv<R extends object>(columns: readonly (keyof R & string)[], rows: readonly R[]): string {
   const lines = [columns.join(',')];
-  for (const r of rows) lines.push(columns.map((c) => csvCell(r[c])).join(','));
+  for (const row of rows) lines.push(columns.map((column) => csvCell(row[column])).join(','));
   return lines.join('\r\n') + '\r\n';
 }
 
@@ -329,11 +336,11 @@ function csv<R extends object>(columns: readonly (keyof R & string)[], rows: rea
 export function toJson(rows: readonly PreviewOrderRow[]): string {
   return (
     JSON.stringify(
-      rows.map((r) => ({
-        orderNumber: r.orderNumber,
-        source: { saleId: r.saleId, taskId: r.taskId || undefined },
-        warnings: r.warnings,
-        starshipit: r.payload,
+      rows.map((row) => ({
+        orderNumber: row.orderNumber,
+        source: { saleId: row.saleId, taskId: row.taskId || undefined },
+        warnings: row.warnings,
+        starshipit: row.payload,
       })),
       null,
       2,

@@ -89,7 +89,10 @@ export class PreviewPanel implements vscode.Disposable {
   }
 
   /** Resolves with the next report matching `predicate` (or the current one if it already matches). */
-  waitForReport(predicate: (r: RenderReport) => boolean, timeoutMs: number): Promise<RenderReport> {
+  waitForReport(
+    predicate: (report: RenderReport) => boolean,
+    timeoutMs: number,
+  ): Promise<RenderReport> {
     if (this.lastReport && predicate(this.lastReport)) return Promise.resolve(this.lastReport);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -100,11 +103,11 @@ export class PreviewPanel implements vscode.Disposable {
           ),
         );
       }, timeoutMs);
-      const sub = this.reports.event((r) => {
-        if (!predicate(r)) return;
+      const sub = this.reports.event((report) => {
+        if (!predicate(report)) return;
         clearTimeout(timer);
         sub.dispose();
-        resolve(r);
+        resolve(report);
       });
     });
   }
@@ -186,16 +189,16 @@ export class PreviewPanel implements vscode.Disposable {
       );
       return false;
     }
-    const m: WebviewToHost = raw;
-    switch (m.type) {
+    const message: WebviewToHost = raw;
+    switch (message.type) {
       case 'ready':
         // A (re)loaded webview holds nothing: it gets the whole state, then the rows that follow.
         this.sent = undefined;
         this.post(true);
         break;
       case 'rendered':
-        this.lastReport = m.report;
-        this.reports.fire(m.report);
+        this.lastReport = message.report;
+        this.reports.fire(message.report);
         break;
       case 'showOutput':
         this.actions.showOutput();
@@ -204,10 +207,11 @@ export class PreviewPanel implements vscode.Disposable {
         if (this.state) await this.actions.refresh(this.state);
         break;
       case 'export':
-        if (this.state) await this.actions.exportRows(this.state, m.format, m.orderNumbers);
+        if (this.state)
+          await this.actions.exportRows(this.state, message.format, message.orderNumbers);
         break;
       case 'importThese':
-        if (this.state) await this.actions.importThese(this.state, m.orderNumbers);
+        if (this.state) await this.actions.importThese(this.state, message.orderNumbers);
         break;
     }
     return true;

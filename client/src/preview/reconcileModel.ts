@@ -11,15 +11,15 @@ const FIX_WORDS: Record<NonNullable<ReconcileFinding['fix']>, string> = {
   adopt: '--apply records the order in the journal',
 };
 
-function findingRow(f: ReconcileFinding, apply: boolean): PreviewFindingRow {
-  const fix = f.fix ? FIX_WORDS[f.fix] : 'reported only';
+function findingRow(finding: ReconcileFinding, apply: boolean): PreviewFindingRow {
+  const fix = finding.fix ? FIX_WORDS[finding.fix] : 'reported only';
   return {
-    section: f.section,
-    orderNumber: f.orderNumber,
-    saleId: f.saleId ?? '',
-    orderIds: (f.orderIds ?? []).join(', '),
-    detail: f.detail,
-    fix: apply && f.fix ? `${fix}: ${f.outcome ?? 'not done'}` : fix,
+    section: finding.section,
+    orderNumber: finding.orderNumber,
+    saleId: finding.saleId ?? '',
+    orderIds: (finding.orderIds ?? []).join(', '),
+    detail: finding.detail,
+    fix: apply && finding.fix ? `${fix}: ${finding.outcome ?? 'not done'}` : fix,
   };
 }
 

@@ -66,8 +66,8 @@ export async function fileCredentials(
   }
   const env: Record<string, string> = {};
   for (const name of refs.env) {
-    const v = process.env[name];
-    if (v !== undefined) env[name] = v;
+    const value = process.env[name];
+    if (value !== undefined) env[name] = value;
   }
   const scrub = [...Object.values(secrets), ...Object.values(env)];
   return { text, apiVersion: refs.apiVersion, secrets, env, scrub };
@@ -79,7 +79,7 @@ export interface RunSpec {
   dryRun: boolean;
   onlyOrderNumbers?: string[];
   token?: vscode.CancellationToken;
-  onEvent?: (e: EngineEvent) => void;
+  onEvent?: (event: EngineEvent) => void;
   /** Header note, e.g. "estimate before import". */
   purpose?: string;
 }
@@ -99,7 +99,7 @@ interface RunTracking {
 }
 
 export class RunController {
-  private readonly listeners = new Map<string, (e: EngineEvent) => void>();
+  private readonly listeners = new Map<string, (event: EngineEvent) => void>();
   private running: string | undefined;
   private attached = false;
 
@@ -155,13 +155,13 @@ export class RunController {
       outcome: { summary: null, orderNumbers: [], writebacks: 0, cancelled: false },
       sawSummary: false,
     };
-    this.listeners.set(runId, (e) => {
-      if (e.type === 'order') tracking.outcome.orderNumbers.push(e.orderNumber);
-      if (e.type === 'writeback') tracking.outcome.writebacks++;
-      if (e.type === 'summary') tracking.sawSummary = true;
-      this.output.event(e);
-      this.status.event(e);
-      spec.onEvent?.(e);
+    this.listeners.set(runId, (event) => {
+      if (event.type === 'order') tracking.outcome.orderNumbers.push(event.orderNumber);
+      if (event.type === 'writeback') tracking.outcome.writebacks++;
+      if (event.type === 'summary') tracking.sawSummary = true;
+      this.output.event(event);
+      this.status.event(event);
+      spec.onEvent?.(event);
     });
     return tracking;
   }

@@ -16,9 +16,9 @@ export class SecretStore implements vscode.Disposable {
   private readonly subscription: vscode.Disposable;
 
   constructor(private readonly context: vscode.ExtensionContext) {
-    this.subscription = context.secrets.onDidChange(async (e) => {
-      const value = await context.secrets.get(e.key);
-      await this.index(e.key, value !== undefined);
+    this.subscription = context.secrets.onDidChange(async (change) => {
+      const value = await context.secrets.get(change.key);
+      await this.index(change.key, value !== undefined);
     });
   }
 
@@ -46,9 +46,9 @@ export class SecretStore implements vscode.Disposable {
     const values: Record<string, string> = {};
     const missing: string[] = [];
     for (const name of names) {
-      const v = await this.context.secrets.get(name);
-      if (v === undefined || v === '') missing.push(name);
-      else values[name] = v;
+      const value = await this.context.secrets.get(name);
+      if (value === undefined || value === '') missing.push(name);
+      else values[name] = value;
     }
     return { values, missing };
   }

@@ -60,27 +60,27 @@ export function sandboxRateLimits(timeScale: number): {
 }
 
 export function sandboxSettingsTemplate(endpoints: SandboxEndpoints): string {
-  const r = sandboxRateLimits(endpoints.timeScale);
-  const n = SANDBOX_SECRET_NAMES;
+  const limits = sandboxRateLimits(endpoints.timeScale);
+  const names = SANDBOX_SECRET_NAMES;
   return `# Settings for the built-in sandbox ("Dear: Start Sandbox"). Its clock runs ${endpoints.timeScale}× faster than
 # the real APIs, so the rate limits below are scaled by the same factor. The base URLs are rewritten
 # each time the sandbox starts. Credentials are the sandbox's own, stored in SecretStorage.
 dear:
   apiVersion: 2
-  accountId: "\${secret:${n.dearAccountId}}"
-  apiKey: "\${secret:${n.dearApiKey}}"
+  accountId: "\${secret:${names.dearAccountId}}"
+  apiKey: "\${secret:${names.dearApiKey}}"
   baseUrl: ${endpoints.dearBaseUrl}
   rateLimit:
     calls: 60
-    perSeconds: ${r.dearPerSeconds}
+    perSeconds: ${limits.dearPerSeconds}
 starshipit:
-  apiKey: "\${secret:${n.starshipitApiKey}}"
-  subscriptionKey: "\${secret:${n.starshipitSubscriptionKey}}"
+  apiKey: "\${secret:${names.starshipitApiKey}}"
+  subscriptionKey: "\${secret:${names.starshipitSubscriptionKey}}"
   baseUrl: ${endpoints.starshipitBaseUrl}
   plan: developer
   rateLimit:
     calls: 2
-    perSeconds: ${r.starshipitPerSeconds}
+    perSeconds: ${limits.starshipitPerSeconds}
 import:
   statuses:
     - ORDERED

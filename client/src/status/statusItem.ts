@@ -39,11 +39,11 @@ export class StatusItem implements vscode.Disposable {
     this.item.show();
   }
 
-  event(e: EngineEvent): void {
-    this.counts.add(e);
-    const activity = activityText(e);
+  event(engineEvent: EngineEvent): void {
+    this.counts.add(engineEvent);
+    const activity = activityText(engineEvent);
     if (activity) {
-      const icon = e.type === 'progress' ? '$(sync~spin)' : '$(watch)';
+      const icon = engineEvent.type === 'progress' ? '$(sync~spin)' : '$(watch)';
       this.item.text = `${icon} Dear: ${activity}`;
     }
     this.item.tooltip = `${modeTitle(this.mode, this.dryRun)}: ${this.counts.text()}`;

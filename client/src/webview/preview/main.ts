@@ -93,9 +93,9 @@ function button(
   onClick: () => void,
   attrs: Record<string, string> = {},
 ): HTMLButtonElement {
-  const b = el('button', { type: 'button', ...attrs }, label);
-  b.addEventListener('click', onClick);
-  return b;
+  const buttonElement = el('button', { type: 'button', ...attrs }, label);
+  buttonElement.addEventListener('click', onClick);
+  return buttonElement;
 }
 
 function table(
@@ -105,7 +105,7 @@ function table(
 ): HTMLElement {
   const head = el('tr', {}, ...headers.map((h) => el('th', { scope: 'col' }, h)));
   const body = el('tbody');
-  for (const r of rows) body.append(el('tr', {}, ...r.map((c) => el('td', {}, c))));
+  for (const row of rows) body.append(el('tr', {}, ...row.map((content) => el('td', {}, content))));
   return el('div', { class: 'table-wrap' }, el('table', attrs, el('thead', {}, head), body));
 }
 
@@ -272,7 +272,7 @@ function matchingNumbers(): string[] {
 }
 
 function headerCells(): HTMLElement[] {
-  return COLUMNS.map((c) => {
+  return COLUMNS.map((column) => {
     const th = el(
       'th',
       {
@@ -280,16 +280,18 @@ function headerCells(): HTMLElement[] {
         class: 'sortable',
         tabindex: '0',
         'aria-sort':
-          c.key === view.sortKey ? (view.sortDescending ? 'descending' : 'ascending') : 'none',
+          column.key === view.sortKey ? (view.sortDescending ? 'descending' : 'ascending') : 'none',
       },
-      c.label + (c.key === view.sortKey ? (view.sortDescending ? ' ▾' : ' ▴') : ''),
+      column.label + (column.key === view.sortKey ? (view.sortDescending ? ' ▾' : ' ▴') : ''),
     );
     const toggle = (): void =>
-      c.key === view.sortKey ? sortBy(c.key, !view.sortDescending) : sortBy(c.key, false);
+      column.key === view.sortKey
+        ? sortBy(column.key, !view.sortDescending)
+        : sortBy(column.key, false);
     th.addEventListener('click', toggle);
-    th.addEventListener('keydown', (e) => {
-      if (e.key === 'Enter' || e.key === ' ') {
-        e.preventDefault();
+    th.addEventListener('keydown', (event) => {
+      if (event.key === 'Enter' || event.key === ' ') {
+        event.preventDefault();
         toggle();
       }
     });
@@ -337,23 +339,25 @@ function spacer(height: number): HTMLElement {
 function renderOrderRows(): void {
   const rows = view.preview?.orders ?? [];
   const matching = orderList.matching;
-  const p = orderParts;
   let start = 0;
   let end = matching.length;
   if (matching.length > ALL_ROWS_LIMIT) {
-    const visibleRows = Math.ceil((p.scroller.clientHeight || 600) / p.rowHeight);
-    start = Math.max(0, Math.floor(p.scroller.scrollTop / p.rowHeight) - OVERSCAN);
+    const visibleRows = Math.ceil((orderParts.scroller.clientHeight || 600) / orderParts.rowHeight);
+    start = Math.max(
+      0,
+      Math.floor(orderParts.scroller.scrollTop / orderParts.rowHeight) - OVERSCAN,
+    );
     end = Math.min(matching.length, start + visibleRows + 2 * OVERSCAN);
   }
   const parts: HTMLElement[] = [];
-  if (start > 0) parts.push(spacer(start * p.rowHeight));
+  if (start > 0) parts.push(spacer(start * orderParts.rowHeight));
   for (let k = start; k < end; k++) parts.push(orderRowElement(rows[matching[k]], matching[k]));
-  if (end < matching.length) parts.push(spacer((matching.length - end) * p.rowHeight));
-  p.body.replaceChildren(...parts);
-  const first = p.body.querySelector('tr.order') as HTMLElement | null;
+  if (end < matching.length) parts.push(spacer((matching.length - end) * orderParts.rowHeight));
+  orderParts.body.replaceChildren(...parts);
+  const first = orderParts.body.querySelector('tr.order') as HTMLElement | null;
   const measured = first?.getBoundingClientRect().height ?? 0;
-  if (measured > 0 && Math.abs(measured - p.rowHeight) > 0.5) {
-    p.rowHeight = measured;
+  if (measured > 0 && Math.abs(measured - orderParts.rowHeight) > 0.5) {
+    orderParts.rowHeight = measured;
     if (matching.length > ALL_ROWS_LIMIT) renderOrderRows();
   }
 }
@@ -375,7 +379,6 @@ function showPayload(index: number): void {
 /** Title, toolbar and rows of the order list (after new rows, a filter or a sort). */
 function updateOrders(): void {
   const state = view.preview;
-  const p = orderParts;
   if (!state || state.kind === 'writeback' || state.kind === 'reconcile') {
     slots.orders.hidden = true;
     return;
@@ -383,24 +386,26 @@ function updateOrders(): void {
   slots.orders.hidden = false;
   const total = state.orders.length;
   const shown = orderList.matching.length;
-  p.title.textContent = `Orders to create in Starshipit (${total})`;
-  if (p.search.value !== view.filter) p.search.value = view.filter;
-  p.sort.value = view.sortKey;
-  p.direction.textContent = view.sortDescending ? '↓ descending' : '↑ ascending';
-  p.headRow.replaceChildren(...headerCells());
-  p.shownCount.textContent = view.filter ? `${shown} of ${total} shown` : `${total} order(s)`;
+  orderParts.title.textContent = `Orders to create in Starshipit (${total})`;
+  if (orderParts.search.value !== view.filter) orderParts.search.value = view.filter;
+  orderParts.sort.value = view.sortKey;
+  orderParts.direction.textContent = view.sortDescending ? '↓ descending' : '↑ ascending';
+  orderParts.headRow.replaceChildren(...headerCells());
+  orderParts.shownCount.textContent = view.filter
+    ? `${shown} of ${total} shown`
+    : `${total} order(s)`;
   const importable = state.kind === 'import' && state.status === 'ready';
-  p.importButton.hidden = !importable;
-  p.importButton.textContent = `Import these ${shown} now`;
-  p.importButton.toggleAttribute('disabled', !state.canImport || shown === 0);
-  p.importButton.title = !state.canImport
+  orderParts.importButton.hidden = !importable;
+  orderParts.importButton.textContent = `Import these ${shown} now`;
+  orderParts.importButton.toggleAttribute('disabled', !state.canImport || shown === 0);
+  orderParts.importButton.title = !state.canImport
     ? 'Disabled in Restricted Mode'
     : shown === 0
       ? 'No order matches the filter'
       : '';
-  p.empty.hidden = shown > 0;
-  p.scroller.hidden = shown === 0;
-  p.empty.textContent =
+  orderParts.empty.hidden = shown > 0;
+  orderParts.scroller.hidden = shown === 0;
+  orderParts.empty.textContent =
     state.status === 'loading'
       ? 'No order mapped yet…'
       : view.filter
@@ -550,8 +555,13 @@ function render(): void {
     return;
   }
   if (app.firstChild !== slots.head) {
-    const p = orderParts;
-    slots.orders.replaceChildren(p.title, p.toolbar, p.scroller, p.empty, p.payload);
+    slots.orders.replaceChildren(
+      orderParts.title,
+      orderParts.toolbar,
+      orderParts.scroller,
+      orderParts.empty,
+      orderParts.payload,
+    );
     app.replaceChildren(slots.head, slots.orders, slots.rest);
   }
   renderHead(state);
@@ -666,21 +676,21 @@ function writebacksTable(state: PreviewState): Node {
 
 /** The reconcile mode: one section per kind of disagreement, each with its findings. */
 function reconcileSections(state: PreviewState): Node[] {
-  const r = state.reconcile;
-  if (!r)
+  const reconcile = state.reconcile;
+  if (!reconcile)
     return state.status === 'loading'
       ? [el('p', { class: 'status loading', role: 'status', id: 'loading' }, 'Comparing…')]
       : [];
-  const total = r.findings.length;
+  const total = reconcile.findings.length;
   const parts: Node[] = [
     el(
       'p',
       { id: 'reconcileSummary' },
-      `Since ${new Date(r.since).toLocaleDateString()}: ${r.checked.sales} Cin7 Core sale(s), ${r.checked.orders} Starshipit order(s) and ${r.checked.journal} journal order(s) compared — ${total === 0 ? 'both systems agree.' : `${total} disagreement(s), ${r.fixable} with a safe fix (run "dear-starshipit reconcile --apply").`} Calls: Cin7 Core ${r.dearCalls}, Starshipit ${r.starshipitCalls}.`,
+      `Since ${new Date(reconcile.since).toLocaleDateString()}: ${reconcile.checked.sales} Cin7 Core sale(s), ${reconcile.checked.orders} Starshipit order(s) and ${reconcile.checked.journal} journal order(s) compared — ${total === 0 ? 'both systems agree.' : `${total} disagreement(s), ${reconcile.fixable} with a safe fix (run "dear-starshipit reconcile --apply").`} Calls: Cin7 Core ${reconcile.dearCalls}, Starshipit ${reconcile.starshipitCalls}.`,
     ),
   ];
   for (const { section: key, title } of RECONCILE_SECTIONS) {
-    const rows = r.findings.filter((f) => f.section === key);
+    const rows = reconcile.findings.filter((f) => f.section === key);
     parts.push(
       section(
         title,
@@ -714,7 +724,7 @@ function report(): void {
   const rendered = Array.from(document.querySelectorAll('#ordersTable tr.order')).map(
     (tr) => tr.getAttribute('data-order-number') ?? '',
   );
-  const r: RenderReport = {
+  const renderReport: RenderReport = {
     status: state.status,
     kind: state.kind,
     orderNumbers: rendered,
@@ -728,9 +738,9 @@ function report(): void {
     sortKey: view.sortKey,
     sortDescending: view.sortDescending,
   };
-  if (state.error) r.error = state.error;
-  if (state.kind === 'reconcile') r.findings = renderedFindings();
-  vscode.postMessage({ type: 'rendered', report: r });
+  if (state.error) renderReport.error = state.error;
+  if (state.kind === 'reconcile') renderReport.findings = renderedFindings();
+  vscode.postMessage({ type: 'rendered', report: renderReport });
 }
 
 // ---- messages from the host ------------------------------------------------------------------

@@ -67,27 +67,28 @@ export class SortKeys {
   comparator(key: SortKey, descending: boolean): (a: number, b: number) => number {
     const dir = descending ? -1 : 1;
     return (a, b) => {
-      const x = this.of(key, a);
-      const y = this.of(key, b);
-      return x < y ? -dir : x > y ? dir : a - b;
+      const left = this.of(key, a);
+      const right = this.of(key, b);
+      return left < right ? -dir : left > right ? dir : a - b;
     };
   }
 }
 
 /** Merges two lists sorted by `compare` into one. */
 export function mergeSorted(
-  a: readonly number[],
-  b: readonly number[],
+  left: readonly number[],
+  right: readonly number[],
   compare: (x: number, y: number) => number,
 ): number[] {
-  if (b.length === 0) return a.slice();
-  const out: number[] = new Array<number>(a.length + b.length);
+  if (right.length === 0) return left.slice();
+  const out: number[] = new Array<number>(left.length + right.length);
   let i = 0;
   let j = 0;
-  let k = 0;
-  while (i < a.length && j < b.length) out[k++] = compare(a[i], b[j]) <= 0 ? a[i++] : b[j++];
-  while (i < a.length) out[k++] = a[i++];
-  while (j < b.length) out[k++] = b[j++];
+  let filled = 0;
+  while (i < left.length && j < right.length)
+    out[filled++] = compare(left[i], right[j]) <= 0 ? left[i++] : right[j++];
+  while (i < left.length) out[filled++] = left[i++];
+  while (j < right.length) out[filled++] = right[j++];
   return out;
 }
 
