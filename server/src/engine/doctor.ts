@@ -77,9 +77,9 @@ type SessionOptions = Pick<
 
 interface DoctorSessions {
   dear: ApiSession;
-  ss: ApiSession;
+  starshipit: ApiSession;
   dearLimiter: SlidingLogLimiter;
-  ssRate: { calls: number; perSeconds: number };
+  starshipitRate: { calls: number; perSeconds: number };
 }
 
 /** Runs the checks. Throws ConfigurationError when it cannot run at all (exit 2). */
@@ -98,11 +98,11 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   const sessions = openSessions(ctx, creds, lock ? stateDir : undefined);
   try {
     await checkDear(ctx, sessions.dear);
-    await checkStarshipit(ctx, sessions.ss);
+    await checkStarshipit(ctx, sessions.starshipit);
   } finally {
     sessions.dearLimiter.close();
     lock?.release();
-    await Promise.all([sessions.dear.runner.close(), sessions.ss.runner.close()]);
+    await Promise.all([sessions.dear.runner.close(), sessions.starshipit.runner.close()]);
   }
   return assembleReport(ctx, sessions, options.saveSamplesDir);
 }
@@ -143,7 +143,7 @@ function openSessions(
     maxCallMs: settings.dear.timeoutSeconds * 1000,
     persistPath: limiterDir ? path.join(limiterDir, 'limiter-dear.json') : undefined,
   });
-  const ssRate = settings.starshipit.rateLimit ?? PLAN_RATES[settings.starshipit.plan];
+  const starshipitRate = settings.starshipit.rateLimit ?? PLAN_RATES[settings.starshipit.plan];
   const dear = openSession(ctx, 'dear', {
     baseUrl: settings.dear.baseUrl,
     limiter: dearLimiter,
@@ -155,18 +155,21 @@ function openSessions(
       'api-auth-applicationkey': creds.dearApiKey,
     },
   });
-  const ss = openSession(ctx, 'starshipit', {
+  const starshipit = openSession(ctx, 'starshipit', {
     baseUrl: settings.starshipit.baseUrl,
-    limiter: new SpacingLimiter({ calls: ssRate.calls, windowMs: ssRate.perSeconds * 1000 }),
+    limiter: new SpacingLimiter({
+      calls: starshipitRate.calls,
+      windowMs: starshipitRate.perSeconds * 1000,
+    }),
     timeoutMs: settings.starshipit.timeoutSeconds * 1000,
-    timeScale: ssRate.perSeconds / PLAN_RATES[settings.starshipit.plan].perSeconds,
+    timeScale: starshipitRate.perSeconds / PLAN_RATES[settings.starshipit.plan].perSeconds,
     classify: classifyStarshipit,
     headers: {
       'StarShipIT-Api-Key': creds.starshipitApiKey,
       'Ocp-Apim-Subscription-Key': creds.starshipitSubscriptionKey,
     },
   });
-  return { dear, ss, dearLimiter, ssRate };
+  return { dear, starshipit, dearLimiter, starshipitRate };
 }
 
 function openSession(ctx: DoctorContext, api: Api, runnerOptions: SessionOptions): ApiSession {
@@ -190,22 +193,22 @@ function openSession(ctx: DoctorContext, api: Api, runnerOptions: SessionOptions
 /** One read; its failure becomes a check (credentials rejected, unreachable, unreadable). */
 async function readForCheck(
   ctx: DoctorContext,
-  sess: ApiSession,
+  session: ApiSession,
   id: string,
   what: string,
   spec: Omit<CallSpec, 'idempotent' | 'method'>,
 ): Promise<{ json: unknown } | undefined> {
   try {
-    const json = await sess.runner.call({ method: 'GET', idempotent: true, ...spec });
-    if (sess.credentials === 'unknown') sess.credentials = 'accepted';
+    const json = await session.runner.call({ method: 'GET', idempotent: true, ...spec });
+    if (session.credentials === 'unknown') session.credentials = 'accepted';
     return { json };
   } catch (err) {
     if (!(err instanceof ApiCallError)) throw err;
     const rejected = err.status === 401 || err.status === 403;
-    if (rejected) sess.credentials = 'rejected';
+    if (rejected) session.credentials = 'rejected';
     ctx.checks.push({
-      id: rejected ? `${sess.api}.credentials` : id,
-      api: sess.api,
+      id: rejected ? `${session.api}.credentials` : id,
+      api: session.api,
       status: 'problem',
       message: `${what}: ${ctx.scrub(err.message)}`,
     });
@@ -257,11 +260,11 @@ async function checkCarriers(ctx: DoctorContext, dear: ApiSession): Promise<void
     ctx.checks.push(...mappingChecks(ctx.settings, carrierList.names));
 }
 
-async function checkStarshipit(ctx: DoctorContext, ss: ApiSession): Promise<void> {
+async function checkStarshipit(ctx: DoctorContext, session: ApiSession): Promise<void> {
   const since = new Date(Date.now() - SHIPPED_LOOKBACK_DAYS * 86_400_000).toISOString();
   const unshipped = await readForCheck(
     ctx,
-    ss,
+    session,
     'starshipit.unshipped',
     'Starshipit unshipped orders',
     {
@@ -272,10 +275,16 @@ async function checkStarshipit(ctx: DoctorContext, ss: ApiSession): Promise<void
   );
   if (!unshipped) return;
   ctx.checks.push(...checkUnshippedShape(unshipped.json));
-  const shipped = await readForCheck(ctx, ss, 'starshipit.shipped', 'Starshipit shipped orders', {
-    path: '/api/orders/shipped',
-    query: { since_last_updated: since, limit: STARSHIPIT_SAMPLE, page: 1 },
-  });
+  const shipped = await readForCheck(
+    ctx,
+    session,
+    'starshipit.shipped',
+    'Starshipit shipped orders',
+    {
+      path: '/api/orders/shipped',
+      query: { since_last_updated: since, limit: STARSHIPIT_SAMPLE, page: 1 },
+    },
+  );
   if (shipped) ctx.checks.push(...checkShippedShape(shipped.json));
 }
 
@@ -285,15 +294,15 @@ function assembleReport(
   sessions: DoctorSessions,
   saveSamplesDir: string | undefined,
 ): DoctorReport {
-  const { dear, ss, dearLimiter, ssRate } = sessions;
+  const { dear, starshipit, dearLimiter, starshipitRate } = sessions;
   const checks = ctx.checks;
-  for (const sess of [ss, dear])
-    if (sess.credentials === 'accepted')
+  for (const session of [starshipit, dear])
+    if (session.credentials === 'accepted')
       checks.unshift({
-        id: `${sess.api}.credentials`,
-        api: sess.api,
+        id: `${session.api}.credentials`,
+        api: session.api,
         status: 'ok',
-        message: `${sess.api === 'dear' ? 'Cin7 Core' : 'Starshipit'} accepted the credentials`,
+        message: `${session.api === 'dear' ? 'Cin7 Core' : 'Starshipit'} accepted the credentials`,
       });
   checks.push(...ctx.notes);
   const report: DoctorReport = {
@@ -303,22 +312,25 @@ function assembleReport(
     problems: checks.filter((check) => check.status === 'problem').length,
     warnings: checks.filter((check) => check.status === 'warning').length,
     dear: health(dear, dearHeadroom(dear, dearLimiter, ctx.settings)),
-    starshipit: health(ss, starshipitHeadroom(ss, ctx.settings, ssRate)),
+    starshipit: health(starshipit, starshipitHeadroom(starshipit, ctx.settings, starshipitRate)),
     checks,
   };
   if (saveSamplesDir) {
     const dir = path.resolve(saveSamplesDir);
-    report.samples = { dir, files: writeSamples(dir, [...dear.calls, ...ss.calls], ctx.scrub) };
+    report.samples = {
+      dir,
+      files: writeSamples(dir, [...dear.calls, ...starshipit.calls], ctx.scrub),
+    };
   }
   return report;
 }
 
-function health(sess: ApiSession, headroom: string): DoctorApiHealth {
-  const times = sess.calls.map((c) => c.latencyMs);
+function health(session: ApiSession, headroom: string): DoctorApiHealth {
+  const times = session.calls.map((c) => c.latencyMs);
   return {
-    api: sess.api,
-    credentials: sess.credentials,
-    calls: sess.runner.calls,
+    api: session.api,
+    credentials: session.credentials,
+    calls: session.runner.calls,
     ...(times.length
       ? {
           latencyMs: {
@@ -327,15 +339,15 @@ function health(sess: ApiSession, headroom: string): DoctorApiHealth {
           },
         }
       : {}),
-    throttled: sess.runner.throttled,
+    throttled: session.runner.throttled,
     headroom,
   };
 }
 
 /** The last rate-limit headers an API sent, as `name=value` text; undefined when it sent none. */
 function rateHeaders(calls: readonly ObservedCall[]): string | undefined {
-  for (const c of [...calls].reverse()) {
-    const seen = Object.entries(c.headers)
+  for (const call of [...calls].reverse()) {
+    const seen = Object.entries(call.headers)
       .filter(([k, v]) => v !== undefined && (k.startsWith('x-ratelimit') || k === 'retry-after'))
       .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : String(v)}`);
     if (seen.length) return seen.join(' ');
@@ -343,21 +355,25 @@ function rateHeaders(calls: readonly ObservedCall[]): string | undefined {
   return undefined;
 }
 
-function dearHeadroom(sess: ApiSession, limiter: SlidingLogLimiter, s: DearSettings): string {
-  const own = `${limiter.free} of ${s.dear.rateLimit.calls} calls free in the current ${s.dear.rateLimit.perSeconds} s window by this machine's limiter`;
-  const vendor = rateHeaders(sess.calls);
+function dearHeadroom(
+  session: ApiSession,
+  limiter: SlidingLogLimiter,
+  settings: DearSettings,
+): string {
+  const own = `${limiter.free} of ${settings.dear.rateLimit.calls} calls free in the current ${settings.dear.rateLimit.perSeconds} s window by this machine's limiter`;
+  const vendor = rateHeaders(session.calls);
   return vendor
     ? `Cin7 Core sent ${vendor}; ${own}`
     : `Cin7 Core sent no rate-limit headers; ${own}`;
 }
 
 function starshipitHeadroom(
-  sess: ApiSession,
-  s: DearSettings,
+  session: ApiSession,
+  settings: DearSettings,
   rate: { calls: number; perSeconds: number },
 ): string {
-  const own = `client limit ${rate.calls} per ${rate.perSeconds} s (${s.starshipit.plan} plan)`;
-  const vendor = rateHeaders(sess.calls);
+  const own = `client limit ${rate.calls} per ${rate.perSeconds} s (${settings.starshipit.plan} plan)`;
+  const vendor = rateHeaders(session.calls);
   return vendor
     ? `Starshipit sent ${vendor}; ${own}`
     : `Starshipit sent no rate-limit headers; ${own}`;
@@ -369,11 +385,11 @@ export function statusCheck(
   wanted: readonly string[],
 ): DoctorCheck {
   const counts = new Map<string, number>();
-  for (const r of rows) {
-    const st = typeof r.Status === 'string' && r.Status ? r.Status : '(none)';
-    counts.set(st, (counts.get(st) ?? 0) + 1);
+  for (const row of rows) {
+    const saleStatus = typeof row.Status === 'string' && row.Status ? row.Status : '(none)';
+    counts.set(saleStatus, (counts.get(saleStatus) ?? 0) + 1);
   }
-  const inUse = [...counts].sort((a, b) => b[1] - a[1]).map(([st, n]) => `${st} ${n}`);
+  const inUse = [...counts].sort((a, b) => b[1] - a[1]).map(([name, count]) => `${name} ${count}`);
   const matched = wanted.filter((w) => counts.has(w));
   const unused = wanted.filter((w) => !counts.has(w));
   let status: DoctorStatus = 'ok';
@@ -390,23 +406,26 @@ export function statusCheck(
 }
 
 /** Every carrier the writeback names must exist in Cin7 Core's `ref/carrier` (case-insensitive). */
-export function mappingChecks(s: DearSettings, carrierNames: readonly string[]): DoctorCheck[] {
-  const known = new Set(carrierNames.map((n) => n.toLowerCase()));
+export function mappingChecks(
+  settings: DearSettings,
+  carrierNames: readonly string[],
+): DoctorCheck[] {
+  const known = new Set(carrierNames.map((name) => name.toLowerCase()));
   const named = [
-    ...s.writeback.courierMappings.map((m) => ({
-      carrier: m.carrier,
-      from: `writeback.courierMappings (${m.courier})`,
+    ...settings.writeback.courierMappings.map((courierMapping) => ({
+      carrier: courierMapping.carrier,
+      from: `writeback.courierMappings (${courierMapping.courier})`,
     })),
-    { carrier: s.writeback.defaultCarrier, from: 'writeback.defaultCarrier' },
+    { carrier: settings.writeback.defaultCarrier, from: 'writeback.defaultCarrier' },
   ];
   const out: DoctorCheck[] = [];
-  for (const n of named)
-    if (!known.has(n.carrier.trim().toLowerCase()))
+  for (const entry of named)
+    if (!known.has(entry.carrier.trim().toLowerCase()))
       out.push({
         id: 'mapping.carrier',
         api: 'dear',
         status: 'problem',
-        message: `${n.from}: carrier "${n.carrier}" is not in Cin7 Core's ref/carrier list`,
+        message: `${entry.from}: carrier "${entry.carrier}" is not in Cin7 Core's ref/carrier list`,
       });
   if (out.length === 0)
     out.push({

@@ -58,17 +58,17 @@ const PRODUCT_ARRAYS = new Set(['lines', 'items', 'packages', 'additionalcharges
 
 const norm = (key: string): string => key.toLowerCase().replace(/_/g, '');
 
-function maskText(v: unknown): unknown {
-  return typeof v === 'string' && v.trim() !== '' ? MASK : v;
+function maskText(value: unknown): unknown {
+  return typeof value === 'string' && value.trim() !== '' ? MASK : value;
 }
 
-function maskAll(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(maskAll);
-  if (v && typeof v === 'object')
+function maskAll(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(maskAll);
+  if (value && typeof value === 'object')
     return Object.fromEntries(
-      Object.entries(v).map(([k, x]) => [k, KEPT_IN_PERSONAL.has(norm(k)) ? x : maskAll(x)]),
+      Object.entries(value).map(([k, x]) => [k, KEPT_IN_PERSONAL.has(norm(k)) ? x : maskAll(x)]),
     );
-  return maskText(v);
+  return maskText(value);
 }
 
 /** A copy of `json` with personal fields masked. `inProducts`: inside a line/item array. */
@@ -77,10 +77,11 @@ export function maskPersonalData(json: unknown, inProducts = false): unknown {
   if (!json || typeof json !== 'object') return json;
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(json)) {
-    const k = norm(key);
-    if (PERSONAL_OBJECTS.has(k)) out[key] = maskAll(value);
-    else if (PERSONAL_KEYS.has(k) || (k === 'name' && !inProducts)) out[key] = maskAll(value);
-    else out[key] = maskPersonalData(value, inProducts || PRODUCT_ARRAYS.has(k));
+    const normalised = norm(key);
+    if (PERSONAL_OBJECTS.has(normalised)) out[key] = maskAll(value);
+    else if (PERSONAL_KEYS.has(normalised) || (normalised === 'name' && !inProducts))
+      out[key] = maskAll(value);
+    else out[key] = maskPersonalData(value, inProducts || PRODUCT_ARRAYS.has(normalised));
   }
   return out;
 }
@@ -117,20 +118,20 @@ export function writeSamples(
 ): string[] {
   fs.mkdirSync(dir, { recursive: true });
   const files: string[] = [];
-  calls.forEach((c, i) => {
-    const endpoint = c.call
+  calls.forEach((observedCall, i) => {
+    const endpoint = observedCall.call
       .split('?')[0]
       .replace(/^\/(ExternalApi\/v2|api)\//i, '')
       .replace(/[^A-Za-z0-9]+/g, '-')
       .replace(/^-|-$/g, '');
-    const name = `${String(i + 1).padStart(2, '0')}-${c.api === 'dear' ? 'cin7' : 'starshipit'}-${endpoint || 'root'}.json`;
+    const name = `${String(i + 1).padStart(2, '0')}-${observedCall.api === 'dear' ? 'cin7' : 'starshipit'}-${endpoint || 'root'}.json`;
     const sample = {
-      source: `observed by dear-starshipit doctor (${c.api === 'dear' ? 'Cin7 Core' : 'Starshipit'}); personal data masked, credentials scrubbed`,
-      request: { method: c.method, call: c.call },
-      status: c.status,
-      headers: keptHeaders(c.headers),
-      latencyMs: c.latencyMs,
-      body: bodyOf(c.text),
+      source: `observed by dear-starshipit doctor (${observedCall.api === 'dear' ? 'Cin7 Core' : 'Starshipit'}); personal data masked, credentials scrubbed`,
+      request: { method: observedCall.method, call: observedCall.call },
+      status: observedCall.status,
+      headers: keptHeaders(observedCall.headers),
+      latencyMs: observedCall.latencyMs,
+      body: bodyOf(observedCall.text),
     };
     fs.writeFileSync(path.join(dir, name), scrub(JSON.stringify(sample, null, 2)) + '\n');
     files.push(name);

@@ -222,12 +222,12 @@ export function checkUnshippedShape(json: unknown): DoctorCheck[] {
     ];
   return bad
     .slice(0, 5)
-    .map((r) =>
+    .map((row) =>
       check(
         'shape.unshippedRow',
         'starshipit',
         'problem',
-        `unshipped row lacks ${isObject(r) ? missing(r, ORDER_ROW_NEEDS).join(', ') : 'everything'}: ${describeShape(r)}`,
+        `unshipped row lacks ${isObject(row) ? missing(row, ORDER_ROW_NEEDS).join(', ') : 'everything'}: ${describeShape(row)}`,
       ),
     );
 }
