@@ -589,159 +589,287 @@ function addExtraLines(
   return { charges };
 }
 
-export function generateSale(seed: number, index: number): DearSale {
-  const core = saleCore(seed, index);
-  const r = rngFor(seed, index, 2);
-  const id = saleId(seed, index);
-  const orderNumber = `SO-${String(index + 1).padStart(5, '0')}`;
-  const first = r.pick(FIRST);
-  const last = r.pick(LAST);
-  const person = `${first} ${last}`;
-  const company = r.chance(0.4) ? r.pick(COMPANIES) : null;
-  const customer = company ?? person;
-  const place = { ...r.pick(PLACES) };
-  if (core.problem === 'no-street') place.line1 = '';
-  if (core.problem === 'no-country') place.country = '';
-  const contact = r.chance(0.85) ? person : null;
-  const shipping = address(place, { Company: company, Contact: contact, withShip: true });
-  if (core.problem === 'no-street') {
+/** Who bought: the first draws of a sale's stream. */
+interface Buyer {
+  first: string;
+  person: string;
+  company: string | null;
+}
+
+function drawBuyer(random: Rng): Buyer {
+  const first = random.pick(FIRST);
+  const last = random.pick(LAST);
+  const company = random.chance(0.4) ? random.pick(COMPANIES) : null;
+  return { first, person: `${first} ${last}`, company };
+}
+
+interface SaleAddresses {
+  place: Place;
+  contact: string | null;
+  shipping: DearAddress;
+  billing: DearAddress;
+}
+
+/** The place (with the sale's seeded address problem), the contact and both addresses. */
+function drawAddresses(random: Rng, problem: SaleCore['problem'], buyer: Buyer): SaleAddresses {
+  const place = { ...random.pick(PLACES) };
+  if (problem === 'no-street') place.line1 = '';
+  if (problem === 'no-country') place.country = '';
+  const contact = random.chance(0.85) ? buyer.person : null;
+  const shipping = address(place, { Company: buyer.company, Contact: contact, withShip: true });
+  if (problem === 'no-street') {
     shipping.Line1 = null;
     shipping.Line2 = null;
   }
-  if (core.problem === 'no-country') shipping.Country = null;
-  if (r.chance(0.05) && shipping.Line1) shipping.Line1 = `${shipping.Line1}\nRear entrance`; // multi-line Line1
+  if (problem === 'no-country') shipping.Country = null;
+  if (random.chance(0.05) && shipping.Line1) shipping.Line1 = `${shipping.Line1}\nRear entrance`; // multi-line Line1
   const billing = address(place, { withShip: false });
+  return { place, contact, shipping, billing };
+}
 
-  const nFulfil = core.advanced ? r.range(2, 3) : 1;
-  const lineCount = Math.max(core.advanced ? nFulfil : 1, r.range(1, 4));
+/** The number of fulfilments (2–3 for Advanced sales) and the ordinary lines, one per fulfilment at least. */
+function drawOrderLines(
+  seed: number,
+  random: Rng,
+  advanced: boolean,
+): { fulfilmentCount: number; lines: DearOrderLine[] } {
+  const fulfilmentCount = advanced ? random.range(2, 3) : 1;
+  const lineCount = Math.max(advanced ? fulfilmentCount : 1, random.range(1, 4));
   const products = [...PRODUCTS];
   const lines: DearOrderLine[] = [];
   for (let i = 0; i < lineCount; i++) {
-    const p = products.splice(r.int(products.length), 1)[0];
-    const qty = r.range(1, 3);
-    const comment = r.chance(0.1) ? 'Engrave: “For Ana”' : null;
-    lines.push(orderLine(seed, PRODUCTS.indexOf(p), p, qty, comment));
+    const product = products.splice(random.int(products.length), 1)[0];
+    const qty = random.range(1, 3);
+    const comment = random.chance(0.1) ? 'Engrave: “For Ana”' : null;
+    lines.push(orderLine(seed, PRODUCTS.indexOf(product), product, qty, comment));
   }
-  const extra = addExtraLines(seed, index, lines);
-  const totalBeforeTax = Math.round(lines.reduce((a, l) => a + l.Total, 0) * 100) / 100;
-  const tax = Math.round(lines.reduce((a, l) => a + l.Tax, 0) * 100) / 100;
+  return { fulfilmentCount, lines };
+}
 
-  const preOrder = ['DRAFT', 'ESTIMATING', 'ESTIMATED', 'ORDERING', 'VOIDED'].includes(core.status);
+interface TaskStatuses {
+  /** No order authorised yet (draft, quote or voided): the sale has no fulfilments. */
+  preOrder: boolean;
+  quoteStatus: string;
+  orderStatus: string;
+}
+
+function taskStatuses(status: string): TaskStatuses {
+  const preOrder = ['DRAFT', 'ESTIMATING', 'ESTIMATED', 'ORDERING', 'VOIDED'].includes(status);
   const quoteStatus =
-    core.status === 'VOIDED'
+    status === 'VOIDED'
       ? 'VOIDED'
-      : core.status === 'DRAFT' || core.status === 'ESTIMATING'
+      : status === 'DRAFT' || status === 'ESTIMATING'
         ? 'DRAFT'
         : 'AUTHORISED';
   const orderStatus =
-    core.status === 'VOIDED'
+    status === 'VOIDED'
       ? 'VOIDED'
-      : core.status === 'ORDERING'
+      : status === 'ORDERING'
         ? 'DRAFT'
         : preOrder
           ? 'NOT AVAILABLE'
           : 'AUTHORISED';
-  const carrierText = r.pick(CARRIER_TEXT);
+  return { preOrder, quoteStatus, orderStatus };
+}
 
-  const fulfilments: DearFulfilment[] = [];
+/** What the fulfilment steps of one sale share. */
+interface FulfilmentDraw {
+  seed: number;
+  index: number;
+  core: SaleCore;
+  random: Rng;
+  lines: DearOrderLine[];
+  fulfilmentCount: number;
+  shipping: DearAddress;
+  /** The next tracking sequence number: one count across the sale's fulfilments. */
+  nextTracking: () => number;
+}
+
+function drawFulfilments(draw: Omit<FulfilmentDraw, 'nextTracking'>): DearFulfilment[] {
   let trackingSeq = 0;
-  if (!preOrder) {
-    for (let f = 1; f <= nFulfil; f++) {
-      const level = core.advanced
-        ? f < nFulfil || core.status === 'COMPLETED'
-          ? core.status === 'COMPLETED'
-            ? 7
-            : r.pick([3, 5, 7, 7])
-          : r.pick([1, 2, 3, 5, 7])
-        : levelFor(core.status, r);
-      // Drop-ship lines are shipped by the supplier: never on a pick or pack.
-      const mine = lines.filter((l, i) => i % nFulfil === f - 1 && !l.DropShip);
-      const boxes = Math.min(mine.length, r.range(1, 3));
-      const boxName = (i: number) => `Box ${(i % boxes) + 1}`;
-      const pickLines = level >= 2 ? mine.map((l) => stageLine(seed, l, l.Quantity)) : [];
-      const packLines =
-        level >= 4 ? mine.map((l, i) => stageLine(seed, l, l.Quantity, boxName(i))) : [];
-      const shipLines: DearShipLine[] = [];
-      if (level >= 7) {
-        const carrier = r.pick(SEED_CARRIERS);
-        const together = r.chance(0.3) && boxes > 1; // one line covering every box
-        const groups = together
-          ? [Array.from({ length: boxes }, (_, i) => `Box ${i + 1}`).join(', ')]
-          : Array.from({ length: boxes }, (_, i) => `Box ${i + 1}`);
-        for (const g of groups) {
-          const tn = trackingNumberFor(seed, index, ++trackingSeq);
-          shipLines.push({
-            ID: encodeGuid(seed, GUID_KIND.shipLine, index, f * 16 + trackingSeq),
-            ShipmentDate: dearDate(core.updatedMs),
-            Carrier: carrier,
-            Boxes: g,
-            TrackingNumber: tn,
-            TrackingURL:
-              carrier === 'Australia Post'
-                ? `https://auspost.com.au/mypost/track/#/details/${tn}`
-                : '',
-            IsShipped: true,
-          });
-        }
-      }
-      fulfilments.push({
-        TaskID: taskId(seed, index, f),
-        FulfillmentNumber: f,
-        LinkedInvoiceNumber: null,
-        FulFilmentStatus: 'NOT FULFILLED',
-        Pick: {
-          Status: level >= 3 ? 'AUTHORISED' : level === 2 ? 'DRAFT' : 'NOT AVAILABLE',
-          Lines: pickLines,
-        },
-        Pack: {
-          Status: level >= 5 ? 'AUTHORISED' : level === 4 ? 'DRAFT' : 'NOT AVAILABLE',
-          Lines: packLines,
-        },
-        Ship: {
-          Status: level >= 7 ? 'AUTHORISED' : level === 6 ? 'DRAFT' : 'NOT AVAILABLE',
-          RequireBy: null,
-          ShippingAddress: { ...shipping },
-          ShippingNotes: '',
-          Lines: shipLines,
-        },
-      });
-    }
-  }
+  const sale: FulfilmentDraw = { ...draw, nextTracking: () => ++trackingSeq };
+  const fulfilments: DearFulfilment[] = [];
+  for (let number = 1; number <= draw.fulfilmentCount; number++)
+    fulfilments.push(drawFulfilment(sale, number));
+  return fulfilments;
+}
 
-  const invoiced = ['INVOICING', 'INVOICED', 'CREDITED', 'COMPLETED'].includes(core.status);
-  const invoiceNumber = invoiced ? `INV-${String(index + 1).padStart(5, '0')}` : null;
-  const orderDateMs = core.createdMs - (core.createdMs % DAY);
-  const sale: DearSale = {
-    ID: id,
-    Customer: customer,
-    CustomerID: encodeGuid(seed, GUID_KIND.customer, r.int(5000)),
+/** Level (see levelFor) of fulfilment `number`: an Advanced sale's last one may lag behind. */
+function fulfilmentLevel(core: SaleCore, random: Rng, number: number, count: number): number {
+  if (!core.advanced) return levelFor(core.status, random);
+  if (core.status === 'COMPLETED') return 7;
+  return number < count ? random.pick([3, 5, 7, 7]) : random.pick([1, 2, 3, 5, 7]);
+}
+
+/** A pick, pack or ship task's status at `level`: draft at `draftLevel`, authorised above it. */
+function stageStatus(level: number, draftLevel: number): string {
+  return level > draftLevel ? 'AUTHORISED' : level === draftLevel ? 'DRAFT' : 'NOT AVAILABLE';
+}
+
+function drawFulfilment(sale: FulfilmentDraw, number: number): DearFulfilment {
+  const { seed, random } = sale;
+  const level = fulfilmentLevel(sale.core, random, number, sale.fulfilmentCount);
+  // Drop-ship lines are shipped by the supplier: never on a pick or pack.
+  const mine = sale.lines.filter(
+    (line, i) => i % sale.fulfilmentCount === number - 1 && !line.DropShip,
+  );
+  const boxes = Math.min(mine.length, random.range(1, 3));
+  const boxName = (i: number) => `Box ${(i % boxes) + 1}`;
+  return {
+    TaskID: taskId(seed, sale.index, number),
+    FulfillmentNumber: number,
+    LinkedInvoiceNumber: null,
+    FulFilmentStatus: 'NOT FULFILLED',
+    Pick: {
+      Status: stageStatus(level, 2),
+      Lines: level >= 2 ? mine.map((line) => stageLine(seed, line, line.Quantity)) : [],
+    },
+    Pack: {
+      Status: stageStatus(level, 4),
+      Lines:
+        level >= 4 ? mine.map((line, i) => stageLine(seed, line, line.Quantity, boxName(i))) : [],
+    },
+    Ship: {
+      Status: stageStatus(level, 6),
+      RequireBy: null,
+      ShippingAddress: { ...sale.shipping },
+      ShippingNotes: '',
+      Lines: level >= 7 ? drawShipLines(sale, number, boxes) : [],
+    },
+  };
+}
+
+/** One ship line per box, or (30% of multi-box fulfilments) one line covering every box. */
+function drawShipLines(sale: FulfilmentDraw, number: number, boxes: number): DearShipLine[] {
+  const { seed, index, random } = sale;
+  const carrier = random.pick(SEED_CARRIERS);
+  const together = random.chance(0.3) && boxes > 1;
+  const boxNames = Array.from({ length: boxes }, (_, i) => `Box ${i + 1}`);
+  const groups = together ? [boxNames.join(', ')] : boxNames;
+  return groups.map((group) => {
+    const trackingSeq = sale.nextTracking();
+    const trackingNumber = trackingNumberFor(seed, index, trackingSeq);
+    return {
+      ID: encodeGuid(seed, GUID_KIND.shipLine, index, number * 16 + trackingSeq),
+      ShipmentDate: dearDate(sale.core.updatedMs),
+      Carrier: carrier,
+      Boxes: group,
+      TrackingNumber: trackingNumber,
+      TrackingURL:
+        carrier === 'Australia Post'
+          ? `https://auspost.com.au/mypost/track/#/details/${trackingNumber}`
+          : '',
+      IsShipped: true,
+    };
+  });
+}
+
+function roundCents(amount: number): number {
+  return Math.round(amount * 100) / 100;
+}
+
+/** Customer and contact details; `random` continues the sale's stream. */
+function drawCustomerFields(
+  seed: number,
+  index: number,
+  random: Rng,
+  buyer: Buyer,
+  contact: string | null,
+): Pick<DearSale, 'Customer' | 'CustomerID' | 'Contact' | 'Phone' | 'Email'> {
+  const mailbox =
+    buyer.first
+      .toLowerCase()
+      .normalize('NFD')
+      .replace(/[^a-z]/g, '') || 'customer';
+  return {
+    Customer: buyer.company ?? buyer.person,
+    CustomerID: encodeGuid(seed, GUID_KIND.customer, random.int(5000)),
     Contact: contact,
-    Phone: r.chance(0.7) ? `+61 2 9${String(r.int(1e7)).padStart(7, '0')}` : null,
-    Email: r.chance(0.8)
-      ? `${
-          first
-            .toLowerCase()
-            .normalize('NFD')
-            .replace(/[^a-z]/g, '') || 'customer'
-        }${index}@example.com`
-      : null,
+    Phone: random.chance(0.7) ? `+61 2 9${String(random.int(1e7)).padStart(7, '0')}` : null,
+    Email: random.chance(0.8) ? `${mailbox}${index}@example.com` : null,
+  };
+}
+
+type SaleTerms = Pick<
+  DearSale,
+  | 'DefaultAccount'
+  | 'SkipQuote'
+  | 'BillingAddress'
+  | 'ShippingAddress'
+  | 'ShippingNotes'
+  | 'BaseCurrency'
+  | 'CustomerCurrency'
+  | 'TaxRule'
+  | 'TaxCalculation'
+  | 'Terms'
+  | 'PriceTier'
+  | 'ShipBy'
+>;
+
+/** Addresses, currency, tax and shipping terms; `random` continues the sale's stream. */
+function drawTerms(random: Rng, core: SaleCore, addresses: SaleAddresses): SaleTerms {
+  return {
     DefaultAccount: '200',
-    SkipQuote: r.chance(0.5),
-    BillingAddress: billing,
-    ShippingAddress: shipping,
-    ShippingNotes: r.chance(0.2) ? r.pick(MEMOS) : null,
+    SkipQuote: random.chance(0.5),
+    BillingAddress: addresses.billing,
+    ShippingAddress: addresses.shipping,
+    ShippingNotes: random.chance(0.2) ? random.pick(MEMOS) : null,
     BaseCurrency: 'AUD',
-    CustomerCurrency: place.currency,
+    CustomerCurrency: addresses.place.currency,
     TaxRule: 'GST on Income',
-    TaxCalculation: r.chance(0.5) ? 'Inclusive' : 'Exclusive',
+    TaxCalculation: random.chance(0.5) ? 'Inclusive' : 'Exclusive',
     Terms: '30 days',
     PriceTier: 'Tier 1',
-    ShipBy: r.chance(0.3) ? dearDate(core.createdMs + 7 * DAY) : null,
-    Location: saleLocation(index),
-    SaleOrderDate: dearDate(orderDateMs),
-    LastModifiedOn: dearTimestamp(core.updatedMs),
-    Note: r.chance(0.35) ? r.pick(NOTES) : null,
-    CustomerReference: r.chance(0.5) ? `PO-${r.range(1000, 9999)}` : '',
+    ShipBy: random.chance(0.3) ? dearDate(core.createdMs + 7 * DAY) : null,
+  };
+}
+
+/** The sale's single invoice once it is invoiced; `random` continues the sale's stream. */
+function drawInvoices(
+  seed: number,
+  index: number,
+  random: Rng,
+  core: SaleCore,
+  invoiceNumber: string | null,
+  total: number,
+): DearSale['Invoices'] {
+  if (!invoiceNumber) return [];
+  return [
+    {
+      TaskID: encodeGuid(seed, GUID_KIND.invoice, index),
+      InvoiceNumber: invoiceNumber,
+      Memo: random.chance(0.4) ? random.pick(MEMOS) : null,
+      Status: core.status === 'INVOICING' ? 'DRAFT' : 'AUTHORISED',
+      InvoiceDate: dearDate(core.updatedMs),
+      InvoiceDueDate: dearDate(core.updatedMs + 30 * DAY),
+      Lines: [],
+      Total: total,
+      Paid: core.status === 'COMPLETED' ? total : 0,
+    },
+  ];
+}
+
+type StatusFields = Pick<
+  DearSale,
+  | 'COGSAmount'
+  | 'Status'
+  | 'CombinedPickingStatus'
+  | 'CombinedPackingStatus'
+  | 'CombinedShippingStatus'
+  | 'FulFilmentStatus'
+  | 'CombinedInvoiceStatus'
+  | 'CombinedPaymentStatus'
+  | 'CombinedTrackingNumbers'
+  | 'Carrier'
+  | 'CurrencyRate'
+  | 'SalesRepresentative'
+  | 'ServiceOnly'
+  | 'Type'
+>;
+
+/** Status and type; recompute() fills in the combined pick/pack/ship statuses from the tasks. */
+function statusFields(core: SaleCore, invoiced: boolean, carrierText: string | null): StatusFields {
+  return {
     COGSAmount: 0,
     Status: core.status,
     CombinedPickingStatus: '',
@@ -756,50 +884,104 @@ export function generateSale(seed: number, index: number): DearSale {
     SalesRepresentative: 'Sandbox',
     ServiceOnly: false,
     Type: core.advanced ? 'Advanced Sale' : 'Simple Sale',
-    SourceChannel: r.pick(CHANNELS),
-    ExternalID: r.chance(0.3) ? `EXT-${index + 1}` : null,
-    Quote: { Memo: r.chance(0.3) ? r.pick(MEMOS) : null, Status: quoteStatus, Lines: [] },
-    Order: {
-      SaleOrderNumber: orderNumber,
-      Memo: r.chance(0.4) ? r.pick(MEMOS) : null,
-      Status: orderStatus,
-      Lines: preOrder && core.status !== 'ORDERING' ? [] : lines,
-      AdditionalCharges: extra.charges,
-      TotalBeforeTax: totalBeforeTax,
-      Tax: tax,
-      Total: Math.round((totalBeforeTax + tax) * 100) / 100,
-    },
-    Fulfilments: fulfilments,
-    Invoices: invoiceNumber
-      ? [
-          {
-            TaskID: encodeGuid(seed, GUID_KIND.invoice, index),
-            InvoiceNumber: invoiceNumber,
-            Memo: r.chance(0.4) ? r.pick(MEMOS) : null,
-            Status: core.status === 'INVOICING' ? 'DRAFT' : 'AUTHORISED',
-            InvoiceDate: dearDate(core.updatedMs),
-            InvoiceDueDate: dearDate(core.updatedMs + 30 * DAY),
-            Lines: [],
-            Total: Math.round((totalBeforeTax + tax) * 100) / 100,
-            Paid: core.status === 'COMPLETED' ? Math.round((totalBeforeTax + tax) * 100) / 100 : 0,
-          },
-        ]
-      : [],
+  };
+}
+
+/** The documents a seeded sale never has: credit notes, journals, attachments, movements. */
+function noOtherDocuments(): Pick<
+  DearSale,
+  | 'CreditNotes'
+  | 'ManualJournals'
+  | 'AdditionalAttributes'
+  | 'Attachments'
+  | 'InventoryMovements'
+  | 'Transactions'
+> {
+  return {
     CreditNotes: [],
     ManualJournals: { Status: 'NOT AVAILABLE', Lines: [] },
     AdditionalAttributes: { AdditionalAttribute1: null, AdditionalAttribute2: null },
     Attachments: [],
     InventoryMovements: [],
     Transactions: [],
-    __meta: {
-      index,
-      createdMs: core.createdMs,
-      updatedMs: core.updatedMs,
-      orderNumber,
-      invoiceNumber,
-      orderDateMs,
-      problems: [],
+  };
+}
+
+function saleMeta(
+  index: number,
+  core: SaleCore,
+  numbers: { orderNumber: string; invoiceNumber: string | null; orderDateMs: number },
+): DearSale['__meta'] {
+  return {
+    index,
+    createdMs: core.createdMs,
+    updatedMs: core.updatedMs,
+    orderNumber: numbers.orderNumber,
+    invoiceNumber: numbers.invoiceNumber,
+    orderDateMs: numbers.orderDateMs,
+    problems: [],
+  };
+}
+
+/**
+ * The full sale detail. Every random value comes from one stream (rngFor(seed, index, 2)) in a
+ * fixed order — buyer, addresses, lines, carrier, fulfilments, then the fields in key order — so
+ * a seed gives the same sales on every run; changing that order changes every seeded data set.
+ */
+export function generateSale(seed: number, index: number): DearSale {
+  const core = saleCore(seed, index);
+  const random = rngFor(seed, index, 2);
+  const orderNumber = `SO-${String(index + 1).padStart(5, '0')}`;
+  const buyer = drawBuyer(random);
+  const addresses = drawAddresses(random, core.problem, buyer);
+  const { fulfilmentCount, lines } = drawOrderLines(seed, random, core.advanced);
+  const extra = addExtraLines(seed, index, lines);
+  const totalBeforeTax = roundCents(lines.reduce((sum, line) => sum + line.Total, 0));
+  const tax = roundCents(lines.reduce((sum, line) => sum + line.Tax, 0));
+  const total = roundCents(totalBeforeTax + tax);
+  const { preOrder, quoteStatus, orderStatus } = taskStatuses(core.status);
+  const carrierText = random.pick(CARRIER_TEXT);
+  const fulfilments = preOrder
+    ? []
+    : drawFulfilments({
+        seed,
+        index,
+        core,
+        random,
+        lines,
+        fulfilmentCount,
+        shipping: addresses.shipping,
+      });
+  const invoiced = ['INVOICING', 'INVOICED', 'CREDITED', 'COMPLETED'].includes(core.status);
+  const invoiceNumber = invoiced ? `INV-${String(index + 1).padStart(5, '0')}` : null;
+  const orderDateMs = core.createdMs - (core.createdMs % DAY);
+  const sale: DearSale = {
+    ID: saleId(seed, index),
+    ...drawCustomerFields(seed, index, random, buyer, addresses.contact),
+    ...drawTerms(random, core, addresses),
+    Location: saleLocation(index),
+    SaleOrderDate: dearDate(orderDateMs),
+    LastModifiedOn: dearTimestamp(core.updatedMs),
+    Note: random.chance(0.35) ? random.pick(NOTES) : null,
+    CustomerReference: random.chance(0.5) ? `PO-${random.range(1000, 9999)}` : '',
+    ...statusFields(core, invoiced, carrierText),
+    SourceChannel: random.pick(CHANNELS),
+    ExternalID: random.chance(0.3) ? `EXT-${index + 1}` : null,
+    Quote: { Memo: random.chance(0.3) ? random.pick(MEMOS) : null, Status: quoteStatus, Lines: [] },
+    Order: {
+      SaleOrderNumber: orderNumber,
+      Memo: random.chance(0.4) ? random.pick(MEMOS) : null,
+      Status: orderStatus,
+      Lines: preOrder && core.status !== 'ORDERING' ? [] : lines,
+      AdditionalCharges: extra.charges,
+      TotalBeforeTax: totalBeforeTax,
+      Tax: tax,
+      Total: total,
     },
+    Fulfilments: fulfilments,
+    Invoices: drawInvoices(seed, index, random, core, invoiceNumber, total),
+    ...noOtherDocuments(),
+    __meta: saleMeta(index, core, { orderNumber, invoiceNumber, orderDateMs }),
   };
   if (preOrder && core.status !== 'ORDERING') sale.Quote.Lines = lines;
   if (core.status === 'VOIDED') sale.Order.Lines = [];
