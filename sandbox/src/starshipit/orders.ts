@@ -228,6 +228,35 @@ const ORDER_FIELDS = [
 ];
 const EDITABLE_AFTER_PRINT = new Set(['order_id', 'status']);
 
+/**
+ * An unprinted order with a PUT's plain fields applied (carrier name follows the carrier code).
+ * Items, packages and the order date are merged by the caller.
+ */
+function mergeOrderFields(order: Obj, input: Obj, destination: 'replace' | 'merge'): Obj {
+  const next: Obj = structuredClone(order);
+  for (const field of [...ORDER_FIELDS, 'order_date', 'status'])
+    if (input[field] !== undefined) next[field] = input[field];
+  if (input.carrier !== undefined)
+    next.carrier_name = CARRIER_NAMES[String(input.carrier)] ?? input.carrier;
+  if (isObj(input.destination))
+    next.destination =
+      destination === 'merge'
+        ? { ...(next.destination as Obj), ...input.destination }
+        : { tax_numbers: [], ...input.destination };
+  if (isObj(input.sender_details))
+    next.sender_details = { ...(next.sender_details as Obj), ...input.sender_details };
+  if (input.metadatas !== undefined) next.metadatas = input.metadatas;
+  return next;
+}
+
+/** An existing item or package with a PUT entry's fields; an item's new quantity is all to ship. */
+function mergeListEntry(key: 'items' | 'packages', existing: Obj, entry: Obj): Obj {
+  const { delete: _delete, ...fields } = entry;
+  const merged = { ...existing, ...fields };
+  if (key === 'items' && fields.quantity !== undefined) merged.quantity_to_ship = fields.quantity;
+  return merged;
+}
+
 export interface OrdersSnapshot {
   orders: StoredOrder[];
   nextOrderId: number;
@@ -393,91 +422,89 @@ export class OrderStore {
       throw new OrderError('notfound', [
         { message: 'Order not found', details: `No order with order_id ${String(input.order_id)}` },
       ]);
-    const o = stored.order;
-    const printed = o.status !== 'Unshipped' && o.status !== 'Saved';
-    if (printed) {
-      const extra = Object.keys(input).filter((k) => !EDITABLE_AFTER_PRINT.has(k));
-      if (extra.length)
-        throw new OrderError('validation', [
-          {
-            message: 'Order cannot be updated',
-            details: `Order ${String(o.order_number)} is ${String(o.status)}: only status can be updated (got ${extra.join(', ')})`,
-          },
-        ]);
-      if (input.status !== undefined) {
-        if (!['Printed', 'Shipped', 'Delivered'].includes(String(input.status)))
-          throw new OrderError('validation', [
-            {
-              message: 'Invalid status',
-              details: `Order ${String(o.order_number)} is ${String(o.status)} and cannot go back to ${String(input.status)}`,
-            },
-          ]);
-        o.status = input.status;
-        if (o.status === 'Shipped') o.manifested = true;
-      }
-      stored.lastUpdatedMs = this.stamp();
-      return stored;
-    }
-    const next: Obj = structuredClone(o);
-    for (const f of [...ORDER_FIELDS, 'order_date', 'status'])
-      if (input[f] !== undefined) next[f] = input[f];
-    if (input.carrier !== undefined)
-      next.carrier_name = CARRIER_NAMES[String(input.carrier)] ?? input.carrier;
-    if (isObj(input.destination))
-      next.destination =
-        opts.destination === 'merge'
-          ? { ...(next.destination as Obj), ...input.destination }
-          : { tax_numbers: [], ...input.destination };
-    if (isObj(input.sender_details))
-      next.sender_details = { ...(next.sender_details as Obj), ...input.sender_details };
-    if (input.metadatas !== undefined) next.metadatas = input.metadatas;
+    const current = stored.order;
+    if (current.status !== 'Unshipped' && current.status !== 'Saved')
+      return this.updatePrinted(stored, input);
+    const next = mergeOrderFields(current, input, opts.destination);
     const errs = validateOrder(next);
-    for (const key of ['items', 'packages'] as const) {
-      const list = input[key];
-      if (list === undefined) continue;
-      if (!Array.isArray(list)) {
-        errs.push(`${key} must be an array`);
-        continue;
-      }
-      const idKey = key === 'items' ? 'item_id' : 'package_id';
-      let current = [...(next[key] as Obj[])];
-      for (const entry of list as Obj[]) {
-        if (!isObj(entry)) continue;
-        if (entry[idKey] !== undefined) {
-          const i = current.findIndex((c) => c[idKey] === Number(entry[idKey]));
-          if (i < 0) {
-            errs.push(
-              `${key}: no ${idKey} ${String(entry[idKey])} on order ${String(o.order_number)}`,
-            );
-            continue;
-          }
-          if (entry.delete === true) current = current.filter((_, j) => j !== i);
-          else {
-            const { delete: _d, ...rest } = entry;
-            current[i] = { ...current[i], ...rest };
-            if (key === 'items' && rest.quantity !== undefined)
-              current[i].quantity_to_ship = rest.quantity;
-          }
-        } else if (entry.delete !== true)
-          current.push(
-            key === 'items' ? this.item(entry) : this.pkg(entry, `Package ${current.length + 1}`),
-          );
-      }
-      next[key] = current;
-    }
+    const orderNumber = String(current.order_number);
+    for (const key of ['items', 'packages'] as const)
+      this.mergeList(next, key, input[key], orderNumber, errs);
     if (input.order_date !== undefined && !Number.isNaN(parseApiDate(String(input.order_date))))
       next.order_date = starshipitDate(parseApiDate(String(input.order_date)), { z: false });
     if (errs.length)
       throw new OrderError(
         'validation',
-        errs.map((e) => ({
+        errs.map((err) => ({
           message: 'Validation error',
-          details: `order ${String(o.order_number)}: ${e}`,
+          details: `order ${orderNumber}: ${err}`,
         })),
       );
     stored.order = next;
     stored.lastUpdatedMs = this.stamp();
     return stored;
+  }
+
+  /** A printed (or later) order takes only a forward status change: Printed, Shipped, Delivered. */
+  private updatePrinted(stored: StoredOrder, input: Obj): StoredOrder {
+    const order = stored.order;
+    const extra = Object.keys(input).filter((key) => !EDITABLE_AFTER_PRINT.has(key));
+    if (extra.length)
+      throw new OrderError('validation', [
+        {
+          message: 'Order cannot be updated',
+          details: `Order ${String(order.order_number)} is ${String(order.status)}: only status can be updated (got ${extra.join(', ')})`,
+        },
+      ]);
+    if (input.status !== undefined) {
+      if (!['Printed', 'Shipped', 'Delivered'].includes(String(input.status)))
+        throw new OrderError('validation', [
+          {
+            message: 'Invalid status',
+            details: `Order ${String(order.order_number)} is ${String(order.status)} and cannot go back to ${String(input.status)}`,
+          },
+        ]);
+      order.status = input.status;
+      if (order.status === 'Shipped') order.manifested = true;
+    }
+    stored.lastUpdatedMs = this.stamp();
+    return stored;
+  }
+
+  /**
+   * Merge a PUT's `items` or `packages` into `next`: an entry with an id updates that entry (or
+   * removes it with `delete: true`); an entry without one is added. Problems go to `errs`.
+   */
+  private mergeList(
+    next: Obj,
+    key: 'items' | 'packages',
+    list: unknown,
+    orderNumber: string,
+    errs: string[],
+  ): void {
+    if (list === undefined) return;
+    if (!Array.isArray(list)) {
+      errs.push(`${key} must be an array`);
+      return;
+    }
+    const idKey = key === 'items' ? 'item_id' : 'package_id';
+    let entries = [...(next[key] as Obj[])];
+    for (const entry of list as unknown[]) {
+      if (!isObj(entry)) continue;
+      if (entry[idKey] === undefined) {
+        if (entry.delete !== true)
+          entries.push(
+            key === 'items' ? this.item(entry) : this.pkg(entry, `Package ${entries.length + 1}`),
+          );
+        continue;
+      }
+      const position = entries.findIndex((existing) => existing[idKey] === Number(entry[idKey]));
+      if (position < 0)
+        errs.push(`${key}: no ${idKey} ${String(entry[idKey])} on order ${orderNumber}`);
+      else if (entry.delete === true) entries = entries.filter((_, i) => i !== position);
+      else entries[position] = mergeListEntry(key, entries[position], entry);
+    }
+    next[key] = entries;
   }
 
   remove(orderId: unknown): void {
