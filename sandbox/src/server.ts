@@ -153,37 +153,21 @@ export class ApiServer {
     });
   }
 
+  /** Control call, gate, fault, handler, reply: one request through the pipeline. */
   private async serve(
     req: http.IncomingMessage,
     res: http.ServerResponse,
     bodyText: string,
   ): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const ctx: RequestCtx = {
-      method: (req.method ?? 'GET').toUpperCase(),
-      path: url.pathname,
-      query: url.searchParams,
-      headers: req.headers,
-      bodyText,
-    };
-    const at = Date.now();
-    const entry: CallLogEntry = {
-      at,
-      api: this.surface.api,
-      method: ctx.method,
-      route: url.pathname,
-      query: url.search.replace(/^\?/, ''),
-      status: 0,
-    };
-
-    if (this.hooks.control && /^\/__sandbox(\/|$)/i.test(url.pathname)) {
+    const { ctx, entry } = this.readRequest(req, bodyText);
+    if (this.hooks.control && /^\/__sandbox(\/|$)/i.test(ctx.path)) {
       entry.api = 'control';
       this.answer(
         res,
         entry,
         this.hooks.control.handle(ctx) ?? {
           status: 404,
-          body: { error: `no control endpoint ${ctx.method} ${url.pathname}` },
+          body: { error: `no control endpoint ${ctx.method} ${ctx.path}` },
         },
       );
       return;
@@ -201,34 +185,79 @@ export class ApiServer {
     if (fault.label) entry.fault = fault.label;
     if (fault.delayMs > 0) await this.wait(fault.delayMs);
     if (this.closed) return;
+    if (this.answerInsteadOfHandler(fault, req, res, entry)) return;
 
+    const reply = this.surface.handle(ctx, gate);
+    entry.status = reply.status;
+    this.hooks.log(entry);
+    if (ctx.method !== 'GET') this.hooks.afterWrite();
+    await this.sendAfterHandler(fault, req, res, reply);
+  }
+
+  /** The request as handlers see it, and its call-log entry (status 0 until answered). */
+  private readRequest(
+    req: http.IncomingMessage,
+    bodyText: string,
+  ): { ctx: RequestCtx; entry: CallLogEntry } {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const ctx: RequestCtx = {
+      method: (req.method ?? 'GET').toUpperCase(),
+      path: url.pathname,
+      query: url.searchParams,
+      headers: req.headers,
+      bodyText,
+    };
+    const entry: CallLogEntry = {
+      at: Date.now(),
+      api: this.surface.api,
+      method: ctx.method,
+      route: url.pathname,
+      query: url.search.replace(/^\?/, ''),
+      status: 0,
+    };
+    return { ctx, entry };
+  }
+
+  /**
+   * Faults that replace the handler (reset, status, throttle, html): answer and return true.
+   * The handler never runs, so nothing changes.
+   */
+  private answerInsteadOfHandler(
+    fault: FaultDecision,
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    entry: CallLogEntry,
+  ): boolean {
     switch (fault.kind) {
       case 'reset':
         this.hooks.log(entry);
         req.socket.destroy();
-        return;
+        return true;
       case 'status':
         this.answer(res, entry, this.surface.faultReply(fault.status ?? 500));
-        return;
+        return true;
       case 'throttle':
         this.answer(res, entry, this.surface.throttleReply());
-        return;
+        return true;
       case 'html':
         this.answer(res, entry, {
           status: 200,
           body: HTML_PAGE,
           contentType: 'text/html; charset=utf-8',
         });
-        return;
+        return true;
       default:
-        break;
+        return false;
     }
+  }
 
-    const reply = this.surface.handle(ctx, gate);
-    entry.status = reply.status;
-    this.hooks.log(entry);
-    if (ctx.method !== 'GET') this.hooks.afterWrite();
-
+  /** Send the handler's reply, or (commit-reset, slow, truncate) lose or mangle it after the change. */
+  private async sendAfterHandler(
+    fault: FaultDecision,
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    reply: Reply,
+  ): Promise<void> {
     if (fault.kind === 'commit-reset') {
       req.socket.destroy();
       return;
