@@ -48,6 +48,21 @@ export class StarshipitSurface implements Surface {
   readonly api = 'starshipit' as const;
   private bucket: TokenBucket;
 
+  /** `METHOD route` → handler; the gate has already refused every other route with a 404. */
+  private readonly handlers = new Map<string, (ctx: RequestCtx) => Reply>([
+    ['POST orders', (ctx) => this.createOrder(ctx)],
+    ['POST orders/import', (ctx) => this.importOrders(ctx)],
+    ['PUT orders', (ctx) => this.updateOrder(ctx)],
+    ['GET orders', (ctx) => this.getOrders(ctx.query)],
+    ['DELETE orders/delete', (ctx) => this.deleteOrder(ctx.query)],
+    ['POST orders/archive', (ctx) => this.archive(ctx.query, true)],
+    ['POST orders/restore', (ctx) => this.archive(ctx.query, false)],
+    ['GET orders/unshipped', (ctx) => this.unshipped(ctx.query)],
+    ['GET orders/shipped', (ctx) => this.shipped(ctx.query)],
+    ['GET orders/shipments', (ctx) => this.shipments(ctx.query)],
+    ['GET track', (ctx) => this.track(ctx.query)],
+  ]);
+
   /** The account of the request being handled (set from its API key; handling is synchronous). */
   private store: OrderStore;
 
@@ -208,85 +223,90 @@ export class StarshipitSurface implements Surface {
   }
 
   private dispatch(ctx: RequestCtx, route: string): Reply {
-    const q = ctx.query;
-    const sw = this.rt.switches;
-    switch (`${ctx.method} ${route}`) {
-      case 'POST orders': {
-        const b = this.body(ctx);
-        return this.ok({ order: this.view(this.store.create(b.order, sw.starshipitDuplicates)) });
+    const handler = this.handlers.get(`${ctx.method} ${route}`);
+    return handler
+      ? handler(ctx)
+      : { status: 404, body: { statusCode: 404, message: 'Resource not found' } };
+  }
+
+  private createOrder(ctx: RequestCtx): Reply {
+    const body = this.body(ctx);
+    const duplicates = this.rt.switches.starshipitDuplicates;
+    return this.ok({ order: this.view(this.store.create(body.order, duplicates)) });
+  }
+
+  /** Up to 50 orders; the valid ones are created even when others fail (named by order_number). */
+  private importOrders(ctx: RequestCtx): Reply {
+    const body = this.body(ctx);
+    const switches = this.rt.switches;
+    if (!Array.isArray(body.orders))
+      throw new OrderError('validation', [
+        { message: 'Invalid request', details: 'orders must be an array' },
+      ]);
+    if (body.orders.length > 50)
+      throw new OrderError('validation', [
+        {
+          message: 'Too many orders',
+          details: `Maximum orders per API request: 50 (got ${body.orders.length})`,
+        },
+      ]);
+    const created: unknown[] = [];
+    const errors: { message: string; details: string }[] = [];
+    for (const order of body.orders) {
+      try {
+        created.push(this.view(this.store.create(order, switches.starshipitDuplicates)));
+      } catch (err) {
+        if (!(err instanceof OrderError)) throw err;
+        errors.push(...err.errors);
       }
-      case 'POST orders/import': {
-        const b = this.body(ctx);
-        if (!Array.isArray(b.orders))
-          throw new OrderError('validation', [
-            { message: 'Invalid request', details: 'orders must be an array' },
-          ]);
-        if (b.orders.length > 50)
-          throw new OrderError('validation', [
-            {
-              message: 'Too many orders',
-              details: `Maximum orders per API request: 50 (got ${b.orders.length})`,
-            },
-          ]);
-        const created: unknown[] = [];
-        const errors: { message: string; details: string }[] = [];
-        for (const o of b.orders) {
-          try {
-            created.push(this.view(this.store.create(o, sw.starshipitDuplicates)));
-          } catch (err) {
-            if (!(err instanceof OrderError)) throw err;
-            errors.push(...err.errors);
-          }
-        }
-        // Partial success: the valid orders are created; errors name the others (by order_number).
-        if (errors.length === 0) return this.ok({ orders: created });
-        const status = created.length === 0 ? sw.starshipitValidationStatus : 200;
-        return { status, body: { orders: created, success: false, errors } };
-      }
-      case 'PUT orders': {
-        const b = this.body(ctx);
-        return this.ok({
-          order: this.view(
-            this.store.update(b.order, {
-              destination: this.rt.switches.starshipitDestinationUpdate,
-            }),
-          ),
-        });
-      }
-      case 'GET orders':
-        return this.getOrders(q);
-      case 'DELETE orders/delete':
-        this.store.remove(this.param(q, 'order_id'));
-        return this.ok({});
-      case 'POST orders/archive':
-        return this.ok({ order: this.view(this.store.archive(this.param(q, 'order_id'), true)) });
-      case 'POST orders/restore':
-        return this.ok({ order: this.view(this.store.archive(this.param(q, 'order_id'), false)) });
-      case 'GET orders/unshipped':
-        return this.list(
-          q,
-          (o) =>
-            (o.order.status === 'Unshipped' || o.order.status === 'Saved') &&
-            o.order.archived !== true,
-          true,
-        );
-      case 'GET orders/shipped':
-        return this.list(
-          q,
-          (o) =>
-            LABELLED.includes(String(o.order.status)) &&
-            o.order.archived !== true &&
-            (sw.starshipitShippedIncludesPrinted || o.order.manifested === true),
-          false,
-          sw.starshipitShippedRows === 'summary' ? (o) => shippedSummary(o.order) : undefined,
-        );
-      case 'GET orders/shipments':
-        return this.shipments(q);
-      case 'GET track':
-        return this.track(q);
-      default:
-        return { status: 404, body: { statusCode: 404, message: 'Resource not found' } };
     }
+    if (errors.length === 0) return this.ok({ orders: created });
+    const status = created.length === 0 ? switches.starshipitValidationStatus : 200;
+    return { status, body: { orders: created, success: false, errors } };
+  }
+
+  private updateOrder(ctx: RequestCtx): Reply {
+    const body = this.body(ctx);
+    const destination = this.rt.switches.starshipitDestinationUpdate;
+    return this.ok({ order: this.view(this.store.update(body.order, { destination })) });
+  }
+
+  private deleteOrder(query: URLSearchParams): Reply {
+    this.store.remove(this.param(query, 'order_id'));
+    return this.ok({});
+  }
+
+  /** `orders/archive` (archived = true) and `orders/restore` (false). */
+  private archive(query: URLSearchParams, archived: boolean): Reply {
+    return this.ok({
+      order: this.view(this.store.archive(this.param(query, 'order_id'), archived)),
+    });
+  }
+
+  private unshipped(query: URLSearchParams): Reply {
+    return this.list(
+      query,
+      (stored) =>
+        (stored.order.status === 'Unshipped' || stored.order.status === 'Saved') &&
+        stored.order.archived !== true,
+      true,
+    );
+  }
+
+  /** Labelled orders: manifested ones, or every printed one with the includes-printed switch. */
+  private shipped(query: URLSearchParams): Reply {
+    const switches = this.rt.switches;
+    return this.list(
+      query,
+      (stored) =>
+        LABELLED.includes(String(stored.order.status)) &&
+        stored.order.archived !== true &&
+        (switches.starshipitShippedIncludesPrinted || stored.order.manifested === true),
+      false,
+      switches.starshipitShippedRows === 'summary'
+        ? (stored) => shippedSummary(stored.order)
+        : undefined,
+    );
   }
 
   private param(q: URLSearchParams, name: string): string {
