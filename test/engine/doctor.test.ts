@@ -1,7 +1,7 @@
 /**
  * `dear-starshipit doctor` as a child process over real HTTP: against the sandbox (both shipped-row
- * forms), against servers that answer with bad credentials or unknown shapes, and the saved
- * samples (no sandbox secret, no customer's personal data).
+ * forms, and both of its Starshipit accounts), against servers that answer with bad credentials or
+ * unknown shapes, and the saved samples (no sandbox secret, no customer's personal data).
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -17,6 +17,7 @@ import {
   run,
   runCli,
   sandboxSettings,
+  secondAccount,
   tempDir,
   TIME_SCALE,
   tinyServer,
@@ -237,6 +238,135 @@ describe('engine: doctor (CLI over real HTTP)', () => {
     const refused = await runCli(['doctor', '--config', v1], { env: cliEnv(sb) });
     assert.equal(refused.code, 2);
     assert.ok(refused.stderr.includes(API_V1_UNSUPPORTED), refused.stderr);
+  });
+
+  describe('every Starshipit account (warehouses.accounts)', () => {
+    let two: Sandbox;
+    let twoDir: string;
+    const NZ_KEY = 'DEAR_STARSHIPIT_SECRET_STARSHIPIT_NZ_API_KEY';
+    /** `warehouses` naming the sandbox's second Starshipit account `nz` (time-scaled rate). */
+    const warehousesYaml = `warehouses:
+  accounts:
+    - name: nz
+      apiKey: \${secret:STARSHIPIT_NZ_API_KEY}
+      subscriptionKey: \${secret:STARSHIPIT_NZ_SUBSCRIPTION_KEY}
+      plan: developer
+      rateLimit:
+        calls: 2
+        perSeconds: ${1 / TIME_SCALE}
+  routes:
+    - location: Auckland Warehouse
+      account: nz
+`;
+    before(async () => {
+      two = await startTestSandbox({ sales: 30, timeScale: TIME_SCALE, seed: 31 });
+      twoDir = tempDir('dear-doctor-accounts-');
+      // Orders in both accounts, one of each printed and dispatched, so every list has rows.
+      const settings = sandboxSettings(two, {
+        import: { statuses: ['ORDERED', 'PICKED', 'PACKED'] },
+        warehouses: {
+          locations: [],
+          accounts: [secondAccount('nz')],
+          routes: [{ location: 'Auckland Warehouse', account: 'nz' }],
+          unrouted: 'default',
+        },
+      });
+      await run(two, settings, path.join(twoDir, 'seed-state'), 'import');
+      for (const account of ['default', 'second'] as const) {
+        const numbers = [...two.starshipitOrders(account).keys()];
+        assert.ok(numbers.length > 0, `the seed import created orders in ${account}`);
+        two.printLabel({ account, orderNumber: numbers[0], carrier: 'AusPost', dispatch: true });
+      }
+    });
+    after(() => two.close());
+
+    const accountOf = (r: DoctorReport, id: string, account: string): DoctorCheck => {
+      const found = byId(r, id).filter((c) => c.api === 'starshipit' && c.account === account);
+      assert.equal(found.length, 1, `${id} ${account}: ${JSON.stringify(r.checks, null, 1)}`);
+      return found[0];
+    };
+
+    it('both accounts good: each checked with its own keys and named in every check, exit 0', async () => {
+      const config = writeConfig(two, twoDir, warehousesYaml);
+      const samples = path.join(tempDir('dear-doctor-samples-'), 'out');
+      two.clearCallLog();
+      const r = await runCli(['doctor', '--config', config, '--json', '--save-samples', samples], {
+        env: cliEnv(two),
+      });
+      assert.equal(r.code, 0, r.stderr + r.stdout);
+      const report = reportOf(r.stdout);
+      assert.equal(report.result, 'ok');
+      assert.equal(report.starshipit.account, 'default');
+      assert.equal(report.starshipit.credentials, 'accepted');
+      assert.deepEqual(
+        report.accounts.map((h) => [h.account, h.credentials]),
+        [['nz', 'accepted']],
+      );
+      for (const account of ['default', 'nz']) {
+        for (const id of ['starshipit.credentials', 'shape.unshippedRow', 'shape.shippedRow'])
+          assert.equal(accountOf(report, id, account).status, 'ok', `${id} ${account}`);
+        assert.match(accountOf(report, 'shape.unshippedRow', account).message, /^account \w+: /);
+      }
+      assert.match(
+        accountOf(report, 'starshipit.credentials', 'nz').message,
+        /^Starshipit account nz accepted the credentials$/,
+      );
+      assert.ok(report.checks.filter((c) => c.api === 'starshipit').every((c) => c.account));
+      // Two read-only calls per account, each with that account's own subscription key.
+      const calls = two.callLog().filter((c) => c.api === 'starshipit');
+      assert.ok(calls.every((c) => c.method === 'GET'));
+      const keys = two.credentials;
+      assert.equal(calls.filter((c) => c.key === keys.starshipitSubscriptionKey).length, 2);
+      assert.equal(calls.filter((c) => c.key === keys.starshipitSubscriptionKey2).length, 2);
+      assert.equal(report.starshipit.calls + report.accounts[0].calls, 4);
+      assert.ok(
+        report.samples?.files.some((f) => /-starshipit-nz-orders-unshipped\.json$/.test(f)),
+      );
+      for (const file of report.samples?.files ?? []) {
+        const text = fs.readFileSync(path.join(samples, file), 'utf8');
+        for (const secret of Object.values(keys))
+          assert.ok(!text.includes(secret), `${file} holds a credential`);
+      }
+      const text = await runCli(['doctor', '--config', config], { env: cliEnv(two) });
+      assert.equal(text.code, 0, text.stderr);
+      assert.match(text.stdout, /^Starshipit account default: credentials accepted/m);
+      assert.match(text.stdout, /^Starshipit account nz: credentials accepted/m);
+      assert.match(text.stdout, /^ {2}✓ Starshipit account nz accepted the credentials$/m);
+    });
+
+    it("one account's key wrong: that account's check fails naming it, the other passes, exit 1", async () => {
+      const config = writeConfig(two, twoDir, warehousesYaml);
+      const wrong = 'wrong-nz-key-24680';
+      const r = await runCli(['doctor', '--config', config, '--json'], {
+        env: cliEnv(two, { [NZ_KEY]: wrong }),
+      });
+      assert.equal(r.code, 1, r.stderr + r.stdout);
+      const report = reportOf(r.stdout);
+      assert.equal(report.problems, 1, JSON.stringify(report.checks, null, 1));
+      assert.equal(report.dear.credentials, 'accepted');
+      assert.equal(report.starshipit.credentials, 'accepted');
+      assert.equal(report.accounts[0].credentials, 'rejected');
+      const rejected = accountOf(report, 'starshipit.credentials', 'nz');
+      assert.equal(rejected.status, 'problem');
+      assert.match(rejected.message, /^Starshipit account nz unshipped orders: .*HTTP 40[13] /);
+      assert.match(
+        rejected.message,
+        /check the apiKey and subscriptionKey of warehouses\.accounts "nz"/,
+      );
+      assert.doesNotMatch(rejected.message, /starshipit\.apiKey/);
+      assert.equal(accountOf(report, 'starshipit.credentials', 'default').status, 'ok');
+      assert.equal(accountOf(report, 'shape.unshippedRow', 'default').status, 'ok');
+      assert.equal(byId(report, 'shape.shippedRow').length, 1, 'nz: no call after the rejection');
+      assert.ok(!r.stdout.includes(wrong) && !r.stderr.includes(wrong));
+      const text = await runCli(['doctor', '--config', config], {
+        env: cliEnv(two, { [NZ_KEY]: wrong }),
+      });
+      assert.equal(text.code, 1, text.stderr);
+      assert.match(text.stdout, /^Starshipit account nz: credentials rejected/m);
+      assert.match(text.stdout, /^ {2}✗ Starshipit account nz unshipped orders: /m);
+      assert.match(text.stdout, /^Starshipit account default: credentials accepted/m);
+      assert.ok(!text.stdout.includes(wrong) && !text.stderr.includes(wrong));
+    });
   });
 
   describe('answers the engine cannot read', () => {

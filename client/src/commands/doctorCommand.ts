@@ -1,6 +1,7 @@
 /**
  * **Dear: Check Connection** — asks the language server to run the doctor (a few read-only calls
- * to both APIs) on a settings file and writes the report to the Dear Sync output.
+ * to Cin7 Core and to every Starshipit account) on a settings file and writes the report to the
+ * Dear Sync output.
  */
 import * as vscode from 'vscode';
 import { formatDoctorReport, type DoctorReport } from '../../../protocol/doctor';
@@ -33,7 +34,7 @@ async function checkConnection(services: Services, arg: unknown): Promise<Comman
   const creds = await fileCredentials(uri, services.secrets, client);
   services.output.setSecretValues(creds.scrub);
   services.output.info(
-    `Check connection: ${displayPath(uri)} (read-only calls to Cin7 Core and Starshipit)`,
+    `Check connection: ${displayPath(uri)} (read-only calls to Cin7 Core and each Starshipit account)`,
   );
   services.output.show();
   const result = await vscode.window.withProgress(

@@ -2,10 +2,12 @@
  * `dear-starshipit doctor` / **Dear: Check Connection**: a handful of read-only calls, safe on a
  * production account, through the engine's own API runners and rate limiters:
  *   Cin7 Core   saleList page 1 · one sale · ref/carrier
- *   Starshipit  unshipped orders (one page) · shipped orders of the last 30 days (one page)
- * It reports whether each API accepts the credentials, the latency and rate-limit headroom seen,
- * the answer shapes the engine relies on, the courier mappings against `ref/carrier`, and the
- * sale statuses in use against `import.statuses`. Nothing is written to either API or the journal.
+ *   Starshipit  unshipped orders (one page) · shipped orders of the last 30 days (one page),
+ *               for every account: the `starshipit` section (`default`) and each `warehouses.accounts`
+ * It reports whether each API and account accepts the credentials, the latency and rate-limit
+ * headroom seen, the answer shapes the engine relies on, the courier mappings against `ref/carrier`,
+ * and the sale statuses in use against `import.statuses`. Nothing is written to either API or the
+ * journal.
  */
 import { errorMessage } from '../../../protocol/errorMessage';
 import * as path from 'node:path';
@@ -16,7 +18,13 @@ import type {
   DoctorStatus,
 } from '../../../protocol/doctor';
 import type { Api, EngineEvent } from '../../../protocol/events';
-import { PLAN_RATES, type DearSettings } from '../../../protocol/settings';
+import {
+  DEFAULT_ACCOUNT,
+  PLAN_RATES,
+  type DearSettings,
+  type RateLimit,
+  type StarshipitPlan,
+} from '../../../protocol/settings';
 import { ApiCallError, ApiRunner, type CallSpec } from './apiRunner';
 import { refuseUnsupportedApiVersion } from './apiVersion';
 import { classifyDear } from './dearClient';
@@ -56,9 +64,30 @@ const SHIPPED_LOOKBACK_DAYS = 30;
 
 interface ApiSession {
   api: Api;
+  /** The Starshipit account (`default` or a `warehouses.accounts` name); absent for Cin7 Core. */
+  account?: string;
+  /** How the report names this API or account, e.g. `Cin7 Core`, `Starshipit account nz`. */
+  label: string;
   runner: ApiRunner;
   calls: ObservedCall[];
   credentials: DoctorApiHealth['credentials'];
+}
+
+/** One Starshipit account's session with the rate its limiter keeps. */
+interface StarshipitSession extends ApiSession {
+  account: string;
+  plan: StarshipitPlan;
+  rate: RateLimit;
+}
+
+/** One Starshipit account as the settings give it: its keys, plan and rate. */
+interface StarshipitAccountPlan {
+  name: string;
+  keys: { apiKey: string; subscriptionKey: string };
+  /** The settings that hold the keys, named when Starshipit rejects them. */
+  keysFrom: string;
+  plan: StarshipitPlan;
+  rate: RateLimit;
 }
 
 /** What every step of one diagnosis shares: the settings, the scrubber and the collected checks. */
@@ -77,9 +106,9 @@ type SessionOptions = Pick<
 
 interface DoctorSessions {
   dear: ApiSession;
-  starshipit: ApiSession;
   dearLimiter: SlidingLogLimiter;
-  starshipitRate: { calls: number; perSeconds: number };
+  /** Every Starshipit account: `default` first, then `warehouses.accounts` in settings order. */
+  starshipit: StarshipitSession[];
 }
 
 /** Runs the checks. Throws ConfigurationError when it cannot run at all (exit 2). */
@@ -98,17 +127,19 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   const sessions = openSessions(ctx, creds, lock ? stateDir : undefined);
   try {
     await checkDear(ctx, sessions.dear);
-    await checkStarshipit(ctx, sessions.starshipit);
+    for (const account of sessions.starshipit) await checkStarshipit(ctx, account);
   } finally {
     sessions.dearLimiter.close();
     lock?.release();
-    await Promise.all([sessions.dear.runner.close(), sessions.starshipit.runner.close()]);
+    await Promise.all(
+      [sessions.dear, ...sessions.starshipit].map((session) => session.runner.close()),
+    );
   }
   return assembleReport(ctx, sessions, options.saveSamplesDir);
 }
 
-function addNote(ctx: DoctorContext, api: Api, message: string): void {
-  ctx.notes.push({ id: 'note', api, status: 'info', message });
+function addNote(ctx: DoctorContext, api: Api, message: string, account?: string): void {
+  ctx.notes.push({ id: 'note', api, ...(account ? { account } : {}), status: 'info', message });
 }
 
 /**
@@ -130,7 +161,10 @@ function acquireLimiterLog(ctx: DoctorContext, stateDir: string): { release(): v
   }
 }
 
-/** Both API sessions; the Cin7 limiter persists to `limiterDir` when this process holds it. */
+/**
+ * The Cin7 Core session and one session per Starshipit account; the Cin7 limiter persists to
+ * `limiterDir` when this process holds it.
+ */
 function openSessions(
   ctx: DoctorContext,
   creds: ReturnType<typeof resolveCredentials>,
@@ -143,36 +177,93 @@ function openSessions(
     maxCallMs: settings.dear.timeoutSeconds * 1000,
     persistPath: limiterDir ? path.join(limiterDir, 'limiter-dear.json') : undefined,
   });
-  const starshipitRate = settings.starshipit.rateLimit ?? PLAN_RATES[settings.starshipit.plan];
-  const dear = openSession(ctx, 'dear', {
-    baseUrl: settings.dear.baseUrl,
-    limiter: dearLimiter,
-    timeoutMs: settings.dear.timeoutSeconds * 1000,
-    timeScale: settings.dear.rateLimit.perSeconds / 60,
-    classify: classifyDear,
-    headers: {
-      'api-auth-accountid': creds.dearAccountId,
-      'api-auth-applicationkey': creds.dearApiKey,
+  const dear = openSession(
+    ctx,
+    { api: 'dear', label: 'Cin7 Core' },
+    {
+      baseUrl: settings.dear.baseUrl,
+      limiter: dearLimiter,
+      timeoutMs: settings.dear.timeoutSeconds * 1000,
+      timeScale: settings.dear.rateLimit.perSeconds / 60,
+      classify: classifyDear,
+      headers: {
+        'api-auth-accountid': creds.dearAccountId,
+        'api-auth-applicationkey': creds.dearApiKey,
+      },
     },
-  });
-  const starshipit = openSession(ctx, 'starshipit', {
-    baseUrl: settings.starshipit.baseUrl,
-    limiter: new SpacingLimiter({
-      calls: starshipitRate.calls,
-      windowMs: starshipitRate.perSeconds * 1000,
-    }),
-    timeoutMs: settings.starshipit.timeoutSeconds * 1000,
-    timeScale: starshipitRate.perSeconds / PLAN_RATES[settings.starshipit.plan].perSeconds,
-    classify: classifyStarshipit,
-    headers: {
-      'StarShipIT-Api-Key': creds.starshipitApiKey,
-      'Ocp-Apim-Subscription-Key': creds.starshipitSubscriptionKey,
-    },
-  });
-  return { dear, starshipit, dearLimiter, starshipitRate };
+  );
+  const starshipit = starshipitAccountPlans(settings, creds).map((account) =>
+    openStarshipitSession(ctx, account),
+  );
+  return { dear, dearLimiter, starshipit };
 }
 
-function openSession(ctx: DoctorContext, api: Api, runnerOptions: SessionOptions): ApiSession {
+/** Every Starshipit account of the settings (the `starshipit` section first, as `default`). */
+function starshipitAccountPlans(
+  settings: DearSettings,
+  creds: ReturnType<typeof resolveCredentials>,
+): StarshipitAccountPlan[] {
+  const main = settings.starshipit;
+  return [
+    {
+      name: DEFAULT_ACCOUNT,
+      keys: { apiKey: creds.starshipitApiKey, subscriptionKey: creds.starshipitSubscriptionKey },
+      keysFrom: 'starshipit.apiKey and starshipit.subscriptionKey',
+      plan: main.plan,
+      rate: main.rateLimit ?? PLAN_RATES[main.plan],
+    },
+    ...settings.warehouses.accounts.map((account) => {
+      const plan = account.plan ?? main.plan;
+      return {
+        name: account.name,
+        keys: creds.accounts[account.name],
+        keysFrom: `the apiKey and subscriptionKey of warehouses.accounts "${account.name}"`,
+        plan,
+        rate: account.rateLimit ?? PLAN_RATES[plan],
+      };
+    }),
+  ];
+}
+
+/** How the report names a Starshipit account: plain `Starshipit` when it is the only one. */
+function starshipitLabel(settings: DearSettings, account: string): string {
+  return settings.warehouses.accounts.length ? `Starshipit account ${account}` : 'Starshipit';
+}
+
+function openStarshipitSession(
+  ctx: DoctorContext,
+  account: StarshipitAccountPlan,
+): StarshipitSession {
+  const settings = ctx.settings;
+  const { rate, plan } = account;
+  const session = openSession(
+    ctx,
+    {
+      api: 'starshipit',
+      account: account.name,
+      label: starshipitLabel(settings, account.name),
+    },
+    {
+      baseUrl: settings.starshipit.baseUrl,
+      limiter: new SpacingLimiter({ calls: rate.calls, windowMs: rate.perSeconds * 1000 }),
+      timeoutMs: settings.starshipit.timeoutSeconds * 1000,
+      timeScale: rate.perSeconds / PLAN_RATES[plan].perSeconds,
+      classify: (res) => classifyStarshipit(res, account.keysFrom),
+      headers: {
+        'StarShipIT-Api-Key': account.keys.apiKey,
+        'Ocp-Apim-Subscription-Key': account.keys.subscriptionKey,
+      },
+    },
+  );
+  return { ...session, account: account.name, plan, rate };
+}
+
+function openSession(
+  ctx: DoctorContext,
+  who: Pick<ApiSession, 'api' | 'account' | 'label'>,
+  runnerOptions: SessionOptions,
+): ApiSession {
+  const { api, account } = who;
   const calls: ObservedCall[] = [];
   const runner = new ApiRunner({
     api,
@@ -181,16 +272,20 @@ function openSession(ctx: DoctorContext, api: Api, runnerOptions: SessionOptions
     // A diagnosis should answer quickly: one retry for a transient failure, not the run's budget.
     maxRetries: Math.min(1, ctx.settings.engine.maxRetries),
     emit: (event: EngineEvent) => {
-      if (event.type === 'retry') addNote(ctx, event.api, `retried ${ctx.scrub(event.reason)}`);
+      if (event.type === 'retry')
+        addNote(ctx, event.api, `${who.label}: retried ${ctx.scrub(event.reason)}`, account);
     },
     signal: ctx.signal,
     scrub: ctx.scrub,
-    observe: (obs) => calls.push({ ...obs, api }),
+    observe: (obs) => calls.push({ ...obs, api, ...(account ? { account } : {}) }),
   });
-  return { api, runner, calls, credentials: 'unknown' };
+  return { ...who, runner, calls, credentials: 'unknown' };
 }
 
-/** One read; its failure becomes a check (credentials rejected, unreachable, unreadable). */
+/**
+ * One read; its failure becomes a check (credentials rejected, unreachable, unreadable). `what`
+ * names the call after the API or account's label, e.g. `saleList`, `unshipped orders`.
+ */
 async function readForCheck(
   ctx: DoctorContext,
   session: ApiSession,
@@ -207,18 +302,44 @@ async function readForCheck(
     const rejected = err.status === 401 || err.status === 403;
     if (rejected) session.credentials = 'rejected';
     ctx.checks.push({
-      id: rejected ? `${session.api}.credentials` : id,
-      api: session.api,
-      status: 'problem',
-      message: `${what}: ${ctx.scrub(err.message)}`,
+      ...sessionCheck(session, rejected ? `${session.api}.credentials` : id, 'problem'),
+      message: `${session.label} ${what}: ${ctx.scrub(err.message)}`,
     });
     return undefined;
   }
 }
 
+/** A check's identity for a session: its API, and its account for Starshipit. */
+function sessionCheck(
+  session: ApiSession,
+  id: string,
+  status: DoctorStatus,
+): Omit<DoctorCheck, 'message'> {
+  return {
+    id,
+    api: session.api,
+    ...(session.account ? { account: session.account } : {}),
+    status,
+  };
+}
+
+/**
+ * A Starshipit account's shape checks carry its name, and say it in the message when the
+ * settings have more than one account.
+ */
+function accountChecks(ctx: DoctorContext, session: ApiSession, checks: DoctorCheck[]): void {
+  const named = ctx.settings.warehouses.accounts.length > 0;
+  for (const check of checks)
+    ctx.checks.push({
+      ...check,
+      ...(session.account ? { account: session.account } : {}),
+      message: named ? `account ${session.account}: ${check.message}` : check.message,
+    });
+}
+
 async function checkDear(ctx: DoctorContext, dear: ApiSession): Promise<void> {
   const settings = ctx.settings;
-  const list = await readForCheck(ctx, dear, 'dear.saleList', 'Cin7 Core saleList', {
+  const list = await readForCheck(ctx, dear, 'dear.saleList', 'saleList', {
     path: 'saleList',
     query: { Page: 1, Limit: Math.min(SALE_LIST_SAMPLE, settings.dear.pageSize) },
   });
@@ -241,7 +362,7 @@ async function checkOneSale(
   const pick = rows.find((row) => wanted.has(String(row.Status))) ?? rows[0];
   const saleId = typeof pick?.SaleID === 'string' ? pick.SaleID : undefined;
   if (!saleId) return;
-  const sale = await readForCheck(ctx, dear, 'shape.sale', `Cin7 Core sale ${saleId}`, {
+  const sale = await readForCheck(ctx, dear, 'shape.sale', `sale ${saleId}`, {
     path: 'sale',
     query: { ID: saleId },
   });
@@ -249,7 +370,7 @@ async function checkOneSale(
 }
 
 async function checkCarriers(ctx: DoctorContext, dear: ApiSession): Promise<void> {
-  const carriers = await readForCheck(ctx, dear, 'dear.carrierList', 'Cin7 Core ref/carrier', {
+  const carriers = await readForCheck(ctx, dear, 'dear.carrierList', 'ref/carrier', {
     path: 'ref/carrier',
     query: { Page: 1, Limit: 1000 },
   });
@@ -260,32 +381,22 @@ async function checkCarriers(ctx: DoctorContext, dear: ApiSession): Promise<void
     ctx.checks.push(...mappingChecks(ctx.settings, carrierList.names));
 }
 
+/** One Starshipit account: its credentials and the shapes of its unshipped and shipped lists. */
 async function checkStarshipit(ctx: DoctorContext, session: ApiSession): Promise<void> {
   const since = new Date(Date.now() - SHIPPED_LOOKBACK_DAYS * 86_400_000).toISOString();
-  const unshipped = await readForCheck(
-    ctx,
-    session,
-    'starshipit.unshipped',
-    'Starshipit unshipped orders',
-    {
-      path: '/api/orders/unshipped',
-      // Every unshipped order qualifies; the first page is the sample.
-      query: { since_last_updated: '2000-01-01T00:00:00Z', limit: STARSHIPIT_SAMPLE, page: 1 },
-    },
-  );
+  const unshipped = await readForCheck(ctx, session, 'starshipit.unshipped', 'unshipped orders', {
+    path: '/api/orders/unshipped',
+    // Every unshipped order qualifies; the first page is the sample.
+    query: { since_last_updated: '2000-01-01T00:00:00Z', limit: STARSHIPIT_SAMPLE, page: 1 },
+  });
+  // Rejected credentials, or no answer at all: the shipped list would fail the same way.
   if (!unshipped) return;
-  ctx.checks.push(...checkUnshippedShape(unshipped.json));
-  const shipped = await readForCheck(
-    ctx,
-    session,
-    'starshipit.shipped',
-    'Starshipit shipped orders',
-    {
-      path: '/api/orders/shipped',
-      query: { since_last_updated: since, limit: STARSHIPIT_SAMPLE, page: 1 },
-    },
-  );
-  if (shipped) ctx.checks.push(...checkShippedShape(shipped.json));
+  accountChecks(ctx, session, checkUnshippedShape(unshipped.json));
+  const shipped = await readForCheck(ctx, session, 'starshipit.shipped', 'shipped orders', {
+    path: '/api/orders/shipped',
+    query: { since_last_updated: since, limit: STARSHIPIT_SAMPLE, page: 1 },
+  });
+  if (shipped) accountChecks(ctx, session, checkShippedShape(shipped.json));
 }
 
 /** The report: accepted credentials first, then the checks, then the notes; samples when asked. */
@@ -294,17 +405,9 @@ function assembleReport(
   sessions: DoctorSessions,
   saveSamplesDir: string | undefined,
 ): DoctorReport {
-  const { dear, starshipit, dearLimiter, starshipitRate } = sessions;
-  const checks = ctx.checks;
-  for (const session of [starshipit, dear])
-    if (session.credentials === 'accepted')
-      checks.unshift({
-        id: `${session.api}.credentials`,
-        api: session.api,
-        status: 'ok',
-        message: `${session.api === 'dear' ? 'Cin7 Core' : 'Starshipit'} accepted the credentials`,
-      });
-  checks.push(...ctx.notes);
+  const { dear, dearLimiter, starshipit } = sessions;
+  const [main, ...others] = starshipit;
+  const checks = [...acceptedChecks([dear, ...starshipit]), ...ctx.checks, ...ctx.notes];
   const report: DoctorReport = {
     type: 'doctor',
     at: new Date().toISOString(),
@@ -312,23 +415,33 @@ function assembleReport(
     problems: checks.filter((check) => check.status === 'problem').length,
     warnings: checks.filter((check) => check.status === 'warning').length,
     dear: health(dear, dearHeadroom(dear, dearLimiter, ctx.settings)),
-    starshipit: health(starshipit, starshipitHeadroom(starshipit, ctx.settings, starshipitRate)),
+    starshipit: health(main, starshipitHeadroom(main)),
+    accounts: others.map((account) => health(account, starshipitHeadroom(account))),
     checks,
   };
   if (saveSamplesDir) {
     const dir = path.resolve(saveSamplesDir);
-    report.samples = {
-      dir,
-      files: writeSamples(dir, [...dear.calls, ...starshipit.calls], ctx.scrub),
-    };
+    const calls = [dear, ...starshipit].flatMap((session) => session.calls);
+    report.samples = { dir, files: writeSamples(dir, calls, ctx.scrub) };
   }
   return report;
+}
+
+/** One `ok` credentials check per API or account whose keys an answer proved. */
+function acceptedChecks(sessions: readonly ApiSession[]): DoctorCheck[] {
+  return sessions
+    .filter((session) => session.credentials === 'accepted')
+    .map((session) => ({
+      ...sessionCheck(session, `${session.api}.credentials`, 'ok'),
+      message: `${session.label} accepted the credentials`,
+    }));
 }
 
 function health(session: ApiSession, headroom: string): DoctorApiHealth {
   const times = session.calls.map((c) => c.latencyMs);
   return {
     api: session.api,
+    ...(session.account ? { account: session.account } : {}),
     credentials: session.credentials,
     calls: session.runner.calls,
     ...(times.length
@@ -367,16 +480,12 @@ function dearHeadroom(
     : `Cin7 Core sent no rate-limit headers; ${own}`;
 }
 
-function starshipitHeadroom(
-  session: ApiSession,
-  settings: DearSettings,
-  rate: { calls: number; perSeconds: number },
-): string {
-  const own = `client limit ${rate.calls} per ${rate.perSeconds} s (${settings.starshipit.plan} plan)`;
+function starshipitHeadroom(session: StarshipitSession): string {
+  const own = `client limit ${session.rate.calls} per ${session.rate.perSeconds} s (${session.plan} plan)`;
   const vendor = rateHeaders(session.calls);
   return vendor
-    ? `Starshipit sent ${vendor}; ${own}`
-    : `Starshipit sent no rate-limit headers; ${own}`;
+    ? `${session.label} sent ${vendor}; ${own}`
+    : `${session.label} sent no rate-limit headers; ${own}`;
 }
 
 /** Sale statuses seen on saleList page 1 against `import.statuses`. */

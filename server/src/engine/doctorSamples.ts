@@ -8,6 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ObservedResponse } from './apiRunner';
+import { DEFAULT_ACCOUNT } from '../../../protocol/settings';
 
 export const MASK = '«masked»';
 
@@ -108,6 +109,23 @@ function bodyOf(text: string): unknown {
 
 export interface ObservedCall extends ObservedResponse {
   api: 'dear' | 'starshipit';
+  /** The Starshipit account that answered (`default` or a `warehouses.accounts` name). */
+  account?: string;
+}
+
+/** `cin7`, `starshipit`, or `starshipit-nz` for another account than `default`. */
+function sourceTag(call: ObservedCall): string {
+  if (call.api === 'dear') return 'cin7';
+  if (!call.account || call.account === DEFAULT_ACCOUNT) return 'starshipit';
+  return `starshipit-${call.account.replace(/[^A-Za-z0-9]+/g, '-')}`;
+}
+
+/** `Cin7 Core`, `Starshipit`, or `Starshipit account nz`. */
+function sourceName(call: ObservedCall): string {
+  if (call.api === 'dear') return 'Cin7 Core';
+  return call.account && call.account !== DEFAULT_ACCOUNT
+    ? `Starshipit account ${call.account}`
+    : 'Starshipit';
 }
 
 /** Writes one file per observed answer into `dir`; returns the file names. */
@@ -124,9 +142,9 @@ export function writeSamples(
       .replace(/^\/(ExternalApi\/v2|api)\//i, '')
       .replace(/[^A-Za-z0-9]+/g, '-')
       .replace(/^-|-$/g, '');
-    const name = `${String(i + 1).padStart(2, '0')}-${observedCall.api === 'dear' ? 'cin7' : 'starshipit'}-${endpoint || 'root'}.json`;
+    const name = `${String(i + 1).padStart(2, '0')}-${sourceTag(observedCall)}-${endpoint || 'root'}.json`;
     const sample = {
-      source: `observed by dear-starshipit doctor (${observedCall.api === 'dear' ? 'Cin7 Core' : 'Starshipit'}); personal data masked, credentials scrubbed`,
+      source: `observed by dear-starshipit doctor (${sourceName(observedCall)}); personal data masked, credentials scrubbed`,
       request: { method: observedCall.method, call: observedCall.call },
       status: observedCall.status,
       headers: keptHeaders(observedCall.headers),

@@ -14,7 +14,14 @@ import {
   type StarshipitOrder,
 } from './wire/starshipit';
 
-export function classifyStarshipit(res: HttpResponse): Verdict {
+/**
+ * `keysFrom` names the settings that hold the account's keys in the rejection's hint (another
+ * Starshipit account's keys live in `warehouses.accounts`).
+ */
+export function classifyStarshipit(
+  res: HttpResponse,
+  keysFrom = 'starshipit.apiKey and starshipit.subscriptionKey',
+): Verdict {
   const text = res.text;
   if (res.status === 429 || res.status === 503) {
     return {
@@ -28,7 +35,7 @@ export function classifyStarshipit(res: HttpResponse): Verdict {
   if (res.status === 401 || res.status === 403) {
     return {
       kind: 'permanent',
-      message: `HTTP ${res.status} ${excerpt(appError(text) ?? text)} — check starshipit.apiKey and starshipit.subscriptionKey`,
+      message: `HTTP ${res.status} ${excerpt(appError(text) ?? text)} — check ${keysFrom}`,
     };
   }
   if (text.trimStart().startsWith('<'))
