@@ -1,13 +1,14 @@
 /**
  * dear/doctor over real LSP stdio (what "Dear: Check Connection" sends): a report from the
- * sandbox, the trust refusal before any call, and API version 1 refused in the same words the
- * editor's diagnostic uses.
+ * sandbox (with its second Starshipit account too), the trust refusal before any call, and API
+ * version 1 refused in the same words the editor's diagnostic uses.
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { sandboxSecrets, startTestSandbox } from '../support/sandbox';
 import type { Sandbox } from '../../sandbox/src/api';
+import { formatDoctorReport } from '../../protocol/doctor';
 import { DoctorRequest } from '../../protocol/lsp';
 import { API_V1_UNSUPPORTED } from '../../protocol/settings';
 import { tempDir, TIME_SCALE, writeConfig } from '../engine/helpers';
@@ -37,6 +38,40 @@ describe('language server: dear/doctor (Dear: Check Connection)', function () {
     assert.equal(r.report?.starshipit.credentials, 'accepted');
     const text = JSON.stringify(r);
     for (const v of Object.values(secrets)) assert.ok(!text.includes(v));
+  });
+
+  it('a warehouses.accounts entry: checked with the keys the request carries, named in the output', async () => {
+    const yaml = `warehouses:
+  accounts:
+    - name: nz
+      apiKey: \${secret:STARSHIPIT_NZ_API_KEY}
+      subscriptionKey: \${secret:STARSHIPIT_NZ_SUBSCRIPTION_KEY}
+      plan: developer
+`;
+    const uri = pathToFileURL(writeConfig(sb, tempDir('dear-lsp-doctor-'), yaml)).toString();
+    const withNz = {
+      ...secrets,
+      STARSHIPIT_NZ_API_KEY: sb.credentials.starshipitApiKey2,
+      STARSHIPIT_NZ_SUBSCRIPTION_KEY: sb.credentials.starshipitSubscriptionKey2,
+    };
+    const r = await client.conn.sendRequest(DoctorRequest.type, {
+      uri,
+      secrets: withNz,
+      trusted: true,
+    });
+    assert.ok(r.report, r.error);
+    assert.equal(r.report.result, 'ok', JSON.stringify(r.report.checks));
+    assert.deepEqual(
+      r.report.accounts.map((h) => [h.account, h.credentials]),
+      [['nz', 'accepted']],
+    );
+    const lines = formatDoctorReport(r.report);
+    assert.ok(
+      lines.includes('  ✓ Starshipit account nz accepted the credentials'),
+      lines.join('\n'),
+    );
+    const text = JSON.stringify(r);
+    for (const v of Object.values(withNz)) assert.ok(!text.includes(v));
   });
 
   it('untrusted: refused before any call', async () => {
