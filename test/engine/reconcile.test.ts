@@ -379,6 +379,44 @@ describe('engine: reconcile (sandbox)', function () {
     assert.equal(ordersWith(second).length, 1);
   });
 
+  it('fulfilments source: a sale checked for a missing fulfilment and for a label is read once', async () => {
+    const fulfilments = sandboxSettings(sb, {
+      import: { statuses: STATUSES, source: 'fulfilments' },
+    });
+    const eligible = sb.eligibleSales(STATUSES, { includeInvalid: true });
+    // Two open fulfilments with known lines: one gets an order and a label, the other none, so
+    // both the missing-fulfilment check and the tracking check need the sale's fulfilments.
+    const sale = eligible.find(
+      (e) =>
+        e.valid &&
+        e.fulfilments.length === 2 &&
+        e.fulfilments.every((f) => f.stage === 'PICKED' || f.stage === 'PACKED'),
+    );
+    assert.ok(sale, 'the sandbox has a sale with two picked or packed fulfilments');
+    const [first, second] = [1, 2].map((n) => `${sale.orderNumber}-F${n}`);
+    const others = eligible.map((e) => e.orderNumber).filter((n) => n !== sale.orderNumber);
+    await run(sb, fulfilments, dir, 'import', false, { onlyOrderNumbers: [...others, first] });
+    sb.printLabel({ orderNumber: first, carrier: 'AusPost' });
+
+    sb.clearCallLog();
+    const report = await reconcile(sb, fulfilments, dir, false);
+    const sections = Object.fromEntries(
+      report.summary.findings.map((f) => [f.orderNumber, f.section]),
+    );
+    assert.equal(sections[second], 'missing', JSON.stringify(report.summary.findings));
+    assert.equal(sections[first], 'tracking', JSON.stringify(report.summary.findings));
+    const detailReads = sb
+      .callLog()
+      .filter((c) => c.api === 'dear' && !c.route.endsWith('/saleList'))
+      .map((c) => `${c.method} ${c.route}?${c.query}`);
+    const fulfilmentReads = detailReads.filter(
+      (call) => call.includes('/sale/fulfilment?') && call.includes(sale.saleId),
+    );
+    assert.equal(fulfilmentReads.length, 1, detailReads.join('\n'));
+    const repeated = detailReads.filter((call, i) => detailReads.indexOf(call) !== i);
+    assert.deepEqual(repeated, [], 'each sale detail or fulfilments read happens once');
+  });
+
   it('two Starshipit accounts: each is listed with its own key; a label in the second account is written back, an order the journal lost there is recorded with its account', async () => {
     const twoAccounts = sandboxSettings(sb, {
       import: { statuses: STATUSES },

@@ -86,6 +86,38 @@ interface Views {
   sales: Map<string, Row>;
   /** Rows a list answered that the engine cannot interpret (reported, never skipped silently). */
   unreadable: ReconcileFinding[];
+  /** Cin7 detail reads, each sale's once for the whole run. */
+  reads: SaleReads;
+}
+
+/**
+ * Cin7 Core detail reads shared by every check of one run: several checks (a missing fulfilment,
+ * a label's tracking, an adopted order's TaskID) may need the same sale.
+ */
+interface SaleReads {
+  sale(saleId: string): Promise<Row>;
+  fulfilments(saleId: string): Promise<Row[]>;
+}
+
+function saleReads(ctx: RunContext): SaleReads {
+  const sales = new Map<string, Promise<Row>>();
+  const fulfilments = new Map<string, Promise<Row[]>>();
+  const once = <T>(
+    cache: Map<string, Promise<T>>,
+    saleId: string,
+    read: () => Promise<T>,
+  ): Promise<T> => {
+    let pending = cache.get(saleId);
+    if (!pending) {
+      pending = read();
+      cache.set(saleId, pending);
+    }
+    return pending;
+  };
+  return {
+    sale: (saleId) => once(sales, saleId, () => ctx.dear.sale(saleId)),
+    fulfilments: (saleId) => once(fulfilments, saleId, () => ctx.dear.fulfilments(saleId)),
+  };
 }
 
 /** A label to write back, learnt while checking tracking. */
@@ -136,7 +168,7 @@ export async function runReconcileImpl(o: ReconcileOptions): Promise<ReconcileSu
       views = await readViews(ctx, since, (e) => emitAny(e));
       found.push(...(await compare(ctx, views, since)));
       for (const f of found) emitAny(f.finding);
-      if (o.apply) await applyFixes(ctx, found);
+      if (o.apply) await applyFixes(ctx, views, found);
     } catch (err) {
       if (!isCancelled(err) && !o.signal?.aborted) throw err;
       cancelled = true;
@@ -193,7 +225,12 @@ async function readViews(
   since: string,
   emit: (e: ReconcileEvent) => void,
 ): Promise<Views> {
-  const views: Views = { orders: new Map(), sales: new Map(), unreadable: [] };
+  const views: Views = {
+    orders: new Map(),
+    sales: new Map(),
+    unreadable: [],
+    reads: saleReads(ctx),
+  };
   await readStarshipit(ctx, since, views);
   const limit = Math.max(1, Math.min(1000, ctx.settings.dear.pageSize));
   const updatedSince = since.slice(0, 19);
@@ -534,7 +571,7 @@ function listedFromOrder(
 }
 
 /** Whether a listed sale is one the import selects and should have an order in Starshipit. */
-async function shouldBeImported(ctx: RunContext, row: Row): Promise<boolean> {
+async function shouldBeImported(ctx: RunContext, views: Views, row: Row): Promise<boolean> {
   const statuses = ctx.settings.import.statuses;
   if (NOT_LIVE.has(text(row.Status)) || text(row.CombinedShippingStatus) === 'SHIPPED')
     return false;
@@ -544,7 +581,7 @@ async function shouldBeImported(ctx: RunContext, row: Row): Promise<boolean> {
   if (!isAdvancedAtOrder(row) && !byLocation) return true;
   // The row names neither the location nor (Advanced sale at the order stage) the stages of
   // its fulfilments: the sale decides.
-  const sale = await ctx.dear.sale(text(row.SaleID));
+  const sale = await views.reads.sale(text(row.SaleID));
   if (byLocation && 'skip' in routeSale(w, sale)) return false;
   return saleSelected({ ...sale, Status: text(sale.Status) || text(row.Status) }, statuses);
 }
@@ -561,7 +598,7 @@ async function missingSales(ctx: RunContext, views: Views): Promise<Found[]> {
     const known = orderNumbersOf.get(orderNumber) ?? [];
     const anyKnown = known.some((n) => hasOrder(ctx, views, n));
     if (anyKnown && !fulfilmentsMode) return;
-    if (!(await shouldBeImported(ctx, row))) return;
+    if (!(await shouldBeImported(ctx, views, row))) return;
     if (anyKnown) {
       out.push(...(await missingFulfilments(ctx, views, row)));
       return;
@@ -632,7 +669,7 @@ function hasOrder(ctx: RunContext, views: Views, orderNumber: string): boolean {
 async function missingFulfilments(ctx: RunContext, views: Views, row: Row): Promise<Found[]> {
   const saleNumber = text(row.OrderNumber);
   const saleId = text(row.SaleID);
-  const fulfilments = await ctx.dear.fulfilments(saleId);
+  const fulfilments = await views.reads.fulfilments(saleId);
   const out: Found[] = [];
   for (const f of fulfilments) {
     if (!fulfilmentWanted(ctx, row, f, fulfilments)) continue;
@@ -735,7 +772,6 @@ async function missingTracking(ctx: RunContext, views: Views): Promise<Found[]> 
     ctx,
     views,
     wanted: wb.when === 'dispatched' ? DISPATCHED : LABELLED,
-    fulfilmentReads: new Map(),
   };
   const found = await Promise.all(
     [...views.orders.entries()].map(([orderNumber, list]) =>
@@ -751,18 +787,11 @@ interface LabelCheck {
   views: Views;
   /** Starshipit statuses whose tracking belongs in Cin7 Core (`writeback.when`). */
   wanted: Set<string>;
-  /** One fulfilments read per sale, shared by its orders. */
-  fulfilmentReads: Map<string, Promise<Row[]>>;
 }
 
 /** Tracking numbers on the ship lines of a sale's fulfilments (one read per sale). */
 async function shipTracking(check: LabelCheck, saleId: string): Promise<Set<string>> {
-  let read = check.fulfilmentReads.get(saleId);
-  if (!read) {
-    read = check.ctx.dear.fulfilments(saleId);
-    check.fulfilmentReads.set(saleId, read);
-  }
-  const fulfilments = await read;
+  const fulfilments = await check.views.reads.fulfilments(saleId);
   return new Set(
     fulfilments.flatMap((f) =>
       stageOf(f, 'Ship')
@@ -840,9 +869,9 @@ async function fullLabel(
 
 // ---- applying the safe fixes ---------------------------------------------------------------
 
-async function applyFixes(ctx: RunContext, found: Found[]): Promise<void> {
+async function applyFixes(ctx: RunContext, views: Views, found: Found[]): Promise<void> {
   const fixable = found.filter((f) => f.finding.fix);
-  for (const f of fixable.filter((x) => x.finding.fix === 'adopt')) await adopt(ctx, f);
+  for (const f of fixable.filter((x) => x.finding.fix === 'adopt')) await adopt(ctx, views, f);
   const imports = fixable.filter((x) => x.finding.fix === 'import');
   if (imports.length > 0) {
     // A fulfilment finding names its own order number: only that fulfilment is created.
@@ -884,11 +913,11 @@ function imported(ctx: RunContext, f: Found): boolean {
 }
 
 /** Records an order Starshipit holds for one of our sales, as the importer does after a lookup. */
-async function adopt(ctx: RunContext, f: Found): Promise<void> {
+async function adopt(ctx: RunContext, views: Views, f: Found): Promise<void> {
   const { orderNumber, saleId } = f.finding;
   throwIfCancelled(ctx);
   try {
-    const taskId = await taskIdFor(ctx, orderNumber, saleId ?? '');
+    const taskId = await taskIdFor(ctx, views, orderNumber, saleId ?? '');
     await record(ctx, {
       t: 'created',
       orderNumber,
@@ -912,9 +941,10 @@ async function adopt(ctx: RunContext, f: Found): Promise<void> {
   }
 }
 
-/** Fulfilments mode: the TaskID of fulfilment `n` of `<sale>-F<n>` (one fulfilments read). */
+/** Fulfilments mode: the TaskID of fulfilment `n` of `<sale>-F<n>` (the run's fulfilments read). */
 async function taskIdFor(
   ctx: RunContext,
+  views: Views,
   orderNumber: string,
   saleId: string,
 ): Promise<string | undefined> {
@@ -922,7 +952,7 @@ async function taskIdFor(
   if (known) return known;
   const n = /-F(\d+)$/.exec(orderNumber)?.[1];
   if (ctx.settings.import.source !== 'fulfilments' || !n || !saleId) return undefined;
-  const fulfilments = await ctx.dear.fulfilments(saleId);
+  const fulfilments = await views.reads.fulfilments(saleId);
   return text(fulfilments.find((x) => text(x.FulfillmentNumber) === n)?.TaskID) || undefined;
 }
 
