@@ -6,10 +6,10 @@
  */
 import { redactor } from '../../../protocol/redact';
 import type { RateLimit } from '../../../protocol/settings';
+import { dearAccess } from './apiAccess';
 import { ApiRunner } from './apiRunner';
 import { classifyDear } from './dearClient';
 import { readCarrierNames } from './doctorShapes';
-import { isAllowedEndpoint } from './endpoint';
 import { SlidingLogLimiter } from './limiter';
 
 export interface CarrierNamesRequest {
@@ -37,18 +37,12 @@ function limiterFor(request: CarrierNamesRequest): SlidingLogLimiter {
 
 /** The carrier names of a Cin7 Core account; throws a sentence when they cannot be read. */
 export async function fetchCarrierNames(request: CarrierNamesRequest): Promise<string[]> {
-  if (!isAllowedEndpoint(request.baseUrl))
-    throw new Error(
-      `refusing to send credentials to ${new URL(request.baseUrl).origin} (not https, not loopback)`,
-    );
+  // Refuses an endpoint that is neither https nor loopback before any request.
+  const access = dearAccess(request.baseUrl, request);
   const rate = request.rateLimit ?? CIN7_RATE;
   const runner = new ApiRunner({
     api: 'dear',
-    baseUrl: request.baseUrl,
-    headers: {
-      'api-auth-accountid': request.accountId,
-      'api-auth-applicationkey': request.apiKey,
-    },
+    ...access,
     limiter: limiterFor(request),
     concurrency: 1,
     // A background lookup for the editor: one retry for a transient failure, not a run's budget.

@@ -41,7 +41,8 @@ import { LockedError, resolveStateDir } from './index';
 import { SlidingLogLimiter, SpacingLimiter } from './limiter';
 import { StateLock } from './lock';
 import { redactor } from '../../../protocol/redact';
-import { checkBaseUrl, credentialValues, resolveCredentials } from './secrets';
+import { credentialValues, resolveCredentials } from './secrets';
+import { checkBaseUrls, dearAccessOf, starshipitAccess } from './apiAccess';
 import { classifyStarshipit } from './starshipitClient';
 
 export interface DoctorOptions {
@@ -115,8 +116,7 @@ interface DoctorSessions {
 export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   const settings = options.settings;
   refuseUnsupportedApiVersion(settings);
-  checkBaseUrl(settings.dear.baseUrl, 'dear.baseUrl');
-  checkBaseUrl(settings.starshipit.baseUrl, 'starshipit.baseUrl');
+  checkBaseUrls(settings);
   const creds = resolveCredentials(settings, options.secrets);
   const scrub = redactor(credentialValues(creds));
   const stateDir = options.stateDir
@@ -181,15 +181,11 @@ function openSessions(
     ctx,
     { api: 'dear', label: 'Cin7 Core' },
     {
-      baseUrl: settings.dear.baseUrl,
+      ...dearAccessOf(settings, creds),
       limiter: dearLimiter,
       timeoutMs: settings.dear.timeoutSeconds * 1000,
       timeScale: settings.dear.rateLimit.perSeconds / 60,
       classify: classifyDear,
-      headers: {
-        'api-auth-accountid': creds.dearAccountId,
-        'api-auth-applicationkey': creds.dearApiKey,
-      },
     },
   );
   const starshipit = starshipitAccountPlans(settings, creds).map((account) =>
@@ -244,15 +240,11 @@ function openStarshipitSession(
       label: starshipitLabel(settings, account.name),
     },
     {
-      baseUrl: settings.starshipit.baseUrl,
+      ...starshipitAccess(settings.starshipit.baseUrl, account.keys),
       limiter: new SpacingLimiter({ calls: rate.calls, windowMs: rate.perSeconds * 1000 }),
       timeoutMs: settings.starshipit.timeoutSeconds * 1000,
       timeScale: rate.perSeconds / PLAN_RATES[plan].perSeconds,
       classify: (res) => classifyStarshipit(res, account.keysFrom),
-      headers: {
-        'StarShipIT-Api-Key': account.keys.apiKey,
-        'Ocp-Apim-Subscription-Key': account.keys.subscriptionKey,
-      },
     },
   );
   return { ...session, account: account.name, plan, rate };

@@ -16,7 +16,8 @@ import { classifyStarshipit, StarshipitClient } from './starshipitClient';
 import { Journal } from './journal';
 import { StateLock } from './lock';
 import { SlidingLogLimiter, SpacingLimiter } from './limiter';
-import { checkBaseUrl, credentialValues, resolveCredentials } from './secrets';
+import { credentialValues, resolveCredentials, type Credentials } from './secrets';
+import { checkBaseUrls, dearAccessOf, starshipitAccessOf, type ApiAccess } from './apiAccess';
 import { redactor } from '../../../protocol/redact';
 import { LockedError } from './errors';
 import { refuseUnsupportedApiVersion } from './apiVersion';
@@ -80,11 +81,10 @@ function takeLock(o: RunOptions, stateDir: string): { lock?: StateLock; heldBy?:
   }
 }
 
-/** One Starshipit account's keys and rate. */
+/** One Starshipit account's access and rate. */
 interface AccountKeys {
   name: string;
-  apiKey: string;
-  subscriptionKey: string;
+  access: ApiAccess;
   plan: StarshipitPlan;
   rateLimit?: RateLimit;
 }
@@ -102,7 +102,7 @@ function starshipitRunner(s: DearSettings, a: AccountKeys, o: RunnerParts): ApiR
   const rate = a.rateLimit ?? PLAN_RATES[a.plan];
   return new ApiRunner({
     api: 'starshipit',
-    baseUrl: s.starshipit.baseUrl,
+    ...a.access,
     limiter: new SpacingLimiter({
       calls: rate.calls,
       windowMs: rate.perSeconds * 1000,
@@ -117,30 +117,25 @@ function starshipitRunner(s: DearSettings, a: AccountKeys, o: RunnerParts): ApiR
     signal: o.signal,
     scrub: o.scrub,
     meter: o.meter,
-    headers: {
-      'StarShipIT-Api-Key': a.apiKey,
-      'Ocp-Apim-Subscription-Key': a.subscriptionKey,
-    },
   });
 }
 
 /** Every Starshipit account of the settings (the `starshipit` section first, as `default`). */
 function starshipitAccounts(
   s: DearSettings,
-  creds: ReturnType<typeof resolveCredentials>,
+  creds: Credentials,
   parts: RunnerParts,
 ): StarshipitAccount[] {
   const keys: AccountKeys[] = [
     {
       name: DEFAULT_ACCOUNT,
-      apiKey: creds.starshipitApiKey,
-      subscriptionKey: creds.starshipitSubscriptionKey,
+      access: starshipitAccessOf(s, creds),
       plan: s.starshipit.plan,
       rateLimit: s.starshipit.rateLimit,
     },
     ...s.warehouses.accounts.map((a) => ({
       name: a.name,
-      ...creds.accounts[a.name],
+      access: starshipitAccessOf(s, creds, a.name),
       plan: a.plan ?? s.starshipit.plan,
       rateLimit: a.rateLimit,
     })),
@@ -178,8 +173,7 @@ export interface OpenRun {
 export function openRun(o: RunOptions): OpenRun {
   const s = o.settings;
   refuseUnsupportedApiVersion(s);
-  checkBaseUrl(s.dear.baseUrl, 'dear.baseUrl');
-  checkBaseUrl(s.starshipit.baseUrl, 'starshipit.baseUrl');
+  checkBaseUrls(s);
   const creds = resolveCredentials(s, o.secrets);
   const stateDir = o.stateDir ? path.resolve(o.stateDir) : resolveStateDir(o.configPath, s);
   const scrub = redactor(credentialValues(creds));
@@ -297,13 +291,13 @@ function dearLimiterFor(
 
 function dearRunnerFor(
   s: DearSettings,
-  creds: ReturnType<typeof resolveCredentials>,
+  creds: Credentials,
   limiter: SlidingLogLimiter,
   parts: RunnerParts,
 ): ApiRunner {
   return new ApiRunner({
     api: 'dear',
-    baseUrl: s.dear.baseUrl,
+    ...dearAccessOf(s, creds),
     limiter,
     concurrency: s.engine.concurrency,
     maxRetries: s.engine.maxRetries,
@@ -314,10 +308,6 @@ function dearRunnerFor(
     signal: parts.signal,
     scrub: parts.scrub,
     meter: parts.meter,
-    headers: {
-      'api-auth-accountid': creds.dearAccountId,
-      'api-auth-applicationkey': creds.dearApiKey,
-    },
   });
 }
 

@@ -1,0 +1,94 @@
+/**
+ * Where requests to each API go and how they authenticate, in one place for the runs, reconcile,
+ * the doctor and the carrier lookup: the base URL and the headers that carry the credentials.
+ *   Cin7 Core   `api-auth-accountid` + `api-auth-applicationkey`
+ *   Starshipit  `StarShipIT-Api-Key` + `Ocp-Apim-Subscription-Key` (one pair per account)
+ * Credentials are attached only for an endpoint the endpoint rule allows (https, or plain http
+ * to this machine).
+ */
+import { DEFAULT_ACCOUNT, type DearSettings } from '../../../protocol/settings';
+import { isAllowedEndpoint } from './endpoint';
+import { checkBaseUrl, type Credentials } from './secrets';
+
+/** What every request to one API carries: its base URL and its authentication headers. */
+export interface ApiAccess {
+  baseUrl: string;
+  headers: Record<string, string>;
+}
+
+/** A Cin7 Core application's keys. */
+export interface DearKeys {
+  accountId: string;
+  apiKey: string;
+}
+
+/** One Starshipit account's keys. */
+export interface StarshipitKeys {
+  apiKey: string;
+  subscriptionKey: string;
+}
+
+/** Both base URLs of the settings, checked before any credential is resolved or sent. */
+export function checkBaseUrls(settings: DearSettings): void {
+  checkBaseUrl(settings.dear.baseUrl, 'dear.baseUrl');
+  checkBaseUrl(settings.starshipit.baseUrl, 'starshipit.baseUrl');
+}
+
+/** Refuses, before any header is built, to send credentials where the endpoint rule forbids. */
+function allowedBaseUrl(baseUrl: string): string {
+  if (!isAllowedEndpoint(baseUrl))
+    throw new Error(
+      `refusing to send credentials to ${new URL(baseUrl).origin} (not https, not loopback)`,
+    );
+  return baseUrl;
+}
+
+/** Cin7 Core access with these keys at `baseUrl`. */
+export function dearAccess(baseUrl: string, keys: DearKeys): ApiAccess {
+  return {
+    baseUrl: allowedBaseUrl(baseUrl),
+    headers: {
+      'api-auth-accountid': keys.accountId,
+      'api-auth-applicationkey': keys.apiKey,
+    },
+  };
+}
+
+/** Starshipit access with one account's keys at `baseUrl`. */
+export function starshipitAccess(baseUrl: string, keys: StarshipitKeys): ApiAccess {
+  return {
+    baseUrl: allowedBaseUrl(baseUrl),
+    headers: {
+      'StarShipIT-Api-Key': keys.apiKey,
+      'Ocp-Apim-Subscription-Key': keys.subscriptionKey,
+    },
+  };
+}
+
+/** Cin7 Core access of the settings' account (`dear` section, resolved credentials). */
+export function dearAccessOf(settings: DearSettings, credentials: Credentials): ApiAccess {
+  return dearAccess(settings.dear.baseUrl, {
+    accountId: credentials.dearAccountId,
+    apiKey: credentials.dearApiKey,
+  });
+}
+
+/**
+ * Starshipit access of one account of the settings: `default` is the `starshipit` section's keys,
+ * any other name a `warehouses.accounts` entry's.
+ */
+export function starshipitAccessOf(
+  settings: DearSettings,
+  credentials: Credentials,
+  account: string = DEFAULT_ACCOUNT,
+): ApiAccess {
+  const keys =
+    account === DEFAULT_ACCOUNT
+      ? {
+          apiKey: credentials.starshipitApiKey,
+          subscriptionKey: credentials.starshipitSubscriptionKey,
+        }
+      : credentials.accounts[account];
+  if (!keys) throw new Error(`Starshipit account "${account}" has no resolved keys`);
+  return starshipitAccess(settings.starshipit.baseUrl, keys);
+}
