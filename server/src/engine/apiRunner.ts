@@ -17,7 +17,7 @@ import {
   NetworkError,
   type HttpResponse,
 } from './http';
-import type { Limiter } from './limiter';
+import type { Limiter, Slot } from './limiter';
 import type { RunMeter } from './index';
 import { sleep } from './sleep';
 
@@ -93,6 +93,37 @@ export interface CallSpec {
   failFast?: boolean;
 }
 
+/** A throttled attempt: the limiter is paused for `waitMs`. */
+interface Throttled {
+  kind: 'throttle';
+  status: number;
+  waitMs: number;
+  message: string;
+}
+
+/** An attempt that may pass on a retry (network error, timeout, 5xx). */
+interface Transient {
+  kind: 'transient';
+  status?: number;
+  message: string;
+  /** The request may have reached the API (a write's outcome is unknown). */
+  maybeApplied: boolean;
+  networkCode?: string;
+  notJson?: boolean;
+}
+
+/** An answer that no retry changes. */
+interface Refused {
+  kind: 'permanent';
+  status: number;
+  message: string;
+  json?: unknown;
+  notJson?: boolean;
+}
+
+/** What one attempt came to. */
+type Outcome = { kind: 'ok'; json: unknown } | Throttled | Transient | Refused;
+
 export class ApiRunner {
   calls = 0;
   throttled = 0;
@@ -145,102 +176,107 @@ export class ApiRunner {
       const outcome = await this.cap(() => this.attempt(spec));
       if (outcome.kind === 'ok') return outcome.json;
       if (outcome.kind === 'throttle') {
-        this.throttled++;
-        throttles++;
-        const wait = outcome.waitMs;
-        this.o.emit({
-          type: 'throttle',
-          api: this.o.api,
-          status: outcome.status,
-          waitMs: Math.round(wait),
-        });
-        if (throttles > this.throttleRetries) {
-          throw new ApiCallError(
-            this.o.api,
-            label,
-            'exhausted',
-            `still throttled after ${throttles} tries (${outcome.message})`,
-            outcome.status,
-          );
-        }
+        this.noteThrottle(label, outcome, ++throttles);
         continue; // the limiter is paused; the next acquire waits for it
       }
-      if (outcome.kind === 'permanent') {
-        throw new ApiCallError(
-          this.o.api,
-          label,
-          'permanent',
-          outcome.message,
-          outcome.status,
-          outcome.json,
-          outcome.notJson ? 'not-json' : undefined,
-        );
-      }
-      if (spec.failFast && isUnreachableCode(outcome.networkCode)) {
-        throw new ApiCallError(
-          this.o.api,
-          label,
-          'exhausted',
-          outcome.message,
-          outcome.status,
-          undefined,
-          'unreachable',
-        );
-      }
-      // transient
-      if (outcome.maybeApplied && !spec.idempotent) {
-        throw new ApiCallError(
-          this.o.api,
-          label,
-          'unknown-outcome',
-          outcome.message,
-          outcome.status,
-        );
-      }
+      if (outcome.kind === 'permanent') throw this.permanentError(label, outcome);
       failures++;
-      if (failures > this.o.maxRetries) {
-        throw new ApiCallError(
-          this.o.api,
-          label,
-          'exhausted',
-          `${outcome.message} (gave up after ${failures} attempts)`,
-          outcome.status,
-          undefined,
-          outcome.notJson ? 'not-json' : undefined,
-        );
-      }
-      const wait = this.backoff(failures);
-      // A check call's outcome is reported once, as one line, by the check itself.
-      if (!spec.failFast)
-        this.o.emit({
-          type: 'retry',
-          api: this.o.api,
-          attempt: failures,
-          waitMs: Math.round(wait),
-          reason: `${label}: ${outcome.message}`,
-        });
-      await sleep(wait, this.o.signal);
+      const giveUp = this.transientError(spec, label, outcome, failures);
+      if (giveUp) throw giveUp;
+      await this.waitToRetry(spec, label, outcome, failures);
     }
   }
 
-  private async attempt(spec: CallSpec): Promise<
-    | { kind: 'ok'; json: unknown }
-    | { kind: 'throttle'; status: number; waitMs: number; message: string }
-    | {
-        kind: 'transient';
-        status?: number;
-        message: string;
-        maybeApplied: boolean;
-        networkCode?: string;
-        notJson?: boolean;
-      }
-    | { kind: 'permanent'; status: number; message: string; json?: unknown; notJson?: boolean }
-  > {
-    const queuedAt = Date.now();
-    const slot = await this.o.limiter.acquire(this.o.signal);
-    this.o.meter?.waited(this.o.api, Date.now() - queuedAt);
-    this.calls++;
-    this.o.meter?.call(this.o.api);
+  /** Counts and reports a throttle; throws once the throttle retries are used up. */
+  private noteThrottle(label: string, outcome: Throttled, throttles: number): void {
+    this.throttled++;
+    this.o.emit({
+      type: 'throttle',
+      api: this.o.api,
+      status: outcome.status,
+      waitMs: Math.round(outcome.waitMs),
+    });
+    if (throttles > this.throttleRetries)
+      throw new ApiCallError(
+        this.o.api,
+        label,
+        'exhausted',
+        `still throttled after ${throttles} tries (${outcome.message})`,
+        outcome.status,
+      );
+  }
+
+  private permanentError(label: string, outcome: Refused): ApiCallError {
+    return new ApiCallError(
+      this.o.api,
+      label,
+      'permanent',
+      outcome.message,
+      outcome.status,
+      outcome.json,
+      outcome.notJson ? 'not-json' : undefined,
+    );
+  }
+
+  /**
+   * The error that ends the call after a transient failure, or undefined when it is retried: an
+   * unreachable base URL ends a fail-fast call, a write that may have applied goes back to the
+   * caller to reconcile, and the retries run out after `maxRetries`.
+   */
+  private transientError(
+    spec: CallSpec,
+    label: string,
+    outcome: Transient,
+    failures: number,
+  ): ApiCallError | undefined {
+    const { api } = this.o;
+    if (spec.failFast && isUnreachableCode(outcome.networkCode))
+      return new ApiCallError(
+        api,
+        label,
+        'exhausted',
+        outcome.message,
+        outcome.status,
+        undefined,
+        'unreachable',
+      );
+    if (outcome.maybeApplied && !spec.idempotent)
+      return new ApiCallError(api, label, 'unknown-outcome', outcome.message, outcome.status);
+    if (failures > this.o.maxRetries)
+      return new ApiCallError(
+        api,
+        label,
+        'exhausted',
+        `${outcome.message} (gave up after ${failures} attempts)`,
+        outcome.status,
+        undefined,
+        outcome.notJson ? 'not-json' : undefined,
+      );
+    return undefined;
+  }
+
+  private async waitToRetry(
+    spec: CallSpec,
+    label: string,
+    outcome: Transient,
+    failures: number,
+  ): Promise<void> {
+    const wait = this.backoff(failures);
+    // A check call's outcome is reported once, as one line, by the check itself.
+    if (!spec.failFast)
+      this.o.emit({
+        type: 'retry',
+        api: this.o.api,
+        attempt: failures,
+        waitMs: Math.round(wait),
+        reason: `${label}: ${outcome.message}`,
+      });
+    await sleep(wait, this.o.signal);
+  }
+
+  /** One attempt: a rate-limiter slot, one HTTP exchange, and its classification. */
+  private async attempt(spec: CallSpec): Promise<Outcome> {
+    const slot = await this.takeSlot();
     let res: HttpResponse;
     const sentAt = Date.now();
     try {
@@ -254,17 +290,7 @@ export class ApiRunner {
         signal: this.o.signal,
       });
       slot.responded();
-      const latencyMs = Date.now() - sentAt;
-      this.latencyMs += latencyMs;
-      this.answered++;
-      this.o.observe?.({
-        method: spec.method,
-        call: this.label(spec).slice(spec.method.length + 1),
-        status: res.status,
-        headers: res.headers,
-        text: res.text,
-        latencyMs,
-      });
+      this.noteAnswer(spec, res, Date.now() - sentAt);
     } catch (err) {
       slot.aborted();
       if (err instanceof NetworkError)
@@ -279,6 +305,35 @@ export class ApiRunner {
     if (spec.accept?.(res.status, res.text)) {
       return { kind: 'ok', json: parseJsonOrUndefined(res.text) };
     }
+    return this.judge(res);
+  }
+
+  /** Waits for a rate-limiter slot and counts the call. */
+  private async takeSlot(): Promise<Slot> {
+    const queuedAt = Date.now();
+    const slot = await this.o.limiter.acquire(this.o.signal);
+    this.o.meter?.waited(this.o.api, Date.now() - queuedAt);
+    this.calls++;
+    this.o.meter?.call(this.o.api);
+    return slot;
+  }
+
+  /** Latency bookkeeping for an answered attempt, and the observer's copy of it. */
+  private noteAnswer(spec: CallSpec, res: HttpResponse, latencyMs: number): void {
+    this.latencyMs += latencyMs;
+    this.answered++;
+    this.o.observe?.({
+      method: spec.method,
+      call: this.label(spec).slice(spec.method.length + 1),
+      status: res.status,
+      headers: res.headers,
+      text: res.text,
+      latencyMs,
+    });
+  }
+
+  /** The API's classification of an answer, vendor text scrubbed; a throttle pauses the limiter. */
+  private judge(res: HttpResponse): Outcome {
     const classified = this.o.classify(res);
     const v =
       classified.kind === 'ok' || !this.o.scrub

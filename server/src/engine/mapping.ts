@@ -385,66 +385,67 @@ function packInfo(f: Row): { boxes?: string[]; packAuthorised: boolean } {
     : { packAuthorised: false };
 }
 
-function basePayload(
+/** Why the shipping address cannot make a Starshipit destination, if it cannot. */
+function addressProblem(sale: Row): { code: string; reason: string } | undefined {
+  const addr = obj(sale.ShippingAddress);
+  if (!str(addr.Line1))
+    return {
+      code: 'missing-street',
+      reason: 'the shipping address has no street (ShippingAddress.Line1 is empty)',
+    };
+  if (!str(addr.Country))
+    return {
+      code: 'missing-country',
+      reason: 'the shipping address has no country (ShippingAddress.Country is empty)',
+    };
+  if (!recipientName(sale))
+    return {
+      code: 'missing-name',
+      reason: 'the sale has no Customer and the shipping address no Contact',
+    };
+  return undefined;
+}
+
+function recipientName(sale: Row): string {
+  const addr = obj(sale.ShippingAddress);
+  return str(sale.Customer) || str(addr.Contact) || str(sale.Contact);
+}
+
+/** The order's `destination`: the shipping address, phone, email and delivery instructions. */
+function destinationOf(sale: Row, s: DearSettings, warnings: string[]): Record<string, unknown> {
+  const addr = obj(sale.ShippingAddress);
+  const destination: Record<string, unknown> = {};
+  // Each field only when the sale has it, cut to Starshipit's length (with a warning).
+  const field = (value: string, max: number, name: string, into: string = name): void => {
+    if (value) destination[into] = cut(value, max, name, warnings);
+  };
+  field(recipientName(sale), 100, 'destination.name', 'name');
+  field(
+    s.import.contactAsCompany ? str(addr.Contact) : str(addr.Company),
+    100,
+    'destination.company',
+    'company',
+  );
+  field(str(addr.Line1), 100, 'destination.street', 'street');
+  field(str(addr.Line2), 100, 'destination.building', 'building');
+  field(str(addr.City), 100, 'destination.suburb', 'suburb');
+  field(str(addr.City), 100, 'destination.city', 'city');
+  field(str(addr.State), 100, 'destination.state', 'state');
+  field(str(addr.Postcode), 10, 'destination.post_code', 'post_code');
+  destination.country = countryName(str(addr.Country));
+  field(str(sale.Phone), 100, 'destination.phone', 'phone');
+  field(str(sale.Email), 100, 'destination.email', 'email');
+  field(memoText(sale, s), 100, 'delivery_instructions');
+  return destination;
+}
+
+/** Order number, date, reference, shipping method and currency, from the sale or its list row. */
+function headerFields(
   sale: Row,
   listRow: Row,
-  s: DearSettings,
   orderNumber: string,
   warnings: string[],
-): { payload: Record<string, unknown>; problem?: { code: string; reason: string } } {
-  const addr = obj(sale.ShippingAddress);
-  const street = str(addr.Line1);
-  const country = str(addr.Country);
-  const name = str(sale.Customer) || str(addr.Contact) || str(sale.Contact);
-  if (!street)
-    return {
-      payload: {},
-      problem: {
-        code: 'missing-street',
-        reason: 'the shipping address has no street (ShippingAddress.Line1 is empty)',
-      },
-    };
-  if (!country)
-    return {
-      payload: {},
-      problem: {
-        code: 'missing-country',
-        reason: 'the shipping address has no country (ShippingAddress.Country is empty)',
-      },
-    };
-  if (!name)
-    return {
-      payload: {},
-      problem: {
-        code: 'missing-name',
-        reason: 'the sale has no Customer and the shipping address no Contact',
-      },
-    };
-  const destination: Record<string, unknown> = {
-    name: cut(name, 100, 'destination.name', warnings),
-  };
-  const company = s.import.contactAsCompany ? str(addr.Contact) : str(addr.Company);
-  if (company) destination.company = cut(company, 100, 'destination.company', warnings);
-  destination.street = cut(street, 100, 'destination.street', warnings);
-  const building = str(addr.Line2);
-  if (building) destination.building = cut(building, 100, 'destination.building', warnings);
-  const city = str(addr.City);
-  if (city) {
-    destination.suburb = cut(city, 100, 'destination.suburb', warnings);
-    destination.city = cut(city, 100, 'destination.city', warnings);
-  }
-  const state = str(addr.State);
-  if (state) destination.state = cut(state, 100, 'destination.state', warnings);
-  const post = str(addr.Postcode);
-  if (post) destination.post_code = cut(post, 10, 'destination.post_code', warnings);
-  destination.country = countryName(country);
-  const phone = str(sale.Phone);
-  if (phone) destination.phone = cut(phone, 100, 'destination.phone', warnings);
-  const email = str(sale.Email);
-  if (email) destination.email = cut(email, 100, 'destination.email', warnings);
-  const memo = memoText(sale, s);
-  if (memo) destination.delivery_instructions = cut(memo, 100, 'delivery_instructions', warnings);
-
+): Record<string, unknown> {
   const payload: Record<string, unknown> = { order_number: orderNumber };
   const date = isoUtc(sale.SaleOrderDate) ?? isoUtc(listRow.OrderDate);
   if (date) payload.order_date = date;
@@ -464,6 +465,20 @@ function basePayload(
     warnings.push(
       `the sale is in ${currency}, not the Cin7 Core base currency ${base}: item values are in ${currency}, and Starshipit expects its account currency to match the base currency (check customs values)`,
     );
+  return payload;
+}
+
+function basePayload(
+  sale: Row,
+  listRow: Row,
+  s: DearSettings,
+  orderNumber: string,
+  warnings: string[],
+): { payload: Record<string, unknown>; problem?: { code: string; reason: string } } {
+  const problem = addressProblem(sale);
+  if (problem) return { payload: {}, problem };
+  const destination = destinationOf(sale, s, warnings);
+  const payload = headerFields(sale, listRow, orderNumber, warnings);
   payload.destination = destination;
   return { payload };
 }

@@ -483,18 +483,29 @@ async function compareEntry(
       ? await lookUp(ctx, views, entry.orderNumber, [accountOf(entry)])
       : undefined);
   if (!listed && entry.at < since) return undefined;
-  const base = { type: 'finding' as const, orderNumber: entry.orderNumber, saleId: entry.saleId };
-  if (!listed) {
-    if (entry.state === 'intent') return undefined; // never created: the sale shows as missing
-    return {
-      finding: {
-        ...base,
-        section: 'journal',
-        ...(entry.orderId !== undefined ? { orderIds: [entry.orderId] } : {}),
-        detail: `the journal records Starshipit order ${entry.orderId ?? '(id unknown)'} but Starshipit has no order with this number (deleted there?); reconcile does not create it again`,
-      },
-    };
-  }
+  if (listed) return heldOrderFinding(entry, listed);
+  if (entry.state === 'intent') return undefined; // never created: the sale shows as missing
+  return {
+    finding: {
+      ...findingOf(entry),
+      section: 'journal',
+      ...(entry.orderId !== undefined ? { orderIds: [entry.orderId] } : {}),
+      detail: `the journal records Starshipit order ${entry.orderId ?? '(id unknown)'} but Starshipit has no order with this number (deleted there?); reconcile does not create it again`,
+    },
+  };
+}
+
+/** The finding fields every journal entry's finding starts from. */
+function findingOf(entry: OrderState): Pick<ReconcileFinding, 'type' | 'orderNumber' | 'saleId'> {
+  return { type: 'finding', orderNumber: entry.orderNumber, saleId: entry.saleId };
+}
+
+/**
+ * A journal order Starshipit holds under its number: held in another account, a create whose
+ * outcome the journal never learnt (adopted), or a different order id.
+ */
+function heldOrderFinding(entry: OrderState, listed: ListedOrder[]): Found | undefined {
+  const base = findingOf(entry);
   const account = accountOf(entry);
   const inAccount = listed.filter((x) => x.account === account);
   if (inAccount.length === 0)

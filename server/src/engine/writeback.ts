@@ -130,9 +130,7 @@ function writebackBasis(ctx: RunContext, w: WritebackState): string {
 }
 
 async function deliver(ctx: RunContext, w: WritebackState, refreshed = false): Promise<void> {
-  const s = ctx.settings;
-  const key = writebackKey(w.orderNumber);
-  const carrier = carrierFor(w.carrierCode, s);
+  const carrier = carrierFor(w.carrierCode, ctx.settings);
   const order = ctx.journal.state.orders.get(w.orderNumber);
   let boxes = w.taskId && order?.packAuthorised ? (order.boxes ?? ['Box 1']) : undefined;
 
@@ -142,43 +140,9 @@ async function deliver(ctx: RunContext, w: WritebackState, refreshed = false): P
     if (await settleFromShip(ctx, w, ship, carrier, boxes)) return;
   }
   if (!boxes) {
-    const fulfilments = await ctx.dear.fulfilments(w.saleId);
-    const known = fulfilments.find((x) => w.taskId && trimmedText(x.TaskID) === w.taskId);
-    let f = known && !isVoided(known) ? known : undefined;
-    if (!f) {
-      f = openFulfilment(fulfilments);
-      if (!f) return parkNoFulfilment(ctx, w, fulfilments);
-      w = await switchTask(ctx, w, trimmedText(f.TaskID));
-    }
-    const taskId = w.taskId ?? '';
-    const ship = stageOf(f, 'Ship');
-    if (
-      ship.status === 'AUTHORISED' &&
-      (await settleFromShip(ctx, w, f.Ship as Row, carrier, undefined))
-    )
-      return;
-    const pack = stageOf(f, 'Pack');
-    if (pack.status === 'AUTHORISED') {
-      boxes = [...new Set(pack.lines.map((l) => trimmedText(l.Box)).filter(Boolean))];
-      if (!boxes.length) boxes = ['Box 1'];
-      await record(ctx, { t: 'pack', orderNumber: w.orderNumber, boxes, packAuthorised: true });
-    } else if (!s.writeback.autoPickPack) {
-      await attention(ctx, {
-        kind: 'writeback',
-        key,
-        orderNumber: w.orderNumber,
-        saleId: w.saleId,
-        taskId,
-        code: 'pack-not-authorised',
-        reason: `${w.orderNumber}: the fulfilment's pack is ${pack.status || 'NOT AVAILABLE'} in Cin7 Core, so it cannot be shipped; authorise pick and pack, or set writeback.autoPickPack: true`,
-        retryable: true,
-        basis: writebackBasis(ctx, w),
-      });
-      return;
-    } else {
-      boxes = await pickAndPack(ctx, w, taskId, f);
-      if (!boxes) return; // dry run counted the planned calls
-    }
+    const packed = await packedBoxes(ctx, w, carrier);
+    if (!packed) return;
+    ({ w, boxes } = packed);
   }
   const body = shipBody({
     taskId: w.taskId ?? '',
@@ -190,16 +154,89 @@ async function deliver(ctx: RunContext, w: WritebackState, refreshed = false): P
   try {
     await sendShip(ctx, w, body, 'POST', carrier);
   } catch (err) {
-    // A TaskID known from import can go stale (the fulfilment voided or re-created): one read of
-    // the sale's fulfilments decides, and only on this failure path.
     if (refreshed || !(err instanceof ApiCallError) || err.failure !== 'permanent') throw err;
-    const fulfilments = await ctx.dear.fulfilments(w.saleId);
-    const current = fulfilments.find((x) => trimmedText(x.TaskID) === w.taskId);
-    if (current && !isVoided(current)) throw err;
-    const open = openFulfilment(fulfilments);
-    if (!open) return parkNoFulfilment(ctx, w, fulfilments);
-    await deliver(ctx, await switchTask(ctx, w, trimmedText(open.TaskID)), true);
+    await redeliverToOpenFulfilment(ctx, w, err);
   }
+}
+
+/**
+ * The boxes to ship, read from the sale's fulfilments: the label's fulfilment (or the open one,
+ * journaled as the label's), its authorised pack, or a pick and pack (`writeback.autoPickPack`).
+ * Undefined when the writeback is settled, parked, or (dry run) only counted.
+ */
+async function packedBoxes(
+  ctx: RunContext,
+  w: WritebackState,
+  carrier: string,
+): Promise<{ w: WritebackState; boxes: string[] } | undefined> {
+  const fulfilments = await ctx.dear.fulfilments(w.saleId);
+  const known = fulfilments.find((x) => w.taskId && trimmedText(x.TaskID) === w.taskId);
+  let f = known && !isVoided(known) ? known : undefined;
+  if (!f) {
+    f = openFulfilment(fulfilments);
+    if (!f) {
+      await parkNoFulfilment(ctx, w, fulfilments);
+      return undefined;
+    }
+    w = await switchTask(ctx, w, trimmedText(f.TaskID));
+  }
+  const taskId = w.taskId ?? '';
+  const ship = stageOf(f, 'Ship');
+  if (
+    ship.status === 'AUTHORISED' &&
+    (await settleFromShip(ctx, w, f.Ship as Row, carrier, undefined))
+  )
+    return undefined;
+  const pack = stageOf(f, 'Pack');
+  if (pack.status === 'AUTHORISED') {
+    const named = [...new Set(pack.lines.map((l) => trimmedText(l.Box)).filter(Boolean))];
+    const boxes = named.length ? named : ['Box 1'];
+    await record(ctx, { t: 'pack', orderNumber: w.orderNumber, boxes, packAuthorised: true });
+    return { w, boxes };
+  }
+  if (!ctx.settings.writeback.autoPickPack) {
+    await parkUnpacked(ctx, w, taskId, pack.status);
+    return undefined;
+  }
+  const boxes = await pickAndPack(ctx, w, taskId, f);
+  return boxes ? { w, boxes } : undefined; // dry run counted the planned calls
+}
+
+async function parkUnpacked(
+  ctx: RunContext,
+  w: WritebackState,
+  taskId: string,
+  packStatus: string,
+): Promise<void> {
+  await attention(ctx, {
+    kind: 'writeback',
+    key: writebackKey(w.orderNumber),
+    orderNumber: w.orderNumber,
+    saleId: w.saleId,
+    taskId,
+    code: 'pack-not-authorised',
+    reason: `${w.orderNumber}: the fulfilment's pack is ${packStatus || 'NOT AVAILABLE'} in Cin7 Core, so it cannot be shipped; authorise pick and pack, or set writeback.autoPickPack: true`,
+    retryable: true,
+    basis: writebackBasis(ctx, w),
+  });
+}
+
+/**
+ * A TaskID known from import can go stale (the fulfilment voided or re-created): after a refused
+ * ship, one read of the sale's fulfilments decides, and only on this failure path. A current
+ * fulfilment keeps the refusal; otherwise the label goes to the open one (once).
+ */
+async function redeliverToOpenFulfilment(
+  ctx: RunContext,
+  w: WritebackState,
+  refusal: ApiCallError,
+): Promise<void> {
+  const fulfilments = await ctx.dear.fulfilments(w.saleId);
+  const current = fulfilments.find((x) => trimmedText(x.TaskID) === w.taskId);
+  if (current && !isVoided(current)) throw refusal;
+  const open = openFulfilment(fulfilments);
+  if (!open) return parkNoFulfilment(ctx, w, fulfilments);
+  await deliver(ctx, await switchTask(ctx, w, trimmedText(open.TaskID)), true);
 }
 
 function isVoided(f: Row): boolean {
@@ -251,20 +288,7 @@ async function pickAndPack(
   const pick = (f.Pick ?? {}) as Row;
   let pickLines = objectsOf(pick.Lines);
   if (ctx.dryRun) {
-    ctx.counters.plannedDearWrites += trimmedText(pick.Status) === 'AUTHORISED' ? 1 : 2;
-    ctx.emit({
-      type: 'log',
-      level: 'info',
-      message: `${w.orderNumber}: would auto-pick and pack fulfilment ${taskId} before shipping (writeback.autoPickPack)`,
-    });
-    const body = shipBody({
-      taskId,
-      carrier: carrierFor(w.carrierCode, ctx.settings),
-      boxes: ['Box 1'],
-      tracking: w.tracking,
-      shipDate: w.shipDate,
-    });
-    emitWriteback(ctx, w, body);
+    planPickAndPack(ctx, w, taskId, trimmedText(pick.Status) === 'AUTHORISED');
     return undefined;
   }
   if (trimmedText(pick.Status) !== 'AUTHORISED') {
@@ -282,18 +306,7 @@ async function pickAndPack(
     }
   }
   const boxes = ['Box 1'];
-  const lines = pickLines.map((l) => ({
-    ProductID: l.ProductID,
-    SKU: l.SKU,
-    Name: l.Name,
-    Location: l.Location,
-    LocationID: l.LocationID,
-    Quantity: l.Quantity,
-    BatchSN: l.BatchSN ?? null,
-    ExpiryDate: l.ExpiryDate ?? null,
-    NonInventory: l.NonInventory ?? false,
-    Box: boxes[0],
-  }));
+  const lines = packLines(pickLines, boxes[0]);
   try {
     // A DRAFT pack already has lines: replace them (PUT) rather than add to them (POST).
     await ctx.dear.writePack(
@@ -305,6 +318,45 @@ async function pickAndPack(
   }
   await record(ctx, { t: 'pack', orderNumber: w.orderNumber, boxes, packAuthorised: true });
   return boxes;
+}
+
+/** Dry run: counts the pick (unless authorised) and pack writes, and shows the ship it would send. */
+function planPickAndPack(
+  ctx: RunContext,
+  w: WritebackState,
+  taskId: string,
+  picked: boolean,
+): void {
+  ctx.counters.plannedDearWrites += picked ? 1 : 2;
+  ctx.emit({
+    type: 'log',
+    level: 'info',
+    message: `${w.orderNumber}: would auto-pick and pack fulfilment ${taskId} before shipping (writeback.autoPickPack)`,
+  });
+  const body = shipBody({
+    taskId,
+    carrier: carrierFor(w.carrierCode, ctx.settings),
+    boxes: ['Box 1'],
+    tracking: w.tracking,
+    shipDate: w.shipDate,
+  });
+  emitWriteback(ctx, w, body);
+}
+
+/** The pack lines of an auto-pack: every picked line, all in one box. */
+function packLines(pickLines: Row[], box: string): Row[] {
+  return pickLines.map((l) => ({
+    ProductID: l.ProductID,
+    SKU: l.SKU,
+    Name: l.Name,
+    Location: l.Location,
+    LocationID: l.LocationID,
+    Quantity: l.Quantity,
+    BatchSN: l.BatchSN ?? null,
+    ExpiryDate: l.ExpiryDate ?? null,
+    NonInventory: l.NonInventory ?? false,
+    Box: box,
+  }));
 }
 
 function emitWriteback(
