@@ -17,7 +17,7 @@ import {
   DEFAULT_STARSHIPIT_BASE_URL,
   SECRET_ENV_PREFIX,
 } from '../../../protocol/settings';
-import { containerPath, lineInfo, siblingKeys } from './lineContext';
+import { containerPath, lineInfo, siblingKeys, type LineInfo } from './lineContext';
 import { describe, expandAnyOf, schemasAt, type JsonSchema } from './schema';
 import { settingName, type SettingsPath } from './types';
 import { asYamlScalar } from './fixes';
@@ -60,31 +60,7 @@ export function getCompletions(
   options: CompletionOptions = {},
 ): CompletionItem[] {
   const lines = text.split(/\r\n|\r|\n/);
-  if (lines.every((l) => /^\s*(#.*)?$/.test(l))) {
-    return [
-      {
-        label: 'Dear Starshipit settings (template)',
-        kind: CompletionItemKind.Snippet,
-        insertTextFormat: InsertTextFormat.Snippet,
-        insertText: TEMPLATE,
-        detail: 'A complete starting file',
-        documentation: {
-          kind: MarkupKind.Markdown,
-          value: 'Inserts every required setting with `${secret:…}` credential references.',
-        },
-        sortText: '0',
-        ...(text.trim() === ''
-          ? {
-              textEdit: {
-                range: { start: { line: 0, character: 0 }, end: position },
-                newText: TEMPLATE,
-              },
-            }
-          : {}),
-      },
-      ...keyItems([], new Set(), position, position.character),
-    ];
-  }
+  if (lines.every((line) => /^\s*(#.*)?$/.test(line))) return emptyFileItems(text, position);
   const lineText = lines[position.line] ?? '';
   const before = lineText.slice(0, position.character);
   const current = lineInfo(lineText);
@@ -92,45 +68,8 @@ export function getCompletions(
   // Key position: "  sta|", "  - cou|", "  |"
   const keyMatch = /^(\s*)(-\s+)?([A-Za-z_][\w]*)?$/.exec(before);
   if (keyMatch) {
-    const col = keyMatch[1].length + (keyMatch[2]?.length ?? 0);
-    const info = { ...current, dash: !!keyMatch[2], dashCol: keyMatch[1].length, keyCol: col };
-    const path = containerPath(lines, position.line, col, info);
-    const startChar = col;
-    const schemas = schemasAt(path).flatMap(expandAnyOf);
-    const items: CompletionItem[] = [];
-    const objectSchema = schemas.find((s) => s.properties);
-    if (objectSchema) {
-      const present = siblingKeys(lines, position.line, col);
-      items.push(...keyItems(path, present, position, startChar));
-    }
-    const scalarItem = schemas.find((s) => s.enum || s.type === 'string');
-    if (scalarItem && info.dash && typeof path[path.length - 1] === 'number') {
-      items.push(...valueItems(path, scalarItem, options, position, startChar));
-    }
-    if (info.dash && objectSchema && typeof path[path.length - 1] === 'number' && !keyMatch[3]) {
-      const parent = schemasAt(path.slice(0, -1))[0];
-      for (const snip of parent?.defaultSnippets ?? []) {
-        const entry = (Array.isArray(snip.body) ? snip.body[0] : snip.body) as Record<
-          string,
-          string
-        >;
-        const body = Object.entries(entry)
-          .map(([k, v], i) => `${i ? '  ' : ''}${k}: ${v}`)
-          .join('\n');
-        items.push({
-          label: `${snip.label} (courier → carrier)`,
-          kind: CompletionItemKind.Snippet,
-          insertTextFormat: InsertTextFormat.Snippet,
-          textEdit: {
-            range: { start: { line: position.line, character: startChar }, end: position },
-            newText: body,
-          },
-          documentation: { kind: MarkupKind.Markdown, value: describe(objectSchema) },
-          sortText: '0',
-        });
-      }
-    }
-    return items;
+    const cursor = cursorAt(lines, position, current, keyMatch);
+    return keyPositionItems(lines, position, cursor, !keyMatch[3], options);
   }
 
   // Value position: "  key: val|" or "  - key: val|" or inside a flow list "statuses: [ORDERED, P|"
@@ -138,27 +77,144 @@ export function getCompletions(
     /^(\s*)(-\s+)?([A-Za-z_][\w]*)\s*:\s+([^]*)$/.exec(before) ??
     /^(\s*)(-\s+)?([A-Za-z_][\w]*)\s*:()$/.exec(before);
   if (valueMatch) {
-    const col = valueMatch[1].length + (valueMatch[2]?.length ?? 0);
-    const info = { ...current, dash: !!valueMatch[2], dashCol: valueMatch[1].length, keyCol: col };
-    const path = [...containerPath(lines, position.line, col, info), valueMatch[3]];
-    const typed = valueMatch[4];
-    const needsSpace = before.endsWith(':');
-    if (typed.startsWith('[')) {
-      const lastSep = Math.max(before.lastIndexOf('['), before.lastIndexOf(','));
-      const itemStart =
-        lastSep +
-        1 +
-        (before.slice(lastSep + 1).length - before.slice(lastSep + 1).trimStart().length);
-      const itemSchema = schemasAt([...path, 0])[0];
-      return itemSchema ? valueItems([...path, 0], itemSchema, options, position, itemStart) : [];
-    }
-    const start = position.character - typed.length;
-    const out: CompletionItem[] = [];
-    for (const s of schemasAt(path))
-      out.push(...valueItems(path, s, options, position, start, needsSpace));
-    return out;
+    const cursor = cursorAt(lines, position, current, valueMatch);
+    return valuePositionItems(position, before, cursor, valueMatch[3], valueMatch[4], options);
   }
   return [];
+}
+
+/** In a file of blanks and comments: the whole-file template, then the top-level sections. */
+function emptyFileItems(text: string, position: Position): CompletionItem[] {
+  return [
+    {
+      label: 'Dear Starshipit settings (template)',
+      kind: CompletionItemKind.Snippet,
+      insertTextFormat: InsertTextFormat.Snippet,
+      insertText: TEMPLATE,
+      detail: 'A complete starting file',
+      documentation: {
+        kind: MarkupKind.Markdown,
+        value: 'Inserts every required setting with `${secret:…}` credential references.',
+      },
+      sortText: '0',
+      ...(text.trim() === ''
+        ? {
+            textEdit: {
+              range: { start: { line: 0, character: 0 }, end: position },
+              newText: TEMPLATE,
+            },
+          }
+        : {}),
+    },
+    ...keyItems([], new Set(), position, position.character),
+  ];
+}
+
+/** Where the typed key starts, whether it follows a list dash, and the container it belongs to. */
+interface Cursor {
+  column: number;
+  dash: boolean;
+  path: SettingsPath;
+}
+
+/** Reads the indentation and dash captured by a key or value pattern (groups 1 and 2). */
+function cursorAt(
+  lines: readonly string[],
+  position: Position,
+  current: LineInfo,
+  match: RegExpExecArray,
+): Cursor {
+  const column = match[1].length + (match[2]?.length ?? 0);
+  const dash = !!match[2];
+  const info = { ...current, dash, dashCol: match[1].length, keyCol: column };
+  return { column, dash, path: containerPath(lines, position.line, column, info) };
+}
+
+/**
+ * Keys the container still lacks; on a new list item also the item's values and, before any
+ * key is typed, the list's entry snippets.
+ */
+function keyPositionItems(
+  lines: readonly string[],
+  position: Position,
+  cursor: Cursor,
+  nothingTyped: boolean,
+  options: CompletionOptions,
+): CompletionItem[] {
+  const { path, column } = cursor;
+  const schemas = schemasAt(path).flatMap(expandAnyOf);
+  const items: CompletionItem[] = [];
+  const objectSchema = schemas.find((schema) => schema.properties);
+  if (objectSchema) {
+    const present = siblingKeys(lines, position.line, column);
+    items.push(...keyItems(path, present, position, column));
+  }
+  const inListItem = cursor.dash && typeof path[path.length - 1] === 'number';
+  const scalarSchema = schemas.find((schema) => schema.enum || schema.type === 'string');
+  if (scalarSchema && inListItem) {
+    items.push(...valueItems(path, scalarSchema, options, position, column));
+  }
+  if (inListItem && objectSchema && nothingTyped) {
+    items.push(...entrySnippetItems(path, objectSchema, position, column));
+  }
+  return items;
+}
+
+/** The list's `defaultSnippets` as whole entries (e.g. a courier → carrier mapping). */
+function entrySnippetItems(
+  path: SettingsPath,
+  entrySchema: JsonSchema,
+  position: Position,
+  startChar: number,
+): CompletionItem[] {
+  const parent = schemasAt(path.slice(0, -1))[0];
+  return (parent?.defaultSnippets ?? []).map((snip) => {
+    const entry = (Array.isArray(snip.body) ? snip.body[0] : snip.body) as Record<string, string>;
+    const body = Object.entries(entry)
+      .map(([key, value], i) => `${i ? '  ' : ''}${key}: ${value}`)
+      .join('\n');
+    return {
+      label: `${snip.label} (courier → carrier)`,
+      kind: CompletionItemKind.Snippet,
+      insertTextFormat: InsertTextFormat.Snippet,
+      textEdit: {
+        range: { start: { line: position.line, character: startChar }, end: position },
+        newText: body,
+      },
+      documentation: { kind: MarkupKind.Markdown, value: describe(entrySchema) },
+      sortText: '0',
+    };
+  });
+}
+
+/** Values for `key`: the item being typed in a flow list, or the whole scalar after the colon. */
+function valuePositionItems(
+  position: Position,
+  before: string,
+  cursor: Cursor,
+  key: string,
+  typed: string,
+  options: CompletionOptions,
+): CompletionItem[] {
+  const path = [...cursor.path, key];
+  if (typed.startsWith('[')) {
+    const itemSchema = schemasAt([...path, 0])[0];
+    return itemSchema
+      ? valueItems([...path, 0], itemSchema, options, position, flowItemStart(before))
+      : [];
+  }
+  const start = position.character - typed.length;
+  const needsSpace = before.endsWith(':');
+  return schemasAt(path).flatMap((schema) =>
+    valueItems(path, schema, options, position, start, needsSpace),
+  );
+}
+
+/** Column where the flow-list item under the cursor starts (after `[` or `,` and spaces). */
+function flowItemStart(before: string): number {
+  const lastSeparator = Math.max(before.lastIndexOf('['), before.lastIndexOf(','));
+  const afterSeparator = before.slice(lastSeparator + 1);
+  return lastSeparator + 1 + (afterSeparator.length - afterSeparator.trimStart().length);
 }
 
 function keyItems(

@@ -96,88 +96,107 @@ function customsFrom(c: Obj): CustomsSettings {
 
 export function applyDefaults(data: unknown): DearSettings {
   const root = obj(data);
-  const dear = obj(root.dear);
-  const ss = obj(root.starshipit);
-  const imp = obj(root.import);
-  const wb = obj(root.writeback);
-  const engine = obj(root.engine);
-  const service = obj(root.service);
-  const alerts = obj(root.alerts);
-  const apiVersion = pick<1 | 2>(dear.apiVersion, DEFAULTS.dear.apiVersion);
-  const ssRate = ss.rateLimit
-    ? { ...(ss.rateLimit as { calls: number; perSeconds: number }) }
-    : undefined;
   return {
-    dear: {
-      apiVersion,
-      accountId: String(dear.accountId),
-      apiKey: String(dear.apiKey),
-      baseUrl: pick(
-        dear.baseUrl,
-        apiVersion === 1 ? DEFAULT_DEAR_V1_BASE_URL : DEFAULT_DEAR_BASE_URL,
-      ),
-      rateLimit: {
-        ...pick(
-          dear.rateLimit as { calls: number; perSeconds: number } | undefined,
-          DEFAULTS.dear.rateLimit,
-        ),
-      },
-      pageSize: pick(dear.pageSize, DEFAULTS.dear.pageSize),
-      timeoutSeconds: pick(dear.timeoutSeconds, DEFAULTS.dear.timeoutSeconds),
-    },
-    starshipit: {
-      apiKey: String(ss.apiKey),
-      subscriptionKey: String(ss.subscriptionKey),
-      baseUrl: pick(ss.baseUrl, DEFAULTS.starshipit.baseUrl),
-      plan: pick(ss.plan, DEFAULTS.starshipit.plan),
-      ...(ssRate ? { rateLimit: ssRate } : {}),
-      timeoutSeconds: pick(ss.timeoutSeconds, DEFAULTS.starshipit.timeoutSeconds),
-    },
-    import: {
-      statuses: normalizeStatuses(imp.statuses),
-      source: pick(imp.source, DEFAULTS.import.source),
-      memo: pick(imp.memo, DEFAULTS.import.memo),
-      orderNote: pick(imp.orderNote, DEFAULTS.import.orderNote),
-      contactAsCompany: pick(imp.contactAsCompany, DEFAULTS.import.contactAsCompany),
-      includeDropShip: pick(imp.includeDropShip, DEFAULTS.import.includeDropShip),
-      ...(typeof imp.since === 'string' ? { since: imp.since } : {}),
-      propagateChanges: pick(imp.propagateChanges, DEFAULTS.import.propagateChanges),
-      onCancelled: pick(imp.onCancelled, DEFAULTS.import.onCancelled),
-      customs: customsFrom(obj(imp.customs)),
-      shippingRules: (pick(imp.shippingRules, []) as ShippingRule[]).map((r) => ({ ...r })),
-    },
+    dear: dearFrom(obj(root.dear)),
+    starshipit: starshipitFrom(obj(root.starshipit)),
+    import: importFrom(obj(root.import)),
     warehouses: warehousesFrom(obj(root.warehouses)),
-    writeback: {
-      enabled: pick(wb.enabled, DEFAULTS.writeback.enabled),
-      when: pick(wb.when, DEFAULTS.writeback.when),
-      defaultCarrier: pick(wb.defaultCarrier, DEFAULTS.writeback.defaultCarrier),
-      autoPickPack: pick(wb.autoPickPack, DEFAULTS.writeback.autoPickPack),
-      courierMappings: (pick(wb.courierMappings, []) as { courier: string; carrier: string }[]).map(
-        (m) => ({ courier: m.courier, carrier: m.carrier }),
-      ),
-    },
-    engine: {
-      stateDir: pick(engine.stateDir, DEFAULTS.engine.stateDir),
-      concurrency: pick(engine.concurrency, DEFAULTS.engine.concurrency),
-      maxRetries: pick(engine.maxRetries, DEFAULTS.engine.maxRetries),
-    },
-    service: {
-      importEverySeconds: pick(service.importEverySeconds, DEFAULTS.service.importEverySeconds),
-      writebackEverySeconds: pick(
-        service.writebackEverySeconds,
-        DEFAULTS.service.writebackEverySeconds,
-      ),
-      listen: pick(service.listen, DEFAULTS.service.listen),
-      failuresInARow: pick(service.failuresInARow, DEFAULTS.service.failuresInARow),
-      trackingWebhooks: pick(service.trackingWebhooks, DEFAULTS.service.trackingWebhooks),
-      ...(typeof service.webhookSecret === 'string'
-        ? { webhookSecret: service.webhookSecret }
-        : {}),
-      webhookMaxBytes: pick(service.webhookMaxBytes, DEFAULTS.service.webhookMaxBytes),
-    },
-    alerts: {
-      ...(typeof alerts.webhook === 'string' ? { webhook: alerts.webhook } : {}),
-      intervalSeconds: pick(alerts.intervalSeconds, DEFAULTS.alerts.intervalSeconds),
-    },
+    writeback: writebackFrom(obj(root.writeback)),
+    engine: engineFrom(obj(root.engine)),
+    service: serviceFrom(obj(root.service)),
+    alerts: alertsFrom(obj(root.alerts)),
+  };
+}
+
+type RateLimit = { calls: number; perSeconds: number };
+
+/** The base URL's default follows the API version. */
+function dearFrom(dear: Obj): DearSettings['dear'] {
+  const apiVersion = pick<1 | 2>(dear.apiVersion, DEFAULTS.dear.apiVersion);
+  return {
+    apiVersion,
+    accountId: String(dear.accountId),
+    apiKey: String(dear.apiKey),
+    baseUrl: pick(
+      dear.baseUrl,
+      apiVersion === 1 ? DEFAULT_DEAR_V1_BASE_URL : DEFAULT_DEAR_BASE_URL,
+    ),
+    rateLimit: { ...pick(dear.rateLimit as RateLimit | undefined, DEFAULTS.dear.rateLimit) },
+    pageSize: pick(dear.pageSize, DEFAULTS.dear.pageSize),
+    timeoutSeconds: pick(dear.timeoutSeconds, DEFAULTS.dear.timeoutSeconds),
+  };
+}
+
+/** Without a rate limit the engine uses the plan's. */
+function starshipitFrom(starshipit: Obj): DearSettings['starshipit'] {
+  const rateLimit = starshipit.rateLimit ? { ...(starshipit.rateLimit as RateLimit) } : undefined;
+  return {
+    apiKey: String(starshipit.apiKey),
+    subscriptionKey: String(starshipit.subscriptionKey),
+    baseUrl: pick(starshipit.baseUrl, DEFAULTS.starshipit.baseUrl),
+    plan: pick(starshipit.plan, DEFAULTS.starshipit.plan),
+    ...(rateLimit ? { rateLimit } : {}),
+    timeoutSeconds: pick(starshipit.timeoutSeconds, DEFAULTS.starshipit.timeoutSeconds),
+  };
+}
+
+function importFrom(section: Obj): DearSettings['import'] {
+  const defaults = DEFAULTS.import;
+  return {
+    statuses: normalizeStatuses(section.statuses),
+    source: pick(section.source, defaults.source),
+    memo: pick(section.memo, defaults.memo),
+    orderNote: pick(section.orderNote, defaults.orderNote),
+    contactAsCompany: pick(section.contactAsCompany, defaults.contactAsCompany),
+    includeDropShip: pick(section.includeDropShip, defaults.includeDropShip),
+    ...(typeof section.since === 'string' ? { since: section.since } : {}),
+    propagateChanges: pick(section.propagateChanges, defaults.propagateChanges),
+    onCancelled: pick(section.onCancelled, defaults.onCancelled),
+    customs: customsFrom(obj(section.customs)),
+    shippingRules: (pick(section.shippingRules, []) as ShippingRule[]).map((rule) => ({
+      ...rule,
+    })),
+  };
+}
+
+function writebackFrom(writeback: Obj): DearSettings['writeback'] {
+  const mappings = pick(writeback.courierMappings, []) as { courier: string; carrier: string }[];
+  return {
+    enabled: pick(writeback.enabled, DEFAULTS.writeback.enabled),
+    when: pick(writeback.when, DEFAULTS.writeback.when),
+    defaultCarrier: pick(writeback.defaultCarrier, DEFAULTS.writeback.defaultCarrier),
+    autoPickPack: pick(writeback.autoPickPack, DEFAULTS.writeback.autoPickPack),
+    courierMappings: mappings.map((mapping) => ({
+      courier: mapping.courier,
+      carrier: mapping.carrier,
+    })),
+  };
+}
+
+function engineFrom(engine: Obj): DearSettings['engine'] {
+  return {
+    stateDir: pick(engine.stateDir, DEFAULTS.engine.stateDir),
+    concurrency: pick(engine.concurrency, DEFAULTS.engine.concurrency),
+    maxRetries: pick(engine.maxRetries, DEFAULTS.engine.maxRetries),
+  };
+}
+
+function serviceFrom(service: Obj): DearSettings['service'] {
+  const defaults = DEFAULTS.service;
+  return {
+    importEverySeconds: pick(service.importEverySeconds, defaults.importEverySeconds),
+    writebackEverySeconds: pick(service.writebackEverySeconds, defaults.writebackEverySeconds),
+    listen: pick(service.listen, defaults.listen),
+    failuresInARow: pick(service.failuresInARow, defaults.failuresInARow),
+    trackingWebhooks: pick(service.trackingWebhooks, defaults.trackingWebhooks),
+    ...(typeof service.webhookSecret === 'string' ? { webhookSecret: service.webhookSecret } : {}),
+    webhookMaxBytes: pick(service.webhookMaxBytes, defaults.webhookMaxBytes),
+  };
+}
+
+function alertsFrom(alerts: Obj): DearSettings['alerts'] {
+  return {
+    ...(typeof alerts.webhook === 'string' ? { webhook: alerts.webhook } : {}),
+    intervalSeconds: pick(alerts.intervalSeconds, DEFAULTS.alerts.intervalSeconds),
   };
 }

@@ -35,30 +35,9 @@ export interface ParsedSettings {
 
 export function parseSettings(text: string): ParsedSettings {
   const pos = new PositionMapper(text);
+  const refusal = refusalBeforeParsing(text, pos);
+  if (refusal) return { text, pos, diagnostics: [refusal] };
   const diagnostics: ConfigDiagnostic[] = [];
-  if (text.length > MAX_DOCUMENT_LENGTH) {
-    diagnostics.push(tooLargeDiagnostic(pos, text.length));
-    return { text, pos, diagnostics };
-  }
-  if (pos.lineCount > MAX_LINES) {
-    diagnostics.push({
-      range: pos.range(0, pos.lineEnd(0)),
-      severity: ERROR,
-      code: 'file-too-large',
-      message: `The file has ${pos.lineCount.toLocaleString('en')} lines; a settings file must have at most ${MAX_LINES.toLocaleString('en')}, so it was not checked.`,
-    });
-    return { text, pos, diagnostics };
-  }
-  const tooDeep = flowDepthExceeded(text, MAX_FLOW_DEPTH);
-  if (tooDeep !== undefined) {
-    diagnostics.push({
-      range: pos.toLineEnd(tooDeep),
-      severity: ERROR,
-      code: 'too-deep',
-      message: `Brackets nest more than ${MAX_FLOW_DEPTH} levels deep here; a settings file never needs that, so it was not checked.`,
-    });
-    return { text, pos, diagnostics };
-  }
   let doc: Document.Parsed;
   try {
     // uniqueKeys: yaml's own check is quadratic in the number of keys; duplicates are found below in one pass.
@@ -77,17 +56,47 @@ export function parseSettings(text: string): ParsedSettings {
     });
     return { text, pos, diagnostics };
   }
-  for (const e of doc.errors)
-    diagnostics.push(yamlProblem(pos, e.code, e.message, e.pos, ERROR, doc));
-  for (const w of doc.warnings)
-    diagnostics.push(yamlProblem(pos, w.code, w.message, w.pos, WARNING, doc));
+  for (const error of doc.errors)
+    diagnostics.push(yamlProblem(pos, error.code, error.message, error.pos, ERROR, doc));
+  for (const warning of doc.warnings)
+    diagnostics.push(yamlProblem(pos, warning.code, warning.message, warning.pos, WARNING, doc));
   diagnostics.push(...duplicateKeys(pos, doc));
-  let data: unknown;
+  const { data, problem } = documentData(pos, doc);
+  if (problem) diagnostics.push(problem);
+  return { text, pos, doc, data, diagnostics };
+}
+
+/** A file too large, too long or nested too deep is refused before the YAML parser sees it. */
+function refusalBeforeParsing(text: string, pos: PositionMapper): ConfigDiagnostic | undefined {
+  if (text.length > MAX_DOCUMENT_LENGTH) return tooLargeDiagnostic(pos, text.length);
+  if (pos.lineCount > MAX_LINES) {
+    return {
+      range: pos.range(0, pos.lineEnd(0)),
+      severity: ERROR,
+      code: 'file-too-large',
+      message: `The file has ${pos.lineCount.toLocaleString('en')} lines; a settings file must have at most ${MAX_LINES.toLocaleString('en')}, so it was not checked.`,
+    };
+  }
+  const tooDeep = flowDepthExceeded(text, MAX_FLOW_DEPTH);
+  if (tooDeep === undefined) return undefined;
+  return {
+    range: pos.toLineEnd(tooDeep),
+    severity: ERROR,
+    code: 'too-deep',
+    message: `Brackets nest more than ${MAX_FLOW_DEPTH} levels deep here; a settings file never needs that, so it was not checked.`,
+  };
+}
+
+/** The document as plain JS; an alias bomb (or another conversion failure) leaves no data. */
+function documentData(
+  pos: PositionMapper,
+  doc: Document.Parsed,
+): { data: unknown; problem?: ConfigDiagnostic } {
   try {
-    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    return { data: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) };
   } catch (err) {
     const first = findFirstAlias(doc);
-    diagnostics.push({
+    const problem: ConfigDiagnostic = {
       range: first ? nodeRange(pos, first) : pos.range(0, pos.lineEnd(0)),
       severity: ERROR,
       code: err instanceof ReferenceError ? 'alias-limit' : 'yaml-syntax',
@@ -95,10 +104,9 @@ export function parseSettings(text: string): ParsedSettings {
         err instanceof ReferenceError
           ? `Aliases expand to too many nodes (limit ${MAX_ALIAS_COUNT}); a settings file needs no alias tricks, so it was not checked.`
           : `The YAML could not be read: ${errorText(err)}`,
-    });
-    data = undefined;
+    };
+    return { data: undefined, problem };
   }
-  return { text, pos, doc, data, diagnostics };
 }
 
 /** Settings nest 3–4 levels; deeper `[`/`{` nesting is hostile (and slow for the parser). */

@@ -10,7 +10,6 @@ import {
   isScalar,
   keyRange,
   nodeAt,
-  pairAt,
   scalarSource,
   valueRange,
   documentStartRange,
@@ -224,19 +223,8 @@ function toDiagnostic(
       const expected = String((e.params as { type: string }).type).split(',');
       return typeProblem(parsed, path, expected, value, nodeAt(parsed.doc, path), d);
     }
-    case 'anyOfType': {
-      if (value === null || value === undefined)
-        return d(
-          'missing-value',
-          keyRange(parsed, path),
-          `${label(path)} has no value; expected ${e.branchTitles?.join(' or ')}.`,
-        );
-      return d(
-        'wrong-type',
-        valueRange(parsed, path),
-        `${label(path)} must be ${e.branchTitles?.join(' or ')}, not ${describeValue(value)}.`,
-      );
-    }
+    case 'anyOfType':
+      return noMatchingBranchProblem(parsed, path, value, e);
     case 'enum':
       return enumProblem(parsed, path, value, e);
     case 'minimum':
@@ -252,31 +240,16 @@ function toDiagnostic(
     }
     case 'minLength':
       return d('missing-value', valueRange(parsed, path), `${label(path)} must not be empty.`);
-    case 'pattern': {
-      const wanted =
-        schemaAt(path)?.['x-patternMessage'] ??
-        `text matching ${(e.params as { pattern: string }).pattern}`;
-      return d(
-        'invalid-format',
-        valueRange(parsed, path),
-        `${label(path)} must be ${wanted} (got "${String(value)}").`,
-      );
-    }
+    case 'pattern':
+      return patternProblem(parsed, path, value, e);
     case 'minItems':
       return d(
         'too-few-items',
         valueRange(parsed, path),
         `${label(path)} needs at least ${(e.params as { limit: number }).limit} entry.`,
       );
-    case 'uniqueItems': {
-      const pair = e.params as { i: number; j: number };
-      const dup = Math.max(pair.i, pair.j);
-      return d(
-        'duplicate-item',
-        valueRange(parsed, [...path, dup]),
-        `${label(path)} lists ${describeValue(valueAt(data, [...path, dup]))} twice.`,
-      );
-    }
+    case 'uniqueItems':
+      return duplicateItemProblem(parsed, path, data, e);
     default:
       return d(
         'schema',
@@ -284,6 +257,63 @@ function toDiagnostic(
         `${label(path)} ${e.message ?? 'is not valid'}.`,
       );
   }
+}
+
+/** No `anyOf` branch has the value's type: name every branch. */
+function noMatchingBranchProblem(
+  parsed: ParsedSettings,
+  path: SettingsPath,
+  value: unknown,
+  e: CollapsedError,
+): ConfigDiagnostic {
+  // `d(…)` keeps every diagnostic code greppable (the settings reference test reads them).
+  const d = errorDiagnostic;
+  if (value === null || value === undefined)
+    return d(
+      'missing-value',
+      keyRange(parsed, path),
+      `${label(path)} has no value; expected ${e.branchTitles?.join(' or ')}.`,
+    );
+  return d(
+    'wrong-type',
+    valueRange(parsed, path),
+    `${label(path)} must be ${e.branchTitles?.join(' or ')}, not ${describeValue(value)}.`,
+  );
+}
+
+/** A text that does not match: the schema's own words for the format when it has them. */
+function patternProblem(
+  parsed: ParsedSettings,
+  path: SettingsPath,
+  value: unknown,
+  e: CollapsedError,
+): ConfigDiagnostic {
+  const d = errorDiagnostic;
+  const wanted =
+    schemaAt(path)?.['x-patternMessage'] ??
+    `text matching ${(e.params as { pattern: string }).pattern}`;
+  return d(
+    'invalid-format',
+    valueRange(parsed, path),
+    `${label(path)} must be ${wanted} (got "${String(value)}").`,
+  );
+}
+
+/** A list entry that repeats an earlier one, on the later entry. */
+function duplicateItemProblem(
+  parsed: ParsedSettings,
+  path: SettingsPath,
+  data: unknown,
+  e: CollapsedError,
+): ConfigDiagnostic {
+  const d = errorDiagnostic;
+  const pair = e.params as { i: number; j: number };
+  const duplicate = Math.max(pair.i, pair.j);
+  return d(
+    'duplicate-item',
+    valueRange(parsed, [...path, duplicate]),
+    `${label(path)} lists ${describeValue(valueAt(data, [...path, duplicate]))} twice.`,
+  );
 }
 
 function missingKeyProblem(
@@ -377,49 +407,82 @@ function enumProblem(
   );
 }
 
+type DiagnosticMaker = (
+  code: string,
+  range: ConfigRange,
+  message: string,
+  fixes?: QuickFix[],
+) => ConfigDiagnostic;
+
 function typeProblem(
   parsed: ParsedSettings,
   path: SettingsPath,
   expected: string[],
   value: unknown,
   node: ReturnType<typeof nodeAt>,
-  d: (code: string, range: ConfigRange, message: string, fixes?: QuickFix[]) => ConfigDiagnostic,
+  d: DiagnosticMaker,
 ): ConfigDiagnostic {
-  const range = valueRange(parsed, path);
-  if (value === null || value === undefined) {
-    if (expected.includes('object')) {
-      const s = schemasAt(path)
-        .flatMap(expandAnyOf)
-        .find((b) => b.properties);
-      if (!s?.required?.length) {
-        return {
-          ...d(
-            'empty-section',
-            keyRange(parsed, path),
-            `${label(path)} is empty, so every setting in it keeps its default. Add settings below it or remove it.`,
-          ),
-          severity: WARNING,
-        };
-      }
-      return d(
-        'missing-value',
-        keyRange(parsed, path),
-        `${label(path)} is empty; it needs ${quoteList(s.required)}.`,
-      );
-    }
+  if (value === null || value === undefined) return emptyValueProblem(parsed, path, expected, d);
+  return (
+    misreadScalarProblem(parsed, path, expected, value, node, d) ??
+    d(
+      'wrong-type',
+      valueRange(parsed, path),
+      `${label(path)} must be ${expectedWords(expected)}, not ${describeValue(value)}.`,
+    )
+  );
+}
+
+/** A key with nothing after it: an empty section keeps its defaults unless it has required keys. */
+function emptyValueProblem(
+  parsed: ParsedSettings,
+  path: SettingsPath,
+  expected: string[],
+  d: DiagnosticMaker,
+): ConfigDiagnostic {
+  if (!expected.includes('object')) {
     return d(
       'missing-value',
       keyRange(parsed, path),
       `${label(path)} has no value; expected ${expectedWords(expected)}.`,
     );
   }
+  const section = schemasAt(path)
+    .flatMap(expandAnyOf)
+    .find((branch) => branch.properties);
+  if (!section?.required?.length) {
+    return {
+      ...d(
+        'empty-section',
+        keyRange(parsed, path),
+        `${label(path)} is empty, so every setting in it keeps its default. Add settings below it or remove it.`,
+      ),
+      severity: WARNING,
+    };
+  }
+  return d(
+    'missing-value',
+    keyRange(parsed, path),
+    `${label(path)} is empty; it needs ${quoteList(section.required)}.`,
+  );
+}
+
+/**
+ * A scalar YAML read as another type than the user meant: unquoted text that became a number or
+ * boolean, a YAML 1.1 boolean word that is text in YAML 1.2, a number written in quotes.
+ */
+function misreadScalarProblem(
+  parsed: ParsedSettings,
+  path: SettingsPath,
+  expected: string[],
+  value: unknown,
+  node: ReturnType<typeof nodeAt>,
+  d: DiagnosticMaker,
+): ConfigDiagnostic | undefined {
+  const range = valueRange(parsed, path);
   const source = scalarSource(parsed, node);
-  if (
-    expected.includes('string') &&
-    isPlainScalar(node) &&
-    source !== undefined &&
-    typeof value !== 'string'
-  ) {
+  const plain = isPlainScalar(node);
+  if (expected.includes('string') && plain && source !== undefined && typeof value !== 'string') {
     return d(
       'unquoted-string',
       range,
@@ -427,13 +490,8 @@ function typeProblem(
       [quoteFix(range, source)],
     );
   }
-  if (
-    expected.includes('boolean') &&
-    isPlainScalar(node) &&
-    typeof value === 'string' &&
-    source &&
-    YAML11_BOOLEANS.test(source)
-  ) {
+  if (typeof value !== 'string') return undefined;
+  if (expected.includes('boolean') && plain && source && YAML11_BOOLEANS.test(source)) {
     const truthy = /^(y|yes|on)$/i.test(source);
     return d(
       'not-a-boolean',
@@ -442,26 +500,14 @@ function typeProblem(
       [replaceFix(`Change to ${truthy}`, range, String(truthy), true)],
     );
   }
-  if (
-    isScalar(node) &&
-    typeof value === 'string' &&
-    (expected.includes('number') || expected.includes('integer')) &&
-    node.type !== 'PLAIN'
-  ) {
-    const n = Number(value);
-    if (value.trim() !== '' && Number.isFinite(n)) {
-      return d(
-        'wrong-type',
-        range,
-        `${label(path)} must be ${expectedWords(expected)}, not the quoted text "${value}".`,
-        [replaceFix(`Change to ${n}`, range, String(n), true)],
-      );
-    }
-  }
-  void pairAt;
+  const wantsNumber = expected.includes('number') || expected.includes('integer');
+  const number = Number(value);
+  if (!wantsNumber || !isScalar(node) || node.type === 'PLAIN') return undefined;
+  if (value.trim() === '' || !Number.isFinite(number)) return undefined;
   return d(
     'wrong-type',
     range,
-    `${label(path)} must be ${expectedWords(expected)}, not ${describeValue(value)}.`,
+    `${label(path)} must be ${expectedWords(expected)}, not the quoted text "${value}".`,
+    [replaceFix(`Change to ${number}`, range, String(number), true)],
   );
 }

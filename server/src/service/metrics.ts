@@ -14,100 +14,88 @@ export type RunResult = 'ok' | 'failed' | 'cancelled';
 
 export class ServiceMetrics {
   readonly registry = new Registry();
-  private readonly calls: Counter<'api'>;
-  private readonly throttles: Counter<'api'>;
-  private readonly limiterWait: Counter<'api'>;
-  private readonly orders: Counter<'outcome'>;
-  private readonly writebacks: Counter<'outcome'>;
-  private readonly attentionRaised: Counter;
-  private readonly attentionParked: Gauge;
-  private readonly runs: Counter<'mode' | 'result'>;
-  private readonly runSeconds: Histogram<'mode'>;
-  private readonly lastSuccess: Gauge<'mode'>;
-  private readonly failuresInARow: Gauge<'mode'>;
-  private readonly webhooks: Counter<'result'>;
-  private readonly alerts: Counter<'result'>;
+  // Declared in the order they are exported.
+  private readonly calls = counter(
+    this.registry,
+    'api_calls_total',
+    'HTTP attempts sent to each API (retries and throttled attempts included).',
+    ['api'],
+  );
+  private readonly throttles = counter(
+    this.registry,
+    'api_throttles_total',
+    'Answers that said "throttled" (429, or the forms Cin7 Core uses), per API.',
+    ['api'],
+  );
+  private readonly limiterWait = counter(
+    this.registry,
+    'limiter_wait_seconds_total',
+    'Seconds calls waited for a rate-limiter slot, summed over calls, per API.',
+    ['api'],
+  );
+  private readonly orders = counter(
+    this.registry,
+    'orders_total',
+    'Starshipit orders created, found already present, updated or withdrawn.',
+    ['outcome'],
+  );
+  private readonly writebacks = counter(
+    this.registry,
+    'writebacks_total',
+    'Tracking written back to Cin7 Core (written), or found there already (already_done).',
+    ['outcome'],
+  );
+  private readonly attentionRaised = counter(
+    this.registry,
+    'needs_attention_events_total',
+    'Items put on the needs-attention list (a retried item counts again).',
+  );
+  private readonly attentionParked = gauge(
+    this.registry,
+    'needs_attention_items',
+    'Items on the needs-attention list after the last finished run.',
+  );
+  private readonly runs = counter(
+    this.registry,
+    'runs_total',
+    'Runs per mode and result (ok, failed, cancelled).',
+    ['mode', 'result'],
+  );
+  private readonly runSeconds = new Histogram({
+    name: `${PREFIX}run_duration_seconds`,
+    help: 'Wall time of finished runs per mode.',
+    labelNames: ['mode'],
+    buckets: [0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600],
+    registers: [this.registry],
+  });
+  private readonly lastSuccess = gauge(
+    this.registry,
+    'last_success_timestamp_seconds',
+    'Unix time the last successful run of each mode ended.',
+    ['mode'],
+  );
+  private readonly failuresInARow = gauge(
+    this.registry,
+    'failures_in_a_row',
+    'Failed runs of each mode since its last success.',
+    ['mode'],
+  );
+  private readonly webhooks = counter(
+    this.registry,
+    'tracking_webhooks_total',
+    'Tracking webhooks received, by result (accepted, duplicate, unsigned, bad_signature, too_large, invalid).',
+    ['result'],
+  );
+  private readonly alerts = counter(
+    this.registry,
+    'alert_deliveries_total',
+    'Alert messages posted (sent) and delivery attempts that failed (failed).',
+    ['result'],
+  );
 
   constructor() {
-    const registers = [this.registry];
-    this.calls = new Counter({
-      name: `${PREFIX}api_calls_total`,
-      help: 'HTTP attempts sent to each API (retries and throttled attempts included).',
-      labelNames: ['api'],
-      registers,
-    });
-    this.throttles = new Counter({
-      name: `${PREFIX}api_throttles_total`,
-      help: 'Answers that said "throttled" (429, or the forms Cin7 Core uses), per API.',
-      labelNames: ['api'],
-      registers,
-    });
-    this.limiterWait = new Counter({
-      name: `${PREFIX}limiter_wait_seconds_total`,
-      help: 'Seconds calls waited for a rate-limiter slot, summed over calls, per API.',
-      labelNames: ['api'],
-      registers,
-    });
-    this.orders = new Counter({
-      name: `${PREFIX}orders_total`,
-      help: 'Starshipit orders created, found already present, updated or withdrawn.',
-      labelNames: ['outcome'],
-      registers,
-    });
-    this.writebacks = new Counter({
-      name: `${PREFIX}writebacks_total`,
-      help: 'Tracking written back to Cin7 Core (written), or found there already (already_done).',
-      labelNames: ['outcome'],
-      registers,
-    });
-    this.attentionRaised = new Counter({
-      name: `${PREFIX}needs_attention_events_total`,
-      help: 'Items put on the needs-attention list (a retried item counts again).',
-      registers,
-    });
-    this.attentionParked = new Gauge({
-      name: `${PREFIX}needs_attention_items`,
-      help: 'Items on the needs-attention list after the last finished run.',
-      registers,
-    });
-    this.runs = new Counter({
-      name: `${PREFIX}runs_total`,
-      help: 'Runs per mode and result (ok, failed, cancelled).',
-      labelNames: ['mode', 'result'],
-      registers,
-    });
-    this.runSeconds = new Histogram({
-      name: `${PREFIX}run_duration_seconds`,
-      help: 'Wall time of finished runs per mode.',
-      labelNames: ['mode'],
-      buckets: [0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600],
-      registers,
-    });
-    this.lastSuccess = new Gauge({
-      name: `${PREFIX}last_success_timestamp_seconds`,
-      help: 'Unix time the last successful run of each mode ended.',
-      labelNames: ['mode'],
-      registers,
-    });
-    this.failuresInARow = new Gauge({
-      name: `${PREFIX}failures_in_a_row`,
-      help: 'Failed runs of each mode since its last success.',
-      labelNames: ['mode'],
-      registers,
-    });
-    this.webhooks = new Counter({
-      name: `${PREFIX}tracking_webhooks_total`,
-      help: 'Tracking webhooks received, by result (accepted, duplicate, unsigned, bad_signature, too_large, invalid).',
-      labelNames: ['result'],
-      registers,
-    });
-    this.alerts = new Counter({
-      name: `${PREFIX}alert_deliveries_total`,
-      help: 'Alert messages posted (sent) and delivery attempts that failed (failed).',
-      labelNames: ['result'],
-      registers,
-    });
     collectDefaultMetrics({ register: this.registry, prefix: PREFIX });
+    // Both APIs appear from the first scrape, at zero, so rates work before the first call.
     for (const api of ['dear', 'starshipit'] as const) {
       this.calls.inc({ api }, 0);
       this.throttles.inc({ api }, 0);
@@ -179,4 +167,34 @@ export class ServiceMetrics {
   get contentType(): string {
     return this.registry.contentType;
   }
+}
+
+/** A counter named `dear_starshipit_<name>`, registered only in `registry`. */
+function counter<Label extends string = never>(
+  registry: Registry,
+  name: string,
+  help: string,
+  labelNames?: readonly Label[],
+): Counter<Label> {
+  return new Counter({
+    name: `${PREFIX}${name}`,
+    help,
+    ...(labelNames ? { labelNames } : {}),
+    registers: [registry],
+  });
+}
+
+/** A gauge named `dear_starshipit_<name>`, registered only in `registry`. */
+function gauge<Label extends string = never>(
+  registry: Registry,
+  name: string,
+  help: string,
+  labelNames?: readonly Label[],
+): Gauge<Label> {
+  return new Gauge({
+    name: `${PREFIX}${name}`,
+    help,
+    ...(labelNames ? { labelNames } : {}),
+    registers: [registry],
+  });
 }

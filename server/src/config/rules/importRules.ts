@@ -6,7 +6,15 @@ import { isScalar } from 'yaml';
 import { SALE_STATUSES } from '../../../../protocol/settings';
 import { keyRange, nodeAt, valueRange } from '../document';
 import { didYouMean } from '../text';
-import { ERROR, HINT, INFORMATION, WARNING, type ConfigDiagnostic, type QuickFix } from '../types';
+import {
+  ERROR,
+  HINT,
+  INFORMATION,
+  WARNING,
+  type ConfigDiagnostic,
+  type ConfigRange,
+  type QuickFix,
+} from '../types';
 import { insertKeyFix, replaceFix } from '../fixes';
 import { get, str, type RuleContext, type SettingsRule } from './types';
 
@@ -33,101 +41,134 @@ const NEVER_SHIPS: Record<string, string> = {
 export const statusesRule: SettingsRule = {
   codes: ['statuses-string', 'unknown-status', 'unusual-status'],
   check(ctx: RuleContext): ConfigDiagnostic[] {
-    const out: ConfigDiagnostic[] = [];
     const path = ['import', 'statuses'];
     const value = get(ctx.data, path);
-    const known = SALE_STATUSES as readonly string[];
-    if (typeof value === 'string' && value.trim()) {
-      const node = nodeAt(ctx.parsed.doc, path);
-      const range = valueRange(ctx.parsed, path);
-      // Where the string's characters start in the file (quotes skipped); escapes make offsets unreliable.
-      let base: number | undefined;
-      if (isScalar(node) && node.range) {
-        const src = ctx.parsed.text.slice(node.range[0], node.range[1]);
-        if (src === value) base = node.range[0];
-        else if (src.slice(1, -1) === value) base = node.range[0] + 1;
-      }
-      const parts = splitStatusString(value);
-      const good: string[] = [];
-      for (const part of parts) {
-        const upper = part.text.toUpperCase();
-        const partRange =
-          base !== undefined
-            ? ctx.parsed.pos.range(base + part.start, base + part.start + part.text.length)
-            : range;
-        if (known.includes(upper)) {
-          if (!good.includes(upper)) good.push(upper);
-          continue;
-        }
-        const commaParts = upper
-          .split(',')
-          .map((x) => x.trim())
-          .filter(Boolean);
-        if (commaParts.length > 1 && commaParts.every((x) => known.includes(x))) {
-          // "Ordering, Picked": right statuses, wrong separator.
-          out.push({
-            range: partRange,
-            severity: ERROR,
-            code: 'unknown-status',
-            message: `"${part.text}" separates statuses with commas; the string form uses ";" (or write a list).`,
-            data: {
-              fixes: [
-                replaceFix(
-                  `Convert to a list: [${commaParts.join(', ')}]`,
-                  range,
-                  `[${[...new Set([...good, ...commaParts])].join(', ')}]`,
-                  true,
-                ),
-              ],
-            },
-          });
-          continue;
-        }
-        const suggestions = didYouMean(upper, known);
-        out.push({
-          range: partRange,
-          severity: ERROR,
-          code: 'unknown-status',
-          message: `"${part.text}" is not a Cin7 Core sale status.${suggestions.length ? ` Did you mean ${suggestions[0]}?` : ''} Known: ${known.join(', ')}.`,
-          ...(suggestions.length && base !== undefined
-            ? {
-                data: {
-                  fixes: suggestions.map((s, i) =>
-                    replaceFix(`Change to ${s}`, partRange, s, i === 0),
-                  ),
-                },
-              }
-            : {}),
-        });
-      }
-      const fixes: QuickFix[] =
-        good.length === parts.length && good.length > 0
-          ? [
-              replaceFix(
-                `Convert to a list: [${good.join(', ')}]`,
-                range,
-                `[${good.join(', ')}]`,
-                true,
-              ),
-            ]
-          : [];
-      out.push({
-        range,
-        severity: HINT,
-        code: 'statuses-string',
-        message: `Statuses written as one "A;B" string (the Starshipit form, case-insensitive). A list is clearer${good.length ? `: [${good.join(', ')}]` : ''}.`,
-        ...(fixes.length ? { data: { fixes } } : {}),
-      });
-      for (const s of good) if (NEVER_SHIPS[s]) out.push(unusual(range, s));
-    } else if (Array.isArray(value)) {
-      value.forEach((v, i) => {
-        if (typeof v === 'string' && NEVER_SHIPS[v])
-          out.push(unusual(valueRange(ctx.parsed, [...path, i]), v));
-      });
-    }
+    if (typeof value === 'string' && value.trim()) return statusStringProblems(ctx, path, value);
+    if (!Array.isArray(value)) return [];
+    const out: ConfigDiagnostic[] = [];
+    value.forEach((status, i) => {
+      if (typeof status === 'string' && NEVER_SHIPS[status])
+        out.push(unusual(valueRange(ctx.parsed, [...path, i]), status));
+    });
     return out;
   },
 };
+
+const KNOWN_STATUSES = SALE_STATUSES as readonly string[];
+
+/** One statuses part of the "A;B" string, with where it sits in the file. */
+interface StatusPart {
+  text: string;
+  range: ConfigRange;
+}
+
+/** The "A;B" form: each part checked on its own range, then the hint to write a list. */
+function statusStringProblems(ctx: RuleContext, path: string[], value: string): ConfigDiagnostic[] {
+  const out: ConfigDiagnostic[] = [];
+  const range = valueRange(ctx.parsed, path);
+  const base = stringStart(ctx, path, value);
+  const parts = splitStatusString(value);
+  const good: string[] = [];
+  for (const { text, start } of parts) {
+    const upper = text.toUpperCase();
+    if (KNOWN_STATUSES.includes(upper)) {
+      if (!good.includes(upper)) good.push(upper);
+      continue;
+    }
+    const partRange =
+      base !== undefined ? ctx.parsed.pos.range(base + start, base + start + text.length) : range;
+    const part = { text, range: partRange };
+    out.push(
+      commaSeparatedProblem(part, good, range) ?? unknownStatusProblem(part, base !== undefined),
+    );
+  }
+  out.push(statusStringHint(range, good, parts.length));
+  for (const status of good) if (NEVER_SHIPS[status]) out.push(unusual(range, status));
+  return out;
+}
+
+/** Where the string's characters start in the file (quotes skipped); escapes make offsets unreliable. */
+function stringStart(ctx: RuleContext, path: string[], value: string): number | undefined {
+  const node = nodeAt(ctx.parsed.doc, path);
+  if (!isScalar(node) || !node.range) return undefined;
+  const source = ctx.parsed.text.slice(node.range[0], node.range[1]);
+  if (source === value) return node.range[0];
+  if (source.slice(1, -1) === value) return node.range[0] + 1;
+  return undefined;
+}
+
+/**
+ * "Ordering, Picked": right statuses, wrong separator. The fix replaces the whole value with a list
+ * of the statuses accepted so far plus these.
+ */
+function commaSeparatedProblem(
+  part: StatusPart,
+  good: readonly string[],
+  listRange: ConfigRange,
+): ConfigDiagnostic | undefined {
+  const commaParts = part.text
+    .toUpperCase()
+    .split(',')
+    .map((piece) => piece.trim())
+    .filter(Boolean);
+  if (commaParts.length <= 1 || !commaParts.every((piece) => KNOWN_STATUSES.includes(piece)))
+    return undefined;
+  return {
+    range: part.range,
+    severity: ERROR,
+    code: 'unknown-status',
+    message: `"${part.text}" separates statuses with commas; the string form uses ";" (or write a list).`,
+    data: {
+      fixes: [
+        replaceFix(
+          `Convert to a list: [${commaParts.join(', ')}]`,
+          listRange,
+          `[${[...new Set([...good, ...commaParts])].join(', ')}]`,
+          true,
+        ),
+      ],
+    },
+  };
+}
+
+/** A part that is no status; fixes only when the part's own range in the file is known. */
+function unknownStatusProblem(part: StatusPart, exactRange: boolean): ConfigDiagnostic {
+  const suggestions = didYouMean(part.text.toUpperCase(), KNOWN_STATUSES);
+  return {
+    range: part.range,
+    severity: ERROR,
+    code: 'unknown-status',
+    message: `"${part.text}" is not a Cin7 Core sale status.${suggestions.length ? ` Did you mean ${suggestions[0]}?` : ''} Known: ${KNOWN_STATUSES.join(', ')}.`,
+    ...(suggestions.length && exactRange
+      ? {
+          data: {
+            fixes: suggestions.map((status, i) =>
+              replaceFix(`Change to ${status}`, part.range, status, i === 0),
+            ),
+          },
+        }
+      : {}),
+  };
+}
+
+/** The hint that a list is clearer, with the fix when every part is a known status. */
+function statusStringHint(
+  range: ConfigRange,
+  good: readonly string[],
+  partCount: number,
+): ConfigDiagnostic {
+  const fixes: QuickFix[] =
+    good.length === partCount && good.length > 0
+      ? [replaceFix(`Convert to a list: [${good.join(', ')}]`, range, `[${good.join(', ')}]`, true)]
+      : [];
+  return {
+    range,
+    severity: HINT,
+    code: 'statuses-string',
+    message: `Statuses written as one "A;B" string (the Starshipit form, case-insensitive). A list is clearer${good.length ? `: [${good.join(', ')}]` : ''}.`,
+    ...(fixes.length ? { data: { fixes } } : {}),
+  };
+}
 
 function unusual(range: ConfigDiagnostic['range'], status: string): ConfigDiagnostic {
   return {
