@@ -25,21 +25,21 @@ function parseSandboxArgs(args: string[]): SandboxOptions & { help?: boolean } {
   };
   const switches: Record<string, unknown> = {};
   for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    const eq = a.indexOf('=');
-    const flag = a.startsWith('--') && eq > 0 && a !== '--switch' ? a.slice(0, eq) : a;
-    const inline = flag !== a ? a.slice(eq + 1) : undefined;
+    const arg = args[i];
+    const eq = arg.indexOf('=');
+    const flag = arg.startsWith('--') && eq > 0 && arg !== '--switch' ? arg.slice(0, eq) : arg;
+    const inline = flag !== arg ? arg.slice(eq + 1) : undefined;
     const value = (): string => {
-      const v = inline ?? args[++i];
-      if (v === undefined) throw new Error(`${flag} needs a value`);
-      return v;
+      const given = inline ?? args[++i];
+      if (given === undefined) throw new Error(`${flag} needs a value`);
+      return given;
     };
     const num = (min: number): number => {
       const raw = value();
-      const n = Number(raw);
-      if (!Number.isFinite(n) || n < min)
+      const parsed = Number(raw);
+      if (!Number.isFinite(parsed) || parsed < min)
         throw new Error(`${flag}: "${raw}" is not a number ≥ ${min}`);
-      return n;
+      return parsed;
     };
     switch (flag) {
       case '-h':
@@ -56,9 +56,9 @@ function parseSandboxArgs(args: string[]): SandboxOptions & { help?: boolean } {
         opts.sales = num(0);
         break;
       case '--time-scale': {
-        const n = num(0);
-        if (n <= 0) throw new Error('--time-scale must be > 0');
-        opts.timeScale = n;
+        const scale = num(0);
+        if (scale <= 0) throw new Error('--time-scale must be > 0');
+        opts.timeScale = scale;
         break;
       }
       case '--faults': {
@@ -74,12 +74,12 @@ function parseSandboxArgs(args: string[]): SandboxOptions & { help?: boolean } {
         const kv = value();
         const at = kv.indexOf('=');
         if (at <= 0) throw new Error(`--switch "${kv}": expected name=value`);
-        const [name, v] = parseSwitch(kv.slice(0, at), kv.slice(at + 1));
-        switches[name] = v;
+        const [name, switchValue] = parseSwitch(kv.slice(0, at), kv.slice(at + 1));
+        switches[name] = switchValue;
         break;
       }
       default:
-        throw new Error(`unknown option "${a}"`);
+        throw new Error(`unknown option "${arg}"`);
     }
   }
   if (Object.keys(switches).length) opts.switches = switches;
@@ -98,29 +98,29 @@ export async function sandboxCommand(args: string[]): Promise<number> {
     process.stdout.write(USAGE + '\n');
     return 0;
   }
-  let sb;
+  let sandbox;
   try {
-    sb = await startSandbox(opts);
+    sandbox = await startSandbox(opts);
   } catch (err) {
     process.stderr.write(
       `dear-starshipit sandbox: ${errorMessage(err).replace(/^sandbox: /, '')}\n`,
     );
     return 2;
   }
-  const c = sb.credentials;
+  const credentials = sandbox.credentials;
   // A closed stdout (e.g. piped into `head`) must not kill a running sandbox.
   process.stdout.on('error', () => undefined);
   process.stdout.write(
     [
-      `Sandbox running (seed ${sb.seed}, ${sb.salesCount} sales, time scale ${sb.timeScale}${opts.stateFile ? `, state ${opts.stateFile}` : ''})`,
-      `  Cin7 Core   ${sb.dearBaseUrl}`,
-      `    api-auth-accountid:      ${c.dearAccountId}`,
-      `    api-auth-applicationkey: ${c.dearApiKey}  (second key on the same account: ${c.dearApiKey2})`,
-      `  Starshipit  ${sb.starshipitBaseUrl}`,
-      `    StarShipIT-Api-Key:        ${c.starshipitApiKey}`,
-      `    Ocp-Apim-Subscription-Key: ${c.starshipitSubscriptionKey}  (developer rate; production rate: ${c.starshipitSubscriptionKeyProduction})`,
-      `    second account (e.g. a warehouse's child account): StarShipIT-Api-Key ${c.starshipitApiKey2}, Ocp-Apim-Subscription-Key ${c.starshipitSubscriptionKey2}`,
-      `  Control     ${sb.controlUrl}  (info, state, calls, label, dispatch, switches, faults, sale)`,
+      `Sandbox running (seed ${sandbox.seed}, ${sandbox.salesCount} sales, time scale ${sandbox.timeScale}${opts.stateFile ? `, state ${opts.stateFile}` : ''})`,
+      `  Cin7 Core   ${sandbox.dearBaseUrl}`,
+      `    api-auth-accountid:      ${credentials.dearAccountId}`,
+      `    api-auth-applicationkey: ${credentials.dearApiKey}  (second key on the same account: ${credentials.dearApiKey2})`,
+      `  Starshipit  ${sandbox.starshipitBaseUrl}`,
+      `    StarShipIT-Api-Key:        ${credentials.starshipitApiKey}`,
+      `    Ocp-Apim-Subscription-Key: ${credentials.starshipitSubscriptionKey}  (developer rate; production rate: ${credentials.starshipitSubscriptionKeyProduction})`,
+      `    second account (e.g. a warehouse's child account): StarShipIT-Api-Key ${credentials.starshipitApiKey2}, Ocp-Apim-Subscription-Key ${credentials.starshipitSubscriptionKey2}`,
+      `  Control     ${sandbox.controlUrl}  (info, state, calls, label, dispatch, switches, faults, sale)`,
       '  These are sandbox-only credentials. Press Ctrl+C to stop.',
       '',
     ].join('\n'),
@@ -134,7 +134,7 @@ export async function sandboxCommand(args: string[]): Promise<number> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
-  await sb.close();
+  await sandbox.close();
   process.stdout.write(
     `Sandbox stopped${opts.stateFile ? `; state saved to ${opts.stateFile}` : ''}.\n`,
   );

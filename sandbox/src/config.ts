@@ -37,68 +37,69 @@ export function parseSwitch(
   name: string,
   value: unknown,
 ): [keyof FullSwitches, FullSwitches[keyof FullSwitches]] {
-  const v = typeof value === 'string' ? value.trim() : value;
+  const given = typeof value === 'string' ? value.trim() : value;
   const num = (x: unknown) => (typeof x === 'number' ? x : Number(x));
   const bad = (allowed: string) =>
     new Error(`switch ${name}: "${String(value)}" is not one of ${allowed}`);
   switch (name) {
     case 'dearThrottleStatus': {
-      const n = num(v);
-      if (n !== 429 && n !== 503 && n !== 400) throw bad('429, 503, 400');
-      return [name, n];
+      const status = num(given);
+      if (status !== 429 && status !== 503 && status !== 400) throw bad('429, 503, 400');
+      return [name, status];
     }
     case 'dearErrorShape':
-      if (v !== 'array' && v !== 'object') throw bad('array, object');
-      return [name, v];
+      if (given !== 'array' && given !== 'object') throw bad('array, object');
+      return [name, given];
     case 'dearUnknownCarrier':
-      if (v !== 'accept' && v !== 'reject') throw bad('accept, reject');
-      return [name, v];
+      if (given !== 'accept' && given !== 'reject') throw bad('accept, reject');
+      return [name, given];
     case 'dearForeignTraffic': {
-      const n = num(v);
-      if (!(n >= 0 && n <= 1)) throw bad('a number 0..1');
-      return [name, n];
+      const share = num(given);
+      if (!(share >= 0 && share <= 1)) throw bad('a number 0..1');
+      return [name, share];
     }
     case 'dearThrottledCallsCount':
-      if (v === true || v === 'true') return [name, true];
-      if (v === false || v === 'false') return [name, false];
+      if (given === true || given === 'true') return [name, true];
+      if (given === false || given === 'false') return [name, false];
       throw bad('true, false');
     case 'starshipitDuplicates':
-      if (v !== 'allow' && v !== 'reject') throw bad('allow, reject');
-      return [name, v];
+      if (given !== 'allow' && given !== 'reject') throw bad('allow, reject');
+      return [name, given];
     case 'starshipitValidationStatus': {
-      const n = num(v);
-      if (n !== 400 && n !== 200) throw bad('400, 200');
-      return [name, n];
+      const status = num(given);
+      if (status !== 400 && status !== 200) throw bad('400, 200');
+      return [name, status];
     }
     case 'starshipitNotFoundStatus': {
-      const n = num(v);
-      if (n !== 404 && n !== 200) throw bad('404, 200');
-      return [name, n];
+      const status = num(given);
+      if (status !== 404 && status !== 200) throw bad('404, 200');
+      return [name, status];
     }
     case 'starshipitShippedIncludesPrinted':
-      if (v === true || v === 'true') return [name, true];
-      if (v === false || v === 'false') return [name, false];
+      if (given === true || given === 'true') return [name, true];
+      if (given === false || given === 'false') return [name, false];
       throw bad('true, false');
     case 'dearMaxLimit': {
-      const n = num(v);
-      if (!(Number.isInteger(n) && n >= 1 && n <= 1000)) throw bad('an integer 1..1000');
-      return [name, n];
+      const limit = num(given);
+      if (!(Number.isInteger(limit) && limit >= 1 && limit <= 1000))
+        throw bad('an integer 1..1000');
+      return [name, limit];
     }
     case 'starshipitDestinationUpdate':
-      if (v !== 'replace' && v !== 'merge') throw bad('replace, merge');
-      return [name, v];
+      if (given !== 'replace' && given !== 'merge') throw bad('replace, merge');
+      return [name, given];
     case 'starshipitWebhookSignature':
-      if (v !== 'base64' && v !== 'hex') throw bad('base64, hex');
-      return [name, v];
+      if (given !== 'base64' && given !== 'hex') throw bad('base64, hex');
+      return [name, given];
     case 'starshipitShippedRows':
-      if (v !== 'summary' && v !== 'full') throw bad('summary, full');
-      return [name, v];
+      if (given !== 'summary' && given !== 'full') throw bad('summary, full');
+      return [name, given];
     case 'starshipitRps': {
-      if (v === 'developer') return [name, 2];
-      if (v === 'production') return [name, 20];
-      const n = num(v);
-      if (!(n > 0)) throw bad('a positive number, developer or production');
-      return [name, n];
+      if (given === 'developer') return [name, 2];
+      if (given === 'production') return [name, 20];
+      const rate = num(given);
+      if (!(rate > 0)) throw bad('a positive number, developer or production');
+      return [name, rate];
     }
     default:
       throw new Error(

@@ -11,19 +11,19 @@ type Obj = Record<string, unknown>;
 
 /** JSON merge patch (RFC 7396): objects merge, null deletes, everything else replaces. */
 function mergePatch(target: Obj, patch: Obj): void {
-  for (const [k, v] of Object.entries(patch)) {
-    if (k === '__meta') continue;
-    if (v === null) delete target[k];
+  for (const [key, value] of Object.entries(patch)) {
+    if (key === '__meta') continue;
+    if (value === null) delete target[key];
     else if (
-      v &&
-      typeof v === 'object' &&
-      !Array.isArray(v) &&
-      target[k] &&
-      typeof target[k] === 'object' &&
-      !Array.isArray(target[k])
+      value &&
+      typeof value === 'object' &&
+      !Array.isArray(value) &&
+      target[key] &&
+      typeof target[key] === 'object' &&
+      !Array.isArray(target[key])
     )
-      mergePatch(target[k] as Obj, v as Obj);
-    else target[k] = v;
+      mergePatch(target[key] as Obj, value as Obj);
+    else target[key] = value;
   }
 }
 

@@ -67,11 +67,11 @@ export function parseFaultSpec(spec: string): FaultRule[] {
     const api = apiRaw.toLowerCase();
     if (api !== 'dear' && api !== 'starshipit' && api !== '*')
       throw new FaultSpecError(`fault rule "${text}": API must be dear, starshipit or *`);
-    const m = /^([a-z-]+|\d{3})(?:=([0-9.]+)(?:~([0-9.]+))?)?((?:[@*>^][A-Za-z0-9.]+)*)$/i.exec(
+    const match = /^([a-z-]+|\d{3})(?:=([0-9.]+)(?:~([0-9.]+))?)?((?:[@*>^][A-Za-z0-9.]+)*)$/i.exec(
       rest,
     );
-    if (!m) throw new FaultSpecError(`fault rule "${text}": cannot read KIND "${rest}"`);
-    const [, kindRaw, arg, jitter, mods] = m;
+    if (!match) throw new FaultSpecError(`fault rule "${text}": cannot read KIND "${rest}"`);
+    const [, kindRaw, arg, jitter, mods] = match;
     const rule: FaultRule = {
       api,
       route: routeRaw.toLowerCase().replace(/^\/+/, ''),
@@ -84,7 +84,7 @@ export function parseFaultSpec(spec: string): FaultRule[] {
       rule.kind = 'status';
       rule.status = Number(kindRaw);
     } else {
-      const k = kindRaw.toLowerCase();
+      const kindName = kindRaw.toLowerCase();
       const known: FaultKind[] = [
         'latency',
         'slow',
@@ -98,7 +98,7 @@ export function parseFaultSpec(spec: string): FaultRule[] {
         'drop-after-write': 'commit-reset',
         'apply-then-reset': 'commit-reset',
       };
-      const kind = alias[k] ?? (known as string[]).find((x) => x === k);
+      const kind = alias[kindName] ?? (known as string[]).find((x) => x === kindName);
       if (!kind)
         throw new FaultSpecError(
           `fault rule "${text}": unknown kind "${kindRaw}" (latency, slow, NNN, throttle, reset, commit-reset, html, truncate)`,
@@ -113,15 +113,15 @@ export function parseFaultSpec(spec: string): FaultRule[] {
       }
     }
     for (const mod of mods.match(/[@*>^][A-Za-z0-9.]+/g) ?? []) {
-      const v = mod.slice(1);
+      const operand = mod.slice(1);
       if (mod[0] === '@') {
-        rule.prob = Number(v);
+        rule.prob = Number(operand);
         if (!(rule.prob >= 0 && rule.prob <= 1))
           throw new FaultSpecError(`fault rule "${text}": probability must be 0..1`);
-      } else if (mod[0] === '*') rule.count = Number(v);
-      else if (mod[0] === '>') rule.skip = Number(v);
-      else rule.method = v.toUpperCase();
-      if (mod[0] !== '^' && !Number.isFinite(Number(v)))
+      } else if (mod[0] === '*') rule.count = Number(operand);
+      else if (mod[0] === '>') rule.skip = Number(operand);
+      else rule.method = operand.toUpperCase();
+      if (mod[0] !== '^' && !Number.isFinite(Number(operand)))
         throw new FaultSpecError(`fault rule "${text}": "${mod}" is not a number`);
     }
     rules.push(rule);
@@ -164,11 +164,11 @@ export class FaultInjector {
   decide(api: 'dear' | 'starshipit', method: string, route: string): FaultDecision {
     const decision: FaultDecision = { delayMs: 0 };
     const labels: string[] = [];
-    const r = route.toLowerCase();
+    const lowerRoute = route.toLowerCase();
     this.rules.forEach((rule, i) => {
       if (rule.api !== '*' && rule.api !== api) return;
       if (rule.method && rule.method !== method) return;
-      if (!routeMatches(rule.route, r)) return;
+      if (!routeMatches(rule.route, lowerRoute)) return;
       this.seen[i]++;
       if (this.seen[i] <= rule.skip) return;
       if (rule.count !== undefined && this.injected[i] >= rule.count) return;

@@ -345,10 +345,10 @@ function eligibleSales(
       status: sale.Status,
       valid: sale.__meta.problems.length === 0,
       problems: [...sale.__meta.problems],
-      fulfilments: sale.Fulfilments.map((f) => ({
-        taskId: f.TaskID,
-        number: f.FulfillmentNumber,
-        stage: fulfilmentStage(f, sale.Status),
+      fulfilments: sale.Fulfilments.map((fulfilment) => ({
+        taskId: fulfilment.TaskID,
+        number: fulfilment.FulfillmentNumber,
+        stage: fulfilmentStage(fulfilment, sale.Status),
       })),
     });
   }
@@ -374,14 +374,14 @@ function shipmentsByTask(
     : Array.from({ length: dear.count }, (_, i) => i);
   for (const i of indexes) {
     const sale = dear.get(i);
-    for (const f of sale.Fulfilments) {
-      byTask.set(f.TaskID, {
-        status: f.Ship.Status,
-        lines: structuredClone(f.Ship.Lines),
+    for (const fulfilment of sale.Fulfilments) {
+      byTask.set(fulfilment.TaskID, {
+        status: fulfilment.Ship.Status,
+        lines: structuredClone(fulfilment.Ship.Lines),
         saleId: sale.ID,
         orderNumber: sale.__meta.orderNumber,
-        fulfillmentNumber: f.FulfillmentNumber,
-        writes: dear.shipWrites.get(f.TaskID) ?? 0,
+        fulfillmentNumber: fulfilment.FulfillmentNumber,
+        writes: dear.shipWrites.get(fulfilment.TaskID) ?? 0,
       });
     }
   }

@@ -53,14 +53,14 @@ export class TokenBucket {
   take(key: string, now: number): { ok: true } | { ok: false; waitMs: number } {
     const rate = Math.max(0.001, this.rateFor(key));
     const capacity = Math.max(1, rate);
-    const b = this.buckets.get(key) ?? { tokens: capacity, at: now };
-    b.tokens = Math.min(capacity, b.tokens + ((now - b.at) * rate) / this.perMs);
-    b.at = now;
-    this.buckets.set(key, b);
-    if (b.tokens >= 1) {
-      b.tokens -= 1;
+    const bucket = this.buckets.get(key) ?? { tokens: capacity, at: now };
+    bucket.tokens = Math.min(capacity, bucket.tokens + ((now - bucket.at) * rate) / this.perMs);
+    bucket.at = now;
+    this.buckets.set(key, bucket);
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
       return { ok: true };
     }
-    return { ok: false, waitMs: Math.ceil(((1 - b.tokens) * this.perMs) / rate) };
+    return { ok: false, waitMs: Math.ceil(((1 - bucket.tokens) * this.perMs) / rate) };
   }
 }

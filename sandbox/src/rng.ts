@@ -3,20 +3,20 @@
  * regenerated on demand without storing it, and the same seed always yields the same data.
  */
 
-/** One round of a murmur3-style finaliser; mixes `v` into `h`. */
-function mix(h: number, v: number): number {
-  h = Math.imul(h ^ (v >>> 0), 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+/** One round of a murmur3-style finaliser; mixes `value` into `hash`. */
+function mix(hash: number, value: number): number {
+  hash = Math.imul(hash ^ (value >>> 0), 0x85ebca6b);
+  hash ^= hash >>> 13;
+  hash = Math.imul(hash, 0xc2b2ae35);
+  hash ^= hash >>> 16;
+  return hash >>> 0;
 }
 
 /** Hash any number of 32-bit integers into one 32-bit integer. */
 export function hash32(...values: number[]): number {
-  let h = 0x9e3779b9;
-  for (const v of values) h = mix(h, v);
-  return mix(h, values.length);
+  let hash = 0x9e3779b9;
+  for (const value of values) hash = mix(hash, value);
+  return mix(hash, values.length);
 }
 
 /** mulberry32: small, fast, good enough for test data and fault dice. */
@@ -28,29 +28,29 @@ export class Rng {
   /** Uniform in [0, 1). */
   next(): number {
     this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    let mixed = this.state;
+    mixed = Math.imul(mixed ^ (mixed >>> 15), mixed | 1);
+    mixed ^= mixed + Math.imul(mixed ^ (mixed >>> 7), mixed | 61);
+    return ((mixed ^ (mixed >>> 14)) >>> 0) / 4294967296;
   }
-  /** Integer in [0, n). */
-  int(n: number): number {
-    return Math.floor(this.next() * n);
+  /** Integer in [0, bound). */
+  int(bound: number): number {
+    return Math.floor(this.next() * bound);
   }
   /** Integer in [lo, hi]. */
   range(lo: number, hi: number): number {
     return lo + this.int(hi - lo + 1);
   }
-  chance(p: number): boolean {
-    return this.next() < p;
+  chance(probability: number): boolean {
+    return this.next() < probability;
   }
   pick<T>(items: readonly T[]): T {
     return items[this.int(items.length)];
   }
   hex(digits: number): string {
-    let s = '';
-    while (s.length < digits) s += this.int(0x10000).toString(16).padStart(4, '0');
-    return s.slice(0, digits);
+    let hexText = '';
+    while (hexText.length < digits) hexText += this.int(0x10000).toString(16).padStart(4, '0');
+    return hexText.slice(0, digits);
   }
 }
 
@@ -67,13 +67,13 @@ export function encodeGuid(seed: number, kind: string, index: number, sub = 0): 
   // Products, locations and customers repeat on every generated sale: memoise those (bounded).
   if (MEMO_KINDS.has(kind)) {
     const key = `${seed}|${kind}|${index}|${sub}`;
-    let v = memo.get(key);
-    if (v === undefined) {
+    let guid = memo.get(key);
+    if (guid === undefined) {
       if (memo.size > 50_000) memo.clear();
-      v = rawGuid(seed, kind, index, sub);
-      memo.set(key, v);
+      guid = rawGuid(seed, kind, index, sub);
+      memo.set(key, guid);
     }
-    return v;
+    return guid;
   }
   return rawGuid(seed, kind, index, sub);
 }
@@ -82,11 +82,11 @@ const memo = new Map<string, string>();
 const MEMO_KINDS = new Set(['b0d1', '10ca', 'c057']);
 
 function rawGuid(seed: number, kind: string, index: number, sub: number): string {
-  const h = hash32(seed, index, sub, parseInt(kind, 16));
-  const h2 = hash32(h, 7);
-  const a = h.toString(16).padStart(8, '0');
-  const b = h2.toString(16).padStart(8, '0');
-  return `${a}-${kind}-4${b.slice(0, 3)}-a${b.slice(3, 6)}-${(index >>> 0).toString(16).padStart(8, '0')}${(sub & 0xffff).toString(16).padStart(4, '0')}`;
+  const hash = hash32(seed, index, sub, parseInt(kind, 16));
+  const secondHash = hash32(hash, 7);
+  const firstGroup = hash.toString(16).padStart(8, '0');
+  const middleDigits = secondHash.toString(16).padStart(8, '0');
+  return `${firstGroup}-${kind}-4${middleDigits.slice(0, 3)}-a${middleDigits.slice(3, 6)}-${(index >>> 0).toString(16).padStart(8, '0')}${(sub & 0xffff).toString(16).padStart(4, '0')}`;
 }
 
 /** Inverse of encodeGuid; returns undefined unless the GUID is exactly one this seed would produce. */
@@ -95,13 +95,13 @@ export function decodeGuid(
   kind: string,
   guid: string,
 ): { index: number; sub: number } | undefined {
-  const m =
+  const match =
     /^[0-9a-f]{8}-([0-9a-f]{4})-4[0-9a-f]{3}-a[0-9a-f]{3}-([0-9a-f]{8})([0-9a-f]{4})$/i.exec(
       guid.trim(),
     );
-  if (!m || m[1].toLowerCase() !== kind) return undefined;
-  const index = parseInt(m[2], 16);
-  const sub = parseInt(m[3], 16);
+  if (!match || match[1].toLowerCase() !== kind) return undefined;
+  const index = parseInt(match[2], 16);
+  const sub = parseInt(match[3], 16);
   return encodeGuid(seed, kind, index, sub) === guid.trim().toLowerCase()
     ? { index, sub }
     : undefined;

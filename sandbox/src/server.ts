@@ -39,9 +39,9 @@ export function readJson(ctx: RequestCtx): unknown {
 }
 
 /** Case-insensitive query lookup (Cin7 binds parameter names ASP.NET-style). */
-export function queryParam(q: URLSearchParams, name: string): string | undefined {
+export function queryParam(query: URLSearchParams, name: string): string | undefined {
   const lower = name.toLowerCase();
-  for (const [k, v] of q) if (k.toLowerCase() === lower) return v;
+  for (const [key, value] of query) if (key.toLowerCase() === lower) return value;
   return undefined;
 }
 
@@ -119,9 +119,9 @@ export class ApiServer {
       req.on('error', () => undefined);
     });
     this.server.keepAliveTimeout = 5000;
-    this.server.on('connection', (s: Socket) => {
-      this.sockets.add(s);
-      s.on('close', () => this.sockets.delete(s));
+    this.server.on('connection', (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
     });
   }
 
@@ -145,11 +145,11 @@ export class ApiServer {
   private wait(ms: number): Promise<void> {
     if (ms <= 0) return Promise.resolve();
     return new Promise((resolve) => {
-      const t = setTimeout(() => {
-        this.timers.delete(t);
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
         resolve();
       }, ms);
-      this.timers.add(t);
+      this.timers.add(timer);
     });
   }
 
@@ -296,11 +296,11 @@ export class ApiServer {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const t of this.timers) clearTimeout(t);
+    for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
-      for (const s of this.sockets) s.destroy();
+      for (const socket of this.sockets) socket.destroy();
       this.server.closeAllConnections();
     });
   }

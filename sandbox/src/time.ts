@@ -7,13 +7,13 @@
 /** Cin7 date-only form: `2017-09-29T00:00:00` (no zone). */
 export function dearDate(ms: number): string {
   const day = Math.floor(ms / 86_400_000);
-  let v = dayCache.get(day);
-  if (v === undefined) {
+  let text = dayCache.get(day);
+  if (text === undefined) {
     if (dayCache.size > 10_000) dayCache.clear();
-    v = new Date(day * 86_400_000).toISOString().slice(0, 10) + 'T00:00:00';
-    dayCache.set(day, v);
+    text = new Date(day * 86_400_000).toISOString().slice(0, 10) + 'T00:00:00';
+    dayCache.set(day, text);
   }
-  return v;
+  return text;
 }
 const dayCache = new Map<number, string>();
 
@@ -41,13 +41,21 @@ export function starshipitDate(ms: number, opts: { z?: boolean; fraction?: boole
  * `+10:00` offsets). A value without a zone is UTC, as both vendors document. Returns NaN when invalid.
  */
 export function parseApiDate(value: string): number {
-  const m =
+  const match =
     /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i.exec(
       value.trim(),
     );
-  if (!m) return NaN;
-  const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '0', zone] = m;
-  let ms = Date.UTC(+y, +mo - 1, +d, +h, +mi, +s, Math.floor(Number('0.' + frac) * 1000));
+  if (!match) return NaN;
+  const [, year, month, day, hour = '0', minute = '0', second = '0', frac = '0', zone] = match;
+  let ms = Date.UTC(
+    +year,
+    +month - 1,
+    +day,
+    +hour,
+    +minute,
+    +second,
+    Math.floor(Number('0.' + frac) * 1000),
+  );
   if (zone && zone.toUpperCase() !== 'Z') {
     const sign = zone[0] === '-' ? -1 : 1;
     const digits = zone.slice(1).replace(':', '');

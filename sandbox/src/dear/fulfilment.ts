@@ -19,14 +19,14 @@ const SIMPLE_FLOW = [
   'SHIPPING',
 ];
 
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' ? v : undefined;
+function str(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
 }
 
 export function findFulfilment(sale: DearSale, id: string): DearFulfilment {
-  const f = sale.Fulfilments.find((x) => x.TaskID.toLowerCase() === id.toLowerCase());
-  if (!f) throw new DearError(400, `Sale fulfilment with TaskID ${id} not found.`);
-  return f;
+  const fulfilment = sale.Fulfilments.find((x) => x.TaskID.toLowerCase() === id.toLowerCase());
+  if (!fulfilment) throw new DearError(400, `Sale fulfilment with TaskID ${id} not found.`);
+  return fulfilment;
 }
 
 /** Simple sales walk their Status along with the stages; Advanced sales keep theirs (Combined* tell the story). */
@@ -47,30 +47,30 @@ function requireOrderAuthorised(sale: DearSale, action: string): void {
 }
 
 function readStatus(body: Obj, allowed: string[], stage: string): string {
-  const s = str(body.Status)?.toUpperCase();
-  if (!s) throw new DearError(400, `${stage}: Status is required (${allowed.join(' or ')}).`);
-  if (!allowed.includes(s))
+  const status = str(body.Status)?.toUpperCase();
+  if (!status) throw new DearError(400, `${stage}: Status is required (${allowed.join(' or ')}).`);
+  if (!allowed.includes(status))
     throw new DearError(
       400,
       `${stage}: Status '${String(body.Status)}' is not valid (${allowed.join(' or ')}).`,
     );
-  return s;
+  return status;
 }
 
 function readLines(body: Obj, stage: string): Obj[] {
   if (body.Lines === undefined || body.Lines === null) return [];
   if (!Array.isArray(body.Lines)) throw new DearError(400, `${stage}: Lines must be an array.`);
-  return body.Lines.map((l, i) => {
-    if (!l || typeof l !== 'object')
+  return body.Lines.map((line, i) => {
+    if (!line || typeof line !== 'object')
       throw new DearError(400, `${stage}: line ${i + 1} is not an object.`);
-    return l as Obj;
+    return line as Obj;
   });
 }
 
 function sumBySku(lines: DearStageLine[]): Map<string, number> {
-  const m = new Map<string, number>();
-  for (const l of lines) m.set(l.SKU, (m.get(l.SKU) ?? 0) + l.Quantity);
-  return m;
+  const totals = new Map<string, number>();
+  for (const line of lines) totals.set(line.SKU, (totals.get(line.SKU) ?? 0) + line.Quantity);
+  return totals;
 }
 
 /** Turn request lines into stage lines, matching each to an order line by ProductID or SKU. */
@@ -81,9 +81,9 @@ function toStageLines(
   stage: string,
   withBox: boolean,
 ): DearStageLine[] {
-  return raw.map((l, i) => {
-    const pid = str(l.ProductID);
-    const sku = str(l.SKU);
+  return raw.map((rawLine, i) => {
+    const pid = str(rawLine.ProductID);
+    const sku = str(rawLine.SKU);
     const ol = sale.Order.Lines.find(
       (o) => (pid && o.ProductID.toLowerCase() === pid.toLowerCase()) || (sku && o.SKU === sku),
     );
@@ -92,7 +92,7 @@ function toStageLines(
         400,
         `${stage}: line ${i + 1}: product ${sku ?? pid ?? '(no SKU/ProductID)'} is not on sale order ${sale.__meta.orderNumber}.`,
       );
-    const qty = Number(l.Quantity);
+    const qty = Number(rawLine.Quantity);
     if (!(qty > 0))
       throw new DearError(
         400,
@@ -102,15 +102,15 @@ function toStageLines(
       ProductID: ol.ProductID,
       SKU: ol.SKU,
       Name: ol.Name,
-      Location: str(l.Location) ?? LOCATION,
-      LocationID: str(l.LocationID) ?? locationId(store.seed),
+      Location: str(rawLine.Location) ?? LOCATION,
+      LocationID: str(rawLine.LocationID) ?? locationId(store.seed),
       Quantity: qty,
-      BatchSN: str(l.BatchSN) ?? null,
-      ExpiryDate: str(l.ExpiryDate) ?? null,
+      BatchSN: str(rawLine.BatchSN) ?? null,
+      ExpiryDate: str(rawLine.ExpiryDate) ?? null,
       NonInventory: NON_INVENTORY_SKUS.has(ol.SKU),
     };
     if (withBox) {
-      line.Box = str(l.Box)?.trim() || 'Box 1';
+      line.Box = str(rawLine.Box)?.trim() || 'Box 1';
       line.WarrantyRegistrationNumber = null;
     }
     return line;
@@ -123,17 +123,17 @@ export function pickWrite(
   body: Obj,
   method: 'POST' | 'PUT',
 ): Obj {
-  const f = findFulfilment(sale, str(body.TaskID) ?? '');
+  const fulfilment = findFulfilment(sale, str(body.TaskID) ?? '');
   requireOrderAuthorised(sale, 'pick');
-  if (!['DRAFT', 'NOT AVAILABLE'].includes(f.Pick.Status)) {
+  if (!['DRAFT', 'NOT AVAILABLE'].includes(fulfilment.Pick.Status)) {
     throw new DearError(
       400,
-      `Pick Status is ${f.Pick.Status}. Pick for TaskID ${f.TaskID} cannot be changed.`,
+      `Pick Status is ${fulfilment.Pick.Status}. Pick for TaskID ${fulfilment.TaskID} cannot be changed.`,
     );
   }
-  const others = sale.Fulfilments.filter((x) => x !== f && x.Pick.Status !== 'VOIDED').flatMap(
-    (x) => x.Pick.Lines,
-  );
+  const others = sale.Fulfilments.filter(
+    (x) => x !== fulfilment && x.Pick.Status !== 'VOIDED',
+  ).flatMap((x) => x.Pick.Lines);
   const pickedElsewhere = sumBySku(others);
   if (str(body.AutoPickMode)?.toUpperCase() === 'AUTOPICK') {
     const lines: DearStageLine[] = [];
@@ -146,17 +146,17 @@ export function pickWrite(
     if (lines.length === 0)
       throw new DearError(
         400,
-        `Nothing left to pick for TaskID ${f.TaskID}: every order line is already picked in another fulfilment.`,
+        `Nothing left to pick for TaskID ${fulfilment.TaskID}: every order line is already picked in another fulfilment.`,
       );
-    f.Pick = { Status: 'AUTHORISED', Lines: lines };
+    fulfilment.Pick = { Status: 'AUTHORISED', Lines: lines };
   } else {
     const status = readStatus(body, ['DRAFT', 'AUTHORISED'], 'Pick');
     const incoming = toStageLines(store, sale, readLines(body, 'Pick'), 'Pick', false);
-    const lines = method === 'POST' ? [...f.Pick.Lines, ...incoming] : incoming;
+    const lines = method === 'POST' ? [...fulfilment.Pick.Lines, ...incoming] : incoming;
     if (status === 'AUTHORISED' && lines.length === 0)
       throw new DearError(
         400,
-        `Pick: Lines are required to authorise the pick of TaskID ${f.TaskID}.`,
+        `Pick: Lines are required to authorise the pick of TaskID ${fulfilment.TaskID}.`,
       );
     const mine = sumBySku(lines);
     for (const ol of sale.Order.Lines) {
@@ -167,10 +167,14 @@ export function pickWrite(
           `Pick: SKU ${ol.SKU}: picking ${total} but sale order ${sale.__meta.orderNumber} has ${ol.Quantity}.`,
         );
     }
-    f.Pick = { Status: status, Lines: lines };
+    fulfilment.Pick = { Status: status, Lines: lines };
   }
-  advanceSimpleStatus(sale, f.Pick.Status === 'AUTHORISED' ? 'PICKED' : 'PICKING');
-  return { TaskID: f.TaskID, Status: f.Pick.Status, Lines: f.Pick.Lines };
+  advanceSimpleStatus(sale, fulfilment.Pick.Status === 'AUTHORISED' ? 'PICKED' : 'PICKING');
+  return {
+    TaskID: fulfilment.TaskID,
+    Status: fulfilment.Pick.Status,
+    Lines: fulfilment.Pick.Lines,
+  };
 }
 
 export function packWrite(
@@ -179,43 +183,47 @@ export function packWrite(
   body: Obj,
   method: 'POST' | 'PUT',
 ): Obj {
-  const f = findFulfilment(sale, str(body.TaskID) ?? '');
-  if (f.Pick.Status !== 'AUTHORISED') {
+  const fulfilment = findFulfilment(sale, str(body.TaskID) ?? '');
+  if (fulfilment.Pick.Status !== 'AUTHORISED') {
     throw new DearError(
       400,
-      `Cannot pack TaskID ${f.TaskID}: Pick Status is ${f.Pick.Status}. Authorise the pick first.`,
+      `Cannot pack TaskID ${fulfilment.TaskID}: Pick Status is ${fulfilment.Pick.Status}. Authorise the pick first.`,
     );
   }
-  if (!['DRAFT', 'NOT AVAILABLE'].includes(f.Pack.Status)) {
+  if (!['DRAFT', 'NOT AVAILABLE'].includes(fulfilment.Pack.Status)) {
     throw new DearError(
       400,
-      `Pack Status is ${f.Pack.Status}. Pack for TaskID ${f.TaskID} cannot be changed.`,
+      `Pack Status is ${fulfilment.Pack.Status}. Pack for TaskID ${fulfilment.TaskID} cannot be changed.`,
     );
   }
   const status = readStatus(body, ['DRAFT', 'AUTHORISED'], 'Pack');
   const incoming = toStageLines(store, sale, readLines(body, 'Pack'), 'Pack', true);
-  const lines = method === 'POST' ? [...f.Pack.Lines, ...incoming] : incoming;
-  const picked = sumBySku(f.Pick.Lines);
+  const lines = method === 'POST' ? [...fulfilment.Pack.Lines, ...incoming] : incoming;
+  const picked = sumBySku(fulfilment.Pick.Lines);
   const packed = sumBySku(lines);
-  for (const [sku, q] of packed) {
-    if (q > (picked.get(sku) ?? 0))
+  for (const [sku, quantity] of packed) {
+    if (quantity > (picked.get(sku) ?? 0))
       throw new DearError(
         400,
-        `Pack: SKU ${sku}: packing ${q} but only ${picked.get(sku) ?? 0} picked on TaskID ${f.TaskID}.`,
+        `Pack: SKU ${sku}: packing ${quantity} but only ${picked.get(sku) ?? 0} picked on TaskID ${fulfilment.TaskID}.`,
       );
   }
   if (status === 'AUTHORISED') {
-    for (const [sku, q] of picked) {
-      if ((packed.get(sku) ?? 0) < q)
+    for (const [sku, quantity] of picked) {
+      if ((packed.get(sku) ?? 0) < quantity)
         throw new DearError(
           400,
-          `Pack: SKU ${sku}: picked ${q} but packed ${packed.get(sku) ?? 0} on TaskID ${f.TaskID}; pack every picked item to authorise.`,
+          `Pack: SKU ${sku}: picked ${quantity} but packed ${packed.get(sku) ?? 0} on TaskID ${fulfilment.TaskID}; pack every picked item to authorise.`,
         );
     }
   }
-  f.Pack = { Status: status, Lines: lines };
+  fulfilment.Pack = { Status: status, Lines: lines };
   advanceSimpleStatus(sale, status === 'AUTHORISED' ? 'PACKED' : 'PACKING');
-  return { TaskID: f.TaskID, Status: f.Pack.Status, Lines: f.Pack.Lines };
+  return {
+    TaskID: fulfilment.TaskID,
+    Status: fulfilment.Pack.Status,
+    Lines: fulfilment.Pack.Lines,
+  };
 }
 
 function boxesOf(text: string): string[] {
@@ -229,14 +237,14 @@ export interface ShipOptions {
   unknownCarrier: 'accept' | 'reject';
 }
 
-export function shipView(f: DearFulfilment): Obj {
+export function shipView(fulfilment: DearFulfilment): Obj {
   return {
-    TaskID: f.TaskID,
-    Status: f.Ship.Status,
-    RequireBy: f.Ship.RequireBy,
-    ShippingAddress: f.Ship.ShippingAddress,
-    ShippingNotes: f.Ship.ShippingNotes,
-    Lines: f.Ship.Lines,
+    TaskID: fulfilment.TaskID,
+    Status: fulfilment.Ship.Status,
+    RequireBy: fulfilment.Ship.RequireBy,
+    ShippingAddress: fulfilment.Ship.ShippingAddress,
+    ShippingNotes: fulfilment.Ship.ShippingNotes,
+    Lines: fulfilment.Ship.Lines,
   };
 }
 
@@ -254,31 +262,45 @@ export function shipWrite(
   method: 'POST' | 'PUT',
   opts: ShipOptions,
 ): Obj {
-  const f = findFulfilment(sale, str(body.TaskID) ?? '');
+  const fulfilment = findFulfilment(sale, str(body.TaskID) ?? '');
   const addTracking = body.AddTrackingNumbers === true;
-  const authorised = f.Ship.Status === 'AUTHORISED' || f.Ship.Status === 'PARTIALLY AUTHORISED';
-  if (method === 'POST' || !addTracking || !authorised) refuseShipChange(f, method, authorised);
-  const packedBoxes = [...new Set(f.Pack.Lines.map((l) => l.Box ?? 'Box 1'))];
+  const authorised =
+    fulfilment.Ship.Status === 'AUTHORISED' || fulfilment.Ship.Status === 'PARTIALLY AUTHORISED';
+  if (method === 'POST' || !addTracking || !authorised)
+    refuseShipChange(fulfilment, method, authorised);
+  const packedBoxes = [...new Set(fulfilment.Pack.Lines.map((l) => l.Box ?? 'Box 1'))];
   const parsed = readLines(body, 'Ship').map((line, i) =>
-    checkShipLine(store, f, line, i, { boxOptional: addTracking && authorised, packedBoxes, opts }),
+    checkShipLine(store, fulfilment, line, i, {
+      boxOptional: addTracking && authorised,
+      packedBoxes,
+      opts,
+    }),
   );
-  if (addTracking && authorised && method === 'PUT') amendShippedLines(f, parsed);
-  else replaceShipLines(store, sale, f, { body, method, parsed, packedBoxes });
-  if (body.RequireBy !== undefined) f.Ship.RequireBy = str(body.RequireBy) ?? null;
-  if (body.ShippingNotes !== undefined) f.Ship.ShippingNotes = str(body.ShippingNotes) ?? '';
+  if (addTracking && authorised && method === 'PUT') amendShippedLines(fulfilment, parsed);
+  else replaceShipLines(store, sale, fulfilment, { body, method, parsed, packedBoxes });
+  if (body.RequireBy !== undefined) fulfilment.Ship.RequireBy = str(body.RequireBy) ?? null;
+  if (body.ShippingNotes !== undefined)
+    fulfilment.Ship.ShippingNotes = str(body.ShippingNotes) ?? '';
   if (body.ShippingAddress && typeof body.ShippingAddress === 'object')
-    f.Ship.ShippingAddress = { ...f.Ship.ShippingAddress, ...(body.ShippingAddress as object) };
-  store.shipWrites.set(f.TaskID, (store.shipWrites.get(f.TaskID) ?? 0) + 1);
+    fulfilment.Ship.ShippingAddress = {
+      ...fulfilment.Ship.ShippingAddress,
+      ...(body.ShippingAddress as object),
+    };
+  store.shipWrites.set(fulfilment.TaskID, (store.shipWrites.get(fulfilment.TaskID) ?? 0) + 1);
   advanceSimpleStatus(sale, 'SHIPPING');
-  return shipView(f);
+  return shipView(fulfilment);
 }
 
 /** A shipment needs an authorised pack, and once authorised only takes tracking changes. */
-function refuseShipChange(f: DearFulfilment, method: 'POST' | 'PUT', authorised: boolean): void {
-  if (f.Pack.Status !== 'AUTHORISED')
+function refuseShipChange(
+  fulfilment: DearFulfilment,
+  method: 'POST' | 'PUT',
+  authorised: boolean,
+): void {
+  if (fulfilment.Pack.Status !== 'AUTHORISED')
     throw new DearError(
       400,
-      `Cannot ship TaskID ${f.TaskID}: Pack Status is ${f.Pack.Status}. Authorise the pack first.`,
+      `Cannot ship TaskID ${fulfilment.TaskID}: Pack Status is ${fulfilment.Pack.Status}. Authorise the pack first.`,
     );
   if (authorised) {
     const hint =
@@ -287,14 +309,14 @@ function refuseShipChange(f: DearFulfilment, method: 'POST' | 'PUT', authorised:
         : ' Use PUT with "AddTrackingNumbers": true to change tracking numbers or carrier.';
     throw new DearError(
       400,
-      `Ship Status is ${f.Ship.Status}. Shipment for TaskID ${f.TaskID} cannot be changed.${hint}`,
+      `Ship Status is ${fulfilment.Ship.Status}. Shipment for TaskID ${fulfilment.TaskID} cannot be changed.${hint}`,
     );
   }
 }
 
 function checkShipLine(
   store: DearStore,
-  f: DearFulfilment,
+  fulfilment: DearFulfilment,
   line: Obj,
   i: number,
   rules: { boxOptional: boolean; packedBoxes: string[]; opts: ShipOptions },
@@ -312,7 +334,7 @@ function checkShipLine(
     if (!rules.packedBoxes.includes(box))
       throw new DearError(
         400,
-        `${where}: Box '${box}' is not in the pack of TaskID ${f.TaskID} (packed: ${rules.packedBoxes.join(', ')}).`,
+        `${where}: Box '${box}' is not in the pack of TaskID ${fulfilment.TaskID} (packed: ${rules.packedBoxes.join(', ')}).`,
       );
   for (const field of ['Carrier', 'Box', 'TrackingNumber'] as const) {
     const value = str(line[field]);
@@ -336,22 +358,26 @@ function checkShipLine(
 }
 
 /** Only tracking numbers / URLs / carrier change on an authorised shipment. */
-function amendShippedLines(f: DearFulfilment, parsed: ShipLineWrite[]): void {
-  for (const [i, p] of parsed.entries()) {
-    const id = str(p.raw.ID);
-    const target = f.Ship.Lines.find(
-      (x) =>
-        (id && x.ID.toLowerCase() === id.toLowerCase()) ||
-        (!id && p.boxes.length > 0 && boxesOf(x.Boxes).join(',') === p.boxes.join(',')),
+function amendShippedLines(fulfilment: DearFulfilment, parsed: ShipLineWrite[]): void {
+  for (const [i, lineWrite] of parsed.entries()) {
+    const id = str(lineWrite.raw.ID);
+    const target = fulfilment.Ship.Lines.find(
+      (line) =>
+        (id && line.ID.toLowerCase() === id.toLowerCase()) ||
+        (!id &&
+          lineWrite.boxes.length > 0 &&
+          boxesOf(line.Boxes).join(',') === lineWrite.boxes.join(',')),
     );
     if (!target)
       throw new DearError(
         400,
-        `Ship line ${i + 1}: no shipped line with ${id ? `ID ${id}` : `Box '${p.boxes.join(', ')}'`} on TaskID ${f.TaskID}.`,
+        `Ship line ${i + 1}: no shipped line with ${id ? `ID ${id}` : `Box '${lineWrite.boxes.join(', ')}'`} on TaskID ${fulfilment.TaskID}.`,
       );
-    if (p.raw.TrackingNumber !== undefined) target.TrackingNumber = str(p.raw.TrackingNumber) ?? '';
-    if (p.raw.TrackingURL !== undefined) target.TrackingURL = str(p.raw.TrackingURL) ?? '';
-    if (p.carrier) target.Carrier = p.carrier;
+    if (lineWrite.raw.TrackingNumber !== undefined)
+      target.TrackingNumber = str(lineWrite.raw.TrackingNumber) ?? '';
+    if (lineWrite.raw.TrackingURL !== undefined)
+      target.TrackingURL = str(lineWrite.raw.TrackingURL) ?? '';
+    if (lineWrite.carrier) target.Carrier = lineWrite.carrier;
   }
 }
 
@@ -359,27 +385,27 @@ function amendShippedLines(f: DearFulfilment, parsed: ShipLineWrite[]): void {
 function replaceShipLines(
   store: DearStore,
   sale: DearSale,
-  f: DearFulfilment,
+  fulfilment: DearFulfilment,
   write: { body: Obj; method: 'POST' | 'PUT'; parsed: ShipLineWrite[]; packedBoxes: string[] },
 ): void {
   const { method, packedBoxes } = write;
-  const newLines: DearShipLine[] = write.parsed.map((p) => ({
+  const newLines: DearShipLine[] = write.parsed.map((lineWrite) => ({
     ID: store.newShipLineId(sale.__meta.index),
-    ShipmentDate: str(p.raw.ShipmentDate) ?? dearDate(Date.now()),
-    Carrier: p.carrier,
-    Boxes: p.boxes.join(', '),
-    TrackingNumber: str(p.raw.TrackingNumber) ?? '',
-    TrackingURL: str(p.raw.TrackingURL) ?? '',
-    IsShipped: p.raw.IsShipped === undefined ? true : p.raw.IsShipped === true,
+    ShipmentDate: str(lineWrite.raw.ShipmentDate) ?? dearDate(Date.now()),
+    Carrier: lineWrite.carrier,
+    Boxes: lineWrite.boxes.join(', '),
+    TrackingNumber: str(lineWrite.raw.TrackingNumber) ?? '',
+    TrackingURL: str(lineWrite.raw.TrackingURL) ?? '',
+    IsShipped: lineWrite.raw.IsShipped === undefined ? true : lineWrite.raw.IsShipped === true,
   }));
-  const lines = method === 'POST' ? [...f.Ship.Lines, ...newLines] : newLines;
+  const lines = method === 'POST' ? [...fulfilment.Ship.Lines, ...newLines] : newLines;
   const seen = new Set<string>();
   for (const line of lines)
     for (const box of boxesOf(line.Boxes)) {
       if (seen.has(box))
         throw new DearError(
           400,
-          `Ship: Box '${box}' appears on more than one ship line of TaskID ${f.TaskID}.`,
+          `Ship: Box '${box}' appears on more than one ship line of TaskID ${fulfilment.TaskID}.`,
         );
       seen.add(box);
     }
@@ -388,17 +414,17 @@ function replaceShipLines(
     if (missing.length)
       throw new DearError(
         400,
-        `Ship: PUT must list every packed box of TaskID ${f.TaskID}; missing ${missing.join(', ')}.`,
+        `Ship: PUT must list every packed box of TaskID ${fulfilment.TaskID}; missing ${missing.join(', ')}.`,
       );
   }
-  const status = shipStatusFor(f, write.body, lines, packedBoxes);
-  f.Ship.Lines = lines;
-  f.Ship.Status = status;
+  const status = shipStatusFor(fulfilment, write.body, lines, packedBoxes);
+  fulfilment.Ship.Lines = lines;
+  fulfilment.Ship.Status = status;
 }
 
 /** Every packed box shipped authorises the shipment; a requested status must fit the boxes. */
 function shipStatusFor(
-  f: DearFulfilment,
+  fulfilment: DearFulfilment,
   body: Obj,
   lines: DearShipLine[],
   packedBoxes: string[],
@@ -413,13 +439,13 @@ function shipStatusFor(
   if (requested === 'AUTHORISED')
     throw new DearError(
       400,
-      `Ship: cannot authorise TaskID ${f.TaskID}: not every packed box is shipped (missing ${packedBoxes.filter((box) => !shipped.has(box)).join(', ')}).`,
+      `Ship: cannot authorise TaskID ${fulfilment.TaskID}: not every packed box is shipped (missing ${packedBoxes.filter((box) => !shipped.has(box)).join(', ')}).`,
     );
   if (requested === 'PARTIALLY AUTHORISED') {
     if (shipped.size === 0)
       throw new DearError(
         400,
-        `Ship: PARTIALLY AUTHORISED needs at least one shipped box on TaskID ${f.TaskID}.`,
+        `Ship: PARTIALLY AUTHORISED needs at least one shipped box on TaskID ${fulfilment.TaskID}.`,
       );
     return 'PARTIALLY AUTHORISED';
   }
@@ -436,10 +462,11 @@ export function addFulfilment(store: DearStore, sale: DearSale): Obj {
       400,
       `Cannot add a fulfilment to sale ${sale.__meta.orderNumber}: pick of fulfilment ${open.FulfillmentNumber} (TaskID ${open.TaskID}) is ${open.Pick.Status}; authorise it first.`,
     );
-  const n = sale.Fulfilments.reduce((m, f) => Math.max(m, f.FulfillmentNumber), 0) + 1;
-  const f: DearFulfilment = {
-    TaskID: makeTaskId(store.seed, sale.__meta.index, n),
-    FulfillmentNumber: n,
+  const fulfilmentNumber =
+    sale.Fulfilments.reduce((m, f) => Math.max(m, f.FulfillmentNumber), 0) + 1;
+  const fulfilment: DearFulfilment = {
+    TaskID: makeTaskId(store.seed, sale.__meta.index, fulfilmentNumber),
+    FulfillmentNumber: fulfilmentNumber,
     LinkedInvoiceNumber: null,
     FulFilmentStatus: 'NOT FULFILLED',
     Pick: { Status: 'NOT AVAILABLE', Lines: [] },
@@ -452,7 +479,7 @@ export function addFulfilment(store: DearStore, sale: DearSale): Obj {
       Lines: [],
     },
   };
-  sale.Fulfilments.push(f);
+  sale.Fulfilments.push(fulfilment);
   sale.Type = 'Advanced Sale'; // a Simple sale with a second fulfilment becomes Advanced, never back
-  return { SaleID: sale.ID, ...f };
+  return { SaleID: sale.ID, ...fulfilment };
 }

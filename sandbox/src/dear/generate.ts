@@ -51,23 +51,23 @@ export interface SaleCore {
 }
 
 export function saleCore(seed: number, index: number): SaleCore {
-  const r = rngFor(seed, index, 1);
+  const random = rngFor(seed, index, 1);
   let status: string;
   if (index < SALE_STATUSES.length) status = SALE_STATUSES[index];
   else {
-    let roll = r.next() * WEIGHT_TOTAL;
+    let roll = random.next() * WEIGHT_TOTAL;
     status = 'COMPLETED';
-    for (const s of SALE_STATUSES) {
-      roll -= STATUS_WEIGHTS[s];
+    for (const candidate of SALE_STATUSES) {
+      roll -= STATUS_WEIGHTS[candidate];
       if (roll < 0) {
-        status = s;
+        status = candidate;
         break;
       }
     }
   }
   let advanced =
     index >= SALE_STATUSES.length &&
-    r.chance(0.2) &&
+    random.chance(0.2) &&
     !['DRAFT', 'VOIDED', 'ESTIMATING', 'ESTIMATED', 'ORDERING'].includes(status);
   if (index === 16 || index === 17) advanced = true; // small data sets still get Advanced sales
   if (
@@ -77,8 +77,8 @@ export function saleCore(seed: number, index: number): SaleCore {
     // Those statuses only apply to Simple sales; Advanced sales sit at ORDERED.
     status = 'ORDERED';
   }
-  const createdMs = SEED_EPOCH_MS - r.range(1, 120) * DAY + r.int(DAY);
-  const updatedMs = Math.min(SEED_EPOCH_MS - 1000, createdMs + r.int(6 * DAY));
+  const createdMs = SEED_EPOCH_MS - random.range(1, 120) * DAY + random.int(DAY);
+  const updatedMs = Math.min(SEED_EPOCH_MS - 1000, createdMs + random.int(6 * DAY));
   let problem: SaleCore['problem'] = '';
   // A few invalid records the engine must report: every 37th sale lacks a street, every 53rd a country.
   if (index % 37 === 20) problem = 'no-street';
@@ -421,11 +421,11 @@ export const SEED_CARRIERS = [
 ];
 
 /** Fulfilment level: 1 nothing done, 2 pick draft, 3 picked, 4 pack draft, 5 packed, 6 ship draft, 7 shipped. */
-function levelFor(status: string, r: Rng): number {
+function levelFor(status: string, random: Rng): number {
   switch (status) {
     case 'ORDERED':
     case 'BACKORDERED':
-      return r.chance(0.2) ? 2 : 1;
+      return random.chance(0.2) ? 2 : 1;
     case 'PICKING':
       return 2;
     case 'PICKED':
@@ -439,7 +439,7 @@ function levelFor(status: string, r: Rng): number {
     case 'COMPLETED':
       return 7;
     default:
-      return r.chance(0.7) ? 7 : 5; // INVOICING, INVOICED, CREDITED
+      return random.chance(0.7) ? 7 : 5; // INVOICING, INVOICED, CREDITED
   }
 }
 
@@ -456,8 +456,8 @@ export const LOCATION = 'Main Warehouse';
  */
 export const SALE_LOCATIONS = [LOCATION, 'Auckland Warehouse', 'Melbourne Store'] as const;
 export function saleLocation(index: number): string {
-  const m = index % 5;
-  return m === 1 ? SALE_LOCATIONS[1] : m === 3 ? SALE_LOCATIONS[2] : LOCATION;
+  const remainder = index % 5;
+  return remainder === 1 ? SALE_LOCATIONS[1] : remainder === 3 ? SALE_LOCATIONS[2] : LOCATION;
 }
 export function locationId(seed: number): string {
   return encodeGuid(seed, GUID_KIND.location, 0);
@@ -467,7 +467,7 @@ function address(
   place: Place | undefined,
   extra: { Company?: string | null; Contact?: string | null; withShip: boolean },
 ): DearAddress {
-  const a: DearAddress = {
+  const dearAddress: DearAddress = {
     DisplayAddressLine1: place ? [place.line1, place.line2].filter(Boolean).join(', ') : '',
     DisplayAddressLine2: place
       ? [place.city, place.state, place.postcode, place.country].filter(Boolean).join(' ')
@@ -480,15 +480,15 @@ function address(
     Country: place?.country ?? null,
   };
   if (extra.withShip) {
-    a.Company = extra.Company ?? null;
-    a.Contact = extra.Contact ?? null;
-    a.ShipToOther = false;
+    dearAddress.Company = extra.Company ?? null;
+    dearAddress.Contact = extra.Contact ?? null;
+    dearAddress.ShipToOther = false;
   }
-  return a;
+  return dearAddress;
 }
 
 function stageLine(seed: number, line: DearOrderLine, qty: number, box?: string): DearStageLine {
-  const l: DearStageLine = {
+  const staged: DearStageLine = {
     ProductID: line.ProductID,
     SKU: line.SKU,
     Name: line.Name,
@@ -500,46 +500,46 @@ function stageLine(seed: number, line: DearOrderLine, qty: number, box?: string)
     NonInventory: NON_INVENTORY_SKUS.has(line.SKU),
   };
   if (box !== undefined) {
-    l.Box = box;
-    l.WarrantyRegistrationNumber = null;
+    staged.Box = box;
+    staged.WarrantyRegistrationNumber = null;
   }
-  return l;
+  return staged;
 }
 
-function trackingNumberFor(seed: number, index: number, n: number): string {
-  const r = rngFor(seed, index, 77, n);
-  return `33${r.hex(4).toUpperCase()}${String(r.int(1e8)).padStart(8, '0')}`;
+function trackingNumberFor(seed: number, index: number, sequence: number): string {
+  const random = rngFor(seed, index, 77, sequence);
+  return `33${random.hex(4).toUpperCase()}${String(random.int(1e8)).padStart(8, '0')}`;
 }
 
 function orderLine(
   seed: number,
   productIndex: number,
-  p: Product,
+  product: Product,
   qty: number,
   comment: string | null,
   discount = 0,
 ): DearOrderLine {
-  const total = Math.round(qty * p.price * (1 - discount / 100) * 100) / 100;
+  const total = Math.round(qty * product.price * (1 - discount / 100) * 100) / 100;
   return {
     ProductID: encodeGuid(seed, GUID_KIND.product, productIndex),
-    SKU: p.sku,
-    Name: p.name,
+    SKU: product.sku,
+    Name: product.name,
     Quantity: qty,
-    Price: p.price,
+    Price: product.price,
     Discount: discount,
     Tax: Math.round(total * 0.1 * 100) / 100,
-    AverageCost: Math.round(p.price * 45) / 100,
+    AverageCost: Math.round(product.price * 45) / 100,
     TaxRule: 'GST on Income',
     Comment: comment,
     DropShip: false,
     Backorder: 0,
     Total: total,
-    ProductLength: p.dims[0],
-    ProductWidth: p.dims[1],
-    ProductHeight: p.dims[2],
-    ProductWeight: p.weight,
-    WeightUnits: p.units,
-    DimensionsUnits: p.dimUnits,
+    ProductLength: product.dims[0],
+    ProductWidth: product.dims[1],
+    ProductHeight: product.dims[2],
+    ProductWeight: product.weight,
+    WeightUnits: product.units,
+    DimensionsUnits: product.dimUnits,
   };
 }
 
@@ -558,18 +558,19 @@ function addExtraLines(
   index: number,
   lines: DearOrderLine[],
 ): { charges: Record<string, unknown>[] } {
-  const r = rngFor(seed, index, 3);
-  if (index % 7 === 3 || r.chance(0.05)) {
-    const l = lines[0];
-    const discount = r.pick(DISCOUNTS);
-    l.Discount = discount;
-    l.Total = Math.round(l.Quantity * l.Price * (1 - discount / 100) * 100) / 100;
-    l.Tax = Math.round(l.Total * 0.1 * 100) / 100;
+  const random = rngFor(seed, index, 3);
+  if (index % 7 === 3 || random.chance(0.05)) {
+    const firstLine = lines[0];
+    const discount = random.pick(DISCOUNTS);
+    firstLine.Discount = discount;
+    firstLine.Total =
+      Math.round(firstLine.Quantity * firstLine.Price * (1 - discount / 100) * 100) / 100;
+    firstLine.Tax = Math.round(firstLine.Total * 0.1 * 100) / 100;
   }
-  const add = (p: Product, n: number): DearOrderLine => {
-    const l = orderLine(seed, 100 + n, p, r.range(1, 2), null);
-    lines.push(l);
-    return l;
+  const add = (product: Product, offset: number): DearOrderLine => {
+    const line = orderLine(seed, 100 + offset, product, random.range(1, 2), null);
+    lines.push(line);
+    return line;
   };
   if (index % 11 === 5) add(EXTRA_PRODUCTS.mg, 0);
   if (index % 13 === 6) add(EXTRA_PRODUCTS.nonInventory, 1);

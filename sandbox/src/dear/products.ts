@@ -43,17 +43,17 @@ export interface ProductEdit {
 function productRow(
   seed: number,
   index: number,
-  p: Product,
+  product: Product,
   modifiedMs: number,
   edit?: ProductEdit,
 ): Cin7Product {
-  const [hs, origin, originCode] = CUSTOMS[p.sku] ?? ['847130', 'Australia', 'AUS'];
+  const [hs, origin, originCode] = CUSTOMS[product.sku] ?? ['847130', 'Australia', 'AUS'];
   return {
     ID: encodeGuid(seed, GUID_KIND.product, index),
-    SKU: p.sku,
-    Name: p.name,
-    Weight: p.weight,
-    WeightUnits: p.units,
+    SKU: product.sku,
+    Name: product.name,
+    Weight: product.weight,
+    WeightUnits: product.units,
     HSCode: edit && 'HSCode' in edit ? (edit.HSCode ?? null) : hs,
     CountryOfOrigin: edit && 'CountryOfOrigin' in edit ? (edit.CountryOfOrigin ?? null) : origin,
     CountryOfOriginCode:
@@ -96,8 +96,14 @@ export class ProductCatalogue {
   /** Every product, in a stable order, with edits applied. */
   rows(): Cin7Product[] {
     return this.base.map(({ index, product }) => {
-      const e = this.edits.get(product.sku);
-      return productRow(this.seed, index, product, e?.modifiedMs ?? CATALOGUE_MODIFIED_MS, e?.edit);
+      const change = this.edits.get(product.sku);
+      return productRow(
+        this.seed,
+        index,
+        product,
+        change?.modifiedMs ?? CATALOGUE_MODIFIED_MS,
+        change?.edit,
+      );
     });
   }
 

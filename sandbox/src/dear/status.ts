@@ -19,11 +19,11 @@ function combine(
 
 export function recompute(sale: DearSale): void {
   const live = sale.Fulfilments.filter((f) => f.Pick.Status !== 'VOIDED');
-  for (const f of sale.Fulfilments) {
-    f.FulFilmentStatus =
-      f.Pick.Status === 'VOIDED'
+  for (const fulfilment of sale.Fulfilments) {
+    fulfilment.FulFilmentStatus =
+      fulfilment.Pick.Status === 'VOIDED'
         ? 'VOIDED'
-        : f.Ship.Status === 'AUTHORISED'
+        : fulfilment.Ship.Status === 'AUTHORISED'
           ? 'FULFILLED'
           : 'NOT FULFILLED';
   }
@@ -57,14 +57,17 @@ export function recompute(sale: DearSale): void {
             : 'NOT FULFILLED';
   }
   const tracking: string[] = [];
-  for (const f of live)
-    for (const l of f.Ship.Lines)
-      if (l.TrackingNumber && !tracking.includes(l.TrackingNumber)) tracking.push(l.TrackingNumber);
+  for (const fulfilment of live)
+    for (const line of fulfilment.Ship.Lines)
+      if (line.TrackingNumber && !tracking.includes(line.TrackingNumber))
+        tracking.push(line.TrackingNumber);
   sale.CombinedTrackingNumbers = tracking.join(', ');
   const problems: string[] = [];
-  const a = sale.ShippingAddress;
-  if (!a || !a.Line1 || !a.Line1.trim()) problems.push('ShippingAddress.Line1 (street) is empty');
-  if (!a || !a.Country || !a.Country.trim()) problems.push('ShippingAddress.Country is empty');
+  const address = sale.ShippingAddress;
+  if (!address || !address.Line1 || !address.Line1.trim())
+    problems.push('ShippingAddress.Line1 (street) is empty');
+  if (!address || !address.Country || !address.Country.trim())
+    problems.push('ShippingAddress.Country is empty');
   sale.__meta.problems = problems;
 }
 
@@ -121,14 +124,16 @@ export const SIMPLE_ONLY_STATUSES = new Set(['PICKING', 'PICKED', 'PACKING', 'PA
 export const ORDER_STATUSES = new Set(['ORDERED', 'BACKORDERED']);
 
 /** A fulfilment's stage in sale-status words (the sale's status when nothing started). */
-export function fulfilmentStage(f: DearFulfilment, saleStatus: string): string {
-  if (f.Pick.Status === 'VOIDED' || f.FulFilmentStatus === 'VOIDED') return 'VOIDED';
-  if (f.Ship.Status === 'AUTHORISED') return 'SHIPPED';
-  if (f.Ship.Status === 'DRAFT' || f.Ship.Status === 'PARTIALLY AUTHORISED') return 'SHIPPING';
-  if (f.Pack.Status === 'AUTHORISED') return 'PACKED';
-  if (f.Pack.Status === 'DRAFT') return 'PACKING';
-  if (f.Pick.Status === 'AUTHORISED') return 'PICKED';
-  if (f.Pick.Status === 'DRAFT') return 'PICKING';
+export function fulfilmentStage(fulfilment: DearFulfilment, saleStatus: string): string {
+  if (fulfilment.Pick.Status === 'VOIDED' || fulfilment.FulFilmentStatus === 'VOIDED')
+    return 'VOIDED';
+  if (fulfilment.Ship.Status === 'AUTHORISED') return 'SHIPPED';
+  if (fulfilment.Ship.Status === 'DRAFT' || fulfilment.Ship.Status === 'PARTIALLY AUTHORISED')
+    return 'SHIPPING';
+  if (fulfilment.Pack.Status === 'AUTHORISED') return 'PACKED';
+  if (fulfilment.Pack.Status === 'DRAFT') return 'PACKING';
+  if (fulfilment.Pick.Status === 'AUTHORISED') return 'PICKED';
+  if (fulfilment.Pick.Status === 'DRAFT') return 'PICKING';
   return saleStatus;
 }
 

@@ -61,28 +61,28 @@ export class DearStore {
     this.created = new Float64Array(count);
     this.problem = new Uint8Array(count);
     for (let i = 0; i < count; i++) {
-      const c = saleCore(seed, i);
-      this.statusIdx[i] = SALE_STATUSES.indexOf(c.status as (typeof SALE_STATUSES)[number]);
-      this.updated[i] = c.updatedMs;
-      this.created[i] = c.createdMs;
-      this.problem[i] = c.problem ? 1 : 0;
+      const core = saleCore(seed, i);
+      this.statusIdx[i] = SALE_STATUSES.indexOf(core.status as (typeof SALE_STATUSES)[number]);
+      this.updated[i] = core.updatedMs;
+      this.created[i] = core.createdMs;
+      this.problem[i] = core.problem ? 1 : 0;
     }
-    this.carriers = SEED_CARRIERS.map((d, i) => ({
+    this.carriers = SEED_CARRIERS.map((description, i) => ({
       CarrierID: encodeGuid(seed, GUID_KIND.carrier, i),
-      Description: d,
+      Description: description,
     }));
     this.carrierSeq = SEED_CARRIERS.length;
   }
 
   indexOfSaleId(id: string): number | undefined {
-    const d = decodeGuid(this.seed, GUID_KIND.sale, id);
-    return d && d.sub === 0 && d.index < this.count ? d.index : undefined;
+    const decoded = decodeGuid(this.seed, GUID_KIND.sale, id);
+    return decoded && decoded.sub === 0 && decoded.index < this.count ? decoded.index : undefined;
   }
 
   /** Resolve a TaskID to its sale index (the TaskID encodes it; existence is checked on the sale). */
   indexOfTaskId(id: string): number | undefined {
-    const d = decodeGuid(this.seed, GUID_KIND.task, id);
-    return d && d.index < this.count ? d.index : undefined;
+    const decoded = decodeGuid(this.seed, GUID_KIND.task, id);
+    return decoded && decoded.index < this.count ? decoded.index : undefined;
   }
 
   get(index: number): DearSale {
@@ -150,17 +150,17 @@ export class DearStore {
     };
   }
 
-  restore(s: DearStateSnapshot): void {
+  restore(snapshot: DearStateSnapshot): void {
     this.overlay.clear();
-    for (const sale of s.overlay) {
+    for (const sale of snapshot.overlay) {
       if (sale.__meta.index >= this.count) continue;
       this.overlay.set(sale.__meta.index, sale);
       this.reindex(sale.__meta.index, sale);
       this.lastStamp = Math.max(this.lastStamp, sale.__meta.updatedMs);
     }
-    this.carriers = s.carriers;
-    this.carrierSeq = s.carrierSeq;
-    this.shipLineSeq = s.shipLineSeq;
-    this.shipWrites = new Map(Object.entries(s.shipWrites));
+    this.carriers = snapshot.carriers;
+    this.carrierSeq = snapshot.carrierSeq;
+    this.shipLineSeq = snapshot.shipLineSeq;
+    this.shipWrites = new Map(Object.entries(snapshot.shipWrites));
   }
 }

@@ -64,14 +64,14 @@ export class DearSurface implements Surface {
 
   constructor(
     private readonly store: DearStore,
-    private readonly rt: DearRuntime,
+    private readonly runtime: DearRuntime,
   ) {
-    this.limiter = new SlidingWindow(60, 60_000 / rt.timeScale);
+    this.limiter = new SlidingWindow(60, 60_000 / runtime.timeScale);
   }
 
   errorBody(code: number, exception: string): Obj | Obj[] {
-    const e = { ErrorCode: code, Exception: exception };
-    return this.rt.switches.dearErrorShape === 'object' ? e : [e];
+    const failure = { ErrorCode: code, Exception: exception };
+    return this.runtime.switches.dearErrorShape === 'object' ? failure : [failure];
   }
 
   error(status: number, exception: string): Reply {
@@ -79,7 +79,7 @@ export class DearSurface implements Surface {
   }
 
   throttleReply(): Reply {
-    const status = this.rt.switches.dearThrottleStatus;
+    const status = this.runtime.switches.dearThrottleStatus;
     if (status === 429) {
       // Header values are the real-world ones (60 s) even under --time-scale: see README "Rate limits".
       return {
@@ -90,7 +90,7 @@ export class DearSurface implements Surface {
           'x-ratelimit-remaining': '0',
           'x-ratelimit-reset': '60',
           'retry-after': '60 Seconds',
-          'x-sandbox-time-scale': String(this.rt.timeScale),
+          'x-sandbox-time-scale': String(this.runtime.timeScale),
         },
       };
     }
@@ -98,7 +98,7 @@ export class DearSurface implements Surface {
     return {
       status,
       body: this.errorBody(status, LIMIT_TEXT),
-      headers: { 'x-sandbox-time-scale': String(this.rt.timeScale) },
+      headers: { 'x-sandbox-time-scale': String(this.runtime.timeScale) },
     };
   }
 
@@ -107,10 +107,10 @@ export class DearSurface implements Surface {
   }
 
   private resolve(path: string): { route?: string; v1?: boolean; outside?: boolean } {
-    const p = path.toLowerCase().replace(/\/+$/, '');
-    if (!p.startsWith('/externalapi/')) return { outside: true };
-    if (!p.startsWith('/externalapi/v2/')) return { v1: true };
-    return { route: p.slice('/externalapi/v2/'.length) };
+    const lowerPath = path.toLowerCase().replace(/\/+$/, '');
+    if (!lowerPath.startsWith('/externalapi/')) return { outside: true };
+    if (!lowerPath.startsWith('/externalapi/v2/')) return { v1: true };
+    return { route: lowerPath.slice('/externalapi/v2/'.length) };
   }
 
   gate(ctx: RequestCtx): Gate {
@@ -142,9 +142,9 @@ export class DearSurface implements Surface {
       };
     }
     const now = Date.now();
-    const taken = this.limiter.take(key, now, this.rt.switches.dearForeignTraffic);
+    const taken = this.limiter.take(key, now, this.runtime.switches.dearForeignTraffic);
     if (!taken.ok) {
-      if (this.rt.switches.dearThrottledCallsCount) this.limiter.record(key, now);
+      if (this.runtime.switches.dearThrottledCallsCount) this.limiter.record(key, now);
       return { route: name, key, throttled: true, reply: this.throttleReply() };
     }
     if (v1) {
@@ -188,19 +188,19 @@ export class DearSurface implements Surface {
   }
 
   private body(ctx: RequestCtx): Obj {
-    const v = readJson(ctx);
-    if (!v || typeof v !== 'object' || Array.isArray(v))
+    const parsed = readJson(ctx);
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
       throw new DearError(400, 'Request body must be a JSON object.');
-    return v as Obj;
+    return parsed as Obj;
   }
 
   private dispatch(ctx: RequestCtx, route: string): unknown {
-    const q = ctx.query;
+    const query = ctx.query;
     switch (route) {
       case 'salelist':
-        return this.saleList(q);
+        return this.saleList(query);
       case 'sale':
-        return this.sale(q);
+        return this.sale(query);
       case 'me':
         return {
           Company: 'Sandbox Trading Ltd',
@@ -211,12 +211,12 @@ export class DearSurface implements Surface {
         };
       case 'sale/fulfilment': {
         if (ctx.method === 'GET') {
-          const sale = this.store.get(this.saleIndex(queryParam(q, 'SaleID')));
+          const sale = this.store.get(this.saleIndex(queryParam(query, 'SaleID')));
           return { SaleID: sale.ID, Fulfilments: sale.Fulfilments };
         }
-        const b = this.body(ctx);
+        const body = this.body(ctx);
         return this.store.mutate(
-          this.saleIndex(typeof b.SaleID === 'string' ? b.SaleID : undefined),
+          this.saleIndex(typeof body.SaleID === 'string' ? body.SaleID : undefined),
           (sale) => addFulfilment(this.store, sale),
         );
       }
@@ -227,7 +227,7 @@ export class DearSurface implements Surface {
       case 'ref/carrier':
         return this.carrier(ctx);
       case 'product':
-        return this.productList(q);
+        return this.productList(query);
       default:
         throw new DearError(404, `Endpoint '${ctx.path}' does not exist.`);
     }
@@ -251,39 +251,40 @@ export class DearSurface implements Surface {
   private stage(ctx: RequestCtx, stage: 'pick' | 'pack' | 'ship'): unknown {
     if (ctx.method === 'GET') {
       const id = queryParam(ctx.query, 'TaskID');
-      const f = findFulfilment(this.store.get(this.taskIndex(id)), id ?? '');
-      if (stage === 'ship') return shipView(f);
-      const s = stage === 'pick' ? f.Pick : f.Pack;
-      return { TaskID: f.TaskID, Status: s.Status, Lines: s.Lines };
+      const fulfilment = findFulfilment(this.store.get(this.taskIndex(id)), id ?? '');
+      if (stage === 'ship') return shipView(fulfilment);
+      const task = stage === 'pick' ? fulfilment.Pick : fulfilment.Pack;
+      return { TaskID: fulfilment.TaskID, Status: task.Status, Lines: task.Lines };
     }
-    const b = this.body(ctx);
+    const body = this.body(ctx);
     const method = ctx.method as 'POST' | 'PUT';
-    const index = this.taskIndex(b.TaskID);
+    const index = this.taskIndex(body.TaskID);
     return this.store.mutate(index, (sale) => {
-      if (stage === 'pick') return pickWrite(this.store, sale, b, method);
-      if (stage === 'pack') return packWrite(this.store, sale, b, method);
-      return shipWrite(this.store, sale, b, method, {
-        unknownCarrier: this.rt.switches.dearUnknownCarrier,
+      if (stage === 'pick') return pickWrite(this.store, sale, body, method);
+      if (stage === 'pack') return packWrite(this.store, sale, body, method);
+      return shipWrite(this.store, sale, body, method, {
+        unknownCarrier: this.runtime.switches.dearUnknownCarrier,
       });
     });
   }
 
-  private sale(q: URLSearchParams): unknown {
-    const detail = saleDetail(this.store.get(this.saleIndex(queryParam(q, 'ID'), 'ID')));
-    const format = (queryParam(q, 'CountryFormat') ?? 'Regular').toLowerCase();
+  private sale(query: URLSearchParams): unknown {
+    const detail = saleDetail(this.store.get(this.saleIndex(queryParam(query, 'ID'), 'ID')));
+    const format = (queryParam(query, 'CountryFormat') ?? 'Regular').toLowerCase();
     if (format === 'code2' || format === 'code') {
       for (const key of ['ShippingAddress', 'BillingAddress']) {
-        const a = detail[key] as Obj;
-        const codes = typeof a.Country === 'string' ? COUNTRY_CODES[a.Country] : undefined;
-        if (codes) detail[key] = { ...a, Country: format === 'code2' ? codes[0] : codes[1] };
+        const address = detail[key] as Obj;
+        const codes =
+          typeof address.Country === 'string' ? COUNTRY_CODES[address.Country] : undefined;
+        if (codes) detail[key] = { ...address, Country: format === 'code2' ? codes[0] : codes[1] };
       }
     }
     return detail;
   }
 
-  private paging(q: URLSearchParams): { page: number; limit: number } {
-    const pageRaw = queryParam(q, 'Page');
-    const limitRaw = queryParam(q, 'Limit');
+  private paging(query: URLSearchParams): { page: number; limit: number } {
+    const pageRaw = queryParam(query, 'Page');
+    const limitRaw = queryParam(query, 'Limit');
     const page = pageRaw === undefined || pageRaw === '' ? 1 : Math.floor(Number(pageRaw));
     const limit = limitRaw === undefined || limitRaw === '' ? 100 : Math.floor(Number(limitRaw));
     if (!Number.isFinite(page) || page < 1)
@@ -292,27 +293,27 @@ export class DearSurface implements Surface {
       throw new DearError(400, `Limit must be an integer 1..1000 (got '${limitRaw}').`);
     // Out-of-range limits are clamped to 1..1000 (documented min/max), or silently to the
     // dearMaxLimit switch.
-    return { page, limit: Math.min(1000, this.rt.switches.dearMaxLimit, Math.max(1, limit)) };
+    return { page, limit: Math.min(1000, this.runtime.switches.dearMaxLimit, Math.max(1, limit)) };
   }
 
-  private date(q: URLSearchParams, name: string): number | undefined {
-    const v = queryParam(q, name);
-    if (v === undefined || v === '') return undefined;
-    const ms = parseApiDate(v);
+  private date(query: URLSearchParams, name: string): number | undefined {
+    const text = queryParam(query, name);
+    if (text === undefined || text === '') return undefined;
+    const ms = parseApiDate(text);
     if (Number.isNaN(ms))
       throw new DearError(
         400,
-        `${name}: '${v}' is not a valid date (ISO 8601, e.g. 2024-01-31T00:00:00Z).`,
+        `${name}: '${text}' is not a valid date (ISO 8601, e.g. 2024-01-31T00:00:00Z).`,
       );
     return ms;
   }
 
-  saleList(q: URLSearchParams): unknown {
-    const { page, limit } = this.paging(q);
-    const status = queryParam(q, 'Status')?.trim().toUpperCase() || undefined;
-    const updatedSince = this.date(q, 'UpdatedSince');
-    const updatedUntil = this.date(q, 'UpdatedUntil');
-    const createdSince = this.date(q, 'CreatedSince');
+  saleList(query: URLSearchParams): unknown {
+    const { page, limit } = this.paging(query);
+    const status = queryParam(query, 'Status')?.trim().toUpperCase() || undefined;
+    const updatedSince = this.date(query, 'UpdatedSince');
+    const updatedUntil = this.date(query, 'UpdatedUntil');
+    const createdSince = this.date(query, 'CreatedSince');
     // Filters that need the generated sale (slow path). Names are the *parameter* names.
     const rowFilters: [string, string][] = [
       ['QuoteStatus', 'QuoteStatus'],
@@ -325,14 +326,14 @@ export class DearSurface implements Surface {
     ];
     const exact: [string, string][] = [];
     for (const [param, field] of rowFilters) {
-      const v = queryParam(q, param);
-      if (v) exact.push([field, v.trim().toUpperCase()]);
+      const value = queryParam(query, param);
+      if (value) exact.push([field, value.trim().toUpperCase()]);
     }
-    const externalId = queryParam(q, 'ExternalID') || undefined;
-    const search = queryParam(q, 'Search')?.trim().toLowerCase() || undefined;
-    const readyRaw = queryParam(q, 'ReadyForShipping')?.toLowerCase();
+    const externalId = queryParam(query, 'ExternalID') || undefined;
+    const search = queryParam(query, 'Search')?.trim().toLowerCase() || undefined;
+    const readyRaw = queryParam(query, 'ReadyForShipping')?.toLowerCase();
     const ready = readyRaw === 'true' ? true : readyRaw === 'false' ? false : undefined;
-    const shipBy = this.date(q, 'ShipBy');
+    const shipBy = this.date(query, 'ShipBy');
     const slow =
       exact.length > 0 ||
       externalId !== undefined ||
@@ -340,19 +341,19 @@ export class DearSurface implements Surface {
       ready !== undefined ||
       shipBy !== undefined;
 
-    const s = this.store;
+    const store = this.store;
     const from = (page - 1) * limit;
     const rows: unknown[] = [];
     let total = 0;
-    for (let i = 0; i < s.count; i++) {
-      if (status && s.statusOf(i) !== status) continue;
-      const upd = s.updatedOf(i);
+    for (let i = 0; i < store.count; i++) {
+      if (status && store.statusOf(i) !== status) continue;
+      const upd = store.updatedOf(i);
       if (updatedSince !== undefined && upd < updatedSince) continue; // inclusive: never miss a same-ms change
       if (updatedUntil !== undefined && upd > updatedUntil) continue;
-      if (createdSince !== undefined && s.createdOf(i) < createdSince) continue;
+      if (createdSince !== undefined && store.createdOf(i) < createdSince) continue;
       let row: Obj | undefined;
       if (slow) {
-        const sale = s.get(i);
+        const sale = store.get(i);
         row = saleRow(sale);
         if (exact.some(([f, v]) => String(row?.[f] ?? '').toUpperCase() !== v)) continue;
         if (externalId !== undefined && sale.ExternalID !== externalId) continue;
@@ -375,36 +376,36 @@ export class DearSurface implements Surface {
           if (isReady !== ready) continue;
         }
         if (shipBy !== undefined) {
-          const sb = sale.ShipBy ? parseApiDate(sale.ShipBy) : NaN;
-          if (!(sb <= shipBy) || sale.CombinedShippingStatus === 'SHIPPED') continue;
+          const shipByMs = sale.ShipBy ? parseApiDate(sale.ShipBy) : NaN;
+          if (!(shipByMs <= shipBy) || sale.CombinedShippingStatus === 'SHIPPED') continue;
         }
       }
-      if (total >= from && rows.length < limit) rows.push(row ?? saleRow(s.get(i)));
+      if (total >= from && rows.length < limit) rows.push(row ?? saleRow(store.get(i)));
       total++;
     }
     return { Total: total, Page: page, SaleList: rows };
   }
 
   /** `GET product`: the blueprint's filters `ID`, `Sku` (contains) and `ModifiedSince`. */
-  private productList(q: URLSearchParams): unknown {
-    const { page, limit } = this.paging(q);
-    const since = this.date(q, 'ModifiedSince');
-    const id = queryParam(q, 'ID')?.toLowerCase();
-    const sku = queryParam(q, 'Sku')?.toLowerCase();
+  private productList(query: URLSearchParams): unknown {
+    const { page, limit } = this.paging(query);
+    const since = this.date(query, 'ModifiedSince');
+    const id = queryParam(query, 'ID')?.toLowerCase();
+    const sku = queryParam(query, 'Sku')?.toLowerCase();
     const all = this.store.products
       .rows()
       .filter(
-        (p) =>
-          (since === undefined || Date.parse(p.LastModifiedOn) >= since) &&
-          (!id || p.ID === id) &&
-          (!sku || p.SKU.toLowerCase().includes(sku)),
+        (product) =>
+          (since === undefined || Date.parse(product.LastModifiedOn) >= since) &&
+          (!id || product.ID === id) &&
+          (!sku || product.SKU.toLowerCase().includes(sku)),
       );
     return { Total: all.length, Page: page, Products: all.slice((page - 1) * limit, page * limit) };
   }
 
   private carrier(ctx: RequestCtx): unknown {
-    const s = this.store;
-    const envelope = (list: typeof s.carriers, page = 1) => ({
+    const store = this.store;
+    const envelope = (list: typeof store.carriers, page = 1) => ({
       Total: list.length,
       Page: page,
       CarrierList: list,
@@ -413,9 +414,10 @@ export class DearSurface implements Surface {
       const { page, limit } = this.paging(ctx.query);
       const id = queryParam(ctx.query, 'CarrierID')?.toLowerCase();
       const desc = queryParam(ctx.query, 'Description')?.toLowerCase();
-      const all = s.carriers.filter(
-        (c) =>
-          (!id || c.CarrierID === id) && (!desc || c.Description.toLowerCase().startsWith(desc)),
+      const all = store.carriers.filter(
+        (carrier) =>
+          (!id || carrier.CarrierID === id) &&
+          (!desc || carrier.Description.toLowerCase().startsWith(desc)),
       );
       return {
         Total: all.length,
@@ -425,28 +427,31 @@ export class DearSurface implements Surface {
     }
     if (ctx.method === 'DELETE') {
       const id = queryParam(ctx.query, 'ID')?.toLowerCase();
-      const i = s.carriers.findIndex((c) => c.CarrierID === id);
+      const i = store.carriers.findIndex((c) => c.CarrierID === id);
       if (!id || i < 0) throw new DearError(400, `Carrier with ID ${id ?? '(missing)'} not found.`);
-      s.carriers = s.carriers.filter((_, j) => j !== i);
+      store.carriers = store.carriers.filter((_, j) => j !== i);
       return { Success: true };
     }
-    const b = this.body(ctx);
-    const description = typeof b.Description === 'string' ? b.Description.trim() : '';
+    const body = this.body(ctx);
+    const description = typeof body.Description === 'string' ? body.Description.trim() : '';
     if (!description) throw new DearError(400, 'Description is required.');
     if (description.length > 256)
       throw new DearError(400, 'Description must be at most 256 characters.');
-    const clash = s.carriers.find((c) => c.Description.toLowerCase() === description.toLowerCase());
+    const clash = store.carriers.find(
+      (c) => c.Description.toLowerCase() === description.toLowerCase(),
+    );
     if (ctx.method === 'POST') {
       if (clash) throw new DearError(400, `Carrier '${description}' already exists.`);
-      const c = { CarrierID: s.newCarrierId(), Description: description };
-      s.carriers = [...s.carriers, c];
-      return envelope([c]);
+      const added = { CarrierID: store.newCarrierId(), Description: description };
+      store.carriers = [...store.carriers, added];
+      return envelope([added]);
     }
-    const id = typeof b.CarrierID === 'string' ? b.CarrierID.toLowerCase() : '';
-    const c = s.carriers.find((x) => x.CarrierID === id);
-    if (!c) throw new DearError(400, `Carrier with ID ${id || '(missing)'} not found.`);
-    if (clash && clash !== c) throw new DearError(400, `Carrier '${description}' already exists.`);
-    c.Description = description;
-    return envelope([c]);
+    const id = typeof body.CarrierID === 'string' ? body.CarrierID.toLowerCase() : '';
+    const carrier = store.carriers.find((x) => x.CarrierID === id);
+    if (!carrier) throw new DearError(400, `Carrier with ID ${id || '(missing)'} not found.`);
+    if (clash && clash !== carrier)
+      throw new DearError(400, `Carrier '${description}' already exists.`);
+    carrier.Description = description;
+    return envelope([carrier]);
   }
 }

@@ -113,17 +113,23 @@ export function clean(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(clean);
   if (value && typeof value === 'object') {
     const out: Obj = {};
-    for (const [k, v] of Object.entries(value as Obj)) {
-      if (v === null || v === undefined || v === '' || k.startsWith('__')) continue;
-      out[k] = clean(v);
+    for (const [key, fieldValue] of Object.entries(value as Obj)) {
+      if (
+        fieldValue === null ||
+        fieldValue === undefined ||
+        fieldValue === '' ||
+        key.startsWith('__')
+      )
+        continue;
+      out[key] = clean(fieldValue);
     }
     return out;
   }
   return value;
 }
 
-function isObj(v: unknown): v is Obj {
-  return !!v && typeof v === 'object' && !Array.isArray(v);
+function isObj(value: unknown): value is Obj {
+  return !!value && typeof value === 'object' && !Array.isArray(value);
 }
 
 function checkStrings(
@@ -133,53 +139,57 @@ function checkStrings(
   errs: string[],
 ): void {
   for (const [field, [min, max]] of Object.entries(limits)) {
-    const v = obj[field];
-    if (v === undefined || v === null) continue;
-    if (typeof v !== 'string' && typeof v !== 'number') {
+    const value = obj[field];
+    if (value === undefined || value === null) continue;
+    if (typeof value !== 'string' && typeof value !== 'number') {
       errs.push(`${path}${field} must be a string`);
       continue;
     }
-    const s = String(v);
-    if (s.length > max)
-      errs.push(`${path}${field} must be at most ${max} characters (got ${s.length})`);
-    else if (s.length > 0 && s.length < min)
-      errs.push(`${path}${field} must be at least ${min} characters (got ${s.length})`);
+    const text = String(value);
+    if (text.length > max)
+      errs.push(`${path}${field} must be at most ${max} characters (got ${text.length})`);
+    else if (text.length > 0 && text.length < min)
+      errs.push(`${path}${field} must be at least ${min} characters (got ${text.length})`);
   }
 }
 
 /** Validate an order as it would stand after create/update; returns readable problems. */
-export function validateOrder(o: Obj): string[] {
+export function validateOrder(order: Obj): string[] {
   const errs: string[] = [];
   if (
-    o.order_number === undefined ||
-    o.order_number === null ||
-    String(o.order_number).length === 0
+    order.order_number === undefined ||
+    order.order_number === null ||
+    String(order.order_number).length === 0
   )
     errs.push('order_number is required (1-50 characters)');
-  checkStrings(o, ORDER_LIMITS, '', errs);
+  checkStrings(order, ORDER_LIMITS, '', errs);
   if (
-    o.order_date !== undefined &&
-    o.order_date !== null &&
-    Number.isNaN(parseApiDate(String(o.order_date)))
+    order.order_date !== undefined &&
+    order.order_date !== null &&
+    Number.isNaN(parseApiDate(String(order.order_date)))
   )
-    errs.push(`order_date '${String(o.order_date)}' is not a valid date`);
-  const d = o.destination;
-  if (!isObj(d)) errs.push('destination is required');
+    errs.push(`order_date '${String(order.order_date)}' is not a valid date`);
+  const destination = order.destination;
+  if (!isObj(destination)) errs.push('destination is required');
   else {
-    checkStrings(d, ADDRESS_LIMITS, 'destination.', errs);
-    for (const f of ['name', 'street', 'country'])
-      if (d[f] === undefined || d[f] === null || String(d[f]).trim() === '')
-        errs.push(`destination.${f} is required`);
+    checkStrings(destination, ADDRESS_LIMITS, 'destination.', errs);
+    for (const field of ['name', 'street', 'country'])
+      if (
+        destination[field] === undefined ||
+        destination[field] === null ||
+        String(destination[field]).trim() === ''
+      )
+        errs.push(`destination.${field} is required`);
   }
-  if (o.sender_details !== undefined && o.sender_details !== null) {
-    if (!isObj(o.sender_details)) errs.push('sender_details must be an object');
-    else checkStrings(o.sender_details, ADDRESS_LIMITS, 'sender_details.', errs);
+  if (order.sender_details !== undefined && order.sender_details !== null) {
+    if (!isObj(order.sender_details)) errs.push('sender_details must be an object');
+    else checkStrings(order.sender_details, ADDRESS_LIMITS, 'sender_details.', errs);
   }
   for (const [key, limits] of [
     ['items', ITEM_LIMITS],
     ['packages', {}],
   ] as const) {
-    const list = o[key];
+    const list = order[key];
     if (list === undefined || list === null) continue;
     if (!Array.isArray(list)) {
       errs.push(`${key} must be an array`);
@@ -188,13 +198,15 @@ export function validateOrder(o: Obj): string[] {
     list.forEach((it, i) => {
       if (!isObj(it)) return errs.push(`${key}[${i}] must be an object`);
       checkStrings(it, limits, `${key}[${i}].`, errs);
-      for (const n of ['quantity', 'weight', 'value', 'height', 'width', 'length']) {
+      for (const measure of ['quantity', 'weight', 'value', 'height', 'width', 'length']) {
         if (
-          it[n] !== undefined &&
-          it[n] !== null &&
-          (typeof it[n] !== 'number' || !Number.isFinite(it[n]) || (it[n] as number) < 0)
+          it[measure] !== undefined &&
+          it[measure] !== null &&
+          (typeof it[measure] !== 'number' ||
+            !Number.isFinite(it[measure]) ||
+            (it[measure] as number) < 0)
         )
-          errs.push(`${key}[${i}].${n} must be a non-negative number`);
+          errs.push(`${key}[${i}].${measure} must be a non-negative number`);
       }
     });
   }
@@ -377,8 +389,8 @@ export class OrderStore {
       order_date: starshipitDate(dateMs, { z: false }),
       order_number: number,
     };
-    for (const f of ORDER_FIELDS)
-      if (f !== 'order_number' && input[f] !== undefined) order[f] = input[f];
+    for (const field of ORDER_FIELDS)
+      if (field !== 'order_number' && input[field] !== undefined) order[field] = input[field];
     if (typeof order.carrier === 'string')
       order.carrier_name = CARRIER_NAMES[order.carrier] ?? order.carrier;
     order.signature_required = input.signature_required === true || input.signature_required === 1;
@@ -568,16 +580,18 @@ export class OrderStore {
     dispatch?: boolean;
   }): StoredOrder {
     const stored = this.find(req, 'printLabel');
-    const o = stored.order;
-    if (o.status === 'Shipped' || o.status === 'Delivered')
-      throw new Error(`printLabel: order ${String(o.order_number)} is already ${String(o.status)}`);
+    const order = stored.order;
+    if (order.status === 'Shipped' || order.status === 'Delivered')
+      throw new Error(
+        `printLabel: order ${String(order.order_number)} is already ${String(order.status)}`,
+      );
     if (!req.carrier)
       throw new Error('printLabel: carrier (Starshipit carrier code, e.g. AusPost) is required');
     const [defCode, defName] = DEFAULT_SERVICE[req.carrier] ?? ['STD', 'Standard'];
     const serviceCode = req.serviceCode ?? defCode;
     const serviceName = req.serviceCode && req.serviceCode !== defCode ? req.serviceCode : defName;
     const carrierName = req.carrierName ?? CARRIER_NAMES[req.carrier] ?? req.carrier;
-    const packages = [...(o.packages as Obj[])];
+    const packages = [...(order.packages as Obj[])];
     const count = req.trackingNumbers?.length ?? packages.length;
     if (count < 1) throw new Error('printLabel: trackingNumbers must not be empty');
     while (packages.length < count) packages.push(this.pkg({}, `Package ${packages.length + 1}`));
@@ -585,9 +599,9 @@ export class OrderStore {
     const now = this.stamp();
     const tracking =
       req.trackingNumbers ??
-      packages.map((_, i) => this.trackingNumber(req.carrier, Number(o.order_id), i));
-    o.packages = packages.map((p, i) => ({
-      ...p,
+      packages.map((_, i) => this.trackingNumber(req.carrier, Number(order.order_id), i));
+    order.packages = packages.map((parcel, i) => ({
+      ...parcel,
       carrier_service_code: serviceCode,
       carrier_service_name: serviceName,
       tracking_number: tracking[i],
@@ -595,29 +609,29 @@ export class OrderStore {
       delivery_status: 'Printed',
       label_created_date: starshipitDate(
         now,
-        Number(o.order_id) % 2 === 0 ? { z: true } : { fraction: false },
+        Number(order.order_id) % 2 === 0 ? { z: true } : { fraction: false },
       ),
     }));
-    o.carrier = req.carrier;
-    o.carrier_name = carrierName;
-    o.carrier_service_code = serviceCode;
-    o.status = 'Printed';
+    order.carrier = req.carrier;
+    order.carrier_name = carrierName;
+    order.carrier_service_code = serviceCode;
+    order.status = 'Printed';
     stored.lastUpdatedMs = now;
-    if (req.dispatch) this.dispatch({ orderId: Number(o.order_id) });
+    if (req.dispatch) this.dispatch({ orderId: Number(order.order_id) });
     return stored;
   }
 
   dispatch(ref: { orderNumber?: string; orderId?: number }): StoredOrder {
     const stored = this.find(ref, 'dispatch');
-    const o = stored.order;
-    if (o.status !== 'Printed')
+    const order = stored.order;
+    if (order.status !== 'Printed')
       throw new Error(
-        `dispatch: order ${String(o.order_number)} is ${String(o.status)}; print a label first`,
+        `dispatch: order ${String(order.order_number)} is ${String(order.status)}; print a label first`,
       );
-    o.status = 'Shipped';
-    o.manifested = true;
-    o.manifest_number = this.nextManifest++;
-    for (const p of o.packages as Obj[]) p.delivery_status = 'Dispatched';
+    order.status = 'Shipped';
+    order.manifested = true;
+    order.manifest_number = this.nextManifest++;
+    for (const parcel of order.packages as Obj[]) parcel.delivery_status = 'Dispatched';
     stored.lastUpdatedMs = this.stamp();
     return stored;
   }
@@ -629,14 +643,14 @@ export class OrderStore {
         `deliver: order ${String(stored.order.order_number)} is ${String(stored.order.status)}; dispatch it first`,
       );
     stored.order.status = 'Delivered';
-    for (const p of stored.order.packages as Obj[]) p.delivery_status = 'Delivered';
+    for (const parcel of stored.order.packages as Obj[]) parcel.delivery_status = 'Delivered';
     stored.lastUpdatedMs = this.stamp();
     return stored;
   }
 
   private trackingNumber(carrier: string, orderId: number, i: number): string {
-    const h = hash32(this.seed, orderId, i, 0x7ac);
-    const digits = String(h).padStart(10, '0');
+    const hash = hash32(this.seed, orderId, i, 0x7ac);
+    const digits = String(hash).padStart(10, '0');
     if (carrier === 'AusPost' || carrier === 'MyPostBusiness') return `33QQQ${digits}01`;
     if (carrier === 'DHL') return digits;
     return `SB${carrier.slice(0, 3).toUpperCase()}${digits}`;
@@ -653,31 +667,32 @@ export class OrderStore {
     };
   }
 
-  restore(s: OrdersSnapshot): void {
-    Object.assign(this, s);
+  restore(snapshot: OrdersSnapshot): void {
+    Object.assign(this, snapshot);
     this.idIndex = new Map(this.orders.map((o) => [Number(o.order.order_id), o]));
-    for (const o of this.orders) this.lastStamp = Math.max(this.lastStamp, o.lastUpdatedMs);
+    for (const stored of this.orders)
+      this.lastStamp = Math.max(this.lastStamp, stored.lastUpdatedMs);
   }
 }
 
-export function trackingUrl(carrier: string, tn: string): string {
+export function trackingUrl(carrier: string, trackingNumber: string): string {
   if (carrier === 'AusPost' || carrier === 'MyPostBusiness' || carrier === 'StarTrack')
-    return `https://auspost.com.au/mypost/track/#/details/${tn}`;
+    return `https://auspost.com.au/mypost/track/#/details/${trackingNumber}`;
   if (carrier === 'CourierPost' || carrier === 'NZPost')
-    return `https://www.nzpost.co.nz/tools/tracking/item/${tn}`;
-  return `https://sandbox.track.invalid/${encodeURIComponent(carrier)}/${encodeURIComponent(tn)}`;
+    return `https://www.nzpost.co.nz/tools/tracking/item/${trackingNumber}`;
+  return `https://sandbox.track.invalid/${encodeURIComponent(carrier)}/${encodeURIComponent(trackingNumber)}`;
 }
 
 /** When the order's label was printed (ms), from its first package; undefined before printing. */
-export function labelCreatedMs(o: Obj): number | undefined {
-  const packages = Array.isArray(o.packages) ? (o.packages as Obj[]) : [];
+export function labelCreatedMs(order: Obj): number | undefined {
+  const packages = Array.isArray(order.packages) ? (order.packages as Obj[]) : [];
   const date = packages.find((p) => typeof p.label_created_date === 'string')?.label_created_date;
   const ms = typeof date === 'string' ? parseApiDate(date) : NaN;
   return Number.isNaN(ms) ? undefined : ms;
 }
 
-function trackingNumbers(o: Obj): string[] {
-  const packages = Array.isArray(o.packages) ? (o.packages as Obj[]) : [];
+function trackingNumbers(order: Obj): string[] {
+  const packages = Array.isArray(order.packages) ? (order.packages as Obj[]) : [];
   return packages.map((p) => p.tracking_number).filter((t): t is string => typeof t === 'string');
 }
 
@@ -685,46 +700,46 @@ function trackingNumbers(o: Obj): string[] {
  * The flat form of a shipped-list row (the fields public clients read from that list): one
  * order-level tracking number, no status, no packages, no items.
  */
-export function shippedSummary(o: Obj): StarshipitShippedSummary {
-  const destination = (o.destination ?? {}) as Obj;
-  const packages = Array.isArray(o.packages) ? (o.packages as Obj[]) : [];
+export function shippedSummary(order: Obj): StarshipitShippedSummary {
+  const destination = (order.destination ?? {}) as Obj;
+  const packages = Array.isArray(order.packages) ? (order.packages as Obj[]) : [];
   const first = packages[0] ?? {};
-  const status = String(o.status);
+  const status = String(order.status);
   return clean({
-    order_id: o.order_id,
-    order_date: o.order_date,
+    order_id: order.order_id,
+    order_date: order.order_date,
     shipped_date: first.label_created_date,
-    order_number: o.order_number,
-    reference: o.reference,
+    order_number: order.order_number,
+    reference: order.reference,
     integration_source_name: 'API',
     name: destination.name,
     country: destination.country,
-    carrier: o.carrier,
-    carrier_name: o.carrier_name,
-    carrier_service_code: o.carrier_service_code,
+    carrier: order.carrier,
+    carrier_name: order.carrier_name,
+    carrier_service_code: order.carrier_service_code,
     carrier_service_name: first.carrier_service_name,
-    shipment_type: o.type,
-    tracking_number: trackingNumbers(o)[0],
+    shipment_type: order.type,
+    tracking_number: trackingNumbers(order)[0],
     tracking_short_status: status === 'Shipped' ? 'Dispatched' : status,
     tracking_full_status: status === 'Printed' ? 'Label printed' : status,
-    manifest_number: o.manifest_number,
-    manifest_sent: o.manifested === true,
+    manifest_number: order.manifest_number,
+    manifest_sent: order.manifested === true,
     writeback_status: 'NotRequired',
   }) as StarshipitShippedSummary;
 }
 
 /** A `GET /api/orders/shipments` row: when the label was printed and every tracking number. */
-export function shipmentRow(o: Obj): StarshipitShipmentRow {
-  const destination = (o.destination ?? {}) as Obj;
-  const packages = Array.isArray(o.packages) ? (o.packages as Obj[]) : [];
+export function shipmentRow(order: Obj): StarshipitShipmentRow {
+  const destination = (order.destination ?? {}) as Obj;
+  const packages = Array.isArray(order.packages) ? (order.packages as Obj[]) : [];
   return clean({
-    order_id: o.order_id,
-    order_number: o.order_number,
+    order_id: order.order_id,
+    order_number: order.order_number,
     date: packages[0]?.label_created_date,
     name: destination.name,
-    carrier_name: o.carrier_name,
-    carrier_service_code: o.carrier_service_code,
-    tracking_numbers: trackingNumbers(o),
+    carrier_name: order.carrier_name,
+    carrier_service_code: order.carrier_service_code,
+    tracking_numbers: trackingNumbers(order),
     country: destination.country,
   }) as StarshipitShipmentRow;
 }

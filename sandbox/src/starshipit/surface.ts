@@ -69,26 +69,26 @@ export class StarshipitSurface implements Surface {
   constructor(
     /** Orders per account, by the account's API key. */
     private readonly stores: ReadonlyMap<string, OrderStore>,
-    private readonly rt: StarshipitRuntime,
+    private readonly runtime: StarshipitRuntime,
   ) {
     this.store = [...stores.values()][0];
     this.bucket = new TokenBucket(
       (key) =>
         key === CREDENTIALS.starshipitSubscriptionKeyProduction
           ? 20
-          : this.rt.switches.starshipitRps,
-      1000 / rt.timeScale,
+          : this.runtime.switches.starshipitRps,
+      1000 / runtime.timeScale,
     );
   }
 
-  throttleReply(waitMs = 1000 / this.rt.timeScale): Reply {
+  throttleReply(waitMs = 1000 / this.runtime.timeScale): Reply {
     // Seconds are real-world (wait × time scale), like the Cin7 side: see README "Rate limits".
-    const seconds = Math.max(1, Math.ceil((waitMs * this.rt.timeScale) / 1000));
+    const seconds = Math.max(1, Math.ceil((waitMs * this.runtime.timeScale) / 1000));
     return {
       status: 429,
       headers: {
         'retry-after': String(seconds),
-        'x-sandbox-time-scale': String(this.rt.timeScale),
+        'x-sandbox-time-scale': String(this.runtime.timeScale),
       },
       body: {
         statusCode: 429,
@@ -117,8 +117,8 @@ export class StarshipitSurface implements Surface {
   }
 
   gate(ctx: RequestCtx): Gate {
-    const p = ctx.path.toLowerCase().replace(/\/+$/, '');
-    const route = p.startsWith('/api/') ? p.slice(5) : p;
+    const lowerPath = ctx.path.toLowerCase().replace(/\/+$/, '');
+    const route = lowerPath.startsWith('/api/') ? lowerPath.slice(5) : lowerPath;
     const sub = String(ctx.headers['ocp-apim-subscription-key'] ?? '').trim();
     if (!sub) {
       return {
@@ -169,7 +169,7 @@ export class StarshipitSurface implements Surface {
         },
       };
     }
-    const verbs = p.startsWith('/api/') ? ROUTES[route] : undefined;
+    const verbs = lowerPath.startsWith('/api/') ? ROUTES[route] : undefined;
     if (!verbs || !verbs.includes(ctx.method)) {
       // APIM answers an unmatched operation (unknown path or verb) with 404.
       return {
@@ -187,8 +187,8 @@ export class StarshipitSurface implements Surface {
   ): Reply {
     const status =
       kind === 'validation'
-        ? this.rt.switches.starshipitValidationStatus
-        : this.rt.switches.starshipitNotFoundStatus;
+        ? this.runtime.switches.starshipitValidationStatus
+        : this.runtime.switches.starshipitNotFoundStatus;
     return { status, body: { success: false, errors } };
   }
 
@@ -206,16 +206,16 @@ export class StarshipitSurface implements Surface {
   }
 
   private body(ctx: RequestCtx): Obj {
-    const v = readJson(ctx);
-    if (!v || typeof v !== 'object' || Array.isArray(v))
+    const parsed = readJson(ctx);
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
       throw new OrderError('validation', [
         { message: 'Invalid request body', details: 'expected a JSON object' },
       ]);
-    return v as Obj;
+    return parsed as Obj;
   }
 
-  private view(s: StoredOrder): unknown {
-    return clean(s.order);
+  private view(stored: StoredOrder): unknown {
+    return clean(stored.order);
   }
 
   private ok(body: Obj): Reply {
@@ -231,14 +231,14 @@ export class StarshipitSurface implements Surface {
 
   private createOrder(ctx: RequestCtx): Reply {
     const body = this.body(ctx);
-    const duplicates = this.rt.switches.starshipitDuplicates;
+    const duplicates = this.runtime.switches.starshipitDuplicates;
     return this.ok({ order: this.view(this.store.create(body.order, duplicates)) });
   }
 
   /** Up to 50 orders; the valid ones are created even when others fail (named by order_number). */
   private importOrders(ctx: RequestCtx): Reply {
     const body = this.body(ctx);
-    const switches = this.rt.switches;
+    const switches = this.runtime.switches;
     if (!Array.isArray(body.orders))
       throw new OrderError('validation', [
         { message: 'Invalid request', details: 'orders must be an array' },
@@ -267,7 +267,7 @@ export class StarshipitSurface implements Surface {
 
   private updateOrder(ctx: RequestCtx): Reply {
     const body = this.body(ctx);
-    const destination = this.rt.switches.starshipitDestinationUpdate;
+    const destination = this.runtime.switches.starshipitDestinationUpdate;
     return this.ok({ order: this.view(this.store.update(body.order, { destination })) });
   }
 
@@ -295,7 +295,7 @@ export class StarshipitSurface implements Surface {
 
   /** Labelled orders: manifested ones, or every printed one with the includes-printed switch. */
   private shipped(query: URLSearchParams): Reply {
-    const switches = this.rt.switches;
+    const switches = this.runtime.switches;
     return this.list(
       query,
       (stored) =>
@@ -309,18 +309,18 @@ export class StarshipitSurface implements Surface {
     );
   }
 
-  private param(q: URLSearchParams, name: string): string {
-    const v = q.get(name);
-    if (v === null || v === '')
+  private param(query: URLSearchParams, name: string): string {
+    const value = query.get(name);
+    if (value === null || value === '')
       throw new OrderError('validation', [
         { message: 'Invalid request', details: `${name} is required` },
       ]);
-    return v;
+    return value;
   }
 
-  private getOrders(q: URLSearchParams): Reply {
-    const id = q.get('order_id');
-    const number = q.get('order_number');
+  private getOrders(query: URLSearchParams): Reply {
+    const id = query.get('order_id');
+    const number = query.get('order_number');
     if (id || number) {
       const found = id ? this.store.byId(id) : this.store.byNumber(number ?? '')[0];
       if (!found)
@@ -332,13 +332,13 @@ export class StarshipitSurface implements Surface {
         ]);
       return this.ok({ order: this.view(found) });
     }
-    const status = (q.get('status') ?? 'Unshipped').toLowerCase();
-    const pageSize = Math.min(500, Math.max(1, Number(q.get('page_size') ?? 500) || 500));
-    const page = Math.max(1, Number(q.get('page_number') ?? 1) || 1);
-    const all = this.store.orders.filter((o) =>
+    const status = (query.get('status') ?? 'Unshipped').toLowerCase();
+    const pageSize = Math.min(500, Math.max(1, Number(query.get('page_size') ?? 500) || 500));
+    const page = Math.max(1, Number(query.get('page_number') ?? 1) || 1);
+    const all = this.store.orders.filter((stored) =>
       status === 'shipped'
-        ? LABELLED.includes(String(o.order.status))
-        : o.order.status === 'Unshipped' || o.order.status === 'Saved',
+        ? LABELLED.includes(String(stored.order.status))
+        : stored.order.status === 'Unshipped' || stored.order.status === 'Saved',
     );
     return {
       status: 200,
@@ -356,20 +356,20 @@ export class StarshipitSurface implements Surface {
   }
 
   private list(
-    q: URLSearchParams,
-    keep: (o: StoredOrder) => boolean,
+    query: URLSearchParams,
+    keep: (stored: StoredOrder) => boolean,
     allowOrderDate: boolean,
-    rowOf: (o: StoredOrder) => unknown = (o) => this.view(o),
+    rowOf: (stored: StoredOrder) => unknown = (o) => this.view(o),
   ): Reply {
-    const limit = Math.min(250, Math.max(1, Math.floor(Number(q.get('limit') ?? 50)) || 50));
-    const page = Math.max(1, Math.floor(Number(q.get('page') ?? 1)) || 1);
-    const sinceUpdated = q.get('since_last_updated');
-    const sinceOrder = allowOrderDate ? q.get('since_order_date') : null;
-    const parse = (name: string, v: string) => {
-      const ms = parseApiDate(v);
+    const limit = Math.min(250, Math.max(1, Math.floor(Number(query.get('limit') ?? 50)) || 50));
+    const page = Math.max(1, Math.floor(Number(query.get('page') ?? 1)) || 1);
+    const sinceUpdated = query.get('since_last_updated');
+    const sinceOrder = allowOrderDate ? query.get('since_order_date') : null;
+    const parse = (name: string, text: string) => {
+      const ms = parseApiDate(text);
       if (Number.isNaN(ms))
         throw new OrderError('validation', [
-          { message: 'Invalid request', details: `${name} '${v}' is not a valid date` },
+          { message: 'Invalid request', details: `${name} '${text}' is not a valid date` },
         ]);
       return ms;
     };
@@ -378,14 +378,14 @@ export class StarshipitSurface implements Surface {
     // Default window: updated in the last 24 h — of sandbox time, i.e. 24 h / time scale.
     const defaultFrom =
       updatedFrom === undefined && orderFrom === undefined
-        ? Date.now() - DAY_MS / this.rt.timeScale
+        ? Date.now() - DAY_MS / this.runtime.timeScale
         : undefined;
     const rows = this.store.orders
       .filter(keep)
       .filter(
-        (o) =>
-          (updatedFrom === undefined || o.lastUpdatedMs >= updatedFrom) &&
-          (defaultFrom === undefined || o.lastUpdatedMs >= defaultFrom),
+        (stored) =>
+          (updatedFrom === undefined || stored.lastUpdatedMs >= updatedFrom) &&
+          (defaultFrom === undefined || stored.lastUpdatedMs >= defaultFrom),
       )
       .filter(
         (o) => orderFrom === undefined || parseApiDate(String(o.order.order_date)) >= orderFrom,
@@ -396,7 +396,7 @@ export class StarshipitSurface implements Surface {
       );
     const slice = rows.slice((page - 1) * limit, page * limit);
     const total_pages = Math.ceil(rows.length / limit);
-    if (q.get('ids_only') === 'true')
+    if (query.get('ids_only') === 'true')
       return this.ok({ order_ids: slice.map((o) => o.order.order_id), total_pages });
     return this.ok({ orders: slice.map(rowOf), total_pages });
   }
@@ -406,19 +406,21 @@ export class StarshipitSurface implements Surface {
    * by label print date. recently_printed: every printed label (default window 24 h of sandbox
    * time); unmanifested: printed and not yet manifested.
    */
-  private shipments(q: URLSearchParams): Reply {
-    const status = (q.get('status') ?? '').toLowerCase();
+  private shipments(query: URLSearchParams): Reply {
+    const status = (query.get('status') ?? '').toLowerCase();
     if (status !== 'recently_printed' && status !== 'unmanifested')
       throw new OrderError('validation', [
         {
           message: 'Invalid request',
-          details: `status must be recently_printed or unmanifested (got '${q.get('status') ?? ''}')`,
+          details: `status must be recently_printed or unmanifested (got '${query.get('status') ?? ''}')`,
         },
       ]);
-    const limit = Math.min(250, Math.max(1, Math.floor(Number(q.get('limit') ?? 50)) || 50));
-    const page = Math.max(1, Math.floor(Number(q.get('page') ?? 1)) || 1);
-    const sinceText = q.get('since_created_date');
-    const since = sinceText ? parseApiDate(sinceText) : Date.now() - DAY_MS / this.rt.timeScale;
+    const limit = Math.min(250, Math.max(1, Math.floor(Number(query.get('limit') ?? 50)) || 50));
+    const page = Math.max(1, Math.floor(Number(query.get('page') ?? 1)) || 1);
+    const sinceText = query.get('since_created_date');
+    const since = sinceText
+      ? parseApiDate(sinceText)
+      : Date.now() - DAY_MS / this.runtime.timeScale;
     if (Number.isNaN(since))
       throw new OrderError('validation', [
         {
@@ -427,52 +429,54 @@ export class StarshipitSurface implements Surface {
         },
       ]);
     const rows = this.store.orders
-      .map((o) => ({ o, printedMs: labelCreatedMs(o.order) }))
+      .map((stored) => ({ stored, printedMs: labelCreatedMs(stored.order) }))
       .filter(
-        ({ o, printedMs }) =>
+        ({ stored, printedMs }) =>
           printedMs !== undefined &&
           printedMs >= since &&
-          o.order.archived !== true &&
-          LABELLED.includes(String(o.order.status)) &&
-          (status === 'recently_printed' || o.order.manifested !== true),
+          stored.order.archived !== true &&
+          LABELLED.includes(String(stored.order.status)) &&
+          (status === 'recently_printed' || stored.order.manifested !== true),
       )
       .sort(
         (a, b) =>
           (a.printedMs ?? 0) - (b.printedMs ?? 0) ||
-          Number(a.o.order.order_id) - Number(b.o.order.order_id),
+          Number(a.stored.order.order_id) - Number(b.stored.order.order_id),
       );
     const slice = rows.slice((page - 1) * limit, page * limit);
     return this.ok({
-      orders: slice.map(({ o }) => shipmentRow(o.order)),
+      orders: slice.map(({ stored }) => shipmentRow(stored.order)),
       status,
       total_pages: Math.ceil(rows.length / limit),
     });
   }
 
-  private track(q: URLSearchParams): Reply {
-    const tn = q.get('tracking_number');
-    const number = q.get('order_number');
-    if (!tn && !number)
+  private track(query: URLSearchParams): Reply {
+    const trackingNumber = query.get('tracking_number');
+    const number = query.get('order_number');
+    if (!trackingNumber && !number)
       throw new OrderError('validation', [
         { message: 'Invalid request', details: 'tracking_number or order_number is required' },
       ]);
-    const found = tn
-      ? this.store.orders.find((o) =>
-          (o.order.packages as Obj[]).some((p) => p.tracking_number === tn),
+    const found = trackingNumber
+      ? this.store.orders.find((stored) =>
+          (stored.order.packages as Obj[]).some((p) => p.tracking_number === trackingNumber),
         )
       : this.store.byNumber(number ?? '')[0];
     if (!found)
       throw new OrderError('notfound', [
         {
           message: 'Tracking not found',
-          details: tn
-            ? `No shipment with tracking_number '${tn}'`
+          details: trackingNumber
+            ? `No shipment with tracking_number '${trackingNumber}'`
             : `No order with order_number '${number}'`,
         },
       ]);
-    const o = found.order;
-    const pkg = ((o.packages as Obj[]).find((p) => !tn || p.tracking_number === tn) ?? {}) as Obj;
-    const status = String(o.status);
+    const order = found.order;
+    const pkg = ((order.packages as Obj[]).find(
+      (p) => !trackingNumber || p.tracking_number === trackingNumber,
+    ) ?? {}) as Obj;
+    const status = String(order.status);
     const orderStatus =
       status === 'Printed' ? 'Awaiting Dispatch' : status === 'Shipped' ? 'Dispatched' : status;
     const trackingStatus =
@@ -494,10 +498,10 @@ export class StarshipitSurface implements Surface {
       : [];
     return this.ok({
       results: clean({
-        order_number: o.order_number,
+        order_number: order.order_number,
         order_status: orderStatus,
-        carrier_name: o.carrier_name,
-        carrier_service: o.carrier_service_code,
+        carrier_name: order.carrier_name,
+        carrier_service: order.carrier_service_code,
         tracking_number: pkg.tracking_number,
         tracking_url: pkg.tracking_url,
         shipment_date: pkg.label_created_date,
