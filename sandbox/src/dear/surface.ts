@@ -24,6 +24,7 @@ import {
 } from './fulfilment';
 import { saleDetail, saleRow } from './status';
 import { DearError, type DearStore } from './store';
+import type { DearSale } from './types';
 
 type Obj = Record<string, unknown>;
 
@@ -56,6 +57,77 @@ const COUNTRY_CODES: Record<string, [string, string]> = {
 export interface DearRuntime {
   switches: FullSwitches;
   timeScale: number;
+}
+
+/** `saleList` row filters: query parameter → row field (the parameter names differ for pick/pack). */
+const ROW_FILTERS: [string, string][] = [
+  ['QuoteStatus', 'QuoteStatus'],
+  ['OrderStatus', 'OrderStatus'],
+  ['CombinedPickStatus', 'CombinedPickingStatus'],
+  ['CombinedPackStatus', 'CombinedPackingStatus'],
+  ['CombinedShippingStatus', 'CombinedShippingStatus'],
+  ['CombinedInvoiceStatus', 'CombinedInvoiceStatus'],
+  ['CreditNoteStatus', 'CreditNoteStatus'],
+];
+
+interface SaleListFilters {
+  status?: string;
+  updatedSince?: number;
+  updatedUntil?: number;
+  createdSince?: number;
+  /** [row field, upper-cased value] pairs from ROW_FILTERS. */
+  exact: [string, string][];
+  externalId?: string;
+  search?: string;
+  ready?: boolean;
+  shipBy?: number;
+  /** Some filter needs the generated sale (the slow path). */
+  needSale: boolean;
+}
+
+/** The filters that need the generated sale and its `saleList` row. */
+function saleMatches(sale: DearSale, row: Obj, filters: SaleListFilters): boolean {
+  const { exact, externalId, search, ready, shipBy } = filters;
+  if (exact.some(([field, value]) => String(row[field] ?? '').toUpperCase() !== value))
+    return false;
+  if (externalId !== undefined && sale.ExternalID !== externalId) return false;
+  const searched = [
+    row.OrderNumber,
+    row.Status,
+    row.Customer,
+    row.InvoiceNumber,
+    row.CustomerReference,
+    row.CreditNoteNumber,
+  ];
+  if (
+    search &&
+    !searched.some((text) => typeof text === 'string' && text.toLowerCase().includes(search))
+  )
+    return false;
+  if (ready !== undefined) {
+    const isReady = sale.Fulfilments.some(
+      (fulfilment) =>
+        fulfilment.Pack.Status === 'AUTHORISED' && fulfilment.Ship.Status !== 'AUTHORISED',
+    );
+    if (isReady !== ready) return false;
+  }
+  if (shipBy !== undefined) {
+    const shipByMs = sale.ShipBy ? parseApiDate(sale.ShipBy) : NaN;
+    if (!(shipByMs <= shipBy) || sale.CombinedShippingStatus === 'SHIPPED') return false;
+  }
+  return true;
+}
+
+/** The application key when the account id and key headers are the sandbox's; else undefined. */
+function authorisedKey(ctx: RequestCtx): string | undefined {
+  const account = String(ctx.headers['api-auth-accountid'] ?? '')
+    .trim()
+    .toLowerCase();
+  const key = String(ctx.headers['api-auth-applicationkey'] ?? '')
+    .trim()
+    .toLowerCase();
+  const keyOk = key === CREDENTIALS.dearApiKey || key === CREDENTIALS.dearApiKey2;
+  return account === CREDENTIALS.dearAccountId && keyOk ? key : undefined;
 }
 
 export class DearSurface implements Surface {
@@ -124,14 +196,8 @@ export class DearSurface implements Surface {
           `No HTTP resource was found that matches the request URI '${ctx.path}'.`,
         ),
       };
-    const account = String(ctx.headers['api-auth-accountid'] ?? '')
-      .trim()
-      .toLowerCase();
-    const key = String(ctx.headers['api-auth-applicationkey'] ?? '')
-      .trim()
-      .toLowerCase();
-    const keyOk = key === CREDENTIALS.dearApiKey || key === CREDENTIALS.dearApiKey2;
-    if (account !== CREDENTIALS.dearAccountId || !keyOk) {
+    const key = authorisedKey(ctx);
+    if (key === undefined) {
       return {
         route: name,
         reply: {
@@ -147,33 +213,29 @@ export class DearSurface implements Surface {
       if (this.runtime.switches.dearThrottledCallsCount) this.limiter.record(key, now);
       return { route: name, key, throttled: true, reply: this.throttleReply() };
     }
-    if (v1) {
-      return {
-        route: name,
-        key,
-        reply: this.error(
-          404,
-          `The sandbox emulates Cin7 Core API v2 only: '${ctx.path}' is a v1 path. Use /ExternalApi/v2/ (e.g. /ExternalApi/v2/saleList).`,
-        ),
-      };
-    }
+    const refused = this.routeRefusal(ctx, route, v1);
+    return refused ? { route: name, key, reply: refused } : { route: name, key };
+  }
+
+  /** A v1 path, an unknown endpoint (404) or a verb the endpoint lacks (405); undefined when served. */
+  private routeRefusal(
+    ctx: RequestCtx,
+    route: string | undefined,
+    v1: boolean | undefined,
+  ): Reply | undefined {
+    if (v1)
+      return this.error(
+        404,
+        `The sandbox emulates Cin7 Core API v2 only: '${ctx.path}' is a v1 path. Use /ExternalApi/v2/ (e.g. /ExternalApi/v2/saleList).`,
+      );
     const verbs = route !== undefined ? ROUTES[route] : undefined;
-    if (!verbs)
-      return { route: name, key, reply: this.error(404, `Endpoint '${ctx.path}' does not exist.`) };
-    if (!verbs.includes(ctx.method)) {
+    if (!verbs) return this.error(404, `Endpoint '${ctx.path}' does not exist.`);
+    if (!verbs.includes(ctx.method))
       return {
-        route: name,
-        key,
-        reply: {
-          ...this.error(
-            405,
-            `The requested resource does not support http method '${ctx.method}'.`,
-          ),
-          headers: { allow: verbs.join(', ') },
-        },
+        ...this.error(405, `The requested resource does not support http method '${ctx.method}'.`),
+        headers: { allow: verbs.join(', ') },
       };
-    }
-    return { route: name, key };
+    return undefined;
   }
 
   handle(ctx: RequestCtx, gate: Gate): Reply {
@@ -310,22 +372,33 @@ export class DearSurface implements Surface {
 
   saleList(query: URLSearchParams): unknown {
     const { page, limit } = this.paging(query);
+    const filters = this.saleListFilters(query);
+    const store = this.store;
+    const from = (page - 1) * limit;
+    const rows: unknown[] = [];
+    let total = 0;
+    for (let i = 0; i < store.count; i++) {
+      if (!this.indexMatches(i, filters)) continue;
+      let row: Obj | undefined;
+      if (filters.needSale) {
+        const sale = store.get(i);
+        row = saleRow(sale);
+        if (!saleMatches(sale, row, filters)) continue;
+      }
+      if (total >= from && rows.length < limit) rows.push(row ?? saleRow(store.get(i)));
+      total++;
+    }
+    return { Total: total, Page: page, SaleList: rows };
+  }
+
+  /** The `saleList` filters from the query; a bad date is refused with its parameter's name. */
+  private saleListFilters(query: URLSearchParams): SaleListFilters {
     const status = queryParam(query, 'Status')?.trim().toUpperCase() || undefined;
     const updatedSince = this.date(query, 'UpdatedSince');
     const updatedUntil = this.date(query, 'UpdatedUntil');
     const createdSince = this.date(query, 'CreatedSince');
-    // Filters that need the generated sale (slow path). Names are the *parameter* names.
-    const rowFilters: [string, string][] = [
-      ['QuoteStatus', 'QuoteStatus'],
-      ['OrderStatus', 'OrderStatus'],
-      ['CombinedPickStatus', 'CombinedPickingStatus'],
-      ['CombinedPackStatus', 'CombinedPackingStatus'],
-      ['CombinedShippingStatus', 'CombinedShippingStatus'],
-      ['CombinedInvoiceStatus', 'CombinedInvoiceStatus'],
-      ['CreditNoteStatus', 'CreditNoteStatus'],
-    ];
     const exact: [string, string][] = [];
-    for (const [param, field] of rowFilters) {
+    for (const [param, field] of ROW_FILTERS) {
       const value = queryParam(query, param);
       if (value) exact.push([field, value.trim().toUpperCase()]);
     }
@@ -334,56 +407,27 @@ export class DearSurface implements Surface {
     const readyRaw = queryParam(query, 'ReadyForShipping')?.toLowerCase();
     const ready = readyRaw === 'true' ? true : readyRaw === 'false' ? false : undefined;
     const shipBy = this.date(query, 'ShipBy');
-    const slow =
+    const needSale =
       exact.length > 0 ||
       externalId !== undefined ||
       search !== undefined ||
       ready !== undefined ||
       shipBy !== undefined;
+    const filters = { status, updatedSince, updatedUntil, createdSince, exact, externalId };
+    return { ...filters, search, ready, shipBy, needSale };
+  }
 
+  /** The filters the store's index answers without generating the sale. */
+  private indexMatches(index: number, filters: SaleListFilters): boolean {
     const store = this.store;
-    const from = (page - 1) * limit;
-    const rows: unknown[] = [];
-    let total = 0;
-    for (let i = 0; i < store.count; i++) {
-      if (status && store.statusOf(i) !== status) continue;
-      const upd = store.updatedOf(i);
-      if (updatedSince !== undefined && upd < updatedSince) continue; // inclusive: never miss a same-ms change
-      if (updatedUntil !== undefined && upd > updatedUntil) continue;
-      if (createdSince !== undefined && store.createdOf(i) < createdSince) continue;
-      let row: Obj | undefined;
-      if (slow) {
-        const sale = store.get(i);
-        row = saleRow(sale);
-        if (exact.some(([f, v]) => String(row?.[f] ?? '').toUpperCase() !== v)) continue;
-        if (externalId !== undefined && sale.ExternalID !== externalId) continue;
-        if (
-          search &&
-          ![
-            row.OrderNumber,
-            row.Status,
-            row.Customer,
-            row.InvoiceNumber,
-            row.CustomerReference,
-            row.CreditNoteNumber,
-          ].some((x) => typeof x === 'string' && x.toLowerCase().includes(search))
-        )
-          continue;
-        if (ready !== undefined) {
-          const isReady = sale.Fulfilments.some(
-            (f) => f.Pack.Status === 'AUTHORISED' && f.Ship.Status !== 'AUTHORISED',
-          );
-          if (isReady !== ready) continue;
-        }
-        if (shipBy !== undefined) {
-          const shipByMs = sale.ShipBy ? parseApiDate(sale.ShipBy) : NaN;
-          if (!(shipByMs <= shipBy) || sale.CombinedShippingStatus === 'SHIPPED') continue;
-        }
-      }
-      if (total >= from && rows.length < limit) rows.push(row ?? saleRow(store.get(i)));
-      total++;
-    }
-    return { Total: total, Page: page, SaleList: rows };
+    if (filters.status && store.statusOf(index) !== filters.status) return false;
+    const updated = store.updatedOf(index);
+    // Inclusive: a change in the same millisecond as the bound is never missed.
+    if (filters.updatedSince !== undefined && updated < filters.updatedSince) return false;
+    if (filters.updatedUntil !== undefined && updated > filters.updatedUntil) return false;
+    if (filters.createdSince !== undefined && store.createdOf(index) < filters.createdSince)
+      return false;
+    return true;
   }
 
   /** `GET product`: the blueprint's filters `ID`, `Sku` (contains) and `ModifiedSince`. */
