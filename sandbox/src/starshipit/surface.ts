@@ -44,6 +44,20 @@ export interface StarshipitRuntime {
   timeScale: number;
 }
 
+/** APIM's 401 for a missing or unknown subscription key; undefined for a valid one. */
+function subscriptionKeyRefusal(sub: string): Reply | undefined {
+  const known = [
+    CREDENTIALS.starshipitSubscriptionKey,
+    CREDENTIALS.starshipitSubscriptionKeyProduction,
+    CREDENTIALS.starshipitSubscriptionKey2,
+  ];
+  if (sub && known.includes(sub)) return undefined;
+  const message = sub
+    ? 'Access denied due to invalid subscription key. Make sure to provide a valid key for an active subscription.'
+    : 'Access denied due to missing subscription key. Make sure to include subscription key when making requests to an API.';
+  return { status: 401, body: { statusCode: 401, message } };
+}
+
 export class StarshipitSurface implements Surface {
   readonly api = 'starshipit' as const;
   private bucket: TokenBucket;
@@ -120,36 +134,8 @@ export class StarshipitSurface implements Surface {
     const lowerPath = ctx.path.toLowerCase().replace(/\/+$/, '');
     const route = lowerPath.startsWith('/api/') ? lowerPath.slice(5) : lowerPath;
     const sub = String(ctx.headers['ocp-apim-subscription-key'] ?? '').trim();
-    if (!sub) {
-      return {
-        route,
-        reply: {
-          status: 401,
-          body: {
-            statusCode: 401,
-            message:
-              'Access denied due to missing subscription key. Make sure to include subscription key when making requests to an API.',
-          },
-        },
-      };
-    }
-    if (
-      sub !== CREDENTIALS.starshipitSubscriptionKey &&
-      sub !== CREDENTIALS.starshipitSubscriptionKeyProduction &&
-      sub !== CREDENTIALS.starshipitSubscriptionKey2
-    ) {
-      return {
-        route,
-        reply: {
-          status: 401,
-          body: {
-            statusCode: 401,
-            message:
-              'Access denied due to invalid subscription key. Make sure to provide a valid key for an active subscription.',
-          },
-        },
-      };
-    }
+    const badSubscription = subscriptionKeyRefusal(sub);
+    if (badSubscription) return { route, reply: badSubscription };
     const taken = this.bucket.take(sub, Date.now());
     if (!taken.ok)
       return { route, key: sub, throttled: true, reply: this.throttleReply(taken.waitMs) };
