@@ -57,76 +57,93 @@ export function parseFaultSpec(spec: string): FaultRule[] {
   const rules: FaultRule[] = [];
   for (const raw of spec.split(',')) {
     const text = raw.replace(/\s+/g, '');
-    if (!text) continue;
-    const parts = text.split(':');
-    if (parts.length !== 3)
-      throw new FaultSpecError(
-        `fault rule "${text}": expected API:ROUTE:KIND (e.g. dear:saleList:500@0.1)`,
-      );
-    const [apiRaw, routeRaw, rest] = parts;
-    const api = apiRaw.toLowerCase();
-    if (api !== 'dear' && api !== 'starshipit' && api !== '*')
-      throw new FaultSpecError(`fault rule "${text}": API must be dear, starshipit or *`);
-    const match = /^([a-z-]+|\d{3})(?:=([0-9.]+)(?:~([0-9.]+))?)?((?:[@*>^][A-Za-z0-9.]+)*)$/i.exec(
-      rest,
-    );
-    if (!match) throw new FaultSpecError(`fault rule "${text}": cannot read KIND "${rest}"`);
-    const [, kindRaw, arg, jitter, mods] = match;
-    const rule: FaultRule = {
-      api,
-      route: routeRaw.toLowerCase().replace(/^\/+/, ''),
-      kind: 'status',
-      prob: 1,
-      skip: 0,
-      text,
-    };
-    if (/^\d{3}$/.test(kindRaw)) {
-      rule.kind = 'status';
-      rule.status = Number(kindRaw);
-    } else {
-      const kindName = kindRaw.toLowerCase();
-      const known: FaultKind[] = [
-        'latency',
-        'slow',
-        'throttle',
-        'reset',
-        'commit-reset',
-        'html',
-        'truncate',
-      ];
-      const alias: Record<string, FaultKind> = {
-        'drop-after-write': 'commit-reset',
-        'apply-then-reset': 'commit-reset',
-      };
-      const kind = alias[kindName] ?? (known as string[]).find((x) => x === kindName);
-      if (!kind)
-        throw new FaultSpecError(
-          `fault rule "${text}": unknown kind "${kindRaw}" (latency, slow, NNN, throttle, reset, commit-reset, html, truncate)`,
-        );
-      rule.kind = kind as FaultKind;
-      if (kind === 'latency') {
-        if (arg === undefined) throw new FaultSpecError(`fault rule "${text}": latency needs =MS`);
-        rule.ms = Number(arg);
-        rule.jitter = jitter === undefined ? 0 : Number(jitter);
-      } else if (kind === 'slow') {
-        rule.ms = arg === undefined ? 35_000 : Number(arg);
-      }
-    }
-    for (const mod of mods.match(/[@*>^][A-Za-z0-9.]+/g) ?? []) {
-      const operand = mod.slice(1);
-      if (mod[0] === '@') {
-        rule.prob = Number(operand);
-        if (!(rule.prob >= 0 && rule.prob <= 1))
-          throw new FaultSpecError(`fault rule "${text}": probability must be 0..1`);
-      } else if (mod[0] === '*') rule.count = Number(operand);
-      else if (mod[0] === '>') rule.skip = Number(operand);
-      else rule.method = operand.toUpperCase();
-      if (mod[0] !== '^' && !Number.isFinite(Number(operand)))
-        throw new FaultSpecError(`fault rule "${text}": "${mod}" is not a number`);
-    }
-    rules.push(rule);
+    if (text) rules.push(parseFaultRule(text));
   }
   return rules;
+}
+
+/** One rule, `API:ROUTE:KIND[=ARG][modifiers]`, whitespace already removed. */
+function parseFaultRule(text: string): FaultRule {
+  const parts = text.split(':');
+  if (parts.length !== 3)
+    throw new FaultSpecError(
+      `fault rule "${text}": expected API:ROUTE:KIND (e.g. dear:saleList:500@0.1)`,
+    );
+  const [apiRaw, routeRaw, rest] = parts;
+  const api = apiRaw.toLowerCase();
+  if (api !== 'dear' && api !== 'starshipit' && api !== '*')
+    throw new FaultSpecError(`fault rule "${text}": API must be dear, starshipit or *`);
+  const match = /^([a-z-]+|\d{3})(?:=([0-9.]+)(?:~([0-9.]+))?)?((?:[@*>^][A-Za-z0-9.]+)*)$/i.exec(
+    rest,
+  );
+  if (!match) throw new FaultSpecError(`fault rule "${text}": cannot read KIND "${rest}"`);
+  const [, kindRaw, arg, jitter, mods] = match;
+  const rule: FaultRule = {
+    api,
+    route: routeRaw.toLowerCase().replace(/^\/+/, ''),
+    kind: 'status',
+    prob: 1,
+    skip: 0,
+    text,
+  };
+  if (/^\d{3}$/.test(kindRaw)) {
+    rule.kind = 'status';
+    rule.status = Number(kindRaw);
+  } else setKind(rule, kindRaw, arg, jitter);
+  for (const mod of mods.match(/[@*>^][A-Za-z0-9.]+/g) ?? []) applyModifier(rule, mod);
+  return rule;
+}
+
+const NAMED_KINDS: FaultKind[] = [
+  'latency',
+  'slow',
+  'throttle',
+  'reset',
+  'commit-reset',
+  'html',
+  'truncate',
+];
+const KIND_ALIASES: Record<string, FaultKind> = {
+  'drop-after-write': 'commit-reset',
+  'apply-then-reset': 'commit-reset',
+};
+
+/** A named KIND (not NNN) with its `=ARG` and `~JITTER`. */
+function setKind(
+  rule: FaultRule,
+  kindRaw: string,
+  arg: string | undefined,
+  jitter: string | undefined,
+): void {
+  const kindName = kindRaw.toLowerCase();
+  const alias = Object.hasOwn(KIND_ALIASES, kindName) ? KIND_ALIASES[kindName] : undefined;
+  const kind = alias ?? NAMED_KINDS.find((known) => known === kindName);
+  if (!kind)
+    throw new FaultSpecError(
+      `fault rule "${rule.text}": unknown kind "${kindRaw}" (latency, slow, NNN, throttle, reset, commit-reset, html, truncate)`,
+    );
+  rule.kind = kind;
+  if (kind === 'latency') {
+    if (arg === undefined) throw new FaultSpecError(`fault rule "${rule.text}": latency needs =MS`);
+    rule.ms = Number(arg);
+    rule.jitter = jitter === undefined ? 0 : Number(jitter);
+  } else if (kind === 'slow') {
+    rule.ms = arg === undefined ? 35_000 : Number(arg);
+  }
+}
+
+/** `@PROB`, `*COUNT`, `>SKIP` or `^METHOD`. */
+function applyModifier(rule: FaultRule, mod: string): void {
+  const operand = mod.slice(1);
+  if (mod[0] === '@') {
+    rule.prob = Number(operand);
+    if (!(rule.prob >= 0 && rule.prob <= 1))
+      throw new FaultSpecError(`fault rule "${rule.text}": probability must be 0..1`);
+  } else if (mod[0] === '*') rule.count = Number(operand);
+  else if (mod[0] === '>') rule.skip = Number(operand);
+  else rule.method = operand.toUpperCase();
+  if (mod[0] !== '^' && !Number.isFinite(Number(operand)))
+    throw new FaultSpecError(`fault rule "${rule.text}": "${mod}" is not a number`);
 }
 
 function routeMatches(pattern: string, route: string): boolean {
