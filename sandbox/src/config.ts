@@ -32,78 +32,82 @@ export const DEFAULT_SWITCHES: FullSwitches = {
   starshipitWebhookSignature: 'hex',
 };
 
+/** How one switch reads a value: `undefined` when the value is not one it allows. */
+interface SwitchRule<T> {
+  allowed: string;
+  read(given: unknown): T | undefined;
+}
+
+function asNumber(given: unknown): number {
+  return typeof given === 'number' ? given : Number(given);
+}
+
+function oneOf<T extends string>(...values: T[]): SwitchRule<T> {
+  return { allowed: values.join(', '), read: (given) => values.find((value) => value === given) };
+}
+
+function numberIn<T extends number>(...values: T[]): SwitchRule<T> {
+  return {
+    allowed: values.join(', '),
+    read: (given) => values.find((value) => value === asNumber(given)),
+  };
+}
+
+function numberWhere(allowed: string, accepts: (number: number) => boolean): SwitchRule<number> {
+  return { allowed, read: (given) => (accepts(asNumber(given)) ? asNumber(given) : undefined) };
+}
+
+const FLAG: SwitchRule<boolean> = {
+  allowed: 'true, false',
+  read: (given) =>
+    given === true || given === 'true'
+      ? true
+      : given === false || given === 'false'
+        ? false
+        : undefined,
+};
+
+const SWITCH_RULES: { [K in keyof FullSwitches]: SwitchRule<FullSwitches[K]> } = {
+  dearThrottleStatus: numberIn(429, 503, 400),
+  dearErrorShape: oneOf('array', 'object'),
+  dearUnknownCarrier: oneOf('accept', 'reject'),
+  dearForeignTraffic: numberWhere('a number 0..1', (share) => share >= 0 && share <= 1),
+  dearThrottledCallsCount: FLAG,
+  starshipitDuplicates: oneOf('allow', 'reject'),
+  starshipitValidationStatus: numberIn(400, 200),
+  starshipitNotFoundStatus: numberIn(404, 200),
+  starshipitShippedIncludesPrinted: FLAG,
+  dearMaxLimit: numberWhere(
+    'an integer 1..1000',
+    (limit) => Number.isInteger(limit) && limit >= 1 && limit <= 1000,
+  ),
+  starshipitDestinationUpdate: oneOf('replace', 'merge'),
+  starshipitWebhookSignature: oneOf('base64', 'hex'),
+  starshipitShippedRows: oneOf('summary', 'full'),
+  starshipitRps: {
+    allowed: 'a positive number, developer or production',
+    read: (given) =>
+      given === 'developer' ? 2 : given === 'production' ? 20 : positive(asNumber(given)),
+  },
+};
+
+function positive(rate: number): number | undefined {
+  return rate > 0 ? rate : undefined;
+}
+
 /** Parse and check one switch value given as text (CLI `--switch name=value`, control endpoint). */
 export function parseSwitch(
   name: string,
   value: unknown,
 ): [keyof FullSwitches, FullSwitches[keyof FullSwitches]] {
-  const given = typeof value === 'string' ? value.trim() : value;
-  const num = (x: unknown) => (typeof x === 'number' ? x : Number(x));
-  const bad = (allowed: string) =>
-    new Error(`switch ${name}: "${String(value)}" is not one of ${allowed}`);
-  switch (name) {
-    case 'dearThrottleStatus': {
-      const status = num(given);
-      if (status !== 429 && status !== 503 && status !== 400) throw bad('429, 503, 400');
-      return [name, status];
-    }
-    case 'dearErrorShape':
-      if (given !== 'array' && given !== 'object') throw bad('array, object');
-      return [name, given];
-    case 'dearUnknownCarrier':
-      if (given !== 'accept' && given !== 'reject') throw bad('accept, reject');
-      return [name, given];
-    case 'dearForeignTraffic': {
-      const share = num(given);
-      if (!(share >= 0 && share <= 1)) throw bad('a number 0..1');
-      return [name, share];
-    }
-    case 'dearThrottledCallsCount':
-      if (given === true || given === 'true') return [name, true];
-      if (given === false || given === 'false') return [name, false];
-      throw bad('true, false');
-    case 'starshipitDuplicates':
-      if (given !== 'allow' && given !== 'reject') throw bad('allow, reject');
-      return [name, given];
-    case 'starshipitValidationStatus': {
-      const status = num(given);
-      if (status !== 400 && status !== 200) throw bad('400, 200');
-      return [name, status];
-    }
-    case 'starshipitNotFoundStatus': {
-      const status = num(given);
-      if (status !== 404 && status !== 200) throw bad('404, 200');
-      return [name, status];
-    }
-    case 'starshipitShippedIncludesPrinted':
-      if (given === true || given === 'true') return [name, true];
-      if (given === false || given === 'false') return [name, false];
-      throw bad('true, false');
-    case 'dearMaxLimit': {
-      const limit = num(given);
-      if (!(Number.isInteger(limit) && limit >= 1 && limit <= 1000))
-        throw bad('an integer 1..1000');
-      return [name, limit];
-    }
-    case 'starshipitDestinationUpdate':
-      if (given !== 'replace' && given !== 'merge') throw bad('replace, merge');
-      return [name, given];
-    case 'starshipitWebhookSignature':
-      if (given !== 'base64' && given !== 'hex') throw bad('base64, hex');
-      return [name, given];
-    case 'starshipitShippedRows':
-      if (given !== 'summary' && given !== 'full') throw bad('summary, full');
-      return [name, given];
-    case 'starshipitRps': {
-      if (given === 'developer') return [name, 2];
-      if (given === 'production') return [name, 20];
-      const rate = num(given);
-      if (!(rate > 0)) throw bad('a positive number, developer or production');
-      return [name, rate];
-    }
-    default:
-      throw new Error(
-        `unknown switch "${name}" (known: ${Object.keys(DEFAULT_SWITCHES).join(', ')})`,
-      );
-  }
+  if (!Object.hasOwn(SWITCH_RULES, name))
+    throw new Error(
+      `unknown switch "${name}" (known: ${Object.keys(DEFAULT_SWITCHES).join(', ')})`,
+    );
+  const rule: SwitchRule<FullSwitches[keyof FullSwitches]> =
+    SWITCH_RULES[name as keyof FullSwitches];
+  const parsed = rule.read(typeof value === 'string' ? value.trim() : value);
+  if (parsed === undefined)
+    throw new Error(`switch ${name}: "${String(value)}" is not one of ${rule.allowed}`);
+  return [name as keyof FullSwitches, parsed];
 }
