@@ -269,6 +269,41 @@ function mergeListEntry(key: 'items' | 'packages', existing: Obj, entry: Obj): O
   return merged;
 }
 
+/**
+ * A new order as Starshipit stores it: `head` (id, date, number), the sent fields, and what
+ * Starshipit fills in (carrier name, sender, declared value, type, status).
+ */
+function newOrder(input: Obj, head: Obj, parts: { items: Obj[]; packages: Obj[] }): Obj {
+  const { items, packages } = parts;
+  const order: Obj = { ...head };
+  for (const field of ORDER_FIELDS)
+    if (field !== 'order_number' && input[field] !== undefined) order[field] = input[field];
+  if (typeof order.carrier === 'string')
+    order.carrier_name = CARRIER_NAMES[order.carrier] ?? order.carrier;
+  order.signature_required = input.signature_required === true || input.signature_required === 1;
+  order.dangerous_goods = input.dangerous_goods === true;
+  order.sender_details = isObj(input.sender_details)
+    ? { tax_numbers: [], ...input.sender_details }
+    : { ...SENDER };
+  order.destination = { tax_numbers: [], ...(input.destination as Obj) };
+  order.items = items;
+  order.packages = packages;
+  order.metadatas = Array.isArray(input.metadatas) ? input.metadatas : [];
+  order.declared_value =
+    Math.round(
+      items.reduce((sum, item) => sum + Number(item.value ?? 0) * Number(item.quantity ?? 1), 0) *
+        100,
+    ) / 100;
+  order.archived = false;
+  order.manifest_number = 0;
+  order.address_validation = 'NotChecked';
+  order.type = input.return_order === true ? 'Return' : 'Outgoing';
+  order.platform = 'Manual';
+  order.status = 'Unshipped';
+  order.manifested = false;
+  return order;
+}
+
 export interface OrdersSnapshot {
   orders: StoredOrder[];
   nextOrderId: number;
@@ -353,6 +388,30 @@ export class OrderStore {
       throw new OrderError('validation', [
         { message: 'Invalid request', details: 'order is required' },
       ]);
+    const number = this.checkNewOrder(input, duplicates);
+    const now = this.stamp();
+    const id = this.nextOrderId++;
+    const dateMs = input.order_date ? parseApiDate(String(input.order_date)) : now;
+    const items = Array.isArray(input.items)
+      ? (input.items as Obj[]).map((item) => this.item(item))
+      : [];
+    const packages =
+      Array.isArray(input.packages) && input.packages.length > 0
+        ? (input.packages as Obj[]).map((parcel, i) => this.pkg(parcel, `Package ${i + 1}`))
+        : [this.defaultPackage(items)];
+    const order = newOrder(
+      input,
+      { order_id: id, order_date: starshipitDate(dateMs, { z: false }), order_number: number },
+      { items, packages },
+    );
+    const stored: StoredOrder = { order, createdMs: now, lastUpdatedMs: now };
+    this.orders.push(stored);
+    this.idIndex.set(id, stored);
+    return stored;
+  }
+
+  /** Validation problems, and a duplicate order_number when duplicates are rejected; the number. */
+  private checkNewOrder(input: Obj, duplicates: 'allow' | 'reject'): string {
     const label =
       input.order_number === undefined
         ? '(no order_number)'
@@ -361,62 +420,18 @@ export class OrderStore {
     if (errs.length)
       throw new OrderError(
         'validation',
-        errs.map((e) => ({ message: 'Validation error', details: `${label}: ${e}` })),
+        errs.map((err) => ({ message: 'Validation error', details: `${label}: ${err}` })),
       );
     const number = String(input.order_number);
-    if (duplicates === 'reject') {
-      const existing = this.byNumber(number)[0];
-      if (existing)
-        throw new OrderError('validation', [
-          {
-            message: 'Order already exists',
-            details: `An order with order_number '${number}' already exists (order_id ${String(existing.order.order_id)})`,
-          },
-        ]);
-    }
-    const now = this.stamp();
-    const id = this.nextOrderId++;
-    const dateMs = input.order_date ? parseApiDate(String(input.order_date)) : now;
-    const items = Array.isArray(input.items)
-      ? (input.items as Obj[]).map((it) => this.item(it))
-      : [];
-    const packages =
-      Array.isArray(input.packages) && input.packages.length > 0
-        ? (input.packages as Obj[]).map((p, i) => this.pkg(p, `Package ${i + 1}`))
-        : [this.defaultPackage(items)];
-    const order: Obj = {
-      order_id: id,
-      order_date: starshipitDate(dateMs, { z: false }),
-      order_number: number,
-    };
-    for (const field of ORDER_FIELDS)
-      if (field !== 'order_number' && input[field] !== undefined) order[field] = input[field];
-    if (typeof order.carrier === 'string')
-      order.carrier_name = CARRIER_NAMES[order.carrier] ?? order.carrier;
-    order.signature_required = input.signature_required === true || input.signature_required === 1;
-    order.dangerous_goods = input.dangerous_goods === true;
-    order.sender_details = isObj(input.sender_details)
-      ? { tax_numbers: [], ...input.sender_details }
-      : { ...SENDER };
-    order.destination = { tax_numbers: [], ...(input.destination as Obj) };
-    order.items = items;
-    order.packages = packages;
-    order.metadatas = Array.isArray(input.metadatas) ? input.metadatas : [];
-    order.declared_value =
-      Math.round(
-        items.reduce((a, it) => a + Number(it.value ?? 0) * Number(it.quantity ?? 1), 0) * 100,
-      ) / 100;
-    order.archived = false;
-    order.manifest_number = 0;
-    order.address_validation = 'NotChecked';
-    order.type = input.return_order === true ? 'Return' : 'Outgoing';
-    order.platform = 'Manual';
-    order.status = 'Unshipped';
-    order.manifested = false;
-    const stored: StoredOrder = { order, createdMs: now, lastUpdatedMs: now };
-    this.orders.push(stored);
-    this.idIndex.set(id, stored);
-    return stored;
+    const existing = duplicates === 'reject' ? this.byNumber(number)[0] : undefined;
+    if (existing)
+      throw new OrderError('validation', [
+        {
+          message: 'Order already exists',
+          details: `An order with order_number '${number}' already exists (order_id ${String(existing.order.order_id)})`,
+        },
+      ]);
+    return number;
   }
 
   /**
