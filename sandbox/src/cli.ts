@@ -16,78 +16,97 @@ const USAGE = `usage: dear-starshipit sandbox [--port N] [--seed N] [--sales N] 
   --state FILE     load state from FILE and save it there on change and on exit
   --switch k=v     e.g. dearThrottleStatus=503, starshipitDuplicates=reject (repeatable)`;
 
-function parseSandboxArgs(args: string[]): SandboxOptions & { help?: boolean } {
-  const opts: SandboxOptions & { help?: boolean } = {
-    port: 4780,
-    seed: 1,
-    sales: 60,
-    timeScale: 1,
-  };
+type SandboxArgs = SandboxOptions & { help?: boolean };
+
+/** One option's value: inline (`--seed=3`) or the next argument. */
+interface OptionValue {
+  text(): string;
+  /** A finite number ≥ `min`. */
+  number(min: number): number;
+}
+
+function parseSandboxArgs(args: string[]): SandboxArgs {
+  const opts: SandboxArgs = { port: 4780, seed: 1, sales: 60, timeScale: 1 };
   const switches: Record<string, unknown> = {};
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     const eq = arg.indexOf('=');
     const flag = arg.startsWith('--') && eq > 0 && arg !== '--switch' ? arg.slice(0, eq) : arg;
     const inline = flag !== arg ? arg.slice(eq + 1) : undefined;
-    const value = (): string => {
-      const given = inline ?? args[++i];
-      if (given === undefined) throw new Error(`${flag} needs a value`);
-      return given;
+    const value: OptionValue = {
+      text: () => {
+        const given = inline ?? args[++i];
+        if (given === undefined) throw new Error(`${flag} needs a value`);
+        return given;
+      },
+      number: (min) => {
+        const raw = value.text();
+        const parsed = Number(raw);
+        if (!Number.isFinite(parsed) || parsed < min)
+          throw new Error(`${flag}: "${raw}" is not a number ≥ ${min}`);
+        return parsed;
+      },
     };
-    const num = (min: number): number => {
-      const raw = value();
-      const parsed = Number(raw);
-      if (!Number.isFinite(parsed) || parsed < min)
-        throw new Error(`${flag}: "${raw}" is not a number ≥ ${min}`);
-      return parsed;
-    };
-    switch (flag) {
-      case '-h':
-      case '--help':
-        opts.help = true;
-        break;
-      case '--port':
-        opts.port = num(0);
-        break;
-      case '--seed':
-        opts.seed = num(0);
-        break;
-      case '--sales':
-        opts.sales = num(0);
-        break;
-      case '--time-scale': {
-        const scale = num(0);
-        if (scale <= 0) throw new Error('--time-scale must be > 0');
-        opts.timeScale = scale;
-        break;
-      }
-      case '--faults': {
-        const spec = value();
-        parseFaultSpec(spec); // fail fast with the rule that is wrong
-        opts.faults = spec;
-        break;
-      }
-      case '--state':
-        opts.stateFile = value();
-        break;
-      case '--switch': {
-        const kv = value();
-        const at = kv.indexOf('=');
-        if (at <= 0) throw new Error(`--switch "${kv}": expected name=value`);
-        const [name, switchValue] = parseSwitch(kv.slice(0, at), kv.slice(at + 1));
-        switches[name] = switchValue;
-        break;
-      }
-      default:
-        throw new Error(`unknown option "${arg}"`);
-    }
+    if (!applyOption(opts, switches, flag, value)) throw new Error(`unknown option "${arg}"`);
   }
   if (Object.keys(switches).length) opts.switches = switches;
   return opts;
 }
 
+/** Apply one option to `opts` (or a `--switch` to `switches`); false when the flag is unknown. */
+function applyOption(
+  opts: SandboxArgs,
+  switches: Record<string, unknown>,
+  flag: string,
+  value: OptionValue,
+): boolean {
+  switch (flag) {
+    case '-h':
+    case '--help':
+      opts.help = true;
+      return true;
+    case '--port':
+      opts.port = value.number(0);
+      return true;
+    case '--seed':
+      opts.seed = value.number(0);
+      return true;
+    case '--sales':
+      opts.sales = value.number(0);
+      return true;
+    case '--time-scale': {
+      const scale = value.number(0);
+      if (scale <= 0) throw new Error('--time-scale must be > 0');
+      opts.timeScale = scale;
+      return true;
+    }
+    case '--faults': {
+      const spec = value.text();
+      parseFaultSpec(spec); // fail fast with the rule that is wrong
+      opts.faults = spec;
+      return true;
+    }
+    case '--state':
+      opts.stateFile = value.text();
+      return true;
+    case '--switch': {
+      const [name, switchValue] = parseSwitchArg(value.text());
+      switches[name] = switchValue;
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+function parseSwitchArg(nameValue: string): ReturnType<typeof parseSwitch> {
+  const at = nameValue.indexOf('=');
+  if (at <= 0) throw new Error(`--switch "${nameValue}": expected name=value`);
+  return parseSwitch(nameValue.slice(0, at), nameValue.slice(at + 1));
+}
+
 export async function sandboxCommand(args: string[]): Promise<number> {
-  let opts: ReturnType<typeof parseSandboxArgs>;
+  let opts: SandboxArgs;
   try {
     opts = parseSandboxArgs(args);
   } catch (err) {

@@ -277,15 +277,7 @@ function sandboxHandle(world: SandboxWorld, closeServers: () => Promise<void>): 
       log.length = 0;
     },
     printLabel: (req) => printLabel(world, req),
-    dispatch(ref) {
-      const stored = orders.dispatch(ref);
-      changed();
-      webhooks.send(stored.order, 'Dispatched', switches.starshipitWebhookSignature);
-      return {
-        orderId: Number(stored.order.order_id),
-        manifestNumber: Number(stored.order.manifest_number),
-      };
-    },
+    dispatch: (ref) => dispatchOrder(world, ref),
     deliver(ref) {
       orders.deliver(ref);
       changed();
@@ -399,6 +391,19 @@ function printLabel(world: SandboxWorld, req: LabelRequest): ReturnType<Sandbox[
     trackingNumbers: (stored.order.packages as { tracking_number: string }[]).map(
       (p) => p.tracking_number,
     ),
+  };
+}
+
+function dispatchOrder(
+  world: SandboxWorld,
+  ref: Parameters<Sandbox['dispatch']>[0],
+): ReturnType<Sandbox['dispatch']> {
+  const stored = world.orders.dispatch(ref);
+  world.changed();
+  world.webhooks.send(stored.order, 'Dispatched', world.switches.starshipitWebhookSignature);
+  return {
+    orderId: Number(stored.order.order_id),
+    manifestNumber: Number(stored.order.manifest_number),
   };
 }
 
