@@ -196,11 +196,14 @@ async function writeReferences(
   const edits = await secretReferenceEdits(await services.client(), text, refs);
   if (edits.length === 0) return;
   const edit = new vscode.WorkspaceEdit();
-  for (const e of edits)
+  for (const change of edits)
     edit.replace(
       uri,
-      new vscode.Range(doc.positionAt(e.offset), doc.positionAt(e.offset + e.length)),
-      e.newText,
+      new vscode.Range(
+        doc.positionAt(change.offset),
+        doc.positionAt(change.offset + change.length),
+      ),
+      change.newText,
     );
   if (!(await vscode.workspace.applyEdit(edit)))
     throw new Error(`could not edit ${displayPath(uri)}`);
@@ -221,7 +224,7 @@ async function clearCredentials(services: Services): Promise<CommandResult> {
     },
   );
   if (!picked?.length) return { ok: false, refused: 'declined' };
-  for (const p of picked) await services.secrets.delete(p.label);
+  for (const item of picked) await services.secrets.delete(item.label);
   void vscode.window.showInformationMessage(
     `Dear: removed ${picked.map((p) => p.label).join(', ')} from SecretStorage.`,
   );

@@ -286,38 +286,38 @@ async function showStatus(services: Services, arg: unknown): Promise<CommandResu
   const uri = await resolveSettingsFile(arg);
   if (!uri) return { ok: false, refused: 'noSettingsFile' };
   const client = await services.client();
-  const st = await client.sendRequest(StatusRequest.type, { uri: uri.toString() });
+  const syncStatus = await client.sendRequest(StatusRequest.type, { uri: uri.toString() });
   type Item = vscode.QuickPickItem & { action?: 'retry' | 'output' };
   const items: Item[] = [
     {
-      label: `$(cloud-upload) Imported: ${st.imported}`,
+      label: `$(cloud-upload) Imported: ${syncStatus.imported}`,
       description: 'orders created in Starshipit by this journal',
     },
     {
-      label: `$(clock) Pending writebacks: ${st.pendingWritebacks}`,
+      label: `$(clock) Pending writebacks: ${syncStatus.pendingWritebacks}`,
       description: 'labels printed, tracking not yet in Cin7 Core',
     },
-    { label: `$(check) Written back: ${st.writtenBack}` },
-    { label: `$(warning) Needs attention: ${st.needsAttention.length}` },
+    { label: `$(check) Written back: ${syncStatus.writtenBack}` },
+    { label: `$(warning) Needs attention: ${syncStatus.needsAttention.length}` },
   ];
-  if (st.lastRun)
+  if (syncStatus.lastRun)
     items.push({
-      label: `$(history) Last run: ${modeTitle(st.lastRun.mode, st.lastRun.dryRun)}`,
-      description: st.lastRun.at,
-      detail: summaryText(st.lastRun.summary),
+      label: `$(history) Last run: ${modeTitle(syncStatus.lastRun.mode, syncStatus.lastRun.dryRun)}`,
+      description: syncStatus.lastRun.at,
+      detail: summaryText(syncStatus.lastRun.summary),
     });
-  if (st.needsAttention.length) {
+  if (syncStatus.needsAttention.length) {
     items.push({ label: 'Needs attention', kind: vscode.QuickPickItemKind.Separator });
-    for (const a of st.needsAttention.slice(0, 200)) {
+    for (const attention of syncStatus.needsAttention.slice(0, 200)) {
       items.push({
-        label: `${a.orderNumber ?? a.saleId ?? '(run)'}: ${a.code}`,
-        detail: a.reason,
-        description: a.retryable ? 'retryable' : undefined,
+        label: `${attention.orderNumber ?? attention.saleId ?? '(run)'}: ${attention.code}`,
+        detail: attention.reason,
+        description: attention.retryable ? 'retryable' : undefined,
       });
     }
     items.push({ label: '', kind: vscode.QuickPickItemKind.Separator });
     items.push({
-      label: `$(refresh) Retry ${st.needsAttention.length} needs-attention item(s)`,
+      label: `$(refresh) Retry ${syncStatus.needsAttention.length} needs-attention item(s)`,
       action: 'retry',
       alwaysShow: true,
     });
@@ -326,7 +326,7 @@ async function showStatus(services: Services, arg: unknown): Promise<CommandResu
   services.status.show();
   void vscode.window
     .showQuickPick(items, {
-      title: `Dear: sync status — ${displayPath(uri)} (journal ${st.stateDir})`,
+      title: `Dear: sync status — ${displayPath(uri)} (journal ${syncStatus.stateDir})`,
       matchOnDetail: true,
     })
     .then((pick) => {
@@ -334,7 +334,7 @@ async function showStatus(services: Services, arg: unknown): Promise<CommandResu
         void vscode.commands.executeCommand('dear.retryAttention', uri.toString());
       if (pick?.action === 'output') services.output.show();
     });
-  return { ok: true, status: st };
+  return { ok: true, status: syncStatus };
 }
 
 /** Confirms (when live runs need confirming) and imports exactly the chosen previewed orders. */

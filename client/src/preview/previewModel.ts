@@ -277,8 +277,8 @@ export function pickOrders(
 ): PreviewOrderRow[] {
   const byNumber = new Map(state.orders.map((o) => [o.orderNumber, o]));
   const out: PreviewOrderRow[] = [];
-  for (const n of orderNumbers) {
-    const row = byNumber.get(n);
+  for (const orderNumber of orderNumbers) {
+    const row = byNumber.get(orderNumber);
     if (row) out.push(row);
   }
   return out;

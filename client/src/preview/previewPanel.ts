@@ -145,7 +145,7 @@ export class PreviewPanel implements vscode.Disposable {
           this.lastReport = undefined;
           this.sent = undefined;
         }
-        for (const s of subs) s.dispose();
+        for (const subscription of subs) subscription.dispose();
       }),
     ];
   }
@@ -232,6 +232,6 @@ export class PreviewPanel implements vscode.Disposable {
     if (this.postTimer) clearTimeout(this.postTimer);
     this.panel?.dispose();
     this.reports.dispose();
-    for (const d of this.disposables) d.dispose();
+    for (const disposable of this.disposables) disposable.dispose();
   }
 }

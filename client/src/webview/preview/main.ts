@@ -84,7 +84,8 @@ function el<K extends keyof HTMLElementTagNameMap>(
 ): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  for (const c of children) node.append(typeof c === 'string' ? document.createTextNode(c) : c);
+  for (const child of children)
+    node.append(typeof child === 'string' ? document.createTextNode(child) : child);
   return node;
 }
 
