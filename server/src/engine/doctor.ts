@@ -42,7 +42,7 @@ import { SlidingLogLimiter, SpacingLimiter } from './limiter';
 import { StateLock } from './lock';
 import { redactor } from '../../../protocol/redact';
 import { credentialValues, resolveCredentials } from './secrets';
-import { checkBaseUrls, dearAccessOf, starshipitAccess } from './apiAccess';
+import { checkBaseUrls, dearAccessOf, starshipitAccessOf, type ApiAccess } from './apiAccess';
 import { classifyStarshipit } from './starshipitClient';
 
 export interface DoctorOptions {
@@ -81,10 +81,10 @@ interface StarshipitSession extends ApiSession {
   rate: RateLimit;
 }
 
-/** One Starshipit account as the settings give it: its keys, plan and rate. */
+/** One Starshipit account as the settings give it: where its requests go, its plan and rate. */
 interface StarshipitAccountPlan {
   name: string;
-  keys: { apiKey: string; subscriptionKey: string };
+  access: ApiAccess;
   /** The settings that hold the keys, named when Starshipit rejects them. */
   keysFrom: string;
   plan: StarshipitPlan;
@@ -203,7 +203,7 @@ function starshipitAccountPlans(
   return [
     {
       name: DEFAULT_ACCOUNT,
-      keys: { apiKey: creds.starshipitApiKey, subscriptionKey: creds.starshipitSubscriptionKey },
+      access: starshipitAccessOf(settings, creds),
       keysFrom: 'starshipit.apiKey and starshipit.subscriptionKey',
       plan: main.plan,
       rate: main.rateLimit ?? PLAN_RATES[main.plan],
@@ -212,7 +212,7 @@ function starshipitAccountPlans(
       const plan = account.plan ?? main.plan;
       return {
         name: account.name,
-        keys: creds.accounts[account.name],
+        access: starshipitAccessOf(settings, creds, account.name),
         keysFrom: `the apiKey and subscriptionKey of warehouses.accounts "${account.name}"`,
         plan,
         rate: account.rateLimit ?? PLAN_RATES[plan],
@@ -240,7 +240,7 @@ function openStarshipitSession(
       label: starshipitLabel(settings, account.name),
     },
     {
-      ...starshipitAccess(settings.starshipit.baseUrl, account.keys),
+      ...account.access,
       limiter: new SpacingLimiter({ calls: rate.calls, windowMs: rate.perSeconds * 1000 }),
       timeoutMs: settings.starshipit.timeoutSeconds * 1000,
       timeScale: rate.perSeconds / PLAN_RATES[plan].perSeconds,
