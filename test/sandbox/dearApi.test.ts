@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { startSandbox } from '../../sandbox/src/index';
 import type { Sandbox } from '../../sandbox/src/api';
 import { SALE_STATUSES } from '../../protocol/settings';
-import { dear, dearHeaders } from './helpers';
+import { dear, dearHeaders, UNTHROTTLED_TIME_SCALE } from './helpers';
 
 /** Obviously fake: a wrong application key must be refused like a missing one. */
 const WRONG_KEY = 'not-a-valid-application-key';
@@ -10,7 +10,7 @@ const WRONG_KEY = 'not-a-valid-application-key';
 describe('sandbox: Cin7 Core surface', function () {
   let sb: Sandbox;
   before(async () => {
-    sb = await startSandbox({ seed: 42, sales: 120, timeScale: 1000 });
+    sb = await startSandbox({ seed: 42, sales: 120, timeScale: UNTHROTTLED_TIME_SCALE });
   });
   after(() => sb.close());
 

@@ -2,7 +2,7 @@
 import * as assert from 'node:assert/strict';
 import { startSandbox } from '../../sandbox/src/index';
 import type { Sandbox } from '../../sandbox/src/api';
-import { dear } from './helpers';
+import { dear, UNTHROTTLED_TIME_SCALE } from './helpers';
 
 type Obj = Record<string, unknown>;
 const lines = (x: unknown): Obj[] => (Array.isArray(x) ? (x as Obj[]) : []);
@@ -10,7 +10,7 @@ const lines = (x: unknown): Obj[] => (Array.isArray(x) ? (x as Obj[]) : []);
 describe('sandbox: seeded mapping cases', function () {
   let sb: Sandbox;
   before(async () => {
-    sb = await startSandbox({ seed: 7, sales: 40, timeScale: 1000 });
+    sb = await startSandbox({ seed: 7, sales: 40, timeScale: UNTHROTTLED_TIME_SCALE });
   });
   after(() => sb.close());
 
