@@ -8,6 +8,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { gate } from '../support/gate';
 import { startTestSandbox } from '../support/sandbox';
 import type { Sandbox } from '../../sandbox/src/api';
 import type { SummaryEvent } from '../../protocol/events';
@@ -262,38 +263,55 @@ describe('reliability soak: one engine per state directory, torn journal tails',
 
   it('a second engine started while the first holds the state directory refuses with a clear message', async () => {
     const dir = tempDir('dear-rel-lock-');
-    const config = writeSettings(sb, dir, TIME_SCALE);
-    const state = path.join(dir, 'state');
-    // The first engine is paused inside its run (the sandbox answers slowly), the second starts then.
-    sb.setFaults('dear:saleList:latency=1500*1');
-    const first = runChild(
-      ['sync', '--json', '--config', config, '--state', state],
-      cliEnv(sb),
-      {},
-    );
-    const lockFile = path.join(state, 'lock');
-    // Wait on the lock file appearing (a real signal), not on time.
-    await new Promise<void>((resolve) => {
-      const check = (): void => {
-        if (fs.existsSync(lockFile) && fs.readFileSync(lockFile, 'utf8').includes('pid')) resolve();
-        else setTimeout(check, 2); // polls the file (the signal), not a fixed wait
-      };
-      check();
-    });
-    const second = runChild(['import', '--json', '--config', config, '--state', state], cliEnv(sb));
-    const s = await second;
-    const f = await first;
-    sb.setFaults('');
-    assert.equal(s.code, 1, s.stderr);
-    assert.match(s.stderr, /in use by another dear-starshipit run \(pid \d+/);
-    // With --json the refusal is one error event (code "locked") and nothing else: no engine event.
-    assert.deepEqual(
-      s.events.map((e) => [e.type, (e as { code?: string }).code]),
-      [['error', 'locked']],
-      'the refused engine printed only its error event and made no call',
-    );
-    assert.ok(f.code === 0 || f.code === 1, f.stderr);
-    assert.equal(fs.existsSync(lockFile), false, 'the lock is released');
+    // The first engine's Cin7 Core calls wait at a closed gate: it stays inside its run, holding the
+    // state directory, until the second engine has finished, however slowly either one starts. The
+    // second engine's settings point straight at the sandbox, so a second engine that is not
+    // refused runs to its end instead of waiting at the gate.
+    const dearGate = await gate(sb.dearBaseUrl);
+    try {
+      const gated = path.join(dir, 'first');
+      fs.mkdirSync(gated);
+      const firstConfig = writeSettings(
+        { dearBaseUrl: dearGate.url, starshipitBaseUrl: sb.starshipitBaseUrl },
+        gated,
+        TIME_SCALE,
+      );
+      const secondConfig = writeSettings(sb, dir, TIME_SCALE);
+      const state = path.join(dir, 'state');
+      const lockFile = path.join(state, 'lock');
+      const first = runChild(
+        ['sync', '--json', '--config', firstConfig, '--state', state],
+        cliEnv(sb),
+      );
+      await dearGate.held();
+      assert.ok(
+        fs.existsSync(lockFile),
+        'the first engine holds the lock while it calls Cin7 Core',
+      );
+      const s = await runChild(
+        ['import', '--json', '--config', secondConfig, '--state', state],
+        cliEnv(sb),
+      );
+      dearGate.open();
+      const f = await first;
+      assert.equal(s.code, 1, s.stderr);
+      assert.match(s.stderr, /in use by another dear-starshipit run \(pid \d+/);
+      // With --json the refusal is one error event (code "locked") and nothing else: no engine event.
+      assert.deepEqual(
+        s.events.map((e) => [e.type, (e as { code?: string }).code]),
+        [['error', 'locked']],
+        'the refused engine printed only its error event and made no call',
+      );
+      assert.ok(f.code === 0 || f.code === 1, f.stderr);
+      assert.ok(
+        f.events.some((e) => e.type === 'summary'),
+        `the first engine finished its run: ${f.stderr}`,
+      );
+      assert.equal(fs.existsSync(lockFile), false, 'the lock is released');
+    } finally {
+      dearGate.open();
+      await dearGate.close();
+    }
   });
 
   it('a lock file still being written by a live starter (empty) is respected, not taken as stale', async () => {
