@@ -57,6 +57,38 @@ async function untilDue(dir: string): Promise<void> {
   if (wait > 0) await new Promise((r) => setTimeout(r, wait + 5));
 }
 
+/** Each watch run ends with a summary, or with one error line when an API is unavailable. */
+const runEnds = (out: string): string[] =>
+  out.split('\n').filter((l) => /^\{"type":"(summary|error)"/.test(l));
+
+/**
+ * How many watch runs have ended so far, fed from the child's output, so a test can hold an
+ * outage until a run has actually met it (however slowly the child starts on a loaded machine).
+ */
+class RunEndCounter {
+  count = 0;
+  private waiters: { target: number; resolve: () => void }[] = [];
+
+  update(out: string): void {
+    this.count = runEnds(out).length;
+    for (const w of this.waiters.filter((waiter) => waiter.target <= this.count)) {
+      this.waiters.splice(this.waiters.indexOf(w), 1);
+      w.resolve();
+    }
+  }
+
+  /** Resolves once `target` runs have ended. */
+  reach(target: number): Promise<void> {
+    if (this.count >= target) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ target, resolve }));
+  }
+}
+
+/** An outage lasts its scaled duration and at least until one more watch run has ended in it. */
+async function holdOutage(ms: number, runs: RunEndCounter): Promise<void> {
+  await Promise.all([new Promise((r) => setTimeout(r, ms)), runs.reach(runs.count + 1)]);
+}
+
 const parkedTotal = (s: SummaryEvent): number =>
   (s.parked?.willRetry ?? 0) + (s.parked?.needsChange ?? 0);
 
@@ -179,9 +211,11 @@ describe('engine: recovery without retry (sandbox)', function () {
     let outageOver = false;
     let labelled = false;
     let stopped = false;
+    const runs = new RunEndCounter();
     const watch = runCli(['sync', '--watch', '--interval', '0.2', '--config', config, '--json'], {
       env: cliEnv(sb),
       onStdout: (out, child) => {
+        runs.update(out);
         const summaries = out
           .split('\n')
           .filter((l) => l.startsWith('{"type":"summary"'))
@@ -201,7 +235,7 @@ describe('engine: recovery without retry (sandbox)', function () {
         }
       },
     });
-    await new Promise((r) => setTimeout(r, outageMs));
+    await holdOutage(outageMs, runs);
     sb.setFaults('');
     outageOver = true;
     const w = await watch;
@@ -255,12 +289,11 @@ describe('engine: sync --watch through a Cin7 Core outage (sandbox)', function (
     let outageOver = false;
     let stopped = false;
     let runsInOutage = 0;
-    // Each watch run ends with a summary, or with one error line when an API is unavailable.
-    const runEnds = (out: string): string[] =>
-      out.split('\n').filter((l) => /^\{"type":"(summary|error)"/.test(l));
+    const runs = new RunEndCounter();
     const watch = runCli(['sync', '--watch', '--interval', '0.2', '--config', config, '--json'], {
       env: cliEnv(sb),
       onStdout: (out, child) => {
+        runs.update(out);
         const ends = runEnds(out);
         if (!outageOver) {
           runsInOutage = ends.length;
@@ -280,9 +313,9 @@ describe('engine: sync --watch through a Cin7 Core outage (sandbox)', function (
         }
       },
     });
-    await new Promise((r) => setTimeout(r, outageMs / 2));
+    await holdOutage(outageMs / 2, runs);
     sb.setFaults('dear:*:reset');
-    await new Promise((r) => setTimeout(r, outageMs / 2));
+    await holdOutage(outageMs / 2, runs);
     const writesInOutage = [...sb.dearShipments().values()].filter((x) => x.writes > 0).length;
     const ordersInOutage = sb.starshipitOrders().size;
     sb.setFaults('');
