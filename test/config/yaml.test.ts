@@ -9,7 +9,7 @@ import {
   diagnose,
   fixesOf,
   verifyDiagnostic,
-} from './configHelpers';
+} from './helpers';
 
 const ERROR = 1;
 

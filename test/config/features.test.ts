@@ -14,7 +14,7 @@ import {
   getHover,
   parseSettings,
 } from '../../server/src/config';
-import { VALID, cursor } from './configHelpers';
+import { VALID, cursor } from './helpers';
 
 const labels = (items: { label: string }[]) => items.map((i) => i.label);
 const doc = (x: { documentation?: string | MarkupContent }) =>

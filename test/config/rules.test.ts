@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { analyzeSettings } from '../../server/src/config';
 import { API_V1_UNSUPPORTED } from '../../protocol/settings';
-import { VALID, applyFix, diagnose, fixesOf, verifyDiagnostic, verifyOnly } from './configHelpers';
+import { VALID, applyFix, diagnose, fixesOf, verifyDiagnostic, verifyOnly } from './helpers';
 
 const ERROR = 1,
   WARNING = 2,

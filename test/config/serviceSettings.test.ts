@@ -5,7 +5,7 @@
 import * as assert from 'node:assert/strict';
 import type { MarkupContent } from 'vscode-languageserver-types';
 import { analyzeSettings, getCompletions, getHover, parseSettings } from '../../server/src/config';
-import { VALID, cursor } from './configHelpers';
+import { VALID, cursor } from './helpers';
 
 describe('config core: service and alerts settings', () => {
   it('completes the keys of service and alerts', () => {

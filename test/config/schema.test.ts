@@ -11,7 +11,7 @@ import {
   fixesOf,
   verifyDiagnostic,
   verifyOnly,
-} from './configHelpers';
+} from './helpers';
 
 const ERROR = 1;
 
