@@ -4,13 +4,17 @@
  * document size (so each peak RSS belongs to one document size).
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Diagnostic } from 'vscode-languageserver-protocol/node';
-import { LspClient, type LspServerSpec } from './lspClient';
+import type {
+  ClientCapabilities,
+  Diagnostic,
+  PublishDiagnosticsParams,
+} from 'vscode-languageserver-protocol/node';
+import { dearServerSpec, LspClient, type LspServerSpec } from '../support/lspClient';
+import { tempDir } from '../support/paths';
 import { brokenDocuments, validDocument, type BenchDocument } from './lspDocs';
-import { procMemory } from './proc';
+import { procMemory, RssSampler } from './proc';
 import { percentile } from './report';
 
 export interface EditFigures {
@@ -68,12 +72,7 @@ export function serverSpecs(root: string): { ours: LspServerSpec; theirs: LspSer
   // Never let yaml-language-server reach the network: no schema store, and a dead loopback proxy.
   const deadProxy = 'http://127.0.0.1:9';
   return {
-    ours: {
-      label: 'dear-starshipit lsp',
-      command: process.execPath,
-      args: [path.join(root, 'dist/cli.js'), 'lsp', '--stdio'],
-      languageId: 'dear-starshipit',
-    },
+    ours: { ...dearServerSpec(process.env), cwd: root },
     theirs: {
       label: 'yaml-language-server',
       command: process.execPath,
@@ -82,7 +81,9 @@ export function serverSpecs(root: string): { ours: LspServerSpec; theirs: LspSer
         '--stdio',
       ],
       languageId: 'yaml',
+      cwd: root,
       env: {
+        ...process.env,
         HTTP_PROXY: deadProxy,
         HTTPS_PROXY: deadProxy,
         http_proxy: deadProxy,
@@ -105,9 +106,156 @@ export function serverSpecs(root: string): { ours: LspServerSpec; theirs: LspSer
   };
 }
 
+/** Client capabilities an editor announces (completion snippets, markdown, versioned diagnostics). */
+const EDITOR_CAPABILITIES: ClientCapabilities = {
+  workspace: {
+    configuration: true,
+    didChangeConfiguration: { dynamicRegistration: false },
+    workspaceFolders: true,
+  },
+  textDocument: {
+    synchronization: { dynamicRegistration: false, didSave: false, willSave: false },
+    completion: {
+      completionItem: { snippetSupport: true, documentationFormat: ['markdown', 'plaintext'] },
+    },
+    hover: { contentFormat: ['markdown', 'plaintext'] },
+    publishDiagnostics: { relatedInformation: true, versionSupport: true },
+  },
+};
+
+/** Fails with the server's last stderr when `promise` has not settled within `ms`. */
+function within<T>(client: LspClient, promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new Error(
+            `${client.spec.label}: no ${what} within ${ms} ms; stderr: ${client.stderr.slice(-400)}`,
+          ),
+        ),
+      ms,
+    );
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * One server under measurement: the shared test client (test/support/lspClient.ts) with the
+ * server's memory sampled, and each call timed from sending it to its answer (for an edit: to the
+ * diagnostics of that version).
+ */
+class BenchSession {
+  private constructor(
+    readonly client: LspClient,
+    readonly memory: RssSampler,
+  ) {}
+
+  static async start(spec: LspServerSpec, dir: string): Promise<BenchSession> {
+    const rootUri = pathToFileURL(dir).toString();
+    const client = await LspClient.launch(spec, {
+      rootUri,
+      workspaceFolders: [{ uri: rootUri, name: 'bench' }],
+      capabilities: EDITOR_CAPABILITIES,
+    });
+    return new BenchSession(client, new RssSampler(client.child.pid, 25));
+  }
+
+  /** Diagnostics published after `since` for `uri` (for `version` or later when versioned). */
+  private diagnosticsAfter(
+    uri: string,
+    since: number,
+    version?: number,
+  ): Promise<PublishDiagnosticsParams> {
+    const current = (p: PublishDiagnosticsParams) =>
+      version === undefined || p.version === undefined || p.version >= version;
+    return within(
+      this.client,
+      this.client.diagnostics(uri, current, since),
+      60_000,
+      `diagnostics for ${uri}`,
+    );
+  }
+
+  async open(uri: string, text: string): Promise<Diagnostic[]> {
+    const since = this.client.publishedCount;
+    await this.client.open(uri, text);
+    return (await this.diagnosticsAfter(uri, since)).diagnostics;
+  }
+
+  /** Closes `uri` and waits (briefly) for the server to clear its diagnostics. */
+  async close(uri: string): Promise<void> {
+    const since = this.client.publishedCount;
+    await this.client.close(uri);
+    await within(
+      this.client,
+      this.client.diagnostics(uri, () => true, since),
+      10_000,
+      'clear',
+    )
+      .then(() => undefined)
+      .catch(() => undefined);
+  }
+
+  /** One incremental edit on one line; the ms from sending it to its diagnostics. */
+  async edit(
+    uri: string,
+    version: number,
+    site: { line: number; start: number; end: number },
+    text: string,
+  ): Promise<{ ms: number; diagnostics: Diagnostic[] }> {
+    const since = this.client.publishedCount;
+    const t0 = performance.now();
+    await this.client.change(uri, version, [
+      {
+        range: {
+          start: { line: site.line, character: site.start },
+          end: { line: site.line, character: site.end },
+        },
+        text,
+      },
+    ]);
+    const p = await this.diagnosticsAfter(uri, since, version);
+    return { ms: performance.now() - t0, diagnostics: p.diagnostics };
+  }
+
+  async completion(
+    uri: string,
+    line: number,
+    character: number,
+  ): Promise<{ ms: number; items: number }> {
+    const t0 = performance.now();
+    const r = await this.client.completion(uri, line, character);
+    const ms = performance.now() - t0;
+    return { ms, items: Array.isArray(r) ? r.length : (r?.items.length ?? 0) };
+  }
+
+  async hover(uri: string, line: number, character: number): Promise<number> {
+    const t0 = performance.now();
+    await this.client.hover(uri, line, character);
+    return performance.now() - t0;
+  }
+
+  async codeActions(uri: string, site: { line: number; start: number; end: number }) {
+    const t0 = performance.now();
+    await this.client.codeActions(uri, {
+      start: { line: site.line, character: site.start },
+      end: { line: site.line, character: site.end },
+    });
+    return performance.now() - t0;
+  }
+
+  /** Shuts the server down (killed if it does not exit); resolves with its peak RSS in bytes. */
+  async dispose(): Promise<number> {
+    const peak = this.memory.peak();
+    this.memory.stop();
+    await this.client.stop(3000);
+    return peak;
+  }
+}
+
 async function editRun(
   spec: LspServerSpec,
-  root: string,
   dir: string,
   doc: BenchDocument,
   edits: number,
@@ -115,29 +263,24 @@ async function editRun(
   const file = path.join(dir, `${doc.name}.dear-starshipit.yaml`);
   fs.writeFileSync(file, doc.text);
   const uri = pathToFileURL(file).toString();
-  const client = new LspClient(spec, root);
+  const session = await BenchSession.start(spec, dir);
+  let peakRssBytes: number | undefined;
   try {
-    await client.initialize(pathToFileURL(dir).toString());
     await new Promise((resolve) => setTimeout(resolve, IDLE_SETTLE_MS));
-    const idleRssBytes = procMemory(client.child.pid).rss;
-    const opened = await client.open(uri, doc.text);
+    const idleRssBytes = procMemory(session.client.child.pid).rss;
+    const opened = await session.open(uri, doc.text);
     const errors = opened.filter((d) => d.severity === 1 || d.severity === 2);
     const times: number[] = [];
     let withDiagnostics = 0;
     let version = 1;
-    const current = doc.editSites.map((s) => ({ ...s }));
+    const current = doc.editSites.map((site) => ({ ...site }));
     for (let i = 0; i < WARMUP_EDITS + edits; i++) {
       // Spread the edits over the whole document; alternate two valid carrier names.
       const site = current[i % current.length];
       const next = site.value.endsWith(' (mapped)')
         ? site.value.replace(/ \(mapped\)$/, ' (edited)')
         : site.value.replace(/ \(edited\)$/, ' (mapped)');
-      const r = await client.edit(
-        uri,
-        ++version,
-        { line: site.line, start: site.start, end: site.end },
-        next,
-      );
+      const r = await session.edit(uri, ++version, site, next);
       site.end = site.start + next.length;
       site.value = next;
       if (i >= WARMUP_EDITS) {
@@ -148,7 +291,7 @@ async function editRun(
     const completionTimes: number[] = [];
     let items = 0;
     for (let i = 0; i < COMPLETIONS; i++) {
-      const c = await client.completion(uri, doc.completionAt.line, doc.completionAt.character);
+      const c = await session.completion(uri, doc.completionAt.line, doc.completionAt.character);
       if (i >= 5) completionTimes.push(c.ms);
       items = c.items;
     }
@@ -156,14 +299,15 @@ async function editRun(
     const actionTimes: number[] = [];
     for (let i = 0; i < COMPLETIONS; i++) {
       const site = current[i % current.length];
-      const h = await client.hover(uri, doc.completionAt.line, 4);
-      const a = await client.codeActions(uri, site);
+      const hoverMs = await session.hover(uri, doc.completionAt.line, 4);
+      const actionMs = await session.codeActions(uri, site);
       if (i >= 5) {
-        hoverTimes.push(h.ms);
-        actionTimes.push(a.ms);
+        hoverTimes.push(hoverMs);
+        actionTimes.push(actionMs);
       }
     }
-    await client.close(uri);
+    await session.close(uri);
+    peakRssBytes = await session.dispose();
     return {
       lines: doc.lines,
       edits: times.length,
@@ -179,10 +323,10 @@ async function editRun(
       openDiagnostics: errors.slice(0, 3).map((d) => `${d.range.start.line + 1}: ${d.message}`),
       editsWithDiagnostics: withDiagnostics,
       idleRssBytes,
-      peakRssBytes: await client.dispose(),
+      peakRssBytes,
     };
   } finally {
-    if (client.child.exitCode === null) await client.dispose();
+    if (peakRssBytes === undefined) await session.dispose();
   }
 }
 
@@ -210,38 +354,33 @@ function covers(ds: Diagnostic[], line: number): boolean {
   );
 }
 
-async function diagnosticsOf(
-  spec: LspServerSpec,
-  root: string,
-  dir: string,
-): Promise<Map<string, Diagnostic[]>> {
+async function diagnosticsOf(spec: LspServerSpec, dir: string): Promise<Map<string, Diagnostic[]>> {
   const out = new Map<string, Diagnostic[]>();
-  const client = new LspClient(spec, root);
+  const session = await BenchSession.start(spec, dir);
   try {
-    await client.initialize(pathToFileURL(dir).toString());
     for (const b of brokenDocuments()) {
       const file = path.join(dir, `broken-${b.name}.dear-starshipit.yaml`);
       fs.writeFileSync(file, b.text);
       const uri = pathToFileURL(file).toString();
-      const ds = await client.open(uri, b.text);
+      const ds = await session.open(uri, b.text);
       // Schema errors only: errors and warnings (yaml-language-server turns its warnings into errors).
       out.set(
         b.name,
         ds.filter((d) => d.severity === 1 || d.severity === 2),
       );
-      await client.close(uri);
+      await session.close(uri);
     }
   } finally {
-    await client.dispose();
+    await session.dispose();
   }
   return out;
 }
 
 export async function agreementScenario(root: string): Promise<AgreementFigures> {
   const { ours, theirs } = serverSpecs(root);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dear-bench-ls-'));
-  const a = await diagnosticsOf(ours, root, dir);
-  const b = await diagnosticsOf(theirs, root, dir);
+  const dir = tempDir('dear-bench-ls-');
+  const a = await diagnosticsOf(ours, dir);
+  const b = await diagnosticsOf(theirs, dir);
   const fig: AgreementFigures = {
     documents: 0,
     agreed: 0,
@@ -288,10 +427,10 @@ export async function editScenario(
   edits: number,
 ): Promise<{ ours: EditFigures; theirs: EditFigures }> {
   const { ours, theirs } = serverSpecs(root);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dear-bench-ls-'));
+  const dir = tempDir('dear-bench-ls-');
   const doc = validDocument(lines);
   return {
-    ours: await editRun(ours, root, dir, doc, edits),
-    theirs: await editRun(theirs, root, dir, doc, edits),
+    ours: await editRun(ours, dir, doc, edits),
+    theirs: await editRun(theirs, dir, doc, edits),
   };
 }
