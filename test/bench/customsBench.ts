@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Sandbox } from '../../sandbox/src/api';
-import { startSandbox } from '../../sandbox/src/index';
+import { startTestSandbox } from '../support/sandbox';
 import { runEngine } from '../../server/src/engine/index';
 import { PRODUCTS_FILE } from '../../server/src/engine/productCache';
 import type { SummaryEvent } from '../../protocol/events';
@@ -56,7 +56,12 @@ const dearRoutes = (sb: Sandbox, route: RegExp): number =>
 
 export async function customsScenario(sales: number, filler: number): Promise<CustomsScenario> {
   const coldDir = tempDir();
-  const cold = await startSandbox({ seed: SEED, sales, timeScale: TIME_SCALE, products: filler });
+  const cold = await startTestSandbox({
+    seed: SEED,
+    sales,
+    timeScale: TIME_SCALE,
+    products: filler,
+  });
   let fillCalls: number;
   try {
     await importWithCustoms(cold, coldDir);
@@ -66,7 +71,12 @@ export async function customsScenario(sales: number, filler: number): Promise<Cu
   }
   const warmDir = tempDir();
   fs.copyFileSync(path.join(coldDir, PRODUCTS_FILE), path.join(warmDir, PRODUCTS_FILE));
-  const warm = await startSandbox({ seed: SEED, sales, timeScale: TIME_SCALE, products: filler });
+  const warm = await startTestSandbox({
+    seed: SEED,
+    sales,
+    timeScale: TIME_SCALE,
+    products: filler,
+  });
   try {
     const summary = await importWithCustoms(warm, warmDir);
     const all = warm.callLog().filter((e) => e.api === 'dear').length;

@@ -6,6 +6,7 @@
  */
 import * as path from 'node:path';
 import { CREDENTIALS } from '../../sandbox/src/config';
+import { CLI_PATH } from '../support/paths';
 import type { DryRunInput, DryRunOutput } from './dryRunChild';
 import { RssSampler, start, stop, waitForLine } from './proc';
 
@@ -27,7 +28,7 @@ export async function dryRunScenario(
   const sandbox = start(
     process.execPath,
     [
-      path.join(root, 'dist/cli.js'),
+      CLI_PATH,
       'sandbox',
       '--sales',
       String(sales),

@@ -4,11 +4,10 @@
  * kept, as a front end that streams them would; the process's collector is set up as a CLI run's.
  * Input: env DEAR_BENCH_DRYRUN (JSON).
  */
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { runEngine } from '../../server/src/engine/index';
 import { tuneHeapForRuns } from '../../server/src/heapTuning';
+import { tempDir } from '../support/paths';
 import { benchSettings, credentialsLookup } from './settings';
 import type { SandboxCredentials } from '../../sandbox/src/api';
 
@@ -41,7 +40,7 @@ async function main(): Promise<void> {
     statuses: input.statuses,
     timeScale: input.timeScale,
   });
-  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dear-bench-dry-'));
+  const stateDir = tempDir('dear-bench-dry-');
   let orders = 0;
   let skips = 0;
   let attention = 0;

@@ -1,14 +1,14 @@
 /**
  * Engine scenarios 1–4 (README, Performance): our engine and the naive baseline, each against its own fresh
  * sandbox (same seed, same data, real HTTP on loopback) started in this process with
- * `startSandbox`, counted from the sandbox's call log. Each client runs in a child process so it
+ * `startTestSandbox`, counted from the sandbox's call log. Each client runs in a child process so it
  * does not share an event loop with the server it is measured against.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Sandbox } from '../../sandbox/src/api';
-import { startSandbox } from '../../sandbox/src/index';
+import { startTestSandbox } from '../support/sandbox';
+import { tempDir as supportTempDir } from '../support/paths';
 import type { ClientInput, ClientOutput } from './clientChild';
 import { start, waitForLine } from './proc';
 import { quotaFigures, type QuotaFigures } from './quota';
@@ -62,8 +62,9 @@ export interface WritebackScenario {
   naive: RunFigures;
 }
 
+/** A fresh state folder for one bench run (test/support/paths.ts). */
 export function tempDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'dear-bench-'));
+  return supportTempDir('dear-bench-');
 }
 
 /** Give every selected sale a complete address: the goal measures call efficiency, not refusals. */
@@ -98,7 +99,7 @@ async function withSandbox<T>(
   fn: (sb: Sandbox) => Promise<T>,
   timeScale = TIME_SCALE,
 ): Promise<T> {
-  const sb = await startSandbox({ seed: SEED, sales, timeScale });
+  const sb = await startTestSandbox({ seed: SEED, sales, timeScale });
   try {
     return await fn(sb);
   } finally {
@@ -255,7 +256,7 @@ async function writebackRun(client: 'ours' | 'naive', labels: number): Promise<R
  * well above that, the quota figures measure the machine, not the client.
  */
 export async function loopbackCapacity(): Promise<number> {
-  const sb = await startSandbox({ seed: SEED, sales: 200, timeScale: 1_000_000 });
+  const sb = await startTestSandbox({ seed: SEED, sales: 200, timeScale: 1_000_000 });
   try {
     const ids = sb
       .eligibleSales(IMPORT_STATUSES)

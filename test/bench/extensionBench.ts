@@ -4,10 +4,10 @@
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { requireCodeServer } from '../e2e/harness/codeServer';
 import { runExtensionHostSuite } from '../e2e/harness/extensionHost';
+import { tempDir } from '../support/paths';
 
 export interface ExtensionFigures {
   vsixBytes?: number;
@@ -88,7 +88,7 @@ export interface ActivationFigures {
  */
 export async function activationScenario(root: string): Promise<ActivationFigures> {
   requireCodeServer();
-  const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'dear-bench-activation-'));
+  const workspace = tempDir('dear-bench-activation-');
   fs.writeFileSync(path.join(workspace, 'README.txt'), 'workspace for the activation benchmark\n');
   const res = await runExtensionHostSuite({
     label: 'bench-activation',

@@ -4,11 +4,10 @@
  * with our engine, then change `changed` imported sales in the sandbox (a new city). Measured: one
  * import run after the change, and one more with no change, counted from the sandbox's call log.
  */
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { CallLogEntry } from '../../sandbox/src/api';
-import { startSandbox } from '../../sandbox/src/index';
+import { tempDir } from '../support/paths';
+import { startTestSandbox } from '../support/sandbox';
 import type { ClientInput, ClientOutput } from './clientChild';
 import { IMPORT_STATUSES, TIME_SCALE } from './engineBench';
 import { start, waitForLine } from './proc';
@@ -62,9 +61,9 @@ export async function keepInStepScenario(
   sales: number,
   changed: number,
 ): Promise<KeepInStepFigures> {
-  const sb = await startSandbox({ seed: 11, sales, timeScale: TIME_SCALE });
+  const sb = await startTestSandbox({ seed: 11, sales, timeScale: TIME_SCALE });
   try {
-    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dear-bench-keep-'));
+    const stateDir = tempDir('dear-bench-keep-');
     const input: ClientInput = {
       client: 'ours',
       action: 'import',

@@ -6,7 +6,8 @@
  * `serveLabelLatencyScenario` measures the same under `serve`, with the writeback poll alone and
  * with Starshipit's tracking webhooks (which make a writeback due at once).
  */
-import { startSandbox } from '../../sandbox/src/index';
+import type { Sandbox } from '../../sandbox/src/api';
+import { startTestSandbox } from '../support/sandbox';
 import { cliEnv, runCli, tempDir, writeConfig } from '../engine/helpers';
 import { percentile } from './report';
 import { serveConfig, startServe } from '../service/serveHarness';
@@ -27,7 +28,7 @@ const TIME_SCALE = 100;
 const STATUSES = ['PACKED'];
 
 function holdsTracking(
-  shipments: ReturnType<Awaited<ReturnType<typeof startSandbox>>['dearShipments']>,
+  shipments: ReturnType<Sandbox['dearShipments']>,
   saleId: string,
   tracking: string,
 ): boolean {
@@ -42,14 +43,12 @@ function holdsTracking(
   return false;
 }
 
-type SandboxOf = Awaited<ReturnType<typeof startSandbox>>;
-
 /**
  * Prints one label per candidate, spread over the interval so they land at different points of
  * the poll cycle, and waits for each one's tracking in Cin7 Core. Returns how many never arrived.
  */
 async function printAndMeasure(
-  sb: SandboxOf,
+  sb: Sandbox,
   candidates: { orderNumber: string; saleId: string }[],
   intervalSeconds: number,
   latencies: number[],
@@ -81,7 +80,7 @@ async function printAndMeasure(
 }
 
 /** Imported packed sales with one fulfilment, to print labels on. */
-function labelCandidates(sb: SandboxOf, labels: number): { orderNumber: string; saleId: string }[] {
+function labelCandidates(sb: Sandbox, labels: number): { orderNumber: string; saleId: string }[] {
   const candidates = sb
     .eligibleSales(STATUSES)
     .filter((e) => e.fulfilments.length === 1 && sb.starshipitOrders().has(e.orderNumber))
@@ -117,7 +116,7 @@ export async function serveLabelLatencyScenario(
   intervalSeconds: number,
   webhooks: boolean,
 ): Promise<LabelLatencyFigures> {
-  const sb = await startSandbox({ sales: 400, timeScale: TIME_SCALE, seed: 3 });
+  const sb = await startTestSandbox({ sales: 400, timeScale: TIME_SCALE, seed: 3 });
   const latencies: number[] = [];
   let missing: number;
   const secret = 'bench-webhook-secret';
@@ -155,7 +154,7 @@ export async function labelLatencyScenario(
   labels = 10,
   intervalSeconds = 2,
 ): Promise<LabelLatencyFigures> {
-  const sb = await startSandbox({ sales: 400, timeScale: TIME_SCALE, seed: 3 });
+  const sb = await startTestSandbox({ sales: 400, timeScale: TIME_SCALE, seed: 3 });
   const latencies: number[] = [];
   let missing: number;
   try {

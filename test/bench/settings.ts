@@ -1,12 +1,14 @@
 /**
  * Engine settings for a time-scaled sandbox, produced the way users produce them: a YAML file run
- * through the config core (schema + semantic rules + defaults). Only the endpoints and the rate
- * limits are set to match the sandbox; everything else is the product's default.
+ * through the config core (schema + semantic rules + defaults). The YAML is the tests' sandbox
+ * settings (test/support/sandbox.ts): endpoints and rate limits matched to the sandbox, page size
+ * and timeouts at the product's defaults; the bench adds its statuses, writeback and customs.
  */
 import type { DearSettings } from '../../protocol/settings';
 import type { SandboxCredentials } from '../../sandbox/src/api';
 import { analyzeSettings, formatDiagnosticText } from '../../server/src/config/index';
 import type { SecretLookup } from '../../server/src/engine/index';
+import { sandboxSecrets, sandboxSettingsYaml } from '../support/sandbox';
 
 export interface BenchSettingsOptions {
   statuses: string[];
@@ -16,35 +18,16 @@ export interface BenchSettingsOptions {
   customs?: boolean;
 }
 
+/** The tests' sandbox settings (test/support/sandbox.ts) with the bench's statuses and writeback. */
 export function settingsYaml(
   dearBaseUrl: string,
   starshipitBaseUrl: string,
   o: BenchSettingsOptions,
 ): string {
-  // Cin7 Core: 60 calls per 60 s; Starshipit developer plan: 2 per second — both shrunk by the time scale.
-  const dearWindow = 60 / o.timeScale;
-  const ssWindow = 1 / o.timeScale;
   const mappings = (o.courierMappings ?? [{ courier: 'AusPost', carrier: 'Australia Post' }])
     .map((m) => `    - courier: ${m.courier}\n      carrier: ${m.carrier}`)
     .join('\n');
-  return [
-    'dear:',
-    '  accountId: ${secret:DEAR_ACCOUNT_ID}',
-    '  apiKey: ${secret:DEAR_API_KEY}',
-    `  baseUrl: ${dearBaseUrl}`,
-    '  rateLimit:',
-    '    calls: 60',
-    `    perSeconds: ${dearWindow}`,
-    'starshipit:',
-    '  apiKey: ${secret:STARSHIPIT_API_KEY}',
-    '  subscriptionKey: ${secret:STARSHIPIT_SUBSCRIPTION_KEY}',
-    `  baseUrl: ${starshipitBaseUrl}`,
-    '  plan: developer',
-    '  rateLimit:',
-    '    calls: 2',
-    `    perSeconds: ${ssWindow}`,
-    'import:',
-    `  statuses: [${o.statuses.join(', ')}]`,
+  const extra = [
     ...(o.customs ? ['  customs:', '    enabled: true', '    senderCountry: AU'] : []),
     'writeback:',
     '  enabled: true',
@@ -53,6 +36,10 @@ export function settingsYaml(
     mappings,
     '',
   ].join('\n');
+  return sandboxSettingsYaml({ dearBaseUrl, starshipitBaseUrl }, extra, {
+    timeScale: o.timeScale,
+    statuses: o.statuses,
+  });
 }
 
 export function benchSettings(
@@ -78,16 +65,11 @@ export function benchSettings(
 
 /** Sandbox credentials under the secret names used in `settingsYaml`. */
 export function credentialsLookup(
-  c: Pick<
+  credentials: Pick<
     SandboxCredentials,
     'dearAccountId' | 'dearApiKey' | 'starshipitApiKey' | 'starshipitSubscriptionKey'
   >,
 ): SecretLookup {
-  const m: Record<string, string> = {
-    DEAR_ACCOUNT_ID: c.dearAccountId,
-    DEAR_API_KEY: c.dearApiKey,
-    STARSHIPIT_API_KEY: c.starshipitApiKey,
-    STARSHIPIT_SUBSCRIPTION_KEY: c.starshipitSubscriptionKey,
-  };
-  return (_kind, name) => m[name];
+  const secrets = sandboxSecrets({ credentials });
+  return (_kind, name) => secrets[name];
 }

@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CliErrorEvent } from '../../protocol/events';
+import { CLI_PATH } from '../support/paths';
 import { startTestSandbox } from '../support/sandbox';
 import type { Sandbox } from '../../sandbox/src/api';
 import { cliEnv, runCli, tempDir, TIME_SCALE, writeConfig } from '../engine/helpers';
@@ -325,7 +326,7 @@ describe('CLI: state paths, secrets and the lock', function () {
 describe('CLI: help, usage and did-you-mean', function () {
   this.timeout(60_000);
   const cli = (args: string[], cwd?: string) =>
-    spawnSync(process.execPath, [path.resolve('dist/cli.js'), ...args], {
+    spawnSync(process.execPath, [CLI_PATH, ...args], {
       encoding: 'utf8',
       cwd,
       env: SECRETS_ENV,
@@ -404,7 +405,7 @@ describe('CLI: help, usage and did-you-mean', function () {
 describe('CLI: init', function () {
   this.timeout(60_000);
   const cli = (args: string[], cwd: string) =>
-    spawnSync(process.execPath, [path.resolve('dist/cli.js'), ...args], {
+    spawnSync(process.execPath, [CLI_PATH, ...args], {
       encoding: 'utf8',
       cwd,
       env: SECRETS_ENV,

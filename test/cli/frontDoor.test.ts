@@ -2,7 +2,6 @@
 // from, one redactor per run, and settings that load the same from a file or from editor text.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import {
   environmentSecretNames,
@@ -11,6 +10,7 @@ import {
   RunSecrets,
 } from '../../server/src/frontDoor';
 import { credentialReference, SECRET_ENV_PREFIX } from '../../protocol/settings';
+import { tempDir } from '../support/paths';
 
 const SAMPLE = path.resolve(__dirname, '../../../samples/dear-starshipit.yaml');
 
@@ -69,7 +69,7 @@ describe('front door: secrets', () => {
 describe('front door: settings', () => {
   let dir: string;
   beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'front-door-'));
+    dir = tempDir('front-door-');
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 

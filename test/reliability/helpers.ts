@@ -5,12 +5,12 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as os from 'node:os';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import type { Sandbox, SandboxAccount } from '../../sandbox/src/api';
 import { SALE_STATUSES } from '../../protocol/settings';
 import type { EngineEvent } from '../../protocol/events';
-import { CLI, writeConfig } from '../engine/helpers';
+import { CLI_PATH as CLI, tempDir } from '../support/paths';
+import { writeSandboxSettings as writeConfig } from '../support/sandbox';
 
 /** `DEAR_SOAK=1` (npm run test:soak) runs every suite at its larger size. */
 export const SOAK = process.env.DEAR_SOAK === '1';
@@ -69,7 +69,7 @@ let snapshot: string | undefined;
 export function cliPath(): string {
   if (snapshot) return snapshot;
   for (let attempt = 0; attempt < 20; attempt++) {
-    const copy = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'dear-rel-cli-')), 'cli.js');
+    const copy = path.join(tempDir('dear-rel-cli-'), 'cli.js');
     fs.copyFileSync(CLI, copy);
     const check = spawnSync(process.execPath, [copy, '--version'], { encoding: 'utf8' });
     if (check.status === 0 && /dear-starshipit/.test(check.stdout)) return (snapshot = copy);

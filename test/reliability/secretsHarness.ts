@@ -7,9 +7,9 @@
  */
 import * as fs from 'node:fs';
 import * as http from 'node:http';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { tempDir } from '../support/paths';
 
 /** `SECRET-XYZZY-<random>-<label>+/=` — the `+/=` make the URL-encoded form differ from the raw one. */
 export function distinctiveSecret(label: string): string {
@@ -132,7 +132,7 @@ export async function authProxy(
  * at once and appends it to `logFile`. Returns the NODE_OPTIONS value to load it.
  */
 export function networkGuard(logFile: string): string {
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'dear-guard-')), 'guard.js');
+  const file = path.join(tempDir('dear-guard-'), 'guard.js');
   fs.writeFileSync(
     file,
     `

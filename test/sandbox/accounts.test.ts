@@ -1,9 +1,8 @@
 /** The sandbox's two Starshipit accounts: one API key each, separate orders, kept in the state file. */
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { startSandbox } from '../../sandbox/src/index';
+import { tempDir } from '../support/paths';
+import { startTestSandbox } from '../support/sandbox';
 import type { Sandbox } from '../../sandbox/src/api';
 
 async function createOrder(sb: Sandbox, second: boolean, orderNumber: string): Promise<number> {
@@ -30,15 +29,15 @@ async function createOrder(sb: Sandbox, second: boolean, orderNumber: string): P
 
 describe('sandbox: two Starshipit accounts', () => {
   it('keeps each account’s orders apart, by API key, and in the state file', async () => {
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'dear-sb-acct-')), 'state.json');
-    const a = await startSandbox({ seed: 3, sales: 10, stateFile: file, timeScale: 1000 });
+    const file = path.join(tempDir('dear-sb-acct-'), 'state.json');
+    const a = await startTestSandbox({ seed: 3, sales: 10, stateFile: file, timeScale: 1000 });
     const first = await createOrder(a, false, 'SO-1');
     const second = await createOrder(a, true, 'SO-2');
     assert.ok(second >= 204_000_001 && first < 204_000_001, 'order IDs in separate ranges');
     assert.deepEqual([...a.starshipitOrders().keys()], ['SO-1']);
     assert.deepEqual([...a.starshipitOrders('second').keys()], ['SO-2']);
     await a.close();
-    const b = await startSandbox({ seed: 3, sales: 10, stateFile: file, timeScale: 1000 });
+    const b = await startTestSandbox({ seed: 3, sales: 10, stateFile: file, timeScale: 1000 });
     try {
       assert.deepEqual([...b.starshipitOrders('second').keys()], ['SO-2']);
       assert.deepEqual([...b.starshipitOrders().keys()], ['SO-1']);

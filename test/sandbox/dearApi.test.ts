@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { startSandbox } from '../../sandbox/src/index';
+import { startTestSandbox } from '../support/sandbox';
 import type { Sandbox } from '../../sandbox/src/api';
 import { SALE_STATUSES } from '../../protocol/settings';
 import { dear, dearHeaders, UNTHROTTLED_TIME_SCALE } from './helpers';
@@ -10,7 +10,7 @@ const WRONG_KEY = 'not-a-valid-application-key';
 describe('sandbox: Cin7 Core surface', function () {
   let sb: Sandbox;
   before(async () => {
-    sb = await startSandbox({ seed: 42, sales: 120, timeScale: UNTHROTTLED_TIME_SCALE });
+    sb = await startTestSandbox({ seed: 42, sales: 120, timeScale: UNTHROTTLED_TIME_SCALE });
   });
   after(() => sb.close());
 
@@ -279,9 +279,9 @@ describe('sandbox: Cin7 Core surface', function () {
 
   describe('determinism', () => {
     it('same seed → same data; another seed → other data', async () => {
-      const a = await startSandbox({ seed: 7, sales: 50 });
-      const b = await startSandbox({ seed: 7, sales: 50 });
-      const c = await startSandbox({ seed: 8, sales: 50 });
+      const a = await startTestSandbox({ seed: 7, sales: 50 });
+      const b = await startTestSandbox({ seed: 7, sales: 50 });
+      const c = await startTestSandbox({ seed: 8, sales: 50 });
       try {
         const la = (await dear(a, 'saleList?Limit=50')).json;
         const lb = (await dear(b, 'saleList?Limit=50')).json;
@@ -307,7 +307,7 @@ describe('sandbox: Cin7 Core surface', function () {
     });
 
     it('serves 100 000 sales lazily: pages of 1000 with consistent totals', async () => {
-      const big = await startSandbox({ seed: 3, sales: 100_000 });
+      const big = await startTestSandbox({ seed: 3, sales: 100_000 });
       try {
         const first = (await dear(big, 'saleList?Limit=1000&Page=1')).json;
         const last = (await dear(big, 'saleList?Limit=1000&Page=100')).json;

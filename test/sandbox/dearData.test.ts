@@ -1,6 +1,6 @@
 /** The seeded sales cover every mapping case the engine must handle, even in small data sets. */
 import * as assert from 'node:assert/strict';
-import { startSandbox } from '../../sandbox/src/index';
+import { startTestSandbox } from '../support/sandbox';
 import type { Sandbox } from '../../sandbox/src/api';
 import { dear, UNTHROTTLED_TIME_SCALE } from './helpers';
 
@@ -10,7 +10,7 @@ const lines = (x: unknown): Obj[] => (Array.isArray(x) ? (x as Obj[]) : []);
 describe('sandbox: seeded mapping cases', function () {
   let sb: Sandbox;
   before(async () => {
-    sb = await startSandbox({ seed: 7, sales: 40, timeScale: UNTHROTTLED_TIME_SCALE });
+    sb = await startTestSandbox({ seed: 7, sales: 40, timeScale: UNTHROTTLED_TIME_SCALE });
   });
   after(() => sb.close());
 

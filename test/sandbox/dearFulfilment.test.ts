@@ -1,12 +1,12 @@
 import * as assert from 'node:assert/strict';
-import { startSandbox } from '../../sandbox/src/index';
+import { startTestSandbox } from '../support/sandbox';
 import type { Sandbox } from '../../sandbox/src/api';
 import { dear, UNTHROTTLED_TIME_SCALE } from './helpers';
 
 describe('sandbox: Cin7 Core pick → pack → ship', function () {
   let sb: Sandbox;
   beforeEach(async () => {
-    sb = await startSandbox({ seed: 11, sales: 80, timeScale: UNTHROTTLED_TIME_SCALE });
+    sb = await startTestSandbox({ seed: 11, sales: 80, timeScale: UNTHROTTLED_TIME_SCALE });
   });
   afterEach(() => sb.close());
 

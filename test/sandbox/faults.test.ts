@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { startSandbox, parseFaultSpec } from '../../sandbox/src/index';
+import { parseFaultSpec } from '../../sandbox/src/index';
+import { startTestSandbox } from '../support/sandbox';
 import type { Sandbox } from '../../sandbox/src/api';
 import { dear, ss, validOrder } from './helpers';
 
@@ -15,7 +16,7 @@ async function rejects(p: Promise<unknown>): Promise<Error> {
 describe('sandbox: fault injection', function () {
   let sb: Sandbox;
   beforeEach(async () => {
-    sb = await startSandbox({ seed: 21, sales: 10, timeScale: 1000 });
+    sb = await startTestSandbox({ seed: 21, sales: 10, timeScale: 1000 });
   });
   afterEach(() => sb.close());
 
@@ -109,7 +110,12 @@ describe('sandbox: fault injection', function () {
     await dear(sb, 'me');
     assert.match(sb.callLog().pop()?.fault ?? '', /^latency=\d+$/);
     const pattern = async (seed: number) => {
-      const s = await startSandbox({ seed, sales: 1, faults: 'dear:me:500@0.5', timeScale: 1000 });
+      const s = await startTestSandbox({
+        seed,
+        sales: 1,
+        faults: 'dear:me:500@0.5',
+        timeScale: 1000,
+      });
       try {
         const out: number[] = [];
         for (let i = 0; i < 16; i++) out.push((await dear(s, 'me')).status);

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { startSandbox } from '../../sandbox/src/index';
+import { startTestSandbox } from '../support/sandbox';
 import type { Sandbox } from '../../sandbox/src/api';
 import { SlidingWindow, TokenBucket } from '../../sandbox/src/ratelimit';
 import { dear, ss, ssHeaders, until } from './helpers';
@@ -19,7 +19,7 @@ describe('sandbox: rate limits', function () {
   // machine is; these tests never wait for the window to pass.
   let sb: Sandbox;
   beforeEach(async () => {
-    sb = await startSandbox({ seed: 5, sales: 20, timeScale: 0.1 });
+    sb = await startTestSandbox({ seed: 5, sales: 20, timeScale: 0.1 });
   });
   afterEach(() => sb.close());
 
@@ -77,7 +77,7 @@ describe('sandbox: rate limits', function () {
   });
 
   it('frees the window after it passes (time-scaled); throttled calls do not extend it by default', async () => {
-    const fast = await startSandbox({ seed: 5, sales: 5, timeScale: 200 });
+    const fast = await startTestSandbox({ seed: 5, sales: 5, timeScale: 200 });
     try {
       // Burst until the 300 ms window overflows (one burst normally suffices; a slow machine may need more).
       await until(
@@ -127,7 +127,7 @@ describe('sandbox: rate limits', function () {
 
   it('throttles Starshipit per subscription key: 429 APIM body and Retry-After; production key has its own bucket', async () => {
     // Time scale 0.01: 2 tokens per 100 s, so no token can refill during the burst.
-    const slow = await startSandbox({ seed: 5, sales: 5, timeScale: 0.01 });
+    const slow = await startTestSandbox({ seed: 5, sales: 5, timeScale: 0.01 });
     try {
       const dev = ssHeaders(slow);
       const res = await Promise.all(

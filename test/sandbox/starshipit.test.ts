@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { startSandbox } from '../../sandbox/src/index';
+import { startTestSandbox } from '../support/sandbox';
 import type { Sandbox } from '../../sandbox/src/api';
 import { control, ss, validOrder } from './helpers';
 
@@ -13,7 +13,7 @@ function hasNull(v: unknown): boolean {
 describe('sandbox: Starshipit surface', function () {
   let sb: Sandbox;
   beforeEach(async () => {
-    sb = await startSandbox({ seed: 9, sales: 10, timeScale: 1000 });
+    sb = await startTestSandbox({ seed: 9, sales: 10, timeScale: 1000 });
   });
   afterEach(() => sb.close());
 

@@ -1,9 +1,9 @@
 import * as assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { startSandbox } from '../../sandbox/src/index';
+import { tempDir } from '../support/paths';
+import { startTestSandbox } from '../support/sandbox';
 import { control, dear, ss, validOrder } from './helpers';
 import type { Sandbox } from '../../sandbox/src/api';
 
@@ -53,13 +53,13 @@ function exitCode(child: ChildProcess): Promise<number | null> {
 describe('sandbox: state file and CLI', function () {
   let dir: string;
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'dear-sandbox-'));
+    dir = tempDir('dear-sandbox-');
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('persists Starshipit orders, Cin7 changes and carriers across restarts (in-process)', async () => {
     const file = join(dir, 'state.json');
-    const a = await startSandbox({ seed: 4, sales: 30, stateFile: file, timeScale: 1000 });
+    const a = await startTestSandbox({ seed: 4, sales: 30, stateFile: file, timeScale: 1000 });
     const sale = a.eligibleSales(['ORDERED']).find((s) => s.type === 'Simple Sale');
     assert.ok(sale);
     await ss(a, '/api/orders', { body: { order: validOrder(sale.orderNumber) } });
@@ -76,7 +76,7 @@ describe('sandbox: state file and CLI', function () {
       'no credentials in the state file',
     );
 
-    const b = await startSandbox({ seed: 4, sales: 30, stateFile: file, timeScale: 1000 });
+    const b = await startTestSandbox({ seed: 4, sales: 30, stateFile: file, timeScale: 1000 });
     try {
       assert.equal(
         (b.starshipitOrders().get(sale.orderNumber)?.[0] as { status: string }).status,
@@ -95,11 +95,11 @@ describe('sandbox: state file and CLI', function () {
       await b.close();
     }
     await assert.rejects(
-      startSandbox({ seed: 5, sales: 30, stateFile: file }),
+      startTestSandbox({ seed: 5, sales: 30, stateFile: file }),
       /was written for --seed 4 --sales 30/,
     );
     await assert.rejects(
-      startSandbox({ stateFile: join(dir, 'missing-dir', 'state.json') }),
+      startTestSandbox({ stateFile: join(dir, 'missing-dir', 'state.json') }),
       (err: Error) =>
         /cannot write the state file \/.*missing-dir\/state\.json: its folder does not exist/.test(
           err.message,
@@ -169,7 +169,7 @@ describe('sandbox: state file and CLI', function () {
   });
 
   it('control endpoints: switches, faults, sale patch, eligible, state', async () => {
-    const sb = await startSandbox({ seed: 8, sales: 25, timeScale: 1000 });
+    const sb = await startTestSandbox({ seed: 8, sales: 25, timeScale: 1000 });
     try {
       assert.equal(
         (await control(sb, 'switches', { starshipitDuplicates: 'reject' })).json

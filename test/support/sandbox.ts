@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Sandbox, SandboxOptions } from '../../sandbox/src/api';
+import type { Sandbox, SandboxCredentials, SandboxOptions } from '../../sandbox/src/api';
 import { SECRET_ENV_PREFIX } from '../../protocol/settings';
 import { REPO_ROOT } from './paths';
 
@@ -26,7 +26,12 @@ export async function startTestSandbox(options: SandboxOptions = {}): Promise<Sa
 }
 
 /** The sandbox's default-account credentials under the secret names the sample settings use. */
-export function sandboxSecrets(sb: Sandbox): Record<string, string> {
+export function sandboxSecrets(sb: {
+  credentials: Pick<
+    SandboxCredentials,
+    'dearAccountId' | 'dearApiKey' | 'starshipitApiKey' | 'starshipitSubscriptionKey'
+  >;
+}): Record<string, string> {
   const keys = sb.credentials;
   return {
     DEAR_ACCOUNT_ID: keys.dearAccountId,
@@ -57,24 +62,25 @@ export interface SandboxSettingsOptions {
   /** The sandbox's time scale; the rate limits are divided by it (default 100). */
   timeScale?: number;
   timeoutSeconds?: number;
+  /** `import.statuses` (default ORDERED, PICKED, PACKED). */
+  statuses?: readonly string[];
 }
 
 /**
- * `dir/dear-starshipit.yaml` pointed at the sandbox, credentials as `${secret:…}` (see
- * `sandboxCliEnv`), time-scaled rate limits; `extra` YAML is appended. Returns the file's path.
+ * Settings YAML pointed at the sandbox: credentials as `${secret:…}` (see `sandboxSecrets`),
+ * Cin7 Core's 60 calls per 60 s and the Starshipit developer plan's 2 per second, both shrunk by
+ * the time scale. `extra` YAML is appended right after `import.statuses`: indented lines add to
+ * `import`, unindented ones add sections.
  */
-export function writeSandboxSettings(
+export function sandboxSettingsYaml(
   sb: Pick<Sandbox, 'dearBaseUrl' | 'starshipitBaseUrl'>,
-  dir: string,
   extra = '',
   options: SandboxSettingsOptions = {},
 ): string {
   const timeScale = options.timeScale ?? 100;
   const timeout = options.timeoutSeconds ?? 30;
-  const file = path.join(dir, 'dear-starshipit.yaml');
-  fs.writeFileSync(
-    file,
-    `dear:
+  const statuses = options.statuses ?? ['ORDERED', 'PICKED', 'PACKED'];
+  return `dear:
   apiVersion: 2
   accountId: \${secret:DEAR_ACCOUNT_ID}
   apiKey: \${secret:DEAR_API_KEY}
@@ -94,8 +100,18 @@ starshipit:
     perSeconds: ${1 / timeScale}
   timeoutSeconds: ${timeout}
 import:
-  statuses: [ORDERED, PICKED, PACKED]
-${extra}`,
-  );
+  statuses: [${statuses.join(', ')}]
+${extra}`;
+}
+
+/** `dir/dear-starshipit.yaml` with `sandboxSettingsYaml`; returns the file's path. */
+export function writeSandboxSettings(
+  sb: Pick<Sandbox, 'dearBaseUrl' | 'starshipitBaseUrl'>,
+  dir: string,
+  extra = '',
+  options: SandboxSettingsOptions = {},
+): string {
+  const file = path.join(dir, 'dear-starshipit.yaml');
+  fs.writeFileSync(file, sandboxSettingsYaml(sb, extra, options));
   return file;
 }
