@@ -58,90 +58,99 @@ function shortValue(value: unknown): string {
   return text.length > 80 ? `${text.slice(0, 77)}…` : text;
 }
 
-function orderLine(e: Extract<EngineEvent, { type: 'order' }>): EventLine {
-  const verb = e.dryRun
+function orderLine(event: Extract<EngineEvent, { type: 'order' }>): EventLine {
+  const verb = event.dryRun
     ? 'would create'
-    : e.outcome === 'alreadyPresent'
+    : event.outcome === 'alreadyPresent'
       ? 'already in Starshipit (not created again)'
       : 'created';
-  const id = e.starshipitOrderId !== undefined ? ` (Starshipit order ${e.starshipitOrderId})` : '';
-  const account = e.account ? ` in Starshipit account ${e.account}` : '';
-  const source = `sale ${e.source.saleId}${e.source.taskId ? `, fulfilment ${e.source.taskId}` : ''}`;
-  const warnings = e.warnings?.length ? ` — warning: ${e.warnings.join('; ')}` : '';
+  const id =
+    event.starshipitOrderId !== undefined ? ` (Starshipit order ${event.starshipitOrderId})` : '';
+  const account = event.account ? ` in Starshipit account ${event.account}` : '';
+  const source = `sale ${event.source.saleId}${event.source.taskId ? `, fulfilment ${event.source.taskId}` : ''}`;
+  const warnings = event.warnings?.length ? ` — warning: ${event.warnings.join('; ')}` : '';
   return {
-    level: e.warnings?.length ? 'warn' : 'info',
-    text: `order ${e.orderNumber}: ${verb}${account}${id}, ${payloadHint(e.starshipit)} [${source}]${warnings}`,
+    level: event.warnings?.length ? 'warn' : 'info',
+    text: `order ${event.orderNumber}: ${verb}${account}${id}, ${payloadHint(event.starshipit)} [${source}]${warnings}`,
   };
 }
 
-function writebackLine(e: Extract<EngineEvent, { type: 'writeback' }>): EventLine {
-  const lines = Array.isArray(e.dear.Lines) ? (e.dear.Lines as Record<string, unknown>[]) : [];
+function writebackLine(event: Extract<EngineEvent, { type: 'writeback' }>): EventLine {
+  const lines = Array.isArray(event.dear.Lines)
+    ? (event.dear.Lines as Record<string, unknown>[])
+    : [];
   const tracking = lines
     .map((line) => line.TrackingNumber)
     .filter((number) => typeof number === 'string' && number)
     .join(', ');
   const carriers = lines.map((line) => line.Carrier).filter((c) => typeof c === 'string' && c);
   const carrier = [...new Set(carriers)].join(', ');
-  const verb = e.dryRun
+  const verb = event.dryRun
     ? 'would write back'
-    : e.outcome === 'alreadyDone'
+    : event.outcome === 'alreadyDone'
       ? 'tracking already in Cin7 Core'
       : 'wrote back';
   const what = `${verb} ${carrier || 'carrier'} ${tracking}`.trimEnd();
-  return { level: 'info', text: `order ${e.orderNumber}: ${what} [fulfilment ${e.taskId}]` };
+  return {
+    level: 'info',
+    text: `order ${event.orderNumber}: ${what} [fulfilment ${event.taskId}]`,
+  };
 }
 
-function attentionLine(e: Extract<EngineEvent, { type: 'attention' }>): EventLine {
-  const order = e.orderNumber ? ` — order ${e.orderNumber}` : '';
-  const sale = e.saleId ? ` (sale ${e.saleId})` : '';
-  const code = `${e.code}${e.retryable ? ', retryable' : ''}`;
-  return { level: 'warn', text: `needs attention${order}${sale}: ${e.reason} (${code})` };
+function attentionLine(event: Extract<EngineEvent, { type: 'attention' }>): EventLine {
+  const order = event.orderNumber ? ` — order ${event.orderNumber}` : '';
+  const sale = event.saleId ? ` (sale ${event.saleId})` : '';
+  const code = `${event.code}${event.retryable ? ', retryable' : ''}`;
+  return { level: 'warn', text: `needs attention${order}${sale}: ${event.reason} (${code})` };
 }
 
 /** One event → one line; progress and short limiter waits are `debug` (progress UIs show them). */
-export function eventLine(e: EngineEvent): EventLine {
-  switch (e.type) {
+export function eventLine(event: EngineEvent): EventLine {
+  switch (event.type) {
     case 'order':
-      return orderLine(e);
+      return orderLine(event);
     case 'skip':
-      return { level: 'info', text: `order ${e.orderNumber}: skipped — ${e.reason} (${e.code})` };
+      return {
+        level: 'info',
+        text: `order ${event.orderNumber}: skipped — ${event.reason} (${event.code})`,
+      };
     case 'writeback':
-      return writebackLine(e);
+      return writebackLine(event);
     case 'attention':
-      return attentionLine(e);
+      return attentionLine(event);
     case 'update': {
-      const changes = e.changes.map(
+      const changes = event.changes.map(
         (change) => `${change.field}: ${shortValue(change.before)} → ${shortValue(change.after)}`,
       );
-      const verb = e.dryRun ? 'would update' : 'updated';
-      return { level: 'info', text: `order ${e.orderNumber}: ${verb} — ${changes.join('; ')}` };
+      const verb = event.dryRun ? 'would update' : 'updated';
+      return { level: 'info', text: `order ${event.orderNumber}: ${verb} — ${changes.join('; ')}` };
     }
     case 'withdraw': {
-      const verb = e.dryRun ? 'would withdraw' : 'withdrawn';
-      return { level: 'info', text: `order ${e.orderNumber}: ${verb} — ${e.reason}` };
+      const verb = event.dryRun ? 'would withdraw' : 'withdrawn';
+      return { level: 'info', text: `order ${event.orderNumber}: ${verb} — ${event.reason}` };
     }
     case 'progress':
-      return { level: 'debug', text: `progress: ${activityText(e)}` };
+      return { level: 'debug', text: `progress: ${activityText(event)}` };
     case 'throttle':
       return {
         level: 'warn',
-        text: `${apiName(e.api)} throttled the run (HTTP ${e.status}); every call pauses ${formatWait(e.waitMs)}`,
+        text: `${apiName(event.api)} throttled the run (HTTP ${event.status}); every call pauses ${formatWait(event.waitMs)}`,
       };
     case 'retry':
       return {
         level: 'warn',
-        text: `${apiName(e.api)} call failed (${e.reason}); retry ${e.attempt} in ${formatWait(e.waitMs)}`,
+        text: `${apiName(event.api)} call failed (${event.reason}); retry ${event.attempt} in ${formatWait(event.waitMs)}`,
       };
     case 'wait':
       // Long holds are worth a line at the default level; the many short ones only at debug.
       return {
-        level: e.waitMs >= 1000 ? 'info' : 'debug',
-        text: `${apiName(e.api)} rate limit: waiting ${formatWait(e.waitMs)} for a free slot`,
+        level: event.waitMs >= 1000 ? 'info' : 'debug',
+        text: `${apiName(event.api)} rate limit: waiting ${formatWait(event.waitMs)} for a free slot`,
       };
     case 'log':
-      return { level: e.level, text: e.message };
+      return { level: event.level, text: event.message };
     case 'summary':
-      return { level: 'info', text: summaryText(e) };
+      return { level: 'info', text: summaryText(event) };
   }
 }
 
@@ -149,60 +158,63 @@ export function eventLine(e: EngineEvent): EventLine {
  * What a run is doing now, for progress displays: `detail 15/40`, `waiting 4 s for the Cin7 Core
  * rate limit`, `Cin7 Core throttled (HTTP 429); waiting 60 s`. Undefined for other events.
  */
-export function activityText(e: EngineEvent): string | undefined {
-  switch (e.type) {
+export function activityText(event: EngineEvent): string | undefined {
+  switch (event.type) {
     case 'progress': {
-      const total = e.total !== undefined ? `/${e.total}` : '';
-      return `${e.phase} ${e.done}${total}${e.message ? ` — ${e.message}` : ''}`;
+      const total = event.total !== undefined ? `/${event.total}` : '';
+      return `${event.phase} ${event.done}${total}${event.message ? ` — ${event.message}` : ''}`;
     }
     case 'wait':
-      return `waiting ${Math.ceil(e.waitMs / 1000)} s for the ${apiName(e.api)} rate limit`;
+      return `waiting ${Math.ceil(event.waitMs / 1000)} s for the ${apiName(event.api)} rate limit`;
     case 'throttle':
-      return `${apiName(e.api)} throttled (HTTP ${e.status}); waiting ${Math.ceil(e.waitMs / 1000)} s`;
+      return `${apiName(event.api)} throttled (HTTP ${event.status}); waiting ${Math.ceil(event.waitMs / 1000)} s`;
     default:
       return undefined;
   }
 }
 
-function summaryCounts(s: SummaryEvent): string[] {
+function summaryCounts(summary: SummaryEvent): string[] {
   const counts: string[] = [];
-  if (s.mode !== 'writeback') counts.push(`${s.dryRun ? 'would create' : 'created'} ${s.created}`);
-  if (s.alreadyPresent) counts.push(`already present ${s.alreadyPresent}`);
-  counts.push(`skipped ${s.skipped}`);
-  if (s.mode !== 'import')
-    counts.push(`${s.dryRun ? 'would write back' : 'written back'} ${s.writtenBack}`);
-  if (s.updated) counts.push(`${s.dryRun ? 'would update' : 'updated'} ${s.updated}`);
-  if (s.withdrawn) counts.push(`${s.dryRun ? 'would withdraw' : 'withdrawn'} ${s.withdrawn}`);
-  counts.push(`needs attention ${s.needsAttention}`);
+  if (summary.mode !== 'writeback')
+    counts.push(`${summary.dryRun ? 'would create' : 'created'} ${summary.created}`);
+  if (summary.alreadyPresent) counts.push(`already present ${summary.alreadyPresent}`);
+  counts.push(`skipped ${summary.skipped}`);
+  if (summary.mode !== 'import')
+    counts.push(`${summary.dryRun ? 'would write back' : 'written back'} ${summary.writtenBack}`);
+  if (summary.updated)
+    counts.push(`${summary.dryRun ? 'would update' : 'updated'} ${summary.updated}`);
+  if (summary.withdrawn)
+    counts.push(`${summary.dryRun ? 'would withdraw' : 'withdrawn'} ${summary.withdrawn}`);
+  counts.push(`needs attention ${summary.needsAttention}`);
   return counts;
 }
 
 /** What is still parked after the run, e.g. `3 parked in all: 2 retried by later runs, 1 waiting …`. */
-function parkedText(s: SummaryEvent): string {
-  const parked = s.parked;
+function parkedText(summary: SummaryEvent): string {
+  const parked = summary.parked;
   if (!parked || parked.willRetry + parked.needsChange === 0) return '';
   return `; ${parked.willRetry + parked.needsChange} parked in all: ${parked.willRetry} retried by later runs, ${parked.needsChange} waiting for a change or "retry"`;
 }
 
-function summaryFigures(s: SummaryEvent): string {
-  const calls = `calls: Cin7 Core ${s.calls.dear}, Starshipit ${s.calls.starshipit}`;
+function summaryFigures(summary: SummaryEvent): string {
+  const calls = `calls: Cin7 Core ${summary.calls.dear}, Starshipit ${summary.calls.starshipit}`;
   const throttled =
-    s.throttled.dear + s.throttled.starshipit > 0
-      ? `; throttled: Cin7 Core ${s.throttled.dear}, Starshipit ${s.throttled.starshipit}`
+    summary.throttled.dear + summary.throttled.starshipit > 0
+      ? `; throttled: Cin7 Core ${summary.throttled.dear}, Starshipit ${summary.throttled.starshipit}`
       : '';
-  const time = s.dryRun
-    ? `; a live run needs about ${s.estimate.dearCalls} Cin7 Core calls, ~${formatDuration(s.estimate.seconds)}`
-    : s.elapsedSeconds !== undefined
-      ? `; took ${formatDuration(s.elapsedSeconds)}`
+  const time = summary.dryRun
+    ? `; a live run needs about ${summary.estimate.dearCalls} Cin7 Core calls, ~${formatDuration(summary.estimate.seconds)}`
+    : summary.elapsedSeconds !== undefined
+      ? `; took ${formatDuration(summary.elapsedSeconds)}`
       : '';
   return `${calls}${throttled}${time}`;
 }
 
 /** The summary: one line of counts and figures, then the run's notes (one per line). */
-export function summaryText(s: SummaryEvent): string {
-  const lead = s.cancelled ? 'CANCELLED — done before the stop: ' : 'Summary: ';
-  const notes = s.notes?.length ? `\n${s.notes.join('\n')}` : '';
-  return `${lead}${summaryCounts(s).join(', ')} (${summaryFigures(s)}${parkedText(s)})${notes}`;
+export function summaryText(summary: SummaryEvent): string {
+  const lead = summary.cancelled ? 'CANCELLED — done before the stop: ' : 'Summary: ';
+  const notes = summary.notes?.length ? `\n${summary.notes.join('\n')}` : '';
+  return `${lead}${summaryCounts(summary).join(', ')} (${summaryFigures(summary)}${parkedText(summary)})${notes}`;
 }
 
 /** Counts of a run so far, for live progress: `12 created · 3 skipped · 0 needing attention — detail 15/40`. */
@@ -218,12 +230,12 @@ export class RunCounts {
     private readonly dryRun = false,
   ) {}
 
-  add(e: EngineEvent): void {
-    if (e.type === 'order') this.created++;
-    else if (e.type === 'skip') this.skipped++;
-    else if (e.type === 'attention') this.attention++;
-    else if (e.type === 'writeback') this.writtenBack++;
-    else this.activity = activityText(e) ?? this.activity;
+  add(event: EngineEvent): void {
+    if (event.type === 'order') this.created++;
+    else if (event.type === 'skip') this.skipped++;
+    else if (event.type === 'attention') this.attention++;
+    else if (event.type === 'writeback') this.writtenBack++;
+    else this.activity = activityText(event) ?? this.activity;
   }
 
   text(): string {

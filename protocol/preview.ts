@@ -234,14 +234,14 @@ const KINDS: readonly string[] = ['import', 'writeback', 'sync', 'reconcile'];
 const SECTIONS: readonly string[] = ['missing', 'duplicates', 'tracking', 'unexplained', 'journal'];
 const STATUSES: readonly string[] = ['loading', 'ready', 'error'];
 
-function hasStrings(o: Obj, keys: readonly string[]): boolean {
-  return keys.every((k) => isStr(o[k]));
+function hasStrings(fields: Obj, keys: readonly string[]): boolean {
+  return keys.every((k) => isStr(fields[k]));
 }
 
-function isOrderRow(v: unknown): v is PreviewOrderRow {
+function isOrderRow(value: unknown): value is PreviewOrderRow {
   return (
-    isObj(v) &&
-    hasStrings(v, [
+    isObj(value) &&
+    hasStrings(value, [
       'orderNumber',
       'receiver',
       'company',
@@ -255,42 +255,44 @@ function isOrderRow(v: unknown): v is PreviewOrderRow {
       'saleId',
       'taskId',
     ]) &&
-    isNum(v.itemCount) &&
-    isStrArray(v.warnings) &&
-    isObj(v.payload)
+    isNum(value.itemCount) &&
+    isStrArray(value.warnings) &&
+    isObj(value.payload)
   );
 }
 
-function isSkipRow(v: unknown): v is PreviewSkipRow {
-  return isObj(v) && hasStrings(v, ['orderNumber', 'saleId', 'code', 'reason']);
+function isSkipRow(value: unknown): value is PreviewSkipRow {
+  return isObj(value) && hasStrings(value, ['orderNumber', 'saleId', 'code', 'reason']);
 }
 
-function isWritebackRow(v: unknown): v is PreviewWritebackRow {
+function isWritebackRow(value: unknown): value is PreviewWritebackRow {
   return (
-    isObj(v) &&
-    hasStrings(v, ['orderNumber', 'taskId', 'carrier', 'trackingNumbers', 'shipDate']) &&
-    isObj(v.payload)
+    isObj(value) &&
+    hasStrings(value, ['orderNumber', 'taskId', 'carrier', 'trackingNumbers', 'shipDate']) &&
+    isObj(value.payload)
   );
 }
 
-function isChangeRow(v: unknown): v is PreviewChangeRow {
+function isChangeRow(value: unknown): value is PreviewChangeRow {
   return (
-    isObj(v) &&
-    (v.action === 'update' || v.action === 'withdraw') &&
-    isStr(v.orderNumber) &&
-    isStrArray(v.details)
+    isObj(value) &&
+    (value.action === 'update' || value.action === 'withdraw') &&
+    isStr(value.orderNumber) &&
+    isStrArray(value.details)
   );
 }
 
-function isAttentionRow(v: unknown): v is PreviewAttentionRow {
+function isAttentionRow(value: unknown): value is PreviewAttentionRow {
   return (
-    isObj(v) && hasStrings(v, ['orderNumber', 'saleId', 'code', 'reason']) && isBool(v.retryable)
+    isObj(value) &&
+    hasStrings(value, ['orderNumber', 'saleId', 'code', 'reason']) &&
+    isBool(value.retryable)
   );
 }
 
-function isSummary(v: unknown): v is PreviewSummary {
+function isSummary(value: unknown): value is PreviewSummary {
   return (
-    isObj(v) &&
+    isObj(value) &&
     [
       'created',
       'skipped',
@@ -301,110 +303,111 @@ function isSummary(v: unknown): v is PreviewSummary {
       'dearCalls',
       'estimatedDearCalls',
       'estimatedSeconds',
-    ].every((k) => isNum(v[k])) &&
-    isBool(v.cancelled)
+    ].every((k) => isNum(value[k])) &&
+    isBool(value.cancelled)
   );
 }
 
-function isFindingRow(v: unknown): v is PreviewFindingRow {
+function isFindingRow(value: unknown): value is PreviewFindingRow {
   return (
-    isObj(v) &&
-    isStr(v.section) &&
-    SECTIONS.includes(v.section) &&
-    hasStrings(v, ['orderNumber', 'saleId', 'orderIds', 'detail', 'fix'])
+    isObj(value) &&
+    isStr(value.section) &&
+    SECTIONS.includes(value.section) &&
+    hasStrings(value, ['orderNumber', 'saleId', 'orderIds', 'detail', 'fix'])
   );
 }
 
-function isReconcileView(v: unknown): v is PreviewReconcile {
+function isReconcileView(value: unknown): value is PreviewReconcile {
   return (
-    isObj(v) &&
-    isStr(v.since) &&
-    arrayOf(v.findings, isFindingRow) &&
-    isObj(v.checked) &&
-    ['sales', 'orders', 'journal'].every((k) => isNum((v.checked as Obj)[k])) &&
-    ['fixable', 'dearCalls', 'starshipitCalls'].every((k) => isNum(v[k]))
+    isObj(value) &&
+    isStr(value.since) &&
+    arrayOf(value.findings, isFindingRow) &&
+    isObj(value.checked) &&
+    ['sales', 'orders', 'journal'].every((k) => isNum((value.checked as Obj)[k])) &&
+    ['fixable', 'dearCalls', 'starshipitCalls'].every((k) => isNum(value[k]))
   );
 }
 
-function isSectionCounts(v: unknown): boolean {
-  return isObj(v) && Object.entries(v).every(([k, n]) => SECTIONS.includes(k) && isNum(n));
+function isSectionCounts(value: unknown): boolean {
+  return isObj(value) && Object.entries(value).every(([k, n]) => SECTIONS.includes(k) && isNum(n));
 }
 
-function isPreviewRows(v: Obj): boolean {
+function isPreviewRows(view: Obj): boolean {
   return (
-    arrayOf(v.orders, isOrderRow) &&
-    arrayOf(v.skipped, isSkipRow) &&
-    arrayOf(v.writebacks, isWritebackRow) &&
-    arrayOf(v.changes, isChangeRow) &&
-    arrayOf(v.attention, isAttentionRow) &&
-    isStrArray(v.warnings)
+    arrayOf(view.orders, isOrderRow) &&
+    arrayOf(view.skipped, isSkipRow) &&
+    arrayOf(view.writebacks, isWritebackRow) &&
+    arrayOf(view.changes, isChangeRow) &&
+    arrayOf(view.attention, isAttentionRow) &&
+    isStrArray(view.warnings)
   );
 }
 
-function isPreviewHead(v: Obj): boolean {
+function isPreviewHead(view: Obj): boolean {
   return (
-    isStr(v.kind) &&
-    KINDS.includes(v.kind) &&
-    isStr(v.status) &&
-    STATUSES.includes(v.status) &&
-    optional(v.error, isStr) &&
-    hasStrings(v, ['settingsUri', 'fileLabel', 'generatedAt', 'progress']) &&
-    optional(v.summary, isSummary) &&
-    optional(v.reconcile, isReconcileView) &&
-    isBool(v.canImport)
+    isStr(view.kind) &&
+    KINDS.includes(view.kind) &&
+    isStr(view.status) &&
+    STATUSES.includes(view.status) &&
+    optional(view.error, isStr) &&
+    hasStrings(view, ['settingsUri', 'fileLabel', 'generatedAt', 'progress']) &&
+    optional(view.summary, isSummary) &&
+    optional(view.reconcile, isReconcileView) &&
+    isBool(view.canImport)
   );
 }
 
-export function isPreviewState(v: unknown): v is PreviewState {
-  return isObj(v) && isPreviewHead(v) && isPreviewRows(v);
+export function isPreviewState(value: unknown): value is PreviewState {
+  return isObj(value) && isPreviewHead(value) && isPreviewRows(value);
 }
 
-export function isRenderReport(v: unknown): v is RenderReport {
+export function isRenderReport(value: unknown): value is RenderReport {
   return (
-    isObj(v) &&
-    isStr(v.status) &&
-    STATUSES.includes(v.status) &&
-    isStr(v.kind) &&
-    KINDS.includes(v.kind) &&
-    optional(v.error, isStr) &&
-    isStrArray(v.orderNumbers, MAX_ORDER_NUMBERS) &&
+    isObj(value) &&
+    isStr(value.status) &&
+    STATUSES.includes(value.status) &&
+    isStr(value.kind) &&
+    KINDS.includes(value.kind) &&
+    optional(value.error, isStr) &&
+    isStrArray(value.orderNumbers, MAX_ORDER_NUMBERS) &&
     ['matchingOrders', 'totalOrders', 'skipped', 'writebacks', 'changes', 'attention'].every((k) =>
-      isNum(v[k]),
+      isNum(value[k]),
     ) &&
-    isStr(v.filter) &&
-    isStr(v.sortKey) &&
-    (SORT_KEYS as readonly string[]).includes(v.sortKey) &&
-    isBool(v.sortDescending) &&
-    (v.findings === undefined || isSectionCounts(v.findings))
+    isStr(value.filter) &&
+    isStr(value.sortKey) &&
+    (SORT_KEYS as readonly string[]).includes(value.sortKey) &&
+    isBool(value.sortDescending) &&
+    (value.findings === undefined || isSectionCounts(value.findings))
   );
 }
 
-export function isHostToWebview(v: unknown): v is HostToWebview {
-  if (!isObj(v)) return false;
-  if (v.type === 'state') return isPreviewState(v.state);
+export function isHostToWebview(value: unknown): value is HostToWebview {
+  if (!isObj(value)) return false;
+  if (value.type === 'state') return isPreviewState(value.state);
   return (
-    v.type === 'append' &&
-    isObj(v.head) &&
-    isPreviewHead(v.head) &&
-    isObj(v.rows) &&
-    isPreviewRows(v.rows)
+    value.type === 'append' &&
+    isObj(value.head) &&
+    isPreviewHead(value.head) &&
+    isObj(value.rows) &&
+    isPreviewRows(value.rows)
   );
 }
 
-export function isWebviewToHost(v: unknown): v is WebviewToHost {
-  if (!isObj(v) || !isStr(v.type)) return false;
-  switch (v.type) {
+export function isWebviewToHost(value: unknown): value is WebviewToHost {
+  if (!isObj(value) || !isStr(value.type)) return false;
+  switch (value.type) {
     case 'ready':
     case 'refresh':
     case 'showOutput':
       return true;
     case 'rendered':
-      return isRenderReport(v.report);
+      return isRenderReport(value.report);
     case 'importThese':
-      return isStrArray(v.orderNumbers, MAX_ORDER_NUMBERS) && v.orderNumbers.length > 0;
+      return isStrArray(value.orderNumbers, MAX_ORDER_NUMBERS) && value.orderNumbers.length > 0;
     case 'export':
       return (
-        (v.format === 'csv' || v.format === 'json') && isStrArray(v.orderNumbers, MAX_ORDER_NUMBERS)
+        (value.format === 'csv' || value.format === 'json') &&
+        isStrArray(value.orderNumbers, MAX_ORDER_NUMBERS)
       );
     default:
       return false;

@@ -79,7 +79,8 @@ export function formatReconcile(summary: ReconcileSummary): string[] {
     const rows = summary.findings.filter((f) => f.section === section);
     if (rows.length === 0) continue;
     out.push(`${title} (${rows.length}):`);
-    for (const f of rows) out.push(`  ${f.orderNumber}: ${f.detail}${fixText(f, summary.apply)}`);
+    for (const finding of rows)
+      out.push(`  ${finding.orderNumber}: ${finding.detail}${fixText(finding, summary.apply)}`);
   }
   const counts = RECONCILE_SECTIONS.map(({ section }) => summary.counts[section]);
   const total = counts.reduce((a, b) => a + b, 0);
@@ -90,10 +91,12 @@ export function formatReconcile(summary: ReconcileSummary): string[] {
   return out;
 }
 
-function fixText(f: ReconcileFinding, apply: boolean): string {
-  if (!f.fix) return ' [reported only]';
-  if (!apply) return ` [--apply: ${FIX_WORDS[f.fix]}]`;
-  return f.outcome === 'fixed' ? ` [${FIX_DONE[f.fix]}]` : ` [${FIX_WORDS[f.fix]}: failed]`;
+function fixText(finding: ReconcileFinding, apply: boolean): string {
+  if (!finding.fix) return ' [reported only]';
+  if (!apply) return ` [--apply: ${FIX_WORDS[finding.fix]}]`;
+  return finding.outcome === 'fixed'
+    ? ` [${FIX_DONE[finding.fix]}]`
+    : ` [${FIX_WORDS[finding.fix]}: failed]`;
 }
 
 const FIX_WORDS: Record<ReconcileFix, string> = {

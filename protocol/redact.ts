@@ -9,12 +9,12 @@ export const REDACTED = '•••';
 /** Every form of each value to look for, longest first (so a longer form is replaced whole). */
 export function secretForms(values: Iterable<string>): string[] {
   const forms = new Set<string>();
-  for (const v of values) {
-    if (typeof v !== 'string' || v.length < 4) continue;
-    forms.add(v);
-    forms.add(encodeURIComponent(v));
-    forms.add(JSON.stringify(v).slice(1, -1));
-    const b64 = Buffer.from(v, 'utf8').toString('base64');
+  for (const value of values) {
+    if (typeof value !== 'string' || value.length < 4) continue;
+    forms.add(value);
+    forms.add(encodeURIComponent(value));
+    forms.add(JSON.stringify(value).slice(1, -1));
+    const b64 = Buffer.from(value, 'utf8').toString('base64');
     forms.add(b64);
     forms.add(b64.replace(/=+$/, ''));
   }

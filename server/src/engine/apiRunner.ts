@@ -134,10 +134,10 @@ export class ApiRunner {
   private readonly throttleRetries: number;
   private readonly agent: Agent;
 
-  constructor(private readonly o: ApiRunnerOptions) {
-    this.cap = pLimit(Math.max(1, o.concurrency));
-    this.agent = createAgent(Math.max(1, o.concurrency), o.timeoutMs);
-    this.throttleRetries = Math.max(10, o.maxRetries * 3);
+  constructor(private readonly options: ApiRunnerOptions) {
+    this.cap = pLimit(Math.max(1, options.concurrency));
+    this.agent = createAgent(Math.max(1, options.concurrency), options.timeoutMs);
+    this.throttleRetries = Math.max(10, options.maxRetries * 3);
   }
 
   async close(): Promise<void> {
@@ -145,15 +145,17 @@ export class ApiRunner {
   }
 
   get waitedMs(): number {
-    return this.o.limiter.waitedMs;
+    return this.options.limiter.waitedMs;
   }
 
   url(spec: CallSpec): string {
-    const base = this.o.baseUrl.endsWith('/') ? this.o.baseUrl : `${this.o.baseUrl}/`;
-    const u = new URL(spec.path.replace(/^\//, ''), base);
+    const base = this.options.baseUrl.endsWith('/')
+      ? this.options.baseUrl
+      : `${this.options.baseUrl}/`;
+    const url = new URL(spec.path.replace(/^\//, ''), base);
     for (const [k, v] of Object.entries(spec.query ?? {}))
-      if (v !== undefined) u.searchParams.set(k, String(v));
-    return u.toString();
+      if (v !== undefined) url.searchParams.set(k, String(v));
+    return url.toString();
   }
 
   private label(spec: CallSpec): string {
@@ -163,8 +165,8 @@ export class ApiRunner {
 
   /** Full jitter, capped (AWS "Exponential Backoff And Jitter"), scaled to the API's time scale. */
   private backoff(attempt: number): number {
-    const base = Math.max(5, 500 * this.o.timeScale);
-    const cap = Math.max(50, 30_000 * this.o.timeScale);
+    const base = Math.max(5, 500 * this.options.timeScale);
+    const cap = Math.max(50, 30_000 * this.options.timeScale);
     return Math.random() * Math.min(cap, base * 2 ** attempt);
   }
 
@@ -190,15 +192,15 @@ export class ApiRunner {
   /** Counts and reports a throttle; throws once the throttle retries are used up. */
   private noteThrottle(label: string, outcome: Throttled, throttles: number): void {
     this.throttled++;
-    this.o.emit({
+    this.options.emit({
       type: 'throttle',
-      api: this.o.api,
+      api: this.options.api,
       status: outcome.status,
       waitMs: Math.round(outcome.waitMs),
     });
     if (throttles > this.throttleRetries)
       throw new ApiCallError(
-        this.o.api,
+        this.options.api,
         label,
         'exhausted',
         `still throttled after ${throttles} tries (${outcome.message})`,
@@ -208,7 +210,7 @@ export class ApiRunner {
 
   private permanentError(label: string, outcome: Refused): ApiCallError {
     return new ApiCallError(
-      this.o.api,
+      this.options.api,
       label,
       'permanent',
       outcome.message,
@@ -229,7 +231,7 @@ export class ApiRunner {
     outcome: Transient,
     failures: number,
   ): ApiCallError | undefined {
-    const { api } = this.o;
+    const { api } = this.options;
     if (spec.failFast && isUnreachableCode(outcome.networkCode))
       return new ApiCallError(
         api,
@@ -242,7 +244,7 @@ export class ApiRunner {
       );
     if (outcome.maybeApplied && !spec.idempotent)
       return new ApiCallError(api, label, 'unknown-outcome', outcome.message, outcome.status);
-    if (failures > this.o.maxRetries)
+    if (failures > this.options.maxRetries)
       return new ApiCallError(
         api,
         label,
@@ -264,14 +266,14 @@ export class ApiRunner {
     const wait = this.backoff(failures);
     // A check call's outcome is reported once, as one line, by the check itself.
     if (!spec.failFast)
-      this.o.emit({
+      this.options.emit({
         type: 'retry',
-        api: this.o.api,
+        api: this.options.api,
         attempt: failures,
         waitMs: Math.round(wait),
         reason: `${label}: ${outcome.message}`,
       });
-    await sleep(wait, this.o.signal);
+    await sleep(wait, this.options.signal);
   }
 
   /** One attempt: a rate-limiter slot, one HTTP exchange, and its classification. */
@@ -283,11 +285,11 @@ export class ApiRunner {
       res = await httpAttempt({
         method: spec.method,
         url: this.url(spec),
-        headers: this.o.headers,
+        headers: this.options.headers,
         body: spec.body,
-        timeoutMs: this.o.timeoutMs,
+        timeoutMs: this.options.timeoutMs,
         dispatcher: this.agent,
-        signal: this.o.signal,
+        signal: this.options.signal,
       });
       slot.responded();
       this.noteAnswer(spec, res, Date.now() - sentAt);
@@ -296,7 +298,7 @@ export class ApiRunner {
       if (err instanceof NetworkError)
         return {
           kind: 'transient',
-          message: this.o.scrub ? this.o.scrub(err.message) : err.message,
+          message: this.options.scrub ? this.options.scrub(err.message) : err.message,
           maybeApplied: err.sent,
           networkCode: err.code,
         };
@@ -311,10 +313,10 @@ export class ApiRunner {
   /** Waits for a rate-limiter slot and counts the call. */
   private async takeSlot(): Promise<Slot> {
     const queuedAt = Date.now();
-    const slot = await this.o.limiter.acquire(this.o.signal);
-    this.o.meter?.waited(this.o.api, Date.now() - queuedAt);
+    const slot = await this.options.limiter.acquire(this.options.signal);
+    this.options.meter?.waited(this.options.api, Date.now() - queuedAt);
     this.calls++;
-    this.o.meter?.call(this.o.api);
+    this.options.meter?.call(this.options.api);
     return slot;
   }
 
@@ -322,7 +324,7 @@ export class ApiRunner {
   private noteAnswer(spec: CallSpec, res: HttpResponse, latencyMs: number): void {
     this.latencyMs += latencyMs;
     this.answered++;
-    this.o.observe?.({
+    this.options.observe?.({
       method: spec.method,
       call: this.label(spec).slice(spec.method.length + 1),
       status: res.status,
@@ -334,34 +336,36 @@ export class ApiRunner {
 
   /** The API's classification of an answer, vendor text scrubbed; a throttle pauses the limiter. */
   private judge(res: HttpResponse): Outcome {
-    const classified = this.o.classify(res);
-    const v =
-      classified.kind === 'ok' || !this.o.scrub
+    const classified = this.options.classify(res);
+    const verdict =
+      classified.kind === 'ok' || !this.options.scrub
         ? classified
-        : { ...classified, message: this.o.scrub(classified.message) };
-    switch (v.kind) {
+        : { ...classified, message: this.options.scrub(classified.message) };
+    switch (verdict.kind) {
       case 'ok':
-        return v;
+        return verdict;
       case 'throttle': {
         // Retry-After is in the vendor's real seconds; a time-scaled sandbox shrinks the window.
-        const wait = this.o.limiter.pause((v.retryAfterMs ?? 0) * this.o.timeScale);
-        return { kind: 'throttle', status: res.status, waitMs: wait, message: v.message };
+        const wait = this.options.limiter.pause(
+          (verdict.retryAfterMs ?? 0) * this.options.timeScale,
+        );
+        return { kind: 'throttle', status: res.status, waitMs: wait, message: verdict.message };
       }
       case 'transient':
         return {
           kind: 'transient',
           status: res.status,
-          message: v.message,
+          message: verdict.message,
           maybeApplied: true,
-          notJson: v.notJson,
+          notJson: verdict.notJson,
         };
       case 'permanent':
         return {
           kind: 'permanent',
           status: res.status,
-          message: v.message,
-          json: v.json,
-          notJson: v.notJson,
+          message: verdict.message,
+          json: verdict.json,
+          notJson: verdict.notJson,
         };
     }
   }

@@ -81,8 +81,8 @@ export function retryDelayMs(attempts: number, timeScale: number): number {
 }
 
 /** Fingerprint of the import settings a parked sale depended on: editing them retries it. */
-export function importBasis(s: DearSettings): string {
-  return payloadHash(s.import);
+export function importBasis(settings: DearSettings): string {
+  return payloadHash(settings.import);
 }
 
 /**
@@ -90,24 +90,25 @@ export function importBasis(s: DearSettings): string {
  * on changed; otherwise only transient failures, once their backoff has passed.
  */
 export function isDue(
-  a: AttentionState,
+  item: AttentionState,
   currentBasis: string | undefined,
   retryOnly: boolean,
 ): boolean {
   if (retryOnly) return true;
-  if (a.basis !== undefined && currentBasis !== undefined && a.basis !== currentBasis) return true;
-  if (!a.retryable) return false;
-  return !a.nextAt || Date.parse(a.nextAt) <= Date.now();
+  if (item.basis !== undefined && currentBasis !== undefined && item.basis !== currentBasis)
+    return true;
+  if (!item.retryable) return false;
+  return !item.nextAt || Date.parse(item.nextAt) <= Date.now();
 }
 
 /** Journal a record durably unless this is a dry run (a dry run writes nothing anywhere). */
-export async function record(ctx: RunContext, r: JournalRecord): Promise<void> {
-  if (!ctx.dryRun) await ctx.journal.appendDurable(r);
+export async function record(ctx: RunContext, rec: JournalRecord): Promise<void> {
+  if (!ctx.dryRun) await ctx.journal.appendDurable(rec);
 }
 
 export async function attention(
   ctx: RunContext,
-  a: Omit<AttentionEvent, 'type'> & {
+  item: Omit<AttentionEvent, 'type'> & {
     kind: 'import' | 'writeback';
     key: string;
     saleUpdated?: string;
@@ -116,39 +117,39 @@ export async function attention(
   },
 ): Promise<void> {
   ctx.counters.needsAttention++;
-  const prev = ctx.journal.state.attention.get(a.key);
-  const attempts = a.retryable ? (prev?.retryable ? (prev.attempts ?? 1) : 0) + 1 : undefined;
+  const prev = ctx.journal.state.attention.get(item.key);
+  const attempts = item.retryable ? (prev?.retryable ? (prev.attempts ?? 1) : 0) + 1 : undefined;
   const gaveUp = attempts !== undefined && attempts > MAX_AUTOMATIC_RETRIES;
-  const retryable = a.retryable && !gaveUp;
+  const retryable = item.retryable && !gaveUp;
   const reason = gaveUp
-    ? `${a.reason} (failed ${attempts} runs in a row; fix the cause, then run "retry")`
-    : a.reason;
+    ? `${item.reason} (failed ${attempts} runs in a row; fix the cause, then run "retry")`
+    : item.reason;
   const nextAt =
     retryable && attempts !== undefined
       ? new Date(Date.now() + retryDelayMs(attempts, ctx.timeScale)).toISOString()
       : undefined;
-  const basis = a.basis ?? (a.kind === 'import' ? importBasis(ctx.settings) : undefined);
+  const basis = item.basis ?? (item.kind === 'import' ? importBasis(ctx.settings) : undefined);
   ctx.emit({
     type: 'attention',
-    orderNumber: a.orderNumber,
-    saleId: a.saleId,
-    taskId: a.taskId,
-    code: a.code,
+    orderNumber: item.orderNumber,
+    saleId: item.saleId,
+    taskId: item.taskId,
+    code: item.code,
     reason,
     retryable,
   });
   await record(ctx, {
     t: 'attention',
-    key: a.key,
-    kind: a.kind,
-    orderNumber: a.orderNumber,
-    saleId: a.saleId,
-    taskId: a.taskId,
-    code: a.code,
+    key: item.key,
+    kind: item.kind,
+    orderNumber: item.orderNumber,
+    saleId: item.saleId,
+    taskId: item.taskId,
+    code: item.code,
     reason,
     retryable,
     at: new Date().toISOString(),
-    ...(a.saleUpdated ? { saleUpdated: a.saleUpdated } : {}),
+    ...(item.saleUpdated ? { saleUpdated: item.saleUpdated } : {}),
     ...(attempts !== undefined ? { attempts } : {}),
     ...(nextAt ? { nextAt } : {}),
     ...(basis ? { basis } : {}),

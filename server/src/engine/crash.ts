@@ -28,7 +28,7 @@ export function crashPoint(point: CrashPoint): void {
   if (!spec) return;
   const [name, nth] = spec.split(':');
   if (name !== point) return;
-  const n = (counts.get(point) ?? 0) + 1;
-  counts.set(point, n);
-  if (n === (nth ? Number(nth) : 1)) process.kill(process.pid, 'SIGKILL');
+  const count = (counts.get(point) ?? 0) + 1;
+  counts.set(point, count);
+  if (count === (nth ? Number(nth) : 1)) process.kill(process.pid, 'SIGKILL');
 }

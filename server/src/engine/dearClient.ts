@@ -82,7 +82,7 @@ export interface SaleListPage {
 export class DearClient {
   constructor(readonly runner: ApiRunner) {}
 
-  async saleList(q: {
+  async saleList(query: {
     page: number;
     limit: number;
     status?: string;
@@ -92,16 +92,21 @@ export class DearClient {
       method: 'GET',
       path: 'saleList',
       idempotent: true,
-      query: { Page: q.page, Limit: q.limit, Status: q.status, UpdatedSince: q.updatedSince },
+      query: {
+        Page: query.page,
+        Limit: query.limit,
+        Status: query.status,
+        UpdatedSince: query.updatedSince,
+      },
     });
     const page = readSaleListPage(json);
     if (!page)
-      throw new Error(`Cin7 Core GET saleList page ${q.page}: answer has no SaleList array`);
+      throw new Error(`Cin7 Core GET saleList page ${query.page}: answer has no SaleList array`);
     return { total: page.total, rows: page.rows };
   }
 
   /** Products modified since `modifiedSince` (every product without it), deprecated ones too. */
-  async productList(q: {
+  async productList(query: {
     page: number;
     limit: number;
     modifiedSince?: string;
@@ -111,15 +116,15 @@ export class DearClient {
       path: 'product',
       idempotent: true,
       query: {
-        Page: q.page,
-        Limit: q.limit,
-        ModifiedSince: q.modifiedSince,
+        Page: query.page,
+        Limit: query.limit,
+        ModifiedSince: query.modifiedSince,
         IncludeDeprecated: 'true',
       },
     });
     const page = readProductListPage(json);
     if (!page)
-      throw new Error(`Cin7 Core GET product page ${q.page}: answer has no Products array`);
+      throw new Error(`Cin7 Core GET product page ${query.page}: answer has no Products array`);
     return { total: page.total, rows: page.rows };
   }
 

@@ -33,30 +33,30 @@ export interface DearTiming {
  * (SlidingLogLimiter): a call takes a slot when one is free and keeps it until its answer plus the
  * hold; at most `concurrency` calls are in flight; slots the dry run still holds free up first.
  */
-export function dearAnswerTimes(t: DearTiming): number[] {
-  if (t.calls <= 0) return [];
-  const slots = Math.max(1, Math.min(t.limit.calls, Math.floor(t.budget)));
-  const held = t.heldSeconds.map((s) => Math.max(0, s)).sort((a, b) => a - b);
+export function dearAnswerTimes(timing: DearTiming): number[] {
+  if (timing.calls <= 0) return [];
+  const slots = Math.max(1, Math.min(timing.limit.calls, Math.floor(timing.budget)));
+  const held = timing.heldSeconds.map((s) => Math.max(0, s)).sort((a, b) => a - b);
   // With more slots held than allowed, calls start as the surplus frees up.
   const freeAt = held.slice(Math.max(0, held.length - slots));
   while (freeAt.length < slots) freeAt.unshift(0);
-  const lanes = Math.max(1, t.concurrency);
+  const lanes = Math.max(1, timing.concurrency);
   const laneFree: number[] = new Array<number>(lanes).fill(0);
-  const answers: number[] = new Array<number>(t.calls);
-  for (let i = 0; i < t.calls; i++) {
+  const answers: number[] = new Array<number>(timing.calls);
+  for (let i = 0; i < timing.calls; i++) {
     const lane = i % lanes;
     const start = Math.max(freeAt.shift() ?? 0, laneFree[lane]);
-    const answered = start + t.rttSeconds;
+    const answered = start + timing.rttSeconds;
     laneFree[lane] = answered;
-    insertSorted(freeAt, answered + t.holdSeconds);
+    insertSorted(freeAt, answered + timing.holdSeconds);
     answers[i] = answered;
   }
   return answers;
 }
 
 /** Seconds until the last of `calls` Cin7 calls is answered (see `dearAnswerTimes`). */
-export function dearSeconds(t: DearTiming): number {
-  return dearAnswerTimes(t).reduce((a, b) => Math.max(a, b), 0);
+export function dearSeconds(timing: DearTiming): number {
+  return dearAnswerTimes(timing).reduce((a, b) => Math.max(a, b), 0);
 }
 
 function insertSorted(list: number[], value: number): void {
@@ -95,14 +95,14 @@ export function sequentialSeconds(calls: number, rate: RateLimit, rttSeconds: nu
  * the Cin7 read it follows (the last `calls` reads: the sales whose orders are created) and for
  * the spacing after the previous send.
  */
-function besideSeconds(calls: number, reads: readonly number[], s: StarshipitTiming): number {
-  const interval = starshipitInterval(s.rate);
+function besideSeconds(calls: number, reads: readonly number[], timing: StarshipitTiming): number {
+  const interval = starshipitInterval(timing.rate);
   let sentAt = -Infinity;
   for (let j = 0; j < calls; j++) {
     const ready = reads[reads.length - calls + j] ?? 0;
     sentAt = Math.max(ready, sentAt + interval);
   }
-  return calls > 0 ? sentAt + s.rttSeconds : 0;
+  return calls > 0 ? sentAt + timing.rttSeconds : 0;
 }
 
 /** The wall-time estimate of a live run, rounded to hundredths of a second. */

@@ -46,38 +46,39 @@ export interface HttpRequest {
   signal?: AbortSignal;
 }
 
-export async function httpAttempt(r: HttpRequest): Promise<HttpResponse> {
-  if (r.signal?.aborted) throw new CancelledError();
-  const timeout = AbortSignal.timeout(r.timeoutMs);
-  const signal = r.signal ? AbortSignal.any([r.signal, timeout]) : timeout;
+export async function httpAttempt(attempt: HttpRequest): Promise<HttpResponse> {
+  if (attempt.signal?.aborted) throw new CancelledError();
+  const timeout = AbortSignal.timeout(attempt.timeoutMs);
+  const signal = attempt.signal ? AbortSignal.any([attempt.signal, timeout]) : timeout;
   try {
-    const res = await request(r.url, {
-      method: r.method,
+    const res = await request(attempt.url, {
+      method: attempt.method,
       headers: {
         accept: 'application/json',
-        ...(r.body !== undefined ? { 'content-type': 'application/json' } : {}),
-        ...r.headers,
+        ...(attempt.body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...attempt.headers,
       },
-      body: r.body !== undefined ? JSON.stringify(r.body) : undefined,
+      body: attempt.body !== undefined ? JSON.stringify(attempt.body) : undefined,
       signal,
-      dispatcher: r.dispatcher,
+      dispatcher: attempt.dispatcher,
     });
     const text = await res.body.text();
     return { status: res.statusCode, headers: res.headers, text };
   } catch (err) {
-    if (r.signal?.aborted) throw new CancelledError();
-    const e = err as { code?: string; name?: string; message?: string };
+    if (attempt.signal?.aborted) throw new CancelledError();
+    const failure = err as { code?: string; name?: string; message?: string };
     const timedOut =
       timeout.aborted ||
-      e.code === 'UND_ERR_HEADERS_TIMEOUT' ||
-      e.code === 'UND_ERR_BODY_TIMEOUT' ||
-      e.name === 'TimeoutError';
-    if (timedOut) throw new NetworkError(`no answer within ${r.timeoutMs / 1000} s`, true, true);
+      failure.code === 'UND_ERR_HEADERS_TIMEOUT' ||
+      failure.code === 'UND_ERR_BODY_TIMEOUT' ||
+      failure.name === 'TimeoutError';
+    if (timedOut)
+      throw new NetworkError(`no answer within ${attempt.timeoutMs / 1000} s`, true, true);
     // Refused connections never reached the server; anything else (reset, closed socket) may have.
-    const code = (err as { cause?: { code?: string } }).cause?.code ?? e.code;
-    const refused = e.code === 'ECONNREFUSED' || code === 'ECONNREFUSED';
+    const code = (err as { cause?: { code?: string } }).cause?.code ?? failure.code;
+    const refused = failure.code === 'ECONNREFUSED' || code === 'ECONNREFUSED';
     throw new NetworkError(
-      `${e.code ?? e.name ?? 'network error'}: ${e.message ?? String(err)}`,
+      `${failure.code ?? failure.name ?? 'network error'}: ${failure.message ?? String(err)}`,
       !refused,
       false,
       code,
@@ -104,11 +105,11 @@ export function parseRetryAfter(
   value: string | string[] | undefined,
   now = Date.now(),
 ): number | undefined {
-  const v = Array.isArray(value) ? value[0] : value;
-  if (!v) return undefined;
-  const m = /^\s*(\d+(?:\.\d+)?)/.exec(v);
-  if (m) return Number(m[1]) * 1000;
-  const d = Date.parse(v);
-  if (!Number.isNaN(d)) return Math.max(0, d - now);
+  const text = Array.isArray(value) ? value[0] : value;
+  if (!text) return undefined;
+  const seconds = /^\s*(\d+(?:\.\d+)?)/.exec(text);
+  if (seconds) return Number(seconds[1]) * 1000;
+  const date = Date.parse(text);
+  if (!Number.isNaN(date)) return Math.max(0, date - now);
   return undefined;
 }

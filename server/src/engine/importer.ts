@@ -83,15 +83,15 @@ export async function runImport(ctx: RunContext, opts: ImportOptions): Promise<v
     basis: importBasis(ctx.settings),
     ceiling: new Date().toISOString(),
   };
-  for (const o of ctx.journal.state.orders.values())
-    if (o.state === 'intent') run.intentSales.add(o.saleId);
+  for (const order of ctx.journal.state.orders.values())
+    if (order.state === 'intent') run.intentSales.add(order.saleId);
   if (!(await loadProducts(ctx))) return;
-  for (const a of ctx.accounts) {
-    const view = accountView(ctx, a.name);
+  for (const account of ctx.accounts) {
+    const view = accountView(ctx, account.name);
     const listed =
-      a.name === DEFAULT_ACCOUNT
+      account.name === DEFAULT_ACCOUNT
         ? ctx.journal.state.starshipitOrders
-        : ctx.journal.state.accountListings.get(a.name);
+        : ctx.journal.state.accountListings.get(account.name);
     view.existingOrders = listed?.orders ?? (await readExistingOrders(view));
   }
   ctx.onImportReading?.();
@@ -113,15 +113,15 @@ export async function runImport(ctx: RunContext, opts: ImportOptions): Promise<v
 async function loadProducts(ctx: RunContext): Promise<boolean> {
   if (!ctx.settings.import.customs.enabled) return true;
   try {
-    const r = await refreshProducts(ctx.dear, ctx.stateDir, {
+    const refreshed = await refreshProducts(ctx.dear, ctx.stateDir, {
       write: !ctx.dryRun,
       beforePage: () => throwIfCancelled(ctx),
     });
-    ctx.products = r.lookup;
+    ctx.products = refreshed.lookup;
     ctx.emit({
       type: 'log',
       level: 'info',
-      message: `product cache: ${r.listed} product(s) ${r.firstFill ? 'read (first fill)' : 'changed since the last refresh'} in ${r.pages} Cin7 Core call(s); ${r.lookup.size} cached`,
+      message: `product cache: ${refreshed.listed} product(s) ${refreshed.firstFill ? 'read (first fill)' : 'changed since the last refresh'} in ${refreshed.pages} Cin7 Core call(s); ${refreshed.lookup.size} cached`,
     });
     await resolve(ctx, PRODUCTS_KEY);
     return true;
@@ -155,17 +155,17 @@ function customsBasis(ctx: RunContext, basis: string): string {
 
 /** Lists the sales changed since the cursor and handles each row; true once every page was read. */
 async function listAndImport(ctx: RunContext, run: ImportRun): Promise<boolean> {
-  const s = ctx.settings;
+  const settings = ctx.settings;
   const cursor = ctx.journal.state.cursors.dear;
   const updatedSince = cursor
     ? new Date(Date.parse(cursor) - DEAR_CURSOR_OVERLAP_MS).toISOString()
-    : s.import.since;
-  const limit = Math.max(1, Math.min(1000, s.dear.pageSize));
-  const statusList = listStatuses(s.import.statuses);
+    : settings.import.since;
+  const limit = Math.max(1, Math.min(1000, settings.dear.pageSize));
+  const statusList = listStatuses(settings.import.statuses);
   let pages = 0;
   const readPage = async (page: number, status?: string): Promise<SaleListPage> => {
     throwIfCancelled(ctx);
-    const r = await ctx.dear.saleList({
+    const answer = await ctx.dear.saleList({
       page,
       limit,
       status,
@@ -178,7 +178,7 @@ async function listAndImport(ctx: RunContext, run: ImportRun): Promise<boolean> 
       done: pages,
       message: `saleList${status ? ` ${status}` : ''} page ${page}`,
     });
-    return r;
+    return answer;
   };
   const pass = (status: string | undefined, first?: SaleListPage): Promise<void> =>
     listingPass(ctx, { limit, readPage, status, first }, (row) => handleRow(ctx, run, row));
@@ -212,7 +212,7 @@ async function listAndImport(ctx: RunContext, run: ImportRun): Promise<boolean> 
 /** One pass over the listing (one status, or all): every page, each row handled. */
 async function listingPass(
   ctx: RunContext,
-  p: {
+  pass: {
     limit: number;
     readPage: (page: number, status?: string) => Promise<SaleListPage>;
     status: string | undefined;
@@ -221,14 +221,14 @@ async function listingPass(
   handle: (row: Row) => Promise<void>,
 ): Promise<void> {
   let page = 1;
-  let cur = p.first ?? (await p.readPage(1, p.status));
+  let cur = pass.first ?? (await pass.readPage(1, pass.status));
   let seen = 0;
   for (;;) {
     seen += cur.rows.length;
-    const more = morePages(cur, seen, p.limit);
+    const more = morePages(cur, seen, pass.limit);
     // The next page is read while this one's sales are processed (no stall at page ends);
     // only the keys of one or two pages are held at a time.
-    const next = more ? p.readPage(page + 1, p.status) : undefined;
+    const next = more ? pass.readPage(page + 1, pass.status) : undefined;
     next?.catch(() => undefined); // awaited below; avoid an unhandled rejection meanwhile
     await settleAll(cur.rows.map((r) => guard(ctx, () => handle(r))));
     if (!next) break;
@@ -239,18 +239,19 @@ async function listingPass(
 
 /** One listed sale: keep-in-step, status, already imported, parked, shipped — else it is read. */
 async function handleRow(ctx: RunContext, run: ImportRun, row: Row): Promise<void> {
-  const s = ctx.settings;
+  const settings = ctx.settings;
   const saleId = str(row.SaleID);
   const orderNumber = str(row.OrderNumber);
   if (!saleId || run.handled.has(saleId)) return;
-  if (ctx.onlyOrderNumbers && !wanted(ctx.onlyOrderNumbers, orderNumber, s.import.source)) return;
+  if (ctx.onlyOrderNumbers && !wanted(ctx.onlyOrderNumbers, orderNumber, settings.import.source))
+    return;
   run.handled.add(saleId);
   // Keeping in step: re-read a sale with imported orders only when its Updated stamp moved;
   // a voided/credited sale with nothing to do is skipped without a detail read.
   const keep = keepInStepRow(ctx, row);
   if (keep === 'read') return processSale(ctx, saleId, row);
   // A filtered pass may list sales of a status only needed for Advanced sales (listStatuses).
-  if (keep === 'cancelled' || !rowMaySelect(row, s.import.statuses)) {
+  if (keep === 'cancelled' || !rowMaySelect(row, settings.import.statuses)) {
     if (run.intentSales.has(saleId)) await settleIntents(ctx, saleId, new Set()); // an earlier create with an unknown outcome
     const status = str(row.Status) || (keep === 'cancelled' ? '' : '(none)');
     skip(ctx, {
@@ -266,7 +267,7 @@ async function handleRow(ctx: RunContext, run: ImportRun, row: Row): Promise<voi
   // it by us (an imported one took the keep-in-step path above), has nothing to import: skipped
   // without its detail read, exactly as the mapping would after reading it.
   if (
-    s.import.source === 'sales' &&
+    settings.import.source === 'sales' &&
     str(row.CombinedShippingStatus) === 'SHIPPED' &&
     str(row.Status) !== 'VOIDED'
   ) {
@@ -288,13 +289,13 @@ function alreadyImported(ctx: RunContext, row: Row): boolean {
   const saleId = str(row.SaleID);
   const orderNumber = str(row.OrderNumber);
   if (ctx.settings.import.source === 'sales') {
-    const o = ctx.journal.state.orders.get(orderNumber);
-    if (o?.state !== 'created') return false;
+    const order = ctx.journal.state.orders.get(orderNumber);
+    if (order?.state !== 'created') return false;
     skip(ctx, {
       orderNumber,
       saleId,
       code: 'already-imported',
-      reason: `already imported${o.orderId ? ` as Starshipit order ${o.orderId}` : ''}`,
+      reason: `already imported${order.orderId ? ` as Starshipit order ${order.orderId}` : ''}`,
     });
     return true;
   }
@@ -312,31 +313,31 @@ function alreadyImported(ctx: RunContext, row: Row): boolean {
 function waitsParked(ctx: RunContext, run: ImportRun, row: Row): boolean {
   const saleId = str(row.SaleID);
   const updated = str(row.Updated);
-  for (const a of ctx.journal.state.attention.values()) {
-    if (a.kind !== 'import' || a.saleId !== saleId) continue;
-    if (isDue(a, currentBasis(ctx, run, a.code), run.opts.retryOnly)) continue;
-    const orderNumber = a.orderNumber ?? str(row.OrderNumber);
+  for (const item of ctx.journal.state.attention.values()) {
+    if (item.kind !== 'import' || item.saleId !== saleId) continue;
+    if (isDue(item, currentBasis(ctx, run, item.code), run.opts.retryOnly)) continue;
+    const orderNumber = item.orderNumber ?? str(row.OrderNumber);
     // A data rejection waits for the sale (or, for customs data, its products) to change; a
     // transient failure for its backoff.
-    if (!a.retryable && updated && a.saleUpdated === updated) {
+    if (!item.retryable && updated && item.saleUpdated === updated) {
       const fix =
-        a.code === 'customs-missing'
+        item.code === 'customs-missing'
           ? 'add the customs data to its products in Cin7 Core'
           : 'fix the sale in Cin7 Core';
       skip(ctx, {
         orderNumber,
         saleId,
         code: 'needs-attention',
-        reason: `unchanged since it was parked (${a.code}); ${fix} or run "retry"`,
+        reason: `unchanged since it was parked (${item.code}); ${fix} or run "retry"`,
       });
       return true;
     }
-    if (a.retryable && (!a.saleUpdated || a.saleUpdated === updated)) {
+    if (item.retryable && (!item.saleUpdated || item.saleUpdated === updated)) {
       skip(ctx, {
         orderNumber,
         saleId,
         code: 'needs-attention',
-        reason: `parked (${a.code}); retried automatically from ${a.nextAt ?? 'the next run'}`,
+        reason: `parked (${item.code}); retried automatically from ${item.nextAt ?? 'the next run'}`,
       });
       return true;
     }
@@ -352,22 +353,26 @@ function waitsParked(ctx: RunContext, run: ImportRun, row: Row): boolean {
 async function retryParkedSales(ctx: RunContext, run: ImportRun): Promise<void> {
   const source = ctx.settings.import.source;
   const again = new Map<string, Row>();
-  for (const a of ctx.journal.state.attention.values()) {
-    if (a.kind !== 'import' || !a.saleId || run.handled.has(a.saleId)) continue;
-    if (!isDue(a, currentBasis(ctx, run, a.code), run.opts.retryOnly)) continue;
-    if (ctx.onlyOrderNumbers && a.orderNumber && !ctx.onlyOrderNumbers.has(a.orderNumber)) continue;
-    again.set(a.saleId, {
-      SaleID: a.saleId,
-      OrderNumber: baseOrderNumber(a.orderNumber ?? '', source),
+  for (const item of ctx.journal.state.attention.values()) {
+    if (item.kind !== 'import' || !item.saleId || run.handled.has(item.saleId)) continue;
+    if (!isDue(item, currentBasis(ctx, run, item.code), run.opts.retryOnly)) continue;
+    if (ctx.onlyOrderNumbers && item.orderNumber && !ctx.onlyOrderNumbers.has(item.orderNumber))
+      continue;
+    again.set(item.saleId, {
+      SaleID: item.saleId,
+      OrderNumber: baseOrderNumber(item.orderNumber ?? '', source),
     });
   }
-  for (const o of ctx.journal.state.orders.values()) {
-    if (o.state !== 'intent' || run.handled.has(o.saleId)) continue;
+  for (const order of ctx.journal.state.orders.values()) {
+    if (order.state !== 'intent' || run.handled.has(order.saleId)) continue;
     // An intent parked after its lookup found nothing waits like any parked order; an intent
     // left by a crash is reconciled now.
-    const parked = ctx.journal.state.attention.get(importKey(o.orderNumber));
+    const parked = ctx.journal.state.attention.get(importKey(order.orderNumber));
     if (parked && !isDue(parked, currentBasis(ctx, run, parked.code), run.opts.retryOnly)) continue;
-    again.set(o.saleId, { SaleID: o.saleId, OrderNumber: baseOrderNumber(o.orderNumber, source) });
+    again.set(order.saleId, {
+      SaleID: order.saleId,
+      OrderNumber: baseOrderNumber(order.orderNumber, source),
+    });
   }
   if (run.opts.retryOnly && ctx.journal.state.attention.has('import:list'))
     await resolve(ctx, 'import:list');
@@ -395,16 +400,17 @@ async function readExistingOrders(
     for (const kind of ['unshipped', 'shipped'] as const) {
       for (let page = 1; ; page++) {
         throwIfCancelled(ctx);
-        const r = await ctx.starshipit.list(kind, {
+        const listed = await ctx.starshipit.list(kind, {
           since: '2000-01-01T00:00:00Z',
           page,
           limit: 250,
         });
-        for (const o of r.orders) {
-          const n = str(o.order_number);
-          if (n) known.set(n, typeof o.order_id === 'number' ? o.order_id : undefined);
+        for (const order of listed.orders) {
+          const orderNumber = str(order.order_number);
+          if (orderNumber)
+            known.set(orderNumber, typeof order.order_id === 'number' ? order.order_id : undefined);
         }
-        if (page >= r.totalPages || r.orders.length < 250) break;
+        if (page >= listed.totalPages || listed.orders.length < 250) break;
       }
     }
     await record(ctx, {
@@ -475,9 +481,9 @@ async function settleAll(flows: Promise<void>[]): Promise<void> {
 }
 
 /** One sale's failure never stops the run; cancellation does. */
-async function guard(ctx: RunContext, f: () => Promise<void>): Promise<void> {
+async function guard(ctx: RunContext, work: () => Promise<void>): Promise<void> {
   try {
-    await f();
+    await work();
   } catch (err) {
     if (isCancelled(err) || ctx.signal?.aborted) throw err;
     ctx.emit({
@@ -491,10 +497,10 @@ async function guard(ctx: RunContext, f: () => Promise<void>): Promise<void> {
 
 function skip(
   ctx: RunContext,
-  k: { orderNumber: string; saleId?: string; code: string; reason: string },
+  skipped: { orderNumber: string; saleId?: string; code: string; reason: string },
 ): void {
   ctx.counters.skipped++;
-  ctx.emit({ type: 'skip', ...k });
+  ctx.emit({ type: 'skip', ...skipped });
 }
 
 /** The sale's detail, or undefined when it could not be read (then parked with the reason). */
@@ -525,12 +531,12 @@ async function readSaleDetail(ctx: RunContext, saleId: string, row: Row): Promis
 async function leaveSale(
   ctx: RunContext,
   saleId: string,
-  k: { orderNumber: string; code: string; reason: string },
+  problem: { orderNumber: string; code: string; reason: string },
 ): Promise<void> {
-  for (const a of [...ctx.journal.state.attention.values()])
-    if (a.kind === 'import' && a.saleId === saleId) await resolve(ctx, a.key);
+  for (const item of [...ctx.journal.state.attention.values()])
+    if (item.kind === 'import' && item.saleId === saleId) await resolve(ctx, item.key);
   await settleIntents(ctx, saleId, new Set());
-  skip(ctx, { saleId, ...k });
+  skip(ctx, { saleId, ...problem });
 }
 
 /** Reports the mapping's skips and parks its problems. */
@@ -540,27 +546,27 @@ async function fileSkipsAndProblems(
   row: Row,
   mapped: MapResult,
 ): Promise<void> {
-  for (const k of mapped.skips) {
-    const existing = ctx.journal.state.orders.get(k.orderNumber);
+  for (const skipped of mapped.skips) {
+    const existing = ctx.journal.state.orders.get(skipped.orderNumber);
     skip(
       ctx,
       existing?.state === 'created'
-        ? { ...k, code: 'already-imported', reason: 'already imported' }
-        : k,
+        ? { ...skipped, code: 'already-imported', reason: 'already imported' }
+        : skipped,
     );
   }
-  for (const p of mapped.problems) {
+  for (const problem of mapped.problems) {
     await attention(ctx, {
       kind: 'import',
-      key: importKey(p.orderNumber || saleId),
-      orderNumber: p.orderNumber || undefined,
+      key: importKey(problem.orderNumber || saleId),
+      orderNumber: problem.orderNumber || undefined,
       saleId,
-      taskId: p.taskId,
-      code: p.code,
-      reason: `sale ${p.orderNumber || saleId}: ${p.reason}`,
+      taskId: problem.taskId,
+      code: problem.code,
+      reason: `sale ${problem.orderNumber || saleId}: ${problem.reason}`,
       retryable: false,
       saleUpdated: str(row.Updated) || undefined,
-      ...(p.code === 'customs-missing'
+      ...(problem.code === 'customs-missing'
         ? { basis: customsBasis(ctx, importBasis(ctx.settings)) }
         : {}),
     });
@@ -576,15 +582,15 @@ async function createMapped(
 ): Promise<boolean> {
   let allSettled = true;
   const attempted = new Set<string>();
-  for (const m of orders) {
+  for (const order of orders) {
     const only = target.onlyOrderNumbers;
-    if (only && !only.has(m.orderNumber) && !only.has(str(row.OrderNumber))) {
+    if (only && !only.has(order.orderNumber) && !only.has(str(row.OrderNumber))) {
       // Left for a later run: the sale is not settled, so it is not recorded as seen.
       allSettled = false;
       continue;
     }
-    attempted.add(m.orderNumber);
-    if (!(await createOnce(target, m, str(row.Updated) || undefined))) allSettled = false;
+    attempted.add(order.orderNumber);
+    if (!(await createOnce(target, order, str(row.Updated) || undefined))) allSettled = false;
   }
   await settleIntents(target, saleId, attempted);
   return allSettled;
@@ -592,7 +598,7 @@ async function createMapped(
 
 /** One candidate sale: read, kept in step, status and location checked, mapped, created. */
 async function processSale(ctx: RunContext, saleId: string, row: Row): Promise<void> {
-  const s = ctx.settings;
+  const settings = ctx.settings;
   const sale = await readSaleDetail(ctx, saleId, row);
   if (!sale) return;
   // Orders already imported from this sale are compared, updated or withdrawn by keepInStep.
@@ -602,16 +608,16 @@ async function processSale(ctx: RunContext, saleId: string, row: Row): Promise<v
   const withStatus = { ...sale, Status: status };
   const orderNumber = str(row.OrderNumber);
   // The list row was stale, or a parked sale moved on: nothing to import any more.
-  if (status && !saleSelected(withStatus, s.import.statuses))
+  if (status && !saleSelected(withStatus, settings.import.statuses))
     return leaveSale(ctx, saleId, {
       orderNumber,
       code: 'status-not-selected',
       reason: `${describeStages(withStatus)}: not in import.statuses`,
     });
-  const route = routeSale(s.warehouses, sale);
+  const route = routeSale(settings.warehouses, sale);
   if ('skip' in route) return leaveSale(ctx, saleId, { orderNumber, ...route.skip });
-  const mapped = mapSale(sale, row, s, { products: ctx.products });
-  if (s.import.source === 'fulfilments') skipUnselectedFulfilments(ctx, withStatus, mapped);
+  const mapped = mapSale(sale, row, settings, { products: ctx.products });
+  if (settings.import.source === 'fulfilments') skipUnselectedFulfilments(ctx, withStatus, mapped);
   if (kept.handled.size) {
     // already dealt with by keepInStep, not reported twice
     mapped.orders = mapped.orders.filter((m) => !kept.handled.has(m.orderNumber));
@@ -620,7 +626,11 @@ async function processSale(ctx: RunContext, saleId: string, row: Row): Promise<v
   await fileSkipsAndProblems(ctx, saleId, row, mapped);
   const created = await createMapped(accountView(ctx, route.account), saleId, row, mapped.orders);
   const allSettled = created && mapped.problems.length === 0;
-  if (s.import.source === 'fulfilments' && allSettled && str(sale.LastModifiedOn ?? row.Updated)) {
+  if (
+    settings.import.source === 'fulfilments' &&
+    allSettled &&
+    str(sale.LastModifiedOn ?? row.Updated)
+  ) {
     const updated = str(row.Updated);
     if (updated) await record(ctx, { t: 'seen', saleId, updated });
   }
@@ -634,16 +644,17 @@ function skipUnselectedFulfilments(ctx: RunContext, sale: Row, mapped: MapResult
   if (!isAdvancedAtOrder(sale)) return;
   const selected: readonly string[] = ctx.settings.import.statuses;
   const fulfilments = Array.isArray(sale.Fulfilments) ? (sale.Fulfilments as Row[]) : [];
-  mapped.orders = mapped.orders.filter((m) => {
-    const f = fulfilments.find((x) => str(x.TaskID) === m.taskId);
-    if (!f || ctx.journal.state.orders.get(m.orderNumber)?.state === 'created') return true;
-    const stage = fulfilmentStage(f, str(sale.Status));
+  mapped.orders = mapped.orders.filter((order) => {
+    const fulfilment = fulfilments.find((x) => str(x.TaskID) === order.taskId);
+    if (!fulfilment || ctx.journal.state.orders.get(order.orderNumber)?.state === 'created')
+      return true;
+    const stage = fulfilmentStage(fulfilment, str(sale.Status));
     if (selected.includes(stage)) return true;
     mapped.skips.push({
-      orderNumber: m.orderNumber,
-      saleId: m.saleId,
+      orderNumber: order.orderNumber,
+      saleId: order.saleId,
       code: 'status-not-selected',
-      reason: `fulfilment ${str(f.FulfillmentNumber)} of this Advanced sale is at stage ${stage}: not in import.statuses`,
+      reason: `fulfilment ${str(fulfilment.FulfillmentNumber)} of this Advanced sale is at stage ${stage}: not in import.statuses`,
     });
     return false;
   });
@@ -663,25 +674,27 @@ async function settleIntents(
   const open = [...ctx.journal.state.orders.values()].filter(
     (o) => o.saleId === saleId && o.state === 'intent' && !attempted.has(o.orderNumber),
   );
-  for (const o of open) {
+  for (const order of open) {
     try {
-      const found = await accountView(ctx, accountOf(o)).starshipit.findOrder(o.orderNumber);
+      const found = await accountView(ctx, accountOf(order)).starshipit.findOrder(
+        order.orderNumber,
+      );
       if (found) {
         await record(ctx, {
           t: 'created',
-          orderNumber: o.orderNumber,
+          orderNumber: order.orderNumber,
           saleId,
-          taskId: o.taskId,
+          taskId: order.taskId,
           orderId: typeof found.order_id === 'number' ? found.order_id : undefined,
           outcome: 'alreadyPresent',
           at: new Date().toISOString(),
-          ...(o.account ? { account: o.account } : {}),
+          ...(order.account ? { account: order.account } : {}),
         });
         ctx.counters.alreadyPresent++;
       } else {
         await record(ctx, {
           t: 'create-failed',
-          orderNumber: o.orderNumber,
+          orderNumber: order.orderNumber,
           at: new Date().toISOString(),
         });
       }
@@ -691,60 +704,64 @@ async function settleIntents(
       ctx.emit({
         type: 'log',
         level: 'warn',
-        message: `${o.orderNumber}: could not check an earlier create: ${errorMessage(err)}`,
+        message: `${order.orderNumber}: could not check an earlier create: ${errorMessage(err)}`,
       });
     }
   }
 }
 
-/** Creates the Starshipit order for `m` exactly once. Returns false when it is parked. */
+/** Creates the Starshipit order for `order` exactly once. Returns false when it is parked. */
 async function createOnce(
   ctx: RunContext,
-  m: MappedOrder,
+  order: MappedOrder,
   saleUpdated: string | undefined,
 ): Promise<boolean> {
-  const existing = ctx.journal.state.orders.get(m.orderNumber);
+  const existing = ctx.journal.state.orders.get(order.orderNumber);
   if (existing?.state === 'created') {
     skip(ctx, {
-      orderNumber: m.orderNumber,
-      saleId: m.saleId,
+      orderNumber: order.orderNumber,
+      saleId: order.saleId,
       code: 'already-imported',
       reason: `already imported${existing.orderId ? ` as Starshipit order ${existing.orderId}` : ''}`,
     });
     return true;
   }
-  const c: CreateCall = { ctx, m, saleUpdated };
+  const call: CreateCall = { ctx, order, saleUpdated };
   try {
     // Created only when absence is established: by a full listing (this run's or the journal's)
     // or by a lookup just now; an earlier create with an unknown outcome is always looked up.
-    const preexisting = !existing && ctx.existingOrders?.has(m.orderNumber) === true;
+    const preexisting = !existing && ctx.existingOrders?.has(order.orderNumber) === true;
     const lookFirst = existing?.state === 'intent' || (!existing && !ctx.existingOrders);
-    if (ctx.dryRun) return await planCreate(c, preexisting, lookFirst);
-    return await createLive(c, preexisting, lookFirst);
+    if (ctx.dryRun) return await planCreate(call, preexisting, lookFirst);
+    return await createLive(call, preexisting, lookFirst);
   } catch (err) {
     if (isCancelled(err) || ctx.signal?.aborted) throw err;
-    return await park(c, 'starshipit-unavailable', errorMessage(err), true);
+    return await park(call, 'starshipit-unavailable', errorMessage(err), true);
   }
 }
 
 /** One order's create: what its steps share. */
 interface CreateCall {
   ctx: RunContext;
-  m: MappedOrder;
+  order: MappedOrder;
   saleUpdated: string | undefined;
 }
 
-function orderEvent(c: CreateCall, outcome?: 'created' | 'alreadyPresent', orderId?: number): void {
-  const { ctx, m } = c;
+function orderEvent(
+  call: CreateCall,
+  outcome?: 'created' | 'alreadyPresent',
+  orderId?: number,
+): void {
+  const { ctx, order } = call;
   ctx.emit({
     type: 'order',
-    orderNumber: m.orderNumber,
+    orderNumber: order.orderNumber,
     // Named when the settings have more than one Starshipit account.
     ...(ctx.accounts.length > 1 ? { account: ctx.account } : {}),
-    source: { saleId: m.saleId, ...(m.taskId ? { taskId: m.taskId } : {}) },
-    starshipit: m.payload,
+    source: { saleId: order.saleId, ...(order.taskId ? { taskId: order.taskId } : {}) },
+    starshipit: order.payload,
     dryRun: ctx.dryRun,
-    ...(m.warnings.length ? { warnings: m.warnings } : {}),
+    ...(order.warnings.length ? { warnings: order.warnings } : {}),
     ...(outcome ? { outcome } : {}),
     ...(orderId !== undefined ? { starshipitOrderId: orderId } : {}),
   });
@@ -752,25 +769,25 @@ function orderEvent(c: CreateCall, outcome?: 'created' | 'alreadyPresent', order
 
 /** Journals the order as existing in Starshipit (created by us, or found there). */
 async function markCreated(
-  c: CreateCall,
+  call: CreateCall,
   outcome: 'created' | 'alreadyPresent',
   found: Row,
 ): Promise<void> {
-  const { ctx, m } = c;
+  const { ctx, order } = call;
   const orderId = typeof found.order_id === 'number' ? found.order_id : undefined;
   await record(ctx, {
     t: 'created',
-    orderNumber: m.orderNumber,
-    saleId: m.saleId,
-    taskId: m.taskId,
+    orderNumber: order.orderNumber,
+    saleId: order.saleId,
+    taskId: order.taskId,
     orderId,
     outcome,
-    boxes: m.boxes,
-    packAuthorised: m.packAuthorised,
+    boxes: order.boxes,
+    packAuthorised: order.packAuthorised,
     at: new Date().toISOString(),
-    payloadHash: payloadHash(m.payload),
-    ...(c.saleUpdated ? { saleUpdated: c.saleUpdated } : {}),
-    payload: m.payload /* keep-in-step: last payload sent */,
+    payloadHash: payloadHash(order.payload),
+    ...(call.saleUpdated ? { saleUpdated: call.saleUpdated } : {}),
+    payload: order.payload /* keep-in-step: last payload sent */,
     ...accountField(ctx),
   });
   if (outcome === 'created') crashPoint('after-journal-created');
@@ -781,40 +798,45 @@ async function markCreated(
     phase: 'create',
     done: ctx.counters.created + ctx.counters.alreadyPresent,
   });
-  await resolve(ctx, importKey(m.orderNumber));
-  await resolve(ctx, saleKey(m.saleId));
-  orderEvent(c, outcome, orderId);
+  await resolve(ctx, importKey(order.orderNumber));
+  await resolve(ctx, saleKey(order.saleId));
+  orderEvent(call, outcome, orderId);
 }
 
 async function park(
-  c: CreateCall,
+  call: CreateCall,
   code: string,
   reason: string,
   retryable: boolean,
 ): Promise<false> {
-  const { ctx, m } = c;
+  const { ctx, order } = call;
   await attention(ctx, {
     kind: 'import',
-    key: importKey(m.orderNumber),
-    orderNumber: m.orderNumber,
-    saleId: m.saleId,
-    taskId: m.taskId,
+    key: importKey(order.orderNumber),
+    orderNumber: order.orderNumber,
+    saleId: order.saleId,
+    taskId: order.taskId,
     code,
-    reason: `${m.orderNumber}: ${reason}`,
+    reason: `${order.orderNumber}: ${reason}`,
     retryable,
-    saleUpdated: c.saleUpdated,
+    saleUpdated: call.saleUpdated,
   });
   return false;
 }
 
 /** Dry run: what the live run would do, with the same look-ups and no writes. */
-async function planCreate(c: CreateCall, preexisting: boolean, lookFirst: boolean): Promise<true> {
-  const { ctx, m } = c;
-  const present = preexisting || (lookFirst && !!(await ctx.starshipit.findOrder(m.orderNumber)));
+async function planCreate(
+  call: CreateCall,
+  preexisting: boolean,
+  lookFirst: boolean,
+): Promise<true> {
+  const { ctx, order } = call;
+  const present =
+    preexisting || (lookFirst && !!(await ctx.starshipit.findOrder(order.orderNumber)));
   if (present) {
     skip(ctx, {
-      orderNumber: m.orderNumber,
-      saleId: m.saleId,
+      orderNumber: order.orderNumber,
+      saleId: order.saleId,
       code: 'already-in-starshipit',
       reason:
         'Starshipit already has an order with this number; the live run records it without creating another',
@@ -822,53 +844,55 @@ async function planCreate(c: CreateCall, preexisting: boolean, lookFirst: boolea
     return true;
   }
   ctx.counters.created++;
-  orderEvent(c);
+  orderEvent(call);
   return true;
 }
 
 /** Live run: record a known order, or journal the intent and send the create. */
 async function createLive(
-  c: CreateCall,
+  call: CreateCall,
   preexisting: boolean,
   lookFirst: boolean,
 ): Promise<boolean> {
-  const { ctx, m } = c;
+  const { ctx, order } = call;
   if (preexisting) {
-    await markCreated(c, 'alreadyPresent', { order_id: ctx.existingOrders?.get(m.orderNumber) });
+    await markCreated(call, 'alreadyPresent', {
+      order_id: ctx.existingOrders?.get(order.orderNumber),
+    });
     return true;
   }
   if (lookFirst) {
-    const found = await ctx.starshipit.findOrder(m.orderNumber);
+    const found = await ctx.starshipit.findOrder(order.orderNumber);
     if (found) {
-      await markCreated(c, 'alreadyPresent', found);
+      await markCreated(call, 'alreadyPresent', found);
       return true;
     }
   }
   crashPoint('before-journal-intent');
   await record(ctx, {
     t: 'intent',
-    orderNumber: m.orderNumber,
-    saleId: m.saleId,
-    taskId: m.taskId,
+    orderNumber: order.orderNumber,
+    saleId: order.saleId,
+    taskId: order.taskId,
     at: new Date().toISOString(),
     ...accountField(ctx),
   });
   crashPoint('after-journal-intent');
-  return sendCreate(c);
+  return sendCreate(call);
 }
 
 /**
  * POST /api/orders until the outcome is known: created, refused (the intent is voided), or
  * unknown — then looked up by order number before anything is sent again.
  */
-async function sendCreate(c: CreateCall): Promise<boolean> {
-  const { ctx, m } = c;
+async function sendCreate(call: CreateCall): Promise<boolean> {
+  const { ctx, order } = call;
   for (let attempt = 0; ; attempt++) {
     throwIfCancelled(ctx);
     try {
-      const created = await ctx.starshipit.createOrder(m.payload);
+      const created = await ctx.starshipit.createOrder(order.payload);
       crashPoint('after-starshipit-create');
-      await markCreated(c, 'created', created);
+      await markCreated(call, 'created', created);
       return true;
     } catch (err) {
       if (!(err instanceof ApiCallError)) throw err;
@@ -877,25 +901,25 @@ async function sendCreate(c: CreateCall): Promise<boolean> {
         // retried by later runs; a validation error is parked with Starshipit's words.
         await record(ctx, {
           t: 'create-failed',
-          orderNumber: m.orderNumber,
+          orderNumber: order.orderNumber,
           at: new Date().toISOString(),
         });
-        if (isTransient(err)) return await park(c, 'starshipit-unavailable', err.message, true);
-        return await park(c, 'starshipit-rejected', err.message, false);
+        if (isTransient(err)) return await park(call, 'starshipit-unavailable', err.message, true);
+        return await park(call, 'starshipit-rejected', err.message, false);
       }
       if (err.failure === 'exhausted')
-        return await park(c, 'starshipit-unavailable', err.message, true);
+        return await park(call, 'starshipit-unavailable', err.message, true);
       // Unknown outcome (or "already exists"): look before re-sending.
-      const found = await ctx.starshipit.findOrder(m.orderNumber);
+      const found = await ctx.starshipit.findOrder(order.orderNumber);
       if (found) {
-        await markCreated(c, 'alreadyPresent', found);
+        await markCreated(call, 'alreadyPresent', found);
         return true;
       }
       if (err.failure === 'permanent')
-        return await park(c, 'starshipit-rejected', err.message, false);
+        return await park(call, 'starshipit-rejected', err.message, false);
       if (attempt >= ctx.settings.engine.maxRetries)
         return await park(
-          c,
+          call,
           'starshipit-unavailable',
           `${err.message} (outcome unknown; not found by order number; gave up after ${attempt + 1} attempts)`,
           true,
@@ -905,7 +929,7 @@ async function sendCreate(c: CreateCall): Promise<boolean> {
         api: 'starshipit',
         attempt: attempt + 1,
         waitMs: 0,
-        reason: `${m.orderNumber}: ${err.message}; not found by order number, sending again`,
+        reason: `${order.orderNumber}: ${err.message}; not found by order number, sending again`,
       });
       await sleep(0, ctx.signal);
     }

@@ -51,8 +51,8 @@ export function lockStateDir(stateDir: string): { release(): void } {
 }
 
 /** Runs one import / writeback / sync / retry pass. Resolves with the summary (also emitted last). */
-export function runEngine(o: RunOptions): Promise<SummaryEvent> {
-  return runEngineImpl(o);
+export function runEngine(options: RunOptions): Promise<SummaryEvent> {
+  return runEngineImpl(options);
 }
 
 /** Summarises the journal in `stateDir` without taking the run lock and without any network call. */
@@ -75,6 +75,6 @@ export type { EngineEvent, RunMode, SummaryEvent, ReconcileOptions, ReconcileSum
  * Compares Cin7 Core sales, Starshipit orders and the journal for a period; with `apply` makes
  * the safe fixes. Resolves with the summary (also emitted last).
  */
-export function runReconcile(o: ReconcileOptions): Promise<ReconcileSummary> {
-  return runReconcileImpl(o);
+export function runReconcile(options: ReconcileOptions): Promise<ReconcileSummary> {
+  return runReconcileImpl(options);
 }

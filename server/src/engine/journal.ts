@@ -199,158 +199,159 @@ export class JournalState {
   /** Keeping imported orders in step: last payload sent, stamps, pending updates/withdrawals. */
   readonly keep = new KeepInStepState();
 
-  apply(r: JournalRecord): void {
-    this.applyOwn(r);
-    this.keep.apply(this, r); // sees every record (created carries the payload sent)
+  apply(rec: JournalRecord): void {
+    this.applyOwn(rec);
+    this.keep.apply(this, rec); // sees every record (created carries the payload sent)
   }
 
-  private applyOwn(r: JournalRecord): void {
-    switch (r.t) {
+  private applyOwn(rec: JournalRecord): void {
+    switch (rec.t) {
       case 'intent':
-        return this.applyIntent(r);
+        return this.applyIntent(rec);
       case 'created':
-        return this.applyCreated(r);
+        return this.applyCreated(rec);
       case 'create-failed':
-        if (this.orders.get(r.orderNumber)?.state === 'intent') this.orders.delete(r.orderNumber);
+        if (this.orders.get(rec.orderNumber)?.state === 'intent')
+          this.orders.delete(rec.orderNumber);
         return;
       case 'task':
-        return this.applyTask(r);
+        return this.applyTask(rec);
       case 'pack':
-        return this.applyPack(r);
+        return this.applyPack(rec);
       case 'wb-pending':
-        return this.applyWritebackPending(r);
+        return this.applyWritebackPending(rec);
       case 'wb-sending':
-        return this.applyWritebackSending(r);
+        return this.applyWritebackSending(rec);
       case 'wb-done':
-        return this.applyWritebackDone(r);
+        return this.applyWritebackDone(rec);
       case 'attention':
-        return this.applyAttention(r);
+        return this.applyAttention(rec);
       case 'resolved':
-        this.attention.delete(r.key);
+        this.attention.delete(rec.key);
         return;
       case 'seen':
-        this.seen.set(r.saleId, r.updated);
+        this.seen.set(rec.saleId, rec.updated);
         return;
       case 'cursor':
-        return this.applyCursor(r);
+        return this.applyCursor(rec);
       case 'starshipit-orders':
-        return this.applyListing(r);
+        return this.applyListing(rec);
       case 'run':
-        this.lastRun = { at: r.at, mode: r.mode, dryRun: r.dryRun, summary: r.summary };
+        this.lastRun = { at: rec.at, mode: rec.mode, dryRun: rec.dryRun, summary: rec.summary };
         return;
     }
   }
 
-  private applyIntent(r: RecordOf<'intent'>): void {
+  private applyIntent(intent: RecordOf<'intent'>): void {
     // An intent never turns an order already created back into an intent.
-    if (this.orders.get(r.orderNumber)?.state === 'created') return;
-    this.orders.set(r.orderNumber, {
-      orderNumber: r.orderNumber,
-      saleId: r.saleId,
-      taskId: r.taskId,
+    if (this.orders.get(intent.orderNumber)?.state === 'created') return;
+    this.orders.set(intent.orderNumber, {
+      orderNumber: intent.orderNumber,
+      saleId: intent.saleId,
+      taskId: intent.taskId,
       state: 'intent',
-      at: r.at,
-      ...(r.account ? { account: r.account } : {}),
+      at: intent.at,
+      ...(intent.account ? { account: intent.account } : {}),
     });
   }
 
-  private applyCreated(r: RecordOf<'created'>): void {
-    this.orders.set(r.orderNumber, {
-      orderNumber: r.orderNumber,
-      saleId: r.saleId,
-      taskId: r.taskId,
+  private applyCreated(created: RecordOf<'created'>): void {
+    this.orders.set(created.orderNumber, {
+      orderNumber: created.orderNumber,
+      saleId: created.saleId,
+      taskId: created.taskId,
       state: 'created',
-      orderId: r.orderId,
-      boxes: r.boxes,
-      packAuthorised: r.packAuthorised,
-      at: r.at,
-      payloadHash: r.payloadHash,
-      saleUpdated: r.saleUpdated,
-      ...(r.account ? { account: r.account } : {}),
+      orderId: created.orderId,
+      boxes: created.boxes,
+      packAuthorised: created.packAuthorised,
+      at: created.at,
+      payloadHash: created.payloadHash,
+      saleUpdated: created.saleUpdated,
+      ...(created.account ? { account: created.account } : {}),
     });
-    if (!this.firstCreatedAt || r.at < this.firstCreatedAt) this.firstCreatedAt = r.at;
+    if (!this.firstCreatedAt || created.at < this.firstCreatedAt) this.firstCreatedAt = created.at;
   }
 
   /** Another fulfilment task: the order's packing is no longer known. */
-  private applyTask(r: RecordOf<'task'>): void {
-    const order = this.orders.get(r.orderNumber);
+  private applyTask(task: RecordOf<'task'>): void {
+    const order = this.orders.get(task.orderNumber);
     if (order) {
-      order.taskId = r.taskId;
+      order.taskId = task.taskId;
       order.boxes = undefined;
       order.packAuthorised = false;
     }
-    const writeback = this.writebacks.get(r.orderNumber);
-    if (writeback) writeback.taskId = r.taskId;
+    const writeback = this.writebacks.get(task.orderNumber);
+    if (writeback) writeback.taskId = task.taskId;
   }
 
-  private applyPack(r: RecordOf<'pack'>): void {
-    const order = this.orders.get(r.orderNumber);
+  private applyPack(pack: RecordOf<'pack'>): void {
+    const order = this.orders.get(pack.orderNumber);
     if (!order) return;
-    order.boxes = r.boxes;
-    order.packAuthorised = r.packAuthorised;
+    order.boxes = pack.boxes;
+    order.packAuthorised = pack.packAuthorised;
   }
 
-  private applyWritebackPending(r: RecordOf<'wb-pending'>): void {
-    const prev = this.writebacks.get(r.orderNumber);
-    this.writebacks.set(r.orderNumber, {
-      orderNumber: r.orderNumber,
-      saleId: r.saleId,
-      taskId: r.taskId,
-      carrierCode: r.carrierCode,
-      tracking: r.tracking,
-      shipDate: r.shipDate,
+  private applyWritebackPending(pending: RecordOf<'wb-pending'>): void {
+    const prev = this.writebacks.get(pending.orderNumber);
+    this.writebacks.set(pending.orderNumber, {
+      orderNumber: pending.orderNumber,
+      saleId: pending.saleId,
+      taskId: pending.taskId,
+      carrierCode: pending.carrierCode,
+      tracking: pending.tracking,
+      shipDate: pending.shipDate,
       state: 'pending',
       doneTracking: prev?.doneTracking,
     });
   }
 
-  private applyWritebackSending(r: RecordOf<'wb-sending'>): void {
-    const writeback = this.writebacks.get(r.orderNumber);
+  private applyWritebackSending(sending: RecordOf<'wb-sending'>): void {
+    const writeback = this.writebacks.get(sending.orderNumber);
     if (!writeback) return;
     writeback.state = 'sending';
-    writeback.method = r.method;
+    writeback.method = sending.method;
   }
 
-  private applyWritebackDone(r: RecordOf<'wb-done'>): void {
-    const writeback = this.writebacks.get(r.orderNumber);
+  private applyWritebackDone(done: RecordOf<'wb-done'>): void {
+    const writeback = this.writebacks.get(done.orderNumber);
     if (!writeback) return;
     writeback.state = 'done';
-    writeback.doneTracking = r.tracking;
+    writeback.doneTracking = done.tracking;
   }
 
-  private applyAttention(r: RecordOf<'attention'>): void {
-    this.attention.set(r.key, {
-      key: r.key,
-      kind: r.kind,
-      orderNumber: r.orderNumber,
-      saleId: r.saleId,
-      taskId: r.taskId,
-      code: r.code,
-      reason: r.reason,
-      retryable: r.retryable,
-      at: r.at,
-      saleUpdated: r.saleUpdated,
-      attempts: r.attempts,
-      nextAt: r.nextAt,
-      basis: r.basis,
+  private applyAttention(attention: RecordOf<'attention'>): void {
+    this.attention.set(attention.key, {
+      key: attention.key,
+      kind: attention.kind,
+      orderNumber: attention.orderNumber,
+      saleId: attention.saleId,
+      taskId: attention.taskId,
+      code: attention.code,
+      reason: attention.reason,
+      retryable: attention.retryable,
+      at: attention.at,
+      saleUpdated: attention.saleUpdated,
+      attempts: attention.attempts,
+      nextAt: attention.nextAt,
+      basis: attention.basis,
     });
   }
 
   /** The Cin7 cursor is shared; Starshipit cursors of other accounts are kept per account. */
-  private applyCursor(r: RecordOf<'cursor'>): void {
-    if (r.account && r.name !== 'dear') {
-      const cursors = this.accountCursors.get(r.account) ?? {};
-      cursors[r.name] = r.value;
-      this.accountCursors.set(r.account, cursors);
-    } else this.cursors[r.name] = r.value;
+  private applyCursor(cursor: RecordOf<'cursor'>): void {
+    if (cursor.account && cursor.name !== 'dear') {
+      const cursors = this.accountCursors.get(cursor.account) ?? {};
+      cursors[cursor.name] = cursor.value;
+      this.accountCursors.set(cursor.account, cursors);
+    } else this.cursors[cursor.name] = cursor.value;
   }
 
-  private applyListing(r: RecordOf<'starshipit-orders'>): void {
+  private applyListing(listed: RecordOf<'starshipit-orders'>): void {
     const listing = {
-      at: r.at,
-      orders: new Map(Object.entries(r.orders).map(([n, id]) => [n, id ?? undefined])),
+      at: listed.at,
+      orders: new Map(Object.entries(listed.orders).map(([n, id]) => [n, id ?? undefined])),
     };
-    if (r.account) this.accountListings.set(r.account, listing);
+    if (listed.account) this.accountListings.set(listed.account, listing);
     else this.starshipitOrders = listing;
   }
 
@@ -368,29 +369,29 @@ export class JournalState {
   }
 
   private orderRecords(): JournalRecord[] {
-    return [...this.orders.values()].map((o): JournalRecord =>
-      o.state === 'intent'
+    return [...this.orders.values()].map((order): JournalRecord =>
+      order.state === 'intent'
         ? {
             t: 'intent',
-            orderNumber: o.orderNumber,
-            saleId: o.saleId,
-            taskId: o.taskId,
-            at: o.at,
-            ...(o.account ? { account: o.account } : {}),
+            orderNumber: order.orderNumber,
+            saleId: order.saleId,
+            taskId: order.taskId,
+            at: order.at,
+            ...(order.account ? { account: order.account } : {}),
           }
         : {
             t: 'created',
-            orderNumber: o.orderNumber,
-            saleId: o.saleId,
-            taskId: o.taskId,
-            orderId: o.orderId,
+            orderNumber: order.orderNumber,
+            saleId: order.saleId,
+            taskId: order.taskId,
+            orderId: order.orderId,
             outcome: 'created',
-            boxes: o.boxes,
-            packAuthorised: o.packAuthorised,
-            at: o.at,
-            payloadHash: o.payloadHash,
-            saleUpdated: o.saleUpdated,
-            ...(o.account ? { account: o.account } : {}),
+            boxes: order.boxes,
+            packAuthorised: order.packAuthorised,
+            at: order.at,
+            payloadHash: order.payloadHash,
+            saleUpdated: order.saleUpdated,
+            ...(order.account ? { account: order.account } : {}),
           },
     );
   }
@@ -398,32 +399,37 @@ export class JournalState {
   /** A finished writeback as pending+done; an unfinished one (after it, if any) as it stands. */
   private writebackRecords(): JournalRecord[] {
     const out: JournalRecord[] = [];
-    for (const w of this.writebacks.values()) {
+    for (const writeback of this.writebacks.values()) {
       const at = new Date().toISOString();
-      const pending = (tracking: typeof w.tracking): JournalRecord => ({
+      const pending = (tracking: typeof writeback.tracking): JournalRecord => ({
         t: 'wb-pending',
-        orderNumber: w.orderNumber,
-        saleId: w.saleId,
-        taskId: w.taskId,
-        carrierCode: w.carrierCode,
+        orderNumber: writeback.orderNumber,
+        saleId: writeback.saleId,
+        taskId: writeback.taskId,
+        carrierCode: writeback.carrierCode,
         tracking,
-        shipDate: w.shipDate,
+        shipDate: writeback.shipDate,
         at,
       });
-      if (w.doneTracking) {
-        out.push(pending(w.doneTracking));
+      if (writeback.doneTracking) {
+        out.push(pending(writeback.doneTracking));
         out.push({
           t: 'wb-done',
-          orderNumber: w.orderNumber,
+          orderNumber: writeback.orderNumber,
           outcome: 'written',
-          tracking: w.doneTracking,
+          tracking: writeback.doneTracking,
           at,
         });
       }
-      if (w.state !== 'done' || !w.doneTracking) {
-        out.push(pending(w.tracking));
-        if (w.state === 'sending')
-          out.push({ t: 'wb-sending', orderNumber: w.orderNumber, method: w.method ?? 'POST', at });
+      if (writeback.state !== 'done' || !writeback.doneTracking) {
+        out.push(pending(writeback.tracking));
+        if (writeback.state === 'sending')
+          out.push({
+            t: 'wb-sending',
+            orderNumber: writeback.orderNumber,
+            method: writeback.method ?? 'POST',
+            at,
+          });
       }
     }
     return out;
@@ -460,15 +466,15 @@ export class JournalState {
 
 /** Stable hash of a payload: keys sorted at every level. */
 export function payloadHash(payload: unknown): string {
-  const canon = (v: unknown): unknown => {
-    if (Array.isArray(v)) return v.map(canon);
-    if (v && typeof v === 'object')
+  const canon = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(canon);
+    if (value && typeof value === 'object')
       return Object.fromEntries(
-        Object.keys(v)
+        Object.keys(value)
           .sort()
-          .map((k) => [k, canon((v as Record<string, unknown>)[k])]),
+          .map((k) => [k, canon((value as Record<string, unknown>)[k])]),
       );
-    return v;
+    return value;
   };
   return createHash('sha256')
     .update(JSON.stringify(canon(payload)))
@@ -480,8 +486,8 @@ function checksum(json: string): string {
   return createHash('sha256').update(json).digest('hex').slice(0, 12);
 }
 
-export function encodeRecord(r: JournalRecord): string {
-  const json = JSON.stringify(r);
+export function encodeRecord(rec: JournalRecord): string {
+  const json = JSON.stringify(rec);
   return `${json}\t${checksum(json)}\n`;
 }
 
@@ -589,8 +595,8 @@ export class Journal {
   }
 
   /** Durably appends one record (write + fsync) and applies it to the in-memory state. */
-  append(r: JournalRecord): void {
-    this.write(r);
+  append(rec: JournalRecord): void {
+    this.write(rec);
     fs.fsyncSync(this.fd);
   }
 
@@ -600,8 +606,8 @@ export class Journal {
    * concurrent orders do not each pay a full disk flush, and HTTP keeps flowing meanwhile.
    * Callers await this before the side effect the record protects.
    */
-  appendDurable(r: JournalRecord): Promise<void> {
-    this.write(r);
+  appendDurable(rec: JournalRecord): Promise<void> {
+    this.write(rec);
     return new Promise((resolve, reject) => {
       this.waiters.push({ resolve, reject });
       this.kick();
@@ -618,25 +624,25 @@ export class Journal {
     this.syncing = true;
     fs.fsync(this.fd, (err) => {
       this.syncing = false;
-      for (const w of batch) {
-        if (err) w.reject(new Error(`journal ${this.file}: fsync failed: ${err.message}`));
-        else w.resolve();
+      for (const write of batch) {
+        if (err) write.reject(new Error(`journal ${this.file}: fsync failed: ${err.message}`));
+        else write.resolve();
       }
       this.kick();
     });
   }
 
   /** write(2) of the whole line; the in-memory state follows the file order exactly. */
-  private write(r: JournalRecord): void {
+  private write(rec: JournalRecord): void {
     if (this.fd < 0)
       throw new EngineError(
         `journal ${this.file} was opened read-only (a snapshot)`,
         'journal-read-only',
       );
-    const line = Buffer.from(encodeRecord(r));
+    const line = Buffer.from(encodeRecord(rec));
     let off = 0;
     while (off < line.length) off += fs.writeSync(this.fd, line, off);
-    this.state.apply(r);
+    this.state.apply(rec);
     this.lines++;
   }
 

@@ -57,25 +57,26 @@ function ordersOfSale(ctx: RunContext, saleId: string): OrderState[] {
   let idx = indexes.get(ctx);
   if (!idx) {
     idx = new Map();
-    for (const o of ctx.journal.state.orders.values()) {
-      if (o.state !== 'created') continue;
-      const list = idx.get(o.saleId);
-      if (list) list.push(o.orderNumber);
-      else idx.set(o.saleId, [o.orderNumber]);
+    for (const order of ctx.journal.state.orders.values()) {
+      if (order.state !== 'created') continue;
+      const list = idx.get(order.saleId);
+      if (list) list.push(order.orderNumber);
+      else idx.set(order.saleId, [order.orderNumber]);
     }
     indexes.set(ctx, idx);
   }
   const out: OrderState[] = [];
-  for (const n of idx.get(saleId) ?? []) {
-    const o = ctx.journal.state.orders.get(n);
+  for (const orderNumber of idx.get(saleId) ?? []) {
+    const order = ctx.journal.state.orders.get(orderNumber);
     // A label already seen (writeback outbox) means the order has left "unshipped" for good.
-    if (o?.state === 'created' && !ctx.journal.state.writebacks.has(n)) out.push(o);
+    if (order?.state === 'created' && !ctx.journal.state.writebacks.has(orderNumber))
+      out.push(order);
   }
   return out;
 }
 
-function stampOf(ctx: RunContext, o: OrderState): string | undefined {
-  return ctx.journal.state.keep.orders.get(o.orderNumber)?.stamp ?? o.saleUpdated;
+function stampOf(ctx: RunContext, order: OrderState): string | undefined {
+  return ctx.journal.state.keep.orders.get(order.orderNumber)?.stamp ?? order.saleUpdated;
 }
 
 /**
@@ -122,19 +123,20 @@ export async function keepInStep(ctx: RunContext, sale: Row, row: Row): Promise<
   const orders = ordersOfSale(ctx, saleId); // (builds the run's saleId index)
   // Orders whose label was written back are shipped for good: an old "changed after print" note is
   // settled when the sale is read again (`retry` reads every parked sale).
-  for (const n of indexes.get(ctx)?.get(saleId) ?? []) {
-    if (ctx.journal.state.writebacks.get(n)?.state === 'done') await resolve(ctx, keepKey(n));
+  for (const orderNumber of indexes.get(ctx)?.get(saleId) ?? []) {
+    if (ctx.journal.state.writebacks.get(orderNumber)?.state === 'done')
+      await resolve(ctx, keepKey(orderNumber));
   }
   if (orders.length === 0) return { handled, saleDone: false };
   const stamp = text(row.Updated) || text(sale.LastModifiedOn) || undefined;
   const status = text(sale.Status) || text(row.Status);
   const byNumber = new Map(orders.map((o) => [o.orderNumber, o]));
   if (CANCELLED_STATUSES.includes(status)) {
-    for (const o of orders) {
-      handled.add(o.orderNumber);
+    for (const order of orders) {
+      handled.add(order.orderNumber);
       await cancelOrder(
         ctx,
-        o,
+        order,
         `the sale was ${status.toLowerCase()} in Cin7 Core after import`,
         stamp,
       );
@@ -142,35 +144,40 @@ export async function keepInStep(ctx: RunContext, sale: Row, row: Row): Promise<
     return { handled, saleDone: true };
   }
   const mapped = mapSale(sale, row, ctx.settings, { products: ctx.products });
-  for (const k of mapped.skips) {
-    const o = byNumber.get(k.orderNumber);
+  for (const skip of mapped.skips) {
+    const order = byNumber.get(skip.orderNumber);
     // Shipped in Cin7 Core (by hand, not by our writeback): nothing to send; compared at this
     // stamp, so the sale is not read again on every run until it changes.
-    if (o && k.code === 'already-shipped') {
-      await stampOnly(ctx, o, stamp); // (not `handled`: the importer still reports it as imported)
+    if (order && skip.code === 'already-shipped') {
+      await stampOnly(ctx, order, stamp); // (not `handled`: the importer still reports it as imported)
       continue;
     }
-    if (!o || k.code !== 'fulfilment-voided') continue;
-    handled.add(o.orderNumber);
-    await cancelOrder(ctx, o, 'the fulfilment was voided in Cin7 Core after import', stamp);
+    if (!order || skip.code !== 'fulfilment-voided') continue;
+    handled.add(order.orderNumber);
+    await cancelOrder(ctx, order, 'the fulfilment was voided in Cin7 Core after import', stamp);
   }
-  for (const m of mapped.orders) {
-    const o = byNumber.get(m.orderNumber);
-    if (!o) continue;
-    handled.add(o.orderNumber);
-    await compareAndUpdate(ctx, o, m.payload, stamp);
+  for (const mappedOrder of mapped.orders) {
+    const order = byNumber.get(mappedOrder.orderNumber);
+    if (!order) continue;
+    handled.add(order.orderNumber);
+    await compareAndUpdate(ctx, order, mappedOrder.payload, stamp);
   }
   const selected = saleSelected({ ...sale, Status: status }, ctx.settings.import.statuses);
   if (!selected) {
     // Left import.statuses without being voided: never withdrawn; its orders were compared above.
-    for (const o of orders) if (!handled.has(o.orderNumber)) await stampOnly(ctx, o, stamp);
+    for (const order of orders)
+      if (!handled.has(order.orderNumber)) await stampOnly(ctx, order, stamp);
   }
   return { handled, saleDone: !selected };
 }
 
-async function stampOnly(ctx: RunContext, o: OrderState, stamp: string | undefined): Promise<void> {
-  if (stamp && stampOf(ctx, o) !== stamp)
-    await record(ctx, { t: 'keep-stamp', orderNumber: o.orderNumber, saleUpdated: stamp });
+async function stampOnly(
+  ctx: RunContext,
+  order: OrderState,
+  stamp: string | undefined,
+): Promise<void> {
+  if (stamp && stampOf(ctx, order) !== stamp)
+    await record(ctx, { t: 'keep-stamp', orderNumber: order.orderNumber, saleUpdated: stamp });
 }
 
 /** The Starshipit client of the account holding the order. */
@@ -183,11 +190,11 @@ const isUnshipped = (live: Row): boolean =>
 /** The live Starshipit order (by order_id when known), or undefined when Starshipit has none. */
 async function readLive(
   ctx: RunContext,
-  o: OrderState,
+  entry: OrderState,
   orderId: number | undefined,
 ): Promise<Row | undefined> {
-  if (orderId === undefined) return starshipitOf(ctx, o).findOrder(o.orderNumber);
-  const json = (await starshipitOf(ctx, o).runner.call({
+  if (orderId === undefined) return starshipitOf(ctx, entry).findOrder(entry.orderNumber);
+  const json = (await starshipitOf(ctx, entry).runner.call({
     method: 'GET',
     path: '/api/orders',
     idempotent: true,
@@ -202,7 +209,7 @@ async function readLive(
 
 async function park(
   ctx: RunContext,
-  o: OrderState,
+  order: OrderState,
   code: string,
   reason: string,
   retryable: boolean,
@@ -210,17 +217,17 @@ async function park(
 ): Promise<void> {
   await attention(ctx, {
     kind: 'import',
-    key: keepKey(o.orderNumber),
-    orderNumber: o.orderNumber,
-    saleId: o.saleId,
-    taskId: o.taskId,
+    key: keepKey(order.orderNumber),
+    orderNumber: order.orderNumber,
+    saleId: order.saleId,
+    taskId: order.taskId,
     code,
-    reason: `${o.orderNumber}: ${reason}`,
+    reason: `${order.orderNumber}: ${reason}`,
     retryable,
     ...(retryable ? {} : { saleUpdated: stamp }),
   });
   // Parked for good at this stamp: not read again until the sale changes (or `retry`).
-  if (!retryable) await stampOnly(ctx, o, stamp);
+  if (!retryable) await stampOnly(ctx, order, stamp);
 }
 
 const errText = (err: unknown): string => errorMessage(err);
@@ -238,23 +245,23 @@ interface OrderUpdate {
 
 async function compareAndUpdate(
   ctx: RunContext,
-  o: OrderState,
+  order: OrderState,
   fresh: Payload,
   stamp: string | undefined,
 ): Promise<void> {
-  const kept = ctx.journal.state.keep.orders.get(o.orderNumber);
+  const kept = ctx.journal.state.keep.orders.get(order.orderNumber);
   const hash = payloadHash(fresh);
   const pending = kept?.pending?.kind === 'update';
-  if (!pending && kept?.payloadHash === hash) return stampOnly(ctx, o, stamp);
+  if (!pending && kept?.payloadHash === hash) return stampOnly(ctx, order, stamp);
   try {
-    await updateChangedOrder(ctx, { order: o, fresh, hash, stamp, kept, pending });
+    await updateChangedOrder(ctx, { order, fresh, hash, stamp, kept, pending });
   } catch (err) {
     if (isCancelled(err) || ctx.signal?.aborted) throw err;
     // Outcome unknown or Starshipit unavailable: the intent (if any) stays; the next run re-reads
     // the live order and sends only what it lacks.
     return park(
       ctx,
-      o,
+      order,
       'starshipit-unavailable',
       `could not update the Starshipit order: ${errText(err)}`,
       true,
@@ -436,14 +443,14 @@ async function parkRefusedUpdate(
 
 function parkPrinted(
   ctx: RunContext,
-  o: OrderState,
+  order: OrderState,
   changes: FieldChange[],
   live: Row,
   stamp: string | undefined,
 ): Promise<void> {
   return park(
     ctx,
-    o,
+    order,
     'changed-after-print',
     `${changeSummary(changes)} changed in Cin7 Core after the label was printed (Starshipit status ${text(live.status) || 'unknown'}${live.archived === true ? ', archived' : ''}); the Starshipit order was not changed — ${describeChanges(changes)}`,
     false,
@@ -464,27 +471,27 @@ interface Withdrawal {
 
 async function cancelOrder(
   ctx: RunContext,
-  o: OrderState,
+  order: OrderState,
   reason: string,
   stamp: string | undefined,
 ): Promise<void> {
   const keep = ctx.journal.state.keep;
-  if (keep.withdrawn.has(o.orderNumber)) return;
+  if (keep.withdrawn.has(order.orderNumber)) return;
   if (ctx.settings.import.onCancelled !== 'withdraw') {
     return park(
       ctx,
-      o,
+      order,
       'cancelled-after-import',
       `${reason}; its Starshipit order was left as it is (import.onCancelled: attention) — delete it in Starshipit, or set import.onCancelled: withdraw`,
       false,
       stamp,
     );
   }
-  const pending = keep.orders.get(o.orderNumber)?.pending;
+  const pending = keep.orders.get(order.orderNumber)?.pending;
   const orderId =
-    pending?.kind === 'withdraw' && pending.orderId !== undefined ? pending.orderId : o.orderId;
+    pending?.kind === 'withdraw' && pending.orderId !== undefined ? pending.orderId : order.orderId;
   const withdrawal: Withdrawal = {
-    order: o,
+    order,
     reason,
     stamp,
     orderId,
@@ -496,7 +503,7 @@ async function cancelOrder(
     if (isCancelled(err) || ctx.signal?.aborted) throw err;
     return park(
       ctx,
-      o,
+      order,
       'starshipit-unavailable',
       `${reason}; could not withdraw the Starshipit order: ${errText(err)}`,
       true,

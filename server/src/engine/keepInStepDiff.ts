@@ -22,23 +22,23 @@ const orNull = (v: unknown): unknown => (v === undefined ? null : v);
 const empty = (v: unknown): boolean => v === undefined || v === null || v === '';
 
 /** Equal as our mapping means it: empty ≡ absent, numbers by value, dates by instant. */
-function same(a: unknown, b: unknown, field = ''): boolean {
-  if (empty(a) && empty(b)) return true;
-  if (field.endsWith('order_date') && typeof a === 'string' && typeof b === 'string') {
-    const x = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(a) ? a : `${a}Z`);
-    const y = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(b) ? b : `${b}Z`);
-    if (!Number.isNaN(x) && !Number.isNaN(y)) return x === y;
+function same(left: unknown, right: unknown, field = ''): boolean {
+  if (empty(left) && empty(right)) return true;
+  if (field.endsWith('order_date') && typeof left === 'string' && typeof right === 'string') {
+    const leftMs = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(left) ? left : `${left}Z`);
+    const rightMs = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(right) ? right : `${right}Z`);
+    if (!Number.isNaN(leftMs) && !Number.isNaN(rightMs)) return leftMs === rightMs;
   }
-  if (typeof a === 'number' || typeof b === 'number')
-    return Number(a) === Number(b) && !empty(a) && !empty(b);
-  if (isObject(a) && isObject(b)) {
-    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-    for (const k of keys) if (!same(a[k], b[k])) return false;
+  if (typeof left === 'number' || typeof right === 'number')
+    return Number(left) === Number(right) && !empty(left) && !empty(right);
+  if (isObject(left) && isObject(right)) {
+    const keys = new Set([...Object.keys(left), ...Object.keys(right)]);
+    for (const key of keys) if (!same(left[key], right[key])) return false;
     return true;
   }
-  if (Array.isArray(a) && Array.isArray(b))
-    return a.length === b.length && a.every((x, i) => same(x, b[i]));
-  return a === b;
+  if (Array.isArray(left) && Array.isArray(right))
+    return left.length === right.length && left.every((x, i) => same(x, right[i]));
+  return left === right;
 }
 
 /** Item identity: SKU (else description), with `#n` for the n-th repeat. */
@@ -48,9 +48,9 @@ function keyedItems(items: unknown): Map<string, Record<string, unknown>> {
   for (const it of Array.isArray(items) ? items : []) {
     if (!isObject(it)) continue;
     const base = String(it.sku ?? '') || `(${String(it.description ?? '')})`;
-    const n = (seen.get(base) ?? 0) + 1;
-    seen.set(base, n);
-    out.set(n === 1 ? base : `${base}#${n}`, it);
+    const count = (seen.get(base) ?? 0) + 1;
+    seen.set(base, count);
+    out.set(count === 1 ? base : `${base}#${count}`, it);
   }
   return out;
 }
@@ -63,26 +63,34 @@ export function diffPayload(before: Payload, after: Payload): FieldChange[] {
   const top = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter(
     (k) => k !== 'destination' && k !== 'items' && k !== 'packages' && k !== 'order_number',
   );
-  for (const k of top)
-    if (!same(before[k], after[k], k))
-      out.push({ field: k, before: orNull(before[k]), after: orNull(after[k]) });
+  for (const field of top)
+    if (!same(before[field], after[field], field))
+      out.push({ field, before: orNull(before[field]), after: orNull(after[field]) });
   const bd = isObject(before.destination) ? before.destination : {};
   const ad = isObject(after.destination) ? after.destination : {};
-  for (const k of [...new Set([...Object.keys(bd), ...Object.keys(ad)])]) {
-    if (!same(bd[k], ad[k]))
-      out.push({ field: `destination.${k}`, before: orNull(bd[k]), after: orNull(ad[k]) });
+  for (const field of [...new Set([...Object.keys(bd), ...Object.keys(ad)])]) {
+    if (!same(bd[field], ad[field]))
+      out.push({
+        field: `destination.${field}`,
+        before: orNull(bd[field]),
+        after: orNull(ad[field]),
+      });
   }
   const bi = keyedItems(before.items);
   const ai = keyedItems(after.items);
   for (const [key, b] of bi) {
-    const a = ai.get(key);
-    if (!a) {
+    const had = ai.get(key);
+    if (!had) {
       out.push({ field: `items[${key}]`, before: b, after: null });
       continue;
     }
-    for (const f of ITEM_FIELDS)
-      if (!same(b[f], a[f]))
-        out.push({ field: `items[${key}].${f}`, before: orNull(b[f]), after: orNull(a[f]) });
+    for (const field of ITEM_FIELDS)
+      if (!same(b[field], had[field]))
+        out.push({
+          field: `items[${key}].${field}`,
+          before: orNull(b[field]),
+          after: orNull(had[field]),
+        });
   }
   for (const [key, a] of ai)
     if (!bi.has(key)) out.push({ field: `items[${key}]`, before: null, after: a });
@@ -113,18 +121,18 @@ export function putBody(
   const freshItems = keyedItems(fresh.items);
   const items: Record<string, unknown>[] = [];
   const itemsDone = new Set<string>();
-  for (const c of changes) {
-    if (c.field.startsWith('destination.')) {
-      const k = c.field.slice('destination.'.length);
-      if (!same(liveDest[k], freshDest[k])) {
+  for (const change of changes) {
+    if (change.field.startsWith('destination.')) {
+      const field = change.field.slice('destination.'.length);
+      if (!same(liveDest[field], freshDest[field])) {
         destChanged = true;
-        if (empty(freshDest[k])) cleared.push(k);
+        if (empty(freshDest[field])) cleared.push(field);
       }
       continue;
     }
-    const m = /^items\[(.+?)\](?:\.(\w+))?$/.exec(c.field);
-    if (m) {
-      const key = m[1];
+    const match = /^items\[(.+?)\](?:\.(\w+))?$/.exec(change.field);
+    if (match) {
+      const key = match[1];
       if (itemsDone.has(key)) continue;
       itemsDone.add(key);
       const want = freshItems.get(key);
@@ -135,13 +143,14 @@ export function putBody(
         items.push({ ...want });
       } else {
         const patch: Record<string, unknown> = {};
-        for (const f of ITEM_FIELDS) if (!same(have[f], want[f])) patch[f] = want[f] ?? '';
+        for (const field of ITEM_FIELDS)
+          if (!same(have[field], want[field])) patch[field] = want[field] ?? '';
         if (Object.keys(patch).length) items.push({ item_id: have.item_id, ...patch });
       }
       continue;
     }
-    if (!same(live[c.field], fresh[c.field], c.field)) {
-      body[c.field] = fresh[c.field] ?? '';
+    if (!same(live[change.field], fresh[change.field], change.field)) {
+      body[change.field] = fresh[change.field] ?? '';
       any = true;
     }
   }
@@ -162,19 +171,19 @@ export function putBody(
  */
 export function liveAsPayload(live: Record<string, unknown>, like: Payload): Payload {
   const out: Payload = {};
-  for (const k of Object.keys(like)) {
-    if (k === 'destination' && isObject(live.destination) && isObject(like.destination)) {
-      const d: Record<string, unknown> = {};
+  for (const key of Object.keys(like)) {
+    if (key === 'destination' && isObject(live.destination) && isObject(like.destination)) {
+      const picked: Record<string, unknown> = {};
       const ld = live.destination;
-      for (const dk of Object.keys(like.destination)) if (!empty(ld[dk])) d[dk] = ld[dk];
-      out.destination = d;
-    } else if (k === 'items') {
+      for (const dk of Object.keys(like.destination)) if (!empty(ld[dk])) picked[dk] = ld[dk];
+      out.destination = picked;
+    } else if (key === 'items') {
       out.items = (Array.isArray(live.items) ? live.items : [])
         .filter(isObject)
         .map((it) =>
           Object.fromEntries(ITEM_FIELDS.filter((f) => !empty(it[f])).map((f) => [f, it[f]])),
         );
-    } else if (!empty(live[k])) out[k] = live[k];
+    } else if (!empty(live[key])) out[key] = live[key];
   }
   return out;
 }
@@ -185,27 +194,27 @@ export function changeSummary(changes: FieldChange[]): string {
   const add = (w: string): void => {
     if (!words.includes(w)) words.push(w);
   };
-  for (const c of changes) {
-    const f = c.field;
-    if (/^destination\.(street|building|suburb|city|state|post_code|country)$/.test(f))
+  for (const change of changes) {
+    const field = change.field;
+    if (/^destination\.(street|building|suburb|city|state|post_code|country)$/.test(field))
       add('address');
-    else if (/^destination\.(name|company)$/.test(f)) add('contact');
-    else if (/^destination\.(phone|email)$/.test(f)) add('phone/email');
-    else if (f === 'destination.delivery_instructions') add('delivery instructions');
-    else if (f.startsWith('items[')) add('lines');
-    else if (f === 'shipping_method') add('shipping method');
-    else add(f.replace(/_/g, ' '));
+    else if (/^destination\.(name|company)$/.test(field)) add('contact');
+    else if (/^destination\.(phone|email)$/.test(field)) add('phone/email');
+    else if (field === 'destination.delivery_instructions') add('delivery instructions');
+    else if (field.startsWith('items[')) add('lines');
+    else if (field === 'shipping_method') add('shipping method');
+    else add(field.replace(/_/g, ' '));
   }
   if (words.length <= 1) return words[0] ?? 'the sale';
   return `${words.slice(0, -1).join(', ')} and ${words[words.length - 1]}`;
 }
 
 export function describeChanges(changes: FieldChange[]): string {
-  const v = (x: unknown): string =>
-    x === undefined || x === null
+  const shown = (value: unknown): string =>
+    value === undefined || value === null
       ? '(none)'
-      : isObject(x)
-        ? `${String(x.sku ?? '')} × ${String(x.quantity ?? '')}`
-        : JSON.stringify(x);
-  return changes.map((c) => `${c.field}: ${v(c.before)} → ${v(c.after)}`).join('; ');
+      : isObject(value)
+        ? `${String(value.sku ?? '')} × ${String(value.quantity ?? '')}`
+        : JSON.stringify(value);
+  return changes.map((c) => `${c.field}: ${shown(c.before)} → ${shown(c.after)}`).join('; ');
 }

@@ -89,18 +89,18 @@ export class KeepInStepState {
         };
         break;
       case 'updated': {
-        const k = this.entry(rec.orderNumber);
-        k.payload = rec.payload;
-        k.payloadHash = rec.payloadHash;
-        if (rec.saleUpdated) k.stamp = rec.saleUpdated;
-        if (k.pending?.kind === 'update') k.pending = undefined;
+        const entry = this.entry(rec.orderNumber);
+        entry.payload = rec.payload;
+        entry.payloadHash = rec.payloadHash;
+        if (rec.saleUpdated) entry.stamp = rec.saleUpdated;
+        if (entry.pending?.kind === 'update') entry.pending = undefined;
         break;
       }
       case 'keep-stamp': {
         // Settled at this stamp without a PUT (unchanged, reported, parked, or refused): no update pending.
-        const k = this.entry(rec.orderNumber);
-        if (rec.saleUpdated) k.stamp = rec.saleUpdated;
-        if (k.pending?.kind === 'update') k.pending = undefined;
+        const entry = this.entry(rec.orderNumber);
+        if (rec.saleUpdated) entry.stamp = rec.saleUpdated;
+        if (entry.pending?.kind === 'update') entry.pending = undefined;
         break;
       }
       case 'withdraw-intent':

@@ -90,8 +90,8 @@ function since(ctx: RunContext, name: 'starshipit' | 'starshipitPrinted', now: s
   let cursor = cursorOf(ctx, name);
   if (!cursor) {
     cursor = now;
-    for (const o of ctx.journal.state.orders.values())
-      if (accountOf(o) === ctx.account && o.at < cursor) cursor = o.at;
+    for (const order of ctx.journal.state.orders.values())
+      if (accountOf(order) === ctx.account && order.at < cursor) cursor = order.at;
   }
   return new Date(Date.parse(cursor) - CURSOR_OVERLAP_MS).toISOString();
 }
@@ -103,10 +103,10 @@ async function pollShipped(poll: Poll): Promise<void> {
   let held = false;
   for (let page = 1; ; page++) {
     throwIfCancelled(ctx);
-    const r = await ctx.starshipit.shippedRows({ since: from, page, limit: PAGE });
-    ctx.emit({ type: 'progress', phase: 'poll', done: page, total: r.totalPages });
-    for (const raw of r.rows) if (!(await considerShipped(poll, raw))) held = true;
-    if (page >= r.totalPages || r.rows.length < PAGE) break;
+    const listed = await ctx.starshipit.shippedRows({ since: from, page, limit: PAGE });
+    ctx.emit({ type: 'progress', phase: 'poll', done: page, total: listed.totalPages });
+    for (const raw of listed.rows) if (!(await considerShipped(poll, raw))) held = true;
+    if (page >= listed.totalPages || listed.rows.length < PAGE) break;
   }
   if (held) return;
   await record(ctx, { t: 'cursor', name: 'starshipit', value: pollStart, ...accountField(ctx) });
@@ -120,10 +120,10 @@ async function pollPrinted(poll: Poll): Promise<void> {
   let held = false;
   for (let page = 1; ; page++) {
     throwIfCancelled(ctx);
-    const r = await ctx.starshipit.printedRows({ since: from, page, limit: PAGE });
-    ctx.emit({ type: 'progress', phase: 'poll', done: page, total: r.totalPages });
-    for (const raw of r.rows) if (!(await considerPrinted(poll, raw))) held = true;
-    if (page >= r.totalPages || r.rows.length < PAGE) break;
+    const listed = await ctx.starshipit.printedRows({ since: from, page, limit: PAGE });
+    ctx.emit({ type: 'progress', phase: 'poll', done: page, total: listed.totalPages });
+    for (const raw of listed.rows) if (!(await considerPrinted(poll, raw))) held = true;
+    if (page >= listed.totalPages || listed.rows.length < PAGE) break;
   }
   if (held) return;
   await record(ctx, {
@@ -300,7 +300,7 @@ async function queue(poll: Poll, orderNumber: string, label: Label): Promise<boo
     return true;
   }
   const shipDate = `${(label.labelDate || new Date().toISOString()).slice(0, 10)}T00:00:00`;
-  const w: WritebackState = {
+  const writeback: WritebackState = {
     orderNumber,
     saleId: ours.saleId,
     taskId: ours.taskId,
@@ -311,15 +311,15 @@ async function queue(poll: Poll, orderNumber: string, label: Label): Promise<boo
     doneTracking: prev?.doneTracking,
   };
   poll.report.queued.add(orderNumber);
-  if (ctx.dryRun) poll.dryOutbox.set(orderNumber, w);
+  if (ctx.dryRun) poll.dryOutbox.set(orderNumber, writeback);
   else
     await record(ctx, {
       t: 'wb-pending',
       orderNumber,
       saleId: ours.saleId,
       taskId: ours.taskId,
-      carrierCode: w.carrierCode,
-      tracking: w.tracking,
+      carrierCode: writeback.carrierCode,
+      tracking: writeback.tracking,
       shipDate,
       at: new Date().toISOString(),
     });

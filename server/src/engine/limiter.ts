@@ -83,14 +83,14 @@ export class SlidingLogLimiter implements Limiter {
   private answers: number[] = [];
   private throttles: number[] = [];
 
-  constructor(private readonly o: SlidingLogOptions) {
-    this.now = o.now ?? Date.now;
-    this.eps = o.epsilonMs ?? Math.max(5, Math.min(150, o.windowMs / 400));
-    this.extra = o.abortExtraMs ?? o.windowMs / 2;
-    this.maxCall = o.maxCallMs ?? 30_000;
-    this.budgetNow = o.calls;
-    this.threshold = o.calls;
-    if (o.persistPath) this.load(o.persistPath);
+  constructor(private readonly options: SlidingLogOptions) {
+    this.now = options.now ?? Date.now;
+    this.eps = options.epsilonMs ?? Math.max(5, Math.min(150, options.windowMs / 400));
+    this.extra = options.abortExtraMs ?? options.windowMs / 2;
+    this.maxCall = options.maxCallMs ?? 30_000;
+    this.budgetNow = options.calls;
+    this.threshold = options.calls;
+    if (options.persistPath) this.load(options.persistPath);
   }
 
   /** The number of slots calls may use now (for progress and tests). */
@@ -101,7 +101,7 @@ export class SlidingLogLimiter implements Limiter {
 
   /** How long an answered call keeps its slot: the window plus the clock margin. */
   get holdMs(): number {
-    return this.o.windowMs + this.eps;
+    return this.options.windowMs + this.eps;
   }
 
   /** When each slot still held frees up, in ms from now (a call in flight as if answered now). */
@@ -123,18 +123,18 @@ export class SlidingLogLimiter implements Limiter {
    * the threshold, and above it gives back `recoverStep` slots.
    */
   private recover(now: number): void {
-    if (this.budgetNow >= this.o.calls || now < this.pausedUntil) return;
-    const windows = Math.floor((now - this.budgetSince) / this.o.windowMs);
+    if (this.budgetNow >= this.options.calls || now < this.pausedUntil) return;
+    const windows = Math.floor((now - this.budgetSince) / this.options.windowMs);
     if (windows <= 0) return;
-    const step = this.o.recoverStep ?? 1;
-    for (let i = 0; i < windows && this.budgetNow < this.o.calls; i++) {
+    const step = this.options.recoverStep ?? 1;
+    for (let i = 0; i < windows && this.budgetNow < this.options.calls; i++) {
       this.budgetNow =
         this.budgetNow < this.threshold
           ? Math.min(this.threshold, this.budgetNow * 2)
           : this.budgetNow + step;
     }
-    this.budgetNow = Math.min(this.o.calls, this.budgetNow);
-    this.budgetSince += windows * this.o.windowMs;
+    this.budgetNow = Math.min(this.options.calls, this.budgetNow);
+    this.budgetSince += windows * this.options.windowMs;
   }
 
   private load(file: string): void {
@@ -151,7 +151,7 @@ export class SlidingLogLimiter implements Limiter {
         this.releases = data.releases
           .filter((r): r is number => typeof r === 'number' && r > now)
           .sort((a, b) => b - a)
-          .slice(0, this.o.calls);
+          .slice(0, this.options.calls);
       }
       if (typeof data.pausedUntil === 'number' && data.pausedUntil > now)
         this.pausedUntil = data.pausedUntil;
@@ -160,12 +160,12 @@ export class SlidingLogLimiter implements Limiter {
         typeof data.budget === 'number' &&
         typeof data.budgetSince === 'number' &&
         data.budget >= 1 &&
-        data.budget < this.o.calls
+        data.budget < this.options.calls
       ) {
         this.budgetNow = Math.floor(data.budget);
         this.budgetSince = Math.min(data.budgetSince, Math.max(now, this.pausedUntil));
         if (typeof data.threshold === 'number' && data.threshold >= 1)
-          this.threshold = Math.min(this.o.calls, Math.floor(data.threshold));
+          this.threshold = Math.min(this.options.calls, Math.floor(data.threshold));
       }
     } catch {
       // No log yet (first run) or unreadable: start empty. A torn file can only come from a
@@ -180,7 +180,7 @@ export class SlidingLogLimiter implements Limiter {
    * start more careful, since in-flight calls are saved pessimistically. Sends are saved at once.
    */
   private persist(): void {
-    if (!this.o.persistPath || this.persistScheduled) return;
+    if (!this.options.persistPath || this.persistScheduled) return;
     this.persistScheduled = true;
     setImmediate(() => {
       if (!this.persistScheduled) return; // closed meanwhile
@@ -198,14 +198,14 @@ export class SlidingLogLimiter implements Limiter {
    * half a record, because the write either happened or not (JSON.parse ignores the padding).
    */
   private persistNow(): void {
-    if (!this.o.persistPath) return;
+    if (!this.options.persistPath) return;
     const now = this.now();
     // In-flight calls are written pessimistically: they may be answered as late as maxCall.
     const pending = [...this.inflight.values()].map(
-      (sentAt) => sentAt + this.maxCall + this.o.windowMs + this.extra,
+      (sentAt) => sentAt + this.maxCall + this.options.windowMs + this.extra,
     );
     const budget =
-      this.budgetNow < this.o.calls
+      this.budgetNow < this.options.calls
         ? {
             budget: this.budgetNow,
             budgetSince: Math.floor(this.budgetSince),
@@ -213,15 +213,18 @@ export class SlidingLogLimiter implements Limiter {
           }
         : {};
     const body = JSON.stringify({
-      windowMs: this.o.windowMs,
+      windowMs: this.options.windowMs,
       pausedUntil: this.pausedUntil,
       ...budget,
       releases: [...this.releases.filter((r) => r > now), ...pending].map(Math.ceil),
     });
-    const size = 128 + this.o.calls * 16 * 2;
+    const size = 128 + this.options.calls * 16 * 2;
     try {
       if (this.fd === undefined) {
-        this.fd = fs.openSync(this.o.persistPath, fs.existsSync(this.o.persistPath) ? 'r+' : 'w+');
+        this.fd = fs.openSync(
+          this.options.persistPath,
+          fs.existsSync(this.options.persistPath) ? 'r+' : 'w+',
+        );
         this.fileSize = Math.max(size, Buffer.byteLength(body));
         fs.ftruncateSync(this.fd, this.fileSize);
       }
@@ -270,7 +273,7 @@ export class SlidingLogLimiter implements Limiter {
       else if (this.active(now) < this.budgetNow) break;
       else if (this.releases.length > 0) waitUntil = Math.min(...this.releases);
       const waitMs = waitUntil > 0 ? waitUntil - now : undefined;
-      if (waitMs !== undefined) this.o.onWait?.(waitMs);
+      if (waitMs !== undefined) this.options.onWait?.(waitMs);
       const started = this.now();
       await new Promise<void>((resolve) => {
         let timer: NodeJS.Timeout | undefined;
@@ -301,17 +304,17 @@ export class SlidingLogLimiter implements Limiter {
       responded: () => {
         const at = this.now();
         this.answers.push(at);
-        while (this.answers.length > 0 && this.answers[0] <= at - this.o.windowMs)
+        while (this.answers.length > 0 && this.answers[0] <= at - this.options.windowMs)
           this.answers.shift(); // only the last W matters
-        finish(this.now() + this.o.windowMs + this.eps);
+        finish(this.now() + this.options.windowMs + this.eps);
       },
-      aborted: () => finish(this.now() + this.o.windowMs + this.eps + this.extra),
+      aborted: () => finish(this.now() + this.options.windowMs + this.eps + this.extra),
     };
   }
 
   pause(ms: number): number {
     const now = this.now();
-    const since = now - this.o.windowMs;
+    const since = now - this.options.windowMs;
     this.answers = this.answers.filter((t) => t > since);
     this.throttles = this.throttles.filter((t) => t > since);
     this.throttles.push(now); // this throttle's answer is already among `answers` (responded first)
@@ -319,17 +322,19 @@ export class SlidingLogLimiter implements Limiter {
       // First throttle of an episode (later ones from the same burst answer during the pause):
       // the server accepted about this many of ours in the window before it.
       const accepted = this.answers.length - this.throttles.length;
-      const margin = this.o.throttleMargin ?? Math.max(1, Math.round(this.o.calls * 0.03));
+      const margin =
+        this.options.throttleMargin ?? Math.max(1, Math.round(this.options.calls * 0.03));
       this.recover(now);
       const inUse = this.budgetNow;
       this.budgetNow = Math.max(1, Math.min(inUse, accepted - margin));
       this.threshold = Math.max(this.budgetNow, Math.floor(inUse * 0.8));
     }
-    const until = now + Math.max(ms, this.o.windowMs) + this.eps;
+    const until = now + Math.max(ms, this.options.windowMs) + this.eps;
     if (until > this.pausedUntil) this.pausedUntil = until;
     this.budgetSince = this.pausedUntil; // clean windows are counted from the end of the pause
     // Treat the window as full: every slot is busy until the pause ends.
-    while (this.releases.length + this.inflight.size < this.o.calls) this.releases.push(until);
+    while (this.releases.length + this.inflight.size < this.options.calls)
+      this.releases.push(until);
     this.releases = this.releases.map((r) => Math.max(r, until));
     this.persistNow();
     this.notify();
@@ -351,11 +356,11 @@ export class SpacingLimiter implements Limiter {
   private readonly interval: number;
   private readonly now: () => number;
 
-  constructor(private readonly o: SpacingOptions) {
+  constructor(private readonly options: SpacingOptions) {
     // 25 % headroom: requests sent evenly can still arrive bunched (latency jitter), and
     // Starshipit is never the binding limit (one create per Cin7 detail read at most).
-    this.interval = (o.windowMs / o.calls) * 1.25;
-    this.now = o.now ?? Date.now;
+    this.interval = (options.windowMs / options.calls) * 1.25;
+    this.now = options.now ?? Date.now;
   }
 
   async acquire(signal?: AbortSignal): Promise<Slot> {
@@ -366,7 +371,7 @@ export class SpacingLimiter implements Limiter {
         this.nextAt = now + this.interval;
         break;
       }
-      this.o.onWait?.(at - now);
+      this.options.onWait?.(at - now);
       await sleep(at - now, signal);
       this.waitedMs += at - now;
     }

@@ -69,10 +69,10 @@ export function makeDirectory(dir: string, what = 'state directory'): void {
     try {
       fs.mkdirSync(next);
     } catch (err) {
-      const e = err as NodeJS.ErrnoException;
-      if (e.code === 'EEXIST' && fs.statSync(next).isDirectory()) continue; // created meanwhile
+      const failure = err as NodeJS.ErrnoException;
+      if (failure.code === 'EEXIST' && fs.statSync(next).isDirectory()) continue; // created meanwhile
       throw new StateDirError(
-        `cannot create the ${what} ${target}: ${reason(e, next, true)}; ${advice}.`,
+        `cannot create the ${what} ${target}: ${reason(failure, next, true)}; ${advice}.`,
       );
     }
   }

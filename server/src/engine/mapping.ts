@@ -89,11 +89,11 @@ export function kgPerUnit(units: unknown): number | undefined {
  * not known (the caller warns: a weight in an unknown unit is never sent as if it were kg).
  */
 export function weightKg(weight: unknown, units: unknown): number | undefined {
-  const w = typeof weight === 'number' ? weight : Number(weight);
-  if (!Number.isFinite(w) || w <= 0) return undefined;
+  const kilos = typeof weight === 'number' ? weight : Number(weight);
+  if (!Number.isFinite(kilos) || kilos <= 0) return undefined;
   const factor = kgPerUnit(units);
   if (factor === undefined) return undefined;
-  return Math.round(w * factor * 1e6) / 1e6;
+  return Math.round(kilos * factor * 1e6) / 1e6;
 }
 
 let regionNames: Intl.DisplayNames | undefined;
@@ -120,12 +120,12 @@ const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,7})?)?$/;
  * local time, so the calendar day is the same whatever the machine's time zone; in NZ and AU,
  * which are ahead of UTC, midnight UTC falls on the same calendar day as well.
  */
-export function isoUtc(v: unknown): string | undefined {
-  const s = str(v);
-  if (!s) return undefined;
-  if (ZONE.test(s)) return Number.isNaN(Date.parse(s)) ? undefined : s;
-  if (DATE_ONLY.test(s)) return `${s}T00:00:00Z`;
-  if (DATE_TIME.test(s)) return `${s}Z`;
+export function isoUtc(value: unknown): string | undefined {
+  const text = str(value);
+  if (!text) return undefined;
+  if (ZONE.test(text)) return Number.isNaN(Date.parse(text)) ? undefined : text;
+  if (DATE_ONLY.test(text)) return `${text}T00:00:00Z`;
+  if (DATE_TIME.test(text)) return `${text}Z`;
   return undefined;
 }
 
@@ -135,9 +135,9 @@ function cut(value: string, max: number, field: string, warnings: string[]): str
   return value.slice(0, max);
 }
 
-function memoText(sale: Row, s: DearSettings): string {
+function memoText(sale: Row, settings: DearSettings): string {
   const parts: string[] = [];
-  switch (s.import.memo) {
+  switch (settings.import.memo) {
     case 'quote':
       parts.push(str(obj(sale.Quote).Memo));
       break;
@@ -150,7 +150,7 @@ function memoText(sale: Row, s: DearSettings): string {
     case 'none':
       break;
   }
-  if (s.import.orderNote) parts.push(str(sale.Note));
+  if (settings.import.orderNote) parts.push(str(sale.Note));
   return parts.filter(Boolean).join(' ').replace(/\s+/g, ' ').trim();
 }
 
@@ -177,22 +177,26 @@ const productKeys = (productId: string, sku: string): string[] =>
 
 function saleLines(sale: Row): SaleLines {
   const byProduct = new Map<string, Row>();
-  for (const l of arr(obj(sale.Order).Lines))
-    for (const k of productKeys(str(l.ProductID), str(l.SKU))) byProduct.set(k, l);
+  for (const line of arr(obj(sale.Order).Lines))
+    for (const key of productKeys(str(line.ProductID), str(line.SKU))) byProduct.set(key, line);
   const nonInventory = new Set<string>();
-  for (const f of arr(sale.Fulfilments))
-    for (const l of [...arr(obj(f.Pick).Lines), ...arr(obj(f.Pack).Lines)])
-      if (l.NonInventory === true)
-        for (const k of productKeys(str(l.ProductID), str(l.SKU))) nonInventory.add(k);
+  for (const fulfilment of arr(sale.Fulfilments))
+    for (const line of [...arr(obj(fulfilment.Pick).Lines), ...arr(obj(fulfilment.Pack).Lines)])
+      if (line.NonInventory === true)
+        for (const key of productKeys(str(line.ProductID), str(line.SKU))) nonInventory.add(key);
   return { byProduct, nonInventory };
 }
 
 /** Why a line is not a parcel item (undefined: it is one). */
-function leftOutReason(l: LineSource, ctx: SaleLines, s: DearSettings): string | undefined {
-  const keys = productKeys(l.productId, l.sku);
-  if (l.nonInventory || keys.some((k) => ctx.nonInventory.has(k))) return 'non-inventory';
+function leftOutReason(
+  line: LineSource,
+  ctx: SaleLines,
+  settings: DearSettings,
+): string | undefined {
+  const keys = productKeys(line.productId, line.sku);
+  if (line.nonInventory || keys.some((k) => ctx.nonInventory.has(k))) return 'non-inventory';
   const orderLine = keys.map((k) => ctx.byProduct.get(k)).find(Boolean);
-  if (orderLine?.DropShip === true && !s.import.includeDropShip) return 'drop-ship';
+  if (orderLine?.DropShip === true && !settings.import.includeDropShip) return 'drop-ship';
   return undefined;
 }
 
@@ -231,7 +235,7 @@ interface ItemsResult {
 function itemsFrom(
   lines: LineSource[],
   ctx: SaleLines,
-  s: DearSettings,
+  settings: DearSettings,
   warnings: string[],
 ): ItemsResult {
   const items: Record<string, unknown>[] = [];
@@ -241,7 +245,7 @@ function itemsFrom(
   for (const [index, l] of lines.entries()) {
     // Warnings name the item briefly: a hostile 10,000-character SKU must not be quoted in full.
     const label = `item ${index + 1}${l.sku ? ` (${l.sku.length > 24 ? `${l.sku.slice(0, 24)}…` : l.sku})` : ''}`;
-    const reason = leftOutReason(l, ctx, s);
+    const reason = leftOutReason(l, ctx, settings);
     if (reason) {
       leftOut.push(`${label} ${reason}`);
       continue;
@@ -265,8 +269,8 @@ function itemsFrom(
     };
     const value = netValue(src, label, warnings);
     if (value !== undefined) item.value = value;
-    const w = weightKg(src.ProductWeight, src.WeightUnits);
-    if (w !== undefined) item.weight = w;
+    const weight = weightKg(src.ProductWeight, src.WeightUnits);
+    if (weight !== undefined) item.weight = weight;
     else if (Number(src.ProductWeight) > 0)
       unknownUnits.push(`${label} "${str(src.WeightUnits).slice(0, 20)}"`);
     items.push(item);
@@ -282,30 +286,31 @@ function itemsFrom(
 }
 
 /** A value as a short, readable phrase for an error message (never "[object Object]"). */
-function describeValue(v: unknown): string {
-  if (v === undefined) return 'missing';
-  if (v === null) return 'null';
-  if (typeof v === 'string') return `"${v.length > 40 ? `${v.slice(0, 40)}…` : v}" (text)`;
-  if (typeof v === 'number') return String(v);
-  const j = JSON.stringify(v) ?? typeof v;
+function describeValue(value: unknown): string {
+  if (value === undefined) return 'missing';
+  if (value === null) return 'null';
+  if (typeof value === 'string')
+    return `"${value.length > 40 ? `${value.slice(0, 40)}…` : value}" (text)`;
+  if (typeof value === 'number') return String(value);
+  const j = JSON.stringify(value) ?? typeof value;
   return j.length > 40 ? `${j.slice(0, 40)}…` : j;
 }
 
 /** Cin7 quantities are numbers; numeric text ("2") is accepted, anything else is not. */
-function quantityOf(v: unknown): number {
-  if (typeof v === 'number') return v;
-  if (typeof v === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(v)) return Number(v);
+function quantityOf(value: unknown): number {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(value)) return Number(value);
   return NaN;
 }
 
-function lineSource(l: Row): LineSource {
+function lineSource(line: Row): LineSource {
   return {
-    sku: str(l.SKU),
-    name: str(l.Name),
-    quantity: quantityOf(l.Quantity),
-    productId: str(l.ProductID),
-    nonInventory: l.NonInventory === true,
-    raw: l.Quantity,
+    sku: str(line.SKU),
+    name: str(line.Name),
+    quantity: quantityOf(line.Quantity),
+    productId: str(line.ProductID),
+    nonInventory: line.NonInventory === true,
+    raw: line.Quantity,
   };
 }
 
@@ -319,32 +324,36 @@ function stageLineSources(lines: Row[]): LineSource[] {
   // Pick/pack lines may repeat a product (several boxes, batches): merge by product.
   const merged = new Map<string, LineSource>();
   for (const row of lines) {
-    const l = lineSource(row);
-    const m = merged.get(mergeKey(l));
-    if (m) {
-      m.quantity += l.quantity;
-      m.raw = l.raw;
-      m.nonInventory ||= l.nonInventory;
-    } else merged.set(mergeKey(l), l);
+    const line = lineSource(row);
+    const merging = merged.get(mergeKey(line));
+    if (merging) {
+      merging.quantity += line.quantity;
+      merging.raw = line.raw;
+      merging.nonInventory ||= line.nonInventory;
+    } else merged.set(mergeKey(line), line);
   }
   return [...merged.values()];
 }
 
 /** A fulfilment's own lines: its pack lines once packing started, else its pick lines. */
-function stageLinesOf(f: Row): Row[] {
-  const pack = arr(obj(f.Pack).Lines);
-  return pack.length ? pack : arr(obj(f.Pick).Lines);
+function stageLinesOf(fulfilment: Row): Row[] {
+  const pack = arr(obj(fulfilment.Pack).Lines);
+  return pack.length ? pack : arr(obj(fulfilment.Pick).Lines);
 }
 
 /**
- * The lines that belong to fulfilment `f`: its own pick/pack lines; when it has none yet, what is
+ * The lines that belong to `fulfilment`: its own pick/pack lines; when it has none yet, what is
  * left of the order after every other live fulfilment's lines, provided no other live fulfilment
  * is unstarted too (then nobody knows yet which lines go where). `skip` says why there are none.
  */
-function fulfilmentLines(f: Row, all: Row[], sale: Row): { lines: LineSource[]; skip?: string } {
-  const own = stageLinesOf(f);
+function fulfilmentLines(
+  fulfilment: Row,
+  all: Row[],
+  sale: Row,
+): { lines: LineSource[]; skip?: string } {
+  const own = stageLinesOf(fulfilment);
   if (own.length) return { lines: stageLineSources(own) };
-  const others = all.filter((x) => x !== f && str(x.FulFilmentStatus) !== 'VOIDED');
+  const others = all.filter((x) => x !== fulfilment && str(x.FulFilmentStatus) !== 'VOIDED');
   const unstarted = others.filter(
     (x) => stageLinesOf(x).length === 0 && str(obj(x.Ship).Status) !== 'AUTHORISED',
   );
@@ -354,13 +363,13 @@ function fulfilmentLines(f: Row, all: Row[], sale: Row): { lines: LineSource[]; 
       skip: `the fulfilment has no pick or pack lines yet, and neither has fulfilment ${unstarted.map((x) => str(x.FulfillmentNumber)).join(', ')}: which order lines belong to it is known once it is picked`,
     };
   const taken = new Map<string, number>();
-  for (const x of others)
-    for (const l of stageLineSources(stageLinesOf(x)))
-      taken.set(mergeKey(l), (taken.get(mergeKey(l)) ?? 0) + l.quantity);
+  for (const other of others)
+    for (const line of stageLineSources(stageLinesOf(other)))
+      taken.set(mergeKey(line), (taken.get(mergeKey(line)) ?? 0) + line.quantity);
   const lines: LineSource[] = [];
-  for (const l of stageLineSources(arr(obj(sale.Order).Lines))) {
-    const left = l.quantity - (taken.get(mergeKey(l)) ?? 0);
-    if (!Number.isFinite(l.quantity) || left > 0) lines.push({ ...l, quantity: left });
+  for (const line of stageLineSources(arr(obj(sale.Order).Lines))) {
+    const left = line.quantity - (taken.get(mergeKey(line)) ?? 0);
+    if (!Number.isFinite(line.quantity) || left > 0) lines.push({ ...line, quantity: left });
   }
   if (lines.length === 0)
     return {
@@ -370,8 +379,8 @@ function fulfilmentLines(f: Row, all: Row[], sale: Row): { lines: LineSource[]; 
   return { lines };
 }
 
-function packInfo(f: Row): { boxes?: string[]; packAuthorised: boolean } {
-  const pack = obj(f.Pack);
+function packInfo(fulfilment: Row): { boxes?: string[]; packAuthorised: boolean } {
+  const pack = obj(fulfilment.Pack);
   const authorised = str(pack.Status) === 'AUTHORISED';
   const boxes = [
     ...new Set(
@@ -412,7 +421,11 @@ function recipientName(sale: Row): string {
 }
 
 /** The order's `destination`: the shipping address, phone, email and delivery instructions. */
-function destinationOf(sale: Row, s: DearSettings, warnings: string[]): Record<string, unknown> {
+function destinationOf(
+  sale: Row,
+  settings: DearSettings,
+  warnings: string[],
+): Record<string, unknown> {
   const addr = obj(sale.ShippingAddress);
   const destination: Record<string, unknown> = {};
   // Each field only when the sale has it, cut to Starshipit's length (with a warning).
@@ -421,7 +434,7 @@ function destinationOf(sale: Row, s: DearSettings, warnings: string[]): Record<s
   };
   field(recipientName(sale), 100, 'destination.name', 'name');
   field(
-    s.import.contactAsCompany ? str(addr.Contact) : str(addr.Company),
+    settings.import.contactAsCompany ? str(addr.Contact) : str(addr.Company),
     100,
     'destination.company',
     'company',
@@ -435,7 +448,7 @@ function destinationOf(sale: Row, s: DearSettings, warnings: string[]): Record<s
   destination.country = countryName(str(addr.Country));
   field(str(sale.Phone), 100, 'destination.phone', 'phone');
   field(str(sale.Email), 100, 'destination.email', 'email');
-  field(memoText(sale, s), 100, 'delivery_instructions');
+  field(memoText(sale, settings), 100, 'delivery_instructions');
   return destination;
 }
 
@@ -471,13 +484,13 @@ function headerFields(
 function basePayload(
   sale: Row,
   listRow: Row,
-  s: DearSettings,
+  settings: DearSettings,
   orderNumber: string,
   warnings: string[],
 ): { payload: Record<string, unknown>; problem?: { code: string; reason: string } } {
   const problem = addressProblem(sale);
   if (problem) return { payload: {}, problem };
-  const destination = destinationOf(sale, s, warnings);
+  const destination = destinationOf(sale, settings, warnings);
   const payload = headerFields(sale, listRow, orderNumber, warnings);
   payload.destination = destination;
   return { payload };
@@ -513,7 +526,7 @@ interface OrderLines {
 function buildOrder(
   sale: Row,
   listRow: Row,
-  s: DearSettings,
+  settings: DearSettings,
   orderNumber: string,
   linesOf: (warnings: string[]) => OrderLines,
   extras: MapExtras,
@@ -525,18 +538,24 @@ function buildOrder(
       reason: `order number "${orderNumber}" is longer than Starshipit's 50 characters`,
     };
   const warnings: string[] = [];
-  const { payload, problem } = basePayload(sale, listRow, s, orderNumber, warnings);
+  const { payload, problem } = basePayload(sale, listRow, settings, orderNumber, warnings);
   if (problem) return { kind: 'problem', ...problem };
   const picked = linesOf(warnings);
   if (picked.problem) return { kind: 'problem', ...picked.problem };
   if (picked.skip) return { kind: 'skip', ...picked.skip };
-  const built = itemsFrom(picked.lines, saleLines(sale), s, warnings);
+  const built = itemsFrom(picked.lines, saleLines(sale), settings, warnings);
   if (built.problem) return { kind: 'problem', code: 'invalid-line', reason: built.problem };
   if (built.items.length === 0)
     return { kind: 'skip', code: 'no-parcel-lines', reason: noParcels(built.leftOut) };
   payload.items = built.items;
-  applyShippingRule(payload, s.import.shippingRules);
-  const held = applyCustoms(payload, built.sources, s.import.customs, extras.products, warnings);
+  applyShippingRule(payload, settings.import.shippingRules);
+  const held = applyCustoms(
+    payload,
+    built.sources,
+    settings.import.customs,
+    extras.products,
+    warnings,
+  );
   if (held) return { kind: 'problem', code: 'customs-missing', reason: held };
   return { kind: 'order', payload, warnings };
 }
@@ -593,8 +612,8 @@ function customsOfItem(
   else lacks.push('a country of origin');
   // The blueprint gives product weights in kilograms unless `WeightUnits` says otherwise.
   if (item.weight === undefined && product?.weight !== undefined) {
-    const w = weightKg(product.weight, product.weightUnits ?? 'kg');
-    if (w !== undefined) item.weight = w;
+    const weight = weightKg(product.weight, product.weightUnits ?? 'kg');
+    if (weight !== undefined) item.weight = weight;
   }
   if (item.weight === undefined) lacks.push('a weight');
   return lacks;
@@ -701,7 +720,7 @@ function saleGate(sale: Row, listRow: Row, ids: OrderIds, out: MapResult): boole
 function mapWholeSale(
   sale: Row,
   listRow: Row,
-  s: DearSettings,
+  settings: DearSettings,
   ids: OrderIds,
   extras: MapExtras,
   out: MapResult,
@@ -731,15 +750,15 @@ function mapWholeSale(
     if (lines.length) return { lines };
     return { lines, problem: { code: 'no-lines', reason: 'the sale order has no lines' } };
   };
-  const built = buildOrder(sale, listRow, s, ids.orderNumber, linesOf, extras);
+  const built = buildOrder(sale, listRow, settings, ids.orderNumber, linesOf, extras);
   const taskId = target ? str(target.TaskID) || undefined : undefined;
   const pack = target ? packInfo(target) : { packAuthorised: false };
   settle(out, built, { ...ids, taskId }, pack, false);
 }
 
 /** A fulfilment's lines for its order, or the problem or skip it stands for. */
-function fulfilmentOrderLines(f: Row, all: Row[], sale: Row): OrderLines {
-  const { lines, skip } = fulfilmentLines(f, all, sale);
+function fulfilmentOrderLines(fulfilment: Row, all: Row[], sale: Row): OrderLines {
+  const { lines, skip } = fulfilmentLines(fulfilment, all, sale);
   if (lines.length === 0 && orderLineSources(sale).length === 0)
     return {
       lines,
@@ -756,7 +775,7 @@ function fulfilmentOrderLines(f: Row, all: Row[], sale: Row): OrderLines {
 function mapEachFulfilment(
   sale: Row,
   listRow: Row,
-  s: DearSettings,
+  settings: DearSettings,
   ids: OrderIds,
   extras: MapExtras,
   out: MapResult,
@@ -770,27 +789,27 @@ function mapEachFulfilment(
     });
     return;
   }
-  for (const f of fulfilments) {
-    const number = fulfilmentOrderNumber(ids.orderNumber, f.FulfillmentNumber);
+  for (const fulfilment of fulfilments) {
+    const number = fulfilmentOrderNumber(ids.orderNumber, fulfilment.FulfillmentNumber);
     const skipAs = (code: string, reason: string): void => {
       out.skips.push({ orderNumber: number, saleId: ids.saleId, code, reason });
     };
-    if (str(f.FulFilmentStatus) === 'VOIDED') {
+    if (str(fulfilment.FulFilmentStatus) === 'VOIDED') {
       skipAs('fulfilment-voided', 'the fulfilment is voided');
       continue;
     }
-    if (str(obj(f.Ship).Status) === 'AUTHORISED') {
+    if (str(obj(fulfilment.Ship).Status) === 'AUTHORISED') {
       skipAs('already-shipped', 'the fulfilment is already shipped in Cin7 Core');
       continue;
     }
-    const linesOf = (): OrderLines => fulfilmentOrderLines(f, fulfilments, sale);
-    const built = buildOrder(sale, listRow, s, number, linesOf, extras);
+    const linesOf = (): OrderLines => fulfilmentOrderLines(fulfilment, fulfilments, sale);
+    const built = buildOrder(sale, listRow, settings, number, linesOf, extras);
     const orderIds = {
       orderNumber: number,
       saleId: ids.saleId,
-      taskId: str(f.TaskID) || undefined,
+      taskId: str(fulfilment.TaskID) || undefined,
     };
-    settle(out, built, orderIds, packInfo(f), true);
+    settle(out, built, orderIds, packInfo(fulfilment), true);
   }
 }
 
@@ -801,7 +820,7 @@ function mapEachFulfilment(
 export function mapSale(
   sale: Row,
   listRow: Row,
-  s: DearSettings,
+  settings: DearSettings,
   extras: MapExtras = {},
 ): MapResult {
   const out: MapResult = { orders: [], skips: [], problems: [] };
@@ -810,8 +829,8 @@ export function mapSale(
     orderNumber: str(listRow.OrderNumber) || str(obj(sale.Order).SaleOrderNumber),
   };
   if (saleGate(sale, listRow, ids, out)) return out;
-  if (s.import.source === 'sales') mapWholeSale(sale, listRow, s, ids, extras, out);
-  else mapEachFulfilment(sale, listRow, s, ids, extras, out);
+  if (settings.import.source === 'sales') mapWholeSale(sale, listRow, settings, ids, extras, out);
+  else mapEachFulfilment(sale, listRow, settings, ids, extras, out);
   return out;
 }
 
@@ -827,15 +846,15 @@ const joined = (numbers: string[]): string => numbers.join(', ');
  */
 export function spreadTracking(numbers: string[], lines: number): string[][] {
   const groups: string[][] = Array.from({ length: Math.max(1, lines) }, () => []);
-  numbers.forEach((n, i) => {
+  numbers.forEach((trackingNumber, i) => {
     const preferred = Math.min(i, groups.length - 1);
     const order = [preferred, ...groups.keys()].filter((j, k, all) => all.indexOf(j) === k);
-    const slot = order.find((j) => joined([...groups[j], n]).length <= SHIP_FIELD_MAX);
+    const slot = order.find((j) => joined([...groups[j], trackingNumber]).length <= SHIP_FIELD_MAX);
     if (slot === undefined)
       throw new TrackingOverflow(
         `${numbers.length} tracking numbers (${joined(numbers).length} characters) do not fit in ${groups.length} ship line(s) of ${SHIP_FIELD_MAX} characters`,
       );
-    groups[slot].push(n);
+    groups[slot].push(trackingNumber);
   });
   return groups;
 }
@@ -847,15 +866,15 @@ export function spreadTracking(numbers: string[], lines: number): string[][] {
  * are more boxes than parcels the last parcel's line lists the remaining boxes (`Box: "Box 2, Box
  * 3"`) — unless the tracking numbers need more lines to fit.
  */
-export function shipBody(a: {
+export function shipBody(ship: {
   taskId: string;
   carrier: string;
   boxes: string[];
   tracking: { number: string; url?: string }[];
   shipDate: string;
 }): Cin7ShipWrite {
-  const boxes = a.boxes.length ? a.boxes : ['Box 1'];
-  const numbers = a.tracking.map((t) => t.number);
+  const boxes = ship.boxes.length ? ship.boxes : ['Box 1'];
+  const numbers = ship.tracking.map((t) => t.number);
   let count = Math.max(1, Math.min(boxes.length, numbers.length));
   let groups: string[][] | undefined;
   for (; !groups; count++) {
@@ -868,15 +887,15 @@ export function shipBody(a: {
   const lines: Cin7ShipWriteLine[] = groups.map((group, i) => {
     const last = i === groups.length - 1;
     return {
-      ShipmentDate: a.shipDate,
-      Carrier: a.carrier,
+      ShipmentDate: ship.shipDate,
+      Carrier: ship.carrier,
       Box: (last ? boxes.slice(i) : [boxes[i]]).join(', '),
       TrackingNumber: joined(group),
-      TrackingURL: urlOf(a.tracking, group),
+      TrackingURL: urlOf(ship.tracking, group),
       IsShipped: true,
     };
   });
-  return { TaskID: a.taskId, Status: 'AUTHORISED', Lines: lines };
+  return { TaskID: ship.taskId, Status: 'AUTHORISED', Lines: lines };
 }
 
 function urlOf(tracking: { number: string; url?: string }[], group: string[]): string {
@@ -890,40 +909,42 @@ function urlOf(tracking: { number: string; url?: string }[], group: string[]): s
  * numbers are spread over them (within 256 characters per line) and a line that gets none keeps
  * the tracking it has.
  */
-export function addTrackingBody(a: {
+export function addTrackingBody(ship: {
   taskId: string;
   carrier: string;
   shipLines: Record<string, unknown>[];
   tracking: { number: string; url?: string }[];
   shipDate: string;
 }): Cin7ShipWrite {
-  const stored = a.shipLines.length ? a.shipLines : [{}];
+  const stored = ship.shipLines.length ? ship.shipLines : [{}];
   const groups = spreadTracking(
-    a.tracking.map((t) => t.number),
+    ship.tracking.map((t) => t.number),
     stored.length,
   );
-  const lines: Cin7ShipWriteLine[] = stored.map((l, i) => {
+  const lines: Cin7ShipWriteLine[] = stored.map((line, i) => {
     const group = groups[i];
     const mine = group.length > 0;
     return {
-      ...(typeof l.ID === 'string' ? { ID: l.ID } : {}),
-      ...(typeof l.Boxes === 'string' ? { Box: l.Boxes } : {}),
+      ...(typeof line.ID === 'string' ? { ID: line.ID } : {}),
+      ...(typeof line.Boxes === 'string' ? { Box: line.Boxes } : {}),
       ShipmentDate:
-        typeof l.ShipmentDate === 'string' && l.ShipmentDate ? l.ShipmentDate : a.shipDate,
-      Carrier: a.carrier,
-      TrackingNumber: mine ? joined(group) : String(l.TrackingNumber ?? ''),
-      TrackingURL: mine ? urlOf(a.tracking, group) : String(l.TrackingURL ?? ''),
-      IsShipped: typeof l.IsShipped === 'boolean' ? l.IsShipped : true,
+        typeof line.ShipmentDate === 'string' && line.ShipmentDate
+          ? line.ShipmentDate
+          : ship.shipDate,
+      Carrier: ship.carrier,
+      TrackingNumber: mine ? joined(group) : String(line.TrackingNumber ?? ''),
+      TrackingURL: mine ? urlOf(ship.tracking, group) : String(line.TrackingURL ?? ''),
+      IsShipped: typeof line.IsShipped === 'boolean' ? line.IsShipped : true,
     };
   });
-  return { TaskID: a.taskId, Status: 'AUTHORISED', AddTrackingNumbers: true, Lines: lines };
+  return { TaskID: ship.taskId, Status: 'AUTHORISED', AddTrackingNumbers: true, Lines: lines };
 }
 
 /** Tracking numbers stored on ship lines (a line may hold several, comma-separated). */
 export function storedTracking(shipLines: Record<string, unknown>[]): Set<string> {
   return new Set(
-    shipLines.flatMap((l) =>
-      String(l.TrackingNumber ?? '')
+    shipLines.flatMap((line) =>
+      String(line.TrackingNumber ?? '')
         .split(',')
         .map((t) => t.trim())
         .filter(Boolean),
@@ -932,7 +953,9 @@ export function storedTracking(shipLines: Record<string, unknown>[]): Set<string
 }
 
 /** Cin7 carrier name for a Starshipit carrier code (writeback.courierMappings, else the default). */
-export function carrierFor(code: string, s: DearSettings): string {
-  const m = s.writeback.courierMappings.find((c) => c.courier.toLowerCase() === code.toLowerCase());
-  return m ? m.carrier : s.writeback.defaultCarrier;
+export function carrierFor(code: string, settings: DearSettings): string {
+  const m = settings.writeback.courierMappings.find(
+    (c) => c.courier.toLowerCase() === code.toLowerCase(),
+  );
+  return m ? m.carrier : settings.writeback.defaultCarrier;
 }

@@ -42,35 +42,40 @@ export async function checkApi(ctx: RunContext, api: Api): Promise<void> {
   done.add(api);
 }
 
-async function callCheck(t: CheckTarget): Promise<void> {
+async function callCheck(target: CheckTarget): Promise<void> {
   try {
-    await t.runner.call({ ...CHECKS[t.api], method: 'GET', idempotent: true, failFast: true });
+    await target.runner.call({
+      ...CHECKS[target.api],
+      method: 'GET',
+      idempotent: true,
+      failFast: true,
+    });
   } catch (err) {
     if (isCancelled(err) || !(err instanceof ApiCallError)) throw err;
-    throw checkFailure(t, err);
+    throw checkFailure(target, err);
   }
 }
 
 /** One line naming the API and the setting to look at. */
-function checkFailure(t: CheckTarget, err: ApiCallError): Error {
-  const name = NAMES[t.api];
-  const setting = `${t.api}.baseUrl`;
+function checkFailure(target: CheckTarget, err: ApiCallError): Error {
+  const name = NAMES[target.api];
+  const setting = `${target.api}.baseUrl`;
   const detail = firstLine(err.detail).replace(/ \(gave up after \d+ attempts\)$/, '');
   if (err.status === 401 || err.status === 403)
     return new ConfigurationError(
-      `${name} refused the credentials (${detail.replace(/ — check .*$/, '')}): check ${KEYS[t.api]}; nothing was done`,
+      `${name} refused the credentials (${detail.replace(/ — check .*$/, '')}): check ${KEYS[target.api]}; nothing was done`,
     );
   if (err.problem === 'unreachable')
     return new ConfigurationError(
-      `${name} cannot be reached at ${setting} ${t.baseUrl} (${detail}): check ${setting}; nothing was done`,
+      `${name} cannot be reached at ${setting} ${target.baseUrl} (${detail}): check ${setting}; nothing was done`,
     );
   if (err.problem === 'not-json')
     return new ConfigurationError(
-      `${name} did not answer JSON at ${setting} ${t.baseUrl} (${detail}): check ${setting}; nothing was done`,
+      `${name} did not answer JSON at ${setting} ${target.baseUrl} (${detail}): check ${setting}; nothing was done`,
     );
   if (err.failure === 'permanent')
     return new ConfigurationError(
-      `${name} refused the connection check at ${setting} ${t.baseUrl} (${detail}): check ${setting} and ${KEYS[t.api]}; nothing was done`,
+      `${name} refused the connection check at ${setting} ${target.baseUrl} (${detail}): check ${setting} and ${KEYS[target.api]}; nothing was done`,
     );
   return new UnavailableError(
     `${name} is unavailable (${detail}); nothing was done, the next run tries again`,

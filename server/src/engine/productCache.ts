@@ -45,7 +45,7 @@ export class ProductLookup {
     /** Changes whenever a refresh changed any product's customs data. */
     readonly generation: number,
   ) {
-    for (const p of byId.values()) if (p.sku) this.bySku.set(p.sku, p);
+    for (const product of byId.values()) if (product.sku) this.bySku.set(product.sku, product);
   }
 
   find(productId: string, sku: string): ProductCustoms | undefined {
@@ -143,10 +143,10 @@ export async function refreshProducts(
   let changed = false;
   for (let page = 1; ; page++) {
     opts.beforePage?.();
-    const r = await dear.productList({ page, limit: PRODUCT_PAGE_SIZE, modifiedSince: since });
+    const answer = await dear.productList({ page, limit: PRODUCT_PAGE_SIZE, modifiedSince: since });
     pages++;
-    seen += r.rows.length;
-    for (const row of r.rows) {
+    seen += answer.rows.length;
+    for (const row of answer.rows) {
       const id = str(row.ID);
       if (!id) continue;
       listed++;
@@ -155,8 +155,9 @@ export async function refreshProducts(
       cache.products[id] = next;
     }
     // `Total` decides when present (a server may cap a page below `Limit`); else a full page.
-    if (r.rows.length === 0) break;
-    if (r.total === undefined ? r.rows.length < PRODUCT_PAGE_SIZE : seen >= r.total) break;
+    if (answer.rows.length === 0) break;
+    if (answer.total === undefined ? answer.rows.length < PRODUCT_PAGE_SIZE : seen >= answer.total)
+      break;
   }
   const updated: CacheFile = {
     refreshedAt: ceiling,

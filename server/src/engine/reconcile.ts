@@ -147,13 +147,13 @@ function allAccounts(ctx: RunContext): string[] {
   return ctx.accounts.map((account) => account.name);
 }
 
-export async function runReconcileImpl(o: ReconcileOptions): Promise<ReconcileSummary> {
-  const since = periodStart(o.since ?? (o.settings.import.since || undefined));
-  const emitAny = o.onEvent;
+export async function runReconcileImpl(options: ReconcileOptions): Promise<ReconcileSummary> {
+  const since = periodStart(options.since ?? (options.settings.import.since || undefined));
+  const emitAny = options.onEvent;
   const run = openRun({
-    ...o,
+    ...options,
     mode: 'sync',
-    dryRun: !o.apply,
+    dryRun: !options.apply,
     onEvent: (e) => emitAny(e),
   });
   const { ctx } = run;
@@ -167,17 +167,17 @@ export async function runReconcileImpl(o: ReconcileOptions): Promise<ReconcileSu
       await checkApi(ctx, 'dear');
       views = await readViews(ctx, since, (e) => emitAny(e));
       found.push(...(await compare(ctx, views, since)));
-      for (const f of found) emitAny(f.finding);
-      if (o.apply) await applyFixes(ctx, views, found);
+      for (const item of found) emitAny(item.finding);
+      if (options.apply) await applyFixes(ctx, views, found);
     } catch (err) {
-      if (!isCancelled(err) && !o.signal?.aborted) throw err;
+      if (!isCancelled(err) && !options.signal?.aborted) throw err;
       cancelled = true;
     }
     const findings = found.map((f) => f.finding);
     const summary: ReconcileSummary = {
       type: 'reconcile',
       since,
-      apply: o.apply,
+      apply: options.apply,
       checked: {
         sales: views?.sales.size ?? 0,
         orders: views ? [...views.orders.values()].reduce((n, list) => n + list.length, 0) : 0,
@@ -191,7 +191,7 @@ export async function runReconcileImpl(o: ReconcileOptions): Promise<ReconcileSu
       findings,
       ...(cancelled ? { cancelled: true } : {}),
     };
-    if (o.apply) await ctx.journal.drain();
+    if (options.apply) await ctx.journal.drain();
     emitAny(summary);
     return summary;
   } finally {
@@ -251,16 +251,16 @@ async function readViews(
   });
   let page = first;
   let seen = 0;
-  for (let n = 1; ; n++) {
+  for (let pageNumber = 1; ; pageNumber++) {
     for (const row of page.rows) {
       const number = text(row.OrderNumber);
       if (number) views.sales.set(number, row);
     }
     seen += page.rows.length;
-    ctx.emit({ type: 'progress', phase: 'list', done: n, total: pages });
+    ctx.emit({ type: 'progress', phase: 'list', done: pageNumber, total: pages });
     if (!morePages(page, seen, limit)) break;
     throwIfCancelled(ctx);
-    page = await ctx.dear.saleList({ page: n + 1, limit, updatedSince });
+    page = await ctx.dear.saleList({ page: pageNumber + 1, limit, updatedSince });
   }
   return views;
 }
@@ -376,8 +376,8 @@ function listRow(
 }
 
 function mergeInto(into: ListedOrder, other: ListedOrder): void {
-  for (const t of other.tracking)
-    if (!into.tracking.some((x) => x.number === t.number)) into.tracking.push(t);
+  for (const tracking of other.tracking)
+    if (!into.tracking.some((x) => x.number === tracking.number)) into.tracking.push(tracking);
   into.labelled ||= other.labelled;
   if (other.complete && !into.complete) {
     into.status = other.status;
@@ -395,9 +395,9 @@ async function eachPage(
   const rows: unknown[] = [];
   for (let page = 1; ; page++) {
     throwIfCancelled(ctx);
-    const r = await read(page);
-    rows.push(...r.rows);
-    if (page >= r.totalPages || r.rows.length < PAGE) return rows;
+    const listed = await read(page);
+    rows.push(...listed.rows);
+    if (page >= listed.totalPages || listed.rows.length < PAGE) return rows;
   }
 }
 
@@ -587,13 +587,13 @@ async function shouldBeImported(ctx: RunContext, views: Views, row: Row): Promis
   if (NOT_LIVE.has(text(row.Status)) || text(row.CombinedShippingStatus) === 'SHIPPED')
     return false;
   if (!rowMaySelect(row, statuses)) return false;
-  const w = ctx.settings.warehouses;
-  const byLocation = w.locations.length > 0 || w.unrouted === 'skip';
+  const warehouses = ctx.settings.warehouses;
+  const byLocation = warehouses.locations.length > 0 || warehouses.unrouted === 'skip';
   if (!isAdvancedAtOrder(row) && !byLocation) return true;
   // The row names neither the location nor (Advanced sale at the order stage) the stages of
   // its fulfilments: the sale decides.
   const sale = await views.reads.sale(text(row.SaleID));
-  if (byLocation && 'skip' in routeSale(w, sale)) return false;
+  if (byLocation && 'skip' in routeSale(warehouses, sale)) return false;
   return saleSelected({ ...sale, Status: text(sale.Status) || text(row.Status) }, statuses);
 }
 
@@ -636,10 +636,10 @@ function parkedImport(
   orderNumber?: string,
 ): { reason: string } | undefined {
   return [...ctx.journal.state.attention.values()].find(
-    (a) =>
-      a.kind === 'import' &&
-      a.saleId === saleId &&
-      (orderNumber === undefined || a.orderNumber === orderNumber),
+    (item) =>
+      item.kind === 'import' &&
+      item.saleId === saleId &&
+      (orderNumber === undefined || item.orderNumber === orderNumber),
   );
 }
 
@@ -682,15 +682,15 @@ async function missingFulfilments(ctx: RunContext, views: Views, row: Row): Prom
   const saleId = text(row.SaleID);
   const fulfilments = await views.reads.fulfilments(saleId);
   const out: Found[] = [];
-  for (const f of fulfilments) {
-    if (!fulfilmentWanted(ctx, row, f, fulfilments)) continue;
-    const orderNumber = fulfilmentOrderNumber(saleNumber, f.FulfillmentNumber);
+  for (const fulfilment of fulfilments) {
+    if (!fulfilmentWanted(ctx, row, fulfilment, fulfilments)) continue;
+    const orderNumber = fulfilmentOrderNumber(saleNumber, fulfilment.FulfillmentNumber);
     if (hasOrder(ctx, views, orderNumber)) continue;
     const parked = parkedImport(ctx, saleId, orderNumber);
     if (!parked && (await lookUp(ctx, views, orderNumber, allAccounts(ctx)))) continue;
     const detail = parked
-      ? `fulfilment ${text(f.FulfillmentNumber)} of the sale has no Starshipit order; it needs attention: ${parked.reason}`
-      : `fulfilment ${text(f.FulfillmentNumber)} of the sale (status ${text(row.Status)}) is open and Starshipit has no order with this number, although it holds one for another fulfilment of the sale`;
+      ? `fulfilment ${text(fulfilment.FulfillmentNumber)} of the sale has no Starshipit order; it needs attention: ${parked.reason}`
+      : `fulfilment ${text(fulfilment.FulfillmentNumber)} of the sale (status ${text(row.Status)}) is open and Starshipit has no order with this number, although it holds one for another fulfilment of the sale`;
     out.push(missingFinding(row, orderNumber, saleId, detail, parked));
   }
   return out;
@@ -701,25 +701,31 @@ async function missingFulfilments(ctx: RunContext, views: Views, row: Row): Prom
  * stage (an Advanced sale at the order stage), and with lines it can tell (its own pick or pack
  * lines, or the rest of the order when it is the only live fulfilment not yet started).
  */
-function fulfilmentWanted(ctx: RunContext, row: Row, f: Row, all: Row[]): boolean {
-  if (text(f.FulFilmentStatus) === 'VOIDED' || stageOf(f, 'Pick').status === 'VOIDED') return false;
-  if (stageOf(f, 'Ship').status === 'AUTHORISED') return false;
+function fulfilmentWanted(ctx: RunContext, row: Row, fulfilment: Row, all: Row[]): boolean {
+  if (
+    text(fulfilment.FulFilmentStatus) === 'VOIDED' ||
+    stageOf(fulfilment, 'Pick').status === 'VOIDED'
+  )
+    return false;
+  if (stageOf(fulfilment, 'Ship').status === 'AUTHORISED') return false;
   if (isAdvancedAtOrder(row)) {
-    const stage = fulfilmentStage(f, text(row.Status));
+    const stage = fulfilmentStage(fulfilment, text(row.Status));
     if (!(ctx.settings.import.statuses as readonly string[]).includes(stage)) return false;
   }
-  if (hasOwnLines(f)) return true;
+  if (hasOwnLines(fulfilment)) return true;
   return !all.some(
     (other) =>
-      other !== f &&
+      other !== fulfilment &&
       text(other.FulFilmentStatus) !== 'VOIDED' &&
       stageOf(other, 'Ship').status !== 'AUTHORISED' &&
       !hasOwnLines(other),
   );
 }
 
-function hasOwnLines(f: Row): boolean {
-  return stageOf(f, 'Pack').lines.length > 0 || stageOf(f, 'Pick').lines.length > 0;
+function hasOwnLines(fulfilment: Row): boolean {
+  return (
+    stageOf(fulfilment, 'Pack').lines.length > 0 || stageOf(fulfilment, 'Pick').lines.length > 0
+  );
 }
 
 /**
@@ -804,8 +810,8 @@ interface LabelCheck {
 async function shipTracking(check: LabelCheck, saleId: string): Promise<Set<string>> {
   const fulfilments = await check.views.reads.fulfilments(saleId);
   return new Set(
-    fulfilments.flatMap((f) =>
-      stageOf(f, 'Ship')
+    fulfilments.flatMap((fulfilment) =>
+      stageOf(fulfilment, 'Ship')
         .lines.map((l) => text(l.TrackingNumber))
         .filter(Boolean),
     ),
@@ -882,7 +888,8 @@ async function fullLabel(
 
 async function applyFixes(ctx: RunContext, views: Views, found: Found[]): Promise<void> {
   const fixable = found.filter((f) => f.finding.fix);
-  for (const f of fixable.filter((x) => x.finding.fix === 'adopt')) await adopt(ctx, views, f);
+  for (const item of fixable.filter((x) => x.finding.fix === 'adopt'))
+    await adopt(ctx, views, item);
   const imports = fixable.filter((x) => x.finding.fix === 'import');
   if (imports.length > 0) {
     // A fulfilment finding names its own order number: only that fulfilment is created.
@@ -892,17 +899,17 @@ async function applyFixes(ctx: RunContext, views: Views, found: Found[]): Promis
     } finally {
       ctx.onlyOrderNumbers = undefined;
     }
-    for (const f of imports) f.finding.outcome = imported(ctx, f) ? 'fixed' : 'failed';
+    for (const item of imports) item.finding.outcome = imported(ctx, item) ? 'fixed' : 'failed';
   }
   const writebacks = fixable.filter((x) => x.finding.fix === 'writeback');
   if (writebacks.length > 0) {
-    for (const f of writebacks) await queueLabel(ctx, f);
+    for (const item of writebacks) await queueLabel(ctx, item);
     ctx.onlyOrderNumbers = new Set(writebacks.map((f) => f.finding.orderNumber));
     await runWriteback(ctx, { retryOnly: true });
     ctx.onlyOrderNumbers = undefined;
-    for (const f of writebacks)
-      f.finding.outcome =
-        ctx.journal.state.writebacks.get(f.finding.orderNumber)?.state === 'done'
+    for (const item of writebacks)
+      item.finding.outcome =
+        ctx.journal.state.writebacks.get(item.finding.orderNumber)?.state === 'done'
           ? 'fixed'
           : 'failed';
   }
@@ -915,17 +922,17 @@ function uniqueRows(found: Found[]): Row[] {
   return [...rows.values()];
 }
 
-function imported(ctx: RunContext, f: Found): boolean {
-  const { orderNumber, saleId } = f.finding;
-  if (orderNumber !== text(f.row?.OrderNumber))
+function imported(ctx: RunContext, found: Found): boolean {
+  const { orderNumber, saleId } = found.finding;
+  if (orderNumber !== text(found.row?.OrderNumber))
     return ctx.journal.state.orders.get(orderNumber)?.state === 'created';
   const orders = [...ctx.journal.state.orders.values()];
   return orders.some((o) => o.saleId === saleId && o.state === 'created');
 }
 
 /** Records an order Starshipit holds for one of our sales, as the importer does after a lookup. */
-async function adopt(ctx: RunContext, views: Views, f: Found): Promise<void> {
-  const { orderNumber, saleId } = f.finding;
+async function adopt(ctx: RunContext, views: Views, found: Found): Promise<void> {
+  const { orderNumber, saleId } = found.finding;
   throwIfCancelled(ctx);
   try {
     const taskId = await taskIdFor(ctx, views, orderNumber, saleId ?? '');
@@ -934,16 +941,16 @@ async function adopt(ctx: RunContext, views: Views, f: Found): Promise<void> {
       orderNumber,
       saleId: saleId ?? '',
       ...(taskId ? { taskId } : {}),
-      orderId: f.orderId,
+      orderId: found.orderId,
       outcome: 'alreadyPresent',
       at: new Date().toISOString(),
-      ...(f.account && f.account !== DEFAULT_ACCOUNT ? { account: f.account } : {}),
+      ...(found.account && found.account !== DEFAULT_ACCOUNT ? { account: found.account } : {}),
     });
     ctx.counters.alreadyPresent++;
-    f.finding.outcome = 'fixed';
+    found.finding.outcome = 'fixed';
   } catch (err) {
     if (isCancelled(err) || ctx.signal?.aborted) throw err;
-    f.finding.outcome = 'failed';
+    found.finding.outcome = 'failed';
     ctx.emit({
       type: 'log',
       level: 'error',
@@ -961,20 +968,24 @@ async function taskIdFor(
 ): Promise<string | undefined> {
   const known = ctx.journal.state.orders.get(orderNumber)?.taskId;
   if (known) return known;
-  const n = /-F(\d+)$/.exec(orderNumber)?.[1];
-  if (ctx.settings.import.source !== 'fulfilments' || !n || !saleId) return undefined;
+  const fulfilmentNumber = /-F(\d+)$/.exec(orderNumber)?.[1];
+  if (ctx.settings.import.source !== 'fulfilments' || !fulfilmentNumber || !saleId)
+    return undefined;
   const fulfilments = await views.reads.fulfilments(saleId);
-  return text(fulfilments.find((x) => text(x.FulfillmentNumber) === n)?.TaskID) || undefined;
+  return (
+    text(fulfilments.find((x) => text(x.FulfillmentNumber) === fulfilmentNumber)?.TaskID) ||
+    undefined
+  );
 }
 
 /**
  * Puts the label in the writeback outbox unless the journal already holds it there (a pending or
  * interrupted writeback of the same tracking is finished by the writeback path as it is).
  */
-async function queueLabel(ctx: RunContext, f: Found): Promise<void> {
-  const { orderNumber } = f.finding;
+async function queueLabel(ctx: RunContext, found: Found): Promise<void> {
+  const { orderNumber } = found.finding;
   const ours = ctx.journal.state.orders.get(orderNumber);
-  const label = f.label;
+  const label = found.label;
   if (!ours || !label) return;
   const prev = ctx.journal.state.writebacks.get(orderNumber);
   const numbers = (list: Tracking[] | undefined): string =>

@@ -60,8 +60,8 @@ export function estimateSeconds(
 function countParked(journal: Journal): { willRetry: number; needsChange: number } {
   let willRetry = 0;
   let needsChange = 0;
-  for (const a of journal.state.attention.values()) {
-    if (a.retryable) willRetry++;
+  for (const item of journal.state.attention.values()) {
+    if (item.retryable) willRetry++;
     else needsChange++;
   }
   return { willRetry, needsChange };
@@ -71,12 +71,12 @@ function countParked(journal: Journal): { willRetry: number; needsChange: number
  * The state directory's lock for this run. A dry run writes nothing, so when another run holds
  * the lock it goes ahead without it (`heldBy` says who holds it); a live run is refused.
  */
-function takeLock(o: RunOptions, stateDir: string): { lock?: StateLock; heldBy?: string } {
-  if (o.lockHeld) return {};
+function takeLock(options: RunOptions, stateDir: string): { lock?: StateLock; heldBy?: string } {
+  if (options.lockHeld) return {};
   try {
     return { lock: StateLock.acquire(stateDir) };
   } catch (err) {
-    if (!o.dryRun || !(err instanceof LockedError)) throw err;
+    if (!options.dryRun || !(err instanceof LockedError)) throw err;
     return { heldBy: err.message.split(';')[0] };
   }
 }
@@ -98,51 +98,55 @@ interface RunnerParts {
 }
 
 /** A Starshipit account's runner: its own limiter at its plan's rate, its own keys. */
-function starshipitRunner(s: DearSettings, a: AccountKeys, o: RunnerParts): ApiRunner {
-  const rate = a.rateLimit ?? PLAN_RATES[a.plan];
+function starshipitRunner(
+  settings: DearSettings,
+  account: AccountKeys,
+  parts: RunnerParts,
+): ApiRunner {
+  const rate = account.rateLimit ?? PLAN_RATES[account.plan];
   return new ApiRunner({
     api: 'starshipit',
-    ...a.access,
+    ...account.access,
     limiter: new SpacingLimiter({
       calls: rate.calls,
       windowMs: rate.perSeconds * 1000,
-      onWait: o.onWait,
+      onWait: parts.onWait,
     }),
-    concurrency: s.engine.concurrency,
-    maxRetries: s.engine.maxRetries,
-    timeoutMs: s.starshipit.timeoutSeconds * 1000,
-    timeScale: rate.perSeconds / PLAN_RATES[a.plan].perSeconds,
+    concurrency: settings.engine.concurrency,
+    maxRetries: settings.engine.maxRetries,
+    timeoutMs: settings.starshipit.timeoutSeconds * 1000,
+    timeScale: rate.perSeconds / PLAN_RATES[account.plan].perSeconds,
     classify: classifyStarshipit,
-    emit: o.emit,
-    signal: o.signal,
-    scrub: o.scrub,
-    meter: o.meter,
+    emit: parts.emit,
+    signal: parts.signal,
+    scrub: parts.scrub,
+    meter: parts.meter,
   });
 }
 
 /** Every Starshipit account of the settings (the `starshipit` section first, as `default`). */
 function starshipitAccounts(
-  s: DearSettings,
+  settings: DearSettings,
   creds: Credentials,
   parts: RunnerParts,
 ): StarshipitAccount[] {
   const keys: AccountKeys[] = [
     {
       name: DEFAULT_ACCOUNT,
-      access: starshipitAccessOf(s, creds),
-      plan: s.starshipit.plan,
-      rateLimit: s.starshipit.rateLimit,
+      access: starshipitAccessOf(settings, creds),
+      plan: settings.starshipit.plan,
+      rateLimit: settings.starshipit.rateLimit,
     },
-    ...s.warehouses.accounts.map((a) => ({
-      name: a.name,
-      access: starshipitAccessOf(s, creds, a.name),
-      plan: a.plan ?? s.starshipit.plan,
-      rateLimit: a.rateLimit,
+    ...settings.warehouses.accounts.map((account) => ({
+      name: account.name,
+      access: starshipitAccessOf(settings, creds, account.name),
+      plan: account.plan ?? settings.starshipit.plan,
+      rateLimit: account.rateLimit,
     })),
   ];
-  return keys.map((a) => {
-    const runner = starshipitRunner(s, a, parts);
-    return { name: a.name, runner, client: new StarshipitClient(runner) };
+  return keys.map((account) => {
+    const runner = starshipitRunner(settings, account, parts);
+    return { name: account.name, runner, client: new StarshipitClient(runner) };
   });
 }
 
@@ -170,16 +174,18 @@ export interface OpenRun {
  * another run holds it), opens the journal, and builds the limiters, runners and clients of one
  * run. Every engine command (runs, reconcile) starts here.
  */
-export function openRun(o: RunOptions): OpenRun {
-  const s = o.settings;
-  refuseUnsupportedApiVersion(s);
-  checkBaseUrls(s);
-  const creds = resolveCredentials(s, o.secrets);
-  const stateDir = o.stateDir ? path.resolve(o.stateDir) : resolveStateDir(o.configPath, s);
+export function openRun(options: RunOptions): OpenRun {
+  const settings = options.settings;
+  refuseUnsupportedApiVersion(settings);
+  checkBaseUrls(settings);
+  const creds = resolveCredentials(settings, options.secrets);
+  const stateDir = options.stateDir
+    ? path.resolve(options.stateDir)
+    : resolveStateDir(options.configPath, settings);
   const scrub = redactor(credentialValues(creds));
-  const emit = scrubbingEmitter(o.onEvent, scrub);
+  const emit = scrubbingEmitter(options.onEvent, scrub);
 
-  const { lock, heldBy } = takeLock(o, stateDir);
+  const { lock, heldBy } = takeLock(options, stateDir);
   let journal: Journal | undefined;
   let dearLimiter: SlidingLogLimiter | undefined;
   const runners: ApiRunner[] = [];
@@ -195,23 +201,23 @@ export function openRun(o: RunOptions): OpenRun {
     const parts = (api: Api): RunnerParts => ({
       emit,
       onWait: onWait(api),
-      signal: o.signal,
+      signal: options.signal,
       scrub,
-      meter: o.meter,
+      meter: options.meter,
     });
     // The limiter log belongs to the run holding the lock.
-    dearLimiter = dearLimiterFor(s, heldBy ? undefined : stateDir, onWait('dear'));
-    const dearRunner = dearRunnerFor(s, creds, dearLimiter, parts('dear'));
-    const accounts = starshipitAccounts(s, creds, parts('starshipit'));
+    dearLimiter = dearLimiterFor(settings, heldBy ? undefined : stateDir, onWait('dear'));
+    const dearRunner = dearRunnerFor(settings, creds, dearLimiter, parts('dear'));
+    const accounts = starshipitAccounts(settings, creds, parts('starshipit'));
     runners.push(dearRunner, ...accounts.map((a) => a.runner));
-    const ctx = runContext(o, { journal, dearRunner, accounts, emit, stateDir });
+    const ctx = runContext(options, { journal, dearRunner, accounts, emit, stateDir });
     return {
       ctx,
       journal,
       dearRunner,
       starshipitRunner: accounts[0].runner,
       dearLimiter,
-      starshipitRate: s.starshipit.rateLimit ?? PLAN_RATES[s.starshipit.plan],
+      starshipitRate: settings.starshipit.rateLimit ?? PLAN_RATES[settings.starshipit.plan],
       emit,
       close,
     };
@@ -276,33 +282,33 @@ function waitReporter(emit: (event: EngineEvent) => void): (api: Api) => (ms: nu
 }
 
 function dearLimiterFor(
-  s: DearSettings,
+  settings: DearSettings,
   persistDir: string | undefined,
   onWait: (ms: number) => void,
 ): SlidingLogLimiter {
   return new SlidingLogLimiter({
-    calls: s.dear.rateLimit.calls,
-    windowMs: s.dear.rateLimit.perSeconds * 1000,
-    maxCallMs: s.dear.timeoutSeconds * 1000,
+    calls: settings.dear.rateLimit.calls,
+    windowMs: settings.dear.rateLimit.perSeconds * 1000,
+    maxCallMs: settings.dear.timeoutSeconds * 1000,
     persistPath: persistDir ? path.join(persistDir, 'limiter-dear.json') : undefined,
     onWait,
   });
 }
 
 function dearRunnerFor(
-  s: DearSettings,
+  settings: DearSettings,
   creds: Credentials,
   limiter: SlidingLogLimiter,
   parts: RunnerParts,
 ): ApiRunner {
   return new ApiRunner({
     api: 'dear',
-    ...dearAccessOf(s, creds),
+    ...dearAccessOf(settings, creds),
     limiter,
-    concurrency: s.engine.concurrency,
-    maxRetries: s.engine.maxRetries,
-    timeoutMs: s.dear.timeoutSeconds * 1000,
-    timeScale: s.dear.rateLimit.perSeconds / 60,
+    concurrency: settings.engine.concurrency,
+    maxRetries: settings.engine.maxRetries,
+    timeoutMs: settings.dear.timeoutSeconds * 1000,
+    timeScale: settings.dear.rateLimit.perSeconds / 60,
     classify: classifyDear,
     emit: parts.emit,
     signal: parts.signal,
@@ -312,7 +318,7 @@ function dearRunnerFor(
 }
 
 function runContext(
-  o: RunOptions,
+  options: RunOptions,
   parts: {
     journal: Journal;
     dearRunner: ApiRunner;
@@ -332,9 +338,9 @@ function runContext(
     plannedDearWrites: 0,
   };
   return {
-    settings: o.settings,
-    mode: o.mode,
-    dryRun: o.dryRun,
+    settings: options.settings,
+    mode: options.mode,
+    dryRun: options.dryRun,
     journal,
     dear: new DearClient(dearRunner),
     starshipit: accounts[0].client,
@@ -343,12 +349,14 @@ function runContext(
     accounts,
     account: DEFAULT_ACCOUNT,
     counters,
-    signal: o.signal,
+    signal: options.signal,
     emit: parts.emit,
-    onlyOrderNumbers: o.onlyOrderNumbers?.length ? new Set(o.onlyOrderNumbers) : undefined,
+    onlyOrderNumbers: options.onlyOrderNumbers?.length
+      ? new Set(options.onlyOrderNumbers)
+      : undefined,
     firstImport: !journal.state.cursors.dear,
     stateDir: parts.stateDir,
-    timeScale: o.settings.dear.rateLimit.perSeconds / 60,
+    timeScale: options.settings.dear.rateLimit.perSeconds / 60,
   };
 }
 
@@ -364,7 +372,7 @@ interface SlotsNow {
  */
 function modelledSeconds(
   run: OpenRun,
-  s: DearSettings,
+  settings: DearSettings,
   calls: { dear: number; starshipit: number },
   alone: number | undefined,
   slots: SlotsNow,
@@ -373,12 +381,12 @@ function modelledSeconds(
   return estimateRunSeconds(
     {
       calls: calls.dear,
-      limit: s.dear.rateLimit,
+      limit: settings.dear.rateLimit,
       budget: slots.budget,
       holdSeconds: run.dearLimiter.holdMs / 1000,
       heldSeconds: slots.heldMs.map((ms) => ms / 1000),
       rttSeconds: rttSeconds(run.dearRunner),
-      concurrency: s.engine.concurrency,
+      concurrency: settings.engine.concurrency,
     },
     {
       sequentialCalls: sequential,
@@ -396,7 +404,7 @@ function modelledSeconds(
  */
 function liveRunSeconds(
   run: OpenRun,
-  s: DearSettings,
+  settings: DearSettings,
   live: { dear: number; starshipit: number },
   alone: number | undefined,
   atStart: SlotsNow,
@@ -404,19 +412,20 @@ function liveRunSeconds(
 ): number {
   const own = modelledSeconds(
     run,
-    s,
+    settings,
     { dear: run.dearRunner.calls, starshipit: run.starshipitRunner.calls },
     alone,
     atStart,
   );
   const now = { budget: run.dearLimiter.budget, heldMs: run.dearLimiter.heldMs() };
-  const seconds = modelledSeconds(run, s, live, alone, now) + Math.max(0, elapsedSeconds - own);
+  const seconds =
+    modelledSeconds(run, settings, live, alone, now) + Math.max(0, elapsedSeconds - own);
   return Math.round(seconds * 100) / 100;
 }
 
-export async function runEngineImpl(o: RunOptions): Promise<SummaryEvent> {
+export async function runEngineImpl(options: RunOptions): Promise<SummaryEvent> {
   const startedAt = Date.now();
-  const run = openRun(o);
+  const run = openRun(options);
   const { ctx, journal, emit } = run;
   const slotsAtStart = { budget: run.dearLimiter.budget, heldMs: run.dearLimiter.heldMs() };
   // Starshipit calls from the import's first Cin7 read on go beside those reads (estimate.ts).
@@ -425,20 +434,20 @@ export async function runEngineImpl(o: RunOptions): Promise<SummaryEvent> {
     starshipitAlone = starshipitCallsOf(ctx);
   };
   try {
-    const cancelled = await runPhases(ctx, o);
-    const summary = runSummary(run, o, {
+    const cancelled = await runPhases(ctx, options);
+    const summary = runSummary(run, options, {
       cancelled,
       startedAt,
       starshipitAlone,
       slotsAtStart,
     });
-    if (!o.dryRun) {
+    if (!options.dryRun) {
       await journal.drain();
       journal.append({
         t: 'run',
         at: new Date().toISOString(),
-        mode: o.mode,
-        dryRun: o.dryRun,
+        mode: options.mode,
+        dryRun: options.dryRun,
         summary,
       });
       journal.maybeCompact();
@@ -451,30 +460,34 @@ export async function runEngineImpl(o: RunOptions): Promise<SummaryEvent> {
 }
 
 /** The checks, writebacks and imports the mode asks for; true when the run was cancelled. */
-async function runPhases(ctx: RunContext, o: RunOptions): Promise<boolean> {
+async function runPhases(ctx: RunContext, options: RunOptions): Promise<boolean> {
   try {
     // Import uses both APIs; a writeback run checks Cin7 Core once it has labels to deliver.
-    const importing = o.mode === 'import' || o.mode === 'sync' || o.mode === 'retry';
+    const importing =
+      options.mode === 'import' || options.mode === 'sync' || options.mode === 'retry';
     const polling =
-      o.mode !== 'import' && o.settings.writeback.enabled && ctx.journal.state.orders.size > 0;
+      options.mode !== 'import' &&
+      options.settings.writeback.enabled &&
+      ctx.journal.state.orders.size > 0;
     if (importing || polling)
-      for (const a of ctx.accounts) await checkApi(accountView(ctx, a.name), 'starshipit');
+      for (const account of ctx.accounts)
+        await checkApi(accountView(ctx, account.name), 'starshipit');
     if (importing) await checkApi(ctx, 'dear');
     // Writebacks first: a label waiting for its tracking matters more than a new order.
-    if (o.mode === 'writeback' || o.mode === 'sync' || o.mode === 'retry')
-      await runWriteback(ctx, { retryOnly: o.mode === 'retry' });
-    if (o.mode === 'import' || o.mode === 'sync' || o.mode === 'retry')
-      await runImport(ctx, { retryOnly: o.mode === 'retry' });
+    if (options.mode === 'writeback' || options.mode === 'sync' || options.mode === 'retry')
+      await runWriteback(ctx, { retryOnly: options.mode === 'retry' });
+    if (options.mode === 'import' || options.mode === 'sync' || options.mode === 'retry')
+      await runImport(ctx, { retryOnly: options.mode === 'retry' });
     return false;
   } catch (err) {
-    if (!isCancelled(err) && !o.signal?.aborted) throw err;
+    if (!isCancelled(err) && !options.signal?.aborted) throw err;
     return true;
   }
 }
 
 function runSummary(
   run: OpenRun,
-  o: RunOptions,
+  options: RunOptions,
   timing: {
     cancelled: boolean;
     startedAt: number;
@@ -488,11 +501,11 @@ function runSummary(
   // A dry run's creates are Starshipit calls a live run makes.
   const ssCalls = starshipitCallsOf(ctx);
   const ssThrottled = ctx.accounts.reduce((n, a) => n + a.runner.throttled, 0);
-  const starshipitCalls = ssCalls + (o.dryRun ? counters.created : 0);
+  const starshipitCalls = ssCalls + (options.dryRun ? counters.created : 0);
   return {
     type: 'summary',
-    mode: o.mode,
-    dryRun: o.dryRun,
+    mode: options.mode,
+    dryRun: options.dryRun,
     created: counters.created,
     alreadyPresent: counters.alreadyPresent,
     skipped: counters.skipped,
@@ -508,7 +521,7 @@ function runSummary(
       starshipitCalls,
       seconds: liveRunSeconds(
         run,
-        o.settings,
+        options.settings,
         { dear: dearCalls, starshipit: starshipitCalls },
         timing.starshipitAlone,
         timing.slotsAtStart,

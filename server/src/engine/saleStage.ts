@@ -28,10 +28,10 @@ export function isAdvancedAtOrder(sale: Row): boolean {
 }
 
 /** One fulfilment's stage, in simple-sale status words (`saleStatus` when nothing started). */
-export function fulfilmentStage(f: Row, saleStatus: string): string {
-  const ship = trimmedText(objectOf(f.Ship).Status);
-  const pack = trimmedText(objectOf(f.Pack).Status);
-  const pick = trimmedText(objectOf(f.Pick).Status);
+export function fulfilmentStage(fulfilment: Row, saleStatus: string): string {
+  const ship = trimmedText(objectOf(fulfilment.Ship).Status);
+  const pack = trimmedText(objectOf(fulfilment.Pack).Status);
+  const pick = trimmedText(objectOf(fulfilment.Pick).Status);
   if (ship === 'DRAFT' || ship === 'PARTIALLY AUTHORISED') return 'SHIPPING';
   if (pack === 'AUTHORISED') return 'PACKED';
   if (pack === 'DRAFT') return 'PACKING';
@@ -40,10 +40,10 @@ export function fulfilmentStage(f: Row, saleStatus: string): string {
   return saleStatus;
 }
 
-const isOpen = (f: Row): boolean =>
-  trimmedText(f.FulFilmentStatus) !== 'VOIDED' &&
-  trimmedText(objectOf(f.Pick).Status) !== 'VOIDED' &&
-  trimmedText(objectOf(f.Ship).Status) !== 'AUTHORISED';
+const isOpen = (fulfilment: Row): boolean =>
+  trimmedText(fulfilment.FulFilmentStatus) !== 'VOIDED' &&
+  trimmedText(objectOf(fulfilment.Pick).Status) !== 'VOIDED' &&
+  trimmedText(objectOf(fulfilment.Ship).Status) !== 'AUTHORISED';
 
 /** The statuses `import.statuses` is matched against for a sale read in full. */
 export function saleStages(sale: Row): string[] {

@@ -18,13 +18,13 @@ export interface Credentials {
 }
 
 /** Every credential value (for redaction). */
-export function credentialValues(c: Credentials): string[] {
+export function credentialValues(credentials: Credentials): string[] {
   return [
-    c.dearAccountId,
-    c.dearApiKey,
-    c.starshipitApiKey,
-    c.starshipitSubscriptionKey,
-    ...Object.values(c.accounts).flatMap((a) => [a.apiKey, a.subscriptionKey]),
+    credentials.dearAccountId,
+    credentials.dearApiKey,
+    credentials.starshipitApiKey,
+    credentials.starshipitSubscriptionKey,
+    ...Object.values(credentials.accounts).flatMap((a) => [a.apiKey, a.subscriptionKey]),
   ];
 }
 
@@ -71,7 +71,7 @@ function missingCredentialsMessage(missing: MissingCredential[]): string {
 }
 
 /** Resolves all four credentials; when any has no value, one ConfigurationError names all of them. */
-export function resolveCredentials(s: DearSettings, lookup: SecretLookup): Credentials {
+export function resolveCredentials(settings: DearSettings, lookup: SecretLookup): Credentials {
   const missing: MissingCredential[] = [];
   const resolve = (value: string, setting: string): string => {
     try {
@@ -83,18 +83,21 @@ export function resolveCredentials(s: DearSettings, lookup: SecretLookup): Crede
     }
   };
   const creds: Credentials = {
-    dearAccountId: resolve(s.dear.accountId, 'dear.accountId'),
-    dearApiKey: resolve(s.dear.apiKey, 'dear.apiKey'),
-    starshipitApiKey: resolve(s.starshipit.apiKey, 'starshipit.apiKey'),
-    starshipitSubscriptionKey: resolve(s.starshipit.subscriptionKey, 'starshipit.subscriptionKey'),
+    dearAccountId: resolve(settings.dear.accountId, 'dear.accountId'),
+    dearApiKey: resolve(settings.dear.apiKey, 'dear.apiKey'),
+    starshipitApiKey: resolve(settings.starshipit.apiKey, 'starshipit.apiKey'),
+    starshipitSubscriptionKey: resolve(
+      settings.starshipit.subscriptionKey,
+      'starshipit.subscriptionKey',
+    ),
     accounts: Object.fromEntries(
-      s.warehouses.accounts.map((a, i) => [
-        a.name,
+      settings.warehouses.accounts.map((account, i) => [
+        account.name,
         {
-          apiKey: resolve(a.apiKey, `warehouses.accounts[${i}].apiKey (${a.name})`),
+          apiKey: resolve(account.apiKey, `warehouses.accounts[${i}].apiKey (${account.name})`),
           subscriptionKey: resolve(
-            a.subscriptionKey,
-            `warehouses.accounts[${i}].subscriptionKey (${a.name})`,
+            account.subscriptionKey,
+            `warehouses.accounts[${i}].subscriptionKey (${account.name})`,
           ),
         },
       ]),
@@ -106,15 +109,15 @@ export function resolveCredentials(s: DearSettings, lookup: SecretLookup): Crede
 
 /** https anywhere; plain http only to loopback (the sandbox). Checked before any request. */
 export function checkBaseUrl(url: string, setting: string): void {
-  let u: URL;
+  let parsed: URL;
   try {
-    u = new URL(url);
+    parsed = new URL(url);
   } catch {
     throw new ConfigurationError(`${setting}: "${url}" is not a URL`);
   }
   if (isAllowedEndpoint(url)) return;
   throw new ConfigurationError(
-    `${setting}: "${u.origin}" is refused — API keys are only sent over https (plain http is allowed for loopback addresses only)`,
+    `${setting}: "${parsed.origin}" is refused — API keys are only sent over https (plain http is allowed for loopback addresses only)`,
   );
 }
 

@@ -86,15 +86,15 @@ export class StarshipitClient {
       idempotent: false,
       body: { order },
     })) as Row;
-    const o = json?.order as Row | undefined;
-    if (!o || typeof o !== 'object')
+    const created = json?.order as Row | undefined;
+    if (!created || typeof created !== 'object')
       throw new ApiCallError(
         'starshipit',
         'POST /api/orders',
         'unknown-outcome',
         'answer has no order object',
       );
-    return o;
+    return created;
   }
 
   /** The order with this order_number, or undefined when Starshipit has none (404 or success:false). */
@@ -126,29 +126,29 @@ export class StarshipitClient {
   }
 
   /** `GET /api/orders/shipped?since_last_updated=`: raw rows (full orders or flat summaries). */
-  async shippedRows(q: {
+  async shippedRows(query: {
     since: string;
     page: number;
     limit: number;
   }): Promise<{ rows: unknown[]; totalPages: number }> {
     return this.page('/api/orders/shipped', {
-      since_last_updated: q.since,
-      limit: q.limit,
-      page: q.page,
+      since_last_updated: query.since,
+      limit: query.limit,
+      page: query.page,
     });
   }
 
   /** `GET /api/orders/shipments?status=recently_printed&since_created_date=`: printed labels. */
-  async printedRows(q: {
+  async printedRows(query: {
     since: string;
     page: number;
     limit: number;
   }): Promise<{ rows: unknown[]; totalPages: number }> {
     return this.page('/api/orders/shipments', {
       status: 'recently_printed',
-      since_created_date: q.since,
-      limit: q.limit,
-      page: q.page,
+      since_created_date: query.since,
+      limit: query.limit,
+      page: query.page,
     });
   }
 
@@ -171,19 +171,19 @@ export class StarshipitClient {
   /** `GET /api/orders/unshipped|shipped?since_last_updated=&limit=&page=` (limit ≤ 250). */
   async list(
     kind: 'unshipped' | 'shipped',
-    q: { since: string; page: number; limit: number },
+    query: { since: string; page: number; limit: number },
   ): Promise<{ orders: Row[]; totalPages: number }> {
     const json = await this.runner.call({
       method: 'GET',
       path: `/api/orders/${kind}`,
       idempotent: true,
-      query: { since_last_updated: q.since, limit: q.limit, page: q.page },
+      query: { since_last_updated: query.since, limit: query.limit, page: query.page },
     });
     const page = readListPage(json);
     if (!page)
       throw new ApiCallError(
         'starshipit',
-        `GET /api/orders/${kind} page ${q.page}`,
+        `GET /api/orders/${kind} page ${query.page}`,
         'permanent',
         'answer has no orders array',
       );

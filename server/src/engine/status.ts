@@ -5,11 +5,11 @@ import { Journal } from './journal';
 export async function readStatusImpl(stateDir: string): Promise<StatusRequest.Result> {
   const st = Journal.read(stateDir);
   let imported = 0;
-  for (const o of st.orders.values()) if (o.state === 'created') imported++;
+  for (const order of st.orders.values()) if (order.state === 'created') imported++;
   let pending = 0;
   let written = 0;
-  for (const w of st.writebacks.values()) {
-    if (w.state === 'done') written++;
+  for (const writeback of st.writebacks.values()) {
+    if (writeback.state === 'done') written++;
     else pending++;
   }
   return {
@@ -17,12 +17,12 @@ export async function readStatusImpl(stateDir: string): Promise<StatusRequest.Re
     imported,
     pendingWritebacks: pending,
     writtenBack: written,
-    needsAttention: [...st.attention.values()].map((a) => ({
-      orderNumber: a.orderNumber,
-      saleId: a.saleId,
-      code: a.code,
-      reason: a.reason,
-      retryable: a.retryable,
+    needsAttention: [...st.attention.values()].map((item) => ({
+      orderNumber: item.orderNumber,
+      saleId: item.saleId,
+      code: item.code,
+      reason: item.reason,
+      retryable: item.retryable,
     })),
     ...(st.lastRun ? { lastRun: st.lastRun } : {}),
   };

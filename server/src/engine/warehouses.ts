@@ -10,22 +10,22 @@ export type SaleRoute = { account: string } | { skip: { code: string; reason: st
 
 const locationKey = (location: string): string => location.trim().toLowerCase();
 
-export function routeSale(w: WarehouseSettings, sale: Row): SaleRoute {
+export function routeSale(warehouses: WarehouseSettings, sale: Row): SaleRoute {
   const location = trimmedText(sale.Location);
   const key = locationKey(location);
   const shown = location
     ? `"${location.length > 60 ? `${location.slice(0, 60)}…` : location}"`
     : '(none)';
-  if (w.locations.length && !w.locations.some((l) => locationKey(l) === key))
+  if (warehouses.locations.length && !warehouses.locations.some((l) => locationKey(l) === key))
     return {
       skip: {
         code: 'location-not-selected',
         reason: `the sale's location ${shown} is not in warehouses.locations`,
       },
     };
-  const route = w.routes.find((r) => locationKey(r.location) === key);
+  const route = warehouses.routes.find((r) => locationKey(r.location) === key);
   if (route) return { account: route.account };
-  if (w.unrouted === 'skip')
+  if (warehouses.unrouted === 'skip')
     return {
       skip: {
         code: 'location-not-routed',

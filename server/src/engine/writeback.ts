@@ -43,13 +43,13 @@ async function pollEveryAccount(
   dryOutbox: Map<string, WritebackState>,
 ): Promise<PollReport> {
   const all: PollReport = { ours: new Set(), queued: new Set(), reasons: new Map() };
-  for (const a of ctx.accounts) {
-    const r = await pollLabels(accountView(ctx, a.name), dryOutbox);
-    for (const n of r.ours) all.ours.add(n);
-    for (const n of r.queued) all.queued.add(n);
-    for (const [reason, numbers] of r.reasons) {
+  for (const account of ctx.accounts) {
+    const polled = await pollLabels(accountView(ctx, account.name), dryOutbox);
+    for (const orderNumber of polled.ours) all.ours.add(orderNumber);
+    for (const orderNumber of polled.queued) all.queued.add(orderNumber);
+    for (const [reason, numbers] of polled.reasons) {
       const into = all.reasons.get(reason) ?? new Set<string>();
-      for (const n of numbers) into.add(n);
+      for (const orderNumber of numbers) into.add(orderNumber);
       all.reasons.set(reason, into);
     }
   }
@@ -57,8 +57,8 @@ async function pollEveryAccount(
 }
 
 export async function runWriteback(ctx: RunContext, opts: { retryOnly: boolean }): Promise<void> {
-  const s = ctx.settings;
-  if (!s.writeback.enabled) {
+  const settings = ctx.settings;
+  if (!settings.writeback.enabled) {
     ctx.emit({
       type: 'log',
       level: 'info',
@@ -70,38 +70,38 @@ export async function runWriteback(ctx: RunContext, opts: { retryOnly: boolean }
   const report = opts.retryOnly ? undefined : await pollEveryAccount(ctx, dryOutbox);
 
   const outbox = new Map<string, WritebackState>();
-  for (const w of ctx.journal.state.writebacks.values())
-    if (w.state !== 'done') outbox.set(w.orderNumber, w);
-  for (const w of dryOutbox.values()) outbox.set(w.orderNumber, w);
+  for (const writeback of ctx.journal.state.writebacks.values())
+    if (writeback.state !== 'done') outbox.set(writeback.orderNumber, writeback);
+  for (const writeback of dryOutbox.values()) outbox.set(writeback.orderNumber, writeback);
   if (outbox.size > 0) await checkApi(ctx, 'dear');
   // Deliveries run side by side (each Cin7 call still goes through the limiter and the
   // concurrency cap); every flow finishes before the run ends.
   let done = 0;
-  const cap = pLimit(Math.max(1, s.engine.concurrency) * 2);
+  const cap = pLimit(Math.max(1, settings.engine.concurrency) * 2);
   const results = await Promise.allSettled(
-    [...outbox.values()].map((w) =>
+    [...outbox.values()].map((writeback) =>
       cap(async () => {
         throwIfCancelled(ctx);
-        const parked = ctx.journal.state.attention.get(writebackKey(w.orderNumber));
+        const parked = ctx.journal.state.attention.get(writebackKey(writeback.orderNumber));
         // Not due: a data rejection waits for a change (or `retry`), a transient one for its backoff.
-        if (parked && !isDue(parked, writebackBasis(ctx, w), opts.retryOnly)) return;
-        if (ctx.onlyOrderNumbers && !ctx.onlyOrderNumbers.has(w.orderNumber)) return;
+        if (parked && !isDue(parked, writebackBasis(ctx, writeback), opts.retryOnly)) return;
+        if (ctx.onlyOrderNumbers && !ctx.onlyOrderNumbers.has(writeback.orderNumber)) return;
         try {
-          await deliver(ctx, w);
+          await deliver(ctx, writeback);
         } catch (err) {
           if (isCancelled(err) || ctx.signal?.aborted) throw err;
           const transient = isTransient(err);
           const overflow = err instanceof TrackingOverflow;
           await attention(ctx, {
             kind: 'writeback',
-            key: writebackKey(w.orderNumber),
-            orderNumber: w.orderNumber,
-            saleId: w.saleId,
-            taskId: w.taskId,
+            key: writebackKey(writeback.orderNumber),
+            orderNumber: writeback.orderNumber,
+            saleId: writeback.saleId,
+            taskId: writeback.taskId,
             code: overflow ? 'tracking-too-long' : transient ? 'dear-unavailable' : 'dear-rejected',
-            reason: `${w.orderNumber}: ${errorMessage(err)}${overflow ? '; write the tracking numbers in Cin7 Core by hand' : ''}`,
+            reason: `${writeback.orderNumber}: ${errorMessage(err)}${overflow ? '; write the tracking numbers in Cin7 Core by hand' : ''}`,
             retryable: !overflow && transient,
-            basis: writebackBasis(ctx, w),
+            basis: writebackBasis(ctx, writeback),
           });
         }
         ctx.emit({ type: 'progress', phase: 'writeback', done: ++done, total: outbox.size });
@@ -121,41 +121,45 @@ export async function runWriteback(ctx: RunContext, opts: { retryOnly: boolean }
  * Fingerprint of the settings a writeback depends on (the Cin7 carrier its Starshipit courier
  * maps to, auto pick/pack): changing them, e.g. fixing a courier mapping, retries a parked one.
  */
-function writebackBasis(ctx: RunContext, w: WritebackState): string {
-  const s = ctx.settings.writeback;
+function writebackBasis(ctx: RunContext, writeback: WritebackState): string {
+  const settings = ctx.settings.writeback;
   return payloadHash({
-    carrier: carrierFor(w.carrierCode, ctx.settings),
-    autoPickPack: s.autoPickPack,
+    carrier: carrierFor(writeback.carrierCode, ctx.settings),
+    autoPickPack: settings.autoPickPack,
   });
 }
 
-async function deliver(ctx: RunContext, w: WritebackState, refreshed = false): Promise<void> {
-  const carrier = carrierFor(w.carrierCode, ctx.settings);
-  const order = ctx.journal.state.orders.get(w.orderNumber);
-  let boxes = w.taskId && order?.packAuthorised ? (order.boxes ?? ['Box 1']) : undefined;
+async function deliver(
+  ctx: RunContext,
+  writeback: WritebackState,
+  refreshed = false,
+): Promise<void> {
+  const carrier = carrierFor(writeback.carrierCode, ctx.settings);
+  const order = ctx.journal.state.orders.get(writeback.orderNumber);
+  let boxes = writeback.taskId && order?.packAuthorised ? (order.boxes ?? ['Box 1']) : undefined;
 
   // A ship call whose outcome is unknown, or a reprint after a written label: read the ship stage.
-  if (w.taskId && (w.state === 'sending' || w.doneTracking)) {
-    const ship = await ctx.dear.ship(w.taskId);
-    if (await settleFromShip(ctx, w, ship, carrier, boxes)) return;
+  if (writeback.taskId && (writeback.state === 'sending' || writeback.doneTracking)) {
+    const ship = await ctx.dear.ship(writeback.taskId);
+    if (await settleFromShip(ctx, writeback, ship, carrier, boxes)) return;
   }
   if (!boxes) {
-    const packed = await packedBoxes(ctx, w, carrier);
+    const packed = await packedBoxes(ctx, writeback, carrier);
     if (!packed) return;
-    ({ w, boxes } = packed);
+    ({ writeback, boxes } = packed);
   }
   const body = shipBody({
-    taskId: w.taskId ?? '',
+    taskId: writeback.taskId ?? '',
     carrier,
     boxes,
-    tracking: w.tracking,
-    shipDate: w.shipDate,
+    tracking: writeback.tracking,
+    shipDate: writeback.shipDate,
   });
   try {
-    await sendShip(ctx, w, body, 'POST', carrier);
+    await sendShip(ctx, writeback, body, 'POST', carrier);
   } catch (err) {
     if (refreshed || !(err instanceof ApiCallError) || err.failure !== 'permanent') throw err;
-    await redeliverToOpenFulfilment(ctx, w, err);
+    await redeliverToOpenFulfilment(ctx, writeback, err);
   }
 }
 
@@ -166,58 +170,65 @@ async function deliver(ctx: RunContext, w: WritebackState, refreshed = false): P
  */
 async function packedBoxes(
   ctx: RunContext,
-  w: WritebackState,
+  writeback: WritebackState,
   carrier: string,
-): Promise<{ w: WritebackState; boxes: string[] } | undefined> {
-  const fulfilments = await ctx.dear.fulfilments(w.saleId);
-  const known = fulfilments.find((x) => w.taskId && trimmedText(x.TaskID) === w.taskId);
-  let f = known && !isVoided(known) ? known : undefined;
-  if (!f) {
-    f = openFulfilment(fulfilments);
-    if (!f) {
-      await parkNoFulfilment(ctx, w, fulfilments);
+): Promise<{ writeback: WritebackState; boxes: string[] } | undefined> {
+  const fulfilments = await ctx.dear.fulfilments(writeback.saleId);
+  const known = fulfilments.find(
+    (x) => writeback.taskId && trimmedText(x.TaskID) === writeback.taskId,
+  );
+  let fulfilment = known && !isVoided(known) ? known : undefined;
+  if (!fulfilment) {
+    fulfilment = openFulfilment(fulfilments);
+    if (!fulfilment) {
+      await parkNoFulfilment(ctx, writeback, fulfilments);
       return undefined;
     }
-    w = await switchTask(ctx, w, trimmedText(f.TaskID));
+    writeback = await switchTask(ctx, writeback, trimmedText(fulfilment.TaskID));
   }
-  const taskId = w.taskId ?? '';
-  const ship = stageOf(f, 'Ship');
+  const taskId = writeback.taskId ?? '';
+  const ship = stageOf(fulfilment, 'Ship');
   if (
     ship.status === 'AUTHORISED' &&
-    (await settleFromShip(ctx, w, f.Ship as Row, carrier, undefined))
+    (await settleFromShip(ctx, writeback, fulfilment.Ship as Row, carrier, undefined))
   )
     return undefined;
-  const pack = stageOf(f, 'Pack');
+  const pack = stageOf(fulfilment, 'Pack');
   if (pack.status === 'AUTHORISED') {
     const named = [...new Set(pack.lines.map((l) => trimmedText(l.Box)).filter(Boolean))];
     const boxes = named.length ? named : ['Box 1'];
-    await record(ctx, { t: 'pack', orderNumber: w.orderNumber, boxes, packAuthorised: true });
-    return { w, boxes };
+    await record(ctx, {
+      t: 'pack',
+      orderNumber: writeback.orderNumber,
+      boxes,
+      packAuthorised: true,
+    });
+    return { writeback, boxes };
   }
   if (!ctx.settings.writeback.autoPickPack) {
-    await parkUnpacked(ctx, w, taskId, pack.status);
+    await parkUnpacked(ctx, writeback, taskId, pack.status);
     return undefined;
   }
-  const boxes = await pickAndPack(ctx, w, taskId, f);
-  return boxes ? { w, boxes } : undefined; // dry run counted the planned calls
+  const boxes = await pickAndPack(ctx, writeback, taskId, fulfilment);
+  return boxes ? { writeback, boxes } : undefined; // dry run counted the planned calls
 }
 
 async function parkUnpacked(
   ctx: RunContext,
-  w: WritebackState,
+  writeback: WritebackState,
   taskId: string,
   packStatus: string,
 ): Promise<void> {
   await attention(ctx, {
     kind: 'writeback',
-    key: writebackKey(w.orderNumber),
-    orderNumber: w.orderNumber,
-    saleId: w.saleId,
+    key: writebackKey(writeback.orderNumber),
+    orderNumber: writeback.orderNumber,
+    saleId: writeback.saleId,
     taskId,
     code: 'pack-not-authorised',
-    reason: `${w.orderNumber}: the fulfilment's pack is ${packStatus || 'NOT AVAILABLE'} in Cin7 Core, so it cannot be shipped; authorise pick and pack, or set writeback.autoPickPack: true`,
+    reason: `${writeback.orderNumber}: the fulfilment's pack is ${packStatus || 'NOT AVAILABLE'} in Cin7 Core, so it cannot be shipped; authorise pick and pack, or set writeback.autoPickPack: true`,
     retryable: true,
-    basis: writebackBasis(ctx, w),
+    basis: writebackBasis(ctx, writeback),
   });
 }
 
@@ -228,39 +239,42 @@ async function parkUnpacked(
  */
 async function redeliverToOpenFulfilment(
   ctx: RunContext,
-  w: WritebackState,
+  writeback: WritebackState,
   refusal: ApiCallError,
 ): Promise<void> {
-  const fulfilments = await ctx.dear.fulfilments(w.saleId);
-  const current = fulfilments.find((x) => trimmedText(x.TaskID) === w.taskId);
+  const fulfilments = await ctx.dear.fulfilments(writeback.saleId);
+  const current = fulfilments.find((x) => trimmedText(x.TaskID) === writeback.taskId);
   if (current && !isVoided(current)) throw refusal;
   const open = openFulfilment(fulfilments);
-  if (!open) return parkNoFulfilment(ctx, w, fulfilments);
-  await deliver(ctx, await switchTask(ctx, w, trimmedText(open.TaskID)), true);
+  if (!open) return parkNoFulfilment(ctx, writeback, fulfilments);
+  await deliver(ctx, await switchTask(ctx, writeback, trimmedText(open.TaskID)), true);
 }
 
-function isVoided(f: Row): boolean {
-  return trimmedText(f.FulFilmentStatus) === 'VOIDED' || stageOf(f, 'Pick').status === 'VOIDED';
+function isVoided(fulfilment: Row): boolean {
+  return (
+    trimmedText(fulfilment.FulFilmentStatus) === 'VOIDED' ||
+    stageOf(fulfilment, 'Pick').status === 'VOIDED'
+  );
 }
 
 /** Journal the fulfilment the label now goes to (pack boxes of the old one no longer apply). */
 async function switchTask(
   ctx: RunContext,
-  w: WritebackState,
+  writeback: WritebackState,
   taskId: string,
 ): Promise<WritebackState> {
   ctx.emit({
     type: 'log',
     level: 'info',
-    message: `${w.orderNumber}: ${w.taskId ? `fulfilment ${w.taskId} is gone or voided` : 'no fulfilment was known at import'}; writing to the open fulfilment ${taskId}`,
+    message: `${writeback.orderNumber}: ${writeback.taskId ? `fulfilment ${writeback.taskId} is gone or voided` : 'no fulfilment was known at import'}; writing to the open fulfilment ${taskId}`,
   });
-  await record(ctx, { t: 'task', orderNumber: w.orderNumber, taskId });
-  return { ...w, taskId };
+  await record(ctx, { t: 'task', orderNumber: writeback.orderNumber, taskId });
+  return { ...writeback, taskId };
 }
 
 async function parkNoFulfilment(
   ctx: RunContext,
-  w: WritebackState,
+  writeback: WritebackState,
   fulfilments: Row[],
 ): Promise<void> {
   const seen = fulfilments.length
@@ -268,27 +282,27 @@ async function parkNoFulfilment(
     : 'it has no fulfilment yet (order not authorised?)';
   await attention(ctx, {
     kind: 'writeback',
-    key: writebackKey(w.orderNumber),
-    orderNumber: w.orderNumber,
-    saleId: w.saleId,
-    taskId: w.taskId,
+    key: writebackKey(writeback.orderNumber),
+    orderNumber: writeback.orderNumber,
+    saleId: writeback.saleId,
+    taskId: writeback.taskId,
     code: 'no-fulfilment',
-    reason: `${w.orderNumber}: the sale has no open fulfilment in Cin7 Core to write the tracking to (${seen}); authorise the order or add a fulfilment, then retry`,
+    reason: `${writeback.orderNumber}: the sale has no open fulfilment in Cin7 Core to write the tracking to (${seen}); authorise the order or add a fulfilment, then retry`,
     retryable: true,
-    basis: writebackBasis(ctx, w),
+    basis: writebackBasis(ctx, writeback),
   });
 }
 
 async function pickAndPack(
   ctx: RunContext,
-  w: WritebackState,
+  writeback: WritebackState,
   taskId: string,
-  f: Row,
+  fulfilment: Row,
 ): Promise<string[] | undefined> {
-  const pick = (f.Pick ?? {}) as Row;
+  const pick = (fulfilment.Pick ?? {}) as Row;
   let pickLines = objectsOf(pick.Lines);
   if (ctx.dryRun) {
-    planPickAndPack(ctx, w, taskId, trimmedText(pick.Status) === 'AUTHORISED');
+    planPickAndPack(ctx, writeback, taskId, trimmedText(pick.Status) === 'AUTHORISED');
     return undefined;
   }
   if (trimmedText(pick.Status) !== 'AUTHORISED') {
@@ -299,7 +313,7 @@ async function pickAndPack(
       if (!(err instanceof ApiCallError && /Status is AUTHORISED/i.test(err.detail))) throw err;
     }
     if (!pickLines.length) {
-      const again = (await ctx.dear.fulfilments(w.saleId)).find(
+      const again = (await ctx.dear.fulfilments(writeback.saleId)).find(
         (x) => trimmedText(x.TaskID) === taskId,
       );
       pickLines = objectsOf(((again?.Pick ?? {}) as Row).Lines);
@@ -311,19 +325,19 @@ async function pickAndPack(
     // A DRAFT pack already has lines: replace them (PUT) rather than add to them (POST).
     await ctx.dear.writePack(
       { TaskID: taskId, Status: 'AUTHORISED', Lines: lines },
-      trimmedText(((f.Pack ?? {}) as Row).Status) === 'DRAFT' ? 'PUT' : 'POST',
+      trimmedText(((fulfilment.Pack ?? {}) as Row).Status) === 'DRAFT' ? 'PUT' : 'POST',
     );
   } catch (err) {
     if (!(err instanceof ApiCallError && /Status is AUTHORISED/i.test(err.detail))) throw err;
   }
-  await record(ctx, { t: 'pack', orderNumber: w.orderNumber, boxes, packAuthorised: true });
+  await record(ctx, { t: 'pack', orderNumber: writeback.orderNumber, boxes, packAuthorised: true });
   return boxes;
 }
 
 /** Dry run: counts the pick (unless authorised) and pack writes, and shows the ship it would send. */
 function planPickAndPack(
   ctx: RunContext,
-  w: WritebackState,
+  writeback: WritebackState,
   taskId: string,
   picked: boolean,
 ): void {
@@ -331,44 +345,44 @@ function planPickAndPack(
   ctx.emit({
     type: 'log',
     level: 'info',
-    message: `${w.orderNumber}: would auto-pick and pack fulfilment ${taskId} before shipping (writeback.autoPickPack)`,
+    message: `${writeback.orderNumber}: would auto-pick and pack fulfilment ${taskId} before shipping (writeback.autoPickPack)`,
   });
   const body = shipBody({
     taskId,
-    carrier: carrierFor(w.carrierCode, ctx.settings),
+    carrier: carrierFor(writeback.carrierCode, ctx.settings),
     boxes: ['Box 1'],
-    tracking: w.tracking,
-    shipDate: w.shipDate,
+    tracking: writeback.tracking,
+    shipDate: writeback.shipDate,
   });
-  emitWriteback(ctx, w, body);
+  emitWriteback(ctx, writeback, body);
 }
 
 /** The pack lines of an auto-pack: every picked line, all in one box. */
 function packLines(pickLines: Row[], box: string): Row[] {
-  return pickLines.map((l) => ({
-    ProductID: l.ProductID,
-    SKU: l.SKU,
-    Name: l.Name,
-    Location: l.Location,
-    LocationID: l.LocationID,
-    Quantity: l.Quantity,
-    BatchSN: l.BatchSN ?? null,
-    ExpiryDate: l.ExpiryDate ?? null,
-    NonInventory: l.NonInventory ?? false,
+  return pickLines.map((line) => ({
+    ProductID: line.ProductID,
+    SKU: line.SKU,
+    Name: line.Name,
+    Location: line.Location,
+    LocationID: line.LocationID,
+    Quantity: line.Quantity,
+    BatchSN: line.BatchSN ?? null,
+    ExpiryDate: line.ExpiryDate ?? null,
+    NonInventory: line.NonInventory ?? false,
     Box: box,
   }));
 }
 
 function emitWriteback(
   ctx: RunContext,
-  w: WritebackState,
+  writeback: WritebackState,
   body: Record<string, unknown>,
   outcome?: 'written' | 'alreadyDone',
 ): void {
   ctx.emit({
     type: 'writeback',
-    orderNumber: w.orderNumber,
-    taskId: w.taskId ?? '',
+    orderNumber: writeback.orderNumber,
+    taskId: writeback.taskId ?? '',
     dear: body,
     dryRun: ctx.dryRun,
     ...(outcome ? { outcome } : {}),
@@ -379,22 +393,22 @@ function emitWriteback(
 /** Cin7 Core holds our tracking: journal it as done (a live run), clear any parked entry, report it. */
 async function finishWriteback(
   ctx: RunContext,
-  w: WritebackState,
+  writeback: WritebackState,
   body: Record<string, unknown>,
   outcome: 'written' | 'alreadyDone',
 ): Promise<void> {
   if (!ctx.dryRun) {
     await record(ctx, {
       t: 'wb-done',
-      orderNumber: w.orderNumber,
+      orderNumber: writeback.orderNumber,
       outcome,
-      tracking: w.tracking,
+      tracking: writeback.tracking,
       at: new Date().toISOString(),
     });
     crashPoint('after-journal-writeback');
   }
-  await resolve(ctx, writebackKey(w.orderNumber));
-  emitWriteback(ctx, w, body, outcome);
+  await resolve(ctx, writebackKey(writeback.orderNumber));
+  emitWriteback(ctx, writeback, body, outcome);
 }
 
 /** A ship stage that Cin7 Core treats as shipped (wholly or in part). */
@@ -406,7 +420,7 @@ function isShipAuthorised(ship: Row): boolean {
 /** Decides from the stored ship stage. True when nothing more is to be sent. */
 async function settleFromShip(
   ctx: RunContext,
-  w: WritebackState,
+  writeback: WritebackState,
   ship: Row,
   carrier: string,
   boxes: string[] | undefined,
@@ -415,47 +429,47 @@ async function settleFromShip(
   const authorised = isShipAuthorised(ship);
   if (!authorised) return false;
   const stored = storedTracking(lines);
-  if (w.tracking.every((t) => stored.has(t.number))) {
+  if (writeback.tracking.every((t) => stored.has(t.number))) {
     const shipBoxes = boxes ?? [...new Set(lines.map((l) => trimmedText(l.Boxes)).filter(Boolean))];
     const body = shipBody({
-      taskId: w.taskId ?? '',
+      taskId: writeback.taskId ?? '',
       carrier,
       boxes: shipBoxes,
-      tracking: w.tracking,
-      shipDate: w.shipDate,
+      tracking: writeback.tracking,
+      shipDate: writeback.shipDate,
     });
-    await finishWriteback(ctx, w, body, 'alreadyDone');
+    await finishWriteback(ctx, writeback, body, 'alreadyDone');
     return true;
   }
   // Authorised with other tracking (a reprint, or shipped by hand): add ours to the stored lines.
   const body = addTrackingBody({
-    taskId: w.taskId ?? '',
+    taskId: writeback.taskId ?? '',
     carrier,
     shipLines: lines,
-    tracking: w.tracking,
-    shipDate: w.shipDate,
+    tracking: writeback.tracking,
+    shipDate: writeback.shipDate,
   });
-  await sendShip(ctx, w, body, 'PUT', carrier);
+  await sendShip(ctx, writeback, body, 'PUT', carrier);
   return true;
 }
 
 async function sendShip(
   ctx: RunContext,
-  w: WritebackState,
+  writeback: WritebackState,
   body: Record<string, unknown>,
   method: 'POST' | 'PUT',
   carrier: string,
 ): Promise<void> {
   if (ctx.dryRun) {
     ctx.counters.plannedDearWrites++;
-    emitWriteback(ctx, w, body);
+    emitWriteback(ctx, writeback, body);
     return;
   }
   for (let attempt = 0; ; attempt++) {
     throwIfCancelled(ctx);
     await record(ctx, {
       t: 'wb-sending',
-      orderNumber: w.orderNumber,
+      orderNumber: writeback.orderNumber,
       method,
       at: new Date().toISOString(),
     });
@@ -463,7 +477,7 @@ async function sendShip(
     try {
       await ctx.dear.postShip(body, method);
       crashPoint('after-dear-ship');
-      await finishWriteback(ctx, w, body, 'written');
+      await finishWriteback(ctx, writeback, body, 'written');
       return;
     } catch (err) {
       if (!(err instanceof ApiCallError)) throw err;
@@ -472,14 +486,14 @@ async function sendShip(
       if (err.failure !== 'unknown-outcome' && !authorisedAlready) throw err;
       if (attempt >= ctx.settings.engine.maxRetries) throw err;
       // Unknown outcome or already shipped: read what Cin7 Core holds before sending anything.
-      const ship = await ctx.dear.ship(w.taskId ?? '');
+      const ship = await ctx.dear.ship(writeback.taskId ?? '');
       const lines = objectsOf(ship.Lines);
       const stored = storedTracking(lines);
       const authorised = isShipAuthorised(ship);
-      if (authorised && w.tracking.every((t) => stored.has(t.number))) {
+      if (authorised && writeback.tracking.every((t) => stored.has(t.number))) {
         await finishWriteback(
           ctx,
-          w,
+          writeback,
           body,
           authorisedAlready && method === 'POST' ? 'alreadyDone' : 'written',
         );
@@ -488,11 +502,11 @@ async function sendShip(
       if (authorised) {
         method = 'PUT';
         body = addTrackingBody({
-          taskId: w.taskId ?? '',
+          taskId: writeback.taskId ?? '',
           carrier,
           shipLines: lines,
-          tracking: w.tracking,
-          shipDate: w.shipDate,
+          tracking: writeback.tracking,
+          shipDate: writeback.shipDate,
         });
       }
     }

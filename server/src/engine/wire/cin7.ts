@@ -306,16 +306,16 @@ export function stageOf(
   fulfilment: Json | undefined,
   stage: 'Pick' | 'Pack' | 'Ship',
 ): { status: string; lines: Json[] } {
-  const s = fulfilment?.[stage];
-  return readStage(s);
+  const raw = fulfilment?.[stage];
+  return readStage(raw);
 }
 
 /** A stage object (also the answer of `GET sale/fulfilment/ship|pack`). */
-export function readStage(s: unknown): { status: string; lines: Json[] } {
-  if (!isObject(s)) return { status: '', lines: [] };
+export function readStage(stage: unknown): { status: string; lines: Json[] } {
+  if (!isObject(stage)) return { status: '', lines: [] };
   return {
-    status: trimmedText(s.Status),
-    lines: Array.isArray(s.Lines) ? s.Lines.filter(isObject) : [],
+    status: trimmedText(stage.Status),
+    lines: Array.isArray(stage.Lines) ? stage.Lines.filter(isObject) : [],
   };
 }
 
@@ -324,13 +324,13 @@ export function readStage(s: unknown): { status: string; lines: Json[] } {
  * the one with a packed stage first, then the lowest fulfilment number.
  */
 export function openFulfilment(fulfilments: Json[]): Json | undefined {
-  const open = fulfilments.filter((f) => {
-    const pick = stageOf(f, 'Pick').status;
-    const ship = stageOf(f, 'Ship').status;
+  const open = fulfilments.filter((fulfilment) => {
+    const pick = stageOf(fulfilment, 'Pick').status;
+    const ship = stageOf(fulfilment, 'Ship').status;
     return (
-      trimmedText(f.TaskID) !== '' &&
+      trimmedText(fulfilment.TaskID) !== '' &&
       pick !== 'VOIDED' &&
-      trimmedText(f.FulFilmentStatus) !== 'VOIDED' &&
+      trimmedText(fulfilment.FulFilmentStatus) !== 'VOIDED' &&
       ship !== 'AUTHORISED' &&
       ship !== 'PARTIALLY AUTHORISED' &&
       ship !== 'VOIDED'

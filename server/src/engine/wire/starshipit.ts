@@ -169,18 +169,23 @@ export interface StarshipitOrderWrite {
 
 export type Json = Record<string, unknown>;
 
-function orderIdOf(v: unknown): number | undefined {
-  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : NaN;
-  return Number.isFinite(n) ? n : undefined;
+function orderIdOf(value: unknown): number | undefined {
+  const id =
+    typeof value === 'number'
+      ? value
+      : typeof value === 'string' && /^\d+$/.test(value)
+        ? Number(value)
+        : NaN;
+  return Number.isFinite(id) ? id : undefined;
 }
 
 /** A short description of a value's shape for needs-attention reasons: keys and their types. */
-export function describeShape(v: unknown): string {
-  if (Array.isArray(v)) return `array(${v.length})`;
-  if (!isObject(v)) return v === null ? 'null' : typeof v;
-  const keys = Object.keys(v).slice(0, 24);
-  const more = Object.keys(v).length > keys.length ? ', …' : '';
-  return `{${keys.map((k) => `${k}: ${Array.isArray(v[k]) ? 'array' : v[k] === null ? 'null' : typeof v[k]}`).join(', ')}${more}}`;
+export function describeShape(value: unknown): string {
+  if (Array.isArray(value)) return `array(${value.length})`;
+  if (!isObject(value)) return value === null ? 'null' : typeof value;
+  const keys = Object.keys(value).slice(0, 24);
+  const more = Object.keys(value).length > keys.length ? ', …' : '';
+  return `{${keys.map((k) => `${k}: ${Array.isArray(value[k]) ? 'array' : value[k] === null ? 'null' : typeof value[k]}`).join(', ')}${more}}`;
 }
 
 export interface TrackingNumber {
@@ -192,11 +197,11 @@ export interface TrackingNumber {
 export function packageTracking(order: StarshipitOrder): TrackingNumber[] {
   const packages = Array.isArray(order.packages) ? order.packages : [];
   const out: TrackingNumber[] = [];
-  for (const p of packages) {
-    if (!isObject(p)) continue;
-    const number = trimmedText(p.tracking_number);
+  for (const parcel of packages) {
+    if (!isObject(parcel)) continue;
+    const number = trimmedText(parcel.tracking_number);
     if (!number || out.some((t) => t.number === number)) continue;
-    const url = trimmedText(p.tracking_url);
+    const url = trimmedText(parcel.tracking_url);
     out.push(url ? { number, url } : { number });
   }
   return out;
@@ -335,10 +340,10 @@ export function readErrorText(json: unknown): string | undefined {
   if (!isObject(json)) return undefined;
   const errs = json.errors;
   if (Array.isArray(errs) && errs.length) {
-    const e = errs[0] as unknown;
-    if (typeof e === 'string') return e;
-    if (isObject(e))
-      return [e.message, e.details].filter((x) => x !== undefined && x !== '').join(': ');
+    const first = errs[0] as unknown;
+    if (typeof first === 'string') return first;
+    if (isObject(first))
+      return [first.message, first.details].filter((x) => x !== undefined && x !== '').join(': ');
   }
   if (typeof json.message === 'string') return json.message;
   return undefined;
