@@ -145,8 +145,8 @@ class SyncHandlers {
 
   register(): void {
     const connection = this.connection;
-    connection.onNotification(WorkspaceTrustNotification.type, (p) => {
-      clientTrust = p?.trusted === true;
+    connection.onNotification(WorkspaceTrustNotification.type, (params) => {
+      clientTrust = params?.trusted === true;
     });
     connection.onRequest(RunRequest.type, (p) => this.run(p));
     connection.onRequest(DoctorRequest.type, (p) => this.doctor(p));
@@ -195,32 +195,34 @@ class SyncHandlers {
     void this.connection.sendNotification(RunEventNotification.type, { runId, event });
   }
 
-  private async run(p: RunRequest.Params): Promise<RunRequest.Result> {
-    const refused = this.refusal(p, p.runId);
+  private async run(params: RunRequest.Params): Promise<RunRequest.Result> {
+    const refused = this.refusal(params, params.runId);
     if (refused) return { summary: null, error: refused };
-    const secrets = runSecrets(p);
+    const secrets = runSecrets(params);
     try {
-      return await this.tracked(p.runId, (signal) => this.runEngine(p, secrets, signal));
+      return await this.tracked(params.runId, (signal) => this.runEngine(params, secrets, signal));
     } catch (err) {
       return { summary: null, error: secrets.redact(errorMessage(err)) };
     }
   }
 
   private async runEngine(
-    p: RunRequest.Params,
+    params: RunRequest.Params,
     secrets: RunSecrets,
     signal: AbortSignal,
   ): Promise<RunRequest.Result> {
-    const loaded = this.settingsOf(p.uri, { knownSecretNames: secrets.names() });
+    const loaded = this.settingsOf(params.uri, { knownSecretNames: secrets.names() });
     if (!loaded.ok) return { summary: null, error: loaded.message };
     const methods = new Set<string>();
     let orders = 0;
     const summary: SummaryEvent = await runWithSettings({
       settings: loaded.settings,
       configPath: loaded.file,
-      mode: p.mode,
-      dryRun: p.dryRun === true,
-      onlyOrderNumbers: Array.isArray(p.onlyOrderNumbers) ? p.onlyOrderNumbers : undefined,
+      mode: params.mode,
+      dryRun: params.dryRun === true,
+      onlyOrderNumbers: Array.isArray(params.onlyOrderNumbers)
+        ? params.onlyOrderNumbers
+        : undefined,
       signal,
       secrets,
       onEvent: (event) => {
@@ -229,20 +231,20 @@ class SyncHandlers {
           const method = event.starshipit.shipping_method;
           if (typeof method === 'string' && method) methods.add(method);
         }
-        this.forward(p.runId, event);
+        this.forward(params.runId, event);
       },
     });
-    if (p.dryRun === true && orders > 0 && !summary.cancelled)
-      this.options.onPreviewShippingMethods?.(p.uri, [...methods].sort());
+    if (params.dryRun === true && orders > 0 && !summary.cancelled)
+      this.options.onPreviewShippingMethods?.(params.uri, [...methods].sort());
     return { summary };
   }
 
-  private async doctor(p: DoctorRequest.Params): Promise<DoctorRequest.Result> {
-    const refused = this.refusal(p);
+  private async doctor(params: DoctorRequest.Params): Promise<DoctorRequest.Result> {
+    const refused = this.refusal(params);
     if (refused) return { report: null, error: refused };
-    const secrets = runSecrets(p);
+    const secrets = runSecrets(params);
     try {
-      const loaded = this.settingsOf(p.uri, { knownSecretNames: secrets.names() });
+      const loaded = this.settingsOf(params.uri, { knownSecretNames: secrets.names() });
       if (!loaded.ok) return { report: null, error: loaded.message };
       const report = await doctorWithSettings({
         settings: loaded.settings,
@@ -255,36 +257,38 @@ class SyncHandlers {
     }
   }
 
-  private async reconcile(p: ReconcileRequest.Params): Promise<ReconcileRequest.Result> {
-    const refused = this.refusal(p, p.runId);
+  private async reconcile(params: ReconcileRequest.Params): Promise<ReconcileRequest.Result> {
+    const refused = this.refusal(params, params.runId);
     if (refused) return { summary: null, error: refused };
-    const secrets = runSecrets(p);
+    const secrets = runSecrets(params);
     try {
-      return await this.tracked(p.runId, (signal) => this.runReconcile(p, secrets, signal));
+      return await this.tracked(params.runId, (signal) =>
+        this.runReconcile(params, secrets, signal),
+      );
     } catch (err) {
       return { summary: null, error: secrets.redact(errorMessage(err)) };
     }
   }
 
   private async runReconcile(
-    p: ReconcileRequest.Params,
+    params: ReconcileRequest.Params,
     secrets: RunSecrets,
     signal: AbortSignal,
   ): Promise<ReconcileRequest.Result> {
-    const loaded = this.settingsOf(p.uri, { knownSecretNames: secrets.names() });
+    const loaded = this.settingsOf(params.uri, { knownSecretNames: secrets.names() });
     if (!loaded.ok) return { summary: null, error: loaded.message };
     const summary = await reconcileWithSettings({
       settings: loaded.settings,
       configPath: loaded.file,
-      since: typeof p.since === 'string' && p.since ? p.since : undefined,
-      apply: p.apply === true,
+      since: typeof params.since === 'string' && params.since ? params.since : undefined,
+      apply: params.apply === true,
       signal,
       secrets,
       onEvent: (event) => {
         // Findings and the summary come back in the result; the run's own events stream.
         if (event.type === 'finding' || event.type === 'estimate' || event.type === 'reconcile')
           return;
-        this.forward(p.runId, event);
+        this.forward(params.runId, event);
       },
     });
     return { summary };
@@ -303,17 +307,20 @@ class SyncHandlers {
     return readStatus(stateDir);
   }
 
-  private async startSandbox(p: StartSandboxRequest.Params): Promise<StartSandboxRequest.Result> {
+  private async startSandbox(
+    params: StartSandboxRequest.Params,
+  ): Promise<StartSandboxRequest.Result> {
     const alreadyRunning = this.sandbox !== undefined;
     if (!this.sandbox) {
-      this.sandboxTimeScale = typeof p.timeScale === 'number' && p.timeScale > 0 ? p.timeScale : 1;
+      this.sandboxTimeScale =
+        typeof params.timeScale === 'number' && params.timeScale > 0 ? params.timeScale : 1;
       const { startSandbox } = await loadSandbox();
       this.sandbox = await startSandbox({
         port: 0,
-        seed: p.seed,
-        sales: p.sales,
+        seed: params.seed,
+        sales: params.sales,
         timeScale: this.sandboxTimeScale,
-        stateFile: p.stateFile,
+        stateFile: params.stateFile,
       });
     }
     const sandbox = this.sandbox;
@@ -336,12 +343,13 @@ class SyncHandlers {
   }
 
   private printSandboxLabels(
-    p: SandboxPrintLabelsRequest.Params,
+    params: SandboxPrintLabelsRequest.Params,
   ): SandboxPrintLabelsRequest.Result {
     const sandbox = this.sandbox;
     if (!sandbox) throw new Error('no sandbox is running; start it with "Dear: Start Sandbox"');
-    const max = typeof p?.max === 'number' && p.max > 0 ? p.max : Infinity;
-    const carrier = typeof p?.carrier === 'string' && p.carrier ? p.carrier : 'AusPost';
+    const max = typeof params?.max === 'number' && params.max > 0 ? params.max : Infinity;
+    const carrier =
+      typeof params?.carrier === 'string' && params.carrier ? params.carrier : 'AusPost';
     const printed: string[] = [];
     for (const [orderNumber, orders] of sandbox.starshipitOrders()) {
       if (printed.length >= max) break;

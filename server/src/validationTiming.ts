@@ -53,8 +53,8 @@ export function editedLines(
 }
 
 /** A problem is "already shown" when the same code was published on the same line. */
-export function shownKey(d: Diagnostic): string {
-  return `${String(d.code)}@${d.range.start.line}`;
+export function shownKey(diagnostic: Diagnostic): string {
+  return `${String(diagnostic.code)}@${diagnostic.range.start.line}`;
 }
 
 /**
@@ -69,11 +69,11 @@ export function holdNewProblems(
   if (!edited) return { now: [...diagnostics], held: 0 };
   const now: Diagnostic[] = [];
   let held = 0;
-  for (const d of diagnostics) {
-    const line = d.range.start.line;
+  for (const diagnostic of diagnostics) {
+    const line = diagnostic.range.start.line;
     const onEditedLine = line >= edited.first && line <= edited.last;
-    if (onEditedLine && !shown.has(shownKey(d))) held++;
-    else now.push(d);
+    if (onEditedLine && !shown.has(shownKey(diagnostic))) held++;
+    else now.push(diagnostic);
   }
   return { now, held };
 }

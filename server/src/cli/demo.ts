@@ -80,16 +80,16 @@ const out = (text = ''): void => {
   process.stdout.write(text + '\n');
 };
 
-function describeOrder(e: OrderEvent): string {
-  const d = (e.starshipit.destination ?? {}) as Record<string, unknown>;
-  const items = Array.isArray(e.starshipit.items)
-    ? (e.starshipit.items as Record<string, unknown>[])
+function describeOrder(order: OrderEvent): string {
+  const destination = (order.starshipit.destination ?? {}) as Record<string, unknown>;
+  const items = Array.isArray(order.starshipit.items)
+    ? (order.starshipit.items as Record<string, unknown>[])
     : [];
-  return `  ${e.orderNumber.padEnd(10)} ${String(d.name ?? '')
+  return `  ${order.orderNumber.padEnd(10)} ${String(destination.name ?? '')
     .slice(0, 22)
     .padEnd(
       22,
-    )} ${[d.suburb, d.post_code, d.country].filter(Boolean).join(' ').slice(0, 34).padEnd(34)} ${items
+    )} ${[destination.suburb, destination.post_code, destination.country].filter(Boolean).join(' ').slice(0, 34).padEnd(34)} ${items
     .map((i) => `${String(i.quantity)}×${String(i.sku)}`)
     .join(' ')
     .slice(0, 30)}`;
@@ -225,13 +225,14 @@ async function previewStep(
   out('\n1. Preview (dry run: reads only, writes nothing to either API)');
   const dry = await runDemoStep(demo, 'import', true);
   const planned = dry.events.filter((e): e is OrderEvent => e.type === 'order');
-  for (const e of planned.slice(0, 8)) out(describeOrder(e));
+  for (const event of planned.slice(0, 8)) out(describeOrder(event));
   if (planned.length > 8) out(`  … and ${planned.length - 8} more`);
   const skipCodes = new Map<string, number>();
-  for (const e of dry.events)
-    if (e.type === 'skip') skipCodes.set(e.code, (skipCodes.get(e.code) ?? 0) + 1);
+  for (const event of dry.events)
+    if (event.type === 'skip') skipCodes.set(event.code, (skipCodes.get(event.code) ?? 0) + 1);
   out(`  skipped: ${[...skipCodes].map(([code, n]) => `${n} ${code}`).join(', ') || 'none'}`);
-  for (const e of dry.events) if (e.type === 'attention') out(`  needs attention: ${e.reason}`);
+  for (const event of dry.events)
+    if (event.type === 'attention') out(`  needs attention: ${event.reason}`);
   out(
     `  estimate for the live run: ${dry.summary.estimate.dearCalls} Cin7 calls, about ${dry.summary.estimate.seconds} s at the configured limit (scaled)`,
   );
@@ -262,21 +263,21 @@ function printLabelsStep(demo: DemoRun, planned: OrderEvent[]): PrintedLabel[] {
   out('\n3. Print labels in Starshipit (sandbox)');
   const printed: PrintedLabel[] = [];
   const carriers = ['AusPost', 'StarTrack', 'DHL', 'AusPost'];
-  for (const e of planned) {
+  for (const event of planned) {
     if (printed.length >= carriers.length) break;
     const carrier = carriers[printed.length];
     const label = demo.sb.printLabel({
       // The sample's other warehouse account is the sandbox's second Starshipit account.
-      account: e.account && e.account !== DEFAULT_ACCOUNT ? 'second' : 'default',
-      orderNumber: e.orderNumber,
+      account: event.account && event.account !== DEFAULT_ACCOUNT ? 'second' : 'default',
+      orderNumber: event.orderNumber,
       carrier,
       trackingNumbers:
-        printed.length === 0 ? [`${e.orderNumber}-P1`, `${e.orderNumber}-P2`] : undefined,
+        printed.length === 0 ? [`${event.orderNumber}-P1`, `${event.orderNumber}-P2`] : undefined,
     });
-    printed.push({ orderNumber: e.orderNumber, carrier, tracking: label.trackingNumbers });
-    const where = e.account ? ` (Starshipit account ${e.account})` : '';
+    printed.push({ orderNumber: event.orderNumber, carrier, tracking: label.trackingNumbers });
+    const where = event.account ? ` (Starshipit account ${event.account})` : '';
     out(
-      `  ${e.orderNumber}${where}: ${carrier} label, tracking ${label.trackingNumbers.join(', ')}`,
+      `  ${event.orderNumber}${where}: ${carrier} label, tracking ${label.trackingNumbers.join(', ')}`,
     );
   }
   return printed;
@@ -285,11 +286,13 @@ function printLabelsStep(demo: DemoRun, planned: OrderEvent[]): PrintedLabel[] {
 async function writebackStep(demo: DemoRun): Promise<void> {
   out('\n4. Writeback (sync: writebacks first, then new sales)');
   const synced = await runDemoStep(demo, 'sync', false);
-  for (const e of synced.events) {
-    if (e.type !== 'writeback') continue;
-    const lines = Array.isArray(e.dear.Lines) ? (e.dear.Lines as Record<string, unknown>[]) : [];
+  for (const event of synced.events) {
+    if (event.type !== 'writeback') continue;
+    const lines = Array.isArray(event.dear.Lines)
+      ? (event.dear.Lines as Record<string, unknown>[])
+      : [];
     out(
-      `  ${e.orderNumber} → Cin7 Core: carrier "${String(lines[0]?.Carrier ?? '')}", tracking ${lines.map((l) => String(l.TrackingNumber)).join(', ')}`,
+      `  ${event.orderNumber} → Cin7 Core: carrier "${String(lines[0]?.Carrier ?? '')}", tracking ${lines.map((l) => String(l.TrackingNumber)).join(', ')}`,
     );
   }
   out(`  ${summaryText(synced.summary)}`);
@@ -304,9 +307,9 @@ function checkAgainstSandbox({ sb }: DemoRun, printed: PrintedLabel[]): boolean 
     .filter((l) => l.length > 1).length;
   const orderCount = accounts.reduce((n, orders) => n + orders.size, 0);
   const ships = sb.dearShipments({ changedOnly: true });
-  const shippedOnce = printed.filter((p) =>
+  const shippedOnce = printed.filter((label) =>
     [...ships.values()].some(
-      (s) => s.orderNumber === p.orderNumber && s.status === 'AUTHORISED' && s.writes === 1,
+      (s) => s.orderNumber === label.orderNumber && s.status === 'AUTHORISED' && s.writes === 1,
     ),
   ).length;
   out(

@@ -20,26 +20,26 @@ interface DoctorFlags {
 }
 
 function parseDoctorFlags(args: string[]): DoctorFlags | string {
-  const f: DoctorFlags = { config: 'dear-starshipit.yaml', json: false };
+  const flags: DoctorFlags = { config: 'dear-starshipit.yaml', json: false };
   for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    const [name, inline] = a.startsWith('--') && a.includes('=') ? a.split(/=(.*)/s) : [a];
+    const arg = args[i];
+    const [name, inline] = arg.startsWith('--') && arg.includes('=') ? arg.split(/=(.*)/s) : [arg];
     const value = (): string | undefined => inline ?? args[++i];
-    if (name === '--json' && inline === undefined) f.json = true;
+    if (name === '--json' && inline === undefined) flags.json = true;
     else if (
       name === '--config' ||
       name === '-c' ||
       name === '--save-samples' ||
       name === '--state'
     ) {
-      const v = value();
-      if (!v || v.startsWith('--')) return `${name} needs a value`;
-      if (name === '--save-samples') f.samples = v;
-      else if (name === '--state') f.state = v;
-      else f.config = v;
-    } else return unknownOptionMessage('doctor', a);
+      const given = value();
+      if (!given || given.startsWith('--')) return `${name} needs a value`;
+      if (name === '--save-samples') flags.samples = given;
+      else if (name === '--state') flags.state = given;
+      else flags.config = given;
+    } else return unknownOptionMessage('doctor', arg);
   }
-  return f;
+  return flags;
 }
 
 export async function doctorCommand(args: string[]): Promise<number> {

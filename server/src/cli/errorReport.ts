@@ -8,14 +8,14 @@ import { SEVERITY_WORDS, type ConfigDiagnostic } from '../config';
 
 /** Diagnostics as the rows `validate --json` prints (0-based, LSP style). */
 export function diagnosticRows(diagnostics: readonly ConfigDiagnostic[]): SettingsDiagnosticRow[] {
-  return diagnostics.map((d) => ({
-    line: d.range.start.line,
-    character: d.range.start.character,
-    endLine: d.range.end.line,
-    endCharacter: d.range.end.character,
-    severity: SEVERITY_WORDS[d.severity],
-    code: d.code,
-    message: d.message,
+  return diagnostics.map((diagnostic) => ({
+    line: diagnostic.range.start.line,
+    character: diagnostic.range.start.character,
+    endLine: diagnostic.range.end.line,
+    endCharacter: diagnostic.range.end.character,
+    severity: SEVERITY_WORDS[diagnostic.severity],
+    code: diagnostic.code,
+    message: diagnostic.message,
   }));
 }
 

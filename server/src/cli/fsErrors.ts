@@ -24,16 +24,19 @@ export class FsProblem extends Error {
   }
 }
 
-function chooseOther(s: FsSubject): string {
-  return s.flag ? `, or choose another with ${s.flag}` : '';
+function chooseOther(subject: FsSubject): string {
+  return subject.flag ? `, or choose another with ${subject.flag}` : '';
 }
 
 /** A sentence for a Node file-system error on `subject` (any other error keeps its message). */
 export function describeFsError(err: unknown, subject: FsSubject): string {
-  const e = err as NodeJS.ErrnoException;
+  const nodeError = err as NodeJS.ErrnoException;
   const where = path.resolve(subject.path);
-  const failed = e?.path && path.resolve(e.path) !== where ? ` (at ${path.resolve(e.path)})` : '';
-  switch (e?.code) {
+  const failed =
+    nodeError?.path && path.resolve(nodeError.path) !== where
+      ? ` (at ${path.resolve(nodeError.path)})`
+      : '';
+  switch (nodeError?.code) {
     case 'ENOENT':
       return `the ${subject.what} ${where} does not exist${failed}; check the path${chooseOther(subject)}.`;
     case 'EACCES':
@@ -61,8 +64,8 @@ export function describeFsError(err: unknown, subject: FsSubject): string {
     case 'EIO':
       return `an I/O error occurred on the ${subject.what} ${where}${failed}; check the disk, then try again.`;
     default: {
-      const detail = e?.code
-        ? `${e.code}${e.syscall ? ` during ${e.syscall}` : ''}`
+      const detail = nodeError?.code
+        ? `${nodeError.code}${nodeError.syscall ? ` during ${nodeError.syscall}` : ''}`
         : err instanceof Error
           ? err.message
           : String(err);
@@ -73,11 +76,11 @@ export function describeFsError(err: unknown, subject: FsSubject): string {
 
 /** True for errors thrown by Node's fs module (they carry `code`, `syscall` and usually `path`). */
 export function isFsError(err: unknown): err is NodeJS.ErrnoException {
-  const e = err as NodeJS.ErrnoException;
+  const nodeError = err as NodeJS.ErrnoException;
   return (
     err instanceof Error &&
-    typeof e.code === 'string' &&
-    typeof e.syscall === 'string' &&
-    /^E[A-Z]+$/.test(e.code)
+    typeof nodeError.code === 'string' &&
+    typeof nodeError.syscall === 'string' &&
+    /^E[A-Z]+$/.test(nodeError.code)
   );
 }

@@ -208,56 +208,60 @@ export function usage(): string {
 
 /** The usage lines of one command (printed on stderr after a usage error). */
 export function commandUsage(name: string): string {
-  const h = HELP[name];
-  return h.usage.map((u, i) => `${i === 0 ? 'usage: ' : '       '}${u}`).join('\n');
+  const help = HELP[name];
+  return help.usage.map((u, i) => `${i === 0 ? 'usage: ' : '       '}${u}`).join('\n');
 }
 
 /** Full help of one command (`COMMAND --help`, `help COMMAND`). */
 export function commandHelp(name: string): string {
-  const h = HELP[name];
-  const width = Math.max(0, ...h.options.map(([flag]) => flag.length));
-  const meaning = h.summary[1];
+  const help = HELP[name];
+  const width = Math.max(0, ...help.options.map(([flag]) => flag.length));
+  const meaning = help.summary[1];
   const lines = [commandUsage(name), '', `${meaning[0].toUpperCase()}${meaning.slice(1)}.`];
-  if (h.options.length) {
+  if (help.options.length) {
     lines.push('', 'options:');
-    for (const [flag, meaning] of h.options) lines.push(`  ${flag.padEnd(width)}  ${meaning}`);
+    for (const [flag, meaning] of help.options) lines.push(`  ${flag.padEnd(width)}  ${meaning}`);
     lines.push(`  ${'--help'.padEnd(width)}  this help`);
   }
-  for (const n of h.notes ?? []) lines.push('', n);
+  for (const note of help.notes ?? []) lines.push('', note);
   return lines.join('\n');
 }
 
 /** Edit distance (insert, delete, substitute, swap of neighbours) between two short words. */
 export function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
+  const distances: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
     Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
   );
   for (let i = 1; i <= a.length; i++) {
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      distances[i][j] = Math.min(
+        distances[i - 1][j] + 1,
+        distances[i][j - 1] + 1,
+        distances[i - 1][j - 1] + cost,
+      );
       if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
-        d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+        distances[i][j] = Math.min(distances[i][j], distances[i - 2][j - 2] + 1);
     }
   }
-  return d[a.length][b.length];
+  return distances[a.length][b.length];
 }
 
 /** The closest candidate when it is close enough to be a typo (or a unique prefix), else undefined. */
 export function closest(word: string, candidates: readonly string[]): string | undefined {
-  const w = word.toLowerCase();
-  const prefixed = candidates.filter((c) => w.length >= 3 && c.startsWith(w));
+  const lowered = word.toLowerCase();
+  const prefixed = candidates.filter((c) => lowered.length >= 3 && c.startsWith(lowered));
   if (prefixed.length === 1) return prefixed[0];
   let best: string | undefined;
   let bestDistance = Infinity;
-  for (const c of candidates) {
-    const dist = editDistance(w, c);
+  for (const candidate of candidates) {
+    const dist = editDistance(lowered, candidate);
     if (dist < bestDistance) {
-      best = c;
+      best = candidate;
       bestDistance = dist;
     }
   }
-  const allowed = Math.max(1, Math.floor(Math.max(w.length, 4) / 3));
+  const allowed = Math.max(1, Math.floor(Math.max(lowered.length, 4) / 3));
   return bestDistance <= allowed ? best : undefined;
 }
 

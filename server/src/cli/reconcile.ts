@@ -99,25 +99,25 @@ export async function reconcileCommand(args: string[]): Promise<number> {
 }
 
 /** JSON: every event as one line. Human: the estimate, what the fixes did, then the sections. */
-function printEvent(e: EngineEvent | ReconcileEvent, json: boolean): void {
+function printEvent(event: EngineEvent | ReconcileEvent, json: boolean): void {
   if (json) {
-    process.stdout.write(`${JSON.stringify(e)}\n`);
+    process.stdout.write(`${JSON.stringify(event)}\n`);
     return;
   }
-  switch (e.type) {
+  switch (event.type) {
     case 'estimate':
       process.stderr.write(
-        `reading since ${e.since}: Cin7 Core ${e.dearCalls.listPages} more saleList page(s) and at most ${e.dearCalls.detailsAtMost} fulfilment read(s), about ${e.seconds} s at the configured limit; Starshipit ${e.starshipitCalls} listing call(s) made\n`,
+        `reading since ${event.since}: Cin7 Core ${event.dearCalls.listPages} more saleList page(s) and at most ${event.dearCalls.detailsAtMost} fulfilment read(s), about ${event.seconds} s at the configured limit; Starshipit ${event.starshipitCalls} listing call(s) made\n`,
       );
       break;
     case 'reconcile':
-      process.stdout.write(`${formatReconcile(e as ReconcileSummary).join('\n')}\n`);
+      process.stdout.write(`${formatReconcile(event as ReconcileSummary).join('\n')}\n`);
       break;
     case 'finding':
       break; // listed by section in the summary
     default: {
       // The fixes' own events, in the words every front end uses; progress stays quiet here.
-      const line = eventLine(e);
+      const line = eventLine(event);
       if (line.level === 'trace' || line.level === 'debug') break;
       const toStderr = line.level === 'warn' || line.level === 'error';
       (toStderr ? process.stderr : process.stdout).write(`${line.text}\n`);

@@ -52,7 +52,7 @@ function splitInline(arg: string): [string, string | undefined] {
 }
 
 function parseFlags(args: string[], mode: CommandMode): Flags {
-  const f: Flags = {
+  const flags: Flags = {
     config: 'dear-starshipit.yaml',
     dryRun: false,
     json: false,
@@ -60,29 +60,29 @@ function parseFlags(args: string[], mode: CommandMode): Flags {
     intervalSeconds: 300,
   };
   for (let i = 0; i < args.length; i++) {
-    const [a, inline] = splitInline(args[i]);
+    const [arg, inline] = splitInline(args[i]);
     const value = (): string => {
-      const v = inline ?? args[++i];
-      if (v === undefined || v === '' || (inline === undefined && v.startsWith('--')))
-        throw new UsageError(`${a} needs a value`);
-      return v;
+      const value = inline ?? args[++i];
+      if (value === undefined || value === '' || (inline === undefined && value.startsWith('--')))
+        throw new UsageError(`${arg} needs a value`);
+      return value;
     };
-    if (a === '--config' || a === '-c') f.config = value();
-    else if (a === '--dry-run' && mode !== 'status') f.dryRun = true;
-    else if (a === '--json') f.json = true;
-    else if (a === '--state') f.state = value();
-    else if (a === '--watch' && mode === 'sync') f.watch = true;
-    else if (a === '--interval' && mode === 'sync') {
-      f.intervalSeconds = Number(value());
-      if (!Number.isFinite(f.intervalSeconds) || f.intervalSeconds <= 0)
+    if (arg === '--config' || arg === '-c') flags.config = value();
+    else if (arg === '--dry-run' && mode !== 'status') flags.dryRun = true;
+    else if (arg === '--json') flags.json = true;
+    else if (arg === '--state') flags.state = value();
+    else if (arg === '--watch' && mode === 'sync') flags.watch = true;
+    else if (arg === '--interval' && mode === 'sync') {
+      flags.intervalSeconds = Number(value());
+      if (!Number.isFinite(flags.intervalSeconds) || flags.intervalSeconds <= 0)
         throw new UsageError('--interval needs a positive number of seconds');
-    } else if (a.startsWith('-')) throw new UsageError(unknownOptionMessage(mode, a));
+    } else if (arg.startsWith('-')) throw new UsageError(unknownOptionMessage(mode, arg));
     else
       throw new UsageError(
-        `unexpected argument "${a}" (the settings file is given with --config FILE)`,
+        `unexpected argument "${arg}" (the settings file is given with --config FILE)`,
       );
   }
-  return f;
+  return flags;
 }
 
 /**
@@ -92,8 +92,9 @@ function parseFlags(args: string[], mode: CommandMode): Flags {
  */
 export function loadSettings(file: string, report: ErrorReporter): DearSettings | undefined {
   const loaded = loadSettingsFile(file, { flag: '--config FILE' });
-  for (const d of loaded.diagnostics)
-    if (d.severity <= 2) process.stderr.write(formatDiagnosticText(file, d) + '\n');
+  for (const diagnostic of loaded.diagnostics)
+    if (diagnostic.severity <= 2)
+      process.stderr.write(formatDiagnosticText(file, diagnostic) + '\n');
   if (loaded.ok) return loaded.settings;
   const errors = loaded.diagnostics.filter((d) => d.severity === 1);
   report.fail(loaded.code, 2, loaded.message, {
@@ -131,18 +132,18 @@ function reportRunError(err: unknown, report: ErrorReporter, stateDir: string): 
 }
 
 export async function runCommand(mode: string, args: string[]): Promise<number> {
-  const m = mode as CommandMode;
+  const commandMode = mode as CommandMode;
   const report = new ErrorReporter(mode, args.includes('--json'));
   let flags: Flags;
   try {
-    flags = parseFlags(args, m);
+    flags = parseFlags(args, commandMode);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
     report.fail('usage', 2, err.message);
     process.stderr.write(`${commandUsage(mode)}\n`);
     return 2;
   }
-  if (m === 'status') return statusCommand(flags, report);
+  if (commandMode === 'status') return statusCommand(flags, report);
   tuneHeapForRuns();
   const settings = loadSettings(flags.config, report);
   if (!settings) return 2;
@@ -158,10 +159,14 @@ export async function runCommand(mode: string, args: string[]): Promise<number> 
         return reportRunError(err, report, stateDir);
       }
     }
-    const printer = new Printer(flags.json, m, flags.dryRun);
-    return await runUntilDone({ mode: m, flags, settings, stateDir, report, printer }, stopper, {
-      lockHeld: watchLock !== undefined,
-    });
+    const printer = new Printer(flags.json, commandMode, flags.dryRun);
+    return await runUntilDone(
+      { mode: commandMode, flags, settings, stateDir, report, printer },
+      stopper,
+      {
+        lockHeld: watchLock !== undefined,
+      },
+    );
   } finally {
     watchLock?.release();
     stopper.detach();
@@ -323,9 +328,9 @@ async function statusCommand(flags: Flags, report: ErrorReporter): Promise<numbe
       ),
     ];
     if (st.lastRun) {
-      const s = st.lastRun.summary;
+      const summary = st.lastRun.summary;
       out.push(
-        `last run: ${st.lastRun.at} ${st.lastRun.mode}${st.lastRun.dryRun ? ' (dry run)' : ''}: ${s.created} created, ${s.writtenBack} written back, ${s.needsAttention} need attention`,
+        `last run: ${st.lastRun.at} ${st.lastRun.mode}${st.lastRun.dryRun ? ' (dry run)' : ''}: ${summary.created} created, ${summary.writtenBack} written back, ${summary.needsAttention} need attention`,
       );
     }
     process.stdout.write(out.join('\n') + '\n');
@@ -370,31 +375,37 @@ class Printer {
     this.progress();
   }
 
-  event(e: EngineEvent): void {
+  event(event: EngineEvent): void {
     if (this.json) {
-      process.stdout.write(JSON.stringify(e) + '\n');
+      process.stdout.write(JSON.stringify(event) + '\n');
       return;
     }
-    this.counts.add(e);
-    if (e.type === 'summary') {
+    this.counts.add(event);
+    if (event.type === 'summary') {
       this.clear();
-      process.stdout.write(summaryText(e) + '\n');
+      process.stdout.write(summaryText(event) + '\n');
       // A watcher's next run counts from zero.
       this.counts = new RunCounts(this.mode, this.dryRun);
       return;
     }
-    const { level, text } = eventLine(e);
+    const { level, text } = eventLine(event);
     // Progress and limiter holds only move the live count; a TTY shows it.
-    if (e.type === 'progress' || e.type === 'wait' || level === 'debug' || level === 'trace') {
+    if (
+      event.type === 'progress' ||
+      event.type === 'wait' ||
+      level === 'debug' ||
+      level === 'trace'
+    ) {
       this.progress();
       return;
     }
-    this.line(text, toStderr(e));
+    this.line(text, toStderr(event));
   }
 }
 
 /** Problems and warnings go to stderr; what was done (orders, skips, writebacks) to stdout. */
-function toStderr(e: EngineEvent): boolean {
-  if (e.type === 'attention' || e.type === 'throttle' || e.type === 'retry') return true;
-  return e.type === 'log' && e.level !== 'info';
+function toStderr(event: EngineEvent): boolean {
+  if (event.type === 'attention' || event.type === 'throttle' || event.type === 'retry')
+    return true;
+  return event.type === 'log' && event.level !== 'info';
 }

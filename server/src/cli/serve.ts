@@ -34,10 +34,11 @@ function parseServeFlags(args: string[]): ServeFlags | string {
     const value = (): string | undefined => inline ?? args[++i];
     if (name === '--json') flags.json = true;
     else if (name === '--config' || name === '-c' || name === '--state') {
-      const v = value();
-      if (!v || (inline === undefined && v.startsWith('--'))) return `${name} needs a value`;
-      if (name === '--state') flags.state = v;
-      else flags.config = v;
+      const given = value();
+      if (!given || (inline === undefined && given.startsWith('--')))
+        return `${name} needs a value`;
+      if (name === '--state') flags.state = given;
+      else flags.config = given;
     } else if (name.startsWith('-')) return unknownOptionMessage('serve', name);
     else return `unexpected argument "${name}" (the settings file is given with --config FILE)`;
   }
@@ -108,21 +109,22 @@ export async function serveCommand(args: string[]): Promise<number> {
 class LogWriter {
   constructor(private readonly json: boolean) {}
 
-  write(e: ServiceLine, run?: ServiceMode): void {
+  write(line: ServiceLine, run?: ServiceMode): void {
     const at = new Date().toISOString();
     if (this.json) {
-      process.stdout.write(JSON.stringify({ at, ...(run ? { run } : {}), ...e }) + '\n');
+      process.stdout.write(JSON.stringify({ at, ...(run ? { run } : {}), ...line }) + '\n');
       return;
     }
-    const text = humanText(e);
+    const text = humanText(line);
     if (text) process.stdout.write(`${at} ${run ? `[${run}] ` : ''}${text}\n`);
   }
 }
 
 /** Service events as they are; engine events in the shared words (protocol/eventText.ts), no debug. */
-function humanText(e: ServiceLine): string | undefined {
-  if (e.type === 'service') return `${e.level === 'info' ? '' : `${e.level}: `}${e.message}`;
-  const line = eventLine(e);
+function humanText(serviceLine: ServiceLine): string | undefined {
+  if (serviceLine.type === 'service')
+    return `${serviceLine.level === 'info' ? '' : `${serviceLine.level}: `}${serviceLine.message}`;
+  const line = eventLine(serviceLine);
   if (line.level === 'debug' || line.level === 'trace') return undefined;
   return `${line.level === 'info' ? '' : `${line.level}: `}${line.text}`;
 }

@@ -41,9 +41,9 @@ function readUpTo(fd: number, limit: number): Buffer {
   const buf = Buffer.alloc(limit);
   let total = 0;
   while (total < limit) {
-    const n = fs.readSync(fd, buf, total, limit - total, total);
-    if (n === 0) break;
-    total += n;
+    const bytesRead = fs.readSync(fd, buf, total, limit - total, total);
+    if (bytesRead === 0) break;
+    total += bytesRead;
   }
   return buf.subarray(0, total);
 }

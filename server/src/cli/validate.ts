@@ -45,7 +45,8 @@ export async function validateCommand(args: string[]): Promise<number> {
   if (json) {
     process.stdout.write(`${JSON.stringify(diagnosticRows(diagnostics), null, 2)}\n`);
   } else {
-    for (const d of diagnostics) process.stdout.write(`${formatDiagnosticText(file, d)}\n`);
+    for (const diagnostic of diagnostics)
+      process.stdout.write(`${formatDiagnosticText(file, diagnostic)}\n`);
   }
   return diagnostics.some((d) => d.severity === 1) ? 1 : 0;
 }

@@ -100,14 +100,14 @@ function applySuppressions(
   const rules = new Map<number, Set<string> | 'all'>();
   const re = new RegExp(`^\\s*#\\s*${DISABLE_COMMENT}\\b(.*)$`);
   for (let line = 0; line < parsed.pos.lineCount - 1; line++) {
-    const m = re.exec(parsed.pos.lineText(line));
-    if (!m) continue;
-    const codes = m[1].split(/[\s,]+/).filter(Boolean);
+    const match = re.exec(parsed.pos.lineText(line));
+    if (!match) continue;
+    const codes = match[1].split(/[\s,]+/).filter(Boolean);
     rules.set(line + 1, codes.length ? new Set(codes) : 'all');
   }
-  return diagnostics.filter((d) => {
-    if (d.severity === ERROR) return true;
-    const rule = rules.get(d.range.start.line);
-    return !(rule === 'all' || rule?.has(d.code));
+  return diagnostics.filter((diagnostic) => {
+    if (diagnostic.severity === ERROR) return true;
+    const rule = rules.get(diagnostic.range.start.line);
+    return !(rule === 'all' || rule?.has(diagnostic.code));
   });
 }

@@ -24,12 +24,12 @@ export function hitAt(root: unknown, offset: number): NodeHit | undefined {
     if (isMap(node)) {
       let next: unknown;
       for (const pair of node.items) {
-        const k = keyString(pair.key);
-        if (k === undefined) continue;
+        const key = keyString(pair.key);
+        if (key === undefined) continue;
         if (isScalar(pair.key) && within(pair.key, offset))
-          return { path: [...path, k], onKey: true, node: pair.key, pair };
+          return { path: [...path, key], onKey: true, node: pair.key, pair };
         if (within(pair.value as Node, offset)) {
-          path.push(k);
+          path.push(key);
           next = pair.value;
           if (isScalar(next)) return { path, onKey: false, node: next, pair };
           break;
@@ -38,10 +38,10 @@ export function hitAt(root: unknown, offset: number): NodeHit | undefined {
       if (next === undefined) return undefined;
       node = next;
     } else if (isSeq(node)) {
-      const i = node.items.findIndex((it) => within(it as Node, offset));
-      if (i < 0) return undefined;
-      path.push(i);
-      node = node.items[i];
+      const index = node.items.findIndex((it) => within(it as Node, offset));
+      if (index < 0) return undefined;
+      path.push(index);
+      node = node.items[index];
       if (isScalar(node)) return { path, onKey: false, node };
     } else return undefined;
   }

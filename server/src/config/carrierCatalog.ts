@@ -39,20 +39,20 @@ export class CarrierCatalog {
   }
 
   needsRefresh(key: string): boolean {
-    const e = this.entries.get(key);
-    if (!e) return true;
-    if (e.inFlight) return false;
-    const t = this.now();
-    if (e.failedAt !== undefined && t - e.failedAt < this.retryMs) return false;
-    return e.fetchedAt === undefined || t - e.fetchedAt >= this.ttlMs;
+    const entry = this.entries.get(key);
+    if (!entry) return true;
+    if (entry.inFlight) return false;
+    const now = this.now();
+    if (entry.failedAt !== undefined && now - entry.failedAt < this.retryMs) return false;
+    return entry.fetchedAt === undefined || now - entry.fetchedAt >= this.ttlMs;
   }
 
   /** Marks a fetch as started; returns false when one is already running. */
   begin(key: string): boolean {
-    const e = this.entries.get(key) ?? { inFlight: false };
-    if (e.inFlight) return false;
-    e.inFlight = true;
-    this.entries.set(key, e);
+    const entry = this.entries.get(key) ?? { inFlight: false };
+    if (entry.inFlight) return false;
+    entry.inFlight = true;
+    this.entries.set(key, entry);
     return true;
   }
 
@@ -66,11 +66,11 @@ export class CarrierCatalog {
 
   /** Allows an immediate retry everywhere (e.g. the user just stored the missing secret). */
   forgetFailures(): void {
-    for (const e of this.entries.values()) e.failedAt = undefined;
+    for (const entry of this.entries.values()) entry.failedAt = undefined;
   }
 
   fail(key: string): void {
-    const e = this.entries.get(key) ?? { inFlight: false };
-    this.entries.set(key, { ...e, inFlight: false, failedAt: this.now() });
+    const entry = this.entries.get(key) ?? { inFlight: false };
+    this.entries.set(key, { ...entry, inFlight: false, failedAt: this.now() });
   }
 }

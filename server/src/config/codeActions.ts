@@ -23,14 +23,14 @@ const overlaps = (a: Range, b: Range) =>
     (b.end.line === a.start.line && b.end.character < a.start.character)
   );
 
-export function toLspDiagnostic(d: ConfigDiagnostic): Diagnostic {
+export function toLspDiagnostic(diagnostic: ConfigDiagnostic): Diagnostic {
   return {
-    range: d.range,
-    severity: d.severity,
-    code: d.code,
+    range: diagnostic.range,
+    severity: diagnostic.severity,
+    code: diagnostic.code,
     source: 'dear-starshipit',
-    message: d.message,
-    ...(d.data !== undefined ? { data: d.data } : {}),
+    message: diagnostic.message,
+    ...(diagnostic.data !== undefined ? { data: diagnostic.data } : {}),
   };
 }
 
@@ -47,12 +47,12 @@ export function getCodeActions(
       )
     : analysis.filter((d) => overlaps(d.range, range));
   const actions: CodeAction[] = [];
-  for (const d of matched) {
-    for (const fix of (d.data as DiagnosticData | undefined)?.fixes ?? []) {
+  for (const diagnostic of matched) {
+    for (const fix of (diagnostic.data as DiagnosticData | undefined)?.fixes ?? []) {
       actions.push({
         title: fix.title,
         kind: CodeActionKind.QuickFix,
-        diagnostics: [toLspDiagnostic(d)],
+        diagnostics: [toLspDiagnostic(diagnostic)],
         ...(fix.edits.length ? { edit: { changes: { [uri]: fix.edits } } } : {}),
         ...(fix.command ? { command: fix.command } : {}),
         ...(fix.isPreferred ? { isPreferred: true } : {}),

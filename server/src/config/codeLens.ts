@@ -9,8 +9,8 @@ export const LENS_COMMANDS = [
 
 export function getCodeLenses(uri: string): CodeLens[] {
   const range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
-  return LENS_COMMANDS.map((c) => ({
+  return LENS_COMMANDS.map((lens) => ({
     range,
-    command: { title: c.title, command: c.command, arguments: [uri] },
+    command: { title: lens.title, command: lens.command, arguments: [uri] },
   }));
 }

@@ -225,9 +225,9 @@ function keyItems(
 ): CompletionItem[] {
   const items: CompletionItem[] = [];
   const seen = new Set<string>();
-  for (const s of schemasAt(path).flatMap(expandAnyOf)) {
-    const required = new Set(s.required ?? []);
-    for (const [key, raw] of Object.entries(s.properties ?? {})) {
+  for (const schema of schemasAt(path).flatMap(expandAnyOf)) {
+    const required = new Set(schema.required ?? []);
+    for (const [key, raw] of Object.entries(schema.properties ?? {})) {
       if (present.has(key) || seen.has(key)) continue;
       seen.add(key);
       const child = schemasAt([...path, key])[0] ?? raw;
@@ -249,35 +249,37 @@ function keyItems(
 }
 
 /** The text inserted for a key: value placeholder by type; sections open an indented block. */
-export function keySnippet(key: string, s: JsonSchema): string {
-  if (s['x-credential'])
-    return `${key}: \\\${secret:\${1:${s['x-suggestedSecretName'] ?? key.toUpperCase()}}\\}`;
-  if (s.enum) {
+export function keySnippet(key: string, schema: JsonSchema): string {
+  if (schema['x-credential'])
+    return `${key}: \\\${secret:\${1:${schema['x-suggestedSecretName'] ?? key.toUpperCase()}}\\}`;
+  if (schema.enum) {
     const values =
-      s.default !== undefined ? [s.default, ...s.enum.filter((v) => v !== s.default)] : s.enum;
+      schema.default !== undefined
+        ? [schema.default, ...schema.enum.filter((v) => v !== schema.default)]
+        : schema.enum;
     return `${key}: \${1|${values.map((v) => String(v).replace(/[,|]/g, '\\$&')).join(',')}|}`;
   }
-  if (s.type === 'boolean')
-    return `${key}: \${1|${s.default === false ? 'false,true' : 'true,false'}|}`;
-  const branches = expandAnyOf(s);
+  if (schema.type === 'boolean')
+    return `${key}: \${1|${schema.default === false ? 'false,true' : 'true,false'}|}`;
+  const branches = expandAnyOf(schema);
   if (branches.some((b) => b.type === 'array' && b.items?.enum)) return `${key}: [\${1:ORDERED}]`;
-  if (s.type === 'array' && s.defaultSnippets?.length) {
-    const entry = (s.defaultSnippets[0].body as Record<string, string>[])[0];
+  if (schema.type === 'array' && schema.defaultSnippets?.length) {
+    const entry = (schema.defaultSnippets[0].body as Record<string, string>[])[0];
     return `${key}:\n  - ${Object.entries(entry)
       .map(([k, v], i) => `${i ? '    ' : ''}${k}: ${v}`)
       .join('\n')}`;
   }
-  if (s.properties) {
-    if (s.defaultSnippets?.length) {
-      const body = s.defaultSnippets[0].body as Record<string, string>;
+  if (schema.properties) {
+    if (schema.defaultSnippets?.length) {
+      const body = schema.defaultSnippets[0].body as Record<string, string>;
       return `${key}:\n${Object.entries(body)
         .map(([k, v]) => `  ${k}: ${v}`)
         .join('\n')}`;
     }
     return `${key}:\n  $0`;
   }
-  if (s.default !== undefined && typeof s.default !== 'object')
-    return `${key}: \${1:${snippetEscape(String(s.default))}}`;
+  if (schema.default !== undefined && typeof schema.default !== 'object')
+    return `${key}: \${1:${snippetEscape(String(schema.default))}}`;
   return `${key}: $0`;
 }
 
@@ -293,7 +295,7 @@ type AddItem = (
 
 function valueItems(
   path: SettingsPath,
-  s: JsonSchema,
+  schema: JsonSchema,
   options: CompletionOptions,
   position: Position,
   startChar: number,
@@ -314,8 +316,8 @@ function valueItems(
     });
   };
   const key = path[path.length - 1];
-  for (const branch of expandAnyOf(s)) {
-    addEnumItems(add, branch, s);
+  for (const branch of expandAnyOf(schema)) {
+    addEnumItems(add, branch, schema);
     if (branch.type === 'boolean') addBooleanItems(add, branch);
     if (branch.type === 'array' && branch.items?.enum && typeof key === 'string') {
       add(
@@ -351,10 +353,10 @@ function valueItems(
 }
 
 /** The allowed values, the default first, each with its description. */
-function addEnumItems(add: AddItem, branch: JsonSchema, s: JsonSchema): void {
+function addEnumItems(add: AddItem, branch: JsonSchema, schema: JsonSchema): void {
   branch.enum?.forEach((value, i) => {
-    const doc = branch.markdownEnumDescriptions?.[i] ?? s.markdownEnumDescriptions?.[i];
-    const isDefault = value === s.default;
+    const doc = branch.markdownEnumDescriptions?.[i] ?? schema.markdownEnumDescriptions?.[i];
+    const isDefault = value === schema.default;
     add(
       String(value),
       CompletionItemKind.EnumMember,

@@ -20,8 +20,8 @@ import { splitStatusString } from './rules/importRules';
 type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj =>
   v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : {};
-function pick<T>(v: unknown, fallback: T): T {
-  return v === undefined || v === null ? fallback : (v as T);
+function pick<T>(value: unknown, fallback: T): T {
+  return value === undefined || value === null ? fallback : (value as T);
 }
 
 export const DEFAULTS = {
@@ -73,24 +73,24 @@ export function normalizeStatuses(value: unknown): SaleStatus[] {
   return [...new Set(raw.map((s) => s.toUpperCase()))] as SaleStatus[];
 }
 
-function warehousesFrom(w: Obj): WarehouseSettings {
+function warehousesFrom(warehouses: Obj): WarehouseSettings {
   const list = <T>(v: unknown): T[] => (Array.isArray(v) ? (v as T[]) : []);
   return {
-    locations: list<string>(w.locations).map(String),
-    accounts: list<StarshipitAccountSettings>(w.accounts).map((a) => ({ ...a })),
-    routes: list<WarehouseRoute>(w.routes).map((r) => ({
-      location: r.location,
-      account: r.account,
+    locations: list<string>(warehouses.locations).map(String),
+    accounts: list<StarshipitAccountSettings>(warehouses.accounts).map((a) => ({ ...a })),
+    routes: list<WarehouseRoute>(warehouses.routes).map((route) => ({
+      location: route.location,
+      account: route.account,
     })),
-    unrouted: pick(w.unrouted, DEFAULTS.warehouses.unrouted),
+    unrouted: pick(warehouses.unrouted, DEFAULTS.warehouses.unrouted),
   };
 }
 
-function customsFrom(c: Obj): CustomsSettings {
+function customsFrom(customs: Obj): CustomsSettings {
   return {
-    enabled: pick(c.enabled, DEFAULTS.import.customs.enabled),
-    ...(typeof c.senderCountry === 'string' ? { senderCountry: c.senderCountry } : {}),
-    onMissing: pick(c.onMissing, DEFAULTS.import.customs.onMissing),
+    enabled: pick(customs.enabled, DEFAULTS.import.customs.enabled),
+    ...(typeof customs.senderCountry === 'string' ? { senderCountry: customs.senderCountry } : {}),
+    onMissing: pick(customs.onMissing, DEFAULTS.import.customs.onMissing),
   };
 }
 

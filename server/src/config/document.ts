@@ -117,23 +117,24 @@ function flowDepthExceeded(text: string, max: number): number | undefined {
   let depth = 0;
   let quote: string | undefined;
   for (let i = 0; i < text.length; i++) {
-    const c = text[i];
+    const char = text[i];
     if (quote) {
-      if (c === quote) quote = undefined;
-      else if (c === '\\' && quote === '"') i++;
-      else if (c === '\n' && depth === 0) quote = undefined;
+      if (char === quote) quote = undefined;
+      else if (char === '\\' && quote === '"') i++;
+      else if (char === '\n' && depth === 0) quote = undefined;
       continue;
     }
-    if (c === '#' && (i === 0 || /\s/.test(text[i - 1]))) {
+    if (char === '#' && (i === 0 || /\s/.test(text[i - 1]))) {
       const nl = text.indexOf('\n', i);
       if (nl < 0) break;
       i = nl;
-    } else if (c === '"' || (c === "'" && (i === 0 || /[\s[{,:]/.test(text[i - 1])))) quote = c;
-    else if (c === '[' || c === '{') {
+    } else if (char === '"' || (char === "'" && (i === 0 || /[\s[{,:]/.test(text[i - 1]))))
+      quote = char;
+    else if (char === '[' || char === '{') {
       if (++depth > max) return i;
-    } else if ((c === ']' || c === '}') && depth > 0) depth--;
+    } else if ((char === ']' || char === '}') && depth > 0) depth--;
     else if (
-      c === '\n' &&
+      char === '\n' &&
       depth > 0 &&
       i + 1 < text.length &&
       /\S/.test(text[i + 1]) &&
@@ -156,8 +157,10 @@ export function tooLargeDiagnostic(pos: PositionMapper, length: number): ConfigD
   };
 }
 
-function formatSize(n: number): string {
-  return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : `${Math.ceil(n / 1024)} KB`;
+function formatSize(bytes: number): string {
+  return bytes >= 1024 * 1024
+    ? `${(bytes / 1024 / 1024).toFixed(1)} MB`
+    : `${Math.ceil(bytes / 1024)} KB`;
 }
 
 /** Duplicate keys (the later one is flagged), in one pass over every mapping. */
@@ -169,23 +172,23 @@ function duplicateKeys(pos: PositionMapper, doc: Document.Parsed): ConfigDiagnos
     if (depth > 200) continue;
     if (isMap(node)) {
       const seen = new Set<string>();
-      for (const p of node.items) {
-        const k = isScalar(p.key) ? keyString(p.key) : undefined;
-        if (k !== undefined && isScalar(p.key) && p.key.range) {
-          if (seen.has(k)) {
+      for (const pair of node.items) {
+        const key = isScalar(pair.key) ? keyString(pair.key) : undefined;
+        if (key !== undefined && isScalar(pair.key) && pair.key.range) {
+          if (seen.has(key)) {
             out.push({
-              range: pos.range(p.key.range[0], p.key.range[1]),
+              range: pos.range(pair.key.range[0], pair.key.range[1]),
               severity: ERROR,
               code: 'duplicate-key',
-              message: `Duplicate key "${k}": only one of them can count. Remove or merge this one.`,
+              message: `Duplicate key "${key}": only one of them can count. Remove or merge this one.`,
             });
           }
-          seen.add(k);
+          seen.add(key);
         }
-        stack.push({ node: p.value, depth: depth + 1 });
+        stack.push({ node: pair.value, depth: depth + 1 });
       }
     } else if (isSeq(node)) {
-      for (const i of node.items) stack.push({ node: i, depth: depth + 1 });
+      for (const item of node.items) stack.push({ node: item, depth: depth + 1 });
     }
   }
   return out;
@@ -256,20 +259,20 @@ function keyNodeAt(doc: Document.Parsed, offset: number): Scalar | undefined {
 function visitPairs(node: unknown, fn: (pair: Pair) => void, depth = 0): void {
   if (depth > 200) return;
   if (isMap(node)) {
-    for (const p of node.items) {
-      fn(p);
-      visitPairs(p.value, fn, depth + 1);
+    for (const pair of node.items) {
+      fn(pair);
+      visitPairs(pair.value, fn, depth + 1);
     }
-  } else if (isSeq(node)) for (const i of node.items) visitPairs(i, fn, depth + 1);
+  } else if (isSeq(node)) for (const item of node.items) visitPairs(item, fn, depth + 1);
 }
 
 function findFirstAlias(doc: Document.Parsed): Node | undefined {
   let found: Node | undefined;
-  const walk = (n: unknown, depth: number) => {
+  const walk = (node: unknown, depth: number) => {
     if (found || depth > 200) return;
-    if (isAlias(n)) found = n;
-    else if (isMap(n)) n.items.forEach((p) => walk(p.value, depth + 1));
-    else if (isSeq(n)) n.items.forEach((i) => walk(i, depth + 1));
+    if (isAlias(node)) found = node;
+    else if (isMap(node)) node.items.forEach((p) => walk(p.value, depth + 1));
+    else if (isSeq(node)) node.items.forEach((i) => walk(i, depth + 1));
   };
   walk(doc.contents, 0);
   return found;
@@ -277,15 +280,15 @@ function findFirstAlias(doc: Document.Parsed): Node | undefined {
 
 /** Range of a node's value (without trailing comments/line breaks); collections are cut to their first line. */
 export function nodeRange(pos: PositionMapper, node: Node): ConfigRange {
-  const r = node.range;
-  if (!r) return pos.range(0, 0);
-  let end = r[1];
+  const range = node.range;
+  if (!range) return pos.range(0, 0);
+  let end = range[1];
   if (isMap(node) || isSeq(node)) {
-    const line = pos.positionAt(r[0]).line;
+    const line = pos.positionAt(range[0]).line;
     end = Math.min(end, pos.lineEnd(line));
   }
-  while (end > r[0] && /\s/.test(pos.text[end - 1] ?? '')) end--;
-  return pos.range(r[0], end);
+  while (end > range[0] && /\s/.test(pos.text[end - 1] ?? '')) end--;
+  return pos.range(range[0], end);
 }
 
 export function keyString(key: unknown): string | undefined {
@@ -301,9 +304,9 @@ function findPair(map: YAMLMap, key: string): Pair | undefined {
   let index = pairIndex.get(map);
   if (!index) {
     index = new Map();
-    for (const p of map.items) {
-      const k = keyString(p.key);
-      if (k !== undefined && !index.has(k)) index.set(k, p);
+    for (const pair of map.items) {
+      const pairKey = keyString(pair.key);
+      if (pairKey !== undefined && !index.has(pairKey)) index.set(pairKey, pair);
     }
     pairIndex.set(map, index);
   }
@@ -331,8 +334,8 @@ export function nodeAt(doc: Document.Parsed | undefined, path: SettingsPath): No
     if (isMap(node)) {
       node = findPair(node as YAMLMap, String(seg))?.value ?? undefined;
     } else if (isSeq(node)) {
-      const i = typeof seg === 'number' ? seg : Number(seg);
-      node = Number.isInteger(i) ? node.items[i] : undefined;
+      const index = typeof seg === 'number' ? seg : Number(seg);
+      node = Number.isInteger(index) ? node.items[index] : undefined;
     } else return undefined;
     if (node === undefined || node === null) return undefined;
   }
@@ -348,8 +351,8 @@ export function valueRange(parsed: ParsedSettings, path: SettingsPath): ConfigRa
 
 /** The key of `path` (for sequence items, the item itself); falls back to the nearest existing ancestor. */
 export function keyRange(parsed: ParsedSettings, path: SettingsPath): ConfigRange {
-  for (let n = path.length; n > 0; n--) {
-    const sub = path.slice(0, n);
+  for (let depth = path.length; depth > 0; depth--) {
+    const sub = path.slice(0, depth);
     const pair = pairAt(parsed.doc, sub);
     if (pair && isScalar(pair.key) && pair.key.range)
       return parsed.pos.range(pair.key.range[0], pair.key.range[1]);
@@ -365,11 +368,11 @@ export function keyRange(parsed: ParsedSettings, path: SettingsPath): ConfigRang
 export function documentStartRange(parsed: ParsedSettings): ConfigRange {
   const pos = parsed.pos;
   for (let line = 0; line < Math.min(pos.lineCount, 10_000); line++) {
-    const t = pos.lineText(line);
-    const m = /^(\s*)(\S.*?)\s*$/.exec(t);
-    if (m && !m[2].startsWith('#') && m[2] !== '---') {
-      const start = pos.lineStart(line) + m[1].length;
-      return pos.range(start, start + m[2].length);
+    const lineText = pos.lineText(line);
+    const match = /^(\s*)(\S.*?)\s*$/.exec(lineText);
+    if (match && !match[2].startsWith('#') && match[2] !== '---') {
+      const start = pos.lineStart(line) + match[1].length;
+      return pos.range(start, start + match[2].length);
     }
   }
   return pos.range(0, 0);

@@ -36,10 +36,10 @@ function placeholderFor(key: string, schema: JsonSchema | undefined, indent: str
     return `[${String(list.items!.enum!.find((v) => v === 'ORDERED') ?? list.items!.enum![0])}]`;
   const obj = branches.find((b) => b.properties);
   if (obj) {
-    const lines = (obj.required ?? []).map((k) => {
-      const child = schemasAt([k], obj)[0];
-      const p = placeholderFor(k, child, indent + '  ');
-      return `\n${indent}  ${k}:${p.startsWith('\n') ? p : ' ' + p}`;
+    const lines = (obj.required ?? []).map((key) => {
+      const child = schemasAt([key], obj)[0];
+      const placeholder = placeholderFor(key, child, indent + '  ');
+      return `\n${indent}  ${key}:${placeholder.startsWith('\n') ? placeholder : ' ' + placeholder}`;
     });
     return lines.join('');
   }

@@ -17,17 +17,19 @@ export function getHover(parsed: ParsedSettings, position: Position): Hover | nu
   if (!hit) return null;
   const path = hit.path;
   const schemas = schemasAt(path);
-  const s = schemas[0];
-  if (!s) return null;
-  const parts = [`**${settingName(path)}**`, describe(s)];
+  const schema = schemas[0];
+  if (!schema) return null;
+  const parts = [`**${settingName(path)}**`, describe(schema)];
   if (!hit.onKey && isScalar(hit.node)) {
     const value = hit.node.value;
-    for (const b of expandAnyOf(s)) {
-      const i = b.enum?.indexOf(value) ?? -1;
+    for (const branch of expandAnyOf(schema)) {
+      const index = branch.enum?.indexOf(value) ?? -1;
       const doc =
-        i >= 0 ? (b.markdownEnumDescriptions ?? s.markdownEnumDescriptions)?.[i] : undefined;
+        index >= 0
+          ? (branch.markdownEnumDescriptions ?? schema.markdownEnumDescriptions)?.[index]
+          : undefined;
       if (doc) parts.push(`\`${String(value)}\`: ${doc}`);
-      const known = b['x-knownValues']?.find(([code]) => code === value);
+      const known = branch['x-knownValues']?.find(([code]) => code === value);
       if (known) parts.push(`\`${known[0]}\`: ${known[1]}`);
     }
     const ref = credentialReference(value);
@@ -39,10 +41,10 @@ export function getHover(parsed: ParsedSettings, position: Position): Hover | nu
       );
     }
   }
-  const def = s['x-defaultText']
-    ? `${s['x-defaultText']} (\`${DEFAULT_DEAR_BASE_URL}\` for v2)`
-    : s.default !== undefined
-      ? `\`${JSON.stringify(s.default)}\``
+  const def = schema['x-defaultText']
+    ? `${schema['x-defaultText']} (\`${DEFAULT_DEAR_BASE_URL}\` for v2)`
+    : schema.default !== undefined
+      ? `\`${JSON.stringify(schema.default)}\``
       : undefined;
   if (def) parts.push(`Default: ${def}`);
   return {

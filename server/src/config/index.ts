@@ -28,8 +28,8 @@ export function analyzeSettings(
 export const SEVERITY_WORDS = { 1: 'error', 2: 'warning', 3: 'information', 4: 'hint' } as const;
 
 /** `file:line:col severity code message`, 1-based line and column. */
-export function formatDiagnosticText(file: string, d: ConfigDiagnostic): string {
-  return `${file}:${d.range.start.line + 1}:${d.range.start.character + 1} ${SEVERITY_WORDS[d.severity]} ${d.code} ${d.message}`;
+export function formatDiagnosticText(file: string, diagnostic: ConfigDiagnostic): string {
+  return `${file}:${diagnostic.range.start.line + 1}:${diagnostic.range.start.character + 1} ${SEVERITY_WORDS[diagnostic.severity]} ${diagnostic.code} ${diagnostic.message}`;
 }
 
 export { getCompletions, type CompletionOptions } from './completion';

@@ -24,11 +24,11 @@ const KEY =
 export function lineInfo(text: string): LineInfo {
   if (/^\s*(#.*)?$/.test(text))
     return { blank: true, indent: 0, dash: false, dashCol: 0, keyCol: 0 };
-  const m = /^(\s*)(-(?:\s+|$))?([^]*)$/.exec(text)!;
-  const indent = m[1].length;
-  const dash = m[2] !== undefined;
-  const keyCol = indent + (m[2]?.length ?? 0);
-  const km = KEY.exec(m[3]);
+  const match = /^(\s*)(-(?:\s+|$))?([^]*)$/.exec(text)!;
+  const indent = match[1].length;
+  const dash = match[2] !== undefined;
+  const keyCol = indent + (match[2]?.length ?? 0);
+  const km = KEY.exec(match[3]);
   if (!km) return { blank: false, indent, dash, dashCol: indent, keyCol };
   const key = km[2] ?? km[3] ?? km[1].trim();
   const value = km[4].replace(/(^|\s)#.*$/, '').trim();
@@ -50,8 +50,8 @@ export function containerPath(
     target = current.dashCol;
     seekingSequenceOwner = true;
   }
-  for (let l = lineNo - 1; l >= 0 && target > 0; l--) {
-    const li = lineInfo(lines[l]);
+  for (let lineIndex = lineNo - 1; lineIndex >= 0 && target > 0; lineIndex--) {
+    const li = lineInfo(lines[lineIndex]);
     if (li.blank) continue;
     if (li.dash && li.dashCol < target) {
       if (li.key !== undefined && li.keyCol < target) path.unshift(li.key);
@@ -87,8 +87,8 @@ export function siblingKeys(lines: readonly string[], lineNo: number, col: numbe
     // New item: only the keys on this very line belong to it.
     return keys;
   }
-  for (let l = lineNo - 1; l >= 0; l--) {
-    const li = lineInfo(lines[l]);
+  for (let lineIndex = lineNo - 1; lineIndex >= 0; lineIndex--) {
+    const li = lineInfo(lines[lineIndex]);
     if (li.blank) continue;
     if (li.keyCol < col || (li.dash && li.dashCol < col)) {
       if (li.dash && li.keyCol === col && li.key) keys.add(li.key);
@@ -96,8 +96,8 @@ export function siblingKeys(lines: readonly string[], lineNo: number, col: numbe
     }
     if (li.keyCol === col && li.key && !li.dash) keys.add(li.key);
   }
-  for (let l = lineNo + 1; l < lines.length; l++) {
-    const li = lineInfo(lines[l]);
+  for (let lineIndex = lineNo + 1; lineIndex < lines.length; lineIndex++) {
+    const li = lineInfo(lines[lineIndex]);
     if (li.blank) continue;
     if (li.keyCol < col || (li.dash && li.dashCol <= col)) break;
     if (li.keyCol === col && li.key && !li.dash) keys.add(li.key);

@@ -52,8 +52,8 @@ export const EDITOR_KEYWORDS = [
 /** Follows `$ref` and merges the referencing schema's own annotations over the target. */
 export function resolve(schema: JsonSchema | undefined): JsonSchema | undefined {
   if (!schema?.$ref) return schema;
-  const m = /^#\/definitions\/(.+)$/.exec(schema.$ref);
-  const target = m ? SETTINGS_SCHEMA.definitions?.[m[1]] : undefined;
+  const match = /^#\/definitions\/(.+)$/.exec(schema.$ref);
+  const target = match ? SETTINGS_SCHEMA.definitions?.[match[1]] : undefined;
   const { $ref: _ignored, ...own } = schema;
   return { ...resolve(target), ...own };
 }
@@ -63,11 +63,11 @@ export function schemasAt(path: SettingsPath, root: JsonSchema = SETTINGS_SCHEMA
   let current: JsonSchema[] = [resolve(root)!];
   for (const seg of path) {
     const next: JsonSchema[] = [];
-    for (const s of current.flatMap(expandAnyOf)) {
+    for (const schema of current.flatMap(expandAnyOf)) {
       if (typeof seg === 'number') {
-        if (s.items) next.push(resolve(s.items)!);
-      } else if (s.properties?.[seg]) {
-        next.push(resolve(s.properties[seg])!);
+        if (schema.items) next.push(resolve(schema.items)!);
+      } else if (schema.properties?.[seg]) {
+        next.push(resolve(schema.properties[seg])!);
       }
     }
     if (next.length === 0) return [];
@@ -81,17 +81,20 @@ export function schemaAt(path: SettingsPath): JsonSchema | undefined {
   return schemasAt(path)[0];
 }
 
-export function expandAnyOf(s: JsonSchema): JsonSchema[] {
-  if (!s.anyOf) return [s];
-  return s.anyOf.map((b) => resolve(b)!).flatMap(expandAnyOf);
+export function expandAnyOf(schema: JsonSchema): JsonSchema[] {
+  if (!schema.anyOf) return [schema];
+  return schema.anyOf.map((b) => resolve(b)!).flatMap(expandAnyOf);
 }
 
-export function typesOf(s: JsonSchema): string[] {
+export function typesOf(schema: JsonSchema): string[] {
   const out = new Set<string>();
-  for (const b of expandAnyOf(s)) {
-    if (b.type) for (const t of Array.isArray(b.type) ? b.type : [b.type]) out.add(t);
-    else if (b.enum) for (const v of b.enum) out.add(typeof v === 'number' ? 'integer' : typeof v);
-    else if (b.properties) out.add('object');
+  for (const branch of expandAnyOf(schema)) {
+    if (branch.type)
+      for (const type of Array.isArray(branch.type) ? branch.type : [branch.type]) out.add(type);
+    else if (branch.enum)
+      for (const value of branch.enum)
+        out.add(typeof value === 'number' ? 'integer' : typeof value);
+    else if (branch.properties) out.add('object');
   }
   return [...out];
 }
@@ -103,12 +106,12 @@ export function expectsString(path: SettingsPath): boolean {
 /** Every leaf setting with its schema, in schema order (used by the reference generator and tests). */
 export function leafSettings(): { path: string[]; schema: JsonSchema; parent: JsonSchema }[] {
   const out: { path: string[]; schema: JsonSchema; parent: JsonSchema }[] = [];
-  const walk = (s: JsonSchema, path: string[]) => {
-    for (const [key, raw] of Object.entries(s.properties ?? {})) {
+  const walk = (section: JsonSchema, path: string[]) => {
+    for (const [key, raw] of Object.entries(section.properties ?? {})) {
       const child = resolve(raw)!;
       const isSection = child.type === 'object' && child.properties && !raw.$ref;
       if (isSection) walk(child, [...path, key]);
-      else out.push({ path: [...path, key], schema: child, parent: s });
+      else out.push({ path: [...path, key], schema: child, parent: section });
     }
   };
   walk(SETTINGS_SCHEMA, []);
@@ -118,6 +121,6 @@ export function leafSettings(): { path: string[]; schema: JsonSchema; parent: Js
 export const KNOWN_COURIERS: readonly [string, string][] =
   SETTINGS_SCHEMA.definitions?.courierCode['x-knownValues'] ?? [];
 
-export function describe(s: JsonSchema | undefined): string {
-  return s?.markdownDescription ?? s?.description ?? '';
+export function describe(schema: JsonSchema | undefined): string {
+  return schema?.markdownDescription ?? schema?.description ?? '';
 }

@@ -66,14 +66,14 @@ export function validateAgainstSchema(parsed: ParsedSettings): ConfigDiagnostic[
   const errors = collapseAnyOf(validate.errors ?? []);
   const out: ConfigDiagnostic[] = [];
   const seen = new Set<string>();
-  for (const e of errors) {
+  for (const error of errors) {
     if (out.length >= MAX_SCHEMA_PROBLEMS) break;
-    const d = toDiagnostic(parsed, e, data);
-    if (!d) continue;
-    const key = `${d.code}|${d.range.start.line}:${d.range.start.character}|${d.message}`;
+    const diagnostic = toDiagnostic(parsed, error, data);
+    if (!diagnostic) continue;
+    const key = `${diagnostic.code}|${diagnostic.range.start.line}:${diagnostic.range.start.character}|${diagnostic.message}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    out.push(d);
+    out.push(diagnostic);
   }
   return out;
 }
@@ -92,31 +92,31 @@ function collapseAnyOf(errors: readonly ErrorObject[]): CollapsedError[] {
   const anyOfs = errors
     .filter((e) => e.keyword === 'anyOf')
     .sort((a, b) => b.schemaPath.length - a.schemaPath.length);
-  for (const a of anyOfs) {
-    const prefix = `${a.schemaPath}/`;
+  for (const anyOf of anyOfs) {
+    const prefix = `${anyOf.schemaPath}/`;
     const branches = new Map<number, CollapsedError[]>();
-    for (const e of remaining) {
-      if (!e.schemaPath.startsWith(prefix)) continue;
-      const i = Number(e.schemaPath.slice(prefix.length).split('/')[0]);
-      if (!branches.has(i)) branches.set(i, []);
-      branches.get(i)!.push(e);
+    for (const error of remaining) {
+      if (!error.schemaPath.startsWith(prefix)) continue;
+      const branchIndex = Number(error.schemaPath.slice(prefix.length).split('/')[0]);
+      if (!branches.has(branchIndex)) branches.set(branchIndex, []);
+      branches.get(branchIndex)!.push(error);
     }
-    const branchSchemas = schemaByPointer(a.schemaPath) as JsonSchema[] | undefined;
+    const branchSchemas = schemaByPointer(anyOf.schemaPath) as JsonSchema[] | undefined;
     const typeMatched = [...branches.entries()].filter(
-      ([i, errs]) =>
+      ([branchIndex, errs]) =>
         !errs.some(
-          (e) =>
-            e.keyword === 'type' &&
-            e.instancePath === a.instancePath &&
-            e.schemaPath === `${prefix}${i}/type`,
+          (error) =>
+            error.keyword === 'type' &&
+            error.instancePath === anyOf.instancePath &&
+            error.schemaPath === `${prefix}${branchIndex}/type`,
         ),
     );
     typeMatched.sort((x, y) => x[1].length - y[1].length);
-    remaining = remaining.filter((e) => e !== a && !e.schemaPath.startsWith(prefix));
+    remaining = remaining.filter((e) => e !== anyOf && !e.schemaPath.startsWith(prefix));
     if (typeMatched.length > 0) remaining.push(...typeMatched[0][1]);
     else {
       remaining.push({
-        ...a,
+        ...anyOf,
         keyword: 'anyOfType',
         branchTitles: (branchSchemas ?? []).map(
           (b) => resolve(b)?.title ?? typesOf(resolve(b)!).join(' or '),
@@ -144,9 +144,9 @@ function instancePathToPath(instancePath: string, data: unknown): SettingsPath {
   for (const raw of instancePath.split('/').slice(1)) {
     const seg = raw.replace(/~1/g, '/').replace(/~0/g, '~');
     if (Array.isArray(cur)) {
-      const i = Number(seg);
-      path.push(i);
-      cur = cur[i];
+      const index = Number(seg);
+      path.push(index);
+      cur = cur[index];
     } else {
       path.push(seg);
       cur = cur && typeof cur === 'object' ? (cur as Record<string, unknown>)[seg] : undefined;
@@ -164,12 +164,13 @@ function valueAt(data: unknown, path: SettingsPath): unknown {
   return cur;
 }
 
-function describeValue(v: unknown): string {
-  if (v === null || v === undefined) return 'an empty value';
-  if (typeof v === 'string') return `the text "${v.length > 40 ? v.slice(0, 40) + '…' : v}"`;
-  if (typeof v === 'number') return `the number ${v}`;
-  if (typeof v === 'boolean') return `the boolean ${v}`;
-  if (Array.isArray(v)) return 'a list';
+function describeValue(value: unknown): string {
+  if (value === null || value === undefined) return 'an empty value';
+  if (typeof value === 'string')
+    return `the text "${value.length > 40 ? value.slice(0, 40) + '…' : value}"`;
+  if (typeof value === 'number') return `the number ${value}`;
+  if (typeof value === 'boolean') return `the boolean ${value}`;
+  if (Array.isArray(value)) return 'a list';
   return 'a mapping';
 }
 
@@ -208,30 +209,30 @@ function errorDiagnostic(
 
 function toDiagnostic(
   parsed: ParsedSettings,
-  e: CollapsedError,
+  error: CollapsedError,
   data: unknown,
 ): ConfigDiagnostic | undefined {
-  const path = instancePathToPath(e.instancePath, data);
+  const path = instancePathToPath(error.instancePath, data);
   const value = valueAt(data, path);
   const d = errorDiagnostic;
-  switch (e.keyword) {
+  switch (error.keyword) {
     case 'required':
-      return missingKeyProblem(parsed, path, e);
+      return missingKeyProblem(parsed, path, error);
     case 'additionalProperties':
-      return unknownKeyProblem(parsed, path, e);
+      return unknownKeyProblem(parsed, path, error);
     case 'type': {
-      const expected = String((e.params as { type: string }).type).split(',');
+      const expected = String((error.params as { type: string }).type).split(',');
       return typeProblem(parsed, path, expected, value, nodeAt(parsed.doc, path), d);
     }
     case 'anyOfType':
-      return noMatchingBranchProblem(parsed, path, value, e);
+      return noMatchingBranchProblem(parsed, path, value, error);
     case 'enum':
-      return enumProblem(parsed, path, value, e);
+      return enumProblem(parsed, path, value, error);
     case 'minimum':
     case 'maximum':
     case 'exclusiveMinimum':
     case 'exclusiveMaximum': {
-      const limit = e.params as { limit: number; comparison: string };
+      const limit = error.params as { limit: number; comparison: string };
       return d(
         'out-of-range',
         valueRange(parsed, path),
@@ -241,20 +242,20 @@ function toDiagnostic(
     case 'minLength':
       return d('missing-value', valueRange(parsed, path), `${label(path)} must not be empty.`);
     case 'pattern':
-      return patternProblem(parsed, path, value, e);
+      return patternProblem(parsed, path, value, error);
     case 'minItems':
       return d(
         'too-few-items',
         valueRange(parsed, path),
-        `${label(path)} needs at least ${(e.params as { limit: number }).limit} entry.`,
+        `${label(path)} needs at least ${(error.params as { limit: number }).limit} entry.`,
       );
     case 'uniqueItems':
-      return duplicateItemProblem(parsed, path, data, e);
+      return duplicateItemProblem(parsed, path, data, error);
     default:
       return d(
         'schema',
         valueRange(parsed, path),
-        `${label(path)} ${e.message ?? 'is not valid'}.`,
+        `${label(path)} ${error.message ?? 'is not valid'}.`,
       );
   }
 }
@@ -264,7 +265,7 @@ function noMatchingBranchProblem(
   parsed: ParsedSettings,
   path: SettingsPath,
   value: unknown,
-  e: CollapsedError,
+  error: CollapsedError,
 ): ConfigDiagnostic {
   // `d(…)` keeps every diagnostic code greppable (the settings reference test reads them).
   const d = errorDiagnostic;
@@ -272,12 +273,12 @@ function noMatchingBranchProblem(
     return d(
       'missing-value',
       keyRange(parsed, path),
-      `${label(path)} has no value; expected ${e.branchTitles?.join(' or ')}.`,
+      `${label(path)} has no value; expected ${error.branchTitles?.join(' or ')}.`,
     );
   return d(
     'wrong-type',
     valueRange(parsed, path),
-    `${label(path)} must be ${e.branchTitles?.join(' or ')}, not ${describeValue(value)}.`,
+    `${label(path)} must be ${error.branchTitles?.join(' or ')}, not ${describeValue(value)}.`,
   );
 }
 
@@ -286,12 +287,12 @@ function patternProblem(
   parsed: ParsedSettings,
   path: SettingsPath,
   value: unknown,
-  e: CollapsedError,
+  error: CollapsedError,
 ): ConfigDiagnostic {
   const d = errorDiagnostic;
   const wanted =
     schemaAt(path)?.['x-patternMessage'] ??
-    `text matching ${(e.params as { pattern: string }).pattern}`;
+    `text matching ${(error.params as { pattern: string }).pattern}`;
   return d(
     'invalid-format',
     valueRange(parsed, path),
@@ -304,10 +305,10 @@ function duplicateItemProblem(
   parsed: ParsedSettings,
   path: SettingsPath,
   data: unknown,
-  e: CollapsedError,
+  error: CollapsedError,
 ): ConfigDiagnostic {
   const d = errorDiagnostic;
-  const pair = e.params as { i: number; j: number };
+  const pair = error.params as { i: number; j: number };
   const duplicate = Math.max(pair.i, pair.j);
   return d(
     'duplicate-item',
@@ -319,11 +320,11 @@ function duplicateItemProblem(
 function missingKeyProblem(
   parsed: ParsedSettings,
   path: SettingsPath,
-  e: CollapsedError,
+  error: CollapsedError,
 ): ConfigDiagnostic {
   // `d(…)` keeps every diagnostic code greppable (the settings reference test reads them).
   const d = errorDiagnostic;
-  const missing = String((e.params as { missingProperty: string }).missingProperty);
+  const missing = String((error.params as { missingProperty: string }).missingProperty);
   const range = path.length ? keyRange(parsed, path) : documentStartRange(parsed);
   const fix = insertKeyFix(parsed, path, missing);
   const what = path.length
@@ -336,11 +337,11 @@ function missingKeyProblem(
 function unknownKeyProblem(
   parsed: ParsedSettings,
   path: SettingsPath,
-  e: CollapsedError,
+  error: CollapsedError,
 ): ConfigDiagnostic {
   // `d(…)` keeps every diagnostic code greppable (the settings reference test reads them).
   const d = errorDiagnostic;
-  const key = String((e.params as { additionalProperty: string }).additionalProperty);
+  const key = String((error.params as { additionalProperty: string }).additionalProperty);
   const range = keyRange(parsed, [...path, key]);
   if (/^\s/.test(key)) {
     return d(
@@ -380,11 +381,11 @@ function enumProblem(
   parsed: ParsedSettings,
   path: SettingsPath,
   value: unknown,
-  e: CollapsedError,
+  error: CollapsedError,
 ): ConfigDiagnostic {
   // `d(…)` keeps every diagnostic code greppable (the settings reference test reads them).
   const d = errorDiagnostic;
-  const allowed = (e.params as { allowedValues: unknown[] }).allowedValues;
+  const allowed = (error.params as { allowedValues: unknown[] }).allowedValues;
   if (value === null || value === undefined) {
     return d(
       'missing-value',

@@ -23,7 +23,8 @@ export function findCredentialRefs(text: string): CredentialRefs {
   const env = new Set<string>();
   for (const line of text.split(/\r?\n/)) {
     const code = stripComment(line);
-    for (const m of code.matchAll(REF_ANYWHERE)) (m[1] === 'secret' ? secrets : env).add(m[2]);
+    for (const match of code.matchAll(REF_ANYWHERE))
+      (match[1] === 'secret' ? secrets : env).add(match[2]);
   }
   return { secrets: [...secrets], env: [...env] };
 }
@@ -32,13 +33,13 @@ export function findCredentialRefs(text: string): CredentialRefs {
 function stripComment(line: string): string {
   let quote: string | undefined;
   for (let i = 0; i < line.length; i++) {
-    const c = line[i];
+    const char = line[i];
     if (quote) {
-      if (c === quote) quote = undefined;
+      if (char === quote) quote = undefined;
       continue;
     }
-    if (c === '"' || c === "'") quote = c;
-    else if (c === '#' && (i === 0 || /\s/.test(line[i - 1]))) return line.slice(0, i);
+    if (char === '"' || char === "'") quote = char;
+    else if (char === '#' && (i === 0 || /\s/.test(line[i - 1]))) return line.slice(0, i);
   }
   return line;
 }
@@ -47,8 +48,8 @@ function stripComment(line: string): string {
 export function readApiVersion(text: string): number {
   try {
     const doc = parseDocument(text);
-    const v = doc.getIn(['dear', 'apiVersion']);
-    return v === 1 || v === '1' ? 1 : 2;
+    const apiVersion = doc.getIn(['dear', 'apiVersion']);
+    return apiVersion === 1 || apiVersion === '1' ? 1 : 2;
   } catch {
     return 2;
   }
@@ -70,8 +71,8 @@ export function settingPathsOfSecrets(text: string): Map<string, string> {
         if (key !== undefined) walk(pair.value, [...path, key]);
       }
     } else if (isScalar(node) && typeof node.value === 'string') {
-      for (const m of node.value.matchAll(REF_ANYWHERE))
-        if (m[1] === 'secret' && !out.has(m[2])) out.set(m[2], path.join('.'));
+      for (const match of node.value.matchAll(REF_ANYWHERE))
+        if (match[1] === 'secret' && !out.has(match[2])) out.set(match[2], path.join('.'));
     }
   };
   walk(doc.contents, []);
@@ -146,8 +147,8 @@ export function planSecretReferenceEdits(
 /** Applies edits (non-overlapping) to a string. */
 export function applyTextEdits(text: string, edits: readonly TextEdit[]): string {
   let out = text;
-  for (const e of [...edits].sort((a, b) => b.offset - a.offset))
-    out = out.slice(0, e.offset) + e.newText + out.slice(e.offset + e.length);
+  for (const edit of [...edits].sort((a, b) => b.offset - a.offset))
+    out = out.slice(0, edit.offset) + edit.newText + out.slice(edit.offset + edit.length);
   return out;
 }
 
@@ -156,20 +157,20 @@ function lineOf(text: string, offset: number): number {
 }
 
 /** Points an existing sandbox settings file at new sandbox URLs (the port changes per start). */
-export function retargetSandboxSettings(text: string, s: SandboxEndpoints): string {
+export function retargetSandboxSettings(text: string, endpoints: SandboxEndpoints): string {
   const doc = parseDocument(text);
   const edits: { start: number; end: number; value: string }[] = [];
   for (const [section, url] of [
-    ['dear', s.dearBaseUrl],
-    ['starshipit', s.starshipitBaseUrl],
+    ['dear', endpoints.dearBaseUrl],
+    ['starshipit', endpoints.starshipitBaseUrl],
   ] as const) {
     const node = doc.getIn([section, 'baseUrl'], true);
     if (isScalar(node) && node.range)
       edits.push({ start: node.range[0], end: node.range[1], value: url });
   }
   let out = text;
-  for (const e of edits.sort((a, b) => b.start - a.start))
-    out = out.slice(0, e.start) + e.value + out.slice(e.end);
+  for (const edit of edits.sort((a, b) => b.start - a.start))
+    out = out.slice(0, edit.start) + edit.value + out.slice(edit.end);
   return out;
 }
 

@@ -235,44 +235,45 @@ export function ruleCodes(): string[] {
   return SEMANTIC_RULES.flatMap((r) => [...r.codes]);
 }
 
-const cell = (s: string) =>
-  s
+const cell = (text: string) =>
+  text
     .replace(/\r?\n+/g, ' ')
     .replace(/\|/g, '\\|')
     .trim();
 
-function typeText(s: JsonSchema): string {
-  if (s['x-credential']) return 'credential: value, `${env:NAME}` or `${secret:NAME}`';
-  if (s.enum) return s.enum.map((v) => `\`${String(v)}\``).join(' | ');
-  if (s.anyOf) {
-    return expandAnyOf(s)
-      .map((b) =>
-        b.type === 'array'
+function typeText(schema: JsonSchema): string {
+  if (schema['x-credential']) return 'credential: value, `${env:NAME}` or `${secret:NAME}`';
+  if (schema.enum) return schema.enum.map((v) => `\`${String(v)}\``).join(' | ');
+  if (schema.anyOf) {
+    return expandAnyOf(schema)
+      .map((branch) =>
+        branch.type === 'array'
           ? 'list of sale statuses'
-          : b.type === 'string'
+          : branch.type === 'string'
             ? '`"A;B"` string'
-            : String(b.type),
+            : String(branch.type),
       )
       .join(' or ');
   }
-  if (s.type === 'object' && s.properties) return `{${Object.keys(s.properties).join(', ')}}`;
-  if (s.type === 'array')
-    return `list of {${Object.keys(resolve(s.items)?.properties ?? {}).join(', ')}}`;
+  if (schema.type === 'object' && schema.properties)
+    return `{${Object.keys(schema.properties).join(', ')}}`;
+  if (schema.type === 'array')
+    return `list of {${Object.keys(resolve(schema.items)?.properties ?? {}).join(', ')}}`;
   const low =
-    s.minimum !== undefined
-      ? `${s.minimum}`
-      : s.exclusiveMinimum !== undefined
-        ? `>${s.exclusiveMinimum}`
+    schema.minimum !== undefined
+      ? `${schema.minimum}`
+      : schema.exclusiveMinimum !== undefined
+        ? `>${schema.exclusiveMinimum}`
         : '';
-  const range = low || s.maximum !== undefined ? ` ${low}..${s.maximum ?? ''}` : '';
-  return `${String(s.type)}${range}`;
+  const range = low || schema.maximum !== undefined ? ` ${low}..${schema.maximum ?? ''}` : '';
+  return `${String(schema.type)}${range}`;
 }
 
-function defaultText(s: JsonSchema, required: boolean): string {
+function defaultText(schema: JsonSchema, required: boolean): string {
   if (required) return '**required**';
-  if (s['x-defaultText']) return s['x-defaultText'];
-  if (s.default === undefined) return '—';
-  return `\`${typeof s.default === 'string' ? s.default : JSON.stringify(s.default)}\``;
+  if (schema['x-defaultText']) return schema['x-defaultText'];
+  if (schema.default === undefined) return '—';
+  return `\`${typeof schema.default === 'string' ? schema.default : JSON.stringify(schema.default)}\``;
 }
 
 export function renderSettingsTable(): string {

@@ -19,15 +19,15 @@ export function getDocumentSymbols(parsed: ParsedSettings): DocumentSymbol[] {
     if (isMap(node)) {
       for (const pair of node.items) {
         if (budget-- <= 0) break;
-        const k = keyString(pair.key);
-        if (k === undefined || !isScalar(pair.key) || !pair.key.range) continue;
+        const key = keyString(pair.key);
+        if (key === undefined || !isScalar(pair.key) || !pair.key.range) continue;
         const value = pair.value as Node | null;
         const selectionRange = pos.range(pair.key.range[0], pair.key.range[1]);
         const end = value?.range ? value.range[1] : pair.key.range[1];
-        const childPath = [...path, k];
+        const childPath = [...path, key];
         const children = value ? build(value, childPath, depth + 1) : [];
         out.push({
-          name: k,
+          name: key,
           kind: kindFor(value, depth),
           detail: detailFor(value, childPath),
           range: { start: selectionRange.start, end: trimEnd(parsed, pair.key.range[0], end).end },
@@ -39,7 +39,7 @@ export function getDocumentSymbols(parsed: ParsedSettings): DocumentSymbol[] {
       node.items.forEach((item, i) => {
         if (budget-- <= 0 || !(item as Node)?.range) return;
         const it = item as Node;
-        const r = nodeRange(pos, it);
+        const range = nodeRange(pos, it);
         const full = trimEnd(parsed, it.range![0], it.range![1]);
         const name = isMap(it)
           ? String(
@@ -56,7 +56,7 @@ export function getDocumentSymbols(parsed: ParsedSettings): DocumentSymbol[] {
           name,
           kind: isMap(it) ? SymbolKind.Object : SymbolKind.EnumMember,
           range: full,
-          selectionRange: r,
+          selectionRange: range,
           ...(children.length ? { children } : {}),
         });
       });
@@ -67,9 +67,9 @@ export function getDocumentSymbols(parsed: ParsedSettings): DocumentSymbol[] {
 }
 
 function trimEnd(parsed: ParsedSettings, start: number, end: number) {
-  let e = end;
-  while (e > start && /\s/.test(parsed.text[e - 1] ?? '')) e--;
-  return parsed.pos.range(start, e);
+  let trimmedEnd = end;
+  while (trimmedEnd > start && /\s/.test(parsed.text[trimmedEnd - 1] ?? '')) trimmedEnd--;
+  return parsed.pos.range(start, trimmedEnd);
 }
 
 function kindFor(value: Node | null, depth: number): SymbolKind {
@@ -85,7 +85,7 @@ function kindFor(value: Node | null, depth: number): SymbolKind {
 /** Short value preview; a plain-text credential is never echoed. */
 function detailFor(value: Node | null, path: SettingsPath): string | undefined {
   if (!isScalar(value) || value.value === null) return undefined;
-  const v = String(value.value);
-  if (schemaAt(path)?.['x-credential'] && !CREDENTIAL_REF.test(v)) return '(plain text)';
-  return v.length > 60 ? `${v.slice(0, 60)}…` : v;
+  const text = String(value.value);
+  if (schemaAt(path)?.['x-credential'] && !CREDENTIAL_REF.test(text)) return '(plain text)';
+  return text.length > 60 ? `${text.slice(0, 60)}…` : text;
 }

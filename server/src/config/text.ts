@@ -7,9 +7,9 @@ export class PositionMapper {
   constructor(readonly text: string) {
     const starts = [0];
     for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      if (c === 10) starts.push(i + 1);
-      else if (c === 13 && text.charCodeAt(i + 1) !== 10) starts.push(i + 1);
+      const code = text.charCodeAt(i);
+      if (code === 10) starts.push(i + 1);
+      else if (code === 13 && text.charCodeAt(i + 1) !== 10) starts.push(i + 1);
     }
     this.lineStarts = starts;
   }
@@ -19,16 +19,16 @@ export class PositionMapper {
   }
 
   positionAt(offset: number): ConfigPosition {
-    const o = Math.max(0, Math.min(Math.floor(offset), this.text.length));
+    const clamped = Math.max(0, Math.min(Math.floor(offset), this.text.length));
     let lo = 0;
     let hi = this.lineStarts.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
-      if (this.lineStarts[mid] <= o) lo = mid;
+      if (this.lineStarts[mid] <= clamped) lo = mid;
       else hi = mid - 1;
     }
     // An offset on a line break (e.g. the \n of a \r\n) belongs to the end of its line, never past it.
-    return { line: lo, character: Math.min(o, this.lineEnd(lo)) - this.lineStarts[lo] };
+    return { line: lo, character: Math.min(clamped, this.lineEnd(lo)) - this.lineStarts[lo] };
   }
 
   offsetAt(pos: ConfigPosition): number {
@@ -40,9 +40,9 @@ export class PositionMapper {
   }
 
   range(start: number, end: number): ConfigRange {
-    const s = Math.max(0, Math.min(start, this.text.length));
-    const e = Math.max(s, Math.min(end, this.text.length));
-    return { start: this.positionAt(s), end: this.positionAt(e) };
+    const from = Math.max(0, Math.min(start, this.text.length));
+    const to = Math.max(from, Math.min(end, this.text.length));
+    return { start: this.positionAt(from), end: this.positionAt(to) };
   }
 
   lineStart(line: number): number {
@@ -52,13 +52,13 @@ export class PositionMapper {
   /** Offset of the end of `line`, before its line break. */
   lineEnd(line: number): number {
     const next = line + 1 < this.lineStarts.length ? this.lineStarts[line + 1] : this.text.length;
-    let e = next;
+    let end = next;
     while (
-      e > this.lineStarts[line] &&
-      (this.text.charCodeAt(e - 1) === 10 || this.text.charCodeAt(e - 1) === 13)
+      end > this.lineStarts[line] &&
+      (this.text.charCodeAt(end - 1) === 10 || this.text.charCodeAt(end - 1) === 13)
     )
-      e--;
-    return e;
+      end--;
+    return end;
   }
 
   lineText(line: number): string {
@@ -67,8 +67,11 @@ export class PositionMapper {
 
   /** A range from `offset` to the end of its line (syntax errors never span to EOF). */
   toLineEnd(offset: number, minEnd = offset): ConfigRange {
-    const p = this.positionAt(offset);
-    const end = Math.max(this.lineEnd(p.line), Math.min(minEnd, this.lineEnd(p.line)));
+    const position = this.positionAt(offset);
+    const end = Math.max(
+      this.lineEnd(position.line),
+      Math.min(minEnd, this.lineEnd(position.line)),
+    );
     return this.range(offset, end > offset ? end : offset);
   }
 }
@@ -96,17 +99,17 @@ export function didYouMean(input: string, candidates: readonly string[], max = 3
   const lower = input.toLowerCase().trim();
   if (!lower) return [];
   const scored: { c: string; score: number }[] = [];
-  for (const c of candidates) {
-    const cl = c.toLowerCase();
+  for (const candidate of candidates) {
+    const cl = candidate.toLowerCase();
     let score: number;
     if (cl === lower) score = 0;
     else if (lower.length >= 3 && (cl.startsWith(lower) || lower.startsWith(cl))) score = 1;
     else {
-      const d = editDistance(lower, cl);
-      if (d > Math.max(2, Math.floor(Math.max(lower.length, cl.length) / 3))) continue;
-      score = 1 + d;
+      const distance = editDistance(lower, cl);
+      if (distance > Math.max(2, Math.floor(Math.max(lower.length, cl.length) / 3))) continue;
+      score = 1 + distance;
     }
-    scored.push({ c, score });
+    scored.push({ c: candidate, score });
   }
   scored.sort((x, y) => x.score - y.score || x.c.localeCompare(y.c));
   return scored.slice(0, max).map((s) => s.c);

@@ -48,10 +48,10 @@ export class Alerts {
   private readonly scrub: (text: string) => string;
   private readonly now: () => number;
 
-  constructor(private readonly o: AlertOptions) {
-    const withoutUrl = redactor([o.url]);
-    this.scrub = (text) => withoutUrl(o.redact(text));
-    this.now = o.now ?? Date.now;
+  constructor(private readonly options: AlertOptions) {
+    const withoutUrl = redactor([options.url]);
+    this.scrub = (text) => withoutUrl(options.redact(text));
+    this.now = options.now ?? Date.now;
   }
 
   attention(item: { orderNumber?: string; saleId?: string; code: string; reason: string }): void {
@@ -90,7 +90,7 @@ export class Alerts {
   /** Arms the timer for the earliest instant the next message may go (interval and backoff). */
   private schedule(): void {
     if (this.closed || this.timer || this.sending || !this.pending()) return;
-    const at = Math.max(this.lastSentAt + this.o.intervalMs, this.nextTryAt);
+    const at = Math.max(this.lastSentAt + this.options.intervalMs, this.nextTryAt);
     this.timer = setTimeout(
       () => {
         this.timer = undefined;
@@ -111,7 +111,7 @@ export class Alerts {
     const body = JSON.stringify({ text: this.scrub(messageText(batch)) });
     let failure: string | undefined;
     try {
-      const res = await request(this.o.url, {
+      const res = await request(this.options.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body,
@@ -127,14 +127,14 @@ export class Alerts {
       this.lastSentAt = this.now();
       this.retryMs = FIRST_RETRY_MS;
       this.nextTryAt = 0;
-      this.o.onDelivery({ ok: true, items, detail: 'sent' });
+      this.options.onDelivery({ ok: true, items, detail: 'sent' });
       return;
     }
     // Keep the batch (what arrived meanwhile joins it) and try again later.
     this.batch = mergeBatches(batch, this.batch);
     this.nextTryAt = this.now() + this.retryMs;
-    this.retryMs = Math.min(this.retryMs * 2, Math.max(FIRST_RETRY_MS, this.o.intervalMs));
-    this.o.onDelivery({ ok: false, items, detail: failure });
+    this.retryMs = Math.min(this.retryMs * 2, Math.max(FIRST_RETRY_MS, this.options.intervalMs));
+    this.options.onDelivery({ ok: false, items, detail: failure });
   }
 }
 
@@ -159,7 +159,8 @@ export function messageText(batch: Batch): string {
     out.push(
       `${batch.attentionCount} new item${batch.attentionCount === 1 ? '' : 's'} need${batch.attentionCount === 1 ? 's' : ''} attention:`,
     );
-    for (const a of batch.attention) out.push(`• ${a.orderNumber} [${a.code}] ${a.reason}`);
+    for (const item of batch.attention)
+      out.push(`• ${item.orderNumber} [${item.code}] ${item.reason}`);
     const unlisted = batch.attentionCount - batch.attention.length;
     if (unlisted > 0) out.push(`… and ${unlisted} more (see "dear-starshipit status")`);
   }

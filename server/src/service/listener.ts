@@ -60,8 +60,10 @@ export class Listener {
 
   /** The address actually listened on, e.g. `127.0.0.1:9464`. */
   get address(): string {
-    const a = this.server.address() as AddressInfo;
-    return a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`;
+    const info = this.server.address() as AddressInfo;
+    return info.family === 'IPv6'
+      ? `[${info.address}]:${info.port}`
+      : `${info.address}:${info.port}`;
   }
 
   async close(): Promise<void> {
@@ -73,9 +75,11 @@ export class Listener {
 
   private route(req: http.IncomingMessage, res: http.ServerResponse): void {
     const path = (req.url ?? '/').split('?')[0];
-    const send = (r: Reply): void => {
-      res.writeHead(r.status, { 'content-type': r.contentType ?? 'text/plain; charset=utf-8' });
-      res.end(r.body);
+    const send = (reply: Reply): void => {
+      res.writeHead(reply.status, {
+        'content-type': reply.contentType ?? 'text/plain; charset=utf-8',
+      });
+      res.end(reply.body);
     };
     if (path === '/healthz' && req.method === 'GET') return send(this.handlers.health());
     if (path === '/metrics' && req.method === 'GET') {
@@ -142,11 +146,11 @@ export class Listener {
 
 /** `host:port` or `[v6]:port`. */
 export function parseAddress(address: string): { host: string; port: number } {
-  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/.exec(address.trim());
-  const port = m ? Number(m[3]) : NaN;
-  if (!m || port > 65535)
+  const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/.exec(address.trim());
+  const port = match ? Number(match[3]) : NaN;
+  if (!match || port > 65535)
     throw new Error(`service.listen "${address}" is not host:port (e.g. 127.0.0.1:9464)`);
-  return { host: m[1] ?? m[2], port };
+  return { host: match[1] ?? match[2], port };
 }
 
 export { json as jsonReply };

@@ -113,34 +113,35 @@ export class ServiceMetrics {
     };
   }
 
-  observe(e: EngineEvent): void {
-    switch (e.type) {
+  observe(event: EngineEvent): void {
+    switch (event.type) {
       case 'throttle':
-        this.throttles.inc({ api: e.api });
+        this.throttles.inc({ api: event.api });
         break;
       case 'order':
-        if (!e.dryRun)
+        if (!event.dryRun)
           this.orders.inc({
-            outcome: e.outcome === 'alreadyPresent' ? 'already_present' : 'created',
+            outcome: event.outcome === 'alreadyPresent' ? 'already_present' : 'created',
           });
         break;
       case 'update':
-        if (!e.dryRun) this.orders.inc({ outcome: 'updated' });
+        if (!event.dryRun) this.orders.inc({ outcome: 'updated' });
         break;
       case 'withdraw':
-        if (!e.dryRun) this.orders.inc({ outcome: 'withdrawn' });
+        if (!event.dryRun) this.orders.inc({ outcome: 'withdrawn' });
         break;
       case 'writeback':
-        if (!e.dryRun)
+        if (!event.dryRun)
           this.writebacks.inc({
-            outcome: e.outcome === 'alreadyDone' ? 'already_done' : 'written',
+            outcome: event.outcome === 'alreadyDone' ? 'already_done' : 'written',
           });
         break;
       case 'attention':
         this.attentionRaised.inc();
         break;
       case 'summary':
-        if (e.parked) this.attentionParked.set(e.parked.willRetry + e.parked.needsChange);
+        if (event.parked)
+          this.attentionParked.set(event.parked.willRetry + event.parked.needsChange);
         break;
     }
   }

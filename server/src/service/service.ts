@@ -60,9 +60,9 @@ export class Service {
   private wake?: () => void;
   private webhookSecret?: string;
 
-  constructor(private readonly o: ServiceOptions) {
-    this.settings = o.settings;
-    this.health = new Health(serviceOf(o.settings).failuresInARow);
+  constructor(private readonly options: ServiceOptions) {
+    this.settings = options.settings;
+    this.health = new Health(serviceOf(options.settings).failuresInARow);
     this.configureSchedules();
   }
 
@@ -114,7 +114,7 @@ export class Service {
   }
 
   private async loop(): Promise<void> {
-    const signal = this.o.signal;
+    const signal = this.options.signal;
     while (!signal.aborted) {
       const now = Date.now();
       const due = this.dueMode(now);
@@ -139,23 +139,23 @@ export class Service {
     return new Promise((resolve) => {
       const done = (): void => {
         clearTimeout(timer);
-        this.o.signal.removeEventListener('abort', done);
+        this.options.signal.removeEventListener('abort', done);
         this.wake = undefined;
         resolve();
       };
       const timer = setTimeout(done, Math.max(0, at - Date.now()));
       this.wake = done;
-      this.o.signal.addEventListener('abort', done, { once: true });
+      this.options.signal.addEventListener('abort', done, { once: true });
     });
   }
 
   private reloadSettings(): void {
-    const next = this.o.reload();
+    const next = this.options.reload();
     if (!next) {
       this.say(
         'settings-kept',
         'warn',
-        `${this.o.configPath} cannot be used (see above); the service keeps using the previous settings`,
+        `${this.options.configPath} cannot be used (see above); the service keeps using the previous settings`,
       );
       return;
     }
@@ -177,13 +177,13 @@ export class Service {
     try {
       const summary = await runWithSettings({
         settings: this.settings,
-        configPath: this.o.configPath,
-        stateDir: this.o.stateDir,
+        configPath: this.options.configPath,
+        stateDir: this.options.stateDir,
         mode,
         dryRun: false,
-        secrets: this.o.secrets,
+        secrets: this.options.secrets,
         onEvent: (e) => this.engineEvent(e, mode),
-        signal: this.o.signal,
+        signal: this.options.signal,
         lockHeld: true,
         meter: this.metrics.meter(),
       });
@@ -192,8 +192,8 @@ export class Service {
       if (before >= serviceOf(this.settings).failuresInARow) this.alerts?.recovered(mode, before);
       this.ended(mode, 'ok', startedAt);
     } catch (err) {
-      if (this.o.signal.aborted) return this.ended(mode, 'cancelled', startedAt);
-      const message = this.o.secrets.redact(errorMessage(err));
+      if (this.options.signal.aborted) return this.ended(mode, 'cancelled', startedAt);
+      const message = this.options.secrets.redact(errorMessage(err));
       if (first && err instanceof EngineError && ['configuration', 'state-dir'].includes(err.code))
         throw new ServiceStartError(message);
       const failures = this.health.failed(mode, message);
@@ -217,24 +217,24 @@ export class Service {
     );
   }
 
-  private engineEvent(e: EngineEvent, mode: ServiceMode): void {
+  private engineEvent(event: EngineEvent, mode: ServiceMode): void {
     this.health.active(mode);
-    this.metrics.observe(e);
-    if (e.type === 'attention') {
-      const key = attentionKey(e);
+    this.metrics.observe(event);
+    if (event.type === 'attention') {
+      const key = attentionKey(event);
       if (!this.alerted.has(key)) {
         this.alerted.add(key);
-        this.alerts?.attention(e);
+        this.alerts?.attention(event);
       }
     }
-    this.o.emit(e, mode);
+    this.options.emit(event, mode);
   }
 
   /** Items parked before the service started were reported then: they alert only if they recur changed. */
   private async rememberParked(): Promise<void> {
     try {
-      const status = await readStatus(this.o.stateDir);
-      for (const a of status.needsAttention) this.alerted.add(attentionKey(a));
+      const status = await readStatus(this.options.stateDir);
+      for (const item of status.needsAttention) this.alerted.add(attentionKey(item));
     } catch {
       // No journal yet, or unreadable: the first run reports the problem.
     }
@@ -302,7 +302,7 @@ export class Service {
     return new Alerts({
       url,
       intervalMs: alerts.intervalSeconds * 1000,
-      redact: (text) => this.o.secrets.redact(text),
+      redact: (text) => this.options.secrets.redact(text),
       onDelivery: ({ ok, items, detail }) => {
         this.metrics.alert(ok ? 'sent' : 'failed');
         this.say(
@@ -320,7 +320,7 @@ export class Service {
   /** Resolves an optional credential setting; a reference without a value stops the start. */
   private optionalSecret(value: string | undefined, setting: string): string | undefined {
     if (value === undefined || value === '') return undefined;
-    const resolved = resolveReference(value, this.o.secrets.lookup, setting);
+    const resolved = resolveReference(value, this.options.secrets.lookup, setting);
     if ('missing' in resolved) throw new ServiceStartError(resolved.missing);
     return resolved.value;
   }
@@ -331,12 +331,12 @@ export class Service {
     message: string,
     extra: Partial<ServiceEvent> = {},
   ): void {
-    this.o.emit({ type: 'service', event, level, message, ...extra });
+    this.options.emit({ type: 'service', event, level, message, ...extra });
   }
 }
 
-function attentionKey(a: { orderNumber?: string; saleId?: string; code: string }): string {
-  return `${a.orderNumber ?? a.saleId ?? ''}\u0000${a.code}`;
+function attentionKey(item: { orderNumber?: string; saleId?: string; code: string }): string {
+  return `${item.orderNumber ?? item.saleId ?? ''}\u0000${item.code}`;
 }
 
 export { WEBHOOK_PATH };

@@ -69,8 +69,10 @@ export class SeenEvents {
   constructor(private readonly capacity = 10_000) {}
 
   /** True the first time an event is seen. */
-  add(e: TrackingEvent): boolean {
-    const key = [e.orderNumber, e.trackingNumber, e.status, e.lastUpdated].join('\u0000');
+  add(event: TrackingEvent): boolean {
+    const key = [event.orderNumber, event.trackingNumber, event.status, event.lastUpdated].join(
+      '\u0000',
+    );
     if (this.seen.has(key)) return false;
     this.seen.add(key);
     if (this.seen.size > this.capacity) {

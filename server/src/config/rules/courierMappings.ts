@@ -26,12 +26,13 @@ interface Entry {
 function entries(data: unknown): Entry[] {
   const list = get(data, ['writeback', 'courierMappings']);
   if (!Array.isArray(list)) return [];
-  return list.map((m, index) => {
-    const o = m && typeof m === 'object' ? (m as Record<string, unknown>) : {};
+  return list.map((mapping, index) => {
+    const fields =
+      mapping && typeof mapping === 'object' ? (mapping as Record<string, unknown>) : {};
     return {
       index,
-      courier: typeof o.courier === 'string' ? o.courier : undefined,
-      carrier: typeof o.carrier === 'string' ? o.carrier : undefined,
+      courier: typeof fields.courier === 'string' ? fields.courier : undefined,
+      carrier: typeof fields.carrier === 'string' ? fields.carrier : undefined,
     };
   });
 }
@@ -62,31 +63,31 @@ export const courierMappingsRule: SettingsRule = {
     const firstByCourier = new Map<string, Entry>();
     const codes = KNOWN_COURIERS.map(([c]) => c);
     let defaultMappings = 0;
-    for (const e of entries(ctx.data)) {
-      if (e.courier) {
-        const courierRange = valueRange(ctx.parsed, [...base, e.index, 'courier']);
-        const key = e.courier.toLowerCase();
+    for (const entry of entries(ctx.data)) {
+      if (entry.courier) {
+        const courierRange = valueRange(ctx.parsed, [...base, entry.index, 'courier']);
+        const key = entry.courier.toLowerCase();
         const earlier = firstByCourier.get(key);
         if (earlier) {
-          const same = earlier.carrier === e.carrier;
-          const fix = removeEntryFix(ctx.parsed, e.index);
+          const same = earlier.carrier === entry.carrier;
+          const fix = removeEntryFix(ctx.parsed, entry.index);
           out.push({
             range: courierRange,
             severity: same ? WARNING : ERROR,
             code: 'duplicate-courier-mapping',
             message: same
-              ? `Courier "${e.courier}" is already mapped (mapping #${earlier.index + 1}); this entry repeats it.`
-              : `Courier "${e.courier}" is mapped twice, to "${earlier.carrier ?? ''}" (mapping #${earlier.index + 1}) and "${e.carrier ?? ''}"; only one can apply.`,
+              ? `Courier "${entry.courier}" is already mapped (mapping #${earlier.index + 1}); this entry repeats it.`
+              : `Courier "${entry.courier}" is mapped twice, to "${earlier.carrier ?? ''}" (mapping #${earlier.index + 1}) and "${entry.carrier ?? ''}"; only one can apply.`,
             ...(fix ? { data: { fixes: [fix] } } : {}),
           });
-        } else firstByCourier.set(key, e);
-        if (!codes.includes(e.courier)) {
-          const suggestions = didYouMean(e.courier, codes);
+        } else firstByCourier.set(key, entry);
+        if (!codes.includes(entry.courier)) {
+          const suggestions = didYouMean(entry.courier, codes);
           out.push({
             range: courierRange,
             severity: WARNING,
             code: 'unknown-courier',
-            message: `"${e.courier}" is not a known Starshipit courier code.${suggestions.length ? ` Did you mean ${suggestions[0]}?` : ''} Mappings match the carrier code Starshipit reports (e.g. AusPost, StarTrack).`,
+            message: `"${entry.courier}" is not a known Starshipit courier code.${suggestions.length ? ` Did you mean ${suggestions[0]}?` : ''} Mappings match the carrier code Starshipit reports (e.g. AusPost, StarTrack).`,
             ...(suggestions.length
               ? {
                   data: {
@@ -99,14 +100,14 @@ export const courierMappingsRule: SettingsRule = {
           });
         }
       }
-      if (e.carrier !== undefined && e.carrier === defaultCarrier) {
+      if (entry.carrier !== undefined && entry.carrier === defaultCarrier) {
         defaultMappings++;
-        const fix = removeEntryFix(ctx.parsed, e.index);
+        const fix = removeEntryFix(ctx.parsed, entry.index);
         out.push({
-          range: valueRange(ctx.parsed, [...base, e.index, 'carrier']),
+          range: valueRange(ctx.parsed, [...base, entry.index, 'carrier']),
           severity: INFORMATION,
           code: 'mapping-to-default-carrier',
-          message: `Mapping ${e.courier ?? 'this courier'} to the default carrier "${defaultCarrier}" changes nothing: unmapped couriers already get it${defaultMappings > 1 ? ` (${defaultMappings} mappings do this)` : ''}.`,
+          message: `Mapping ${entry.courier ?? 'this courier'} to the default carrier "${defaultCarrier}" changes nothing: unmapped couriers already get it${defaultMappings > 1 ? ` (${defaultMappings} mappings do this)` : ''}.`,
           ...(fix ? { data: { fixes: [fix] } } : {}),
         });
       }
@@ -145,8 +146,8 @@ export const unknownCarrierRule: SettingsRule = {
           : {}),
       });
     };
-    for (const e of entries(ctx.data))
-      check(['writeback', 'courierMappings', e.index, 'carrier'], e.carrier);
+    for (const entry of entries(ctx.data))
+      check(['writeback', 'courierMappings', entry.index, 'carrier'], entry.carrier);
     const dc = get(ctx.data, ['writeback', 'defaultCarrier']);
     if (typeof dc === 'string') check(['writeback', 'defaultCarrier'], dc);
     return out;

@@ -24,27 +24,30 @@ export const SET_CREDENTIALS_COMMAND = 'dear.setCredentials';
 export const CREDENTIAL_PATHS: { path: SettingsPath; secretName: string }[] = Object.entries(
   SETTINGS_SCHEMA.properties ?? {},
 )
-  .flatMap(([section, s]) =>
-    Object.entries(resolve(s)?.properties ?? {}).map(([key, raw]) => ({
+  .flatMap(([section, sectionSchema]) =>
+    Object.entries(resolve(sectionSchema)?.properties ?? {}).map(([key, raw]) => ({
       section,
       key,
       schema: resolve(raw)!,
     })),
   )
   .filter((e) => e.schema['x-credential'])
-  .map((e) => ({
-    path: [e.section, e.key] as SettingsPath,
-    secretName: e.schema['x-suggestedSecretName'] ?? `${e.section}_${e.key}`.toUpperCase(),
+  .map((setting) => ({
+    path: [setting.section, setting.key] as SettingsPath,
+    secretName:
+      setting.schema['x-suggestedSecretName'] ?? `${setting.section}_${setting.key}`.toUpperCase(),
   }));
 
 /** The keys of each `warehouses.accounts` entry, named after the account for the secret. */
 function accountCredentialPaths(data: unknown): { path: SettingsPath; secretName: string }[] {
   const list = get(data, ['warehouses', 'accounts']);
   if (!Array.isArray(list)) return [];
-  return list.flatMap((a, i) => {
+  return list.flatMap((account, i) => {
     const name =
-      a && typeof a === 'object' && typeof (a as { name?: unknown }).name === 'string'
-        ? (a as { name: string }).name.toUpperCase().replace(/[^A-Z0-9]+/g, '_')
+      account &&
+      typeof account === 'object' &&
+      typeof (account as { name?: unknown }).name === 'string'
+        ? (account as { name: string }).name.toUpperCase().replace(/[^A-Z0-9]+/g, '_')
         : String(i + 1);
     return [
       { path: ['warehouses', 'accounts', i, 'apiKey'], secretName: `STARSHIPIT_${name}_API_KEY` },

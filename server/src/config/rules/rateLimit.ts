@@ -10,9 +10,9 @@ import { WARNING, type ConfigDiagnostic } from '../types';
 import { get, str, type RuleContext, type SettingsRule } from './types';
 import { isLoopbackUrl } from '../../engine/endpoint';
 
-function rate(v: unknown): number | undefined {
-  if (!v || typeof v !== 'object') return undefined;
-  const { calls, perSeconds } = v as { calls?: unknown; perSeconds?: unknown };
+function rate(value: unknown): number | undefined {
+  if (!value || typeof value !== 'object') return undefined;
+  const { calls, perSeconds } = value as { calls?: unknown; perSeconds?: unknown };
   return typeof calls === 'number' && typeof perSeconds === 'number' && perSeconds > 0
     ? calls / perSeconds
     : undefined;

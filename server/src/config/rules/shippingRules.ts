@@ -51,12 +51,12 @@ interface RuleEntry {
 function ruleEntries(data: unknown): RuleEntry[] {
   const list = get(data, ['import', 'shippingRules']);
   if (!Array.isArray(list)) return [];
-  return list.map((r, index) => {
-    const o = r && typeof r === 'object' ? (r as Record<string, unknown>) : {};
+  return list.map((rule, index) => {
+    const fields = rule && typeof rule === 'object' ? (rule as Record<string, unknown>) : {};
     return {
       index,
-      method: typeof o.method === 'string' ? o.method : undefined,
-      courier: typeof o.courier === 'string' ? o.courier : undefined,
+      method: typeof fields.method === 'string' ? fields.method : undefined,
+      courier: typeof fields.courier === 'string' ? fields.courier : undefined,
     };
   });
 }
@@ -117,25 +117,30 @@ export const shippingRulesRule: SettingsRule = {
     const first = new Map<string, number>();
     const codes = KNOWN_COURIERS.map(([c]) => c);
     const recent = ctx.options.recentShippingMethods;
-    for (const e of ruleEntries(ctx.data)) {
-      if (e.method !== undefined && e.method.trim()) {
-        const key = methodKey(e.method);
+    for (const entry of ruleEntries(ctx.data)) {
+      if (entry.method !== undefined && entry.method.trim()) {
+        const key = methodKey(entry.method);
         const earlier = first.get(key);
         if (earlier !== undefined)
           out.push({
-            range: valueRange(ctx.parsed, [...base, e.index, 'method']),
+            range: valueRange(ctx.parsed, [...base, entry.index, 'method']),
             severity: ERROR,
             code: 'duplicate-shipping-rule',
-            message: `Shipping method "${e.method}" already has a rule (rule #${earlier + 1}); only one rule can apply to a sale.`,
+            message: `Shipping method "${entry.method}" already has a rule (rule #${earlier + 1}); only one rule can apply to a sale.`,
           });
-        else first.set(key, e.index);
+        else first.set(key, entry.index);
         if (recent) {
-          const d = unusedMethod(ctx, [...base, e.index, 'method'], e.method, recent);
-          if (d) out.push(d);
+          const diagnostic = unusedMethod(
+            ctx,
+            [...base, entry.index, 'method'],
+            entry.method,
+            recent,
+          );
+          if (diagnostic) out.push(diagnostic);
         }
       }
-      if (e.courier && !codes.includes(e.courier))
-        out.push(unknownCourier(ctx, [...base, e.index, 'courier'], e.courier));
+      if (entry.courier && !codes.includes(entry.courier))
+        out.push(unknownCourier(ctx, [...base, entry.index, 'courier'], entry.courier));
     }
     return out;
   },

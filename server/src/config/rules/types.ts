@@ -33,6 +33,6 @@ export function get(data: unknown, path: SettingsPath): unknown {
 }
 
 export function str(data: unknown, path: SettingsPath): string | undefined {
-  const v = get(data, path);
-  return typeof v === 'string' ? v : undefined;
+  const value = get(data, path);
+  return typeof value === 'string' ? value : undefined;
 }

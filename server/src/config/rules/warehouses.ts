@@ -9,25 +9,25 @@ import { replaceFix } from '../fixes';
 import { ERROR, WARNING, type ConfigDiagnostic } from '../types';
 import { get, type RuleContext, type SettingsRule } from './types';
 
-const objects = (v: unknown): Record<string, unknown>[] =>
-  Array.isArray(v)
-    ? v.map((x) => (x && typeof x === 'object' ? (x as Record<string, unknown>) : {}))
+const objects = (value: unknown): Record<string, unknown>[] =>
+  Array.isArray(value)
+    ? value.map((x) => (x && typeof x === 'object' ? (x as Record<string, unknown>) : {}))
     : [];
 /** A location as routes compare it: outer spaces and case ignored. */
 export const locationKey = (location: string): string => location.trim().toLowerCase();
 
 function accountNames(ctx: RuleContext, out: ConfigDiagnostic[]): string[] {
   const names: string[] = [DEFAULT_ACCOUNT];
-  objects(get(ctx.data, ['warehouses', 'accounts'])).forEach((a, i) => {
-    if (typeof a.name !== 'string') return;
-    if (names.includes(a.name))
+  objects(get(ctx.data, ['warehouses', 'accounts'])).forEach((account, i) => {
+    if (typeof account.name !== 'string') return;
+    if (names.includes(account.name))
       out.push({
         range: valueRange(ctx.parsed, ['warehouses', 'accounts', i, 'name']),
         severity: ERROR,
         code: 'duplicate-account',
-        message: `Starshipit account "${a.name}" is defined twice${a.name === DEFAULT_ACCOUNT ? ' ("default" is the starshipit section)' : ''}.`,
+        message: `Starshipit account "${account.name}" is defined twice${account.name === DEFAULT_ACCOUNT ? ' ("default" is the starshipit section)' : ''}.`,
       });
-    else names.push(a.name);
+    else names.push(account.name);
   });
   return names;
 }
@@ -42,15 +42,15 @@ export const warehousesRule: SettingsRule = {
       ? filter.filter((l): l is string => typeof l === 'string').map(locationKey)
       : [];
     const seen = new Set<string>();
-    objects(get(ctx.data, ['warehouses', 'routes'])).forEach((r, i) => {
-      if (typeof r.account === 'string' && !names.includes(r.account)) {
+    objects(get(ctx.data, ['warehouses', 'routes'])).forEach((route, i) => {
+      if (typeof route.account === 'string' && !names.includes(route.account)) {
         const range = valueRange(ctx.parsed, ['warehouses', 'routes', i, 'account']);
-        const suggestions = didYouMean(r.account, names);
+        const suggestions = didYouMean(route.account, names);
         out.push({
           range,
           severity: ERROR,
           code: 'unknown-account',
-          message: `No Starshipit account is named "${r.account}" (known: ${names.join(', ')}).`,
+          message: `No Starshipit account is named "${route.account}" (known: ${names.join(', ')}).`,
           ...(suggestions.length
             ? {
                 data: {
@@ -60,15 +60,15 @@ export const warehousesRule: SettingsRule = {
             : {}),
         });
       }
-      if (typeof r.location !== 'string') return;
-      const key = locationKey(r.location);
+      if (typeof route.location !== 'string') return;
+      const key = locationKey(route.location);
       const range = valueRange(ctx.parsed, ['warehouses', 'routes', i, 'location']);
       if (seen.has(key))
         out.push({
           range,
           severity: ERROR,
           code: 'duplicate-route',
-          message: `Location "${r.location}" has two routes; a sale can go to one account only.`,
+          message: `Location "${route.location}" has two routes; a sale can go to one account only.`,
         });
       seen.add(key);
       if (selected.length && !selected.includes(key))
@@ -76,7 +76,7 @@ export const warehousesRule: SettingsRule = {
           range,
           severity: WARNING,
           code: 'route-not-imported',
-          message: `"${r.location}" is not in warehouses.locations, so no sale of it is imported and this route never applies.`,
+          message: `"${route.location}" is not in warehouses.locations, so no sale of it is imported and this route never applies.`,
         });
     });
     return out;

@@ -20,9 +20,9 @@ export const yaml11Rule: SettingsRule = {
     const walk = (node: unknown, path: SettingsPath, depth: number) => {
       if (depth > 8 || out.length > 100) return;
       if (isMap(node)) {
-        for (const p of node.items) {
-          const k = keyString(p.key);
-          if (k !== undefined) walk(p.value, [...path, k], depth + 1);
+        for (const pair of node.items) {
+          const key = keyString(pair.key);
+          if (key !== undefined) walk(pair.value, [...path, key], depth + 1);
         }
       } else if (isSeq(node)) {
         node.items.forEach((item, i) => walk(item, [...path, i], depth + 1));
