@@ -32,7 +32,7 @@ describe('settings reference (generated from the schema)', () => {
     for (const file of sourceFiles('server/src/config')) {
       const src = readFileSync(file, 'utf8');
       for (const m of src.matchAll(/\bcode: '([a-z0-9-]+)'/g)) emitted.add(m[1]);
-      for (const m of src.matchAll(/\bd\(\s*'([a-z0-9-]+)'/g)) emitted.add(m[1]);
+      for (const m of src.matchAll(/\bschemaError\(\s*'([a-z0-9-]+)'/g)) emitted.add(m[1]);
       for (const m of src.matchAll(/'(?:yaml-syntax|alias-limit)'/g))
         emitted.add(m[0].slice(1, -1));
     }

@@ -192,7 +192,11 @@ function label(path: SettingsPath): string {
   return path.length ? `"${pathToString(path)}"` : 'The file';
 }
 
-function errorDiagnostic(
+/**
+ * An error-severity diagnostic. Codes are written as its first argument, where the settings
+ * reference test finds them.
+ */
+function schemaError(
   code: string,
   range: ConfigRange,
   message: string,
@@ -214,7 +218,6 @@ function toDiagnostic(
 ): ConfigDiagnostic | undefined {
   const path = instancePathToPath(error.instancePath, data);
   const value = valueAt(data, path);
-  const d = errorDiagnostic;
   switch (error.keyword) {
     case 'required':
       return missingKeyProblem(parsed, path, error);
@@ -222,7 +225,7 @@ function toDiagnostic(
       return unknownKeyProblem(parsed, path, error);
     case 'type': {
       const expected = String((error.params as { type: string }).type).split(',');
-      return typeProblem(parsed, path, expected, value, nodeAt(parsed.doc, path), d);
+      return typeProblem(parsed, path, expected, value, nodeAt(parsed.doc, path));
     }
     case 'anyOfType':
       return noMatchingBranchProblem(parsed, path, value, error);
@@ -233,18 +236,22 @@ function toDiagnostic(
     case 'exclusiveMinimum':
     case 'exclusiveMaximum': {
       const limit = error.params as { limit: number; comparison: string };
-      return d(
+      return schemaError(
         'out-of-range',
         valueRange(parsed, path),
         `${label(path)} must be ${limit.comparison} ${limit.limit} (got ${String(value)}).`,
       );
     }
     case 'minLength':
-      return d('missing-value', valueRange(parsed, path), `${label(path)} must not be empty.`);
+      return schemaError(
+        'missing-value',
+        valueRange(parsed, path),
+        `${label(path)} must not be empty.`,
+      );
     case 'pattern':
       return patternProblem(parsed, path, value, error);
     case 'minItems':
-      return d(
+      return schemaError(
         'too-few-items',
         valueRange(parsed, path),
         `${label(path)} needs at least ${(error.params as { limit: number }).limit} entry.`,
@@ -252,7 +259,7 @@ function toDiagnostic(
     case 'uniqueItems':
       return duplicateItemProblem(parsed, path, data, error);
     default:
-      return d(
+      return schemaError(
         'schema',
         valueRange(parsed, path),
         `${label(path)} ${error.message ?? 'is not valid'}.`,
@@ -267,15 +274,13 @@ function noMatchingBranchProblem(
   value: unknown,
   error: CollapsedError,
 ): ConfigDiagnostic {
-  // `d(…)` keeps every diagnostic code greppable (the settings reference test reads them).
-  const d = errorDiagnostic;
   if (value === null || value === undefined)
-    return d(
+    return schemaError(
       'missing-value',
       keyRange(parsed, path),
       `${label(path)} has no value; expected ${error.branchTitles?.join(' or ')}.`,
     );
-  return d(
+  return schemaError(
     'wrong-type',
     valueRange(parsed, path),
     `${label(path)} must be ${error.branchTitles?.join(' or ')}, not ${describeValue(value)}.`,
@@ -289,11 +294,10 @@ function patternProblem(
   value: unknown,
   error: CollapsedError,
 ): ConfigDiagnostic {
-  const d = errorDiagnostic;
   const wanted =
     schemaAt(path)?.['x-patternMessage'] ??
     `text matching ${(error.params as { pattern: string }).pattern}`;
-  return d(
+  return schemaError(
     'invalid-format',
     valueRange(parsed, path),
     `${label(path)} must be ${wanted} (got "${String(value)}").`,
@@ -307,10 +311,9 @@ function duplicateItemProblem(
   data: unknown,
   error: CollapsedError,
 ): ConfigDiagnostic {
-  const d = errorDiagnostic;
   const pair = error.params as { i: number; j: number };
   const duplicate = Math.max(pair.i, pair.j);
-  return d(
+  return schemaError(
     'duplicate-item',
     valueRange(parsed, [...path, duplicate]),
     `${label(path)} lists ${describeValue(valueAt(data, [...path, duplicate]))} twice.`,
@@ -322,15 +325,13 @@ function missingKeyProblem(
   path: SettingsPath,
   error: CollapsedError,
 ): ConfigDiagnostic {
-  // `d(…)` keeps every diagnostic code greppable (the settings reference test reads them).
-  const d = errorDiagnostic;
   const missing = String((error.params as { missingProperty: string }).missingProperty);
   const range = path.length ? keyRange(parsed, path) : documentStartRange(parsed);
   const fix = insertKeyFix(parsed, path, missing);
   const what = path.length
     ? `setting "${pathToString([...path, missing])}"`
     : `section "${missing}"`;
-  return d('missing-key', range, `Missing required ${what}.`, fix ? [fix] : undefined);
+  return schemaError('missing-key', range, `Missing required ${what}.`, fix ? [fix] : undefined);
 }
 
 /** An unknown key: a tab-indented line, a near miss, a setting of another section, or a typo. */
@@ -339,12 +340,10 @@ function unknownKeyProblem(
   path: SettingsPath,
   error: CollapsedError,
 ): ConfigDiagnostic {
-  // `d(…)` keeps every diagnostic code greppable (the settings reference test reads them).
-  const d = errorDiagnostic;
   const key = String((error.params as { additionalProperty: string }).additionalProperty);
   const range = keyRange(parsed, [...path, key]);
   if (/^\s/.test(key)) {
-    return d(
+    return schemaError(
       'yaml-tab',
       range,
       'YAML indentation must use spaces; this line is indented with a tab.',
@@ -369,7 +368,7 @@ function unknownKeyProblem(
     : elsewhere
       ? ` "${key}" is a setting of "${elsewhere}".`
       : ` Allowed: ${quoteList(allowed, 12)}.`;
-  return d(
+  return schemaError(
     'unknown-key',
     range,
     `Unknown setting "${key}" ${where}.${hint}`,
@@ -383,11 +382,9 @@ function enumProblem(
   value: unknown,
   error: CollapsedError,
 ): ConfigDiagnostic {
-  // `d(…)` keeps every diagnostic code greppable (the settings reference test reads them).
-  const d = errorDiagnostic;
   const allowed = (error.params as { allowedValues: unknown[] }).allowedValues;
   if (value === null || value === undefined) {
-    return d(
+    return schemaError(
       'missing-value',
       keyRange(parsed, path),
       `${label(path)} has no value; expected one of: ${quoteList(allowed)}.`,
@@ -400,7 +397,7 @@ function enumProblem(
   );
   const fixes = suggestions.map((s, i) => replaceFix(`Change to ${s}`, range, s, i === 0));
   const hint = suggestions.length ? ` Did you mean ${suggestions[0]}?` : '';
-  return d(
+  return schemaError(
     'invalid-value',
     range,
     `${label(path)} must be one of: ${quoteList(allowed, 16)} (got ${describeValue(value)}).${hint}`,
@@ -408,25 +405,17 @@ function enumProblem(
   );
 }
 
-type DiagnosticMaker = (
-  code: string,
-  range: ConfigRange,
-  message: string,
-  fixes?: QuickFix[],
-) => ConfigDiagnostic;
-
 function typeProblem(
   parsed: ParsedSettings,
   path: SettingsPath,
   expected: string[],
   value: unknown,
   node: ReturnType<typeof nodeAt>,
-  d: DiagnosticMaker,
 ): ConfigDiagnostic {
-  if (value === null || value === undefined) return emptyValueProblem(parsed, path, expected, d);
+  if (value === null || value === undefined) return emptyValueProblem(parsed, path, expected);
   return (
-    misreadScalarProblem(parsed, path, expected, value, node, d) ??
-    d(
+    misreadScalarProblem(parsed, path, expected, value, node) ??
+    schemaError(
       'wrong-type',
       valueRange(parsed, path),
       `${label(path)} must be ${expectedWords(expected)}, not ${describeValue(value)}.`,
@@ -439,10 +428,9 @@ function emptyValueProblem(
   parsed: ParsedSettings,
   path: SettingsPath,
   expected: string[],
-  d: DiagnosticMaker,
 ): ConfigDiagnostic {
   if (!expected.includes('object')) {
-    return d(
+    return schemaError(
       'missing-value',
       keyRange(parsed, path),
       `${label(path)} has no value; expected ${expectedWords(expected)}.`,
@@ -453,7 +441,7 @@ function emptyValueProblem(
     .find((branch) => branch.properties);
   if (!section?.required?.length) {
     return {
-      ...d(
+      ...schemaError(
         'empty-section',
         keyRange(parsed, path),
         `${label(path)} is empty, so every setting in it keeps its default. Add settings below it or remove it.`,
@@ -461,7 +449,7 @@ function emptyValueProblem(
       severity: WARNING,
     };
   }
-  return d(
+  return schemaError(
     'missing-value',
     keyRange(parsed, path),
     `${label(path)} is empty; it needs ${quoteList(section.required)}.`,
@@ -478,13 +466,12 @@ function misreadScalarProblem(
   expected: string[],
   value: unknown,
   node: ReturnType<typeof nodeAt>,
-  d: DiagnosticMaker,
 ): ConfigDiagnostic | undefined {
   const range = valueRange(parsed, path);
   const source = scalarSource(parsed, node);
   const plain = isPlainScalar(node);
   if (expected.includes('string') && plain && source !== undefined && typeof value !== 'string') {
-    return d(
+    return schemaError(
       'unquoted-string',
       range,
       `${label(path)} is read as ${describeValue(value)}, not the text "${source}". Quote it: "${source}".`,
@@ -494,7 +481,7 @@ function misreadScalarProblem(
   if (typeof value !== 'string') return undefined;
   if (expected.includes('boolean') && plain && source && YAML11_BOOLEANS.test(source)) {
     const truthy = /^(y|yes|on)$/i.test(source);
-    return d(
+    return schemaError(
       'not-a-boolean',
       range,
       `${label(path)}: "${source}" is text in YAML 1.2, not a boolean. Write ${truthy}.`,
@@ -505,7 +492,7 @@ function misreadScalarProblem(
   const number = Number(value);
   if (!wantsNumber || !isScalar(node) || node.type === 'PLAIN') return undefined;
   if (value.trim() === '' || !Number.isFinite(number)) return undefined;
-  return d(
+  return schemaError(
     'wrong-type',
     range,
     `${label(path)} must be ${expectedWords(expected)}, not the quoted text "${value}".`,
