@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { startTestSandbox } from '../support/sandbox';
 import type { Sandbox } from '../../sandbox/src/api';
 import type { EngineEvent, SummaryEvent } from '../../protocol/events';
-import { cliEnv, runCli, tempDir, TIME_SCALE, writeConfig } from './helpers';
+import { cliEnv, runCli, tempDir, TIME_SCALE, writeConfig } from '../engine/helpers';
 
 function events(stdout: string): EngineEvent[] {
   return stdout
@@ -14,7 +14,7 @@ function events(stdout: string): EngineEvent[] {
     .map((l) => JSON.parse(l) as EngineEvent);
 }
 
-describe('engine: CLI (child process)', () => {
+describe('CLI: import, writeback and sync as a child process', () => {
   let sb: Sandbox;
   beforeEach(async () => {
     // ≤ 20 sales: the seed has no invalid sale, so a full run exits 0.

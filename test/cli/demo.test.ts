@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
-import { runCli } from './helpers';
+import { runCli } from '../engine/helpers';
 
-describe('engine: npm start demo', () => {
+describe('CLI: npm start demo', () => {
   it('tours preview, import, labels and writeback on the built-in sandbox and exits 0', async () => {
     const r = await runCli(['demo']);
     assert.equal(r.code, 0, r.stdout + r.stderr);
