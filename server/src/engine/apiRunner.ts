@@ -153,8 +153,8 @@ export class ApiRunner {
       ? this.options.baseUrl
       : `${this.options.baseUrl}/`;
     const url = new URL(spec.path.replace(/^\//, ''), base);
-    for (const [k, v] of Object.entries(spec.query ?? {}))
-      if (v !== undefined) url.searchParams.set(k, String(v));
+    for (const [name, value] of Object.entries(spec.query ?? {}))
+      if (value !== undefined) url.searchParams.set(name, String(value));
     return url.toString();
   }
 

@@ -78,22 +78,22 @@ export function diffPayload(before: Payload, after: Payload): FieldChange[] {
   }
   const bi = keyedItems(before.items);
   const ai = keyedItems(after.items);
-  for (const [key, b] of bi) {
-    const had = ai.get(key);
-    if (!had) {
-      out.push({ field: `items[${key}]`, before: b, after: null });
+  for (const [key, beforeItem] of bi) {
+    const afterItem = ai.get(key);
+    if (!afterItem) {
+      out.push({ field: `items[${key}]`, before: beforeItem, after: null });
       continue;
     }
     for (const field of ITEM_FIELDS)
-      if (!same(b[field], had[field]))
+      if (!same(beforeItem[field], afterItem[field]))
         out.push({
           field: `items[${key}].${field}`,
-          before: orNull(b[field]),
-          after: orNull(had[field]),
+          before: orNull(beforeItem[field]),
+          after: orNull(afterItem[field]),
         });
   }
-  for (const [key, a] of ai)
-    if (!bi.has(key)) out.push({ field: `items[${key}]`, before: null, after: a });
+  for (const [key, afterItem] of ai)
+    if (!bi.has(key)) out.push({ field: `items[${key}]`, before: null, after: afterItem });
   return out;
 }
 

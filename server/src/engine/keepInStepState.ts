@@ -63,9 +63,9 @@ export class KeepInStepState {
   readonly withdrawn = new Map<string, number | undefined>();
 
   private entry(orderNumber: string): KeptOrder {
-    let k = this.orders.get(orderNumber);
-    if (!k) this.orders.set(orderNumber, (k = {}));
-    return k;
+    let kept = this.orders.get(orderNumber);
+    if (!kept) this.orders.set(orderNumber, (kept = {}));
+    return kept;
   }
 
   /** Called by JournalState.apply for every record (after the journal's own handling). */
@@ -124,29 +124,29 @@ export class KeepInStepState {
     const at = new Date().toISOString();
     for (const [orderNumber, orderId] of this.withdrawn)
       out.push({ t: 'withdrawn', orderNumber, orderId, outcome: 'gone', at });
-    for (const [orderNumber, k] of this.orders) {
+    for (const [orderNumber, kept] of this.orders) {
       if (!state.orders.has(orderNumber)) continue;
-      if (k.payload && k.payloadHash)
+      if (kept.payload && kept.payloadHash)
         out.push({
           t: 'updated',
           orderNumber,
-          payload: k.payload,
-          payloadHash: k.payloadHash,
-          ...(k.stamp ? { saleUpdated: k.stamp } : {}),
+          payload: kept.payload,
+          payloadHash: kept.payloadHash,
+          ...(kept.stamp ? { saleUpdated: kept.stamp } : {}),
           at,
         });
-      else if (k.stamp) out.push({ t: 'keep-stamp', orderNumber, saleUpdated: k.stamp });
-      if (k.pending?.kind === 'update')
+      else if (kept.stamp) out.push({ t: 'keep-stamp', orderNumber, saleUpdated: kept.stamp });
+      if (kept.pending?.kind === 'update')
         out.push({
           t: 'update-intent',
           orderNumber,
-          orderId: k.pending.orderId,
-          payloadHash: k.pending.payloadHash,
-          payload: k.pending.payload,
+          orderId: kept.pending.orderId,
+          payloadHash: kept.pending.payloadHash,
+          payload: kept.pending.payload,
           at,
         });
-      if (k.pending?.kind === 'withdraw')
-        out.push({ t: 'withdraw-intent', orderNumber, orderId: k.pending.orderId, at });
+      if (kept.pending?.kind === 'withdraw')
+        out.push({ t: 'withdraw-intent', orderNumber, orderId: kept.pending.orderId, at });
     }
     return out;
   }

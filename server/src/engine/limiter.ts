@@ -258,9 +258,9 @@ export class SlidingLogLimiter implements Limiter {
   }
 
   private notify(): void {
-    const w = this.wake;
+    const waiting = this.wake;
     this.wake = [];
-    for (const f of w) f();
+    for (const f of waiting) f();
   }
 
   async acquire(signal?: AbortSignal): Promise<Slot> {

@@ -89,11 +89,11 @@ export function kgPerUnit(units: unknown): number | undefined {
  * not known (the caller warns: a weight in an unknown unit is never sent as if it were kg).
  */
 export function weightKg(weight: unknown, units: unknown): number | undefined {
-  const kilos = typeof weight === 'number' ? weight : Number(weight);
-  if (!Number.isFinite(kilos) || kilos <= 0) return undefined;
+  const amount = typeof weight === 'number' ? weight : Number(weight);
+  if (!Number.isFinite(amount) || amount <= 0) return undefined;
   const factor = kgPerUnit(units);
   if (factor === undefined) return undefined;
-  return Math.round(kilos * factor * 1e6) / 1e6;
+  return Math.round(amount * factor * 1e6) / 1e6;
 }
 
 let regionNames: Intl.DisplayNames | undefined;
@@ -242,30 +242,30 @@ function itemsFrom(
   const sources: ItemSource[] = [];
   const leftOut: string[] = [];
   const unknownUnits: string[] = [];
-  for (const [index, l] of lines.entries()) {
+  for (const [index, line] of lines.entries()) {
     // Warnings name the item briefly: a hostile 10,000-character SKU must not be quoted in full.
-    const label = `item ${index + 1}${l.sku ? ` (${l.sku.length > 24 ? `${l.sku.slice(0, 24)}…` : l.sku})` : ''}`;
-    const reason = leftOutReason(l, ctx, settings);
+    const label = `item ${index + 1}${line.sku ? ` (${line.sku.length > 24 ? `${line.sku.slice(0, 24)}…` : line.sku})` : ''}`;
+    const reason = leftOutReason(line, ctx, settings);
     if (reason) {
       leftOut.push(`${label} ${reason}`);
       continue;
     }
-    if (!Number.isFinite(l.quantity) || l.quantity <= 0 || l.quantity > 1e6) {
+    if (!Number.isFinite(line.quantity) || line.quantity <= 0 || line.quantity > 1e6) {
       return {
         items,
         sources,
         leftOut,
-        problem: `${label} has an invalid quantity: ${describeValue(l.raw)} (a positive number up to 1,000,000 is expected)`,
+        problem: `${label} has an invalid quantity: ${describeValue(line.raw)} (a positive number up to 1,000,000 is expected)`,
       };
     }
     const src =
-      productKeys(l.productId, l.sku)
+      productKeys(line.productId, line.sku)
         .map((k) => ctx.byProduct.get(k))
         .find(Boolean) ?? {};
     const item: Record<string, unknown> = {
-      description: cut(l.name || l.sku, 250, `${label} description`, warnings),
-      sku: cut(l.sku, 50, `${label} sku`, warnings),
-      quantity: l.quantity,
+      description: cut(line.name || line.sku, 250, `${label} description`, warnings),
+      sku: cut(line.sku, 50, `${label} sku`, warnings),
+      quantity: line.quantity,
     };
     const value = netValue(src, label, warnings);
     if (value !== undefined) item.value = value;
@@ -274,7 +274,7 @@ function itemsFrom(
     else if (Number(src.ProductWeight) > 0)
       unknownUnits.push(`${label} "${str(src.WeightUnits).slice(0, 20)}"`);
     items.push(item);
-    sources.push({ label, productId: l.productId, sku: l.sku });
+    sources.push({ label, productId: line.productId, sku: line.sku });
   }
   if (unknownUnits.length)
     warnings.push(
@@ -325,11 +325,11 @@ function stageLineSources(lines: Row[]): LineSource[] {
   const merged = new Map<string, LineSource>();
   for (const row of lines) {
     const line = lineSource(row);
-    const merging = merged.get(mergeKey(line));
-    if (merging) {
-      merging.quantity += line.quantity;
-      merging.raw = line.raw;
-      merging.nonInventory ||= line.nonInventory;
+    const existing = merged.get(mergeKey(line));
+    if (existing) {
+      existing.quantity += line.quantity;
+      existing.raw = line.raw;
+      existing.nonInventory ||= line.nonInventory;
     } else merged.set(mergeKey(line), line);
   }
   return [...merged.values()];
