@@ -307,35 +307,35 @@ async function statusCommand(flags: Flags, report: ErrorReporter): Promise<numbe
         describeFsError(err, { what: 'state directory', path: dir, flag: '--state DIR' }),
       );
   }
-  let st: Awaited<ReturnType<typeof readStatus>>;
+  let status: Awaited<ReturnType<typeof readStatus>>;
   try {
-    st = await readStatus(dir);
+    status = await readStatus(dir);
   } catch (err) {
     return reportRunError(err, report, dir);
   }
   if (flags.json) {
-    process.stdout.write(JSON.stringify({ type: 'status', ...st }) + '\n');
+    process.stdout.write(JSON.stringify({ type: 'status', ...status }) + '\n');
   } else {
     const out = [
-      `state: ${st.stateDir}${exists ? '' : ' (does not exist yet: no run has used it)'}`,
-      `imported orders:     ${st.imported}`,
-      `written back:        ${st.writtenBack}`,
-      `pending writebacks:  ${st.pendingWritebacks}`,
-      `needs attention:     ${st.needsAttention.length}`,
-      ...st.needsAttention.map(
+      `state: ${status.stateDir}${exists ? '' : ' (does not exist yet: no run has used it)'}`,
+      `imported orders:     ${status.imported}`,
+      `written back:        ${status.writtenBack}`,
+      `pending writebacks:  ${status.pendingWritebacks}`,
+      `needs attention:     ${status.needsAttention.length}`,
+      ...status.needsAttention.map(
         (a) =>
           `  ! ${a.orderNumber ?? a.saleId ?? ''} [${a.code}${a.retryable ? ', retryable' : ''}] ${a.reason}`,
       ),
     ];
-    if (st.lastRun) {
-      const summary = st.lastRun.summary;
+    if (status.lastRun) {
+      const summary = status.lastRun.summary;
       out.push(
-        `last run: ${st.lastRun.at} ${st.lastRun.mode}${st.lastRun.dryRun ? ' (dry run)' : ''}: ${summary.created} created, ${summary.writtenBack} written back, ${summary.needsAttention} need attention`,
+        `last run: ${status.lastRun.at} ${status.lastRun.mode}${status.lastRun.dryRun ? ' (dry run)' : ''}: ${summary.created} created, ${summary.writtenBack} written back, ${summary.needsAttention} need attention`,
       );
     }
     process.stdout.write(out.join('\n') + '\n');
   }
-  return st.needsAttention.length > 0 ? 1 : 0;
+  return status.needsAttention.length > 0 ? 1 : 0;
 }
 
 /**

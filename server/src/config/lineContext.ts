@@ -28,10 +28,10 @@ export function lineInfo(text: string): LineInfo {
   const indent = match[1].length;
   const dash = match[2] !== undefined;
   const keyCol = indent + (match[2]?.length ?? 0);
-  const km = KEY.exec(match[3]);
-  if (!km) return { blank: false, indent, dash, dashCol: indent, keyCol };
-  const key = km[2] ?? km[3] ?? km[1].trim();
-  const value = km[4].replace(/(^|\s)#.*$/, '').trim();
+  const keyMatch = KEY.exec(match[3]);
+  if (!keyMatch) return { blank: false, indent, dash, dashCol: indent, keyCol };
+  const key = keyMatch[2] ?? keyMatch[3] ?? keyMatch[1].trim();
+  const value = keyMatch[4].replace(/(^|\s)#.*$/, '').trim();
   return { blank: false, indent, dash, dashCol: indent, keyCol, key, value };
 }
 
@@ -51,24 +51,24 @@ export function containerPath(
     seekingSequenceOwner = true;
   }
   for (let lineIndex = lineNo - 1; lineIndex >= 0 && target > 0; lineIndex--) {
-    const li = lineInfo(lines[lineIndex]);
-    if (li.blank) continue;
-    if (li.dash && li.dashCol < target) {
-      if (li.key !== undefined && li.keyCol < target) path.unshift(li.key);
+    const info = lineInfo(lines[lineIndex]);
+    if (info.blank) continue;
+    if (info.dash && info.dashCol < target) {
+      if (info.key !== undefined && info.keyCol < target) path.unshift(info.key);
       path.unshift(0);
-      target = li.dashCol;
+      target = info.dashCol;
       seekingSequenceOwner = true;
       continue;
     }
-    if (li.dash) continue;
+    if (info.dash) continue;
     if (
-      li.key !== undefined &&
-      (li.keyCol < target || (seekingSequenceOwner && li.keyCol === target && !li.value))
+      info.key !== undefined &&
+      (info.keyCol < target || (seekingSequenceOwner && info.keyCol === target && !info.value))
     ) {
-      path.unshift(li.key);
-      target = li.keyCol;
+      path.unshift(info.key);
+      target = info.keyCol;
       seekingSequenceOwner = false;
-    } else if (li.key === undefined && li.indent < target) {
+    } else if (info.key === undefined && info.indent < target) {
       // A scalar continuation or garbage line less indented than us: stop guessing.
       break;
     }
@@ -88,19 +88,19 @@ export function siblingKeys(lines: readonly string[], lineNo: number, col: numbe
     return keys;
   }
   for (let lineIndex = lineNo - 1; lineIndex >= 0; lineIndex--) {
-    const li = lineInfo(lines[lineIndex]);
-    if (li.blank) continue;
-    if (li.keyCol < col || (li.dash && li.dashCol < col)) {
-      if (li.dash && li.keyCol === col && li.key) keys.add(li.key);
+    const info = lineInfo(lines[lineIndex]);
+    if (info.blank) continue;
+    if (info.keyCol < col || (info.dash && info.dashCol < col)) {
+      if (info.dash && info.keyCol === col && info.key) keys.add(info.key);
       break;
     }
-    if (li.keyCol === col && li.key && !li.dash) keys.add(li.key);
+    if (info.keyCol === col && info.key && !info.dash) keys.add(info.key);
   }
   for (let lineIndex = lineNo + 1; lineIndex < lines.length; lineIndex++) {
-    const li = lineInfo(lines[lineIndex]);
-    if (li.blank) continue;
-    if (li.keyCol < col || (li.dash && li.dashCol <= col)) break;
-    if (li.keyCol === col && li.key && !li.dash) keys.add(li.key);
+    const info = lineInfo(lines[lineIndex]);
+    if (info.blank) continue;
+    if (info.keyCol < col || (info.dash && info.dashCol <= col)) break;
+    if (info.keyCol === col && info.key && !info.dash) keys.add(info.key);
   }
   return keys;
 }

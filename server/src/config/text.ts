@@ -98,21 +98,21 @@ function editDistance(a: string, b: string): number {
 export function didYouMean(input: string, candidates: readonly string[], max = 3): string[] {
   const lower = input.toLowerCase().trim();
   if (!lower) return [];
-  const scored: { c: string; score: number }[] = [];
+  const scored: { candidate: string; score: number }[] = [];
   for (const candidate of candidates) {
-    const cl = candidate.toLowerCase();
+    const folded = candidate.toLowerCase();
     let score: number;
-    if (cl === lower) score = 0;
-    else if (lower.length >= 3 && (cl.startsWith(lower) || lower.startsWith(cl))) score = 1;
+    if (folded === lower) score = 0;
+    else if (lower.length >= 3 && (folded.startsWith(lower) || lower.startsWith(folded))) score = 1;
     else {
-      const distance = editDistance(lower, cl);
-      if (distance > Math.max(2, Math.floor(Math.max(lower.length, cl.length) / 3))) continue;
+      const distance = editDistance(lower, folded);
+      if (distance > Math.max(2, Math.floor(Math.max(lower.length, folded.length) / 3))) continue;
       score = 1 + distance;
     }
-    scored.push({ c: candidate, score });
+    scored.push({ candidate, score });
   }
-  scored.sort((x, y) => x.score - y.score || x.c.localeCompare(y.c));
-  return scored.slice(0, max).map((s) => s.c);
+  scored.sort((x, y) => x.score - y.score || x.candidate.localeCompare(y.candidate));
+  return scored.slice(0, max).map((s) => s.candidate);
 }
 
 export function quoteList(values: readonly unknown[], max = 8): string {
