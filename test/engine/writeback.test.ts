@@ -4,6 +4,7 @@ import { startTestSandbox } from '../support/sandbox';
 import type { Sandbox } from '../../sandbox/src/api';
 import type { AttentionEvent, WritebackEvent } from '../../protocol/events';
 import { readStatus } from '../../server/src/engine/index';
+import { Journal } from '../../server/src/engine/journal';
 import { run, sandboxSettings, tempDir, TIME_SCALE } from './helpers';
 
 const STATUSES: ('ORDERED' | 'PICKED' | 'PACKED')[] = ['ORDERED', 'PICKED', 'PACKED'];
@@ -285,6 +286,55 @@ describe('engine: writeback (sandbox)', () => {
     assert.ok(
       (sb.dearShipments({ changedOnly: true }).get(a.taskId)!.lines as ShipLine[]).every(
         (l) => l.Carrier === 'Our Courier',
+      ),
+    );
+  });
+  it('a label list Starshipit will not serve needs attention, keeps the poll cursor and lets the import run; the next poll clears it', async () => {
+    const s = sandboxSettings(sb, { import: { statuses: STATUSES } });
+    await run(sb, s, dir, 'import');
+    await run(sb, s, dir, 'writeback');
+    const cursorBefore = (): string | undefined => {
+      const journal = Journal.open(dir);
+      try {
+        return journal.state.cursors.starshipit;
+      } finally {
+        journal.close();
+      }
+    };
+    const before = cursorBefore();
+    assert.ok(before, 'the first sync recorded a poll cursor');
+    const [order] = pick(sb, true, 1);
+    sb.printLabel({ orderNumber: order.orderNumber, carrier: 'AusPost' });
+    sb.setFaults('starshipit:orders/shipped:500, starshipit:orders/shipments:500');
+    sb.clearCallLog();
+    const failed = await run(sb, s, dir, 'sync');
+    const polls = failed.events.filter(
+      (e): e is AttentionEvent => e.type === 'attention' && e.code === 'poll-failed',
+    );
+    assert.equal(polls.length, 1, 'one needs-attention item for the account, none per order');
+    assert.match(polls[0].reason, /could not read the Starshipit label lists: .*500/);
+    assert.equal(failed.summary.writtenBack, 0);
+    assert.equal(failed.summary.needsAttention, 1, '"0 problems" would be false');
+    assert.equal(cursorBefore(), before, 'the poll cursor did not move past lists it did not read');
+    const log = sb.callLog();
+    const lastRefusedList = log.map((e) => e.fault).lastIndexOf('500');
+    assert.ok(
+      log.some((e, i) => i > lastRefusedList && e.api === 'dear' && /saleList$/.test(e.route)),
+      'the import part of the sync still listed sales after the poll failed',
+    );
+    const pollEntries = async () =>
+      (await readStatus(dir)).needsAttention.filter((a) => a.code === 'poll-failed');
+    assert.equal((await pollEntries()).length, 1);
+
+    sb.setFaults('');
+    const next = await run(sb, s, dir, 'sync');
+    assert.equal(next.summary.writtenBack, 1);
+    assert.equal(next.summary.needsAttention, 0);
+    assert.deepEqual(await pollEntries(), [], 'the next poll cleared it');
+    assert.ok(
+      [...sb.dearShipments().values()].some(
+        (shipment) =>
+          shipment.orderNumber === order.orderNumber && shipment.status === 'AUTHORISED',
       ),
     );
   });

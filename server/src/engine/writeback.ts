@@ -35,16 +35,29 @@ import { isCancelled } from './sleep';
 import { errorMessage } from '../../../protocol/errorMessage';
 import { nothingWrittenNote, pollLabels, type PollReport } from './labels';
 import { checkApi } from './preflight';
+import { DEFAULT_ACCOUNT } from '../../../protocol/settings';
 import { objectsOf, trimmedText } from './coerce';
 
-/** Polls each Starshipit account's lists from its own cursors; one report for the run. */
+/** The needs-attention key of an account's label poll (one per account, not per order). */
+const pollKey = (account: string): string => `writeback-poll:${account}`;
+
+/**
+ * Polls each Starshipit account's lists from its own cursors; one report for the run. A list that
+ * cannot be read (after the runner's retries) needs attention for that account; its cursor stays
+ * where it was, the other accounts and the writebacks already in the outbox still go ahead, and
+ * the next poll that reads the lists clears it.
+ */
 async function pollEveryAccount(
   ctx: RunContext,
   dryOutbox: Map<string, WritebackState>,
+  retryOnly: boolean,
 ): Promise<PollReport> {
   const all: PollReport = { ours: new Set(), queued: new Set(), reasons: new Map() };
   for (const account of ctx.accounts) {
-    const polled = await pollLabels(accountView(ctx, account.name), dryOutbox);
+    // `retry` polls only the accounts whose lists could not be read before.
+    if (retryOnly && !ctx.journal.state.attention.has(pollKey(account.name))) continue;
+    const polled = await pollAccount(ctx, account.name, dryOutbox);
+    if (!polled) continue;
     for (const orderNumber of polled.ours) all.ours.add(orderNumber);
     for (const orderNumber of polled.queued) all.queued.add(orderNumber);
     for (const [reason, numbers] of polled.reasons) {
@@ -54,6 +67,29 @@ async function pollEveryAccount(
     }
   }
   return all;
+}
+
+async function pollAccount(
+  ctx: RunContext,
+  account: string,
+  dryOutbox: Map<string, WritebackState>,
+): Promise<PollReport | undefined> {
+  try {
+    const polled = await pollLabels(accountView(ctx, account), dryOutbox);
+    await resolve(ctx, pollKey(account));
+    return polled;
+  } catch (err) {
+    if (isCancelled(err) || ctx.signal?.aborted || !(err instanceof ApiCallError)) throw err;
+    const named = account === DEFAULT_ACCOUNT ? '' : ` (account ${account})`;
+    await attention(ctx, {
+      kind: 'writeback',
+      key: pollKey(account),
+      code: 'poll-failed',
+      reason: `could not read the Starshipit label lists${named}: ${errorMessage(err)}; the poll cursor stays, the next run reads the lists again`,
+      retryable: isTransient(err),
+    });
+    return undefined;
+  }
 }
 
 export async function runWriteback(ctx: RunContext, opts: { retryOnly: boolean }): Promise<void> {
@@ -67,7 +103,8 @@ export async function runWriteback(ctx: RunContext, opts: { retryOnly: boolean }
     return;
   }
   const dryOutbox = new Map<string, WritebackState>();
-  const report = opts.retryOnly ? undefined : await pollEveryAccount(ctx, dryOutbox);
+  const polled = await pollEveryAccount(ctx, dryOutbox, opts.retryOnly);
+  const report = opts.retryOnly ? undefined : polled;
 
   const outbox = new Map<string, WritebackState>();
   for (const writeback of ctx.journal.state.writebacks.values())
