@@ -5,11 +5,11 @@
  * the files by `vscode.workspace.isTrusted`. Mocha's output inside VS Code is echoed here.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runExtensionHostSuite } from './harness/extensionHost';
 import { repoRoot } from './harness/paths';
+import { tempDir } from '../support/paths';
 
 const suite = join(repoRoot, 'out', 'test', 'extension', 'index.js');
 
@@ -23,7 +23,7 @@ describe('extension-host suites in code-server', function () {
       existsSync(join(repoRoot, 'dist', 'client.js')),
       'dist/client.js is missing (npm run build)',
     );
-    workspace = mkdtempSync(join(tmpdir(), 'dear-e2e-exthost-'));
+    workspace = tempDir('dear-e2e-exthost-');
     writeFileSync(join(workspace, 'README.txt'), 'workspace for the dear extension-host suites\n');
   });
   after(() => rmSync(workspace, { recursive: true, force: true }));

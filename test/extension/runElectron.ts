@@ -9,12 +9,12 @@
  * restricted.test.js; with it, trust stays on and the temp folder opens in Restricted Mode, which
  * runs restricted.test.js only (see index.ts).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { spawn } from 'node:child_process';
 import { downloadAndUnzipVSCode, runTests } from '@vscode/test-electron';
 import { errorMessage } from '../../protocol/errorMessage';
+import { REPO_ROOT, tempDir } from '../support/paths';
 
 /** runTests() always passes --disable-workspace-trust, so the Restricted Mode run launches VS Code itself. */
 async function runUntrusted(
@@ -24,7 +24,7 @@ async function runUntrusted(
   workspace: string,
 ): Promise<number> {
   const exe = await downloadAndUnzipVSCode(version);
-  const profile = mkdtempSync(join(tmpdir(), 'dear-ext-electron-profile-'));
+  const profile = tempDir('dear-ext-electron-profile-');
   const args = [
     workspace,
     '--no-sandbox',
@@ -49,9 +49,9 @@ async function main(): Promise<number> {
   const untrusted = args.includes('--untrusted');
   const vi = args.indexOf('--version');
   const version = vi >= 0 ? args[vi + 1] : '1.100.3';
-  const extensionDevelopmentPath = resolve(__dirname, '..', '..', '..');
+  const extensionDevelopmentPath = REPO_ROOT;
   const extensionTestsPath = resolve(__dirname, 'index.js');
-  const workspace = mkdtempSync(join(tmpdir(), 'dear-ext-electron-'));
+  const workspace = tempDir('dear-ext-electron-');
   writeFileSync(join(workspace, 'README.txt'), 'workspace for the dear extension-host suites\n');
   const launchArgs = [workspace, '--disable-extensions'];
   try {

@@ -8,14 +8,13 @@ import {
   createWriteStream,
   existsSync,
   mkdirSync,
-  mkdtempSync,
   rmSync,
   writeFileSync,
   type WriteStream,
 } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { tempDir } from '../../support/paths';
 import { track } from './cleanup';
 import { codeServerBin, resultsDir } from './paths';
 import { waitFor } from './wait';
@@ -129,7 +128,7 @@ export function installExtension(vsix: string, extensionsDir: string): void {
 
 export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServer> {
   requireCodeServer();
-  const base = mkdtempSync(join(tmpdir(), `dear-e2e-${opts.label.replace(/[^a-z0-9-]/gi, '_')}-`));
+  const base = tempDir(`dear-e2e-${opts.label.replace(/[^a-z0-9-]/gi, '_')}-`);
   const userDataDir = join(base, 'user-data');
   const extensionsDir = opts.extensionsDir ?? join(base, 'extensions');
   mkdirSync(join(userDataDir, 'User'), { recursive: true });

@@ -1,10 +1,8 @@
-/**
- * Where the real-editor harness finds things. Compiled to out/test/e2e/harness/, so the repository
- * root is four levels up from here at run time (and from the .ts source alike).
- */
-import { join, resolve } from 'node:path';
+/** Where the real-editor harness finds things (the repository root from test/support/paths.ts). */
+import { join } from 'node:path';
+import { REPO_ROOT } from '../../support/paths';
 
-export const repoRoot = resolve(__dirname, '..', '..', '..', '..');
+export const repoRoot = REPO_ROOT;
 /** Installed by test/e2e/prepare.sh (git-ignored). */
 export const codeServerBin = join(
   repoRoot,

@@ -4,8 +4,7 @@
  * code-server, and a Chromium page on the workbench. Everything stays on 127.0.0.1.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { Sandbox } from '../../../sandbox/src/api';
@@ -13,6 +12,7 @@ import { openBrowser, type BrowserSession } from '../harness/browser';
 import { installExtension, startCodeServer, type CodeServer } from '../harness/codeServer';
 import { repoRoot, resultsDir } from '../harness/paths';
 import { Workbench } from '../harness/workbench';
+import { tempDir } from '../../support/paths';
 
 export const SETTINGS_FILE = 'dear-starshipit.yaml';
 /** Env names the test settings file references as `${env:…}`; their values go to code-server's env. */
@@ -71,7 +71,7 @@ export function makeWorkspace(label: string, sandbox: Sandbox, timeScale: number
   if (!Array.isArray(statuses) || statuses.length === 0)
     throw new Error(`samples/${SETTINGS_FILE} has no import.statuses list`);
 
-  const dir = mkdtempSync(join(tmpdir(), `dear-e2e-ws-${label}-`));
+  const dir = tempDir(`dear-e2e-ws-${label}-`);
   const settingsPath = join(dir, SETTINGS_FILE);
   writeFileSync(settingsPath, text);
   return {
@@ -137,7 +137,7 @@ export function prepareExtension(label: string): ExtensionMode {
     }
     return { kind: 'dev', reason: p.error ?? 'no VSIX' };
   }
-  const extensionsDir = mkdtempSync(join(tmpdir(), `dear-e2e-ext-${label}-`));
+  const extensionsDir = tempDir(`dear-e2e-ext-${label}-`);
   installExtension(p.vsix, extensionsDir);
   return { kind: 'vsix', vsix: p.vsix, extensionsDir };
 }
