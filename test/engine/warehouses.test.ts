@@ -10,7 +10,14 @@ import { startTestSandbox } from '../support/sandbox';
 import type { Sandbox } from '../../sandbox/src/api';
 import type { EngineEvent, OrderEvent, SkipEvent } from '../../protocol/events';
 import type { DearSettings } from '../../protocol/settings';
-import { run, sandboxSettings, secondAccount, tempDir, TIME_SCALE } from './helpers';
+import {
+  run,
+  sandboxSecrets,
+  sandboxSettings,
+  secondAccount,
+  tempDir,
+  TIME_SCALE,
+} from './helpers';
 
 const STATUSES = ['ORDERED', 'PICKED', 'PACKED'] as const;
 
@@ -176,5 +183,21 @@ describe('engine: warehouses and Starshipit accounts (sandbox)', function () {
     assert.ok(cursors.some((r) => r.account === undefined));
     const again = await run(sb, s, dir, 'writeback');
     assert.equal(again.summary.writtenBack, 0);
+  });
+  it("a rejected key of a second account names that account's settings, not the starshipit section", async () => {
+    const dir = tempDir();
+    const good = sandboxSecrets(sb)!;
+    const secrets: typeof good = (kind, name) =>
+      name === 'SS_KEY2' ? 'not-the-nz-key' : good(kind, name);
+    await assert.rejects(
+      run(sb, twoWarehouses(), dir, 'import', false, { secrets }),
+      (err: Error) => {
+        assert.match(err.message, /the apiKey and subscriptionKey of warehouses\.accounts "nz"/);
+        assert.doesNotMatch(err.message, /starshipit\.apiKey/);
+        assert.doesNotMatch(err.message, /not-the-nz-key/);
+        return true;
+      },
+    );
+    assert.equal(sb.starshipitOrders().size, 0, 'nothing was created in either account');
   });
 });

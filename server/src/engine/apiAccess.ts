@@ -92,3 +92,10 @@ export function starshipitAccessOf(
   if (!keys) throw new Error(`Starshipit account "${account}" has no resolved keys`);
   return starshipitAccess(settings.starshipit.baseUrl, keys);
 }
+
+/** The settings that hold one Starshipit account's keys, as a rejection's hint names them. */
+export function starshipitKeySettings(account: string = DEFAULT_ACCOUNT): string {
+  return account === DEFAULT_ACCOUNT
+    ? 'starshipit.apiKey and starshipit.subscriptionKey'
+    : `the apiKey and subscriptionKey of warehouses.accounts "${account}"`;
+}

@@ -42,7 +42,13 @@ import { SlidingLogLimiter, SpacingLimiter } from './limiter';
 import { StateLock } from './lock';
 import { redactor } from '../../../protocol/redact';
 import { credentialValues, resolveCredentials } from './secrets';
-import { checkBaseUrls, dearAccessOf, starshipitAccessOf, type ApiAccess } from './apiAccess';
+import {
+  checkBaseUrls,
+  dearAccessOf,
+  starshipitAccessOf,
+  starshipitKeySettings,
+  type ApiAccess,
+} from './apiAccess';
 import { classifyStarshipit } from './starshipitClient';
 
 export interface DoctorOptions {
@@ -204,7 +210,7 @@ function starshipitAccountPlans(
     {
       name: DEFAULT_ACCOUNT,
       access: starshipitAccessOf(settings, creds),
-      keysFrom: 'starshipit.apiKey and starshipit.subscriptionKey',
+      keysFrom: starshipitKeySettings(),
       plan: main.plan,
       rate: main.rateLimit ?? PLAN_RATES[main.plan],
     },
@@ -213,7 +219,7 @@ function starshipitAccountPlans(
       return {
         name: account.name,
         access: starshipitAccessOf(settings, creds, account.name),
-        keysFrom: `the apiKey and subscriptionKey of warehouses.accounts "${account.name}"`,
+        keysFrom: starshipitKeySettings(account.name),
         plan,
         rate: account.rateLimit ?? PLAN_RATES[plan],
       };

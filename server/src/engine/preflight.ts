@@ -8,6 +8,7 @@
 import type { Api } from '../../../protocol/events';
 import { ApiCallError, type ApiRunner, type CallSpec } from './apiRunner';
 import { ConfigurationError, UnavailableError } from './errors';
+import { starshipitKeySettings } from './apiAccess';
 import type { RunContext } from './context';
 import { isCancelled } from './sleep';
 
@@ -15,15 +16,14 @@ interface CheckTarget {
   api: Api;
   runner: ApiRunner;
   baseUrl: string;
+  /** The settings that hold the credentials, named in the hint. */
+  keySettings: string;
 }
 
 const checked = new WeakMap<RunContext, Set<Api>>();
 
 const NAMES: Record<Api, string> = { dear: 'Cin7 Core', starshipit: 'Starshipit' };
-const KEYS: Record<Api, string> = {
-  dear: 'dear.accountId and dear.apiKey',
-  starshipit: 'starshipit.apiKey and starshipit.subscriptionKey',
-};
+
 const CHECKS: Record<Api, Omit<CallSpec, 'failFast' | 'idempotent' | 'method'>> = {
   starshipit: { path: '/api/orders/unshipped', query: { limit: 1, page: 1 } },
   dear: { path: 'saleList', query: { Page: 1, Limit: 1 } },
@@ -36,8 +36,18 @@ export async function checkApi(ctx: RunContext, api: Api): Promise<void> {
   if (done.has(api)) return;
   await callCheck(
     api === 'dear'
-      ? { api, runner: ctx.dearRunner, baseUrl: ctx.settings.dear.baseUrl }
-      : { api, runner: ctx.starshipitRunner, baseUrl: ctx.settings.starshipit.baseUrl },
+      ? {
+          api,
+          runner: ctx.dearRunner,
+          baseUrl: ctx.settings.dear.baseUrl,
+          keySettings: 'dear.accountId and dear.apiKey',
+        }
+      : {
+          api,
+          runner: ctx.starshipitRunner,
+          baseUrl: ctx.settings.starshipit.baseUrl,
+          keySettings: starshipitKeySettings(ctx.account),
+        },
   );
   done.add(api);
 }
@@ -63,7 +73,7 @@ function checkFailure(target: CheckTarget, err: ApiCallError): Error {
   const detail = firstLine(err.detail).replace(/ \(gave up after \d+ attempts\)$/, '');
   if (err.status === 401 || err.status === 403)
     return new ConfigurationError(
-      `${name} refused the credentials (${detail.replace(/ — check .*$/, '')}): check ${KEYS[target.api]}; nothing was done`,
+      `${name} refused the credentials (${detail.replace(/ — check .*$/, '')}): check ${target.keySettings}; nothing was done`,
     );
   if (err.problem === 'unreachable')
     return new ConfigurationError(
@@ -75,7 +85,7 @@ function checkFailure(target: CheckTarget, err: ApiCallError): Error {
     );
   if (err.failure === 'permanent')
     return new ConfigurationError(
-      `${name} refused the connection check at ${setting} ${target.baseUrl} (${detail}): check ${setting} and ${KEYS[target.api]}; nothing was done`,
+      `${name} refused the connection check at ${setting} ${target.baseUrl} (${detail}): check ${setting} and ${target.keySettings}; nothing was done`,
     );
   return new UnavailableError(
     `${name} is unavailable (${detail}); nothing was done, the next run tries again`,

@@ -17,7 +17,13 @@ import { Journal } from './journal';
 import { StateLock } from './lock';
 import { SlidingLogLimiter, SpacingLimiter } from './limiter';
 import { credentialValues, resolveCredentials, type Credentials } from './secrets';
-import { checkBaseUrls, dearAccessOf, starshipitAccessOf, type ApiAccess } from './apiAccess';
+import {
+  checkBaseUrls,
+  dearAccessOf,
+  starshipitAccessOf,
+  starshipitKeySettings,
+  type ApiAccess,
+} from './apiAccess';
 import { redactor } from '../../../protocol/redact';
 import { LockedError } from './errors';
 import { refuseUnsupportedApiVersion } from './apiVersion';
@@ -116,7 +122,7 @@ function starshipitRunner(
     maxRetries: settings.engine.maxRetries,
     timeoutMs: settings.starshipit.timeoutSeconds * 1000,
     timeScale: rate.perSeconds / PLAN_RATES[account.plan].perSeconds,
-    classify: classifyStarshipit,
+    classify: (res) => classifyStarshipit(res, starshipitKeySettings(account.name)),
     emit: parts.emit,
     signal: parts.signal,
     scrub: parts.scrub,
