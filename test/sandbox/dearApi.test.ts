@@ -51,6 +51,8 @@ describe('sandbox: Cin7 Core surface', function () {
       const unknown = await dear(sb, 'Products');
       assert.equal(unknown.status, 404);
       assert.equal(unknown.json[0].ErrorCode, 404);
+      // A path named like a property every object has is still an unknown path.
+      assert.equal((await dear(sb, 'constructor')).status, 404);
       const v1 = await dear(sb, '../SaleList');
       assert.equal(v1.status, 404);
       assert.match(v1.json[0].Exception, /v2 only/);

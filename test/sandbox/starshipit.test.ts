@@ -41,6 +41,7 @@ describe('sandbox: Starshipit surface', function () {
     assert.equal(badKey.status, 403);
     assert.equal(badKey.json.statusCode, 403);
     assert.equal((await ss(sb, '/api/nothing')).status, 404);
+    assert.equal((await ss(sb, '/api/constructor')).status, 404);
   });
 
   it('creates an order: assigns ids, default package, Unshipped/Manual/Outgoing, never null', async () => {

@@ -28,7 +28,7 @@ import type { DearSale } from './types';
 
 type Obj = Record<string, unknown>;
 
-export const LIMIT_TEXT = 'You have reached 60 calls per 60 seconds API limit.';
+const LIMIT_TEXT = 'You have reached 60 calls per 60 seconds API limit.';
 
 /** Route → allowed verbs (lowercase path below /ExternalApi/v2/). */
 const ROUTES: Record<string, string[]> = {
@@ -228,7 +228,7 @@ export class DearSurface implements Surface {
         404,
         `The sandbox emulates Cin7 Core API v2 only: '${ctx.path}' is a v1 path. Use /ExternalApi/v2/ (e.g. /ExternalApi/v2/saleList).`,
       );
-    const verbs = route !== undefined ? ROUTES[route] : undefined;
+    const verbs = route !== undefined && Object.hasOwn(ROUTES, route) ? ROUTES[route] : undefined;
     if (!verbs) return this.error(404, `Endpoint '${ctx.path}' does not exist.`);
     if (!verbs.includes(ctx.method))
       return {

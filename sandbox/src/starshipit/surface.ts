@@ -155,7 +155,8 @@ export class StarshipitSurface implements Surface {
         },
       };
     }
-    const verbs = lowerPath.startsWith('/api/') ? ROUTES[route] : undefined;
+    const verbs =
+      lowerPath.startsWith('/api/') && Object.hasOwn(ROUTES, route) ? ROUTES[route] : undefined;
     if (!verbs || !verbs.includes(ctx.method)) {
       // APIM answers an unmatched operation (unknown path or verb) with 404.
       return {
