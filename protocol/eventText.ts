@@ -17,12 +17,12 @@ export interface EventLine {
 const API_NAMES: Record<Api, string> = { dear: 'Cin7 Core', starshipit: 'Starshipit' };
 
 /** The vendor's name for an API, as every message writes it. */
-export function apiName(api: Api): string {
+function apiName(api: Api): string {
   return API_NAMES[api];
 }
 
 /** A wait in milliseconds: `250 ms`, `1.5 s`, `12 s`. */
-export function formatWait(ms: number): string {
+function formatWait(ms: number): string {
   return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
 }
 

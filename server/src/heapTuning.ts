@@ -19,7 +19,7 @@
  */
 import { setFlagsFromString } from 'node:v8';
 
-export const LANGUAGE_SERVER_V8_FLAGS = [
+const LANGUAGE_SERVER_V8_FLAGS = [
   '--semi-space-growth-factor=1',
   '--heap-growing-percent=20',
 ] as const;

@@ -74,7 +74,7 @@ export function networkAllowed(): boolean {
 // ---- pure helpers (exported for tests) ---------------------------------------------------------
 
 /** A local file path for a document URI; runs keep their journal beside the file. */
-export function localPath(uri: string): string {
+function localPath(uri: string): string {
   try {
     return fileURLToPath(uri);
   } catch {

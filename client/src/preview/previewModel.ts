@@ -79,7 +79,7 @@ export function formatItems(items: unknown): { text: string; count: number } {
 }
 
 /** `AusPost 3J55, signature, ATL` from the order's carrier fields (set by a shipping rule). */
-export function formatCourier(order: Obj): string {
+function formatCourier(order: Obj): string {
   const atl = Array.isArray(order.metadatas)
     ? order.metadatas.map(obj).find((m) => m.metafield_key === 'ATL')
     : undefined;
@@ -94,7 +94,7 @@ export function formatCourier(order: Obj): string {
 }
 
 /** `SKU-1 HS 610910 Bangladesh; SKU-2 HS ?` from items with customs data ('' when none has any). */
-export function formatCustoms(items: unknown): string {
+function formatCustoms(items: unknown): string {
   if (!Array.isArray(items)) return '';
   const rows = items.map(obj);
   if (!rows.some((it) => it.tariff_code !== undefined || it.country_of_origin !== undefined))
@@ -227,7 +227,7 @@ export function applyEvent(state: PreviewState, event: EngineEvent): void {
 export type SentCounts = Record<keyof PreviewRows, number>;
 
 /** The preview without its lists. */
-export function previewHead(state: PreviewState): PreviewHead {
+function previewHead(state: PreviewState): PreviewHead {
   const { orders, skipped, writebacks, changes, attention, warnings, ...head } = state;
   void [orders, skipped, writebacks, changes, attention, warnings];
   return head;

@@ -454,8 +454,8 @@ export const LOCATION = 'Main Warehouse';
  * The sale's `Location` (warehouse): from the index, so small data sets have every one — most at
  * the main warehouse, every 5th (index ≡ 1 mod 5) at Auckland, every 5th (≡ 3) at a store.
  */
-export const SALE_LOCATIONS = [LOCATION, 'Auckland Warehouse', 'Melbourne Store'] as const;
-export function saleLocation(index: number): string {
+const SALE_LOCATIONS = [LOCATION, 'Auckland Warehouse', 'Melbourne Store'] as const;
+function saleLocation(index: number): string {
   const remainder = index % 5;
   return remainder === 1 ? SALE_LOCATIONS[1] : remainder === 3 ? SALE_LOCATIONS[2] : LOCATION;
 }

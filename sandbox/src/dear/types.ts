@@ -5,11 +5,8 @@
 import type {
   Cin7Address,
   Cin7Fulfilment,
-  Cin7Invoice,
-  Cin7MemoDoc,
   Cin7OrderLine,
   Cin7Sale,
-  Cin7Ship,
   Cin7ShipLine,
   Cin7StageLine,
 } from '../../../server/src/engine/wire/cin7';
@@ -18,10 +15,7 @@ export type DearAddress = Cin7Address;
 export type DearOrderLine = Cin7OrderLine;
 export type DearStageLine = Cin7StageLine;
 export type DearShipLine = Cin7ShipLine;
-export type DearShip = Cin7Ship;
 export type DearFulfilment = Cin7Fulfilment;
-export type DearMemoDoc = Cin7MemoDoc;
-export type DearInvoice = Cin7Invoice;
 
 /** `GET sale?ID=` plus bookkeeping that strip()/saleDetail() removes from every response. */
 export interface DearSale extends Cin7Sale {

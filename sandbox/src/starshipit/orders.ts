@@ -32,7 +32,7 @@ export class OrderError extends Error {
 }
 
 /** Carrier code → display name. */
-export const CARRIER_NAMES: Record<string, string> = {
+const CARRIER_NAMES: Record<string, string> = {
   AusPost: 'Australia Post',
   MyPostBusiness: 'MyPost Business',
   AusPostMail: 'Australia Post Mail',
@@ -154,7 +154,7 @@ function checkStrings(
 }
 
 /** Validate an order as it would stand after create/update; returns readable problems. */
-export function validateOrder(order: Obj): string[] {
+function validateOrder(order: Obj): string[] {
   const errs: string[] = [];
   if (
     order.order_number === undefined ||
@@ -690,7 +690,7 @@ export class OrderStore {
   }
 }
 
-export function trackingUrl(carrier: string, trackingNumber: string): string {
+function trackingUrl(carrier: string, trackingNumber: string): string {
   if (carrier === 'AusPost' || carrier === 'MyPostBusiness' || carrier === 'StarTrack')
     return `https://auspost.com.au/mypost/track/#/details/${trackingNumber}`;
   if (carrier === 'CourierPost' || carrier === 'NZPost')

@@ -14,7 +14,7 @@ import type { TrackingWebhookTarget, WebhookDelivery } from '../api';
 type Obj = Record<string, unknown>;
 
 /** The webhook body for an order at `status` (its first parcel's tracking number). */
-export function trackingPayload(order: Obj, status: 'Printed' | 'Dispatched', now: number): Obj {
+function trackingPayload(order: Obj, status: 'Printed' | 'Dispatched', now: number): Obj {
   const packages = Array.isArray(order.packages) ? (order.packages as Obj[]) : [];
   const first = packages[0] ?? {};
   return {
@@ -28,7 +28,7 @@ export function trackingPayload(order: Obj, status: 'Printed' | 'Dispatched', no
   };
 }
 
-export function sign(body: string, secret: string, encoding: 'base64' | 'hex'): string {
+function sign(body: string, secret: string, encoding: 'base64' | 'hex'): string {
   return createHmac('sha256', secret).update(body).digest(encoding);
 }
 

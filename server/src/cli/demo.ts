@@ -100,7 +100,7 @@ function describeOrder(order: OrderEvent): string {
  * `npm ci` (`npx` finds the package's own binary there). The sandbox's fixed credentials are the
  * ones `npx dear-starshipit sandbox` prints; `samples/dear-starshipit.yaml` points at its ports.
  */
-export function nextStepsAfterDemo(): string[] {
+function nextStepsAfterDemo(): string[] {
   const creds = SANDBOX_CREDENTIALS;
   return [
     'Next, the same on a sandbox you can poke at:',

@@ -191,7 +191,7 @@ export const HELP: Record<string, CommandHelp> = {
   },
 };
 
-export function commandNames(): string[] {
+function commandNames(): string[] {
   return Object.keys(HELP);
 }
 
@@ -228,7 +228,7 @@ export function commandHelp(name: string): string {
 }
 
 /** Edit distance (insert, delete, substitute, swap of neighbours) between two short words. */
-export function editDistance(a: string, b: string): number {
+function editDistance(a: string, b: string): number {
   const distances: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
     Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
   );
@@ -248,7 +248,7 @@ export function editDistance(a: string, b: string): number {
 }
 
 /** The closest candidate when it is close enough to be a typo (or a unique prefix), else undefined. */
-export function closest(word: string, candidates: readonly string[]): string | undefined {
+function closest(word: string, candidates: readonly string[]): string | undefined {
   const lowered = word.toLowerCase();
   const prefixed = candidates.filter((c) => lowered.length >= 3 && c.startsWith(lowered));
   if (prefixed.length === 1) return prefixed[0];

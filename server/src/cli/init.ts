@@ -10,17 +10,17 @@ import { SECRET_ENV_PREFIX } from '../../../protocol/settings';
 import { describeFsError } from './fsErrors';
 import { commandUsage, unknownOptionMessage } from './help';
 
-export const DEFAULT_SETTINGS_FILE = 'dear-starshipit.yaml';
+const DEFAULT_SETTINGS_FILE = 'dear-starshipit.yaml';
 
 /** The secret names the template references; the CLI reads DEAR_STARSHIPIT_SECRET_<NAME>. */
-export const TEMPLATE_SECRETS = [
+const TEMPLATE_SECRETS = [
   'DEAR_ACCOUNT_ID',
   'DEAR_API_KEY',
   'STARSHIPIT_API_KEY',
   'STARSHIPIT_SUBSCRIPTION_KEY',
 ] as const;
 
-export function settingsTemplate(): string {
+function settingsTemplate(): string {
   return `# Dear Starshipit settings: import Cin7 Core (DEAR) sales into Starshipit as orders and write
 # carrier + tracking back to Cin7 Core when a label is printed.
 # Check this file with:  npx dear-starshipit validate <this file>
@@ -71,7 +71,7 @@ engine:
 }
 
 /** The lines printed after the file is written: each command works as printed, from this folder. */
-export function nextSteps(file: string): string[] {
+function nextSteps(file: string): string[] {
   const shown = path.relative(process.cwd(), file) || file;
   const quoted = /^[\w./-]+$/.test(shown) ? shown : JSON.stringify(shown);
   const config = shown === DEFAULT_SETTINGS_FILE ? '' : ` --config ${quoted}`;

@@ -12,7 +12,7 @@ import { PositionMapper } from '../config/text';
 import { describeFsError, FsProblem } from './fsErrors';
 
 /** Files above this are not read whole: the "too large" diagnostic only needs the first bytes and the size. */
-export const HUGE_FILE_BYTES = 64 * 1024 * 1024;
+const HUGE_FILE_BYTES = 64 * 1024 * 1024;
 const HEAD_BYTES = 64 * 1024;
 
 export type SettingsFileText =

@@ -27,7 +27,7 @@ export interface CompletionOptions {
   knownSecretNames?: ReadonlySet<string>;
 }
 
-export const TEMPLATE = [
+const TEMPLATE = [
   '# Dear Starshipit settings: Cin7 Core (DEAR) → Starshipit',
   'dear:',
   '  apiVersion: 2',
@@ -249,7 +249,7 @@ function keyItems(
 }
 
 /** The text inserted for a key: value placeholder by type; sections open an indented block. */
-export function keySnippet(key: string, schema: JsonSchema): string {
+function keySnippet(key: string, schema: JsonSchema): string {
   if (schema['x-credential'])
     return `${key}: \\\${secret:\${1:${schema['x-suggestedSecretName'] ?? key.toUpperCase()}}\\}`;
   if (schema.enum) {

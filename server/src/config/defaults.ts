@@ -64,7 +64,7 @@ export const DEFAULTS = {
 } as const;
 
 /** Statuses in canonical form: upper case, no duplicates, from either the list or the "A;B" string. */
-export function normalizeStatuses(value: unknown): SaleStatus[] {
+function normalizeStatuses(value: unknown): SaleStatus[] {
   const raw = Array.isArray(value)
     ? value.map(String)
     : typeof value === 'string'

@@ -314,7 +314,7 @@ function findPair(map: YAMLMap, key: string): Pair | undefined {
 }
 
 /** The map pair at `path` (its last segment must be a key). */
-export function pairAt(
+function pairAt(
   doc: Document.Parsed | undefined,
   path: SettingsPath,
 ): Pair<Scalar, Node | null> | undefined {

@@ -6,9 +6,9 @@
 import { SEMANTIC_RULES } from './rules';
 import { expandAnyOf, leafSettings, resolve, type JsonSchema } from './schema';
 
-export const REFERENCE_START =
+const REFERENCE_START =
   '<!-- settings-reference:start (generated from schemas/dear-starshipit.schema.json; run `npm run -s docs:settings`) -->';
-export const REFERENCE_END = '<!-- settings-reference:end -->';
+const REFERENCE_END = '<!-- settings-reference:end -->';
 
 /** Every diagnostic code with its usual severity and meaning. */
 export const DIAGNOSTIC_CODES: Record<string, { severity: string; meaning: string; fix?: string }> =
@@ -295,7 +295,7 @@ export function renderSettingsTable(): string {
   );
 }
 
-export function renderDiagnosticTable(): string {
+function renderDiagnosticTable(): string {
   const rows = Object.entries(DIAGNOSTIC_CODES).map(
     ([code, d]) => `| \`${code}\` | ${d.severity} | ${cell(d.meaning)} | ${cell(d.fix ?? '—')} |`,
   );

@@ -371,7 +371,7 @@ export class ApiRunner {
   }
 }
 
-export function parseJsonOrUndefined(text: string): unknown {
+function parseJsonOrUndefined(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {

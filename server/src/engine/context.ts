@@ -68,14 +68,14 @@ export interface RunContext {
 }
 
 /** Runs in a row a transient failure is retried automatically before it waits for `retry`. */
-export const MAX_AUTOMATIC_RETRIES = 10;
+const MAX_AUTOMATIC_RETRIES = 10;
 
 /**
  * Wait before the next automatic retry of an item that failed transiently `attempts` runs in a
  * row: none after the first failure (the next run retries), then 30 s doubling up to 1 h, in
  * the vendors' real time.
  */
-export function retryDelayMs(attempts: number, timeScale: number): number {
+function retryDelayMs(attempts: number, timeScale: number): number {
   if (attempts <= 1) return 0;
   return Math.min(3_600_000, 30_000 * 2 ** (attempts - 2)) * timeScale;
 }

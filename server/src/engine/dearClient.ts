@@ -61,7 +61,7 @@ export function classifyDear(res: HttpResponse): Verdict {
 }
 
 /** The `Exception` text of an error model (array or object form), if `json` is one. */
-export const errorModel = readErrorModel;
+const errorModel = readErrorModel;
 
 function errorText(text: string): string | undefined {
   try {

@@ -513,10 +513,7 @@ export function statusCheck(
 }
 
 /** Every carrier the writeback names must exist in Cin7 Core's `ref/carrier` (case-insensitive). */
-export function mappingChecks(
-  settings: DearSettings,
-  carrierNames: readonly string[],
-): DoctorCheck[] {
+function mappingChecks(settings: DearSettings, carrierNames: readonly string[]): DoctorCheck[] {
   const known = new Set(carrierNames.map((name) => name.toLowerCase()));
   const named = [
     ...settings.writeback.courierMappings.map((courierMapping) => ({

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import type { ObservedResponse } from './apiRunner';
 import { DEFAULT_ACCOUNT } from '../../../protocol/settings';
 
-export const MASK = '«masked»';
+const MASK = '«masked»';
 
 /** Keys whose text is personal wherever they appear (compared lower-case, `_` removed). */
 const PERSONAL_KEYS = new Set([
@@ -73,7 +73,7 @@ function maskAll(value: unknown): unknown {
 }
 
 /** A copy of `json` with personal fields masked. `inProducts`: inside a line/item array. */
-export function maskPersonalData(json: unknown, inProducts = false): unknown {
+function maskPersonalData(json: unknown, inProducts = false): unknown {
   if (Array.isArray(json)) return json.map((x) => maskPersonalData(x, inProducts));
   if (!json || typeof json !== 'object') return json;
   const out: Record<string, unknown> = {};

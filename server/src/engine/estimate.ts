@@ -33,7 +33,7 @@ export interface DearTiming {
  * (SlidingLogLimiter): a call takes a slot when one is free and keeps it until its answer plus the
  * hold; at most `concurrency` calls are in flight; slots the dry run still holds free up first.
  */
-export function dearAnswerTimes(timing: DearTiming): number[] {
+function dearAnswerTimes(timing: DearTiming): number[] {
   if (timing.calls <= 0) return [];
   const slots = Math.max(1, Math.min(timing.limit.calls, Math.floor(timing.budget)));
   const held = timing.heldSeconds.map((s) => Math.max(0, s)).sort((a, b) => a - b);
@@ -80,12 +80,12 @@ export interface StarshipitTiming {
 }
 
 /** The spacing between two Starshipit sends (SpacingLimiter: the plan's rate with 25 % headroom). */
-export function starshipitInterval(rate: RateLimit): number {
+function starshipitInterval(rate: RateLimit): number {
   return (rate.perSeconds / Math.max(1, rate.calls)) * 1.25;
 }
 
 /** Seconds for Starshipit calls made in turn: each waits for the spacing or the previous answer. */
-export function sequentialSeconds(calls: number, rate: RateLimit, rttSeconds: number): number {
+function sequentialSeconds(calls: number, rate: RateLimit, rttSeconds: number): number {
   if (calls <= 0) return 0;
   return (calls - 1) * Math.max(starshipitInterval(rate), rttSeconds) + rttSeconds;
 }

@@ -55,7 +55,7 @@ import { routeSale } from './warehouses';
 import { DEFAULT_ACCOUNT } from '../../../protocol/settings';
 
 /** Re-read sales updated this long before the cursor (clock skew, late commits on Cin7's side). */
-export const DEAR_CURSOR_OVERLAP_MS = 5 * 60_000;
+const DEAR_CURSOR_OVERLAP_MS = 5 * 60_000;
 
 export interface ImportOptions {
   /** `retry`: only the needs-attention sales, no listing. */

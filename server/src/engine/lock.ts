@@ -26,9 +26,9 @@ import { makeDirectory } from './makeDirectory';
 
 export const LOCK_FILE = 'lock';
 /** Held for the instant a starter removes a stale lock (see the header). */
-export const BREAK_FILE = 'lock.break';
+const BREAK_FILE = 'lock.break';
 /** An unreadable lock file younger than this is "being written", hence in use. */
-export const FRESH_UNREADABLE_MS = 5_000;
+const FRESH_UNREADABLE_MS = 5_000;
 
 interface LockInfo {
   pid: number;

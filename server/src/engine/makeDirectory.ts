@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { EngineError } from './errors';
 
 /** The state directory cannot be created or is not a directory; the message is a full sentence. */
-export class StateDirError extends EngineError {
+class StateDirError extends EngineError {
   constructor(message: string) {
     super(message, 'state-dir');
     this.name = 'StateDirError';

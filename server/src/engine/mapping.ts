@@ -79,7 +79,7 @@ const KG_PER_UNIT: Record<string, number> = {
 };
 
 /** Kilograms per unit for a Cin7 `WeightUnits` value; undefined when the unit is not known. */
-export function kgPerUnit(units: unknown): number | undefined {
+function kgPerUnit(units: unknown): number | undefined {
   const key = str(units).toLowerCase().replace(/\.$/, '');
   return Object.hasOwn(KG_PER_UNIT, key) ? KG_PER_UNIT[key] : undefined;
 }
@@ -579,13 +579,13 @@ function applyShippingRule(payload: Record<string, unknown>, rules: ShippingRule
 const countryKey = (country: string): string => countryName(country.trim()).toLowerCase();
 
 /** Whether an order's destination country differs from the sender country. */
-export function isInternational(destinationCountry: string, senderCountry: string): boolean {
+function isInternational(destinationCountry: string, senderCountry: string): boolean {
   return countryKey(destinationCountry) !== countryKey(senderCountry);
 }
 
 /** Starshipit's item limits (public order model): `tariff_code` ≤ 18, `country_of_origin` ≤ 50. */
-export const TARIFF_CODE_MAX = 18;
-export const COUNTRY_OF_ORIGIN_MAX = 50;
+const TARIFF_CODE_MAX = 18;
+const COUNTRY_OF_ORIGIN_MAX = 50;
 
 /** What one item lacks for customs; fills `tariff_code`, `country_of_origin` and a missing weight. */
 function customsOfItem(

@@ -16,8 +16,8 @@ import { fsyncDir } from './journal';
 
 export const PRODUCTS_FILE = 'products.json';
 /** Products modified this long before the cursor are read again (clock skew, late commits). */
-export const PRODUCT_CURSOR_OVERLAP_MS = 5 * 60_000;
-export const PRODUCT_PAGE_SIZE = 1000;
+const PRODUCT_CURSOR_OVERLAP_MS = 5 * 60_000;
+const PRODUCT_PAGE_SIZE = 1000;
 
 /** What customs needs of one product. */
 export interface ProductCustoms {
@@ -90,7 +90,7 @@ function writeCache(dir: string, cache: CacheFile): void {
 }
 
 /** The customs fields of one `GET product` row. */
-export function productCustoms(row: Row): ProductCustoms {
+function productCustoms(row: Row): ProductCustoms {
   const weight = typeof row.Weight === 'number' ? row.Weight : Number(row.Weight);
   return {
     sku: str(row.SKU).trim(),

@@ -56,7 +56,7 @@ export interface ReconcileOptions extends Omit<
 }
 
 /** Days back the period starts when no `since` is given. */
-export const DEFAULT_RECONCILE_DAYS = 30;
+const DEFAULT_RECONCILE_DAYS = 30;
 
 const PAGE = 250;
 const LABELLED = new Set(['printed', 'shipped', 'delivered', 'dispatched']);

@@ -11,7 +11,7 @@ import type { Row } from './dearClient';
 import { objectOf, objectsOf, trimmedText } from './coerce';
 
 /** Sale statuses Cin7 uses for simple sales only; an Advanced sale reaches them per fulfilment. */
-export const SIMPLE_SALE_STAGES: readonly string[] = [
+const SIMPLE_SALE_STAGES: readonly string[] = [
   'PICKING',
   'PICKED',
   'PACKING',
@@ -46,7 +46,7 @@ const isOpen = (fulfilment: Row): boolean =>
   trimmedText(objectOf(fulfilment.Ship).Status) !== 'AUTHORISED';
 
 /** The statuses `import.statuses` is matched against for a sale read in full. */
-export function saleStages(sale: Row): string[] {
+function saleStages(sale: Row): string[] {
   const status = trimmedText(sale.Status);
   if (!isAdvancedAtOrder(sale)) return [status];
   const open = objectsOf(sale.Fulfilments).filter(isOpen);

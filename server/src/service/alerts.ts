@@ -152,7 +152,7 @@ function mergeBatches(older: Batch, newer: Batch): Batch {
 }
 
 /** The message: run health lines first, then each new needs-attention item. */
-export function messageText(batch: Batch): string {
+function messageText(batch: Batch): string {
   const out = ['dear-starshipit:'];
   for (const line of batch.lines) out.push(`• ${line}`);
   if (batch.attentionCount > 0) {

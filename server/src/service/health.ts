@@ -9,7 +9,7 @@ export type ServiceMode = 'import' | 'writeback';
 export const SERVICE_MODES: readonly ServiceMode[] = ['writeback', 'import'];
 
 /** Intervals without a success (and without a run making progress) after which a kind is overdue. */
-export const OVERDUE_INTERVALS = 3;
+const OVERDUE_INTERVALS = 3;
 
 interface ModeState {
   intervalMs: number;

@@ -5,6 +5,7 @@
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { SIGNATURE_HEADER } from './trackingWebhook';
 
 export const WEBHOOK_PATH = '/webhooks/starshipit';
 /** An oversized body is drained (and dropped) up to this many times the cap, then cut off. */
@@ -135,7 +136,7 @@ export class Listener {
     });
     req.on('end', () => {
       if (refused) return;
-      const signature = req.headers['x-starshipit-signature'];
+      const signature = req.headers[SIGNATURE_HEADER];
       send(
         webhook.handle(Buffer.concat(chunks), Array.isArray(signature) ? signature[0] : signature),
       );

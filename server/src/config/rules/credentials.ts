@@ -18,10 +18,10 @@ import {
 import { replaceFix } from '../fixes';
 import { get, str, type RuleContext, type SettingsRule } from './types';
 
-export const SET_CREDENTIALS_COMMAND = 'dear.setCredentials';
+const SET_CREDENTIALS_COMMAND = 'dear.setCredentials';
 
 /** Every credential setting, from the schema (`x-credential`). */
-export const CREDENTIAL_PATHS: { path: SettingsPath; secretName: string }[] = Object.entries(
+const CREDENTIAL_PATHS: { path: SettingsPath; secretName: string }[] = Object.entries(
   SETTINGS_SCHEMA.properties ?? {},
 )
   .flatMap(([section, sectionSchema]) =>

@@ -62,7 +62,7 @@ function ruleEntries(data: unknown): RuleEntry[] {
 }
 
 /** A shipping method as the engine compares it: outer spaces and case ignored. */
-export const methodKey = (method: string): string => method.trim().toLowerCase();
+const methodKey = (method: string): string => method.trim().toLowerCase();
 
 function unknownCourier(ctx: RuleContext, path: SettingsPath, courier: string): ConfigDiagnostic {
   const codes = KNOWN_COURIERS.map(([c]) => c);

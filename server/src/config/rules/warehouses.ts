@@ -14,7 +14,7 @@ const objects = (value: unknown): Record<string, unknown>[] =>
     ? value.map((x) => (x && typeof x === 'object' ? (x as Record<string, unknown>) : {}))
     : [];
 /** A location as routes compare it: outer spaces and case ignored. */
-export const locationKey = (location: string): string => location.trim().toLowerCase();
+const locationKey = (location: string): string => location.trim().toLowerCase();
 
 function accountNames(ctx: RuleContext, out: ConfigDiagnostic[]): string[] {
   const names: string[] = [DEFAULT_ACCOUNT];

@@ -184,24 +184,6 @@ export interface Cin7SaleListRow {
   [key: string]: unknown;
 }
 
-export interface Cin7SaleListPage {
-  Total: number;
-  Page: number;
-  SaleList: Cin7SaleListRow[];
-}
-
-/** `GET sale/fulfilment?SaleID=`. */
-export interface Cin7FulfilmentList {
-  SaleID: string;
-  Fulfilments: Cin7Fulfilment[];
-}
-
-/** `GET sale/fulfilment/ship?TaskID=` and the answer of a ship write. */
-export interface Cin7ShipView extends Omit<Cin7Ship, 'ShippingAddress'> {
-  TaskID: string;
-  ShippingAddress?: Cin7Address;
-}
-
 /** A ship line as written (`Box`, where the read model says `Boxes`). A type alias, so it is a JSON record. */
 export type Cin7ShipWriteLine = {
   ID?: string;
@@ -220,32 +202,6 @@ export type Cin7ShipWrite = {
   AddTrackingNumbers?: boolean;
   Lines: Cin7ShipWriteLine[];
 };
-
-/** `POST sale/fulfilment/pick` with automatic picking. */
-export interface Cin7AutoPick {
-  TaskID: string;
-  AutoPickMode: 'AUTOPICK';
-}
-
-/** `POST|PUT sale/fulfilment/pack`. */
-export interface Cin7PackWrite {
-  TaskID: string;
-  Status: 'DRAFT' | 'AUTHORISED';
-  Lines: Partial<Cin7StageLine>[];
-}
-
-/** `GET ref/carrier`. */
-export interface Cin7CarrierList {
-  Total: number;
-  Page: number;
-  CarrierList: { CarrierID: string; Description: string }[];
-}
-
-/** Error Model; on the wire as one object or as an array of them. */
-export interface Cin7ErrorModel {
-  ErrorCode: number;
-  Exception: string;
-}
 
 /** The longest text a ship line's `TrackingNumber` (and `Carrier`, `Box`) may hold. */
 export const SHIP_FIELD_MAX = 256;

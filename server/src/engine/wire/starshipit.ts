@@ -123,51 +123,13 @@ export interface StarshipitShipmentRow {
   country?: string;
 }
 
-/** `GET /api/orders/unshipped|shipped` page. */
-export interface StarshipitListPage<Row> {
-  orders?: Row[];
-  order_ids?: number[];
-  total_pages?: number;
-  success?: boolean | number;
-  errors?: StarshipitAppError[];
-}
-
-/** `GET /api/orders/shipments` page. */
-export interface StarshipitShipmentsPage {
-  orders?: StarshipitShipmentRow[];
-  status?: string;
-  total_pages?: number;
-  success?: boolean | number;
-  errors?: StarshipitAppError[];
-}
-
-/** `{order: …}` answer of create, update and get. */
-export interface StarshipitOrderEnvelope {
-  order?: StarshipitOrder;
-  success?: boolean | number;
-  errors?: StarshipitAppError[];
-}
-
 /** Application error item; some endpoints send plain strings instead. */
 export interface StarshipitAppError {
   message?: string;
   details?: string;
 }
 
-/** Gateway (Azure API Management) error body: 401, 403, 404, 429. */
-export interface StarshipitGatewayError {
-  statusCode: number;
-  message: string;
-}
-
-/** `POST /api/orders` / `PUT /api/orders` request body. */
-export interface StarshipitOrderWrite {
-  order: Record<string, unknown>;
-}
-
 // ---- readers -------------------------------------------------------------------------------
-
-export type Json = Record<string, unknown>;
 
 function orderIdOf(value: unknown): number | undefined {
   const id =
