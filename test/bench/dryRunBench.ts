@@ -8,7 +8,8 @@ import * as path from 'node:path';
 import { CREDENTIALS } from '../../sandbox/src/config';
 import { CLI_PATH } from '../support/paths';
 import type { DryRunInput, DryRunOutput } from './dryRunChild';
-import { RssSampler, start, stop, waitForLine } from './proc';
+import { startChild, stopChild, waitForLine } from '../support/cli';
+import { RssSampler } from './proc';
 
 export interface DryRunFigures extends DryRunOutput {
   sales: number;
@@ -25,7 +26,7 @@ export async function dryRunScenario(
   timeScale: number,
   statuses: string[],
 ): Promise<DryRunFigures> {
-  const sandbox = start(
+  const sandbox = startChild(
     process.execPath,
     [
       CLI_PATH,
@@ -55,7 +56,7 @@ export async function dryRunScenario(
       statuses,
       credentials: CREDENTIALS,
     };
-    const child = start(process.execPath, [path.join(root, 'out/test/bench/dryRunChild.js')], {
+    const child = startChild(process.execPath, [path.join(root, 'out/test/bench/dryRunChild.js')], {
       cwd: root,
       env: { ...process.env, DEAR_BENCH_DRYRUN: JSON.stringify(input) },
     });
@@ -75,6 +76,6 @@ export async function dryRunScenario(
       realLimitMinutes: out.dearCalls / 60,
     };
   } finally {
-    await stop(sandbox);
+    await stopChild(sandbox);
   }
 }

@@ -10,7 +10,7 @@ import type { Sandbox } from '../../sandbox/src/api';
 import { startTestSandbox } from '../support/sandbox';
 import { tempDir as supportTempDir } from '../support/paths';
 import type { ClientInput, ClientOutput } from './clientChild';
-import { start, waitForLine } from './proc';
+import { startChild, waitForLine } from '../support/cli';
 import { quotaFigures, type QuotaFigures } from './quota';
 
 export const TIME_SCALE = 100;
@@ -119,7 +119,7 @@ async function runClient(
     timeScale: sb.timeScale,
     credentials: sb.credentials,
   };
-  const child = start(process.execPath, [path.join(__dirname, 'clientChild.js')], {
+  const child = startChild(process.execPath, [path.join(__dirname, 'clientChild.js')], {
     env: { ...process.env, DEAR_BENCH_CLIENT: JSON.stringify(full) },
   });
   const line = await waitForLine(child, /^\{.*\}$/m, 10 * 60_000);
@@ -262,7 +262,7 @@ export async function loopbackCapacity(): Promise<number> {
       .eligibleSales(IMPORT_STATUSES)
       .map((s) => s.saleId)
       .slice(0, 50);
-    const child = start(process.execPath, [path.join(__dirname, 'clientChild.js')], {
+    const child = startChild(process.execPath, [path.join(__dirname, 'clientChild.js')], {
       env: {
         ...process.env,
         DEAR_BENCH_CLIENT: JSON.stringify({

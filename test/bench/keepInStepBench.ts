@@ -10,7 +10,7 @@ import { tempDir } from '../support/paths';
 import { startTestSandbox } from '../support/sandbox';
 import type { ClientInput, ClientOutput } from './clientChild';
 import { IMPORT_STATUSES, TIME_SCALE } from './engineBench';
-import { start, waitForLine } from './proc';
+import { startChild, waitForLine } from '../support/cli';
 
 export interface KeepInStepFigures {
   imported: number;
@@ -47,7 +47,7 @@ function count(log: CallLogEntry[]): KeepInStepFigures['afterChange'] {
 }
 
 async function runImport(input: ClientInput): Promise<ClientOutput> {
-  const child = start(process.execPath, [path.join(__dirname, 'clientChild.js')], {
+  const child = startChild(process.execPath, [path.join(__dirname, 'clientChild.js')], {
     env: { ...process.env, DEAR_BENCH_CLIENT: JSON.stringify(input) },
   });
   const line = await waitForLine(child, /^\{.*\}$/m, 10 * 60_000);

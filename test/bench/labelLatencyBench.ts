@@ -7,8 +7,9 @@
  * with Starshipit's tracking webhooks (which make a writeback due at once).
  */
 import type { Sandbox } from '../../sandbox/src/api';
-import { startTestSandbox } from '../support/sandbox';
-import { cliEnv, runCli, tempDir, writeConfig } from '../engine/helpers';
+import { startTestSandbox, sandboxCliEnv, writeSandboxSettings } from '../support/sandbox';
+import { tempDir } from '../engine/helpers';
+import { runCli } from '../support/cli';
 import { percentile } from './report';
 import { serveConfig, startServe } from '../service/serveHarness';
 
@@ -159,8 +160,8 @@ export async function labelLatencyScenario(
   let missing: number;
   try {
     const dir = tempDir('dear-bench-latency-');
-    const env = cliEnv(sb);
-    const config = writeConfig(sb, dir, 'writeback:\n  when: labelPrinted\n', {
+    const env = sandboxCliEnv(sb);
+    const config = writeSandboxSettings(sb, dir, 'writeback:\n  when: labelPrinted\n', {
       timeScale: TIME_SCALE,
     });
     const imported = await runCli(['import', '--config', config], { env });

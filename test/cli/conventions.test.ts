@@ -5,14 +5,14 @@
  * printed follow-up commands run as printed.
  */
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CliErrorEvent } from '../../protocol/events';
-import { CLI_PATH } from '../support/paths';
-import { startTestSandbox } from '../support/sandbox';
+import { startTestSandbox, sandboxCliEnv, writeSandboxSettings } from '../support/sandbox';
 import type { Sandbox } from '../../sandbox/src/api';
-import { cliEnv, runCli, tempDir, TIME_SCALE, writeConfig } from '../engine/helpers';
+import { tempDir, TIME_SCALE } from '../engine/helpers';
+import { runCli, runCliSync, startChild, waitForLine } from '../support/cli';
 
 const RAW_FS_CODE = /\b(ENOENT|EACCES|EISDIR|ENOTDIR|EPERM|EROFS)\b/;
 const COMMANDS = [
@@ -42,7 +42,7 @@ function errorEvent(stdout: string): CliErrorEvent {
 
 /** A settings file whose endpoints are never reached (the runs below stop before any request). */
 function unreachableConfig(dir: string): string {
-  return writeConfig(
+  return writeSandboxSettings(
     { dearBaseUrl: 'http://127.0.0.1:9/ExternalApi/v2/', starshipitBaseUrl: 'http://127.0.0.1:9' },
     dir,
   );
@@ -219,16 +219,16 @@ describe('CLI: state paths, secrets and the lock', function () {
 
     it('a dry run works while another process holds the lock, and writes no journal, cursor or limiter log', async () => {
       const dir = tempDir('dear-cli-');
-      const config = writeConfig(sb, dir);
+      const config = writeSandboxSettings(sb, dir);
       const stateDir = path.join(dir, '.dear-starshipit');
-      const live = await runCli(['import', '--config', config], { env: cliEnv(sb) });
+      const live = await runCli(['import', '--config', config], { env: sandboxCliEnv(sb) });
       assert.equal(live.code, 0, live.stderr);
       sb.printLabel({ orderNumber: [...sb.starshipitOrders().keys()][0], carrier: 'AusPost' });
       const holder = await holdLock(stateDir);
       try {
         const before = snapshot(stateDir);
         const dry = await runCli(['sync', '--config', config, '--dry-run', '--json'], {
-          env: cliEnv(sb),
+          env: sandboxCliEnv(sb),
         });
         assert.equal(dry.code, 0, dry.stderr);
         const lines = dry.stdout
@@ -248,7 +248,7 @@ describe('CLI: state paths, secrets and the lock', function () {
         assert.equal(summary.writtenBack, 1, 'the printed label is previewed');
         assert.deepEqual(snapshot(stateDir), before, 'nothing in the state directory changed');
         const liveBeside = await runCli(['import', '--config', config, '--json'], {
-          env: cliEnv(sb),
+          env: sandboxCliEnv(sb),
         });
         assert.equal(liveBeside.code, 1, 'a live run is still refused');
         assert.equal(errorEvent(liveBeside.stdout).code, 'locked');
@@ -259,12 +259,12 @@ describe('CLI: state paths, secrets and the lock', function () {
 
     it('SIGTERM stops sync --watch cleanly (exit 0, lock released)', async () => {
       const dir = tempDir('dear-cli-');
-      const config = writeConfig(sb, dir);
+      const config = writeSandboxSettings(sb, dir);
       let sent = false;
       const r = await runCli(
         ['sync', '--watch', '--interval', '600', '--config', config, '--json'],
         {
-          env: cliEnv(sb),
+          env: sandboxCliEnv(sb),
           onStdout: (out, child) => {
             if (!sent && out.includes('"type":"summary"')) {
               sent = true;
@@ -283,7 +283,7 @@ describe('CLI: state paths, secrets and the lock', function () {
         bin: Record<string, string>;
       };
       assert.equal(path.resolve(pkg.bin['dear-starshipit']), path.resolve('dist/cli.js'));
-      const demo = spawnSync(process.execPath, ['dist/cli.js', 'demo'], { encoding: 'utf8' });
+      const demo = runCliSync(['demo'], { cliPath: 'dist/cli.js' });
       assert.equal(demo.status, 0, demo.stderr);
       const next = demo.stdout.slice(demo.stdout.indexOf('Next'));
       const commands = next
@@ -326,12 +326,7 @@ describe('CLI: state paths, secrets and the lock', function () {
 describe('CLI: help, usage and did-you-mean', function () {
   this.timeout(60_000);
   const cli = (args: string[], cwd?: string) =>
-    spawnSync(process.execPath, [CLI_PATH, ...args], {
-      encoding: 'utf8',
-      cwd,
-      env: SECRETS_ENV,
-      timeout: 30_000,
-    });
+    runCliSync(args, { cwd, env: SECRETS_ENV, timeoutMs: 30_000 });
 
   it('--help works on every command (demo included, which must not run) and equals help COMMAND', () => {
     const listed = cli(['--help'])
@@ -404,12 +399,7 @@ describe('CLI: help, usage and did-you-mean', function () {
 
 describe('CLI: init', function () {
   this.timeout(60_000);
-  const cli = (args: string[], cwd: string) =>
-    spawnSync(process.execPath, [CLI_PATH, ...args], {
-      encoding: 'utf8',
-      cwd,
-      env: SECRETS_ENV,
-    });
+  const cli = (args: string[], cwd: string) => runCliSync(args, { cwd, env: SECRETS_ENV });
 
   it('writes a commented file with credential references that validates; its printed commands work as printed', () => {
     const dir = tempDir('dear-cli-');
@@ -486,10 +476,9 @@ function snapshot(dir: string): Record<string, string> {
 }
 
 /** Another process that takes the state directory's lock and keeps it until killed. */
-async function holdLock(stateDir: string): Promise<import('node:child_process').ChildProcess> {
-  const { spawn } = await import('node:child_process');
+async function holdLock(stateDir: string): Promise<ChildProcess> {
   const engine = path.resolve(__dirname, '../../server/src/engine/index.js');
-  const child = spawn(
+  const child = startChild(
     process.execPath,
     [
       '-e',
@@ -497,11 +486,6 @@ async function holdLock(stateDir: string): Promise<import('node:child_process').
     ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
-  await new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', (d: Buffer) => {
-      if (d.toString().includes('locked')) resolve();
-    });
-    child.on('exit', (code) => reject(new Error(`lock holder exited ${code}`)));
-  });
+  await waitForLine(child, /locked/);
   return child;
 }

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { runCli } from '../engine/helpers';
+import { runCli } from '../support/cli';
 
 describe('CLI: npm start demo', () => {
   it('tours preview, import, labels and writeback on the built-in sandbox and exits 0', async () => {

@@ -2,10 +2,11 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { startTestSandbox } from '../support/sandbox';
+import { startTestSandbox, sandboxCliEnv, writeSandboxSettings } from '../support/sandbox';
 import type { Sandbox } from '../../sandbox/src/api';
 import type { EngineEvent, SummaryEvent } from '../../protocol/events';
-import { cliEnv, runCli, tempDir, TIME_SCALE, writeConfig } from '../engine/helpers';
+import { tempDir, TIME_SCALE } from '../engine/helpers';
+import { runCli } from '../support/cli';
 
 function events(stdout: string): EngineEvent[] {
   return stdout
@@ -26,9 +27,9 @@ describe('CLI: import, writeback and sync as a child process', () => {
 
   it('--json: one event per line, summary last; dry-run then live; status; exit 0', async () => {
     const dir = tempDir();
-    const config = writeConfig(sb, dir);
+    const config = writeSandboxSettings(sb, dir);
     const dry = await runCli(['import', '--config', config, '--dry-run', '--json'], {
-      env: cliEnv(sb),
+      env: sandboxCliEnv(sb),
     });
     assert.equal(dry.code, 0, dry.stderr);
     const evs = events(dry.stdout);
@@ -57,7 +58,7 @@ describe('CLI: import, writeback and sync as a child process', () => {
       assert.ok(k in summary, k);
     assert.equal(sb.starshipitOrders().size, 0);
 
-    const live = await runCli(['sync', '--config', config, '--json'], { env: cliEnv(sb) });
+    const live = await runCli(['sync', '--config', config, '--json'], { env: sandboxCliEnv(sb) });
     assert.equal(live.code, 0, live.stderr);
     const ls = events(live.stdout).pop() as SummaryEvent;
     assert.equal(ls.created, orders.length);
@@ -67,13 +68,13 @@ describe('CLI: import, writeback and sync as a child process', () => {
       'state beside the config by default',
     );
 
-    const st = await runCli(['status', '--config', config, '--json'], { env: cliEnv(sb) });
+    const st = await runCli(['status', '--config', config, '--json'], { env: sandboxCliEnv(sb) });
     assert.equal(st.code, 0);
     const status = JSON.parse(st.stdout) as { imported: number; pendingWritebacks: number };
     assert.equal(status.imported, orders.length);
 
     // Human output names what happened.
-    const human = await runCli(['import', '--config', config], { env: cliEnv(sb) });
+    const human = await runCli(['import', '--config', config], { env: sandboxCliEnv(sb) });
     assert.equal(human.code, 0);
     assert.match(human.stdout, /^Summary: created 0, /m);
     // Secrets never reach the output or the state files.
@@ -92,14 +93,14 @@ describe('CLI: import, writeback and sync as a child process', () => {
 
   it('refuses a config with errors (exit 2, validate-style diagnostics) before any request', async () => {
     const dir = tempDir();
-    const config = writeConfig(sb, dir);
+    const config = writeSandboxSettings(sb, dir);
     fs.writeFileSync(
       config,
       fs
         .readFileSync(config, 'utf8')
         .replace('statuses: [ORDERED, PICKED, PACKED]', 'statuses: [ORDERED, SHIPPED]'),
     );
-    const r = await runCli(['import', '--config', config], { env: cliEnv(sb) });
+    const r = await runCli(['import', '--config', config], { env: sandboxCliEnv(sb) });
     assert.equal(r.code, 2);
     assert.match(
       r.stderr,
@@ -116,20 +117,20 @@ describe('CLI: import, writeback and sync as a child process', () => {
 
   it('refuses plain http to a non-loopback host and a missing secret (exit 2, no request)', async () => {
     const dir = tempDir();
-    const config = writeConfig(sb, dir);
+    const config = writeSandboxSettings(sb, dir);
     fs.writeFileSync(
       config,
       fs.readFileSync(config, 'utf8').replace(sb.starshipitBaseUrl, 'http://api.example.com'),
     );
-    const r = await runCli(['import', '--config', config], { env: cliEnv(sb) });
+    const r = await runCli(['import', '--config', config], { env: sandboxCliEnv(sb) });
     assert.equal(r.code, 2);
     // The config core refuses it as a diagnostic; the engine checks again before any request.
     assert.match(
       r.stderr,
       /insecure-base-url|starshipit\.baseUrl: "http:\/\/api\.example\.com" is refused/,
     );
-    const ok = writeConfig(sb, dir);
-    const env = cliEnv(sb);
+    const ok = writeSandboxSettings(sb, dir);
+    const env = sandboxCliEnv(sb);
     delete env.DEAR_STARSHIPIT_SECRET_DEAR_API_KEY;
     const m = await runCli(['import', '--config', ok], { env });
     assert.equal(m.code, 2);
@@ -139,16 +140,16 @@ describe('CLI: import, writeback and sync as a child process', () => {
 
   it('a second engine on the same state directory refuses; --watch stops cleanly on SIGINT', async () => {
     const dir = tempDir();
-    const config = writeConfig(sb, dir);
+    const config = writeSandboxSettings(sb, dir);
     let signalled = false;
     let second: Promise<{ code: number | null; stderr: string }> | undefined;
     const watch = runCli(['sync', '--watch', '--interval', '60', '--config', config, '--json'], {
-      env: cliEnv(sb),
+      env: sandboxCliEnv(sb),
       onStdout: (out, child) => {
         if (!signalled && out.includes('"type":"summary"')) {
           signalled = true;
           // The watcher holds the lock between runs too: a second engine must refuse.
-          second = runCli(['import', '--config', config], { env: cliEnv(sb) }).then((r) => {
+          second = runCli(['import', '--config', config], { env: sandboxCliEnv(sb) }).then((r) => {
             child.kill('SIGINT');
             return r;
           });
@@ -171,12 +172,12 @@ describe('CLI: import, writeback and sync as a child process', () => {
 
   it('refuses (exit 1, "in use") a state directory whose lock file another starter is still writing (BUG-R8)', async () => {
     const dir = tempDir();
-    const config = writeConfig(sb, dir);
+    const config = writeSandboxSettings(sb, dir);
     const stateDir = path.join(dir, '.dear-starshipit');
     fs.mkdirSync(stateDir, { recursive: true });
     fs.closeSync(fs.openSync(path.join(stateDir, 'lock'), 'wx')); // created, not yet written
     sb.clearCallLog();
-    const r = await runCli(['import', '--config', config], { env: cliEnv(sb) });
+    const r = await runCli(['import', '--config', config], { env: sandboxCliEnv(sb) });
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /in use by another dear-starshipit run/);
     assert.equal(sb.callLog().filter((e) => e.api !== 'control').length, 0, 'no call was made');
@@ -197,8 +198,8 @@ describe('CLI: import, writeback and sync as a child process', () => {
       'the seed has an invalid sale',
     );
     const dir = tempDir();
-    const r = await runCli(['import', '--config', writeConfig(sb, dir), '--json'], {
-      env: cliEnv(sb),
+    const r = await runCli(['import', '--config', writeSandboxSettings(sb, dir), '--json'], {
+      env: sandboxCliEnv(sb),
     });
     assert.equal(r.code, 1);
     const s = events(r.stdout).pop() as SummaryEvent;
@@ -210,10 +211,10 @@ describe('CLI: import, writeback and sync as a child process', () => {
     await sb.close();
     // Enough sales for more than one Cin7 window of detail reads: the run must wait mid-way.
     sb = await startTestSandbox({ sales: 400, timeScale: TIME_SCALE, seed: 31 });
-    const config = writeConfig(sb, tempDir());
+    const config = writeSandboxSettings(sb, tempDir());
     let linesAtFirstOrder: string[] | undefined;
     const r = await runCli(['import', '--config', config, '--dry-run', '--json'], {
-      env: cliEnv(sb),
+      env: sandboxCliEnv(sb),
       onStdout: (out) => {
         if (linesAtFirstOrder || !out.includes('{"type":"order"')) return;
         linesAtFirstOrder = out.split('\n').filter(Boolean);

@@ -1,14 +1,11 @@
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { writeFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
-import { CLI_PATH, tempDir } from '../support/paths';
+import { runCliSync } from '../support/cli';
+import { tempDir } from '../support/paths';
 
 function run(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const r = spawnSync(process.execPath, [CLI_PATH, 'validate', ...args], {
-    encoding: 'utf8',
-    env: { PATH: process.env.PATH, ...env },
-  });
+  const r = runCliSync(['validate', ...args], { env: { PATH: process.env.PATH, ...env } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -8,7 +8,9 @@ import * as path from 'node:path';
 import { API_V1_UNSUPPORTED } from '../../protocol/settings';
 import { analyzeSettings } from '../../server/src/config';
 import { ConfigurationError, runEngine } from '../../server/src/engine/index';
-import { baseSettings, runCli, tempDir, tinyServer, writeConfig, type TinyServer } from './helpers';
+import { baseSettings, tempDir, tinyServer, type TinyServer } from './helpers';
+import { runCli } from '../support/cli';
+import { writeSandboxSettings } from '../support/sandbox';
 
 describe('engine: Cin7 Core API version 1', () => {
   let server: TinyServer;
@@ -26,7 +28,7 @@ describe('engine: Cin7 Core API version 1', () => {
 
   function v1File(dir: string): string {
     const base = { dearBaseUrl: `${server.url}ExternalApi/`, starshipitBaseUrl: server.url };
-    const file = writeConfig(base, dir);
+    const file = writeSandboxSettings(base, dir);
     fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('apiVersion: 2', 'apiVersion: 1'));
     return file;
   }

@@ -4,10 +4,11 @@
  * every label written back exactly once.
  */
 import * as assert from 'node:assert/strict';
-import { startTestSandbox } from '../support/sandbox';
+import { startTestSandbox, sandboxCliEnv, writeSandboxSettings } from '../support/sandbox';
 import type { Sandbox } from '../../sandbox/src/api';
 import { CRASH_POINTS } from '../../server/src/engine/crash';
-import { cliEnv, runCli, tempDir, TIME_SCALE, writeConfig } from './helpers';
+import { tempDir, TIME_SCALE } from './helpers';
+import { runCli } from '../support/cli';
 
 const STATUSES = ['ORDERED', 'PICKED', 'PACKED'];
 
@@ -85,16 +86,18 @@ describe('engine: SIGKILL at every instrumented point, then exactly once', funct
         const box = (sb = await startTestSandbox({ sales: 20, timeScale: TIME_SCALE, seed: 19 }));
         const expected = expectedOrders(box); // before any shipment changes the sales
         const dir = tempDir();
-        const config = writeConfig(box, dir);
+        const config = writeSandboxSettings(box, dir);
         const crashed = await runCli(['sync', '--config', config, '--json'], {
-          env: cliEnv(box, { DEAR_STARSHIPIT_CRASH_AT: `${point}:${nth}` }),
+          env: sandboxCliEnv(box, { DEAR_STARSHIPIT_CRASH_AT: `${point}:${nth}` }),
         });
         assert.equal(
           crashed.signal,
           'SIGKILL',
           `the run reached ${point}:${nth} (${crashed.stderr})`,
         );
-        const again = await runCli(['sync', '--config', config, '--json'], { env: cliEnv(box) });
+        const again = await runCli(['sync', '--config', config, '--json'], {
+          env: sandboxCliEnv(box),
+        });
         assert.equal(
           again.code,
           0,
@@ -105,7 +108,9 @@ describe('engine: SIGKILL at every instrumented point, then exactly once', funct
               .join('\n'),
         );
         assertOrdersExactlyOnce(box, expected);
-        const third = await runCli(['sync', '--config', config, '--json'], { env: cliEnv(box) });
+        const third = await runCli(['sync', '--config', config, '--json'], {
+          env: sandboxCliEnv(box),
+        });
         assert.equal(
           third.code,
           0,
@@ -126,22 +131,24 @@ describe('engine: SIGKILL at every instrumented point, then exactly once', funct
         const box = (sb = await startTestSandbox({ sales: 20, timeScale: TIME_SCALE, seed: 19 }));
         const expected = expectedOrders(box); // before any shipment changes the sales
         const dir = tempDir();
-        const config = writeConfig(box, dir);
+        const config = writeSandboxSettings(box, dir);
         const imported = await runCli(['import', '--config', config, '--json'], {
-          env: cliEnv(box),
+          env: sandboxCliEnv(box),
         });
         assert.equal(imported.code, 0, imported.stderr);
         const labels = printLabels(box);
         assert.ok(labels.size >= 2, 'at least two labels to write back');
         const crashed = await runCli(['sync', '--config', config, '--json'], {
-          env: cliEnv(box, { DEAR_STARSHIPIT_CRASH_AT: `${point}:${nth}` }),
+          env: sandboxCliEnv(box, { DEAR_STARSHIPIT_CRASH_AT: `${point}:${nth}` }),
         });
         assert.equal(
           crashed.signal,
           'SIGKILL',
           `the run reached ${point}:${nth} (${crashed.stderr})`,
         );
-        const again = await runCli(['sync', '--config', config, '--json'], { env: cliEnv(box) });
+        const again = await runCli(['sync', '--config', config, '--json'], {
+          env: sandboxCliEnv(box),
+        });
         assert.equal(again.code, 0, again.stderr);
         const ships = box.dearShipments({ changedOnly: true });
         for (const [orderNumber, taskId] of labels) {
@@ -158,10 +165,10 @@ describe('engine: SIGKILL at every instrumented point, then exactly once', funct
     const box = (sb = await startTestSandbox({ sales: 20, timeScale: TIME_SCALE, seed: 19 }));
     const expected = expectedOrders(box);
     const dir = tempDir();
-    const config = writeConfig(box, dir, 'writeback:\n  autoPickPack: true\n');
+    const config = writeSandboxSettings(box, dir, 'writeback:\n  autoPickPack: true\n');
     // Killed right after Starshipit answered the first create: the journal only has the intent.
     const crashed = await runCli(['import', '--config', config, '--json'], {
-      env: cliEnv(box, { DEAR_STARSHIPIT_CRASH_AT: 'after-starshipit-create:1' }),
+      env: sandboxCliEnv(box, { DEAR_STARSHIPIT_CRASH_AT: 'after-starshipit-create:1' }),
     });
     assert.equal(crashed.signal, 'SIGKILL');
     const [orderNumber] = [...box.starshipitOrders().keys()];
@@ -169,13 +176,15 @@ describe('engine: SIGKILL at every instrumented point, then exactly once', funct
     const f = (box.sale(sale.saleId) as { Fulfilments: { TaskID: string }[] }).Fulfilments[0];
     box.printLabel({ orderNumber, carrier: 'AusPost' });
     // Writeback alone (no import to reconcile first) must not let the cursor pass this label.
-    const wb = await runCli(['writeback', '--config', config, '--json'], { env: cliEnv(box) });
+    const wb = await runCli(['writeback', '--config', config, '--json'], {
+      env: sandboxCliEnv(box),
+    });
     const ship = box.dearShipments({ changedOnly: true }).get(f.TaskID);
     assert.equal(wb.code, 0, wb.stderr);
     assert.equal(ship?.status, 'AUTHORISED');
     assert.equal(ship?.writes, 1);
     assert.match(wb.stdout, /"alreadyPresent":1/, 'the intent was settled from the shipped list');
-    const again = await runCli(['sync', '--config', config, '--json'], { env: cliEnv(box) });
+    const again = await runCli(['sync', '--config', config, '--json'], { env: sandboxCliEnv(box) });
     assert.ok(again.code === 0 || again.code === 1, again.stderr);
     assertOrdersExactlyOnce(box, expected);
   });
@@ -183,9 +192,9 @@ describe('engine: SIGKILL at every instrumented point, then exactly once', funct
   it('an unknown-outcome create of a sale voided meanwhile is settled, never re-sent', async () => {
     const box = (sb = await startTestSandbox({ sales: 20, timeScale: TIME_SCALE, seed: 19 }));
     const dir = tempDir();
-    const config = writeConfig(box, dir);
+    const config = writeSandboxSettings(box, dir);
     const crashed = await runCli(['import', '--config', config, '--json'], {
-      env: cliEnv(box, { DEAR_STARSHIPIT_CRASH_AT: 'after-starshipit-create:1' }),
+      env: sandboxCliEnv(box, { DEAR_STARSHIPIT_CRASH_AT: 'after-starshipit-create:1' }),
     });
     assert.equal(crashed.signal, 'SIGKILL');
     const [orderNumber] = [...box.starshipitOrders().keys()];
@@ -193,10 +202,14 @@ describe('engine: SIGKILL at every instrumented point, then exactly once', funct
     box.updateSale(sale.saleId, (x) => {
       x.Status = 'VOIDED';
     });
-    const again = await runCli(['import', '--config', config, '--json'], { env: cliEnv(box) });
+    const again = await runCli(['import', '--config', config, '--json'], {
+      env: sandboxCliEnv(box),
+    });
     assert.equal(again.code, 0, again.stderr);
     assert.equal(box.starshipitOrders().get(orderNumber)!.length, 1);
-    const status = await runCli(['status', '--config', config, '--json'], { env: cliEnv(box) });
+    const status = await runCli(['status', '--config', config, '--json'], {
+      env: sandboxCliEnv(box),
+    });
     const st = JSON.parse(status.stdout) as { imported: number };
     assert.equal(
       st.imported,

@@ -7,23 +7,21 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ServerResponse } from 'node:http';
-import { startTestSandbox } from '../support/sandbox';
+import { startTestSandbox, sandboxCliEnv, writeSandboxSettings } from '../support/sandbox';
 import type { Sandbox } from '../../sandbox/src/api';
 import type { DoctorCheck, DoctorReport } from '../../protocol/doctor';
 import { API_V1_UNSUPPORTED } from '../../protocol/settings';
 import { statusCheck } from '../../server/src/engine/doctor';
 import {
-  cliEnv,
   run,
-  runCli,
   sandboxSettings,
   secondAccount,
   tempDir,
   TIME_SCALE,
   tinyServer,
-  writeConfig,
   type TinyServer,
 } from './helpers';
+import { runCli } from '../support/cli';
 
 function reportOf(stdout: string): DoctorReport {
   const report = JSON.parse(stdout) as DoctorReport;
@@ -90,9 +88,9 @@ describe('engine: doctor (CLI over real HTTP)', () => {
     });
 
   async function healthy(form: 'full' | 'summary'): Promise<void> {
-    const config = writeConfig(sb, dir);
+    const config = writeSandboxSettings(sb, dir);
     sb.clearCallLog();
-    const r = await runCli(['doctor', '--config', config, '--json'], { env: cliEnv(sb) });
+    const r = await runCli(['doctor', '--config', config, '--json'], { env: sandboxCliEnv(sb) });
     assert.equal(r.code, 0, r.stderr + r.stdout);
     const report = reportOf(r.stdout);
     assert.equal(report.result, 'ok');
@@ -126,8 +124,8 @@ describe('engine: doctor (CLI over real HTTP)', () => {
   }
 
   it('text output names each API and ends with the verdict', async () => {
-    const config = writeConfig(sb, dir);
-    const r = await runCli(['doctor', '--config', config], { env: cliEnv(sb) });
+    const config = writeSandboxSettings(sb, dir);
+    const r = await runCli(['doctor', '--config', config], { env: sandboxCliEnv(sb) });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^Cin7 Core: credentials accepted/m);
     assert.match(r.stdout, /^Starshipit: credentials accepted/m);
@@ -135,10 +133,10 @@ describe('engine: doctor (CLI over real HTTP)', () => {
   });
 
   it('--save-samples: every answer saved, no sandbox secret and no customer data in any file', async () => {
-    const config = writeConfig(sb, dir);
+    const config = writeSandboxSettings(sb, dir);
     const samples = path.join(tempDir('dear-doctor-samples-'), 'out');
     const r = await runCli(['doctor', '--config', config, '--json', '--save-samples', samples], {
-      env: cliEnv(sb),
+      env: sandboxCliEnv(sb),
     });
     assert.equal(r.code, 0, r.stderr);
     const report = reportOf(r.stdout);
@@ -163,12 +161,12 @@ describe('engine: doctor (CLI over real HTTP)', () => {
   });
 
   it('a mapped carrier missing from ref/carrier is a problem: exit 1', async () => {
-    const config = writeConfig(
+    const config = writeSandboxSettings(
       sb,
       tempDir(),
       'writeback:\n  courierMappings:\n    - courier: AusPost\n      carrier: No Such Carrier\n',
     );
-    const r = await runCli(['doctor', '--config', config, '--json'], { env: cliEnv(sb) });
+    const r = await runCli(['doctor', '--config', config, '--json'], { env: sandboxCliEnv(sb) });
     assert.equal(r.code, 1, r.stderr);
     const report = reportOf(r.stdout);
     const c = only(report, 'mapping.carrier', 'problem');
@@ -188,8 +186,8 @@ describe('engine: doctor (CLI over real HTTP)', () => {
   });
 
   it('rejected credentials on either API: exit 1, named, and the key never printed', async () => {
-    const config = writeConfig(sb, dir);
-    const env = cliEnv(sb, {
+    const config = writeSandboxSettings(sb, dir);
+    const env = sandboxCliEnv(sb, {
       DEAR_STARSHIPIT_SECRET_DEAR_API_KEY: 'wrong-key-value-1234',
       DEAR_STARSHIPIT_SECRET_STARSHIPIT_API_KEY: 'wrong-ss-key-5678',
     });
@@ -206,14 +204,14 @@ describe('engine: doctor (CLI over real HTTP)', () => {
   });
 
   it('an unreachable API: exit 1, credentials unknown, its other calls not tried', async () => {
-    const config = writeConfig(
+    const config = writeSandboxSettings(
       {
         dearBaseUrl: 'http://127.0.0.1:1/ExternalApi/v2/',
         starshipitBaseUrl: sb.starshipitBaseUrl,
       },
       tempDir(),
     );
-    const r = await runCli(['doctor', '--config', config, '--json'], { env: cliEnv(sb) });
+    const r = await runCli(['doctor', '--config', config, '--json'], { env: sandboxCliEnv(sb) });
     assert.equal(r.code, 1, r.stderr);
     const report = reportOf(r.stdout);
     assert.equal(report.dear.credentials, 'unknown');
@@ -224,18 +222,18 @@ describe('engine: doctor (CLI over real HTTP)', () => {
   });
 
   it('cannot run: usage, a missing credential, API version 1 → exit 2', async () => {
-    const config = writeConfig(sb, dir);
-    const usage = await runCli(['doctor', '--bogus'], { env: cliEnv(sb) });
+    const config = writeSandboxSettings(sb, dir);
+    const usage = await runCli(['doctor', '--bogus'], { env: sandboxCliEnv(sb) });
     assert.equal(usage.code, 2);
     assert.match(usage.stderr, /unknown option "--bogus"/);
-    const env = cliEnv(sb);
+    const env = sandboxCliEnv(sb);
     delete env.DEAR_STARSHIPIT_SECRET_DEAR_API_KEY;
     const missing = await runCli(['doctor', '--config', config], { env });
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /dear\.apiKey/);
     const v1 = path.join(tempDir(), 'v1.yaml');
     fs.writeFileSync(v1, fs.readFileSync(config, 'utf8').replace('apiVersion: 2', 'apiVersion: 1'));
-    const refused = await runCli(['doctor', '--config', v1], { env: cliEnv(sb) });
+    const refused = await runCli(['doctor', '--config', v1], { env: sandboxCliEnv(sb) });
     assert.equal(refused.code, 2);
     assert.ok(refused.stderr.includes(API_V1_UNSUPPORTED), refused.stderr);
   });
@@ -287,11 +285,11 @@ describe('engine: doctor (CLI over real HTTP)', () => {
     };
 
     it('both accounts good: each checked with its own keys and named in every check, exit 0', async () => {
-      const config = writeConfig(two, twoDir, warehousesYaml);
+      const config = writeSandboxSettings(two, twoDir, warehousesYaml);
       const samples = path.join(tempDir('dear-doctor-samples-'), 'out');
       two.clearCallLog();
       const r = await runCli(['doctor', '--config', config, '--json', '--save-samples', samples], {
-        env: cliEnv(two),
+        env: sandboxCliEnv(two),
       });
       assert.equal(r.code, 0, r.stderr + r.stdout);
       const report = reportOf(r.stdout);
@@ -327,7 +325,7 @@ describe('engine: doctor (CLI over real HTTP)', () => {
         for (const secret of Object.values(keys))
           assert.ok(!text.includes(secret), `${file} holds a credential`);
       }
-      const text = await runCli(['doctor', '--config', config], { env: cliEnv(two) });
+      const text = await runCli(['doctor', '--config', config], { env: sandboxCliEnv(two) });
       assert.equal(text.code, 0, text.stderr);
       assert.match(text.stdout, /^Starshipit account default: credentials accepted/m);
       assert.match(text.stdout, /^Starshipit account nz: credentials accepted/m);
@@ -335,10 +333,10 @@ describe('engine: doctor (CLI over real HTTP)', () => {
     });
 
     it("one account's key wrong: that account's check fails naming it, the other passes, exit 1", async () => {
-      const config = writeConfig(two, twoDir, warehousesYaml);
+      const config = writeSandboxSettings(two, twoDir, warehousesYaml);
       const wrong = 'wrong-nz-key-24680';
       const r = await runCli(['doctor', '--config', config, '--json'], {
-        env: cliEnv(two, { [NZ_KEY]: wrong }),
+        env: sandboxCliEnv(two, { [NZ_KEY]: wrong }),
       });
       assert.equal(r.code, 1, r.stderr + r.stdout);
       const report = reportOf(r.stdout);
@@ -359,7 +357,7 @@ describe('engine: doctor (CLI over real HTTP)', () => {
       assert.equal(byId(report, 'shape.shippedRow').length, 1, 'nz: no call after the rejection');
       assert.ok(!r.stdout.includes(wrong) && !r.stderr.includes(wrong));
       const text = await runCli(['doctor', '--config', config], {
-        env: cliEnv(two, { [NZ_KEY]: wrong }),
+        env: sandboxCliEnv(two, { [NZ_KEY]: wrong }),
       });
       assert.equal(text.code, 1, text.stderr);
       assert.match(text.stdout, /^Starshipit account nz: credentials rejected/m);
@@ -407,14 +405,14 @@ describe('engine: doctor (CLI over real HTTP)', () => {
     });
 
     it('names each missing field and unknown shape: exit 1', async () => {
-      const config = writeConfig(
+      const config = writeSandboxSettings(
         {
           dearBaseUrl: `${cin7.url}ExternalApi/v2/`,
           starshipitBaseUrl: starshipit.url.slice(0, -1),
         },
         tempDir(),
       );
-      const r = await runCli(['doctor', '--config', config, '--json'], { env: cliEnv(sb) });
+      const r = await runCli(['doctor', '--config', config, '--json'], { env: sandboxCliEnv(sb) });
       assert.equal(r.code, 1, r.stderr);
       const report = reportOf(r.stdout);
       assert.match(

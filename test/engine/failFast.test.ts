@@ -6,10 +6,11 @@
  */
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { startTestSandbox } from '../support/sandbox';
+import { startTestSandbox, sandboxCliEnv, writeSandboxSettings } from '../support/sandbox';
 import type { Sandbox } from '../../sandbox/src/api';
 import { readStatus } from '../../server/src/engine/index';
-import { cliEnv, runCli, tempDir, TIME_SCALE, tinyServer, writeConfig } from './helpers';
+import { tempDir, TIME_SCALE, tinyServer } from './helpers';
+import { runCli } from '../support/cli';
 
 interface Case {
   name: string;
@@ -104,9 +105,11 @@ describe('engine: fail fast on credentials and endpoints (CLI, sandbox)', functi
     it(`${c.name}: exit 2, one line naming the setting, nothing parked`, async () => {
       const dir = tempDir();
       const broken = await c.setup(sb);
-      const config = writeConfig(broken.urls, dir);
+      const config = writeSandboxSettings(broken.urls, dir);
       sb.clearCallLog();
-      const r = await runCli(['import', '--config', config], { env: cliEnv(sb, broken.env) });
+      const r = await runCli(['import', '--config', config], {
+        env: sandboxCliEnv(sb, broken.env),
+      });
       await broken.close?.();
       assert.equal(r.code, 2, `${r.stdout}\n${r.stderr}`);
       const lines = r.stderr.split('\n').filter((l) => l.trim());

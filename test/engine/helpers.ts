@@ -3,8 +3,7 @@ import * as http from 'node:http';
 import * as path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { DearSettings } from '../../protocol/settings';
-import { CLI_PATH, tempDir as supportTempDir } from '../support/paths';
-import { sandboxCliEnv, writeSandboxSettings } from '../support/sandbox';
+import { tempDir as supportTempDir } from '../support/paths';
 
 export function baseSettings(
   over: Partial<{ [K in keyof DearSettings]: Partial<DearSettings[K]> }> = {},
@@ -149,50 +148,4 @@ export async function run(
     ...extra,
   });
   return { summary, events };
-}
-
-import { spawn } from 'node:child_process';
-
-export const CLI = CLI_PATH;
-
-/** A settings file for the CLI pointed at the sandbox (test/support/sandbox.ts). */
-export const writeConfig = writeSandboxSettings;
-
-/** The CLI's environment with the sandbox's credentials (test/support/sandbox.ts). */
-export const cliEnv = sandboxCliEnv;
-
-export interface CliResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI as a child process without blocking this process (the sandbox lives here). */
-export function runCli(
-  args: string[],
-  opts: {
-    env?: NodeJS.ProcessEnv;
-    cwd?: string;
-    onStdout?: (chunk: string, child: import('node:child_process').ChildProcess) => void;
-  } = {},
-): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      env: opts.env ?? process.env,
-      cwd: opts.cwd,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      stdout += d;
-      opts.onStdout?.(stdout, child);
-    });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d;
-    });
-    child.on('error', reject);
-    child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
 }

@@ -5,11 +5,12 @@
  * not added twice, a withdrawal is not repeated, no order is duplicated. Also the `--json` stream.
  */
 import * as assert from 'node:assert/strict';
-import { startTestSandbox } from '../support/sandbox';
+import { startTestSandbox, sandboxCliEnv, writeSandboxSettings } from '../support/sandbox';
 import type { Sandbox } from '../../sandbox/src/api';
 import type { EngineEvent, SummaryEvent, UpdateEvent, WithdrawEvent } from '../../protocol/events';
 import { KEEP_IN_STEP_CRASH_POINTS } from '../../server/src/engine/crash';
-import { cliEnv, runCli, tempDir, TIME_SCALE, writeConfig } from './helpers';
+import { tempDir, TIME_SCALE } from './helpers';
+import { runCli } from '../support/cli';
 
 type Obj = Record<string, unknown>;
 type Line = { SKU: string; ProductID: string; [k: string]: unknown };
@@ -41,7 +42,7 @@ interface Plan {
 
 /** Imports, then changes two addresses, adds a line to a third sale and voids a fourth. */
 async function importAndChange(sb: Sandbox, config: string): Promise<Plan> {
-  const first = await runCli(['import', '--config', config, '--json'], { env: cliEnv(sb) });
+  const first = await runCli(['import', '--config', config, '--json'], { env: sandboxCliEnv(sb) });
   assert.ok(first.code === 0 || first.code === 1, first.stderr);
   const imported = sb.starshipitOrders();
   const c = sb
@@ -95,9 +96,9 @@ describe('engine: keeping orders in step survives SIGKILL (CLI child)', function
   it('--json carries update and withdraw events with exact payloads, and the summary counts them', async () => {
     const box = (sb = await startTestSandbox({ sales: 40, timeScale: TIME_SCALE, seed: 19 }));
     const dir = tempDir();
-    const config = writeConfig(box, dir, EXTRA);
+    const config = writeSandboxSettings(box, dir, EXTRA);
     const plan = await importAndChange(box, config);
-    const r = await runCli(['import', '--config', config, '--json'], { env: cliEnv(box) });
+    const r = await runCli(['import', '--config', config, '--json'], { env: sandboxCliEnv(box) });
     assert.equal(r.code, 0, r.stderr + r.stdout);
     const ev = events(r.stdout);
     const ups = ev.filter((e): e is UpdateEvent => e.type === 'update');
@@ -134,8 +135,10 @@ describe('engine: keeping orders in step survives SIGKILL (CLI child)', function
   it('an update whose answer was lost, then undone in Cin7 Core, is undone in Starshipit too', async () => {
     const box = (sb = await startTestSandbox({ sales: 40, timeScale: TIME_SCALE, seed: 19 }));
     const dir = tempDir();
-    const config = writeConfig(box, dir, EXTRA);
-    const first = await runCli(['import', '--config', config, '--json'], { env: cliEnv(box) });
+    const config = writeSandboxSettings(box, dir, EXTRA);
+    const first = await runCli(['import', '--config', config, '--json'], {
+      env: sandboxCliEnv(box),
+    });
     assert.ok(first.code === 0 || first.code === 1, first.stderr);
     const imported = box.starshipitOrders();
     const s1 = box
@@ -146,7 +149,7 @@ describe('engine: keeping orders in step survives SIGKILL (CLI child)', function
       (x.ShippingAddress as Obj).Line1 = '1 Lost Answer Road';
     });
     const crashed = await runCli(['import', '--config', config, '--json'], {
-      env: cliEnv(box, { DEAR_STARSHIPIT_CRASH_AT: 'after-starshipit-update:1' }),
+      env: sandboxCliEnv(box, { DEAR_STARSHIPIT_CRASH_AT: 'after-starshipit-update:1' }),
     });
     assert.equal(crashed.signal, 'SIGKILL', crashed.stderr);
     assert.equal(
@@ -157,7 +160,9 @@ describe('engine: keeping orders in step survives SIGKILL (CLI child)', function
     box.updateSale(s1.saleId, (x) => {
       (x.ShippingAddress as Obj).Line1 = original;
     });
-    const again = await runCli(['import', '--config', config, '--json'], { env: cliEnv(box) });
+    const again = await runCli(['import', '--config', config, '--json'], {
+      env: sandboxCliEnv(box),
+    });
     assert.equal(again.code, 0, again.stderr + again.stdout);
     assert.equal((only(box, s1.orderNumber).destination as Obj).street, original);
     const up = events(again.stdout).find((e): e is UpdateEvent => e.type === 'update');
@@ -171,17 +176,19 @@ describe('engine: keeping orders in step survives SIGKILL (CLI child)', function
       it(`killed at ${point}:${nth}, the next run reaches the same end state with each change sent once`, async () => {
         const box = (sb = await startTestSandbox({ sales: 40, timeScale: TIME_SCALE, seed: 19 }));
         const dir = tempDir();
-        const config = writeConfig(box, dir, EXTRA);
+        const config = writeSandboxSettings(box, dir, EXTRA);
         const plan = await importAndChange(box, config);
         const crashed = await runCli(['import', '--config', config, '--json'], {
-          env: cliEnv(box, { DEAR_STARSHIPIT_CRASH_AT: `${point}:${nth}` }),
+          env: sandboxCliEnv(box, { DEAR_STARSHIPIT_CRASH_AT: `${point}:${nth}` }),
         });
         assert.equal(
           crashed.signal,
           'SIGKILL',
           `the run reached ${point}:${nth} (${crashed.stderr})`,
         );
-        const again = await runCli(['import', '--config', config, '--json'], { env: cliEnv(box) });
+        const again = await runCli(['import', '--config', config, '--json'], {
+          env: sandboxCliEnv(box),
+        });
         assert.equal(again.code, 0, again.stderr + again.stdout);
         assertEndState(box, plan);
         // A throttled call applies nothing and is retried: only calls let through count as sent.
@@ -200,7 +207,9 @@ describe('engine: keeping orders in step survives SIGKILL (CLI child)', function
         );
         assert.equal(writes.filter((e) => e.method === 'POST').length, 0, 'no order created');
         box.clearCallLog();
-        const third = await runCli(['import', '--config', config, '--json'], { env: cliEnv(box) });
+        const third = await runCli(['import', '--config', config, '--json'], {
+          env: sandboxCliEnv(box),
+        });
         assert.equal(third.code, 0, third.stderr);
         assert.equal(
           box.callLog().filter((e) => e.api === 'starshipit' && e.method !== 'GET').length,

@@ -4,23 +4,21 @@
  * fix the safe ones exactly once — checked from the sandbox's own state.
  */
 import * as assert from 'node:assert/strict';
-import { startTestSandbox } from '../support/sandbox';
+import { startTestSandbox, sandboxCliEnv, writeSandboxSettings } from '../support/sandbox';
 import type { Sandbox } from '../../sandbox/src/api';
 import type { EngineEvent, OrderEvent } from '../../protocol/events';
 import type { ReconcileEvent, ReconcileSummary } from '../../protocol/reconcile';
 import type { DearSettings } from '../../protocol/settings';
 import { readStatus, runReconcile } from '../../server/src/engine/index';
 import {
-  cliEnv,
   run,
-  runCli,
   sandboxSecrets,
   sandboxSettings,
   secondAccount,
   tempDir,
   TIME_SCALE,
-  writeConfig,
 } from './helpers';
+import { runCli } from '../support/cli';
 import * as path from 'node:path';
 import { Journal } from '../../server/src/engine/journal';
 
@@ -487,10 +485,10 @@ describe('engine: reconcile (sandbox)', function () {
 
   it('CLI: SIGKILL during --apply, then --apply again: nothing duplicated, exit codes as the other commands', async () => {
     const p = await plant(sb, settings, dir);
-    const config = writeConfig(sb, dir, `engine:\n  stateDir: ${dir}\n`);
+    const config = writeSandboxSettings(sb, dir, `engine:\n  stateDir: ${dir}\n`);
     const args = ['reconcile', '--config', config, '--since', SINCE, '--apply', '--json'];
     const dry = await runCli(['reconcile', '--config', config, '--since', SINCE, '--json'], {
-      env: cliEnv(sb),
+      env: sandboxCliEnv(sb),
     });
     assert.equal(dry.code, 1, dry.stderr);
     const lines = dry.stdout
@@ -503,10 +501,12 @@ describe('engine: reconcile (sandbox)', function () {
     );
 
     for (const point of ['after-starshipit-create', 'after-dear-ship']) {
-      const killed = await runCli(args, { env: cliEnv(sb, { DEAR_STARSHIPIT_CRASH_AT: point }) });
+      const killed = await runCli(args, {
+        env: sandboxCliEnv(sb, { DEAR_STARSHIPIT_CRASH_AT: point }),
+      });
       assert.equal(killed.signal, 'SIGKILL', `${point}: ${killed.stderr}`);
     }
-    const last = await runCli(args, { env: cliEnv(sb) });
+    const last = await runCli(args, { env: sandboxCliEnv(sb) });
     assert.equal(last.code, 1, `findings without a safe fix are left: ${last.stderr}`);
     const orders = sb.starshipitOrders();
     assert.equal(orders.get(p.missing)?.length, 1);
@@ -521,7 +521,7 @@ describe('engine: reconcile (sandbox)', function () {
     });
 
     const usage = await runCli(['reconcile', '--since', 'yesterday-ish', '--json'], {
-      env: cliEnv(sb),
+      env: sandboxCliEnv(sb),
     });
     assert.equal(usage.code, 2);
     assert.equal((JSON.parse(usage.stdout.trim()) as { type: string }).type, 'error');

@@ -6,12 +6,13 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { startTestSandbox } from '../support/sandbox';
+import { startTestSandbox, sandboxCliEnv, writeSandboxSettings } from '../support/sandbox';
 import type { Sandbox } from '../../sandbox/src/api';
 import type { EngineEvent, SummaryEvent } from '../../protocol/events';
 import { readStatus } from '../../server/src/engine/index';
 import { Journal } from '../../server/src/engine/journal';
-import { cliEnv, run, runCli, sandboxSettings, tempDir, TIME_SCALE, writeConfig } from './helpers';
+import { run, sandboxSettings, tempDir, TIME_SCALE } from './helpers';
+import { runCli } from '../support/cli';
 
 const STATUSES: ('ORDERED' | 'PICKED' | 'PACKED')[] = ['ORDERED', 'PICKED', 'PACKED'];
 
@@ -205,7 +206,7 @@ describe('engine: recovery without retry (sandbox)', function () {
     const toShip = packedSales(sb).slice(0, 5);
     assert.ok(toShip.length > 0, 'the sandbox has packed sales to label');
     const dir = tempDir();
-    const config = writeConfig(sb, dir);
+    const config = writeSandboxSettings(sb, dir);
     const outageMs = (10 * 60_000) / TIME_SCALE;
     sb.setFaults('starshipit:*:503');
     let outageOver = false;
@@ -213,7 +214,7 @@ describe('engine: recovery without retry (sandbox)', function () {
     let stopped = false;
     const runs = new RunEndCounter();
     const watch = runCli(['sync', '--watch', '--interval', '0.2', '--config', config, '--json'], {
-      env: cliEnv(sb),
+      env: sandboxCliEnv(sb),
       onStdout: (out, child) => {
         runs.update(out);
         const summaries = out
@@ -263,8 +264,10 @@ describe('engine: sync --watch through a Cin7 Core outage (sandbox)', function (
     this.timeout(120_000);
     sb = await startTestSandbox({ sales: 24, timeScale: TIME_SCALE, seed: 53 });
     const dir = tempDir();
-    const config = writeConfig(sb, dir);
-    const first = await runCli(['import', '--config', config, '--json'], { env: cliEnv(sb) });
+    const config = writeSandboxSettings(sb, dir);
+    const first = await runCli(['import', '--config', config, '--json'], {
+      env: sandboxCliEnv(sb),
+    });
     // Exit 1: one generated sale has no street and waits for a change (not for the outage).
     assert.equal(first.code, 1, first.stderr.slice(-2000));
     const invalid = (await readStatus(path.join(dir, '.dear-starshipit'))).needsAttention;
@@ -291,7 +294,7 @@ describe('engine: sync --watch through a Cin7 Core outage (sandbox)', function (
     let runsInOutage = 0;
     const runs = new RunEndCounter();
     const watch = runCli(['sync', '--watch', '--interval', '0.2', '--config', config, '--json'], {
-      env: cliEnv(sb),
+      env: sandboxCliEnv(sb),
       onStdout: (out, child) => {
         runs.update(out);
         const ends = runEnds(out);

@@ -6,12 +6,12 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { sandboxSecrets, startTestSandbox } from '../support/sandbox';
+import { sandboxSecrets, startTestSandbox, writeSandboxSettings } from '../support/sandbox';
 import type { Sandbox } from '../../sandbox/src/api';
 import { formatDoctorReport } from '../../protocol/doctor';
 import { DoctorRequest } from '../../protocol/lsp';
 import { API_V1_UNSUPPORTED } from '../../protocol/settings';
-import { tempDir, TIME_SCALE, writeConfig } from '../engine/helpers';
+import { tempDir, TIME_SCALE } from '../engine/helpers';
 import { LspClient } from '../support/lspClient';
 
 describe('language server: dear/doctor (Dear: Check Connection)', function () {
@@ -30,7 +30,7 @@ describe('language server: dear/doctor (Dear: Check Connection)', function () {
   });
 
   it('answers with the report; no secret in it', async () => {
-    const uri = pathToFileURL(writeConfig(sb, tempDir('dear-lsp-doctor-'))).toString();
+    const uri = pathToFileURL(writeSandboxSettings(sb, tempDir('dear-lsp-doctor-'))).toString();
     const r = await client.conn.sendRequest(DoctorRequest.type, { uri, secrets, trusted: true });
     assert.equal(r.error, undefined);
     assert.equal(r.report?.result, 'ok', JSON.stringify(r.report?.checks));
@@ -48,7 +48,9 @@ describe('language server: dear/doctor (Dear: Check Connection)', function () {
       subscriptionKey: \${secret:STARSHIPIT_NZ_SUBSCRIPTION_KEY}
       plan: developer
 `;
-    const uri = pathToFileURL(writeConfig(sb, tempDir('dear-lsp-doctor-'), yaml)).toString();
+    const uri = pathToFileURL(
+      writeSandboxSettings(sb, tempDir('dear-lsp-doctor-'), yaml),
+    ).toString();
     const withNz = {
       ...secrets,
       STARSHIPIT_NZ_API_KEY: sb.credentials.starshipitApiKey2,
@@ -75,7 +77,7 @@ describe('language server: dear/doctor (Dear: Check Connection)', function () {
   });
 
   it('untrusted: refused before any call', async () => {
-    const uri = pathToFileURL(writeConfig(sb, tempDir('dear-lsp-doctor-'))).toString();
+    const uri = pathToFileURL(writeSandboxSettings(sb, tempDir('dear-lsp-doctor-'))).toString();
     sb.clearCallLog();
     const r = await client.conn.sendRequest(DoctorRequest.type, { uri, secrets, trusted: false });
     assert.equal(r.report, null);
@@ -84,7 +86,7 @@ describe('language server: dear/doctor (Dear: Check Connection)', function () {
   });
 
   it('apiVersion 1: the published diagnostic and the refusal carry the same text', async () => {
-    const file = writeConfig(sb, tempDir('dear-lsp-doctor-'));
+    const file = writeSandboxSettings(sb, tempDir('dear-lsp-doctor-'));
     const text = fs.readFileSync(file, 'utf8').replace('apiVersion: 2', 'apiVersion: 1');
     fs.writeFileSync(file, text);
     const uri = pathToFileURL(file).toString();

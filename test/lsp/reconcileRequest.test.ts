@@ -4,10 +4,10 @@
  */
 import * as assert from 'node:assert/strict';
 import { pathToFileURL } from 'node:url';
-import { sandboxSecrets, startTestSandbox } from '../support/sandbox';
+import { sandboxSecrets, startTestSandbox, writeSandboxSettings } from '../support/sandbox';
 import type { Sandbox } from '../../sandbox/src/api';
 import { ReconcileRequest } from '../../protocol/lsp';
-import { tempDir, TIME_SCALE, writeConfig } from '../engine/helpers';
+import { tempDir, TIME_SCALE } from '../engine/helpers';
 import { LspClient } from '../support/lspClient';
 
 describe('language server: dear/reconcile (Dear: Reconcile)', function () {
@@ -26,7 +26,7 @@ describe('language server: dear/reconcile (Dear: Reconcile)', function () {
   });
 
   it('answers with the sections of a dry comparison; reads only, no secret in it', async () => {
-    const uri = pathToFileURL(writeConfig(sb, tempDir('dear-lsp-reconcile-'))).toString();
+    const uri = pathToFileURL(writeSandboxSettings(sb, tempDir('dear-lsp-reconcile-'))).toString();
     sb.clearCallLog();
     const r = await client.conn.sendRequest(ReconcileRequest.type, {
       runId: 'r1',
@@ -55,7 +55,7 @@ describe('language server: dear/reconcile (Dear: Reconcile)', function () {
   });
 
   it('untrusted: refused before any call', async () => {
-    const uri = pathToFileURL(writeConfig(sb, tempDir('dear-lsp-reconcile-'))).toString();
+    const uri = pathToFileURL(writeSandboxSettings(sb, tempDir('dear-lsp-reconcile-'))).toString();
     sb.clearCallLog();
     const r = await client.conn.sendRequest(ReconcileRequest.type, {
       runId: 'r2',

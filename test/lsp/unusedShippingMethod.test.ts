@@ -8,10 +8,10 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import type { Diagnostic } from 'vscode-languageserver-protocol';
-import { sandboxSecrets, startTestSandbox } from '../support/sandbox';
+import { sandboxSecrets, startTestSandbox, writeSandboxSettings } from '../support/sandbox';
 import type { Sandbox } from '../../sandbox/src/api';
 import { RunEventNotification, RunRequest } from '../../protocol/lsp';
-import { tempDir, TIME_SCALE, writeConfig } from '../engine/helpers';
+import { tempDir, TIME_SCALE } from '../engine/helpers';
 import { LspClient } from '../support/lspClient';
 
 const USED_METHOD = 'Express Shipping';
@@ -54,7 +54,7 @@ describe('language server: shipping rule no previewed sale used', function () {
   });
 
   it('flags only the rule whose method no previewed sale used, and only after the preview', async () => {
-    const file = writeConfig(sb, tempDir('dear-lsp-unused-method-'), RULES);
+    const file = writeSandboxSettings(sb, tempDir('dear-lsp-unused-method-'), RULES);
     const text = fs.readFileSync(file, 'utf8');
     const uri = pathToFileURL(file).toString();
 

@@ -9,12 +9,12 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { gate } from '../support/gate';
-import { startTestSandbox } from '../support/sandbox';
+import { startTestSandbox, sandboxCliEnv } from '../support/sandbox';
 import type { Sandbox } from '../../sandbox/src/api';
 import type { SummaryEvent } from '../../protocol/events';
 import { CRASH_POINTS } from '../../server/src/engine/crash';
 import { encodeRecord } from '../../server/src/engine/journal';
-import { cliEnv, tempDir } from '../engine/helpers';
+import { tempDir } from '../engine/helpers';
 import {
   exactlyOnceCounts,
   expectedOrderNumbers,
@@ -152,8 +152,11 @@ describe('reliability soak: SIGKILL at random moments, then exactly once', funct
         commands[command] = (commands[command] ?? 0) + 1;
         const runArgs = [command, ...args.slice(1)];
         const r = useCrashPoint
-          ? await runChild(runArgs, cliEnv(box, { DEAR_STARSHIPIT_CRASH_AT: `${point}:${nth}` }))
-          : await runChild(runArgs, cliEnv(box), {
+          ? await runChild(
+              runArgs,
+              sandboxCliEnv(box, { DEAR_STARSHIPIT_CRASH_AT: `${point}:${nth}` }),
+            )
+          : await runChild(runArgs, sandboxCliEnv(box), {
               killAfterEvents: rng.int(1, Math.max(3, lastEvents)),
               killDelayMs: rng.int(0, 25),
             });
@@ -178,10 +181,10 @@ describe('reliability soak: SIGKILL at random moments, then exactly once', funct
       // Runs go on until one finishes by itself; then every unlabelled order gets its label and runs
       // go on again, and a last run must find nothing left to do.
       box.setFaults('');
-      await runToCompletion(args, cliEnv(box)); // imports whatever the kills left
+      await runToCompletion(args, sandboxCliEnv(box)); // imports whatever the kills left
       printSomeLabels(box, rng, Number.MAX_SAFE_INTEGER);
-      const first = await runToCompletion(args, cliEnv(box));
-      const last = await runToCompletion(args, cliEnv(box));
+      const first = await runToCompletion(args, sandboxCliEnv(box));
+      const last = await runToCompletion(args, sandboxCliEnv(box));
       totals.runsFinished += 3;
       const summary = last.events.at(-1) as SummaryEvent;
       assert.equal(summary.type, 'summary', last.stderr);
@@ -217,7 +220,7 @@ describe('reliability soak: SIGKILL at random moments, then exactly once', funct
       // Sales the engine must refuse are listed under "needs attention", not lost.
       const status = await runChild(
         ['status', '--json', '--config', config, '--state', path.join(dir, 'state')],
-        cliEnv(box),
+        sandboxCliEnv(box),
       );
       const att = (
         JSON.parse(status.stdout) as { needsAttention: { orderNumber?: string }[] }
@@ -281,7 +284,7 @@ describe('reliability soak: one engine per state directory, torn journal tails',
       const lockFile = path.join(state, 'lock');
       const first = runChild(
         ['sync', '--json', '--config', firstConfig, '--state', state],
-        cliEnv(sb),
+        sandboxCliEnv(sb),
       );
       await dearGate.held();
       assert.ok(
@@ -290,7 +293,7 @@ describe('reliability soak: one engine per state directory, torn journal tails',
       );
       const s = await runChild(
         ['import', '--json', '--config', secondConfig, '--state', state],
-        cliEnv(sb),
+        sandboxCliEnv(sb),
       );
       dearGate.open();
       const f = await first;
@@ -325,7 +328,7 @@ describe('reliability soak: one engine per state directory, torn journal tails',
     try {
       const r = await runChild(
         ['import', '--json', '--config', config, '--state', state],
-        cliEnv(sb),
+        sandboxCliEnv(sb),
       );
       assert.equal(r.code, 1, `refused, not run: ${r.stderr}`);
       assert.match(r.stderr, /in use/);
@@ -386,7 +389,7 @@ describe('reliability soak: one engine per state directory, torn journal tails',
         // Killed right after the third create answered: the journal ends with that order's intent.
         const killed = await runChild(
           args,
-          cliEnv(box, { DEAR_STARSHIPIT_CRASH_AT: 'after-starshipit-create:3' }),
+          sandboxCliEnv(box, { DEAR_STARSHIPIT_CRASH_AT: 'after-starshipit-create:3' }),
         );
         assert.equal(
           killed.signal,
@@ -401,7 +404,7 @@ describe('reliability soak: one engine per state directory, torn journal tails',
         const last = records.filter((r) => r.t === 'intent').at(-1)!;
         assert.ok(last, 'the kill left an order with only its intent');
         tear(file, last);
-        const again = await runChild(args, cliEnv(box));
+        const again = await runChild(args, sandboxCliEnv(box));
         assert.ok(again.code === 0 || again.code === 1, again.stderr);
         assert.ok(
           again.events.some((e) => e.type === 'log' && /torn last record/.test(e.message)),
@@ -411,7 +414,7 @@ describe('reliability soak: one engine per state directory, torn journal tails',
         assert.equal(c.duplicateOrders, 0);
         assert.equal(c.missingSales, 0);
         // The journal is whole again: a third run reports no tear and creates nothing.
-        const third = await runChild(args, cliEnv(box));
+        const third = await runChild(args, sandboxCliEnv(box));
         assert.ok(!third.events.some((e) => e.type === 'log' && /torn/.test(e.message)));
         assert.equal((third.events.at(-1) as SummaryEvent).created, 0);
       } finally {

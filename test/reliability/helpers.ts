@@ -5,10 +5,11 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import type { Sandbox, SandboxAccount } from '../../sandbox/src/api';
 import { SALE_STATUSES } from '../../protocol/settings';
 import type { EngineEvent } from '../../protocol/events';
+import { runCli, type CliResult } from '../support/cli';
 import { CLI_PATH as CLI, tempDir } from '../support/paths';
 import { writeSandboxSettings as writeConfig } from '../support/sandbox';
 
@@ -77,65 +78,41 @@ export function cliPath(): string {
   throw new Error(`${CLI} does not start (run "npm run build")`);
 }
 
-export interface ChildRun {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
+export interface ChildRun extends CliResult {
   events: EngineEvent[];
-  /** True when this harness killed the child (timer kill), false when it exited by itself. */
-  killedByTimer: boolean;
 }
 
 /**
- * Runs the CLI; `killAfterEvents` (with `killDelayMs`) SIGKILLs it once that many --json events
- * were printed — the signal is the child's own progress, the extra delay is the random part.
+ * Runs the CLI snapshot; `killAfterEvents` (with `killDelayMs`) SIGKILLs it once that many --json
+ * events were printed — the signal is the child's own progress, the extra delay is the random part.
  */
-export function runChild(
+export async function runChild(
   args: string[],
   env: NodeJS.ProcessEnv,
   opts: { killAfterEvents?: number; killDelayMs?: number } = {},
 ): Promise<ChildRun> {
-  return new Promise((resolve, reject) => {
-    const child: ChildProcess = spawn(process.execPath, [cliPath(), ...args], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    let seen = 0;
-    let armed = false;
-    let killedByTimer = false;
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-      stdout += d;
-      seen += (d.match(/\n/g) ?? []).length;
-      if (opts.killAfterEvents !== undefined && !armed && seen >= opts.killAfterEvents) {
-        armed = true;
-        setTimeout(() => {
-          if (child.exitCode === null && child.signalCode === null) {
-            killedByTimer = true;
-            child.kill('SIGKILL');
-          }
-        }, opts.killDelayMs ?? 0);
-      }
-    });
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d;
-    });
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      const events: EngineEvent[] = [];
-      for (const line of stdout.split('\n')) {
-        if (!line.trim()) continue;
-        try {
-          events.push(JSON.parse(line) as EngineEvent);
-        } catch {
-          // a line cut by SIGKILL: only the last one can be partial
-        }
-      }
-      resolve({ code, signal, stdout, stderr, events, killedByTimer });
-    });
+  const run = await runCli(args, {
+    cliPath: cliPath(),
+    env,
+    killAfterLines: opts.killAfterEvents,
+    killDelayMs: opts.killDelayMs,
+    settleOn: 'close',
   });
+  return { ...run, events: parseEvents(run.stdout) };
+}
+
+/** The --json events in `stdout`; a line cut by SIGKILL (only the last can be partial) is skipped. */
+function parseEvents(stdout: string): EngineEvent[] {
+  const events: EngineEvent[] = [];
+  for (const line of stdout.split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      events.push(JSON.parse(line) as EngineEvent);
+    } catch {
+      // the partial last line of a killed child
+    }
+  }
+  return events;
 }
 
 export const STATUSES = ['ORDERED', 'PICKED', 'PACKED'];

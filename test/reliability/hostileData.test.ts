@@ -8,10 +8,10 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { startTestSandbox } from '../support/sandbox';
+import { startTestSandbox, sandboxCliEnv } from '../support/sandbox';
 import type { Sandbox } from '../../sandbox/src/api';
 import type { AttentionEvent, OrderEvent, SkipEvent, SummaryEvent } from '../../protocol/events';
-import { cliEnv, tempDir } from '../engine/helpers';
+import { tempDir } from '../engine/helpers';
 import {
   exactlyOnceCounts,
   expectedOrderNumbers,
@@ -266,7 +266,7 @@ describe('reliability soak: hostile Cin7 Core sale data', function () {
           ),
       );
       const args = ['import', '--json', '--config', config, '--state', path.join(dir, 'state')];
-      const r = await runChild(args, cliEnv(box));
+      const r = await runChild(args, sandboxCliEnv(box));
       assert.ok(
         r.code === 0 || r.code === 1,
         `the run ends normally (exit ${r.code}): ${r.stderr.slice(0, 2000)}`,
@@ -356,7 +356,7 @@ describe('reliability soak: hostile Cin7 Core sale data', function () {
 
       // A second run sends nothing again: parked sales stay parked, imported ones stay single.
       box.clearCallLog();
-      const again = await runChild(args, cliEnv(box));
+      const again = await runChild(args, sandboxCliEnv(box));
       assert.ok(again.code === 0 || again.code === 1, again.stderr.slice(0, 2000));
       assert.equal((again.events.at(-1) as SummaryEvent).created, 0);
       assert.equal(

@@ -7,11 +7,11 @@
  */
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { startTestSandbox } from '../support/sandbox';
+import { startTestSandbox, sandboxCliEnv } from '../support/sandbox';
 import type { Sandbox, SandboxSwitches } from '../../sandbox/src/api';
 import type { AttentionEvent, EngineEvent, SummaryEvent } from '../../protocol/events';
 import { UnavailableError } from '../../server/src/engine/errors';
-import { cliEnv, run, sandboxSettings, tempDir } from '../engine/helpers';
+import { run, sandboxSettings, tempDir } from '../engine/helpers';
 import {
   exactlyOnceCounts,
   expectedOrderNumbers,
@@ -230,19 +230,19 @@ describe('reliability soak: faults on the wire end exactly once', function () {
         const config = writeSettings(box, dir, TIME_SCALE);
         const retry = await runChild(
           ['retry', '--json', '--config', config, '--state', state],
-          cliEnv(box),
+          sandboxCliEnv(box),
         );
         assert.ok(retry.code === 0 || retry.code === 1, retry.stderr);
         printSomeLabels(box, rng, 1000);
         const last = await runChild(
           ['sync', '--json', '--config', config, '--state', state],
-          cliEnv(box),
+          sandboxCliEnv(box),
         );
         assert.equal(last.code, 0, `${last.stderr}\n${last.stdout.slice(-1500)}`);
         printSomeLabels(box, rng, 1000);
         const final = await runChild(
           ['sync', '--json', '--config', config, '--state', state],
-          cliEnv(box),
+          sandboxCliEnv(box),
         );
         assert.equal(final.code, 0, final.stderr);
         assert.equal((final.events.at(-1) as SummaryEvent).created, 0);
@@ -264,7 +264,7 @@ describe('reliability soak: faults on the wire end exactly once', function () {
         assert.equal(c.labels, c.orders, 'every order was labelled and checked');
         const status = await runChild(
           ['status', '--json', '--config', config, '--state', state],
-          cliEnv(box),
+          sandboxCliEnv(box),
         );
         assert.deepEqual(
           (JSON.parse(status.stdout) as { needsAttention: unknown[] }).needsAttention,

@@ -1,7 +1,8 @@
 import * as assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { exitCode, runCli, startChild, waitForLine } from '../support/cli';
 import { tempDir } from '../support/paths';
 import { startTestSandbox } from '../support/sandbox';
 import { control, dear, ss, validOrder } from './helpers';
@@ -10,44 +11,29 @@ import type { Sandbox } from '../../sandbox/src/api';
 const MAIN = resolve(__dirname, '../../server/src/cli/main.js');
 
 /** Start `dear-starshipit sandbox …` and resolve once it printed its URLs. */
-function runCli(args: string[]): Promise<{
+async function startSandboxCli(args: string[]): Promise<{
   child: ChildProcess;
   out: () => string;
   dearBaseUrl: string;
   starshipitBaseUrl: string;
   controlUrl: string;
 }> {
-  const child = spawn(process.execPath, [MAIN, 'sandbox', ...args], {
+  const child = startChild(process.execPath, [MAIN, 'sandbox', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  let err = '';
-  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  let started = false;
-  return new Promise((res, rej) => {
-    const early = (code: number | null) =>
-      rej(new Error(`sandbox CLI exited early with ${code}: ${err}`));
-    child.on('exit', early);
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /Cin7 Core\s+(\S+)[\s\S]*Starshipit\s+(http\S+)[\s\S]*Control\s+(\S+)/.exec(out);
-      if (m && !started) {
-        started = true;
-        child.off('exit', early);
-        res({
-          child,
-          out: () => out,
-          dearBaseUrl: m[1],
-          starshipitBaseUrl: m[2],
-          controlUrl: m[3],
-        });
-      }
-    });
-  });
-}
-
-function exitCode(child: ChildProcess): Promise<number | null> {
-  return new Promise((res) => child.on('exit', (code) => res(code)));
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  const m = await waitForLine(
+    child,
+    /Cin7 Core\s+(\S+)[\s\S]*Starshipit\s+(http\S+)[\s\S]*Control\s+(\S+)/,
+  );
+  return {
+    child,
+    out: () => out,
+    dearBaseUrl: m[1],
+    starshipitBaseUrl: m[2],
+    controlUrl: m[3],
+  };
 }
 
 describe('sandbox: state file and CLI', function () {
@@ -109,7 +95,7 @@ describe('sandbox: state file and CLI', function () {
 
   it('CLI: prints URLs and credentials, serves both APIs, exits 0 on SIGTERM and saves state', async () => {
     const file = join(dir, 'cli-state.json');
-    const run = await runCli([
+    const run = await startSandboxCli([
       '--port',
       '0',
       '--seed',
@@ -159,13 +145,9 @@ describe('sandbox: state file and CLI', function () {
   });
 
   it('CLI: rejects a bad flag with exit 2 and says which', async () => {
-    const child = spawn(process.execPath, [MAIN, 'sandbox', '--faults', 'dear:saleList:explode'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let err = '';
-    child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-    assert.equal(await exitCode(child), 2);
-    assert.match(err, /unknown kind "explode"/);
+    const run = await runCli(['sandbox', '--faults', 'dear:saleList:explode'], { cliPath: MAIN });
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /unknown kind "explode"/);
   });
 
   it('control endpoints: switches, faults, sale patch, eligible, state', async () => {

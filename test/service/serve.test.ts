@@ -5,9 +5,10 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { startTestSandbox } from '../support/sandbox';
+import { startTestSandbox, sandboxCliEnv } from '../support/sandbox';
 import type { Sandbox } from '../../sandbox/src/api';
-import { cliEnv, runCli, tempDir, TIME_SCALE } from '../engine/helpers';
+import { tempDir, TIME_SCALE } from '../engine/helpers';
+import { runCli } from '../support/cli';
 import {
   metricValue,
   parsePrometheus,
@@ -129,7 +130,7 @@ describe('service: serve (child process, real HTTP)', function () {
     const config = serveConfig(sb, dir, { importEverySeconds: 3600, writebackEverySeconds: 3600 });
     const first = serve(config, sb);
     await first.address();
-    const second = await runCli(['serve', '--config', config], { env: cliEnv(sb) });
+    const second = await runCli(['serve', '--config', config], { env: sandboxCliEnv(sb) });
     assert.equal(second.code, 1);
     assert.match(
       second.stderr,
@@ -143,7 +144,7 @@ describe('service: serve (child process, real HTTP)', function () {
       trackingWebhooks: true,
       webhookSecret: '${secret:NOT_SET_ANYWHERE}',
     });
-    const missing = await runCli(['serve', '--config', config], { env: cliEnv(sb) });
+    const missing = await runCli(['serve', '--config', config], { env: sandboxCliEnv(sb) });
     assert.equal(missing.code, 2);
     assert.match(
       missing.stderr,
@@ -156,7 +157,7 @@ describe('service: serve (child process, real HTTP)', function () {
     const taken = (await first.address()).replace('http://', '');
     const busy = await runCli(
       ['serve', '--config', serveConfig(sb, tempDir(), { listen: taken })],
-      { env: cliEnv(sb) },
+      { env: sandboxCliEnv(sb) },
     );
     assert.equal(busy.code, 2);
     assert.match(busy.stderr, /service\.listen .*: the address is already in use/);
@@ -167,7 +168,7 @@ describe('service: serve (child process, real HTTP)', function () {
       importEverySeconds: 3600,
       writebackEverySeconds: 3600,
     });
-    const env = cliEnv(sb);
+    const env = sandboxCliEnv(sb);
     delete env.DEAR_STARSHIPIT_SECRET_DEAR_API_KEY;
     const stopped = await runCli(['serve', '--config', config], { env });
     assert.equal(stopped.code, 2, stopped.stderr);
@@ -214,7 +215,7 @@ describe('service: serve (child process, real HTTP)', function () {
     for (const [orderNumber, list] of sb.starshipitOrders())
       assert.equal(list.length, 1, `${orderNumber} exists once`);
     const check = await runCli(['import', '--config', config, '--dry-run', '--json'], {
-      env: cliEnv(sb),
+      env: sandboxCliEnv(sb),
     });
     const summary = JSON.parse(check.stdout.trim().split('\n').pop()!) as { created: number };
     assert.equal(summary.created, 0, 'nothing was left to import');

@@ -4,9 +4,11 @@
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import type { Sandbox } from '../../sandbox/src/api';
-import { CLI, cliEnv, writeConfig } from '../engine/helpers';
+import { startChild } from '../support/cli';
+import { CLI_PATH } from '../support/paths';
+import { sandboxCliEnv, writeSandboxSettings } from '../support/sandbox';
 
 export interface LogLine {
   type: string;
@@ -25,7 +27,7 @@ export class ServeProcess {
   private partial = '';
 
   constructor(args: string[], env: NodeJS.ProcessEnv) {
-    this.child = spawn(process.execPath, [CLI, 'serve', ...args], {
+    this.child = startChild(process.execPath, [CLI_PATH, 'serve', ...args], {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -124,7 +126,7 @@ export function serveConfig(
   const lines = Object.entries({ listen: '127.0.0.1:0', ...service }).map(
     ([k, v]) => `  ${k}: ${v}`,
   );
-  return writeConfig(sb, dir, `service:\n${lines.join('\n')}\n${more}`, { timeScale });
+  return writeSandboxSettings(sb, dir, `service:\n${lines.join('\n')}\n${more}`, { timeScale });
 }
 
 export function startServe(
@@ -133,8 +135,8 @@ export function startServe(
   extraEnv: Record<string, string> = {},
   args: string[] = [],
 ): ServeProcess {
-  assert.ok(fs.existsSync(CLI), `${CLI} is missing: run "npm run build"`);
-  return new ServeProcess(['--config', config, ...args], cliEnv(sb, extraEnv));
+  assert.ok(fs.existsSync(CLI_PATH), `${CLI_PATH} is missing: run "npm run build"`);
+  return new ServeProcess(['--config', config, ...args], sandboxCliEnv(sb, extraEnv));
 }
 
 export interface Sample {
