@@ -5,11 +5,10 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import type { Sandbox, SandboxAccount } from '../../sandbox/src/api';
 import { SALE_STATUSES } from '../../protocol/settings';
 import type { EngineEvent } from '../../protocol/events';
-import { runCli, type CliResult } from '../support/cli';
+import { runCli, runCliSync, type CliResult } from '../support/cli';
 import { CLI_PATH as CLI, tempDir } from '../support/paths';
 import { writeSandboxSettings as writeConfig } from '../support/sandbox';
 
@@ -72,7 +71,7 @@ export function cliPath(): string {
   for (let attempt = 0; attempt < 20; attempt++) {
     const copy = path.join(tempDir('dear-rel-cli-'), 'cli.js');
     fs.copyFileSync(CLI, copy);
-    const check = spawnSync(process.execPath, [copy, '--version'], { encoding: 'utf8' });
+    const check = runCliSync(['--version'], { cliPath: copy });
     if (check.status === 0 && /dear-starshipit/.test(check.stdout)) return (snapshot = copy);
   }
   throw new Error(`${CLI} does not start (run "npm run build")`);
