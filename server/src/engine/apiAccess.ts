@@ -6,7 +6,13 @@
  * Credentials are attached only for an endpoint the endpoint rule allows (https, or plain http
  * to this machine).
  */
-import { DEFAULT_ACCOUNT, type DearSettings } from '../../../protocol/settings';
+import {
+  DEFAULT_ACCOUNT,
+  PLAN_RATES,
+  type DearSettings,
+  type RateLimit,
+  type StarshipitPlan,
+} from '../../../protocol/settings';
 import { isAllowedEndpoint } from './endpoint';
 import { checkBaseUrl, type Credentials } from './secrets';
 
@@ -98,4 +104,38 @@ export function starshipitKeySettings(account: string = DEFAULT_ACCOUNT): string
   return account === DEFAULT_ACCOUNT
     ? 'starshipit.apiKey and starshipit.subscriptionKey'
     : `the apiKey and subscriptionKey of warehouses.accounts "${account}"`;
+}
+
+/** One Starshipit account of the settings, as runs and the doctor open it. */
+export interface StarshipitAccountAccess {
+  name: string;
+  access: ApiAccess;
+  /** The settings that hold the keys, named when Starshipit rejects them. */
+  keySettings: string;
+  plan: StarshipitPlan;
+  /** The account's own rate limit, else its plan's. */
+  rate: RateLimit;
+}
+
+/** Every Starshipit account of the settings (the `starshipit` section first, as `default`). */
+export function starshipitAccountsOf(
+  settings: DearSettings,
+  credentials: Credentials,
+): StarshipitAccountAccess[] {
+  const main = settings.starshipit;
+  const entries = [
+    { name: DEFAULT_ACCOUNT, plan: main.plan, rateLimit: main.rateLimit },
+    ...settings.warehouses.accounts.map((account) => ({
+      name: account.name,
+      plan: account.plan ?? main.plan,
+      rateLimit: account.rateLimit,
+    })),
+  ];
+  return entries.map(({ name, plan, rateLimit }) => ({
+    name,
+    access: starshipitAccessOf(settings, credentials, name),
+    keySettings: starshipitKeySettings(name),
+    plan,
+    rate: rateLimit ?? PLAN_RATES[plan],
+  }));
 }

@@ -19,7 +19,6 @@ import type {
 } from '../../../protocol/doctor';
 import type { Api, EngineEvent } from '../../../protocol/events';
 import {
-  DEFAULT_ACCOUNT,
   PLAN_RATES,
   type DearSettings,
   type RateLimit,
@@ -45,9 +44,8 @@ import { credentialValues, resolveCredentials } from './secrets';
 import {
   checkBaseUrls,
   dearAccessOf,
-  starshipitAccessOf,
-  starshipitKeySettings,
-  type ApiAccess,
+  starshipitAccountsOf,
+  type StarshipitAccountAccess,
 } from './apiAccess';
 import { classifyStarshipit } from './starshipitClient';
 
@@ -88,15 +86,6 @@ interface StarshipitSession extends ApiSession {
 }
 
 /** One Starshipit account as the settings give it: where its requests go, its plan and rate. */
-interface StarshipitAccountPlan {
-  name: string;
-  access: ApiAccess;
-  /** The settings that hold the keys, named when Starshipit rejects them. */
-  keysFrom: string;
-  plan: StarshipitPlan;
-  rate: RateLimit;
-}
-
 /** What every step of one diagnosis shares: the settings, the scrubber and the collected checks. */
 interface DoctorContext {
   settings: DearSettings;
@@ -194,37 +183,10 @@ function openSessions(
       classify: classifyDear,
     },
   );
-  const starshipit = starshipitAccountPlans(settings, creds).map((account) =>
+  const starshipit = starshipitAccountsOf(settings, creds).map((account) =>
     openStarshipitSession(ctx, account),
   );
   return { dear, dearLimiter, starshipit };
-}
-
-/** Every Starshipit account of the settings (the `starshipit` section first, as `default`). */
-function starshipitAccountPlans(
-  settings: DearSettings,
-  creds: ReturnType<typeof resolveCredentials>,
-): StarshipitAccountPlan[] {
-  const main = settings.starshipit;
-  return [
-    {
-      name: DEFAULT_ACCOUNT,
-      access: starshipitAccessOf(settings, creds),
-      keysFrom: starshipitKeySettings(),
-      plan: main.plan,
-      rate: main.rateLimit ?? PLAN_RATES[main.plan],
-    },
-    ...settings.warehouses.accounts.map((account) => {
-      const plan = account.plan ?? main.plan;
-      return {
-        name: account.name,
-        access: starshipitAccessOf(settings, creds, account.name),
-        keysFrom: starshipitKeySettings(account.name),
-        plan,
-        rate: account.rateLimit ?? PLAN_RATES[plan],
-      };
-    }),
-  ];
 }
 
 /** How the report names a Starshipit account: plain `Starshipit` when it is the only one. */
@@ -234,7 +196,7 @@ function starshipitLabel(settings: DearSettings, account: string): string {
 
 function openStarshipitSession(
   ctx: DoctorContext,
-  account: StarshipitAccountPlan,
+  account: StarshipitAccountAccess,
 ): StarshipitSession {
   const settings = ctx.settings;
   const { rate, plan } = account;
@@ -250,7 +212,7 @@ function openStarshipitSession(
       limiter: new SpacingLimiter({ calls: rate.calls, windowMs: rate.perSeconds * 1000 }),
       timeoutMs: settings.starshipit.timeoutSeconds * 1000,
       timeScale: rate.perSeconds / PLAN_RATES[plan].perSeconds,
-      classify: (res) => classifyStarshipit(res, account.keysFrom),
+      classify: (res) => classifyStarshipit(res, account.keySettings),
     },
   );
   return { ...session, account: account.name, plan, rate };

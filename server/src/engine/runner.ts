@@ -1,13 +1,7 @@
 /** Sets a run up (checks, lock, journal, limiters, clients), runs the phases, and tears down. */
 import * as path from 'node:path';
 import type { Api, EngineEvent, SummaryEvent } from '../../../protocol/events';
-import {
-  DEFAULT_ACCOUNT,
-  PLAN_RATES,
-  type DearSettings,
-  type RateLimit,
-  type StarshipitPlan,
-} from '../../../protocol/settings';
+import { DEFAULT_ACCOUNT, PLAN_RATES, type DearSettings } from '../../../protocol/settings';
 import type { RunOptions } from './index';
 import { resolveStateDir } from './index';
 import { ApiRunner } from './apiRunner';
@@ -20,9 +14,8 @@ import { credentialValues, resolveCredentials, type Credentials } from './secret
 import {
   checkBaseUrls,
   dearAccessOf,
-  starshipitAccessOf,
-  starshipitKeySettings,
-  type ApiAccess,
+  starshipitAccountsOf,
+  type StarshipitAccountAccess,
 } from './apiAccess';
 import { redactor } from '../../../protocol/redact';
 import { LockedError } from './errors';
@@ -88,13 +81,6 @@ function takeLock(options: RunOptions, stateDir: string): { lock?: StateLock; he
 }
 
 /** One Starshipit account's access and rate. */
-interface AccountKeys {
-  name: string;
-  access: ApiAccess;
-  plan: StarshipitPlan;
-  rateLimit?: RateLimit;
-}
-
 interface RunnerParts {
   emit: (e: EngineEvent) => void;
   onWait: (ms: number) => void;
@@ -106,10 +92,10 @@ interface RunnerParts {
 /** A Starshipit account's runner: its own limiter at its plan's rate, its own keys. */
 function starshipitRunner(
   settings: DearSettings,
-  account: AccountKeys,
+  account: StarshipitAccountAccess,
   parts: RunnerParts,
 ): ApiRunner {
-  const rate = account.rateLimit ?? PLAN_RATES[account.plan];
+  const { rate } = account;
   return new ApiRunner({
     api: 'starshipit',
     ...account.access,
@@ -122,7 +108,7 @@ function starshipitRunner(
     maxRetries: settings.engine.maxRetries,
     timeoutMs: settings.starshipit.timeoutSeconds * 1000,
     timeScale: rate.perSeconds / PLAN_RATES[account.plan].perSeconds,
-    classify: (res) => classifyStarshipit(res, starshipitKeySettings(account.name)),
+    classify: (res) => classifyStarshipit(res, account.keySettings),
     emit: parts.emit,
     signal: parts.signal,
     scrub: parts.scrub,
@@ -130,27 +116,13 @@ function starshipitRunner(
   });
 }
 
-/** Every Starshipit account of the settings (the `starshipit` section first, as `default`). */
+/** Every Starshipit account of the settings with its runner and client. */
 function starshipitAccounts(
   settings: DearSettings,
   creds: Credentials,
   parts: RunnerParts,
 ): StarshipitAccount[] {
-  const keys: AccountKeys[] = [
-    {
-      name: DEFAULT_ACCOUNT,
-      access: starshipitAccessOf(settings, creds),
-      plan: settings.starshipit.plan,
-      rateLimit: settings.starshipit.rateLimit,
-    },
-    ...settings.warehouses.accounts.map((account) => ({
-      name: account.name,
-      access: starshipitAccessOf(settings, creds, account.name),
-      plan: account.plan ?? settings.starshipit.plan,
-      rateLimit: account.rateLimit,
-    })),
-  ];
-  return keys.map((account) => {
+  return starshipitAccountsOf(settings, creds).map((account) => {
     const runner = starshipitRunner(settings, account, parts);
     return { name: account.name, runner, client: new StarshipitClient(runner) };
   });
