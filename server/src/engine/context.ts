@@ -173,14 +173,21 @@ export function throwIfCancelled(ctx: RunContext): void {
 export const accountOf = (o: { account?: string }): string => o.account ?? DEFAULT_ACCOUNT;
 
 /** `{ account }` for a journal record of a non-default account; nothing for the default one. */
-export const accountField = (ctx: RunContext): { account?: string } =>
-  ctx.account === DEFAULT_ACCOUNT ? {} : { account: ctx.account };
+export const accountFieldOf = (account: string | undefined): { account?: string } =>
+  account === undefined || account === DEFAULT_ACCOUNT ? {} : { account };
+
+/** `{ account }` for a journal record of this view's account (nothing for the default one). */
+export const accountField = (ctx: RunContext): { account?: string } => accountFieldOf(ctx.account);
+
+/** Starshipit calls of every account so far. */
+export const starshipitCallsOf = (ctx: RunContext): number =>
+  ctx.accounts.reduce((n, account) => n + account.runner.calls, 0);
 
 const views = new WeakMap<RunContext, Map<string, RunContext>>();
 
 /**
- * The run as seen by one Starshipit account: its client, runner and listing of existing orders.
- * Counters, journal and event sink are shared. One view per account and run (so the connection
+ * The run as seen by one Starshipit account: its own client, runner and listing of existing
+ * orders; everything else is the run's. One view per account and run (so the connection
  * check runs once per account).
  */
 export function accountView(ctx: RunContext, name: string): RunContext {
@@ -194,13 +201,14 @@ export function accountView(ctx: RunContext, name: string): RunContext {
     throw new Error(
       `Starshipit account "${name}" is not in warehouses.accounts (an order was imported into it); add the account back to reach its orders`,
     );
-  const view: RunContext = {
-    ...ctx,
+  // The view inherits from the run (not a copy of it), so what the run sets later, such as the
+  // order numbers a reconcile applies or the product cache, is what every account sees.
+  const view: RunContext = Object.assign(Object.create(ctx) as RunContext, {
     starshipit: acct.client,
     starshipitRunner: acct.runner,
     account: name,
     existingOrders: undefined,
-  };
+  });
   byName.set(name, view);
   views.set(view, byName);
   return view;
