@@ -9,7 +9,7 @@ import type { Api } from '../../../protocol/events';
 import { ApiCallError, type ApiRunner, type CallSpec } from './apiRunner';
 import { ConfigurationError, UnavailableError } from './errors';
 import { starshipitKeySettings } from './apiAccess';
-import type { RunContext } from './context';
+import { accountView, type RunContext } from './context';
 import { isCancelled } from './sleep';
 
 interface CheckTarget {
@@ -95,4 +95,9 @@ function checkFailure(target: CheckTarget, err: ApiCallError): Error {
 function firstLine(text: string): string {
   const line = text.split(/\r?\n/).find((l) => l.trim()) ?? text;
   return line.length > 200 ? `${line.slice(0, 200)}…` : line;
+}
+
+/** Checks every Starshipit account of the run once (each with its own keys). */
+export async function checkStarshipitAccounts(ctx: RunContext): Promise<void> {
+  for (const account of ctx.accounts) await checkApi(accountView(ctx, account.name), 'starshipit');
 }

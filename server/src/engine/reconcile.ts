@@ -23,11 +23,17 @@ import type {
 import type { RunOptions } from './index';
 import type { Row } from './dearClient';
 import type { RunContext } from './context';
-import { accountOf, accountView, record, throwIfCancelled } from './context';
+import {
+  accountFieldOf,
+  accountOf,
+  accountView,
+  record,
+  starshipitCallsOf,
+  throwIfCancelled,
+} from './context';
 import { routeSale } from './warehouses';
-import { DEFAULT_ACCOUNT } from '../../../protocol/settings';
 import { estimateSeconds, openRun } from './runner';
-import { checkApi } from './preflight';
+import { checkApi, checkStarshipitAccounts } from './preflight';
 import { importSales, morePages } from './importer';
 import { runWriteback } from './writeback';
 import { fulfilmentOrderNumber } from './mapping';
@@ -162,8 +168,7 @@ export async function runReconcileImpl(options: ReconcileOptions): Promise<Recon
   let views: Views | undefined;
   try {
     try {
-      for (const account of ctx.accounts)
-        await checkApi(accountView(ctx, account.name), 'starshipit');
+      await checkStarshipitAccounts(ctx);
       await checkApi(ctx, 'dear');
       views = await readViews(ctx, since, (e) => emitAny(e));
       found.push(...(await compare(ctx, views, since)));
@@ -187,7 +192,7 @@ export async function runReconcileImpl(options: ReconcileOptions): Promise<Recon
       fixable: findings.filter((f) => f.fix).length,
       fixed: findings.filter((f) => f.outcome === 'fixed').length,
       failed: findings.filter((f) => f.outcome === 'failed').length,
-      calls: { dear: run.dearRunner.calls, starshipit: starshipitCalls(ctx) },
+      calls: { dear: run.dearRunner.calls, starshipit: starshipitCallsOf(ctx) },
       findings,
       ...(cancelled ? { cancelled: true } : {}),
     };
@@ -205,11 +210,6 @@ export function periodStart(since: string | undefined, now = Date.now()): string
   const ms = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(since) ? `${since}T00:00:00Z` : since);
   if (Number.isNaN(ms)) throw new Error(`--since "${since}" is not a date (e.g. 2026-11-01)`);
   return new Date(ms).toISOString();
-}
-
-/** Starshipit calls of every account so far. */
-function starshipitCalls(ctx: RunContext): number {
-  return ctx.accounts.reduce((n, account) => n + account.runner.calls, 0);
 }
 
 function countSections(findings: ReconcileFinding[]): Record<ReconcileSection, number> {
@@ -241,7 +241,7 @@ async function readViews(
     type: 'estimate',
     since,
     dearCalls: { listPages: pages - 1, detailsAtMost: labelled + salesWithOrders(ctx, views) },
-    starshipitCalls: starshipitCalls(ctx),
+    starshipitCalls: starshipitCallsOf(ctx),
     seconds: estimateSeconds(
       pages - 1 + labelled,
       ctx.settings.dear.rateLimit,
@@ -944,7 +944,7 @@ async function adopt(ctx: RunContext, views: Views, found: Found): Promise<void>
       orderId: found.orderId,
       outcome: 'alreadyPresent',
       at: new Date().toISOString(),
-      ...(found.account && found.account !== DEFAULT_ACCOUNT ? { account: found.account } : {}),
+      ...accountFieldOf(found.account),
     });
     ctx.counters.alreadyPresent++;
     found.finding.outcome = 'fixed';

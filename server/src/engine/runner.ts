@@ -22,8 +22,13 @@ import { LockedError } from './errors';
 import { refuseUnsupportedApiVersion } from './apiVersion';
 import { runImport } from './importer';
 import { runWriteback } from './writeback';
-import { checkApi } from './preflight';
-import { accountView, type Counters, type RunContext, type StarshipitAccount } from './context';
+import { checkApi, checkStarshipitAccounts } from './preflight';
+import {
+  starshipitCallsOf,
+  type Counters,
+  type RunContext,
+  type StarshipitAccount,
+} from './context';
 import { isCancelled } from './sleep';
 import { dearSeconds, estimateRunSeconds } from './estimate';
 
@@ -127,10 +132,6 @@ function starshipitAccounts(
     return { name: account.name, runner, client: new StarshipitClient(runner) };
   });
 }
-
-/** Starshipit calls of every account so far. */
-const starshipitCallsOf = (ctx: RunContext): number =>
-  ctx.accounts.reduce((n, a) => n + a.runner.calls, 0);
 
 /** One run's shared parts: context, journal, runners, and the teardown that releases them. */
 export interface OpenRun {
@@ -447,9 +448,7 @@ async function runPhases(ctx: RunContext, options: RunOptions): Promise<boolean>
       options.mode !== 'import' &&
       options.settings.writeback.enabled &&
       ctx.journal.state.orders.size > 0;
-    if (importing || polling)
-      for (const account of ctx.accounts)
-        await checkApi(accountView(ctx, account.name), 'starshipit');
+    if (importing || polling) await checkStarshipitAccounts(ctx);
     if (importing) await checkApi(ctx, 'dear');
     // Writebacks first: a label waiting for its tracking matters more than a new order.
     if (options.mode === 'writeback' || options.mode === 'sync' || options.mode === 'retry')
