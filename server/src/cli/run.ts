@@ -163,9 +163,6 @@ export async function runCommand(mode: string, args: string[]): Promise<number> 
     return await runUntilDone(
       { mode: commandMode, flags, settings, stateDir, report, printer },
       stopper,
-      {
-        lockHeld: watchLock !== undefined,
-      },
     );
   } finally {
     watchLock?.release();
@@ -215,11 +212,11 @@ function listenForStop(flags: Flags): { signal: AbortSignal; detach(): void } {
 async function runUntilDone(
   invocation: RunInvocation,
   stopper: { signal: AbortSignal },
-  options: { lockHeld: boolean },
 ): Promise<number> {
   const { flags, printer } = invocation;
   for (;;) {
-    const outcome = await runOnce(invocation, stopper.signal, options.lockHeld);
+    // A watcher holds the state directory's lock itself (taken before the first run).
+    const outcome = await runOnce(invocation, stopper.signal, flags.watch);
     if (outcome.final || !flags.watch || stopper.signal.aborted) return outcome.code;
     await sleepUnlessStopped(flags.intervalSeconds * 1000, stopper.signal);
     if (stopper.signal.aborted) return outcome.code;

@@ -159,19 +159,16 @@ function lineOf(text: string, offset: number): number {
 /** Points an existing sandbox settings file at new sandbox URLs (the port changes per start). */
 export function retargetSandboxSettings(text: string, endpoints: SandboxEndpoints): string {
   const doc = parseDocument(text);
-  const edits: { start: number; end: number; value: string }[] = [];
+  const edits: TextEdit[] = [];
   for (const [section, url] of [
     ['dear', endpoints.dearBaseUrl],
     ['starshipit', endpoints.starshipitBaseUrl],
   ] as const) {
     const node = doc.getIn([section, 'baseUrl'], true);
     if (isScalar(node) && node.range)
-      edits.push({ start: node.range[0], end: node.range[1], value: url });
+      edits.push({ offset: node.range[0], length: node.range[1] - node.range[0], newText: url });
   }
-  let out = text;
-  for (const edit of edits.sort((a, b) => b.start - a.start))
-    out = out.slice(0, edit.start) + edit.value + out.slice(edit.end);
-  return out;
+  return applyTextEdits(text, edits);
 }
 
 /** What dear/settingsReferences answers: references, where each secret is set, the API version. */

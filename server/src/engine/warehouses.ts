@@ -8,7 +8,8 @@ import { trimmedText } from './coerce';
 
 export type SaleRoute = { account: string } | { skip: { code: string; reason: string } };
 
-const locationKey = (location: string): string => location.trim().toLowerCase();
+/** A location as routes compare it: outer spaces and case ignored. */
+export const locationKey = (location: string): string => location.trim().toLowerCase();
 
 export function routeSale(warehouses: WarehouseSettings, sale: Row): SaleRoute {
   const location = trimmedText(sale.Location);

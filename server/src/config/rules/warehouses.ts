@@ -5,6 +5,7 @@
 import { DEFAULT_ACCOUNT } from '../../../../protocol/settings';
 import { valueRange } from '../document';
 import { didYouMean } from '../text';
+import { locationKey } from '../../engine/warehouses';
 import { replaceFix } from '../fixes';
 import { ERROR, WARNING, type ConfigDiagnostic } from '../types';
 import { get, type RuleContext, type SettingsRule } from './types';
@@ -13,8 +14,6 @@ const objects = (value: unknown): Record<string, unknown>[] =>
   Array.isArray(value)
     ? value.map((x) => (x && typeof x === 'object' ? (x as Record<string, unknown>) : {}))
     : [];
-/** A location as routes compare it: outer spaces and case ignored. */
-const locationKey = (location: string): string => location.trim().toLowerCase();
 
 function accountNames(ctx: RuleContext, out: ConfigDiagnostic[]): string[] {
   const names: string[] = [DEFAULT_ACCOUNT];
