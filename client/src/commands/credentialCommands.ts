@@ -16,7 +16,7 @@ import {
   settingsFileInFocus,
 } from '../settingsFile/locate';
 import { SECRET_NAME } from '../secrets/secretStore';
-import { reportError, type CommandResult, type Services } from './services';
+import { registerGuarded, type CommandResult, type Services } from './services';
 
 /** The settings file to read references from: argument, active editor, or the only one. Never prompts. */
 async function settingsFileQuietly(arg: unknown): Promise<vscode.Uri | undefined> {
@@ -232,23 +232,8 @@ async function clearCredentials(services: Services): Promise<CommandResult> {
 }
 
 export function registerCredentialCommands(services: Services): vscode.Disposable[] {
-  const guarded =
-    (handler: (arg?: unknown) => Promise<CommandResult>) =>
-    async (arg?: unknown): Promise<CommandResult> => {
-      try {
-        return await handler(arg);
-      } catch (err) {
-        return reportError(err, services.output);
-      }
-    };
   return [
-    vscode.commands.registerCommand(
-      'dear.setCredentials',
-      guarded((arg) => setCredentials(services, arg)),
-    ),
-    vscode.commands.registerCommand(
-      'dear.clearCredentials',
-      guarded(() => clearCredentials(services)),
-    ),
+    registerGuarded(services, 'dear.setCredentials', (arg) => setCredentials(services, arg)),
+    registerGuarded(services, 'dear.clearCredentials', () => clearCredentials(services)),
   ];
 }

@@ -22,6 +22,7 @@ import { displayPath, resolveSettingsFile } from '../settingsFile/locate';
 import {
   confirmLiveRuns,
   refuseIfUntrusted,
+  registerGuarded,
   reportError,
   type CommandResult,
   type Services,
@@ -36,21 +37,6 @@ const TITLES = {
   syncNow: 'Sync Now',
   retryAttention: 'Retry Needs-Attention Items',
 } as const;
-
-/** Registers a command whose failures are reported in the output channel instead of thrown. */
-function registerGuarded(
-  services: Services,
-  id: string,
-  handler: (arg?: unknown) => Promise<CommandResult>,
-): vscode.Disposable {
-  return vscode.commands.registerCommand(id, async (arg?: unknown) => {
-    try {
-      return await handler(arg);
-    } catch (err) {
-      return reportError(err, services.output);
-    }
-  });
-}
 
 export function registerRunCommands(services: Services): vscode.Disposable[] {
   const reg = (id: string, handler: (arg?: unknown) => Promise<CommandResult>): vscode.Disposable =>

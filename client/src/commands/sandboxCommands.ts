@@ -22,7 +22,7 @@ import {
 } from '../settingsFile/templates';
 import { displayPath, uriFromArg } from '../settingsFile/locate';
 import { LANGUAGE_ID } from '../languageClient';
-import { reportError, type CommandResult, type Services } from './services';
+import { registerGuarded, type CommandResult, type Services } from './services';
 
 async function exists(uri: vscode.Uri): Promise<boolean> {
   try {
@@ -230,28 +230,10 @@ async function createSettingsFile(arg: unknown): Promise<CommandResult> {
 }
 
 export function registerSandboxCommands(services: Services): vscode.Disposable[] {
-  const guarded =
-    (handler: (arg?: unknown) => Promise<CommandResult>) =>
-    async (arg?: unknown): Promise<CommandResult> => {
-      try {
-        return await handler(arg);
-      } catch (err) {
-        return reportError(err, services.output);
-      }
-    };
   return [
-    vscode.commands.registerCommand(
-      'dear.startSandbox',
-      guarded((arg) => startSandbox(services, arg)),
-    ),
-    vscode.commands.registerCommand(
-      'dear.stopSandbox',
-      guarded(() => stopSandbox(services)),
-    ),
-    vscode.commands.registerCommand(
-      'dear.sandboxPrintLabels',
-      guarded((arg) => printLabels(services, arg)),
-    ),
-    vscode.commands.registerCommand('dear.createSettingsFile', guarded(createSettingsFile)),
+    registerGuarded(services, 'dear.startSandbox', (arg) => startSandbox(services, arg)),
+    registerGuarded(services, 'dear.stopSandbox', () => stopSandbox(services)),
+    registerGuarded(services, 'dear.sandboxPrintLabels', (arg) => printLabels(services, arg)),
+    registerGuarded(services, 'dear.createSettingsFile', createSettingsFile),
   ];
 }

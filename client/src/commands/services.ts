@@ -57,3 +57,18 @@ export function reportError(err: unknown, output?: SyncOutput): CommandResult {
 export function confirmLiveRuns(): boolean {
   return vscode.workspace.getConfiguration('dear').get<boolean>('confirmLiveRuns', true);
 }
+
+/** Registers a command whose failures are reported in the output channel instead of thrown. */
+export function registerGuarded(
+  services: Services,
+  id: string,
+  handler: (arg?: unknown) => Promise<CommandResult>,
+): vscode.Disposable {
+  return vscode.commands.registerCommand(id, async (arg?: unknown) => {
+    try {
+      return await handler(arg);
+    } catch (err) {
+      return reportError(err, services.output);
+    }
+  });
+}

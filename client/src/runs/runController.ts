@@ -27,9 +27,8 @@ export class UserFacingError extends Error {
   }
 }
 
-/** The settings text and the values of every credential reference it makes. */
+/** The values of every credential reference a settings file makes, and its API version. */
 export interface FileCredentials {
-  text: string;
   /** `dear.apiVersion` as written (1 or 2, default 2), for the run header. */
   apiVersion: 1 | 2;
   secrets: Record<string, string>;
@@ -70,7 +69,7 @@ export async function fileCredentials(
     if (value !== undefined) env[name] = value;
   }
   const scrub = [...Object.values(secrets), ...Object.values(env)];
-  return { text, apiVersion: refs.apiVersion, secrets, env, scrub };
+  return { apiVersion: refs.apiVersion, secrets, env, scrub };
 }
 
 export interface RunSpec {
