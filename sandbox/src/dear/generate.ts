@@ -519,7 +519,7 @@ function orderLine(
   comment: string | null,
   discount = 0,
 ): DearOrderLine {
-  const total = Math.round(qty * product.price * (1 - discount / 100) * 100) / 100;
+  const total = roundCents(qty * product.price * (1 - discount / 100));
   return {
     ProductID: encodeGuid(seed, GUID_KIND.product, productIndex),
     SKU: product.sku,
@@ -527,7 +527,7 @@ function orderLine(
     Quantity: qty,
     Price: product.price,
     Discount: discount,
-    Tax: Math.round(total * 0.1 * 100) / 100,
+    Tax: roundCents(total * 0.1),
     AverageCost: Math.round(product.price * 45) / 100,
     TaxRule: 'GST on Income',
     Comment: comment,
@@ -563,9 +563,8 @@ function addExtraLines(
     const firstLine = lines[0];
     const discount = random.pick(DISCOUNTS);
     firstLine.Discount = discount;
-    firstLine.Total =
-      Math.round(firstLine.Quantity * firstLine.Price * (1 - discount / 100) * 100) / 100;
-    firstLine.Tax = Math.round(firstLine.Total * 0.1 * 100) / 100;
+    firstLine.Total = roundCents(firstLine.Quantity * firstLine.Price * (1 - discount / 100));
+    firstLine.Tax = roundCents(firstLine.Total * 0.1);
   }
   const add = (product: Product, offset: number): DearOrderLine => {
     const line = orderLine(seed, 100 + offset, product, random.range(1, 2), null);

@@ -25,17 +25,6 @@ import {
 
 type Obj = Record<string, unknown>;
 
-const ROUTES: Record<string, string[]> = {
-  orders: ['GET', 'POST', 'PUT'],
-  'orders/import': ['POST'],
-  'orders/delete': ['DELETE'],
-  'orders/archive': ['POST'],
-  'orders/restore': ['POST'],
-  'orders/unshipped': ['GET'],
-  'orders/shipped': ['GET'],
-  'orders/shipments': ['GET'],
-  track: ['GET'],
-};
 const LABELLED = ['Printed', 'Shipped', 'Delivered'];
 const DAY_MS = 86_400_000;
 
@@ -155,9 +144,7 @@ export class StarshipitSurface implements Surface {
         },
       };
     }
-    const verbs =
-      lowerPath.startsWith('/api/') && Object.hasOwn(ROUTES, route) ? ROUTES[route] : undefined;
-    if (!verbs || !verbs.includes(ctx.method)) {
+    if (!lowerPath.startsWith('/api/') || !this.handlers.has(`${ctx.method} ${route}`)) {
       // APIM answers an unmatched operation (unknown path or verb) with 404.
       return {
         route,
